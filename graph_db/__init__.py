@@ -1,0 +1,1 @@
+"""Everything that touches a database: backends, dialect, migrations, repositories."""

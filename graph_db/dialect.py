@@ -1,0 +1,287 @@
+"""Everything that differs between FalkorDB and Neo4j Cypher, and nothing else.
+
+Repositories write one Cypher text for both engines; where the engines disagree
+(DDL, full-text calls and their query syntax, shortestPath placement) they ask the
+dialect for the fragment. Identifiers that reach query text are validated here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal, LiteralString, cast
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TERM = re.compile(r"\w+", re.UNICODE)
+MAX_TERMS = 8
+MAX_TERM_LENGTH = 64
+FUZZY_MIN_LENGTH = 4
+
+
+def identifier(name: str) -> LiteralString:
+    """Return `name` if it is a safe label, type or property name; raise otherwise."""
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"not a valid graph identifier: {name!r}")
+    return cast(LiteralString, name)
+
+
+# -- schema operations (engine neutral) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UniqueConstraint:
+    label: str
+    property: str
+
+    def __post_init__(self) -> None:
+        identifier(self.label), identifier(self.property)
+
+
+@dataclass(frozen=True)
+class RangeIndex:
+    label: str
+    properties: tuple[str, ...]
+    relationship: bool = False
+
+    def __post_init__(self) -> None:
+        identifier(self.label)
+        for prop in self.properties:
+            identifier(prop)
+
+
+@dataclass(frozen=True)
+class FullTextIndex:
+    name: str
+    label: str
+    properties: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        identifier(self.name), identifier(self.label)
+        for prop in self.properties:
+            identifier(prop)
+
+
+@dataclass(frozen=True)
+class VectorIndex:
+    name: str
+    label: str
+    property: str
+    dimensions: int
+    similarity: Literal["cosine", "euclidean"] = "cosine"
+
+    def __post_init__(self) -> None:
+        identifier(self.name), identifier(self.label), identifier(self.property)
+        if not 0 < self.dimensions <= 4096:
+            raise ValueError("vector dimensions must be between 1 and 4096")
+
+
+@dataclass(frozen=True)
+class RelationshipTypes:
+    """Relationship types the model uses, declared ahead of the first edge of each."""
+
+    names: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        for name in self.names:
+            identifier(name)
+
+
+SchemaOp = UniqueConstraint | RangeIndex | FullTextIndex | VectorIndex | RelationshipTypes
+
+
+# -- rendered statements ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cypher:
+    """A DDL statement in the engine's Cypher."""
+
+    text: LiteralString
+
+
+@dataclass(frozen=True)
+class Command:
+    """A native command that is not Cypher (FalkorDB creates constraints this way)."""
+
+    args: tuple[str, ...]
+    kind: Literal["constraint"] = "constraint"
+
+
+SchemaStatement = Cypher | Command
+
+
+def search_terms(text: str) -> list[str]:
+    """Split user text into at most MAX_TERMS lowercase word terms (no operators survive)."""
+    terms = [t[:MAX_TERM_LENGTH] for t in _TERM.findall(text.lower())]
+    return list(dict.fromkeys(terms))[:MAX_TERMS]
+
+
+class Dialect:
+    """Base: what both engines share; subclasses override the differences."""
+
+    name: str = "abstract"
+
+    def schema(self, op: SchemaOp) -> list[SchemaStatement]:
+        raise NotImplementedError
+
+    def fulltext_nodes(self, index: FullTextIndex, query_param: LiteralString) -> LiteralString:
+        """A CALL clause yielding `node` and `score` for the full-text query in `query_param`."""
+        raise NotImplementedError
+
+    def fulltext_query(self, text: str) -> str | None:
+        """The engine's query string for user text: each term as a prefix, long terms fuzzy."""
+        raise NotImplementedError
+
+    def shortest_path(
+        self, var: LiteralString, start: LiteralString, end: LiteralString,
+        rel_type: str, max_hops: int,
+    ) -> LiteralString:
+        """A clause binding `var` to one shortest undirected path (or null) start..end."""
+        raise NotImplementedError
+
+
+class FalkorDialect(Dialect):
+    name = "falkordb"
+
+    def schema(self, op: SchemaOp) -> list[SchemaStatement]:
+        if isinstance(op, RelationshipTypes):
+            # FalkorDB plans a MERGE outside the write lock; while a relationship type is
+            # still unknown to the graph, concurrent MERGEs each plan "no match" and create
+            # duplicates. Registering every type up front (an edge made and deleted) closes it.
+            return [
+                Cypher(cast(LiteralString, f"CREATE (a)-[r:{identifier(t)}]->(b) DELETE r, a, b"))
+                for t in op.names
+            ]
+        if isinstance(op, UniqueConstraint):
+            # FalkorDB enforces uniqueness only over an exact-match index on the property.
+            label, prop = identifier(op.label), identifier(op.property)
+            return [
+                Cypher(f"CREATE INDEX FOR (n:{label}) ON (n.{prop})"),
+                Command(("UNIQUE", "NODE", op.label, "PROPERTIES", "1", op.property)),
+            ]
+        if isinstance(op, RangeIndex):
+            label = identifier(op.label)
+            props = ", ".join(f"n.{identifier(p)}" for p in op.properties)
+            if op.relationship:
+                return [Cypher(cast(LiteralString, f"CREATE INDEX FOR ()-[n:{label}]-() ON ({props})"))]
+            return [Cypher(cast(LiteralString, f"CREATE INDEX FOR (n:{label}) ON ({props})"))]
+        if isinstance(op, FullTextIndex):
+            # FalkorDB has one full-text index per label, addressed by the label, not a name.
+            label = identifier(op.label)
+            props = ", ".join(f"n.{identifier(p)}" for p in op.properties)
+            return [Cypher(cast(LiteralString, f"CREATE FULLTEXT INDEX FOR (n:{label}) ON ({props})"))]
+        label, prop = identifier(op.label), identifier(op.property)
+        return [
+            Cypher(
+                cast(
+                    LiteralString,
+                    f"CREATE VECTOR INDEX FOR (n:{label}) ON (n.{prop}) OPTIONS "
+                    f"{{dimension: {int(op.dimensions)}, similarityFunction: '{op.similarity}'}}",
+                )
+            )
+        ]
+
+    def fulltext_nodes(self, index: FullTextIndex, query_param: LiteralString) -> LiteralString:
+        label = identifier(index.label)
+        return f"CALL db.idx.fulltext.queryNodes('{label}', {query_param}) YIELD node, score"
+
+    def fulltext_query(self, text: str) -> str | None:
+        # RediSearch syntax: `term*` prefix, `%term%` one edit away, `|` for OR.
+        # Terms are \w+ only, so no operator or quote can reach the engine.
+        parts = []
+        for term in search_terms(text):
+            alternatives = [f"{term}*"] if len(term) >= 2 else [term]
+            if len(term) >= FUZZY_MIN_LENGTH:
+                alternatives.append(f"%{term}%")
+            parts.append("|".join(alternatives))
+        return "|".join(parts) if parts else None
+
+    def shortest_path(
+        self, var: LiteralString, start: LiteralString, end: LiteralString,
+        rel_type: str, max_hops: int,
+    ) -> LiteralString:
+        # FalkorDB allows shortestPath only as an expression in WITH/RETURN, not in MATCH.
+        rel = identifier(rel_type)
+        hops = int(max_hops)
+        return cast(
+            LiteralString,
+            f"WITH *, shortestPath(({start})-[:{rel}*1..{hops}]-({end})) AS {var}",
+        )
+
+
+class Neo4jDialect(Dialect):
+    name = "neo4j"
+
+    def schema(self, op: SchemaOp) -> list[SchemaStatement]:
+        if isinstance(op, RelationshipTypes):
+            return []  # Neo4j's MERGE locks correctly whether or not a type exists yet
+        if isinstance(op, UniqueConstraint):
+            label, prop = identifier(op.label), identifier(op.property)
+            name = f"{label}_{prop}_unique"
+            return [
+                Cypher(
+                    cast(
+                        LiteralString,
+                        f"CREATE CONSTRAINT {name} IF NOT EXISTS "
+                        f"FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE",
+                    )
+                )
+            ]
+        if isinstance(op, RangeIndex):
+            label = identifier(op.label)
+            props = ", ".join(f"n.{identifier(p)}" for p in op.properties)
+            name = f"{label}_{'_'.join(op.properties)}_index"
+            pattern = f"()-[n:{label}]-()" if op.relationship else f"(n:{label})"
+            return [
+                Cypher(
+                    cast(LiteralString, f"CREATE INDEX {name} IF NOT EXISTS FOR {pattern} ON ({props})")
+                )
+            ]
+        if isinstance(op, FullTextIndex):
+            label, name = identifier(op.label), identifier(op.name)
+            props = ", ".join(f"n.{identifier(p)}" for p in op.properties)
+            return [
+                Cypher(
+                    cast(
+                        LiteralString,
+                        f"CREATE FULLTEXT INDEX {name} IF NOT EXISTS FOR (n:{label}) ON EACH [{props}]",
+                    )
+                )
+            ]
+        label, prop, name = identifier(op.label), identifier(op.property), identifier(op.name)
+        return [
+            Cypher(
+                cast(
+                    LiteralString,
+                    f"CREATE VECTOR INDEX {name} IF NOT EXISTS FOR (n:{label}) ON n.{prop} OPTIONS "
+                    f"{{indexConfig: {{`vector.dimensions`: {int(op.dimensions)}, "
+                    f"`vector.similarity_function`: '{op.similarity}'}}}}",
+                )
+            )
+        ]
+
+    def fulltext_nodes(self, index: FullTextIndex, query_param: LiteralString) -> LiteralString:
+        name = identifier(index.name)
+        return f"CALL db.index.fulltext.queryNodes('{name}', {query_param}) YIELD node, score"
+
+    def fulltext_query(self, text: str) -> str | None:
+        # Lucene syntax: `term*` prefix, `term~1` one edit away; terms are \w+ and lowercase,
+        # so no Lucene operator (AND/OR/NOT are uppercase) or special character survives.
+        parts = []
+        for term in search_terms(text):
+            alternatives = [f"{term}*"]
+            if len(term) >= FUZZY_MIN_LENGTH:
+                alternatives.append(f"{term}~1")
+            parts.append(" OR ".join(alternatives))
+        return " OR ".join(f"({p})" for p in parts) if parts else None
+
+    def shortest_path(
+        self, var: LiteralString, start: LiteralString, end: LiteralString,
+        rel_type: str, max_hops: int,
+    ) -> LiteralString:
+        rel = identifier(rel_type)
+        hops = int(max_hops)
+        return cast(
+            LiteralString,
+            f"OPTIONAL MATCH {var} = shortestPath(({start})-[:{rel}*1..{hops}]-({end}))",
+        )

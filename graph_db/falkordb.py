@@ -1,0 +1,273 @@
+"""FalkorDB backend: Cypher over the falkordb client's asyncio connection, compact results."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, LiteralString
+
+import redis.asyncio as aioredis
+import redis.exceptions as redis_errors
+from falkordb.asyncio import FalkorDB
+
+from graph_db import instrument
+from graph_db.backend import Executor, Params, Row
+from graph_db.dialect import Command, Cypher, FalkorDialect, SchemaStatement, identifier
+from graph_db.errors import BackendError, BackendUnavailable, ConstraintViolation, GraphApiError
+
+# Compact result-set value types (FalkorDB's RESP protocol).
+_NULL, _STRING, _INTEGER, _BOOLEAN, _DOUBLE, _ARRAY = 1, 2, 3, 4, 5, 6
+_MAP, _POINT = 10, 11
+_CONSTRAINT_WAIT_SECONDS = 30.0
+
+
+def translate_error(exc: BaseException) -> GraphApiError:
+    """Map a redis/FalkorDB exception to our taxonomy (the only place that reads messages)."""
+    if isinstance(exc, GraphApiError):
+        return exc
+    if isinstance(exc, redis_errors.BusyLoadingError):
+        return BackendUnavailable("the database is loading its data; try again shortly")
+    if isinstance(exc, redis_errors.ConnectionError | redis_errors.TimeoutError | OSError):
+        return BackendUnavailable("the database is not reachable")
+    message = str(exc)
+    lowered = message.lower()
+    if "unique constraint violation" in lowered:
+        return ConstraintViolation("a record with the same unique value already exists")
+    if "query timed out" in lowered or "timeout" in lowered:
+        return BackendUnavailable("the database took too long to answer")
+    if "max pending queries exceeded" in lowered:
+        return BackendUnavailable("the database is overloaded; try again shortly")
+    return BackendError(f"database error: {message}")
+
+
+def encode_param(value: Any) -> str:
+    """Render a parameter value as a Cypher literal for FalkorDB's `CYPHER k=v` header."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise BackendError("NaN and infinity cannot be stored")
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(encode_param(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ",".join(f"{identifier(k)}:{encode_param(v)}" for k, v in value.items()) + "}"
+    raise BackendError(f"unsupported parameter type {type(value).__name__}")
+
+
+def render(query: str, params: Params | None) -> str:
+    if not params:
+        return query
+    header = " ".join(f"{identifier(k)}={encode_param(v)}" for k, v in params.items())
+    return f"CYPHER {header} {query}"
+
+
+def _decode(cell: list[Any]) -> Any:
+    kind, value = cell[0], cell[1]
+    if kind == _STRING or kind == _INTEGER:
+        return value
+    if kind == _NULL:
+        return None
+    if kind == _BOOLEAN:
+        return value == "true"
+    if kind == _DOUBLE:
+        return float(value)
+    if kind == _ARRAY:
+        return [_decode(v) for v in value]
+    if kind == _MAP:
+        return {value[i]: _decode(value[i + 1]) for i in range(0, len(value), 2)}
+    if kind == _POINT:
+        return {"latitude": float(value[0]), "longitude": float(value[1])}
+    raise BackendError(
+        "queries must return scalars, lists and maps: project nodes and relationships "
+        "with map projections"
+    )
+
+
+def decode_result(response: list[Any]) -> list[Row]:
+    """Turn a compact GRAPH.QUERY reply into rows keyed by column name."""
+    last = response[-1] if response else None
+    if isinstance(last, redis_errors.ResponseError):
+        raise translate_error(last)
+    if len(response) < 3:
+        return []
+    columns = [column[1] for column in response[0]]
+    return [
+        {name: _decode(cell) for name, cell in zip(columns, row, strict=True)}
+        for row in response[1]
+    ]
+
+
+class FalkorDBBackend:
+    """One graph on a FalkorDB server. Strongly consistent: one server, atomic queries."""
+
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        graph: str,
+        *,
+        query_timeout_ms: int | None = None,
+        on_close: Callable[[], Any] | None = None,
+        health_hook: Callable[[], bool] | None = None,
+    ) -> None:
+        self._client = client
+        self._graph = graph
+        self._timeout = query_timeout_ms
+        self._on_close = on_close
+        self._health_hook = health_hook
+        self._dialect = FalkorDialect()
+
+    @classmethod
+    def connect(
+        cls,
+        *,
+        graph: str,
+        url: str | None = None,
+        unix_socket: str | None = None,
+        max_connections: int = 32,
+        pool_timeout: float = 10.0,
+        socket_timeout: float = 30.0,
+        query_timeout_ms: int | None = None,
+        health_hook: Callable[[], bool] | None = None,
+    ) -> FalkorDBBackend:
+        """Open a bounded connection pool to a server by URL or unix socket."""
+        options: dict[str, Any] = {
+            "max_connections": max_connections,
+            "timeout": pool_timeout,
+            "socket_timeout": socket_timeout,
+            "socket_connect_timeout": 5.0,
+            "decode_responses": True,
+        }
+        if unix_socket is not None:
+            pool = aioredis.BlockingConnectionPool(
+                connection_class=aioredis.UnixDomainSocketConnection, path=unix_socket, **options
+            )
+        elif url is not None:
+            pool = aioredis.BlockingConnectionPool.from_url(url, **options)
+        else:
+            raise ValueError("a FalkorDB url or unix socket is required")
+        client = FalkorDB(connection_pool=pool).connection
+        return cls(
+            client, graph, query_timeout_ms=query_timeout_ms, health_hook=health_hook,
+            on_close=pool.disconnect,
+        )
+
+    @property
+    def dialect(self) -> FalkorDialect:
+        return self._dialect
+
+    @property
+    def graph(self) -> str:
+        return self._graph
+
+    @property
+    def client(self) -> aioredis.Redis:
+        """The underlying Redis client (pub/sub, rate-limit counters share the server)."""
+        return self._client
+
+    def with_graph(self, graph: str) -> FalkorDBBackend:
+        """Another graph on the same server and pool (tests: one graph per test)."""
+        return FalkorDBBackend(
+            self._client, graph, query_timeout_ms=self._timeout, health_hook=self._health_hook
+        )
+
+    def session(self, causal_key: str | None = None) -> Executor:
+        # A single FalkorDB server is strongly consistent: every read sees every acked write.
+        return self
+
+    async def read(self, query: LiteralString, params: Params | None = None) -> list[Row]:
+        return await self._execute("GRAPH.RO_QUERY", "read", query, params)
+
+    async def write(self, query: LiteralString, params: Params | None = None) -> list[Row]:
+        return await self._execute("GRAPH.QUERY", "write", query, params)
+
+    async def _execute(
+        self, command: str, kind: str, query: str, params: Params | None
+    ) -> list[Row]:
+        args: list[Any] = [command, self._graph, render(query, params), "--compact"]
+        if self._timeout:
+            args += ["timeout", self._timeout]
+        started = time.perf_counter()
+        ok = False
+        try:
+            response = await self._client.execute_command(*args)
+            rows = decode_result(response)
+            ok = True
+            return rows
+        except GraphApiError:
+            raise
+        except Exception as exc:  # every driver failure is translated, never leaked
+            raise translate_error(exc) from exc
+        finally:
+            instrument.record(kind, query, time.perf_counter() - started, ok)
+
+    async def apply_schema(self, statement: SchemaStatement) -> None:
+        try:
+            if isinstance(statement, Cypher):
+                await self._client.execute_command("GRAPH.QUERY", self._graph, statement.text)
+            else:
+                await self._create_constraint(statement)
+        except redis_errors.ResponseError as exc:
+            # FalkorDB has no IF NOT EXISTS: an existing index/constraint is the idempotent case.
+            if "already indexed" in str(exc) or "already exists" in str(exc):
+                return
+            raise translate_error(exc) from exc
+        except Exception as exc:
+            raise translate_error(exc) from exc
+
+    async def _create_constraint(self, statement: Command) -> None:
+        await self._client.execute_command("GRAPH.CONSTRAINT", "CREATE", self._graph, *statement.args)
+        label, prop = statement.args[2], statement.args[5]
+        deadline = time.monotonic() + _CONSTRAINT_WAIT_SECONDS
+        # Constraints are built in the background; wait so that callers can rely on them.
+        while True:
+            rows = await self.read(
+                "CALL db.constraints() YIELD type, label, properties, status "
+                "RETURN type, label, properties, status"
+            )
+            status = next(
+                (
+                    r["status"]
+                    for r in rows
+                    if r["type"] == "UNIQUE" and r["label"] == label and r["properties"] == [prop]
+                ),
+                None,
+            )
+            if status == "OPERATIONAL":
+                return
+            if status == "FAILED":
+                raise BackendError(f"unique constraint on {label}.{prop} failed: duplicates exist")
+            if time.monotonic() > deadline:
+                raise BackendUnavailable(f"unique constraint on {label}.{prop} is not ready")
+            await asyncio.sleep(0.02)
+
+    async def health(self) -> bool:
+        if self._health_hook is not None and not self._health_hook():
+            return False
+        try:
+            return bool(await self._client.ping())
+        except Exception:
+            return False
+
+    async def drop(self) -> None:
+        """Delete this graph entirely (tests and `graph-api` maintenance only)."""
+        try:
+            await self._client.execute_command("GRAPH.DELETE", self._graph)
+        except redis_errors.ResponseError:
+            pass  # the graph was never created
+
+    async def close(self) -> None:
+        if self._on_close is not None:
+            result = self._on_close()
+            if asyncio.iscoroutine(result):
+                await result

@@ -1,0 +1,58 @@
+"""Counts database round trips per request and feeds query timings to metrics."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class QueryStats:
+    """Round trips and time spent in the database, for one request or one test."""
+
+    round_trips: int = 0
+    seconds: float = 0.0
+    reads: int = 0
+    writes: int = 0
+    queries: list[str] = field(default_factory=list)
+
+
+_current: contextvars.ContextVar[QueryStats | None] = contextvars.ContextVar(
+    "graph_db_query_stats", default=None
+)
+Observer = Callable[[str, float, bool], None]
+_observers: list[Observer] = []
+
+
+def track(stats: QueryStats) -> contextvars.Token[QueryStats | None]:
+    """Count every query issued in the current context (and tasks it spawns) into `stats`."""
+    return _current.set(stats)
+
+
+def untrack(token: contextvars.Token[QueryStats | None]) -> None:
+    _current.reset(token)
+
+
+def add_observer(observer: Observer) -> None:
+    """Register `observer(kind, seconds, ok)`, called after every query (metrics)."""
+    _observers.append(observer)
+
+
+def remove_observer(observer: Observer) -> None:
+    if observer in _observers:
+        _observers.remove(observer)
+
+
+def record(kind: str, query: str, seconds: float, ok: bool) -> None:
+    stats = _current.get()
+    if stats is not None:
+        stats.round_trips += 1
+        stats.seconds += seconds
+        if kind == "read":
+            stats.reads += 1
+        else:
+            stats.writes += 1
+        stats.queries.append(query)
+    for observer in _observers:
+        observer(kind, seconds, ok)

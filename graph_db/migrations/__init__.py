@@ -1,0 +1,61 @@
+"""The database schema as data, applied idempotently at start-up through the dialect."""
+
+from __future__ import annotations
+
+import logging
+
+from graph_db.backend import Backend
+from graph_db.dialect import (
+    FullTextIndex,
+    RangeIndex,
+    RelationshipTypes,
+    SchemaOp,
+    UniqueConstraint,
+)
+
+log = logging.getLogger("graph_db.migrations")
+
+# Every label of the graph model carries a unique string `id`.
+LABELS: tuple[str, ...] = (
+    "Person", "Credential", "RefreshToken", "Hospital", "Department", "Division",
+    "Interest", "MentorshipArea", "Post", "Comment", "Group", "Forum", "Thread",
+    "Conversation", "Message", "Mentorship", "Meeting", "Milestone", "Program", "Survey",
+    "Event", "Award", "Nomination", "Notification", "Report", "ModerationAction",
+    "EmailOutbox", "Advisor", "Committee",
+)
+
+RELATIONSHIP_TYPES: tuple[str, ...] = (
+    "WORKS_IN", "PART_OF", "BROADER", "INTERESTED_IN", "OFFERS_MENTORSHIP_IN",
+    "SEEKS_MENTORSHIP_IN", "FOLLOWS", "CONNECTED_WITH", "REQUESTED_CONNECTION", "BLOCKED",
+    "AUTHORED", "LIKED", "ON", "REPLY_TO", "IN_GROUP", "MEMBER_OF", "REQUESTED_TO_JOIN",
+    "BANNED_FROM", "IN_FORUM", "PARTICIPATES_IN", "SENT", "IN", "MENTOR_IN", "MENTEE_IN",
+    "REGISTERED_FOR", "HOSTS", "NOMINATED", "REPORTED", "CONCERNS", "FOR", "ABOUT",
+    "HAS_CREDENTIAL", "HAS_TOKEN", "SUPERVISES", "MENTIONS", "NOTIFIES",
+)
+
+PERSON_SEARCH = FullTextIndex("person_search", "Person", ("name", "title", "bio", "topics"))
+
+SCHEMA: tuple[SchemaOp, ...] = (
+    *(UniqueConstraint(label, "id") for label in LABELS),
+    UniqueConstraint("Person", "email"),
+    UniqueConstraint("Interest", "slug"),
+    UniqueConstraint("MentorshipArea", "slug"),
+    UniqueConstraint("RefreshToken", "tokenHash"),
+    RangeIndex("Person", ("createdAt",)),
+    RangeIndex("Post", ("createdAt",)),
+    RangeIndex("Notification", ("createdAt",)),
+    RangeIndex("Message", ("createdAt",)),
+    PERSON_SEARCH,
+    RelationshipTypes(RELATIONSHIP_TYPES),
+)
+
+
+async def migrate(backend: Backend, schema: tuple[SchemaOp, ...] = SCHEMA) -> int:
+    """Apply every schema operation; safe to run on every start. Returns statements applied."""
+    applied = 0
+    for op in schema:
+        for statement in backend.dialect.schema(op):
+            await backend.apply_schema(statement)
+            applied += 1
+    log.info("schema up to date", extra={"statements": applied})
+    return applied
