@@ -238,11 +238,15 @@ class EmbeddedFalkorDB:
         self._ready.clear()
         log_path = self._db_dir / "falkordb.log"
         log_offset = log_path.stat().st_size if log_path.exists() else 0
+        # Early failures (bad arguments, module load) go to stderr before the log file opens.
+        stderr_path = self._db_dir / "falkordb.stderr.log"
+        stderr = stderr_path.open("ab")
+        stderr_offset = stderr.tell()
         self._proc = subprocess.Popen(
             self._command(server, module),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=stderr,
             # The child holds the directory lock too, so a new instance cannot start until
             # this database process is gone, even if the service itself was SIGKILLed.
             pass_fds=(self._lock_fd,),
@@ -250,15 +254,16 @@ class EmbeddedFalkorDB:
             # Its own process group: a terminal's Ctrl-C reaches the service, which stops it.
             process_group=0,
         )
+        stderr.close()
         try:
-            await self._wait_until_answering(log_path, log_offset)
+            await self._wait_until_answering([(stderr_path, stderr_offset), (log_path, log_offset)])
         except BaseException:
             await asyncio.to_thread(self._terminate)
             raise
         self._ready.set()
         log.info("embedded FalkorDB ready", extra={"pid": self._proc.pid, "socket": self.unix_socket})
 
-    async def _wait_until_answering(self, log_path: Path, log_offset: int) -> None:
+    async def _wait_until_answering(self, logs: list[tuple[Path, int]]) -> None:
         assert self._proc is not None
         deadline = time.monotonic() + self.options.start_timeout
         client = aioredis.Redis(unix_socket_path=self.unix_socket, socket_connect_timeout=1.0)
@@ -266,8 +271,7 @@ class EmbeddedFalkorDB:
             while True:
                 if self._proc.poll() is not None:
                     raise EmbeddedServerError(
-                        "the embedded database exited during start-up: "
-                        + self._failure_reason(log_path, log_offset)
+                        "the embedded database exited during start-up: " + self._failure_reason(logs)
                     )
                 try:
                     if await client.ping():
@@ -277,23 +281,22 @@ class EmbeddedFalkorDB:
                 if time.monotonic() > deadline:
                     raise EmbeddedServerError(
                         f"the embedded database did not answer within {self.options.start_timeout:g}s"
-                        f"; see {log_path}"
+                        f"; see {logs[-1][0]}"
                     )
                 await asyncio.sleep(0.05)
         finally:
             await client.aclose()
 
-    def _failure_reason(self, log_path: Path, log_offset: int) -> str:
-        stderr = b""
-        if self._proc is not None and self._proc.stderr is not None:
-            stderr = self._proc.stderr.read() or b""
-        text = stderr.decode(errors="replace")
-        if log_path.exists():
-            with log_path.open("rb") as fh:
-                fh.seek(log_offset)
-                text += fh.read().decode(errors="replace")
+    @staticmethod
+    def _failure_reason(logs: list[tuple[Path, int]]) -> str:
+        text = ""
+        for path, offset in logs:
+            if path.exists():
+                with path.open("rb") as fh:
+                    fh.seek(offset)
+                    text += fh.read().decode(errors="replace")
         lines = [line for line in text.splitlines() if line.strip()]
-        return " | ".join(lines[-5:]) or f"see {log_path}"
+        return " | ".join(lines[-5:]) or f"see {logs[-1][0]}"
 
     # -- supervision -----------------------------------------------------------------------
 
@@ -328,12 +331,8 @@ class EmbeddedFalkorDB:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        if proc.stderr is not None:
-            proc.stderr.close()
 
     def _release(self) -> None:
-        if self._proc is not None and self._proc.stderr is not None:
-            self._proc.stderr.close()
         if self._socket_dir is not None:
             shutil.rmtree(self._socket_dir, ignore_errors=True)
             self._socket_dir = None

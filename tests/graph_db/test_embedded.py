@@ -1,0 +1,194 @@
+"""Life of the embedded FalkorDB child: durability, no orphans, exclusive data dir, recovery."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from graph_db.embedded import EmbeddedFalkorDB, EmbeddedOptions, EmbeddedServerError
+from graph_db.errors import BackendUnavailable
+from graph_db.falkordb import FalkorDBBackend
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead for our purposes (its parent has not reaped it yet).
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+async def _wait_dead(pid: int, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+async def server(data_dir: Path) -> AsyncIterator[EmbeddedFalkorDB]:
+    srv = EmbeddedFalkorDB(EmbeddedOptions(data_dir=data_dir))
+    await srv.start()
+    yield srv
+    await srv.stop()
+
+
+def _backend(srv: EmbeddedFalkorDB) -> FalkorDBBackend:
+    return FalkorDBBackend.connect(graph="g", unix_socket=srv.unix_socket, health_hook=srv.is_up)
+
+
+WRITER = textwrap.dedent(
+    """
+    import asyncio, sys, time
+    from pathlib import Path
+    from graph_db.embedded import EmbeddedFalkorDB, EmbeddedOptions
+    from graph_db.falkordb import FalkorDBBackend
+
+    async def main():
+        srv = EmbeddedFalkorDB(EmbeddedOptions(data_dir=Path(sys.argv[1])))
+        await srv.start()
+        db = FalkorDBBackend.connect(graph="g", unix_socket=srv.unix_socket)
+        for i in range(int(sys.argv[2])):
+            await db.write("CREATE (:Person {id: $id})", {"id": str(i)})
+        print(srv.pid, flush=True)
+        await asyncio.sleep(600)
+
+    asyncio.run(main())
+    """
+)
+
+
+async def test_sigkilled_service_takes_its_database_along_and_keeps_acked_writes(
+    data_dir: Path,
+) -> None:
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(data_dir), "500"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert writer.stdout is not None
+        child_pid = int(await asyncio.wait_for(asyncio.to_thread(writer.stdout.readline), 60))
+        assert _alive(child_pid)
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        assert await _wait_dead(child_pid), "the database child outlived its SIGKILLed parent"
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+            writer.wait()
+        if writer.stdout is not None:
+            writer.stdout.close()
+
+    srv = EmbeddedFalkorDB(EmbeddedOptions(data_dir=data_dir))
+    await srv.start()
+    try:
+        db = _backend(srv)
+        assert await db.read("MATCH (p:Person) RETURN count(p) AS n") == [{"n": 500}]
+        await db.close()
+    finally:
+        await srv.stop()
+
+
+async def test_second_instance_on_the_same_data_dir_is_refused(
+    server: EmbeddedFalkorDB, data_dir: Path
+) -> None:
+    db = _backend(server)
+    await db.write("CREATE (:Person {id: 'keep'})")
+    second = EmbeddedFalkorDB(EmbeddedOptions(data_dir=data_dir, lock_wait=0.2))
+    started = time.monotonic()
+    with pytest.raises(EmbeddedServerError, match="already in use by another graph-api instance"):
+        await second.start()
+    assert time.monotonic() - started < 2
+    assert await db.read("MATCH (p:Person) RETURN p.id AS id") == [{"id": "keep"}]
+    await db.close()
+
+
+async def test_a_dead_database_child_is_reported_and_restarted_with_data_intact(
+    server: EmbeddedFalkorDB,
+) -> None:
+    db = _backend(server)
+    await db.write("UNWIND range(1, 100) AS i CREATE (:Person {id: toString(i)})")
+    first_pid = server.pid
+    assert first_pid is not None
+    os.kill(first_pid, signal.SIGKILL)
+    assert await _wait_dead(first_pid)
+    # While it is down: not healthy, and queries fail fast with a typed error.
+    deadline = time.monotonic() + 2
+    while server.is_up() and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    assert not await db.health() or server.pid != first_pid
+    try:
+        await db.read("RETURN 1 AS one")
+    except BackendUnavailable:
+        pass  # expected while the child restarts; success means it already came back
+    assert await server.wait_ready(timeout=15)
+    assert server.pid != first_pid and server.restarts == 1
+    assert await db.read("MATCH (p:Person) RETURN count(p) AS n") == [{"n": 100}]
+    assert await db.health()
+    await db.close()
+
+
+async def test_persistence_is_configured_by_us(data_dir: Path) -> None:
+    srv = EmbeddedFalkorDB(EmbeddedOptions(data_dir=data_dir, fsync="always"))
+    await srv.start()
+    try:
+        db = _backend(srv)
+        config = {}
+        for key in ("appendonly", "appendfsync", "no-appendfsync-on-rewrite", "save"):
+            reply = await db.client.config_get(key)
+            config.update(reply)
+        assert config["appendonly"] == "yes"
+        assert config["appendfsync"] == "always"
+        assert config["no-appendfsync-on-rewrite"] == "no"
+        assert config["save"]  # snapshots as well as the log
+        assert await db.client.config_get("port") == {"port": "0"}  # no TCP listener
+        await db.close()
+    finally:
+        await srv.stop()
+
+
+async def test_unwritable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    srv = EmbeddedFalkorDB(EmbeddedOptions(data_dir=blocker / "data"))
+    with pytest.raises(EmbeddedServerError, match="is not writable"):
+        await srv.start()
+
+
+async def test_port_in_use_is_a_clear_error(data_dir: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        srv = EmbeddedFalkorDB(EmbeddedOptions(data_dir=data_dir, port=port))
+        with pytest.raises(EmbeddedServerError, match=f"port {port} on 127.0.0.1 is already in use"):
+            await srv.start()
+    # The failed start released the data directory.
+    ok = EmbeddedFalkorDB(EmbeddedOptions(data_dir=data_dir))
+    await ok.start()
+    await ok.stop()
+
+
+async def test_stop_leaves_no_process(data_dir: Path) -> None:
+    srv = EmbeddedFalkorDB(EmbeddedOptions(data_dir=data_dir))
+    await srv.start()
+    pid = srv.pid
+    assert pid is not None and _alive(pid)
+    await srv.stop()
+    assert not _alive(pid)
