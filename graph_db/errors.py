@@ -27,7 +27,16 @@ class NotFound(GraphApiError):
 
 
 class InvalidInput(GraphApiError):
+    """Input the user can fix; `problems` lists (field, message) pairs when several fields fail."""
+
     code = "BAD_USER_INPUT"
+
+    def __init__(
+        self, message: str, *, field: str | None = None,
+        problems: list[tuple[str | None, str]] | None = None,
+    ) -> None:
+        super().__init__(message, field=field)
+        self.problems = problems or [(field, message)]
 
 
 class Conflict(GraphApiError):

@@ -1,0 +1,102 @@
+"""The Starlette application: lifespan-owned database, /graphql, health and readiness."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+
+import schema as graphql_schema
+from graph_api.config import Settings
+from graph_api.database import Database, open_database
+from graph_api.demo import load_demo
+from graph_api.errors import ErrorCodes
+from graph_api.graphiql import GRAPHIQL_HTML
+from graph_api.http import GraphQLHTTP
+from graph_api.requests import RequestContexts
+from graph_api.websocket import SubscriptionEndpoint
+from resolvers.services import Limits, Services
+
+log = logging.getLogger("graph_api.app")
+
+
+def create_app(
+    settings: Settings, *, database: Database | None = None, demo: bool = False
+) -> Starlette:
+    """Build the service. With `database`, use it (tests); otherwise open the configured one.
+
+    With `demo`, an empty database gets the demo network on start-up.
+    """
+    settings = settings.with_secrets()
+    schema = graphql_schema.build_schema(extensions=[ErrorCodes])
+    state: dict[str, Any] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        db = database or await open_database(settings)
+        if demo:
+            await load_demo(db.backend, settings)
+        services = Services(backend=db.backend, limits=Limits(max_page_size=settings.max_page_size))
+        state.update(database=db, services=services)
+        app.state.database, app.state.services = db, services
+        try:
+            yield
+        finally:
+            if database is None:
+                await db.close()
+
+    contexts = RequestContexts(settings, state)
+    graphql_http = GraphQLHTTP(
+        schema,
+        context_factory=contexts.for_request,
+        max_body_bytes=settings.max_body_bytes,
+        batch_max=settings.batch_max,
+        graphiql_html=GRAPHIQL_HTML if settings.graphiql else None,
+        expose_timing=not settings.is_production,
+    )
+    subscriptions = SubscriptionEndpoint(
+        schema, contexts=contexts,
+        max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+    )
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def ready(request: Request) -> Response:
+        db: Database | None = state.get("database")
+        if db is not None and await db.backend.health():
+            return JSONResponse({"status": "ready"})
+        return JSONResponse({"status": "unavailable"}, status_code=503)
+
+    middleware = []
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
+                max_age=600,
+            )
+        )
+    return Starlette(
+        routes=[
+            Route(
+                "/graphql", graphql_http.__call__,
+                methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+            ),
+            WebSocketRoute("/graphql", subscriptions),
+            Route("/health", health),
+            Route("/ready", ready),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )

@@ -1,0 +1,173 @@
+"""Settings: one frozen object built from GRAPH_API_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+Environment = Literal["development", "test", "production"]
+
+
+class ConfigError(ValueError):
+    """The environment does not describe a runnable service; lists every problem at once."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of the service. `Settings.from_env()` documents the variable names."""
+
+    env: Environment = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("data")
+    # Database: embedded FalkorDB unless an external FalkorDB URL or a Neo4j URI is given.
+    falkordb_url: str | None = None
+    falkordb_graph: str = "graph_api"
+    falkordb_fsync: Literal["everysec", "always"] = "everysec"
+    falkordb_port: int | None = None
+    falkordb_pool_size: int = 32
+    query_timeout_ms: int = 10_000
+    neo4j_uri: str | None = None
+    neo4j_user: str = "neo4j"
+    neo4j_password: str = ""
+    neo4j_database: str = "neo4j"
+    neo4j_pool_size: int = 100
+    neo4j_acquisition_timeout: float = 30.0
+    # GraphQL
+    graphiql: bool = True
+    introspection: bool = True
+    max_body_bytes: int = 1_000_000
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 4_000
+    max_cost: int = 20_000
+    max_page_size: int = 100
+    batch_max: int = 0
+    max_subscriptions_per_connection: int = 20
+    persisted_queries_only: bool = False
+    cors_origins: tuple[str, ...] = ()
+    # Auth
+    jwt_secret: str = ""
+    access_token_seconds: int = 900
+    refresh_token_days: int = 30
+    login_max_failures: int = 5
+    login_lockout_seconds: int = 300
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_algorithms: tuple[str, ...] = ("RS256",)
+    oidc_jwks_cooldown_seconds: float = 60.0
+    # Rate limits (requests per minute); state in Redis when redis_url is set.
+    rate_limit_viewer_per_minute: int = 600
+    rate_limit_ip_per_minute: int = 300
+    redis_url: str | None = None
+    # Logging
+    log_level: str = "INFO"
+    log_json: bool = True
+    # Demo data
+    demo_people: int = 60
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def backend_kind(self) -> Literal["embedded", "falkordb", "neo4j"]:
+        if self.neo4j_uri:
+            return "neo4j"
+        if self.falkordb_url:
+            return "falkordb"
+        return "embedded"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read GRAPH_API_<FIELD> for every field; raise ConfigError listing all problems."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        defaults = cls()
+        for f in fields(cls):
+            name = f"GRAPH_API_{f.name.upper()}"
+            raw = env.get(name)
+            if raw is None or raw == "":
+                continue
+            try:
+                values[f.name] = _PARSERS[type(getattr(defaults, f.name)).__name__](raw)
+            except (KeyError, ValueError):
+                parser = _OPTIONAL.get(f.name)
+                if parser is None:
+                    problems.append(f"{name}={raw!r} is not a valid value")
+                    continue
+                try:
+                    values[f.name] = parser(raw)
+                except ValueError:
+                    problems.append(f"{name}={raw!r} is not a valid value")
+        environment = values.get("env", defaults.env)
+        if environment not in ("development", "test", "production"):
+            problems.append("GRAPH_API_ENV must be development, test or production")
+        if values.get("falkordb_fsync", "everysec") not in ("everysec", "always"):
+            problems.append("GRAPH_API_FALKORDB_FSYNC must be everysec or always")
+        if environment == "production":
+            values.setdefault("graphiql", False)
+            values.setdefault("introspection", False)
+            if not values.get("jwt_secret"):
+                problems.append("GRAPH_API_JWT_SECRET is required in production")
+        for name in ("port", "max_body_bytes", "max_depth", "max_page_size", "access_token_seconds"):
+            if name in values and values[name] <= 0:
+                problems.append(f"GRAPH_API_{name.upper()} must be positive")
+        if values.get("oidc_issuer") and not values.get("oidc_jwks_url"):
+            problems.append("GRAPH_API_OIDC_JWKS_URL is required with GRAPH_API_OIDC_ISSUER")
+        if problems:
+            raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(problems))
+        return cls(**values)
+
+    def with_secrets(self) -> Settings:
+        """Fill the JWT secret from the data directory, generating it on first run (dev only)."""
+        if self.jwt_secret:
+            return self
+        if self.is_production:
+            raise ConfigError("GRAPH_API_JWT_SECRET is required in production")
+        path = self.data_dir / "secrets" / "jwt_secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+        return replace(self, jwt_secret=path.read_text().strip())
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)
+
+
+def _tuple(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "str": str,
+    "int": int,
+    "float": float,
+    "bool": _bool,
+    "tuple": _tuple,
+    "PosixPath": Path,
+}
+# Fields whose default is None take these parsers.
+_OPTIONAL: dict[str, Callable[[str], Any]] = {
+    "falkordb_url": str,
+    "falkordb_port": int,
+    "neo4j_uri": str,
+    "oidc_issuer": str,
+    "oidc_audience": str,
+    "oidc_jwks_url": str,
+    "redis_url": str,
+}

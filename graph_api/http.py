@@ -1,0 +1,287 @@
+"""GraphQL over HTTP: request parsing, CSRF and size guards, status codes, responses.
+
+Follows the GraphQL-over-HTTP spec: `application/graphql-response+json` clients get
+4xx for requests that fail before execution; legacy `application/json` clients get 200
+with an `errors` body, except for malformed HTTP requests, which are 4xx for everyone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from strawberry import Schema
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
+
+from graph_api.errors import error_body
+from graph_db import instrument
+from graph_db.errors import GraphApiError, InvalidInput
+
+log = logging.getLogger("graph_api.http")
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+_DOCUMENT_INVALID = 1400  # internal marker: parse/validation failed (400 or legacy 200)
+JSON = "application/json"
+
+
+class HttpError(Exception):
+    """A request that fails before GraphQL runs: status, stable code, optional headers."""
+
+    def __init__(
+        self, status: int, message: str, code: str = "BAD_USER_INPUT",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.message, self.code = status, message, code
+        self.headers = headers or {}
+
+
+@dataclass(frozen=True)
+class GraphQLRequest:
+    query: str | None
+    variables: dict[str, Any] | None
+    operation_name: str | None
+    extensions: dict[str, Any] | None
+
+
+def parse_params(data: object) -> GraphQLRequest:
+    """Validate the shape of one request object (POST body or GET query parameters)."""
+    if not isinstance(data, dict):
+        raise HttpError(400, "the request body must be a JSON object")
+    query = data.get("query")
+    variables = data.get("variables")
+    operation_name = data.get("operationName")
+    extensions = data.get("extensions")
+    if query is not None and not isinstance(query, str):
+        raise HttpError(400, "`query` must be a string")
+    if variables is not None and not isinstance(variables, dict):
+        raise HttpError(400, "`variables` must be an object")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise HttpError(400, "`operationName` must be a string")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise HttpError(400, "`extensions` must be an object")
+    return GraphQLRequest(query, variables, operation_name, extensions)
+
+
+def _json_param(request: Request, name: str) -> Any:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise HttpError(400, f"`{name}` must be JSON") from None
+
+
+def _media_type(header: str) -> str:
+    return header.split(";", 1)[0].strip().lower()
+
+
+def wants_graphql_response(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return GRAPHQL_RESPONSE in accept
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if int(declared) > limit:
+                raise HttpError(413, f"request body exceeds {limit} bytes", "BAD_USER_INPUT")
+        except ValueError:
+            raise HttpError(400, "invalid Content-Length") from None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise HttpError(413, f"request body exceeds {limit} bytes", "BAD_USER_INPUT")
+    return bytes(body)
+
+
+ContextFactory = Callable[[Request], Awaitable[Any]]
+Preflight = Callable[[Request, GraphQLRequest, Any], Awaitable[GraphQLRequest]]
+
+
+class GraphQLHTTP:
+    """The /graphql HTTP endpoint (subscriptions are served by the WebSocket route)."""
+
+    def __init__(
+        self,
+        schema: Schema,
+        *,
+        context_factory: ContextFactory,
+        max_body_bytes: int,
+        batch_max: int = 0,
+        graphiql_html: str | None = None,
+        preflight: Preflight | None = None,
+        expose_timing: bool = False,
+        on_done: Callable[[Request, GraphQLRequest | None, Any, dict[str, Any], float], None]
+        | None = None,
+    ) -> None:
+        self.schema = schema
+        self.context_factory = context_factory
+        self.max_body_bytes = max_body_bytes
+        self.batch_max = batch_max
+        self.graphiql_html = graphiql_html
+        self.preflight = preflight
+        self.expose_timing = expose_timing
+        self.on_done = on_done
+
+    async def __call__(self, request: Request) -> Response:
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        request.state.request_id = request_id
+        stats = instrument.QueryStats()
+        request.state.query_stats = stats
+        token = instrument.track(stats)
+        try:
+            response = await self._handle(request)
+        except HttpError as exc:
+            response = JSONResponse(
+                error_body(exc.message, exc.code), status_code=exc.status, headers=exc.headers,
+                media_type=GRAPHQL_RESPONSE if wants_graphql_response(request) else JSON,
+            )
+        finally:
+            instrument.untrack(token)
+        response.headers["x-request-id"] = request_id
+        if self.expose_timing:
+            # Server-Timing is read by browsers' dev tools and by bench/.
+            response.headers["server-timing"] = (
+                f'db;dur={stats.seconds * 1000:.3f};desc="{stats.round_trips} round trips"'
+            )
+            response.headers["x-db-round-trips"] = str(stats.round_trips)
+        return response
+
+    async def _handle(self, request: Request) -> Response:
+        if request.method == "GET":
+            if self.graphiql_html is not None and "query" not in request.query_params and (
+                "text/html" in request.headers.get("accept", "")
+            ):
+                return HTMLResponse(self.graphiql_html)
+            params = parse_params(
+                {
+                    "query": request.query_params.get("query"),
+                    "variables": _json_param(request, "variables"),
+                    "operationName": request.query_params.get("operationName"),
+                    "extensions": _json_param(request, "extensions"),
+                }
+            )
+            return await self._respond(request, [params], batched=False, via_get=True)
+        if request.method != "POST":
+            raise HttpError(405, "use GET for queries or POST", headers={"Allow": "GET, POST"})
+        content_type = request.headers.get("content-type")
+        if content_type is None:
+            raise HttpError(415, "Content-Type: application/json is required")
+        # Requiring JSON forces a CORS preflight on cross-site posts: no simple-request CSRF.
+        if _media_type(content_type) not in (JSON, GRAPHQL_RESPONSE):
+            raise HttpError(415, f"unsupported Content-Type {_media_type(content_type)!r}; use application/json")
+        body = await read_body(request, self.max_body_bytes)
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise HttpError(400, "the request body is not valid JSON") from None
+        if isinstance(data, list):
+            if not self.batch_max:
+                raise HttpError(400, "batched requests are not enabled")
+            if not data or len(data) > self.batch_max:
+                raise HttpError(400, f"a batch holds 1 to {self.batch_max} operations")
+            return await self._respond(request, [parse_params(d) for d in data], batched=True, via_get=False)
+        return await self._respond(request, [parse_params(data)], batched=False, via_get=False)
+
+    async def _respond(
+        self, request: Request, operations: list[GraphQLRequest], *, batched: bool, via_get: bool
+    ) -> Response:
+        results = [await self._execute(request, op, via_get=via_get) for op in operations]
+        graphql_response = wants_graphql_response(request)
+        media = GRAPHQL_RESPONSE if graphql_response else JSON
+        if batched:
+            return JSONResponse([body for body, _, _ in results], media_type=media)  # always 200
+        body, status, headers = results[0]
+        if not graphql_response and status == _DOCUMENT_INVALID:
+            status = 200  # legacy application/json: parse/validation errors travel in the body
+        elif status == _DOCUMENT_INVALID:
+            status = 400
+        return JSONResponse(body, status_code=status, headers=headers, media_type=media)
+
+    async def _execute(
+        self, request: Request, params: GraphQLRequest, *, via_get: bool
+    ) -> tuple[dict[str, Any], int, dict[str, str]]:
+        started = time.perf_counter()
+        context: Any = None
+        body: dict[str, Any]
+        status, headers = 200, {}
+        try:
+            context = await self.context_factory(request)
+            if self.preflight is not None:
+                params = await self.preflight(request, params, context)
+            if not params.query:
+                raise HttpError(400, "`query` is required")
+            allowed = {OperationType.QUERY} if via_get else {OperationType.QUERY, OperationType.MUTATION}
+            result = await self.schema.execute(
+                params.query,
+                variable_values=params.variables,
+                context_value=context,
+                operation_name=params.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=params.extensions,
+            )
+            body = {}
+            if result.errors:
+                body["errors"] = [e.formatted for e in result.errors]
+            if not isinstance(result, PreExecutionError):
+                body["data"] = result.data
+            else:
+                status = _DOCUMENT_INVALID
+            if result.extensions:
+                body["extensions"] = result.extensions
+        except InvalidOperationTypeError as exc:
+            if via_get and exc.operation_type is not OperationType.QUERY:
+                status, headers = 405, {"Allow": "POST"}
+                body = error_body("only queries may be sent with GET; use POST", "BAD_USER_INPUT")
+            else:
+                status = 400
+                body = error_body("subscriptions are served over WebSocket at this path", "BAD_USER_INPUT")
+        except CannotGetOperationTypeError as exc:
+            status, body = 400, error_body(exc.as_http_error_reason(), "BAD_USER_INPUT")
+        except MissingQueryError:
+            status, body = 400, error_body("`query` is required", "BAD_USER_INPUT")
+        except HttpError as exc:
+            status, headers = exc.status, exc.headers
+            body = error_body(exc.message, exc.code)
+        except GraphApiError as exc:
+            status, headers, body = _http_status(exc)
+        if self.on_done is not None:
+            self.on_done(request, params, context, body, time.perf_counter() - started)
+        return body, status, headers
+
+
+def _http_status(exc: GraphApiError) -> tuple[int, dict[str, str], dict[str, Any]]:
+    """Errors raised before execution (auth, rate limits, persisted queries)."""
+    headers: dict[str, str] = {}
+    extra: dict[str, Any] = {}
+    status = {
+        "UNAUTHENTICATED": 401,
+        "FORBIDDEN": 403,
+        "RATE_LIMITED": 429,
+        "SERVICE_UNAVAILABLE": 503,
+        "QUERY_TOO_COMPLEX": 400,
+        "PERSISTED_QUERY_NOT_FOUND": 200,  # Apollo clients retry with the full query on 200
+    }.get(exc.code, 400)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(max(1, int(retry_after + 0.999)))
+        extra["retryAfter"] = retry_after
+    if exc.code == "UNAUTHENTICATED":
+        headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    if isinstance(exc, InvalidInput) and exc.field:
+        extra["field"] = exc.field
+    return status, headers, error_body(exc.message, exc.code, **extra)

@@ -1,0 +1,100 @@
+"""Keyset pagination: opaque cursors over sort keys, never SKIP-deep paging."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from graph_db.errors import InvalidInput
+
+T = TypeVar("T")
+CursorKey = tuple[Any, ...]
+
+
+def encode_cursor(key: Sequence[Any]) -> str:
+    raw = json.dumps(list(key), separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *, arity: int, field: str) -> CursorKey:
+    """Decode a cursor made by `encode_cursor`; anything else is BAD_USER_INPUT."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise InvalidInput("invalid cursor", field=field) from None
+    if (
+        not isinstance(value, list)
+        or len(value) != arity
+        or not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in value)
+    ):
+        raise InvalidInput("invalid cursor", field=field)
+    return tuple(value)
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """A validated page request: `size` items going forward (after) or backward (before)."""
+
+    size: int
+    cursor: CursorKey | None
+    backward: bool
+
+
+def page_request(
+    *, first: int | None, after: str | None, last: int | None, before: str | None,
+    arity: int, max_size: int, default_size: int = 20,
+) -> PageRequest:
+    if first is not None and last is not None:
+        raise InvalidInput("pass either first or last, not both", field="last")
+    if last is not None or before is not None:
+        if after is not None:
+            raise InvalidInput("after cannot be combined with last/before", field="after")
+        size = default_size if last is None else last
+        name = "last"
+        cursor = decode_cursor(before, arity=arity, field="before") if before else None
+        backward = True
+    else:
+        size = default_size if first is None else first
+        name = "first"
+        cursor = decode_cursor(after, arity=arity, field="after") if after else None
+        backward = False
+    if size < 0:
+        raise InvalidInput(f"{name} cannot be negative", field=name)
+    if size > max_size:
+        raise InvalidInput(f"{name} cannot exceed {max_size}", field=name)
+    return PageRequest(size=size, cursor=cursor, backward=backward)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    cursors: list[str]
+    has_next: bool
+    has_previous: bool
+    total_count: int | None = None
+
+
+Fetch = Callable[[CursorKey | None, bool, int], Awaitable[list[T]]]
+
+
+async def keyset_page(
+    request: PageRequest, fetch: Fetch[T], key: Callable[[T], Sequence[Any]],
+    total_count: int | None = None,
+) -> Page[T]:
+    """Fetch one extra row to learn whether there is another page; reverse for `last`."""
+    if request.size == 0:
+        return Page([], [], False, False, total_count)
+    rows = await fetch(request.cursor, request.backward, request.size + 1)
+    more = len(rows) > request.size
+    rows = rows[: request.size]
+    if request.backward:
+        rows.reverse()
+        has_next, has_previous = request.cursor is not None, more
+    else:
+        has_next, has_previous = more, request.cursor is not None
+    return Page(rows, [encode_cursor(key(r)) for r in rows], has_next, has_previous, total_count)

@@ -1,0 +1,33 @@
+"""Long-lived collaborators the resolvers use, created once in the app's lifespan."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph_db.backend import Backend
+from resolvers.context import Viewer
+
+Authenticator = Callable[[str], Awaitable[Viewer]]
+
+
+def epoch_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass
+class Limits:
+    max_page_size: int = 100
+
+
+@dataclass
+class Services:
+    """The backend plus process-wide helpers; per-request state lives in Context instead."""
+
+    backend: Backend
+    limits: Limits = field(default_factory=Limits)
+    clock: Callable[[], int] = epoch_ms
+    authenticator: Authenticator | None = None  # bearer token -> Viewer, or UNAUTHENTICATED
+    extras: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,181 @@
+"""Shared GraphQL building blocks: scalars, the Node interface, connections, user errors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any, Generic, NewType, TypeVar
+
+import strawberry
+from strawberry.types import Info
+
+from graph_db.errors import Conflict, GraphApiError, InvalidInput, NotFound
+from resolvers.context import Context
+from resolvers.pagination import Page
+
+T = TypeVar("T")
+R = TypeVar("R")
+AppInfo = Info[Context, None]
+
+
+def _serialize_datetime(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _parse_datetime(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("DateTime must be an ISO-8601 string")
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError("DateTime must include a time zone (use Z for UTC)")
+    return parsed.astimezone(UTC)
+
+
+DateTime = NewType("DateTime", datetime)
+
+SCALARS = {
+    DateTime: strawberry.scalar(
+        name="DateTime",
+        description="An instant in time, ISO-8601 in UTC with milliseconds: 2026-11-21T09:30:00.000Z.",
+        serialize=_serialize_datetime,
+        parse_value=_parse_datetime,
+    )
+}
+
+
+def from_ms(ms: int) -> DateTime:
+    """Stored epoch milliseconds to an aware UTC datetime."""
+    return DateTime(datetime.fromtimestamp(ms / 1000, tz=UTC))
+
+
+def from_ms_or_none(ms: int | None) -> DateTime | None:
+    return None if ms is None else from_ms(ms)
+
+
+def to_ms(value: datetime) -> int:
+    return int(value.timestamp() * 1000)
+
+
+# -- Relay node identity ----------------------------------------------------------------
+
+
+def to_global_id(type_name: str, local_id: str) -> strawberry.ID:
+    raw = f"{type_name}:{local_id}".encode()
+    return strawberry.ID(base64.urlsafe_b64encode(raw).decode().rstrip("="))
+
+
+def from_global_id(global_id: str, *, field: str = "id") -> tuple[str, str]:
+    """Decode an opaque id into (type name, local id); garbage is BAD_USER_INPUT."""
+    try:
+        raw = base64.urlsafe_b64decode((global_id + "=" * (-len(global_id) % 4)).encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidInput("not a valid id", field=field) from None
+    type_name, sep, local_id = raw.partition(":")
+    if not sep or not type_name or not local_id:
+        raise InvalidInput("not a valid id", field=field)
+    return type_name, local_id
+
+
+def local_id(global_id: str, expected: str, *, field: str = "id") -> str:
+    """The local id inside a global id that must name an `expected` object."""
+    type_name, value = from_global_id(global_id, field=field)
+    if type_name != expected:
+        raise InvalidInput(f"expected the id of a {expected}", field=field)
+    return value
+
+
+@strawberry.interface(description="An object with a globally unique, opaque id.")
+class Node:
+    id: strawberry.ID = strawberry.field(description="The opaque, globally unique id.")
+
+
+NodeResolver = Callable[[AppInfo, list[str]], Awaitable[list[Any]]]
+NODE_RESOLVERS: dict[str, NodeResolver] = {}
+
+
+def node_resolver(type_name: str) -> Callable[[NodeResolver], NodeResolver]:
+    """Register how `node(id:)` loads objects of `type_name` (visibility rules included)."""
+
+    def register(fn: NodeResolver) -> NodeResolver:
+        NODE_RESOLVERS[type_name] = fn
+        return fn
+
+    return register
+
+
+# -- connections --------------------------------------------------------------------------
+
+
+@strawberry.type(description="Where a page sits in its list (Relay cursor connections).")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="Whether items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Whether items precede this page.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first item.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last item.")
+
+
+@strawberry.type(description="An item in a connection, with its cursor.")
+class Edge(Generic[T]):
+    node: T = strawberry.field(description="The item.")
+    cursor: str = strawberry.field(description="Opaque cursor for `after`/`before`.")
+
+
+@strawberry.type(description="A page of a list that grows, with keyset cursors.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page.")
+    page_info: PageInfo = strawberry.field(description="Paging information.")
+    total_count: int | None = strawberry.field(
+        description="How many items the whole list holds, where that is cheap to know."
+    )
+
+    @strawberry.field(description="The items of this page, without cursors.")
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+
+def connection(page: Page[R], convert: Callable[[R], T]) -> Connection[T]:
+    """Build a Connection from a resolver Page, converting each record to its GraphQL type."""
+    edges = [Edge(node=convert(item), cursor=c) for item, c in zip(page.items, page.cursors, strict=True)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=page.cursors[0] if page.cursors else None,
+            end_cursor=page.cursors[-1] if page.cursors else None,
+        ),
+        total_count=page.total_count,
+    )
+
+
+# -- mutation results ---------------------------------------------------------------------
+
+
+@strawberry.type(description="A problem with a mutation's input that the user can fix.")
+class UserError:
+    field: str | None = strawberry.field(description="The input field at fault, if any.")
+    code: str = strawberry.field(description="Stable machine-readable code, e.g. BAD_USER_INPUT.")
+    message: str = strawberry.field(description="Human-readable explanation.")
+
+    @classmethod
+    def from_exception(cls, exc: GraphApiError) -> list[UserError]:
+        if isinstance(exc, InvalidInput):
+            return [cls(field=f, code=exc.code, message=m) for f, m in exc.problems]
+        return [cls(field=exc.field, code=exc.code, message=exc.message)]
+
+
+USER_FIXABLE = (InvalidInput, Conflict, NotFound)
+
+
+async def attempt(call: Awaitable[R]) -> tuple[R | None, list[UserError]]:
+    """Run a mutation resolver; user-fixable failures become payload errors, others propagate."""
+    try:
+        return await call, []
+    except USER_FIXABLE as exc:
+        return None, UserError.from_exception(exc)
+
+
+def ids(values: Iterable[str], expected: str, field: str = "ids") -> list[str]:
+    return [local_id(v, expected, field=field) for v in values]

@@ -1,0 +1,60 @@
+"""GraphQL types and root fields for people."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from graph_db.records import PersonRecord
+from resolvers import people as people_resolvers
+from schema.base import AppInfo, DateTime, Node, from_ms, node_resolver, to_global_id
+
+
+@strawberry.enum(description="A member's site-wide role.")
+class Role(Enum):
+    MEMBER = "MEMBER"
+    MODERATOR = "MODERATOR"
+    ADMIN = "ADMIN"
+
+
+@strawberry.type(description="A member of the mentoring network.")
+class Person(Node):
+    record: strawberry.Private[PersonRecord]
+
+    @classmethod
+    def from_record(cls, record: PersonRecord) -> Person:
+        return cls(id=to_global_id("Person", record.id), record=record)
+
+    @strawberry.field(description="Full name as the member wants it shown.")
+    def name(self) -> str:
+        return self.record.name
+
+    @strawberry.field(description="Job title, e.g. 'Associate Professor of Medicine'.")
+    def title(self) -> str | None:
+        return self.record.title
+
+    @strawberry.field(description="The member's site-wide role.")
+    def role(self) -> Role:
+        return Role(self.record.role)
+
+    @strawberry.field(description="When the member joined.")
+    def created_at(self) -> DateTime:
+        return from_ms(self.record.createdAt)
+
+
+@node_resolver("Person")
+async def _resolve_people(info: AppInfo, ids: list[str]) -> list[Person | None]:
+    records = await people_resolvers.get_people(info.context, ids)
+    return [Person.from_record(r) if r else None for r in records]
+
+
+@strawberry.type
+class PeopleQuery:
+    @strawberry.field(description="The signed-in member, or null when signed out.")
+    async def me(self, info: AppInfo) -> Person | None:
+        viewer = info.context.viewer
+        if viewer is None:
+            return None
+        record = await people_resolvers.get_person(info.context, viewer.id)
+        return Person.from_record(record) if record else None

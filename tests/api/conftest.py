@@ -1,0 +1,91 @@
+"""A real uvicorn server per test, on 127.0.0.1, serving the app over the test's own graph."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from graph_api.app import create_app
+from graph_api.config import Settings
+from graph_api.database import Database
+from graph_db.falkordb import FalkorDBBackend
+from tests.conftest import fresh_falkordb_graph
+
+TEST_SETTINGS = Settings(env="test", jwt_secret="test-secret-" + "x" * 40, log_json=False)
+
+
+@dataclass
+class Api:
+    """An HTTP client bound to a running server, plus the graph it serves."""
+
+    url: str
+    http: httpx.AsyncClient
+    backend: FalkorDBBackend
+
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None,
+        **extra: Any,
+    ) -> httpx.Response:
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        body: dict[str, Any] = {"query": query, **extra}
+        if variables is not None:
+            body["variables"] = variables
+        return await self.http.post("/graphql", json=body, headers=headers)
+
+    async def gql(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> dict[str, Any]:
+        """POST an operation; return `data`, failing the test on any top-level error."""
+        response = await self.post(query, variables, token=token)
+        body = response.json()
+        assert response.status_code == 200, body
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+
+@contextlib.asynccontextmanager
+async def serve(settings: Settings, backend: FalkorDBBackend) -> AsyncIterator[str]:
+    app = create_app(settings, database=Database(backend=backend))
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_config=None, lifespan="on", ws="websockets-sansio",
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=None))
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.005)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """Override in a test module (or parametrize) to serve with other settings."""
+    return TEST_SETTINGS
+
+
+@pytest.fixture
+async def api(settings: Settings, falkordb_pool: FalkorDBBackend) -> AsyncIterator[Api]:
+    backend = await fresh_falkordb_graph(falkordb_pool)
+    try:
+        async with serve(settings, backend) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+            yield Api(url=url, http=http, backend=backend)
+    finally:
+        await backend.drop()
+
+
+def with_settings(**changes: Any) -> Settings:
+    return replace(TEST_SETTINGS, **changes)
