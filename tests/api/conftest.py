@@ -53,7 +53,13 @@ class Api:
 
 @contextlib.asynccontextmanager
 async def serve(settings: Settings, backend: FalkorDBBackend) -> AsyncIterator[str]:
-    app = create_app(settings, database=Database(backend=backend))
+    async with serve_app(create_app(settings, database=Database(backend=backend))) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def serve_app(app: Any) -> AsyncIterator[str]:
+    """Run `app` under uvicorn on 127.0.0.1 (a free port) for the duration of the block."""
     config = uvicorn.Config(
         app, host="127.0.0.1", port=0, log_config=None, lifespan="on", ws="websockets-sansio",
     )
