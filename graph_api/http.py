@@ -30,6 +30,9 @@ from graph_db.errors import GraphApiError, InvalidInput
 log = logging.getLogger("graph_api.http")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+# With Settings.expose_queries (never in production), a request sending this header gets
+# the exact Cypher and parameters it ran in `extensions.queries` (bench/ replays them).
+DEBUG_QUERIES_HEADER = "x-debug-queries"
 _DOCUMENT_INVALID = 1400  # internal marker: parse/validation failed (400 or legacy 200)
 JSON = "application/json"
 
@@ -125,6 +128,7 @@ class GraphQLHTTP:
         graphiql_html: str | None = None,
         preflight: Preflight | None = None,
         expose_timing: bool = False,
+        expose_queries: bool = False,
         on_done: Callable[[Request, GraphQLRequest | None, Any, dict[str, Any], float], None]
         | None = None,
     ) -> None:
@@ -135,12 +139,15 @@ class GraphQLHTTP:
         self.graphiql_html = graphiql_html
         self.preflight = preflight
         self.expose_timing = expose_timing
+        self.expose_queries = expose_queries
         self.on_done = on_done
 
     async def __call__(self, request: Request) -> Response:
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         request.state.request_id = request_id
-        stats = instrument.QueryStats()
+        stats = instrument.QueryStats(
+            keep_params=self.expose_queries and request.headers.get(DEBUG_QUERIES_HEADER) == "1"
+        )
         request.state.query_stats = stats
         token = instrument.track(stats)
         try:
@@ -182,8 +189,9 @@ class GraphQLHTTP:
         if content_type is None:
             raise HttpError(415, "Content-Type: application/json is required")
         # Requiring JSON forces a CORS preflight on cross-site posts: no simple-request CSRF.
-        if _media_type(content_type) not in (JSON, GRAPHQL_RESPONSE):
-            raise HttpError(415, f"unsupported Content-Type {_media_type(content_type)!r}; use application/json")
+        media_type = _media_type(content_type)
+        if media_type not in (JSON, GRAPHQL_RESPONSE):
+            raise HttpError(415, f"unsupported Content-Type {media_type!r}; use application/json")
         body = await read_body(request, self.max_body_bytes)
         try:
             data = json.loads(body)
@@ -206,6 +214,9 @@ class GraphQLHTTP:
         if batched:
             return JSONResponse([body for body, _, _ in results], media_type=media)  # always 200
         body, status, headers = results[0]
+        stats: instrument.QueryStats = request.state.query_stats
+        if stats.keep_params:
+            body = {**body, "extensions": {**body.get("extensions", {}), "queries": _executed(stats)}}
         if not graphql_response and status == _DOCUMENT_INVALID:
             status = 200  # legacy application/json: parse/validation errors travel in the body
         elif status == _DOCUMENT_INVALID:
@@ -262,6 +273,13 @@ class GraphQLHTTP:
         if self.on_done is not None:
             self.on_done(request, params, context, body, time.perf_counter() - started)
         return body, status, headers
+
+
+def _executed(stats: instrument.QueryStats) -> list[dict[str, Any]]:
+    return [
+        {"kind": q.kind, "query": q.query, "params": q.params, "ms": round(q.seconds * 1000, 3)}
+        for q in stats.executed
+    ]
 
 
 def _http_status(exc: GraphApiError) -> tuple[int, dict[str, str], dict[str, Any]]:

@@ -22,7 +22,12 @@ def identifier(name: str) -> LiteralString:
     """Return `name` if it is a safe label, type or property name; raise otherwise."""
     if not _IDENTIFIER.match(name):
         raise ValueError(f"not a valid graph identifier: {name!r}")
-    return cast(LiteralString, name)
+    return _trusted(name)
+
+
+def _trusted(text: str) -> LiteralString:
+    """Query text built only from validated identifiers and integers."""
+    return cast(LiteralString, text)  # type: ignore[redundant-cast]
 
 
 # -- schema operations (engine neutral) -------------------------------------------------
@@ -149,7 +154,7 @@ class FalkorDialect(Dialect):
             # still unknown to the graph, concurrent MERGEs each plan "no match" and create
             # duplicates. Registering every type up front (an edge made and deleted) closes it.
             return [
-                Cypher(cast(LiteralString, f"CREATE (a)-[r:{identifier(t)}]->(b) DELETE r, a, b"))
+                Cypher(_trusted(f"CREATE (a)-[r:{identifier(t)}]->(b) DELETE r, a, b"))
                 for t in op.names
             ]
         if isinstance(op, UniqueConstraint):
@@ -163,18 +168,17 @@ class FalkorDialect(Dialect):
             label = identifier(op.label)
             props = ", ".join(f"n.{identifier(p)}" for p in op.properties)
             if op.relationship:
-                return [Cypher(cast(LiteralString, f"CREATE INDEX FOR ()-[n:{label}]-() ON ({props})"))]
-            return [Cypher(cast(LiteralString, f"CREATE INDEX FOR (n:{label}) ON ({props})"))]
+                return [Cypher(_trusted(f"CREATE INDEX FOR ()-[n:{label}]-() ON ({props})"))]
+            return [Cypher(_trusted(f"CREATE INDEX FOR (n:{label}) ON ({props})"))]
         if isinstance(op, FullTextIndex):
             # FalkorDB has one full-text index per label, addressed by the label, not a name.
             label = identifier(op.label)
             props = ", ".join(f"n.{identifier(p)}" for p in op.properties)
-            return [Cypher(cast(LiteralString, f"CREATE FULLTEXT INDEX FOR (n:{label}) ON ({props})"))]
+            return [Cypher(_trusted(f"CREATE FULLTEXT INDEX FOR (n:{label}) ON ({props})"))]
         label, prop = identifier(op.label), identifier(op.property)
         return [
             Cypher(
-                cast(
-                    LiteralString,
+                _trusted(
                     f"CREATE VECTOR INDEX FOR (n:{label}) ON (n.{prop}) OPTIONS "
                     f"{{dimension: {int(op.dimensions)}, similarityFunction: '{op.similarity}'}}",
                 )
@@ -203,8 +207,7 @@ class FalkorDialect(Dialect):
         # FalkorDB allows shortestPath only as an expression in WITH/RETURN, not in MATCH.
         rel = identifier(rel_type)
         hops = int(max_hops)
-        return cast(
-            LiteralString,
+        return _trusted(
             f"WITH *, shortestPath(({start})-[:{rel}*1..{hops}]-({end})) AS {var}",
         )
 
@@ -220,8 +223,7 @@ class Neo4jDialect(Dialect):
             name = f"{label}_{prop}_unique"
             return [
                 Cypher(
-                    cast(
-                        LiteralString,
+                    _trusted(
                         f"CREATE CONSTRAINT {name} IF NOT EXISTS "
                         f"FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE",
                     )
@@ -234,7 +236,7 @@ class Neo4jDialect(Dialect):
             pattern = f"()-[n:{label}]-()" if op.relationship else f"(n:{label})"
             return [
                 Cypher(
-                    cast(LiteralString, f"CREATE INDEX {name} IF NOT EXISTS FOR {pattern} ON ({props})")
+                    _trusted(f"CREATE INDEX {name} IF NOT EXISTS FOR {pattern} ON ({props})")
                 )
             ]
         if isinstance(op, FullTextIndex):
@@ -242,8 +244,7 @@ class Neo4jDialect(Dialect):
             props = ", ".join(f"n.{identifier(p)}" for p in op.properties)
             return [
                 Cypher(
-                    cast(
-                        LiteralString,
+                    _trusted(
                         f"CREATE FULLTEXT INDEX {name} IF NOT EXISTS FOR (n:{label}) ON EACH [{props}]",
                     )
                 )
@@ -251,8 +252,7 @@ class Neo4jDialect(Dialect):
         label, prop, name = identifier(op.label), identifier(op.property), identifier(op.name)
         return [
             Cypher(
-                cast(
-                    LiteralString,
+                _trusted(
                     f"CREATE VECTOR INDEX {name} IF NOT EXISTS FOR (n:{label}) ON n.{prop} OPTIONS "
                     f"{{indexConfig: {{`vector.dimensions`: {int(op.dimensions)}, "
                     f"`vector.similarity_function`: '{op.similarity}'}}}}",
@@ -281,7 +281,6 @@ class Neo4jDialect(Dialect):
     ) -> LiteralString:
         rel = identifier(rel_type)
         hops = int(max_hops)
-        return cast(
-            LiteralString,
+        return _trusted(
             f"OPTIONAL MATCH {var} = shortestPath(({start})-[:{rel}*1..{hops}]-({end}))",
         )

@@ -8,6 +8,7 @@ restarted if it dies while the service runs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import errno
 import fcntl
@@ -132,16 +133,15 @@ class EmbeddedFalkorDB:
         self._stopping = True
         if self._watch is not None:
             self._watch.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._watch
-            except asyncio.CancelledError:
-                pass
         await asyncio.to_thread(self._terminate)
         self._release()
 
-    async def wait_ready(self, timeout: float) -> bool:
+    async def wait_ready(self, within: float) -> bool:
+        """Wait up to `within` seconds for the child to answer; False if it did not."""
         try:
-            await asyncio.wait_for(self._ready.wait(), timeout)
+            await asyncio.wait_for(self._ready.wait(), within)
             return True
         except TimeoutError:
             return False
@@ -242,7 +242,8 @@ class EmbeddedFalkorDB:
         stderr_path = self._db_dir / "falkordb.stderr.log"
         stderr = stderr_path.open("ab")
         stderr_offset = stderr.tell()
-        self._proc = subprocess.Popen(
+        # Spawning is quick and must happen in this thread for the parent-death signal.
+        self._proc = subprocess.Popen(  # noqa: ASYNC220
             self._command(server, module),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -74,7 +75,7 @@ def render(query: str, params: Params | None) -> str:
 
 def _decode(cell: list[Any]) -> Any:
     kind, value = cell[0], cell[1]
-    if kind == _STRING or kind == _INTEGER:
+    if kind in (_STRING, _INTEGER):
         return value
     if kind == _NULL:
         return None
@@ -209,7 +210,7 @@ class FalkorDBBackend:
         except Exception as exc:  # every driver failure is translated, never leaked
             raise translate_error(exc) from exc
         finally:
-            instrument.record(kind, query, time.perf_counter() - started, ok)
+            instrument.record(kind, query, time.perf_counter() - started, ok, params)
 
     async def apply_schema(self, statement: SchemaStatement) -> None:
         try:
@@ -261,10 +262,8 @@ class FalkorDBBackend:
 
     async def drop(self) -> None:
         """Delete this graph entirely (tests and `graph-api` maintenance only)."""
-        try:
+        with contextlib.suppress(redis_errors.ResponseError):  # the graph was never created
             await self._client.execute_command("GRAPH.DELETE", self._graph)
-        except redis_errors.ResponseError:
-            pass  # the graph was never created
 
     async def close(self) -> None:
         if self._on_close is not None:

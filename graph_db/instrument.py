@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -16,6 +17,20 @@ class QueryStats:
     reads: int = 0
     writes: int = 0
     queries: list[str] = field(default_factory=list)
+    # Development only (GRAPH_API_EXPOSE_QUERIES): parameters may hold personal data.
+    keep_params: bool = False
+    executed: list[ExecutedQuery] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ExecutedQuery:
+    """One statement exactly as sent (kept only when `QueryStats.keep_params` is set)."""
+
+    kind: str
+    query: str
+    params: dict[str, Any]
+    seconds: float
+    ok: bool
 
 
 _current: contextvars.ContextVar[QueryStats | None] = contextvars.ContextVar(
@@ -44,7 +59,9 @@ def remove_observer(observer: Observer) -> None:
         _observers.remove(observer)
 
 
-def record(kind: str, query: str, seconds: float, ok: bool) -> None:
+def record(
+    kind: str, query: str, seconds: float, ok: bool, params: Mapping[str, Any] | None = None
+) -> None:
     stats = _current.get()
     if stats is not None:
         stats.round_trips += 1
@@ -54,5 +71,7 @@ def record(kind: str, query: str, seconds: float, ok: bool) -> None:
         else:
             stats.writes += 1
         stats.queries.append(query)
+        if stats.keep_params:
+            stats.executed.append(ExecutedQuery(kind, query, dict(params or {}), seconds, ok))
     for observer in _observers:
         observer(kind, seconds, ok)

@@ -145,7 +145,7 @@ class Neo4jBackend:
         except Exception as exc:
             raise translate_error(exc) from exc
         finally:
-            instrument.record(kind, query, time.perf_counter() - started, ok)
+            instrument.record(kind, query, time.perf_counter() - started, ok, params)
 
     async def apply_schema(self, statement: SchemaStatement) -> None:
         if isinstance(statement, Command):

@@ -39,7 +39,7 @@ async def test_database_death_is_reported_then_recovered(tmp_path: Path) -> None
             await asyncio.sleep(0.01)
         assert saw_unavailable, "/ready never reported the outage"
 
-        assert await server.wait_ready(timeout=15)
+        assert await server.wait_ready(within=15)
         assert server.pid != pid
         assert (await http.get("/ready")).status_code == 200
         assert (await http.post("/graphql", json=QUERY)).json() == {"data": {"node": None}}
