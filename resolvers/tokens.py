@@ -1,0 +1,126 @@
+"""Local sign-in tokens: short-lived JWT access tokens and opaque, hashed refresh tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any, Protocol, Self
+
+import jwt
+
+from graph_db.errors import Unauthenticated
+
+# Pinned: a token whose header names any other algorithm is refused before its signature is read.
+ALGORITHM = "HS256"
+ISSUER = "graph-api"
+AUDIENCE = "graph-api"
+REQUIRED_CLAIMS = ("iss", "aud", "iat", "exp", "sub", "jti")
+INVALID = "invalid or expired access token"
+
+
+class TokenSettings(Protocol):
+    """The part of the service settings tokens depend on (graph_api's Settings satisfies it)."""
+
+    @property
+    def jwt_secret(self) -> str: ...
+    @property
+    def access_token_seconds(self) -> int: ...
+    @property
+    def refresh_token_days(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TokenConfig:
+    """What the service needs to issue and verify its own tokens."""
+
+    secret: str
+    access_token_seconds: int = 900
+    refresh_token_days: int = 30
+    issuer: str = ISSUER
+    audience: str = AUDIENCE
+
+    def __post_init__(self) -> None:
+        if len(self.secret) < 32:
+            raise ValueError("the JWT secret must be at least 32 characters")
+
+    @classmethod
+    def from_settings(cls, settings: TokenSettings) -> Self:
+        return cls(
+            secret=settings.jwt_secret, access_token_seconds=settings.access_token_seconds,
+            refresh_token_days=settings.refresh_token_days,
+        )
+
+    @property
+    def refresh_token_ms(self) -> int:
+        return self.refresh_token_days * 86_400_000
+
+
+@dataclass(frozen=True, slots=True)
+class AccessToken:
+    token: str
+    expires_at: int  # epoch ms
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    person_id: str
+    session_version: int
+    token_id: str
+    expires_at: int  # epoch ms
+
+
+def issue_access_token(
+    config: TokenConfig, person_id: str, *, now_ms: int, session_version: int = 0
+) -> AccessToken:
+    """A signed access token for `person_id`, valid for `access_token_seconds` from `now_ms`."""
+    iat = now_ms // 1000
+    exp = iat + config.access_token_seconds
+    claims: dict[str, Any] = {
+        "iss": config.issuer, "aud": config.audience, "sub": person_id,
+        "iat": iat, "exp": exp, "jti": uuid.uuid4().hex, "sv": session_version,
+    }
+    token = jwt.encode(claims, config.secret, algorithm=ALGORITHM)
+    return AccessToken(token=token, expires_at=exp * 1000)
+
+
+def is_local_token(config: TokenConfig, token: str) -> bool:
+    """Whether an (unverified) JWT claims to come from this service rather than an OIDC issuer."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return False
+    return isinstance(claims, dict) and claims.get("iss") == config.issuer
+
+
+def verify_access_token(config: TokenConfig, token: str, *, now_ms: int) -> AccessClaims:
+    """The claims of a valid access token; anything else is UNAUTHENTICATED."""
+    try:
+        claims = jwt.decode(
+            token, config.secret, algorithms=[ALGORITHM], audience=config.audience,
+            issuer=config.issuer,
+            # Expiry is checked below against the service clock (tests and replicas share it).
+            options={"require": list(REQUIRED_CLAIMS), "verify_exp": False, "verify_iat": False},
+        )
+    except jwt.PyJWTError:
+        raise Unauthenticated(INVALID) from None
+    exp, iat, sub, sv = claims.get("exp"), claims.get("iat"), claims.get("sub"), claims.get("sv", 0)
+    if not isinstance(exp, int) or not isinstance(iat, int) or not isinstance(sv, int):
+        raise Unauthenticated(INVALID)
+    if not isinstance(sub, str) or not sub:
+        raise Unauthenticated(INVALID)
+    if exp * 1000 <= now_ms or iat * 1000 > now_ms + 60_000:  # a minute of clock skew for iat
+        raise Unauthenticated(INVALID)
+    return AccessClaims(person_id=sub, session_version=sv, token_id=str(claims["jti"]),
+                        expires_at=exp * 1000)
+
+
+def new_refresh_token() -> str:
+    """256 random bits, URL-safe; only its hash is ever stored."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_refresh_token(token: str) -> str:
+    # A fast hash is enough: the token has 256 bits of entropy, nothing to brute-force.
+    return hashlib.sha256(token.encode()).hexdigest()
