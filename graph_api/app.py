@@ -61,6 +61,7 @@ def create_app(
         batch_max=settings.batch_max,
         graphiql_html=GRAPHIQL_HTML if settings.graphiql else None,
         expose_timing=not settings.is_production,
+        expose_queries=settings.expose_queries and not settings.is_production,
     )
     subscriptions = SubscriptionEndpoint(
         schema, contexts=contexts,

@@ -70,6 +70,8 @@ class Settings:
     log_json: bool = True
     # Demo data
     demo_people: int = 60
+    # Development only: return each request's Cypher and parameters on demand (bench/).
+    expose_queries: bool = False
 
     @property
     def is_production(self) -> bool:
@@ -116,6 +118,8 @@ class Settings:
             values.setdefault("introspection", False)
             if not values.get("jwt_secret"):
                 problems.append("GRAPH_API_JWT_SECRET is required in production")
+            if values.get("expose_queries"):
+                problems.append("GRAPH_API_EXPOSE_QUERIES must not be enabled in production")
         for name in ("port", "max_body_bytes", "max_depth", "max_page_size", "access_token_seconds"):
             if name in values and values[name] <= 0:
                 problems.append(f"GRAPH_API_{name.upper()} must be positive")
