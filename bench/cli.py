@@ -1,0 +1,370 @@
+"""`python -m bench` (`make bench BENCH_ARGS=...`): build or reuse data, serve, load, report."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import math
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench import domains, load, report
+from bench.dataset import GRAPH, ROOT, DatasetError, build, verify
+from bench.direct import DirectGraph, Statement, replay_ms
+from bench.registry import Fixtures, Operation
+from bench.scales import PARAMS, SCALES, parse_scale, with_missing
+from bench.service import JWT_SECRET, Service, peak_rss_mb, running
+from bench.stats import Phase, error_problems, median_phase, overhead_ratio, page_size_problem, summarize
+
+CACHE = ROOT / "bench" / ".cache"
+RESULTS = ROOT / "bench" / "results"
+
+
+def _csv_ints(raw: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in raw.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {raw!r}") from None
+    if not values or any(v <= 0 for v in values):
+        raise argparse.ArgumentTypeError("expected positive numbers")
+    return values
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument("--scale", default="S", help="S (5,000 people), M (50,000 people), or a custom name")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=N",
+                   help=f"override a scale parameter ({', '.join(PARAMS)})")
+    p.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")
+    p.add_argument("--ops", help="comma-separated operations (default: all available)")
+    p.add_argument("--concurrency", type=_csv_ints, default=(1, 32), help="levels (default 1,32)")
+    p.add_argument("--duration", type=float, default=5.0, help="seconds per phase at most (default 5)")
+    p.add_argument("--requests", type=int, default=3000, help="requests per phase at most (default 3000)")
+    p.add_argument("--warmup", type=int, default=50, help="unmeasured requests per phase (default 50)")
+    p.add_argument("--repeats", type=int, default=3, help="runs per phase; medians reported (default 3)")
+    p.add_argument("--replay-samples", type=int, default=20,
+                   help="requests whose Cypher is replayed directly per run (default 20)")
+    p.add_argument("--replay-repeats", type=int, default=5, help="replays of each (default 5)")
+    p.add_argument("--env", action="append", default=[], metavar="GRAPH_API_X=V",
+                   help="extra service setting, e.g. GRAPH_API_FALKORDB_POOL_SIZE=16")
+    p.add_argument("--rebuild", action="store_true", help="rebuild the dataset even if cached")
+    p.add_argument("--build-only", action="store_true", help="build/verify the dataset and stop")
+    p.add_argument("--list", action="store_true", help="show scales, data steps and operations")
+    p.add_argument("--cache-dir", type=Path, default=CACHE)
+    p.add_argument("--results-dir", type=Path, default=RESULTS)
+    return p
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _listing() -> str:
+    lines = ["scales:"]
+    for name, params in SCALES.items():
+        lines.append(f"  {name}: " + ", ".join(f"{k}={v:,}" for k, v in params.items()))
+    lines.append("data steps:")
+    for step in domains.STEPS:
+        lines.append(f"  {step.name}: produces {', '.join(step.params)}")
+    produced = {p for step in domains.STEPS for p in step.params}
+    unproduced = ", ".join(p for p in PARAMS if p not in produced) or "none"
+    lines.append(f"parameters without a generator yet: {unproduced}")
+    lines.append("operations:")
+    for op in domains.OPERATIONS:
+        sizes = f" page sizes {', '.join(map(str, op.page_sizes))}" if op.page_sizes else ""
+        lines.append(f"  {op.name} ({op.domain}, {op.document}){sizes}")
+    lines.append("canonical operations not yet implemented: " + (", ".join(
+        f"{name} ({waits})" for name, waits in domains.CANONICAL
+        if name not in {op.name for op in domains.OPERATIONS}) or "none"))
+    return "\n".join(lines)
+
+
+def _git() -> dict[str, Any]:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                                    capture_output=True, text=True, check=True).stdout.strip())
+        return {"commit": commit, "dirty": dirty}
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+
+
+async def _capabilities(service: Service, fixtures: Fixtures, token_for: Any) -> tuple[set[str], str | None]:
+    """Schema coordinates the server has, and why viewers cannot sign in (None if they can)."""
+    async with load.client(service.url, 1) as http:
+        response = await http.post("/graphql", json={"query": (
+            "{ __schema { queryType { fields { name } } mutationType { fields { name } } } }")})
+        schema = response.json()["data"]["__schema"]
+        coords = {f"Query.{f['name']}" for f in schema["queryType"]["fields"]}
+        if schema.get("mutationType"):
+            coords |= {f"Mutation.{f['name']}" for f in schema["mutationType"]["fields"]}
+        person = fixtures.ids("Person")[0]
+        probe = await http.post(
+            "/graphql", json={"query": "{ me { id } }"},
+            headers={"authorization": f"Bearer {token_for(person)}"},
+        )
+        body = probe.json()
+        if body.get("errors"):
+            return coords, f"viewers cannot sign in: {body['errors'][0].get('message')}"
+        if not (body.get("data") or {}).get("me"):
+            return coords, "viewers cannot sign in: `me` is null for a valid token"
+        return coords, None
+
+
+def _token_minter() -> Any:
+    from resolvers.tokens import TokenConfig, issue_access_token
+
+    config = TokenConfig(secret=JWT_SECRET, access_token_seconds=24 * 3600)
+    cache: dict[str, str] = {}
+
+    def token_for(person_id: str) -> str:
+        if person_id not in cache:
+            cache[person_id] = issue_access_token(
+                config, person_id, now_ms=int(time.time() * 1000)
+            ).token
+        return cache[person_id]
+
+    return token_for
+
+
+async def _measure(
+    args: argparse.Namespace, service: Service, graph: DirectGraph, ops: Sequence[Operation],
+    fixtures: Fixtures, token_for: Any, problems: list[str],
+) -> list[dict[str, Any]]:
+    runs: dict[tuple[str, int | None], dict[int, list[Phase]]] = {}
+    directs: dict[tuple[str, int | None], list[float]] = {}
+    sources: dict[tuple[str, int | None], str] = {}
+    overhead_c = min(args.concurrency)
+    for repeat in range(args.repeats):
+        for op in ops:
+            for size in op.variants:
+                key = (op.name, size)
+                label = op.label(size)
+                for conc in args.concurrency:
+                    requests = load.prepare(
+                        op, fixtures, count=args.warmup + args.requests, page_size=size,
+                        seed=repeat * 1000 + conc, token_for=token_for,
+                    )
+                    async with load.client(service.url, conc) as http:
+                        warm, _ = await load.run_phase(
+                            http, requests[: args.warmup], op.check, concurrency=conc,
+                            duration=math.inf,
+                        )
+                        samples, elapsed = await load.run_phase(
+                            http, requests[args.warmup:], op.check, concurrency=conc,
+                            duration=args.duration,
+                        )
+                    problems += error_problems(f"{label} warm-up at concurrency {conc}", warm)
+                    problems += error_problems(f"{label} at concurrency {conc}", samples)
+                    phase = summarize(samples, elapsed)
+                    runs.setdefault(key, {}).setdefault(conc, []).append(phase)
+                    log(f"  run {repeat + 1}/{args.repeats} {label} c={conc}: {phase.requests} req, "
+                        f"{phase.rps:,.0f} req/s, p50 {phase.p50_ms:.2f} ms, errors {phase.errors}")
+                ms, source = await _direct(
+                    args, service, graph, op, size, fixtures, token_for, repeat, problems
+                )
+                directs.setdefault(key, []).append(ms)
+                sources[key] = source
+    results = []
+    for op in ops:
+        for size in op.variants:
+            key = (op.name, size)
+            phases = {str(c): median_phase(runs[key][c]).as_dict() for c in args.concurrency}
+            ratios = [
+                overhead_ratio(run.p50_ms, direct)
+                for run, direct in zip(runs[key][overhead_c], directs[key], strict=True)
+            ]
+            finite = [r for r in ratios if not math.isnan(r)]
+            results.append({
+                "operation": op.label(size), "name": op.name, "page_size": size,
+                "domain": op.domain, "mutation": op.mutation, "phases": phases,
+                "runs": {str(c): [p.as_dict() for p in runs[key][c]] for c in args.concurrency},
+                "direct_ms": statistics.median(directs[key]), "direct_runs": directs[key],
+                "direct_source": sources[key], "overhead_concurrency": overhead_c,
+                "overhead": statistics.median(finite) if finite else math.nan,
+                "overhead_runs": ratios,
+            })
+    return results
+
+
+async def _direct(
+    args: argparse.Namespace, service: Service, graph: DirectGraph, op: Operation, size: int | None,
+    fixtures: Fixtures, token_for: Any, repeat: int, problems: list[str],
+) -> tuple[float, str]:
+    """The same Cypher without the API: captured from the service, replayed on its socket."""
+    requests = load.prepare(op, fixtures, count=args.replay_samples, page_size=size,
+                            seed=10_000 + repeat, token_for=token_for)
+    async with load.client(service.url, 1) as http:
+        captured, errors = await load.capture(http, requests, op.check)
+    if errors:
+        problems += [f"{op.label(size)} (capturing queries): {e}" for e in list(dict.fromkeys(errors))[:3]]
+    sequences = [[Statement.from_exposed(q) for q in seq] for seq in captured]
+    if not sequences:
+        return math.nan, "none"
+    writes = any(st.kind != "read" for seq in sequences for st in seq)
+    if writes and not op.idempotent:
+        # Replaying a non-idempotent write would not repeat the same work: use the
+        # service's own timing of each statement around its driver call instead.
+        return statistics.median(sum(st.service_ms for st in seq) for seq in sequences), "in-service"
+    return replay_ms(graph, sequences, repeats=args.replay_repeats, allow_writes=writes), "replay"
+
+
+def _remove_stale_runs(cache_dir: Path) -> None:
+    """Run copies left by a bench that was killed (its pid is gone)."""
+    for stale in cache_dir.glob("run-*"):
+        pid = stale.name.removeprefix("run-").split(".")[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _select(args: argparse.Namespace) -> list[Operation]:
+    if not args.ops:
+        return list(domains.OPERATIONS)
+    return [domains.operation(name.strip()) for name in args.ops.split(",") if name.strip()]
+
+
+async def run(args: argparse.Namespace) -> int:
+    produced = [p for step in domains.STEPS for p in step.params]
+    try:
+        scale = with_missing(parse_scale(args.scale, args.set, args.seed), produced)
+        selected = _select(args)
+    except ValueError as exc:
+        log(f"bench: {exc}")
+        return 2
+    except KeyError as exc:
+        log(f"bench: {exc.args[0]}")
+        return 2
+    log(f"scale {scale.name}: " + ", ".join(f"{k}={v:,}" for k, v in scale.params.items()))
+    if scale.missing:
+        log("  NOT BUILT (no generator step yet, their domains have not landed): "
+            + ", ".join(f"{k}={scale.params[k]:,}" for k in scale.missing))
+    started = datetime.datetime.now(datetime.UTC)
+    try:
+        dataset = await build(scale, domains.STEPS, args.cache_dir, rebuild=args.rebuild, log=log)
+    except DatasetError as exc:
+        log(f"bench: FAILED: {exc}")
+        return 1
+    if args.build_only:
+        return 0
+
+    problems: list[str] = []
+    _remove_stale_runs(args.cache_dir)
+    run_dir = args.cache_dir / f"run-{os.getpid()}"
+    log(f"copying the dataset for this run into {run_dir}")
+    data_dir = dataset.copy_for_run(run_dir / "data")
+    extra_env = dict(item.split("=", 1) for item in args.env)
+    token_for = _token_minter()
+    try:
+        with running(data_dir, extra_env=extra_env) as service:
+            log(f"service up at {service.url} (pid {service.pid})")
+            graph = DirectGraph(service.unix_socket, GRAPH)
+            try:
+                counts = verify(graph, dataset.expected)
+                fixtures = Fixtures(graph.ids, scale)
+                coords, auth_problem = await _capabilities(service, fixtures, token_for)
+                ops, skipped = [], []
+                for op in selected:
+                    missing = [r for r in op.requires if r != "auth" and r not in coords]
+                    if "auth" in op.requires and auth_problem:
+                        missing.append(auth_problem)
+                    if missing:
+                        skipped.append({"operation": op.name, "reason": "; ".join(missing)})
+                    else:
+                        ops.append(op)
+                if args.ops and skipped:
+                    for s in skipped:
+                        log(f"bench: {s['operation']} cannot run: {s['reason']}")
+                    return 2
+                results = await _measure(args, service, graph, ops, fixtures, token_for, problems)
+                # Verify again: the run must not have found a different dataset than it reports.
+                if not any(op.mutation for op in ops):
+                    verify(graph, dataset.expected)
+            finally:
+                graph.close()
+            api_mb, db_mb = peak_rss_mb(service.pid), peak_rss_mb(service.database_pid())
+    except DatasetError as exc:
+        log(f"bench: FAILED: {exc}")
+        return 1
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+    page_checks = []
+    for op in ops:
+        if len(op.page_sizes) > 1:
+            by_size = {r["page_size"]: r for r in results if r["name"] == op.name}
+            phase_by_size = {s: Phase(**by_size[s]["phases"][str(min(args.concurrency))]) for s in by_size}
+            problem = page_size_problem(op.name, phase_by_size)
+            page_checks.append({
+                "operation": op.name, "ok": problem is None,
+                "round_trips": {
+                    str(s): [p.round_trips_min, p.round_trips_max] for s, p in phase_by_size.items()
+                },
+            })
+            if problem:
+                problems.append(problem)
+
+    target_rows = report.targets(results, api_mb, page_checks)
+    not_implemented = [
+        {"operation": name, "waits_for": waits} for name, waits in domains.CANONICAL
+        if name not in {op.name for op in domains.OPERATIONS}
+    ]
+    record = {
+        "started": started.isoformat(), "machine": {
+            "cores": os.cpu_count(), "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "git": _git(),
+        "scale": {"name": scale.name, "params": dict(scale.params), "seed": scale.seed,
+                  "missing": list(scale.missing)},
+        "dataset": {"directory": str(dataset.directory), "counts": counts,
+                    "build_seconds": dataset.manifest.get("build_seconds")},
+        "settings": {k: getattr(args, k) for k in (
+            "concurrency", "duration", "requests", "warmup", "repeats", "replay_samples",
+            "replay_repeats")} | {"service_env": extra_env},
+        "results": results, "page_size_checks": page_checks,
+        "memory_mb": {"api_peak": api_mb, "database_peak": db_mb},
+        "skipped": skipped, "not_implemented": not_implemented,
+        "targets": target_rows, "problems": problems, "ok": not problems,
+    }
+    out = args.results_dir / f"{started.strftime('%Y%m%dT%H%M%SZ')}-{scale.name}.json"
+    report.write_json(out, record)
+    print(report.summary(record, out.relative_to(ROOT) if out.is_relative_to(ROOT) else out))
+    return 1 if problems else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.list:
+        print(_listing())
+        return 0
+    if args.repeats < 3:
+        log(f"note: {args.repeats} run(s); the reported figures are meant as medians of at least 3")
+    if args.repeats < 1 or args.requests < 1 or args.duration <= 0 or args.warmup < 0:
+        log("bench: --repeats, --requests and --duration must be positive")
+        return 2
+    for item in args.env:
+        if not item.startswith("GRAPH_API_") or "=" not in item:
+            log(f"bench: --env takes GRAPH_API_NAME=value, not {item!r}")
+            return 2
+    try:
+        import uvloop
+
+        factory: Any = uvloop.new_event_loop
+    except ImportError:  # pragma: no cover
+        factory = None
+    try:
+        with asyncio.Runner(loop_factory=factory) as runner:
+            return runner.run(run(args))
+    except KeyboardInterrupt:
+        log("bench: interrupted")
+        return 130

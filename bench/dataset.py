@@ -1,0 +1,174 @@
+"""The synthetic network: built once per parameters into an embedded data dir, then reused.
+
+bench/.cache/<scale>-<key>/
+    manifest.json   parameters, steps done (resume point), verified counts, `complete`
+    data/           a GRAPH_API_DATA_DIR: the embedded FalkorDB files, compacted to a snapshot
+Each run serves a throwaway copy of data/, so mutations never change the cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.direct import DirectGraph
+from bench.registry import Step
+from bench.scales import Scale
+from bench.stats import dataset_problems
+
+ROOT = Path(__file__).resolve().parent.parent
+GRAPH = "graph_api"  # the service's default GRAPH_API_FALKORDB_GRAPH
+Log = Callable[[str], None]
+
+
+class DatasetError(RuntimeError):
+    """The dataset cannot be built or does not match its parameters."""
+
+
+def fingerprint(steps: Sequence[Step]) -> str:
+    """Hash of the generator code: a change to it means a rebuild."""
+    digest = hashlib.sha256()
+    for path in sorted({src for step in steps for src in step.sources}):
+        digest.update(path.encode())
+        digest.update((ROOT / path).read_bytes())
+    for step in steps:
+        module = step.run.__module__.replace(".", "/") + ".py"
+        digest.update((ROOT / module).read_bytes())
+    return digest.hexdigest()
+
+
+def expected_counts(steps: Sequence[Step], scale: Scale) -> dict[str, int]:
+    expected: dict[str, int] = {}
+    for step in steps:
+        for key, value in step.expect(scale).items():
+            if key in expected and expected[key] != value:
+                raise DatasetError(f"steps disagree on how many {key} there should be")
+            expected[key] = value
+    return expected
+
+
+@dataclass
+class Dataset:
+    scale: Scale
+    directory: Path
+    manifest: dict[str, Any]
+
+    @property
+    def data_dir(self) -> Path:
+        return self.directory / "data"
+
+    @property
+    def expected(self) -> dict[str, int]:
+        return dict(self.manifest["expected"])
+
+    def copy_for_run(self, target: Path) -> Path:
+        """A private copy of the data dir for one service run (mutations stay there)."""
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(
+            self.data_dir, target,
+            ignore=shutil.ignore_patterns("*.sock", "graph-api.lock", "*.log"),
+        )
+        return target
+
+
+def _write_manifest(directory: Path, manifest: Mapping[str, Any]) -> None:
+    tmp = directory / "manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    tmp.replace(directory / "manifest.json")
+
+
+def verify(graph: DirectGraph, expected: Mapping[str, int]) -> dict[str, int]:
+    """Count what is there; raise DatasetError when it is not what the parameters say."""
+    actual = graph.counts(sorted(expected))
+    problems = dataset_problems(expected, actual)
+    if problems:
+        raise DatasetError("; ".join(problems))
+    return actual
+
+
+async def _compact(client: Any, log: Log) -> None:
+    """Rewrite the append-only log as a snapshot, so a start loads it instead of replaying."""
+    await client.execute_command("BGREWRITEAOF")
+    while True:
+        info = await client.info("persistence")
+        if not info.get("aof_rewrite_in_progress") and not info.get("aof_rewrite_scheduled"):
+            break
+        await asyncio.sleep(0.2)
+    if info.get("aof_last_bgrewrite_status") != "ok":
+        raise DatasetError(f"compacting the dataset failed: {info.get('aof_last_bgrewrite_status')}")
+    log("  compacted the append-only log into a snapshot")
+
+
+async def build(
+    scale: Scale, steps: Sequence[Step], cache_root: Path, *, rebuild: bool, log: Log
+) -> Dataset:
+    """Reuse the cached dataset for these parameters, or build (resume) it."""
+    from graph_api.config import Settings
+    from graph_api.database import open_database
+
+    key = scale.cache_key(fingerprint(steps))
+    directory = cache_root / f"{scale.name}-{key}"
+    manifest_path = directory / "manifest.json"
+    expected = expected_counts(steps, scale)
+    if rebuild and directory.exists():
+        shutil.rmtree(directory)
+    if manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text())
+        if manifest.get("complete"):
+            log(f"dataset: reusing {directory}")
+            return Dataset(scale, directory, manifest)
+        log(f"dataset: resuming an interrupted build in {directory}")
+    else:
+        directory.mkdir(parents=True, exist_ok=True)
+        manifest = {
+            "scale": scale.name, "params": dict(scale.params), "seed": scale.seed, "key": key,
+            "missing": list(scale.missing), "expected": expected, "steps": {}, "complete": False,
+        }
+        _write_manifest(directory, manifest)
+        log(f"dataset: building {scale.name} into {directory}")
+    settings = Settings(env="development", data_dir=directory / "data", query_timeout_ms=120_000)
+    db = await open_database(settings)
+    try:
+        started = time.perf_counter()
+        for step in steps:
+            if manifest["steps"].get(step.name, {}).get("done"):
+                continue
+            log(f"  step {step.name}: {', '.join(f'{p}={scale.params[p]:,}' for p in step.params)}")
+            t0 = time.perf_counter()
+            await step.run(db.backend, scale)
+            manifest["steps"][step.name] = {"done": True, "seconds": round(time.perf_counter() - t0, 1)}
+            _write_manifest(directory, manifest)
+            log(f"  step {step.name}: done in {time.perf_counter() - t0:.1f}s")
+        assert db.server is not None
+        graph = DirectGraph(db.server.unix_socket, GRAPH)
+        try:
+            manifest["counts"] = verify(graph, expected)
+        finally:
+            graph.close()
+        await _compact(db.backend.client, log)  # type: ignore[attr-defined]
+        manifest["build_seconds"] = round(
+            sum(s["seconds"] for s in manifest["steps"].values()), 1
+        )
+        log(f"dataset: built and verified in {time.perf_counter() - started:.1f}s")
+    finally:
+        await db.close()
+    manifest["complete"] = True
+    _write_manifest(directory, manifest)
+    _prune(cache_root, scale.name, keep=directory, log=log)
+    return Dataset(scale, directory, manifest)
+
+
+def _prune(cache_root: Path, scale_name: str, *, keep: Path, log: Log) -> None:
+    """Drop datasets of the same scale built from other parameters or generator code."""
+    for other in cache_root.glob(f"{scale_name}-*"):
+        if other != keep and other.is_dir() and other.name.count("-") == keep.name.count("-"):
+            shutil.rmtree(other, ignore_errors=True)
+            log(f"  removed stale dataset {other.name}")

@@ -1,0 +1,103 @@
+"""The database alone: counts, fixtures and Cypher replay straight over the server's socket."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from graph_db.falkordb import decode_result, render
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement a request ran, as exposed by the service (GRAPH_API_EXPOSE_QUERIES)."""
+
+    kind: str  # read | write
+    query: str
+    params: dict[str, Any]
+    service_ms: float  # what the service measured around its own driver call
+
+    @classmethod
+    def from_exposed(cls, item: Mapping[str, Any]) -> Statement:
+        return cls(str(item["kind"]), str(item["query"]), dict(item["params"]), float(item["ms"]))
+
+
+def _name(value: str) -> str:
+    # Labels and relationship types cannot be parameters: allow plain identifiers only.
+    if not _NAME.match(value):
+        raise ValueError(f"not a plain label or relationship type: {value!r}")
+    return value
+
+
+class DirectGraph:
+    """A synchronous client on the embedded server's unix socket: no API, no asyncio."""
+
+    def __init__(self, unix_socket: str, graph: str, *, timeout_ms: int = 10_000) -> None:
+        self.graph = graph
+        self.timeout_ms = timeout_ms
+        self._redis = redis.Redis(unix_socket_path=unix_socket, decode_responses=True)
+
+    def close(self) -> None:
+        self._redis.close()
+
+    def query(self, text: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        reply = self._redis.execute_command(
+            "GRAPH.RO_QUERY", self.graph, render(text, dict(params or {})), "--compact",
+            "timeout", self.timeout_ms,
+        )
+        return decode_result(reply)
+
+    def count(self, name: str) -> int:
+        """Nodes of a label (PascalCase) or relationships of a type (UPPER_SNAKE)."""
+        name = _name(name)
+        if name.isupper():
+            rows = self.query(f"MATCH ()-[r:{name}]->() RETURN count(r) AS n")
+        else:
+            rows = self.query(f"MATCH (n:{name}) RETURN count(n) AS n")
+        return int(rows[0]["n"])
+
+    def counts(self, names: Sequence[str]) -> dict[str, int]:
+        return {name: self.count(name) for name in names}
+
+    def ids(self, label: str) -> list[str]:
+        rows = self.query(f"MATCH (n:{_name(label)}) RETURN n.id AS id ORDER BY id")
+        return [row["id"] for row in rows]
+
+    def run_sequence(self, statements: Sequence[Statement], *, allow_writes: bool) -> float:
+        """Run a request's statements in order, as the service did; seconds taken."""
+        commands = []
+        for st in statements:
+            if st.kind != "read" and not allow_writes:
+                raise ValueError("refusing to replay a write against the benchmark dataset")
+            command = "GRAPH.RO_QUERY" if st.kind == "read" else "GRAPH.QUERY"
+            commands.append((command, self.graph, render(st.query, st.params), "--compact",
+                             "timeout", self.timeout_ms))
+        started = time.perf_counter()
+        for command in commands:
+            reply = self._redis.execute_command(*command)
+            if reply and isinstance(reply[-1], redis.ResponseError):
+                raise reply[-1]
+        return time.perf_counter() - started
+
+
+def replay_ms(
+    graph: DirectGraph, sequences: Sequence[Sequence[Statement]], *, repeats: int,
+    allow_writes: bool = False,
+) -> float:
+    """Median milliseconds per request for the captured sequences, after one warm-up pass."""
+    for seq in sequences:
+        graph.run_sequence(seq, allow_writes=allow_writes)
+    timings = [
+        graph.run_sequence(seq, allow_writes=allow_writes) * 1000
+        for _ in range(repeats)
+        for seq in sequences
+    ]
+    return statistics.median(timings) if timings else float("nan")

@@ -1,0 +1,112 @@
+"""What a domain contributes to the bench: data steps and operations (see bench/README.md)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bench.scales import Scale
+    from graph_db.backend import Backend
+
+OPERATIONS_DIR = Path(__file__).parent / "operations"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One domain's share of the synthetic network, written through its bulk repository functions.
+
+    `params` are the scale parameters this step produces (e.g. "people", "follows");
+    `expect` says exactly what must exist afterwards: {"Person": 5000, "FOLLOWS": 25000}
+    (labels and relationship types), and is checked after the build and on every reuse.
+    `run` must be idempotent (deterministic ids, skip or MERGE what exists) so an
+    interrupted build resumes. `sources` are files whose change invalidates the cache.
+    """
+
+    name: str
+    params: tuple[str, ...]
+    run: Callable[[Backend, Scale], Awaitable[None]]
+    expect: Callable[[Scale], Mapping[str, int]]
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request of an operation: its variables, and whom it is sent as (a person id)."""
+
+    variables: dict[str, Any]
+    viewer: str | None = None
+
+
+class Fixtures:
+    """What variables generators draw from: ids present in the dataset, signed-in viewers."""
+
+    def __init__(self, ids: Callable[[str], Sequence[str]], scale: Scale) -> None:
+        self._ids = ids
+        self._cache: dict[str, Sequence[str]] = {}
+        self.scale = scale
+
+    def ids(self, label: str) -> Sequence[str]:
+        """Every id of a label, in a stable order (loaded once)."""
+        if label not in self._cache:
+            found = self._ids(label)
+            if not found:
+                raise LookupError(f"the dataset has no {label} nodes to draw from")
+            self._cache[label] = found
+        return self._cache[label]
+
+    def pick(self, rng: random.Random, label: str) -> str:
+        return rng.choice(self.ids(label))
+
+
+Variables = Callable[[Fixtures, random.Random, int | None], Call]
+# A shape check returns None when `data` is what `call` should produce, else what is wrong.
+Check = Callable[[Mapping[str, Any], Call], str | None]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A canonical request: a checked-in document, a variables generator, a shape check.
+
+    `requires` names schema coordinates ("Query.searchPeople") and capabilities ("auth")
+    the operation needs; until the server has them it is reported as not measured, never
+    silently dropped. With `page_sizes`, the operation runs once per size and the bench
+    checks that database round trips per request do not grow with the page.
+    `mutation` operations replay their Cypher directly only when `idempotent`; otherwise
+    the direct time is the in-service database time.
+    """
+
+    name: str
+    document: str
+    variables: Variables
+    check: Check
+    domain: str
+    requires: tuple[str, ...] = ()
+    page_sizes: tuple[int, ...] = ()
+    mutation: bool = False
+    idempotent: bool = False
+    targets: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return (OPERATIONS_DIR / self.document).read_text()
+
+    @property
+    def variants(self) -> tuple[int | None, ...]:
+        return self.page_sizes or (None,)
+
+    def label(self, page_size: int | None) -> str:
+        return self.name if page_size is None else f"{self.name}[first={page_size}]"
+
+
+def dig(data: Mapping[str, Any], path: str) -> Any:
+    """`dig(data, "node.posts.edges")`: None as soon as a step is missing."""
+    value: Any = data
+    for key in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
