@@ -30,16 +30,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings()
     host = args.host or settings.host
-    port = args.port or settings.port
+    port = settings.port if args.port is None else args.port
     app = create_app(settings, demo=args.demo)
-    url = f"http://{host}:{port}/graphql"
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: list | None = None) -> None:  # type: ignore[type-arg]
             await super().startup(sockets)
             if self.started:
+                bound = self.servers[0].sockets[0].getsockname()[1] if self.servers else port
+                base = f"http://{host}:{bound}"
                 where = "GraphiQL" if settings.graphiql else "GraphQL endpoint"
-                print(f"\n  graph-api is up: {where} at {url}  (health: http://{host}:{port}/health)\n",
+                print(f"\n  graph-api is up: {where} at {base}/graphql  (health: {base}/health)\n",
                       flush=True)
 
     config = uvicorn.Config(
