@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 import schema as graphql_schema
-from graph_api.config import Settings
+from graph_api.config import ConfigError, Settings
 from graph_api.database import Database, open_database
 from graph_api.demo import load_demo
 from graph_api.errors import ErrorCodes
@@ -23,9 +23,26 @@ from graph_api.graphiql import GRAPHIQL_HTML
 from graph_api.http import GraphQLHTTP
 from graph_api.requests import RequestContexts
 from graph_api.websocket import SubscriptionEndpoint
+from resolvers.accounts import Accounts, TokenAuthenticator
+from resolvers.oidc import OidcConfig, OidcVerifier
 from resolvers.services import Limits, Services
+from resolvers.tokens import TokenConfig
 
 log = logging.getLogger("graph_api.app")
+
+
+def oidc_config(settings: Settings) -> OidcConfig | None:
+    """The SSO issuer's settings, or None when no issuer is configured."""
+    if not settings.oidc_issuer:
+        return None
+    try:
+        return OidcConfig(
+            issuer=settings.oidc_issuer, audience=settings.oidc_audience or "",
+            jwks_url=settings.oidc_jwks_url or "", algorithms=settings.oidc_algorithms,
+            cooldown_seconds=settings.oidc_jwks_cooldown_seconds,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"invalid GRAPH_API_OIDC_* settings: {exc}") from None
 
 
 def create_app(
@@ -38,18 +55,30 @@ def create_app(
     settings = settings.with_secrets()
     schema = graphql_schema.build_schema(extensions=[ErrorCodes])
     state: dict[str, Any] = {}
+    sso = oidc_config(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = database or await open_database(settings)
+        accounts = Accounts(
+            TokenConfig.from_settings(settings), max_failures=settings.login_max_failures,
+            lockout_seconds=settings.login_lockout_seconds,
+        )
         if demo:
-            await load_demo(db.backend, settings)
-        services = Services(backend=db.backend, limits=Limits(max_page_size=settings.max_page_size))
+            await load_demo(db.backend, settings, accounts)
+        oidc = OidcVerifier(sso) if sso else None
+        services = Services(
+            backend=db.backend, limits=Limits(max_page_size=settings.max_page_size),
+            accounts=accounts, oidc=oidc,
+        )
+        services.authenticator = TokenAuthenticator(services)
         state.update(database=db, services=services)
         app.state.database, app.state.services = db, services
         try:
             yield
         finally:
+            if oidc is not None:
+                await oidc.close()
             if database is None:
                 await db.close()
 

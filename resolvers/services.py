@@ -5,10 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graph_db.backend import Backend
 from resolvers.context import Viewer
+
+if TYPE_CHECKING:
+    from resolvers.accounts import Accounts
+    from resolvers.oidc import OidcVerifier
 
 Authenticator = Callable[[str], Awaitable[Viewer]]
 
@@ -30,4 +34,6 @@ class Services:
     limits: Limits = field(default_factory=Limits)
     clock: Callable[[], int] = epoch_ms
     authenticator: Authenticator | None = None  # bearer token -> Viewer, or UNAUTHENTICATED
+    accounts: Accounts | None = None  # password sign-in and local tokens (resolvers.accounts)
+    oidc: OidcVerifier | None = None  # institutional SSO, when an OIDC issuer is configured
     extras: dict[str, Any] = field(default_factory=dict)

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
+from schema.auth import AuthMutation
 from schema.base import SCALARS
 from schema.node import NodeQuery
 from schema.people import PeopleQuery, Person
@@ -18,6 +19,11 @@ class Query(NodeQuery, PeopleQuery):
     pass
 
 
+@strawberry.type(description="Everything that can be changed.")
+class Mutation(AuthMutation):
+    pass
+
+
 TYPES: tuple[type, ...] = (Person,)
 
 
@@ -25,6 +31,7 @@ def build_schema(extensions: Sequence[SchemaExtension | type[SchemaExtension]] =
     """The schema with the service's extensions (limits, error masking) attached."""
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         types=TYPES,
         extensions=list(extensions),
         config=StrawberryConfig(scalar_map=SCALARS),

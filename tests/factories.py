@@ -13,9 +13,10 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from graph_api.config import Settings
-from graph_db import people
+from graph_db import accounts, people
 from graph_db.backend import Executor
 from graph_db.records import PersonRecord
+from resolvers.accounts import password_hasher
 from resolvers.tokens import TokenConfig, issue_access_token
 from tests.api.conftest import TEST_SETTINGS
 
@@ -28,8 +29,9 @@ _counter = itertools.count(1)
 async def make_person(db: Executor, **overrides: Any) -> PersonRecord:
     """Create a Person through the repository: unique email and name unless overridden.
 
-    Known keys: id, email, name, role, now (epoch ms); any other key (title, bio,
-    suspendedUntil, ...) is stored as a property of the node.
+    Known keys: id, email, name, role, now (epoch ms), password (also creates a password
+    credential, so the person can `login`); any other key (title, bio, suspendedUntil, ...)
+    is stored as a property of the node.
     """
     n = next(_counter)
     person_id = overrides.pop("id", None) or str(uuid.uuid4())
@@ -37,6 +39,13 @@ async def make_person(db: Executor, **overrides: Any) -> PersonRecord:
     name = overrides.pop("name", None) or f"Test Person {n}"
     role = overrides.pop("role", "MEMBER")
     now = overrides.pop("now", None) or int(time.time() * 1000)
+    password = overrides.pop("password", None)
+    if password is not None:
+        return await accounts.create_account(
+            db, id=person_id, email=email, name=name, role=role, now=now,
+            password_hash=password_hasher().hash(password), credential_id=str(uuid.uuid4()),
+            extra=overrides,
+        )
     return await people.create_person(
         db, id=person_id, email=email, name=name, role=role, now=now, extra=overrides
     )
@@ -51,7 +60,9 @@ def token_for(
     return issue_access_token(config, person.id, now_ms=now).token
 
 
-async def make_member(api: Api, settings: Settings = TEST_SETTINGS, **overrides: Any) -> tuple[PersonRecord, str]:
+async def make_member(
+    api: Api, settings: Settings = TEST_SETTINGS, **overrides: Any
+) -> tuple[PersonRecord, str]:
     """A new person on the API's graph and an access token for them."""
     person = await make_person(api.backend, **overrides)
     return person, token_for(person, settings)

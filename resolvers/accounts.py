@@ -1,0 +1,421 @@
+"""Local accounts: register, sign in, refresh, sign out, change password, site roles.
+
+Passwords are hashed with argon2id (OWASP parameters) off the event loop. Sign-in
+failures never say whether the email exists: an unknown email costs the same argon2 work
+(a dummy hash is verified) and is throttled the same way, in memory, as a known one is in
+the database. Every access token carries the person's session version; changing the
+password or signing out everywhere bumps it, so older access tokens stop working at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from graph_db import accounts as repo
+from graph_db.accounts import NewRefreshToken
+from graph_db.backend import Executor
+from graph_db.errors import (
+    Conflict,
+    ConstraintViolation,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+)
+from graph_db.records import PersonRecord, SessionRecord
+from resolvers.auth import ROLE_RANK, require_role, require_viewer
+from resolvers.context import Context, Viewer
+from resolvers.tokens import (
+    TokenConfig,
+    hash_refresh_token,
+    is_local_token,
+    issue_access_token,
+    new_refresh_token,
+    verify_access_token,
+)
+
+if TYPE_CHECKING:
+    from resolvers.services import Services
+
+log = logging.getLogger("resolvers.accounts")
+
+PASSWORD_MIN = 12
+PASSWORD_MAX = 256
+NAME_MAX = 200
+EMAIL_MAX = 254
+REFRESH_TOKEN_MAX = 128
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]+$")
+
+BAD_LOGIN = "incorrect email or password"
+BAD_REFRESH = "this refresh token is not valid; sign in again"
+LOCKED = "too many failed sign-in attempts; try again later"
+SUSPENDED = "this account is suspended"
+
+
+class BadCredentials(Unauthenticated):
+    """Wrong email/password or an unusable refresh token: reported in the mutation payload."""
+
+
+class AccountSuspended(Forbidden):
+    """The credentials are right but the member is suspended: reported in the payload."""
+
+
+def password_hasher() -> PasswordHasher:
+    # OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1.
+    return PasswordHasher(
+        time_cost=2, memory_cost=19_456, parallelism=1, hash_len=32, salt_len=16, type=Type.ID
+    )
+
+
+@dataclass
+class _Throttle:
+    failures: int
+    since: int
+    locked_until: int | None = None
+
+
+@dataclass
+class Accounts:
+    """Process-wide sign-in machinery, created once in the lifespan."""
+
+    tokens: TokenConfig
+    max_failures: int = 5
+    lockout_seconds: int = 300
+    hasher: PasswordHasher = field(default_factory=password_hasher)
+    max_parallel_hashes: int = field(default_factory=lambda: max(2, os.cpu_count() or 2))
+    unknown_email_slots: int = 10_000
+    _dummy_hash: str | None = None
+    _unknown: OrderedDict[str, _Throttle] = field(default_factory=OrderedDict)
+    _slots: asyncio.Semaphore | None = None
+
+    @property
+    def lockout_ms(self) -> int:
+        return self.lockout_seconds * 1000
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        # Each hash holds 19 MiB for ~50 ms: bound how many run at once.
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.max_parallel_hashes)
+        return self._slots
+
+    async def hash(self, password: str) -> str:
+        async with self._semaphore():
+            return await asyncio.to_thread(self.hasher.hash, password)
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        async with self._semaphore():
+            return await asyncio.to_thread(self._verify, password_hash, password)
+
+    def _verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self.hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    async def verify_dummy(self, password: str) -> None:
+        """Spend the same work as a real verification (unknown email: same timing)."""
+        if self._dummy_hash is None:
+            self._dummy_hash = await self.hash(uuid.uuid4().hex)
+        await self.verify(self._dummy_hash, password)
+
+    def unknown_email_attempt(self, email: str, now: int) -> None:
+        """Throttle an unknown email exactly like a known one; RATE_LIMITED when locked."""
+        entry = self._unknown.get(email)
+        if entry is not None and entry.locked_until is not None and entry.locked_until > now:
+            raise RateLimited(LOCKED, retry_after=(entry.locked_until - now) / 1000)
+        if entry is None or entry.since + self.lockout_ms <= now:
+            entry = _Throttle(failures=0, since=now)
+        entry.failures += 1
+        if entry.failures >= self.max_failures:
+            entry.locked_until = now + self.lockout_ms
+        self._unknown[email] = entry
+        self._unknown.move_to_end(email)
+        while len(self._unknown) > self.unknown_email_slots:
+            self._unknown.popitem(last=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """What a successful sign-in hands back to the client."""
+
+    access_token: str
+    refresh_token: str
+    expires_at: int  # access token expiry, epoch ms
+    person: PersonRecord
+
+
+def accounts_of(ctx: Context) -> Accounts:
+    accounts = ctx.services.accounts
+    if accounts is None:
+        raise Forbidden("password sign-in is not enabled on this service")
+    return accounts
+
+
+# -- validation ---------------------------------------------------------------------------
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def email_problem(email: str) -> str | None:
+    if len(email) > EMAIL_MAX or not _EMAIL.match(email):
+        return "enter a valid email address"
+    return None
+
+
+def password_problem(password: str, email: str) -> str | None:
+    if len(password) < PASSWORD_MIN:
+        return f"use at least {PASSWORD_MIN} characters"
+    if len(password) > PASSWORD_MAX:
+        return f"use at most {PASSWORD_MAX} characters"
+    if password.strip().lower() == email:
+        return "the password cannot be your email address"
+    return None
+
+
+def _refresh(accounts: Accounts, now: int, family_id: str | None = None) -> tuple[str, NewRefreshToken]:
+    raw = new_refresh_token()
+    return raw, NewRefreshToken(
+        id=str(uuid.uuid4()), tokenHash=hash_refresh_token(raw),
+        familyId=family_id or str(uuid.uuid4()), expiresAt=now + accounts.tokens.refresh_token_ms,
+    )
+
+
+def _signed_in(accounts: Accounts, session: SessionRecord, refresh: str, now: int) -> SignedIn:
+    access = issue_access_token(
+        accounts.tokens, session.person.id, now_ms=now, session_version=session.sessionVersion
+    )
+    return SignedIn(access.token, refresh, access.expires_at, session.person)
+
+
+def _is_suspended(person: PersonRecord, now: int) -> bool:
+    return person.suspendedUntil is not None and person.suspendedUntil > now
+
+
+# -- mutations ----------------------------------------------------------------------------
+
+
+async def register(ctx: Context, *, email: str, name: str, password: str) -> SignedIn:
+    """Create a member with a password and sign them in; one write for person and credential."""
+    accounts = accounts_of(ctx)
+    email, name = normalise_email(email), name.strip()
+    problems: list[tuple[str | None, str]] = []
+    if (problem := email_problem(email)) is not None:
+        problems.append(("email", problem))
+    if not name:
+        problems.append(("name", "enter your name"))
+    elif len(name) > NAME_MAX:
+        problems.append(("name", f"use at most {NAME_MAX} characters"))
+    if (problem := password_problem(password, email)) is not None:
+        problems.append(("password", problem))
+    if problems:
+        raise InvalidInput(problems[0][1], field=problems[0][0], problems=problems)
+    password_hash = await accounts.hash(password)
+    now = ctx.now_ms()
+    refresh, token = _refresh(accounts, now)
+    try:
+        person = await repo.create_account(
+            ctx.db, id=str(uuid.uuid4()), email=email, name=name, password_hash=password_hash,
+            credential_id=str(uuid.uuid4()), now=now, token=token,
+        )
+    except ConstraintViolation:
+        raise Conflict(
+            "this email cannot be used to register; sign in instead", field="email"
+        ) from None
+    log.info("account registered", extra={"person_id": person.id})
+    return _signed_in(accounts, SessionRecord(person), refresh, now)
+
+
+async def login(ctx: Context, *, email: str, password: str) -> SignedIn:
+    """Exchange email and password for tokens; the same error whether or not the email exists."""
+    accounts = accounts_of(ctx)
+    email = normalise_email(email)
+    now = ctx.now_ms()
+    found = await repo.get_login(ctx.db, email) if email_problem(email) is None else None
+    if found is None:
+        accounts.unknown_email_attempt(email, now)
+        await accounts.verify_dummy(password[:PASSWORD_MAX])
+        raise BadCredentials(BAD_LOGIN)
+    person, credential = found
+    attempt = await repo.record_login_attempt(
+        ctx.db, credential.id, now=now, max_failures=accounts.max_failures,
+        window_ms=accounts.lockout_ms,
+    )
+    if attempt.locked and attempt.lockedUntil is not None:
+        raise RateLimited(LOCKED, retry_after=(attempt.lockedUntil - now) / 1000)
+    if len(password) > PASSWORD_MAX or not await accounts.verify(credential.passwordHash, password):
+        log.info("sign-in failed", extra={"person_id": person.id, "failures": attempt.failures})
+        raise BadCredentials(BAD_LOGIN)
+    if _is_suspended(person, now):
+        raise AccountSuspended(SUSPENDED)
+    rehash = None
+    if accounts.hasher.check_needs_rehash(credential.passwordHash):
+        rehash = await accounts.hash(password)
+    refresh, token = _refresh(accounts, now)
+    session = await repo.complete_login(
+        ctx.db, person_id=person.id, credential_id=credential.id, now=now, token=token,
+        rehash=rehash,
+    )
+    if session is None:  # the account disappeared in between
+        raise BadCredentials(BAD_LOGIN)
+    log.info("signed in", extra={"person_id": person.id})
+    return _signed_in(accounts, session, refresh, now)
+
+
+async def refresh_session(ctx: Context, *, refresh_token: str) -> SignedIn:
+    """Rotate a refresh token: the old one is spent, a new one and a new access token returned."""
+    accounts = accounts_of(ctx)
+    if not refresh_token or len(refresh_token) > REFRESH_TOKEN_MAX:
+        raise BadCredentials(BAD_REFRESH, field="refreshToken")
+    now = ctx.now_ms()
+    raw, token = _refresh(accounts, now)
+    rotation = await repo.rotate_refresh_token(
+        ctx.db, hash_refresh_token(refresh_token), now=now, new_token=token
+    )
+    if rotation is None or rotation.status == "EXPIRED":
+        raise BadCredentials(BAD_REFRESH, field="refreshToken")
+    if rotation.status == "REUSED":
+        log.warning(
+            "revoked refresh token presented again; its session was revoked",
+            extra={"person_id": rotation.person.id, "revoked": rotation.revokedFamily},
+        )
+        raise BadCredentials(BAD_REFRESH, field="refreshToken")
+    if rotation.status == "SUSPENDED":
+        raise AccountSuspended(SUSPENDED)
+    return _signed_in(accounts, SessionRecord(rotation.person, rotation.sessionVersion), raw, now)
+
+
+async def logout(ctx: Context, *, refresh_token: str, all_sessions: bool) -> int:
+    """Revoke the refresh token's session (or every session); how many tokens were revoked."""
+    if not refresh_token or len(refresh_token) > REFRESH_TOKEN_MAX:
+        raise BadCredentials(BAD_REFRESH, field="refreshToken")
+    revoked = await repo.revoke_sessions(
+        ctx.db, hash_refresh_token(refresh_token), now=ctx.now_ms(), all_sessions=all_sessions
+    )
+    if revoked is None:
+        raise BadCredentials(BAD_REFRESH, field="refreshToken")
+    return revoked
+
+
+async def change_password(ctx: Context, *, current_password: str, new_password: str) -> SignedIn:
+    """Check the current password, store the new one, revoke every session, sign in afresh."""
+    viewer = require_viewer(ctx)
+    accounts = accounts_of(ctx)
+    credential = await repo.get_credential(ctx.db, viewer.id)
+    if credential is None:
+        raise InvalidInput(
+            "this account signs in through single sign-on and has no password",
+            field="currentPassword",
+        )
+    email = viewer.person.email if viewer.person else ""
+    if (problem := password_problem(new_password, email)) is not None:
+        raise InvalidInput(problem, field="newPassword")
+    if new_password == current_password:
+        raise InvalidInput("choose a password different from the current one", field="newPassword")
+    now = ctx.now_ms()
+    attempt = await repo.record_login_attempt(
+        ctx.db, credential.id, now=now, max_failures=accounts.max_failures,
+        window_ms=accounts.lockout_ms,
+    )
+    if attempt.locked and attempt.lockedUntil is not None:
+        raise RateLimited(LOCKED, retry_after=(attempt.lockedUntil - now) / 1000)
+    if len(current_password) > PASSWORD_MAX or not await accounts.verify(
+        credential.passwordHash, current_password
+    ):
+        raise InvalidInput("the current password is not correct", field="currentPassword")
+    new_hash = await accounts.hash(new_password)
+    refresh, token = _refresh(accounts, now)
+    session = await repo.change_password(
+        ctx.db, person_id=viewer.id, credential_id=credential.id, password_hash=new_hash,
+        now=now, token=token,
+    )
+    if session is None:
+        raise NotFound("this account no longer exists")
+    log.info("password changed; sessions revoked", extra={"person_id": viewer.id})
+    return _signed_in(accounts, session, refresh, now)
+
+
+async def set_role(ctx: Context, *, person_id: str, role: str) -> PersonRecord:
+    """Admins only: give a person a site role; the last admin cannot be demoted."""
+    viewer = require_role(ctx, "ADMIN")
+    if role not in ROLE_RANK:
+        raise InvalidInput("unknown role", field="role")
+    result = await repo.set_role(ctx.db, person_id, role, now=ctx.now_ms())
+    if result is None:
+        raise NotFound("no such person", field="personId")
+    person, last_admin = result
+    if last_admin:
+        raise Conflict("the last admin cannot be demoted; make someone else admin first", field="role")
+    ctx.loaders.person_by_id.prime(person_id, person, force=True)
+    log.info("role changed", extra={"person_id": person_id, "role": role, "by": viewer.id})
+    return person
+
+
+async def provision_account(
+    db: Executor, accounts: Accounts, *, email: str, name: str, password: str, role: str,
+    now: int,
+) -> PersonRecord | None:
+    """Create an account outside any request (demo admin); None if the email is taken."""
+    email = normalise_email(email)
+    if (problem := email_problem(email) or password_problem(password, email)) is not None:
+        raise InvalidInput(problem)
+    try:
+        return await repo.create_account(
+            db, id=str(uuid.uuid4()), email=email, name=name, role=role,
+            password_hash=await accounts.hash(password), credential_id=str(uuid.uuid4()), now=now,
+        )
+    except ConstraintViolation:
+        return None
+
+
+# -- bearer tokens ------------------------------------------------------------------------
+
+INVALID_TOKEN = "invalid or expired access token"
+
+
+class TokenAuthenticator:
+    """Bearer token -> Viewer, reading the person on every request (roles, suspensions)."""
+
+    def __init__(self, services: Services, *, new_id: Callable[[], str] | None = None) -> None:
+        self.services = services
+        self._new_id = new_id or (lambda: str(uuid.uuid4()))
+
+    async def __call__(self, token: str) -> Viewer:
+        services = self.services
+        accounts, oidc = services.accounts, services.oidc
+        now = services.clock()
+        if accounts is not None and is_local_token(accounts.tokens, token):
+            claims = verify_access_token(accounts.tokens, token, now_ms=now)
+            db = services.backend.session(causal_key=claims.person_id)
+            session = await repo.get_session(db, claims.person_id)
+            if session is None or session.sessionVersion != claims.session_version:
+                raise Unauthenticated(INVALID_TOKEN)
+        elif oidc is not None:
+            identity = await oidc.verify(token)
+            session = await repo.get_session_by_email(services.backend, identity.email)
+            if session is None:
+                session = await repo.ensure_sso_person(
+                    services.backend, email=identity.email, name=identity.name,
+                    issuer=identity.issuer, subject=identity.subject, id=self._new_id(),
+                    credential_id=self._new_id(), now=now,
+                )
+                log.info("member created on first SSO sign-in", extra={"person_id": session.person.id})
+        else:
+            raise Unauthenticated(INVALID_TOKEN)
+        person = session.person
+        if _is_suspended(person, now):
+            raise Forbidden(SUSPENDED)
+        return Viewer(id=person.id, role=person.role, person=person)
