@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import datetime
 import math
 import os
@@ -22,7 +23,7 @@ from bench.dataset import GRAPH, ROOT, DatasetError, build, verify
 from bench.direct import DirectGraph, Statement, replay_ms
 from bench.registry import Fixtures, Operation
 from bench.scales import PARAMS, SCALES, parse_scale, with_missing
-from bench.service import JWT_SECRET, Service, peak_rss_mb, running
+from bench.service import JWT_SECRET, Service, cpu_seconds, peak_rss_mb, running
 from bench.stats import Phase, error_problems, median_phase, overhead_ratio, page_size_problem, summarize
 
 CACHE = ROOT / "bench" / ".cache"
@@ -137,6 +138,34 @@ def _token_minter() -> Any:
     return token_for
 
 
+async def _phase(
+    args: argparse.Namespace, service: Service, db_pid: int | None, op: Operation,
+    size: int | None, conc: int, fixtures: Fixtures, token_for: Any, *, seed: int,
+    problems: list[str],
+) -> Phase:
+    """A warm-up, then one measured phase of `op` at concurrency `conc`."""
+    label = op.label(size)
+    requests = load.prepare(
+        op, fixtures, count=args.warmup + args.requests, page_size=size, seed=seed,
+        token_for=token_for,
+    )
+    async with load.client(service.url, conc) as http:
+        warm, _ = await load.run_phase(
+            http, requests[: args.warmup], op.check, concurrency=conc, duration=math.inf
+        )
+        before = _cpu(service, db_pid)
+        samples, elapsed = await load.run_phase(
+            http, requests[args.warmup:], op.check, concurrency=conc, duration=args.duration
+        )
+        after = _cpu(service, db_pid)
+    problems += error_problems(f"{label} warm-up at concurrency {conc}", warm)
+    problems += error_problems(f"{label} at concurrency {conc}", samples)
+    api, db, client = ((a - b) * 1000 / max(len(samples), 1) for a, b in zip(after, before, strict=True))
+    return dataclasses.replace(
+        summarize(samples, elapsed), api_cpu_ms=api, db_cpu_ms=db, client_cpu_ms=client
+    )
+
+
 async def _measure(
     args: argparse.Namespace, service: Service, graph: DirectGraph, ops: Sequence[Operation],
     fixtures: Fixtures, token_for: Any, problems: list[str],
@@ -145,28 +174,17 @@ async def _measure(
     directs: dict[tuple[str, int | None], list[float]] = {}
     sources: dict[tuple[str, int | None], str] = {}
     overhead_c = min(args.concurrency)
+    db_pid = service.database_pid()
     for repeat in range(args.repeats):
         for op in ops:
             for size in op.variants:
                 key = (op.name, size)
                 label = op.label(size)
                 for conc in args.concurrency:
-                    requests = load.prepare(
-                        op, fixtures, count=args.warmup + args.requests, page_size=size,
-                        seed=repeat * 1000 + conc, token_for=token_for,
+                    phase = await _phase(
+                        args, service, db_pid, op, size, conc, fixtures, token_for,
+                        seed=repeat * 1000 + conc, problems=problems,
                     )
-                    async with load.client(service.url, conc) as http:
-                        warm, _ = await load.run_phase(
-                            http, requests[: args.warmup], op.check, concurrency=conc,
-                            duration=math.inf,
-                        )
-                        samples, elapsed = await load.run_phase(
-                            http, requests[args.warmup:], op.check, concurrency=conc,
-                            duration=args.duration,
-                        )
-                    problems += error_problems(f"{label} warm-up at concurrency {conc}", warm)
-                    problems += error_problems(f"{label} at concurrency {conc}", samples)
-                    phase = summarize(samples, elapsed)
                     runs.setdefault(key, {}).setdefault(conc, []).append(phase)
                     log(f"  run {repeat + 1}/{args.repeats} {label} c={conc}: {phase.requests} req, "
                         f"{phase.rps:,.0f} req/s, p50 {phase.p50_ms:.2f} ms, errors {phase.errors}")
@@ -195,6 +213,10 @@ async def _measure(
                 "overhead_runs": ratios,
             })
     return results
+
+
+def _cpu(service: Service, db_pid: int | None) -> tuple[float, float, float]:
+    return cpu_seconds(service.pid), cpu_seconds(db_pid), time.process_time()
 
 
 async def _direct(
@@ -249,6 +271,7 @@ async def run(args: argparse.Namespace) -> int:
         log("  NOT BUILT (no generator step yet, their domains have not landed): "
             + ", ".join(f"{k}={scale.params[k]:,}" for k in scale.missing))
     started = datetime.datetime.now(datetime.UTC)
+    load_before = os.getloadavg()
     try:
         dataset = await build(scale, domains.STEPS, args.cache_dir, rebuild=args.rebuild, log=log)
     except DatasetError as exc:
@@ -322,6 +345,8 @@ async def run(args: argparse.Namespace) -> int:
         "started": started.isoformat(), "machine": {
             "cores": os.cpu_count(), "platform": platform.platform(),
             "python": platform.python_version(),
+            # Other processes on the machine compete with the service and the load client.
+            "load_average_before": load_before, "load_average_after": os.getloadavg(),
         },
         "git": _git(),
         "scale": {"name": scale.name, "params": dict(scale.params), "seed": scale.seed,

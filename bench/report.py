@@ -27,7 +27,7 @@ def _num(value: Any, digits: int = 1) -> str:
 def table(results: Sequence[Mapping[str, Any]]) -> str:
     """One row per operation and concurrency (medians over the repeats)."""
     header = ("operation", "conc", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors",
-              "rt/req", "db ms", "direct ms", "overhead")
+              "rt/req", "db ms", "cpu ms", "direct ms", "overhead")
     rows: list[tuple[str, ...]] = [header]
     for result in results:
         for conc, phase in result["phases"].items():
@@ -37,7 +37,7 @@ def table(results: Sequence[Mapping[str, Any]]) -> str:
             rows.append((
                 result["operation"], conc, _num(phase["rps"]), _num(phase["p50_ms"], 2),
                 _num(phase["p95_ms"], 2), _num(phase["p99_ms"], 2), _num(phase["errors"]), trips,
-                _num(phase["db_ms"], 2),
+                _num(phase["db_ms"], 2), _num(phase.get("api_cpu_ms", math.nan), 2),
                 _num(result["direct_ms"], 2) + ("*" if result["direct_source"] != "replay" else "")
                 if first else "",
                 _num(result["overhead"], 2) if first else "",
@@ -112,12 +112,17 @@ def summary(record: Mapping[str, Any], path: Path) -> str:
     lines += [
         "", table(record["results"]), "",
         "rt/req: database round trips per request; db ms: in-service database time (Server-Timing);",
+        "cpu ms: API process CPU time per request (user + system);",
         "direct ms: the same Cypher replayed on the database socket (* = in-service timing);",
         f"overhead: API p50 / direct ms, at concurrency {min(settings['concurrency'])}.",
     ]
     for check in record["page_size_checks"]:
         verdict = "ok" if check["ok"] else "FAILED"
         lines.append(f"page size check {check['operation']}: {verdict} {check['round_trips']}")
+    machine = record["machine"]
+    lines.append(f"load average (1 min) before/after: {machine['load_average_before'][0]:.2f}"
+                 f"/{machine['load_average_after'][0]:.2f} on {cores} cores "
+                 "(other processes compete with the service and the client)")
     memory = record["memory_mb"]
     lines.append(f"\npeak memory (VmHWM): API {_num(memory['api_peak'])} MB, "
                  f"database {_num(memory['database_peak'])} MB")

@@ -47,6 +47,10 @@ class Phase:
     round_trips_min: int
     round_trips_max: int
     db_ms: float  # median in-service database time per request
+    # CPU time per request of the API process, the database process and the load client.
+    api_cpu_ms: float = math.nan
+    db_cpu_ms: float = math.nan
+    client_cpu_ms: float = math.nan
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
