@@ -351,7 +351,7 @@ async def run(args: argparse.Namespace) -> int:
         "git": _git(),
         "scale": {"name": scale.name, "params": dict(scale.params), "seed": scale.seed,
                   "missing": list(scale.missing)},
-        "dataset": {"directory": str(dataset.directory), "counts": counts,
+        "dataset": {"directory": str(dataset.directory), "counts": counts, "derived": dataset.derived,
                     "build_seconds": dataset.manifest.get("build_seconds")},
         "settings": {k: getattr(args, k) for k in (
             "concurrency", "duration", "requests", "warmup", "repeats", "replay_samples",

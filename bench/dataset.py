@@ -37,7 +37,8 @@ def fingerprint(steps: Sequence[Step]) -> str:
     digest = hashlib.sha256()
     for path in sorted({src for step in steps for src in step.sources}):
         digest.update(path.encode())
-        digest.update((ROOT / path).read_bytes())
+        if (ROOT / path).exists():
+            digest.update((ROOT / path).read_bytes())
     for step in steps:
         module = step.run.__module__.replace(".", "/") + ".py"
         digest.update((ROOT / module).read_bytes())
@@ -66,7 +67,12 @@ class Dataset:
 
     @property
     def expected(self) -> dict[str, int]:
-        return dict(self.manifest["expected"])
+        """Counts set by parameters, and the derived counts this build produced."""
+        return {**self.manifest["expected"], **self.manifest.get("derived", {})}
+
+    @property
+    def derived(self) -> dict[str, int]:
+        return dict(self.manifest.get("derived", {}))
 
     def copy_for_run(self, target: Path) -> Path:
         """A private copy of the data dir for one service run (mutations stay there)."""
@@ -151,8 +157,13 @@ async def build(
         graph = DirectGraph(db.server.unix_socket, GRAPH)
         try:
             manifest["counts"] = verify(graph, expected)
+            names = sorted({name for step in steps for name in step.derived} - set(expected))
+            manifest["derived"] = graph.counts(names)
         finally:
             graph.close()
+        empty = [name for name, n in manifest["derived"].items() if n == 0]
+        if empty:
+            raise DatasetError(f"the generators made no {', '.join(empty)}")
         await _compact(db.backend.client, log)  # type: ignore[attr-defined]
         manifest["build_seconds"] = round(
             sum(s["seconds"] for s in manifest["steps"].values()), 1

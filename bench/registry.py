@@ -22,14 +22,18 @@ class Step:
     `params` are the scale parameters this step produces (e.g. "people", "follows");
     `expect` says exactly what must exist afterwards: {"Person": 5000, "FOLLOWS": 25000}
     (labels and relationship types), and is checked after the build and on every reuse.
+    `derived` names what the generator makes without a parameter fixing its number (the
+    vocabularies, connections): counted after the build, required to be non-zero, and
+    required to be exactly the same on every reuse.
     `run` must be idempotent (deterministic ids, skip or MERGE what exists) so an
     interrupted build resumes. `sources` are files whose change invalidates the cache.
     """
 
     name: str
     params: tuple[str, ...]
-    run: Callable[[Backend, Scale], Awaitable[None]]
+    run: Callable[[Backend, Scale], Awaitable[object]]
     expect: Callable[[Scale], Mapping[str, int]]
+    derived: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
 
 

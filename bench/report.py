@@ -107,8 +107,12 @@ def summary(record: Mapping[str, Any], path: Path) -> str:
         f"{settings['duration']:g}s per phase",
     ]
     if scale["missing"]:
-        lines.append("not built yet (domain missing): "
+        lines.append("not built yet (no generator takes the parameter): "
                      + ", ".join(f"{k}={scale['params'][k]:,}" for k in scale["missing"]))
+    derived = record["dataset"].get("derived") or {}
+    if derived:
+        lines.append("also in the data (numbers chosen by the generators, checked on reuse): "
+                     + ", ".join(f"{k}={v:,}" for k, v in sorted(derived.items())))
     lines += [
         "", table(record["results"]), "",
         "rt/req: database round trips per request; db ms: in-service database time (Server-Timing);",
