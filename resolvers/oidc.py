@@ -136,7 +136,8 @@ class OidcVerifier:
         stale = keys.loaded_at is None or now - keys.loaded_at >= self.config.max_age_seconds
         if not stale and (found := self._pick(kid)) is not None:
             return found
-        if keys.fetched_at is None or now - keys.fetched_at >= self.config.cooldown_seconds:
+        due = keys.fetched_at is None or now - keys.fetched_at >= self.config.cooldown_seconds
+        if due or self._lock.locked():  # a fetch in progress: wait for its keys
             async with self._lock:
                 # Another request may have fetched while this one waited for the lock.
                 cooled = keys.fetched_at is None or (
