@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -20,9 +20,16 @@ from graph_api.database import Database, open_database
 from graph_api.demo import load_demo
 from graph_api.errors import ErrorCodes
 from graph_api.graphiql import GRAPHIQL_HTML
-from graph_api.http import GraphQLHTTP
+from graph_api.guards import Guards
+from graph_api.http import GraphQLHTTP, OperationCapture
+from graph_api.limits import LimitConfig, query_limits
+from graph_api.logs import log_exchange
+from graph_api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from graph_api.metrics import Metrics
+from graph_api.pubsub import LocalEventBus, RedisEventBus
 from graph_api.requests import RequestContexts
 from graph_api.websocket import SubscriptionEndpoint
+from graph_db import instrument
 from resolvers.accounts import Accounts, TokenAuthenticator
 from resolvers.oidc import OidcConfig, OidcVerifier
 from resolvers.services import Limits, Services
@@ -46,14 +53,29 @@ def oidc_config(settings: Settings) -> OidcConfig | None:
 
 
 def create_app(
-    settings: Settings, *, database: Database | None = None, demo: bool = False
+    settings: Settings, *, database: Database | None = None, demo: bool = False,
+    build_schema: Callable[..., Any] = graphql_schema.build_schema,
 ) -> Starlette:
     """Build the service. With `database`, use it (tests); otherwise open the configured one.
 
     With `demo`, an empty database gets the demo network on start-up.
     """
     settings = settings.with_secrets()
-    schema = graphql_schema.build_schema(extensions=[ErrorCodes])
+    # ErrorCodes first: its on_operation runs last, so it codes what the others produced.
+    limits = query_limits(LimitConfig.from_settings(settings))
+    schema = build_schema(extensions=[ErrorCodes, limits, OperationCapture])
+    guards = Guards(settings)
+    metrics = Metrics() if settings.metrics else None
+    if metrics is not None:
+        guards.limiter.on_limited = lambda bucket: metrics.rate_limited.labels(bucket).inc()
+        metrics.watch(
+            "graphql_persisted_queries", "Persisted-query lookups and registrations.", "result",
+            guards.persisted, ("hits", "misses", "registered"),
+        )
+        metrics.watch(
+            "graphql_document_cache", "Parsed-document cache lookups.", "result",
+            limits.documents, ("hits", "misses"),
+        )
     state: dict[str, Any] = {}
     sso = oidc_config(settings)
 
@@ -74,9 +96,28 @@ def create_app(
         services.authenticator = TokenAuthenticator(services)
         state.update(database=db, services=services)
         app.state.database, app.state.services = db, services
+        # Subscriptions fan out through Redis (the embedded server by default) when there is one.
+        events_url = db.redis_url or settings.redis_url
+        services.events = (
+            RedisEventBus.from_url(events_url, prefix=settings.redis_key_prefix + "events:")
+            if events_url else LocalEventBus()
+        )
+        redis = None
+        if settings.redis_url:
+            from redis.asyncio import Redis
+
+            redis = Redis.from_url(settings.redis_url)
+            guards.use_redis(redis, settings.redis_key_prefix)
+        if metrics is not None:
+            instrument.add_observer(metrics.observe_query)
         try:
             yield
         finally:
+            if metrics is not None:
+                instrument.remove_observer(metrics.observe_query)
+            await services.events.close()
+            if redis is not None:
+                await redis.aclose()
             if oidc is not None:
                 await oidc.close()
             if database is None:
@@ -91,10 +132,14 @@ def create_app(
         graphiql_html=GRAPHIQL_HTML if settings.graphiql else None,
         expose_timing=not settings.is_production,
         expose_queries=settings.expose_queries and not settings.is_production,
+        admit=guards.admit,
+        preflight=guards.preflight,
+        observers=[log_exchange] + ([metrics.observe_exchange] if metrics is not None else []),
     )
     subscriptions = SubscriptionEndpoint(
         schema, contexts=contexts,
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+        guard=guards.subscribe, allowed_origins=settings.cors_origins,
     )
 
     async def health(request: Request) -> Response:
@@ -105,6 +150,10 @@ def create_app(
         if db is not None and await db.backend.health():
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "unavailable"}, status_code=503)
+
+    async def metrics_endpoint(request: Request) -> Response:
+        assert metrics is not None
+        return Response(metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
     middleware = []
     if settings.cors_origins:
@@ -126,6 +175,7 @@ def create_app(
             WebSocketRoute("/graphql", subscriptions),
             Route("/health", health),
             Route("/ready", ready),
+            *([Route("/metrics", metrics_endpoint)] if metrics is not None else []),
         ],
         middleware=middleware,
         lifespan=lifespan,

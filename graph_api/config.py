@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 Environment = Literal["development", "test", "production"]
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(ValueError):
@@ -49,6 +50,10 @@ class Settings:
     batch_max: int = 0
     max_subscriptions_per_connection: int = 20
     persisted_queries_only: bool = False
+    # JSON {sha256: query}: the allow-list (with persisted_queries_only) or a preloaded cache.
+    persisted_queries_file: Path | None = None
+    persisted_queries_cache_size: int = 2_000
+    document_cache_size: int = 1_000  # parsed and validated documents kept in memory
     cors_origins: tuple[str, ...] = ()
     # Auth
     jwt_secret: str = ""
@@ -63,11 +68,14 @@ class Settings:
     oidc_jwks_cooldown_seconds: float = 60.0
     # Rate limits (requests per minute); state in Redis when redis_url is set.
     rate_limit_viewer_per_minute: int = 600
-    rate_limit_ip_per_minute: int = 300
+    rate_limit_ip_per_minute: int = 300  # signed-out requests per client IP
+    rate_limit_ip_overall_per_minute: int = 3_000  # every request per IP (hospital NATs share one)
     redis_url: str | None = None
+    redis_key_prefix: str = "graph_api:"  # rate limits, persisted queries and events live under it
     # Logging
     log_level: str = "INFO"
     log_json: bool = True
+    metrics: bool = True  # serve /metrics (Prometheus text format)
     # Demo data
     demo_people: int = 60
     # Development only: return each request's Cypher and parameters on demand (bench/).
@@ -111,6 +119,8 @@ class Settings:
         environment = values.get("env", defaults.env)
         if environment not in ("development", "test", "production"):
             problems.append("GRAPH_API_ENV must be development, test or production")
+        if str(values.get("log_level", "INFO")).upper() not in _LOG_LEVELS:
+            problems.append("GRAPH_API_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
         if values.get("falkordb_fsync", "everysec") not in ("everysec", "always"):
             problems.append("GRAPH_API_FALKORDB_FSYNC must be everysec or always")
         if environment == "production":
@@ -120,9 +130,23 @@ class Settings:
                 problems.append("GRAPH_API_JWT_SECRET is required in production")
             if values.get("expose_queries"):
                 problems.append("GRAPH_API_EXPOSE_QUERIES must not be enabled in production")
-        for name in ("port", "max_body_bytes", "max_depth", "max_page_size", "access_token_seconds"):
+        for name in (
+            "port", "max_body_bytes", "max_depth", "max_page_size", "access_token_seconds",
+            "max_aliases", "max_tokens", "max_cost", "max_subscriptions_per_connection",
+            "persisted_queries_cache_size", "document_cache_size",
+        ):
             if name in values and values[name] <= 0:
                 problems.append(f"GRAPH_API_{name.upper()} must be positive")
+        for name in (
+            "batch_max", "rate_limit_viewer_per_minute", "rate_limit_ip_per_minute",
+            "rate_limit_ip_overall_per_minute",
+        ):
+            if name in values and values[name] < 0:
+                problems.append(f"GRAPH_API_{name.upper()} must be 0 (off) or positive")
+        if values.get("persisted_queries_only") and not values.get("persisted_queries_file"):
+            problems.append(
+                "GRAPH_API_PERSISTED_QUERIES_FILE is required with GRAPH_API_PERSISTED_QUERIES_ONLY"
+            )
         if values.get("oidc_issuer") and not values.get("oidc_jwks_url"):
             problems.append("GRAPH_API_OIDC_JWKS_URL is required with GRAPH_API_OIDC_ISSUER")
         if problems:
@@ -174,4 +198,5 @@ _OPTIONAL: dict[str, Callable[[str], Any]] = {
     "oidc_audience": str,
     "oidc_jwks_url": str,
     "redis_url": str,
+    "persisted_queries_file": Path,
 }

@@ -7,18 +7,21 @@ with an `errors` body, except for malformed HTTP requests, which are 4xx for eve
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
+import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry import Schema
 from strawberry.exceptions import MissingQueryError
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
@@ -112,7 +115,70 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 ContextFactory = Callable[[Request], Awaitable[Any]]
+# Runs once per HTTP request before anything else (the per-address rate limit).
+Admit = Callable[[Request], Awaitable[None]]
+# Runs per operation with its context, before execution (rate limits, persisted queries).
 Preflight = Callable[[Request, GraphQLRequest, Any], Awaitable[GraphQLRequest]]
+
+
+@dataclass
+class OperationRecord:
+    """What one operation of an exchange was and how it ended (for metrics and logs)."""
+
+    name: str | None = None
+    type: str | None = None
+    known: bool = False  # name and type come from the parsed document
+    seconds: float = 0.0
+    error_codes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Exchange:
+    """One HTTP request to /graphql as observers see it; never holds variables or tokens."""
+
+    request_id: str
+    method: str
+    path: str
+    client_ip: str
+    status: int = 0
+    seconds: float = 0.0
+    viewer_id: str | None = None
+    round_trips: int = 0
+    db_seconds: float = 0.0
+    operations: list[OperationRecord] = field(default_factory=list)
+    error_codes: list[str] = field(default_factory=list)  # failures before any operation ran
+
+
+Observer = Callable[[Exchange], None]
+_current_operation: contextvars.ContextVar[OperationRecord | None] = contextvars.ContextVar(
+    "graph_api_operation", default=None
+)
+
+
+class OperationCapture(SchemaExtension):
+    """Tells the HTTP layer which operation of the document ran (for bounded metric labels)."""
+
+    def on_validate(self) -> Iterator[None]:
+        record = _current_operation.get()
+        if record is not None:
+            context = self.execution_context
+            try:
+                record.type = context.operation_type.value
+            except RuntimeError:
+                pass
+            else:
+                record.name, record.known = context.operation_name, True
+        yield
+
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def request_id_for(header: str | None) -> str:
+    """The client's X-Request-Id when it is a sane token (it is logged), else a fresh one."""
+    if header and _REQUEST_ID.match(header):
+        return header
+    return uuid.uuid4().hex
 
 
 class GraphQLHTTP:
@@ -126,40 +192,63 @@ class GraphQLHTTP:
         max_body_bytes: int,
         batch_max: int = 0,
         graphiql_html: str | None = None,
+        admit: Admit | None = None,
         preflight: Preflight | None = None,
         expose_timing: bool = False,
         expose_queries: bool = False,
-        on_done: Callable[[Request, GraphQLRequest | None, Any, dict[str, Any], float], None]
-        | None = None,
+        observers: Sequence[Observer] = (),
     ) -> None:
         self.schema = schema
         self.context_factory = context_factory
         self.max_body_bytes = max_body_bytes
         self.batch_max = batch_max
         self.graphiql_html = graphiql_html
+        self.admit = admit
         self.preflight = preflight
         self.expose_timing = expose_timing
         self.expose_queries = expose_queries
-        self.on_done = on_done
+        self.observers = tuple(observers)
 
     async def __call__(self, request: Request) -> Response:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        started = time.perf_counter()
+        request_id = request_id_for(request.headers.get("x-request-id"))
         request.state.request_id = request_id
+        exchange = Exchange(
+            request_id=request_id, method=request.method, path=request.url.path,
+            client_ip=request.client.host if request.client else "",
+        )
+        request.state.exchange = exchange
         stats = instrument.QueryStats(
             keep_params=self.expose_queries and request.headers.get(DEBUG_QUERIES_HEADER) == "1"
         )
         request.state.query_stats = stats
         token = instrument.track(stats)
+        media = GRAPHQL_RESPONSE if wants_graphql_response(request) else JSON
         try:
+            if self.admit is not None:
+                await self.admit(request)
             response = await self._handle(request)
         except HttpError as exc:
+            exchange.error_codes.append(exc.code)
             response = JSONResponse(
                 error_body(exc.message, exc.code), status_code=exc.status, headers=exc.headers,
-                media_type=GRAPHQL_RESPONSE if wants_graphql_response(request) else JSON,
+                media_type=media,
             )
+        except GraphApiError as exc:  # refused by `admit`
+            exchange.error_codes.append(exc.code)
+            status, headers, body = _http_status(exc)
+            response = JSONResponse(body, status_code=status, headers=headers, media_type=media)
         finally:
             instrument.untrack(token)
         response.headers["x-request-id"] = request_id
+        exchange.status = response.status_code
+        exchange.seconds = time.perf_counter() - started
+        exchange.round_trips, exchange.db_seconds = stats.round_trips, stats.seconds
+        for observer in self.observers:
+            try:
+                observer(exchange)
+            except Exception:  # an observer's bug must not turn an answer into a 500
+                log.exception("exchange observer failed", extra={"request_id": request_id})
         if self.expose_timing:
             # Server-Timing is read by browsers' dev tools and by bench/.
             response.headers["server-timing"] = (
@@ -212,7 +301,12 @@ class GraphQLHTTP:
         graphql_response = wants_graphql_response(request)
         media = GRAPHQL_RESPONSE if graphql_response else JSON
         if batched:
-            return JSONResponse([body for body, _, _ in results], media_type=media)  # always 200
+            # Always 200; a rate limit hit inside the batch still tells the client when to retry.
+            retry = [h["Retry-After"] for _, _, h in results if "Retry-After" in h]
+            return JSONResponse(
+                [body for body, _, _ in results], media_type=media,
+                headers={"Retry-After": max(retry, key=int)} if retry else None,
+            )
         body, status, headers = results[0]
         stats: instrument.QueryStats = request.state.query_stats
         if stats.keep_params:
@@ -227,11 +321,18 @@ class GraphQLHTTP:
         self, request: Request, params: GraphQLRequest, *, via_get: bool
     ) -> tuple[dict[str, Any], int, dict[str, str]]:
         started = time.perf_counter()
+        record = OperationRecord(name=params.operation_name)
+        exchange: Exchange = request.state.exchange
+        exchange.operations.append(record)
+        reset = _current_operation.set(record)
         context: Any = None
         body: dict[str, Any]
         status, headers = 200, {}
         try:
             context = await self.context_factory(request)
+            viewer = getattr(context, "viewer", None)
+            if viewer is not None:
+                exchange.viewer_id = viewer.id
             if self.preflight is not None:
                 params = await self.preflight(request, params, context)
             if not params.query:
@@ -270,8 +371,13 @@ class GraphQLHTTP:
             body = error_body(exc.message, exc.code)
         except GraphApiError as exc:
             status, headers, body = _http_status(exc)
-        if self.on_done is not None:
-            self.on_done(request, params, context, body, time.perf_counter() - started)
+        finally:
+            _current_operation.reset(reset)
+        record.seconds = time.perf_counter() - started
+        record.error_codes = [
+            str((error.get("extensions") or {}).get("code", "INTERNAL_SERVER_ERROR"))
+            for error in body.get("errors", ())
+        ]
         return body, status, headers
 
 

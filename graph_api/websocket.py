@@ -1,10 +1,19 @@
-"""Subscriptions over `graphql-transport-ws`, authenticated by the connection_init payload."""
+"""Subscriptions over `graphql-transport-ws`, authenticated by the connection_init payload.
+
+connection_init `{"authorization": "Bearer <token>"}` (or `token`): a valid token acks with
+`{"viewer": "<Person global id>"}`, no token acks `{"viewer": null}` (anonymous), a bad
+token closes the socket with 4403. Each `subscribe` message passes the same guards as an
+HTTP request: the rate limits, persisted queries (and the allow-list), and a cap on the
+operations one connection may run at once; refusals are `error` messages with a code.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -12,26 +21,84 @@ from strawberry import Schema
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 from strawberry.types.unset import UnsetType
 
 from graph_api.requests import RequestContexts
-from graph_db.errors import GraphApiError
+from graph_db.errors import GraphApiError, InvalidInput
 from resolvers.context import Context
+from schema.base import to_global_id
+
+# (context, query, extensions) -> the query to run; raises GraphApiError to refuse.
+SubscribeGuard = Callable[[Context, str | None, dict[str, Any] | None], Awaitable[str | None]]
+
+
+def _error(exc: GraphApiError) -> dict[str, Any]:
+    extensions: dict[str, Any] = {"code": exc.code}
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        extensions["retryAfter"] = retry_after
+    if exc.field:
+        extensions["field"] = exc.field
+    return GraphQLError(exc.message, extensions=extensions).formatted  # type: ignore[return-value]
+
+
+class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """Strawberry's protocol handler with our guards in front of every `subscribe`."""
+
+    view: SubscriptionEndpoint
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        payload = message.get("payload")
+        if (
+            not self.connection_acknowledged
+            or message.get("id") in self.operations
+            or not isinstance(payload, dict)
+        ):
+            await super().handle_subscribe(message)  # strawberry closes the socket as the protocol says
+            return
+        cap = self.max_subscriptions_per_connection
+        try:
+            if cap is not None and len(self.operations) >= cap:
+                raise InvalidInput(f"at most {cap} operations may run at once on one connection")
+            query = payload.get("query")
+            extensions = payload.get("extensions")
+            if query is not None and not isinstance(query, str):
+                raise InvalidInput("`query` must be a string")
+            if extensions is not None and not isinstance(extensions, dict):
+                raise InvalidInput("`extensions` must be an object")
+            query = await self.view.guard(self.context, query, extensions)
+            if not query:
+                raise InvalidInput("`query` is required")
+        except GraphApiError as exc:
+            await self.send_message({"id": message["id"], "type": "error", "payload": [_error(exc)]})
+            return
+        await super().handle_subscribe({**message, "payload": {**payload, "query": query}})
+
+
+async def _no_guard(context: Context, query: str | None, extensions: dict[str, Any] | None) -> str | None:
+    return query
 
 
 class SubscriptionEndpoint(GraphQL[Context, None]):
     """Strawberry's WebSocket protocol handler; HTTP is served by GraphQLHTTP instead."""
 
+    graphql_transport_ws_handler_class = GuardedTransportWSHandler
+
     def __init__(
-        self, schema: Schema, *, contexts: RequestContexts, max_subscriptions_per_connection: int
+        self, schema: Schema, *, contexts: RequestContexts, max_subscriptions_per_connection: int,
+        guard: SubscribeGuard = _no_guard, allowed_origins: Sequence[str] = (),
     ) -> None:
         super().__init__(
             schema,
             graphql_ide=None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             max_subscriptions_per_connection=max_subscriptions_per_connection,
+            allowed_origins=allowed_origins,
         )
         self.contexts = contexts
+        self.guard = guard
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         client_ip = request.client.host if request.client else ""
@@ -53,4 +120,4 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
         # The whole connection acts as this viewer: reads see the viewer's own writes.
         fresh = self.contexts.build(viewer, context.request_id, context.client_ip)
         context.viewer, context.db, context.loaders = fresh.viewer, fresh.db, fresh.loaders
-        return {"viewer": viewer.id if viewer else None}
+        return {"viewer": to_global_id("Person", viewer.id) if viewer else None}

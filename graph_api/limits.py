@@ -1,0 +1,427 @@
+"""Query limits: tokens, depth, aliases and an estimated cost, checked before any resolver runs.
+
+Also hides introspection and "Did you mean ..." suggestions when introspection is off
+(production), and keeps parsed and validated documents in a bounded LRU cache.
+
+Cost model: every selected field costs 1; a field taking `first`/`last` (a connection or a
+paged list) multiplies what is selected below it by its page size (the argument's value,
+capped at the page-size limit, or the argument's default, or DEFAULT_PAGE_SIZE); a list
+field taking a list argument (`nodes(ids:)`) multiplies by that list's length; other lists
+are small, bounded sets and count once. Fragments count every time they are spread.
+Introspection fields (`__schema`, `__type`, `__typename`) are free and have no depth.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    InlineFragmentNode,
+    IntValueNode,
+    ListValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    Source,
+    TokenKind,
+    ValidationContext,
+    ValidationRule,
+    VariableNode,
+    get_named_type,
+    get_nullable_type,
+    parse,
+    validate,
+)
+from graphql.language import Lexer
+from graphql.utilities import get_operation_ast
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
+
+from graph_db.errors import QueryTooComplex
+
+# resolvers.pagination.page_request serves this many items when neither first nor last is given.
+DEFAULT_PAGE_SIZE = 20
+PAGE_SIZE_ARGUMENTS = ("first", "last")
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+@dataclass(frozen=True)
+class LimitConfig:
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 4_000
+    max_cost: int = 20_000
+    max_page_size: int = 100
+    introspection: bool = True
+    cache_size: int = 1_000
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> LimitConfig:
+        return cls(
+            max_depth=settings.max_depth, max_aliases=settings.max_aliases,
+            max_tokens=settings.max_tokens, max_cost=settings.max_cost,
+            max_page_size=settings.max_page_size, introspection=settings.introspection,
+            cache_size=settings.document_cache_size,
+        )
+
+
+def too_complex(message: str, nodes: Any = None) -> GraphQLError:
+    """A QUERY_TOO_COMPLEX error (the ErrorCodes extension reads the code off the original)."""
+    return GraphQLError(
+        message, nodes=nodes, original_error=QueryTooComplex(message),
+        extensions={"code": QueryTooComplex.code},
+    )
+
+
+# -- measuring a document -------------------------------------------------------------------
+
+
+class _Walk:
+    """Depth, alias count and cost of operations, each fragment measured once (memoised).
+
+    Memoising matters: fragments spreading fragments twice over grow exponentially if walked
+    naively, which is exactly the shape an attacker sends.
+    """
+
+    def __init__(
+        self, schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any] | None,
+        config: LimitConfig, operation: OperationDefinitionNode | None = None,
+    ) -> None:
+        self.schema = schema
+        self.config = config
+        self.variables = variables or {}
+        self.defaults: dict[str, Any] = {}
+        if operation is not None:
+            for definition in operation.variable_definitions or ():
+                if definition.default_value is not None:
+                    self.defaults[definition.variable.name.value] = definition.default_value
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self._memo: dict[tuple[str, str], int] = {}
+        self._active: set[tuple[str, str]] = set()
+
+    def _fragment(self, name: str, measure: str) -> int:
+        key = (measure, name)
+        if key in self._memo:
+            return self._memo[key]
+        fragment = self.fragments.get(name)
+        if fragment is None or key in self._active:
+            return 0  # unknown fragments and cycles are validation errors of their own
+        self._active.add(key)
+        try:
+            if measure == "depth":
+                value = self.depth(fragment.selection_set)
+            elif measure == "aliases":
+                value = self.aliases(fragment.selection_set)
+            else:
+                scope = self.schema.get_type(fragment.type_condition.name.value)
+                value = self.cost(fragment.selection_set, scope)
+        finally:
+            self._active.discard(key)
+        self._memo[key] = value
+        return value
+
+    def depth(self, selection_set: SelectionSetNode | None) -> int:
+        if selection_set is None:
+            return 0
+        deepest = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                if selection.name.value.startswith("__"):
+                    continue
+                deepest = max(deepest, 1 + self.depth(selection.selection_set))
+            elif isinstance(selection, InlineFragmentNode):
+                deepest = max(deepest, self.depth(selection.selection_set))
+            elif isinstance(selection, FragmentSpreadNode):
+                deepest = max(deepest, self._fragment(selection.name.value, "depth"))
+        return deepest
+
+    def aliases(self, selection_set: SelectionSetNode | None) -> int:
+        if selection_set is None:
+            return 0
+        count = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                count += (1 if selection.alias else 0) + self.aliases(selection.selection_set)
+            elif isinstance(selection, InlineFragmentNode):
+                count += self.aliases(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                count += self._fragment(selection.name.value, "aliases")
+        return count
+
+    def cost(self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType | None) -> int:
+        if selection_set is None:
+            return 0
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                name = selection.name.value
+                if name.startswith("__"):
+                    continue
+                fields = (
+                    parent.fields
+                    if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType) else {}
+                )
+                field = fields.get(name)
+                if field is None:
+                    total += 1  # unknown here (an abstract parent); validation has the final word
+                    continue
+                below = self.cost(selection.selection_set, get_named_type(field.type))
+                total += 1 + self._multiplier(selection, field) * below
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                scope = self.schema.get_type(condition.name.value) if condition else parent
+                total += self.cost(selection.selection_set, scope)
+            elif isinstance(selection, FragmentSpreadNode):
+                total += self._fragment(selection.name.value, "cost")
+        return total
+
+    def _multiplier(self, node: FieldNode, field: Any) -> int:
+        arguments = {a.name.value: self._value(a.value) for a in node.arguments or ()}
+        paged = [name for name in PAGE_SIZE_ARGUMENTS if name in field.args]
+        if paged:
+            given = [size for name in paged if (size := _int(arguments.get(name))) is not None]
+            if given:
+                size = max(given)
+            else:
+                defaults = [
+                    d for name in paged
+                    if isinstance(d := field.args[name].default_value, int) and not isinstance(d, bool)
+                ]
+                size = max(defaults) if defaults else DEFAULT_PAGE_SIZE
+            # Above the cap the resolver refuses the page anyway, with a clearer message.
+            return max(0, min(size, self.config.max_page_size))
+        if isinstance(get_nullable_type(field.type), GraphQLList):
+            # A list picked by a list argument (`nodes(ids:)`) is as long as that list.
+            for value in arguments.values():
+                length = _length(value)
+                if length is not None:
+                    return max(1, length)
+        return 1
+
+    def _value(self, value: Any) -> Any:
+        """A literal node, or the variable's value (or its declared default) when it is one."""
+        if isinstance(value, VariableNode):
+            name = value.name.value
+            if name in self.variables:
+                return self.variables[name]
+            return self.defaults.get(name)
+        return value
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, IntValueNode):
+        return int(value.value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def _length(value: Any) -> int | None:
+    if isinstance(value, ListValueNode):
+        return len(value.values)
+    if isinstance(value, list):
+        return len(value)
+    return None
+
+
+def _limits_rule(config: LimitConfig) -> type[ValidationRule]:
+    """A validation rule for depth and aliases (they depend on the document only: cacheable)."""
+
+    class QueryLimitsRule(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            document = context.document
+            walk = _Walk(context.schema, document, None, config)
+            aliases = 0
+            for definition in document.definitions:
+                if not isinstance(definition, OperationDefinitionNode):
+                    continue
+                depth = walk.depth(definition.selection_set)
+                if depth > config.max_depth:
+                    context.report_error(too_complex(
+                        f"query is too complex: depth {depth} exceeds the limit of {config.max_depth}",
+                        definition,
+                    ))
+                aliases += walk.aliases(definition.selection_set)
+            if aliases > config.max_aliases:
+                context.report_error(too_complex(
+                    f"query is too complex: {aliases} aliases exceed the limit of {config.max_aliases}"
+                ))
+
+    return QueryLimitsRule
+
+
+def estimate_cost(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None = None,
+    variables: Mapping[str, Any] | None = None, config: LimitConfig | None = None,
+) -> int:
+    """The estimated cost of the operation `operation_name` runs (0 if there is no such one)."""
+    config = config or LimitConfig()
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        return 0
+    walk = _Walk(schema, document, variables, config, operation)
+    root = schema.get_root_type(operation.operation)
+    return walk.cost(operation.selection_set, root)
+
+
+# -- parsing and validating, cached ---------------------------------------------------------
+
+
+def exceeds_tokens(query: str, limit: int) -> bool:
+    """Whether `query` has more than `limit` tokens, counted as graphql-core's parser does."""
+    lexer = Lexer(Source(query))
+    count = 0
+    try:
+        while lexer.advance().kind is not TokenKind.EOF:
+            count += 1
+            if count > limit:
+                return True
+    except GraphQLSyntaxError:
+        return False
+    return False
+
+
+class _Entry:
+    __slots__ = ("document", "errors")
+
+    def __init__(self, document: DocumentNode) -> None:
+        self.document = document
+        self.errors: list[GraphQLError] | None = None
+
+
+class Documents:
+    """Parsed documents and their validation errors, by query text (bounded LRU).
+
+    Only documents that parse are cached, so junk queries cannot evict useful ones faster
+    than any other unique query can; the entry count is bounded and each text is bounded
+    by the request body limit.
+    """
+
+    def __init__(self, config: LimitConfig) -> None:
+        self.config = config
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self.hits = self.misses = 0
+        self._extra_rules: list[type[Any]] = [_limits_rule(config)]
+        if not config.introspection:
+            self._extra_rules.append(NoSchemaIntrospectionCustomRule)
+
+    def parse(self, query: str) -> _Entry:
+        entry = self._entries.get(query)
+        if entry is not None:
+            self._entries.move_to_end(query)
+            self.hits += 1
+            return entry
+        self.misses += 1
+        entry = _Entry(parse(query, max_tokens=self.config.max_tokens))
+        self._entries[query] = entry
+        if len(self._entries) > self.config.cache_size:
+            self._entries.popitem(last=False)
+        return entry
+
+    def rules(self, base: tuple[type[Any], ...]) -> tuple[type[Any], ...]:
+        # The two rules strawberry's own validate_document adds to every validation.
+        return (*base, MaybeNullValidationRule, OneOfInputValidationRule, *self._extra_rules)
+
+
+class QueryLimits(SchemaExtension):
+    """Caches parsing and validation and enforces the limits; pass `query_limits(config)`."""
+
+    def __init__(self, documents: Documents) -> None:
+        self.documents = documents
+        self.entry: _Entry | None = None
+        self.token_error: GraphQLError | None = None
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is None and context.query:
+            try:
+                self.entry = self.documents.parse(context.query)
+                context.graphql_document = self.entry.document
+            except GraphQLSyntaxError:
+                # Strawberry parses again and reports the error the usual way (with its
+                # code); here we only learn whether it was the token limit.
+                self.entry = None
+                context.parse_options["max_tokens"] = self.documents.config.max_tokens
+                if exceeds_tokens(context.query, self.documents.config.max_tokens):
+                    self.token_error = too_complex(
+                        f"query is too complex: more than {self.documents.config.max_tokens} tokens"
+                    )
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None and context.pre_execution_errors is None:
+            entry = self.entry if self.entry is not None and self.entry.document is document else None
+            if entry is not None and entry.errors is not None:
+                errors = entry.errors
+            else:
+                errors = validate(
+                    context.schema._schema, document, self.documents.rules(context.validation_rules),
+                    hide_suggestions=not self.documents.config.introspection,
+                )
+                if entry is not None:
+                    entry.errors = errors
+            if not errors:
+                config = self.documents.config
+                cost = estimate_cost(
+                    context.schema._schema, document, context.operation_name, context.variables, config
+                )
+                if cost > config.max_cost:
+                    errors = [too_complex(
+                        f"query is too complex: estimated cost {cost} exceeds the limit of "
+                        f"{config.max_cost} (lists multiply by their page size; ask for smaller "
+                        "pages with first/last)"
+                    )]
+            context.pre_execution_errors = list(errors)
+        yield
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        if self.token_error is not None:
+            result.errors = [self.token_error]
+        elif not self.documents.config.introspection:
+            # Variable coercion at execution time still suggests names: strip them.
+            result.errors = [_without_suggestion(e) for e in result.errors]
+
+
+def _without_suggestion(error: GraphQLError) -> GraphQLError:
+    if error.original_error is not None or "Did you mean" not in error.message:
+        return error
+    return GraphQLError(
+        _SUGGESTION.sub("", error.message), nodes=error.nodes, source=error.source,
+        positions=error.positions, path=error.path, extensions=error.extensions,
+    )
+
+
+def query_limits(config: LimitConfig) -> Any:
+    """The extension factory for strawberry.Schema(extensions=[...]); one cache per app."""
+    documents = Documents(config)
+
+    def factory() -> QueryLimits:
+        return QueryLimits(documents)
+
+    factory.documents = documents  # type: ignore[attr-defined]
+    return factory

@@ -1,0 +1,65 @@
+"""Events pushed to subscribers: the bus protocol and the channels resolvers use.
+
+The bus is `ctx.services.events` (graph_api.pubsub: Redis pub/sub shared by every replica,
+the embedded FalkorDB server by default, or in-process for one replica). Publish *after*
+the write it announces has returned (a write is one statement, so it is committed), and
+keep events small and free of private data: an id and a kind. A subscription resolver
+loads the object itself, through the loaders and the usual visibility rules, for the
+subscriber. Delivery is best effort: a subscriber that was offline refetches.
+
+    await publish_to_person(ctx, recipient_id, {"kind": "notification", "id": notification.id})
+
+    async for event in viewer_events(ctx):       # in a Subscription field
+        yield await load_notification(ctx, event["id"])
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any, Protocol
+
+from resolvers.auth import require_viewer
+from resolvers.context import Context
+
+log = logging.getLogger("resolvers.events")
+
+Event = dict[str, Any]  # JSON-serialisable
+
+
+class EventBus(Protocol):
+    async def publish(self, channel: str, event: Event) -> None:
+        """Send `event` to every current subscriber of `channel`, on every replica."""
+        ...
+
+    def subscribe(self, channel: str) -> AsyncGenerator[Event, None]:
+        """The events of `channel` from now on; closing the iterator unsubscribes."""
+        ...
+
+
+def person_channel(person_id: str) -> str:
+    """Everything addressed to one member (notifications, messages)."""
+    return f"person:{person_id}"
+
+
+async def publish_to_person(ctx: Context, person_id: str, event: Event) -> None:
+    """Tell `person_id`'s open subscriptions about `event`; never fails the caller's request."""
+    bus = ctx.services.events
+    if bus is None:
+        return
+    try:
+        await bus.publish(person_channel(person_id), event)
+    except Exception:  # the write it announces succeeded; a lost event is refetched later
+        log.warning("event not published", exc_info=True, extra={"request_id": ctx.request_id})
+
+
+async def viewer_events(ctx: Context) -> AsyncIterator[Event]:
+    """The signed-in viewer's events, until the client unsubscribes."""
+    viewer = require_viewer(ctx)
+    bus = ctx.services.events
+    if bus is None:
+        raise RuntimeError("no event bus configured")
+    async with contextlib.aclosing(bus.subscribe(person_channel(viewer.id))) as events:
+        async for event in events:
+            yield event

@@ -1,0 +1,125 @@
+"""Settings.from_env: defaults, parsing, and every problem reported at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graph_api.config import ConfigError, Settings
+
+
+def test_defaults_without_environment() -> None:
+    settings = Settings.from_env({})
+    assert settings == Settings()
+    assert settings.env == "development"
+    assert settings.backend_kind == "embedded"
+    assert settings.graphiql and settings.introspection
+    assert settings.batch_max == 0
+    assert settings.persisted_queries_only is False and settings.persisted_queries_file is None
+    assert settings.redis_url is None
+    assert (settings.rate_limit_viewer_per_minute, settings.rate_limit_ip_per_minute) == (600, 300)
+
+
+def test_values_are_parsed_by_type() -> None:
+    settings = Settings.from_env({
+        "GRAPH_API_PORT": "9001",
+        "GRAPH_API_GRAPHIQL": "off",
+        "GRAPH_API_CORS_ORIGINS": "https://a.example, https://b.example,",
+        "GRAPH_API_OIDC_JWKS_COOLDOWN_SECONDS": "2.5",
+        "GRAPH_API_DATA_DIR": "/tmp/somewhere",
+        "GRAPH_API_REDIS_URL": "redis://cache:6379/0",
+        "GRAPH_API_PERSISTED_QUERIES_FILE": "queries.json",
+        "GRAPH_API_FALKORDB_PORT": "6390",
+        "GRAPH_API_BATCH_MAX": "10",
+        "GRAPH_API_MAX_COST": "500",
+        "GRAPH_API_UNKNOWN_THING": "ignored",
+    })
+    assert settings.port == 9001
+    assert settings.graphiql is False
+    assert settings.cors_origins == ("https://a.example", "https://b.example")
+    assert settings.oidc_jwks_cooldown_seconds == 2.5
+    assert settings.data_dir == Path("/tmp/somewhere")
+    assert settings.redis_url == "redis://cache:6379/0"
+    assert settings.persisted_queries_file == Path("queries.json")
+    assert settings.falkordb_port == 6390
+    assert (settings.batch_max, settings.max_cost) == (10, 500)
+
+
+def test_empty_values_mean_default() -> None:
+    assert Settings.from_env({"GRAPH_API_PORT": "", "GRAPH_API_REDIS_URL": ""}) == Settings()
+
+
+def test_every_bad_value_is_listed_together() -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({
+            "GRAPH_API_PORT": "eighty",
+            "GRAPH_API_GRAPHIQL": "maybe",
+            "GRAPH_API_FALKORDB_PORT": "x",
+            "GRAPH_API_ENV": "staging",
+            "GRAPH_API_MAX_DEPTH": "0",
+            "GRAPH_API_MAX_COST": "-5",
+            "GRAPH_API_RATE_LIMIT_IP_PER_MINUTE": "-1",
+            "GRAPH_API_FALKORDB_FSYNC": "never",
+            "GRAPH_API_LOG_LEVEL": "LOUD",
+            "GRAPH_API_OIDC_ISSUER": "https://sso.example",
+        })
+    message = str(raised.value)
+    for expected in (
+        "GRAPH_API_PORT='eighty' is not a valid value",
+        "GRAPH_API_GRAPHIQL='maybe' is not a valid value",
+        "GRAPH_API_FALKORDB_PORT='x' is not a valid value",
+        "GRAPH_API_ENV must be development, test or production",
+        "GRAPH_API_MAX_DEPTH must be positive",
+        "GRAPH_API_MAX_COST must be positive",
+        "GRAPH_API_RATE_LIMIT_IP_PER_MINUTE must be 0 (off) or positive",
+        "GRAPH_API_FALKORDB_FSYNC must be everysec or always",
+        "GRAPH_API_LOG_LEVEL must be",
+        "GRAPH_API_OIDC_JWKS_URL is required with GRAPH_API_OIDC_ISSUER",
+    ):
+        assert expected in message
+    assert message.count("\n  - ") == 10
+
+
+def test_production_requires_a_jwt_secret() -> None:
+    with pytest.raises(ConfigError, match="GRAPH_API_JWT_SECRET is required in production"):
+        Settings.from_env({"GRAPH_API_ENV": "production"})
+
+
+def test_production_turns_developer_tools_off_unless_asked() -> None:
+    settings = Settings.from_env({"GRAPH_API_ENV": "production", "GRAPH_API_JWT_SECRET": "s" * 48})
+    assert settings.is_production
+    assert settings.graphiql is False and settings.introspection is False
+    explicit = Settings.from_env({
+        "GRAPH_API_ENV": "production", "GRAPH_API_JWT_SECRET": "s" * 48, "GRAPH_API_INTROSPECTION": "on",
+    })
+    assert explicit.introspection is True
+
+
+def test_allow_list_mode_needs_its_manifest() -> None:
+    with pytest.raises(ConfigError, match="GRAPH_API_PERSISTED_QUERIES_FILE is required"):
+        Settings.from_env({"GRAPH_API_PERSISTED_QUERIES_ONLY": "true"})
+    settings = Settings.from_env({
+        "GRAPH_API_PERSISTED_QUERIES_ONLY": "true", "GRAPH_API_PERSISTED_QUERIES_FILE": "q.json",
+    })
+    assert settings.persisted_queries_only
+
+
+def test_rate_limits_may_be_turned_off_with_zero() -> None:
+    settings = Settings.from_env({
+        "GRAPH_API_RATE_LIMIT_VIEWER_PER_MINUTE": "0", "GRAPH_API_RATE_LIMIT_IP_OVERALL_PER_MINUTE": "0",
+    })
+    assert settings.rate_limit_viewer_per_minute == settings.rate_limit_ip_overall_per_minute == 0
+
+
+def test_secret_is_generated_once_in_development(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path).with_secrets()
+    assert len(settings.jwt_secret) >= 48
+    assert Settings(data_dir=tmp_path).with_secrets().jwt_secret == settings.jwt_secret
+    assert (tmp_path / "secrets" / "jwt_secret").stat().st_mode & 0o077 == 0
+
+
+def test_secret_is_never_generated_in_production(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):
+        Settings(env="production", data_dir=tmp_path).with_secrets()
+    assert not (tmp_path / "secrets").exists()
