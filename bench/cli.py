@@ -52,6 +52,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--requests", type=int, default=3000, help="requests per phase at most (default 3000)")
     p.add_argument("--warmup", type=int, default=50, help="unmeasured requests per phase (default 50)")
     p.add_argument("--repeats", type=int, default=3, help="runs per phase; medians reported (default 3)")
+    p.add_argument("--client", choices=("raw", "httpx"), default="raw",
+                   help="load client: raw keep-alive HTTP/1.1 on httptools (default; cheap) or httpx")
     p.add_argument("--replay-samples", type=int, default=20,
                    help="requests whose Cypher is replayed directly per run (default 20)")
     p.add_argument("--replay-repeats", type=int, default=5, help="replays of each (default 5)")
@@ -149,13 +151,16 @@ async def _phase(
         op, fixtures, count=args.warmup + args.requests, page_size=size, seed=seed,
         token_for=token_for,
     )
-    async with load.client(service.url, conc) as http:
+    async with load.Load(service.url, conc, engine=args.client) as generator:
+        connections: list[Any] = []
         warm, _ = await load.run_phase(
-            http, requests[: args.warmup], op.check, concurrency=conc, duration=math.inf
+            generator, requests[: args.warmup], op.check, concurrency=conc, duration=math.inf,
+            connections=connections,
         )
         before = _cpu(service, db_pid)
         samples, elapsed = await load.run_phase(
-            http, requests[args.warmup:], op.check, concurrency=conc, duration=args.duration
+            generator, requests[args.warmup:], op.check, concurrency=conc,
+            duration=args.duration, connections=connections,
         )
         after = _cpu(service, db_pid)
     problems += error_problems(f"{label} warm-up at concurrency {conc}", warm)
@@ -355,7 +360,7 @@ async def run(args: argparse.Namespace) -> int:
                     "build_seconds": dataset.manifest.get("build_seconds")},
         "settings": {k: getattr(args, k) for k in (
             "concurrency", "duration", "requests", "warmup", "repeats", "replay_samples",
-            "replay_repeats")} | {"service_env": extra_env},
+            "replay_repeats", "client")} | {"service_env": extra_env},
         "results": results, "page_size_checks": page_checks,
         "memory_mb": {"api_peak": api_mb, "database_peak": db_mb},
         "skipped": skipped, "not_implemented": not_implemented,

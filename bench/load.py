@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import re
@@ -11,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import httptools
 import httpx
 
 from bench.registry import Call, Check, Fixtures, Operation
@@ -26,6 +28,12 @@ class Prepared:
     call: Call
     body: bytes
     headers: Mapping[str, str]
+
+    def http11(self, host: str) -> bytes:
+        """The whole HTTP/1.1 request as bytes (for the raw client)."""
+        lines = ["POST /graphql HTTP/1.1", f"host: {host}", f"content-length: {len(self.body)}"]
+        lines += [f"{k}: {v}" for k, v in self.headers.items()]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode() + self.body
 
 
 def prepare(
@@ -82,41 +90,152 @@ def db_ms(headers: Mapping[str, str]) -> float | None:
 
 
 def client(base_url: str, concurrency: int) -> httpx.AsyncClient:
+    """httpx, for probes and query capture (and `--client httpx` load)."""
     return httpx.AsyncClient(
-        base_url=base_url, timeout=30.0,
+        base_url=base_url, timeout=REQUEST_TIMEOUT,
         limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
     )
 
 
-async def send(http: httpx.AsyncClient, request: Prepared, check: Check) -> Sample:
+REQUEST_TIMEOUT = 30.0
+Response = tuple[int, Mapping[str, str], bytes]
+
+
+class _Parsed:
+    """httptools callbacks: one response's headers and body."""
+
+    def __init__(self) -> None:
+        self.headers: dict[str, str] = {}
+        self.body = bytearray()
+        self.complete = False
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+
+    def on_body(self, body: bytes) -> None:
+        self.body += body
+
+    def on_message_complete(self) -> None:
+        self.complete = True
+
+
+class RawConnection:
+    """One keep-alive HTTP/1.1 connection parsed by httptools (uvicorn's parser).
+
+    httpx spends several times the service's own CPU per request at concurrency 32; on a
+    2-core machine that CPU is taken from the service, so the load phases use this instead.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def post(self, request: Prepared) -> Response:
+        async with asyncio.timeout(REQUEST_TIMEOUT):
+            if self._streams is None:
+                self._streams = await asyncio.open_connection(self.host, self.port)
+            reader, writer = self._streams
+            writer.write(request.http11(f"{self.host}:{self.port}"))
+            parsed = _Parsed()
+            parser = httptools.HttpResponseParser(parsed)
+            try:
+                while not parsed.complete:
+                    data = await reader.read(65536)
+                    if not data:
+                        raise ConnectionError("the server closed the connection")
+                    parser.feed_data(data)
+            except BaseException:
+                await self.close()
+                raise
+            if not parser.should_keep_alive():
+                await self.close()
+            return parser.get_status_code(), parsed.headers, bytes(parsed.body)
+
+    async def close(self) -> None:
+        if self._streams is not None:
+            writer = self._streams[1]
+            self._streams = None
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+
+
+class HttpxConnection:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def post(self, request: Prepared) -> Response:
+        response = await self.http.post("/graphql", content=request.body, headers=request.headers)
+        return response.status_code, response.headers, response.content
+
+    async def close(self) -> None:
+        pass
+
+
+class Load:
+    """Connections for N workers: one raw connection each, or one shared httpx pool."""
+
+    def __init__(self, base_url: str, concurrency: int, *, engine: str = "raw") -> None:
+        url = httpx.URL(base_url)
+        self.host, self.port = url.host, url.port or 80
+        self.engine = engine
+        self._httpx = client(base_url, concurrency) if engine == "httpx" else None
+        self._open: list[RawConnection | HttpxConnection] = []
+
+    def connection(self) -> RawConnection | HttpxConnection:
+        conn: RawConnection | HttpxConnection = (
+            HttpxConnection(self._httpx) if self._httpx is not None
+            else RawConnection(self.host, self.port)
+        )
+        self._open.append(conn)
+        return conn
+
+    async def __aenter__(self) -> Load:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for conn in self._open:
+            await conn.close()
+        if self._httpx is not None:
+            await self._httpx.aclose()
+
+
+async def send(conn: RawConnection | HttpxConnection, request: Prepared, check: Check) -> Sample:
     started = time.perf_counter()
     try:
-        response = await http.post("/graphql", content=request.body, headers=request.headers)
+        status, headers, body = await conn.post(request)
         seconds = time.perf_counter() - started
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, OSError, TimeoutError, httptools.HttpParserError) as exc:
         return Sample(time.perf_counter() - started, error=f"{type(exc).__name__}: {exc}")
-    error, _ = evaluate(response.status_code, response.content, response.headers, request.call, check)
-    return Sample(seconds, error, round_trips(response.headers), db_ms(response.headers))
+    error, _ = evaluate(status, body, headers, request.call, check)
+    return Sample(seconds, error, round_trips(headers), db_ms(headers))
 
 
 async def run_phase(
-    http: httpx.AsyncClient, requests: Sequence[Prepared], check: Check, *,
-    concurrency: int, duration: float,
+    load: Load, requests: Sequence[Prepared], check: Check, *, concurrency: int, duration: float,
+    connections: list[RawConnection | HttpxConnection] | None = None,
 ) -> tuple[list[Sample], float]:
-    """Send `requests` in order from `concurrency` workers until all are sent or time is up."""
+    """Send `requests` in order from `concurrency` workers until all are sent or time is up.
+
+    Pass the same `connections` list to successive phases to reuse warmed-up connections.
+    """
+    if connections is None:
+        connections = []
+    while len(connections) < concurrency:
+        connections.append(load.connection())
     samples: list[Sample] = []
     position = 0
     started = time.perf_counter()
     deadline = started + duration
 
-    async def worker() -> None:
+    async def worker(conn: RawConnection | HttpxConnection) -> None:
         nonlocal position
         while position < len(requests) and time.perf_counter() < deadline:
             request = requests[position]
             position += 1
-            samples.append(await send(http, request, check))
+            samples.append(await send(conn, request, check))
 
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    await asyncio.gather(*(worker(conn) for conn in connections[:concurrency]))
     return samples, time.perf_counter() - started
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from graph_api.config import ConfigError, Settings
@@ -73,3 +75,26 @@ def test_config_refuses_exposed_queries_in_production() -> None:
         Settings.from_env(env)
     assert Settings.from_env({**env, "GRAPH_API_ENV": "development"}).expose_queries is True
     assert Settings.from_env({}).expose_queries is False
+
+
+async def test_bench_raw_client_reads_what_httpx_reads(api: Api) -> None:
+    from bench.load import Load, Prepared, RawConnection
+
+    gid = await _person(api)
+    request = Prepared(
+        call=None,  # type: ignore[arg-type]
+        body=json.dumps({"query": NODE, "variables": {"id": gid}}).encode(),
+        headers={"content-type": "application/json"},
+    )
+    async with Load(api.url, 1) as load:
+        conn = load.connection()
+        assert isinstance(conn, RawConnection)
+        for _ in range(3):  # the same keep-alive connection, three times
+            status, headers, body = await conn.post(request)
+            assert status == 200
+            assert json.loads(body) == {"data": {"node": {"id": gid, "name": "Ada Lovelace"}}}
+            assert headers["x-db-round-trips"] == "1"
+            assert headers["content-type"] == "application/json"
+        refused = Prepared(call=None, body=b"{", headers={"content-type": "application/json"})  # type: ignore[arg-type]
+        status, _, body = await conn.post(refused)
+        assert status == 400 and b"BAD_USER_INPUT" in body
