@@ -256,7 +256,10 @@ async def login(ctx: Context, *, email: str, password: str) -> SignedIn:
     )
     if attempt.locked and attempt.lockedUntil is not None:
         raise RateLimited(LOCKED, retry_after=(attempt.lockedUntil - now) / 1000)
-    if len(password) > PASSWORD_MAX or not await accounts.verify(credential.passwordHash, password):
+    if len(password) > PASSWORD_MAX:  # no account has one; spend the same work anyway
+        await accounts.verify_dummy(password[:PASSWORD_MAX])
+        raise BadCredentials(BAD_LOGIN)
+    if not await accounts.verify(credential.passwordHash, password):
         log.info("sign-in failed", extra={"person_id": person.id, "failures": attempt.failures})
         raise BadCredentials(BAD_LOGIN)
     if _is_suspended(person, now):

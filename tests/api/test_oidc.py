@@ -228,7 +228,7 @@ async def test_bad_tokens_are_401(api: Api, idp: IdentityProvider) -> None:
         "alg confusion (HS256 keyed with the public key)": _hs256(
             idp.claims(), KEY_ONE.public_pem, KEY_ONE.kid
         ),
-        "alg none": jwt.encode(idp.claims(), None, algorithm="none", headers={"kid": "key-1"}),
+        "alg none": jwt.encode(idp.claims(), "", algorithm="none", headers={"kid": "key-1"}),
         "RS512 not allowed": jwt.encode(
             idp.claims(), KEY_ONE.private, algorithm="RS512", headers={"kid": "key-1"}
         ),
