@@ -40,7 +40,9 @@ def translate_error(exc: BaseException) -> GraphApiError:
         return BackendUnavailable("the database took too long to answer")
     if "max pending queries exceeded" in lowered:
         return BackendUnavailable("the database is overloaded; try again shortly")
-    return BackendError(f"database error: {message}")
+    # FalkorDB appends the query text (our parameter header included) as errCtx: drop it, so
+    # that logs of internal errors never carry parameter values.
+    return BackendError(f"database error: {message.split(' errCtx:', 1)[0]}")
 
 
 def encode_param(value: Any) -> str:

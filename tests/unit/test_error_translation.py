@@ -52,6 +52,15 @@ def test_neo4j_translation(exc: Exception, expected: type[GraphApiError]) -> Non
     assert type(neo4j.translate_error(exc)) is expected
 
 
+def test_falkordb_internal_errors_drop_the_query_context_with_its_parameters() -> None:
+    exc = redis_errors.ResponseError(
+        "errMsg: Invalid input 'X' line: 1, column: 40 errCtx: CYPHER secret=\"hunter2\" MATCH X"
+    )
+    translated = falkordb.translate_error(exc)
+    assert "hunter2" not in translated.message
+    assert "Invalid input" in translated.message
+
+
 def test_already_translated_errors_pass_through() -> None:
     original = ConstraintViolation("x")
     assert falkordb.translate_error(original) is original
