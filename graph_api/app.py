@@ -28,7 +28,7 @@ from graph_api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from graph_api.metrics import Metrics
 from graph_api.pubsub import LocalEventBus, RedisEventBus
 from graph_api.requests import RequestContexts
-from graph_api.websocket import SubscriptionEndpoint
+from graph_api.websocket import StreamErrorCodes, SubscriptionEndpoint
 from graph_db import instrument
 from resolvers.accounts import Accounts, TokenAuthenticator
 from resolvers.oidc import OidcConfig, OidcVerifier
@@ -63,7 +63,7 @@ def create_app(
     settings = settings.with_secrets()
     # ErrorCodes first: its on_operation runs last, so it codes what the others produced.
     limits = query_limits(LimitConfig.from_settings(settings))
-    schema = build_schema(extensions=[ErrorCodes, limits, OperationCapture])
+    schema = build_schema(extensions=[ErrorCodes, limits, OperationCapture, StreamErrorCodes])
     guards = Guards(settings)
     metrics = Metrics() if settings.metrics else None
     if metrics is not None:

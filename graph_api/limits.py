@@ -397,8 +397,15 @@ class QueryLimits(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
-        if result is None or not result.errors:
+        self._rewrite(self.execution_context.result)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        # Results streamed over WebSocket leave before on_operation ends.
+        self._rewrite(result)
+        yield
+
+    def _rewrite(self, result: Any) -> None:
+        if result is None or not getattr(result, "errors", None):
             return
         if self.token_error is not None:
             result.errors = [self.token_error]

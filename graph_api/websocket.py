@@ -10,7 +10,7 @@ operations one connection may run at once; refusals are `error` messages with a 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
 from graphql import GraphQLError
@@ -20,11 +20,13 @@ from starlette.websockets import WebSocket
 from strawberry import Schema
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.extensions import SchemaExtension
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 from strawberry.types.unset import UnsetType
 
+from graph_api.errors import classify
 from graph_api.requests import RequestContexts
 from graph_db.errors import GraphApiError, InvalidInput
 from resolvers.context import Context
@@ -42,6 +44,18 @@ def _error(exc: GraphApiError) -> dict[str, Any]:
     if exc.field:
         extensions["field"] = exc.field
     return GraphQLError(exc.message, extensions=extensions).formatted  # type: ignore[return-value]
+
+
+class StreamErrorCodes(SchemaExtension):
+    """ErrorCodes for streamed results: each leaves before the operation (and its hook) ends,
+    so without this, WebSocket clients would get uncoded and unmasked errors."""
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        errors = getattr(result, "errors", None)
+        if errors:
+            request_id = getattr(self.execution_context.context, "request_id", "")
+            result.errors = [classify(e, request_id) for e in errors]
+        yield
 
 
 class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
