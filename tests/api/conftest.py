@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -63,18 +64,30 @@ async def serve_app(app: Any) -> AsyncIterator[str]:
     config = uvicorn.Config(
         app, host="127.0.0.1", port=0, log_config=None, lifespan="on", ws="websockets-sansio",
     )
+    # Drive uvicorn's startup and shutdown directly: its main loop polls for exit every
+    # 100 ms and its shutdown sleeps another 100 ms, a fifth of a second on every test.
+    config.load()
     server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=None))
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.005)
+    server.lifespan = config.lifespan_class(config)
+    await server.startup()
+    if not server.started:
+        raise RuntimeError("the test server did not start")
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.should_exit = True
-        await task
+        for listener in server.servers:
+            listener.close()
+        for connection in list(server.server_state.connections):
+            connection.shutdown()
+        deadline = time.monotonic() + 10
+        while (server.server_state.connections or server.server_state.tasks) and (
+            time.monotonic() < deadline
+        ):
+            await asyncio.sleep(0.002)
+        for listener in server.servers:
+            await listener.wait_closed()
+        await server.lifespan.shutdown()
 
 
 @pytest.fixture
