@@ -76,7 +76,7 @@ class Metrics:
 
     def watch(self, name: str, documentation: str, label: str, source: Any, fields: Iterable[str]) -> None:
         """Export integer attributes of `source` as one labelled counter."""
-        self.registry.register(_Counts(name, documentation, label, source, fields))  # type: ignore[arg-type]
+        self.registry.register(_Counts(name, documentation, label, source, fields))
 
     def operation_label(self, name: str | None, known: bool) -> str:
         if not known:

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLFormattedError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -23,7 +23,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import SchemaExtension
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorMessage, SubscribeMessage
 from strawberry.types.unset import UnsetType
 
 from graph_api.errors import classify
@@ -36,14 +36,14 @@ from schema.base import to_global_id
 SubscribeGuard = Callable[[Context, str | None, dict[str, Any] | None], Awaitable[str | None]]
 
 
-def _error(exc: GraphApiError) -> dict[str, Any]:
+def _error(exc: GraphApiError) -> GraphQLFormattedError:
     extensions: dict[str, Any] = {"code": exc.code}
     retry_after = getattr(exc, "retry_after", None)
     if retry_after is not None:
         extensions["retryAfter"] = retry_after
     if exc.field:
         extensions["field"] = exc.field
-    return GraphQLError(exc.message, extensions=extensions).formatted  # type: ignore[return-value]
+    return GraphQLError(exc.message, extensions=extensions).formatted
 
 
 class StreamErrorCodes(SchemaExtension):
@@ -67,7 +67,8 @@ class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         payload = message.get("payload")
         if (
             not self.connection_acknowledged
-            or message.get("id") in self.operations
+            or "id" not in message
+            or message["id"] in self.operations
             or not isinstance(payload, dict)
         ):
             await super().handle_subscribe(message)  # strawberry closes the socket as the protocol says
@@ -76,17 +77,17 @@ class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         try:
             if cap is not None and len(self.operations) >= cap:
                 raise InvalidInput(f"at most {cap} operations may run at once on one connection")
-            query = payload.get("query")
+            sent = payload.get("query")
             extensions = payload.get("extensions")
-            if query is not None and not isinstance(query, str):
+            if sent is not None and not isinstance(sent, str):
                 raise InvalidInput("`query` must be a string")
             if extensions is not None and not isinstance(extensions, dict):
                 raise InvalidInput("`extensions` must be an object")
-            query = await self.view.guard(self.context, query, extensions)
+            query = await self.view.guard(self.context, sent, extensions)
             if not query:
                 raise InvalidInput("`query` is required")
         except GraphApiError as exc:
-            await self.send_message({"id": message["id"], "type": "error", "payload": [_error(exc)]})
+            await self.send_message(ErrorMessage(id=message["id"], type="error", payload=[_error(exc)]))
             return
         await super().handle_subscribe({**message, "payload": {**payload, "query": query}})
 

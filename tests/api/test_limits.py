@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import get_introspection_query
 
 from graph_db import people
 from schema.base import to_global_id
@@ -110,6 +111,11 @@ async def test_introspection_and_suggestions_are_on_in_development(api: Api) -> 
     assert (await api.gql(INTROSPECTION)) == {"__schema": {"queryType": {"name": "Query"}}}
     [error] = (await api.post("{ me { nmae } }")).json()["errors"]
     assert "Did you mean 'name'?" in error["message"]
+
+
+async def test_graphiqls_introspection_fits_the_default_limits(api: Api) -> None:
+    data = await api.gql(get_introspection_query(descriptions=True))
+    assert data["__schema"]["queryType"]["name"] == "Query"
 
 
 @pytest.mark.parametrize("settings", [with_settings(introspection=False)])
