@@ -12,6 +12,7 @@ from resolvers.context import Viewer
 
 if TYPE_CHECKING:
     from resolvers.accounts import Accounts
+    from resolvers.events import EventBus
     from resolvers.oidc import OidcVerifier
 
 Authenticator = Callable[[str], Awaitable[Viewer]]
@@ -36,4 +37,5 @@ class Services:
     authenticator: Authenticator | None = None  # bearer token -> Viewer, or UNAUTHENTICATED
     accounts: Accounts | None = None  # password sign-in and local tokens (resolvers.accounts)
     oidc: OidcVerifier | None = None  # institutional SSO, when an OIDC issuer is configured
+    events: EventBus | None = None  # pub/sub for subscriptions (graph_api.pubsub; resolvers.events)
     extras: dict[str, Any] = field(default_factory=dict)
