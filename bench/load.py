@@ -259,5 +259,9 @@ async def capture(
         if not isinstance(queries, list):
             problems.append("the service did not expose its queries (GRAPH_API_EXPOSE_QUERIES)")
             continue
+        counted = round_trips(response.headers)
+        if counted != len(queries):
+            problems.append(f"X-DB-Round-Trips says {counted}, the service exposed {len(queries)} queries")
+            continue
         sequences.append(queries)
     return sequences, problems
