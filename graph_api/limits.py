@@ -311,14 +311,15 @@ class _Entry:
 class Documents:
     """Parsed documents and their validation errors, by query text (bounded LRU).
 
-    Only documents that parse are cached, so junk queries cannot evict useful ones faster
-    than any other unique query can; the entry count is bounded and each text is bounded
-    by the request body limit.
+    Only documents that parse are cached. Bounded by entries and by total characters (a
+    string literal is one token however long, so the token limit alone bounds nothing).
     """
 
-    def __init__(self, config: LimitConfig) -> None:
+    def __init__(self, config: LimitConfig, *, max_chars: int = 20_000_000) -> None:
         self.config = config
+        self.max_chars = max_chars
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._chars = 0
         self.hits = self.misses = 0
         self._extra_rules: list[type[Any]] = [_limits_rule(config)]
         if not config.introspection:
@@ -333,9 +334,14 @@ class Documents:
         self.misses += 1
         entry = _Entry(parse(query, max_tokens=self.config.max_tokens))
         self._entries[query] = entry
-        if len(self._entries) > self.config.cache_size:
-            self._entries.popitem(last=False)
+        self._chars += len(query)
+        while len(self._entries) > self.config.cache_size or self._chars > self.max_chars:
+            evicted, _ = self._entries.popitem(last=False)
+            self._chars -= len(evicted)
         return entry
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def rules(self, base: tuple[type[Any], ...]) -> tuple[type[Any], ...]:
         # The two rules strawberry's own validate_document adds to every validation.

@@ -11,7 +11,7 @@ import strawberry
 from graphql import GraphQLSyntaxError, parse
 
 from graph_api.errors import ErrorCodes
-from graph_api.limits import LimitConfig, estimate_cost, exceeds_tokens, query_limits
+from graph_api.limits import Documents, LimitConfig, estimate_cost, exceeds_tokens, query_limits
 from schema.base import Connection, PageInfo
 
 
@@ -172,3 +172,16 @@ async def test_suggestions_are_hidden_without_introspection() -> None:
     [(hidden, code)] = await run("{ items { edges { node { nam } } } }", introspection=False)
     assert hidden == "Cannot query field 'nam' on type 'Item'."
     assert code == "BAD_USER_INPUT"
+
+
+def test_document_cache_is_bounded_by_entries_and_characters() -> None:
+    documents = Documents(LimitConfig(cache_size=3), max_chars=1_000)
+    for i in range(5):
+        documents.parse(f"{{ a{i}: __typename }}")
+    assert len(documents) == 3
+    documents.parse("{ a4: __typename }")
+    assert (documents.hits, documents.misses) == (1, 5)
+    documents.parse('{ items(after: "' + "x" * 940 + '") { __typename } }')
+    assert len(documents) == 2  # the long one pushed the two oldest out
+    documents.parse('{ items(after: "' + "x" * 2_000 + '") { __typename } }')
+    assert len(documents) == 0  # larger than the whole budget: served, not kept
