@@ -29,6 +29,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from graph_api.app import create_app
 
     settings = _settings()
+    configure_logging(settings.log_level, json_logs=settings.log_json)
     host = args.host or settings.host
     port = settings.port if args.port is None else args.port
     app = create_app(settings, demo=args.demo)
@@ -45,7 +46,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, access_log=False, lifespan="on",
-        ws="websockets-sansio", proxy_headers=False,
+        ws="websockets-sansio",
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies) or None,
     )
     server = Server(config)
     try:

@@ -75,6 +75,9 @@ class Settings:
     # Logging
     log_level: str = "INFO"
     log_json: bool = True
+    # Addresses of load balancers whose X-Forwarded-For/-Proto are trusted (client IPs for
+    # rate limits and logs); empty: use the socket's peer address.
+    trusted_proxies: tuple[str, ...] = ()
     metrics: bool = True  # serve /metrics (Prometheus text format)
     # Demo data
     demo_people: int = 60

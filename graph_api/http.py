@@ -240,6 +240,8 @@ class GraphQLHTTP:
             response = JSONResponse(body, status_code=status, headers=headers, media_type=media)
         finally:
             instrument.untrack(token)
+        # Answers depend on the bearer token: shared caches must key on it.
+        response.headers["vary"] = "Authorization"
         response.headers["x-request-id"] = request_id
         exchange.status = response.status_code
         exchange.seconds = time.perf_counter() - started
