@@ -83,3 +83,165 @@ class RotationRecord:
     revokedFamily: int
     person: PersonRecord
     sessionVersion: int = 0
+
+
+# -- groups, forums, moderation ----------------------------------------------------------
+
+
+def _tuples(row: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """The row with each list value under `keys` turned into a tuple (records are frozen)."""
+    return {**row, **{k: tuple(row[k]) for k in keys if isinstance(row.get(k), list)}}
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRecord(Record):
+    """An interest group; `memberCount` equals its MEMBER_OF edges (kept by every write that
+    changes them); `interestIds`/`topics` are the interests it is about (ids, names)."""
+
+    id: str
+    name: str
+    description: str = ""
+    visibility: str = "PUBLIC"
+    createdAt: int = 0
+    updatedAt: int = 0
+    archivedAt: int | None = None
+    memberCount: int = 0
+    slowModeSeconds: int = 0
+    interestIds: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        row = _tuples(row, "interestIds", "topics")
+        for key in ("memberCount", "slowModeSeconds"):
+            if row.get(key) is None:
+                row[key] = 0
+        return super(GroupRecord, cls).from_row(row)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupAccessRecord(Record):
+    """How one person stands in one group, read fresh for each request (roles are never
+    cached): MEMBER_OF role or None, banned, muted until, pending request, invitation."""
+
+    groupId: str
+    visibility: str = "PUBLIC"
+    archived: bool = False
+    role: str | None = None
+    banned: bool = False
+    mutedUntil: int | None = None
+    requested: bool = False
+    invited: bool = False
+    slowModeSeconds: int = 0
+    lastContributionAt: int | None = None  # newest post/comment/thread/reply in the group
+
+    @property
+    def member(self) -> bool:
+        return self.role is not None
+
+    @property
+    def can_see_content(self) -> bool:
+        """Members see everything; others see a public group's content unless banned."""
+        return self.member or (self.visibility == "PUBLIC" and not self.banned)
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipRecord:
+    """A person's place in a group (a member, a join request, a ban), and since when."""
+
+    person: PersonRecord
+    role: str | None
+    since: int
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ForumRecord(Record):
+    """A forum: site-wide (`groupId` None) or a group's."""
+
+    id: str
+    name: str
+    description: str = ""
+    groupId: str | None = None
+    createdAt: int = 0
+    threadCount: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadRecord(Record):
+    """A forum thread; `likeCount`, `replyCount` and `lastActivityAt` are kept by the
+    statements that change them (they are sort keys)."""
+
+    id: str
+    title: str
+    body: str
+    authorId: str
+    forumId: str
+    createdAt: int
+    lastActivityAt: int
+    groupId: str | None = None
+    tags: tuple[str, ...] = ()
+    pinned: bool = False
+    locked: bool = False
+    likeCount: int = 0
+    replyCount: int = 0
+    slowModeSeconds: int = 0
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        row = _tuples(row, "tags")
+        for key in ("likeCount", "replyCount", "slowModeSeconds"):
+            if row.get(key) is None:
+                row[key] = 0
+        row["pinned"], row["locked"] = bool(row.get("pinned")), bool(row.get("locked"))
+        return super(ThreadRecord, cls).from_row(row)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyRecord(Record):
+    """A reply in a forum thread (a Comment ON a Thread)."""
+
+    id: str
+    body: str
+    authorId: str
+    threadId: str
+    createdAt: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRecord(Record):
+    """A member's report of a post, comment, thread, reply or member, in the review queue
+    of its scope (`groupId`, None for site-wide) until a moderator dismisses it or acts."""
+
+    id: str
+    reason: str
+    status: str
+    targetKind: str
+    targetId: str
+    reporterId: str
+    createdAt: int
+    details: str | None = None
+    groupId: str | None = None
+    excerpt: str | None = None
+    resolvedAt: int | None = None
+    resolvedBy: str | None = None
+    note: str | None = None
+    actionId: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ModerationActionRecord(Record):
+    """One audit-log entry, written by the same statement as the action it records."""
+
+    id: str
+    action: str
+    actorId: str
+    createdAt: int
+    targetKind: str | None = None
+    targetId: str | None = None
+    groupId: str | None = None
+    reason: str | None = None
+    until: int | None = None
+    seconds: int | None = None
+    detail: str | None = None
+

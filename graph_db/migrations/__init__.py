@@ -31,9 +31,11 @@ RELATIONSHIP_TYPES: tuple[str, ...] = (
     "BANNED_FROM", "IN_FORUM", "PARTICIPATES_IN", "SENT", "IN", "MENTOR_IN", "MENTEE_IN",
     "REGISTERED_FOR", "HOSTS", "NOMINATED", "REPORTED", "CONCERNS", "FOR", "ABOUT",
     "HAS_CREDENTIAL", "HAS_TOKEN", "SUPERVISES", "MENTIONS", "NOTIFIES",
+    "MUTED_IN", "INVITED_TO", "PINNED_IN",
 )
 
 PERSON_SEARCH = FullTextIndex("person_search", "Person", ("name", "title", "bio", "topics"))
+GROUP_SEARCH = FullTextIndex("group_search", "Group", ("name", "description"))
 
 SCHEMA: tuple[SchemaOp, ...] = (
     *(UniqueConstraint(label, "id") for label in LABELS),
@@ -46,6 +48,13 @@ SCHEMA: tuple[SchemaOp, ...] = (
     RangeIndex("Notification", ("createdAt",)),
     RangeIndex("Message", ("createdAt",)),
     PERSON_SEARCH,
+    # Groups, forums, moderation (graph_db.groups, graph_db.forums, graph_db.moderation).
+    GROUP_SEARCH,
+    RangeIndex("Thread", ("lastActivityAt",)),
+    RangeIndex("Report", ("createdAt",)),
+    RangeIndex("ModerationAction", ("createdAt",)),
+    # One open report per reporter, target and scope (graph_db.moderation).
+    UniqueConstraint("Report", "openKey"),
     RelationshipTypes(RELATIONSHIP_TYPES),
 )
 

@@ -1,0 +1,563 @@
+"""Moderation: who may act where, the audit log, reports, content removal, suspensions.
+
+Power comes from the graph, read by the statement that uses it (never from a token):
+a site MODERATOR or ADMIN (`Person.role`) moderates everywhere; a group's OWNER or
+MODERATOR (`MEMBER_OF.role`) moderates that group only. Each write re-checks the power
+it needs in its own WHERE, so a refused or raced request changes nothing, and a
+demotion holds from the next statement on.
+
+Every moderator action writes its ModerationAction (who, what, target, reason, when,
+scope) in the same statement as the action, through `audit(...)`; nothing updates or
+deletes one afterwards. An action that answers reports (removal, mute, ban, suspension,
+lock) closes the open reports about its target in its scope, in that statement too.
+
+Scope: `groupId` on reports and actions (with an IN_GROUP edge) names the group whose
+moderators review them; null is the site scope, reviewed by site moderators.
+
+FalkorDB quirks shaping the fragments below (each covered by tests): a pattern
+comprehension cannot be the list of a FOREACH or the value of a SET (project it with
+WITH first); nested pattern comprehensions do not see outer variables; variables of
+different comprehensions in one statement must have distinct names; and pattern
+predicates outside WHERE misbehave, so membership tests are counted with size([...]); and a
+pattern comprehension cannot appear in any WHERE, so every guard below is a boolean to
+project first and filter on after: `WITH a, g, <guard> AS allowed WHERE allowed`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import LiteralString
+
+from graph_db.backend import Executor
+from graph_db.dialect import identifier
+from graph_db.records import ModerationActionRecord, ReportRecord
+
+SITE_STAFF: LiteralString = "['MODERATOR', 'ADMIN']"
+GROUP_MODERATOR_ROLES = ("OWNER", "MODERATOR")
+GROUP_ROLES = ("OWNER", "MODERATOR", "MEMBER")
+
+# What an audit entry can record (the GraphQL enum ModerationActionKind mirrors this).
+ACTIONS: tuple[str, ...] = (
+    "UPDATE_GROUP", "ARCHIVE_GROUP", "UNARCHIVE_GROUP", "SET_GROUP_ROLE",
+    "APPROVE_JOIN_REQUEST", "DECLINE_JOIN_REQUEST", "MUTE_MEMBER", "UNMUTE_MEMBER",
+    "BAN_MEMBER", "UNBAN_MEMBER", "SET_SLOW_MODE", "PIN_POST", "UNPIN_POST", "CREATE_FORUM",
+    "PIN_THREAD", "UNPIN_THREAD", "LOCK_THREAD", "UNLOCK_THREAD", "MOVE_THREAD",
+    "REMOVE_POST", "REMOVE_COMMENT", "REMOVE_THREAD", "REMOVE_REPLY",
+    "RESTORE_POST", "RESTORE_COMMENT", "RESTORE_THREAD", "RESTORE_REPLY",
+    "SUSPEND_MEMBER", "UNSUSPEND_MEMBER", "DISMISS_REPORT",
+)
+TARGET_KINDS: tuple[str, ...] = (
+    "POST", "COMMENT", "THREAD", "REPLY", "PERSON", "GROUP", "FORUM",
+)
+CONTENT_KINDS: tuple[str, ...] = ("POST", "COMMENT", "THREAD", "REPLY")
+REPORT_REASONS: tuple[str, ...] = (
+    "SPAM", "HARASSMENT", "HATE", "MISINFORMATION", "PRIVACY", "OFF_TOPIC", "OTHER",
+)
+EXCERPT_CHARS = 280
+
+
+# -- rules of power and visibility (fragments) --------------------------------------------
+
+
+def is_staff(person: LiteralString) -> LiteralString:
+    """A site moderator or admin."""
+    return "(" + person + ".role IN " + SITE_STAFF + ")"
+
+
+def moderates(actor: LiteralString, group: LiteralString, tag: LiteralString = "") -> LiteralString:
+    """`actor` moderates `group`'s scope: site staff, or (group not null) its OWNER/MODERATOR.
+
+    With `group` null this is the site scope: staff only. `tag` keeps comprehension
+    variables distinct when a statement uses the fragment twice."""
+    return (
+        "(" + is_staff(actor) + " OR (" + group + " IS NOT NULL AND size([(" + actor
+        + ")-[mod" + tag + ":MEMBER_OF]->(" + group + ") WHERE mod" + tag
+        + ".role IN ['OWNER', 'MODERATOR'] | 1]) > 0))"
+    )
+
+
+def owns(actor: LiteralString, group: LiteralString) -> LiteralString:
+    """`actor` is an OWNER of `group`, or a site admin."""
+    return (
+        "(" + actor + ".role = 'ADMIN' OR size([(" + actor + ")-[own:MEMBER_OF]->(" + group
+        + ") WHERE own.role = 'OWNER' | 1]) > 0)"
+    )
+
+
+def group_role(person: LiteralString, group: LiteralString, tag: LiteralString = "") -> LiteralString:
+    """The MEMBER_OF role of `person` in `group`, or null."""
+    return "[(" + person + ")-[role" + tag + ":MEMBER_OF]->(" + group + ") | role" + tag + ".role][0]"
+
+
+def sees_content(viewer: LiteralString, group: LiteralString) -> LiteralString:
+    """Whether `viewer` may see content in `group` (null: outside any group). The same rule
+    as graph_db.posts.group_visible, in a form that also works outside WHERE."""
+    return (
+        "(" + group + " IS NULL OR size([(" + viewer + ")-[seeM:MEMBER_OF]->(" + group
+        + ") | 1]) > 0 OR (" + group + ".visibility = 'PUBLIC' AND size([(" + viewer
+        + ")-[seeB:BANNED_FROM]->(" + group + ") | 1]) = 0))"
+    )
+
+
+def slow_mode_clear(person: LiteralString, group: LiteralString) -> LiteralString:
+    """No contribution by `person` in `group` (update, comment on one, thread or reply in
+    its forums) within the group's slow-mode window, other than the one with id `$id`
+    (a retried statement must not trip over its own write). Uses `$now`, `$id`."""
+    return (
+        "(coalesce(" + group + ".slowModeSeconds, 0) = 0 OR size([(" + person
+        + ")-[:AUTHORED]->(slowX)-[:ON*0..1]->()-[:IN_FORUM*0..1]->()-[:IN_GROUP]->(" + group
+        + ") WHERE slowX.createdAt > $now - 1000 * " + group + ".slowModeSeconds "
+        "AND slowX.id <> $id | 1]) = 0)"
+    )
+
+
+def can_post(person: LiteralString, group: LiteralString) -> LiteralString:
+    """`person` may contribute in `group` (not null) now: the group is not archived, they are
+    a member, not banned, not muted, and slow mode allows it (moderators are exempt).
+    Uses `$now` and `$id` (the id of the new content)."""
+    return (
+        "(" + group + ".archivedAt IS NULL"
+        " AND size([(" + person + ")-[postM:MEMBER_OF]->(" + group + ") | 1]) > 0"
+        " AND size([(" + person + ")-[postB:BANNED_FROM]->(" + group + ") | 1]) = 0"
+        " AND size([(" + person + ")-[postU:MUTED_IN]->(" + group + ") WHERE postU.until > $now"
+        " | 1]) = 0"
+        " AND (" + moderates(person, group, "Slow") + " OR " + slow_mode_clear(person, group) + "))"
+    )
+
+
+# -- the audit log --------------------------------------------------------------------------
+
+
+def open_reports(target: LiteralString, group: LiteralString) -> LiteralString:
+    """The open reports about `target` in `group`'s scope (null: site), as a list expression
+    to project with WITH before `audit(..., reports=...)`."""
+    scope: LiteralString = "''" if group == "null" else "coalesce(" + group + ".id, '')"
+    return (
+        "[(" + target + ")<-[:CONCERNS]-(openRep:Report) WHERE openRep.status = 'OPEN' "
+        "AND coalesce(openRep.groupId, '') = " + scope + " | openRep]"
+    )
+
+
+def audit(
+    action: str,
+    *,
+    actor: LiteralString,
+    target: LiteralString,
+    kind: str,
+    kind_expr: LiteralString | None = None,
+    group: LiteralString = "null",
+    until: LiteralString = "null",
+    seconds: LiteralString = "null",
+    detail: LiteralString = "null",
+    reports: LiteralString | None = None,
+) -> LiteralString:
+    """Clauses writing the ModerationAction `$actionId` for this statement's action.
+
+    Only MERGE/SET/FOREACH, so the fragment also works inside a FOREACH. `actor`, `target`
+    and `group` are node variables (`group` may be null: site scope); `kind_expr`, when
+    given, is an expression for the target kind (else `kind`); `until`, `seconds`,
+    `detail` expressions. With `reports` (a variable holding a list, see `open_reports`),
+    those reports are closed as ACTIONED and linked to the entry. Uses `$actionId`,
+    `$now` and `$reason`; the entry is created once, however often the statement runs.
+    """
+    name, target_kind = identifier(action), identifier(kind)
+    if name not in ACTIONS:
+        raise ValueError(f"unknown moderation action {action!r}; add it to moderation.ACTIONS")
+    if target_kind not in TARGET_KINDS:
+        raise ValueError(f"unknown target kind {kind!r}")
+    scope: LiteralString = "null" if group == "null" else group + ".id"
+    kind_value: LiteralString = kind_expr if kind_expr is not None else "'" + target_kind + "'"
+    text: LiteralString = (
+        " MERGE (auditEntry:ModerationAction {id: $actionId})"
+        " ON CREATE SET auditEntry.action = '" + name + "', auditEntry.actorId = " + actor + ".id,"
+        " auditEntry.targetKind = " + kind_value + ", auditEntry.targetId = " + target + ".id,"
+        " auditEntry.groupId = " + scope + ", auditEntry.reason = $reason,"
+        " auditEntry.createdAt = $now, auditEntry.until = " + until + ","
+        " auditEntry.seconds = " + seconds + ", auditEntry.detail = " + detail +
+        " MERGE (auditEntry)-[:CONCERNS]->(" + target + ")"
+    )
+    if group != "null":
+        text += (
+            " FOREACH (auditScope IN CASE WHEN " + group + " IS NULL THEN [] ELSE [" + group
+            + "] END | MERGE (auditEntry)-[:IN_GROUP]->(auditScope))"
+        )
+    if reports is not None:
+        text += (
+            " FOREACH (closed IN " + reports + " | SET closed.status = 'ACTIONED',"
+            " closed.resolvedAt = $now, closed.resolvedBy = " + actor + ".id,"
+            " closed.actionId = $actionId, closed.openKey = null"
+            " MERGE (auditEntry)-[:FOR]->(closed))"
+        )
+    return text
+
+
+ACTION_FIELDS: LiteralString = (
+    "ma {.id, .action, .actorId, .createdAt, .targetKind, .targetId, .groupId, .reason, "
+    ".until, .seconds, .detail}"
+)
+
+LOG_CURSOR: LiteralString = (
+    "($at IS NULL OR ma.createdAt < $at OR (ma.createdAt = $at AND ma.id < $cursorId))"
+)
+
+SITE_LOG: LiteralString = (
+    "MATCH (ma:ModerationAction) WHERE ma.groupId IS NULL AND " + LOG_CURSOR + " "
+    "RETURN " + ACTION_FIELDS + " AS action ORDER BY ma.createdAt DESC, ma.id DESC LIMIT $limit"
+)
+
+GROUP_LOG: LiteralString = (
+    "MATCH (:Group {id: $group})<-[:IN_GROUP]-(ma:ModerationAction) WHERE " + LOG_CURSOR + " "
+    "RETURN " + ACTION_FIELDS + " AS action ORDER BY ma.createdAt DESC, ma.id DESC LIMIT $limit"
+)
+
+
+async def list_actions(
+    db: Executor, *, group_id: str | None, after: tuple[int, str] | None, limit: int
+) -> list[ModerationActionRecord]:
+    """The audit log of one scope (a group, or the site when None), newest first, after the
+    keyset (createdAt, id). The caller checks the viewer moderates that scope."""
+    at, last_id = after if after else (None, None)
+    params = {"group": group_id, "at": at, "cursorId": last_id, "limit": limit}
+    rows = await db.read(GROUP_LOG if group_id is not None else SITE_LOG, params)
+    return [ModerationActionRecord.from_row(row["action"]) for row in rows]
+
+
+GET_ACTIONS: LiteralString = (
+    "UNWIND $ids AS id MATCH (ma:ModerationAction {id: id}) RETURN " + ACTION_FIELDS + " AS action"
+)
+
+
+async def get_actions(db: Executor, ids: Sequence[str]) -> list[ModerationActionRecord | None]:
+    """Audit entries by id, aligned with `ids`."""
+    if not ids:
+        return []
+    rows = await db.read(GET_ACTIONS, {"ids": list(dict.fromkeys(ids))})
+    found = {r["action"]["id"]: ModerationActionRecord.from_row(r["action"]) for r in rows}
+    return [found.get(i) for i in ids]
+
+
+# -- reports --------------------------------------------------------------------------------
+
+REPORT_FIELDS: LiteralString = (
+    "rep {.id, .reason, .status, .targetKind, .targetId, .reporterId, .createdAt, .details, "
+    ".groupId, .excerpt, .resolvedAt, .resolvedBy, .note, .actionId}"
+)
+
+
+def _report(kind: LiteralString, match: LiteralString, excerpt: LiteralString) -> LiteralString:
+    # `match` binds v (the reporter), x (the target) and g (its group or null), and keeps
+    # only targets the reporter may see. One open report per reporter, target and scope.
+    return (
+        match + " WITH v, x, g, " + sees_content("v", "g") + " AS allowed WHERE allowed "
+        "MERGE (rep:Report {openKey: v.id + ':' + x.id + ':' + coalesce(g.id, '')}) "
+        "ON CREATE SET rep.id = $id, rep.reason = $reason, rep.details = $details, "
+        "rep.status = 'OPEN', rep.targetKind = '" + kind + "', rep.targetId = x.id, "
+        "rep.reporterId = v.id, rep.groupId = g.id, rep.createdAt = $now, "
+        "rep.excerpt = substring(" + excerpt + ", 0, 280) "  # EXCERPT_CHARS
+        "MERGE (v)-[reported:REPORTED]->(rep) ON CREATE SET reported.createdAt = $now "
+        "MERGE (rep)-[:CONCERNS]->(x) "
+        "FOREACH (scope IN CASE WHEN g IS NULL THEN [] ELSE [g] END | "
+        "  MERGE (rep)-[:IN_GROUP]->(scope)) "
+        "RETURN " + REPORT_FIELDS + " AS report"
+    )
+
+
+REPORT: dict[str, LiteralString] = {
+    "POST": _report(
+        "POST",
+        "MATCH (v:Person {id: $reporter}), (x:Post {id: $target})<-[:AUTHORED]-(au:Person) "
+        "WHERE x.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(au) "
+        "OPTIONAL MATCH (x)-[:IN_GROUP]->(g:Group)",
+        "x.body",
+    ),
+    "COMMENT": _report(
+        "COMMENT",
+        "MATCH (v:Person {id: $reporter}), (x:Comment {id: $target})<-[:AUTHORED]-(au:Person) "
+        "WHERE x.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(au) "
+        "MATCH (x)-[:ON]->(p:Post) WHERE p.removedAt IS NULL "
+        "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group)",
+        "x.body",
+    ),
+    "THREAD": _report(
+        "THREAD",
+        "MATCH (v:Person {id: $reporter}), (x:Thread {id: $target})<-[:AUTHORED]-(au:Person) "
+        "WHERE x.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(au) "
+        "MATCH (x)-[:IN_FORUM]->(f:Forum) OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group)",
+        "x.title + ': ' + x.body",
+    ),
+    "REPLY": _report(
+        "REPLY",
+        "MATCH (v:Person {id: $reporter}), (x:Comment {id: $target})<-[:AUTHORED]-(au:Person) "
+        "WHERE x.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(au) "
+        "MATCH (x)-[:ON]->(t:Thread)-[:IN_FORUM]->(f:Forum) WHERE t.removedAt IS NULL "
+        "OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group)",
+        "x.body",
+    ),
+    # A member is reported site-wide, or (with $group) to one group's moderators.
+    "PERSON": _report(
+        "PERSON",
+        "MATCH (v:Person {id: $reporter}), (x:Person {id: $target}) WHERE v <> x "
+        "OPTIONAL MATCH (g:Group {id: $group}) "
+        "WITH v, x, g WHERE $group IS NULL OR g IS NOT NULL",
+        "x.name",
+    ),
+}
+
+
+async def create_report(
+    db: Executor, kind: str, *, id: str, reporter_id: str, target_id: str, reason: str,
+    details: str | None, now: int, group_id: str | None = None,
+) -> ReportRecord | None:
+    """Report a target the reporter can see (one open report per reporter, target and scope:
+    reporting again returns the open one). None when the target is absent or hidden."""
+    rows = await db.write(
+        REPORT[kind],
+        {"id": id, "reporter": reporter_id, "target": target_id, "reason": reason,
+         "details": details, "now": now, "group": group_id},
+    )
+    return ReportRecord.from_row(rows[0]["report"]) if rows else None
+
+
+QUEUE_CURSOR: LiteralString = (
+    "($at IS NULL OR rep.createdAt > $at OR (rep.createdAt = $at AND rep.id > $cursorId))"
+)
+
+SITE_QUEUE: LiteralString = (
+    "MATCH (rep:Report) WHERE rep.groupId IS NULL AND rep.status = $status AND " + QUEUE_CURSOR + " "
+    "RETURN " + REPORT_FIELDS + " AS report ORDER BY rep.createdAt, rep.id LIMIT $limit"
+)
+
+GROUP_QUEUE: LiteralString = (
+    "MATCH (:Group {id: $group})<-[:IN_GROUP]-(rep:Report) "
+    "WHERE rep.status = $status AND " + QUEUE_CURSOR + " "
+    "RETURN " + REPORT_FIELDS + " AS report ORDER BY rep.createdAt, rep.id LIMIT $limit"
+)
+
+
+async def list_reports(
+    db: Executor, *, group_id: str | None, status: str, after: tuple[int, str] | None, limit: int
+) -> list[ReportRecord]:
+    """One scope's reports in `status`, oldest first (a queue), after the keyset
+    (createdAt, id). The caller checks the viewer moderates that scope."""
+    at, last_id = after if after else (None, None)
+    params = {"group": group_id, "status": status, "at": at, "cursorId": last_id, "limit": limit}
+    rows = await db.read(GROUP_QUEUE if group_id is not None else SITE_QUEUE, params)
+    return [ReportRecord.from_row(row["report"]) for row in rows]
+
+
+GET_REPORTS: LiteralString = (
+    "UNWIND $ids AS id MATCH (rep:Report {id: id}) RETURN " + REPORT_FIELDS + " AS report"
+)
+
+
+async def get_reports(db: Executor, ids: Sequence[str]) -> list[ReportRecord | None]:
+    if not ids:
+        return []
+    rows = await db.read(GET_REPORTS, {"ids": list(dict.fromkeys(ids))})
+    found = {r["report"]["id"]: ReportRecord.from_row(r["report"]) for r in rows}
+    return [found.get(i) for i in ids]
+
+
+DISMISS_REPORT: LiteralString = (
+    "MATCH (a:Person {id: $actor}), (rep:Report {id: $report})-[:CONCERNS]->(x) "
+    "OPTIONAL MATCH (rep)-[:IN_GROUP]->(g:Group) "
+    "OPTIONAL MATCH (done:ModerationAction {id: $actionId}) "
+    "WITH a, rep, x, g, done, " + moderates("a", "g") + " AS allowed WHERE allowed "
+    "AND (rep.status = 'OPEN' OR done IS NOT NULL) "
+    "SET rep.status = 'DISMISSED', rep.resolvedAt = $now, rep.resolvedBy = a.id, "
+    "rep.note = $reason, rep.actionId = $actionId, rep.openKey = null "
+    "WITH a, rep, x, g"
+    + audit("DISMISS_REPORT", actor="a", target="x", kind="POST", kind_expr="rep.targetKind",
+            group="g")
+    + " MERGE (auditEntry)-[:FOR]->(rep) "
+    "RETURN " + REPORT_FIELDS + " AS report"
+)
+
+
+async def dismiss_report(
+    db: Executor, report_id: str, *, actor_id: str, reason: str | None, now: int, action_id: str
+) -> ReportRecord | None:
+    """Close an open report without acting, if the actor moderates its scope; None otherwise."""
+    rows = await db.write(
+        DISMISS_REPORT,
+        {"actor": actor_id, "report": report_id, "reason": reason, "now": now,
+         "actionId": action_id},
+    )
+    return ReportRecord.from_row(rows[0]["report"]) if rows else None
+
+
+# -- removing and restoring content ------------------------------------------------------
+
+# Each kind: bind the actor `a`, the content `x`, its author `au` and group `g` (or null).
+_CONTENT_MATCH: dict[str, LiteralString] = {
+    "POST": (
+        "MATCH (a:Person {id: $actor}), (x:Post {id: $target})<-[:AUTHORED]-(au:Person) "
+        "OPTIONAL MATCH (x)-[:IN_GROUP]->(g:Group) WITH a, x, au, g, null AS t"
+    ),
+    "COMMENT": (
+        "MATCH (a:Person {id: $actor}), (x:Comment {id: $target})<-[:AUTHORED]-(au:Person) "
+        "MATCH (x)-[:ON]->(p:Post) OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
+        "WITH a, x, au, g, null AS t"
+    ),
+    "THREAD": (
+        "MATCH (a:Person {id: $actor}), (x:Thread {id: $target})<-[:AUTHORED]-(au:Person) "
+        "MATCH (x)-[:IN_FORUM]->(f:Forum) OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group) "
+        "WITH a, x, au, g, null AS t"
+    ),
+    "REPLY": (
+        "MATCH (a:Person {id: $actor}), (x:Comment {id: $target})<-[:AUTHORED]-(au:Person) "
+        "MATCH (x)-[:ON]->(t:Thread)-[:IN_FORUM]->(f:Forum) "
+        "OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group) WITH a, x, au, g, t"
+    ),
+}
+
+# After the change: a reply's thread recounts its replies (a sort key and a shown count).
+_RECOUNT_THREAD: LiteralString = (
+    " WITH x, t, [(t)<-[:ON]-(liveReply:Comment) WHERE liveReply.removedAt IS NULL | liveReply] AS live"
+    " FOREACH (th IN CASE WHEN t IS NULL THEN [] ELSE [t] END | SET th.replyCount = size(live))"
+)
+
+
+def _remove(kind: str) -> LiteralString:
+    name = identifier(kind)
+    return (
+        _CONTENT_MATCH[name] + " "
+        "OPTIONAL MATCH (done:ModerationAction {id: $actionId}) "
+        "WITH a, x, au, g, t, done, " + moderates("a", "g") + " AS allowed WHERE allowed "
+        "AND (x.removedAt IS NULL OR done IS NOT NULL) "
+        "SET x.removedAt = $now, x.removedBy = a.id "
+        # A comment's replies go with it (and come back with it).
+        "WITH a, x, g, t, [(x)<-[:REPLY_TO]-(rc:Comment) WHERE rc.removedAt IS NULL | rc] AS cascade "
+        "FOREACH (gone IN cascade | SET gone.removedAt = $now, gone.removedBy = a.id, "
+        "  gone.removedWith = x.id) "
+        "WITH a, x, g, t, " + open_reports("x", "g") + " AS reports"
+        + audit("REMOVE_" + name, actor="a", target="x", kind=name, group="g", reports="reports")
+        + _RECOUNT_THREAD + " RETURN x.id AS id"
+    )
+
+
+def _restore(kind: str) -> LiteralString:
+    name = identifier(kind)
+    return (
+        _CONTENT_MATCH[name] + " "
+        "OPTIONAL MATCH (done:ModerationAction {id: $actionId}) "
+        "WITH a, x, au, g, t, done, " + moderates("a", "g") + " AS allowed WHERE allowed "
+        "AND ((x.removedAt IS NOT NULL AND x.removedBy <> au.id) OR done IS NOT NULL) "
+        "SET x.removedAt = null, x.removedBy = null "
+        "WITH a, x, g, t, [(x)<-[:REPLY_TO]-(rc:Comment) WHERE rc.removedWith = x.id | rc] AS cascade "
+        "FOREACH (back IN cascade | SET back.removedAt = null, back.removedBy = null, "
+        "  back.removedWith = null) "
+        "WITH a, x, g, t" + audit("RESTORE_" + name, actor="a", target="x", kind=name, group="g")
+        + _RECOUNT_THREAD + " RETURN x.id AS id"
+    )
+
+
+REMOVE_CONTENT: dict[str, LiteralString] = {kind: _remove(kind) for kind in CONTENT_KINDS}
+RESTORE_CONTENT: dict[str, LiteralString] = {kind: _restore(kind) for kind in CONTENT_KINDS}
+
+
+async def remove_content(
+    db: Executor, kind: str, target_id: str, *, actor_id: str, reason: str | None, now: int,
+    action_id: str,
+) -> bool:
+    """Soft-remove a post, comment, thread or reply as a moderator of its scope, closing its
+    open reports; False when there is no such live content or the actor may not."""
+    rows = await db.write(
+        REMOVE_CONTENT[kind],
+        {"actor": actor_id, "target": target_id, "reason": reason, "now": now,
+         "actionId": action_id},
+    )
+    return bool(rows)
+
+
+async def restore_content(
+    db: Executor, kind: str, target_id: str, *, actor_id: str, reason: str | None, now: int,
+    action_id: str,
+) -> bool:
+    """Bring back content a moderator removed (not what its author deleted); False when there
+    is nothing to restore or the actor may not."""
+    rows = await db.write(
+        RESTORE_CONTENT[kind],
+        {"actor": actor_id, "target": target_id, "reason": reason, "now": now,
+         "actionId": action_id},
+    )
+    return bool(rows)
+
+
+CONTENT_SCOPE: dict[str, LiteralString] = {
+    "POST": (
+        "MATCH (x:Post {id: $target}) OPTIONAL MATCH (x)-[:IN_GROUP]->(g:Group) "
+        "RETURN x.removedAt IS NOT NULL AS removed, g.id AS groupId"
+    ),
+    "COMMENT": (
+        "MATCH (x:Comment {id: $target})-[:ON]->(p:Post) "
+        "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
+        "RETURN x.removedAt IS NOT NULL AS removed, g.id AS groupId"
+    ),
+    "THREAD": (
+        "MATCH (x:Thread {id: $target})-[:IN_FORUM]->(f:Forum) "
+        "OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group) "
+        "RETURN x.removedAt IS NOT NULL AS removed, g.id AS groupId"
+    ),
+    "REPLY": (
+        "MATCH (x:Comment {id: $target})-[:ON]->(:Thread)-[:IN_FORUM]->(f:Forum) "
+        "OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group) "
+        "RETURN x.removedAt IS NOT NULL AS removed, g.id AS groupId"
+    ),
+}
+
+
+async def get_content_scope(db: Executor, kind: str, target_id: str) -> tuple[bool, str | None] | None:
+    """(removed, group id or None) of a post, comment, thread or reply; None if absent.
+    For moderators only: it reads removed and private content alike."""
+    rows = await db.read(CONTENT_SCOPE[kind], {"target": target_id})
+    return (bool(rows[0]["removed"]), rows[0]["groupId"]) if rows else None
+
+
+# -- site-wide suspension -------------------------------------------------------------------
+
+SUSPEND: LiteralString = (
+    "MATCH (a:Person {id: $actor}), (x:Person {id: $person}) "
+    "WHERE a.role = 'ADMIN' AND x.role <> 'ADMIN' AND a <> x "
+    "SET x.suspendedUntil = $until, x.updatedAt = $now "
+    "WITH a, x, " + open_reports("x", "null") + " AS reports"
+    + audit("SUSPEND_MEMBER", actor="a", target="x", kind="PERSON", until="$until",
+            reports="reports")
+    + " RETURN x.id AS id"
+)
+
+UNSUSPEND: LiteralString = (
+    "MATCH (a:Person {id: $actor}), (x:Person {id: $person}) "
+    "WHERE a.role = 'ADMIN' AND a <> x "
+    "OPTIONAL MATCH (done:ModerationAction {id: $actionId}) "
+    "WITH a, x, done WHERE x.suspendedUntil IS NOT NULL OR done IS NOT NULL "
+    "SET x.suspendedUntil = null, x.updatedAt = $now "
+    "WITH a, x" + audit("UNSUSPEND_MEMBER", actor="a", target="x", kind="PERSON")
+    + " RETURN x.id AS id"
+)
+
+
+async def suspend(
+    db: Executor, person_id: str, *, actor_id: str, until: int, reason: str | None, now: int,
+    action_id: str,
+) -> bool:
+    """Suspend a member site-wide until `until` (admins only; never an admin). The member's
+    next request is refused (the authenticator reads `suspendedUntil` every time)."""
+    rows = await db.write(
+        SUSPEND,
+        {"actor": actor_id, "person": person_id, "until": until, "reason": reason, "now": now,
+         "actionId": action_id},
+    )
+    return bool(rows)
+
+
+async def unsuspend(
+    db: Executor, person_id: str, *, actor_id: str, reason: str | None, now: int, action_id: str
+) -> bool:
+    """Lift a suspension; False if the person is not suspended or the actor may not."""
+    rows = await db.write(
+        UNSUSPEND,
+        {"actor": actor_id, "person": person_id, "reason": reason, "now": now,
+         "actionId": action_id},
+    )
+    return bool(rows)
