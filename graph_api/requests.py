@@ -49,7 +49,7 @@ class RequestContexts:
         services = self.services
         db = services.backend.session(causal_key=viewer.id if viewer else None)
         return Context(
-            db=db, services=services, loaders=Loaders(db), viewer=viewer,
+            db=db, services=services, loaders=Loaders(db, viewer.id if viewer else None), viewer=viewer,
             request_id=request_id, client_ip=client_ip,
         )
 

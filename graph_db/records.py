@@ -245,3 +245,79 @@ class ModerationActionRecord(Record):
     seconds: int | None = None
     detail: str | None = None
 
+# -- social: updates, comments, likes, notifications -------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PostRecord(Record):
+    """An update; `groupId` when it was posted in a group, `mentionIds` the people it @-mentions."""
+
+    id: str
+    body: str
+    authorId: str
+    createdAt: int
+    editedAt: int | None = None
+    groupId: str | None = None
+    mentionIds: tuple[str, ...] = ()
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        mentions = row.get("mentionIds")
+        if isinstance(mentions, list):
+            row = {**row, "mentionIds": tuple(mentions)}
+        return super(PostRecord, cls).from_row(row)
+
+
+@dataclass(frozen=True, slots=True)
+class CommentRecord(Record):
+    """A comment on a post; `parentId` is the comment it replies to (one level deep)."""
+
+    id: str
+    body: str
+    authorId: str
+    postId: str
+    createdAt: int
+    editedAt: int | None = None
+    parentId: str | None = None
+    mentionIds: tuple[str, ...] = ()
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        mentions = row.get("mentionIds")
+        if isinstance(mentions, list):
+            row = {**row, "mentionIds": tuple(mentions)}
+        return super(CommentRecord, cls).from_row(row)
+
+
+@dataclass(frozen=True, slots=True)
+class EngagementRecord(Record):
+    """What a post or comment shows beside it: likes, comments (a comment: its replies), and
+    whether the viewer liked it."""
+
+    id: str
+    likes: int = 0
+    comments: int = 0
+    viewerLiked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityRecord:
+    """One item of the site-wide stream: a new post, a new member or a new group (`kind`)."""
+
+    kind: str
+    id: str
+    createdAt: int
+    post: PostRecord | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationRecord(Record):
+    """Something that concerns `recipientId`, grouped per (recipient, kind, target) until read.
+
+    `actorIds` are the most recent distinct actors (newest first, capped), `count` how many
+    distinct actors there have been; `postId`/`commentId`/`personId` what it is about.
+    """
+
+    id: str
+    kind: str
+    recipientId: str

@@ -7,9 +7,10 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from graph_db import people
+from graph_db import comments, likes, people, posts
 from graph_db.backend import Executor
-from graph_db.records import PersonRecord
+from graph_db.comments import PageKey
+from graph_db.records import CommentRecord, EngagementRecord, PersonRecord, PostRecord
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -25,7 +26,31 @@ def loader(fn: Callable[[Sequence[K]], Awaitable[Sequence[V]]]) -> DataLoader[K,
 class Loaders:
     """Created fresh for every request, never shared: results are per viewer."""
 
-    def __init__(self, db: Executor) -> None:
+    def __init__(self, db: Executor, viewer_id: str | None = None) -> None:
         self.person_by_id: DataLoader[str, PersonRecord | None] = loader(
             lambda ids: people.get_many(db, ids)
+        )
+        self._social(db, viewer_id)
+
+    def _social(self, db: Executor, viewer_id: str | None) -> None:
+        # Posts and comments as this viewer may see them; signed out, there are none (no
+        # Person has the empty id, so every read below finds nothing).
+        viewer = viewer_id or ""
+        self.post_by_id: DataLoader[str, PostRecord | None] = loader(
+            lambda ids: posts.get_many(db, ids, viewer_id=viewer)
+        )
+        self.comment_by_id: DataLoader[str, CommentRecord | None] = loader(
+            lambda ids: comments.get_many(db, ids, viewer_id=viewer)
+        )
+        self.engagement_by_post: DataLoader[str, EngagementRecord] = loader(
+            lambda ids: likes.get_post_engagement(db, ids, viewer_id=viewer)
+        )
+        self.engagement_by_comment: DataLoader[str, EngagementRecord] = loader(
+            lambda ids: likes.get_comment_engagement(db, ids, viewer_id=viewer)
+        )
+        self.comments_by_post: DataLoader[PageKey, list[CommentRecord]] = loader(
+            lambda pages: comments.list_on_posts(db, pages, viewer_id=viewer)
+        )
+        self.replies_by_comment: DataLoader[PageKey, list[CommentRecord]] = loader(
+            lambda pages: comments.list_replies(db, pages, viewer_id=viewer)
         )

@@ -10,21 +10,34 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.auth import AuthMutation
 from schema.base import SCALARS
+from schema.feed import FeedQuery
 from schema.node import NodeQuery
+from schema.notifications import (
+    Notification,
+    NotificationsMutation,
+    NotificationsQuery,
+    NotificationsSubscription,
+)
 from schema.people import PeopleQuery, Person
+from schema.posts import Comment, Post, PostsMutation
 
 
 @strawberry.type(description="Everything that can be read.")
-class Query(NodeQuery, PeopleQuery):
+class Query(NodeQuery, PeopleQuery, FeedQuery, NotificationsQuery):
     pass
 
 
 @strawberry.type(description="Everything that can be changed.")
-class Mutation(AuthMutation):
+class Mutation(AuthMutation, PostsMutation, NotificationsMutation):
     pass
 
 
-TYPES: tuple[type, ...] = (Person,)
+@strawberry.type(description="Live events, over graphql-transport-ws.")
+class Subscription(NotificationsSubscription):
+    pass
+
+
+TYPES: tuple[type, ...] = (Person, Post, Comment, Notification)
 
 
 def build_schema(extensions: Sequence[SchemaExtension | type[SchemaExtension]] = ()) -> strawberry.Schema:
@@ -32,6 +45,7 @@ def build_schema(extensions: Sequence[SchemaExtension | type[SchemaExtension]] =
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=TYPES,
         extensions=list(extensions),
         config=StrawberryConfig(scalar_map=SCALARS),

@@ -46,6 +46,9 @@ SCHEMA: tuple[SchemaOp, ...] = (
     RangeIndex("Person", ("createdAt",)),
     RangeIndex("Post", ("createdAt",)),
     RangeIndex("Notification", ("createdAt",)),
+    # One open (unread) notification per recipient, kind and target (graph_db.notifications).
+    UniqueConstraint("Notification", "openKey"),
+    RangeIndex("Group", ("createdAt",)),
     RangeIndex("Message", ("createdAt",)),
     PERSON_SEARCH,
     # Groups, forums, moderation (graph_db.groups, graph_db.forums, graph_db.moderation).

@@ -1,0 +1,280 @@
+"""Comments on posts, with one level of replies.
+
+(:Person)-[:AUTHORED]->(:Comment)-[:ON]->(:Post); a reply also -[:REPLY_TO]->(:Comment),
+always a top-level one (a reply to a reply joins its thread). Removal is soft like posts
+(`removedAt`, `removedBy`); removing a comment removes its replies with it
+(`removedWith` names the comment), so every read only checks `removedAt`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, LiteralString
+
+from graph_db.backend import Executor
+from graph_db.moderation import can_post
+from graph_db.notifications import notified, notify
+from graph_db.posts import group_visible
+from graph_db.records import CommentRecord, NotifiedRecord
+
+# Expects `c` (the comment), `a` (its author), `p` (its post), `parent` (or null).
+COMMENT_FIELDS: LiteralString = (
+    "c {.id, .body, .createdAt, .editedAt, authorId: a.id, postId: p.id, parentId: parent.id, "
+    "mentionIds: [(c)-[:MENTIONS]->(m:Person) | m.id]}"
+)
+
+# Whether viewer `v` may see post `p` (written by `pa`, in group `g` or null).
+POST_VISIBLE: LiteralString = (
+    "p.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(pa) AND " + group_visible("v", "g")
+)
+
+GET_MANY: LiteralString = (
+    "MATCH (v:Person {id: $viewer}) "
+    "UNWIND $ids AS id MATCH (c:Comment {id: id})<-[:AUTHORED]-(a:Person) "
+    "WHERE c.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(a) "
+    "MATCH (c)-[:ON]->(p:Post)<-[:AUTHORED]-(pa:Person) "
+    "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
+    "OPTIONAL MATCH (c)-[:REPLY_TO]->(parent:Comment) "
+    "OPTIONAL MATCH (parent)<-[:AUTHORED]-(ca:Person) "
+    "WITH v, c, a, p, pa, g, parent, ca WHERE " + POST_VISIBLE + " "
+    "AND (ca IS NULL OR NOT (v)-[:BLOCKED]-(ca)) "
+    "RETURN " + COMMENT_FIELDS + " AS comment"
+)
+
+
+async def get_many(
+    db: Executor, ids: Sequence[str], *, viewer_id: str
+) -> list[CommentRecord | None]:
+    """Comments by id as the viewer sees them, aligned with `ids` (None: absent or hidden)."""
+    if not ids:
+        return []
+    rows = await db.read(GET_MANY, {"ids": list(dict.fromkeys(ids)), "viewer": viewer_id})
+    found = {row["comment"]["id"]: CommentRecord.from_row(row["comment"]) for row in rows}
+    return [found.get(i) for i in ids]
+
+
+@dataclass(frozen=True, slots=True)
+class PageKey:
+    """One page of a comment list: the post's (or thread's) id, a keyset, a size."""
+
+    parent: str
+    after: tuple[int, str] | None
+    limit: int
+
+    def param(self, key: int) -> dict[str, Any]:
+        at, last_id = self.after if self.after else (None, None)
+        return {"key": key, "parent": self.parent, "at": at, "cursorId": last_id,
+                "limit": self.limit}
+
+
+AFTER_REQUEST_CURSOR: LiteralString = (
+    "(req.at IS NULL OR c.createdAt > req.at OR (c.createdAt = req.at AND c.id > req.cursorId))"
+)
+
+LIST_ON_POSTS: LiteralString = (
+    "MATCH (v:Person {id: $viewer}) UNWIND $requests AS req "
+    "MATCH (p:Post {id: req.parent})<-[:ON]-(c:Comment)<-[:AUTHORED]-(a:Person) "
+    "WHERE c.removedAt IS NULL AND NOT (c)-[:REPLY_TO]->() AND " + AFTER_REQUEST_CURSOR + " "
+    "AND NOT (v)-[:BLOCKED]-(a) "
+    "WITH req, c, a, p, null AS parent ORDER BY c.createdAt, c.id "
+    "WITH req, collect(" + COMMENT_FIELDS + ") AS comments "
+    "RETURN req.key AS key, comments[..req.limit] AS comments"
+)
+
+LIST_REPLIES: LiteralString = (
+    "MATCH (v:Person {id: $viewer}) UNWIND $requests AS req "
+    "MATCH (parent:Comment {id: req.parent})<-[:REPLY_TO]-(c:Comment)<-[:AUTHORED]-(a:Person) "
+    "WHERE c.removedAt IS NULL AND " + AFTER_REQUEST_CURSOR + " AND NOT (v)-[:BLOCKED]-(a) "
+    "MATCH (c)-[:ON]->(p:Post) "
+    "WITH req, c, a, p, parent ORDER BY c.createdAt, c.id "
+    "WITH req, collect(" + COMMENT_FIELDS + ") AS comments "
+    "RETURN req.key AS key, comments[..req.limit] AS comments"
+)
+
+
+async def _list_pages(
+    db: Executor, query: LiteralString, pages: Sequence[PageKey], viewer_id: str
+) -> list[list[CommentRecord]]:
+    if not pages:
+        return []
+    rows = await db.read(
+        query, {"viewer": viewer_id, "requests": [page.param(i) for i, page in enumerate(pages)]}
+    )
+    found = {row["key"]: [CommentRecord.from_row(c) for c in row["comments"]] for row in rows}
+    return [found.get(i, []) for i in range(len(pages))]
+
+
+async def list_on_posts(
+    db: Executor, pages: Sequence[PageKey], *, viewer_id: str
+) -> list[list[CommentRecord]]:
+    """Pages of top-level comments (oldest first), one per PageKey (parent = a post id).
+
+    The caller has already checked that the viewer may see each post; comments by
+    members blocked either way are left out.
+    """
+    return await _list_pages(db, LIST_ON_POSTS, pages, viewer_id)
+
+
+async def list_replies(
+    db: Executor, pages: Sequence[PageKey], *, viewer_id: str
+) -> list[list[CommentRecord]]:
+    """Pages of replies (oldest first), one per PageKey (parent = a top-level comment id)."""
+    return await _list_pages(db, LIST_REPLIES, pages, viewer_id)
+
+
+def _mention(comment: LiteralString, author: LiteralString) -> LiteralString:
+    # Links each person in $mentions not yet mentioned by the comment; yields `mentioned`.
+    return (
+        " CALL { WITH " + comment + ", " + author + ", g"
+        " UNWIND $mentions AS mid MATCH (m:Person {id: mid})"
+        " WHERE m <> " + author + " AND NOT (m)-[:BLOCKED]-(" + author + ")"
+        " AND NOT (" + comment + ")-[:MENTIONS]->(m) AND " + group_visible("m", "g")
+        + " MERGE (" + comment + ")-[r:MENTIONS]->(m) ON CREATE SET r.createdAt = $now"
+        " RETURN collect(m) AS mentioned }"
+    )
+
+
+CREATE_COMMENT: LiteralString = (
+    "MATCH (v:Person {id: $author}), (p:Post {id: $post})<-[:AUTHORED]-(pa:Person) "
+    "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
+    "WITH v, p, pa, g WHERE " + POST_VISIBLE + " "
+    # Commenting in a group is posting there (graph_db.moderation.can_post); a retry of a
+    # comment already made is not refused by slow mode (can_post ignores $id).
+    "WITH v, p, pa, g, g IS NULL OR " + can_post("v", "g") + " AS allowed WHERE allowed "
+    "OPTIONAL MATCH (p)<-[:ON]-(target:Comment {id: $parent}) "
+    "OPTIONAL MATCH (target)-[:REPLY_TO]->(top:Comment) "
+    "WITH v, p, pa, g, target, coalesce(top, target) AS parent "
+    "OPTIONAL MATCH (parent)<-[:AUTHORED]-(ca:Person) "
+    "OPTIONAL MATCH (target)<-[:AUTHORED]-(ta:Person) "
+    "WITH v, p, pa, g, target, parent, ca, ta "
+    "WHERE $parent IS NULL OR (target IS NOT NULL AND target.removedAt IS NULL "
+    "  AND parent.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(ca) AND NOT (v)-[:BLOCKED]-(ta)) "
+    "OPTIONAL MATCH (known:Comment {id: $id}) "
+    "WITH v, p, pa, g, parent, ca, ta, known IS NULL AS created "
+    "MERGE (c:Comment {id: $id}) ON CREATE SET c.body = $body, c.createdAt = $now "
+    "MERGE (v)-[w:AUTHORED]->(c) ON CREATE SET w.createdAt = $now "
+    "MERGE (c)-[o:ON]->(p) ON CREATE SET o.createdAt = $now "
+    "FOREACH (x IN CASE WHEN parent IS NULL THEN [] ELSE [parent] END | "
+    "  MERGE (c)-[r:REPLY_TO]->(x) ON CREATE SET r.createdAt = $now) "
+    "WITH v AS a, c, p, pa, g, parent, ca, ta, created" + _mention("c", "a")
+    + notify("REPLY", imports="a, c, p, parent, ca, ta, created", recipients="[ca, ta]",
+             actor="a", target="parent", post="p", comment="c",
+             when="created AND parent IS NOT NULL", out="repliedTo")
+    + notify("COMMENT", imports="a, c, p, pa, ca, ta, created",
+             recipients="CASE WHEN pa IN [ca, ta] THEN [] ELSE [pa] END",
+             actor="a", target="p", post="p", comment="c", when="created")
+    + notify("MENTION", imports="a, c, p, mentioned, created", recipients="mentioned",
+             actor="a", target="c", post="p", comment="c", when="created", out="mentionedIn")
+    + " RETURN " + COMMENT_FIELDS + " AS comment, notified, repliedTo, mentionedIn"
+)
+
+
+async def create_comment(
+    db: Executor, *, id: str, author_id: str, post_id: str, body: str, now: int,
+    parent_id: str | None = None, mention_ids: Sequence[str] = (),
+) -> tuple[CommentRecord | None, list[NotifiedRecord]]:
+    """Comment on a post, or reply to a comment on it (idempotent by `id`), and notify the
+    post's author, the authors replied to, and the people mentioned.
+
+    None when the author may not see the post or the comment replied to.
+    """
+    rows = await db.write(
+        CREATE_COMMENT,
+        {"id": id, "author": author_id, "post": post_id, "parent": parent_id, "body": body,
+         "now": now, "mentions": list(dict.fromkeys(mention_ids))},
+    )
+    if not rows:
+        return None, []
+    return (
+        CommentRecord.from_row(rows[0]["comment"]),
+        notified(rows, "notified", "repliedTo", "mentionedIn"),
+    )
+
+
+UPDATE_COMMENT: LiteralString = (
+    "MATCH (c:Comment {id: $id})<-[:AUTHORED]-(a:Person {id: $author}) "
+    "WHERE c.removedAt IS NULL "
+    "MATCH (c)-[:ON]->(p:Post) WHERE p.removedAt IS NULL "
+    "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
+    "OPTIONAL MATCH (c)-[:REPLY_TO]->(parent:Comment) "
+    "SET c.body = $body, c.editedAt = $now "
+    "FOREACH (old IN CASE WHEN $setMentions "
+    "  THEN [(c)-[r:MENTIONS]->(m:Person) WHERE NOT m.id IN $mentions | r] ELSE [] END | "
+    "  DELETE old) "
+    "WITH a, c, p, g, parent" + _mention("c", "a")
+    + notify("MENTION", imports="a, c, p, mentioned", recipients="mentioned", actor="a",
+             target="c", post="p", comment="c")
+    + " RETURN " + COMMENT_FIELDS + " AS comment, notified"
+)
+
+
+async def update_comment(
+    db: Executor, comment_id: str, *, author_id: str, body: str, now: int,
+    mention_ids: Sequence[str] | None = None,
+) -> tuple[CommentRecord | None, list[NotifiedRecord]]:
+    """Replace the body (and, unless None, the mentions) of the author's own comment."""
+    rows = await db.write(
+        UPDATE_COMMENT,
+        {"id": comment_id, "author": author_id, "body": body, "now": now,
+         "setMentions": mention_ids is not None,
+         "mentions": list(dict.fromkeys(mention_ids or ()))},
+    )
+    if not rows:
+        return None, []
+    return CommentRecord.from_row(rows[0]["comment"]), notified(rows)
+
+
+REMOVE_COMMENT: LiteralString = (
+    "MATCH (c:Comment {id: $id})<-[:AUTHORED]-(a:Person) "
+    "WHERE (c.removedAt IS NULL OR (c.removedAt = $now AND c.removedBy = $actor)) "
+    "AND (a.id = $actor OR $moderator) "
+    "SET c.removedAt = $now, c.removedBy = $actor "
+    "FOREACH (r IN [(c)<-[:REPLY_TO]-(r:Comment) WHERE r.removedAt IS NULL | r] | "
+    "  SET r.removedAt = $now, r.removedBy = $actor, r.removedWith = c.id) "
+    "FOREACH (_ IN CASE WHEN a.id = $actor THEN [] ELSE [1] END | "
+    "  MERGE (ma:ModerationAction {id: $actionId}) "
+    "    ON CREATE SET ma.action = 'REMOVE_COMMENT', ma.actorId = $actor, ma.reason = $reason, "
+    "      ma.createdAt = $now "
+    "  MERGE (ma)-[x:CONCERNS]->(c) ON CREATE SET x.createdAt = $now) "
+    "RETURN c.id AS id"
+)
+
+
+async def remove_comment(
+    db: Executor, comment_id: str, *, actor_id: str, moderator: bool, now: int,
+    action_id: str, reason: str | None = None,
+) -> bool:
+    """Soft-delete a comment and its replies: by its author, or (`moderator`) by someone
+    allowed to moderate it, recorded as a ModerationAction. False if nothing was removed."""
+    rows = await db.write(
+        REMOVE_COMMENT,
+        {"id": comment_id, "actor": actor_id, "moderator": moderator, "now": now,
+         "actionId": action_id, "reason": reason},
+    )
+    return bool(rows)
+
+
+# -- bulk writes (synthetic networks, imports) -------------------------------------------
+
+CREATE_MANY: LiteralString = (
+    "UNWIND $rows AS row "
+    "MATCH (a:Person {id: row.authorId}), (p:Post {id: row.postId}) "
+    "MERGE (c:Comment {id: row.id}) ON CREATE SET c.body = row.body, c.createdAt = row.createdAt "
+    "MERGE (a)-[w:AUTHORED]->(c) ON CREATE SET w.createdAt = row.createdAt "
+    "MERGE (c)-[o:ON]->(p) ON CREATE SET o.createdAt = row.createdAt "
+    "WITH c, row WHERE row.parentId IS NOT NULL "
+    "MATCH (parent:Comment {id: row.parentId}) "
+    "MERGE (c)-[r:REPLY_TO]->(parent) ON CREATE SET r.createdAt = row.createdAt "
+    "RETURN count(c) AS n"
+)
+
+
+async def create_many(db: Executor, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Create comments in one statement, idempotent by id; no notifications.
+
+    Each row: id, authorId, postId, body, createdAt, and optionally parentId (a top-level
+    comment on the same post, created in an earlier call or earlier in `rows`).
+    """
+    if rows:
+        await db.write(CREATE_MANY, {"rows": [{"parentId": None, **dict(r)} for r in rows]})

@@ -1,0 +1,125 @@
+"""The home feed and the site-wide activity stream.
+
+Home feed: posts by the people the viewer follows or is connected with, posts in the
+viewer's groups, and the viewer's own, newest first, with keyset cursors over
+(createdAt, id). It is computed on read (fan-out on read): one statement collects the
+candidate posts through the viewer's own edges, so its cost follows the size of the
+viewer's network, not of the site. Never anything from a member blocked either way, nor
+from a group the viewer cannot see.
+"""
+
+from __future__ import annotations
+
+from typing import LiteralString
+
+from graph_db.backend import Executor
+from graph_db.posts import BEFORE_CURSOR, POST_FIELDS
+from graph_db.records import ActivityRecord, PostRecord
+
+# The viewer's own lists are read once (pattern comprehensions over the viewer's edges);
+# blocks and group rules are then list membership tests, not a pattern per candidate.
+# Each branch keeps its newest `limit` before the merge, so a page touches at most
+# 2 x limit posts after the (cheap) candidate scan. CONNECTED_WITH is stored in both
+# directions (graph_db.network), so the directed pattern finds every connection once.
+HOME_FEED: LiteralString = (
+    "MATCH (v:Person {id: $viewer}) "
+    "WITH v, [v] + [(v)-[:FOLLOWS]->(f:Person) | f] + [(v)-[:CONNECTED_WITH]->(c:Person) | c] "
+    "  AS people, [(v)-[:BLOCKED]-(b:Person) | b.id] AS hidden, "
+    "  [(v)-[:MEMBER_OF]->(mg:Group) | mg.id] AS mine, "
+    "  [(v)-[:BANNED_FROM]->(bg:Group) | bg.id] AS banned "
+    "CALL { WITH people, hidden, mine, banned "
+    "  UNWIND people AS a WITH DISTINCT a, hidden, mine, banned WHERE NOT a.id IN hidden "
+    "  MATCH (a)-[:AUTHORED]->(p:Post) WHERE p.removedAt IS NULL AND " + BEFORE_CURSOR + " "
+    "  OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
+    "  WITH p, a, g, mine, banned "
+    "  WHERE g IS NULL OR g.id IN mine OR (g.visibility = 'PUBLIC' AND NOT g.id IN banned) "
+    "  WITH p, a, g ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit "
+    "  RETURN collect({p: p, a: a, g: g}) AS fromPeople } "
+    "CALL { WITH v, hidden "
+    "  MATCH (v)-[:MEMBER_OF]->(g:Group)<-[:IN_GROUP]-(p:Post) "
+    "  WHERE p.removedAt IS NULL AND " + BEFORE_CURSOR + " "
+    "  MATCH (p)<-[:AUTHORED]-(a:Person) WHERE NOT a.id IN hidden "
+    "  WITH p, a, g ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit "
+    "  RETURN collect({p: p, a: a, g: g}) AS fromGroups } "
+    "UNWIND fromPeople + fromGroups AS x "
+    "WITH DISTINCT x.p AS p, x.a AS a, x.g AS g "
+    "WITH p, a, g ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit "
+    "RETURN " + POST_FIELDS + " AS post"
+)
+
+
+async def home_feed(
+    db: Executor, viewer_id: str, *, after: tuple[int, str] | None, limit: int
+) -> list[PostRecord]:
+    """The viewer's home feed, newest first, after the keyset (createdAt, id)."""
+    at, last_id = after if after else (None, None)
+    rows = await db.read(
+        HOME_FEED, {"viewer": viewer_id, "at": at, "cursorId": last_id, "limit": limit}
+    )
+    return [PostRecord.from_row(row["post"]) for row in rows]
+
+
+# Each branch reads its label's newest items through the createdAt range index; the
+# caller merges the three short lists. Only public things: posts outside any group or in
+# a public one, members, public groups; nothing from or by a member blocked either way.
+ACTIVITY_CURSOR: LiteralString = (
+    "($at IS NULL OR x.createdAt < $at OR (x.createdAt = $at AND x.id < $cursorId))"
+)
+
+ACTIVITY: LiteralString = (
+    "MATCH (v:Person {id: $viewer}) "
+    "CALL { WITH v "
+    "  MATCH (x:Post) WHERE x.createdAt >= $since AND " + ACTIVITY_CURSOR + " "
+    "  AND x.removedAt IS NULL "
+    "  MATCH (x)<-[:AUTHORED]-(a:Person) WHERE NOT (v)-[:BLOCKED]-(a) "
+    "  OPTIONAL MATCH (x)-[:IN_GROUP]->(g:Group) "
+    "  WITH x AS p, a, g WHERE g IS NULL OR g.visibility = 'PUBLIC' "
+    "  WITH p, a, g ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit "
+    "  RETURN collect(" + POST_FIELDS + ") AS posts } "
+    "CALL { WITH v "
+    "  MATCH (x:Person) WHERE x.createdAt >= $since AND " + ACTIVITY_CURSOR + " "
+    "  AND NOT (v)-[:BLOCKED]-(x) "
+    "  WITH x ORDER BY x.createdAt DESC, x.id DESC LIMIT $limit "
+    "  RETURN collect(x {.id, .createdAt}) AS members } "
+    "CALL { WITH v "
+    "  MATCH (x:Group) WHERE x.createdAt >= $since AND " + ACTIVITY_CURSOR + " "
+    "  AND x.visibility = 'PUBLIC' "
+    "  WITH x ORDER BY x.createdAt DESC, x.id DESC LIMIT $limit "
+    "  RETURN collect(x {.id, .createdAt}) AS groups } "
+    "RETURN posts, members, groups"
+)
+
+# The first attempt only looks this far back from the cursor (the range index then
+# touches only recent nodes); if that holds fewer than a page, the next looks further.
+ACTIVITY_WINDOWS_MS: tuple[int | None, ...] = (
+    24 * 3600 * 1000, 30 * 24 * 3600 * 1000, None,
+)
+
+
+async def activity(
+    db: Executor, viewer_id: str, *, after: tuple[int, str] | None, limit: int, now: int
+) -> list[ActivityRecord]:
+    """The site-wide public stream (new posts, members, public groups), newest first,
+    after the keyset (createdAt, id)."""
+    at, last_id = after if after else (None, None)
+    start = at if at is not None else now + 1
+    items: list[ActivityRecord] = []
+    for window in ACTIVITY_WINDOWS_MS:
+        since = start - window if window is not None else -(2**62)
+        rows = await db.read(
+            ACTIVITY,
+            {"viewer": viewer_id, "at": at, "cursorId": last_id, "limit": limit, "since": since},
+        )
+        if not rows:
+            return []
+        row = rows[0]
+        items = [
+            ActivityRecord("POST", p["id"], p["createdAt"], PostRecord.from_row(p))
+            for p in row["posts"]
+        ]
+        items += [ActivityRecord("MEMBER", m["id"], m["createdAt"]) for m in row["members"]]
+        items += [ActivityRecord("GROUP", g["id"], g["createdAt"]) for g in row["groups"]]
+        if len(items) >= limit:
+            break
+    items.sort(key=lambda item: (item.createdAt, item.id), reverse=True)
+    return items[:limit]

@@ -1,0 +1,201 @@
+"""Likes on posts and comments, and the counts every post and comment shows.
+
+(:Person)-[:LIKED {createdAt}]->(:Post|:Comment), at most one per pair: MERGE makes a
+like idempotent, and counts are the number of LIKED edges, counted by the reading query,
+so they are exact under any concurrency (there is no counter to drift).
+
+FalkorDB's exists(pattern) with both ends bound answers true when the first node has any
+such edge at all, so "did the viewer like it" is counted: size([(v)-[:LIKED]->(p) | v]) > 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, LiteralString
+
+from graph_db.backend import Executor
+from graph_db.comments import POST_VISIBLE
+from graph_db.notifications import notified, notify
+from graph_db.people import PERSON_FIELDS
+from graph_db.records import EngagementRecord, LinkRecord, NotifiedRecord, PersonRecord
+
+LIKE_POST: LiteralString = (
+    "MATCH (v:Person {id: $viewer}), (p:Post {id: $post})<-[:AUTHORED]-(pa:Person) "
+    "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
+    "WITH v, p, pa, g WHERE " + POST_VISIBLE + " "
+    "OPTIONAL MATCH (v)-[known:LIKED]->(p) "
+    "WITH v, p, pa, known IS NULL AS created "
+    "MERGE (v)-[l:LIKED]->(p) ON CREATE SET l.createdAt = $now "
+    "WITH v, p, pa, created"
+    + notify("LIKE_POST", imports="v, p, pa, created", recipients="[pa]", actor="v", target="p",
+             post="p", when="created")
+    + " RETURN p.id AS id, size([(p)<-[:LIKED]-(x:Person) | x]) AS likes, notified"
+)
+
+LIKE_COMMENT: LiteralString = (
+    "MATCH (v:Person {id: $viewer}), (c:Comment {id: $comment})<-[:AUTHORED]-(a:Person) "
+    "WHERE c.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(a) "
+    "MATCH (c)-[:ON]->(p:Post)<-[:AUTHORED]-(pa:Person) "
+    "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
+    "WITH v, c, a, p, pa, g WHERE " + POST_VISIBLE + " "
+    "OPTIONAL MATCH (v)-[known:LIKED]->(c) "
+    "WITH v, c, a, p, known IS NULL AS created "
+    "MERGE (v)-[l:LIKED]->(c) ON CREATE SET l.createdAt = $now "
+    "WITH v, c, a, p, created"
+    + notify("LIKE_COMMENT", imports="v, c, a, p, created", recipients="[a]", actor="v",
+             target="c", post="p", comment="c", when="created")
+    + " RETURN c.id AS id, size([(c)<-[:LIKED]-(x:Person) | x]) AS likes, notified"
+)
+
+
+async def like_post(
+    db: Executor, post_id: str, *, viewer_id: str, now: int
+) -> tuple[int | None, list[NotifiedRecord]]:
+    """Like a post the viewer can see (again: no change). (likes now, notified), or
+    (None, []) when the post is absent, removed or hidden from the viewer."""
+    rows = await db.write(LIKE_POST, {"viewer": viewer_id, "post": post_id, "now": now})
+    return (int(rows[0]["likes"]), notified(rows)) if rows else (None, [])
+
+
+async def like_comment(
+    db: Executor, comment_id: str, *, viewer_id: str, now: int
+) -> tuple[int | None, list[NotifiedRecord]]:
+    """Like a comment the viewer can see; as `like_post`."""
+    rows = await db.write(LIKE_COMMENT, {"viewer": viewer_id, "comment": comment_id, "now": now})
+    return (int(rows[0]["likes"]), notified(rows)) if rows else (None, [])
+
+
+UNLIKE_POST: LiteralString = (
+    "MATCH (p:Post {id: $post}) WHERE p.removedAt IS NULL "
+    "OPTIONAL MATCH (:Person {id: $viewer})-[l:LIKED]->(p) DELETE l "
+    "WITH DISTINCT p RETURN p.id AS id, size([(p)<-[:LIKED]-(x:Person) | x]) AS likes"
+)
+
+UNLIKE_COMMENT: LiteralString = (
+    "MATCH (c:Comment {id: $comment}) WHERE c.removedAt IS NULL "
+    "OPTIONAL MATCH (:Person {id: $viewer})-[l:LIKED]->(c) DELETE l "
+    "WITH DISTINCT c RETURN c.id AS id, size([(c)<-[:LIKED]-(x:Person) | x]) AS likes"
+)
+
+
+async def unlike_post(db: Executor, post_id: str, *, viewer_id: str) -> int | None:
+    """Withdraw the viewer's like (none: no change); likes now, or None if no such post."""
+    rows = await db.write(UNLIKE_POST, {"viewer": viewer_id, "post": post_id})
+    return int(rows[0]["likes"]) if rows else None
+
+
+async def unlike_comment(db: Executor, comment_id: str, *, viewer_id: str) -> int | None:
+    rows = await db.write(UNLIKE_COMMENT, {"viewer": viewer_id, "comment": comment_id})
+    return int(rows[0]["likes"]) if rows else None
+
+
+# -- what a page shows beside each item ---------------------------------------------------
+
+POST_ENGAGEMENT: LiteralString = (
+    "MATCH (v:Person {id: $viewer}) UNWIND $ids AS id MATCH (p:Post {id: id}) "
+    "RETURN id, size([(p)<-[:LIKED]-(x:Person) | x]) AS likes, "
+    "size([(p)<-[:ON]-(c:Comment) WHERE c.removedAt IS NULL | c]) AS comments, "
+    "size([(v)-[:LIKED]->(p) | v]) > 0 AS viewerLiked"
+)
+
+COMMENT_ENGAGEMENT: LiteralString = (
+    "MATCH (v:Person {id: $viewer}) UNWIND $ids AS id MATCH (c:Comment {id: id}) "
+    "RETURN id, size([(c)<-[:LIKED]-(x:Person) | x]) AS likes, "
+    "size([(c)<-[:REPLY_TO]-(r:Comment) WHERE r.removedAt IS NULL | r]) AS comments, "
+    "size([(v)-[:LIKED]->(c) | v]) > 0 AS viewerLiked"
+)
+
+
+async def _engagement(
+    db: Executor, query: LiteralString, ids: Sequence[str], viewer_id: str
+) -> list[EngagementRecord]:
+    if not ids:
+        return []
+    rows = await db.read(query, {"ids": list(dict.fromkeys(ids)), "viewer": viewer_id})
+    found = {row["id"]: EngagementRecord.from_row(row) for row in rows}
+    return [found.get(i) or EngagementRecord(id=i) for i in ids]
+
+
+async def get_post_engagement(
+    db: Executor, post_ids: Sequence[str], *, viewer_id: str
+) -> list[EngagementRecord]:
+    """Likes, comments (replies included, removed ones not) and whether the viewer liked
+    each post, aligned with `post_ids`: one round trip for a whole page."""
+    return await _engagement(db, POST_ENGAGEMENT, post_ids, viewer_id)
+
+
+async def get_comment_engagement(
+    db: Executor, comment_ids: Sequence[str], *, viewer_id: str
+) -> list[EngagementRecord]:
+    """Likes, replies and whether the viewer liked each comment, aligned with `comment_ids`."""
+    return await _engagement(db, COMMENT_ENGAGEMENT, comment_ids, viewer_id)
+
+
+# -- who liked ----------------------------------------------------------------------------
+
+LIKERS_CURSOR: LiteralString = (
+    "($at IS NULL OR l.createdAt < $at OR (l.createdAt = $at AND p.id < $cursorId))"
+)
+
+LIST_POST_LIKERS: LiteralString = (
+    "MATCH (v:Person {id: $viewer}), (x:Post {id: $target})<-[l:LIKED]-(p:Person) "
+    "WHERE " + LIKERS_CURSOR + " AND NOT (v)-[:BLOCKED]-(p) "
+    "RETURN " + PERSON_FIELDS + " AS person, l.createdAt AS since "
+    "ORDER BY l.createdAt DESC, p.id DESC LIMIT $limit"
+)
+
+LIST_COMMENT_LIKERS: LiteralString = (
+    "MATCH (v:Person {id: $viewer}), (x:Comment {id: $target})<-[l:LIKED]-(p:Person) "
+    "WHERE " + LIKERS_CURSOR + " AND NOT (v)-[:BLOCKED]-(p) "
+    "RETURN " + PERSON_FIELDS + " AS person, l.createdAt AS since "
+    "ORDER BY l.createdAt DESC, p.id DESC LIMIT $limit"
+)
+
+
+async def _likers(
+    db: Executor, query: LiteralString, target_id: str, viewer_id: str,
+    after: tuple[int, str] | None, limit: int,
+) -> list[LinkRecord]:
+    at, last_id = after if after else (None, None)
+    rows = await db.read(
+        query,
+        {"target": target_id, "viewer": viewer_id, "at": at, "cursorId": last_id, "limit": limit},
+    )
+    return [LinkRecord(person=PersonRecord.from_row(r["person"]), since=r["since"]) for r in rows]
+
+
+async def list_post_likers(
+    db: Executor, post_id: str, *, viewer_id: str, after: tuple[int, str] | None, limit: int
+) -> list[LinkRecord]:
+    """People who liked a post, newest like first, after the keyset (liked at, person id);
+    members blocked either way are left out. The caller checks the post is visible."""
+    return await _likers(db, LIST_POST_LIKERS, post_id, viewer_id, after, limit)
+
+
+async def list_comment_likers(
+    db: Executor, comment_id: str, *, viewer_id: str, after: tuple[int, str] | None, limit: int
+) -> list[LinkRecord]:
+    return await _likers(db, LIST_COMMENT_LIKERS, comment_id, viewer_id, after, limit)
+
+
+# -- bulk writes (synthetic networks, imports) -------------------------------------------
+
+LIKE_MANY: LiteralString = (
+    "UNWIND $rows AS row "
+    "MATCH (v:Person {id: row.personId}) "
+    "OPTIONAL MATCH (p:Post {id: row.targetId}) "
+    "OPTIONAL MATCH (c:Comment {id: row.targetId}) "
+    "WITH v, row, coalesce(p, c) AS x WHERE x IS NOT NULL "
+    "MERGE (v)-[l:LIKED]->(x) ON CREATE SET l.createdAt = row.createdAt "
+    "RETURN count(l) AS n"
+)
+
+
+async def like_many(db: Executor, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Create likes in one statement, idempotent per (person, target); no notifications.
+
+    Each row: personId, targetId (a post or comment id), createdAt.
+    """
+    if rows:
+        await db.write(LIKE_MANY, {"rows": [dict(r) for r in rows]})
+

@@ -1,0 +1,186 @@
+"""Notifications: what concerns a member, grouped per (recipient, kind, target) until read.
+
+Any domain notifies inside its own write statement by composing `notify(...)`, a CALL
+subquery that creates or grows the recipient's open Notification and yields the
+notifications it touched, so the action and its notification commit together:
+
+    LIKE = (
+        "MATCH (v:Person {id: $viewer}), (p:Post {id: $post})<-[:AUTHORED]-(a:Person) "
+        "MERGE (v)-[:LIKED]->(p) WITH v, p, a"
+        + notify("LIKE_POST", imports="v, p, a", recipients="[a]", actor="v", target="p", post="p")
+        + " RETURN p.id AS id, notified"
+    )
+
+and, once the statement has returned, the resolver publishes `notified` (resolvers.
+notifications.announce) to the recipients' live subscriptions.
+
+Grouping: a recipient has at most one *open* (unread) Notification per kind and target,
+found by its `openKey` (unique); each new actor moves it to the top (`updatedAt`), adds
+to `count` (distinct actors) and to `actorIds` (the most recent few). Reading it clears
+`openKey`, so the next event starts a new one. Nobody is notified of their own action,
+and members blocked either way never notify each other.
+
+A notification is ABOUT its target (and the post that target belongs to); it disappears
+from every read once any of those is removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, LiteralString
+
+from graph_db.backend import Executor
+from graph_db.dialect import identifier
+from graph_db.records import NotificationRecord, NotifiedRecord
+
+# Kinds the social domain creates; other domains add theirs (UPPER_SNAKE, stable: clients
+# switch on them). The GraphQL enum mirrors this tuple.
+KINDS: tuple[str, ...] = (
+    "LIKE_POST", "LIKE_COMMENT", "COMMENT", "REPLY", "MENTION",
+    "FOLLOW", "CONNECTION_REQUEST", "CONNECTION_ACCEPTED",
+    # groups and forums (graph_db.groups, graph_db.forums)
+    "JOIN_REQUEST", "JOIN_APPROVED", "GROUP_INVITE", "THREAD_REPLY", "LIKE_THREAD",
+    # mentorship (graph_db.mentorship): each step of a mentorship, its target
+    "MENTORSHIP_REQUESTED", "MENTORSHIP_ACCEPTED", "MENTORSHIP_DECLINED",
+    "MENTORSHIP_WITHDRAWN", "MENTORSHIP_ENDED", "COMMITTEE_INVITATION", "COMMITTEE_DISSOLVED",
+)
+MAX_ACTORS = 10  # actor ids kept per notification (newest first); `count` keeps counting
+
+
+def notify(
+    kind: str,
+    *,
+    imports: LiteralString,
+    recipients: LiteralString,
+    actor: LiteralString,
+    target: LiteralString,
+    post: LiteralString = "null",
+    comment: LiteralString = "null",
+    person: LiteralString = "null",
+    when: LiteralString = "true",
+    out: LiteralString = "notified",
+) -> LiteralString:
+    """A CALL subquery notifying each of `recipients` (a list expression of Person nodes).
+
+    `imports` are the outer variables the expressions use; `actor` and `target` are node
+    expressions (the target must have an `id`); `post`/`comment`/`person` say what the
+    notification is about (node expressions or null); nothing happens unless `when`.
+    The statement must pass `$now`. Yields one row whatever happens, with `out`: a list of
+    {id, recipientId} maps, one per notification created or grown.
+    """
+    name = identifier(kind)
+    if name not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}; add it to notifications.KINDS")
+    return (
+        " CALL { WITH " + imports
+        + " WITH " + actor + " AS nActor, " + target + " AS nTarget, " + post + " AS nPost, "
+        + comment + " AS nComment, " + person + " AS nPerson, " + recipients + " AS nRecipients, "
+        # `when` is projected: a WHERE sees only what its WITH projects.
+        + when + " AS nWhen WHERE nWhen AND nActor IS NOT NULL AND nTarget IS NOT NULL"
+        " UNWIND nRecipients AS nRecipient"
+        " WITH DISTINCT nActor, nTarget, nPost, nComment, nPerson, nRecipient"
+        " WHERE nRecipient IS NOT NULL AND nRecipient <> nActor"
+        " AND NOT (nRecipient)-[:BLOCKED]-(nActor)"
+        " MERGE (n:Notification {openKey: nRecipient.id + ':" + name + ":' + nTarget.id})"
+        " ON CREATE SET n.id = randomUUID(), n.kind = '" + name + "', n.recipientId = nRecipient.id,"
+        " n.targetId = nTarget.id, n.createdAt = $now, n.count = 0, n.actorIds = []"
+        " SET n.count = n.count + CASE WHEN nActor.id IN n.actorIds THEN 0 ELSE 1 END,"
+        " n.actorIds = ([nActor.id] + [i IN n.actorIds WHERE i <> nActor.id])[..10],"
+        " n.updatedAt = $now, n.postId = nPost.id, n.commentId = nComment.id,"
+        " n.personId = nPerson.id"
+        " MERGE (n)-[:NOTIFIES]->(nRecipient)"
+        " MERGE (n)-[:ABOUT]->(nTarget)"
+        " FOREACH (x IN CASE WHEN nPost IS NULL OR nPost = nTarget THEN [] ELSE [nPost] END |"
+        " MERGE (n)-[:ABOUT]->(x))"
+        " RETURN collect({id: n.id, recipientId: nRecipient.id}) AS " + out + " }"
+    )
+
+
+def notified(rows: Sequence[dict[str, Any]], *columns: str) -> list[NotifiedRecord]:
+    """The notifications named in `columns` of a write's rows (see `notify`), deduplicated."""
+    found: dict[str, NotifiedRecord] = {}
+    for row in rows:
+        for column in columns or ("notified",):
+            for item in row.get(column) or ():
+                found[item["id"]] = NotifiedRecord.from_row(item)
+    return list(found.values())
+
+
+NOTIFICATION_FIELDS: LiteralString = (
+    "n {.id, .kind, .recipientId, .targetId, .createdAt, .updatedAt, .count, .actorIds, "
+    ".postId, .commentId, .personId, .readAt}"
+)
+
+# A notification is shown while nothing it is about has been removed.
+SHOWN: LiteralString = "all(t IN [(n)-[:ABOUT]->(t) | t] WHERE t.removedAt IS NULL)"
+
+LIST_NOTIFICATIONS: LiteralString = (
+    "MATCH (r:Person {id: $recipient})<-[:NOTIFIES]-(n:Notification) "
+    "WHERE (NOT $unreadOnly OR n.readAt IS NULL) "
+    "AND ($at IS NULL OR n.updatedAt < $at OR (n.updatedAt = $at AND n.id < $id)) "
+    "AND " + SHOWN + " "
+    "RETURN " + NOTIFICATION_FIELDS + " AS notification "
+    "ORDER BY n.updatedAt DESC, n.id DESC LIMIT $limit"
+)
+
+
+async def list_notifications(
+    db: Executor, recipient_id: str, *, unread_only: bool = False,
+    after: tuple[int, str] | None = None, limit: int,
+) -> list[NotificationRecord]:
+    """A recipient's notifications, most recently active first, after the keyset (updatedAt, id)."""
+    at, last_id = after if after else (None, None)
+    rows = await db.read(
+        LIST_NOTIFICATIONS,
+        {"recipient": recipient_id, "unreadOnly": unread_only, "at": at, "id": last_id,
+         "limit": limit},
+    )
+    return [NotificationRecord.from_row(row["notification"]) for row in rows]
+
+
+GET_MANY: LiteralString = (
+    "UNWIND $ids AS id MATCH (n:Notification {id: id}) WHERE " + SHOWN + " "
+    "RETURN " + NOTIFICATION_FIELDS + " AS notification"
+)
+
+
+async def get_many(db: Executor, ids: Sequence[str]) -> list[NotificationRecord | None]:
+    """Notifications by id, aligned with `ids`; None where absent or about removed content."""
+    if not ids:
+        return []
+    rows = await db.read(GET_MANY, {"ids": list(dict.fromkeys(ids))})
+    found = {r["notification"]["id"]: NotificationRecord.from_row(r["notification"]) for r in rows}
+    return [found.get(i) for i in ids]
+
+
+COUNT_UNREAD: LiteralString = (
+    "MATCH (r:Person {id: $recipient})<-[:NOTIFIES]-(n:Notification) "
+    "WHERE n.readAt IS NULL AND " + SHOWN + " RETURN count(n) AS n"
+)
+
+
+async def count_unread(db: Executor, recipient_id: str) -> int:
+    rows = await db.read(COUNT_UNREAD, {"recipient": recipient_id})
+    return int(rows[0]["n"]) if rows else 0
+
+
+MARK_READ: LiteralString = (
+    "MATCH (r:Person {id: $recipient})<-[:NOTIFIES]-(n:Notification) "
+    "WHERE n.readAt IS NULL AND ($all OR n.id IN $ids) "
+    "SET n.readAt = $now REMOVE n.openKey "
+    "RETURN count(n) AS marked"
+)
+
+
+async def mark_read(
+    db: Executor, recipient_id: str, *, ids: Sequence[str] | None, now: int
+) -> int:
+    """Mark the recipient's unread notifications read (all of them when `ids` is None).
+
+    Ids that are not the recipient's own are ignored. Returns how many changed.
+    """
+    rows = await db.write(
+        MARK_READ,
+        {"recipient": recipient_id, "all": ids is None, "ids": list(ids or ()), "now": now},
+    )
+    return int(rows[0]["marked"]) if rows else 0

@@ -1,0 +1,258 @@
+"""Posts (updates): writing, editing, removing, and reading them as a given viewer.
+
+A post is (:Person)-[:AUTHORED]->(:Post), optionally -[:IN_GROUP]->(:Group), and
+-[:MENTIONS]->(:Person) for each person it @-mentions. Removal is soft: `removedAt`
+(and `removedBy`) are set, the node stays for the audit log, and every read here and in
+the other social modules skips it. Reads take the viewer's id: nothing is returned from
+a member blocked either way, or from a group the viewer cannot see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, LiteralString
+
+from graph_db.backend import Executor
+from graph_db.moderation import can_post
+from graph_db.notifications import notified, notify
+from graph_db.records import NotifiedRecord, PostRecord
+
+# Roles (MEMBER_OF.role) that moderate a group's content.
+GROUP_MODERATOR_ROLES = ("OWNER", "MODERATOR")
+
+
+def group_visible(viewer: LiteralString, group: LiteralString) -> LiteralString:
+    """Whether `viewer` may see content in `group` (null: not in a group)."""
+    return (
+        "(" + group + " IS NULL OR (" + viewer + ")-[:MEMBER_OF]->(" + group + ") OR ("
+        + group + ".visibility = 'PUBLIC' AND NOT (" + viewer + ")-[:BANNED_FROM]->(" + group + ")))"
+    )
+
+
+# Expects `p` (the post), `a` (its author), `g` (its group or null).
+POST_FIELDS: LiteralString = (
+    "p {.id, .body, .createdAt, .editedAt, authorId: a.id, groupId: g.id, "
+    "mentionIds: [(p)-[:MENTIONS]->(m:Person) | m.id]}"
+)
+
+# Keyset condition for newest-first lists: strictly after ($at, $id) in (createdAt, id) DESC.
+BEFORE_CURSOR: LiteralString = (
+    "($at IS NULL OR p.createdAt < $at OR (p.createdAt = $at AND p.id < $cursorId))"
+)
+
+
+def _cursor(after: tuple[int, str] | None) -> dict[str, Any]:
+    at, last_id = after if after else (None, None)
+    return {"at": at, "cursorId": last_id}
+
+
+GET_MANY: LiteralString = (
+    "MATCH (v:Person {id: $viewer}) "
+    "UNWIND $ids AS id MATCH (p:Post {id: id})<-[:AUTHORED]-(a:Person) "
+    "WHERE p.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(a) "
+    "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
+    "WITH v, p, a, g WHERE " + group_visible("v", "g") + " "
+    "RETURN " + POST_FIELDS + " AS post"
+)
+
+
+async def get_many(db: Executor, ids: Sequence[str], *, viewer_id: str) -> list[PostRecord | None]:
+    """Posts by id as `viewer_id` sees them, aligned with `ids` (None: absent, removed or hidden)."""
+    if not ids:
+        return []
+    rows = await db.read(GET_MANY, {"ids": list(dict.fromkeys(ids)), "viewer": viewer_id})
+    found = {row["post"]["id"]: PostRecord.from_row(row["post"]) for row in rows}
+    return [found.get(i) for i in ids]
+
+
+GROUP_ACCESS: LiteralString = (
+    "MATCH (g:Group {id: $group}) OPTIONAL MATCH (x:Person {id: $person}) "
+    "OPTIONAL MATCH (x)-[m:MEMBER_OF]->(g) "
+    "RETURN g.id AS id, m.role AS role, size([(x)-[:BANNED_FROM]->(g) | x]) > 0 AS banned"
+)
+
+
+async def get_group_access(db: Executor, group_id: str, person_id: str) -> tuple[str | None, bool] | None:
+    """(MEMBER_OF role or None, banned) of a person in a group; None if there is no such group."""
+    rows = await db.read(GROUP_ACCESS, {"group": group_id, "person": person_id})
+    if not rows:
+        return None
+    return rows[0]["role"], bool(rows[0]["banned"])
+
+
+def _mention(post: LiteralString, author: LiteralString, group: LiteralString) -> LiteralString:
+    # Links each person in $mentions not yet mentioned by `post`; yields `mentioned`, the
+    # people newly linked. Nobody blocked either way, nor anyone who cannot see the group.
+    return (
+        " CALL { WITH " + post + ", " + author + ", " + group
+        + " UNWIND $mentions AS mid MATCH (m:Person {id: mid})"
+        " WHERE m <> " + author + " AND NOT (m)-[:BLOCKED]-(" + author + ")"
+        " AND NOT (" + post + ")-[:MENTIONS]->(m) AND " + group_visible("m", group)
+        + " MERGE (" + post + ")-[r:MENTIONS]->(m) ON CREATE SET r.createdAt = $now"
+        " RETURN collect(m) AS mentioned }"
+    )
+
+
+CREATE_POST: LiteralString = (
+    "MATCH (a:Person {id: $author}) "
+    "OPTIONAL MATCH (g:Group {id: $group}) "
+    # Posting in a group: a member, not banned or muted, group not archived, slow mode.
+    "WITH a, g, $group IS NULL OR (g IS NOT NULL AND " + can_post("a", "g") + ") AS allowed "
+    "WHERE allowed "
+    "OPTIONAL MATCH (known:Post {id: $id}) "
+    "WITH a, g, known IS NULL AS created "
+    "MERGE (p:Post {id: $id}) ON CREATE SET p.body = $body, p.createdAt = $now "
+    "MERGE (a)-[w:AUTHORED]->(p) ON CREATE SET w.createdAt = $now "
+    "FOREACH (x IN CASE WHEN g IS NULL THEN [] ELSE [g] END | "
+    "  MERGE (p)-[i:IN_GROUP]->(x) ON CREATE SET i.createdAt = $now) "
+    "WITH a, g, p, created" + _mention("p", "a", "g")
+    + notify("MENTION", imports="a, p, mentioned, created", recipients="mentioned", actor="a",
+             target="p", post="p", when="created")
+    + " RETURN " + POST_FIELDS + " AS post, notified"
+)
+
+
+async def create_post(
+    db: Executor, *, id: str, author_id: str, body: str, now: int,
+    group_id: str | None = None, mention_ids: Sequence[str] = (),
+) -> tuple[PostRecord | None, list[NotifiedRecord]]:
+    """Create a post (idempotent by `id`) and notify the people it mentions.
+
+    None when the author does not exist or may not post in `group_id` (not a member,
+    banned, or no such group).
+    """
+    rows = await db.write(
+        CREATE_POST,
+        {"id": id, "author": author_id, "body": body, "now": now, "group": group_id,
+         "mentions": list(dict.fromkeys(mention_ids))},
+    )
+    if not rows:
+        return None, []
+    return PostRecord.from_row(rows[0]["post"]), notified(rows)
+
+
+UPDATE_POST: LiteralString = (
+    "MATCH (p:Post {id: $id})<-[:AUTHORED]-(a:Person {id: $author}) WHERE p.removedAt IS NULL "
+    "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
+    "SET p.body = $body, p.editedAt = $now "
+    "FOREACH (old IN CASE WHEN $setMentions "
+    "  THEN [(p)-[r:MENTIONS]->(m:Person) WHERE NOT m.id IN $mentions | r] ELSE [] END | "
+    "  DELETE old) "
+    "WITH a, g, p" + _mention("p", "a", "g")
+    + notify("MENTION", imports="a, p, mentioned", recipients="mentioned", actor="a",
+             target="p", post="p")
+    + " RETURN " + POST_FIELDS + " AS post, notified"
+)
+
+
+async def update_post(
+    db: Executor, post_id: str, *, author_id: str, body: str, now: int,
+    mention_ids: Sequence[str] | None = None,
+) -> tuple[PostRecord | None, list[NotifiedRecord]]:
+    """Replace the body (and, unless None, the mentions) of the author's own post.
+
+    People newly mentioned are notified. None if the post is absent, removed or not theirs.
+    """
+    rows = await db.write(
+        UPDATE_POST,
+        {"id": post_id, "author": author_id, "body": body, "now": now,
+         "setMentions": mention_ids is not None,
+         "mentions": list(dict.fromkeys(mention_ids or ()))},
+    )
+    if not rows:
+        return None, []
+    return PostRecord.from_row(rows[0]["post"]), notified(rows)
+
+
+REMOVE_POST: LiteralString = (
+    "MATCH (p:Post {id: $id})<-[:AUTHORED]-(a:Person) "
+    "WHERE (p.removedAt IS NULL OR (p.removedAt = $now AND p.removedBy = $actor)) "
+    "AND (a.id = $actor OR $moderator) "
+    "SET p.removedAt = $now, p.removedBy = $actor "
+    "FOREACH (_ IN CASE WHEN a.id = $actor THEN [] ELSE [1] END | "
+    "  MERGE (ma:ModerationAction {id: $actionId}) "
+    "    ON CREATE SET ma.action = 'REMOVE_POST', ma.actorId = $actor, ma.reason = $reason, "
+    "      ma.createdAt = $now "
+    "  MERGE (ma)-[c:CONCERNS]->(p) ON CREATE SET c.createdAt = $now) "
+    "RETURN p.id AS id"
+)
+
+
+async def remove_post(
+    db: Executor, post_id: str, *, actor_id: str, moderator: bool, now: int,
+    action_id: str, reason: str | None = None,
+) -> bool:
+    """Soft-delete a post: by its author, or (`moderator`) by someone allowed to moderate it,
+    which also records a ModerationAction (id `action_id`). False if nothing was removed."""
+    rows = await db.write(
+        REMOVE_POST,
+        {"id": post_id, "actor": actor_id, "moderator": moderator, "now": now,
+         "actionId": action_id, "reason": reason},
+    )
+    return bool(rows)
+
+
+LIST_BY_AUTHOR: LiteralString = (
+    "MATCH (v:Person {id: $viewer}), (a:Person {id: $author}) WHERE NOT (v)-[:BLOCKED]-(a) "
+    "MATCH (a)-[:AUTHORED]->(p:Post) WHERE p.removedAt IS NULL AND " + BEFORE_CURSOR + " "
+    "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
+    "WITH v, a, p, g WHERE " + group_visible("v", "g") + " "
+    "RETURN " + POST_FIELDS + " AS post ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit"
+)
+
+
+async def list_by_author(
+    db: Executor, author_id: str, *, viewer_id: str, after: tuple[int, str] | None, limit: int
+) -> list[PostRecord]:
+    """A person's posts the viewer may see, newest first, after the keyset (createdAt, id)."""
+    rows = await db.read(
+        LIST_BY_AUTHOR,
+        {"author": author_id, "viewer": viewer_id, "limit": limit, **_cursor(after)},
+    )
+    return [PostRecord.from_row(row["post"]) for row in rows]
+
+
+LIST_IN_GROUP: LiteralString = (
+    "MATCH (v:Person {id: $viewer}), (g:Group {id: $group}) "
+    "WHERE " + group_visible("v", "g") + " "
+    "MATCH (g)<-[:IN_GROUP]-(p:Post)<-[:AUTHORED]-(a:Person) "
+    "WHERE p.removedAt IS NULL AND " + BEFORE_CURSOR + " AND NOT (v)-[:BLOCKED]-(a) "
+    "RETURN " + POST_FIELDS + " AS post ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit"
+)
+
+
+async def list_in_group(
+    db: Executor, group_id: str, *, viewer_id: str, after: tuple[int, str] | None, limit: int
+) -> list[PostRecord]:
+    """A group's posts, newest first, if the viewer may see the group (else empty)."""
+    rows = await db.read(
+        LIST_IN_GROUP,
+        {"group": group_id, "viewer": viewer_id, "limit": limit, **_cursor(after)},
+    )
+    return [PostRecord.from_row(row["post"]) for row in rows]
+
+
+# -- bulk writes (synthetic networks, imports) -------------------------------------------
+
+CREATE_MANY: LiteralString = (
+    "UNWIND $rows AS row MATCH (a:Person {id: row.authorId}) "
+    "MERGE (p:Post {id: row.id}) ON CREATE SET p.body = row.body, p.createdAt = row.createdAt "
+    "MERGE (a)-[w:AUTHORED]->(p) ON CREATE SET w.createdAt = row.createdAt "
+    "WITH p, row WHERE row.groupId IS NOT NULL "
+    "MATCH (g:Group {id: row.groupId}) "
+    "MERGE (p)-[i:IN_GROUP]->(g) ON CREATE SET i.createdAt = row.createdAt "
+    "RETURN count(p) AS n"
+)
+
+
+async def create_many(db: Executor, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Create posts in one statement, idempotent by id; no notifications.
+
+    Each row: id, authorId, body, createdAt (epoch ms), and optionally groupId. Rows whose
+    author (or group) does not exist are skipped (or posted outside the group).
+    """
+    if rows:
+        await db.write(
+            CREATE_MANY,
+            {"rows": [{"groupId": None, **dict(r)} for r in rows]},
+        )

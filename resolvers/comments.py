@@ -1,0 +1,197 @@
+"""Comments and replies: writing, editing, removing, liking, and reading them in pages.
+
+Comments read oldest first (a conversation); replies go one level deep: replying to a
+reply joins the thread of the comment it belongs to.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from graph_db import comments, likes
+from graph_db.comments import PageKey
+from graph_db.errors import Forbidden, NotFound
+from graph_db.records import CommentRecord, EngagementRecord, LinkRecord
+from resolvers.auth import require_viewer
+from resolvers.context import Context
+from resolvers.notifications import announce
+from resolvers.pagination import Page, PageRequest, encode_cursor, keyset_page, page_request
+from resolvers.posts import (
+    can_moderate,
+    clean_body,
+    clean_reason,
+    keyset,
+    newest_first,
+    require_post,
+    valid_mentions,
+)
+
+MAX_COMMENT_CHARS = 1250
+
+
+async def get_comment(ctx: Context, comment_id: str) -> CommentRecord | None:
+    return await ctx.loaders.comment_by_id.load(comment_id)
+
+
+async def get_comments(ctx: Context, comment_ids: Sequence[str]) -> list[CommentRecord | None]:
+    return list(await ctx.loaders.comment_by_id.load_many(list(comment_ids)))
+
+
+async def require_comment(ctx: Context, comment_id: str, field: str = "commentId") -> CommentRecord:
+    comment = await get_comment(ctx, comment_id)
+    if comment is None:
+        raise NotFound("no such comment", field=field)
+    return comment
+
+
+async def engagement(ctx: Context, comment_id: str) -> EngagementRecord:
+    """Likes, replies and whether the viewer liked it: batched across the page."""
+    return await ctx.loaders.engagement_by_comment.load(comment_id)
+
+
+def _oldest_first(ctx: Context, first: int | None, after: str | None) -> PageRequest:
+    return page_request(
+        first=first, after=after, last=None, before=None, arity=2,
+        max_size=ctx.services.limits.max_page_size,
+    )
+
+
+def _page(request: PageRequest, rows: list[CommentRecord]) -> Page[CommentRecord]:
+    more = len(rows) > request.size
+    rows = rows[: request.size]
+    cursors = [encode_cursor((c.createdAt, c.id)) for c in rows]
+    return Page(rows, cursors, more, request.cursor is not None)
+
+
+async def post_comments(
+    ctx: Context, post_id: str, *, first: int | None, after: str | None
+) -> Page[CommentRecord]:
+    """Top-level comments on a post the viewer sees, oldest first; batched across posts."""
+    request = _oldest_first(ctx, first, after)
+    cursor = keyset(request)
+    if request.size == 0 or ctx.viewer is None:
+        return Page([], [], False, request.cursor is not None)
+    rows = await ctx.loaders.comments_by_post.load(PageKey(post_id, cursor, request.size + 1))
+    return _page(request, rows)
+
+
+async def replies(
+    ctx: Context, comment_id: str, *, first: int | None, after: str | None
+) -> Page[CommentRecord]:
+    """Replies to a comment the viewer sees, oldest first; batched across comments."""
+    request = _oldest_first(ctx, first, after)
+    cursor = keyset(request)
+    if request.size == 0 or ctx.viewer is None:
+        return Page([], [], False, request.cursor is not None)
+    rows = await ctx.loaders.replies_by_comment.load(PageKey(comment_id, cursor, request.size + 1))
+    return _page(request, rows)
+
+
+async def likers(
+    ctx: Context, comment_id: str, *, first: int | None, after: str | None
+) -> Page[LinkRecord]:
+    """Who liked a visible comment, newest like first."""
+    request = newest_first(ctx, first, after)
+    cursor = keyset(request)
+    viewer = require_viewer(ctx)
+
+    async def fetch(_: object, __: bool, limit: int) -> list[LinkRecord]:
+        return await likes.list_comment_likers(
+            ctx.db, comment_id, viewer_id=viewer.id, after=cursor, limit=limit
+        )
+
+    return await keyset_page(request, fetch, lambda link: (link.since, link.person.id))
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+async def create_comment(
+    ctx: Context, post_id: str, *, body: str, parent_id: str | None = None,
+    mention_ids: Sequence[str] | None = None,
+) -> CommentRecord:
+    """Comment on a post the viewer sees, or reply to a comment on it."""
+    viewer = require_viewer(ctx)
+    await require_post(ctx, post_id)
+    text = clean_body(body, field="body", max_chars=MAX_COMMENT_CHARS)
+    mentions = await valid_mentions(ctx, mention_ids) or []
+    if parent_id is not None:
+        parent = await get_comment(ctx, parent_id)
+        if parent is None or parent.postId != post_id:
+            raise NotFound("no such comment on this post", field="parentId")
+    comment, notified = await comments.create_comment(
+        ctx.db, id=str(uuid.uuid4()), author_id=viewer.id, post_id=post_id, body=text,
+        now=ctx.now_ms(), parent_id=parent_id, mention_ids=mentions,
+    )
+    if comment is None:  # the post or the comment replied to went away meanwhile
+        raise NotFound("no such post", field="postId")
+    ctx.loaders.comment_by_id.prime(comment.id, comment)
+    ctx.loaders.engagement_by_post.clear(post_id)
+    await announce(ctx, notified)
+    return comment
+
+
+async def edit_comment(
+    ctx: Context, comment_id: str, *, body: str, mention_ids: Sequence[str] | None = None
+) -> CommentRecord:
+    """Replace the text (and, when given, the mentions) of the viewer's own comment."""
+    viewer = require_viewer(ctx)
+    current = await require_comment(ctx, comment_id, field="id")
+    if current.authorId != viewer.id:
+        raise Forbidden("only the author can edit a comment")
+    text = clean_body(body, field="body", max_chars=MAX_COMMENT_CHARS)
+    mentions = await valid_mentions(ctx, mention_ids)
+    comment, notified = await comments.update_comment(
+        ctx.db, comment_id, author_id=viewer.id, body=text, now=ctx.now_ms(),
+        mention_ids=mentions,
+    )
+    if comment is None:
+        raise NotFound("no such comment", field="id")
+    ctx.loaders.comment_by_id.clear(comment_id).prime(comment_id, comment)
+    await announce(ctx, notified)
+    return comment
+
+
+async def delete_comment(ctx: Context, comment_id: str, *, reason: str | None = None) -> str:
+    """Remove a comment and its replies (soft): its author, or a moderator."""
+    viewer = require_viewer(ctx)
+    comment = await require_comment(ctx, comment_id, field="id")
+    moderator = False
+    if comment.authorId != viewer.id:
+        post = await require_post(ctx, comment.postId, field="id")
+        moderator = await can_moderate(ctx, post.groupId)
+        if not moderator:
+            raise Forbidden("only the author or a moderator can delete a comment")
+    removed = await comments.remove_comment(
+        ctx.db, comment_id, actor_id=viewer.id, moderator=moderator, now=ctx.now_ms(),
+        action_id=str(uuid.uuid4()), reason=clean_reason(reason),
+    )
+    if not removed:
+        raise NotFound("no such comment", field="id")
+    ctx.loaders.comment_by_id.clear(comment_id)
+    ctx.loaders.engagement_by_post.clear(comment.postId)
+    return comment_id
+
+
+async def like_comment(ctx: Context, comment_id: str) -> CommentRecord:
+    """Like a comment (again: nothing changes); its author is notified once."""
+    viewer = require_viewer(ctx)
+    comment = await require_comment(ctx, comment_id)
+    count, notified = await likes.like_comment(
+        ctx.db, comment_id, viewer_id=viewer.id, now=ctx.now_ms()
+    )
+    if count is None:
+        raise NotFound("no such comment", field="commentId")
+    ctx.loaders.engagement_by_comment.clear(comment_id)
+    await announce(ctx, notified)
+    return comment
+
+
+async def unlike_comment(ctx: Context, comment_id: str) -> CommentRecord:
+    viewer = require_viewer(ctx)
+    comment = await require_comment(ctx, comment_id)
+    if await likes.unlike_comment(ctx.db, comment_id, viewer_id=viewer.id) is None:
+        raise NotFound("no such comment", field="commentId")
+    ctx.loaders.engagement_by_comment.clear(comment_id)
+    return comment

@@ -1,0 +1,261 @@
+"""Posts (updates) and likes: who may write, edit, remove and like what, and reading them.
+
+Everything social is for signed-in members: signed out, no post is visible. Bodies are
+plain text (links are recognised, not markup); @-mentions are given as person ids beside
+the text (`mentionIds`), so the server never parses names, and each person newly
+mentioned is notified.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from collections.abc import Sequence
+
+from graph_db import likes, posts
+from graph_db.errors import Forbidden, InvalidInput, NotFound
+from graph_db.records import EngagementRecord, LinkRecord, PostRecord
+from resolvers.auth import require_viewer
+from resolvers.context import Context
+from resolvers.notifications import announce
+from resolvers.pagination import Page, PageRequest, keyset_page, page_request
+
+MAX_POST_CHARS = 3000
+MAX_MENTIONS = 20
+MAX_REASON_CHARS = 500
+_LINK = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+_TRAILING = ".,;:!?)]}'\""
+
+
+def clean_body(text: str, *, field: str, max_chars: int) -> str:
+    """Trimmed plain text of 1..max_chars characters, no control characters but newlines
+    and tabs; line endings normalised. Anything else is BAD_USER_INPUT on `field`."""
+    body = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    if not body:
+        raise InvalidInput("write something first", field=field)
+    if len(body) > max_chars:
+        raise InvalidInput(f"at most {max_chars} characters", field=field)
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co") and c not in "\n\t" for c in body):
+        raise InvalidInput("remove control and formatting characters", field=field)
+    return body
+
+
+def links(body: str) -> list[str]:
+    """The http(s) links in a body, in order, without trailing punctuation, deduplicated."""
+    found = (m.group(0).rstrip(_TRAILING) for m in _LINK.finditer(body))
+    return list(dict.fromkeys(link for link in found if len(link) > len("https://")))
+
+
+async def valid_mentions(ctx: Context, person_ids: Sequence[str] | None) -> list[str] | None:
+    """Mentioned people, deduplicated; each must exist (BAD_USER_INPUT on mentionIds)."""
+    if person_ids is None:
+        return None
+    ids = list(dict.fromkeys(person_ids))
+    if len(ids) > MAX_MENTIONS:
+        raise InvalidInput(f"mention at most {MAX_MENTIONS} people", field="mentionIds")
+    found = await ctx.loaders.person_by_id.load_many(ids)
+    if any(person is None for person in found):
+        raise InvalidInput("a mentioned person does not exist", field="mentionIds")
+    return ids
+
+
+def clean_reason(reason: str | None) -> str | None:
+    if reason is None or not reason.strip():
+        return None
+    if len(reason) > MAX_REASON_CHARS:
+        raise InvalidInput(f"at most {MAX_REASON_CHARS} characters", field="reason")
+    return reason.strip()
+
+
+def keyset(request: PageRequest) -> tuple[int, str] | None:
+    """A (createdAt, id) cursor from a page request; anything else is BAD_USER_INPUT."""
+    if request.cursor is None:
+        return None
+    at, last_id = request.cursor
+    if not isinstance(at, int) or not isinstance(last_id, str):
+        raise InvalidInput("invalid cursor", field="after")
+    return at, last_id
+
+
+def newest_first(ctx: Context, first: int | None, after: str | None) -> PageRequest:
+    return page_request(
+        first=first, after=after, last=None, before=None, arity=2,
+        max_size=ctx.services.limits.max_page_size,
+    )
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+async def get_post(ctx: Context, post_id: str) -> PostRecord | None:
+    """A post as the viewer may see it (None: absent, removed, hidden, or signed out)."""
+    return await ctx.loaders.post_by_id.load(post_id)
+
+
+async def get_posts(ctx: Context, post_ids: Sequence[str]) -> list[PostRecord | None]:
+    return list(await ctx.loaders.post_by_id.load_many(list(post_ids)))
+
+
+async def require_post(ctx: Context, post_id: str, field: str = "postId") -> PostRecord:
+    post = await get_post(ctx, post_id)
+    if post is None:
+        raise NotFound("no such post", field=field)
+    return post
+
+
+async def engagement(ctx: Context, post_id: str) -> EngagementRecord:
+    """Likes, comments and whether the viewer liked it: batched across the whole page."""
+    return await ctx.loaders.engagement_by_post.load(post_id)
+
+
+async def person_posts(
+    ctx: Context, person_id: str, *, first: int | None, after: str | None
+) -> Page[PostRecord]:
+    """A member's posts, newest first (empty when blocked either way or signed out)."""
+    request = newest_first(ctx, first, after)
+    cursor = keyset(request)
+    if ctx.viewer is None:
+        return Page([], [], False, False)
+    viewer = ctx.viewer.id
+
+    async def fetch(_: object, __: bool, limit: int) -> list[PostRecord]:
+        return await posts.list_by_author(
+            ctx.db, person_id, viewer_id=viewer, after=cursor, limit=limit
+        )
+
+    return await keyset_page(request, fetch, lambda p: (p.createdAt, p.id))
+
+
+async def group_posts(
+    ctx: Context, group_id: str, *, first: int | None, after: str | None
+) -> Page[PostRecord]:
+    """A group's posts, newest first; empty unless the viewer may see the group."""
+    request = newest_first(ctx, first, after)
+    cursor = keyset(request)
+    viewer = require_viewer(ctx)
+
+    async def fetch(_: object, __: bool, limit: int) -> list[PostRecord]:
+        return await posts.list_in_group(
+            ctx.db, group_id, viewer_id=viewer.id, after=cursor, limit=limit
+        )
+
+    return await keyset_page(request, fetch, lambda p: (p.createdAt, p.id))
+
+
+async def likers(
+    ctx: Context, post_id: str, *, first: int | None, after: str | None
+) -> Page[LinkRecord]:
+    """Who liked a visible post, newest like first."""
+    request = newest_first(ctx, first, after)
+    cursor = keyset(request)
+    viewer = require_viewer(ctx)
+
+    async def fetch(_: object, __: bool, limit: int) -> list[LinkRecord]:
+        return await likes.list_post_likers(
+            ctx.db, post_id, viewer_id=viewer.id, after=cursor, limit=limit
+        )
+
+    return await keyset_page(request, fetch, lambda link: (link.since, link.person.id))
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+async def create_post(
+    ctx: Context, *, body: str, group_id: str | None = None,
+    mention_ids: Sequence[str] | None = None,
+) -> PostRecord:
+    """Post an update as the viewer, optionally in a group they belong to."""
+    viewer = require_viewer(ctx)
+    text = clean_body(body, field="body", max_chars=MAX_POST_CHARS)
+    mentions = await valid_mentions(ctx, mention_ids) or []
+    if group_id is not None:
+        access = await posts.get_group_access(ctx.db, group_id, viewer.id)
+        if access is None:
+            raise NotFound("no such group", field="groupId")
+        role, banned = access
+        if role is None or banned:
+            raise Forbidden("only members of the group can post in it")
+    post, notified = await posts.create_post(
+        ctx.db, id=str(uuid.uuid4()), author_id=viewer.id, body=text, now=ctx.now_ms(),
+        group_id=group_id, mention_ids=mentions,
+    )
+    if post is None:  # membership changed since the check above
+        raise Forbidden("only members of the group can post in it")
+    ctx.loaders.post_by_id.prime(post.id, post)
+    await announce(ctx, notified)
+    return post
+
+
+async def edit_post(
+    ctx: Context, post_id: str, *, body: str, mention_ids: Sequence[str] | None = None
+) -> PostRecord:
+    """Replace the text (and, when given, the mentions) of the viewer's own post."""
+    viewer = require_viewer(ctx)
+    current = await require_post(ctx, post_id, field="id")
+    if current.authorId != viewer.id:
+        raise Forbidden("only the author can edit a post")
+    text = clean_body(body, field="body", max_chars=MAX_POST_CHARS)
+    mentions = await valid_mentions(ctx, mention_ids)
+    post, notified = await posts.update_post(
+        ctx.db, post_id, author_id=viewer.id, body=text, now=ctx.now_ms(), mention_ids=mentions
+    )
+    if post is None:
+        raise NotFound("no such post", field="id")
+    ctx.loaders.post_by_id.clear(post_id).prime(post_id, post)
+    await announce(ctx, notified)
+    return post
+
+
+async def can_moderate(ctx: Context, group_id: str | None) -> bool:
+    """Whether the viewer moderates content here: a site moderator, or (for content in a
+    group) an owner or moderator of that group."""
+    viewer = require_viewer(ctx)
+    if viewer.is_moderator:
+        return True
+    if group_id is None:
+        return False
+    access = await posts.get_group_access(ctx.db, group_id, viewer.id)
+    return access is not None and access[0] in posts.GROUP_MODERATOR_ROLES and not access[1]
+
+
+async def delete_post(ctx: Context, post_id: str, *, reason: str | None = None) -> str:
+    """Remove a post (soft): its author, or a moderator (recorded for the audit log)."""
+    viewer = require_viewer(ctx)
+    post = await require_post(ctx, post_id, field="id")
+    moderator = False
+    if post.authorId != viewer.id:
+        moderator = await can_moderate(ctx, post.groupId)
+        if not moderator:
+            raise Forbidden("only the author or a moderator can delete a post")
+    removed = await posts.remove_post(
+        ctx.db, post_id, actor_id=viewer.id, moderator=moderator, now=ctx.now_ms(),
+        action_id=str(uuid.uuid4()), reason=clean_reason(reason),
+    )
+    if not removed:
+        raise NotFound("no such post", field="id")
+    ctx.loaders.post_by_id.clear(post_id)
+    return post_id
+
+
+async def like_post(ctx: Context, post_id: str) -> PostRecord:
+    """Like a post (liking it again changes nothing); its author is notified once."""
+    viewer = require_viewer(ctx)
+    post = await require_post(ctx, post_id)
+    count, notified = await likes.like_post(ctx.db, post_id, viewer_id=viewer.id, now=ctx.now_ms())
+    if count is None:
+        raise NotFound("no such post", field="postId")
+    ctx.loaders.engagement_by_post.clear(post_id)
+    await announce(ctx, notified)
+    return post
+
+
+async def unlike_post(ctx: Context, post_id: str) -> PostRecord:
+    """Withdraw the viewer's like (none: nothing changes)."""
+    viewer = require_viewer(ctx)
+    post = await require_post(ctx, post_id)
+    if await likes.unlike_post(ctx.db, post_id, viewer_id=viewer.id) is None:
+        raise NotFound("no such post", field="postId")
+    ctx.loaders.engagement_by_post.clear(post_id)
+    return post

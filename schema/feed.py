@@ -1,0 +1,84 @@
+"""GraphQL root fields for the home feed and the site-wide activity stream."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Self
+
+import strawberry
+
+from graph_db.records import ActivityRecord
+from resolvers import feed as feed_resolvers
+from resolvers import people as people_resolvers
+from schema.base import AppInfo, Connection, DateTime, connection, from_ms, to_global_id
+from schema.people import Person
+from schema.posts import Post
+
+
+@strawberry.enum(description="What happened on the network.")
+class ActivityKind(Enum):
+    NEW_POST = "POST"
+    NEW_MEMBER = "MEMBER"
+    NEW_GROUP = "GROUP"
+
+
+_SUBJECT_TYPE = {"POST": "Post", "MEMBER": "Person", "GROUP": "Group"}
+
+
+@strawberry.type(description="One public event in the site-wide stream.")
+class ActivityItem:
+    record: strawberry.Private[ActivityRecord]
+
+    @classmethod
+    def from_record(cls, record: ActivityRecord) -> Self:
+        return cls(record=record)
+
+    @strawberry.field(description="What happened.")
+    def kind(self) -> ActivityKind:
+        return ActivityKind(self.record.kind)
+
+    @strawberry.field(description="When it happened.")
+    def occurred_at(self) -> DateTime:
+        return from_ms(self.record.createdAt)
+
+    @strawberry.field(description="The global id of what it is about (a Post, Person or Group).")
+    def subject_id(self) -> strawberry.ID:
+        return to_global_id(_SUBJECT_TYPE[self.record.kind], self.record.id)
+
+    @strawberry.field(description="The new update, for NEW_POST.")
+    def post(self) -> Post | None:
+        return Post.from_record(self.record.post) if self.record.post else None
+
+    @strawberry.field(description="Who: the author of a new update, or the new member.")
+    async def person(self, info: AppInfo) -> Person | None:
+        if self.record.post is not None:
+            person_id = self.record.post.authorId
+        elif self.record.kind == "MEMBER":
+            person_id = self.record.id
+        else:
+            return None
+        record = await people_resolvers.get_person(info.context, person_id)
+        return Person.from_record(record) if record else None
+
+
+@strawberry.type
+class FeedQuery:
+    @strawberry.field(
+        description="Your home feed, newest first: updates by people you follow or are "
+        "connected with, in your groups, and your own."
+    )
+    async def feed(
+        self, info: AppInfo, first: int | None = 20, after: str | None = None
+    ) -> Connection[Post]:
+        page = await feed_resolvers.home_feed(info.context, first=first, after=after)
+        return connection(page, Post.from_record)
+
+    @strawberry.field(
+        description="What is happening on the network, newest first: new public updates, "
+        "new members and new public groups."
+    )
+    async def activity(
+        self, info: AppInfo, first: int | None = 20, after: str | None = None
+    ) -> Connection[ActivityItem]:
+        page = await feed_resolvers.activity(info.context, first=first, after=after)
+        return connection(page, ActivityItem.from_record)

@@ -1,0 +1,184 @@
+"""GraphQL types, fields and the live subscription for notifications."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from enum import Enum
+from typing import Self
+
+import strawberry
+
+from graph_db.records import NotificationRecord
+from resolvers import comments as comment_resolvers
+from resolvers import notifications as notification_resolvers
+from resolvers import people as people_resolvers
+from resolvers import posts as post_resolvers
+from schema.base import (
+    AppInfo,
+    Connection,
+    DateTime,
+    Node,
+    UserError,
+    attempt,
+    connection,
+    from_ms,
+    from_ms_or_none,
+    ids,
+    node_resolver,
+    to_global_id,
+)
+from schema.people import Person
+from schema.posts import Comment, Post
+
+
+@strawberry.enum(description="What a notification is about (graph_db.notifications.KINDS).")
+class NotificationKind(Enum):
+    LIKE_POST = "LIKE_POST"
+    LIKE_COMMENT = "LIKE_COMMENT"
+    COMMENT = "COMMENT"
+    REPLY = "REPLY"
+    MENTION = "MENTION"
+    FOLLOW = "FOLLOW"
+    CONNECTION_REQUEST = "CONNECTION_REQUEST"
+    CONNECTION_ACCEPTED = "CONNECTION_ACCEPTED"
+    JOIN_REQUEST = "JOIN_REQUEST"
+    JOIN_APPROVED = "JOIN_APPROVED"
+    GROUP_INVITE = "GROUP_INVITE"
+    THREAD_REPLY = "THREAD_REPLY"
+    LIKE_THREAD = "LIKE_THREAD"
+    MENTORSHIP_REQUESTED = "MENTORSHIP_REQUESTED"
+    MENTORSHIP_ACCEPTED = "MENTORSHIP_ACCEPTED"
+    MENTORSHIP_DECLINED = "MENTORSHIP_DECLINED"
+    MENTORSHIP_WITHDRAWN = "MENTORSHIP_WITHDRAWN"
+    MENTORSHIP_ENDED = "MENTORSHIP_ENDED"
+    COMMITTEE_INVITATION = "COMMITTEE_INVITATION"
+    COMMITTEE_DISSOLVED = "COMMITTEE_DISSOLVED"
+
+
+@strawberry.type(
+    description="Something that concerns you. Repeats are grouped until you read it: "
+    "one notification says '12 people liked your update'."
+)
+class Notification(Node):
+    record: strawberry.Private[NotificationRecord]
+
+    @classmethod
+    def from_record(cls, record: NotificationRecord) -> Self:
+        return cls(id=to_global_id("Notification", record.id), record=record)
+
+    @strawberry.field(description="What happened.")
+    def kind(self) -> NotificationKind:
+        return NotificationKind(self.record.kind)
+
+    @strawberry.field(description="One line to show, e.g. 'Ada Lovelace and 11 others liked your update'.")
+    async def summary(self, info: AppInfo) -> str:
+        actors = await people_resolvers.get_people(info.context, self.record.actorIds[:2])
+        return notification_resolvers.summary(
+            self.record.kind, [a for a in actors if a is not None], self.record.count
+        )
+
+    @strawberry.field(description="The most recent people who did it (up to 10), newest first.")
+    async def actors(self, info: AppInfo) -> list[Person]:
+        records = await people_resolvers.get_people(info.context, self.record.actorIds)
+        return [Person.from_record(r) for r in records if r is not None]
+
+    @strawberry.field(description="How many different people did it.")
+    def actor_count(self) -> int:
+        return self.record.count
+
+    @strawberry.field(description="The update concerned, if any (null if no longer visible).")
+    async def post(self, info: AppInfo) -> Post | None:
+        if self.record.postId is None:
+            return None
+        record = await post_resolvers.get_post(info.context, self.record.postId)
+        return Post.from_record(record) if record else None
+
+    @strawberry.field(
+        description="The comment concerned, if any: the one liked or mentioning you, or the "
+        "newest comment or reply."
+    )
+    async def comment(self, info: AppInfo) -> Comment | None:
+        if self.record.commentId is None:
+            return None
+        record = await comment_resolvers.get_comment(info.context, self.record.commentId)
+        return Comment.from_record(record) if record else None
+
+    @strawberry.field(description="When it first happened.")
+    def created_at(self) -> DateTime:
+        return from_ms(self.record.createdAt)
+
+    @strawberry.field(description="When it last happened (the list is ordered by this).")
+    def updated_at(self) -> DateTime:
+        return from_ms(self.record.updatedAt)
+
+    @strawberry.field(description="When you marked it read; null while unread.")
+    def read_at(self) -> DateTime | None:
+        return from_ms_or_none(self.record.readAt)
+
+    @strawberry.field(description="Whether you have read it.")
+    def read(self) -> bool:
+        return self.record.readAt is not None
+
+
+@node_resolver("Notification")
+async def _resolve_notifications(info: AppInfo, local_ids: list[str]) -> list[Notification | None]:
+    if info.context.viewer is None:
+        return [None] * len(local_ids)
+    records = [await notification_resolvers.get_own(info.context, i) for i in local_ids]
+    return [Notification.from_record(r) if r else None for r in records]
+
+
+@strawberry.input(description="Which notifications to mark read.")
+class MarkNotificationsReadInput:
+    ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="These (up to 100); leave out to mark all read."
+    )
+
+
+@strawberry.type(description="The result of `markNotificationsRead`.")
+class MarkNotificationsReadPayload:
+    marked_count: int = strawberry.field(description="How many were unread and are now read.")
+    unread_count: int = strawberry.field(description="How many unread remain.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+@strawberry.type
+class NotificationsQuery:
+    @strawberry.field(description="Your notifications, most recently active first.")
+    async def notifications(
+        self, info: AppInfo, first: int | None = 20, after: str | None = None,
+        unread_only: bool = False,
+    ) -> Connection[Notification]:
+        page = await notification_resolvers.list_notifications(
+            info.context, first=first, after=after, unread_only=unread_only
+        )
+        return connection(page, Notification.from_record)
+
+    @strawberry.field(description="How many of your notifications are unread (the badge).")
+    async def unread_notification_count(self, info: AppInfo) -> int:
+        return await notification_resolvers.unread_count(info.context)
+
+
+@strawberry.type
+class NotificationsMutation:
+    @strawberry.mutation(description="Mark your notifications read: the given ones, or all.")
+    async def mark_notifications_read(
+        self, info: AppInfo, input: MarkNotificationsReadInput
+    ) -> MarkNotificationsReadPayload:
+        async def run() -> int:
+            chosen = None if input.ids is None else ids(input.ids, "Notification")
+            return await notification_resolvers.mark_read(info.context, chosen)
+
+        marked, errors = await attempt(run())
+        unread = await notification_resolvers.unread_count(info.context)
+        return MarkNotificationsReadPayload(marked_count=marked or 0, unread_count=unread, errors=errors)
+
+
+@strawberry.type
+class NotificationsSubscription:
+    @strawberry.subscription(
+        description="Your notifications as they are created or grow (only ever your own)."
+    )
+    async def notification_added(self, info: AppInfo) -> AsyncGenerator[Notification, None]:
+        async for record in notification_resolvers.notification_added(info.context):
+            yield Notification.from_record(record)

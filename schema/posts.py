@@ -1,0 +1,460 @@
+"""GraphQL types and mutations for posts (updates), comments and likes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Self
+
+import strawberry
+
+from graph_db.records import CommentRecord, LinkRecord, PostRecord
+from resolvers import comments as comment_resolvers
+from resolvers import people as people_resolvers
+from resolvers import posts as post_resolvers
+from schema.base import (
+    AppInfo,
+    Connection,
+    DateTime,
+    Node,
+    UserError,
+    attempt,
+    connection,
+    from_ms,
+    from_ms_or_none,
+    ids,
+    local_id,
+    node_resolver,
+    to_global_id,
+)
+from schema.people import Person
+
+
+async def _person(info: AppInfo, person_id: str) -> Person:
+    record = await people_resolvers.get_person(info.context, person_id)
+    if record is None:  # people are never deleted; a missing author is a broken graph
+        raise LookupError(f"person {person_id} is missing")
+    return Person.from_record(record)
+
+
+async def _people(info: AppInfo, person_ids: tuple[str, ...]) -> list[Person]:
+    records = await people_resolvers.get_people(info.context, person_ids)
+    return [Person.from_record(r) for r in records if r is not None]
+
+
+def _liker(link: LinkRecord) -> Person:
+    return Person.from_record(link.person)
+
+
+@strawberry.type(description="An update a member shared: plain text with links, liked and commented on.")
+class Post(Node):
+    record: strawberry.Private[PostRecord]
+
+    @classmethod
+    def from_record(cls, record: PostRecord) -> Self:
+        return cls(id=to_global_id("Post", record.id), record=record)
+
+    @strawberry.field(description="The text, as written (plain text; clients render the links).")
+    def body(self) -> str:
+        return self.record.body
+
+    @strawberry.field(description="The http(s) links in the text, in order.")
+    def links(self) -> list[str]:
+        return post_resolvers.links(self.record.body)
+
+    @strawberry.field(description="Who wrote it.")
+    async def author(self, info: AppInfo) -> Person:
+        return await _person(info, self.record.authorId)
+
+    @strawberry.field(description="The people it @-mentions (those the viewer can see).")
+    async def mentions(self, info: AppInfo) -> list[Person]:
+        return await _people(info, self.record.mentionIds)
+
+    @strawberry.field(description="When it was posted.")
+    def created_at(self) -> DateTime:
+        return from_ms(self.record.createdAt)
+
+    @strawberry.field(description="When its author last edited it; null if never.")
+    def edited_at(self) -> DateTime | None:
+        return from_ms_or_none(self.record.editedAt)
+
+    @strawberry.field(description="How many members like it (exact).")
+    async def like_count(self, info: AppInfo) -> int:
+        return (await post_resolvers.engagement(info.context, self.record.id)).likes
+
+    @strawberry.field(description="How many comments and replies it has (removed ones not counted).")
+    async def comment_count(self, info: AppInfo) -> int:
+        return (await post_resolvers.engagement(info.context, self.record.id)).comments
+
+    @strawberry.field(description="Whether the signed-in member likes it.")
+    async def viewer_has_liked(self, info: AppInfo) -> bool:
+        return (await post_resolvers.engagement(info.context, self.record.id)).viewerLiked
+
+    @strawberry.field(description="Members who like it, most recent like first.")
+    async def likers(
+        self, info: AppInfo, first: int | None = 20, after: str | None = None
+    ) -> Connection[Person]:
+        page = await post_resolvers.likers(info.context, self.record.id, first=first, after=after)
+        return connection(page, _liker)
+
+    @strawberry.field(description="Top-level comments, oldest first (each with its replies).")
+    async def comments(
+        self, info: AppInfo, first: int | None = 20, after: str | None = None
+    ) -> Connection[Comment]:
+        page = await comment_resolvers.post_comments(
+            info.context, self.record.id, first=first, after=after
+        )
+        return connection(page, Comment.from_record)
+
+
+@strawberry.type(description="A comment on an update, or a reply to a comment (one level deep).")
+class Comment(Node):
+    record: strawberry.Private[CommentRecord]
+
+    @classmethod
+    def from_record(cls, record: CommentRecord) -> Self:
+        return cls(id=to_global_id("Comment", record.id), record=record)
+
+    @strawberry.field(description="The text, as written (plain text).")
+    def body(self) -> str:
+        return self.record.body
+
+    @strawberry.field(description="The http(s) links in the text, in order.")
+    def links(self) -> list[str]:
+        return post_resolvers.links(self.record.body)
+
+    @strawberry.field(description="Who wrote it.")
+    async def author(self, info: AppInfo) -> Person:
+        return await _person(info, self.record.authorId)
+
+    @strawberry.field(description="The update it is on; null if the viewer can no longer see it.")
+    async def post(self, info: AppInfo) -> Post | None:
+        record = await post_resolvers.get_post(info.context, self.record.postId)
+        return Post.from_record(record) if record else None
+
+    @strawberry.field(description="The comment it replies to; null for a top-level comment.")
+    async def parent(self, info: AppInfo) -> Comment | None:
+        if self.record.parentId is None:
+            return None
+        record = await comment_resolvers.get_comment(info.context, self.record.parentId)
+        return Comment.from_record(record) if record else None
+
+    @strawberry.field(description="The people it @-mentions.")
+    async def mentions(self, info: AppInfo) -> list[Person]:
+        return await _people(info, self.record.mentionIds)
+
+    @strawberry.field(description="When it was written.")
+    def created_at(self) -> DateTime:
+        return from_ms(self.record.createdAt)
+
+    @strawberry.field(description="When its author last edited it; null if never.")
+    def edited_at(self) -> DateTime | None:
+        return from_ms_or_none(self.record.editedAt)
+
+    @strawberry.field(description="How many members like it (exact).")
+    async def like_count(self, info: AppInfo) -> int:
+        return (await comment_resolvers.engagement(info.context, self.record.id)).likes
+
+    @strawberry.field(description="How many replies it has (removed ones not counted).")
+    async def reply_count(self, info: AppInfo) -> int:
+        return (await comment_resolvers.engagement(info.context, self.record.id)).comments
+
+    @strawberry.field(description="Whether the signed-in member likes it.")
+    async def viewer_has_liked(self, info: AppInfo) -> bool:
+        return (await comment_resolvers.engagement(info.context, self.record.id)).viewerLiked
+
+    @strawberry.field(description="Members who like it, most recent like first.")
+    async def likers(
+        self, info: AppInfo, first: int | None = 20, after: str | None = None
+    ) -> Connection[Person]:
+        page = await comment_resolvers.likers(info.context, self.record.id, first=first, after=after)
+        return connection(page, _liker)
+
+    @strawberry.field(description="Replies, oldest first (empty for a reply).")
+    async def replies(
+        self, info: AppInfo, first: int | None = 20, after: str | None = None
+    ) -> Connection[Comment]:
+        page = await comment_resolvers.replies(info.context, self.record.id, first=first, after=after)
+        return connection(page, Comment.from_record)
+
+
+@node_resolver("Post")
+async def _resolve_posts(info: AppInfo, local_ids: list[str]) -> list[Post | None]:
+    records = await post_resolvers.get_posts(info.context, local_ids)
+    return [Post.from_record(r) if r else None for r in records]
+
+
+@node_resolver("Comment")
+async def _resolve_comments(info: AppInfo, local_ids: list[str]) -> list[Comment | None]:
+    records = await comment_resolvers.get_comments(info.context, local_ids)
+    return [Comment.from_record(r) if r else None for r in records]
+
+
+# -- inputs -------------------------------------------------------------------------------
+
+
+@strawberry.input(description="A new update.")
+class CreatePostInput:
+    body: str = strawberry.field(
+        description=f"Plain text, 1 to {post_resolvers.MAX_POST_CHARS} characters; links allowed."
+    )
+    group_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Post in this group (the author must be a member)."
+    )
+    mention_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description=f"People @-mentioned in the text (up to {post_resolvers.MAX_MENTIONS}); "
+        "each is notified.",
+    )
+
+
+@strawberry.input(description="New text for one of your updates.")
+class EditPostInput:
+    id: strawberry.ID = strawberry.field(description="The update to edit.")
+    body: str = strawberry.field(description="The new text (replaces the old).")
+    mention_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="The people mentioned now (replaces the list; people newly added are "
+        "notified); null keeps the current mentions.",
+    )
+
+
+@strawberry.input(description="An update to remove.")
+class DeletePostInput:
+    id: strawberry.ID = strawberry.field(description="The update to remove.")
+    reason: str | None = strawberry.field(
+        default=None, description="Why (moderators; kept in the audit log)."
+    )
+
+
+@strawberry.input(description="An update to like or unlike.")
+class LikePostInput:
+    post_id: strawberry.ID = strawberry.field(description="The update.")
+
+
+@strawberry.input(description="A new comment, or a reply to a comment.")
+class CreateCommentInput:
+    post_id: strawberry.ID = strawberry.field(description="The update to comment on.")
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Reply to this comment on the same update (a reply to a reply joins "
+        "the thread of the comment it belongs to).",
+    )
+    body: str = strawberry.field(
+        description=f"Plain text, 1 to {comment_resolvers.MAX_COMMENT_CHARS} characters."
+    )
+    mention_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="People @-mentioned in the text; each is notified."
+    )
+
+
+@strawberry.input(description="New text for one of your comments.")
+class EditCommentInput:
+    id: strawberry.ID = strawberry.field(description="The comment to edit.")
+    body: str = strawberry.field(description="The new text (replaces the old).")
+    mention_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="The people mentioned now; null keeps the current mentions."
+    )
+
+
+@strawberry.input(description="A comment to remove (its replies go with it).")
+class DeleteCommentInput:
+    id: strawberry.ID = strawberry.field(description="The comment to remove.")
+    reason: str | None = strawberry.field(
+        default=None, description="Why (moderators; kept in the audit log)."
+    )
+
+
+@strawberry.input(description="A comment to like or unlike.")
+class LikeCommentInput:
+    comment_id: strawberry.ID = strawberry.field(description="The comment.")
+
+
+# -- payloads -----------------------------------------------------------------------------
+
+
+@strawberry.type(description="The result of a mutation on an update.")
+class PostPayload:
+    post: Post | None = strawberry.field(description="The update as it is now.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+    @classmethod
+    def of(cls, result: tuple[PostRecord | None, list[UserError]]) -> Self:
+        record, errors = result
+        return cls(post=Post.from_record(record) if record else None, errors=errors)
+
+
+@strawberry.type(description="The result of `createPost`.")
+class CreatePostPayload(PostPayload):
+    pass
+
+
+@strawberry.type(description="The result of `editPost`.")
+class EditPostPayload(PostPayload):
+    pass
+
+
+@strawberry.type(description="The result of `likePost`.")
+class LikePostPayload(PostPayload):
+    pass
+
+
+@strawberry.type(description="The result of `unlikePost`.")
+class UnlikePostPayload(PostPayload):
+    pass
+
+
+@strawberry.type(description="The result of `deletePost`.")
+class DeletePostPayload:
+    deleted_post_id: strawberry.ID | None = strawberry.field(description="The update removed.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+@strawberry.type(description="The result of a mutation on a comment.")
+class CommentPayload:
+    comment: Comment | None = strawberry.field(description="The comment as it is now.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+    @classmethod
+    def of(cls, result: tuple[CommentRecord | None, list[UserError]]) -> Self:
+        record, errors = result
+        return cls(comment=Comment.from_record(record) if record else None, errors=errors)
+
+
+@strawberry.type(description="The result of `createComment`.")
+class CreateCommentPayload(CommentPayload):
+    pass
+
+
+@strawberry.type(description="The result of `editComment`.")
+class EditCommentPayload(CommentPayload):
+    pass
+
+
+@strawberry.type(description="The result of `likeComment`.")
+class LikeCommentPayload(CommentPayload):
+    pass
+
+
+@strawberry.type(description="The result of `unlikeComment`.")
+class UnlikeCommentPayload(CommentPayload):
+    pass
+
+
+@strawberry.type(description="The result of `deleteComment`.")
+class DeleteCommentPayload:
+    deleted_comment_id: strawberry.ID | None = strawberry.field(description="The comment removed.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+def _optional_id(value: strawberry.ID | None, expected: str, field: str) -> str | None:
+    return None if value is None else local_id(value, expected, field=field)
+
+
+def _mentions(values: list[strawberry.ID] | None) -> list[str] | None:
+    return None if values is None else ids(values, "Person", field="mentionIds")
+
+
+async def _deleted(call: Awaitable[str], type_name: str) -> tuple[strawberry.ID | None, list[UserError]]:
+    deleted, errors = await attempt(call)
+    return (to_global_id(type_name, deleted) if deleted else None), errors
+
+
+@strawberry.type
+class PostsMutation:
+    @strawberry.mutation(description="Share an update (optionally in a group you belong to).")
+    async def create_post(self, info: AppInfo, input: CreatePostInput) -> CreatePostPayload:
+        async def run() -> PostRecord:
+            return await post_resolvers.create_post(
+                info.context, body=input.body,
+                group_id=_optional_id(input.group_id, "Group", "groupId"),
+                mention_ids=_mentions(input.mention_ids),
+            )
+
+        return CreatePostPayload.of(await attempt(run()))
+
+    @strawberry.mutation(description="Edit one of your updates (sets `editedAt`).")
+    async def edit_post(self, info: AppInfo, input: EditPostInput) -> EditPostPayload:
+        async def run() -> PostRecord:
+            return await post_resolvers.edit_post(
+                info.context, local_id(input.id, "Post"), body=input.body,
+                mention_ids=_mentions(input.mention_ids),
+            )
+
+        return EditPostPayload.of(await attempt(run()))
+
+    @strawberry.mutation(description="Remove an update: yours, or any as a moderator.")
+    async def delete_post(self, info: AppInfo, input: DeletePostInput) -> DeletePostPayload:
+        async def run() -> str:
+            return await post_resolvers.delete_post(
+                info.context, local_id(input.id, "Post"), reason=input.reason
+            )
+
+        deleted, errors = await _deleted(run(), "Post")
+        return DeletePostPayload(deleted_post_id=deleted, errors=errors)
+
+    @strawberry.mutation(description="Like an update (idempotent).")
+    async def like_post(self, info: AppInfo, input: LikePostInput) -> LikePostPayload:
+        async def run() -> PostRecord:
+            return await post_resolvers.like_post(
+                info.context, local_id(input.post_id, "Post", field="postId")
+            )
+
+        return LikePostPayload.of(await attempt(run()))
+
+    @strawberry.mutation(description="Withdraw your like of an update (idempotent).")
+    async def unlike_post(self, info: AppInfo, input: LikePostInput) -> UnlikePostPayload:
+        async def run() -> PostRecord:
+            return await post_resolvers.unlike_post(
+                info.context, local_id(input.post_id, "Post", field="postId")
+            )
+
+        return UnlikePostPayload.of(await attempt(run()))
+
+    @strawberry.mutation(description="Comment on an update, or reply to a comment.")
+    async def create_comment(self, info: AppInfo, input: CreateCommentInput) -> CreateCommentPayload:
+        async def run() -> CommentRecord:
+            return await comment_resolvers.create_comment(
+                info.context, local_id(input.post_id, "Post", field="postId"), body=input.body,
+                parent_id=_optional_id(input.parent_id, "Comment", "parentId"),
+                mention_ids=_mentions(input.mention_ids),
+            )
+
+        return CreateCommentPayload.of(await attempt(run()))
+
+    @strawberry.mutation(description="Edit one of your comments (sets `editedAt`).")
+    async def edit_comment(self, info: AppInfo, input: EditCommentInput) -> EditCommentPayload:
+        async def run() -> CommentRecord:
+            return await comment_resolvers.edit_comment(
+                info.context, local_id(input.id, "Comment"), body=input.body,
+                mention_ids=_mentions(input.mention_ids),
+            )
+
+        return EditCommentPayload.of(await attempt(run()))
+
+    @strawberry.mutation(description="Remove a comment and its replies: yours, or any as a moderator.")
+    async def delete_comment(self, info: AppInfo, input: DeleteCommentInput) -> DeleteCommentPayload:
+        async def run() -> str:
+            return await comment_resolvers.delete_comment(
+                info.context, local_id(input.id, "Comment"), reason=input.reason
+            )
+
+        deleted, errors = await _deleted(run(), "Comment")
+        return DeleteCommentPayload(deleted_comment_id=deleted, errors=errors)
+
+    @strawberry.mutation(description="Like a comment (idempotent).")
+    async def like_comment(self, info: AppInfo, input: LikeCommentInput) -> LikeCommentPayload:
+        async def run() -> CommentRecord:
+            return await comment_resolvers.like_comment(
+                info.context, local_id(input.comment_id, "Comment", field="commentId")
+            )
+
+        return LikeCommentPayload.of(await attempt(run()))
+
+    @strawberry.mutation(description="Withdraw your like of a comment (idempotent).")
+    async def unlike_comment(self, info: AppInfo, input: LikeCommentInput) -> UnlikeCommentPayload:
+        async def run() -> CommentRecord:
+            return await comment_resolvers.unlike_comment(
+                info.context, local_id(input.comment_id, "Comment", field="commentId")
+            )
+
+        return UnlikeCommentPayload.of(await attempt(run()))
