@@ -15,13 +15,22 @@ from typing import Any, LiteralString
 from graph_db.backend import Executor
 from graph_db.moderation import can_post
 from graph_db.notifications import notified, notify
-from graph_db.posts import group_visible
+from graph_db.posts import group_visible, mention
 from graph_db.records import CommentRecord, NotifiedRecord
 
-# Expects `c` (the comment), `a` (its author), `p` (its post), `parent` (or null).
-COMMENT_FIELDS: LiteralString = (
-    "c {.id, .body, .createdAt, .editedAt, authorId: a.id, postId: p.id, parentId: parent.id, "
-    "mentionIds: [(c)-[:MENTIONS]->(m:Person) | m.id]}"
+
+def comment_fields(mentions: LiteralString = "[(c)-[:MENTIONS]->(cm:Person) | cm.id]") -> LiteralString:
+    """Projection of `c` (the comment) with `a` (its author), `p` (its post) and `parent`
+    (or null); a write passes `mentions` (see graph_db.posts.post_fields)."""
+    return (
+        "c {.id, .body, .createdAt, .editedAt, authorId: a.id, postId: p.id, "
+        "parentId: parent.id, mentionIds: " + mentions + "}"
+    )
+
+
+COMMENT_FIELDS: LiteralString = comment_fields()
+WRITTEN_COMMENT_FIELDS: LiteralString = comment_fields(
+    "CASE WHEN $setMentions THEN mentionIds ELSE [(c)-[:MENTIONS]->(cm:Person) | cm.id] END"
 )
 
 # Whether viewer `v` may see post `p` (written by `pa`, in group `g` or null).
@@ -123,18 +132,6 @@ async def list_replies(
     return await _list_pages(db, LIST_REPLIES, pages, viewer_id)
 
 
-def _mention(comment: LiteralString, author: LiteralString) -> LiteralString:
-    # Links each person in $mentions not yet mentioned by the comment; yields `mentioned`.
-    return (
-        " CALL { WITH " + comment + ", " + author + ", g"
-        " UNWIND $mentions AS mid MATCH (m:Person {id: mid})"
-        " WHERE m <> " + author + " AND NOT (m)-[:BLOCKED]-(" + author + ")"
-        " AND NOT (" + comment + ")-[:MENTIONS]->(m) AND " + group_visible("m", "g")
-        + " MERGE (" + comment + ")-[r:MENTIONS]->(m) ON CREATE SET r.createdAt = $now"
-        " RETURN collect(m) AS mentioned }"
-    )
-
-
 CREATE_COMMENT: LiteralString = (
     "MATCH (v:Person {id: $author}), (p:Post {id: $post})<-[:AUTHORED]-(pa:Person) "
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
@@ -157,7 +154,7 @@ CREATE_COMMENT: LiteralString = (
     "MERGE (c)-[o:ON]->(p) ON CREATE SET o.createdAt = $now "
     "FOREACH (x IN CASE WHEN parent IS NULL THEN [] ELSE [parent] END | "
     "  MERGE (c)-[r:REPLY_TO]->(x) ON CREATE SET r.createdAt = $now) "
-    "WITH v AS a, c, p, pa, g, parent, ca, ta, created" + _mention("c", "a")
+    "WITH v AS a, c, p, pa, g, parent, ca, ta, created" + mention("c", "a", "g")
     + notify("REPLY", imports="a, c, p, parent, ca, ta, created", recipients="[ca, ta]",
              actor="a", target="parent", post="p", comment="c",
              when="created AND parent IS NOT NULL", out="repliedTo")
@@ -166,7 +163,7 @@ CREATE_COMMENT: LiteralString = (
              actor="a", target="p", post="p", comment="c", when="created")
     + notify("MENTION", imports="a, c, p, mentioned, created", recipients="mentioned",
              actor="a", target="c", post="p", comment="c", when="created", out="mentionedIn")
-    + " RETURN " + COMMENT_FIELDS + " AS comment, notified, repliedTo, mentionedIn"
+    + " RETURN " + WRITTEN_COMMENT_FIELDS + " AS comment, notified, repliedTo, mentionedIn"
 )
 
 
@@ -182,7 +179,7 @@ async def create_comment(
     rows = await db.write(
         CREATE_COMMENT,
         {"id": id, "author": author_id, "post": post_id, "parent": parent_id, "body": body,
-         "now": now, "mentions": list(dict.fromkeys(mention_ids))},
+         "now": now, "mentions": list(dict.fromkeys(mention_ids)), "setMentions": True},
     )
     if not rows:
         return None, []
@@ -199,13 +196,13 @@ UPDATE_COMMENT: LiteralString = (
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
     "OPTIONAL MATCH (c)-[:REPLY_TO]->(parent:Comment) "
     "SET c.body = $body, c.editedAt = $now "
-    "FOREACH (old IN CASE WHEN $setMentions "
-    "  THEN [(c)-[r:MENTIONS]->(m:Person) WHERE NOT m.id IN $mentions | r] ELSE [] END | "
-    "  DELETE old) "
-    "WITH a, c, p, g, parent" + _mention("c", "a")
+    "WITH a, c, p, g, parent, CASE WHEN $setMentions "
+    "  THEN [(c)-[r:MENTIONS]->(om:Person) WHERE NOT om.id IN $mentions | r] ELSE [] END AS stale "
+    "FOREACH (old IN stale | DELETE old) "
+    "WITH a, c, p, g, parent" + mention("c", "a", "g")
     + notify("MENTION", imports="a, c, p, mentioned", recipients="mentioned", actor="a",
              target="c", post="p", comment="c")
-    + " RETURN " + COMMENT_FIELDS + " AS comment, notified"
+    + " RETURN " + WRITTEN_COMMENT_FIELDS + " AS comment, notified"
 )
 
 
@@ -230,8 +227,8 @@ REMOVE_COMMENT: LiteralString = (
     "WHERE (c.removedAt IS NULL OR (c.removedAt = $now AND c.removedBy = $actor)) "
     "AND (a.id = $actor OR $moderator) "
     "SET c.removedAt = $now, c.removedBy = $actor "
-    "FOREACH (r IN [(c)<-[:REPLY_TO]-(r:Comment) WHERE r.removedAt IS NULL | r] | "
-    "  SET r.removedAt = $now, r.removedBy = $actor, r.removedWith = c.id) "
+    "WITH c, a, [(c)<-[:REPLY_TO]-(rc:Comment) WHERE rc.removedAt IS NULL | rc] AS cascade "
+    "FOREACH (r IN cascade | SET r.removedAt = $now, r.removedBy = $actor, r.removedWith = c.id) "
     "FOREACH (_ IN CASE WHEN a.id = $actor THEN [] ELSE [1] END | "
     "  MERGE (ma:ModerationAction {id: $actionId}) "
     "    ON CREATE SET ma.action = 'REMOVE_COMMENT', ma.actorId = $actor, ma.reason = $reason, "

@@ -111,15 +111,18 @@ NOTIFICATION_FIELDS: LiteralString = (
     ".postId, .commentId, .personId, .readAt}"
 )
 
-# A notification is shown while nothing it is about has been removed.
-SHOWN: LiteralString = "all(t IN [(n)-[:ABOUT]->(t) | t] WHERE t.removedAt IS NULL)"
+# A notification `n` is shown while nothing it is about has been removed. (FalkorDB cannot
+# filter on a pattern comprehension in WHERE: it is projected by a WITH, then tested.)
+SHOWN: LiteralString = (
+    "WITH n, size([(n)-[:ABOUT]->(gone) WHERE gone.removedAt IS NOT NULL | gone]) AS removed "
+    "WHERE removed = 0"
+)
 
 LIST_NOTIFICATIONS: LiteralString = (
     "MATCH (r:Person {id: $recipient})<-[:NOTIFIES]-(n:Notification) "
     "WHERE (NOT $unreadOnly OR n.readAt IS NULL) "
     "AND ($at IS NULL OR n.updatedAt < $at OR (n.updatedAt = $at AND n.id < $id)) "
-    "AND " + SHOWN + " "
-    "RETURN " + NOTIFICATION_FIELDS + " AS notification "
+    + SHOWN + " RETURN " + NOTIFICATION_FIELDS + " AS notification "
     "ORDER BY n.updatedAt DESC, n.id DESC LIMIT $limit"
 )
 
@@ -139,8 +142,7 @@ async def list_notifications(
 
 
 GET_MANY: LiteralString = (
-    "UNWIND $ids AS id MATCH (n:Notification {id: id}) WHERE " + SHOWN + " "
-    "RETURN " + NOTIFICATION_FIELDS + " AS notification"
+    "UNWIND $ids AS id MATCH (n:Notification {id: id}) " + SHOWN + " RETURN " + NOTIFICATION_FIELDS + " AS notification"
 )
 
 
@@ -155,7 +157,7 @@ async def get_many(db: Executor, ids: Sequence[str]) -> list[NotificationRecord 
 
 COUNT_UNREAD: LiteralString = (
     "MATCH (r:Person {id: $recipient})<-[:NOTIFIES]-(n:Notification) "
-    "WHERE n.readAt IS NULL AND " + SHOWN + " RETURN count(n) AS n"
+    "WHERE n.readAt IS NULL " + SHOWN + " RETURN count(n) AS n"
 )
 
 

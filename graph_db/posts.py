@@ -29,10 +29,22 @@ def group_visible(viewer: LiteralString, group: LiteralString) -> LiteralString:
     )
 
 
-# Expects `p` (the post), `a` (its author), `g` (its group or null).
-POST_FIELDS: LiteralString = (
-    "p {.id, .body, .createdAt, .editedAt, authorId: a.id, groupId: g.id, "
-    "mentionIds: [(p)-[:MENTIONS]->(m:Person) | m.id]}"
+
+def post_fields(mentions: LiteralString = "[(p)-[:MENTIONS]->(pm:Person) | pm.id]") -> LiteralString:
+    """Projection of `p` (the post) with `a` (its author) and `g` (its group or null).
+
+    A write passes `mentions` itself: FalkorDB's pattern comprehensions do not see edges
+    created earlier in the same statement."""
+    return (
+        "p {.id, .body, .createdAt, .editedAt, authorId: a.id, groupId: g.id, "
+        "mentionIds: " + mentions + "}"
+    )
+
+
+POST_FIELDS: LiteralString = post_fields()
+# After `_mention`: the mentions as they are now (new list, or the old one when kept).
+WRITTEN_POST_FIELDS: LiteralString = post_fields(
+    "CASE WHEN $setMentions THEN mentionIds ELSE [(p)-[:MENTIONS]->(pm:Person) | pm.id] END"
 )
 
 # Keyset condition for newest-first lists: strictly after ($at, $id) in (createdAt, id) DESC.
@@ -80,16 +92,19 @@ async def get_group_access(db: Executor, group_id: str, person_id: str) -> tuple
     return rows[0]["role"], bool(rows[0]["banned"])
 
 
-def _mention(post: LiteralString, author: LiteralString, group: LiteralString) -> LiteralString:
-    # Links each person in $mentions not yet mentioned by `post`; yields `mentioned`, the
-    # people newly linked. Nobody blocked either way, nor anyone who cannot see the group.
+def mention(node: LiteralString, author: LiteralString, group: LiteralString) -> LiteralString:
+    """A CALL linking `node` (a post or comment) to each person in $mentions; yields
+    `mentioned` (the people newly linked: to notify) and `mentionIds` (all of $mentions
+    linked). Nobody blocked either way with the author, nor anyone who cannot see `group`."""
     return (
-        " CALL { WITH " + post + ", " + author + ", " + group
+        " CALL { WITH " + node + ", " + author + ", " + group
         + " UNWIND $mentions AS mid MATCH (m:Person {id: mid})"
         " WHERE m <> " + author + " AND NOT (m)-[:BLOCKED]-(" + author + ")"
-        " AND NOT (" + post + ")-[:MENTIONS]->(m) AND " + group_visible("m", group)
-        + " MERGE (" + post + ")-[r:MENTIONS]->(m) ON CREATE SET r.createdAt = $now"
-        " RETURN collect(m) AS mentioned }"
+        " AND " + group_visible("m", group)
+        + " OPTIONAL MATCH (" + node + ")-[known:MENTIONS]->(m)"
+        " WITH " + node + ", m, known IS NULL AS fresh"
+        " MERGE (" + node + ")-[r:MENTIONS]->(m) ON CREATE SET r.createdAt = $now"
+        " RETURN collect(CASE WHEN fresh THEN m END) AS mentioned, collect(m.id) AS mentionIds }"
     )
 
 
@@ -105,10 +120,10 @@ CREATE_POST: LiteralString = (
     "MERGE (a)-[w:AUTHORED]->(p) ON CREATE SET w.createdAt = $now "
     "FOREACH (x IN CASE WHEN g IS NULL THEN [] ELSE [g] END | "
     "  MERGE (p)-[i:IN_GROUP]->(x) ON CREATE SET i.createdAt = $now) "
-    "WITH a, g, p, created" + _mention("p", "a", "g")
+    "WITH a, g, p, created" + mention("p", "a", "g")
     + notify("MENTION", imports="a, p, mentioned, created", recipients="mentioned", actor="a",
              target="p", post="p", when="created")
-    + " RETURN " + POST_FIELDS + " AS post, notified"
+    + " RETURN " + WRITTEN_POST_FIELDS + " AS post, notified"
 )
 
 
@@ -124,7 +139,7 @@ async def create_post(
     rows = await db.write(
         CREATE_POST,
         {"id": id, "author": author_id, "body": body, "now": now, "group": group_id,
-         "mentions": list(dict.fromkeys(mention_ids))},
+         "mentions": list(dict.fromkeys(mention_ids)), "setMentions": True},
     )
     if not rows:
         return None, []
@@ -135,13 +150,13 @@ UPDATE_POST: LiteralString = (
     "MATCH (p:Post {id: $id})<-[:AUTHORED]-(a:Person {id: $author}) WHERE p.removedAt IS NULL "
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
     "SET p.body = $body, p.editedAt = $now "
-    "FOREACH (old IN CASE WHEN $setMentions "
-    "  THEN [(p)-[r:MENTIONS]->(m:Person) WHERE NOT m.id IN $mentions | r] ELSE [] END | "
-    "  DELETE old) "
-    "WITH a, g, p" + _mention("p", "a", "g")
+    "WITH a, g, p, CASE WHEN $setMentions "
+    "  THEN [(p)-[r:MENTIONS]->(om:Person) WHERE NOT om.id IN $mentions | r] ELSE [] END AS stale "
+    "FOREACH (old IN stale | DELETE old) "
+    "WITH a, g, p" + mention("p", "a", "g")
     + notify("MENTION", imports="a, p, mentioned", recipients="mentioned", actor="a",
              target="p", post="p")
-    + " RETURN " + POST_FIELDS + " AS post, notified"
+    + " RETURN " + WRITTEN_POST_FIELDS + " AS post, notified"
 )
 
 
