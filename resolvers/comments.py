@@ -13,6 +13,7 @@ from graph_db import comments, likes
 from graph_db.comments import PageKey
 from graph_db.errors import Forbidden, NotFound
 from graph_db.records import CommentRecord, EngagementRecord, LinkRecord
+from resolvers import groups as group_rules
 from resolvers.auth import require_viewer
 from resolvers.context import Context
 from resolvers.notifications import announce
@@ -21,6 +22,7 @@ from resolvers.posts import (
     can_moderate,
     clean_body,
     clean_reason,
+    forget,
     keyset,
     newest_first,
     require_post,
@@ -113,9 +115,11 @@ async def create_comment(
 ) -> CommentRecord:
     """Comment on a post the viewer sees, or reply to a comment on it."""
     viewer = require_viewer(ctx)
-    await require_post(ctx, post_id)
+    post = await require_post(ctx, post_id)
     text = clean_body(body, field="body", max_chars=MAX_COMMENT_CHARS)
     mentions = await valid_mentions(ctx, mention_ids) or []
+    if post.groupId is not None:  # commenting in a group is posting there
+        await group_rules.require_can_post(ctx, post.groupId, field="postId")
     if parent_id is not None:
         parent = await get_comment(ctx, parent_id)
         if parent is None or parent.postId != post_id:
@@ -127,7 +131,7 @@ async def create_comment(
     if comment is None:  # the post or the comment replied to went away meanwhile
         raise NotFound("no such post", field="postId")
     ctx.loaders.comment_by_id.prime(comment.id, comment)
-    ctx.loaders.engagement_by_post.clear(post_id)
+    forget(ctx.loaders.engagement_by_post, post_id)
     await announce(ctx, notified)
     return comment
 
@@ -148,7 +152,8 @@ async def edit_comment(
     )
     if comment is None:
         raise NotFound("no such comment", field="id")
-    ctx.loaders.comment_by_id.clear(comment_id).prime(comment_id, comment)
+    forget(ctx.loaders.comment_by_id, comment_id)
+    ctx.loaders.comment_by_id.prime(comment_id, comment)
     await announce(ctx, notified)
     return comment
 
@@ -169,8 +174,8 @@ async def delete_comment(ctx: Context, comment_id: str, *, reason: str | None = 
     )
     if not removed:
         raise NotFound("no such comment", field="id")
-    ctx.loaders.comment_by_id.clear(comment_id)
-    ctx.loaders.engagement_by_post.clear(comment.postId)
+    forget(ctx.loaders.comment_by_id, comment_id)
+    forget(ctx.loaders.engagement_by_post, comment.postId)
     return comment_id
 
 
@@ -183,7 +188,7 @@ async def like_comment(ctx: Context, comment_id: str) -> CommentRecord:
     )
     if count is None:
         raise NotFound("no such comment", field="commentId")
-    ctx.loaders.engagement_by_comment.clear(comment_id)
+    forget(ctx.loaders.engagement_by_comment, comment_id)
     await announce(ctx, notified)
     return comment
 
@@ -193,5 +198,5 @@ async def unlike_comment(ctx: Context, comment_id: str) -> CommentRecord:
     comment = await require_comment(ctx, comment_id)
     if await likes.unlike_comment(ctx.db, comment_id, viewer_id=viewer.id) is None:
         raise NotFound("no such comment", field="commentId")
-    ctx.loaders.engagement_by_comment.clear(comment_id)
+    forget(ctx.loaders.engagement_by_comment, comment_id)
     return comment

@@ -8,14 +8,19 @@ mentioned is notified.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 import uuid
 from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
 
 from graph_db import likes, posts
 from graph_db.errors import Forbidden, InvalidInput, NotFound
 from graph_db.records import EngagementRecord, LinkRecord, PostRecord
+from resolvers import groups as group_rules
 from resolvers.auth import require_viewer
 from resolvers.context import Context
 from resolvers.notifications import announce
@@ -26,6 +31,13 @@ MAX_MENTIONS = 20
 MAX_REASON_CHARS = 500
 _LINK = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\""
+K = TypeVar("K")
+
+
+def forget(loader: DataLoader[K, Any], key: K) -> None:
+    """Drop a cached value (after a write changed it); nothing cached is fine."""
+    with contextlib.suppress(KeyError):  # strawberry's DataLoader.clear raises on a miss
+        loader.clear(key)
 
 
 def clean_body(text: str, *, field: str, max_chars: int) -> str:
@@ -170,19 +182,14 @@ async def create_post(
     viewer = require_viewer(ctx)
     text = clean_body(body, field="body", max_chars=MAX_POST_CHARS)
     mentions = await valid_mentions(ctx, mention_ids) or []
-    if group_id is not None:
-        access = await posts.get_group_access(ctx.db, group_id, viewer.id)
-        if access is None:
-            raise NotFound("no such group", field="groupId")
-        role, banned = access
-        if role is None or banned:
-            raise Forbidden("only members of the group can post in it")
+    if group_id is not None:  # member, not banned or muted, not archived, slow mode
+        await group_rules.require_can_post(ctx, group_id)
     post, notified = await posts.create_post(
         ctx.db, id=str(uuid.uuid4()), author_id=viewer.id, body=text, now=ctx.now_ms(),
         group_id=group_id, mention_ids=mentions,
     )
-    if post is None:  # membership changed since the check above
-        raise Forbidden("only members of the group can post in it")
+    if post is None:  # membership (or a mute, or slow mode) changed since the check above
+        raise Forbidden("you cannot post in this group now")
     ctx.loaders.post_by_id.prime(post.id, post)
     await announce(ctx, notified)
     return post
@@ -203,7 +210,8 @@ async def edit_post(
     )
     if post is None:
         raise NotFound("no such post", field="id")
-    ctx.loaders.post_by_id.clear(post_id).prime(post_id, post)
+    forget(ctx.loaders.post_by_id, post_id)
+    ctx.loaders.post_by_id.prime(post_id, post)
     await announce(ctx, notified)
     return post
 
@@ -235,7 +243,7 @@ async def delete_post(ctx: Context, post_id: str, *, reason: str | None = None) 
     )
     if not removed:
         raise NotFound("no such post", field="id")
-    ctx.loaders.post_by_id.clear(post_id)
+    forget(ctx.loaders.post_by_id, post_id)
     return post_id
 
 
@@ -246,7 +254,7 @@ async def like_post(ctx: Context, post_id: str) -> PostRecord:
     count, notified = await likes.like_post(ctx.db, post_id, viewer_id=viewer.id, now=ctx.now_ms())
     if count is None:
         raise NotFound("no such post", field="postId")
-    ctx.loaders.engagement_by_post.clear(post_id)
+    forget(ctx.loaders.engagement_by_post, post_id)
     await announce(ctx, notified)
     return post
 
@@ -257,5 +265,5 @@ async def unlike_post(ctx: Context, post_id: str) -> PostRecord:
     post = await require_post(ctx, post_id)
     if await likes.unlike_post(ctx.db, post_id, viewer_id=viewer.id) is None:
         raise NotFound("no such post", field="postId")
-    ctx.loaders.engagement_by_post.clear(post_id)
+    forget(ctx.loaders.engagement_by_post, post_id)
     return post

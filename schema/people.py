@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from graph_db.records import PersonRecord
 from resolvers import people as people_resolvers
-from schema.base import AppInfo, DateTime, Node, from_ms, node_resolver, to_global_id
+from schema.base import AppInfo, Connection, DateTime, Node, from_ms, node_resolver, to_global_id
+
+if TYPE_CHECKING:
+    from schema.posts import Post
 
 
 @strawberry.enum(description="A member's site-wide role.")
@@ -41,6 +45,14 @@ class Person(Node):
     @strawberry.field(description="When the member joined.")
     def created_at(self) -> DateTime:
         return from_ms(self.record.createdAt)
+
+    @strawberry.field(description="The member's updates, newest first (those you may see).")
+    async def posts(
+        self, info: AppInfo, first: int | None = 20, after: str | None = None
+    ) -> Connection[Annotated[Post, strawberry.lazy("schema.posts")]]:
+        from schema.posts import person_posts
+
+        return await person_posts(info, self.record.id, first=first, after=after)
 
 
 @node_resolver("Person")

@@ -177,6 +177,13 @@ class Comment(Node):
         return connection(page, Comment.from_record)
 
 
+async def person_posts(info: AppInfo, person_id: str, *, first: int | None, after: str | None
+                       ) -> Connection[Post]:
+    """`Person.posts` (schema.people defers to this, beside the Post type)."""
+    page = await post_resolvers.person_posts(info.context, person_id, first=first, after=after)
+    return connection(page, Post.from_record)
+
+
 @node_resolver("Post")
 async def _resolve_posts(info: AppInfo, local_ids: list[str]) -> list[Post | None]:
     records = await post_resolvers.get_posts(info.context, local_ids)
