@@ -1,0 +1,176 @@
+"""`notificationAdded` over a real graphql-transport-ws WebSocket: each subscriber gets exactly
+its own notifications, on one replica and across two replicas sharing Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import httpx
+from redis.asyncio import Redis
+from websockets.asyncio.client import ClientConnection, connect
+
+from graph_api.app import create_app
+from graph_api.config import Settings
+from graph_api.database import Database
+from graph_db.embedded import EmbeddedFalkorDB
+from graph_db.falkordb import FalkorDBBackend
+from resolvers import events
+from schema.base import to_global_id
+from tests.api.conftest import TEST_SETTINGS, Api, serve_app, with_settings
+from tests.conftest import fresh_falkordb_graph
+from tests.factories import make_member
+
+PROTOCOL = "graphql-transport-ws"
+SUBSCRIPTION = (
+    "subscription { notificationAdded { id kind actorCount summary post { id } "
+    "actors { id } } }"
+)
+CREATE_POST = "mutation { createPost(input: {body: \"Hello\"}) { post { id } } }"
+LIKE_POST = "mutation($id: ID!) { likePost(input: {postId: $id}) { post { likeCount } } }"
+
+
+Listening = Callable[[str], Awaitable[bool]]  # is anyone subscribed to this bus channel?
+
+
+@contextlib.asynccontextmanager
+async def subscribed(
+    url: str, token: str, listening: Listening, person_id: str
+) -> AsyncIterator[ClientConnection]:
+    """A WebSocket with `notificationAdded` running, once the bus has the subscriber."""
+    async with connect(url.replace("http", "ws") + "/graphql", subprotocols=[PROTOCOL]) as ws:
+        await ws.send(json.dumps({"type": "connection_init",
+                                  "payload": {"authorization": f"Bearer {token}"}}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "n", "type": "subscribe",
+                                  "payload": {"query": SUBSCRIPTION}}))
+        channel = events.person_channel(person_id)
+        for _ in range(500):
+            if await listening(channel):
+                break
+            await asyncio.sleep(0.01)
+        else:
+            raise AssertionError("the subscription never reached the bus")
+        yield ws
+
+
+@contextlib.asynccontextmanager
+async def one_replica(falkordb_pool: FalkorDBBackend) -> AsyncIterator[tuple[Api, Listening]]:
+    """A served app (in-process event bus) and how to tell that a channel has a subscriber."""
+    backend = await fresh_falkordb_graph(falkordb_pool)
+    app = create_app(TEST_SETTINGS, database=Database(backend=backend))
+    try:
+        async with serve_app(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+
+            async def listening(channel: str) -> bool:
+                return bool(app.state.services.events.subscriber_count(channel))
+
+            yield Api(url=url, http=http, backend=backend), listening
+    finally:
+        await backend.drop()
+
+
+async def next_notification(ws: ClientConnection) -> dict[str, Any]:
+    message = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
+    assert message["type"] == "next", message
+    assert "errors" not in message["payload"], message
+    notification: dict[str, Any] = message["payload"]["data"]["notificationAdded"]
+    return notification
+
+
+async def nothing_more(ws: ClientConnection) -> None:
+    try:
+        message = await asyncio.wait_for(ws.recv(), timeout=0.3)
+    except TimeoutError:
+        return
+    raise AssertionError(f"unexpected message {message}")
+
+
+async def gql(http: httpx.AsyncClient, query: str, token: str, **variables: Any) -> dict[str, Any]:
+    response = await http.post("/graphql", json={"query": query, "variables": variables},
+                               headers={"authorization": f"Bearer {token}"})
+    body = response.json()
+    assert "errors" not in body, body
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+async def test_subscribers_receive_exactly_their_own_notifications(
+    falkordb_pool: FalkorDBBackend,
+) -> None:
+    async with one_replica(falkordb_pool) as (api, listening):
+        alice, alice_token = await make_member(api, name="Alice")
+        bob, bob_token = await make_member(api, name="Bob")
+        fan, fan_token = await make_member(api, name="Fan")
+        alice_post = (await api.gql(CREATE_POST, token=alice_token))["createPost"]["post"]["id"]
+        bob_post = (await api.gql(CREATE_POST, token=bob_token))["createPost"]["post"]["id"]
+
+        async with subscribed(api.url, alice_token, listening, alice.id) as alice_ws, \
+                subscribed(api.url, bob_token, listening, bob.id) as bob_ws:
+            await api.gql(LIKE_POST, {"id": bob_post}, token=fan_token)
+            await api.gql(LIKE_POST, {"id": alice_post}, token=fan_token)
+            await api.gql(LIKE_POST, {"id": alice_post}, token=bob_token)
+
+            first = await next_notification(alice_ws)
+            assert (first["kind"], first["actorCount"], first["post"]) == (
+                "LIKE_POST", 1, {"id": alice_post}
+            )
+            grown = await next_notification(alice_ws)  # the same notification, grouped
+            assert grown["id"] == first["id"] and grown["actorCount"] == 2
+            assert grown["summary"] == "Bob and Fan liked your update"
+            only_bob = await next_notification(bob_ws)
+            assert only_bob["post"] == {"id": bob_post}
+            assert only_bob["actors"] == [{"id": to_global_id("Person", fan.id)}]
+            # Liking again changes nothing and tells nobody; one's own like is never notified.
+            await api.gql(LIKE_POST, {"id": alice_post}, token=fan_token)
+            await api.gql(LIKE_POST, {"id": bob_post}, token=bob_token)
+            await nothing_more(alice_ws)
+            await nothing_more(bob_ws)
+
+
+async def test_signed_out_subscription_is_refused(api: Api) -> None:
+    async with connect(api.url.replace("http", "ws") + "/graphql", subprotocols=[PROTOCOL]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "n", "type": "subscribe", "payload": {"query": SUBSCRIPTION}}))
+        message = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
+        assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_two_replicas_deliver_through_redis(
+    falkordb_pool: FalkorDBBackend, falkordb_server: EmbeddedFalkorDB
+) -> None:
+    prefix = f"test:{uuid.uuid4().hex}:"
+    settings: Settings = with_settings(redis_url=falkordb_server.url, redis_key_prefix=prefix)
+    backend = await fresh_falkordb_graph(falkordb_pool)
+    redis = Redis.from_url(falkordb_server.url)
+    one_app = create_app(settings, database=Database(backend=backend))
+    two_app = create_app(settings, database=Database(backend=backend))
+    try:
+        async with serve_app(one_app) as one, serve_app(two_app) as two, \
+                httpx.AsyncClient(base_url=two, timeout=30) as http_two:
+            api_two = Api(url=two, http=http_two, backend=backend)
+            alice, alice_token = await make_member(api_two, name="Alice")
+            _, carol_token = await make_member(api_two, name="Carol")
+            _, fan_token = await make_member(api_two, name="Fan")
+            post = (await gql(http_two, CREATE_POST, alice_token))["createPost"]["post"]["id"]
+            carol_post = (await gql(http_two, CREATE_POST, carol_token))["createPost"]["post"]["id"]
+
+            async def listening(channel: str) -> bool:
+                counts = await redis.pubsub_numsub(f"{prefix}events:{channel}")
+                return bool(counts and counts[0][1])
+
+            async with subscribed(one, alice_token, listening, alice.id) as ws:
+                # The like is served by replica two; Alice listens on replica one.
+                await gql(http_two, LIKE_POST, fan_token, id=carol_post)
+                await gql(http_two, LIKE_POST, fan_token, id=post)
+                received = await next_notification(ws)
+                assert received["post"] == {"id": post} and received["kind"] == "LIKE_POST"
+                await nothing_more(ws)
+    finally:
+        await redis.aclose()
+        await backend.drop()
