@@ -289,3 +289,26 @@ async def test_bulk_writes(db: Backend) -> None:
     [stats] = await likes.get_post_engagement(db, ["p1"], viewer_id=a.id)
     [cstats] = await likes.get_comment_engagement(db, ["c1"], viewer_id=b.id)
     assert (stats.likes, stats.comments, cstats.likes, cstats.comments) == (2, 2, 2, 1)
+
+
+async def test_follows_and_connection_requests_notify(db: Backend) -> None:
+    ada, ben, cy = [await make_person(db) for _ in range(3)]
+    assert await network.follow(db, ada.id, ben.id, now=T0)
+    assert await network.follow(db, ada.id, ben.id, now=T0 + 1)  # again: no new notice
+    assert await network.follow(db, cy.id, ben.id, now=T0 + 2)
+    [followed] = await notifications.list_notifications(db, ben.id, after=None, limit=5)
+    assert (followed.kind, followed.count, followed.actorIds) == ("FOLLOW", 2, (cy.id, ada.id))
+
+    assert await network.request_connection(db, ada.id, cy.id, message=None, now=T0) == "REQUEST_SENT"
+    await network.request_connection(db, ada.id, cy.id, message=None, now=T0 + 1)
+    [asked] = await notifications.list_notifications(db, cy.id, after=None, limit=5)
+    assert (asked.kind, asked.count, asked.personId) == ("CONNECTION_REQUEST", 1, ada.id)
+    assert await network.accept_connection(db, cy.id, ada.id, now=T0 + 2) == "CONNECTED"
+    [accepted] = await notifications.list_notifications(db, ada.id, after=None, limit=5)
+    assert (accepted.kind, accepted.actorIds) == ("CONNECTION_ACCEPTED", (cy.id,))
+
+    # Crossing requests connect at once: the one who asked first hears it was accepted.
+    assert await network.request_connection(db, ben.id, cy.id, message=None, now=T0) == "REQUEST_SENT"
+    assert await network.request_connection(db, cy.id, ben.id, message=None, now=T0 + 1) == "CONNECTED"
+    kinds = {n.kind for n in await notifications.list_notifications(db, ben.id, after=None, limit=5)}
+    assert kinds == {"CONNECTION_ACCEPTED", "FOLLOW"}
