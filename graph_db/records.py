@@ -321,3 +321,27 @@ class NotificationRecord(Record):
     id: str
     kind: str
     recipientId: str
+    targetId: str
+    createdAt: int
+    updatedAt: int
+    count: int = 1
+    actorIds: tuple[str, ...] = ()
+    postId: str | None = None
+    commentId: str | None = None
+    personId: str | None = None
+    readAt: int | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        actors = row.get("actorIds")
+        if isinstance(actors, list):
+            row = {**row, "actorIds": tuple(actors)}
+        return super(NotificationRecord, cls).from_row(row)
+
+
+@dataclass(frozen=True, slots=True)
+class NotifiedRecord(Record):
+    """A notification a write created or grew: whom to tell, live, after the write returns."""
+
+    id: str
+    recipientId: str
