@@ -142,7 +142,8 @@ async def list_notifications(
 
 
 GET_MANY: LiteralString = (
-    "UNWIND $ids AS id MATCH (n:Notification {id: id}) " + SHOWN + " RETURN " + NOTIFICATION_FIELDS + " AS notification"
+    "UNWIND $ids AS id MATCH (n:Notification {id: id}) " + SHOWN
+    + " RETURN " + NOTIFICATION_FIELDS + " AS notification"
 )
 
 

@@ -28,9 +28,13 @@ mutation($input: DeletePostInput!) {
   deletePost(input: $input) { deletedPostId errors { field code } }
 }"""
 LIKE_POST = """
-mutation($id: ID!) { likePost(input: {postId: $id}) { post { id likeCount viewerHasLiked } errors { code } } }"""
+mutation($id: ID!) {
+  likePost(input: {postId: $id}) { post { id likeCount viewerHasLiked } errors { code } }
+}"""
 UNLIKE_POST = """
-mutation($id: ID!) { unlikePost(input: {postId: $id}) { post { id likeCount viewerHasLiked } errors { code } } }"""
+mutation($id: ID!) {
+  unlikePost(input: {postId: $id}) { post { id likeCount viewerHasLiked } errors { code } }
+}"""
 CREATE_COMMENT = """
 mutation($input: CreateCommentInput!) {
   createComment(input: $input) { comment { id body parent { id } post { id } } errors { field code } }
