@@ -1,17 +1,75 @@
-"""People: the Person node and what hangs directly off it."""
+"""People: the Person node, its profile, where it works and the terms it uses.
+
+Every statement that changes a profile field, WORKS_IN, INTERESTED_IN or
+OFFERS_/SEEKS_MENTORSHIP_IN ends with REFRESH_PROFILE, which recomputes in that same
+statement the derived properties search reads, so they are never stale:
+`completeness` (0-100) and `profileGaps`; `topics`, the person's interest and area names
+(the full-text index covers it); and the ids `hospitalId`, `departmentId`, `divisionId`,
+`interestIds`, `offerIds`, `seekIds`, which let filters and facets read properties instead
+of traversing (a traversal per candidate costs FalkorDB tens of microseconds). Units never
+move between parents and terms are never deleted, so these ids cannot go stale elsewhere.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.records import PersonRecord
+from graph_db.records import AffiliationRecord, OrgUnitRecord, PersonRecord, TermRecord
 
 PERSON_FIELDS: LiteralString = (
     "p {.id, .email, .name, .role, .title, .rank, .bio, .photoUrl, .phone, .acceptingMentees, "
-    ".menteeCapacity, .emailVisibility, .phoneVisibility, .suspendedUntil, .createdAt, .updatedAt}"
+    ".menteeCapacity, .emailVisibility, .phoneVisibility, .suspendedUntil, .createdAt, "
+    ".updatedAt, .completeness, .profileGaps}"
 )
+
+# The relationship a person has with a vocabulary term, and the term's label.
+TERM_LINKS: dict[str, LiteralString] = {
+    "INTERESTED_IN": "Interest",
+    "OFFERS_MENTORSHIP_IN": "MentorshipArea",
+    "SEEKS_MENTORSHIP_IN": "MentorshipArea",
+}
+
+
+def _derive(carry: LiteralString) -> LiteralString:
+    # Sets every derived property of p from p's own properties and, bound by the clause
+    # before: `interests`, `offers`, `seeks` (lists of [id, name]) and the ids `unitId`,
+    # `hospitalId`, `departmentId`, `divisionId` (or null). Weights follow
+    # profile_fields.PROFILE_ITEMS and add up to 100.
+    return (
+        " WITH p" + carry + ", interests, offers, seeks, unitId, hospitalId, departmentId,"
+        " divisionId, [g IN [['TITLE', 10, p.title IS NOT NULL], ['RANK', 10, p.rank IS NOT NULL],"
+        " ['BIO', 15, p.bio IS NOT NULL], ['PHOTO', 10, p.photoUrl IS NOT NULL],"
+        " ['PHONE', 5, p.phone IS NOT NULL], ['AFFILIATION', 15, unitId IS NOT NULL],"
+        " ['INTERESTS', 20, size(interests) > 0],"
+        " ['MENTORSHIP_AREAS', 15, size(offers) + size(seeks) > 0]] WHERE NOT g[2]] AS gaps"
+        " SET p.profileGaps = [g IN gaps | g[0]],"
+        " p.completeness = 100 - reduce(s = 0, g IN gaps | s + g[1]),"
+        " p.topics = trim(reduce(s = '', n IN interests + offers + seeks | s + n[1] + ' ')),"
+        " p.interestIds = [x IN interests | x[0]], p.offerIds = [x IN offers | x[0]],"
+        " p.seekIds = [x IN seeks | x[0]], p.hospitalId = hospitalId,"
+        " p.departmentId = departmentId, p.divisionId = divisionId"
+    )
+
+
+def _refresh(carry: LiteralString) -> LiteralString:
+    # Each comprehension has its own variable: FalkorDB mixes up two comprehensions in one
+    # clause that introduce the same name.
+    return (
+        " WITH DISTINCT p" + carry + ","
+        " [(p)-[:INTERESTED_IN]->(ti:Interest) | [ti.id, ti.name]] AS interests,"
+        " [(p)-[:OFFERS_MENTORSHIP_IN]->(to:MentorshipArea) | [to.id, to.name]] AS offers,"
+        " [(p)-[:SEEKS_MENTORSHIP_IN]->(ts:MentorshipArea) | [ts.id, ts.name]] AS seeks,"
+        " head([(p)-[:WORKS_IN]->(wu) | wu.id]) AS unitId,"
+        " head([(p)-[:WORKS_IN]->()-[:PART_OF*0..2]->(wh:Hospital) | wh.id]) AS hospitalId,"
+        " head([(p)-[:WORKS_IN]->()-[:PART_OF*0..1]->(wd:Department) | wd.id]) AS departmentId,"
+        " head([(p)-[:WORKS_IN]->(wv:Division) | wv.id]) AS divisionId"
+        + _derive(carry)
+    )
+
+
+REFRESH_PROFILE: LiteralString = _refresh("")
 
 GET_MANY: LiteralString = (
     "UNWIND $ids AS id MATCH (p:Person {id: id}) RETURN " + PERSON_FIELDS + " AS person"
@@ -43,7 +101,7 @@ CREATE_PERSON: LiteralString = (
     "CREATE (p:Person {id: $id, email: $email, name: $name, role: $role, "
     "acceptingMentees: false, menteeCapacity: 0, emailVisibility: 'MEMBERS', "
     "phoneVisibility: 'CONNECTIONS', createdAt: $now, updatedAt: $now}) "
-    "SET p += $extra RETURN " + PERSON_FIELDS + " AS person"
+    "SET p += $extra" + REFRESH_PROFILE + " RETURN " + PERSON_FIELDS + " AS person"
 )
 
 
@@ -65,3 +123,242 @@ COUNT_PEOPLE: LiteralString = "MATCH (p:Person) RETURN count(p) AS n"
 async def count_people(db: Executor) -> int:
     rows = await db.read(COUNT_PEOPLE)
     return int(rows[0]["n"])
+
+
+# -- profile --------------------------------------------------------------------------------
+
+UPDATE_PROFILE: LiteralString = (
+    "MATCH (p:Person {id: $id}) SET p += $changes, p.updatedAt = $now "
+    "WITH p OPTIONAL MATCH (p)-[old:WORKS_IN]->(x) WHERE $setUnit AND x.id <> coalesce($unit, '') "
+    "DELETE old "
+    "WITH DISTINCT p OPTIONAL MATCH (dv:Division {id: $unit}) "
+    "OPTIONAL MATCH (dp:Department {id: $unit}) "
+    "WITH p, coalesce(dv, dp) AS unit "
+    "FOREACH (_ IN CASE WHEN $setUnit AND unit IS NOT NULL THEN [1] ELSE [] END | "
+    "  MERGE (p)-[w:WORKS_IN]->(unit) ON CREATE SET w.createdAt = $now)"
+    + REFRESH_PROFILE + " RETURN " + PERSON_FIELDS + " AS person"
+)
+
+
+async def update_profile(
+    db: Executor, person_id: str, *, changes: Mapping[str, Any], now: int,
+    set_unit: bool = False, unit_id: str | None = None,
+) -> PersonRecord | None:
+    """Apply validated property changes (None clears) and, with `set_unit`, move WORKS_IN to
+    `unit_id` (a Division or Department id; None detaches). None if there is no such person."""
+    rows = await db.write(
+        UPDATE_PROFILE,
+        {"id": person_id, "changes": dict(changes), "now": now, "setUnit": set_unit,
+         "unit": unit_id},
+    )
+    return PersonRecord.from_row(rows[0]["person"]) if rows else None
+
+
+SET_ROLE: LiteralString = (
+    "MATCH (p:Person {id: $id}) SET p.role = $role, p.updatedAt = $now "
+    "RETURN " + PERSON_FIELDS + " AS person"
+)
+
+
+async def set_role(db: Executor, person_id: str, role: str, *, now: int) -> PersonRecord | None:
+    rows = await db.write(SET_ROLE, {"id": person_id, "role": role, "now": now})
+    return PersonRecord.from_row(rows[0]["person"]) if rows else None
+
+
+# -- affiliation ----------------------------------------------------------------------------
+
+AFFILIATIONS: LiteralString = (
+    "UNWIND $ids AS id MATCH (p:Person {id: id})-[:WORKS_IN]->(u) "
+    "OPTIONAL MATCH (u)-[:PART_OF]->(up) OPTIONAL MATCH (up)-[:PART_OF]->(top) "
+    "RETURN id, [x IN [u, up, top] WHERE x IS NOT NULL | "
+    "x {.id, .name, .shortName, .createdAt, kind: labels(x)[0]}] AS units"
+)
+
+
+async def get_affiliations(db: Executor, ids: Sequence[str]) -> list[AffiliationRecord]:
+    """Where each person works (hospital, department, division), aligned with `ids`."""
+    if not ids:
+        return []
+    rows = await db.read(AFFILIATIONS, {"ids": list(dict.fromkeys(ids))})
+    found: dict[str, AffiliationRecord] = {}
+    for row in rows:
+        units = row["units"]
+        by_kind: dict[str, OrgUnitRecord] = {}
+        for i, unit in enumerate(units):
+            parent = units[i + 1]["id"] if i + 1 < len(units) else None
+            record = OrgUnitRecord.from_row({**unit, "parentId": parent})
+            by_kind[record.kind] = record
+        found[row["id"]] = AffiliationRecord(
+            hospital=by_kind.get("Hospital"),
+            department=by_kind.get("Department"),
+            division=by_kind.get("Division"),
+        )
+    return [found.get(i, AffiliationRecord()) for i in ids]
+
+
+# -- interests and mentorship areas --------------------------------------------------------
+
+
+def _add_terms(label: LiteralString, rel: LiteralString) -> LiteralString:
+    # Every term is merged by slug: an existing one is matched, a proposal that duplicates
+    # one lands on it, a new one is created. A proposal's BROADER edge is set only when this
+    # statement created the term, i.e. when the stored id is the fresh one generated for it
+    # (so a retry of the same call still sets it). FOREACH rather than CALL {}: FalkorDB's
+    # later clauses do not see what a CALL subquery wrote, and REFRESH_PROFILE must.
+    return (
+        "MATCH (p:Person {id: $person}) "
+        "FOREACH (it IN $terms | "
+        "  MERGE (t:" + label + " {slug: it.slug}) "
+        "    ON CREATE SET t.id = it.id, t.name = it.name, t.createdAt = $now "
+        "  FOREACH (bid IN CASE WHEN t.id = it.id AND it.broaderId IS NOT NULL "
+        "    THEN [it.broaderId] ELSE [] END | "
+        "    MERGE (b:" + label + " {id: bid}) MERGE (t)-[:BROADER]->(b)) "
+        "  MERGE (p)-[r:" + rel + "]->(t) ON CREATE SET r.createdAt = $now) "
+        "SET p.updatedAt = $now" + REFRESH_PROFILE + " RETURN " + PERSON_FIELDS + " AS person"
+    )
+
+
+ADD_TERMS: dict[str, LiteralString] = {
+    "INTERESTED_IN": _add_terms("Interest", "INTERESTED_IN"),
+    "OFFERS_MENTORSHIP_IN": _add_terms("MentorshipArea", "OFFERS_MENTORSHIP_IN"),
+    "SEEKS_MENTORSHIP_IN": _add_terms("MentorshipArea", "SEEKS_MENTORSHIP_IN"),
+}
+
+
+async def add_terms(
+    db: Executor, person_id: str, rel: str, *, terms: Sequence[Mapping[str, Any]], now: int,
+) -> PersonRecord | None:
+    """Link terms to a person: each {id, slug, name, broaderId}, an existing term as stored
+    (broaderId None) or a proposal (vocabulary.proposal with a fresh id). The broader term,
+    when given, must exist."""
+    rows = await db.write(
+        ADD_TERMS[rel], {"person": person_id, "terms": [dict(t) for t in terms], "now": now}
+    )
+    return PersonRecord.from_row(rows[0]["person"]) if rows else None
+
+
+def _remove_terms(label: LiteralString, rel: LiteralString) -> LiteralString:
+    return (
+        "MATCH (p:Person {id: $person}) "
+        "OPTIONAL MATCH (p)-[r:" + rel + "]->(t:" + label + ") WHERE t.id IN $ids DELETE r "
+        "WITH DISTINCT p SET p.updatedAt = $now" + REFRESH_PROFILE
+        + " RETURN " + PERSON_FIELDS + " AS person"
+    )
+
+
+REMOVE_TERMS: dict[str, LiteralString] = {
+    "INTERESTED_IN": _remove_terms("Interest", "INTERESTED_IN"),
+    "OFFERS_MENTORSHIP_IN": _remove_terms("MentorshipArea", "OFFERS_MENTORSHIP_IN"),
+    "SEEKS_MENTORSHIP_IN": _remove_terms("MentorshipArea", "SEEKS_MENTORSHIP_IN"),
+}
+
+
+async def remove_terms(
+    db: Executor, person_id: str, rel: str, *, ids: Sequence[str], now: int
+) -> PersonRecord | None:
+    rows = await db.write(REMOVE_TERMS[rel], {"person": person_id, "ids": list(ids), "now": now})
+    return PersonRecord.from_row(rows[0]["person"]) if rows else None
+
+
+TERMS_OF_PEOPLE: LiteralString = (
+    "UNWIND $ids AS id "
+    "MATCH (p:Person {id: id})-[r:INTERESTED_IN|OFFERS_MENTORSHIP_IN|SEEKS_MENTORSHIP_IN]->(t) "
+    "OPTIONAL MATCH (t)-[:BROADER]->(b) "
+    "RETURN id, type(r) AS rel, t {.id, .slug, .name, .createdAt, kind: labels(t)[0]} AS term, "
+    "b.id AS broaderId"
+)
+
+PersonTerms = dict[str, list[TermRecord]]
+
+
+async def get_terms(db: Executor, ids: Sequence[str]) -> list[PersonTerms]:
+    """Each person's terms by relationship type (INTERESTED_IN, ...), sorted by name."""
+    if not ids:
+        return []
+    rows = await db.read(TERMS_OF_PEOPLE, {"ids": list(dict.fromkeys(ids))})
+    found: dict[str, PersonTerms] = {}
+    for row in rows:
+        term = TermRecord.from_row({**row["term"], "broaderId": row["broaderId"]})
+        found.setdefault(row["id"], {}).setdefault(row["rel"], []).append(term)
+    for terms in found.values():
+        for values in terms.values():
+            values.sort(key=lambda t: (t.name.lower(), t.id))
+    return [found.get(i, {}) for i in ids]
+
+
+# -- bulk writes (directory import, synthetic networks) ------------------------------------
+
+# All reads come first (who exists, their current terms and unit), then all writes: on
+# FalkorDB a traversal that follows writes in the same statement waits for the pending
+# changes to be applied, which made the refresh-by-traversal version twice as slow in bulk.
+# The derived properties are computed from what was read plus what the row adds.
+UPSERT_MANY: LiteralString = (
+    "UNWIND $rows AS row "
+    "OPTIONAL MATCH (known:Person {email: row.email}) "
+    "WITH row, known WHERE known IS NULL OR known.sourceHash IS NULL "
+    "  OR known.sourceHash <> row.hash "
+    "OPTIONAL MATCH (dv:Division {id: row.unit})-[:PART_OF]->(dvd:Department) "
+    "  -[:PART_OF]->(dvh:Hospital) "
+    "OPTIONAL MATCH (dp:Department {id: row.unit})-[:PART_OF]->(dph:Hospital) "
+    "WITH row, known, coalesce(dv, dp) AS unit, coalesce(dvh, dph) AS unitHospital, "
+    "  coalesce(dvd, dp) AS unitDepartment, dv AS unitDivision, "
+    "  [(known)-[:INTERESTED_IN]->(ki:Interest) | [ki.id, ki.name]] AS oldInterests, "
+    "  [(known)-[:OFFERS_MENTORSHIP_IN]->(ko:MentorshipArea) | [ko.id, ko.name]] AS oldOffers, "
+    "  [(known)-[:SEEKS_MENTORSHIP_IN]->(ks:MentorshipArea) | [ks.id, ks.name]] AS oldSeeks, "
+    "  [(known)-[kw:WORKS_IN]->(ku) | [kw, ku.id]] AS oldWork "
+    "WITH row, known IS NULL AS isNew, unit, "
+    "  oldInterests + [it IN coalesce(row.interests, []) WHERE NOT it.id IN [x IN oldInterests | x[0]] "
+    "    | [it.id, it.name]] AS interests, "
+    "  oldOffers + [it IN coalesce(row.offers, []) WHERE NOT it.id IN [x IN oldOffers | x[0]] "
+    "    | [it.id, it.name]] AS offers, "
+    "  oldSeeks + [it IN coalesce(row.seeks, []) WHERE NOT it.id IN [x IN oldSeeks | x[0]] "
+    "    | [it.id, it.name]] AS seeks, "
+    "  [w IN oldWork WHERE unit IS NOT NULL AND w[1] <> unit.id | w[0]] AS staleWork, "
+    "  CASE WHEN unit IS NULL THEN head([w IN oldWork | w[1]]) ELSE unit.id END AS unitId, "
+    "  CASE WHEN unit IS NULL THEN known.hospitalId ELSE unitHospital.id END AS hospitalId, "
+    "  CASE WHEN unit IS NULL THEN known.departmentId ELSE unitDepartment.id END AS departmentId, "
+    "  CASE WHEN unit IS NULL THEN known.divisionId ELSE unitDivision.id END AS divisionId "
+    "MERGE (p:Person {email: row.email}) "
+    "  ON CREATE SET p.id = row.id, p.createdAt = coalesce(row.createdAt, $now), "
+    "    p.role = 'MEMBER', p.acceptingMentees = false, p.menteeCapacity = 0, "
+    "    p.emailVisibility = 'MEMBERS', p.phoneVisibility = 'CONNECTIONS' "
+    "SET p += row.props, p.sourceHash = row.hash, p.updatedAt = $now "
+    "FOREACH (w IN staleWork | DELETE w) "
+    "FOREACH (_ IN CASE WHEN unit IS NULL THEN [] ELSE [1] END | "
+    "  MERGE (p)-[w:WORKS_IN]->(unit) ON CREATE SET w.createdAt = $now) "
+    "FOREACH (it IN coalesce(row.interests, []) | "
+    "  MERGE (t:Interest {slug: it.slug}) "
+    "    ON CREATE SET t.id = it.id, t.name = it.name, t.createdAt = $now "
+    "  MERGE (p)-[r:INTERESTED_IN]->(t) ON CREATE SET r.createdAt = $now) "
+    "FOREACH (it IN coalesce(row.offers, []) | "
+    "  MERGE (t:MentorshipArea {slug: it.slug}) "
+    "    ON CREATE SET t.id = it.id, t.name = it.name, t.createdAt = $now "
+    "  MERGE (p)-[r:OFFERS_MENTORSHIP_IN]->(t) ON CREATE SET r.createdAt = $now) "
+    "FOREACH (it IN coalesce(row.seeks, []) | "
+    "  MERGE (t:MentorshipArea {slug: it.slug}) "
+    "    ON CREATE SET t.id = it.id, t.name = it.name, t.createdAt = $now "
+    "  MERGE (p)-[r:SEEKS_MENTORSHIP_IN]->(t) ON CREATE SET r.createdAt = $now) "
+    "WITH p, isNew, interests, offers, seeks, unitId, hospitalId, departmentId, divisionId"
+    + _derive(", isNew")
+    + " RETURN sum(CASE WHEN isNew THEN 1 ELSE 0 END) AS created, count(p) AS changed"
+)
+
+
+async def upsert_many(
+    db: Executor, rows: Sequence[Mapping[str, Any]], *, now: int
+) -> tuple[int, int]:
+    """Create or update people by email in one statement; returns (created, updated).
+
+    Each row: email (unique within the call), id and createdAt (used only on creation;
+    createdAt defaults to now), hash (of the row's content: a row whose hash is already stored
+    changes nothing), props (Person properties), unit (a Division or Department id, or None
+    to keep the current one), and term lists interests/offers/seeks of {id, slug, name},
+    added (never removed) and merged by slug; a term that exists must come with its stored
+    id and name (vocabulary.list_all), since the derived ids and `topics` are built from
+    what the row says, without reading back what the statement wrote.
+    """
+    if not rows:
+        return 0, 0
+    result = await db.write(UPSERT_MANY, {"rows": [dict(r) for r in rows], "now": now})
+    created, changed = int(result[0]["created"] or 0), int(result[0]["changed"] or 0)
+    return created, changed - created

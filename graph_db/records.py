@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any, Self
 
+from graph_db.profile_fields import PROFILE_ITEMS
+
 
 class Record:
     """Builds a record from a row map, ignoring keys the record does not declare."""
@@ -41,6 +43,132 @@ class PersonRecord(Record):
     suspendedUntil: int | None = None
     createdAt: int = 0
     updatedAt: int = 0
+    completeness: int = 0  # 0-100, kept by every statement that changes what it counts
+    profileGaps: tuple[str, ...] = ()  # the ProfileItem names still missing
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        # A person stored without a computed profile (created by a statement that does not
+        # end in people.REFRESH_PROFILE) has only a name: everything is still missing.
+        gaps = row.get("profileGaps")
+        row = {**row, "profileGaps": tuple(gaps) if gaps is not None else PROFILE_ITEMS}
+        if row.get("completeness") is None:
+            row["completeness"] = 0
+        return super(PersonRecord, cls).from_row(row)
+
+
+# -- people directory: taxonomy, vocabulary, network, search ------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrgUnitRecord(Record):
+    """A Hospital, Department or Division (`kind`); `parentId` is the unit it is PART_OF."""
+
+    id: str
+    kind: str
+    name: str
+    shortName: str | None = None
+    parentId: str | None = None
+    createdAt: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AffiliationRecord:
+    """Where a person works: the unit they are attached to and the units above it."""
+
+    hospital: OrgUnitRecord | None = None
+    department: OrgUnitRecord | None = None
+    division: OrgUnitRecord | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TermRecord(Record):
+    """A vocabulary term: an Interest or a MentorshipArea (`kind`), unique by slug."""
+
+    id: str
+    kind: str
+    slug: str
+    name: str
+    broaderId: str | None = None
+    createdAt: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TermUsageRecord(Record):
+    """How many people use a term: interested in it, offering it, seeking it."""
+
+    id: str
+    members: int = 0
+    offeredBy: int = 0
+    soughtBy: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RelationRecord(Record):
+    """How the viewer relates to one other person (`id`); `degree` 1-3 or None beyond."""
+
+    id: str
+    blocked: bool = False
+    blockedBy: bool = False
+    follows: bool = False
+    followedBy: bool = False
+    connected: bool = False
+    requestSent: bool = False
+    requestReceived: bool = False
+    degree: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkCountsRecord(Record):
+    id: str
+    followers: int = 0
+    following: int = 0
+    connections: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRecord:
+    """A person at the far end of a relationship, with when it was made (and a note)."""
+
+    person: PersonRecord
+    since: int
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionRecord:
+    """A person the viewer may know, with the evidence."""
+
+    person: PersonRecord
+    mutualConnections: int
+    sharedInterests: int
+    score: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHitRecord:
+    """A search result; `rank` (higher first, then id) is its keyset position."""
+
+    person: PersonRecord
+    rank: int
+
+
+@dataclass(frozen=True, slots=True)
+class FacetRecord(Record):
+    id: str
+    name: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFacetsRecord:
+    """Counts over a whole result set (not only the page)."""
+
+    total: int
+    hospitals: tuple[FacetRecord, ...] = ()
+    departments: tuple[FacetRecord, ...] = ()
+    interests: tuple[FacetRecord, ...] = ()
+    mentorshipAreas: tuple[FacetRecord, ...] = ()
 
 
 # -- accounts (never exposed through GraphQL) ---------------------------------------------

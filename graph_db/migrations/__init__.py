@@ -45,6 +45,10 @@ SCHEMA: tuple[SchemaOp, ...] = (
     UniqueConstraint("RefreshToken", "tokenHash"),
     RangeIndex("Person", ("createdAt",)),
     RangeIndex("Post", ("createdAt",)),
+    # Unit names are unique among siblings: key = slug, or "<parent id>/<slug>" (graph_db.taxonomy).
+    UniqueConstraint("Hospital", "key"),
+    UniqueConstraint("Department", "key"),
+    UniqueConstraint("Division", "key"),
     RangeIndex("Notification", ("createdAt",)),
     # One open (unread) notification per recipient, kind and target (graph_db.notifications).
     UniqueConstraint("Notification", "openKey"),

@@ -1,0 +1,187 @@
+"""Shared vocabularies: research interests (optionally -BROADER-> a wider interest) and
+mentorship areas. Terms are unique by slug, so '  Heart  FAILURE' and 'heart failure' are
+one term; people link to them from graph_db.people."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any, LiteralString
+
+from graph_db.backend import Executor
+from graph_db.profile_fields import clean_line, slugify
+from graph_db.records import TermRecord, TermUsageRecord
+from graph_db.vocabulary_data import INTERESTS, MENTORSHIP_AREAS
+
+KINDS: tuple[str, ...] = ("Interest", "MentorshipArea")
+_NAMESPACE = uuid.UUID("0b9a9a7e-0a0f-4e8e-8f39-7f0e5d1c2b44")
+
+TERM_FIELDS: LiteralString = "t {.id, .slug, .name, .createdAt, kind: labels(t)[0]}"
+
+
+def stable_id(kind: str, name: str) -> str:
+    """The id a term gets when created from its name (the same in every database)."""
+    return str(uuid.uuid5(_NAMESPACE, f"{kind}:{slugify(name)}"))
+
+
+def proposal(
+    kind: str, name: str, *, id: str | None = None, broader_id: str | None = None
+) -> dict[str, Any]:
+    """A term as the people repository's add/upsert statements take it. Pass a fresh `id`
+    when it matters whether the statement created the term (a proposal's broader edge)."""
+    display = clean_line(name)
+    return {"id": id or stable_id(kind, display), "slug": slugify(display), "name": display,
+            "broaderId": broader_id}
+
+
+def _record(row: dict[str, Any]) -> TermRecord:
+    return TermRecord.from_row({**row["term"], "broaderId": row.get("broaderId")})
+
+
+GET_MANY: LiteralString = (
+    "UNWIND $ids AS id "
+    "OPTIONAL MATCH (i:Interest {id: id}) OPTIONAL MATCH (a:MentorshipArea {id: id}) "
+    "WITH coalesce(i, a) AS t WHERE t IS NOT NULL "
+    "OPTIONAL MATCH (t)-[:BROADER]->(b) "
+    "RETURN " + TERM_FIELDS + " AS term, b.id AS broaderId"
+)
+
+
+async def get_many(db: Executor, ids: Sequence[str]) -> list[TermRecord | None]:
+    """Terms of either kind by id, aligned with `ids`."""
+    if not ids:
+        return []
+    rows = await db.read(GET_MANY, {"ids": list(dict.fromkeys(ids))})
+    found = {r["term"]["id"]: _record(r) for r in rows}
+    return [found.get(i) for i in ids]
+
+
+def _usage(label: LiteralString) -> LiteralString:
+    return (
+        "UNWIND $ids AS id MATCH (t:" + label + " {id: id}) "
+        "RETURN id, size([(t)<-[:INTERESTED_IN]-(pi) | pi]) AS members, "
+        "size([(t)<-[:OFFERS_MENTORSHIP_IN]-(po) | po]) AS offeredBy, "
+        "size([(t)<-[:SEEKS_MENTORSHIP_IN]-(ps) | ps]) AS soughtBy"
+    )
+
+
+USAGE: dict[str, LiteralString] = {"Interest": _usage("Interest"), "MentorshipArea": _usage("MentorshipArea")}
+
+
+def _members(row: dict[str, Any], kind: str) -> TermUsageRecord:
+    members = row["members"] if kind == "Interest" else row["offeredBy"] + row["soughtBy"]
+    return TermUsageRecord(
+        id=row["id"], members=members, offeredBy=row["offeredBy"], soughtBy=row["soughtBy"]
+    )
+
+
+async def get_usage(db: Executor, kind: str, ids: Sequence[str]) -> list[TermUsageRecord]:
+    """How many people use each term (for an area, `members` counts offers plus seeks)."""
+    if not ids:
+        return []
+    rows = await db.read(USAGE[kind], {"ids": list(dict.fromkeys(ids))})
+    found = {r["id"]: _members(r, kind) for r in rows}
+    return [found.get(i, TermUsageRecord(id=i)) for i in ids]
+
+
+def _complete(label: LiteralString) -> LiteralString:
+    # Prefix of the slug, or of any word of the name; the most used terms first.
+    return (
+        "MATCH (t:" + label + ") "
+        "WHERE $slug = '' OR t.slug STARTS WITH $slug OR (' ' + toLower(t.name)) CONTAINS $word "
+        "WITH t, size([(t)<-[:INTERESTED_IN]-(pi) | pi]) AS members, "
+        "size([(t)<-[:OFFERS_MENTORSHIP_IN]-(po) | po]) AS offeredBy, "
+        "size([(t)<-[:SEEKS_MENTORSHIP_IN]-(ps) | ps]) AS soughtBy "
+        "WITH t, members, offeredBy, soughtBy, "
+        "CASE WHEN $kind = 'Interest' THEN members ELSE offeredBy + soughtBy END AS used "
+        "ORDER BY used DESC, t.name, t.id LIMIT $first "
+        "OPTIONAL MATCH (t)-[:BROADER]->(b) "
+        "RETURN " + TERM_FIELDS + " AS term, b.id AS broaderId, t.id AS id, members, offeredBy, "
+        "soughtBy, used ORDER BY used DESC, t.name, t.id"
+    )
+
+
+COMPLETE: dict[str, LiteralString] = {
+    "Interest": _complete("Interest"), "MentorshipArea": _complete("MentorshipArea")
+}
+
+
+async def autocomplete(
+    db: Executor, kind: str, prefix: str | None, first: int
+) -> list[tuple[TermRecord, TermUsageRecord]]:
+    """Terms whose slug or a word of whose name starts with `prefix`, most used first."""
+    text = clean_line(prefix or "").lower()
+    rows = await db.read(
+        COMPLETE[kind],
+        {"slug": slugify(text), "word": " " + text, "first": first, "kind": kind},
+    )
+    return [(_record(r), _members(r, kind)) for r in rows]
+
+
+LIST_NARROWER: LiteralString = (
+    "UNWIND $ids AS id MATCH (t:Interest)-[:BROADER]->(b:Interest {id: id}) "
+    "RETURN " + TERM_FIELDS + " AS term, id AS broaderId ORDER BY t.name, t.id"
+)
+
+
+async def list_narrower(db: Executor, ids: Sequence[str]) -> list[list[TermRecord]]:
+    """The interests directly narrower than each of `ids`, by name."""
+    if not ids:
+        return []
+    rows = await db.read(LIST_NARROWER, {"ids": list(dict.fromkeys(ids))})
+    found: dict[str, list[TermRecord]] = {}
+    for r in rows:
+        found.setdefault(r["broaderId"], []).append(_record(r))
+    return [found.get(i, []) for i in ids]
+
+
+def _merge(label: LiteralString) -> LiteralString:
+    return (
+        "UNWIND $terms AS it OPTIONAL MATCH (old:" + label + " {slug: it.slug}) "
+        "WITH it, old IS NULL AS isNew MERGE (t:" + label + " {slug: it.slug}) "
+        "ON CREATE SET t.id = it.id, t.name = it.name, t.createdAt = $now "
+        "RETURN sum(CASE WHEN isNew THEN 1 ELSE 0 END) AS created"
+    )
+
+
+MERGE_TERMS: dict[str, LiteralString] = {
+    "Interest": _merge("Interest"), "MentorshipArea": _merge("MentorshipArea")
+}
+
+# A default broader edge is added only to an interest that has none (an admin's choice stays).
+MERGE_BROADER: LiteralString = (
+    "UNWIND $edges AS e MATCH (n:Interest {slug: e.narrower}), (b:Interest {slug: e.broader}) "
+    "WITH n, b, size([(n)-[:BROADER]->(x) | x]) AS broader WHERE broader = 0 "
+    "MERGE (n)-[:BROADER]->(b) RETURN count(*) AS linked"
+)
+
+
+async def merge_terms(db: Executor, kind: str, names: Sequence[str], *, now: int) -> int:
+    """Ensure terms with these names exist (by slug); returns how many were created."""
+    terms = [proposal(kind, n) for n in names]
+    if not terms:
+        return 0
+    rows = await db.write(MERGE_TERMS[kind], {"terms": terms, "now": now})
+    return int(rows[0]["created"])
+
+
+async def load_default(db: Executor, *, now: int) -> int:
+    """Ensure the default interests (with their broader edges) and areas exist."""
+    interests = [broad for broad, _ in INTERESTS] + [n for _, ns in INTERESTS for n in ns]
+    created = await merge_terms(db, "Interest", interests, now=now)
+    edges = [
+        {"narrower": slugify(n), "broader": slugify(broad)} for broad, ns in INTERESTS for n in ns
+    ]
+    await db.write(MERGE_BROADER, {"edges": edges})
+    return created + await merge_terms(db, "MentorshipArea", MENTORSHIP_AREAS, now=now)
+
+
+LIST_ALL: LiteralString = (
+    "MATCH (t) WHERE t:Interest OR t:MentorshipArea OPTIONAL MATCH (t)-[:BROADER]->(b) "
+    "RETURN " + TERM_FIELDS + " AS term, b.id AS broaderId"
+)
+
+
+async def list_all(db: Executor) -> list[TermRecord]:
+    """Every term of both vocabularies (importers map names to slugs with it)."""
+    return [_record(r) for r in await db.read(LIST_ALL)]
