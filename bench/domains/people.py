@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,11 @@ if TYPE_CHECKING:
 async def _seed_people(db: Backend, scale: Scale) -> None:
     from graph_db import seed
 
-    await seed.seed_people(db, scale.params["people"], seed=scale.seed)
+    def progress(stage: str, done: int, total: int) -> None:
+        if done == total or done % 10_000 == 0:
+            print(f"    {stage}: {done:,}/{total:,}", file=sys.stderr, flush=True)
+
+    await seed.seed_network(db, scale.params["people"], seed=scale.seed, progress=progress)
 
 
 STEPS = [
@@ -26,7 +31,14 @@ STEPS = [
         params=("people",),
         run=_seed_people,
         expect=lambda scale: {"Person": scale.params["people"]},
-        sources=("graph_db/seed.py",),
+        # The people generator chooses these numbers itself (about 5 connections and 3.5
+        # follows per person); a `follows` parameter is not taken yet.
+        derived=(
+            "Hospital", "Department", "Division", "Interest", "MentorshipArea", "WORKS_IN",
+            "INTERESTED_IN", "OFFERS_MENTORSHIP_IN", "SEEKS_MENTORSHIP_IN", "CONNECTED_WITH",
+            "FOLLOWS",
+        ),
+        sources=("graph_db/seed.py", "graph_db/taxonomy_data.py", "graph_db/vocabulary_data.py"),
     ),
 ]
 
