@@ -1,8 +1,12 @@
 """Likes on posts and comments, and the counts every post and comment shows.
 
 (:Person)-[:LIKED {createdAt}]->(:Post|:Comment), at most one per pair: MERGE makes a
-like idempotent, and counts are the number of LIKED edges, counted by the reading query,
-so they are exact under any concurrency (there is no counter to drift).
+like idempotent. A post's `likeCount` is recounted from its LIKED edges by every statement
+that adds or removes one, after the change, while that statement holds the post's write
+lock (Neo4j locks both ends of a relationship it creates or deletes; FalkorDB runs writes
+one at a time), so it is exact under any concurrency and a page reads it in O(1): counting
+the edges at read time cost 50 ms for a post with 300,000 likes on the bench network.
+Comments have few likes; theirs are counted by the reading query.
 
 FalkorDB's exists(pattern) with both ends bound answers true when the first node has any
 such edge at all, so "did the viewer like it" is counted: size([(v)-[:LIKED]->(p) | v]) > 0.
@@ -19,6 +23,16 @@ from graph_db.notifications import notified, notify
 from graph_db.people import PERSON_FIELDS
 from graph_db.records import EngagementRecord, LinkRecord, NotifiedRecord, PersonRecord
 
+
+def recount(carry: LiteralString = "") -> LiteralString:
+    """Recount `p`'s likes after the statement's change (see the module docstring), keeping
+    the variables in `carry` (", a, b"). FalkorDB needs the comprehension in a WITH."""
+    return (
+        " WITH DISTINCT p" + carry + ", [(p)<-[counted:LIKED]-(:Person) | 1] AS likers"
+        " SET p.likeCount = size(likers)"
+    )
+
+
 LIKE_POST: LiteralString = (
     "MATCH (v:Person {id: $viewer}), (p:Post {id: $post})<-[:AUTHORED]-(pa:Person) "
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
@@ -26,10 +40,10 @@ LIKE_POST: LiteralString = (
     "OPTIONAL MATCH (v)-[known:LIKED]->(p) "
     "WITH v, p, pa, known IS NULL AS created "
     "MERGE (v)-[l:LIKED]->(p) ON CREATE SET l.createdAt = $now "
-    "WITH v, p, pa, created"
+    "WITH v, p, pa, created" + recount(", v, pa, created") + " WITH v, p, pa, created"
     + notify("LIKE_POST", imports="v, p, pa, created", recipients="[pa]", actor="v", target="p",
              post="p", when="created")
-    + " RETURN p.id AS id, size([(p)<-[:LIKED]-(x:Person) | x]) AS likes, notified"
+    + " RETURN p.id AS id, p.likeCount AS likes, notified"
 )
 
 LIKE_COMMENT: LiteralString = (
@@ -68,7 +82,7 @@ async def like_comment(
 UNLIKE_POST: LiteralString = (
     "MATCH (p:Post {id: $post}) WHERE p.removedAt IS NULL "
     "OPTIONAL MATCH (:Person {id: $viewer})-[l:LIKED]->(p) DELETE l "
-    "WITH DISTINCT p RETURN p.id AS id, size([(p)<-[:LIKED]-(x:Person) | x]) AS likes"
+    "WITH DISTINCT p" + recount() + " RETURN p.id AS id, p.likeCount AS likes"
 )
 
 UNLIKE_COMMENT: LiteralString = (
@@ -93,7 +107,7 @@ async def unlike_comment(db: Executor, comment_id: str, *, viewer_id: str) -> in
 
 POST_ENGAGEMENT: LiteralString = (
     "MATCH (v:Person {id: $viewer}) UNWIND $ids AS id MATCH (p:Post {id: id}) "
-    "RETURN id, size([(p)<-[:LIKED]-(x:Person) | x]) AS likes, "
+    "RETURN id, coalesce(p.likeCount, 0) AS likes, "
     "size([(p)<-[:ON]-(c:Comment) WHERE c.removedAt IS NULL | c]) AS comments, "
     "size([(v)-[:LIKED]->(p) | v]) > 0 AS viewerLiked"
 )
@@ -138,17 +152,19 @@ LIKERS_CURSOR: LiteralString = (
 )
 
 LIST_POST_LIKERS: LiteralString = (
-    "MATCH (v:Person {id: $viewer}), (x:Post {id: $target})<-[l:LIKED]-(p:Person) "
-    "WHERE " + LIKERS_CURSOR + " AND NOT (v)-[:BLOCKED]-(p) "
-    "RETURN " + PERSON_FIELDS + " AS person, l.createdAt AS since "
-    "ORDER BY l.createdAt DESC, p.id DESC LIMIT $limit"
+    "MATCH (v:Person {id: $viewer}) WITH [(v)-[:BLOCKED]-(vb:Person) | vb.id] AS hidden "
+    "MATCH (:Post {id: $target})<-[l:LIKED]-(p:Person) "
+    "WHERE " + LIKERS_CURSOR + " AND NOT p.id IN hidden "
+    "WITH p, l ORDER BY l.createdAt DESC, p.id DESC LIMIT $limit "
+    "RETURN " + PERSON_FIELDS + " AS person, l.createdAt AS since"
 )
 
 LIST_COMMENT_LIKERS: LiteralString = (
-    "MATCH (v:Person {id: $viewer}), (x:Comment {id: $target})<-[l:LIKED]-(p:Person) "
-    "WHERE " + LIKERS_CURSOR + " AND NOT (v)-[:BLOCKED]-(p) "
-    "RETURN " + PERSON_FIELDS + " AS person, l.createdAt AS since "
-    "ORDER BY l.createdAt DESC, p.id DESC LIMIT $limit"
+    "MATCH (v:Person {id: $viewer}) WITH [(v)-[:BLOCKED]-(vb:Person) | vb.id] AS hidden "
+    "MATCH (:Comment {id: $target})<-[l:LIKED]-(p:Person) "
+    "WHERE " + LIKERS_CURSOR + " AND NOT p.id IN hidden "
+    "WITH p, l ORDER BY l.createdAt DESC, p.id DESC LIMIT $limit "
+    "RETURN " + PERSON_FIELDS + " AS person, l.createdAt AS since"
 )
 
 
@@ -187,7 +203,7 @@ LIKE_MANY: LiteralString = (
     "OPTIONAL MATCH (c:Comment {id: row.targetId}) "
     "WITH v, row, coalesce(p, c) AS x WHERE x IS NOT NULL "
     "MERGE (v)-[l:LIKED]->(x) ON CREATE SET l.createdAt = row.createdAt "
-    "RETURN count(l) AS n"
+    "WITH DISTINCT x AS p WHERE p:Post" + recount() + " RETURN count(p) AS n"
 )
 
 

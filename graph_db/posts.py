@@ -207,12 +207,27 @@ async def remove_post(
     return bool(rows)
 
 
+# The viewer's blocks and groups, read once as lists, so that a list query tests list
+# membership instead of a pattern per row (and FalkorDB plans from the anchored node).
+VIEWER_SCOPE: LiteralString = (
+    "MATCH (v:Person {id: $viewer}) "
+    "WITH v, [(v)-[:BLOCKED]-(vb:Person) | vb.id] AS hidden, "
+    "[(v)-[:MEMBER_OF]->(vm:Group) | vm.id] AS mine, "
+    "[(v)-[:BANNED_FROM]->(vx:Group) | vx.id] AS banned "
+)
+# After VIEWER_SCOPE: whether the viewer may see group `g` (null: outside any group).
+IN_VISIBLE_GROUP: LiteralString = (
+    "(g IS NULL OR g.id IN mine OR (g.visibility = 'PUBLIC' AND NOT g.id IN banned))"
+)
+
 LIST_BY_AUTHOR: LiteralString = (
-    "MATCH (v:Person {id: $viewer}), (a:Person {id: $author}) WHERE NOT (v)-[:BLOCKED]-(a) "
-    "MATCH (a)-[:AUTHORED]->(p:Post) WHERE p.removedAt IS NULL AND " + BEFORE_CURSOR + " "
+    VIEWER_SCOPE + "WHERE NOT $author IN hidden "
+    "MATCH (a:Person {id: $author})-[:AUTHORED]->(p:Post) "
+    "WHERE p.removedAt IS NULL AND " + BEFORE_CURSOR + " "
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
-    "WITH v, a, p, g WHERE " + group_visible("v", "g") + " "
-    "RETURN " + POST_FIELDS + " AS post ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit"
+    "WITH p, a, g, mine, banned WHERE " + IN_VISIBLE_GROUP + " "
+    "WITH p, a, g ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit "
+    "RETURN " + POST_FIELDS + " AS post"
 )
 
 
@@ -228,11 +243,11 @@ async def list_by_author(
 
 
 LIST_IN_GROUP: LiteralString = (
-    "MATCH (v:Person {id: $viewer}), (g:Group {id: $group}) "
-    "WHERE " + group_visible("v", "g") + " "
-    "MATCH (g)<-[:IN_GROUP]-(p:Post)<-[:AUTHORED]-(a:Person) "
-    "WHERE p.removedAt IS NULL AND " + BEFORE_CURSOR + " AND NOT (v)-[:BLOCKED]-(a) "
-    "RETURN " + POST_FIELDS + " AS post ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit"
+    VIEWER_SCOPE + "MATCH (g:Group {id: $group}) WHERE " + IN_VISIBLE_GROUP + " "
+    "MATCH (g)<-[:IN_GROUP]-(p:Post) WHERE p.removedAt IS NULL AND " + BEFORE_CURSOR + " "
+    "MATCH (p)<-[:AUTHORED]-(a:Person) WHERE NOT a.id IN hidden "
+    "WITH p, a, g ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit "
+    "RETURN " + POST_FIELDS + " AS post"
 )
 
 
