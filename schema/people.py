@@ -10,6 +10,7 @@ import strawberry
 from graph_db.records import PersonRecord
 from resolvers import people as people_resolvers
 from schema.base import AppInfo, Connection, DateTime, Node, from_ms, node_resolver, to_global_id
+from schema.mentorship.person import PersonMentoring
 
 if TYPE_CHECKING:
     from schema.posts import Post
@@ -23,7 +24,7 @@ class Role(Enum):
 
 
 @strawberry.type(description="A member of the mentoring network.")
-class Person(Node):
+class Person(Node, PersonMentoring):  # mentoring fields: schema.mentorship.person
     record: strawberry.Private[PersonRecord]
 
     @classmethod

@@ -32,6 +32,8 @@ RELATIONSHIP_TYPES: tuple[str, ...] = (
     "REGISTERED_FOR", "HOSTS", "NOMINATED", "REPORTED", "CONCERNS", "FOR", "ABOUT",
     "HAS_CREDENTIAL", "HAS_TOKEN", "SUPERVISES", "MENTIONS", "NOTIFIES",
     "MUTED_IN", "INVITED_TO", "PINNED_IN",
+    # Mentorship (graph_db.mentorship).
+    "HAS_MEETING", "HAS_MILESTONE", "HAS_COMMITTEE", "HAS_ADVISOR", "IN_PROGRAM",
 )
 
 PERSON_SEARCH = FullTextIndex("person_search", "Person", ("name", "title", "bio", "topics"))
@@ -62,6 +64,11 @@ SCHEMA: tuple[SchemaOp, ...] = (
     RangeIndex("ModerationAction", ("createdAt",)),
     # One open report per reporter, target and scope (graph_db.moderation).
     UniqueConstraint("Report", "openKey"),
+    # Mentorship: one open mentorship per slot, one live committee per mentee, outgoing
+    # requests by requester (graph_db.mentorship).
+    UniqueConstraint("Mentorship", "openKey"),
+    UniqueConstraint("Committee", "openKey"),
+    RangeIndex("Mentorship", ("requestedBy",)),
     RelationshipTypes(RELATIONSHIP_TYPES),
 )
 

@@ -1,0 +1,194 @@
+"""Mentoring committees: (mentee)-[:HAS_COMMITTEE]->(:Committee)<-[:PART_OF]-(seat), each seat
+a COMMITTEE mentorship its member accepts or declines like any other request.
+
+A mentee has at most one live committee (`openKey` = the mentee's id, unique, cleared on
+dissolution). The rules on who may sit on it (2 to 5 members, two divisions at least, nobody
+in the mentee's reporting line) are the resolvers'; the statements here keep the one limit
+that concurrency could break, the number of open seats, exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, LiteralString
+
+from graph_db.backend import Executor
+from graph_db.mentorship import OPEN_LIST, open_key, program_admin
+from graph_db.notifications import notified, notify
+from graph_db.records import CommitteeRecord, NotifiedRecord
+
+MAX_SEATS = 5
+
+# Projects committee `c` (mentee `me`, viewer `v` possibly null).
+COMMITTEE_MAP: LiteralString = (
+    "c {.id, .createdBy, .createdAt, .name, .goals, .dissolvedAt, menteeId: me.id, "
+    "memberIds: [(c)<-[:PART_OF]-(cs:Mentorship) | cs.id], "
+    "viewerIsProgramAdmin: " + program_admin("v", "me") + ", "
+    "viewerOnCommittee: size([(c)<-[:PART_OF]-(vs:Mentorship)<-[:MENTOR_IN]-(v) "
+    "  WHERE vs.status IN " + OPEN_LIST + " | vs]) > 0}"
+)
+
+_RETURN: LiteralString = (
+    " OPTIONAL MATCH (v:Person {id: $viewer}) RETURN " + COMMITTEE_MAP + " AS committee"
+)
+
+# One row throughout (FalkorDB runs a CALL subquery with writes only for the first of several
+# input rows, so notify() gets every invited member at once). Seats are made only when this
+# call created the committee; a retry with the same id re-creates nothing.
+CREATE: LiteralString = (
+    "MATCH (me:Person {id: $mentee}), (cr:Person {id: $viewer}) "
+    "MERGE (c:Committee {openKey: $mentee}) "
+    "ON CREATE SET c.id = $id, c.name = $name, c.goals = $goals, c.createdBy = cr.id, "
+    "  c.createdAt = $now, c.updatedAt = $now "
+    "WITH me, cr, c, c.id = $id AS created "
+    "MERGE (me)-[h:HAS_COMMITTEE]->(c) ON CREATE SET h.createdAt = $now "
+    "WITH me, cr, c, created "
+    "OPTIONAL MATCH (mr:Person) WHERE mr.id IN $memberIds "
+    "WITH me, cr, c, created, collect(mr) AS members "
+    "FOREACH (mr IN CASE WHEN created THEN members ELSE [] END | "
+    "  MERGE (m:Mentorship {openKey: 'committee:' + c.id + ':' + mr.id}) "
+    "  ON CREATE SET m.id = head([s IN $seats WHERE s.personId = mr.id | s.id]), "
+    "    m.kind = 'COMMITTEE', m.status = 'REQUESTED', m.requestedBy = cr.id, m.goals = $goals, "
+    "    m.message = $message, m.createdAt = $now, m.updatedAt = $now "
+    "  MERGE (mr)-[a:MENTOR_IN]->(m) ON CREATE SET a.createdAt = $now "
+    "  MERGE (me)-[b:MENTEE_IN]->(m) ON CREATE SET b.createdAt = $now "
+    "  MERGE (m)-[p:PART_OF]->(c) ON CREATE SET p.createdAt = $now) "
+    "WITH me, cr, c, created, members"
+    + notify("COMMITTEE_INVITATION", imports="cr, c, created, members", recipients="members",
+             actor="cr", target="c", when="created")
+    + " WITH me, c, created, notified" + _RETURN + ", created, notified"
+)
+
+
+async def create(
+    db: Executor, *, id: str, mentee_id: str, creator_id: str, member_ids: Sequence[str],
+    seat_ids: Sequence[str], name: str | None, goals: str | None, message: str | None,
+    now: int, viewer_is_admin: bool = False,
+) -> tuple[CommitteeRecord | None, bool, list[NotifiedRecord]]:
+    """Create the mentee's committee and invite each member (a REQUESTED seat each, ids
+    `seat_ids`): (committee, created, notified). When the mentee already has a live committee
+    that one comes back with created False; None when the mentee or creator is missing."""
+    seats = [
+        {"id": seat_id, "personId": person_id,
+         "openKey": open_key("COMMITTEE", mentor_id=person_id, mentee_id=mentee_id, committee_id=id)}
+        for person_id, seat_id in zip(member_ids, seat_ids, strict=True)
+    ]
+    rows = await db.write(CREATE, {
+        "id": id, "mentee": mentee_id, "viewer": creator_id, "viewerIsAdmin": viewer_is_admin,
+        "name": name, "goals": goals, "message": message, "seats": seats, "now": now,
+        "memberIds": list(member_ids),
+    })
+    if not rows:
+        return None, False, []
+    return CommitteeRecord.from_row(rows[0]["committee"]), bool(rows[0]["created"]), notified(rows)
+
+
+# The SET comes first so that concurrent invitations to one committee queue (Neo4j lock;
+# FalkorDB runs writes one at a time) and each counts the seats the others made.
+INVITE: LiteralString = (
+    "MATCH (me:Person)-[:HAS_COMMITTEE]->(c:Committee {id: $committee}), "
+    "(mr:Person {id: $person}), (cr:Person {id: $viewer}) "
+    "SET c.updatedAt = $now "
+    "WITH me, mr, cr, c, size([(c)<-[:PART_OF]-(os:Mentorship) WHERE os.status IN " + OPEN_LIST
+    + " | os]) AS open "
+    "WITH me, mr, cr, c, CASE WHEN c.dissolvedAt IS NOT NULL THEN 'DISSOLVED' "
+    "  WHEN open >= $maxSeats THEN 'FULL' ELSE 'OK' END AS outcome "
+    "FOREACH (_ IN CASE WHEN outcome = 'OK' THEN [1] ELSE [] END | "
+    "  MERGE (m:Mentorship {openKey: $openKey}) "
+    "  ON CREATE SET m.id = $seat, m.kind = 'COMMITTEE', m.status = 'REQUESTED', "
+    "    m.requestedBy = cr.id, m.goals = c.goals, m.message = $message, m.createdAt = $now, "
+    "    m.updatedAt = $now "
+    "  MERGE (mr)-[a:MENTOR_IN]->(m) ON CREATE SET a.createdAt = $now "
+    "  MERGE (me)-[b:MENTEE_IN]->(m) ON CREATE SET b.createdAt = $now "
+    "  MERGE (m)-[p:PART_OF]->(c) ON CREATE SET p.createdAt = $now) "
+    "WITH me, mr, cr, c, outcome"
+    + notify("COMMITTEE_INVITATION", imports="mr, cr, c, outcome", recipients="[mr]", actor="cr",
+             target="c", when="outcome = 'OK'")
+    + " WITH me, c, outcome, notified" + _RETURN + ", outcome, notified"
+)
+
+
+async def invite(
+    db: Executor, committee_id: str, *, mentee_id: str, person_id: str, seat_id: str,
+    inviter_id: str, message: str | None, now: int, viewer_is_admin: bool = False,
+    max_seats: int = MAX_SEATS,
+) -> tuple[CommitteeRecord | None, str, list[NotifiedRecord]]:
+    """Invite one more member: (committee, OK | FULL | DISSOLVED, notified); an open seat
+    of the same member already there is left as it is (OK, nothing new)."""
+    rows = await db.write(INVITE, {
+        "committee": committee_id, "person": person_id, "seat": seat_id, "viewer": inviter_id,
+        "viewerIsAdmin": viewer_is_admin, "message": message, "now": now, "maxSeats": max_seats,
+        "openKey": open_key("COMMITTEE", mentor_id=person_id, mentee_id=mentee_id,
+                            committee_id=committee_id),
+    })
+    if not rows:
+        return None, "NOT_FOUND", []
+    return (CommitteeRecord.from_row(rows[0]["committee"]), str(rows[0]["outcome"]),
+            notified(rows))
+
+
+# Dissolving closes every open seat (ACTIVE ones end, REQUESTED ones are withdrawn) and tells
+# their members, in one row (see CREATE).
+DISSOLVE: LiteralString = (
+    "MATCH (me:Person)-[:HAS_COMMITTEE]->(c:Committee {id: $id}), (v:Person {id: $viewer}) "
+    "WITH me, v, c, c.dissolvedAt IS NULL AS live "
+    "OPTIONAL MATCH (c)<-[:PART_OF]-(s:Mentorship)<-[:MENTOR_IN]-(mr:Person) "
+    "WITH me, v, c, live, "
+    "collect(CASE WHEN s.status IN " + OPEN_LIST + " THEN s END) AS seats, "
+    "collect(CASE WHEN s.status IN " + OPEN_LIST + " THEN mr END) AS members "
+    "FOREACH (x IN CASE WHEN live THEN seats ELSE [] END | "
+    "  SET x.status = CASE WHEN x.status = 'ACTIVE' THEN 'ENDED' ELSE 'WITHDRAWN' END, "
+    "  x.endedAt = $now, x.endedBy = v.id, x.endReason = 'The committee was dissolved.', "
+    "  x.updatedAt = $now, x.openKey = null) "
+    "SET c.dissolvedAt = coalesce(c.dissolvedAt, $now), c.openKey = null, c.updatedAt = $now "
+    "WITH me, v, c, live, members"
+    + notify("COMMITTEE_DISSOLVED", imports="v, c, live, members", recipients="members",
+             actor="v", target="c", when="live")
+    + " WITH me, c, notified" + _RETURN + ", notified"
+)
+
+
+async def dissolve(
+    db: Executor, committee_id: str, *, viewer_id: str, now: int, viewer_is_admin: bool = False,
+) -> tuple[CommitteeRecord | None, list[NotifiedRecord]]:
+    """Dissolve a committee (again: no change); None if there is no such committee."""
+    rows = await db.write(DISSOLVE, {
+        "id": committee_id, "viewer": viewer_id, "viewerIsAdmin": viewer_is_admin, "now": now,
+    })
+    if not rows:
+        return None, []
+    return CommitteeRecord.from_row(rows[0]["committee"]), notified(rows)
+
+
+GET_MANY: LiteralString = (
+    "OPTIONAL MATCH (v:Person {id: $viewer}) WITH v UNWIND $ids AS id "
+    "MATCH (me:Person)-[:HAS_COMMITTEE]->(c:Committee {id: id}) "
+    "RETURN " + COMMITTEE_MAP + " AS committee"
+)
+
+
+async def get_many(
+    db: Executor, ids: Sequence[str], *, viewer_id: str, viewer_is_admin: bool = False,
+) -> list[CommitteeRecord | None]:
+    if not ids:
+        return []
+    rows = await db.read(GET_MANY, {
+        "ids": list(dict.fromkeys(ids)), "viewer": viewer_id, "viewerIsAdmin": viewer_is_admin,
+    })
+    found = {r["committee"]["id"]: CommitteeRecord.from_row(r["committee"]) for r in rows}
+    return [found.get(i) for i in ids]
+
+
+CURRENT: LiteralString = (
+    "UNWIND $ids AS id MATCH (:Person {id: id})-[:HAS_COMMITTEE]->(c:Committee) "
+    "WITH id, c WHERE c.dissolvedAt IS NULL RETURN id, c.id AS committee"
+)
+
+
+async def current_ids(db: Executor, mentee_ids: Sequence[str]) -> list[str | None]:
+    """Each mentee's live committee id (or None), aligned with `mentee_ids`."""
+    if not mentee_ids:
+        return []
+    rows = await db.read(CURRENT, {"ids": list(dict.fromkeys(mentee_ids))})
+    found: dict[str, Any] = {r["id"]: r["committee"] for r in rows}
+    return [found.get(i) for i in mentee_ids]

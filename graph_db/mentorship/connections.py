@@ -1,0 +1,425 @@
+"""One mentorship's life: request, accept or decline, withdraw, end; reading them; stats.
+
+Every step is one statement that also notifies (graph_db.notifications.notify) and returns
+the mentorship as the acting viewer sees it, with an `outcome`: OK when the step happened,
+otherwise why nothing changed (the current status, NOT_ACCEPTING, FULL, HAS_PRIMARY,
+BLOCKED). Repeating a step that already happened changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, LiteralString
+
+from graph_db.backend import Executor
+from graph_db.mentorship import (
+    MENTORSHIP_MAP,
+    ONE_TO_ONE,
+    ONE_TO_ONE_LIST,
+    OPEN_LIST,
+    open_key,
+    returning,
+    to_record,
+)
+from graph_db.notifications import notified, notify
+from graph_db.records import (
+    MentorshipOutcomeRecord,
+    MentorshipRecord,
+    MentorshipStatsRecord,
+)
+
+
+def _outcome(rows: list[dict[str, Any]]) -> MentorshipOutcomeRecord:
+    if not rows:
+        return MentorshipOutcomeRecord(None, "NOT_FOUND")
+    return MentorshipOutcomeRecord(
+        to_record(rows[0]), str(rows[0].get("outcome") or "OK"), tuple(notified(rows))
+    )
+
+
+def _viewer(viewer_id: str, viewer_is_admin: bool) -> dict[str, Any]:
+    return {"viewer": viewer_id, "viewerIsAdmin": viewer_is_admin}
+
+
+# -- request --------------------------------------------------------------------------------
+
+REQUEST: LiteralString = (
+    "MATCH (me:Person {id: $mentee}), (mr:Person {id: $mentor}), (rq:Person {id: $requester}) "
+    "OPTIONAL MATCH (me)-[blk:BLOCKED]-(mr) "
+    "WITH me, mr, rq, blk WHERE blk IS NULL AND me <> mr "
+    "MERGE (m:Mentorship {openKey: $openKey}) "
+    "ON CREATE SET m.id = $id, m.kind = $kind, m.status = 'REQUESTED', m.requestedBy = rq.id, "
+    "  m.goals = $goals, m.message = $message, m.cadenceDays = $cadenceDays, "
+    "  m.createdAt = $now, m.updatedAt = $now "
+    "WITH me, mr, rq, m, m.id = $id AS created "
+    "FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END | "
+    "  MERGE (mr)-[a:MENTOR_IN]->(m) ON CREATE SET a.createdAt = $now "
+    "  MERGE (me)-[b:MENTEE_IN]->(m) ON CREATE SET b.createdAt = $now) "
+    "WITH me, mr, rq, m, created"
+    + notify("MENTORSHIP_REQUESTED", imports="mr, rq, m, created", recipients="[mr]", actor="rq",
+             target="m", when="created")
+    + " WITH m, notified, CASE WHEN created THEN 'OK' ELSE 'EXISTS' END AS outcome"
+    + returning(", notified, outcome")
+)
+
+
+async def request(
+    db: Executor, *, id: str, kind: str, mentor_id: str, mentee_id: str, requester_id: str,
+    goals: str | None, message: str | None, cadence_days: int | None, now: int,
+    viewer_is_admin: bool = False,
+) -> MentorshipOutcomeRecord:
+    """Ask `mentor_id` to mentor `mentee_id` (one-to-one kinds). Outcome OK when created (or
+    re-sent with the same `id`), EXISTS with the open mentorship already there, NOT_FOUND when
+    either person is missing or a block stands between them."""
+    rows = await db.write(REQUEST, {
+        "id": id, "kind": kind, "mentor": mentor_id, "mentee": mentee_id,
+        "requester": requester_id, "goals": goals, "message": message,
+        "cadenceDays": cadence_days, "now": now,
+        "openKey": open_key(kind, mentor_id=mentor_id, mentee_id=mentee_id),
+        **_viewer(requester_id, viewer_is_admin),
+    })
+    return _outcome(rows)
+
+
+# -- respond ---------------------------------------------------------------------------------
+
+# The SET on the mentor comes first: on Neo4j it takes the mentor's write lock before the
+# count, so concurrent acceptances for one mentor are serialised and each sees the others.
+ACCEPT: LiteralString = (
+    "MATCH (mr:Person {id: $viewer})-[:MENTOR_IN]->(m:Mentorship {id: $id})<-[:MENTEE_IN]-(me:Person) "
+    "SET mr.mentoringCheckedAt = $now "
+    "WITH mr, me, m, m.kind IN " + ONE_TO_ONE_LIST + " AS counted, "
+    "size([(mr)-[:MENTOR_IN]->(ax:Mentorship) WHERE ax.status = 'ACTIVE' "
+    "  AND ax.kind IN " + ONE_TO_ONE_LIST + " | ax]) AS active, "
+    "size([(me)-[:MENTEE_IN]->(px:Mentorship) WHERE px.status = 'ACTIVE' AND px.kind = 'PRIMARY' "
+    "  | px]) AS primaries, "
+    "size([(me)-[:BLOCKED]-(mr) | me]) AS blocks "
+    "WITH mr, me, m, counted, active, "
+    "CASE WHEN m.status <> 'REQUESTED' THEN m.status "
+    "  WHEN blocks > 0 THEN 'BLOCKED' "
+    "  WHEN counted AND coalesce(mr.acceptingMentees, false) = false THEN 'NOT_ACCEPTING' "
+    "  WHEN counted AND active >= coalesce(mr.menteeCapacity, 0) THEN 'FULL' "
+    "  WHEN m.kind = 'PRIMARY' AND primaries > 0 THEN 'HAS_PRIMARY' "
+    "  ELSE 'OK' END AS outcome "
+    "FOREACH (_ IN CASE WHEN outcome = 'OK' THEN [1] ELSE [] END | "
+    "  SET m.status = 'ACTIVE', m.startedAt = $now, m.respondedAt = $now, "
+    "  m.responseMessage = $message, m.updatedAt = $now) "
+    "SET mr.activeMentees = active + CASE WHEN outcome = 'OK' AND counted THEN 1 ELSE 0 END "
+    "WITH mr, me, m, outcome "
+    "OPTIONAL MATCH (rq:Person {id: m.requestedBy}) "
+    "WITH mr, me, m, outcome, rq"
+    + notify("MENTORSHIP_ACCEPTED", imports="mr, me, m, outcome, rq", recipients="[me, rq]",
+             actor="mr", target="m", when="outcome = 'OK'")
+    + returning(", outcome, notified")
+)
+
+
+async def accept(
+    db: Executor, mentorship_id: str, *, mentor_id: str, message: str | None, now: int,
+    viewer_is_admin: bool = False,
+) -> MentorshipOutcomeRecord:
+    """The mentor accepts a request: OK, or why not (its status if not REQUESTED; BLOCKED;
+    NOT_ACCEPTING or FULL for a one-to-one kind; HAS_PRIMARY); NOT_FOUND unless the viewer is
+    its mentor. Exact under concurrent acceptances (see the package docstring)."""
+    rows = await db.write(ACCEPT, {
+        "id": mentorship_id, "message": message, "now": now,
+        **_viewer(mentor_id, viewer_is_admin),
+    })
+    return _outcome(rows)
+
+
+DECLINE: LiteralString = (
+    "MATCH (mr:Person {id: $viewer})-[:MENTOR_IN]->(m:Mentorship {id: $id})<-[:MENTEE_IN]-(me:Person) "
+    "WITH mr, me, m, CASE WHEN m.status = 'REQUESTED' THEN 'OK' ELSE m.status END AS outcome "
+    "FOREACH (_ IN CASE WHEN outcome = 'OK' THEN [1] ELSE [] END | "
+    "  SET m.status = 'DECLINED', m.respondedAt = $now, m.responseMessage = $message, "
+    "  m.updatedAt = $now, m.openKey = null) "
+    "WITH mr, me, m, outcome "
+    "OPTIONAL MATCH (rq:Person {id: m.requestedBy}) "
+    "WITH mr, me, m, outcome, rq"
+    + notify("MENTORSHIP_DECLINED", imports="mr, me, m, outcome, rq", recipients="[me, rq]",
+             actor="mr", target="m", when="outcome = 'OK'")
+    + returning(", outcome, notified")
+)
+
+
+async def decline(
+    db: Executor, mentorship_id: str, *, mentor_id: str, message: str | None, now: int,
+    viewer_is_admin: bool = False,
+) -> MentorshipOutcomeRecord:
+    """The mentor declines a request: OK, or its status if it is no longer REQUESTED."""
+    rows = await db.write(DECLINE, {
+        "id": mentorship_id, "message": message, "now": now,
+        **_viewer(mentor_id, viewer_is_admin),
+    })
+    return _outcome(rows)
+
+
+WITHDRAW: LiteralString = (
+    "MATCH (mr:Person)-[:MENTOR_IN]->(m:Mentorship {id: $id})<-[:MENTEE_IN]-(me:Person), "
+    "(v:Person {id: $viewer}) "
+    "WITH mr, me, m, v, CASE WHEN m.status = 'REQUESTED' THEN 'OK' ELSE m.status END AS outcome "
+    "FOREACH (_ IN CASE WHEN outcome = 'OK' THEN [1] ELSE [] END | "
+    "  SET m.status = 'WITHDRAWN', m.endedAt = $now, m.endedBy = v.id, m.updatedAt = $now, "
+    "  m.openKey = null) "
+    "WITH mr, m, v, outcome"
+    + notify("MENTORSHIP_WITHDRAWN", imports="mr, m, v, outcome", recipients="[mr]", actor="v",
+             target="m", when="outcome = 'OK'")
+    + returning(", outcome, notified")
+)
+
+
+async def withdraw(
+    db: Executor, mentorship_id: str, *, viewer_id: str, now: int, viewer_is_admin: bool = False,
+) -> MentorshipOutcomeRecord:
+    """Withdraw a request (the resolver has checked the viewer may): OK, or its status."""
+    rows = await db.write(WITHDRAW, {
+        "id": mentorship_id, "now": now, **_viewer(viewer_id, viewer_is_admin),
+    })
+    return _outcome(rows)
+
+
+END: LiteralString = (
+    "MATCH (mr:Person)-[:MENTOR_IN]->(m:Mentorship {id: $id})<-[:MENTEE_IN]-(me:Person), "
+    "(v:Person {id: $viewer}) "
+    "SET mr.mentoringCheckedAt = $now "
+    "WITH mr, me, m, v, CASE WHEN m.status = 'ACTIVE' THEN 'OK' ELSE m.status END AS outcome "
+    "FOREACH (_ IN CASE WHEN outcome = 'OK' THEN [1] ELSE [] END | "
+    "  SET m.status = 'ENDED', m.endedAt = $now, m.endedBy = v.id, m.endReason = $reason, "
+    "  m.updatedAt = $now, m.openKey = null) "
+    "WITH mr, me, m, v, outcome, "
+    "size([(mr)-[:MENTOR_IN]->(ax:Mentorship) WHERE ax.status = 'ACTIVE' "
+    "  AND ax.kind IN " + ONE_TO_ONE_LIST + " | ax]) AS active "
+    "SET mr.activeMentees = active "
+    "WITH mr, me, m, v, outcome"
+    + notify("MENTORSHIP_ENDED", imports="mr, me, m, v, outcome", recipients="[mr, me]",
+             actor="v", target="m", when="outcome = 'OK'")
+    + returning(", outcome, notified")
+)
+
+
+async def end(
+    db: Executor, mentorship_id: str, *, viewer_id: str, reason: str | None, now: int,
+    viewer_is_admin: bool = False,
+) -> MentorshipOutcomeRecord:
+    """End an ACTIVE mentorship (the resolver has checked the viewer may): OK, or its status."""
+    rows = await db.write(END, {
+        "id": mentorship_id, "reason": reason, "now": now, **_viewer(viewer_id, viewer_is_admin),
+    })
+    return _outcome(rows)
+
+
+UPDATE: LiteralString = (
+    "MATCH (m:Mentorship {id: $id}) "
+    "SET m.goals = CASE WHEN $setGoals THEN $goals ELSE m.goals END, "
+    "m.cadenceDays = CASE WHEN $setCadence THEN $cadenceDays ELSE m.cadenceDays END, "
+    "m.updatedAt = $now" + returning()
+)
+
+
+async def update(
+    db: Executor, mentorship_id: str, *, viewer_id: str, now: int,
+    goals: tuple[str | None] | None = None, cadence_days: tuple[int | None] | None = None,
+    viewer_is_admin: bool = False,
+) -> MentorshipRecord | None:
+    """Change goals and/or the agreed meeting cadence (each given as a 1-tuple; None keeps)."""
+    rows = await db.write(UPDATE, {
+        "id": mentorship_id, "now": now,
+        "setGoals": goals is not None, "goals": goals[0] if goals else None,
+        "setCadence": cadence_days is not None,
+        "cadenceDays": cadence_days[0] if cadence_days else None,
+        **_viewer(viewer_id, viewer_is_admin),
+    })
+    return to_record(rows[0]) if rows else None
+
+
+# -- reading --------------------------------------------------------------------------------
+
+GET_MANY: LiteralString = (
+    "OPTIONAL MATCH (v:Person {id: $viewer}) "
+    "WITH v UNWIND $ids AS id "
+    "MATCH (mr:Person)-[:MENTOR_IN]->(m:Mentorship {id: id})<-[:MENTEE_IN]-(me:Person) "
+    "RETURN " + MENTORSHIP_MAP + " AS mentorship"
+)
+
+
+async def get_many(
+    db: Executor, ids: Sequence[str], *, viewer_id: str, viewer_is_admin: bool = False,
+) -> list[MentorshipRecord | None]:
+    """Mentorships by id with the viewer's access flags, aligned with `ids`."""
+    if not ids:
+        return []
+    rows = await db.read(GET_MANY, {
+        "ids": list(dict.fromkeys(ids)), **_viewer(viewer_id, viewer_is_admin),
+    })
+    found = {r["mentorship"]["id"]: to_record(r) for r in rows}
+    return [found.get(i) for i in ids]
+
+
+_KEYSET: LiteralString = (
+    "($at IS NULL OR m.createdAt < $at OR (m.createdAt = $at AND m.id < $cursorId))"
+)
+
+
+def _list(side: LiteralString) -> LiteralString:
+    # `side` is MENTOR_IN (the person's mentees) or MENTEE_IN (the person's mentors).
+    return (
+        "MATCH (p:Person {id: $person})-[:" + side + "]->(m:Mentorship) "
+        "WITH m WHERE m.status IN $statuses AND ($kinds IS NULL OR m.kind IN $kinds) "
+        "AND " + _KEYSET + " "
+        "WITH m ORDER BY m.createdAt DESC, m.id DESC LIMIT $limit "
+        "MATCH (mr:Person)-[:MENTOR_IN]->(m)<-[:MENTEE_IN]-(me:Person) "
+        "OPTIONAL MATCH (v:Person {id: $viewer}) "
+        "RETURN " + MENTORSHIP_MAP + " AS mentorship ORDER BY m.createdAt DESC, m.id DESC"
+    )
+
+
+LIST_BY_SIDE: dict[str, LiteralString] = {"MENTOR": _list("MENTOR_IN"), "MENTEE": _list("MENTEE_IN")}
+
+LIST_INCOMING: LiteralString = (
+    "MATCH (p:Person {id: $person})-[:MENTOR_IN]->(m:Mentorship) "
+    "WITH m WHERE m.status = 'REQUESTED' AND " + _KEYSET + " "
+    "WITH m ORDER BY m.createdAt DESC, m.id DESC LIMIT $limit "
+    "MATCH (mr:Person)-[:MENTOR_IN]->(m)<-[:MENTEE_IN]-(me:Person) "
+    "OPTIONAL MATCH (v:Person {id: $viewer}) "
+    "RETURN " + MENTORSHIP_MAP + " AS mentorship ORDER BY m.createdAt DESC, m.id DESC"
+)
+
+LIST_OUTGOING: LiteralString = (
+    "MATCH (m:Mentorship {requestedBy: $person}) "
+    "WITH m WHERE m.status = 'REQUESTED' AND " + _KEYSET + " "
+    "WITH m ORDER BY m.createdAt DESC, m.id DESC LIMIT $limit "
+    "MATCH (mr:Person)-[:MENTOR_IN]->(m)<-[:MENTEE_IN]-(me:Person) "
+    "OPTIONAL MATCH (v:Person {id: $viewer}) "
+    "RETURN " + MENTORSHIP_MAP + " AS mentorship ORDER BY m.createdAt DESC, m.id DESC"
+)
+
+
+def _page_params(after: tuple[int, str] | None) -> dict[str, Any]:
+    at, cursor_id = after if after else (None, None)
+    return {"at": at, "cursorId": cursor_id}
+
+
+async def list_by_person(
+    db: Executor, person_id: str, side: str, *, statuses: Sequence[str],
+    kinds: Sequence[str] | None, after: tuple[int, str] | None, limit: int,
+    viewer_id: str, viewer_is_admin: bool = False,
+) -> list[MentorshipRecord]:
+    """A person's mentorships as MENTOR (their mentees) or MENTEE (their mentors), newest
+    first, after the keyset (createdAt, id)."""
+    rows = await db.read(LIST_BY_SIDE[side], {
+        "person": person_id, "statuses": list(statuses),
+        "kinds": list(kinds) if kinds is not None else None, "limit": limit,
+        **_page_params(after), **_viewer(viewer_id, viewer_is_admin),
+    })
+    return [to_record(r) for r in rows]
+
+
+async def list_requests(
+    db: Executor, person_id: str, direction: str, *, after: tuple[int, str] | None, limit: int,
+    viewer_id: str, viewer_is_admin: bool = False,
+) -> list[MentorshipRecord]:
+    """Pending requests: INCOMING (awaiting the person's answer as mentor) or OUTGOING (the
+    person asked), newest first."""
+    query = LIST_INCOMING if direction == "INCOMING" else LIST_OUTGOING
+    rows = await db.read(query, {
+        "person": person_id, "limit": limit, **_page_params(after),
+        **_viewer(viewer_id, viewer_is_admin),
+    })
+    return [to_record(r) for r in rows]
+
+
+PAIR_STATE: LiteralString = (
+    "MATCH (me:Person {id: $mentee}) OPTIONAL MATCH (mr:Person {id: $mentor}) "
+    "RETURN mr IS NOT NULL AS mentorExists, "
+    "size([(me)-[:BLOCKED]-(mr) | me]) > 0 AS blocked, "
+    "[(me)-[:MENTEE_IN]->(om:Mentorship)<-[:MENTOR_IN]-(mr) WHERE om.status IN " + OPEN_LIST
+    + " | om.kind] AS openKinds, "
+    "size([(me)-[:MENTEE_IN]->(pm:Mentorship) WHERE pm.status = 'ACTIVE' AND pm.kind = 'PRIMARY' "
+    "  | pm]) AS primaries, "
+    "mr.acceptingMentees AS accepting, mr.menteeCapacity AS capacity, "
+    "coalesce(mr.activeMentees, 0) AS active, mr.rank AS mentorRank, me.rank AS menteeRank"
+)
+
+
+async def get_pair_state(db: Executor, *, mentee_id: str, mentor_id: str) -> dict[str, Any] | None:
+    """What a request from `mentee_id` to `mentor_id` must know (None: no such mentee)."""
+    rows = await db.read(PAIR_STATE, {"mentee": mentee_id, "mentor": mentor_id})
+    return rows[0] if rows else None
+
+
+STATS: LiteralString = (
+    "UNWIND $ids AS id MATCH (p:Person {id: id}) "
+    "RETURN id, "
+    "size([(p)-[:MENTOR_IN]->(a:Mentorship) WHERE a.status = 'ACTIVE' "
+    "  AND a.kind IN " + ONE_TO_ONE_LIST + " | a]) AS activeMentees, "
+    "coalesce(p.menteeCapacity, 0) AS menteeCapacity, "
+    "coalesce(p.acceptingMentees, false) AS acceptingMentees, "
+    "size([(p)-[:MENTOR_IN]->(c:Mentorship) WHERE c.status = 'ACTIVE' AND c.kind = 'COMMITTEE' "
+    "  | c]) AS committeeSeats, "
+    "size([(p)-[:MENTOR_IN]->(b:Mentorship) WHERE b.status = 'ACTIVE' AND b.kind = 'BOARD' "
+    "  | b]) AS boardSeats, "
+    "size([(p)-[:MENTEE_IN]->(r:Mentorship) WHERE r.status = 'ACTIVE' | r]) AS activeMentors, "
+    "[(p)-[:MENTOR_IN]->(s:Mentorship)<-[:MENTEE_IN]-(x:Person) "
+    "  WHERE s.startedAt IS NOT NULL | [x.id, s.startedAt]] AS started"
+)
+
+
+async def get_stats(db: Executor, ids: Sequence[str]) -> list[MentorshipStatsRecord]:
+    """Mentoring load, capacity and experience per person, aligned with `ids`."""
+    if not ids:
+        return []
+    rows = await db.read(STATS, {"ids": list(dict.fromkeys(ids))})
+    found: dict[str, MentorshipStatsRecord] = {}
+    for r in rows:
+        started = r["started"] or []
+        found[r["id"]] = MentorshipStatsRecord.from_row({
+            **r,
+            "menteesEver": len({pair[0] for pair in started}),
+            "firstStartedAt": min((pair[1] for pair in started), default=None),
+        })
+    return [found.get(i, MentorshipStatsRecord(id=i)) for i in ids]
+
+
+# -- bulk writes (import, synthetic networks) ----------------------------------------------
+
+CREATE_MANY: LiteralString = (
+    "UNWIND $rows AS row "
+    "MATCH (mr:Person {id: row.mentorId}), (me:Person {id: row.menteeId}) "
+    "MERGE (m:Mentorship {id: row.id}) "
+    "ON CREATE SET m.kind = row.kind, m.status = row.status, m.requestedBy = me.id, "
+    "  m.goals = row.goals, m.message = row.message, m.cadenceDays = row.cadenceDays, "
+    "  m.createdAt = row.createdAt, m.updatedAt = coalesce(row.endedAt, row.startedAt, row.createdAt), "
+    "  m.respondedAt = row.startedAt, m.startedAt = row.startedAt, m.endedAt = row.endedAt, "
+    "  m.openKey = CASE WHEN row.status IN " + OPEN_LIST + " THEN row.openKey ELSE null END "
+    "MERGE (mr)-[a:MENTOR_IN]->(m) ON CREATE SET a.createdAt = row.createdAt "
+    "MERGE (me)-[b:MENTEE_IN]->(m) ON CREATE SET b.createdAt = row.createdAt "
+    "WITH DISTINCT mr "
+    "WITH mr, size([(mr)-[:MENTOR_IN]->(ax:Mentorship) WHERE ax.status = 'ACTIVE' "
+    "  AND ax.kind IN " + ONE_TO_ONE_LIST + " | ax]) AS active "
+    "SET mr.activeMentees = active "
+    "RETURN count(mr) AS mentors"
+)
+
+
+async def create_many(db: Executor, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Create one-to-one mentorships in one statement (idempotent by id; no notifications).
+
+    Each row: id, mentorId, menteeId, kind (one-to-one), status, createdAt, startedAt,
+    endedAt (None unless ENDED), goals, message, cadenceDays. Each mentor's `activeMentees`
+    is recounted. Capacity is the caller's to respect (this is an import path). Returns how
+    many distinct mentors the batch touched.
+    """
+    if not rows:
+        return 0
+    payload = []
+    for row in rows:
+        if row["kind"] not in ONE_TO_ONE:
+            raise ValueError(f"bulk mentorships are one-to-one, not {row['kind']}")
+        payload.append({
+            "goals": None, "message": None, "cadenceDays": None, "startedAt": None,
+            "endedAt": None, **row,
+            "openKey": open_key(row["kind"], mentor_id=row["mentorId"], mentee_id=row["menteeId"]),
+        })
+    result = await db.write(CREATE_MANY, {"rows": payload})
+    return int(result[0]["mentors"]) if result else 0

@@ -1,0 +1,167 @@
+"""Meetings and milestones on a mentorship.
+
+(m:Mentorship)-[:HAS_MEETING]->(:Meeting {id, date, notes, createdBy, createdAt}) and
+(m)-[:HAS_MILESTONE]->(:Milestone {id, title, dueAt, completedAt, completedBy, ...}).
+Only the two parties write them (the statements require the writer to be MENTOR_IN or
+MENTEE_IN the mentorship), and only while it is ACTIVE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, LiteralString
+
+from graph_db.backend import Executor
+from graph_db.records import MeetingRecord, MilestoneRecord
+
+MAX_MILESTONES = 50
+
+MEETING_MAP: LiteralString = "mt {.id, .date, .notes, .createdBy, .createdAt, mentorshipId: m.id}"
+MILESTONE_MAP: LiteralString = (
+    "ms {.id, .title, .dueAt, .completedAt, .completedBy, .createdBy, .createdAt, mentorshipId: m.id}"
+)
+
+LOG_MEETING: LiteralString = (
+    "MATCH (v:Person {id: $viewer})-[:MENTOR_IN|MENTEE_IN]->(m:Mentorship {id: $mentorship}) "
+    "WITH v, m WHERE m.status = 'ACTIVE' "
+    "MERGE (mt:Meeting {id: $id}) ON CREATE SET mt.date = $date, mt.notes = $notes, "
+    "  mt.createdBy = v.id, mt.createdAt = $now "
+    "MERGE (m)-[h:HAS_MEETING]->(mt) ON CREATE SET h.createdAt = $now "
+    "SET m.updatedAt = $now "
+    "RETURN " + MEETING_MAP + " AS meeting"
+)
+
+
+async def log_meeting(
+    db: Executor, *, id: str, mentorship_id: str, viewer_id: str, date: int, notes: str | None,
+    now: int,
+) -> MeetingRecord | None:
+    """Record a meeting (idempotent by id); None unless the viewer is a party to an ACTIVE
+    mentorship."""
+    rows = await db.write(LOG_MEETING, {
+        "id": id, "mentorship": mentorship_id, "viewer": viewer_id, "date": date,
+        "notes": notes, "now": now,
+    })
+    return MeetingRecord.from_row(rows[0]["meeting"]) if rows else None
+
+
+LIST_MEETINGS: LiteralString = (
+    "MATCH (m:Mentorship {id: $mentorship})-[:HAS_MEETING]->(mt:Meeting) "
+    "WITH m, mt WHERE $at IS NULL OR mt.date < $at OR (mt.date = $at AND mt.id < $cursorId) "
+    "RETURN " + MEETING_MAP + " AS meeting ORDER BY mt.date DESC, mt.id DESC LIMIT $limit"
+)
+
+
+async def list_meetings(
+    db: Executor, mentorship_id: str, *, after: tuple[int, str] | None, limit: int
+) -> list[MeetingRecord]:
+    """A mentorship's meetings, most recent date first, after the keyset (date, id)."""
+    at, cursor_id = after if after else (None, None)
+    rows = await db.read(LIST_MEETINGS, {
+        "mentorship": mentorship_id, "at": at, "cursorId": cursor_id, "limit": limit,
+    })
+    return [MeetingRecord.from_row(r["meeting"]) for r in rows]
+
+
+GET_MEETINGS: LiteralString = (
+    "UNWIND $ids AS id MATCH (m:Mentorship)-[:HAS_MEETING]->(mt:Meeting {id: id}) "
+    "RETURN " + MEETING_MAP + " AS meeting"
+)
+
+
+async def get_meetings(db: Executor, ids: Sequence[str]) -> list[MeetingRecord | None]:
+    if not ids:
+        return []
+    rows = await db.read(GET_MEETINGS, {"ids": list(dict.fromkeys(ids))})
+    found = {r["meeting"]["id"]: MeetingRecord.from_row(r["meeting"]) for r in rows}
+    return [found.get(i) for i in ids]
+
+
+ADD_MILESTONE: LiteralString = (
+    "MATCH (v:Person {id: $viewer})-[:MENTOR_IN|MENTEE_IN]->(m:Mentorship {id: $mentorship}) "
+    "WITH v, m WHERE m.status = 'ACTIVE' "
+    "OPTIONAL MATCH (known:Milestone {id: $id}) "
+    "WITH v, m, known, size([(m)-[:HAS_MILESTONE]->(xm:Milestone) | xm]) AS taken "
+    "WITH v, m WHERE known IS NOT NULL OR taken < $max "
+    "MERGE (ms:Milestone {id: $id}) ON CREATE SET ms.title = $title, ms.dueAt = $dueAt, "
+    "  ms.createdBy = v.id, ms.createdAt = $now "
+    "MERGE (m)-[h:HAS_MILESTONE]->(ms) ON CREATE SET h.createdAt = $now "
+    "SET m.updatedAt = $now "
+    "RETURN " + MILESTONE_MAP + " AS milestone"
+)
+
+
+async def add_milestone(
+    db: Executor, *, id: str, mentorship_id: str, viewer_id: str, title: str,
+    due_at: int | None, now: int, max_milestones: int = MAX_MILESTONES,
+) -> MilestoneRecord | None:
+    """Set a milestone (idempotent by id); None unless the viewer is a party to an ACTIVE
+    mentorship with room for another."""
+    rows = await db.write(ADD_MILESTONE, {
+        "id": id, "mentorship": mentorship_id, "viewer": viewer_id, "title": title,
+        "dueAt": due_at, "now": now, "max": max_milestones,
+    })
+    return MilestoneRecord.from_row(rows[0]["milestone"]) if rows else None
+
+
+SET_COMPLETED: LiteralString = (
+    "MATCH (v:Person {id: $viewer})-[:MENTOR_IN|MENTEE_IN]->(m:Mentorship)"
+    "-[:HAS_MILESTONE]->(ms:Milestone {id: $id}) "
+    "WITH v, m, ms WHERE m.status = 'ACTIVE' "
+    "SET ms.completedAt = CASE WHEN NOT $completed THEN null "
+    "  WHEN ms.completedAt IS NULL THEN $now ELSE ms.completedAt END, "
+    "ms.completedBy = CASE WHEN NOT $completed THEN null "
+    "  WHEN ms.completedAt IS NULL THEN v.id ELSE ms.completedBy END, "
+    "m.updatedAt = $now "
+    "RETURN " + MILESTONE_MAP + " AS milestone"
+)
+
+
+async def set_completed(
+    db: Executor, milestone_id: str, *, viewer_id: str, completed: bool, now: int
+) -> MilestoneRecord | None:
+    """Complete (or reopen) a milestone; completing twice keeps the first completion.
+    None unless the viewer is a party to its ACTIVE mentorship."""
+    rows = await db.write(SET_COMPLETED, {
+        "id": milestone_id, "viewer": viewer_id, "completed": completed, "now": now,
+    })
+    return MilestoneRecord.from_row(rows[0]["milestone"]) if rows else None
+
+
+LIST_MILESTONES: LiteralString = (
+    "UNWIND $ids AS id MATCH (m:Mentorship {id: id})-[:HAS_MILESTONE]->(ms:Milestone) "
+    "RETURN id, " + MILESTONE_MAP + " AS milestone"
+)
+
+
+async def list_milestones(db: Executor, mentorship_ids: Sequence[str]) -> list[list[MilestoneRecord]]:
+    """Each mentorship's milestones (open ones by due date, then completed ones), aligned."""
+    if not mentorship_ids:
+        return []
+    rows = await db.read(LIST_MILESTONES, {"ids": list(dict.fromkeys(mentorship_ids))})
+    found: dict[str, list[MilestoneRecord]] = {}
+    for r in rows:
+        found.setdefault(r["id"], []).append(MilestoneRecord.from_row(r["milestone"]))
+    for items in found.values():
+        items.sort(key=_milestone_order)
+    return [found.get(i, []) for i in mentorship_ids]
+
+
+def _milestone_order(ms: MilestoneRecord) -> tuple[Any, ...]:
+    never = 2**62
+    return (ms.completedAt is not None, ms.dueAt if ms.dueAt is not None else never,
+            ms.createdAt, ms.id)
+
+
+GET_MILESTONES: LiteralString = (
+    "UNWIND $ids AS id MATCH (m:Mentorship)-[:HAS_MILESTONE]->(ms:Milestone {id: id}) "
+    "RETURN " + MILESTONE_MAP + " AS milestone"
+)
+
+
+async def get_milestones(db: Executor, ids: Sequence[str]) -> list[MilestoneRecord | None]:
+    if not ids:
+        return []
+    rows = await db.read(GET_MILESTONES, {"ids": list(dict.fromkeys(ids))})
+    found = {r["milestone"]["id"]: MilestoneRecord.from_row(r["milestone"]) for r in rows}
+    return [found.get(i) for i in ids]

@@ -1,0 +1,483 @@
+"""Mentorship mutations (inputs and payloads) and root queries."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Self, TypeVar
+
+import strawberry
+
+from graph_db.records import (
+    AdvisorRecord,
+    CommitteeRecord,
+    MeetingRecord,
+    MentorshipRecord,
+    MilestoneRecord,
+    ProgramRecord,
+)
+from resolvers import mentorship as resolvers
+from schema.base import AppInfo, DateTime, UserError, attempt, ids, local_id, to_global_id, to_ms
+from schema.mentorship.types import (
+    Advisor,
+    AdvisorRole,
+    LazyPerson,
+    Meeting,
+    MentoringCommittee,
+    MentoringProgram,
+    Mentorship,
+    MentorshipDecision,
+    MentorshipKind,
+    Milestone,
+    ProgramRole,
+    person,
+)
+
+R = TypeVar("R")
+
+
+def _optional(value: strawberry.ID | None, expected: str, field: str) -> str | None:
+    return None if value is None else local_id(value, expected, field=field)
+
+
+# -- inputs ---------------------------------------------------------------------------------
+
+
+@strawberry.input(description="Ask a member to mentor you.")
+class RequestMentorshipInput:
+    mentor_id: strawberry.ID = strawberry.field(description="The member you ask.")
+    kind: MentorshipKind = strawberry.field(
+        default=MentorshipKind.SECONDARY,
+        description="PRIMARY, SECONDARY (both: a more senior mentor) or PEER.",
+    )
+    message: str | None = strawberry.field(
+        default=None, description=f"A note to them (at most {resolvers.MAX_MESSAGE} characters)."
+    )
+    goals: str | None = strawberry.field(
+        default=None,
+        description=f"What you want from it (at most {resolvers.MAX_GOALS} characters; "
+        "visible to the two of you and program admins).",
+    )
+    meeting_cadence_days: int | None = strawberry.field(
+        default=None, description="How often you propose to meet, in days (1 to 365)."
+    )
+
+
+@strawberry.input(description="Answer a mentorship request you received.")
+class RespondToMentorshipInput:
+    id: strawberry.ID = strawberry.field(description="The mentorship requested.")
+    decision: MentorshipDecision = strawberry.field(description="Accept or decline.")
+    message: str | None = strawberry.field(default=None, description="A note back.")
+
+
+@strawberry.input(description="A mentorship, by id.")
+class MentorshipIdInput:
+    id: strawberry.ID = strawberry.field(description="The mentorship.")
+
+
+@strawberry.input(description="End an active mentorship.")
+class EndMentorshipInput:
+    id: strawberry.ID = strawberry.field(description="The mentorship.")
+    reason: str | None = strawberry.field(
+        default=None, description=f"Why (at most {resolvers.MAX_REASON} characters)."
+    )
+
+
+@strawberry.input(description="Change a mentorship's goals or meeting cadence (either party).")
+class UpdateMentorshipInput:
+    id: strawberry.ID = strawberry.field(description="The mentorship.")
+    goals: str | None = strawberry.field(
+        default=strawberry.UNSET, description="New goals; null clears; leave out to keep."
+    )
+    meeting_cadence_days: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Agreed cadence in days; null clears; leave out to keep."
+    )
+
+
+@strawberry.input(description="Log a meeting that took place.")
+class LogMentorshipMeetingInput:
+    mentorship_id: strawberry.ID = strawberry.field(description="The active mentorship.")
+    date: DateTime = strawberry.field(description="When it took place (not in the future).")
+    notes: str | None = strawberry.field(
+        default=None, description="Notes, visible to the mentor and mentee only."
+    )
+
+
+@strawberry.input(description="Set a milestone on an active mentorship.")
+class AddMentorshipMilestoneInput:
+    mentorship_id: strawberry.ID = strawberry.field(description="The active mentorship.")
+    title: str = strawberry.field(description=f"What (1 to {resolvers.MAX_TITLE} characters).")
+    due_at: DateTime | None = strawberry.field(default=None, description="When it is due.")
+
+
+@strawberry.input(description="Complete (or reopen) a milestone.")
+class CompleteMentorshipMilestoneInput:
+    id: strawberry.ID = strawberry.field(description="The milestone.")
+    completed: bool = strawberry.field(default=True, description="False reopens it.")
+
+
+@strawberry.input(description="Form a mentoring committee.")
+class CreateMentoringCommitteeInput:
+    member_ids: list[strawberry.ID] = strawberry.field(
+        description="2 to 5 mentors from two divisions at least, none in the mentee's "
+        "reporting line; each is invited."
+    )
+    mentee_id: strawberry.ID | None = strawberry.field(
+        default=None, description="For this mentee (program admins); default: you."
+    )
+    name: str | None = strawberry.field(default=None, description="A name for it.")
+    goals: str | None = strawberry.field(default=None, description="What it is for.")
+    message: str | None = strawberry.field(default=None, description="A note to the invitees.")
+
+
+@strawberry.input(description="Invite one more member to a committee.")
+class InviteCommitteeMemberInput:
+    committee_id: strawberry.ID = strawberry.field(description="The committee.")
+    person_id: strawberry.ID = strawberry.field(description="The member to invite.")
+    message: str | None = strawberry.field(default=None, description="A note to them.")
+
+
+@strawberry.input(description="A committee, by id.")
+class CommitteeIdInput:
+    id: strawberry.ID = strawberry.field(description="The committee.")
+
+
+@strawberry.input(
+    description="Add an advisor to your personal board: a member (`personId`) or someone "
+    "outside the network (`name` and `email`)."
+)
+class AddAdvisorInput:
+    role: AdvisorRole = strawberry.field(description="What they advise you on.")
+    person_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A member (invited: they accept or decline)."
+    )
+    name: str | None = strawberry.field(default=None, description="Someone outside: their name.")
+    email: str | None = strawberry.field(default=None, description="Someone outside: their email.")
+    note: str | None = strawberry.field(default=None, description="Your note about them.")
+    message: str | None = strawberry.field(default=None, description="A note to a member invited.")
+
+
+@strawberry.input(description="An advisor on your board, by id.")
+class AdvisorIdInput:
+    id: strawberry.ID = strawberry.field(description="The advisor.")
+
+
+@strawberry.input(description="Record or remove a reporting line (site admins).")
+class SetSupervisionInput:
+    supervisor_id: strawberry.ID = strawberry.field(description="The supervisor.")
+    supervisee_id: strawberry.ID = strawberry.field(description="The member they supervise.")
+    supervises: bool = strawberry.field(default=True, description="False removes the line.")
+
+
+@strawberry.input(description="A new mentoring program (site admins).")
+class CreateMentoringProgramInput:
+    name: str = strawberry.field(description="Its name.")
+    description: str | None = strawberry.field(default=None, description="What it is.")
+
+
+@strawberry.input(description="Make a member an admin or member of a program, or take them out.")
+class SetMentoringProgramRoleInput:
+    program_id: strawberry.ID = strawberry.field(description="The program.")
+    person_id: strawberry.ID = strawberry.field(description="The member.")
+    role: ProgramRole | None = strawberry.field(default=None, description="Null takes them out.")
+
+
+# -- payloads -------------------------------------------------------------------------------
+
+
+@strawberry.type(description="The result of a mutation on a mentorship.")
+class MentorshipPayload:
+    mentorship: Mentorship | None = strawberry.field(description="The mentorship as it is now.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+    @classmethod
+    def of(cls, result: tuple[MentorshipRecord | None, list[UserError]]) -> Self:
+        record, errors = result
+        return cls(mentorship=Mentorship.from_record(record) if record else None, errors=errors)
+
+
+@strawberry.type(description="The result of `logMentorshipMeeting`.")
+class MeetingPayload:
+    meeting: Meeting | None = strawberry.field(description="The meeting logged.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+@strawberry.type(description="The result of a mutation on a milestone.")
+class MilestonePayload:
+    milestone: Milestone | None = strawberry.field(description="The milestone as it is now.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+@strawberry.type(description="The result of a mutation on a committee.")
+class CommitteePayload:
+    committee: MentoringCommittee | None = strawberry.field(description="The committee as it is now.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+@strawberry.type(description="The result of `addAdvisor`.")
+class AdvisorPayload:
+    advisor: Advisor | None = strawberry.field(description="The advisor added.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+@strawberry.type(description="The result of `removeAdvisor`.")
+class RemoveAdvisorPayload:
+    removed_advisor_id: strawberry.ID | None = strawberry.field(description="The advisor removed.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+@strawberry.type(description="The result of `setSupervision`.")
+class SetSupervisionPayload:
+    supervisor_id: strawberry.Private[str]
+    supervisee_id: strawberry.Private[str]
+    supervises: bool | None = strawberry.field(description="Whether the line now exists.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+    @strawberry.field(description="The supervisor.")
+    async def supervisor(self, info: AppInfo) -> LazyPerson | None:
+        return await person(info, self.supervisor_id) if self.supervises is not None else None
+
+    @strawberry.field(description="The member supervised.")
+    async def supervisee(self, info: AppInfo) -> LazyPerson | None:
+        return await person(info, self.supervisee_id) if self.supervises is not None else None
+
+
+@strawberry.type(description="The result of a mutation on a mentoring program.")
+class MentoringProgramPayload:
+    program: MentoringProgram | None = strawberry.field(description="The program as it is now.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+async def _run(call: Awaitable[R]) -> tuple[R | None, list[UserError]]:
+    return await attempt(call)
+
+
+def _meeting(result: tuple[MeetingRecord | None, list[UserError]]) -> MeetingPayload:
+    record, errors = result
+    return MeetingPayload(meeting=Meeting.from_record(record) if record else None, errors=errors)
+
+
+def _milestone(result: tuple[MilestoneRecord | None, list[UserError]]) -> MilestonePayload:
+    record, errors = result
+    return MilestonePayload(milestone=Milestone.from_record(record) if record else None, errors=errors)
+
+
+def _committee(result: tuple[CommitteeRecord | None, list[UserError]]) -> CommitteePayload:
+    record, errors = result
+    return CommitteePayload(
+        committee=MentoringCommittee.from_record(record) if record else None, errors=errors
+    )
+
+
+def _advisor(result: tuple[AdvisorRecord | None, list[UserError]]) -> AdvisorPayload:
+    record, errors = result
+    return AdvisorPayload(advisor=Advisor.from_record(record) if record else None, errors=errors)
+
+
+def _program(result: tuple[ProgramRecord | None, list[UserError]]) -> MentoringProgramPayload:
+    record, errors = result
+    return MentoringProgramPayload(
+        program=MentoringProgram.from_record(record) if record else None, errors=errors
+    )
+
+
+@strawberry.type
+class MentorshipQuery:
+    @strawberry.field(description="Mentoring programs, by name.")
+    async def mentoring_programs(self, info: AppInfo, first: int = 50) -> list[MentoringProgram]:
+        return [MentoringProgram.from_record(p) for p in await resolvers.list_programs(info.context, first)]
+
+
+@strawberry.type
+class MentorshipMutation:
+    @strawberry.mutation(
+        description="Ask a member to mentor you (PRIMARY, SECONDARY or PEER); they are notified."
+    )
+    async def request_mentorship(self, info: AppInfo, input: RequestMentorshipInput) -> MentorshipPayload:
+        async def run() -> MentorshipRecord:
+            return await resolvers.request_mentorship(
+                info.context, mentor_id=local_id(input.mentor_id, "Person", field="mentorId"),
+                kind=input.kind.value, message=input.message, goals=input.goals,
+                cadence_days=input.meeting_cadence_days,
+            )
+
+        return MentorshipPayload.of(await _run(run()))
+
+    @strawberry.mutation(
+        description="Accept or decline a request you received (accepting checks your "
+        "acceptingMentees and menteeCapacity); the mentee is notified."
+    )
+    async def respond_to_mentorship(
+        self, info: AppInfo, input: RespondToMentorshipInput
+    ) -> MentorshipPayload:
+        async def run() -> MentorshipRecord:
+            return await resolvers.respond(
+                info.context, local_id(input.id, "Mentorship"),
+                accept=input.decision == MentorshipDecision.ACCEPT, message=input.message,
+            )
+
+        return MentorshipPayload.of(await _run(run()))
+
+    @strawberry.mutation(description="Withdraw a request before it is answered; the mentor is notified.")
+    async def withdraw_mentorship_request(
+        self, info: AppInfo, input: MentorshipIdInput
+    ) -> MentorshipPayload:
+        async def run() -> MentorshipRecord:
+            return await resolvers.withdraw(info.context, local_id(input.id, "Mentorship"))
+
+        return MentorshipPayload.of(await _run(run()))
+
+    @strawberry.mutation(description="End an active mentorship; the other party is notified.")
+    async def end_mentorship(self, info: AppInfo, input: EndMentorshipInput) -> MentorshipPayload:
+        async def run() -> MentorshipRecord:
+            return await resolvers.end(info.context, local_id(input.id, "Mentorship"), reason=input.reason)
+
+        return MentorshipPayload.of(await _run(run()))
+
+    @strawberry.mutation(description="Change a mentorship's goals or agreed meeting cadence.")
+    async def update_mentorship(self, info: AppInfo, input: UpdateMentorshipInput) -> MentorshipPayload:
+        async def run() -> MentorshipRecord:
+            return await resolvers.update(
+                info.context, local_id(input.id, "Mentorship"),
+                goals=None if input.goals is strawberry.UNSET else (input.goals,),
+                cadence_days=None if input.meeting_cadence_days is strawberry.UNSET
+                else (input.meeting_cadence_days,),
+            )
+
+        return MentorshipPayload.of(await _run(run()))
+
+    @strawberry.mutation(description="Log a meeting on an active mentorship you are part of.")
+    async def log_mentorship_meeting(
+        self, info: AppInfo, input: LogMentorshipMeetingInput
+    ) -> MeetingPayload:
+        async def run() -> MeetingRecord:
+            return await resolvers.log_meeting(
+                info.context, local_id(input.mentorship_id, "Mentorship", field="mentorshipId"),
+                date=to_ms(input.date), notes=input.notes,
+            )
+
+        return _meeting(await _run(run()))
+
+    @strawberry.mutation(description="Set a milestone on an active mentorship you are part of.")
+    async def add_mentorship_milestone(
+        self, info: AppInfo, input: AddMentorshipMilestoneInput
+    ) -> MilestonePayload:
+        async def run() -> MilestoneRecord:
+            return await resolvers.add_milestone(
+                info.context, local_id(input.mentorship_id, "Mentorship", field="mentorshipId"),
+                title=input.title, due_at=None if input.due_at is None else to_ms(input.due_at),
+            )
+
+        return _milestone(await _run(run()))
+
+    @strawberry.mutation(description="Complete (or reopen) a milestone.")
+    async def complete_mentorship_milestone(
+        self, info: AppInfo, input: CompleteMentorshipMilestoneInput
+    ) -> MilestonePayload:
+        async def run() -> MilestoneRecord:
+            return await resolvers.complete_milestone(
+                info.context, local_id(input.id, "Milestone"), completed=input.completed
+            )
+
+        return _milestone(await _run(run()))
+
+    @strawberry.mutation(
+        description="Form a mentoring committee (the mentee, or a program admin for them); "
+        "every member is invited and accepts individually."
+    )
+    async def create_mentoring_committee(
+        self, info: AppInfo, input: CreateMentoringCommitteeInput
+    ) -> CommitteePayload:
+        async def run() -> CommitteeRecord:
+            return await resolvers.create_committee(
+                info.context, mentee_id=_optional(input.mentee_id, "Person", "menteeId"),
+                member_ids=ids(input.member_ids, "Person", field="memberIds"), name=input.name,
+                goals=input.goals, message=input.message,
+            )
+
+        return _committee(await _run(run()))
+
+    @strawberry.mutation(description="Invite one more member to a committee (at most 5 open seats).")
+    async def invite_committee_member(
+        self, info: AppInfo, input: InviteCommitteeMemberInput
+    ) -> CommitteePayload:
+        async def run() -> CommitteeRecord:
+            return await resolvers.invite_committee_member(
+                info.context, local_id(input.committee_id, "MentoringCommittee", field="committeeId"),
+                person_id=local_id(input.person_id, "Person", field="personId"),
+                message=input.message,
+            )
+
+        return _committee(await _run(run()))
+
+    @strawberry.mutation(description="Dissolve a committee: open seats close and members are told.")
+    async def dissolve_mentoring_committee(
+        self, info: AppInfo, input: CommitteeIdInput
+    ) -> CommitteePayload:
+        async def run() -> CommitteeRecord:
+            return await resolvers.dissolve_committee(info.context, local_id(input.id, "MentoringCommittee"))
+
+        return _committee(await _run(run()))
+
+    @strawberry.mutation(description="Add an advisor to your personal board of advisors.")
+    async def add_advisor(self, info: AppInfo, input: AddAdvisorInput) -> AdvisorPayload:
+        async def run() -> AdvisorRecord:
+            return await resolvers.add_advisor(
+                info.context, role=input.role.value, note=input.note,
+                person_id=_optional(input.person_id, "Person", "personId"), name=input.name,
+                email=input.email, message=input.message,
+            )
+
+        return _advisor(await _run(run()))
+
+    @strawberry.mutation(description="Remove an advisor from your board (a member's seat closes).")
+    async def remove_advisor(self, info: AppInfo, input: AdvisorIdInput) -> RemoveAdvisorPayload:
+        async def run() -> str:
+            return await resolvers.remove_advisor(info.context, local_id(input.id, "Advisor"))
+
+        removed, errors = await _run(run())
+        return RemoveAdvisorPayload(
+            removed_advisor_id=to_global_id("Advisor", removed) if removed else None, errors=errors
+        )
+
+    @strawberry.mutation(description="Record or remove that one member supervises another (site admins).")
+    async def set_supervision(self, info: AppInfo, input: SetSupervisionInput) -> SetSupervisionPayload:
+        supervisor = local_id(input.supervisor_id, "Person", field="supervisorId")
+        supervisee = local_id(input.supervisee_id, "Person", field="superviseeId")
+
+        async def run() -> bool:
+            return await resolvers.set_supervision(
+                info.context, supervisor_id=supervisor, supervisee_id=supervisee,
+                supervises=input.supervises,
+            )
+
+        supervises, errors = await _run(run())
+        return SetSupervisionPayload(
+            supervisor_id=supervisor, supervisee_id=supervisee, supervises=supervises, errors=errors
+        )
+
+    @strawberry.mutation(description="Create a mentoring program (site admins).")
+    async def create_mentoring_program(
+        self, info: AppInfo, input: CreateMentoringProgramInput
+    ) -> MentoringProgramPayload:
+        async def run() -> ProgramRecord:
+            return await resolvers.create_program(
+                info.context, name=input.name, description=input.description
+            )
+
+        return _program(await _run(run()))
+
+    @strawberry.mutation(
+        description="Make a member an ADMIN or MEMBER of a program, or take them out (site "
+        "admins and the program's admins)."
+    )
+    async def set_mentoring_program_role(
+        self, info: AppInfo, input: SetMentoringProgramRoleInput
+    ) -> MentoringProgramPayload:
+        async def run() -> ProgramRecord:
+            return await resolvers.set_program_role(
+                info.context, local_id(input.program_id, "MentoringProgram", field="programId"),
+                person_id=local_id(input.person_id, "Person", field="personId"),
+                role=input.role.value if input.role else None,
+            )
+
+        return _program(await _run(run()))

@@ -1,0 +1,509 @@
+"""GraphQL types for mentorship: mentorships, meetings, milestones, committees, advisors,
+programs and stats. Person is referenced lazily (schema.people adds the mentoring fields to
+Person through schema.mentorship.person)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Self
+
+import strawberry
+
+from graph_db.records import (
+    AdvisorRecord,
+    CommitteeRecord,
+    MeetingRecord,
+    MentorshipRecord,
+    MentorshipStatsRecord,
+    MilestoneRecord,
+    ProgramRecord,
+)
+from resolvers import mentorship as resolvers
+from resolvers import people as people_resolvers
+from schema.base import (
+    AppInfo,
+    Connection,
+    DateTime,
+    Node,
+    connection,
+    from_ms,
+    from_ms_or_none,
+    node_resolver,
+    to_global_id,
+)
+
+if TYPE_CHECKING:
+    from schema.people import Person
+
+LazyPerson = Annotated["Person", strawberry.lazy("schema.people")]
+
+
+async def person(info: AppInfo, person_id: str | None) -> Person | None:
+    """A Person by id through the request's loader (None when absent)."""
+    from schema.people import Person
+
+    if person_id is None:
+        return None
+    record = await people_resolvers.get_person(info.context, person_id)
+    return Person.from_record(record) if record else None
+
+
+@strawberry.enum(description="What kind of mentoring relationship.")
+class MentorshipKind(Enum):
+    PRIMARY = "PRIMARY"
+    SECONDARY = "SECONDARY"
+    PEER = "PEER"
+    COMMITTEE = "COMMITTEE"
+    BOARD = "BOARD"
+
+
+@strawberry.enum(
+    description="Where a mentorship stands: REQUESTED, then ACTIVE (accepted), then ENDED; "
+    "or DECLINED by the mentor, or WITHDRAWN before an answer."
+)
+class MentorshipStatus(Enum):
+    REQUESTED = "REQUESTED"
+    ACTIVE = "ACTIVE"
+    DECLINED = "DECLINED"
+    WITHDRAWN = "WITHDRAWN"
+    ENDED = "ENDED"
+
+
+@strawberry.enum(description="An answer to a mentorship request.")
+class MentorshipDecision(Enum):
+    ACCEPT = "ACCEPT"
+    DECLINE = "DECLINE"
+
+
+@strawberry.enum(description="Requests to answer (INCOMING) or requests made (OUTGOING).")
+class RequestDirection(Enum):
+    INCOMING = "INCOMING"
+    OUTGOING = "OUTGOING"
+
+
+@strawberry.enum(
+    description="FORMING until two members from different divisions have accepted, then "
+    "ACTIVE; DISSOLVED once dissolved."
+)
+class CommitteeStatus(Enum):
+    FORMING = "FORMING"
+    ACTIVE = "ACTIVE"
+    DISSOLVED = "DISSOLVED"
+
+
+@strawberry.enum(description="What an advisor on a personal board helps with.")
+class AdvisorRole(Enum):
+    RESEARCH = "RESEARCH"
+    CLINICAL = "CLINICAL"
+    CAREER = "CAREER"
+    PERSONAL = "PERSONAL"
+    OTHER = "OTHER"
+
+
+@strawberry.enum(description="A member's role in a mentoring program.")
+class ProgramRole(Enum):
+    ADMIN = "ADMIN"
+    MEMBER = "MEMBER"
+
+
+@strawberry.type(
+    description="A mentoring relationship between a mentor and a mentee. Only its two "
+    "parties, program admins of the mentee and (for a committee seat) the other members of "
+    "that committee can see it; goals, messages and the meeting log are for the parties and "
+    "program admins, meeting notes for the parties only."
+)
+class Mentorship(Node):
+    record: strawberry.Private[MentorshipRecord]
+
+    @classmethod
+    def from_record(cls, record: MentorshipRecord) -> Self:
+        return cls(id=to_global_id("Mentorship", record.id), record=record)
+
+    def _private(self, info: AppInfo) -> bool:
+        return resolvers.private(info.context, self.record)
+
+    @strawberry.field(description="The kind of relationship.")
+    def kind(self) -> MentorshipKind:
+        return MentorshipKind(self.record.kind)
+
+    @strawberry.field(description="Where it stands.")
+    def status(self) -> MentorshipStatus:
+        return MentorshipStatus(self.record.status)
+
+    @strawberry.field(description="The mentor (the member asked).")
+    async def mentor(self, info: AppInfo) -> LazyPerson | None:
+        return await person(info, self.record.mentorId)
+
+    @strawberry.field(description="The mentee.")
+    async def mentee(self, info: AppInfo) -> LazyPerson | None:
+        return await person(info, self.record.menteeId)
+
+    @strawberry.field(description="Who asked: the mentee, or a program admin for a committee.")
+    async def requested_by(self, info: AppInfo) -> LazyPerson | None:
+        return await person(info, self.record.requestedBy)
+
+    @strawberry.field(description="What the mentee wants from it (parties and program admins).")
+    def goals(self, info: AppInfo) -> str | None:
+        return self.record.goals if self._private(info) else None
+
+    @strawberry.field(description="The request's message (parties and program admins).")
+    def message(self, info: AppInfo) -> str | None:
+        return self.record.message if self._private(info) else None
+
+    @strawberry.field(description="The mentor's answer (parties and program admins).")
+    def response_message(self, info: AppInfo) -> str | None:
+        return self.record.responseMessage if self._private(info) else None
+
+    @strawberry.field(description="Why it ended (parties and program admins).")
+    def end_reason(self, info: AppInfo) -> str | None:
+        return self.record.endReason if self._private(info) else None
+
+    @strawberry.field(description="Who ended or withdrew it.")
+    async def ended_by(self, info: AppInfo) -> LazyPerson | None:
+        return await person(info, self.record.endedBy) if self._private(info) else None
+
+    @strawberry.field(description="When it was requested.")
+    def created_at(self) -> DateTime:
+        return from_ms(self.record.createdAt)
+
+    @strawberry.field(description="When the mentor answered.")
+    def responded_at(self) -> DateTime | None:
+        return from_ms_or_none(self.record.respondedAt)
+
+    @strawberry.field(description="When it became active.")
+    def started_at(self) -> DateTime | None:
+        return from_ms_or_none(self.record.startedAt)
+
+    @strawberry.field(description="When it ended or was withdrawn.")
+    def ended_at(self) -> DateTime | None:
+        return from_ms_or_none(self.record.endedAt)
+
+    @strawberry.field(description="The agreed meeting cadence in days (parties and program admins).")
+    def meeting_cadence_days(self, info: AppInfo) -> int | None:
+        return self.record.cadenceDays if self._private(info) else None
+
+    @strawberry.field(description="When the last meeting was (parties and program admins).")
+    def last_meeting_at(self, info: AppInfo) -> DateTime | None:
+        return from_ms_or_none(self.record.lastMeetingAt) if self._private(info) else None
+
+    @strawberry.field(
+        description="When the next meeting is due at the agreed cadence: the last meeting "
+        "(or the start) plus the cadence; null unless active with a cadence."
+    )
+    def next_meeting_due(self, info: AppInfo) -> DateTime | None:
+        if not self._private(info):
+            return None
+        return from_ms_or_none(resolvers.next_meeting_due(self.record))
+
+    @strawberry.field(
+        description="The meeting log, most recent first (parties and program admins; notes "
+        "only for the parties)."
+    )
+    async def meetings(
+        self, info: AppInfo, first: int | None = 20, after: str | None = None
+    ) -> Connection[Meeting] | None:
+        page = await resolvers.meetings(info.context, self.record, first=first, after=after)
+        return None if page is None else connection(page, Meeting.from_record)
+
+    @strawberry.field(description="Milestones, open ones by due date first (parties and program admins).")
+    async def milestones(self, info: AppInfo) -> list[Milestone] | None:
+        found = await resolvers.milestones(info.context, self.record)
+        return None if found is None else [Milestone.from_record(m) for m in found]
+
+    @strawberry.field(description="The committee this seat belongs to (COMMITTEE kind).")
+    async def committee(self, info: AppInfo) -> MentoringCommittee | None:
+        if self.record.committeeId is None:
+            return None
+        found = await resolvers.get_committee(info.context, self.record.committeeId)
+        return MentoringCommittee.from_record(found) if found else None
+
+    @strawberry.field(description="Whether you can accept or decline it now (you are asked).")
+    def viewer_can_respond(self, info: AppInfo) -> bool:
+        viewer = info.context.viewer
+        return (
+            viewer is not None and viewer.id == self.record.mentorId
+            and self.record.status == "REQUESTED"
+        )
+
+
+@strawberry.type(description="A meeting logged on a mentorship.")
+class Meeting(Node):
+    record: strawberry.Private[MeetingRecord]
+
+    @classmethod
+    def from_record(cls, record: MeetingRecord) -> Self:
+        return cls(id=to_global_id("Meeting", record.id), record=record)
+
+    @strawberry.field(description="When it took place.")
+    def date(self) -> DateTime:
+        return from_ms(self.record.date)
+
+    @strawberry.field(description="What was discussed: visible to the mentor and mentee only.")
+    async def notes(self, info: AppInfo) -> str | None:
+        return await resolvers.meeting_notes(info.context, self.record)
+
+    @strawberry.field(description="Who logged it.")
+    async def logged_by(self, info: AppInfo) -> LazyPerson | None:
+        return await person(info, self.record.createdBy)
+
+    @strawberry.field(description="When it was logged.")
+    def created_at(self) -> DateTime:
+        return from_ms(self.record.createdAt)
+
+
+@strawberry.type(description="A milestone set on a mentorship.")
+class Milestone(Node):
+    record: strawberry.Private[MilestoneRecord]
+
+    @classmethod
+    def from_record(cls, record: MilestoneRecord) -> Self:
+        return cls(id=to_global_id("Milestone", record.id), record=record)
+
+    @strawberry.field(description="What is to be achieved.")
+    def title(self) -> str:
+        return self.record.title
+
+    @strawberry.field(description="When it is due, if set.")
+    def due_at(self) -> DateTime | None:
+        return from_ms_or_none(self.record.dueAt)
+
+    @strawberry.field(description="Whether it is done.")
+    def completed(self) -> bool:
+        return self.record.completedAt is not None
+
+    @strawberry.field(description="When it was completed.")
+    def completed_at(self) -> DateTime | None:
+        return from_ms_or_none(self.record.completedAt)
+
+    @strawberry.field(description="Who completed it.")
+    async def completed_by(self, info: AppInfo) -> LazyPerson | None:
+        return await person(info, self.record.completedBy)
+
+    @strawberry.field(description="Who set it.")
+    async def created_by(self, info: AppInfo) -> LazyPerson | None:
+        return await person(info, self.record.createdBy)
+
+    @strawberry.field(description="When it was set.")
+    def created_at(self) -> DateTime:
+        return from_ms(self.record.createdAt)
+
+
+@strawberry.type(
+    description="A mentee's mentoring committee: 2 to 5 mentors from two divisions at least, "
+    "none in the mentee's reporting line, each invited to a seat they accept or decline. "
+    "Visible to the mentee, its members and program admins."
+)
+class MentoringCommittee(Node):
+    record: strawberry.Private[CommitteeRecord]
+
+    @classmethod
+    def from_record(cls, record: CommitteeRecord) -> Self:
+        return cls(id=to_global_id("MentoringCommittee", record.id), record=record)
+
+    @strawberry.field(description="Its name, if given.")
+    def name(self) -> str | None:
+        return self.record.name
+
+    @strawberry.field(description="What it is for.")
+    def goals(self) -> str | None:
+        return self.record.goals
+
+    @strawberry.field(description="Forming, active or dissolved.")
+    async def status(self, info: AppInfo) -> CommitteeStatus:
+        return CommitteeStatus(await resolvers.committee_status(info.context, self.record))
+
+    @strawberry.field(description="The mentee it advises.")
+    async def mentee(self, info: AppInfo) -> LazyPerson | None:
+        return await person(info, self.record.menteeId)
+
+    @strawberry.field(description="Who formed it (the mentee or a program admin).")
+    async def created_by(self, info: AppInfo) -> LazyPerson | None:
+        return await person(info, self.record.createdBy)
+
+    @strawberry.field(description="Every seat, open or closed (each a COMMITTEE mentorship).")
+    async def members(self, info: AppInfo) -> list[Mentorship]:
+        seats = await resolvers.get_mentorships(info.context, self.record.memberIds)
+        return [
+            Mentorship.from_record(s)
+            for s in sorted((s for s in seats if s), key=lambda s: (s.createdAt, s.id))
+        ]
+
+    @strawberry.field(description="When it was formed.")
+    def created_at(self) -> DateTime:
+        return from_ms(self.record.createdAt)
+
+    @strawberry.field(description="When it was dissolved.")
+    def dissolved_at(self) -> DateTime | None:
+        return from_ms_or_none(self.record.dissolvedAt)
+
+
+@strawberry.type(
+    description="An advisor on your personal board: a member (invited through a BOARD "
+    "mentorship) or someone outside the network, recorded by name and email. Only you see "
+    "your board."
+)
+class Advisor(Node):
+    record: strawberry.Private[AdvisorRecord]
+
+    @classmethod
+    def from_record(cls, record: AdvisorRecord) -> Self:
+        return cls(id=to_global_id("Advisor", record.id), record=record)
+
+    @strawberry.field(description="What they advise you on.")
+    def role(self) -> AdvisorRole:
+        return AdvisorRole(self.record.role)
+
+    @strawberry.field(description="Your note about them.")
+    def note(self) -> str | None:
+        return self.record.note
+
+    async def _member(self, info: AppInfo) -> Person | None:
+        if self.record.mentorshipId is None:
+            return None
+        seat = await resolvers.get_mentorship(info.context, self.record.mentorshipId)
+        return await person(info, seat.mentorId) if seat else None
+
+    @strawberry.field(description="Their name (a member's is their profile name).")
+    async def name(self, info: AppInfo) -> str:
+        if self.record.name is not None:
+            return self.record.name
+        found = await self._member(info)
+        return found.record.name if found else ""
+
+    @strawberry.field(description="Their email, for an advisor outside the network.")
+    def email(self) -> str | None:
+        return self.record.email
+
+    @strawberry.field(description="The member, if they are one.")
+    async def person(self, info: AppInfo) -> LazyPerson | None:
+        return await self._member(info)
+
+    @strawberry.field(description="A member's seat: REQUESTED until they accept, then ACTIVE.")
+    async def mentorship(self, info: AppInfo) -> Mentorship | None:
+        if self.record.mentorshipId is None:
+            return None
+        seat = await resolvers.get_mentorship(info.context, self.record.mentorshipId)
+        return Mentorship.from_record(seat) if seat else None
+
+    @strawberry.field(description="When you added them.")
+    def created_at(self) -> DateTime:
+        return from_ms(self.record.createdAt)
+
+
+@strawberry.type(
+    description="A mentoring program (a department's or a cohort's). Its admins are program "
+    "admins for its members: they see their mentorships' goals, form committees and get "
+    "recommendations for them."
+)
+class MentoringProgram(Node):
+    record: strawberry.Private[ProgramRecord]
+
+    @classmethod
+    def from_record(cls, record: ProgramRecord) -> Self:
+        return cls(id=to_global_id("MentoringProgram", record.id), record=record)
+
+    @strawberry.field(description="Its name.")
+    def name(self) -> str:
+        return self.record.name
+
+    @strawberry.field(description="What it is.")
+    def description(self) -> str | None:
+        return self.record.description
+
+    @strawberry.field(description="How many members (admins included) it has.")
+    def member_count(self) -> int:
+        return self.record.members
+
+    @strawberry.field(description="Your role in it, if any.")
+    def viewer_role(self) -> ProgramRole | None:
+        return ProgramRole(self.record.viewerRole) if self.record.viewerRole else None
+
+    @strawberry.field(description="When it was created.")
+    def created_at(self) -> DateTime:
+        return from_ms(self.record.createdAt)
+
+
+@strawberry.type(description="How much a member mentors: load, capacity and experience.")
+class MentorshipStats:
+    record: strawberry.Private[MentorshipStatsRecord]
+
+    @strawberry.field(description="Active one-to-one mentees (what capacity counts).")
+    def active_mentees(self) -> int:
+        return self.record.activeMentees
+
+    @strawberry.field(description="How many one-to-one mentees they take at most.")
+    def mentee_capacity(self) -> int:
+        return self.record.menteeCapacity
+
+    @strawberry.field(description="Places free now (0 when not accepting mentees).")
+    def open_slots(self) -> int:
+        if not self.record.acceptingMentees:
+            return 0
+        return max(0, self.record.menteeCapacity - self.record.activeMentees)
+
+    @strawberry.field(description="Whether they accept new mentees.")
+    def accepting_mentees(self) -> bool:
+        return self.record.acceptingMentees
+
+    @strawberry.field(description="Active seats on mentees' committees.")
+    def committee_seats(self) -> int:
+        return self.record.committeeSeats
+
+    @strawberry.field(description="Active seats on mentees' boards of advisors.")
+    def board_seats(self) -> int:
+        return self.record.boardSeats
+
+    @strawberry.field(description="Their own active mentors, of every kind.")
+    def active_mentors(self) -> int:
+        return self.record.activeMentors
+
+    @strawberry.field(description="Different people they have ever mentored.")
+    def mentees_ever(self) -> int:
+        return self.record.menteesEver
+
+    @strawberry.field(description="Years since they first mentored anyone here.")
+    def years_mentoring(self, info: AppInfo) -> float:
+        return resolvers.years_mentoring(info.context, self.record)
+
+    @strawberry.field(description="When they first mentored anyone here.")
+    def mentoring_since(self) -> DateTime | None:
+        return from_ms_or_none(self.record.firstStartedAt)
+
+
+@node_resolver("Mentorship")
+async def _mentorships(info: AppInfo, ids: list[str]) -> list[Mentorship | None]:
+    found = await resolvers.get_mentorships(info.context, ids)
+    return [Mentorship.from_record(m) if m else None for m in found]
+
+
+@node_resolver("Meeting")
+async def _meetings(info: AppInfo, ids: list[str]) -> list[Meeting | None]:
+    found = [await resolvers.get_meeting(info.context, i) for i in ids]
+    return [Meeting.from_record(m) if m else None for m in found]
+
+
+@node_resolver("Milestone")
+async def _milestones(info: AppInfo, ids: list[str]) -> list[Milestone | None]:
+    found = [await resolvers.get_milestone(info.context, i) for i in ids]
+    return [Milestone.from_record(m) if m else None for m in found]
+
+
+@node_resolver("MentoringCommittee")
+async def _committees(info: AppInfo, ids: list[str]) -> list[MentoringCommittee | None]:
+    found = [await resolvers.get_committee(info.context, i) for i in ids]
+    return [MentoringCommittee.from_record(c) if c else None for c in found]
+
+
+@node_resolver("Advisor")
+async def _advisors(info: AppInfo, ids: list[str]) -> list[Advisor | None]:
+    found = [await resolvers.get_advisor(info.context, i) for i in ids]
+    return [Advisor.from_record(a) if a else None for a in found]
+
+
+@node_resolver("MentoringProgram")
+async def _programs(info: AppInfo, ids: list[str]) -> list[MentoringProgram | None]:
+    found = [await resolvers.get_program(info.context, i) for i in ids]
+    return [MentoringProgram.from_record(p) if p else None for p in found]
+
+
+TYPES: tuple[type, ...] = (Mentorship, Meeting, Milestone, MentoringCommittee, Advisor, MentoringProgram)
