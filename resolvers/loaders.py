@@ -7,19 +7,34 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from graph_db import comments, likes, people, posts
+from graph_db import (
+    comments,
+    likes,
+    network,
+    people,
+    posts,
+    taxonomy,
+    vocabulary,
+)
 from graph_db.backend import Executor
 from graph_db.comments import PageKey
 from graph_db.mentorship import committees, connections, meetings
+from graph_db.people import PersonTerms
 from graph_db.records import (
+    AffiliationRecord,
     CommentRecord,
     CommitteeRecord,
     EngagementRecord,
     MentorshipRecord,
     MentorshipStatsRecord,
     MilestoneRecord,
+    NetworkCountsRecord,
+    OrgUnitRecord,
     PersonRecord,
     PostRecord,
+    RelationRecord,
+    TermRecord,
+    TermUsageRecord,
 )
 
 K = TypeVar("K")
@@ -40,8 +55,48 @@ class Loaders:
         self.person_by_id: DataLoader[str, PersonRecord | None] = loader(
             lambda ids: people.get_many(db, ids)
         )
+        self._people(db, viewer_id)
         self._social(db, viewer_id)
         self._mentorship(db, viewer_id)
+
+    def _people(self, db: Executor, viewer_id: str | None) -> None:
+        # What a page of people resolves: where they work, their terms, how the viewer relates
+        # to them (blocks, follows, requests, degree), counts; and the taxonomy and
+        # vocabularies behind them. Signed out there are no relations (no query at all).
+        self.affiliation_by_person: DataLoader[str, AffiliationRecord] = loader(
+            lambda ids: people.get_affiliations(db, ids)
+        )
+        self.terms_by_person: DataLoader[str, PersonTerms] = loader(
+            lambda ids: people.get_terms(db, ids)
+        )
+
+        async def relations(ids: Sequence[str]) -> list[RelationRecord]:
+            if viewer_id is None:
+                return [RelationRecord(id=i) for i in ids]
+            return await network.get_relations(db, viewer_id, ids)
+
+        self.relation_by_person: DataLoader[str, RelationRecord] = loader(relations)
+        self.network_counts_by_person: DataLoader[str, NetworkCountsRecord] = loader(
+            lambda ids: network.get_counts(db, ids)
+        )
+        self.org_unit_by_id: DataLoader[str, OrgUnitRecord | None] = loader(
+            lambda ids: taxonomy.get_many(db, ids)
+        )
+        self.units_by_parent: DataLoader[str, list[OrgUnitRecord]] = loader(
+            lambda ids: taxonomy.list_children(db, ids)
+        )
+        self.term_by_id: DataLoader[str, TermRecord | None] = loader(
+            lambda ids: vocabulary.get_many(db, ids)
+        )
+        self.narrower_by_term: DataLoader[str, list[TermRecord]] = loader(
+            lambda ids: vocabulary.list_narrower(db, ids)
+        )
+        self.usage_by_interest: DataLoader[str, TermUsageRecord] = loader(
+            lambda ids: vocabulary.get_usage(db, "Interest", ids)
+        )
+        self.usage_by_area: DataLoader[str, TermUsageRecord] = loader(
+            lambda ids: vocabulary.get_usage(db, "MentorshipArea", ids)
+        )
 
     def _social(self, db: Executor, viewer_id: str | None) -> None:
         # Posts and comments as this viewer may see them; signed out, there are none (no

@@ -1,17 +1,240 @@
-"""People: reading profiles, with the visibility rules of the viewer."""
+"""People: reading profiles with the viewer's visibility rules, and editing them.
+
+Visibility, enforced here for every read path that hands out a Person:
+- members who blocked each other (either way) never see each other: `visible_people`
+  turns them into None (node(id:), lists, search, suggestions all go through it or through
+  repository queries that exclude `network.HIDDEN`);
+- email and phone follow the owner's setting: MEMBERS (any signed-in member), CONNECTIONS
+  (first-degree connections only) or NOBODY; the owner and site admins always see them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from graph_db.records import PersonRecord
+from strawberry.dataloader import DataLoader
+
+from graph_db import people, vocabulary
+from graph_db.errors import InvalidInput, NotFound
+from graph_db.people import PersonTerms
+from graph_db.profile_fields import clean_line, clean_profile, term_name_problem
+from graph_db.records import AffiliationRecord, PersonRecord, RelationRecord, TermRecord
+from resolvers.auth import require_self_or_role, require_viewer
 from resolvers.context import Context
+
+K = TypeVar("K")
+MAX_TERMS_PER_LIST = 50
+MAX_TERMS_PER_CALL = 20
+TERM_KIND = {
+    "INTERESTED_IN": "Interest", "OFFERS_MENTORSHIP_IN": "MentorshipArea",
+    "SEEKS_MENTORSHIP_IN": "MentorshipArea",
+}
+
+
+def forget(loader: DataLoader[K, Any], key: K) -> None:
+    """Drop a cached value after a write changed it (a miss is fine)."""
+    with contextlib.suppress(KeyError):  # strawberry's DataLoader.clear raises on a miss
+        loader.clear(key)
+
+
+# -- reading --------------------------------------------------------------------------------
 
 
 async def get_people(ctx: Context, ids: Sequence[str]) -> list[PersonRecord | None]:
-    """People by id (batched through the request's loader), None where absent."""
+    """People by id (batched through the request's loader), None where absent. No block
+    check: for authors and actors whose content the other domains already filtered."""
     return list(await ctx.loaders.person_by_id.load_many(list(ids)))
 
 
 async def get_person(ctx: Context, person_id: str) -> PersonRecord | None:
     return await ctx.loaders.person_by_id.load(person_id)
+
+
+async def relation(ctx: Context, person_id: str) -> RelationRecord:
+    """How the viewer relates to the person (nothing, signed out)."""
+    return await ctx.loaders.relation_by_person.load(person_id)
+
+
+async def visible_people(ctx: Context, ids: Sequence[str]) -> list[PersonRecord | None]:
+    """People by id as profile reads show them: None where absent or blocked either way."""
+    records = await get_people(ctx, ids)
+    if ctx.viewer is None:
+        return records
+    relations = await ctx.loaders.relation_by_person.load_many(list(ids))
+    return [
+        None if record is None or r.blocked or r.blockedBy else record
+        for record, r in zip(records, relations, strict=True)
+    ]
+
+
+async def visible_person(ctx: Context, person_id: str, field: str = "personId") -> PersonRecord:
+    """A person the viewer may see, or NOT_FOUND (a block looks like absence)."""
+    found = (await visible_people(ctx, [person_id]))[0]
+    if found is None:
+        raise NotFound("no such member", field=field)
+    return found
+
+
+def _shown(ctx: Context, person: PersonRecord, setting: str, rel: RelationRecord) -> bool:
+    viewer = ctx.viewer
+    if viewer is None:
+        return False
+    if viewer.id == person.id or viewer.is_admin:
+        return True
+    if setting == "MEMBERS":
+        return True
+    return setting == "CONNECTIONS" and rel.connected
+
+
+async def email_of(ctx: Context, person: PersonRecord) -> str | None:
+    """The email if the owner's emailVisibility lets the viewer see it."""
+    if ctx.viewer is None:
+        return None
+    rel = await relation(ctx, person.id)
+    return person.email if _shown(ctx, person, person.emailVisibility, rel) else None
+
+
+async def phone_of(ctx: Context, person: PersonRecord) -> str | None:
+    if ctx.viewer is None or person.phone is None:
+        return None
+    rel = await relation(ctx, person.id)
+    return person.phone if _shown(ctx, person, person.phoneVisibility, rel) else None
+
+
+def may_see_settings(ctx: Context, person: PersonRecord) -> bool:
+    """Privacy settings are the owner's business (and an admin's)."""
+    viewer = ctx.viewer
+    return viewer is not None and (viewer.id == person.id or viewer.is_admin)
+
+
+async def affiliation(ctx: Context, person_id: str) -> AffiliationRecord:
+    return await ctx.loaders.affiliation_by_person.load(person_id)
+
+
+async def terms(ctx: Context, person_id: str, rel: str) -> list[TermRecord]:
+    found: PersonTerms = await ctx.loaders.terms_by_person.load(person_id)
+    return found.get(rel, [])
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def _forget_person(ctx: Context, person: PersonRecord) -> None:
+    ctx.loaders.person_by_id.prime(person.id, person, force=True)
+    forget(ctx.loaders.affiliation_by_person, person.id)
+    forget(ctx.loaders.terms_by_person, person.id)
+
+
+UNSET: Any = object()
+
+
+async def update_profile(
+    ctx: Context, person_id: str | None, changes: Mapping[str, Any],
+    affiliation_id: str | None = UNSET,
+) -> PersonRecord:
+    """Change profile fields (None clears one) and, if given, where the person works (a
+    Division or Department id; None detaches). Your own profile, or anyone's as an admin."""
+    viewer = require_viewer(ctx)
+    target = person_id or viewer.id
+    require_self_or_role(ctx, target, "ADMIN")
+    cleaned, problems = clean_profile(changes)
+    set_unit = affiliation_id is not UNSET
+    if set_unit and affiliation_id is not None:
+        unit = await ctx.loaders.org_unit_by_id.load(affiliation_id)
+        if unit is None or unit.kind not in ("Division", "Department"):
+            problems.append(("affiliationId", "not a division or department"))
+    if problems:
+        raise InvalidInput(problems[0][1], field=problems[0][0], problems=list(problems))
+    updated = await people.update_profile(
+        ctx.db, target, changes=cleaned, now=ctx.now_ms(), set_unit=set_unit,
+        unit_id=affiliation_id if set_unit else None,
+    )
+    if updated is None:
+        raise NotFound("no such member", field="personId")
+    _forget_person(ctx, updated)
+    return updated
+
+
+@dataclass(frozen=True)
+class TermChoice:
+    """One term to add: an existing one by id, or a new name (optionally under a broader
+    interest, which only an interest may have)."""
+
+    id: str | None = None
+    name: str | None = None
+    broader_id: str | None = None
+
+
+async def add_terms(
+    ctx: Context, person_id: str | None, rel: str, choices: Sequence[TermChoice],
+    field: str = "terms",
+) -> PersonRecord:
+    """Link existing terms or propose new ones (normalised: case, spacing and duplicates
+    all land on one slug) to a person's interests or offered/sought mentorship areas."""
+    viewer = require_viewer(ctx)
+    target = person_id or viewer.id
+    require_self_or_role(ctx, target, "ADMIN")
+    kind = TERM_KIND[rel]
+    if not choices:
+        raise InvalidInput("choose at least one", field=field)
+    if len(choices) > MAX_TERMS_PER_CALL:
+        raise InvalidInput(f"at most {MAX_TERMS_PER_CALL} at a time", field=field)
+    problems: list[tuple[str | None, str]] = []
+    known_ids = [c.id for c in choices if c.id] + [c.broader_id for c in choices if c.broader_id]
+    known = dict(zip(known_ids, await ctx.loaders.term_by_id.load_many(known_ids), strict=True))
+    rows: list[dict[str, Any]] = []
+    for i, choice in enumerate(choices):
+        where = f"{field}.{i}"
+        if (choice.id is None) == (choice.name is None):
+            problems.append((where, "give either the id of an existing term or a new name"))
+            continue
+        if choice.broader_id is not None:
+            broader = known.get(choice.broader_id)
+            if kind != "Interest":
+                problems.append((f"{where}.broaderId", "only interests have broader terms"))
+            elif broader is None or broader.kind != "Interest":
+                problems.append((f"{where}.broaderId", "no such interest"))
+        if choice.id is not None:
+            term = known.get(choice.id)
+            if term is None or term.kind != kind:
+                problems.append((f"{where}.id", f"no such {kind}"))
+            else:
+                rows.append({"id": term.id, "slug": term.slug, "name": term.name,
+                             "broaderId": None})
+        else:
+            name = clean_line(choice.name or "")
+            if problem := term_name_problem(name):
+                problems.append((f"{where}.name", problem))
+            else:
+                rows.append(vocabulary.proposal(kind, name, id=str(uuid.uuid4()),
+                                                broader_id=choice.broader_id))
+    if problems:
+        raise InvalidInput(problems[0][1], field=problems[0][0], problems=problems)
+    current = await terms(ctx, target, rel)
+    slugs = {t.slug for t in current} | {r["slug"] for r in rows}
+    if len(slugs) > MAX_TERMS_PER_LIST:
+        raise InvalidInput(f"at most {MAX_TERMS_PER_LIST} per list", field=field)
+    updated = await people.add_terms(ctx.db, target, rel, terms=rows, now=ctx.now_ms())
+    if updated is None:
+        raise NotFound("no such member", field="personId")
+    _forget_person(ctx, updated)
+    return updated
+
+
+async def remove_terms(
+    ctx: Context, person_id: str | None, rel: str, term_ids: Sequence[str]
+) -> PersonRecord:
+    viewer = require_viewer(ctx)
+    target = person_id or viewer.id
+    require_self_or_role(ctx, target, "ADMIN")
+    if len(term_ids) > MAX_TERMS_PER_LIST:
+        raise InvalidInput(f"at most {MAX_TERMS_PER_LIST} at a time", field="ids")
+    updated = await people.remove_terms(ctx.db, target, rel, ids=term_ids, now=ctx.now_ms())
+    if updated is None:
+        raise NotFound("no such member", field="personId")
+    _forget_person(ctx, updated)
+    return updated

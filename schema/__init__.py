@@ -20,17 +20,27 @@ from schema.notifications import (
     NotificationsQuery,
     NotificationsSubscription,
 )
-from schema.people import PeopleQuery, Person
+from schema.network import NetworkMutation, NetworkQuery
+from schema.people import PeopleMutation, PeopleQuery, Person
 from schema.posts import Comment, Post, PostsMutation
+from schema.search import SearchQuery
+from schema.taxonomy import Department, Division, Hospital, TaxonomyMutation, TaxonomyQuery
+from schema.vocabulary import Interest, MentorshipArea, VocabularyQuery
 
 
 @strawberry.type(description="Everything that can be read.")
-class Query(NodeQuery, PeopleQuery, FeedQuery, NotificationsQuery, MentorshipQuery):
+class Query(
+    NodeQuery, PeopleQuery, FeedQuery, NotificationsQuery, MentorshipQuery,
+    NetworkQuery, SearchQuery, TaxonomyQuery, VocabularyQuery,
+):
     pass
 
 
 @strawberry.type(description="Everything that can be changed.")
-class Mutation(AuthMutation, PostsMutation, NotificationsMutation, MentorshipMutation):
+class Mutation(
+    AuthMutation, PostsMutation, NotificationsMutation, MentorshipMutation,
+    PeopleMutation, NetworkMutation, TaxonomyMutation,
+):
     pass
 
 
@@ -39,7 +49,10 @@ class Subscription(NotificationsSubscription):
     pass
 
 
-TYPES: tuple[type, ...] = (Person, Post, Comment, Notification, *MENTORSHIP_TYPES)
+TYPES: tuple[type, ...] = (
+    Person, Post, Comment, Notification, *MENTORSHIP_TYPES,
+    Hospital, Department, Division, Interest, MentorshipArea,
+)
 
 
 def build_schema(extensions: Sequence[SchemaExtension | type[SchemaExtension]] = ()) -> strawberry.Schema:

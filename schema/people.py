@@ -1,16 +1,36 @@
-"""GraphQL types and root fields for people."""
+"""GraphQL types, root fields and profile mutations for people."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from graph_db.errors import InvalidInput
 from graph_db.records import PersonRecord
+from resolvers import network as network_resolvers
 from resolvers import people as people_resolvers
-from schema.base import AppInfo, Connection, DateTime, Node, from_ms, node_resolver, to_global_id
+from resolvers.people import UNSET, TermChoice
+from schema.base import (
+    AppInfo,
+    Connection,
+    DateTime,
+    Node,
+    UserError,
+    attempt,
+    connection,
+    from_global_id,
+    from_ms,
+    ids,
+    local_id,
+    node_resolver,
+    to_global_id,
+)
 from schema.mentorship.person import PersonMentoring
+from schema.taxonomy import Department, Division, Hospital
+from schema.vocabulary import Interest, MentorshipArea
 
 if TYPE_CHECKING:
     from schema.posts import Post
@@ -21,6 +41,66 @@ class Role(Enum):
     MEMBER = "MEMBER"
     MODERATOR = "MODERATOR"
     ADMIN = "ADMIN"
+
+
+@strawberry.enum(description="Academic rank or training stage.")
+class AcademicRank(Enum):
+    MEDICAL_STUDENT = "MEDICAL_STUDENT"
+    GRADUATE_STUDENT = "GRADUATE_STUDENT"
+    RESIDENT = "RESIDENT"
+    CLINICAL_FELLOW = "CLINICAL_FELLOW"
+    POSTDOCTORAL_FELLOW = "POSTDOCTORAL_FELLOW"
+    INSTRUCTOR = "INSTRUCTOR"
+    ASSISTANT_PROFESSOR = "ASSISTANT_PROFESSOR"
+    ASSOCIATE_PROFESSOR = "ASSOCIATE_PROFESSOR"
+    PROFESSOR = "PROFESSOR"
+    EMERITUS = "EMERITUS"
+    RESEARCH_STAFF = "RESEARCH_STAFF"
+    CLINICAL_STAFF = "CLINICAL_STAFF"
+
+
+@strawberry.enum(description="Who may see a contact field (the owner and admins always can).")
+class Visibility(Enum):
+    CONNECTIONS = strawberry.enum_value("CONNECTIONS", description="First-degree connections.")
+    MEMBERS = strawberry.enum_value("MEMBERS", description="Any signed-in member.")
+    NOBODY = strawberry.enum_value("NOBODY", description="Nobody else.")
+
+
+@strawberry.enum(description="Something a profile can have; completeness counts them.")
+class ProfileItem(Enum):
+    TITLE = strawberry.enum_value("TITLE", description="A job title (10 points).")
+    RANK = strawberry.enum_value("RANK", description="An academic rank (10 points).")
+    BIO = strawberry.enum_value("BIO", description="A bio (15 points).")
+    PHOTO = strawberry.enum_value("PHOTO", description="A photo URL (10 points).")
+    PHONE = strawberry.enum_value("PHONE", description="A phone number (5 points).")
+    AFFILIATION = strawberry.enum_value(
+        "AFFILIATION", description="A division or department (15 points)."
+    )
+    INTERESTS = strawberry.enum_value("INTERESTS", description="A research interest (20 points).")
+    MENTORSHIP_AREAS = strawberry.enum_value(
+        "MENTORSHIP_AREAS", description="A mentorship area offered or sought (15 points)."
+    )
+
+
+@strawberry.enum(description="Where the signed-in member stands with a person.")
+class ConnectionStatus(Enum):
+    SELF = strawberry.enum_value("SELF", description="It is you.")
+    NONE = strawberry.enum_value("NONE", description="Not connected, nothing pending.")
+    REQUEST_SENT = strawberry.enum_value("REQUEST_SENT", description="You asked to connect.")
+    REQUEST_RECEIVED = strawberry.enum_value("REQUEST_RECEIVED", description="They asked you.")
+    CONNECTED = strawberry.enum_value("CONNECTED", description="Connected (first degree).")
+
+
+@strawberry.type(description="How complete a profile is, and what would complete it.")
+class ProfileCompleteness:
+    score: int = strawberry.field(description="0 to 100.")
+    missing: list[ProfileItem] = strawberry.field(description="What is still missing.")
+
+
+@strawberry.type(description="A member's privacy settings (visible to them and admins only).")
+class PrivacySettings:
+    email_visibility: Visibility = strawberry.field(description="Who sees the email address.")
+    phone_visibility: Visibility = strawberry.field(description="Who sees the phone number.")
 
 
 @strawberry.type(description="A member of the mentoring network.")
@@ -39,6 +119,43 @@ class Person(Node, PersonMentoring):  # mentoring fields: schema.mentorship.pers
     def title(self) -> str | None:
         return self.record.title
 
+    @strawberry.field(description="Academic rank or training stage.")
+    def rank(self) -> AcademicRank | None:
+        return AcademicRank(self.record.rank) if self.record.rank else None
+
+    @strawberry.field(description="A few paragraphs about the member, plain text.")
+    def bio(self) -> str | None:
+        return self.record.bio
+
+    @strawberry.field(description="URL of the profile photo.")
+    def photo_url(self) -> str | None:
+        return self.record.photoUrl
+
+    @strawberry.field(description="Email address; null unless its visibility lets you see it.")
+    async def email(self, info: AppInfo) -> str | None:
+        return await people_resolvers.email_of(info.context, self.record)
+
+    @strawberry.field(description="Phone number; null unless its visibility lets you see it.")
+    async def phone(self, info: AppInfo) -> str | None:
+        return await people_resolvers.phone_of(info.context, self.record)
+
+    @strawberry.field(description="Who sees email and phone; null unless it is you (or you are an admin).")
+    def privacy(self, info: AppInfo) -> PrivacySettings | None:
+        if not people_resolvers.may_see_settings(info.context, self.record):
+            return None
+        return PrivacySettings(
+            email_visibility=Visibility(self.record.emailVisibility),
+            phone_visibility=Visibility(self.record.phoneVisibility),
+        )
+
+    @strawberry.field(description="Whether the member takes on new mentees.")
+    def accepting_mentees(self) -> bool:
+        return self.record.acceptingMentees
+
+    @strawberry.field(description="How many mentees the member is willing to have at once.")
+    def mentee_capacity(self) -> int:
+        return self.record.menteeCapacity
+
     @strawberry.field(description="The member's site-wide role.")
     def role(self) -> Role:
         return Role(self.record.role)
@@ -46,6 +163,109 @@ class Person(Node, PersonMentoring):  # mentoring fields: schema.mentorship.pers
     @strawberry.field(description="When the member joined.")
     def created_at(self) -> DateTime:
         return from_ms(self.record.createdAt)
+
+    @strawberry.field(description="When the profile last changed.")
+    def updated_at(self) -> DateTime:
+        return from_ms(self.record.updatedAt or self.record.createdAt)
+
+    @strawberry.field(description="The hospital the member works in.")
+    async def hospital(self, info: AppInfo) -> Hospital | None:
+        unit = (await people_resolvers.affiliation(info.context, self.record.id)).hospital
+        return Hospital.from_record(unit) if unit else None
+
+    @strawberry.field(description="The department the member works in.")
+    async def department(self, info: AppInfo) -> Department | None:
+        unit = (await people_resolvers.affiliation(info.context, self.record.id)).department
+        return Department.from_record(unit) if unit else None
+
+    @strawberry.field(description="The division the member works in (null if attached to a department).")
+    async def division(self, info: AppInfo) -> Division | None:
+        unit = (await people_resolvers.affiliation(info.context, self.record.id)).division
+        return Division.from_record(unit) if unit else None
+
+    @strawberry.field(description="Research interests, by name.")
+    async def interests(self, info: AppInfo) -> list[Interest]:
+        found = await people_resolvers.terms(info.context, self.record.id, "INTERESTED_IN")
+        return [Interest.from_record(t) for t in found]
+
+    @strawberry.field(description="Mentorship areas the member offers to mentor in, by name.")
+    async def mentorship_offered(self, info: AppInfo) -> list[MentorshipArea]:
+        found = await people_resolvers.terms(info.context, self.record.id, "OFFERS_MENTORSHIP_IN")
+        return [MentorshipArea.from_record(t) for t in found]
+
+    @strawberry.field(description="Mentorship areas the member seeks mentoring in, by name.")
+    async def mentorship_sought(self, info: AppInfo) -> list[MentorshipArea]:
+        found = await people_resolvers.terms(info.context, self.record.id, "SEEKS_MENTORSHIP_IN")
+        return [MentorshipArea.from_record(t) for t in found]
+
+    @strawberry.field(description="How complete the profile is and what is missing.")
+    def completeness(self) -> ProfileCompleteness:
+        return ProfileCompleteness(
+            score=self.record.completeness,
+            missing=[ProfileItem(item) for item in self.record.profileGaps],
+        )
+
+    @strawberry.field(
+        description="Degree of connection from you: 1, 2 or 3; null beyond, for yourself, "
+        "or signed out."
+    )
+    async def degree(self, info: AppInfo) -> int | None:
+        return (await people_resolvers.relation(info.context, self.record.id)).degree
+
+    @strawberry.field(description="Where you stand with this person; null when signed out.")
+    async def connection_status(self, info: AppInfo) -> ConnectionStatus | None:
+        viewer = info.context.viewer
+        if viewer is None:
+            return None
+        if viewer.id == self.record.id:
+            return ConnectionStatus.SELF
+        rel = await people_resolvers.relation(info.context, self.record.id)
+        if rel.connected:
+            return ConnectionStatus.CONNECTED
+        if rel.requestReceived:
+            return ConnectionStatus.REQUEST_RECEIVED
+        if rel.requestSent:
+            return ConnectionStatus.REQUEST_SENT
+        return ConnectionStatus.NONE
+
+    @strawberry.field(description="Whether you follow this person.")
+    async def viewer_follows(self, info: AppInfo) -> bool:
+        return (await people_resolvers.relation(info.context, self.record.id)).follows
+
+    @strawberry.field(description="Whether this person follows you.")
+    async def follows_viewer(self, info: AppInfo) -> bool:
+        return (await people_resolvers.relation(info.context, self.record.id)).followedBy
+
+    @strawberry.field(description="How many members follow this person.")
+    async def follower_count(self, info: AppInfo) -> int:
+        return (await info.context.loaders.network_counts_by_person.load(self.record.id)).followers
+
+    @strawberry.field(description="How many members this person follows.")
+    async def following_count(self, info: AppInfo) -> int:
+        return (await info.context.loaders.network_counts_by_person.load(self.record.id)).following
+
+    @strawberry.field(description="How many connections this person has.")
+    async def connection_count(self, info: AppInfo) -> int:
+        counts = await info.context.loaders.network_counts_by_person.load(self.record.id)
+        return counts.connections
+
+    @strawberry.field(description="Members following this person, most recent first (signed in).")
+    async def followers(
+        self, info: AppInfo, first: int | None = 20, after: str | None = None
+    ) -> Connection[Person]:
+        return await _links(info, "followers", self.record.id, first, after)
+
+    @strawberry.field(description="Members this person follows, most recent first (signed in).")
+    async def following(
+        self, info: AppInfo, first: int | None = 20, after: str | None = None
+    ) -> Connection[Person]:
+        return await _links(info, "following", self.record.id, first, after)
+
+    @strawberry.field(description="This person's connections, most recent first (signed in).")
+    async def connections(
+        self, info: AppInfo, first: int | None = 20, after: str | None = None
+    ) -> Connection[Person]:
+        return await _links(info, "connections", self.record.id, first, after)
 
     @strawberry.field(description="The member's updates, newest first (those you may see).")
     async def posts(
@@ -56,10 +276,154 @@ class Person(Node, PersonMentoring):  # mentoring fields: schema.mentorship.pers
         return await person_posts(info, self.record.id, first=first, after=after)
 
 
+async def _links(
+    info: AppInfo, kind: str, owner: str, first: int | None, after: str | None
+) -> Connection[Person]:
+    page = await network_resolvers.links(info.context, kind, owner, first=first, after=after)
+    return connection(page, lambda link: Person.from_record(link.person))
+
+
 @node_resolver("Person")
 async def _resolve_people(info: AppInfo, ids: list[str]) -> list[Person | None]:
-    records = await people_resolvers.get_people(info.context, ids)
+    records = await people_resolvers.visible_people(info.context, ids)
     return [Person.from_record(r) if r else None for r in records]
+
+
+# -- profile mutations ------------------------------------------------------------------------
+
+
+@strawberry.input(description="Profile changes; fields left out stay as they are, null clears.")
+class UpdateProfileInput:
+    person_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Whose profile (admins only); yours when left out."
+    )
+    name: str | None = strawberry.field(default=strawberry.UNSET, description="Full name, 1-120 characters.")
+    title: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Job title, up to 160 characters."
+    )
+    rank: AcademicRank | None = strawberry.field(default=strawberry.UNSET, description="Academic rank.")
+    bio: str | None = strawberry.field(default=strawberry.UNSET, description="Bio, up to 4000 characters.")
+    photo_url: str | None = strawberry.field(default=strawberry.UNSET, description="An http(s) URL.")
+    phone: str | None = strawberry.field(default=strawberry.UNSET, description="Phone number.")
+    accepting_mentees: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Whether you take on new mentees."
+    )
+    mentee_capacity: int | None = strawberry.field(
+        default=strawberry.UNSET, description="How many mentees at once, 0-50."
+    )
+    email_visibility: Visibility | None = strawberry.field(
+        default=strawberry.UNSET, description="Who sees your email."
+    )
+    phone_visibility: Visibility | None = strawberry.field(
+        default=strawberry.UNSET, description="Who sees your phone."
+    )
+    affiliation_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The Division or Department you work in; null to remove.",
+    )
+
+
+_PROFILE_FIELDS = {
+    "name": "name", "title": "title", "rank": "rank", "bio": "bio", "photo_url": "photoUrl",
+    "phone": "phone", "accepting_mentees": "acceptingMentees", "mentee_capacity": "menteeCapacity",
+    "email_visibility": "emailVisibility", "phone_visibility": "phoneVisibility",
+}
+
+
+@strawberry.input(description="A term to add: an existing one by id, or a new one by name.")
+class TermInput:
+    id: strawberry.ID | None = strawberry.field(default=None, description="An existing term.")
+    name: str | None = strawberry.field(
+        default=None,
+        description="A new term's name (2-80 characters); one differing only in case, spacing "
+        "or punctuation is the same term.",
+    )
+    broader_id: strawberry.ID | None = strawberry.field(
+        default=None, description="For a new interest: the wider interest it belongs under."
+    )
+
+
+@strawberry.enum(description="Which side of mentorship an area is on.")
+class MentorshipRole(Enum):
+    OFFERED = strawberry.enum_value("OFFERED", description="You mentor others in it.")
+    SOUGHT = strawberry.enum_value("SOUGHT", description="You look for mentoring in it.")
+
+
+_AREA_RELS = {MentorshipRole.OFFERED: "OFFERS_MENTORSHIP_IN",
+              MentorshipRole.SOUGHT: "SEEKS_MENTORSHIP_IN"}
+
+
+@strawberry.input(description="Interests to add to a profile.")
+class AddInterestsInput:
+    person_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Whose profile (admins only); yours when left out."
+    )
+    interests: list[TermInput] = strawberry.field(description="Up to 20 interests.")
+
+
+@strawberry.input(description="Interests to remove from a profile.")
+class RemoveInterestsInput:
+    person_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Whose profile (admins only); yours when left out."
+    )
+    interest_ids: list[strawberry.ID] = strawberry.field(description="The interests to remove.")
+
+
+@strawberry.input(description="Mentorship areas to add to a profile.")
+class AddMentorshipAreasInput:
+    person_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Whose profile (admins only); yours when left out."
+    )
+    role: MentorshipRole = strawberry.field(description="Offered or sought.")
+    areas: list[TermInput] = strawberry.field(description="Up to 20 areas.")
+
+
+@strawberry.input(description="Mentorship areas to remove from a profile.")
+class RemoveMentorshipAreasInput:
+    person_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Whose profile (admins only); yours when left out."
+    )
+    role: MentorshipRole = strawberry.field(description="Offered or sought.")
+    area_ids: list[strawberry.ID] = strawberry.field(description="The areas to remove.")
+
+
+@strawberry.type(description="The result of a profile change.")
+class ProfilePayload:
+    person: Person | None = strawberry.field(description="The profile as stored; null on errors.")
+    errors: list[UserError] = strawberry.field(description="What to fix, if anything.")
+
+
+async def _profile(call: Callable[[], Awaitable[PersonRecord]]) -> ProfilePayload:
+    async def run() -> PersonRecord:
+        return await call()
+
+    record, errors = await attempt(run())
+    return ProfilePayload(person=Person.from_record(record) if record else None, errors=errors)
+
+
+def _person_id(value: strawberry.ID | None) -> str | None:
+    return local_id(value, "Person", field="personId") if value is not None else None
+
+
+def _affiliation(value: Any) -> str | None:
+    if value is None:
+        return None
+    kind, local = from_global_id(value, field="affiliationId")
+    if kind not in ("Division", "Department"):
+        raise InvalidInput("expected the id of a division or department", field="affiliationId")
+    return local
+
+
+def _choices(values: list[TermInput], kind: str, field: str) -> list[TermChoice]:
+    return [
+        TermChoice(
+            id=local_id(v.id, kind, field=f"{field}.{i}.id") if v.id is not None else None,
+            name=v.name,
+            broader_id=local_id(v.broader_id, "Interest", field=f"{field}.{i}.broaderId")
+            if v.broader_id is not None else None,
+        )
+        for i, v in enumerate(values)
+    ]
 
 
 @strawberry.type
@@ -71,3 +435,54 @@ class PeopleQuery:
             return None
         record = await people_resolvers.get_person(info.context, viewer.id)
         return Person.from_record(record) if record else None
+
+
+@strawberry.type
+class PeopleMutation:
+    @strawberry.mutation(description="Change a profile: your own, or anyone's as a site admin.")
+    async def update_profile(self, info: AppInfo, input: UpdateProfileInput) -> ProfilePayload:
+        changes: dict[str, Any] = {}
+        for attr, key in _PROFILE_FIELDS.items():
+            value = getattr(input, attr)
+            if value is not strawberry.UNSET:
+                changes[key] = value.value if isinstance(value, Enum) else value
+
+        async def run() -> PersonRecord:
+            unit = UNSET if input.affiliation_id is strawberry.UNSET else _affiliation(input.affiliation_id)
+            return await people_resolvers.update_profile(
+                info.context, _person_id(input.person_id), changes, unit
+            )
+
+        return await _profile(run)
+
+    @strawberry.mutation(description="Add research interests (existing ones or new proposals).")
+    async def add_interests(self, info: AppInfo, input: AddInterestsInput) -> ProfilePayload:
+        return await _profile(lambda: people_resolvers.add_terms(
+            info.context, _person_id(input.person_id), "INTERESTED_IN",
+            _choices(input.interests, "Interest", "interests"), field="interests",
+        ))
+
+    @strawberry.mutation(description="Remove research interests from a profile.")
+    async def remove_interests(self, info: AppInfo, input: RemoveInterestsInput) -> ProfilePayload:
+        return await _profile(lambda: people_resolvers.remove_terms(
+            info.context, _person_id(input.person_id), "INTERESTED_IN",
+            ids(input.interest_ids, "Interest", field="interestIds"),
+        ))
+
+    @strawberry.mutation(description="Add mentorship areas you offer or seek.")
+    async def add_mentorship_areas(
+        self, info: AppInfo, input: AddMentorshipAreasInput
+    ) -> ProfilePayload:
+        return await _profile(lambda: people_resolvers.add_terms(
+            info.context, _person_id(input.person_id), _AREA_RELS[input.role],
+            _choices(input.areas, "MentorshipArea", "areas"), field="areas",
+        ))
+
+    @strawberry.mutation(description="Remove mentorship areas you offer or seek.")
+    async def remove_mentorship_areas(
+        self, info: AppInfo, input: RemoveMentorshipAreasInput
+    ) -> ProfilePayload:
+        return await _profile(lambda: people_resolvers.remove_terms(
+            info.context, _person_id(input.person_id), _AREA_RELS[input.role],
+            ids(input.area_ids, "MentorshipArea", field="areaIds"),
+        ))

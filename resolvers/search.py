@@ -1,0 +1,107 @@
+"""Finding people: full-text search with filters and facets, and people by interest.
+
+For signed-in members only (the directory holds people's names, roles and workplaces).
+A page costs one query; facets and the total, when asked for, one more for the whole
+result set; what each person on the page shows comes through the request's loaders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graph_db import search
+from graph_db.errors import InvalidInput, NotFound
+from graph_db.profile_fields import RANKS
+from graph_db.records import PersonRecord, SearchFacetsRecord, SearchHitRecord
+from graph_db.search import PeopleFilter, SearchRequest
+from resolvers.auth import require_viewer
+from resolvers.context import Context
+from resolvers.pagination import Page, keyset_page, page_request
+
+MAX_QUERY = 200
+MAX_FILTER_VALUES = 50
+
+
+@dataclass
+class PeopleSearch:
+    """One search as asked: its page now, its facets (and total) when first asked for."""
+
+    ctx: Context
+    request: SearchRequest
+    page: Page[SearchHitRecord]
+    _facets: SearchFacetsRecord | None = None
+
+    async def facets(self) -> SearchFacetsRecord:
+        if self._facets is None:
+            self._facets = await search.search_facets(self.ctx.db, self.request)
+        return self._facets
+
+
+def _check_filter(f: PeopleFilter) -> None:
+    for name in ("hospitals", "departments", "divisions", "interests", "areas_offered",
+                 "areas_sought", "ranks"):
+        if len(getattr(f, name)) > MAX_FILTER_VALUES:
+            raise InvalidInput(f"at most {MAX_FILTER_VALUES} values", field=f"filter.{name}")
+    unknown = [r for r in f.ranks if r not in RANKS]
+    if unknown:
+        raise InvalidInput(f"unknown rank {unknown[0]}", field="filter.ranks")
+
+
+def _cursor(cursor: tuple[object, ...] | None, types: tuple[type, type]) -> None:
+    if cursor is not None and not all(
+        isinstance(v, t) for v, t in zip(cursor, types, strict=True)
+    ):
+        raise InvalidInput("invalid cursor", field="after")
+
+
+async def search_people(
+    ctx: Context, text: str | None, people_filter: PeopleFilter, *, first: int | None,
+    after: str | None,
+) -> PeopleSearch:
+    """Best matches first (text relevance times profile completeness), ties by id; with no
+    text, the fullest profiles first. Pages continue strictly after their cursor."""
+    viewer = require_viewer(ctx)
+    if text is not None and len(text) > MAX_QUERY:
+        raise InvalidInput(f"at most {MAX_QUERY} characters", field="query")
+    _check_filter(people_filter)
+    request = page_request(
+        first=first, after=after, last=None, before=None, arity=2,
+        max_size=ctx.services.limits.max_page_size,
+    )
+    _cursor(request.cursor, (int, str))
+    query = SearchRequest(viewer=viewer.id, text=text, filter=people_filter)
+
+    async def fetch(cursor: object, _: bool, limit: int) -> list[SearchHitRecord]:
+        position = (int(request.cursor[0]), str(request.cursor[1])) if request.cursor else None
+        return await search.search_people(ctx.db, query, after=position, limit=limit)
+
+    page = await keyset_page(request, fetch, lambda hit: (hit.rank, hit.person.id))
+    for hit in page.items:
+        ctx.loaders.person_by_id.prime(hit.person.id, hit.person)
+    return PeopleSearch(ctx, query, page)
+
+
+async def people_by_interest(
+    ctx: Context, interest_id: str, *, first: int | None, after: str | None
+) -> Page[PersonRecord]:
+    """People interested in the interest or in any narrower one, by name."""
+    viewer = require_viewer(ctx)
+    term = await ctx.loaders.term_by_id.load(interest_id)
+    if term is None or term.kind != "Interest":
+        raise NotFound("no such interest", field="interestId")
+    request = page_request(
+        first=first, after=after, last=None, before=None, arity=2,
+        max_size=ctx.services.limits.max_page_size,
+    )
+    _cursor(request.cursor, (str, str))
+
+    async def fetch(cursor: object, _: bool, limit: int) -> list[PersonRecord]:
+        position = (str(request.cursor[0]), str(request.cursor[1])) if request.cursor else None
+        return await search.list_by_interest(
+            ctx.db, interest_id, viewer=viewer.id, after=position, limit=limit
+        )
+
+    page = await keyset_page(request, fetch, lambda p: (p.name, p.id))
+    for person in page.items:
+        ctx.loaders.person_by_id.prime(person.id, person)
+    return page

@@ -1,0 +1,186 @@
+"""GraphQL fields for follows, connection requests, connections, blocks and suggestions."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from enum import Enum
+
+import strawberry
+
+from graph_db.records import LinkRecord, PersonRecord, SuggestionRecord
+from resolvers import network as network_resolvers
+from schema.base import (
+    AppInfo,
+    Connection,
+    DateTime,
+    UserError,
+    attempt,
+    connection,
+    from_ms,
+    local_id,
+)
+from schema.people import Person
+
+
+@strawberry.input(description="The member to act on.")
+class MemberInput:
+    person_id: strawberry.ID = strawberry.field(description="The member.")
+
+
+@strawberry.input(description="A connection request.")
+class RequestConnectionInput:
+    person_id: strawberry.ID = strawberry.field(description="The member to connect with.")
+    message: str | None = strawberry.field(default=None, description="A note, up to 500 characters.")
+
+
+@strawberry.type(description="The result of following, connecting or blocking.")
+class MemberPayload:
+    person: Person | None = strawberry.field(
+        description="The other member (read their connectionStatus, viewerFollows); null on errors."
+    )
+    errors: list[UserError] = strawberry.field(description="What to fix, if anything.")
+
+
+@strawberry.type(description="Someone you may know, and why.")
+class PersonSuggestion:
+    record: strawberry.Private[SuggestionRecord]
+
+    @strawberry.field(description="The person.")
+    def person(self) -> Person:
+        return Person.from_record(self.record.person)
+
+    @strawberry.field(description="How many of your connections they are connected with.")
+    def mutual_connection_count(self) -> int:
+        return self.record.mutualConnections
+
+    @strawberry.field(description="How many of your research interests they share.")
+    def shared_interest_count(self) -> int:
+        return self.record.sharedInterests
+
+
+@strawberry.type(description="A pending connection request.")
+class ConnectionRequest:
+    record: strawberry.Private[LinkRecord]
+
+    @strawberry.field(description="Who asked (incoming) or whom you asked (outgoing).")
+    def person(self) -> Person:
+        return Person.from_record(self.record.person)
+
+    @strawberry.field(description="The note sent with the request.")
+    def message(self) -> str | None:
+        return self.record.message
+
+    @strawberry.field(description="When it was sent.")
+    def created_at(self) -> DateTime:
+        return from_ms(self.record.since)
+
+
+@strawberry.enum(description="Requests you received or sent.")
+class ConnectionRequestDirection(Enum):
+    INCOMING = strawberry.enum_value("INCOMING", description="Others asked you.")
+    OUTGOING = strawberry.enum_value("OUTGOING", description="You asked others.")
+
+
+async def _member(call: Callable[[], Awaitable[PersonRecord]]) -> MemberPayload:
+    async def run() -> PersonRecord:
+        return await call()
+
+    record, errors = await attempt(run())
+    return MemberPayload(person=Person.from_record(record) if record else None, errors=errors)
+
+
+def _pid(value: strawberry.ID) -> str:
+    return local_id(value, "Person", field="personId")
+
+
+@strawberry.type
+class NetworkQuery:
+    @strawberry.field(
+        description="People you may know: friends of your connections and people sharing your "
+        "interests (never your connections, pending requests or blocked members)."
+    )
+    async def people_you_may_know(
+        self, info: AppInfo, first: int | None = 10
+    ) -> list[PersonSuggestion]:
+        found = await network_resolvers.suggestions(info.context, first)
+        return [PersonSuggestion(record=s) for s in found]
+
+    @strawberry.field(description="Your pending connection requests, most recent first.")
+    async def connection_requests(
+        self, info: AppInfo, direction: ConnectionRequestDirection, first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[ConnectionRequest]:
+        viewer = info.context.viewer
+        kind = "incoming" if direction is ConnectionRequestDirection.INCOMING else "outgoing"
+        page = await network_resolvers.links(
+            info.context, kind, viewer.id if viewer else "", first=first, after=after
+        )
+        return connection(page, lambda link: ConnectionRequest(record=link))
+
+    @strawberry.field(description="Members you blocked, most recent first.")
+    async def blocked_members(
+        self, info: AppInfo, first: int | None = 20, after: str | None = None
+    ) -> Connection[Person]:
+        viewer = info.context.viewer
+        page = await network_resolvers.links(
+            info.context, "blocked", viewer.id if viewer else "", first=first, after=after
+        )
+        return connection(page, lambda link: Person.from_record(link.person))
+
+
+@strawberry.type
+class NetworkMutation:
+    @strawberry.mutation(description="Follow a member's updates.")
+    async def follow(self, info: AppInfo, input: MemberInput) -> MemberPayload:
+        return await _member(lambda: network_resolvers.follow(info.context, _pid(input.person_id)))
+
+    @strawberry.mutation(description="Stop following a member.")
+    async def unfollow(self, info: AppInfo, input: MemberInput) -> MemberPayload:
+        return await _member(lambda: network_resolvers.unfollow(info.context, _pid(input.person_id)))
+
+    @strawberry.mutation(
+        description="Ask a member to connect; if they already asked you, you are connected."
+    )
+    async def request_connection(
+        self, info: AppInfo, input: RequestConnectionInput
+    ) -> MemberPayload:
+        return await _member(lambda: network_resolvers.request_connection(
+            info.context, _pid(input.person_id), input.message
+        ))
+
+    @strawberry.mutation(description="Accept a member's connection request.")
+    async def accept_connection(self, info: AppInfo, input: MemberInput) -> MemberPayload:
+        return await _member(
+            lambda: network_resolvers.accept_connection(info.context, _pid(input.person_id))
+        )
+
+    @strawberry.mutation(description="Decline a member's connection request.")
+    async def decline_connection(self, info: AppInfo, input: MemberInput) -> MemberPayload:
+        return await _member(
+            lambda: network_resolvers.decline_connection(info.context, _pid(input.person_id))
+        )
+
+    @strawberry.mutation(description="Withdraw your connection request to a member.")
+    async def withdraw_connection_request(
+        self, info: AppInfo, input: MemberInput
+    ) -> MemberPayload:
+        return await _member(
+            lambda: network_resolvers.withdraw_request(info.context, _pid(input.person_id))
+        )
+
+    @strawberry.mutation(description="Remove a connection (both sides).")
+    async def remove_connection(self, info: AppInfo, input: MemberInput) -> MemberPayload:
+        return await _member(
+            lambda: network_resolvers.remove_connection(info.context, _pid(input.person_id))
+        )
+
+    @strawberry.mutation(
+        description="Block a member: follows, requests and the connection between you end and "
+        "neither of you sees the other anywhere."
+    )
+    async def block_member(self, info: AppInfo, input: MemberInput) -> MemberPayload:
+        return await _member(lambda: network_resolvers.block(info.context, _pid(input.person_id)))
+
+    @strawberry.mutation(description="Lift your block on a member.")
+    async def unblock_member(self, info: AppInfo, input: MemberInput) -> MemberPayload:
+        return await _member(lambda: network_resolvers.unblock(info.context, _pid(input.person_id)))

@@ -1,0 +1,148 @@
+"""GraphQL fields for finding people: searchPeople (with facets) and peopleByInterest."""
+
+from __future__ import annotations
+
+import strawberry
+
+from graph_db.records import FacetRecord
+from graph_db.search import PeopleFilter as PeopleFilterValues
+from resolvers import search as search_resolvers
+from resolvers.search import PeopleSearch
+from schema.base import AppInfo, Connection, PageInfo, connection, ids, local_id, to_global_id
+from schema.people import AcademicRank, Person
+
+
+@strawberry.input(
+    description="Narrow a people search. Within a list any value matches; all lists given must "
+    "match. Units include everything below them (a hospital matches its divisions' people)."
+)
+class PeopleFilter:
+    hospitals: list[strawberry.ID] | None = strawberry.field(default=None, description="Hospital ids.")
+    departments: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Department ids."
+    )
+    divisions: list[strawberry.ID] | None = strawberry.field(default=None, description="Division ids.")
+    interests: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Interest ids (people who list one of them)."
+    )
+    mentorship_offered: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="MentorshipArea ids people offer mentoring in."
+    )
+    mentorship_sought: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="MentorshipArea ids people seek mentoring in."
+    )
+    ranks: list[AcademicRank] | None = strawberry.field(default=None, description="Academic ranks.")
+    accepting_mentees: bool | None = strawberry.field(
+        default=None, description="Only people who do (true) or do not (false) take mentees."
+    )
+
+    def values(self) -> PeopleFilterValues:
+        def local(values: list[strawberry.ID] | None, kind: str, field: str) -> tuple[str, ...]:
+            return tuple(ids(values, kind, field=f"filter.{field}")) if values else ()
+
+        return PeopleFilterValues(
+            hospitals=local(self.hospitals, "Hospital", "hospitals"),
+            departments=local(self.departments, "Department", "departments"),
+            divisions=local(self.divisions, "Division", "divisions"),
+            interests=local(self.interests, "Interest", "interests"),
+            areas_offered=local(self.mentorship_offered, "MentorshipArea", "mentorshipOffered"),
+            areas_sought=local(self.mentorship_sought, "MentorshipArea", "mentorshipSought"),
+            ranks=tuple(r.value for r in self.ranks or ()),
+            accepting_mentees=self.accepting_mentees,
+        )
+
+
+@strawberry.type(description="How many results share a value; pass `id` back in a PeopleFilter.")
+class FacetCount:
+    id: strawberry.ID = strawberry.field(description="The hospital, department, interest or area.")
+    name: str = strawberry.field(description="Its name.")
+    count: int = strawberry.field(description="How many people in the results have it.")
+
+
+@strawberry.type(description="Counts over the whole result set (the 20 most common of each).")
+class PeopleFacets:
+    hospitals: list[FacetCount] = strawberry.field(description="Per hospital.")
+    departments: list[FacetCount] = strawberry.field(description="Per department.")
+    interests: list[FacetCount] = strawberry.field(description="Per research interest.")
+    mentorship_areas: list[FacetCount] = strawberry.field(
+        description="Per mentorship area (offered or sought)."
+    )
+
+
+@strawberry.type(description="A search result and its cursor.")
+class PersonSearchEdge:
+    node: Person = strawberry.field(description="The person.")
+    cursor: str = strawberry.field(description="Opaque cursor for `after`.")
+
+
+def _facets(kind: str, values: tuple[FacetRecord, ...]) -> list[FacetCount]:
+    return [FacetCount(id=to_global_id(kind, f.id), name=f.name, count=f.count) for f in values]
+
+
+@strawberry.type(description="A page of people search results, with totals and facets.")
+class PersonSearchConnection:
+    search: strawberry.Private[PeopleSearch]
+    edges: list[PersonSearchEdge] = strawberry.field(description="This page, best first.")
+    page_info: PageInfo = strawberry.field(description="Paging information.")
+
+    @strawberry.field(description="The people of this page, without cursors.")
+    def nodes(self) -> list[Person]:
+        return [edge.node for edge in self.edges]
+
+    @strawberry.field(description="How many people match in all.")
+    async def total_count(self) -> int:
+        return (await self.search.facets()).total
+
+    @strawberry.field(description="Counts per hospital, department, interest and mentorship area.")
+    async def facets(self) -> PeopleFacets:
+        found = await self.search.facets()
+        return PeopleFacets(
+            hospitals=_facets("Hospital", found.hospitals),
+            departments=_facets("Department", found.departments),
+            interests=_facets("Interest", found.interests),
+            mentorship_areas=_facets("MentorshipArea", found.mentorshipAreas),
+        )
+
+
+@strawberry.type
+class SearchQuery:
+    @strawberry.field(
+        description="Find members by name, title, bio, interests and mentorship areas (prefixes "
+        "and small typos match), narrowed by `filter`. Best matches first; among equal matches "
+        "fuller profiles first. Without `query`, the fullest profiles first. Signed in only."
+    )
+    async def search_people(
+        self, info: AppInfo, query: str | None = None, filter: PeopleFilter | None = None,
+        first: int | None = 20, after: str | None = None,
+    ) -> PersonSearchConnection:
+        values = filter.values() if filter else PeopleFilterValues()
+        found = await search_resolvers.search_people(
+            info.context, query, values, first=first, after=after
+        )
+        page = found.page
+        edges = [
+            PersonSearchEdge(node=Person.from_record(hit.person), cursor=cursor)
+            for hit, cursor in zip(page.items, page.cursors, strict=True)
+        ]
+        return PersonSearchConnection(
+            search=found, edges=edges,
+            page_info=PageInfo(
+                has_next_page=page.has_next, has_previous_page=page.has_previous,
+                start_cursor=page.cursors[0] if page.cursors else None,
+                end_cursor=page.cursors[-1] if page.cursors else None,
+            ),
+        )
+
+    @strawberry.field(
+        description="Members interested in an interest or in any narrower one, by name. "
+        "Signed in only."
+    )
+    async def people_by_interest(
+        self, info: AppInfo, interest_id: strawberry.ID, first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[Person]:
+        page = await search_resolvers.people_by_interest(
+            info.context, local_id(interest_id, "Interest", field="interestId"),
+            first=first, after=after,
+        )
+        return connection(page, Person.from_record)

@@ -1,0 +1,198 @@
+"""GraphQL types, root fields and admin mutations for hospitals, departments and divisions."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import strawberry
+
+from graph_db.errors import InvalidInput
+from graph_db.records import OrgUnitRecord
+from resolvers import taxonomy as taxonomy_resolvers
+from schema.base import (
+    AppInfo,
+    DateTime,
+    Node,
+    UserError,
+    attempt,
+    from_global_id,
+    from_ms,
+    local_id,
+    node_resolver,
+    to_global_id,
+)
+
+UNIT_TYPES = ("Hospital", "Department", "Division")
+
+
+@strawberry.interface(description="A part of the institution: a hospital, department or division.")
+class OrgUnit(Node):
+    record: strawberry.Private[OrgUnitRecord]
+
+    @strawberry.field(description="Full name, e.g. 'Department of Medicine'.")
+    def name(self) -> str:
+        return self.record.name
+
+    @strawberry.field(description="Abbreviation, e.g. 'MED'.")
+    def short_name(self) -> str | None:
+        return self.record.shortName
+
+    @strawberry.field(description="When the unit was added.")
+    def created_at(self) -> DateTime:
+        return from_ms(self.record.createdAt)
+
+
+@strawberry.type(description="A hospital of the system (the medical school counts as one).")
+class Hospital(OrgUnit):
+    @strawberry.field(description="Its departments, by name.")
+    async def departments(self, info: AppInfo) -> list[Department]:
+        found = await taxonomy_resolvers.children(info.context, self.record.id)
+        return [Department.from_record(u) for u in found]
+
+    @classmethod
+    def from_record(cls, record: OrgUnitRecord) -> Hospital:
+        return cls(id=to_global_id("Hospital", record.id), record=record)
+
+
+@strawberry.type(description="A department of a hospital.")
+class Department(OrgUnit):
+    @strawberry.field(description="The hospital it belongs to.")
+    async def hospital(self, info: AppInfo) -> Hospital | None:
+        found = await _parent(info, self.record)
+        return Hospital.from_record(found) if found else None
+
+    @strawberry.field(description="Its divisions, by name (none for a department without).")
+    async def divisions(self, info: AppInfo) -> list[Division]:
+        found = await taxonomy_resolvers.children(info.context, self.record.id)
+        return [Division.from_record(u) for u in found]
+
+    @classmethod
+    def from_record(cls, record: OrgUnitRecord) -> Department:
+        return cls(id=to_global_id("Department", record.id), record=record)
+
+
+@strawberry.type(description="A division of a department (e.g. Cardiology in Medicine).")
+class Division(OrgUnit):
+    @strawberry.field(description="The department it belongs to.")
+    async def department(self, info: AppInfo) -> Department | None:
+        found = await _parent(info, self.record)
+        return Department.from_record(found) if found else None
+
+    @classmethod
+    def from_record(cls, record: OrgUnitRecord) -> Division:
+        return cls(id=to_global_id("Division", record.id), record=record)
+
+
+async def _parent(info: AppInfo, record: OrgUnitRecord) -> OrgUnitRecord | None:
+    if record.parentId is None:
+        return None
+    return await taxonomy_resolvers.unit(info.context, record.parentId)
+
+
+def unit_from_record(record: OrgUnitRecord) -> OrgUnit:
+    """The GraphQL type for a unit of any kind."""
+    if record.kind == "Hospital":
+        return Hospital.from_record(record)
+    if record.kind == "Department":
+        return Department.from_record(record)
+    return Division.from_record(record)
+
+
+def _node(kind: str) -> Callable[[AppInfo, list[str]], Awaitable[list[OrgUnit | None]]]:
+    async def resolve(info: AppInfo, ids: list[str]) -> list[OrgUnit | None]:
+        found = await taxonomy_resolvers.units(info.context, ids)
+        return [unit_from_record(u) if u and u.kind == kind else None for u in found]
+
+    return resolve
+
+
+for _kind in UNIT_TYPES:
+    node_resolver(_kind)(_node(_kind))  # type: ignore[arg-type]
+
+
+@strawberry.input(description="A new hospital.")
+class CreateHospitalInput:
+    name: str = strawberry.field(description="Full name, unique among hospitals.")
+    short_name: str | None = strawberry.field(default=None, description="Abbreviation.")
+
+
+@strawberry.input(description="A new department of a hospital.")
+class CreateDepartmentInput:
+    hospital_id: strawberry.ID = strawberry.field(description="The hospital it belongs to.")
+    name: str = strawberry.field(description="Full name, unique within the hospital.")
+    short_name: str | None = strawberry.field(default=None, description="Abbreviation.")
+
+
+@strawberry.input(description="A new division of a department.")
+class CreateDivisionInput:
+    department_id: strawberry.ID = strawberry.field(description="The department it belongs to.")
+    name: str = strawberry.field(description="Full name, unique within the department.")
+    short_name: str | None = strawberry.field(default=None, description="Abbreviation.")
+
+
+@strawberry.input(description="New names for a hospital, department or division.")
+class RenameOrgUnitInput:
+    id: strawberry.ID = strawberry.field(description="The unit.")
+    name: str = strawberry.field(description="The new full name, unique among its siblings.")
+    short_name: str | None = strawberry.field(
+        default=None, description="The new abbreviation (null removes it)."
+    )
+
+
+@strawberry.type(description="The result of creating or renaming a unit.")
+class OrgUnitPayload:
+    unit: OrgUnit | None = strawberry.field(description="The unit as stored; null on errors.")
+    errors: list[UserError] = strawberry.field(description="What to fix, if anything.")
+
+
+async def _unit_payload(call: Callable[[], Awaitable[OrgUnitRecord]]) -> OrgUnitPayload:
+    async def run() -> OrgUnitRecord:
+        return await call()
+
+    record, errors = await attempt(run())
+    return OrgUnitPayload(unit=unit_from_record(record) if record else None, errors=errors)
+
+
+def _any_unit(value: strawberry.ID) -> str:
+    kind, local = from_global_id(value, field="id")
+    if kind not in UNIT_TYPES:
+        raise InvalidInput("expected the id of a hospital, department or division", field="id")
+    return local
+
+
+@strawberry.type
+class TaxonomyQuery:
+    @strawberry.field(description="Every hospital of the institution, by name.")
+    async def hospitals(self, info: AppInfo) -> list[Hospital]:
+        return [Hospital.from_record(u) for u in await taxonomy_resolvers.hospitals(info.context)]
+
+
+@strawberry.type
+class TaxonomyMutation:
+    @strawberry.mutation(description="Add a hospital (site admins).")
+    async def create_hospital(self, info: AppInfo, input: CreateHospitalInput) -> OrgUnitPayload:
+        return await _unit_payload(lambda: taxonomy_resolvers.create_unit(
+            info.context, "Hospital", input.name, input.short_name, None
+        ))
+
+    @strawberry.mutation(description="Add a department to a hospital (site admins).")
+    async def create_department(
+        self, info: AppInfo, input: CreateDepartmentInput
+    ) -> OrgUnitPayload:
+        return await _unit_payload(lambda: taxonomy_resolvers.create_unit(
+            info.context, "Department", input.name, input.short_name,
+            local_id(input.hospital_id, "Hospital", field="hospitalId"),
+        ))
+
+    @strawberry.mutation(description="Add a division to a department (site admins).")
+    async def create_division(self, info: AppInfo, input: CreateDivisionInput) -> OrgUnitPayload:
+        return await _unit_payload(lambda: taxonomy_resolvers.create_unit(
+            info.context, "Division", input.name, input.short_name,
+            local_id(input.department_id, "Department", field="departmentId"),
+        ))
+
+    @strawberry.mutation(description="Rename a hospital, department or division (site admins).")
+    async def rename_org_unit(self, info: AppInfo, input: RenameOrgUnitInput) -> OrgUnitPayload:
+        return await _unit_payload(lambda: taxonomy_resolvers.rename_unit(
+            info.context, _any_unit(input.id), input.name, input.short_name
+        ))
