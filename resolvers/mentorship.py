@@ -13,10 +13,14 @@ Capacity: a mentor's `acceptingMentees` and `menteeCapacity` apply to one-to-one
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from strawberry.dataloader import DataLoader
 
 from graph_db import network, people
 from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -56,6 +60,13 @@ FUTURE_SKEW_MS = DAY_MS  # a meeting logged "today" in another time zone is not 
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def _forget(loader: DataLoader[Any, Any], *keys: str) -> None:
+    # strawberry's clear() raises KeyError for a key this request never loaded.
+    for key in keys:
+        with contextlib.suppress(KeyError):
+            loader.clear(key)
 
 
 def text(
@@ -358,11 +369,10 @@ async def request_mentorship(
 async def _done(ctx: Context, outcome: MentorshipOutcomeRecord) -> MentorshipRecord:
     if outcome.mentorship is None:
         raise NotFound("no such mentorship")
-    ctx.loaders.mentorship_by_id.clear(outcome.mentorship.id)
+    _forget(ctx.loaders.mentorship_by_id, outcome.mentorship.id)
     ctx.loaders.mentorship_by_id.prime(outcome.mentorship.id, outcome.mentorship)
-    ctx.loaders.mentorship_stats_by_person.clear_many(
-        [outcome.mentorship.mentorId, outcome.mentorship.menteeId]
-    )
+    _forget(ctx.loaders.mentorship_stats_by_person, outcome.mentorship.mentorId,
+            outcome.mentorship.menteeId)
     await announce(ctx, outcome.notified)
     return outcome.mentorship
 
@@ -447,7 +457,7 @@ async def update(
     )
     if changed is None:
         raise NotFound("no such mentorship")
-    ctx.loaders.mentorship_by_id.clear(m.id)
+    _forget(ctx.loaders.mentorship_by_id, m.id)
     ctx.loaders.mentorship_by_id.prime(m.id, changed)
     return changed
 
@@ -480,7 +490,7 @@ async def log_meeting(
     )
     if logged is None:
         raise Conflict("the mentorship is not active", field="mentorshipId")
-    ctx.loaders.mentorship_by_id.clear(m.id)
+    _forget(ctx.loaders.mentorship_by_id, m.id)
     return logged
 
 
@@ -497,7 +507,7 @@ async def add_milestone(
     if added is None:
         raise Conflict(f"at most {meeting_repo.MAX_MILESTONES} milestones per mentorship",
                        field="mentorshipId")
-    ctx.loaders.milestones_by_mentorship.clear(m.id)
+    _forget(ctx.loaders.milestones_by_mentorship, m.id)
     return added
 
 
@@ -512,7 +522,7 @@ async def complete_milestone(ctx: Context, milestone_id: str, *, completed: bool
     )
     if changed is None:
         raise Conflict("the mentorship is not active", field="id")
-    ctx.loaders.milestones_by_mentorship.clear(found.mentorshipId)
+    _forget(ctx.loaders.milestones_by_mentorship, found.mentorshipId)
     return changed
 
 
@@ -608,7 +618,7 @@ async def create_committee(
     if not created:
         raise Conflict("the mentee already has a committee: invite members to it or dissolve it")
     await announce(ctx, notified)
-    ctx.loaders.committee_id_by_mentee.clear(mentee)
+    _forget(ctx.loaders.committee_id_by_mentee, mentee)
     return committee
 
 
@@ -639,7 +649,7 @@ async def invite_committee_member(
     if outcome == "DISSOLVED":
         raise Conflict("this committee was dissolved", field="committeeId")
     await announce(ctx, notified)
-    ctx.loaders.committee_by_id.clear(c.id)
+    _forget(ctx.loaders.committee_by_id, c.id)
     return changed
 
 
@@ -649,9 +659,9 @@ async def dissolve_committee(ctx: Context, committee_id: str) -> CommitteeRecord
     if changed is None:
         raise NotFound("no such committee", field="id")
     await announce(ctx, notified)
-    ctx.loaders.committee_by_id.clear(c.id)
-    ctx.loaders.committee_id_by_mentee.clear(c.menteeId)
-    ctx.loaders.mentorship_by_id.clear_many(list(c.memberIds))
+    _forget(ctx.loaders.committee_by_id, c.id)
+    _forget(ctx.loaders.committee_id_by_mentee, c.menteeId)
+    _forget(ctx.loaders.mentorship_by_id, *c.memberIds)
     return changed
 
 
@@ -786,3 +796,32 @@ async def set_program_role(
     if changed is None:
         raise NotFound("no such member", field="personId")
     return changed
+
+
+# -- notifications ----------------------------------------------------------------------------
+
+
+async def notification_mentorship(ctx: Context, kind: str, target_id: str) -> MentorshipRecord | None:
+    """What a mentorship notification is about, if the viewer may still see it; for a
+    committee invitation, the viewer's own seat on that committee."""
+    if kind.startswith("MENTORSHIP_"):
+        return await get_mentorship(ctx, target_id)
+    if kind != "COMMITTEE_INVITATION" or ctx.viewer is None:
+        return None
+    committee = await get_committee(ctx, target_id)
+    if committee is None:
+        return None
+    seats = [s for s in await get_mentorships(ctx, committee.memberIds) if s is not None]
+    mine = [s for s in seats if s.mentorId == ctx.viewer.id]
+    return max(mine, key=lambda s: (s.createdAt, s.id)) if mine else None
+
+
+async def notification_committee(ctx: Context, kind: str, target_id: str) -> CommitteeRecord | None:
+    """The committee a committee notification (or a seat's notification) is about."""
+    if kind.startswith("COMMITTEE_"):
+        return await get_committee(ctx, target_id)
+    if kind.startswith("MENTORSHIP_"):
+        seat = await get_mentorship(ctx, target_id)
+        if seat is not None and seat.committeeId is not None:
+            return await get_committee(ctx, seat.committeeId)
+    return None

@@ -39,6 +39,13 @@ PHRASES = {
     "GROUP_INVITE": "invited you to a group",
     "THREAD_REPLY": "replied to your thread",
     "LIKE_THREAD": "liked your thread",
+    "MENTORSHIP_REQUESTED": "asked you to be their mentor",
+    "MENTORSHIP_ACCEPTED": "accepted your mentorship request",
+    "MENTORSHIP_DECLINED": "declined your mentorship request",
+    "MENTORSHIP_WITHDRAWN": "withdrew their mentorship request",
+    "MENTORSHIP_ENDED": "ended a mentorship with you",
+    "COMMITTEE_INVITATION": "invited you to a mentoring committee",
+    "COMMITTEE_DISSOLVED": "dissolved a mentoring committee you sat on",
 }
 
 

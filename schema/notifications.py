@@ -10,6 +10,7 @@ import strawberry
 
 from graph_db.records import NotificationRecord
 from resolvers import comments as comment_resolvers
+from resolvers import mentorship as mentorship_resolvers
 from resolvers import notifications as notification_resolvers
 from resolvers import people as people_resolvers
 from resolvers import posts as post_resolvers
@@ -27,6 +28,7 @@ from schema.base import (
     node_resolver,
     to_global_id,
 )
+from schema.mentorship.types import MentoringCommittee, Mentorship
 from schema.people import Person
 from schema.posts import Comment, Post
 
@@ -102,6 +104,22 @@ class Notification(Node):
             return None
         record = await comment_resolvers.get_comment(info.context, self.record.commentId)
         return Comment.from_record(record) if record else None
+
+    @strawberry.field(
+        description="The mentorship concerned, if any (for a committee invitation: your seat)."
+    )
+    async def mentorship(self, info: AppInfo) -> Mentorship | None:
+        record = await mentorship_resolvers.notification_mentorship(
+            info.context, self.record.kind, self.record.targetId
+        )
+        return Mentorship.from_record(record) if record else None
+
+    @strawberry.field(description="The mentoring committee concerned, if any.")
+    async def mentoring_committee(self, info: AppInfo) -> MentoringCommittee | None:
+        record = await mentorship_resolvers.notification_committee(
+            info.context, self.record.kind, self.record.targetId
+        )
+        return MentoringCommittee.from_record(record) if record else None
 
     @strawberry.field(description="When it first happened.")
     def created_at(self) -> DateTime:
