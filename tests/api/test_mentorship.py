@@ -719,3 +719,62 @@ async def test_mentor_recommendations_over_graphql(api: Api) -> None:
     assert await codes(api, RECOMMEND, {"input": {}}, None) == ["UNAUTHENTICATED"]
     peers = (await api.gql(COLLABORATORS, token=token_for(best)))["collaboratorRecommendations"]
     assert gid("Person", mentee.id) in [r["person"]["id"] for r in peers]
+
+
+async def test_permissions_on_milestones_and_committees(api: Api) -> None:
+    db = api.backend
+    places = Places(db)
+    cardio, onc = (
+        await places.unit("N", "Medicine", "Cardiology"),
+        await places.unit("N", "Medicine", "Oncology"),
+    )
+    mentee = await member(db, cardio, rank="RESIDENT")
+    mentor, other = await member(db, cardio), await member(db, onc)
+    m = await request(api, mentee, mentor)
+    await payload(api, RESPOND, {"id": m["id"], "decision": "ACCEPT"}, token_for(mentor))
+    milestone = {"input": {"mentorshipId": m["id"], "title": "Paper"}}
+    refused = await payload(api, ADD_MILESTONE, milestone, token_for(other))
+    assert [e["code"] for e in refused["errors"]] == ["NOT_FOUND"] and refused["milestone"] is None
+    added = await payload(api, ADD_MILESTONE, milestone, token_for(mentee))
+    ms_id = added["milestone"]["id"]
+    assert (await payload(api, COMPLETE_MILESTONE, {"id": ms_id}, token_for(other)))["errors"][0][
+        "code"
+    ] == "NOT_FOUND"
+    admin = await member(db, role="ADMIN")
+    assert await codes(api, COMPLETE_MILESTONE, {"id": ms_id}, token_for(admin)) == ["FORBIDDEN"]
+    assert (await payload(api, COMPLETE_MILESTONE, {"id": ms_id}, token_for(mentor)))["milestone"][
+        "completed"
+    ]
+    empty = await payload(
+        api, ADD_MILESTONE, {"input": {"mentorshipId": m["id"], "title": "  "}}, token_for(mentee)
+    )
+    assert empty["errors"][0]["field"] == "title"
+
+    # A program admin forms a committee for their mentee; its members cannot dissolve it.
+    program = await programs.create_program(
+        db, id="k", name="K", description=None, viewer_id=admin.id, now=NOW
+    )
+    await programs.set_role(db, program.id, other.id, "ADMIN", now=NOW, viewer_id=admin.id)
+    await programs.set_role(db, program.id, mentee.id, "MEMBER", now=NOW, viewer_id=admin.id)
+    members = [await member(db, cardio), await member(db, onc)]
+    made = await payload(
+        api,
+        CREATE_COMMITTEE,
+        {
+            "input": {
+                "menteeId": gid("Person", mentee.id),
+                "memberIds": [gid("Person", p.id) for p in members],
+            }
+        },
+        token_for(other),
+    )
+    assert made["errors"] == [] and made["committee"]["createdBy"]["id"] == gid("Person", other.id)
+    assert made["committee"]["mentee"]["id"] == gid("Person", mentee.id)
+    committee = made["committee"]["id"]
+    assert await codes(api, DISSOLVE, {"id": committee}, token_for(members[0])) == ["FORBIDDEN"]
+    assert (await payload(api, DISSOLVE, {"id": committee}, token_for(mentor)))["errors"][0][
+        "code"
+    ] == "NOT_FOUND"
+    assert (await payload(api, DISSOLVE, {"id": committee}, token_for(other)))["committee"][
+        "status"
+    ] == "DISSOLVED"
