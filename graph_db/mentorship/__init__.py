@@ -16,7 +16,8 @@ The graph, for every module of this package:
   matching can filter on it without walking edges. Capacity (menteeCapacity,
   acceptingMentees) applies to one-to-one kinds; committee and board seats are invitations
   to serve and do not use it.
-- (:Mentorship)-[:HAS_MEETING]->(:Meeting {id, date, notes, createdBy, createdAt}),
+- (:Mentorship)-[:HAS_MEETING]->(:Meeting {id, date, notes, createdBy, createdAt}) (and
+  Mentorship.lastMeetingAt, kept by the statement that logs one),
   (:Mentorship)-[:HAS_MILESTONE]->(:Milestone {id, title, dueAt, completedAt, ...}).
 - (mentee)-[:HAS_COMMITTEE]->(:Committee), (mentee)-[:HAS_ADVISOR]->(:Advisor).
 - (a:Person)-[:SUPERVISES]->(b:Person): the reporting line, set by admins or import.
@@ -66,18 +67,19 @@ def program_admin(viewer: LiteralString, mentee: LiteralString) -> LiteralString
 
 
 # Projects a mentorship `m` (mentor `mr`, mentee `me`, viewer `v` possibly null) to the
-# MentorshipRecord map. Comprehension variables are all distinct (a FalkorDB requirement).
+# MentorshipRecord map. committeeId/advisorId are set when a seat is made and lastMeetingAt
+# by every meeting logged (same statements), so a page costs no walks for them; the access
+# walks run only for a viewer who is not a party. Comprehension variables are all distinct
+# (a FalkorDB requirement).
 MENTORSHIP_MAP: LiteralString = (
     "m {.id, .kind, .status, .requestedBy, .createdAt, .updatedAt, .goals, .message, "
     ".respondedAt, .responseMessage, .startedAt, .endedAt, .endedBy, .endReason, .cadenceDays, "
-    "mentorId: mr.id, menteeId: me.id, "
-    "committeeId: head([(m)-[:PART_OF]->(pc:Committee) | pc.id]), "
-    "advisorId: head([(pa:Advisor)-[:FOR]->(m) | pa.id]), "
-    "lastMeetingAt: reduce(last = null, d IN [(m)-[:HAS_MEETING]->(pm:Meeting) | pm.date] | "
-    "  CASE WHEN last IS NULL OR d > last THEN d ELSE last END), "
-    "viewerIsProgramAdmin: " + program_admin("v", "me") + ", "
-    "viewerOnCommittee: size([(m)-[:PART_OF]->(:Committee)<-[:PART_OF]-(ps:Mentorship)"
-    "<-[:MENTOR_IN]-(v) WHERE ps.status IN " + OPEN_LIST + " | ps]) > 0}"
+    ".committeeId, .advisorId, .lastMeetingAt, mentorId: mr.id, menteeId: me.id, "
+    "viewerIsProgramAdmin: CASE WHEN v = mr OR v = me THEN false ELSE "
+    + program_admin("v", "me") + " END, "
+    "viewerOnCommittee: CASE WHEN m.committeeId IS NULL OR v = me THEN false ELSE "
+    "size([(m)-[:PART_OF]->(:Committee)<-[:PART_OF]-(ps:Mentorship)"
+    "<-[:MENTOR_IN]-(v) WHERE ps.status IN " + OPEN_LIST + " | ps]) > 0 END}"
 )
 
 # After a write: re-read the mentorship `m` as the viewer sees it, keeping `carry`.

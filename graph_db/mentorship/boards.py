@@ -58,7 +58,7 @@ ADD_MEMBER: LiteralString = (
     "WITH me, mr, room WHERE room = 'OK' "
     "MERGE (m:Mentorship {openKey: $openKey}) "
     "ON CREATE SET m.id = $seat, m.kind = 'BOARD', m.status = 'REQUESTED', m.requestedBy = me.id, "
-    "  m.message = $message, m.createdAt = $now, m.updatedAt = $now "
+    "  m.message = $message, m.advisorId = $id, m.createdAt = $now, m.updatedAt = $now "
     "WITH me, mr, m, m.id = $seat AS created "
     "FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END | "
     "  MERGE (mr)-[x:MENTOR_IN]->(m) ON CREATE SET x.createdAt = $now "
@@ -103,6 +103,7 @@ REMOVE: LiteralString = (
     "FOREACH (x IN CASE WHEN closing THEN [m] ELSE [] END | "
     "  SET x.status = CASE WHEN x.status = 'ACTIVE' THEN 'ENDED' ELSE 'WITHDRAWN' END, "
     "  x.endedAt = $now, x.endedBy = me.id, x.updatedAt = $now, x.openKey = null) "
+    "FOREACH (x IN CASE WHEN m IS NULL THEN [] ELSE [m] END | SET x.advisorId = null) "
     "DETACH DELETE a "
     "WITH me, m, mr, closing, wasActive"
     + notify("MENTORSHIP_ENDED", imports="me, m, mr, closing, wasActive", recipients="[mr]",

@@ -350,18 +350,11 @@ async def get_pair_state(db: Executor, *, mentee_id: str, mentor_id: str) -> dic
 
 STATS: LiteralString = (
     "UNWIND $ids AS id MATCH (p:Person {id: id}) "
-    "RETURN id, "
-    "size([(p)-[:MENTOR_IN]->(a:Mentorship) WHERE a.status = 'ACTIVE' "
-    "  AND a.kind IN " + ONE_TO_ONE_LIST + " | a]) AS activeMentees, "
-    "coalesce(p.menteeCapacity, 0) AS menteeCapacity, "
+    "RETURN id, coalesce(p.menteeCapacity, 0) AS menteeCapacity, "
     "coalesce(p.acceptingMentees, false) AS acceptingMentees, "
-    "size([(p)-[:MENTOR_IN]->(c:Mentorship) WHERE c.status = 'ACTIVE' AND c.kind = 'COMMITTEE' "
-    "  | c]) AS committeeSeats, "
-    "size([(p)-[:MENTOR_IN]->(b:Mentorship) WHERE b.status = 'ACTIVE' AND b.kind = 'BOARD' "
-    "  | b]) AS boardSeats, "
-    "size([(p)-[:MENTEE_IN]->(r:Mentorship) WHERE r.status = 'ACTIVE' | r]) AS activeMentors, "
     "[(p)-[:MENTOR_IN]->(s:Mentorship)<-[:MENTEE_IN]-(x:Person) "
-    "  WHERE s.startedAt IS NOT NULL | [x.id, s.startedAt]] AS started"
+    "  | [s.kind, s.status, s.startedAt, x.id]] AS mentoring, "
+    "size([(p)-[:MENTEE_IN]->(r:Mentorship) WHERE r.status = 'ACTIVE' | r]) AS activeMentors"
 )
 
 
@@ -372,12 +365,18 @@ async def get_stats(db: Executor, ids: Sequence[str]) -> list[MentorshipStatsRec
     rows = await db.read(STATS, {"ids": list(dict.fromkeys(ids))})
     found: dict[str, MentorshipStatsRecord] = {}
     for r in rows:
-        started = r["started"] or []
-        found[r["id"]] = MentorshipStatsRecord.from_row({
-            **r,
-            "menteesEver": len({pair[0] for pair in started}),
-            "firstStartedAt": min((pair[1] for pair in started), default=None),
-        })
+        active = [(kind, mentee) for kind, status, _, mentee in r["mentoring"] if status == "ACTIVE"]
+        started = [(at, mentee) for _, _, at, mentee in r["mentoring"] if at is not None]
+        found[r["id"]] = MentorshipStatsRecord(
+            id=r["id"], menteeCapacity=int(r["menteeCapacity"]),
+            acceptingMentees=bool(r["acceptingMentees"]),
+            activeMentees=sum(1 for kind, _ in active if kind in ONE_TO_ONE),
+            committeeSeats=sum(1 for kind, _ in active if kind == "COMMITTEE"),
+            boardSeats=sum(1 for kind, _ in active if kind == "BOARD"),
+            activeMentors=int(r["activeMentors"]),
+            menteesEver=len({mentee for _, mentee in started}),
+            firstStartedAt=min((at for at, _ in started), default=None),
+        )
     return [found.get(i, MentorshipStatsRecord(id=i)) for i in ids]
 
 

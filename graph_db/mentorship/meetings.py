@@ -27,7 +27,8 @@ LOG_MEETING: LiteralString = (
     "MERGE (mt:Meeting {id: $id}) ON CREATE SET mt.date = $date, mt.notes = $notes, "
     "  mt.createdBy = v.id, mt.createdAt = $now "
     "MERGE (m)-[h:HAS_MEETING]->(mt) ON CREATE SET h.createdAt = $now "
-    "SET m.updatedAt = $now "
+    "SET m.updatedAt = $now, m.lastMeetingAt = CASE WHEN m.lastMeetingAt IS NULL "
+    "  OR mt.date > m.lastMeetingAt THEN mt.date ELSE m.lastMeetingAt END "
     "RETURN " + MEETING_MAP + " AS meeting"
 )
 
