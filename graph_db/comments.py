@@ -81,20 +81,24 @@ AFTER_REQUEST_CURSOR: LiteralString = (
     "(req.at IS NULL OR c.createdAt > req.at OR (c.createdAt = req.at AND c.id > req.cursorId))"
 )
 
+# Each page starts from its post (or comment) in a clause of its own, so FalkorDB never
+# plans a scan of every Comment; blocks are the viewer's `hidden` list.
 LIST_ON_POSTS: LiteralString = (
-    "MATCH (v:Person {id: $viewer}) UNWIND $requests AS req "
-    "MATCH (p:Post {id: req.parent})<-[:ON]-(c:Comment)<-[:AUTHORED]-(a:Person) "
-    "WHERE c.removedAt IS NULL AND NOT (c)-[:REPLY_TO]->() AND " + AFTER_REQUEST_CURSOR + " "
-    "AND NOT (v)-[:BLOCKED]-(a) "
+    "MATCH (v:Person {id: $viewer}) WITH [(v)-[:BLOCKED]-(vb:Person) | vb.id] AS hidden "
+    "UNWIND $requests AS req MATCH (p:Post {id: req.parent}) WITH hidden, req, p "
+    "MATCH (p)<-[:ON]-(c:Comment)<-[:AUTHORED]-(a:Person) "
+    "WHERE c.removedAt IS NULL AND " + AFTER_REQUEST_CURSOR + " AND NOT a.id IN hidden "
+    "WITH req, c, a, p, size([(c)-[top:REPLY_TO]->(:Comment) | top]) AS depth WHERE depth = 0 "
     "WITH req, c, a, p, null AS parent ORDER BY c.createdAt, c.id "
     "WITH req, collect(" + COMMENT_FIELDS + ") AS comments "
     "RETURN req.key AS key, comments[..req.limit] AS comments"
 )
 
 LIST_REPLIES: LiteralString = (
-    "MATCH (v:Person {id: $viewer}) UNWIND $requests AS req "
-    "MATCH (parent:Comment {id: req.parent})<-[:REPLY_TO]-(c:Comment)<-[:AUTHORED]-(a:Person) "
-    "WHERE c.removedAt IS NULL AND " + AFTER_REQUEST_CURSOR + " AND NOT (v)-[:BLOCKED]-(a) "
+    "MATCH (v:Person {id: $viewer}) WITH [(v)-[:BLOCKED]-(vb:Person) | vb.id] AS hidden "
+    "UNWIND $requests AS req MATCH (parent:Comment {id: req.parent}) WITH hidden, req, parent "
+    "MATCH (parent)<-[:REPLY_TO]-(c:Comment)<-[:AUTHORED]-(a:Person) "
+    "WHERE c.removedAt IS NULL AND " + AFTER_REQUEST_CURSOR + " AND NOT a.id IN hidden "
     "MATCH (c)-[:ON]->(p:Post) "
     "WITH req, c, a, p, parent ORDER BY c.createdAt, c.id "
     "WITH req, collect(" + COMMENT_FIELDS + ") AS comments "

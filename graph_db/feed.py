@@ -67,21 +67,21 @@ ACTIVITY_CURSOR: LiteralString = (
 )
 
 ACTIVITY: LiteralString = (
-    "MATCH (v:Person {id: $viewer}) "
-    "CALL { WITH v "
+    "MATCH (v:Person {id: $viewer}) WITH [(v)-[:BLOCKED]-(vb:Person) | vb.id] AS hidden "
+    "CALL { WITH hidden "
     "  MATCH (x:Post) WHERE x.createdAt >= $since AND " + ACTIVITY_CURSOR + " "
     "  AND x.removedAt IS NULL "
-    "  MATCH (x)<-[:AUTHORED]-(a:Person) WHERE NOT (v)-[:BLOCKED]-(a) "
+    "  MATCH (x)<-[:AUTHORED]-(a:Person) WHERE NOT a.id IN hidden "
     "  OPTIONAL MATCH (x)-[:IN_GROUP]->(g:Group) "
     "  WITH x AS p, a, g WHERE g IS NULL OR g.visibility = 'PUBLIC' "
     "  WITH p, a, g ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit "
     "  RETURN collect(" + POST_FIELDS + ") AS posts } "
-    "CALL { WITH v "
+    "CALL { WITH hidden "
     "  MATCH (x:Person) WHERE x.createdAt >= $since AND " + ACTIVITY_CURSOR + " "
-    "  AND NOT (v)-[:BLOCKED]-(x) "
+    "  AND NOT x.id IN hidden "
     "  WITH x ORDER BY x.createdAt DESC, x.id DESC LIMIT $limit "
     "  RETURN collect(x {.id, .createdAt}) AS members } "
-    "CALL { WITH v "
+    "CALL { "
     "  MATCH (x:Group) WHERE x.createdAt >= $since AND " + ACTIVITY_CURSOR + " "
     "  AND x.visibility = 'PUBLIC' "
     "  WITH x ORDER BY x.createdAt DESC, x.id DESC LIMIT $limit "
@@ -92,7 +92,7 @@ ACTIVITY: LiteralString = (
 # The first attempt only looks this far back from the cursor (the range index then
 # touches only recent nodes); if that holds fewer than a page, the next looks further.
 ACTIVITY_WINDOWS_MS: tuple[int | None, ...] = (
-    24 * 3600 * 1000, 30 * 24 * 3600 * 1000, None,
+    3600 * 1000, 24 * 3600 * 1000, 30 * 24 * 3600 * 1000, None,
 )
 
 

@@ -111,7 +111,8 @@ NOTIFICATION_FIELDS: LiteralString = (
     ".postId, .commentId, .personId, .readAt}"
 )
 
-# A notification `n` is shown while nothing it is about has been removed. (FalkorDB cannot
+# Each list starts from the recipient in a clause of its own: FalkorDB otherwise may plan
+# a scan of every Notification. A notification `n` is shown while nothing it is about has been removed. (FalkorDB cannot
 # filter on a pattern comprehension in WHERE: it is projected by a WITH, then tested.)
 SHOWN: LiteralString = (
     "WITH n, size([(n)-[:ABOUT]->(gone) WHERE gone.removedAt IS NOT NULL | gone]) AS removed "
@@ -119,8 +120,8 @@ SHOWN: LiteralString = (
 )
 
 LIST_NOTIFICATIONS: LiteralString = (
-    "MATCH (r:Person {id: $recipient})<-[:NOTIFIES]-(n:Notification) "
-    "WHERE (NOT $unreadOnly OR n.readAt IS NULL) "
+    "MATCH (r:Person {id: $recipient}) WITH r "
+    "MATCH (r)<-[:NOTIFIES]-(n:Notification) WHERE (NOT $unreadOnly OR n.readAt IS NULL) "
     "AND ($at IS NULL OR n.updatedAt < $at OR (n.updatedAt = $at AND n.id < $id)) "
     + SHOWN + " RETURN " + NOTIFICATION_FIELDS + " AS notification "
     "ORDER BY n.updatedAt DESC, n.id DESC LIMIT $limit"
@@ -157,8 +158,8 @@ async def get_many(db: Executor, ids: Sequence[str]) -> list[NotificationRecord 
 
 
 COUNT_UNREAD: LiteralString = (
-    "MATCH (r:Person {id: $recipient})<-[:NOTIFIES]-(n:Notification) "
-    "WHERE n.readAt IS NULL " + SHOWN + " RETURN count(n) AS n"
+    "MATCH (r:Person {id: $recipient}) WITH r "
+    "MATCH (r)<-[:NOTIFIES]-(n:Notification) WHERE n.readAt IS NULL " + SHOWN + " RETURN count(n) AS n"
 )
 
 
@@ -168,8 +169,8 @@ async def count_unread(db: Executor, recipient_id: str) -> int:
 
 
 MARK_READ: LiteralString = (
-    "MATCH (r:Person {id: $recipient})<-[:NOTIFIES]-(n:Notification) "
-    "WHERE n.readAt IS NULL AND ($all OR n.id IN $ids) "
+    "MATCH (r:Person {id: $recipient}) WITH r "
+    "MATCH (r)<-[:NOTIFIES]-(n:Notification) WHERE n.readAt IS NULL AND ($all OR n.id IN $ids) "
     "SET n.readAt = $now REMOVE n.openKey "
     "RETURN count(n) AS marked"
 )

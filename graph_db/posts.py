@@ -222,8 +222,9 @@ IN_VISIBLE_GROUP: LiteralString = (
 
 LIST_BY_AUTHOR: LiteralString = (
     VIEWER_SCOPE + "WHERE NOT $author IN hidden "
-    "MATCH (a:Person {id: $author})-[:AUTHORED]->(p:Post) "
-    "WHERE p.removedAt IS NULL AND " + BEFORE_CURSOR + " "
+    # Bound first, in its own clause: otherwise FalkorDB plans a scan of every Post.
+    "MATCH (a:Person {id: $author}) WITH a, mine, banned "
+    "MATCH (a)-[:AUTHORED]->(p:Post) WHERE p.removedAt IS NULL AND " + BEFORE_CURSOR + " "
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
     "WITH p, a, g, mine, banned WHERE " + IN_VISIBLE_GROUP + " "
     "WITH p, a, g ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit "
@@ -243,7 +244,8 @@ async def list_by_author(
 
 
 LIST_IN_GROUP: LiteralString = (
-    VIEWER_SCOPE + "MATCH (g:Group {id: $group}) WHERE " + IN_VISIBLE_GROUP + " "
+    VIEWER_SCOPE + "MATCH (g:Group {id: $group}) WITH g, hidden, mine, banned "
+    "WHERE " + IN_VISIBLE_GROUP + " "
     "MATCH (g)<-[:IN_GROUP]-(p:Post) WHERE p.removedAt IS NULL AND " + BEFORE_CURSOR + " "
     "MATCH (p)<-[:AUTHORED]-(a:Person) WHERE NOT a.id IN hidden "
     "WITH p, a, g ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit "
