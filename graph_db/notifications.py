@@ -112,8 +112,9 @@ NOTIFICATION_FIELDS: LiteralString = (
 )
 
 # Each list starts from the recipient in a clause of its own: FalkorDB otherwise may plan
-# a scan of every Notification. A notification `n` is shown while nothing it is about has been removed. (FalkorDB cannot
-# filter on a pattern comprehension in WHERE: it is projected by a WITH, then tested.)
+# a scan of every Notification. A notification `n` is shown while nothing it is about has
+# been removed. (FalkorDB cannot filter on a pattern comprehension in WHERE: it is
+# projected by a WITH, then tested.)
 SHOWN: LiteralString = (
     "WITH n, size([(n)-[:ABOUT]->(gone) WHERE gone.removedAt IS NOT NULL | gone]) AS removed "
     "WHERE removed = 0"
