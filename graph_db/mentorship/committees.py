@@ -83,17 +83,18 @@ async def create(
     return CommitteeRecord.from_row(rows[0]["committee"]), bool(rows[0]["created"]), notified(rows)
 
 
-# The SET comes first so that concurrent invitations to one committee queue (Neo4j lock;
-# FalkorDB runs writes one at a time) and each counts the seats the others made.
+# The SET (a no-op) comes first so that concurrent invitations to one committee queue (Neo4j
+# lock; FalkorDB runs writes one at a time) and each counts the seats the others made.
 INVITE: LiteralString = (
     "MATCH (me:Person)-[:HAS_COMMITTEE]->(c:Committee {id: $committee}), "
     "(mr:Person {id: $person}), (cr:Person {id: $viewer}) "
-    "SET c.updatedAt = $now "
+    "SET c.createdAt = c.createdAt "
     "WITH me, mr, cr, c, size([(c)<-[:PART_OF]-(os:Mentorship) WHERE os.status IN " + OPEN_LIST
     + " | os]) AS open "
     "WITH me, mr, cr, c, CASE WHEN c.dissolvedAt IS NOT NULL THEN 'DISSOLVED' "
     "  WHEN open >= $maxSeats THEN 'FULL' ELSE 'OK' END AS outcome "
     "FOREACH (_ IN CASE WHEN outcome = 'OK' THEN [1] ELSE [] END | "
+    "  SET c.updatedAt = $now "
     "  MERGE (m:Mentorship {openKey: $openKey}) "
     "  ON CREATE SET m.id = $seat, m.kind = 'COMMITTEE', m.status = 'REQUESTED', "
     "    m.requestedBy = cr.id, m.goals = c.goals, m.message = $message, m.committeeId = c.id, "

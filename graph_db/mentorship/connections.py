@@ -83,11 +83,12 @@ async def request(
 
 # -- respond ---------------------------------------------------------------------------------
 
-# The SET on the mentor comes first: on Neo4j it takes the mentor's write lock before the
-# count, so concurrent acceptances for one mentor are serialised and each sees the others.
+# The SET on the mentor comes first (it changes nothing: the count is recomputed below): on
+# Neo4j it takes the mentor's write lock before the count, so concurrent acceptances for one
+# mentor are serialised and each sees the others.
 ACCEPT: LiteralString = (
     "MATCH (mr:Person {id: $viewer})-[:MENTOR_IN]->(m:Mentorship {id: $id})<-[:MENTEE_IN]-(me:Person) "
-    "SET mr.mentoringCheckedAt = $now "
+    "SET mr.activeMentees = coalesce(mr.activeMentees, 0) "
     "WITH mr, me, m, m.kind IN " + ONE_TO_ONE_LIST + " AS counted, "
     "size([(mr)-[:MENTOR_IN]->(ax:Mentorship) WHERE ax.status = 'ACTIVE' "
     "  AND ax.kind IN " + ONE_TO_ONE_LIST + " | ax]) AS active, "
@@ -182,7 +183,7 @@ async def withdraw(
 END: LiteralString = (
     "MATCH (mr:Person)-[:MENTOR_IN]->(m:Mentorship {id: $id})<-[:MENTEE_IN]-(me:Person), "
     "(v:Person {id: $viewer}) "
-    "SET mr.mentoringCheckedAt = $now "
+    "SET mr.activeMentees = coalesce(mr.activeMentees, 0) "
     "WITH mr, me, m, v, CASE WHEN m.status = 'ACTIVE' THEN 'OK' ELSE m.status END AS outcome "
     "FOREACH (_ IN CASE WHEN outcome = 'OK' THEN [1] ELSE [] END | "
     "  SET m.status = 'ENDED', m.endedAt = $now, m.endedBy = v.id, m.endReason = $reason, "
