@@ -210,7 +210,8 @@ async def _measure(
             finite = [r for r in ratios if not math.isnan(r)]
             results.append({
                 "operation": op.label(size), "name": op.name, "page_size": size,
-                "domain": op.domain, "mutation": op.mutation, "phases": phases,
+                "domain": op.domain, "mutation": op.mutation, "pending": op.pending,
+                "phases": phases,
                 "runs": {str(c): [p.as_dict() for p in runs[key][c]] for c in args.concurrency},
                 "direct_ms": statistics.median(directs[key]), "direct_runs": directs[key],
                 "direct_source": sources[key], "overhead_concurrency": overhead_c,
@@ -298,7 +299,7 @@ async def run(args: argparse.Namespace) -> int:
             graph = DirectGraph(service.unix_socket, GRAPH)
             try:
                 counts = verify(graph, dataset.expected)
-                fixtures = Fixtures(graph.ids, scale)
+                fixtures = Fixtures(graph.ids, graph.query, scale)
                 coords, auth_problem = await _capabilities(service, fixtures, token_for)
                 ops, skipped = [], []
                 for op in selected:

@@ -39,19 +39,35 @@ class Step:
 
 @dataclass(frozen=True)
 class Call:
-    """One request of an operation: its variables, and whom it is sent as (a person id)."""
+    """One request of an operation: its variables, whom it is sent as (a person id), and
+    what the dataset says the answer must contain (for the shape check)."""
 
     variables: dict[str, Any]
     viewer: str | None = None
+    expect: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Fixtures:
-    """What variables generators draw from: ids present in the dataset, signed-in viewers."""
+    """What variables generators draw from: ids and rows read from the served dataset."""
 
-    def __init__(self, ids: Callable[[str], Sequence[str]], scale: Scale) -> None:
+    def __init__(
+        self, ids: Callable[[str], Sequence[str]],
+        query: Callable[[str], Sequence[Mapping[str, Any]]], scale: Scale,
+    ) -> None:
         self._ids = ids
+        self._query = query
         self._cache: dict[str, Sequence[str]] = {}
+        self._rows: dict[str, Sequence[Mapping[str, Any]]] = {}
         self.scale = scale
+
+    def rows(self, cypher: str) -> Sequence[Mapping[str, Any]]:
+        """Rows of a read-only query on the dataset (loaded once; order them for determinism)."""
+        if cypher not in self._rows:
+            found = self._query(cypher)
+            if not found:
+                raise LookupError(f"no fixture rows for: {cypher}")
+            self._rows[cypher] = found
+        return self._rows[cypher]
 
     def ids(self, label: str) -> Sequence[str]:
         """Every id of a label, in a stable order (loaded once)."""
@@ -92,7 +108,8 @@ class Operation:
     page_sizes: tuple[int, ...] = ()
     mutation: bool = False
     idempotent: bool = False
-    targets: Mapping[str, float] = field(default_factory=dict)
+    # What the operation cannot exercise yet (shown with the results), e.g. data to come.
+    pending: str | None = None
 
     @property
     def text(self) -> str:

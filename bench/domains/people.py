@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bench.registry import Call, Fixtures, Operation, Step, dig
@@ -42,6 +42,35 @@ STEPS = [
     ),
 ]
 
+# -- fixtures: the dataset's own answers, read directly, for the shape checks ---------------
+
+PROFILE_FACTS = (
+    "MATCH (p:Person) RETURN p.id AS id, "
+    "size([(p)-[:INTERESTED_IN]->(:Interest) | 1]) AS interests, "
+    "size([(p)<-[:FOLLOWS]-(:Person) | 1]) AS followers, "
+    "size([(p)-[:FOLLOWS]->(:Person) | 1]) AS following, "
+    "size([(p)-[:CONNECTED_WITH]->(:Person) | 1]) AS connections "
+    "ORDER BY id"
+)
+# People with a rank, a hospital and an interest: each one is a search that must find them.
+SEARCHABLE = (
+    "MATCH (p:Person)-[:WORKS_IN]->()-[:PART_OF*0..2]->(h:Hospital) WHERE p.rank IS NOT NULL "
+    "MATCH (p)-[:INTERESTED_IN]->(i:Interest) "
+    "RETURN p.id AS id, p.rank AS rank, h.id AS hospital, min(i.name) AS interest "
+    "ORDER BY id LIMIT 5000"
+)
+
+
+def _problem(condition: bool, message: str) -> str | None:
+    return None if condition else message
+
+
+def _first_problem(*problems: str | None) -> str | None:
+    return next((p for p in problems if p), None)
+
+
+# -- person_node: the floor every profile read stands on ----------------------------------------
+
 
 def _any_person(fx: Fixtures, rng: random.Random, page_size: int | None) -> Call:
     return Call({"id": to_global_id("Person", fx.pick(rng, "Person"))})
@@ -51,13 +80,15 @@ def _check_person_node(data: Mapping[str, Any], call: Call) -> str | None:
     node = data.get("node")
     if not isinstance(node, Mapping):
         return "node is null: a person id from the dataset was not found"
-    if node.get("id") != call.variables["id"]:
-        return f"node.id is {node.get('id')!r}, expected {call.variables['id']!r}"
-    if not isinstance(node.get("name"), str) or not node["name"]:
-        return "node.name is missing"
-    if not isinstance(node.get("createdAt"), str):
-        return "node.createdAt is missing"
-    return None
+    return _first_problem(
+        _problem(node.get("id") == call.variables["id"],
+                 f"node.id is {node.get('id')!r}, expected {call.variables['id']!r}"),
+        _problem(isinstance(node.get("name"), str) and bool(node["name"]), "node.name is missing"),
+        _problem(isinstance(node.get("createdAt"), str), "node.createdAt is missing"),
+    )
+
+
+# -- me: token verification and the viewer's own record ------------------------------------------
 
 
 def _as_viewer(fx: Fixtures, rng: random.Random, page_size: int | None) -> Call:
@@ -67,11 +98,101 @@ def _as_viewer(fx: Fixtures, rng: random.Random, page_size: int | None) -> Call:
 def _check_me(data: Mapping[str, Any], call: Call) -> str | None:
     assert call.viewer is not None
     expected = to_global_id("Person", call.viewer)
-    if dig(data, "me.id") != expected:
-        return f"me.id is {dig(data, 'me.id')!r}, expected the viewer {expected!r}"
-    if not dig(data, "me.name"):
-        return "me.name is missing"
-    return None
+    return _first_problem(
+        _problem(dig(data, "me.id") == expected,
+                 f"me.id is {dig(data, 'me.id')!r}, expected the viewer {expected!r}"),
+        _problem(bool(dig(data, "me.name")), "me.name is missing"),
+    )
+
+
+# -- profile_page -------------------------------------------------------------------------------
+
+
+def _profile(fx: Fixtures, rng: random.Random, page_size: int | None) -> Call:
+    facts = rng.choice(fx.rows(PROFILE_FACTS))
+    return Call(
+        {"id": to_global_id("Person", facts["id"]), "posts": page_size or 10},
+        viewer=fx.pick(rng, "Person"), expect=facts,
+    )
+
+
+def _check_profile(data: Mapping[str, Any], call: Call) -> str | None:
+    node = data.get("node")
+    if not isinstance(node, Mapping):
+        return "node is null: a person id from the dataset was not found"
+    facts, posts = call.expect, node.get("posts") or {}
+    edges = posts.get("edges")
+    if not isinstance(edges, list):
+        return "posts.edges is missing"
+    times = [dig(e, "node.createdAt") for e in edges]
+    first = call.variables["posts"]
+    return _first_problem(
+        _problem(node.get("id") == call.variables["id"], f"node.id is {node.get('id')!r}"),
+        _problem(bool(node.get("name")), "name is missing"),
+        _problem(len(node.get("interests") or []) == facts["interests"],
+                 f"{len(node.get('interests') or [])} interests, the dataset has {facts['interests']}"),
+        _problem(node.get("followerCount") == facts["followers"],
+                 f"followerCount {node.get('followerCount')}, the dataset has {facts['followers']}"),
+        _problem(node.get("followingCount") == facts["following"],
+                 f"followingCount {node.get('followingCount')}, the dataset has {facts['following']}"),
+        _problem(node.get("connectionCount") == facts["connections"],
+                 f"connectionCount {node.get('connectionCount')}, the dataset has {facts['connections']}"),
+        _problem(isinstance(node.get("viewerFollows"), bool), "viewerFollows is missing"),
+        _problem(len(edges) <= first, f"{len(edges)} posts on a page of {first}"),
+        _problem(all(isinstance(t, str) for t in times) and times == sorted(times, reverse=True),
+                 "posts are not newest first"),
+        _problem(all(isinstance(dig(e, "node.likeCount"), int) and dig(e, "node.likeCount") >= 0
+                     and isinstance(dig(e, "node.viewerHasLiked"), bool) for e in edges),
+                 "a post lacks likeCount or viewerHasLiked"),
+        _problem(len(edges) == first or not dig(posts, "pageInfo.hasNextPage"),
+                 "a short page claims a next page"),
+    )
+
+
+# -- search_people ------------------------------------------------------------------------------
+
+
+def _search_word(interest: str) -> str:
+    """The longest word of an interest name: the member who has it must be found."""
+    words = [w.strip("(),'").lower() for w in interest.split()]
+    return max(words, key=len)
+
+
+def _search(fx: Fixtures, rng: random.Random, page_size: int | None) -> Call:
+    target = rng.choice(fx.rows(SEARCHABLE))
+    return Call(
+        {
+            "query": _search_word(target["interest"]),
+            "hospital": to_global_id("Hospital", target["hospital"]),
+            "rank": target["rank"],
+            "first": page_size or 20,
+        },
+        viewer=fx.pick(rng, "Person"), expect=target,
+    )
+
+
+def _check_search(data: Mapping[str, Any], call: Call) -> str | None:
+    found = data.get("searchPeople")
+    if not isinstance(found, Mapping):
+        return "searchPeople is null"
+    edges: Sequence[Any] = found.get("edges") or []
+    total, first = found.get("totalCount"), call.variables["first"]
+    if not isinstance(total, int):
+        return "totalCount is missing"
+    nodes = [e.get("node") or {} for e in edges]
+    return _first_problem(
+        _problem(total >= 1, f"nothing found for {call.variables['query']!r}, though "
+                             f"{call.expect['id']} matches the query and both filters"),
+        _problem(len(edges) == min(first, total),
+                 f"{len(edges)} results on a page of {first} with totalCount {total}"),
+        _problem(dig(found, "pageInfo.hasNextPage") == (total > first),
+                 "pageInfo.hasNextPage disagrees with totalCount"),
+        _problem(all(dig(n, "hospital.id") == call.variables["hospital"] for n in nodes),
+                 "a result is outside the hospital filter"),
+        _problem(all(n.get("rank") == call.variables["rank"] for n in nodes),
+                 "a result is outside the rank filter"),
+        _problem(isinstance(dig(found, "facets.interests"), list), "facets are missing"),
+    )
 
 
 OPERATIONS = [
@@ -82,5 +203,16 @@ OPERATIONS = [
     Operation(
         name="me", document="me.graphql", variables=_as_viewer, check=_check_me,
         domain="people", requires=("Query.me", "auth"),
+    ),
+    Operation(
+        name="profile_page", document="profile_page.graphql", variables=_profile,
+        check=_check_profile, domain="people", requires=("Query.node", "auth"),
+        page_sizes=(10, 100),
+        pending="posts come from the social data step (none in the dataset until it lands)",
+    ),
+    Operation(
+        name="search_people", document="search_people.graphql", variables=_search,
+        check=_check_search, domain="people", requires=("Query.searchPeople", "auth"),
+        page_sizes=(10, 100),
     ),
 ]

@@ -159,3 +159,10 @@ def test_targets_report_misses_and_unmeasurable() -> None:
     assert rows["person_node: overhead ratio < 2"] is True
     assert rows["API peak memory < 400 MB"] is False
     assert rows["profile_page: >= 300 req/s at concurrency 32"] is None
+
+
+def test_page_size_check_is_reported_as_text() -> None:
+    check = {"operation": "search_people", "ok": True, "round_trips": {"10": [3, 3], "100": [3, 4]}}
+    [row] = [r for r in report.targets([], None, [check]) if "page size" in r["target"]]
+    assert row["measured"] == "10: 3, 100: 3-4" and row["met"] is True
+    assert "10: 3, 100: 3-4" in report.targets_text([row])
