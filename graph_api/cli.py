@@ -1,4 +1,4 @@
-"""`graph-api serve | migrate | seed | export-schema`."""
+"""`graph-api serve | migrate | seed | import | export-schema`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import logging
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 from graph_api.config import ConfigError, Settings
 from graph_api.logs import configure_logging
@@ -71,20 +73,103 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+class ProgressBar:
+    """A progress bar on stderr: redrawn in place on a terminal, a line per 10% otherwise."""
+
+    def __init__(self, label: str, stream: Any = None) -> None:
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.started = time.perf_counter()
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.reported = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        fraction = done / total if total else 1.0
+        rate = done / max(time.perf_counter() - self.started, 1e-9)
+        if self.tty:
+            filled = int(fraction * 30)
+            self.stream.write(
+                f"\r{self.label:<12} [{'#' * filled}{'.' * (30 - filled)}] {fraction:6.1%} "
+                f"{done}/{total}  {rate:,.0f}/s"
+            )
+            if done >= total:
+                self.stream.write("\n")
+        elif int(fraction * 10) > self.reported:
+            self.reported = int(fraction * 10)
+            self.stream.write(f"{self.label}: {done}/{total} ({fraction:.0%}, {rate:,.0f}/s)\n")
+        self.stream.flush()
+
+
 def cmd_seed(args: argparse.Namespace) -> int:
     from graph_api.database import open_database
-    from graph_db.seed import seed_people
+    from graph_db.seed import seed_network
 
-    async def run() -> int:
+    if args.directory_csv:
+        from graph_db.seed import write_directory_csv
+
+        rows = write_directory_csv(Path(args.directory_csv), args.people, seed=args.seed)
+        print(f"wrote {rows} synthetic directory rows to {args.directory_csv}")
+        return 0
+    bars: dict[str, ProgressBar] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bars.setdefault(stage, ProgressBar(stage))(done, total)
+
+    async def run() -> Any:
         db = await open_database(_settings())
         try:
-            return await seed_people(db.backend, args.people, seed=args.seed)
+            return await seed_network(db.backend, args.people, seed=args.seed, progress=progress)
         finally:
             await db.close()
 
-    created = asyncio.run(run())
-    print(f"seeded {created} people")
+    summary = asyncio.run(run())
+    print(
+        f"seeded {summary.people} people ({summary.created} new, {summary.updated} updated), "
+        f"{summary.connections} connections, {summary.follows} follows, "
+        f"{summary.units_created} units and {summary.terms_created} terms added "
+        f"in {summary.seconds:.1f} s"
+    )
     return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from graph_api.database import open_database
+    from graph_db.importer import import_people
+    from resolvers.services import epoch_ms
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"graph-api: no such file: {path}", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+
+    async def run() -> Any:
+        db = await open_database(_settings())
+        try:
+            return await import_people(
+                db.backend, path, fmt=args.format, now=epoch_ms(), create_units=args.create_units,
+                batch_size=args.batch_size, progress=ProgressBar("importing"),
+            )
+        finally:
+            await db.close()
+
+    report = asyncio.run(run())
+    shown = report.problems[: args.max_problems]
+    for problem in shown:
+        where = f" {problem.field}" if problem.field else ""
+        print(f"line {problem.line}{where}: {problem.message}", file=sys.stderr)
+    if len(report.problems) > len(shown):
+        print(f"... and {len(report.problems) - len(shown)} more problems", file=sys.stderr)
+    if report.ignored_columns:
+        print(f"ignored columns: {', '.join(report.ignored_columns)}", file=sys.stderr)
+    print(
+        f"{report.rows} rows: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.skipped} skipped"
+        + (f"; {report.units_created} units added" if report.units_created else "")
+        + (f"; {report.terms_created} vocabulary terms added" if report.terms_created else "")
+        + f" ({time.perf_counter() - started:.1f} s)"
+    )
+    return 1 if report.skipped else 0
 
 
 def cmd_export_schema(args: argparse.Namespace) -> int:
@@ -107,10 +192,27 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--demo", action="store_true", help="load demo data on first start")
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="apply constraints and indexes").set_defaults(func=cmd_migrate)
-    seed = sub.add_parser("seed", help="create a deterministic synthetic network")
+    seed = sub.add_parser(
+        "seed", help="create a deterministic synthetic network (default hospitals and "
+        "vocabularies included; --people 0 loads only those)",
+    )
     seed.add_argument("--people", type=int, default=200)
     seed.add_argument("--seed", type=int, default=7)
+    seed.add_argument("--directory-csv", metavar="FILE",
+                      help="write the people as a directory CSV for `import` instead")
     seed.set_defaults(func=cmd_seed)
+    directory = sub.add_parser(
+        "import", help="upsert people by email from a directory export (CSV or JSON Lines)"
+    )
+    directory.add_argument("file")
+    directory.add_argument("--format", choices=("csv", "jsonl"),
+                           help="default: from the file name (.jsonl/.ndjson/.json, else CSV)")
+    directory.add_argument("--create-units", action="store_true",
+                           help="add hospitals, departments and divisions the file names")
+    directory.add_argument("--batch-size", type=int, default=1000)
+    directory.add_argument("--max-problems", type=int, default=200,
+                           help="how many row problems to print (all are counted)")
+    directory.set_defaults(func=cmd_import)
     export = sub.add_parser("export-schema", help="print or write the GraphQL SDL")
     export.add_argument("--output", "-o")
     export.set_defaults(func=cmd_export_schema)

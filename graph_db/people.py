@@ -32,7 +32,11 @@ TERM_LINKS: dict[str, LiteralString] = {
 }
 
 
-def _derive(carry: LiteralString) -> LiteralString:
+# The full-text text of a person's terms, from the `interests`, `offers`, `seeks` lists.
+_TOPICS: LiteralString = "trim(reduce(s = '', n IN interests + offers + seeks | s + n[1] + ' '))"
+
+
+def _derive(carry: LiteralString, topics: LiteralString = " p.topics = " + _TOPICS + ",") -> LiteralString:
     # Sets every derived property of p from p's own properties and, bound by the clause
     # before: `interests`, `offers`, `seeks` (lists of [id, name]) and the ids `unitId`,
     # `hospitalId`, `departmentId`, `divisionId` (or null). Weights follow
@@ -46,7 +50,7 @@ def _derive(carry: LiteralString) -> LiteralString:
         " ['MENTORSHIP_AREAS', 15, size(offers) + size(seeks) > 0]] WHERE NOT g[2]] AS gaps"
         " SET p.profileGaps = [g IN gaps | g[0]],"
         " p.completeness = 100 - reduce(s = 0, g IN gaps | s + g[1]),"
-        " p.topics = trim(reduce(s = '', n IN interests + offers + seeks | s + n[1] + ' ')),"
+        + topics +
         " p.interestIds = [x IN interests | x[0]], p.offerIds = [x IN offers | x[0]],"
         " p.seekIds = [x IN seeks | x[0]], p.hospitalId = hospitalId,"
         " p.departmentId = departmentId, p.divisionId = divisionId"
@@ -322,7 +326,8 @@ UPSERT_MANY: LiteralString = (
     "  ON CREATE SET p.id = row.id, p.createdAt = coalesce(row.createdAt, $now), "
     "    p.role = 'MEMBER', p.acceptingMentees = false, p.menteeCapacity = 0, "
     "    p.emailVisibility = 'MEMBERS', p.phoneVisibility = 'CONNECTIONS' "
-    "SET p += row.props, p.sourceHash = row.hash, p.updatedAt = $now "
+    # topics goes with the other indexed text: one full-text update per person, not two.
+    "SET p += row.props, p.sourceHash = row.hash, p.updatedAt = $now, p.topics = " + _TOPICS + " "
     "FOREACH (w IN staleWork | DELETE w) "
     "FOREACH (_ IN CASE WHEN unit IS NULL THEN [] ELSE [1] END | "
     "  MERGE (p)-[w:WORKS_IN]->(unit) ON CREATE SET w.createdAt = $now) "
@@ -339,7 +344,7 @@ UPSERT_MANY: LiteralString = (
     "    ON CREATE SET t.id = it.id, t.name = it.name, t.createdAt = $now "
     "  MERGE (p)-[r:SEEKS_MENTORSHIP_IN]->(t) ON CREATE SET r.createdAt = $now) "
     "WITH p, isNew, interests, offers, seeks, unitId, hospitalId, departmentId, divisionId"
-    + _derive(", isNew")
+    + _derive(", isNew", topics="")
     + " RETURN sum(CASE WHEN isNew THEN 1 ELSE 0 END) AS created, count(p) AS changed"
 )
 

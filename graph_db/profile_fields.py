@@ -6,6 +6,7 @@ so a value that one path refuses the other refuses too. Pure functions, no datab
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -54,6 +55,7 @@ def clean_text(value: str) -> str:
     return text.strip()
 
 
+@functools.lru_cache(maxsize=65536)
 def slugify(name: str) -> str:
     """`'  Heart   FAILURE '` and `'heart-failure'` both become `heart-failure`."""
     decomposed = unicodedata.normalize("NFKD", name)

@@ -9,18 +9,21 @@ MERGE by email or by pair).
 from __future__ import annotations
 
 import bisect
+import csv
 import hashlib
 import itertools
 import json
 import random
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from graph_db import network, people, taxonomy, vocabulary
 from graph_db.backend import Executor
+from graph_db.profile_fields import slugify
 from graph_db.records import OrgUnitRecord, TermRecord
 from graph_db.taxonomy_data import DEFAULT_TAXONOMY
 from graph_db.vocabulary_data import INTERESTS, MENTORSHIP_AREAS
@@ -398,6 +401,73 @@ def _follows(
             seen.add((i, j))
             pairs.append((ids[i], ids[j], now - rng.randint(0, 700) * DAY_MS))
     return pairs
+
+
+def _offline_world(seed: int) -> _World:
+    """The world of the default data without a database (ids as the loaders would make them)."""
+    units: list[OrgUnitRecord] = []
+    for h_name, h_short, departments in DEFAULT_TAXONOMY:
+        hospital = OrgUnitRecord(taxonomy.stable_id("Hospital", [h_name]), "Hospital", h_name, h_short)
+        units.append(hospital)
+        for d_name, d_short, divisions in departments:
+            department = OrgUnitRecord(taxonomy.stable_id("Department", [h_name, d_name]),
+                                       "Department", d_name, d_short, hospital.id)
+            units.append(department)
+            units += [
+                OrgUnitRecord(taxonomy.stable_id("Division", [h_name, d_name, v_name]), "Division",
+                              v_name, v_short, department.id)
+                for v_name, v_short in divisions
+            ]
+    names = [b for b, _ in INTERESTS] + [n for _, ns in INTERESTS for n in ns]
+    terms = [TermRecord(vocabulary.stable_id("Interest", n), "Interest", slugify(n), n)
+             for n in names]
+    terms += [TermRecord(vocabulary.stable_id("MentorshipArea", n), "MentorshipArea",
+                         slugify(n), n) for n in MENTORSHIP_AREAS]
+    return _World(units, terms, seed)
+
+
+DIRECTORY_COLUMNS: tuple[str, ...] = (
+    "email", "first_name", "last_name", "title", "rank", "hospital", "department", "division",
+    "phone", "photo_url", "accepting_mentees", "mentee_capacity", "bio", "interests",
+    "mentorship_offered", "mentorship_sought",
+)
+
+
+def directory_rows(count: int, *, seed: int = 7) -> Iterator[dict[str, str]]:
+    """The synthetic people as an institutional directory export would list them (names, not
+    ids; ';'-separated lists): input for `graph-api import` and its benchmark."""
+    world = _offline_world(seed)
+    by_id = {t.id: t.name for t in world.interests + world.areas}
+    for i in range(count):
+        row, placement = _person(i, seed, world, DEFAULT_NOW)
+        props = row["props"]
+        first, _, last = props["name"].partition(" ")
+        division = placement.unit.name if placement and placement.unit.kind == "Division" else ""
+        yield {
+            "email": row["email"], "first_name": first, "last_name": last,
+            "title": props["title"] or "", "rank": props["rank"] or "",
+            "hospital": placement.hospital.name if placement else "",
+            "department": placement.department.name if placement else "",
+            "division": division, "phone": props["phone"] or "",
+            "photo_url": props["photoUrl"] or "",
+            "accepting_mentees": "yes" if props["acceptingMentees"] else "no",
+            "mentee_capacity": str(props["menteeCapacity"]), "bio": props["bio"] or "",
+            "interests": "; ".join(by_id[t["id"]] for t in row["interests"]),
+            "mentorship_offered": "; ".join(by_id[t["id"]] for t in row["offers"]),
+            "mentorship_sought": "; ".join(by_id[t["id"]] for t in row["seeks"]),
+        }
+
+
+def write_directory_csv(path: Path, count: int, *, seed: int = 7) -> int:
+    """Write `directory_rows` as CSV; returns the number of rows."""
+    written = 0
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=DIRECTORY_COLUMNS)
+        writer.writeheader()
+        for row in directory_rows(count, seed=seed):
+            writer.writerow(row)
+            written += 1
+    return written
 
 
 async def seed_people(db: Executor, count: int, *, seed: int = 7, now: int = DEFAULT_NOW) -> int:

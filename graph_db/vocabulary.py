@@ -165,6 +165,28 @@ async def merge_terms(db: Executor, kind: str, names: Sequence[str], *, now: int
     return int(rows[0]["created"])
 
 
+def _ensure(label: LiteralString) -> LiteralString:
+    return (
+        "UNWIND $terms AS it MERGE (t:" + label + " {slug: it.slug}) "
+        "ON CREATE SET t.id = it.id, t.name = it.name, t.createdAt = $now "
+        "RETURN " + TERM_FIELDS + " AS term, null AS broaderId"
+    )
+
+
+ENSURE_TERMS: dict[str, LiteralString] = {
+    "Interest": _ensure("Interest"), "MentorshipArea": _ensure("MentorshipArea")
+}
+
+
+async def ensure_terms(db: Executor, kind: str, names: Sequence[str], *, now: int) -> list[TermRecord]:
+    """The stored terms for these names (by slug), creating those that are missing.
+    (broaderId is not read here.)"""
+    terms = list({t["slug"]: t for t in (proposal(kind, n) for n in names)}.values())
+    if not terms:
+        return []
+    return [_record(r) for r in await db.write(ENSURE_TERMS[kind], {"terms": terms, "now": now})]
+
+
 async def load_default(db: Executor, *, now: int) -> int:
     """Ensure the default interests (with their broader edges) and areas exist."""
     interests = [broad for broad, _ in INTERESTS] + [n for _, ns in INTERESTS for n in ns]
