@@ -39,13 +39,15 @@ def _record(row: Mapping[str, Any]) -> OrgUnitRecord:
     return OrgUnitRecord.from_row({**row["unit"], "parentId": row.get("parentId")})
 
 
-def _merge(label: LiteralString, parent: LiteralString | None) -> LiteralString:
+# Units never move, so each also carries the ids of the units above it (`hospitalId`, and
+# `departmentId` on a division): placing a person reads one node instead of walking PART_OF.
+def _merge(label: LiteralString, parent: LiteralString | None, above: LiteralString) -> LiteralString:
     if parent is None:
         return (
             "UNWIND $units AS unit OPTIONAL MATCH (old:" + label + " {key: unit.key}) "
             "WITH unit, old IS NULL AS created MERGE (u:" + label + " {key: unit.key}) "
             "ON CREATE SET u.id = unit.id, u.name = unit.name, u.shortName = unit.shortName, "
-            "u.createdAt = $now, u.updatedAt = $now "
+            "u.createdAt = $now, u.updatedAt = $now, u.hospitalId = unit.id "
             "RETURN " + UNIT_FIELDS + " AS unit, null AS parentId, created"
         )
     return (
@@ -53,17 +55,30 @@ def _merge(label: LiteralString, parent: LiteralString | None) -> LiteralString:
         "OPTIONAL MATCH (old:" + label + " {key: unit.key}) "
         "WITH unit, parent, old IS NULL AS created MERGE (u:" + label + " {key: unit.key}) "
         "ON CREATE SET u.id = unit.id, u.name = unit.name, u.shortName = unit.shortName, "
-        "u.createdAt = $now, u.updatedAt = $now "
+        "u.createdAt = $now, u.updatedAt = $now, " + above + " "
         "MERGE (u)-[:PART_OF]->(parent) "
         "RETURN " + UNIT_FIELDS + " AS unit, parent.id AS parentId, created"
     )
 
 
 MERGE_UNITS: dict[str, LiteralString] = {
-    "Hospital": _merge("Hospital", None),
-    "Department": _merge("Department", "Hospital"),
-    "Division": _merge("Division", "Department"),
+    "Hospital": _merge("Hospital", None, ""),
+    "Department": _merge("Department", "Hospital", "u.hospitalId = parent.id"),
+    "Division": _merge(
+        "Division", "Department", "u.departmentId = parent.id, u.hospitalId = parent.hospitalId"
+    ),
 }
+
+# Units stored before they carried the ids above them get them (idempotent).
+BACKFILL_ABOVE: LiteralString = (
+    "MATCH (h:Hospital) WHERE h.hospitalId IS NULL SET h.hospitalId = h.id "
+    "WITH count(h) AS hospitals "
+    "MATCH (d:Department)-[:PART_OF]->(h:Hospital) WHERE d.hospitalId IS NULL "
+    "SET d.hospitalId = h.id WITH hospitals, count(d) AS departments "
+    "MATCH (v:Division)-[:PART_OF]->(d:Department)-[:PART_OF]->(h:Hospital) "
+    "WHERE v.hospitalId IS NULL SET v.departmentId = d.id, v.hospitalId = h.id "
+    "RETURN hospitals + departments + count(v) AS fixed"
+)
 
 
 @dataclass(frozen=True)
@@ -188,6 +203,7 @@ async def list_children(db: Executor, parent_ids: Sequence[str]) -> list[list[Or
 
 async def load_default(db: Executor, *, now: int) -> int:
     """Ensure the default taxonomy exists (by name under each parent); returns units created."""
+    await db.write(BACKFILL_ABOVE)
     created = 0
     hospitals = [
         NewUnit(stable_id("Hospital", [name]), name, short)
