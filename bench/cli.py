@@ -18,13 +18,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import domains, load, report
+from bench import domains, load, overhead, report
 from bench.dataset import GRAPH, ROOT, DatasetError, build, verify
-from bench.direct import DirectGraph, Statement, replay_ms
+from bench.direct import DirectGraph
 from bench.registry import Fixtures, Operation
 from bench.scales import PARAMS, SCALES, parse_scale, with_missing
 from bench.service import JWT_SECRET, Service, cpu_seconds, peak_rss_mb, running
-from bench.stats import Phase, error_problems, median_phase, overhead_ratio, page_size_problem, summarize
+from bench.stats import Phase, error_problems, median_phase, page_size_problem, summarize
 
 CACHE = ROOT / "bench" / ".cache"
 RESULTS = ROOT / "bench" / "results"
@@ -56,7 +56,8 @@ def parser() -> argparse.ArgumentParser:
                    help="load client: raw keep-alive HTTP/1.1 on httptools (default; cheap) or httpx")
     p.add_argument("--replay-samples", type=int, default=20,
                    help="requests whose Cypher is replayed directly per run (default 20)")
-    p.add_argument("--replay-repeats", type=int, default=5, help="replays of each (default 5)")
+    p.add_argument("--replay-repeats", type=int, default=3,
+                   help="API sends and direct replays of each sampled request (default 3)")
     p.add_argument("--env", action="append", default=[], metavar="GRAPH_API_X=V",
                    help="extra service setting, e.g. GRAPH_API_FALKORDB_POOL_SIZE=16")
     p.add_argument("--rebuild", action="store_true", help="rebuild the dataset even if cached")
@@ -176,8 +177,7 @@ async def _measure(
     fixtures: Fixtures, token_for: Any, problems: list[str],
 ) -> list[dict[str, Any]]:
     runs: dict[tuple[str, int | None], dict[int, list[Phase]]] = {}
-    directs: dict[tuple[str, int | None], list[float]] = {}
-    sources: dict[tuple[str, int | None], str] = {}
+    directs: dict[tuple[str, int | None], list[overhead.Overhead]] = {}
     overhead_c = min(args.concurrency)
     db_pid = service.database_pid()
     for repeat in range(args.repeats):
@@ -193,30 +193,25 @@ async def _measure(
                     runs.setdefault(key, {}).setdefault(conc, []).append(phase)
                     log(f"  run {repeat + 1}/{args.repeats} {label} c={conc}: {phase.requests} req, "
                         f"{phase.rps:,.0f} req/s, p50 {phase.p50_ms:.2f} ms, errors {phase.errors}")
-                ms, source = await _direct(
+                directs.setdefault(key, []).append(await _overhead(
                     args, service, graph, op, size, fixtures, token_for, repeat, problems
-                )
-                directs.setdefault(key, []).append(ms)
-                sources[key] = source
+                ))
     results = []
     for op in ops:
         for size in op.variants:
             key = (op.name, size)
             phases = {str(c): median_phase(runs[key][c]).as_dict() for c in args.concurrency}
-            ratios = [
-                overhead_ratio(run.p50_ms, direct)
-                for run, direct in zip(runs[key][overhead_c], directs[key], strict=True)
-            ]
-            finite = [r for r in ratios if not math.isnan(r)]
+            paired = directs[key]
             results.append({
                 "operation": op.label(size), "name": op.name, "page_size": size,
                 "domain": op.domain, "mutation": op.mutation, "pending": op.pending,
                 "phases": phases,
                 "runs": {str(c): [p.as_dict() for p in runs[key][c]] for c in args.concurrency},
-                "direct_ms": statistics.median(directs[key]), "direct_runs": directs[key],
-                "direct_source": sources[key], "overhead_concurrency": overhead_c,
-                "overhead": statistics.median(finite) if finite else math.nan,
-                "overhead_runs": ratios,
+                "direct_ms": _median([o.direct_ms for o in paired]),
+                "overhead_api_ms": _median([o.api_ms for o in paired]),
+                "overhead": _median([o.ratio for o in paired]),
+                "direct_source": paired[-1].source, "overhead_concurrency": overhead_c,
+                "overhead_runs": [o.as_dict() for o in paired],
             })
     return results
 
@@ -225,26 +220,23 @@ def _cpu(service: Service, db_pid: int | None) -> tuple[float, float, float]:
     return cpu_seconds(service.pid), cpu_seconds(db_pid), time.process_time()
 
 
-async def _direct(
+async def _overhead(
     args: argparse.Namespace, service: Service, graph: DirectGraph, op: Operation, size: int | None,
     fixtures: Fixtures, token_for: Any, repeat: int, problems: list[str],
-) -> tuple[float, str]:
-    """The same Cypher without the API: captured from the service, replayed on its socket."""
+) -> overhead.Overhead:
+    """The same requests' Cypher without the API: captured, then replayed on the socket."""
     requests = load.prepare(op, fixtures, count=args.replay_samples, page_size=size,
                             seed=10_000 + repeat, token_for=token_for)
-    async with load.client(service.url, 1) as http:
-        captured, errors = await load.capture(http, requests, op.check)
-    if errors:
-        problems += [f"{op.label(size)} (capturing queries): {e}" for e in list(dict.fromkeys(errors))[:3]]
-    sequences = [[Statement.from_exposed(q) for q in seq] for seq in captured]
-    if not sequences:
-        return math.nan, "none"
-    writes = any(st.kind != "read" for seq in sequences for st in seq)
-    if writes and not op.idempotent:
-        # Replaying a non-idempotent write would not repeat the same work: use the
-        # service's own timing of each statement around its driver call instead.
-        return statistics.median(sum(st.service_ms for st in seq) for seq in sequences), "in-service"
-    return replay_ms(graph, sequences, repeats=args.replay_repeats, allow_writes=writes), "replay"
+    found, errors = await overhead.measure(
+        service.url, graph, op, requests, repeats=args.replay_repeats, engine=args.client
+    )
+    problems += [f"{op.label(size)} (overhead sample): {e}" for e in list(dict.fromkeys(errors))[:3]]
+    return found
+
+
+def _median(values: Sequence[float]) -> float:
+    finite = [v for v in values if not math.isnan(v)]
+    return statistics.median(finite) if finite else math.nan
 
 
 def _remove_stale_runs(cache_dir: Path) -> None:

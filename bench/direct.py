@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import statistics
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -86,18 +85,3 @@ class DirectGraph:
             if reply and isinstance(reply[-1], redis.ResponseError):
                 raise reply[-1]
         return time.perf_counter() - started
-
-
-def replay_ms(
-    graph: DirectGraph, sequences: Sequence[Sequence[Statement]], *, repeats: int,
-    allow_writes: bool = False,
-) -> float:
-    """Median milliseconds per request for the captured sequences, after one warm-up pass."""
-    for seq in sequences:
-        graph.run_sequence(seq, allow_writes=allow_writes)
-    timings = [
-        graph.run_sequence(seq, allow_writes=allow_writes) * 1000
-        for _ in range(repeats)
-        for seq in sequences
-    ]
-    return statistics.median(timings) if timings else float("nan")

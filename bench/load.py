@@ -241,13 +241,16 @@ async def run_phase(
 
 async def capture(
     http: httpx.AsyncClient, requests: Sequence[Prepared], check: Check
-) -> tuple[list[list[dict[str, Any]]], list[str]]:
-    """Each request's exact statements (X-Debug-Queries), plus any errors met on the way."""
+) -> tuple[list[tuple[Prepared, float, list[dict[str, Any]]]], list[str]]:
+    """Each request's exact statements (X-Debug-Queries) with its latency in seconds, plus
+    any errors met on the way."""
     sequences, problems = [], []
     for request in requests:
+        started = time.perf_counter()
         response = await http.post(
             "/graphql", content=request.body, headers={**request.headers, "x-debug-queries": "1"}
         )
+        seconds = time.perf_counter() - started
         error, decoded = evaluate(
             response.status_code, response.content, response.headers, request.call, check
         )
@@ -263,5 +266,5 @@ async def capture(
         if counted != len(queries):
             problems.append(f"X-DB-Round-Trips says {counted}, the service exposed {len(queries)} queries")
             continue
-        sequences.append(queries)
+        sequences.append((request, seconds, queries))
     return sequences, problems

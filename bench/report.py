@@ -127,8 +127,10 @@ def summary(record: Mapping[str, Any], path: Path) -> str:
         "rt/req: database round trips per request; db ms: in-service database time (Server-Timing:",
         "  the sum of awaited driver calls, so it includes event-loop and pool waits under load);",
         "cpu ms: API process CPU time per request (user + system);",
-        "direct ms: the same Cypher replayed on the database socket (* = in-service timing);",
-        f"overhead: API p50 / direct ms, at concurrency {min(settings['concurrency'])}.",
+        "direct ms: sampled requests' exact Cypher replayed on the database socket (median;",
+        "  * = the service's own statement timing, for writes that cannot be replayed);",
+        "overhead: median over the sampled requests of (API latency / direct time), each request",
+        f"  sent and replayed {settings['replay_repeats']}x at concurrency 1.",
     ]
     for check in record["page_size_checks"]:
         verdict = "ok" if check["ok"] else "FAILED"
