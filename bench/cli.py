@@ -23,7 +23,14 @@ from bench.dataset import GRAPH, ROOT, DatasetError, build, verify
 from bench.direct import DirectGraph
 from bench.registry import Fixtures, Operation
 from bench.scales import PARAMS, SCALES, parse_scale, with_missing
-from bench.service import JWT_SECRET, Service, cpu_seconds, peak_rss_mb, running
+from bench.service import (
+    JWT_SECRET,
+    Service,
+    cpu_seconds,
+    machine_busy_seconds,
+    peak_rss_mb,
+    running,
+)
 from bench.stats import Phase, error_problems, median_phase, page_size_problem, summarize
 
 CACHE = ROOT / "bench" / ".cache"
@@ -166,9 +173,12 @@ async def _phase(
         after = _cpu(service, db_pid)
     problems += error_problems(f"{label} warm-up at concurrency {conc}", warm)
     problems += error_problems(f"{label} at concurrency {conc}", samples)
-    api, db, client = ((a - b) * 1000 / max(len(samples), 1) for a, b in zip(after, before, strict=True))
+    api, db, client, machine = (a - b for a, b in zip(after, before, strict=True))
+    per_request = 1000 / max(len(samples), 1)
     return dataclasses.replace(
-        summarize(samples, elapsed), api_cpu_ms=api, db_cpu_ms=db, client_cpu_ms=client
+        summarize(samples, elapsed), api_cpu_ms=api * per_request, db_cpu_ms=db * per_request,
+        client_cpu_ms=client * per_request,
+        other_cores=max(0.0, machine - api - db - client) / elapsed if elapsed > 0 else math.nan,
     )
 
 
@@ -216,8 +226,9 @@ async def _measure(
     return results
 
 
-def _cpu(service: Service, db_pid: int | None) -> tuple[float, float, float]:
-    return cpu_seconds(service.pid), cpu_seconds(db_pid), time.process_time()
+def _cpu(service: Service, db_pid: int | None) -> tuple[float, float, float, float]:
+    return (cpu_seconds(service.pid), cpu_seconds(db_pid), time.process_time(),
+            machine_busy_seconds())
 
 
 async def _overhead(

@@ -51,6 +51,8 @@ class Phase:
     api_cpu_ms: float = math.nan
     db_cpu_ms: float = math.nan
     client_cpu_ms: float = math.nan
+    # Cores other processes on the machine kept busy during the phase (a shared box).
+    other_cores: float = math.nan
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
