@@ -322,7 +322,8 @@ LIKE_THREAD: LiteralString = (
     "MERGE (v)-[l:LIKED]->(t) ON CREATE SET l.createdAt = $now "
     "WITH v, t, a, created, [(t)<-[tl:LIKED]-(:Person) | 1] AS likes SET t.likeCount = size(likes) "
     "WITH v, t, a, created"
-    + notify("LIKE_THREAD", imports="v, t, a, created", recipients="[a]", actor="v", target="t", when="created")
+    + notify("LIKE_THREAD", imports="v, t, a, created", recipients="[a]", actor="v", target="t",
+             when="created")
     + " RETURN t.likeCount AS likes, notified"
 )
 

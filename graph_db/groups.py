@@ -144,7 +144,8 @@ async def create_group(
 
 
 UPDATE_GROUP: LiteralString = (
-    "MATCH (a:Person {id: $actor}), (g:Group {id: $group}) WITH a, g, " + owns("a", "g") + " AS allowed WHERE allowed "
+    "MATCH (a:Person {id: $actor}), (g:Group {id: $group}) "
+    "WITH a, g, " + owns("a", "g") + " AS allowed WHERE allowed "
     "SET g += $changes, g.updatedAt = $now "
     "WITH a, g OPTIONAL MATCH (g)-[old:ABOUT]->(oi:Interest) "
     "WHERE $setInterests AND NOT oi.id IN $interests DELETE old"
@@ -172,7 +173,8 @@ async def update_group(
 
 def _archive(archived: bool) -> LiteralString:
     return (
-        "MATCH (a:Person {id: $actor}), (g:Group {id: $group}) WITH a, g, " + owns("a", "g") + " AS allowed WHERE allowed "
+        "MATCH (a:Person {id: $actor}), (g:Group {id: $group}) "
+    "WITH a, g, " + owns("a", "g") + " AS allowed WHERE allowed "
         "OPTIONAL MATCH (done:ModerationAction {id: $actionId}) "
         "WITH a, g, done WHERE g.archivedAt IS " + ("NULL" if archived else "NOT NULL") + " "
         "OR done IS NOT NULL "
@@ -345,7 +347,8 @@ async def invite(
 # -- roles ----------------------------------------------------------------------------------
 
 SET_ROLE: LiteralString = (
-    "MATCH (a:Person {id: $actor}), (g:Group {id: $group}) WITH a, g, " + owns("a", "g") + " AS allowed WHERE allowed "
+    "MATCH (a:Person {id: $actor}), (g:Group {id: $group}) "
+    "WITH a, g, " + owns("a", "g") + " AS allowed WHERE allowed "
     "MATCH (p:Person {id: $person})-[m:MEMBER_OF]->(g)" + LOCK_GROUP + " "
     "WITH a, g, p, m, m.role AS before, "
     "[(g)<-[so:MEMBER_OF]-(:Person) WHERE so.role = 'OWNER' | 1] AS owners "
@@ -448,7 +451,8 @@ async def discipline(
 
 
 SLOW_MODE: LiteralString = (
-    "MATCH (a:Person {id: $actor}), (g:Group {id: $group}) WITH a, g, " + moderates("a", "g") + " AS allowed WHERE allowed "
+    "MATCH (a:Person {id: $actor}), (g:Group {id: $group}) "
+    "WITH a, g, " + moderates("a", "g") + " AS allowed WHERE allowed "
     "SET g.slowModeSeconds = $seconds WITH a, g"
     + audit("SET_SLOW_MODE", actor="a", target="g", kind="GROUP", group="g", seconds="$seconds")
     + " RETURN " + GROUP_FIELDS + " AS group"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
@@ -9,7 +10,10 @@ from strawberry.dataloader import DataLoader
 
 from graph_db import (
     comments,
+    forums,
+    groups,
     likes,
+    moderation,
     network,
     people,
     posts,
@@ -25,20 +29,34 @@ from graph_db.records import (
     CommentRecord,
     CommitteeRecord,
     EngagementRecord,
+    ForumRecord,
+    GroupAccessRecord,
+    GroupRecord,
     MentorshipRecord,
     MentorshipStatsRecord,
     MilestoneRecord,
+    ModerationActionRecord,
     NetworkCountsRecord,
     OrgUnitRecord,
     PersonRecord,
     PostRecord,
     RelationRecord,
+    ReplyRecord,
+    ReportRecord,
     TermRecord,
     TermUsageRecord,
+    ThreadRecord,
 )
 
 K = TypeVar("K")
 V = TypeVar("V")
+
+
+def forget(loader: DataLoader[K, V], key: K) -> None:
+    """Drop `key` from a loader's cache (strawberry's `clear` raises KeyError for a key this
+    request never loaded)."""
+    with contextlib.suppress(KeyError):
+        loader.clear(key)
 
 
 def loader(fn: Callable[[Sequence[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:
@@ -57,6 +75,7 @@ class Loaders:
         )
         self._people(db, viewer_id)
         self._social(db, viewer_id)
+        self._groups(db, viewer_id)
         self._mentorship(db, viewer_id)
 
     def _people(self, db: Executor, viewer_id: str | None) -> None:
@@ -119,6 +138,39 @@ class Loaders:
         )
         self.replies_by_comment: DataLoader[PageKey, list[CommentRecord]] = loader(
             lambda pages: comments.list_replies(db, pages, viewer_id=viewer)
+        )
+
+    def _groups(self, db: Executor, viewer_id: str | None) -> None:
+        # Groups, forums and moderation (resolvers.groups, .forums, .moderation). The access
+        # loader reads the viewer's group roles fresh for each request: a demotion holds
+        # from the next request on.
+        viewer = viewer_id or ""
+        self.group_by_id: DataLoader[str, GroupRecord | None] = loader(
+            lambda ids: groups.get_many(db, ids)
+        )
+        self.group_access_by_id: DataLoader[str, GroupAccessRecord | None] = loader(
+            lambda ids: groups.get_access(db, ids, viewer_id=viewer)
+        )
+        self.forum_by_id: DataLoader[str, ForumRecord | None] = loader(
+            lambda ids: forums.get_forums(db, ids, viewer_id=viewer)
+        )
+        self.thread_by_id: DataLoader[str, ThreadRecord | None] = loader(
+            lambda ids: forums.get_threads(db, ids, viewer_id=viewer)
+        )
+        self.thread_liked_by_id: DataLoader[str, bool] = loader(
+            lambda ids: forums.get_viewer_liked(db, ids, viewer_id=viewer)
+        )
+        self.reply_by_id: DataLoader[str, ReplyRecord | None] = loader(
+            lambda ids: forums.get_replies(db, ids, viewer_id=viewer)
+        )
+        self.replies_by_thread: DataLoader[PageKey, list[ReplyRecord]] = loader(
+            lambda pages: forums.list_replies(db, pages, viewer_id=viewer)
+        )
+        self.report_by_id: DataLoader[str, ReportRecord | None] = loader(
+            lambda ids: moderation.get_reports(db, ids)
+        )
+        self.moderation_action_by_id: DataLoader[str, ModerationActionRecord | None] = loader(
+            lambda ids: moderation.get_actions(db, ids)
         )
 
     def _mentorship(self, db: Executor, viewer_id: str | None) -> None:

@@ -11,8 +11,11 @@ from strawberry.schema.config import StrawberryConfig
 from schema.auth import AuthMutation
 from schema.base import SCALARS
 from schema.feed import FeedQuery
+from schema.forums import Forum, ForumsMutation, ForumsQuery, Reply, Thread
+from schema.groups import Group, GroupsMutation, GroupsQuery
 from schema.mentorship import TYPES as MENTORSHIP_TYPES
 from schema.mentorship import MentorshipMutation, MentorshipQuery
+from schema.moderation import ModerationAction, ModerationMutation, ModerationQuery, Report
 from schema.node import NodeQuery
 from schema.notifications import (
     Notification,
@@ -30,7 +33,8 @@ from schema.vocabulary import Interest, MentorshipArea, VocabularyQuery
 
 @strawberry.type(description="Everything that can be read.")
 class Query(
-    NodeQuery, PeopleQuery, FeedQuery, NotificationsQuery, MentorshipQuery,
+    NodeQuery, PeopleQuery, FeedQuery, NotificationsQuery, GroupsQuery, ForumsQuery, ModerationQuery,
+    MentorshipQuery,
     NetworkQuery, SearchQuery, TaxonomyQuery, VocabularyQuery,
 ):
     pass
@@ -38,7 +42,8 @@ class Query(
 
 @strawberry.type(description="Everything that can be changed.")
 class Mutation(
-    AuthMutation, PostsMutation, NotificationsMutation, MentorshipMutation,
+    AuthMutation, PostsMutation, NotificationsMutation, GroupsMutation, ForumsMutation,
+    ModerationMutation, MentorshipMutation,
     PeopleMutation, NetworkMutation, TaxonomyMutation,
 ):
     pass
@@ -50,7 +55,8 @@ class Subscription(NotificationsSubscription):
 
 
 TYPES: tuple[type, ...] = (
-    Person, Post, Comment, Notification, *MENTORSHIP_TYPES,
+    Person, Post, Comment, Notification, Group, Forum, Thread, Reply, Report, ModerationAction,
+    *MENTORSHIP_TYPES,
     Hospital, Department, Division, Interest, MentorshipArea,
 )
 

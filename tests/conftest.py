@@ -32,6 +32,12 @@ async def falkordb_pool(falkordb_server: EmbeddedFalkorDB) -> AsyncIterator[Falk
         graph=TEMPLATE_GRAPH, unix_socket=falkordb_server.unix_socket, max_connections=64,
         health_hook=falkordb_server.is_up,
     )
+    # GRAPH.COPY forks; while an automatic AOF rewrite or RDB save child is running that fork
+    # fails ("Can't fork for module: File exists") and the COPY never answers. Copying a
+    # graph per test grows the AOF fast enough to trigger rewrites, so the throwaway test
+    # server does neither (durability is tested on servers of its own).
+    await backend.client.config_set("auto-aof-rewrite-percentage", 0)
+    await backend.client.config_set("save", "")
     await migrate(backend)
     yield backend
     await backend.drop()

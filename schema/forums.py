@@ -1,0 +1,439 @@
+"""GraphQL types, root fields and mutations for forums, threads and replies."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from enum import Enum
+from typing import Self, TypeVar
+
+import strawberry
+
+from graph_db.records import ForumRecord, ReplyRecord, ThreadRecord
+from resolvers import comments as comment_resolvers
+from resolvers import forums as forum_resolvers
+from resolvers import people as people_resolvers
+from schema.base import (
+    AppInfo,
+    Connection,
+    DateTime,
+    Node,
+    UserError,
+    attempt,
+    connection,
+    from_ms,
+    local_id,
+    node_resolver,
+    to_global_id,
+)
+from schema.groups import Group, group_id
+from schema.people import Person
+
+R = TypeVar("R")
+
+
+async def _person(info: AppInfo, person_id: str) -> Person:
+    record = await people_resolvers.get_person(info.context, person_id)
+    if record is None:  # people are never deleted; a missing author is a broken graph
+        raise LookupError(f"person {person_id} is missing")
+    return Person.from_record(record)
+
+
+@strawberry.enum(description="How a forum's threads are ordered (pinned threads always come first).")
+class ThreadSort(Enum):
+    LATEST_ACTIVITY = strawberry.enum_value(
+        "LATEST_ACTIVITY", description="Most recent reply (or start) first."
+    )
+    NEWEST = strawberry.enum_value("NEWEST", description="Most recently started first.")
+    TOP = strawberry.enum_value("TOP", description="Most liked first.")
+
+
+@strawberry.type(description="A forum: site-wide, or one of a group's.")
+class Forum(Node):
+    record: strawberry.Private[ForumRecord]
+
+    @classmethod
+    def from_record(cls, record: ForumRecord) -> Self:
+        return cls(id=to_global_id("Forum", record.id), record=record)
+
+    @strawberry.field(description="The forum's name.")
+    def name(self) -> str:
+        return self.record.name
+
+    @strawberry.field(description="What it is for.")
+    def description(self) -> str:
+        return self.record.description
+
+    @strawberry.field(description="When it was created.")
+    def created_at(self) -> DateTime:
+        return from_ms(self.record.createdAt)
+
+    @strawberry.field(description="How many threads it holds (removed ones not counted).")
+    def thread_count(self) -> int:
+        return self.record.threadCount
+
+    @strawberry.field(description="The group it belongs to; null for a site-wide forum.")
+    async def group(self, info: AppInfo) -> Group | None:
+        if self.record.groupId is None:
+            return None
+        record = await info.context.loaders.group_by_id.load(self.record.groupId)
+        return Group.from_record(record) if record else None
+
+    @strawberry.field(description="Its threads: pinned first, then in the chosen order.")
+    async def threads(
+        self, info: AppInfo, sort: ThreadSort = ThreadSort.LATEST_ACTIVITY, tag: str | None = None,
+        first: int | None = 20, after: str | None = None,
+    ) -> Connection[Thread]:
+        page = await forum_resolvers.list_threads(
+            info.context, self.record.id, sort=sort.value, tag=tag, first=first, after=after
+        )
+        return connection(page, Thread.from_record)
+
+
+@strawberry.type(description="A discussion in a forum: a title, a body, tags, and replies.")
+class Thread(Node):
+    record: strawberry.Private[ThreadRecord]
+
+    @classmethod
+    def from_record(cls, record: ThreadRecord) -> Self:
+        return cls(id=to_global_id("Thread", record.id), record=record)
+
+    @strawberry.field(description="The title.")
+    def title(self) -> str:
+        return self.record.title
+
+    @strawberry.field(description="The opening text (plain text).")
+    def body(self) -> str:
+        return self.record.body
+
+    @strawberry.field(description="Topics, as lowercase tags.")
+    def tags(self) -> list[str]:
+        return list(self.record.tags)
+
+    @strawberry.field(description="Who started it.")
+    async def author(self, info: AppInfo) -> Person:
+        return await _person(info, self.record.authorId)
+
+    @strawberry.field(description="The forum it is in.")
+    async def forum(self, info: AppInfo) -> Forum | None:
+        record = await info.context.loaders.forum_by_id.load(self.record.forumId)
+        return Forum.from_record(record) if record else None
+
+    @strawberry.field(description="When it was started.")
+    def created_at(self) -> DateTime:
+        return from_ms(self.record.createdAt)
+
+    @strawberry.field(description="When it was started or last replied to.")
+    def last_activity_at(self) -> DateTime:
+        return from_ms(self.record.lastActivityAt)
+
+    @strawberry.field(description="Pinned to the top of its forum by a moderator.")
+    def pinned(self) -> bool:
+        return self.record.pinned
+
+    @strawberry.field(description="Locked by a moderator: no new replies.")
+    def locked(self) -> bool:
+        return self.record.locked
+
+    @strawberry.field(description="Minimum seconds between one member's replies (0: off).")
+    def slow_mode_seconds(self) -> int:
+        return self.record.slowModeSeconds
+
+    @strawberry.field(description="How many members like it (exact).")
+    def like_count(self) -> int:
+        return self.record.likeCount
+
+    @strawberry.field(description="How many replies it has (removed ones not counted).")
+    def reply_count(self) -> int:
+        return self.record.replyCount
+
+    @strawberry.field(description="Whether you like it.")
+    async def viewer_has_liked(self, info: AppInfo) -> bool:
+        return await forum_resolvers.viewer_liked(info.context, self.record.id)
+
+    @strawberry.field(description="Replies, oldest first.")
+    async def replies(
+        self, info: AppInfo, first: int | None = 20, after: str | None = None
+    ) -> Connection[Reply]:
+        page = await forum_resolvers.replies(info.context, self.record.id, first=first, after=after)
+        return connection(page, Reply.from_record)
+
+
+@strawberry.type(description="A reply in a forum thread.")
+class Reply(Node):
+    record: strawberry.Private[ReplyRecord]
+
+    @classmethod
+    def from_record(cls, record: ReplyRecord) -> Self:
+        return cls(id=to_global_id("Reply", record.id), record=record)
+
+    @strawberry.field(description="The text (plain text).")
+    def body(self) -> str:
+        return self.record.body
+
+    @strawberry.field(description="Who wrote it.")
+    async def author(self, info: AppInfo) -> Person:
+        return await _person(info, self.record.authorId)
+
+    @strawberry.field(description="The thread it is in.")
+    async def thread(self, info: AppInfo) -> Thread | None:
+        record = await info.context.loaders.thread_by_id.load(self.record.threadId)
+        return Thread.from_record(record) if record else None
+
+    @strawberry.field(description="When it was written.")
+    def created_at(self) -> DateTime:
+        return from_ms(self.record.createdAt)
+
+    @strawberry.field(description="How many members like it (exact).")
+    async def like_count(self, info: AppInfo) -> int:
+        return (await comment_resolvers.engagement(info.context, self.record.id)).likes
+
+    @strawberry.field(description="Whether you like it.")
+    async def viewer_has_liked(self, info: AppInfo) -> bool:
+        return (await comment_resolvers.engagement(info.context, self.record.id)).viewerLiked
+
+
+@node_resolver("Forum")
+async def _resolve_forums(info: AppInfo, local_ids: list[str]) -> list[Forum | None]:
+    records = await forum_resolvers.get_forums(info.context, local_ids)
+    return [Forum.from_record(r) if r else None for r in records]
+
+
+@node_resolver("Thread")
+async def _resolve_threads(info: AppInfo, local_ids: list[str]) -> list[Thread | None]:
+    records = await forum_resolvers.get_threads(info.context, local_ids)
+    return [Thread.from_record(r) if r else None for r in records]
+
+
+@node_resolver("Reply")
+async def _resolve_replies(info: AppInfo, local_ids: list[str]) -> list[Reply | None]:
+    records = await forum_resolvers.get_replies(info.context, local_ids)
+    return [Reply.from_record(r) if r else None for r in records]
+
+
+# -- inputs and payloads --------------------------------------------------------------------
+
+
+@strawberry.input(description="A new forum: site-wide (site moderators) or a group's (its moderators).")
+class CreateForumInput:
+    name: str = strawberry.field(description=f"Up to {forum_resolvers.MAX_FORUM_NAME_CHARS} characters.")
+    description: str = strawberry.field(default="", description="What it is for.")
+    group_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The group it belongs to; null for a site-wide forum."
+    )
+
+
+@strawberry.input(description="A new thread.")
+class CreateThreadInput:
+    forum_id: strawberry.ID = strawberry.field(description="The forum to start it in.")
+    title: str = strawberry.field(description=f"Up to {forum_resolvers.MAX_TITLE_CHARS} characters.")
+    body: str = strawberry.field(
+        description=f"Plain text, up to {forum_resolvers.MAX_THREAD_CHARS} characters."
+    )
+    tags: list[str] = strawberry.field(
+        default_factory=list,
+        description=f"Up to {forum_resolvers.MAX_TAGS} topics (lowercase words joined by '-').",
+    )
+
+
+@strawberry.input(description="A reply in a thread.")
+class ReplyToThreadInput:
+    thread_id: strawberry.ID = strawberry.field(description="The thread.")
+    body: str = strawberry.field(
+        description=f"Plain text, up to {forum_resolvers.MAX_REPLY_CHARS} characters."
+    )
+
+
+@strawberry.input(description="A thread to like or unlike.")
+class LikeThreadInput:
+    thread_id: strawberry.ID = strawberry.field(description="The thread.")
+
+
+@strawberry.input(description="A reply to like or unlike.")
+class LikeReplyInput:
+    reply_id: strawberry.ID = strawberry.field(description="The reply.")
+
+
+@strawberry.input(description="Pin a thread to the top of its forum, or unpin it (its moderators).")
+class PinThreadInput:
+    thread_id: strawberry.ID = strawberry.field(description="The thread.")
+    pinned: bool = strawberry.field(default=True, description="false unpins.")
+    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+
+
+@strawberry.input(description="Lock a thread (no new replies), or unlock it (its moderators).")
+class LockThreadInput:
+    thread_id: strawberry.ID = strawberry.field(description="The thread.")
+    locked: bool = strawberry.field(default=True, description="false unlocks.")
+    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+
+
+@strawberry.input(description="Move a thread to another forum (moderators of both).")
+class MoveThreadInput:
+    thread_id: strawberry.ID = strawberry.field(description="The thread.")
+    forum_id: strawberry.ID = strawberry.field(description="The forum to move it to.")
+    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+
+
+@strawberry.type(description="The result of `createForum`.")
+class CreateForumPayload:
+    forum: Forum | None = strawberry.field(description="The new forum.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+@strawberry.type(description="The result of a mutation on a thread.")
+class ThreadPayload:
+    thread: Thread | None = strawberry.field(description="The thread as it is now.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+    @classmethod
+    def of(cls, result: tuple[ThreadRecord | None, list[UserError]]) -> Self:
+        record, errors = result
+        return cls(thread=Thread.from_record(record) if record else None, errors=errors)
+
+
+@strawberry.type(description="The result of `createThread`.")
+class CreateThreadPayload(ThreadPayload):
+    pass
+
+
+@strawberry.type(description="The result of `likeThread` or `unlikeThread`.")
+class LikeThreadPayload(ThreadPayload):
+    pass
+
+
+@strawberry.type(description="The result of `pinThread`.")
+class PinThreadPayload(ThreadPayload):
+    pass
+
+
+@strawberry.type(description="The result of `lockThread`.")
+class LockThreadPayload(ThreadPayload):
+    pass
+
+
+@strawberry.type(description="The result of `moveThread`.")
+class MoveThreadPayload(ThreadPayload):
+    pass
+
+
+@strawberry.type(description="The result of a mutation on a reply.")
+class ReplyPayload:
+    reply: Reply | None = strawberry.field(description="The reply.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+    @classmethod
+    def of(cls, result: tuple[ReplyRecord | None, list[UserError]]) -> Self:
+        record, errors = result
+        return cls(reply=Reply.from_record(record) if record else None, errors=errors)
+
+
+@strawberry.type(description="The result of `replyToThread`.")
+class ReplyToThreadPayload(ReplyPayload):
+    pass
+
+
+@strawberry.type(description="The result of `likeReply` or `unlikeReply`.")
+class LikeReplyPayload(ReplyPayload):
+    pass
+
+
+async def _run(call: Callable[[], Awaitable[R]]) -> tuple[R | None, list[UserError]]:
+    async def run() -> R:
+        return await call()
+
+    return await attempt(run())
+
+
+def thread_id(value: strawberry.ID) -> str:
+    return local_id(value, "Thread", field="threadId")
+
+
+def forum_id(value: strawberry.ID) -> str:
+    return local_id(value, "Forum", field="forumId")
+
+
+@strawberry.type
+class ForumsQuery:
+    @strawberry.field(description="Forums by name: site-wide ones, or a group's (if you may see them).")
+    async def forums(self, info: AppInfo, group_id: strawberry.ID | None = None) -> list[Forum]:
+        chosen = None if group_id is None else local_id(group_id, "Group", field="groupId")
+        return [Forum.from_record(f) for f in await forum_resolvers.list_forums(info.context, chosen)]
+
+    @strawberry.field(description="A forum's threads: pinned first, then in the chosen order.")
+    async def threads(
+        self, info: AppInfo, forum_id: strawberry.ID, sort: ThreadSort = ThreadSort.LATEST_ACTIVITY,
+        tag: str | None = None, first: int | None = 20, after: str | None = None,
+    ) -> Connection[Thread]:
+        page = await forum_resolvers.list_threads(
+            info.context, local_id(forum_id, "Forum", field="forumId"), sort=sort.value, tag=tag,
+            first=first, after=after,
+        )
+        return connection(page, Thread.from_record)
+
+
+@strawberry.type
+class ForumsMutation:
+    @strawberry.mutation(
+        description="Create a forum: site-wide (site moderators) or a group's (its moderators)."
+    )
+    async def create_forum(self, info: AppInfo, input: CreateForumInput) -> CreateForumPayload:
+        record, errors = await _run(lambda: forum_resolvers.create_forum(
+            info.context, name=input.name, description=input.description,
+            group_id=None if input.group_id is None else group_id(input.group_id),
+        ))
+        return CreateForumPayload(forum=Forum.from_record(record) if record else None, errors=errors)
+
+    @strawberry.mutation(description="Start a thread in a forum you may post in.")
+    async def create_thread(self, info: AppInfo, input: CreateThreadInput) -> CreateThreadPayload:
+        return CreateThreadPayload.of(await _run(lambda: forum_resolvers.create_thread(
+            info.context, forum_id(input.forum_id), title=input.title, body=input.body,
+            tags=input.tags,
+        )))
+
+    @strawberry.mutation(description="Reply in a thread (not a locked one; slow mode applies).")
+    async def reply_to_thread(self, info: AppInfo, input: ReplyToThreadInput) -> ReplyToThreadPayload:
+        return ReplyToThreadPayload.of(await _run(lambda: forum_resolvers.reply(
+            info.context, thread_id(input.thread_id), body=input.body
+        )))
+
+    @strawberry.mutation(description="Like a thread (idempotent).")
+    async def like_thread(self, info: AppInfo, input: LikeThreadInput) -> LikeThreadPayload:
+        return LikeThreadPayload.of(await _run(lambda: forum_resolvers.like_thread(
+            info.context, thread_id(input.thread_id), like=True
+        )))
+
+    @strawberry.mutation(description="Withdraw your like of a thread (idempotent).")
+    async def unlike_thread(self, info: AppInfo, input: LikeThreadInput) -> LikeThreadPayload:
+        return LikeThreadPayload.of(await _run(lambda: forum_resolvers.like_thread(
+            info.context, thread_id(input.thread_id), like=False
+        )))
+
+    @strawberry.mutation(description="Like a reply (idempotent).")
+    async def like_reply(self, info: AppInfo, input: LikeReplyInput) -> LikeReplyPayload:
+        return LikeReplyPayload.of(await _run(lambda: forum_resolvers.like_reply(
+            info.context, local_id(input.reply_id, "Reply", field="replyId"), like=True
+        )))
+
+    @strawberry.mutation(description="Withdraw your like of a reply (idempotent).")
+    async def unlike_reply(self, info: AppInfo, input: LikeReplyInput) -> LikeReplyPayload:
+        return LikeReplyPayload.of(await _run(lambda: forum_resolvers.like_reply(
+            info.context, local_id(input.reply_id, "Reply", field="replyId"), like=False
+        )))
+
+    @strawberry.mutation(description="Pin or unpin a thread (its forum's moderators; audited).")
+    async def pin_thread(self, info: AppInfo, input: PinThreadInput) -> PinThreadPayload:
+        return PinThreadPayload.of(await _run(lambda: forum_resolvers.set_flag(
+            info.context, thread_id(input.thread_id), "pinned", input.pinned, reason=input.reason
+        )))
+
+    @strawberry.mutation(description="Lock or unlock a thread (its forum's moderators; audited).")
+    async def lock_thread(self, info: AppInfo, input: LockThreadInput) -> LockThreadPayload:
+        return LockThreadPayload.of(await _run(lambda: forum_resolvers.set_flag(
+            info.context, thread_id(input.thread_id), "locked", input.locked, reason=input.reason
+        )))
+
+    @strawberry.mutation(description="Move a thread to another forum (moderators of both; audited).")
+    async def move_thread(self, info: AppInfo, input: MoveThreadInput) -> MoveThreadPayload:
+        return MoveThreadPayload.of(await _run(lambda: forum_resolvers.move_thread(
+            info.context, thread_id(input.thread_id), forum_id(input.forum_id), reason=input.reason
+        )))

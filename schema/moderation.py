@@ -1,0 +1,498 @@
+"""GraphQL types, root fields and mutations for reports, moderator actions and the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from enum import Enum
+from typing import Self, TypeVar
+
+import strawberry
+
+from graph_db.errors import InvalidInput
+from graph_db.moderation import ACTIONS, REPORT_REASONS, TARGET_KINDS
+from graph_db.records import GroupRecord, ModerationActionRecord, ReportRecord
+from resolvers import moderation as moderation_resolvers
+from resolvers import people as people_resolvers
+from schema.base import (
+    AppInfo,
+    Connection,
+    DateTime,
+    Node,
+    UserError,
+    attempt,
+    connection,
+    from_global_id,
+    from_ms,
+    from_ms_or_none,
+    local_id,
+    node_resolver,
+    to_global_id,
+)
+from schema.groups import Group, group_id, person_id
+from schema.people import Person
+
+R = TypeVar("R")
+
+# Global id type -> what moderation calls it (graph_db.moderation.TARGET_KINDS).
+KIND_OF_TYPE = {"Post": "POST", "Comment": "COMMENT", "Thread": "THREAD", "Reply": "REPLY",
+                "Person": "PERSON", "Group": "GROUP", "Forum": "FORUM"}
+TYPE_OF_KIND = {kind: name for name, kind in KIND_OF_TYPE.items()}
+
+ReportReason = strawberry.enum(
+    Enum("ReportReason", {r: r for r in REPORT_REASONS}),  # type: ignore[misc]
+    description="Why something is reported.",
+)
+ModerationActionKind = strawberry.enum(
+    Enum("ModerationActionKind", {a: a for a in ACTIONS}),  # type: ignore[misc]
+    description="What a moderator did (graph_db.moderation.ACTIONS).",
+)
+ModerationTargetKind = strawberry.enum(
+    Enum("ModerationTargetKind", {k: k for k in TARGET_KINDS}),  # type: ignore[misc]
+    description="What kind of thing a report or moderator action is about.",
+)
+
+
+@strawberry.enum(description="Where a report is in review.")
+class ReportStatus(Enum):
+    OPEN = strawberry.enum_value("OPEN", description="Waiting for a moderator.")
+    DISMISSED = strawberry.enum_value("DISMISSED", description="Reviewed; no action taken.")
+    ACTIONED = strawberry.enum_value("ACTIONED", description="A moderator acted on what it reports.")
+
+
+async def _person(info: AppInfo, person_id: str | None) -> Person | None:
+    if person_id is None:
+        return None
+    record = await people_resolvers.get_person(info.context, person_id)
+    return Person.from_record(record) if record else None
+
+
+async def _group(info: AppInfo, group_id: str | None) -> Group | None:
+    if group_id is None:
+        return None
+    record = await info.context.loaders.group_by_id.load(group_id)
+    return Group.from_record(record) if record else None
+
+
+@strawberry.type(description="A member's report, in the review queue of its scope (a group, or the site).")
+class Report(Node):
+    record: strawberry.Private[ReportRecord]
+
+    @classmethod
+    def from_record(cls, record: ReportRecord) -> Self:
+        return cls(id=to_global_id("Report", record.id), record=record)
+
+    @strawberry.field(description="Why it was reported.")
+    def reason(self) -> ReportReason:  # type: ignore[valid-type]
+        return ReportReason(self.record.reason)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="The reporter's own words, if any.")
+    def details(self) -> str | None:
+        return self.record.details
+
+    @strawberry.field(description="Where it is in review.")
+    def status(self) -> ReportStatus:
+        return ReportStatus(self.record.status)
+
+    @strawberry.field(description="What kind of thing is reported.")
+    def target_kind(self) -> ModerationTargetKind:  # type: ignore[valid-type]
+        return ModerationTargetKind(self.record.targetKind)  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        description="The global id of what is reported (a Post, Comment, Thread, Reply or Person)."
+    )
+    def target_id(self) -> strawberry.ID:
+        return to_global_id(TYPE_OF_KIND[self.record.targetKind], self.record.targetId)
+
+    @strawberry.field(description="The reported text (or member's name) as it was when reported.")
+    def excerpt(self) -> str | None:
+        return self.record.excerpt
+
+    @strawberry.field(description="Who reported it.")
+    async def reporter(self, info: AppInfo) -> Person | None:
+        return await _person(info, self.record.reporterId)
+
+    @strawberry.field(description="The group whose moderators review it; null for the site queue.")
+    async def group(self, info: AppInfo) -> Group | None:
+        return await _group(info, self.record.groupId)
+
+    @strawberry.field(description="When it was reported.")
+    def created_at(self) -> DateTime:
+        return from_ms(self.record.createdAt)
+
+    @strawberry.field(description="When a moderator closed it; null while open.")
+    def resolved_at(self) -> DateTime | None:
+        return from_ms_or_none(self.record.resolvedAt)
+
+    @strawberry.field(description="The moderator who closed it.")
+    async def resolved_by(self, info: AppInfo) -> Person | None:
+        return await _person(info, self.record.resolvedBy)
+
+    @strawberry.field(description="The moderator's note when dismissing it.")
+    def note(self) -> str | None:
+        return self.record.note
+
+    @strawberry.field(description="The audit-log entry of the action that closed it.")
+    async def action(self, info: AppInfo) -> ModerationAction | None:
+        if self.record.actionId is None:
+            return None
+        record = await moderation_resolvers.get_action(info.context, self.record.actionId)
+        return ModerationAction.from_record(record) if record else None
+
+
+@strawberry.type(
+    description="One entry of the moderation audit log: who did what to which target, why and "
+    "when. Written with the action itself; it cannot be changed."
+)
+class ModerationAction(Node):
+    record: strawberry.Private[ModerationActionRecord]
+
+    @classmethod
+    def from_record(cls, record: ModerationActionRecord) -> Self:
+        return cls(id=to_global_id("ModerationAction", record.id), record=record)
+
+    @strawberry.field(description="What was done.")
+    def action(self) -> ModerationActionKind:  # type: ignore[valid-type]
+        return ModerationActionKind(self.record.action)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="The moderator (or owner) who did it.")
+    async def actor(self, info: AppInfo) -> Person | None:
+        return await _person(info, self.record.actorId)
+
+    @strawberry.field(description="What kind of thing it was done to.")
+    def target_kind(self) -> ModerationTargetKind | None:  # type: ignore[valid-type]
+        kind = self.record.targetKind
+        return ModerationTargetKind(kind) if kind else None  # type: ignore[no-any-return]
+
+    @strawberry.field(description="The global id of what it was done to.")
+    def target_id(self) -> strawberry.ID | None:
+        kind, target = self.record.targetKind, self.record.targetId
+        return to_global_id(TYPE_OF_KIND[kind], target) if kind and target else None
+
+    @strawberry.field(description="The reason given.")
+    def reason(self) -> str | None:
+        return self.record.reason
+
+    @strawberry.field(description="The group it happened in; null for site-wide actions.")
+    async def group(self, info: AppInfo) -> Group | None:
+        return await _group(info, self.record.groupId)
+
+    @strawberry.field(description="When it was done.")
+    def created_at(self) -> DateTime:
+        return from_ms(self.record.createdAt)
+
+    @strawberry.field(description="Until when a mute or suspension lasts.")
+    def until(self) -> DateTime | None:
+        return from_ms_or_none(self.record.until)
+
+    @strawberry.field(description="The slow-mode seconds set.")
+    def seconds(self) -> int | None:
+        return self.record.seconds
+
+    @strawberry.field(description="More detail: the role change, the forums of a move, the fields changed.")
+    def detail(self) -> str | None:
+        return self.record.detail
+
+
+@node_resolver("Report")
+async def _resolve_reports(info: AppInfo, local_ids: list[str]) -> list[Report | None]:
+    found = [await moderation_resolvers.get_report(info.context, i) for i in local_ids]
+    return [Report.from_record(r) if r else None for r in found]
+
+
+@node_resolver("ModerationAction")
+async def _resolve_actions(info: AppInfo, local_ids: list[str]) -> list[ModerationAction | None]:
+    found = [await moderation_resolvers.get_action(info.context, i) for i in local_ids]
+    return [ModerationAction.from_record(r) if r else None for r in found]
+
+
+# -- inputs -------------------------------------------------------------------------------
+
+
+@strawberry.input(description="Report something to the moderators.")
+class ReportInput:
+    target_id: strawberry.ID = strawberry.field(
+        description="What to report: a Post, Comment, Thread, Reply or Person."
+    )
+    reason: ReportReason = strawberry.field(description="Why.")  # type: ignore[valid-type]
+    details: str | None = strawberry.field(
+        default=None, description=f"More detail (up to {moderation_resolvers.MAX_DETAILS_CHARS} characters)."
+    )
+    group_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Reporting a member: to this group's moderators (else the site's).",
+    )
+
+
+@strawberry.input(description="Close a report without acting.")
+class DismissReportInput:
+    report_id: strawberry.ID = strawberry.field(description="The report.")
+    note: str | None = strawberry.field(
+        default=None, description="Why (kept with the report and in the log)."
+    )
+
+
+@strawberry.input(description="Content to remove or restore (moderators of its scope).")
+class ContentInput:
+    target_id: strawberry.ID = strawberry.field(description="A Post, Comment, Thread or Reply.")
+    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+
+
+@strawberry.input(description="Pin a group's update to the top of the group, or unpin it.")
+class PinPostInput:
+    post_id: strawberry.ID = strawberry.field(description="An update posted in a group.")
+    pinned: bool = strawberry.field(default=True, description="false unpins.")
+    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+
+
+@strawberry.input(description="Mute a member of a group for a while: they cannot post there.")
+class MuteMemberInput:
+    group_id: strawberry.ID = strawberry.field(description="The group.")
+    person_id: strawberry.ID = strawberry.field(description="Who.")
+    minutes: int = strawberry.field(description="For how long, in minutes (up to a year).")
+    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+
+
+@strawberry.input(description="A member of a group to unmute, ban or unban.")
+class GroupMemberInput:
+    group_id: strawberry.ID = strawberry.field(description="The group.")
+    person_id: strawberry.ID = strawberry.field(description="Who.")
+    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+
+
+@strawberry.input(description="Slow mode for a group or a thread.")
+class SetSlowModeInput:
+    target_id: strawberry.ID = strawberry.field(description="A Group or a Thread.")
+    seconds: int = strawberry.field(description="Minimum seconds between one member's posts; 0 turns it off.")
+    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+
+
+@strawberry.input(description="Suspend a member site-wide (admins).")
+class SuspendMemberInput:
+    person_id: strawberry.ID = strawberry.field(description="Who.")
+    days: int = strawberry.field(description="For how many days.")
+    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+
+
+@strawberry.input(description="Lift a member's suspension (admins).")
+class UnsuspendMemberInput:
+    person_id: strawberry.ID = strawberry.field(description="Who.")
+    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+
+
+# -- payloads -------------------------------------------------------------------------------
+
+
+@strawberry.type(description="The result of `report` or `dismissReport`.")
+class ReportPayload:
+    report: Report | None = strawberry.field(description="The report as it is now.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+    @classmethod
+    def of(cls, result: tuple[ReportRecord | None, list[UserError]]) -> Self:
+        record, errors = result
+        return cls(report=Report.from_record(record) if record else None, errors=errors)
+
+
+@strawberry.type(description="The result of `removeContent` or `restoreContent`.")
+class ContentPayload:
+    target_id: strawberry.ID | None = strawberry.field(description="The content removed or restored.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+@strawberry.type(description="The result of a moderator action in a group.")
+class GroupActionPayload:
+    group: Group | None = strawberry.field(description="The group as it is now.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+@strawberry.type(description="The result of `setSlowMode`.")
+class SetSlowModePayload:
+    target_id: strawberry.ID | None = strawberry.field(description="The group or thread.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+@strawberry.type(description="The result of `suspendMember` or `unsuspendMember`.")
+class SuspensionPayload:
+    person: Person | None = strawberry.field(description="The member as they are now.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+async def _run(call: Callable[[], Awaitable[R]]) -> tuple[R | None, list[UserError]]:
+    async def run() -> R:
+        return await call()
+
+    return await attempt(run())
+
+
+def target(value: strawberry.ID, allowed: tuple[str, ...], field: str = "targetId") -> tuple[str, str]:
+    """(kind, local id) of a global id naming one of `allowed` kinds."""
+    type_name, local = from_global_id(value, field=field)
+    kind = KIND_OF_TYPE.get(type_name)
+    if kind not in allowed:
+        raise InvalidInput("this kind of object cannot be the target here", field=field)
+    return kind, local
+
+
+async def _group_payload(info: AppInfo, call: Callable[[], Awaitable[str]]) -> GroupActionPayload:
+    done, errors = await _run(call)
+    record: GroupRecord | None = None
+    if done is not None:
+        record = await info.context.loaders.group_by_id.load(done)
+    return GroupActionPayload(group=Group.from_record(record) if record else None, errors=errors)
+
+
+async def _content(call: Callable[[], Awaitable[str]], kind_of: Callable[[], str]) -> ContentPayload:
+    done, errors = await _run(call)
+    return ContentPayload(
+        target_id=to_global_id(TYPE_OF_KIND[kind_of()], done) if done else None, errors=errors
+    )
+
+
+async def _suspension(info: AppInfo, call: Callable[[], Awaitable[str]]) -> SuspensionPayload:
+    done, errors = await _run(call)
+    person = await _person(info, done) if done else None
+    return SuspensionPayload(person=person, errors=errors)
+
+
+@strawberry.type
+class ModerationQuery:
+    @strawberry.field(
+        description="Reports to review, oldest first: a group's (its moderators, site moderators) "
+        "or, without groupId, the site queue (site moderators)."
+    )
+    async def moderation_queue(
+        self, info: AppInfo, group_id: strawberry.ID | None = None,
+        status: ReportStatus = ReportStatus.OPEN, first: int | None = 20, after: str | None = None,
+    ) -> Connection[Report]:
+        chosen = None if group_id is None else local_id(group_id, "Group", field="groupId")
+        page = await moderation_resolvers.queue(
+            info.context, group_id=chosen, status=status.value, first=first, after=after
+        )
+        return connection(page, Report.from_record)
+
+    @strawberry.field(
+        description="The audit log, newest first: a group's (its moderators, site moderators) or, "
+        "without groupId, the site's (site moderators)."
+    )
+    async def moderation_log(
+        self, info: AppInfo, group_id: strawberry.ID | None = None, first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[ModerationAction]:
+        chosen = None if group_id is None else local_id(group_id, "Group", field="groupId")
+        page = await moderation_resolvers.log(info.context, group_id=chosen, first=first, after=after)
+        return connection(page, ModerationAction.from_record)
+
+
+CONTENT = ("POST", "COMMENT", "THREAD", "REPLY")
+
+
+@strawberry.type
+class ModerationMutation:
+    @strawberry.mutation(description="Report a post, comment, thread, reply or member to the moderators.")
+    async def report(self, info: AppInfo, input: ReportInput) -> ReportPayload:
+        async def call() -> ReportRecord:
+            kind, local = target(input.target_id, (*CONTENT, "PERSON"))
+            return await moderation_resolvers.report(
+                info.context, kind, local, reason=input.reason.value, details=input.details,
+                group_id=None if input.group_id is None else group_id(input.group_id),
+            )
+
+        return ReportPayload.of(await _run(call))
+
+    @strawberry.mutation(description="Close a report without acting (moderators of its scope; audited).")
+    async def dismiss_report(self, info: AppInfo, input: DismissReportInput) -> ReportPayload:
+        return ReportPayload.of(await _run(lambda: moderation_resolvers.dismiss_report(
+            info.context, local_id(input.report_id, "Report", field="reportId"), note=input.note
+        )))
+
+    @strawberry.mutation(description="Remove content, restorably (moderators of its scope; audited).")
+    async def remove_content(self, info: AppInfo, input: ContentInput) -> ContentPayload:
+        kinds: list[str] = []
+
+        async def call() -> str:
+            kind, local = target(input.target_id, CONTENT)
+            kinds.append(kind)
+            return await moderation_resolvers.remove_content(info.context, kind, local, reason=input.reason)
+
+        return await _content(call, lambda: kinds[0])
+
+    @strawberry.mutation(
+        description="Restore content a moderator removed (moderators of its scope; audited)."
+    )
+    async def restore_content(self, info: AppInfo, input: ContentInput) -> ContentPayload:
+        kinds: list[str] = []
+
+        async def call() -> str:
+            kind, local = target(input.target_id, CONTENT)
+            kinds.append(kind)
+            return await moderation_resolvers.restore_content(info.context, kind, local, reason=input.reason)
+
+        return await _content(call, lambda: kinds[0])
+
+    @strawberry.mutation(description="Pin or unpin an update in its group (the group's moderators; audited).")
+    async def pin_post(self, info: AppInfo, input: PinPostInput) -> GroupActionPayload:
+        return await _group_payload(info, lambda: moderation_resolvers.set_post_pinned(
+            info.context, local_id(input.post_id, "Post", field="postId"), pinned=input.pinned,
+            reason=input.reason,
+        ))
+
+    @strawberry.mutation(
+        description="Mute a member of a group for a while (the group's moderators; audited)."
+    )
+    async def mute_member(self, info: AppInfo, input: MuteMemberInput) -> GroupActionPayload:
+        return await _group_payload(info, lambda: moderation_resolvers.discipline(
+            info.context, "MUTE", group_id(input.group_id), person_id(input.person_id),
+            reason=input.reason, minutes=input.minutes,
+        ))
+
+    @strawberry.mutation(description="Unmute a member of a group (the group's moderators; audited).")
+    async def unmute_member(self, info: AppInfo, input: GroupMemberInput) -> GroupActionPayload:
+        return await _group_payload(info, lambda: moderation_resolvers.discipline(
+            info.context, "UNMUTE", group_id(input.group_id), person_id(input.person_id),
+            reason=input.reason,
+        ))
+
+    @strawberry.mutation(
+        description="Ban someone from a group: they leave it and cannot rejoin (the group's "
+        "moderators; audited)."
+    )
+    async def ban_member(self, info: AppInfo, input: GroupMemberInput) -> GroupActionPayload:
+        return await _group_payload(info, lambda: moderation_resolvers.discipline(
+            info.context, "BAN", group_id(input.group_id), person_id(input.person_id),
+            reason=input.reason,
+        ))
+
+    @strawberry.mutation(description="Lift a ban (the group's moderators; audited).")
+    async def unban_member(self, info: AppInfo, input: GroupMemberInput) -> GroupActionPayload:
+        return await _group_payload(info, lambda: moderation_resolvers.discipline(
+            info.context, "UNBAN", group_id(input.group_id), person_id(input.person_id),
+            reason=input.reason,
+        ))
+
+    @strawberry.mutation(description="Set slow mode on a group or thread (its moderators; audited).")
+    async def set_slow_mode(self, info: AppInfo, input: SetSlowModeInput) -> SetSlowModePayload:
+        kinds: list[str] = []
+
+        async def call() -> str:
+            kind, local = target(input.target_id, ("GROUP", "THREAD"))
+            kinds.append(kind)
+            return await moderation_resolvers.set_slow_mode(
+                info.context, kind, local, seconds=input.seconds, reason=input.reason
+            )
+
+        done, errors = await _run(call)
+        return SetSlowModePayload(
+            target_id=to_global_id(TYPE_OF_KIND[kinds[0]], done) if done else None, errors=errors
+        )
+
+    @strawberry.mutation(description="Suspend a member site-wide (admins; audited).")
+    async def suspend_member(self, info: AppInfo, input: SuspendMemberInput) -> SuspensionPayload:
+        return await _suspension(info, lambda: moderation_resolvers.suspend(
+            info.context, person_id(input.person_id), days=input.days, reason=input.reason
+        ))
+
+    @strawberry.mutation(description="Lift a member's suspension (admins; audited).")
+    async def unsuspend_member(self, info: AppInfo, input: UnsuspendMemberInput) -> SuspensionPayload:
+        return await _suspension(info, lambda: moderation_resolvers.suspend(
+            info.context, person_id(input.person_id), days=None, reason=input.reason
+        ))
