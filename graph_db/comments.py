@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.moderation import can_post
+from graph_db.moderation import audit, can_post, moderates, open_reports
 from graph_db.notifications import notified, notify
 from graph_db.posts import group_visible, mention
 from graph_db.records import CommentRecord, NotifiedRecord
@@ -227,18 +227,20 @@ async def update_comment(
 
 
 REMOVE_COMMENT: LiteralString = (
-    "MATCH (c:Comment {id: $id})<-[:AUTHORED]-(a:Person) "
+    "MATCH (c:Comment {id: $id})<-[:AUTHORED]-(a:Person), (actor:Person {id: $actor}) "
     "WHERE (c.removedAt IS NULL OR (c.removedAt = $now AND c.removedBy = $actor)) "
-    "AND (a.id = $actor OR $moderator) "
+    "OPTIONAL MATCH (c)-[:ON]->(:Post)-[:IN_GROUP]->(g:Group) "
+    # The moderator's power is checked again here, from the graph (graph_db.moderation).
+    "WITH c, a, actor, g, a.id = $actor OR ($moderator AND " + moderates("actor", "g") + ") "
+    "AS allowed WHERE allowed "
     "SET c.removedAt = $now, c.removedBy = $actor "
-    "WITH c, a, [(c)<-[:REPLY_TO]-(rc:Comment) WHERE rc.removedAt IS NULL | rc] AS cascade "
+    "WITH c, a, actor, g, [(c)<-[:REPLY_TO]-(rc:Comment) WHERE rc.removedAt IS NULL | rc] AS cascade "
     "FOREACH (r IN cascade | SET r.removedAt = $now, r.removedBy = $actor, r.removedWith = c.id) "
-    "FOREACH (_ IN CASE WHEN a.id = $actor THEN [] ELSE [1] END | "
-    "  MERGE (ma:ModerationAction {id: $actionId}) "
-    "    ON CREATE SET ma.action = 'REMOVE_COMMENT', ma.actorId = $actor, ma.reason = $reason, "
-    "      ma.createdAt = $now "
-    "  MERGE (ma)-[x:CONCERNS]->(c) ON CREATE SET x.createdAt = $now) "
-    "RETURN c.id AS id"
+    "WITH c, a, actor, g, " + open_reports("c", "g") + " AS reports "
+    "FOREACH (_ IN CASE WHEN a.id = $actor THEN [] ELSE [1] END |"
+    + audit("REMOVE_COMMENT", actor="actor", target="c", kind="COMMENT", group="g",
+            reports="reports")
+    + ") RETURN c.id AS id"
 )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.moderation import can_post
+from graph_db.moderation import audit, can_post, moderates, open_reports
 from graph_db.notifications import notified, notify
 from graph_db.records import NotifiedRecord, PostRecord
 
@@ -180,16 +180,17 @@ async def update_post(
 
 
 REMOVE_POST: LiteralString = (
-    "MATCH (p:Post {id: $id})<-[:AUTHORED]-(a:Person) "
+    "MATCH (p:Post {id: $id})<-[:AUTHORED]-(a:Person), (actor:Person {id: $actor}) "
     "WHERE (p.removedAt IS NULL OR (p.removedAt = $now AND p.removedBy = $actor)) "
-    "AND (a.id = $actor OR $moderator) "
+    "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
+    # The moderator's power is checked again here, from the graph (graph_db.moderation).
+    "WITH p, a, actor, g, a.id = $actor OR ($moderator AND " + moderates("actor", "g") + ") "
+    "AS allowed WHERE allowed "
     "SET p.removedAt = $now, p.removedBy = $actor "
-    "FOREACH (_ IN CASE WHEN a.id = $actor THEN [] ELSE [1] END | "
-    "  MERGE (ma:ModerationAction {id: $actionId}) "
-    "    ON CREATE SET ma.action = 'REMOVE_POST', ma.actorId = $actor, ma.reason = $reason, "
-    "      ma.createdAt = $now "
-    "  MERGE (ma)-[c:CONCERNS]->(p) ON CREATE SET c.createdAt = $now) "
-    "RETURN p.id AS id"
+    "WITH p, a, actor, g, " + open_reports("p", "g") + " AS reports "
+    "FOREACH (_ IN CASE WHEN a.id = $actor THEN [] ELSE [1] END |"
+    + audit("REMOVE_POST", actor="actor", target="p", kind="POST", group="g", reports="reports")
+    + ") RETURN p.id AS id"
 )
 
 

@@ -294,3 +294,29 @@ async def test_reports_queue_dismiss_and_act(db: Backend) -> None:
                                       action_id=new_id())
     site_log = await moderation.list_actions(db, group_id=None, after=None, limit=10)
     assert [a.action for a in site_log] == ["UNSUSPEND_MEMBER", "SUSPEND_MEMBER"]
+
+
+async def test_social_deletes_by_moderators_are_audited_in_the_group(db: Backend) -> None:
+    owner, ada, ben = [await make_person(db) for _ in range(3)]
+    group = await make_group(db, owner)
+    for person in (ada, ben):
+        await groups.join(db, group.id, person_id=person.id, now=NOW)
+    post, _ = await posts.create_post(db, id=new_id(), author_id=ada.id, body="x", now=NOW,
+                                      group_id=group.id)
+    assert post is not None
+    report = await moderation.create_report(db, "POST", id=new_id(), reporter_id=ben.id,
+                                            target_id=post.id, reason="SPAM", details=None, now=NOW)
+    assert report is not None
+    # A member claiming moderator power is refused by the statement itself.
+    before = await snapshot(db)
+    assert not await posts.remove_post(db, post.id, actor_id=ben.id, moderator=True, now=NOW,
+                                       action_id=new_id())
+    after = await snapshot(db)
+    assert before == after, before.diff(after)
+    assert await posts.remove_post(db, post.id, actor_id=owner.id, moderator=True, now=NOW,
+                                   action_id=new_id(), reason="spam")
+    log = await moderation.list_actions(db, group_id=group.id, after=None, limit=5)
+    assert [(a.action, a.targetId, a.reason) for a in log] == [("REMOVE_POST", post.id, "spam")]
+    closed = (await moderation.get_reports(db, [report.id]))[0]
+    assert closed is not None and closed.status == "ACTIONED"
+    assert await moderation.list_actions(db, group_id=None, after=None, limit=5) == []
