@@ -10,10 +10,10 @@ import strawberry
 
 from graph_db.records import NotificationRecord
 from resolvers import comments as comment_resolvers
-from resolvers import mentorship as mentorship_resolvers
 from resolvers import notifications as notification_resolvers
 from resolvers import people as people_resolvers
 from resolvers import posts as post_resolvers
+from resolvers.mentorship import committees as committee_rules
 from schema.base import (
     AppInfo,
     Connection,
@@ -109,14 +109,14 @@ class Notification(Node):
         description="The mentorship concerned, if any (for a committee invitation: your seat)."
     )
     async def mentorship(self, info: AppInfo) -> Mentorship | None:
-        record = await mentorship_resolvers.notification_mentorship(
+        record = await committee_rules.notification_mentorship(
             info.context, self.record.kind, self.record.targetId
         )
         return Mentorship.from_record(record) if record else None
 
     @strawberry.field(description="The mentoring committee concerned, if any.")
     async def mentoring_committee(self, info: AppInfo) -> MentoringCommittee | None:
-        record = await mentorship_resolvers.notification_committee(
+        record = await committee_rules.notification_committee(
             info.context, self.record.kind, self.record.targetId
         )
         return MentoringCommittee.from_record(record) if record else None

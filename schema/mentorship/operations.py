@@ -15,7 +15,11 @@ from graph_db.records import (
     MilestoneRecord,
     ProgramRecord,
 )
-from resolvers import mentorship as resolvers
+from resolvers import mentorship as mentoring
+from resolvers.mentorship import boards as board_rules
+from resolvers.mentorship import committees as committee_rules
+from resolvers.mentorship import connections as mentorships
+from resolvers.mentorship import programs as program_rules
 from schema.base import AppInfo, DateTime, UserError, attempt, ids, local_id, to_global_id, to_ms
 from schema.mentorship.types import (
     Advisor,
@@ -50,11 +54,11 @@ class RequestMentorshipInput:
         description="PRIMARY, SECONDARY (both: a more senior mentor) or PEER.",
     )
     message: str | None = strawberry.field(
-        default=None, description=f"A note to them (at most {resolvers.MAX_MESSAGE} characters)."
+        default=None, description=f"A note to them (at most {mentoring.MAX_MESSAGE} characters)."
     )
     goals: str | None = strawberry.field(
         default=None,
-        description=f"What you want from it (at most {resolvers.MAX_GOALS} characters; "
+        description=f"What you want from it (at most {mentoring.MAX_GOALS} characters; "
         "visible to the two of you and program admins).",
     )
     meeting_cadence_days: int | None = strawberry.field(
@@ -78,7 +82,7 @@ class MentorshipIdInput:
 class EndMentorshipInput:
     id: strawberry.ID = strawberry.field(description="The mentorship.")
     reason: str | None = strawberry.field(
-        default=None, description=f"Why (at most {resolvers.MAX_REASON} characters)."
+        default=None, description=f"Why (at most {mentoring.MAX_REASON} characters)."
     )
 
 
@@ -105,7 +109,7 @@ class LogMentorshipMeetingInput:
 @strawberry.input(description="Set a milestone on an active mentorship.")
 class AddMentorshipMilestoneInput:
     mentorship_id: strawberry.ID = strawberry.field(description="The active mentorship.")
-    title: str = strawberry.field(description=f"What (1 to {resolvers.MAX_TITLE} characters).")
+    title: str = strawberry.field(description=f"What (1 to {mentoring.MAX_TITLE} characters).")
     due_at: DateTime | None = strawberry.field(default=None, description="When it is due.")
 
 
@@ -284,7 +288,8 @@ def _program(result: tuple[ProgramRecord | None, list[UserError]]) -> MentoringP
 class MentorshipQuery:
     @strawberry.field(description="Mentoring programs, by name.")
     async def mentoring_programs(self, info: AppInfo, first: int = 50) -> list[MentoringProgram]:
-        return [MentoringProgram.from_record(p) for p in await resolvers.list_programs(info.context, first)]
+        found = await program_rules.list_programs(info.context, first)
+        return [MentoringProgram.from_record(p) for p in found]
 
 
 @strawberry.type
@@ -294,7 +299,7 @@ class MentorshipMutation:
     )
     async def request_mentorship(self, info: AppInfo, input: RequestMentorshipInput) -> MentorshipPayload:
         async def run() -> MentorshipRecord:
-            return await resolvers.request_mentorship(
+            return await mentorships.request_mentorship(
                 info.context, mentor_id=local_id(input.mentor_id, "Person", field="mentorId"),
                 kind=input.kind.value, message=input.message, goals=input.goals,
                 cadence_days=input.meeting_cadence_days,
@@ -310,7 +315,7 @@ class MentorshipMutation:
         self, info: AppInfo, input: RespondToMentorshipInput
     ) -> MentorshipPayload:
         async def run() -> MentorshipRecord:
-            return await resolvers.respond(
+            return await mentorships.respond(
                 info.context, local_id(input.id, "Mentorship"),
                 accept=input.decision == MentorshipDecision.ACCEPT, message=input.message,
             )
@@ -322,21 +327,21 @@ class MentorshipMutation:
         self, info: AppInfo, input: MentorshipIdInput
     ) -> MentorshipPayload:
         async def run() -> MentorshipRecord:
-            return await resolvers.withdraw(info.context, local_id(input.id, "Mentorship"))
+            return await mentorships.withdraw(info.context, local_id(input.id, "Mentorship"))
 
         return MentorshipPayload.of(await _run(run()))
 
     @strawberry.mutation(description="End an active mentorship; the other party is notified.")
     async def end_mentorship(self, info: AppInfo, input: EndMentorshipInput) -> MentorshipPayload:
         async def run() -> MentorshipRecord:
-            return await resolvers.end(info.context, local_id(input.id, "Mentorship"), reason=input.reason)
+            return await mentorships.end(info.context, local_id(input.id, "Mentorship"), reason=input.reason)
 
         return MentorshipPayload.of(await _run(run()))
 
     @strawberry.mutation(description="Change a mentorship's goals or agreed meeting cadence.")
     async def update_mentorship(self, info: AppInfo, input: UpdateMentorshipInput) -> MentorshipPayload:
         async def run() -> MentorshipRecord:
-            return await resolvers.update(
+            return await mentorships.update(
                 info.context, local_id(input.id, "Mentorship"),
                 goals=None if input.goals is strawberry.UNSET else (input.goals,),
                 cadence_days=None if input.meeting_cadence_days is strawberry.UNSET
@@ -350,7 +355,7 @@ class MentorshipMutation:
         self, info: AppInfo, input: LogMentorshipMeetingInput
     ) -> MeetingPayload:
         async def run() -> MeetingRecord:
-            return await resolvers.log_meeting(
+            return await mentorships.log_meeting(
                 info.context, local_id(input.mentorship_id, "Mentorship", field="mentorshipId"),
                 date=to_ms(input.date), notes=input.notes,
             )
@@ -362,7 +367,7 @@ class MentorshipMutation:
         self, info: AppInfo, input: AddMentorshipMilestoneInput
     ) -> MilestonePayload:
         async def run() -> MilestoneRecord:
-            return await resolvers.add_milestone(
+            return await mentorships.add_milestone(
                 info.context, local_id(input.mentorship_id, "Mentorship", field="mentorshipId"),
                 title=input.title, due_at=None if input.due_at is None else to_ms(input.due_at),
             )
@@ -374,7 +379,7 @@ class MentorshipMutation:
         self, info: AppInfo, input: CompleteMentorshipMilestoneInput
     ) -> MilestonePayload:
         async def run() -> MilestoneRecord:
-            return await resolvers.complete_milestone(
+            return await mentorships.complete_milestone(
                 info.context, local_id(input.id, "Milestone"), completed=input.completed
             )
 
@@ -388,7 +393,7 @@ class MentorshipMutation:
         self, info: AppInfo, input: CreateMentoringCommitteeInput
     ) -> CommitteePayload:
         async def run() -> CommitteeRecord:
-            return await resolvers.create_committee(
+            return await committee_rules.create_committee(
                 info.context, mentee_id=_optional(input.mentee_id, "Person", "menteeId"),
                 member_ids=ids(input.member_ids, "Person", field="memberIds"), name=input.name,
                 goals=input.goals, message=input.message,
@@ -401,7 +406,7 @@ class MentorshipMutation:
         self, info: AppInfo, input: InviteCommitteeMemberInput
     ) -> CommitteePayload:
         async def run() -> CommitteeRecord:
-            return await resolvers.invite_committee_member(
+            return await committee_rules.invite_committee_member(
                 info.context, local_id(input.committee_id, "MentoringCommittee", field="committeeId"),
                 person_id=local_id(input.person_id, "Person", field="personId"),
                 message=input.message,
@@ -414,14 +419,16 @@ class MentorshipMutation:
         self, info: AppInfo, input: CommitteeIdInput
     ) -> CommitteePayload:
         async def run() -> CommitteeRecord:
-            return await resolvers.dissolve_committee(info.context, local_id(input.id, "MentoringCommittee"))
+            return await committee_rules.dissolve_committee(
+                info.context, local_id(input.id, "MentoringCommittee")
+            )
 
         return _committee(await _run(run()))
 
     @strawberry.mutation(description="Add an advisor to your personal board of advisors.")
     async def add_advisor(self, info: AppInfo, input: AddAdvisorInput) -> AdvisorPayload:
         async def run() -> AdvisorRecord:
-            return await resolvers.add_advisor(
+            return await board_rules.add_advisor(
                 info.context, role=input.role.value, note=input.note,
                 person_id=_optional(input.person_id, "Person", "personId"), name=input.name,
                 email=input.email, message=input.message,
@@ -432,7 +439,7 @@ class MentorshipMutation:
     @strawberry.mutation(description="Remove an advisor from your board (a member's seat closes).")
     async def remove_advisor(self, info: AppInfo, input: AdvisorIdInput) -> RemoveAdvisorPayload:
         async def run() -> str:
-            return await resolvers.remove_advisor(info.context, local_id(input.id, "Advisor"))
+            return await board_rules.remove_advisor(info.context, local_id(input.id, "Advisor"))
 
         removed, errors = await _run(run())
         return RemoveAdvisorPayload(
@@ -445,7 +452,7 @@ class MentorshipMutation:
         supervisee = local_id(input.supervisee_id, "Person", field="superviseeId")
 
         async def run() -> bool:
-            return await resolvers.set_supervision(
+            return await program_rules.set_supervision(
                 info.context, supervisor_id=supervisor, supervisee_id=supervisee,
                 supervises=input.supervises,
             )
@@ -460,7 +467,7 @@ class MentorshipMutation:
         self, info: AppInfo, input: CreateMentoringProgramInput
     ) -> MentoringProgramPayload:
         async def run() -> ProgramRecord:
-            return await resolvers.create_program(
+            return await program_rules.create_program(
                 info.context, name=input.name, description=input.description
             )
 
@@ -474,7 +481,7 @@ class MentorshipMutation:
         self, info: AppInfo, input: SetMentoringProgramRoleInput
     ) -> MentoringProgramPayload:
         async def run() -> ProgramRecord:
-            return await resolvers.set_program_role(
+            return await program_rules.set_program_role(
                 info.context, local_id(input.program_id, "MentoringProgram", field="programId"),
                 person_id=local_id(input.person_id, "Person", field="personId"),
                 role=input.role.value if input.role else None,

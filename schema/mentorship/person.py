@@ -6,7 +6,9 @@ from __future__ import annotations
 import strawberry
 
 from graph_db.records import PersonRecord
-from resolvers import mentorship as resolvers
+from resolvers.mentorship import boards as board_rules
+from resolvers.mentorship import committees as committee_rules
+from resolvers.mentorship import connections as mentorships
 from schema.base import AppInfo, Connection, connection
 from schema.mentorship.types import (
     Advisor,
@@ -37,7 +39,7 @@ class PersonMentoring:
         kind: list[MentorshipKind] | None = None, first: int | None = 20,
         after: str | None = None,
     ) -> Connection[Mentorship] | None:
-        page = await resolvers.list_mentorships(
+        page = await mentorships.list_mentorships(
             info.context, self.record.id, "MENTEE", statuses=_values(status), kinds=_values(kind),
             first=first, after=after,
         )
@@ -53,7 +55,7 @@ class PersonMentoring:
         kind: list[MentorshipKind] | None = None, first: int | None = 20,
         after: str | None = None,
     ) -> Connection[Mentorship] | None:
-        page = await resolvers.list_mentorships(
+        page = await mentorships.list_mentorships(
             info.context, self.record.id, "MENTOR", statuses=_values(status), kinds=_values(kind),
             first=first, after=after,
         )
@@ -68,14 +70,14 @@ class PersonMentoring:
         self, info: AppInfo, direction: RequestDirection, first: int | None = 20,
         after: str | None = None,
     ) -> Connection[Mentorship] | None:
-        page = await resolvers.mentorship_requests(
+        page = await mentorships.mentorship_requests(
             info.context, self.record.id, direction.value, first=first, after=after
         )
         return None if page is None else connection(page, Mentorship.from_record)
 
     @strawberry.field(description="How much this member mentors (null when signed out).")
     async def mentorship_stats(self, info: AppInfo) -> MentorshipStats | None:
-        found = await resolvers.stats(info.context, self.record.id)
+        found = await mentorships.stats(info.context, self.record.id)
         return None if found is None else MentorshipStats(record=found)
 
     @strawberry.field(
@@ -83,10 +85,10 @@ class PersonMentoring:
         "members and program admins)."
     )
     async def mentoring_committee(self, info: AppInfo) -> MentoringCommittee | None:
-        found = await resolvers.current_committee(info.context, self.record.id)
+        found = await committee_rules.current_committee(info.context, self.record.id)
         return MentoringCommittee.from_record(found) if found else None
 
     @strawberry.field(description="This member's personal board of advisors (null unless it is yours).")
     async def board_of_advisors(self, info: AppInfo) -> list[Advisor] | None:
-        found = await resolvers.board(info.context, self.record.id)
+        found = await board_rules.board(info.context, self.record.id)
         return None if found is None else [Advisor.from_record(a) for a in found]

@@ -18,8 +18,12 @@ from graph_db.records import (
     MilestoneRecord,
     ProgramRecord,
 )
-from resolvers import mentorship as resolvers
+from resolvers import mentorship as mentoring
 from resolvers import people as people_resolvers
+from resolvers.mentorship import boards as board_rules
+from resolvers.mentorship import committees as committee_rules
+from resolvers.mentorship import connections as mentorships
+from resolvers.mentorship import programs as program_rules
 from schema.base import (
     AppInfo,
     Connection,
@@ -120,7 +124,7 @@ class Mentorship(Node):
         return cls(id=to_global_id("Mentorship", record.id), record=record)
 
     def _private(self, info: AppInfo) -> bool:
-        return resolvers.private(info.context, self.record)
+        return mentoring.private(info.context, self.record)
 
     @strawberry.field(description="The kind of relationship.")
     def kind(self) -> MentorshipKind:
@@ -193,7 +197,7 @@ class Mentorship(Node):
     def next_meeting_due(self, info: AppInfo) -> DateTime | None:
         if not self._private(info):
             return None
-        return from_ms_or_none(resolvers.next_meeting_due(self.record))
+        return from_ms_or_none(mentorships.next_meeting_due(self.record))
 
     @strawberry.field(
         description="The meeting log, most recent first (parties and program admins; notes "
@@ -202,19 +206,19 @@ class Mentorship(Node):
     async def meetings(
         self, info: AppInfo, first: int | None = 20, after: str | None = None
     ) -> Connection[Meeting] | None:
-        page = await resolvers.meetings(info.context, self.record, first=first, after=after)
+        page = await mentorships.meetings(info.context, self.record, first=first, after=after)
         return None if page is None else connection(page, Meeting.from_record)
 
     @strawberry.field(description="Milestones, open ones by due date first (parties and program admins).")
     async def milestones(self, info: AppInfo) -> list[Milestone] | None:
-        found = await resolvers.milestones(info.context, self.record)
+        found = await mentorships.milestones(info.context, self.record)
         return None if found is None else [Milestone.from_record(m) for m in found]
 
     @strawberry.field(description="The committee this seat belongs to (COMMITTEE kind).")
     async def committee(self, info: AppInfo) -> MentoringCommittee | None:
         if self.record.committeeId is None:
             return None
-        found = await resolvers.get_committee(info.context, self.record.committeeId)
+        found = await committee_rules.get_committee(info.context, self.record.committeeId)
         return MentoringCommittee.from_record(found) if found else None
 
     @strawberry.field(description="Whether you can accept or decline it now (you are asked).")
@@ -240,7 +244,7 @@ class Meeting(Node):
 
     @strawberry.field(description="What was discussed: visible to the mentor and mentee only.")
     async def notes(self, info: AppInfo) -> str | None:
-        return await resolvers.meeting_notes(info.context, self.record)
+        return await mentorships.meeting_notes(info.context, self.record)
 
     @strawberry.field(description="Who logged it.")
     async def logged_by(self, info: AppInfo) -> LazyPerson | None:
@@ -310,7 +314,7 @@ class MentoringCommittee(Node):
 
     @strawberry.field(description="Forming, active or dissolved.")
     async def status(self, info: AppInfo) -> CommitteeStatus:
-        return CommitteeStatus(await resolvers.committee_status(info.context, self.record))
+        return CommitteeStatus(await committee_rules.committee_status(info.context, self.record))
 
     @strawberry.field(description="The mentee it advises.")
     async def mentee(self, info: AppInfo) -> LazyPerson | None:
@@ -322,7 +326,7 @@ class MentoringCommittee(Node):
 
     @strawberry.field(description="Every seat, open or closed (each a COMMITTEE mentorship).")
     async def members(self, info: AppInfo) -> list[Mentorship]:
-        seats = await resolvers.get_mentorships(info.context, self.record.memberIds)
+        seats = await mentoring.get_mentorships(info.context, self.record.memberIds)
         return [
             Mentorship.from_record(s)
             for s in sorted((s for s in seats if s), key=lambda s: (s.createdAt, s.id))
@@ -360,7 +364,7 @@ class Advisor(Node):
     async def _member(self, info: AppInfo) -> Person | None:
         if self.record.mentorshipId is None:
             return None
-        seat = await resolvers.get_mentorship(info.context, self.record.mentorshipId)
+        seat = await mentoring.get_mentorship(info.context, self.record.mentorshipId)
         return await person(info, seat.mentorId) if seat else None
 
     @strawberry.field(description="Their name (a member's is their profile name).")
@@ -382,7 +386,7 @@ class Advisor(Node):
     async def mentorship(self, info: AppInfo) -> Mentorship | None:
         if self.record.mentorshipId is None:
             return None
-        seat = await resolvers.get_mentorship(info.context, self.record.mentorshipId)
+        seat = await mentoring.get_mentorship(info.context, self.record.mentorshipId)
         return Mentorship.from_record(seat) if seat else None
 
     @strawberry.field(description="When you added them.")
@@ -463,7 +467,7 @@ class MentorshipStats:
 
     @strawberry.field(description="Years since they first mentored anyone here.")
     def years_mentoring(self, info: AppInfo) -> float:
-        return resolvers.years_mentoring(info.context, self.record)
+        return mentorships.years_mentoring(info.context, self.record)
 
     @strawberry.field(description="When they first mentored anyone here.")
     def mentoring_since(self) -> DateTime | None:
@@ -472,37 +476,37 @@ class MentorshipStats:
 
 @node_resolver("Mentorship")
 async def _mentorships(info: AppInfo, ids: list[str]) -> list[Mentorship | None]:
-    found = await resolvers.get_mentorships(info.context, ids)
+    found = await mentoring.get_mentorships(info.context, ids)
     return [Mentorship.from_record(m) if m else None for m in found]
 
 
 @node_resolver("Meeting")
 async def _meetings(info: AppInfo, ids: list[str]) -> list[Meeting | None]:
-    found = [await resolvers.get_meeting(info.context, i) for i in ids]
+    found = [await mentorships.get_meeting(info.context, i) for i in ids]
     return [Meeting.from_record(m) if m else None for m in found]
 
 
 @node_resolver("Milestone")
 async def _milestones(info: AppInfo, ids: list[str]) -> list[Milestone | None]:
-    found = [await resolvers.get_milestone(info.context, i) for i in ids]
+    found = [await mentorships.get_milestone(info.context, i) for i in ids]
     return [Milestone.from_record(m) if m else None for m in found]
 
 
 @node_resolver("MentoringCommittee")
 async def _committees(info: AppInfo, ids: list[str]) -> list[MentoringCommittee | None]:
-    found = [await resolvers.get_committee(info.context, i) for i in ids]
+    found = [await committee_rules.get_committee(info.context, i) for i in ids]
     return [MentoringCommittee.from_record(c) if c else None for c in found]
 
 
 @node_resolver("Advisor")
 async def _advisors(info: AppInfo, ids: list[str]) -> list[Advisor | None]:
-    found = [await resolvers.get_advisor(info.context, i) for i in ids]
+    found = [await board_rules.get_advisor(info.context, i) for i in ids]
     return [Advisor.from_record(a) if a else None for a in found]
 
 
 @node_resolver("MentoringProgram")
 async def _programs(info: AppInfo, ids: list[str]) -> list[MentoringProgram | None]:
-    found = [await resolvers.get_program(info.context, i) for i in ids]
+    found = [await program_rules.get_program(info.context, i) for i in ids]
     return [MentoringProgram.from_record(p) if p else None for p in found]
 
 

@@ -11,6 +11,7 @@ from graph_db.records import MentorshipRecord
 from resolvers import matching as match_rules
 from resolvers import mentorship as rules
 from resolvers.matching import MatchWeights
+from resolvers.mentorship import connections as mentorships
 
 
 def test_cypher_lists_match_the_python_tuples() -> None:
@@ -56,10 +57,10 @@ def _mentorship(**changes: object) -> MentorshipRecord:
 
 def test_next_meeting_due_follows_the_cadence() -> None:
     day = mentorship.DAY_MS
-    assert rules.next_meeting_due(_mentorship()) == 1_000 + 14 * day
-    assert rules.next_meeting_due(_mentorship(lastMeetingAt=5 * day)) == 19 * day
-    assert rules.next_meeting_due(_mentorship(cadenceDays=None)) is None
-    assert rules.next_meeting_due(_mentorship(status="ENDED")) is None
+    assert mentorships.next_meeting_due(_mentorship()) == 1_000 + 14 * day
+    assert mentorships.next_meeting_due(_mentorship(lastMeetingAt=5 * day)) == 19 * day
+    assert mentorships.next_meeting_due(_mentorship(cadenceDays=None)) is None
+    assert mentorships.next_meeting_due(_mentorship(status="ENDED")) is None
 
 
 @pytest.mark.parametrize(
