@@ -101,18 +101,34 @@ LIST_SITE_FORUMS: LiteralString = (
 )
 
 LIST_GROUP_FORUMS: LiteralString = (
-    "MATCH (v:Person {id: $viewer}), (g:Group {id: $group}) "
+    "MATCH (v:Person {id: $viewer}) UNWIND $groups AS gid MATCH (g:Group {id: gid}) "
     "WITH v, g, " + sees_content("v", "g") + " AS allowed WHERE allowed "
-    "MATCH (g)<-[:IN_GROUP]-(f:Forum) RETURN " + FORUM_FIELDS + " AS forum ORDER BY f.name, f.id"
+    "MATCH (g)<-[:IN_GROUP]-(f:Forum) WITH g, f ORDER BY f.name, f.id "
+    "RETURN g.id AS group, collect(" + FORUM_FIELDS + ") AS forums"
 )
 
 
 async def list_forums(db: Executor, *, group_id: str | None, viewer_id: str) -> list[ForumRecord]:
     """The site-wide forums (group None), or a group's if the viewer may see its content;
     by name (a short list)."""
-    query = LIST_SITE_FORUMS if group_id is None else LIST_GROUP_FORUMS
-    rows = await db.read(query, {"group": group_id, "viewer": viewer_id})
+    if group_id is not None:
+        return (await list_group_forums(db, [group_id], viewer_id=viewer_id))[0]
+    rows = await db.read(LIST_SITE_FORUMS)
     return [ForumRecord.from_row(r["forum"]) for r in rows]
+
+
+async def list_group_forums(
+    db: Executor, group_ids: Sequence[str], *, viewer_id: str
+) -> list[list[ForumRecord]]:
+    """Each group's forums by name (empty where the viewer may not see its content), aligned
+    with `group_ids`: one round trip for a page of groups."""
+    if not group_ids:
+        return []
+    rows = await db.read(
+        LIST_GROUP_FORUMS, {"groups": list(dict.fromkeys(group_ids)), "viewer": viewer_id}
+    )
+    found = {r["group"]: [ForumRecord.from_row(f) for f in r["forums"]] for r in rows}
+    return [found.get(i, []) for i in group_ids]
 
 
 # -- threads ----------------------------------------------------------------------------------

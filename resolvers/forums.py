@@ -91,7 +91,10 @@ async def require_thread(ctx: Context, thread_id: str, field: str = "threadId") 
 async def list_forums(ctx: Context, group_id: str | None) -> list[ForumRecord]:
     """The site-wide forums, or a group's (empty when the viewer may not see its content)."""
     viewer = require_viewer(ctx)
-    found = await forums.list_forums(ctx.db, group_id=group_id, viewer_id=viewer.id)
+    if group_id is not None:  # batched across a page of groups
+        found = await ctx.loaders.forums_by_group.load(group_id)
+    else:
+        found = await forums.list_forums(ctx.db, group_id=None, viewer_id=viewer.id)
     for forum in found:
         ctx.loaders.forum_by_id.prime(forum.id, forum)
     return found

@@ -154,6 +154,9 @@ class Loaders:
         self.forum_by_id: DataLoader[str, ForumRecord | None] = loader(
             lambda ids: forums.get_forums(db, ids, viewer_id=viewer)
         )
+        self.forums_by_group: DataLoader[str, list[ForumRecord]] = loader(
+            lambda ids: forums.list_group_forums(db, ids, viewer_id=viewer)
+        )
         self.thread_by_id: DataLoader[str, ThreadRecord | None] = loader(
             lambda ids: forums.get_threads(db, ids, viewer_id=viewer)
         )

@@ -63,7 +63,9 @@ class World:
         return Viewer(id=record.id, role=record.role, person=record)
 
 
-async def build(db: Executor) -> World:
+async def build(db: Executor, now: int = NOW) -> World:
+    """The world, as of `now` (epoch ms): pass the real time when a server's clock reads it."""
+    NOW = now  # every timestamp below is relative to it
     roles = {SITE_MODERATOR: "MODERATOR", ADMIN: "ADMIN"}
     people = {}
     for name in (OWNER, MODERATOR, MEMBER, OTHER_MODERATOR, SITE_MODERATOR, ADMIN, TARGET, MUTED,
