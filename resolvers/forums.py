@@ -72,6 +72,23 @@ async def get_replies(ctx: Context, ids: Sequence[str]) -> list[ReplyRecord | No
     return list(await ctx.loaders.reply_by_id.load_many(list(ids)))
 
 
+NOTIFICATION_KINDS = ("THREAD_REPLY", "LIKE_THREAD")
+
+
+async def notification_thread(ctx: Context, kind: str, target_id: str) -> ThreadRecord | None:
+    """The thread a forum notification (THREAD_REPLY, LIKE_THREAD) is about, if visible."""
+    if kind not in NOTIFICATION_KINDS or ctx.viewer is None:
+        return None
+    return await ctx.loaders.thread_by_id.load(target_id)
+
+
+async def notification_reply(ctx: Context, comment_id: str | None) -> ReplyRecord | None:
+    """The thread reply a notification names (a new reply, or a liked one), if visible."""
+    if comment_id is None or ctx.viewer is None:
+        return None
+    return await ctx.loaders.reply_by_id.load(comment_id)
+
+
 async def require_forum(ctx: Context, forum_id: str, field: str = "forumId") -> ForumRecord:
     require_viewer(ctx)
     forum = await ctx.loaders.forum_by_id.load(forum_id)

@@ -57,6 +57,14 @@ async def get_groups(ctx: Context, group_ids: Sequence[str]) -> list[GroupRecord
     return list(await ctx.loaders.group_by_id.load_many(list(group_ids)))
 
 
+NOTIFICATION_KINDS = ("JOIN_REQUEST", "JOIN_APPROVED", "GROUP_INVITE")
+
+
+async def notification_group(ctx: Context, kind: str, target_id: str) -> GroupRecord | None:
+    """The group a group notification (JOIN_REQUEST, JOIN_APPROVED, GROUP_INVITE) is about."""
+    return await get_group(ctx, target_id) if kind in NOTIFICATION_KINDS else None
+
+
 async def get_access(ctx: Context, group_id: str) -> GroupAccessRecord | None:
     """How the viewer stands in a group, as of this request (None: signed out or no group)."""
     if ctx.viewer is None:

@@ -10,6 +10,8 @@ import strawberry
 
 from graph_db.records import NotificationRecord
 from resolvers import comments as comment_resolvers
+from resolvers import forums as forum_resolvers
+from resolvers import groups as group_resolvers
 from resolvers import notifications as notification_resolvers
 from resolvers import people as people_resolvers
 from resolvers import posts as post_resolvers
@@ -28,6 +30,8 @@ from schema.base import (
     node_resolver,
     to_global_id,
 )
+from schema.forums import Reply, Thread
+from schema.groups import Group
 from schema.mentorship.types import MentoringCommittee, Mentorship
 from schema.people import Person
 from schema.posts import Comment, Post
@@ -113,6 +117,25 @@ class Notification(Node):
             info.context, self.record.kind, self.record.targetId
         )
         return Mentorship.from_record(record) if record else None
+
+    @strawberry.field(description="The group concerned: an invitation, a join request or approval.")
+    async def group(self, info: AppInfo) -> Group | None:
+        record = await group_resolvers.notification_group(
+            info.context, self.record.kind, self.record.targetId
+        )
+        return Group.from_record(record) if record else None
+
+    @strawberry.field(description="The forum thread concerned (a reply to it, a like), if visible.")
+    async def thread(self, info: AppInfo) -> Thread | None:
+        record = await forum_resolvers.notification_thread(
+            info.context, self.record.kind, self.record.targetId
+        )
+        return Thread.from_record(record) if record else None
+
+    @strawberry.field(description="The thread reply concerned (the new one, or the one liked), if any.")
+    async def reply(self, info: AppInfo) -> Reply | None:
+        record = await forum_resolvers.notification_reply(info.context, self.record.commentId)
+        return Reply.from_record(record) if record else None
 
     @strawberry.field(description="The mentoring committee concerned, if any.")
     async def mentoring_committee(self, info: AppInfo) -> MentoringCommittee | None:

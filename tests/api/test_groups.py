@@ -300,3 +300,31 @@ async def test_group_and_thread_pages_cost_a_bounded_number_of_round_trips(api: 
         costs.append((await _round_trips(api, lists, token), await _round_trips(api, threads, token)))
     assert costs[0] == costs[1], costs
     assert all(cost <= 8 for pair in costs for cost in pair), costs
+
+
+NOTIFICATIONS = (
+    "{ notifications { nodes { kind summary group { id } thread { id } reply { body } "
+    "actors { id } } } }"
+)
+
+
+async def test_group_and_forum_notifications_name_what_they_are_about(api: Api) -> None:
+    built, tokens = await world(api)
+    p, candidate = gid("Group", w.GROUP_P), gid("Person", w.CANDIDATE)
+    await api.gql(fill('mutation { inviteToGroup(input: {groupId: "%s", personId: "%s"}) '
+                       "{ errors { code } } }", p, candidate), token=tokens[w.MODERATOR])
+    await api.gql(fill('mutation { requestToJoin(input: {groupId: "%s"}) { errors { code } } }', p),
+                  token=tokens[w.OTHER_MODERATOR])
+    thread = gid("Thread", w.THREAD_X)
+    await api.gql(fill('mutation { replyToThread(input: {threadId: "%s", body: "agreed"}) '
+                       "{ errors { code } } }", thread), token=tokens[w.MEMBER])
+
+    invited = (await api.gql(NOTIFICATIONS, token=tokens[w.CANDIDATE]))["notifications"]["nodes"]
+    assert [(n["kind"], n["group"]) for n in invited] == [("GROUP_INVITE", {"id": p})]
+    assert invited[0]["summary"].endswith("invited you to a group")
+    asked = (await api.gql(NOTIFICATIONS, token=tokens[w.OWNER]))["notifications"]["nodes"]
+    assert ("JOIN_REQUEST", {"id": p}) in [(n["kind"], n["group"]) for n in asked]
+    replied = (await api.gql(NOTIFICATIONS, token=tokens[w.TARGET]))["notifications"]["nodes"]
+    assert [(n["kind"], n["thread"], n["reply"]) for n in replied if n["kind"] == "THREAD_REPLY"] == [
+        ("THREAD_REPLY", {"id": thread}, {"body": "agreed"})
+    ]
