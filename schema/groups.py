@@ -12,6 +12,7 @@ from graph_db.records import GroupRecord, MembershipRecord
 from resolvers import forums as forum_resolvers
 from resolvers import groups as group_resolvers
 from resolvers import posts as post_resolvers
+from resolvers import vocabulary as vocabulary_resolvers
 from schema.base import (
     AppInfo,
     Connection,
@@ -29,6 +30,7 @@ from schema.base import (
 )
 from schema.people import Person
 from schema.posts import Post
+from schema.vocabulary import Interest
 
 if TYPE_CHECKING:
     from schema.forums import Forum
@@ -112,9 +114,10 @@ class Group(Node):
     def topics(self) -> list[str]:
         return list(self.record.topics)
 
-    @strawberry.field(description="Global ids of the research interests the group is about.")
-    def interest_ids(self) -> list[strawberry.ID]:
-        return [to_global_id("Interest", i) for i in self.record.interestIds]
+    @strawberry.field(description="The research interests the group is about.")
+    async def interests(self, info: AppInfo) -> list[Interest]:
+        found = await vocabulary_resolvers.terms(info.context, list(self.record.interestIds))
+        return [Interest.from_record(t) for t in found if t is not None]
 
     @strawberry.field(description="How many members it has (exact).")
     def member_count(self) -> int:

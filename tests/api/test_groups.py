@@ -328,3 +328,34 @@ async def test_group_and_forum_notifications_name_what_they_are_about(api: Api) 
     assert [(n["kind"], n["thread"], n["reply"]) for n in replied if n["kind"] == "THREAD_REPLY"] == [
         ("THREAD_REPLY", {"id": thread}, {"body": "agreed"})
     ]
+
+
+async def test_groups_are_found_by_words_and_by_interest(api: Api) -> None:
+    from graph_db import vocabulary
+
+    now = int(time.time() * 1000)
+    await vocabulary.merge_terms(api.backend, "Interest", ["Heart failure", "Sepsis"], now=now)
+    heart = gid("Interest", vocabulary.stable_id("Interest", "Heart failure"))
+    person = await make_person(api.backend)
+    token = token_for(person)
+    created = await api.gql(
+        fill('mutation { createGroup(input: {name: "HF fellows", description: "Cardiomyopathy '
+             'journal club", interestIds: ["%s"]}) { group { id interests { name } viewerRole '
+             "memberCount } errors { code } } }", heart),
+        token=token,
+    )
+    group = created["createGroup"]["group"]
+    assert group["interests"] == [{"name": "Heart failure"}]
+    assert group["viewerRole"] == "OWNER" and group["memberCount"] == 1
+    bad = await api.gql('mutation { createGroup(input: {name: "x"}) { group { id } errors { code field } } }',
+                        token=token)
+    assert bad["createGroup"] == {"group": None, "errors": [{"code": "BAD_USER_INPUT", "field": "name"}]}
+    for filter_, found in (
+        ('{query: "cardiomyopathy"}', [group["id"]]),
+        ('{query: "sepsis"}', []),
+        (fill('{interestId: "%s"}', heart), [group["id"]]),
+        ("{joined: true}", [group["id"]]),
+    ):
+        data = await api.gql(fill("{ groups(filter: %s) { nodes { id } } }", filter_), token=token)
+        assert [g["id"] for g in data["groups"]["nodes"]] == found, filter_
+    assert await errors(api, "{ groups { nodes { id } } }", None) == ["UNAUTHENTICATED"]
