@@ -359,3 +359,36 @@ async def test_groups_are_found_by_words_and_by_interest(api: Api) -> None:
         data = await api.gql(fill("{ groups(filter: %s) { nodes { id } } }", filter_), token=token)
         assert [g["id"] for g in data["groups"]["nodes"]] == found, filter_
     assert await errors(api, "{ groups { nodes { id } } }", None) == ["UNAUTHENTICATED"]
+
+
+async def test_threads_page_through_every_sort_with_cursors(api: Api) -> None:
+    staff = await make_person(api.backend, role="MODERATOR")
+    token = token_for(staff)
+    now = int(time.time() * 1000)
+    assert await forums.create_forum(api.backend, id="f", actor_id=staff.id, name="F",
+                                     description="", group_id=None, now=now, action_id="a")
+    for i in range(7):
+        assert await forums.create_thread(api.backend, id=f"t{i}", author_id=staff.id, forum_id="f",
+                                          title=f"t{i}", body="b", tags=["grants"] if i % 2 else [],
+                                          now=now + i)
+    query = (
+        "query($forum: ID!, $sort: ThreadSort!, $after: String, $tag: String) { threads(forumId: $forum, "
+        "sort: $sort, first: 3, after: $after, tag: $tag) { nodes { title } "
+        "pageInfo { hasNextPage endCursor } } }"
+    )
+    for sort in ("LATEST_ACTIVITY", "NEWEST", "TOP"):
+        for tag, expected in ((None, 7), ("grants", 3)):
+            titles: list[str] = []
+            after = None
+            while True:
+                data = await api.gql(query, {"forum": gid("Forum", "f"), "sort": sort, "after": after,
+                                             "tag": tag}, token=token)
+                page = data["threads"]
+                titles += [n["title"] for n in page["nodes"]]
+                if not page["pageInfo"]["hasNextPage"]:
+                    break
+                after = page["pageInfo"]["endCursor"]
+            assert len(titles) == len(set(titles)) == expected, (sort, tag, titles)
+    bad = (await api.post(query, {"forum": gid("Forum", "f"), "sort": "NEWEST", "after": "garbage"},
+                          token=token)).json()
+    assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
