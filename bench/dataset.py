@@ -33,9 +33,11 @@ class DatasetError(RuntimeError):
 
 
 def fingerprint(steps: Sequence[Step]) -> str:
-    """Hash of the generator code: a change to it means a rebuild."""
+    """Hash of the code that decides what is stored: the generators, every repository
+    function they call, the data files they read. A change to any of it means a rebuild."""
     digest = hashlib.sha256()
-    for path in sorted({src for step in steps for src in step.sources}):
+    data_layer = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "graph_db").rglob("*.py"))
+    for path in sorted({src for step in steps for src in step.sources} | set(data_layer)):
         digest.update(path.encode())
         if (ROOT / path).exists():
             digest.update((ROOT / path).read_bytes())
