@@ -42,15 +42,21 @@ class DirectGraph:
     def __init__(self, unix_socket: str, graph: str, *, timeout_ms: int = 10_000) -> None:
         self.graph = graph
         self.timeout_ms = timeout_ms
-        self._redis = redis.Redis(unix_socket_path=unix_socket, decode_responses=True)
+        # No client-side socket timeout: FalkorDB's own per-query timeout bounds every call.
+        self._redis = redis.Redis(
+            unix_socket_path=unix_socket, decode_responses=True, socket_timeout=None
+        )
 
     def close(self) -> None:
         self._redis.close()
 
-    def query(self, text: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    def query(
+        self, text: str, params: Mapping[str, Any] | None = None, *, timeout_ms: int = 300_000
+    ) -> list[dict[str, Any]]:
+        """A read-only query for counts and fixtures (whole-graph scans: a long time limit)."""
         reply = self._redis.execute_command(
             "GRAPH.RO_QUERY", self.graph, render(text, dict(params or {})), "--compact",
-            "timeout", self.timeout_ms,
+            "timeout", timeout_ms,
         )
         return decode_result(reply)
 
