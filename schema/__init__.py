@@ -16,6 +16,7 @@ from schema.groups import Group, GroupsMutation, GroupsQuery
 from schema.mentorship import TYPES as MENTORSHIP_TYPES
 from schema.mentorship import MentorshipMutation, MentorshipQuery
 from schema.moderation import ModerationAction, ModerationMutation, ModerationQuery, Report
+from schema.network import NetworkMutation, NetworkQuery
 from schema.node import NodeQuery
 from schema.notifications import (
     Notification,
@@ -23,7 +24,6 @@ from schema.notifications import (
     NotificationsQuery,
     NotificationsSubscription,
 )
-from schema.network import NetworkMutation, NetworkQuery
 from schema.people import PeopleMutation, PeopleQuery, Person
 from schema.posts import Comment, Post, PostsMutation
 from schema.search import SearchQuery
