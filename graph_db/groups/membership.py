@@ -1,0 +1,183 @@
+"""Joining and leaving groups, join requests, invitations and roles."""
+
+from __future__ import annotations
+
+from typing import LiteralString
+
+from graph_db.backend import Executor
+from graph_db.groups.core import GROUP_FIELDS, LOCK_GROUP, RECOUNT, group_record, recount
+from graph_db.moderation import audit, moderates, owns
+from graph_db.notifications import notified, notify
+from graph_db.records import GroupRecord, NotifiedRecord
+
+# -- joining and leaving ----------------------------------------------------------------------
+
+JOIN: LiteralString = (
+    "MATCH (p:Person {id: $person}), (g:Group {id: $group}) "
+    "WITH p, g, size([(p)-[jb:BANNED_FROM]->(g) | 1]) = 0 "
+    "AND (g.visibility = 'PUBLIC' OR size([(p)-[ji:INVITED_TO]->(g) | 1]) > 0 "
+    "  OR size([(p)-[jm:MEMBER_OF]->(g) | 1]) > 0) AS allowed "
+    "WHERE allowed AND g.archivedAt IS NULL "
+    "MERGE (p)-[m:MEMBER_OF]->(g) ON CREATE SET m.role = 'MEMBER', m.createdAt = $now "
+    "WITH p, g OPTIONAL MATCH (p)-[pending:REQUESTED_TO_JOIN|INVITED_TO]->(g) DELETE pending"
+    + RECOUNT + " RETURN " + GROUP_FIELDS + " AS group"
+)
+
+
+async def join(db: Executor, group_id: str, *, person_id: str, now: int) -> GroupRecord | None:
+    """Join a public group, or a private one the person is invited to (joining again changes
+    nothing). None when the group is archived, private without an invitation, or the person
+    is banned."""
+    rows = await db.write(JOIN, {"person": person_id, "group": group_id, "now": now})
+    return group_record(rows[0]) if rows else None
+
+
+LEAVE: LiteralString = (
+    "MATCH (p:Person {id: $person})-[m:MEMBER_OF]->(g:Group {id: $group})" + LOCK_GROUP + " "
+    "WITH p, g, m, [(g)<-[lo:MEMBER_OF]-(:Person) WHERE lo.role = 'OWNER' | 1] AS owners "
+    "WITH p, g, m, m.role = 'OWNER' AND size(owners) <= 1 AS lastOwner "
+    "FOREACH (gone IN CASE WHEN lastOwner THEN [] ELSE [m] END | DELETE gone) "
+    "WITH g, lastOwner" + recount(", lastOwner")
+    + " RETURN " + GROUP_FIELDS + " AS group, lastOwner"
+)
+
+
+async def leave(db: Executor, group_id: str, *, person_id: str) -> tuple[GroupRecord, bool] | None:
+    """Leave a group: (group, False); (group, True) unchanged when the person is its last
+    owner; None when they are not a member."""
+    rows = await db.write(LEAVE, {"person": person_id, "group": group_id})
+    return (group_record(rows[0]), bool(rows[0]["lastOwner"])) if rows else None
+
+
+REQUEST_TO_JOIN: LiteralString = (
+    "MATCH (p:Person {id: $person}), (g:Group {id: $group}) "
+    "WITH p, g, size([(p)-[rm:MEMBER_OF]->(g) | 1]) = 0 "
+    "AND size([(p)-[rb:BANNED_FROM]->(g) | 1]) = 0 AS allowed "
+    "WHERE allowed AND g.archivedAt IS NULL AND g.visibility = 'PRIVATE' "
+    "OPTIONAL MATCH (p)-[known:REQUESTED_TO_JOIN]->(g) "
+    "WITH p, g, known IS NULL AS created "
+    "MERGE (p)-[r:REQUESTED_TO_JOIN]->(g) ON CREATE SET r.createdAt = $now, r.message = $message "
+    "WITH p, g, created, [(g)<-[rq:MEMBER_OF]-(x:Person) WHERE rq.role IN ['OWNER', 'MODERATOR'] | x]"
+    " AS moderators"
+    + notify("JOIN_REQUEST", imports="p, g, created, moderators", recipients="moderators",
+             actor="p", target="g", person="p", when="created")
+    + " RETURN " + GROUP_FIELDS + " AS group, notified"
+)
+
+
+async def request_to_join(
+    db: Executor, group_id: str, *, person_id: str, message: str | None, now: int
+) -> tuple[GroupRecord | None, list[NotifiedRecord]]:
+    """Ask to join a private group (again: no change); its owners and moderators are
+    notified. None when archived, public, or the person is a member or banned."""
+    rows = await db.write(
+        REQUEST_TO_JOIN, {"person": person_id, "group": group_id, "message": message, "now": now}
+    )
+    return (group_record(rows[0]), notified(rows)) if rows else (None, [])
+
+
+def _answer(approve: bool) -> LiteralString:
+    admit: LiteralString = (
+        " MERGE (p)-[m:MEMBER_OF]->(g) ON CREATE SET m.role = 'MEMBER', m.createdAt = $now"
+        if approve else ""
+    )
+    tail: LiteralString = (
+        " WITH a, g, p, answered"
+        + notify("JOIN_APPROVED", imports="a, g, p, answered", recipients="[p]", actor="a",
+                 target="g", when="answered")
+        + " WITH g, notified" + recount(", notified")
+        if approve else " WITH g, [] AS notified"
+    )
+    return (
+        "MATCH (a:Person {id: $actor}), (g:Group {id: $group}), (p:Person {id: $person}) "
+        "WITH a, g, p, " + moderates("a", "g") + " AS allowed WHERE allowed "
+        "OPTIONAL MATCH (p)-[req:REQUESTED_TO_JOIN]->(g) "
+        "OPTIONAL MATCH (done:ModerationAction {id: $actionId}) "
+        "WITH a, g, p, req, done WHERE (req IS NOT NULL "
+        + ("AND g.archivedAt IS NULL " if approve else "") + ") OR done IS NOT NULL "
+        "WITH a, g, p, req, done IS NULL AS answered "
+        "FOREACH (x IN CASE WHEN req IS NULL THEN [] ELSE [req] END | DELETE x)" + admit
+        + " WITH a, g, p, answered"
+        + audit("APPROVE_JOIN_REQUEST" if approve else "DECLINE_JOIN_REQUEST", actor="a",
+                target="p", kind="PERSON", group="g")
+        + tail + " RETURN " + GROUP_FIELDS + " AS group, notified"
+    )
+
+
+APPROVE_JOIN_REQUEST: LiteralString = _answer(True)
+DECLINE_JOIN_REQUEST: LiteralString = _answer(False)
+
+
+async def answer_join_request(
+    db: Executor, group_id: str, *, actor_id: str, person_id: str, approve: bool,
+    reason: str | None, now: int, action_id: str,
+) -> tuple[GroupRecord | None, list[NotifiedRecord]]:
+    """Approve (the person becomes a MEMBER, and is told) or decline a pending request, as a
+    moderator of the group. None when refused or there is no pending request."""
+    rows = await db.write(
+        APPROVE_JOIN_REQUEST if approve else DECLINE_JOIN_REQUEST,
+        {"actor": actor_id, "group": group_id, "person": person_id, "reason": reason,
+         "now": now, "actionId": action_id},
+    )
+    return (group_record(rows[0]), notified(rows)) if rows else (None, [])
+
+
+INVITE: LiteralString = (
+    "MATCH (a:Person {id: $actor}), (g:Group {id: $group}), (p:Person {id: $person}) "
+    "WHERE a <> p AND g.archivedAt IS NULL AND NOT (a)-[:BLOCKED]-(p) "
+    "WITH a, g, p, size([(p)-[im:MEMBER_OF]->(g) | 1]) = 0 "
+    "AND size([(p)-[ib:BANNED_FROM]->(g) | 1]) = 0 "
+    "AND ((g.visibility = 'PUBLIC' AND size([(a)-[ia:MEMBER_OF]->(g) | 1]) > 0) "
+    "  OR " + moderates("a", "g") + ") AS allowed WHERE allowed "
+    "OPTIONAL MATCH (p)-[known:INVITED_TO]->(g) "
+    "WITH a, g, p, known IS NULL AS created "
+    "MERGE (p)-[i:INVITED_TO]->(g) ON CREATE SET i.createdAt = $now, i.invitedBy = a.id "
+    "WITH a, g, p, created"
+    + notify("GROUP_INVITE", imports="a, g, p, created", recipients="[p]", actor="a",
+             target="g", when="created")
+    + " RETURN " + GROUP_FIELDS + " AS group, notified"
+)
+
+
+async def invite(
+    db: Executor, group_id: str, *, actor_id: str, person_id: str, now: int
+) -> tuple[GroupRecord | None, list[NotifiedRecord]]:
+    """Invite someone (notified once): any member to a public group, a moderator to any;
+    an invitation lets the invitee join a private group without approval."""
+    rows = await db.write(
+        INVITE, {"actor": actor_id, "group": group_id, "person": person_id, "now": now}
+    )
+    return (group_record(rows[0]), notified(rows)) if rows else (None, [])
+
+
+# -- roles ----------------------------------------------------------------------------------
+
+SET_ROLE: LiteralString = (
+    "MATCH (a:Person {id: $actor}), (g:Group {id: $group}) "
+    "WITH a, g, " + owns("a", "g") + " AS allowed WHERE allowed "
+    "MATCH (p:Person {id: $person})-[m:MEMBER_OF]->(g)" + LOCK_GROUP + " "
+    "WITH a, g, p, m, m.role AS before, "
+    "[(g)<-[so:MEMBER_OF]-(:Person) WHERE so.role = 'OWNER' | 1] AS owners "
+    "WITH a, g, p, m, before, before = 'OWNER' AND $role <> 'OWNER' AND size(owners) <= 1 "
+    "AS lastOwner "
+    "WITH a, g, p, m, before, lastOwner, NOT lastOwner AND before <> $role AS changed "
+    "SET m.role = CASE WHEN changed THEN $role ELSE m.role END "
+    "FOREACH (_ IN CASE WHEN changed THEN [1] ELSE [] END |"
+    + audit("SET_GROUP_ROLE", actor="a", target="p", kind="PERSON", group="g",
+            detail="before + ' -> ' + $role")
+    + ") RETURN before, lastOwner, m.role AS role"
+)
+
+
+async def set_role(
+    db: Executor, group_id: str, *, actor_id: str, person_id: str, role: str, reason: str | None,
+    now: int, action_id: str,
+) -> tuple[str, bool] | None:
+    """Give a member a group role, as an owner (or site admin). (role now, True) unchanged
+    when that would leave the group without an owner; None when refused or not a member."""
+    rows = await db.write(
+        SET_ROLE,
+        {"actor": actor_id, "group": group_id, "person": person_id, "role": role,
+         "reason": reason, "now": now, "actionId": action_id},
+    )
+    return (rows[0]["role"], bool(rows[0]["lastOwner"])) if rows else None
