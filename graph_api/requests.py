@@ -48,8 +48,12 @@ class RequestContexts:
     def build(self, viewer: Viewer | None, request_id: str, client_ip: str) -> Context:
         services = self.services
         db = services.backend.session(causal_key=viewer.id if viewer else None)
+        loaders = Loaders(db, viewer.id if viewer else None)
+        if viewer is not None and viewer.person is not None:
+            # The authenticator just read the viewer's record: `me` need not read it again.
+            loaders.person_by_id.prime(viewer.id, viewer.person)
         return Context(
-            db=db, services=services, loaders=Loaders(db, viewer.id if viewer else None), viewer=viewer,
+            db=db, services=services, loaders=loaders, viewer=viewer,
             request_id=request_id, client_ip=client_ip,
         )
 
