@@ -9,6 +9,7 @@ import pytest
 from graph_db import people
 from schema.base import to_global_id
 from tests.api.conftest import Api
+from tests.factories import make_member
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
@@ -132,3 +133,11 @@ async def test_request_id_is_echoed(api: Api) -> None:
         "/graphql", json={"query": "{ me { id } }"}, headers={"x-request-id": "abc123"}
     )
     assert response.headers["x-request-id"] == "abc123"
+
+
+async def test_signed_in_me_costs_one_round_trip(api: Api) -> None:
+    person, token = await make_member(api)
+    response = await api.post("{ me { id name } }", token=token)
+    assert response.json()["data"]["me"]["name"] == person.name
+    # The authenticator's read of the viewer serves `me` too (primed into the loader).
+    assert response.headers["x-db-round-trips"] == "1"
