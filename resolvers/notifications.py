@@ -114,11 +114,16 @@ async def mark_read(ctx: Context, ids: Sequence[str] | None) -> int:
     )
 
 
+async def get_own_many(ctx: Context, ids: Sequence[str]) -> list[NotificationRecord | None]:
+    """The viewer's notifications by id, aligned; None where absent, hidden or not theirs."""
+    viewer = require_viewer(ctx)
+    found = await notifications.get_many(ctx.db, ids)
+    return [n if n is not None and n.recipientId == viewer.id else None for n in found]
+
+
 async def get_own(ctx: Context, notification_id: str) -> NotificationRecord | None:
     """One of the viewer's notifications, or None (absent, someone else's, or hidden)."""
-    viewer = require_viewer(ctx)
-    found = (await notifications.get_many(ctx.db, [notification_id]))[0]
-    return found if found is not None and found.recipientId == viewer.id else None
+    return (await get_own_many(ctx, [notification_id]))[0]
 
 
 async def notification_added(ctx: Context) -> AsyncIterator[NotificationRecord]:

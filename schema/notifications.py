@@ -165,7 +165,7 @@ class Notification(Node):
 async def _resolve_notifications(info: AppInfo, local_ids: list[str]) -> list[Notification | None]:
     if info.context.viewer is None:
         return [None] * len(local_ids)
-    records = [await notification_resolvers.get_own(info.context, i) for i in local_ids]
+    records = await notification_resolvers.get_own_many(info.context, local_ids)
     return [Notification.from_record(r) if r else None for r in records]
 
 
