@@ -131,3 +131,23 @@ def dig(data: Mapping[str, Any], path: str) -> Any:
             return None
         value = value.get(key)
     return value
+
+
+def problem(condition: bool, message: str) -> str | None:
+    """For shape checks: None when `condition` holds, else `message`."""
+    return None if condition else message
+
+
+def first_problem(*problems: str | None) -> str | None:
+    return next((p for p in problems if p), None)
+
+
+def progress_printer(every: int) -> Callable[[str, int, int], None]:
+    """A generator's progress callback: a line on stderr every `every` items and at the end."""
+    import sys
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if done == total or done % every == 0:
+            print(f"    {stage}: {done:,}/{total:,}", file=sys.stderr, flush=True)
+
+    return progress

@@ -102,7 +102,7 @@ class ProgressBar:
 
 def cmd_seed(args: argparse.Namespace) -> int:
     from graph_api.database import open_database
-    from graph_db.seed import seed_network
+    from graph_db.seed import seed_content, seed_network
 
     if args.directory_csv:
         from graph_db.seed import write_directory_csv
@@ -118,17 +118,29 @@ def cmd_seed(args: argparse.Namespace) -> int:
     async def run() -> Any:
         db = await open_database(_settings())
         try:
-            return await seed_network(db.backend, args.people, seed=args.seed, progress=progress)
+            people = await seed_network(
+                db.backend, args.people, seed=args.seed, progress=progress, follows=args.follows
+            )
+            content = await seed_content(
+                db.backend, groups=args.groups, posts=args.posts, likes=args.likes,
+                mentorships=args.mentorships, seed=args.seed, progress=progress,
+            )
+            return people, content
         finally:
             await db.close()
 
-    summary = asyncio.run(run())
+    summary, content = asyncio.run(run())
     print(
         f"seeded {summary.people} people ({summary.created} new, {summary.updated} updated), "
         f"{summary.connections} connections, {summary.follows} follows, "
         f"{summary.units_created} units and {summary.terms_created} terms added "
         f"in {summary.seconds:.1f} s"
     )
+    if args.groups or args.posts or args.mentorships:
+        print(
+            f"seeded {content.groups} groups, {content.posts} posts, {content.comments} comments, "
+            f"{content.likes} likes, {content.mentorships} mentorships in {content.seconds:.1f} s"
+        )
     return 0
 
 
@@ -198,6 +210,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     seed.add_argument("--people", type=int, default=200)
     seed.add_argument("--seed", type=int, default=7)
+    seed.add_argument("--follows", type=int, default=None,
+                      help="exactly this many follows (default: about 3.5 per person)")
+    seed.add_argument("--groups", type=int, default=0, help="groups with members (default 0)")
+    seed.add_argument("--posts", type=int, default=0,
+                      help="posts, a tenth in groups, with comments on about one in ten (default 0)")
+    seed.add_argument("--likes", type=int, default=0, help="likes on posts (default 0)")
+    seed.add_argument("--mentorships", type=int, default=0,
+                      help="mentorships, mixed kinds and statuses, capacity respected (default 0)")
     seed.add_argument("--directory-csv", metavar="FILE",
                       help="write the people as a directory CSV for `import` instead")
     seed.set_defaults(func=cmd_seed)

@@ -23,8 +23,11 @@ from typing import Any
 
 from graph_db import network, people, taxonomy, vocabulary
 from graph_db.backend import Executor
+from graph_db.mentorship.synthetic import seed_mentorships as seed_mentorships
 from graph_db.profile_fields import slugify
 from graph_db.records import OrgUnitRecord, TermRecord
+from graph_db.seed_social import seed_groups as seed_groups
+from graph_db.seed_social import seed_posts as seed_posts
 from graph_db.taxonomy_data import DEFAULT_TAXONOMY
 from graph_db.vocabulary_data import INTERESTS, MENTORSHIP_AREAS
 
@@ -287,9 +290,10 @@ def _terms(terms: Sequence[TermRecord]) -> list[dict[str, str]]:
 
 async def seed_network(
     db: Executor, people_count: int, *, seed: int = 7, now: int = DEFAULT_NOW,
-    batch_size: int = 2000, progress: Progress | None = None,
+    batch_size: int = 2000, progress: Progress | None = None, follows: int | None = None,
 ) -> SeedSummary:
-    """Build (or complete) the synthetic network of `people_count` people."""
+    """Build (or complete) the synthetic network of `people_count` people (with exactly
+    `follows` follows, if given; else about 3.5 per person)."""
     started = time.perf_counter()
     summary = SeedSummary(people=people_count)
     summary.units_created = await taxonomy.load_default(db, now=now)
@@ -321,12 +325,43 @@ async def seed_network(
             progress("connections", min(start + batch_size * 2, len(pairs)), len(pairs))
     summary.stages["connections"] = time.perf_counter() - started
 
-    follows = _follows(ids, placements, rows, seed, now)
-    for start in range(0, len(follows), batch_size * 2):
-        summary.follows += await network.follow_many(db, follows[start:start + batch_size * 2])
+    follow_pairs = _follows(ids, placements, rows, seed, now, follows)
+    for start in range(0, len(follow_pairs), batch_size * 2):
+        summary.follows += await network.follow_many(db, follow_pairs[start:start + batch_size * 2])
         if progress:
-            progress("follows", min(start + batch_size * 2, len(follows)), len(follows))
+            progress("follows", min(start + batch_size * 2, len(follow_pairs)), len(follow_pairs))
     summary.stages["follows"] = time.perf_counter() - started
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+@dataclass
+class ContentSummary:
+    groups: int = 0
+    posts: int = 0
+    comments: int = 0
+    likes: int = 0
+    mentorships: int = 0
+    seconds: float = 0.0
+
+
+async def seed_content(
+    db: Executor, *, groups: int = 0, posts: int = 0, likes: int = 0, mentorships: int = 0,
+    seed: int = 7, now: int = DEFAULT_NOW, progress: Progress | None = None,
+) -> ContentSummary:
+    """The rest of the network over the seeded people: groups with members, posts (a tenth
+    in groups) with comments and exactly `likes` likes (graph_db.seed_social), and
+    mentorships (graph_db.mentorship.synthetic). Deterministic and idempotent like
+    `seed_network`, which must run first (the bench runs the same calls, step by step)."""
+    started = time.perf_counter()
+    summary = ContentSummary(likes=likes)
+    summary.groups = await seed_groups(db, groups, seed=seed, now=now, progress=progress)
+    summary.posts, summary.comments = await seed_posts(
+        db, posts, likes, seed=seed, now=now, progress=progress
+    )
+    summary.mentorships = await seed_mentorships(
+        db, mentorships, seed=seed, now=now, progress=progress
+    )
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -374,12 +409,18 @@ def _connections(
 
 def _follows(
     ids: Sequence[str], placements: Sequence[_Placement | None], rows: Sequence[dict[str, Any]],
-    seed: int, now: int,
+    seed: int, now: int, count: int | None = None,
 ) -> list[tuple[str, str, int]]:
-    """Follows lean towards senior, complete profiles (a popularity skew) and colleagues."""
+    """Follows lean towards senior, complete profiles (a popularity skew) and colleagues.
+
+    About 3.5 per person, or exactly `count` (at most n x (n - 1)): each person's number is
+    then drawn around count / n, and the candidates are thinned (or topped up in further
+    rounds) to the exact number, deterministically."""
     n = len(ids)
-    if n < 2:
+    if n < 2 or count == 0:
         return []
+    if count is not None and count > n * (n - 1):
+        raise ValueError(f"{n} people cannot make {count} distinct follows")
     senior = {"PROFESSOR": 8.0, "ASSOCIATE_PROFESSOR": 4.0, "EMERITUS": 3.0, "ASSISTANT_PROFESSOR": 2.0}
     popularity = _Weighted([
         senior.get(r["props"]["rank"] or "", 1.0) * (2.0 if r["props"]["bio"] else 1.0) for r in rows
@@ -387,20 +428,29 @@ def _follows(
     by_department, _ = _groups(placements)
     seen: set[tuple[int, int]] = set()
     pairs: list[tuple[str, str, int]] = []
-    for i in range(n):
-        rng = random.Random(f"{seed}:follows:{i}")
-        placement = placements[i]
-        for _ in range(min(n - 1, int(rng.expovariate(1 / 4.0)))):
-            if placement is not None and rng.random() < 0.4:
-                group = by_department[placement.department.id]
-                j = group[rng.randrange(len(group))]
-            else:
-                j = popularity.pick(rng)
-            if i == j or (i, j) in seen:
-                continue
-            seen.add((i, j))
-            pairs.append((ids[i], ids[j], now - rng.randint(0, 700) * DAY_MS))
-    return pairs
+    mean = 4.0 if count is None else 1.2 * count / n + 0.5
+    for round_ in itertools.count():
+        for i in range(n):
+            rng = random.Random(f"{seed}:follows:{i}" + (f":{round_}" if round_ else ""))
+            placement = placements[i]
+            for _ in range(min(n - 1, int(rng.expovariate(1 / mean)))):
+                if placement is not None and rng.random() < 0.4:
+                    group = by_department[placement.department.id]
+                    j = group[rng.randrange(len(group))]
+                elif round_ < 3:
+                    j = popularity.pick(rng)
+                else:  # small networks: popularity alone may not reach enough pairs
+                    j = rng.randrange(n)
+                if i == j or (i, j) in seen:
+                    continue
+                seen.add((i, j))
+                pairs.append((ids[i], ids[j], now - rng.randint(0, 700) * DAY_MS))
+        if count is None:
+            return pairs
+        if len(pairs) >= count:
+            keep = sorted(random.Random(f"{seed}:follows-thinned").sample(range(len(pairs)), count))
+            return [pairs[k] for k in keep]
+    raise AssertionError("unreachable")
 
 
 def _offline_world(seed: int) -> _World:

@@ -6,10 +6,11 @@ A domain adds itself by creating `bench/domains/<domain>.py` with `STEPS` and
 
 from __future__ import annotations
 
-from bench.domains import people
+from bench.domains import groups, mentorship, people, social
 from bench.registry import Operation, Step
 
-MODULES = (people,)
+# Reads first within a domain; social's writes (likePost, createPost) come last but one.
+MODULES = (people, groups, social, mentorship)
 
 STEPS: tuple[Step, ...] = tuple(step for module in MODULES for step in module.STEPS)
 OPERATIONS: tuple[Operation, ...] = tuple(op for module in MODULES for op in module.OPERATIONS)

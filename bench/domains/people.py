@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import random
-import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bench.registry import Call, Fixtures, Operation, Step, dig
+from bench.registry import Call, Fixtures, Operation, Step, dig, progress_printer
+from bench.registry import first_problem as _first_problem
+from bench.registry import problem as _problem
 from schema.base import to_global_id
 
 if TYPE_CHECKING:
@@ -18,25 +19,22 @@ if TYPE_CHECKING:
 async def _seed_people(db: Backend, scale: Scale) -> None:
     from graph_db import seed
 
-    def progress(stage: str, done: int, total: int) -> None:
-        if done == total or done % 10_000 == 0:
-            print(f"    {stage}: {done:,}/{total:,}", file=sys.stderr, flush=True)
-
-    await seed.seed_network(db, scale.params["people"], seed=scale.seed, progress=progress)
+    await seed.seed_network(
+        db, scale.params["people"], seed=scale.seed, follows=scale.params["follows"],
+        progress=progress_printer(10_000),
+    )
 
 
 STEPS = [
     Step(
         name="people",
-        params=("people",),
+        params=("people", "follows"),
         run=_seed_people,
-        expect=lambda scale: {"Person": scale.params["people"]},
-        # The people generator chooses these numbers itself (about 5 connections and 3.5
-        # follows per person); a `follows` parameter is not taken yet.
+        expect=lambda scale: {"Person": scale.params["people"], "FOLLOWS": scale.params["follows"]},
+        # The people generator chooses these numbers itself (about 5 connections per person).
         derived=(
             "Hospital", "Department", "Division", "Interest", "MentorshipArea", "WORKS_IN",
             "INTERESTED_IN", "OFFERS_MENTORSHIP_IN", "SEEKS_MENTORSHIP_IN", "CONNECTED_WITH",
-            "FOLLOWS",
         ),
         sources=("graph_db/seed.py", "graph_db/taxonomy_data.py", "graph_db/vocabulary_data.py"),
     ),
@@ -59,14 +57,6 @@ SEARCHABLE = (
     "RETURN p.id AS id, p.rank AS rank, h.id AS hospital, min(i.name) AS interest "
     "ORDER BY id LIMIT 5000"
 )
-
-
-def _problem(condition: bool, message: str) -> str | None:
-    return None if condition else message
-
-
-def _first_problem(*problems: str | None) -> str | None:
-    return next((p for p in problems if p), None)
 
 
 # -- person_node: the floor every profile read stands on ----------------------------------------
@@ -208,7 +198,6 @@ OPERATIONS = [
         name="profile_page", document="profile_page.graphql", variables=_profile,
         check=_check_profile, domain="people", requires=("Query.node", "auth"),
         page_sizes=(10, 100),
-        pending="posts come from the social data step (none in the dataset until it lands)",
     ),
     Operation(
         name="search_people", document="search_people.graphql", variables=_search,
