@@ -26,10 +26,19 @@ from graph_db.groups.core import (
     update_group,
 )
 from graph_db.groups.discipline import discipline, list_pinned_post_ids, set_pinned, set_slow_mode
-from graph_db.groups.membership import answer_join_request, invite, join, leave, request_to_join, set_role
+from graph_db.groups.membership import (
+    add_members_many,
+    answer_join_request,
+    invite,
+    join,
+    leave,
+    request_to_join,
+    set_role,
+)
 
 __all__ = [
-    "GROUP_FIELDS", "MAX_PINNED_POSTS", "answer_join_request", "create_group", "create_many",
+    "GROUP_FIELDS", "MAX_PINNED_POSTS", "add_members_many", "answer_join_request", "create_group",
+    "create_many",
     "discipline", "get_access", "get_many", "invite", "join", "leave", "list_groups",
     "list_people", "list_pinned_post_ids", "request_to_join", "set_archived", "set_pinned",
     "set_role", "set_slow_mode", "update_group",

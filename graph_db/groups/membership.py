@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import LiteralString
+from collections.abc import Mapping, Sequence
+from typing import Any, LiteralString
 
 from graph_db.backend import Executor
 from graph_db.groups.core import GROUP_FIELDS, LOCK_GROUP, RECOUNT, group_record, recount
@@ -181,3 +182,19 @@ async def set_role(
          "reason": reason, "now": now, "actionId": action_id},
     )
     return (rows[0]["role"], bool(rows[0]["lastOwner"])) if rows else None
+
+
+# -- bulk writes (synthetic networks, imports) -------------------------------------------
+
+ADD_MEMBERS_MANY: LiteralString = (
+    "UNWIND $rows AS row MATCH (g:Group {id: row.groupId}) MATCH (p:Person {id: row.personId}) "
+    "MERGE (p)-[m:MEMBER_OF]->(g) ON CREATE SET m.role = 'MEMBER', m.createdAt = row.createdAt"
+    + RECOUNT + " RETURN count(g) AS n"
+)
+
+
+async def add_members_many(db: Executor, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Add members to groups in one statement (idempotent per pair; an existing member
+    keeps their role); no notifications. Each row: groupId, personId, createdAt."""
+    if rows:
+        await db.write(ADD_MEMBERS_MANY, {"rows": [dict(r) for r in rows]})

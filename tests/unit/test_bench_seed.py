@@ -151,3 +151,21 @@ def test_domain_targets_sit_beside_the_general_read_target() -> None:
     rows = {r["target"]: r["met"] for r in report.targets([result], 100.0, [])}
     assert rows["mentor_recommendations: p50 at concurrency 1 < 25 ms"] is False
     assert rows["mentor_recommendations: p50 at concurrency 1 < 50 ms (issue 8)"] is True
+
+
+async def test_add_members_many_is_idempotent_keeps_roles_and_counts(falkordb: Backend) -> None:
+    from graph_db import groups
+
+    await seed.seed_network(falkordb, 5, seed=4, now=NOW)
+    ids = [r["id"] for r in await falkordb.read("MATCH (p:Person) RETURN p.id AS id ORDER BY id")]
+    await groups.create_many(falkordb, [{"id": "g1", "ownerId": ids[0], "name": "G", "createdAt": NOW}])
+    rows = [{"groupId": "g1", "personId": p, "createdAt": NOW} for p in ids[:4]]
+    rows.append({"groupId": "nope", "personId": ids[1], "createdAt": NOW})  # skipped
+    await groups.add_members_many(falkordb, rows)
+    await groups.add_members_many(falkordb, rows)
+    found = await falkordb.read(
+        "MATCH (g:Group {id: 'g1'})<-[m:MEMBER_OF]-(p:Person) "
+        "RETURN g.memberCount AS count, collect(m.role) AS roles"
+    )
+    assert found[0]["count"] == 4
+    assert sorted(found[0]["roles"]) == ["MEMBER", "MEMBER", "MEMBER", "OWNER"]
