@@ -188,8 +188,9 @@ async def set_role(
 
 ADD_MEMBERS_MANY: LiteralString = (
     "UNWIND $rows AS row MATCH (g:Group {id: row.groupId}) MATCH (p:Person {id: row.personId}) "
-    "MERGE (p)-[m:MEMBER_OF]->(g) ON CREATE SET m.role = 'MEMBER', m.createdAt = row.createdAt"
-    + RECOUNT + " RETURN count(g) AS n"
+    "MERGE (p)-[m:MEMBER_OF]->(g) ON CREATE SET m.role = 'MEMBER', m.createdAt = row.createdAt "
+    # One recount per group, not per row (the comprehension is evaluated before DISTINCT).
+    "WITH DISTINCT g" + RECOUNT + " RETURN count(g) AS n"
 )
 
 
