@@ -210,7 +210,10 @@ class EmbeddedFalkorDB:
 
     def _command(self, server: str, module: str) -> list[str]:
         opts = self.options
-        module_args = ["TIMEOUT_DEFAULT", str(opts.query_timeout_ms)]
+        # Writes reach the append-only log as their effects, not as queries to re-run: replay
+        # is fast and never subject to the query timeout (a re-run query could time out
+        # on load and silently drop an acknowledged write).
+        module_args = ["TIMEOUT_DEFAULT", str(opts.query_timeout_ms), "EFFECTS_THRESHOLD", "0"]
         if opts.threads:
             module_args += ["THREAD_COUNT", str(opts.threads)]
         return [

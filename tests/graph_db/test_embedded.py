@@ -192,3 +192,22 @@ async def test_stop_leaves_no_process(data_dir: Path) -> None:
     assert pid is not None and _alive(pid)
     await srv.stop()
     assert not _alive(pid)
+
+
+async def test_replaying_the_log_is_not_subject_to_the_query_timeout(data_dir: Path) -> None:
+    # A write slower than a later start's query timeout must still come back from the log.
+    srv = EmbeddedFalkorDB(EmbeddedOptions(data_dir=data_dir, query_timeout_ms=60_000))
+    await srv.start()
+    db = _backend(srv)
+    await db.write("UNWIND range(1, 100000) AS i CREATE (:Person {id: toString(i)})")
+    await db.close()
+    await srv.stop()
+
+    srv = EmbeddedFalkorDB(EmbeddedOptions(data_dir=data_dir, query_timeout_ms=1))
+    await srv.start()
+    try:
+        db = _backend(srv)
+        assert await db.read("MATCH (p:Person) RETURN count(p) AS n") == [{"n": 100000}]
+        await db.close()
+    finally:
+        await srv.stop()
