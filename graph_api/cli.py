@@ -156,7 +156,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     started = time.perf_counter()
 
     async def run() -> Any:
+        nonlocal started
         db = await open_database(_settings())
+        started = time.perf_counter()  # the import itself, without opening the database
         try:
             return await import_people(
                 db.backend, path, fmt=args.format, now=epoch_ms(), create_units=args.create_units,

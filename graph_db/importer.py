@@ -19,8 +19,9 @@ import asyncio
 import csv
 import hashlib
 import json
+import os
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -91,7 +92,20 @@ def _key(header: str) -> str:
     return header.strip().lower().replace(" ", "_").replace("-", "_")
 
 
-def read_rows(stream: TextIO, fmt: str) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+class _Counted:
+    """Lines of a stream, counting the characters read (for progress without a second pass)."""
+
+    def __init__(self, stream: Iterable[str]) -> None:
+        self.stream = stream
+        self.chars = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.stream:
+            self.chars += len(line)
+            yield line
+
+
+def read_rows(stream: Iterable[str], fmt: str) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
     """(line number, cells by normalised column, or None and a parse error)."""
     if fmt == "jsonl":
         for number, text in enumerate(stream, start=1):
@@ -247,8 +261,11 @@ def _validate(
 
 
 def _content_hash(row: dict[str, Any]) -> str:
-    content = {k: row[k] for k in ("props", "unit", "interests", "offers", "seeks")}
-    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+    # repr is deterministic for these plain values (props are built in a fixed key order)
+    # and several times cheaper than JSON.
+    content = (sorted(row["props"].items()), row["unit"], row["interests"], row["offers"],
+               row["seeks"])
+    return hashlib.blake2b(repr(content).encode(), digest_size=16).hexdigest()
 
 
 async def _ensure_units(db: Executor, rows: Sequence[_Row], units: _Units, now: int) -> int:
@@ -290,12 +307,11 @@ async def import_people(
     if isinstance(source, Path):
         fmt = fmt or ("jsonl" if source.suffix.lower() in (".jsonl", ".ndjson", ".json") else "csv")
         with source.open(encoding="utf-8-sig", newline="") as stream:
-            total = sum(1 for _, cells, error in read_rows(stream, fmt))
-        with source.open(encoding="utf-8-sig", newline="") as stream:
-            return await _run(db, stream, fmt, total, now, create_units, batch_size, progress,
-                              concurrency)
-    return await _run(db, source, fmt or "csv", None, now, create_units, batch_size, progress,
-                      concurrency)
+            size = os.fstat(stream.fileno()).st_size
+            return await _run(db, _Counted(stream), fmt, size, now, create_units, batch_size,
+                              progress, concurrency)
+    return await _run(db, _Counted(source), fmt or "csv", None, now, create_units, batch_size,
+                      progress, concurrency)
 
 
 @dataclass
@@ -319,7 +335,7 @@ class _Vocabulary:
 
 
 async def _run(
-    db: Executor, stream: TextIO, fmt: str, total: int | None, now: int, create_units: bool,
+    db: Executor, stream: _Counted, fmt: str, size: int | None, now: int, create_units: bool,
     batch_size: int, progress: Progress | None, concurrency: int,
 ) -> ImportReport:
     report = ImportReport()
@@ -332,7 +348,7 @@ async def _run(
     first_line: dict[str, int] = {}
     seen_columns: set[str] = set()
 
-    async def write(rows: list[_Row], payload: list[dict[str, Any]], read: int) -> None:
+    async def write(rows: list[_Row], payload: list[dict[str, Any]], read: int, chars: int) -> None:
         # `read`: rows read from the file (good or bad) up to the end of this batch.
         try:
             try:
@@ -342,7 +358,10 @@ async def _run(
             report.created += created
             report.updated += updated
             if progress is not None:
-                progress(read, total if total is not None else read)
+                # Rows are counted as read; the total is estimated from the share of the
+                # file read so far (exact at the end).
+                estimate = read if not size or not chars else max(read, round(read * size / chars))
+                progress(read, estimate)
         finally:
             gate.release()
 
@@ -352,7 +371,7 @@ async def _run(
         report.terms_created += await terms.ensure(db, rows, now)
         payload = [_payload(row, units, terms.known) for row in rows]
         await gate.acquire()
-        task = asyncio.create_task(write(rows, payload, report.rows))
+        task = asyncio.create_task(write(rows, payload, report.rows, stream.chars))
         pending.add(task)
         task.add_done_callback(pending.discard)
 
@@ -397,12 +416,12 @@ async def _run(
 def _payload(row: _Row, units: _Units, terms: dict[str, dict[str, tuple[str, str]]]) -> dict[str, Any]:
     unit = units.resolve(row.unit_path)[0] if row.unit_path else None
 
-    def refs(kind: str, names: list[str]) -> list[dict[str, str]]:
-        out: dict[str, dict[str, str]] = {}
+    def refs(kind: str, names: list[str]) -> list[list[str]]:
+        out: dict[str, list[str]] = {}
         for name in names:
             slug = slugify(name)
             term_id, stored_name = terms[kind][slug]
-            out[slug] = {"id": term_id, "slug": slug, "name": stored_name}
+            out[slug] = [term_id, slug, stored_name]
         return list(out.values())
 
     payload: dict[str, Any] = {

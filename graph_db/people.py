@@ -36,25 +36,30 @@ TERM_LINKS: dict[str, LiteralString] = {
 _TOPICS: LiteralString = "trim(reduce(s = '', n IN interests + offers + seeks | s + n[1] + ' '))"
 
 
-def _derive(carry: LiteralString, topics: LiteralString = " p.topics = " + _TOPICS + ",") -> LiteralString:
-    # Sets every derived property of p from p's own properties and, bound by the clause
-    # before: `interests`, `offers`, `seeks` (lists of [id, name]) and the ids `unitId`,
-    # `hospitalId`, `departmentId`, `divisionId` (or null). Weights follow
-    # profile_fields.PROFILE_ITEMS and add up to 100.
+def _gaps(has: dict[str, LiteralString]) -> LiteralString:
+    # The missing items as [name, weight] pairs, from an expression per profile field saying
+    # whether it is filled, and the `interests`, `offers`, `seeks`, `unitId` of the clause
+    # before. Weights follow profile_fields.PROFILE_ITEMS and add up to 100.
     return (
-        " WITH p" + carry + ", interests, offers, seeks, unitId, hospitalId, departmentId,"
-        " divisionId, [g IN [['TITLE', 10, p.title IS NOT NULL], ['RANK', 10, p.rank IS NOT NULL],"
-        " ['BIO', 15, p.bio IS NOT NULL], ['PHOTO', 10, p.photoUrl IS NOT NULL],"
-        " ['PHONE', 5, p.phone IS NOT NULL], ['AFFILIATION', 15, unitId IS NOT NULL],"
+        "[g IN [['TITLE', 10, " + has["title"] + "], ['RANK', 10, " + has["rank"] + "],"
+        " ['BIO', 15, " + has["bio"] + "], ['PHOTO', 10, " + has["photoUrl"] + "],"
+        " ['PHONE', 5, " + has["phone"] + "], ['AFFILIATION', 15, unitId IS NOT NULL],"
         " ['INTERESTS', 20, size(interests) > 0],"
-        " ['MENTORSHIP_AREAS', 15, size(offers) + size(seeks) > 0]] WHERE NOT g[2]] AS gaps"
-        " SET p.profileGaps = [g IN gaps | g[0]],"
-        " p.completeness = 100 - reduce(s = 0, g IN gaps | s + g[1]),"
-        + topics +
-        " p.interestIds = [x IN interests | x[0]], p.offerIds = [x IN offers | x[0]],"
-        " p.seekIds = [x IN seeks | x[0]], p.hospitalId = hospitalId,"
-        " p.departmentId = departmentId, p.divisionId = divisionId"
+        " ['MENTORSHIP_AREAS', 15, size(offers) + size(seeks) > 0]] WHERE NOT g[2]]"
     )
+
+
+# Every derived property but topics, from `gaps` and the lists and ids above.
+_DERIVED: LiteralString = (
+    " p.profileGaps = [g IN gaps | g[0]], p.completeness = 100 - reduce(s = 0, g IN gaps | s + g[1]),"
+    " p.interestIds = [x IN interests | x[0]], p.offerIds = [x IN offers | x[0]],"
+    " p.seekIds = [x IN seeks | x[0]], p.hospitalId = hospitalId,"
+    " p.departmentId = departmentId, p.divisionId = divisionId"
+)
+_STORED: dict[str, LiteralString] = {
+    "title": "p.title IS NOT NULL", "rank": "p.rank IS NOT NULL", "bio": "p.bio IS NOT NULL",
+    "photoUrl": "p.photoUrl IS NOT NULL", "phone": "p.phone IS NOT NULL",
+}
 
 
 def _refresh(carry: LiteralString) -> LiteralString:
@@ -69,7 +74,9 @@ def _refresh(carry: LiteralString) -> LiteralString:
         " CASE WHEN wu.departmentId IS NULL THEN null ELSE wu.id END]]) AS place"
         " WITH p" + carry + ", interests, offers, seeks, place[0] AS unitId, place[1] AS hospitalId,"
         " place[2] AS departmentId, place[3] AS divisionId"
-        + _derive(carry)
+        " WITH p" + carry + ", interests, offers, seeks, unitId, hospitalId, departmentId,"
+        " divisionId, " + _gaps(_STORED) + " AS gaps"
+        " SET p.topics = " + _TOPICS + "," + _DERIVED
     )
 
 
@@ -292,6 +299,14 @@ async def get_terms(db: Executor, ids: Sequence[str]) -> list[PersonTerms]:
 
 # -- bulk writes (directory import, synthetic networks) ------------------------------------
 
+# Whether a field is filled once the row is applied: the row's value if the row names the
+# field (None clears it), else the stored one (read before anything is written).
+_AFTER_ROW: dict[str, LiteralString] = {
+    field: "CASE WHEN '" + field + "' IN keys(row.props) THEN row.props." + field
+    + " IS NOT NULL ELSE known." + field + " IS NOT NULL END"
+    for field in ("title", "rank", "bio", "photoUrl", "phone")
+}
+
 # All reads come first (who exists, their current terms and unit), then all writes: on
 # FalkorDB a traversal that follows writes in the same statement waits for the pending
 # changes to be applied, which made the refresh-by-traversal version twice as slow in bulk.
@@ -311,41 +326,44 @@ UPSERT_MANY: LiteralString = (
     "  coalesce([(known)-[:SEEKS_MENTORSHIP_IN]->(ks:MentorshipArea) | [ks.id, ks.name]], []) "
     "  AS oldSeeks, "
     "  coalesce([(known)-[kw:WORKS_IN]->(ku) | [kw, ku.id]], []) AS oldWork "
-    "WITH row, known IS NULL AS isNew, unit, "
-    "  oldInterests + [it IN coalesce(row.interests, []) WHERE NOT it.id IN [x IN oldInterests | x[0]] "
-    "    | [it.id, it.name]] AS interests, "
-    "  oldOffers + [it IN coalesce(row.offers, []) WHERE NOT it.id IN [x IN oldOffers | x[0]] "
-    "    | [it.id, it.name]] AS offers, "
-    "  oldSeeks + [it IN coalesce(row.seeks, []) WHERE NOT it.id IN [x IN oldSeeks | x[0]] "
-    "    | [it.id, it.name]] AS seeks, "
+    "WITH row, known, known IS NULL AS isNew, unit, "
+    "  oldInterests + [it IN coalesce(row.interests, []) WHERE NOT it[0] IN [x IN oldInterests | x[0]] "
+    "    | [it[0], it[2]]] AS interests, "
+    "  oldOffers + [it IN coalesce(row.offers, []) WHERE NOT it[0] IN [x IN oldOffers | x[0]] "
+    "    | [it[0], it[2]]] AS offers, "
+    "  oldSeeks + [it IN coalesce(row.seeks, []) WHERE NOT it[0] IN [x IN oldSeeks | x[0]] "
+    "    | [it[0], it[2]]] AS seeks, "
     "  [w IN oldWork WHERE unit IS NOT NULL AND w[1] <> unit.id | w[0]] AS staleWork, "
     "  CASE WHEN unit IS NULL THEN head([w IN oldWork | w[1]]) ELSE unit.id END AS unitId, "
     "  CASE WHEN unit IS NULL THEN known.hospitalId ELSE unit.hospitalId END AS hospitalId, "
     "  CASE WHEN unit IS NULL THEN known.departmentId ELSE unitDepartment END AS departmentId, "
     "  CASE WHEN unit IS NULL THEN known.divisionId ELSE unitDivision END AS divisionId "
+    "WITH row, isNew, unit, interests, offers, seeks, staleWork, unitId, hospitalId, "
+    "  departmentId, divisionId, " + _gaps(_AFTER_ROW) + " AS gaps "
     "MERGE (p:Person {email: row.email}) "
     "  ON CREATE SET p.id = row.id, p.createdAt = coalesce(row.createdAt, $now), "
     "    p.role = 'MEMBER', p.acceptingMentees = false, p.menteeCapacity = 0, "
     "    p.emailVisibility = 'MEMBERS', p.phoneVisibility = 'CONNECTIONS' "
-    # topics goes with the other indexed text: one full-text update per person, not two.
-    "SET p += row.props, p.sourceHash = row.hash, p.updatedAt = $now, p.topics = " + _TOPICS + " "
+    # One SET with everything, derived properties included: FalkorDB updates a person's
+    # full-text entry once per SET, so two SETs cost twice.
+    "SET p += row.props, p.sourceHash = row.hash, p.updatedAt = $now, p.topics = " + _TOPICS + ","
+    + _DERIVED + " "
     "FOREACH (w IN staleWork | DELETE w) "
     "FOREACH (_ IN CASE WHEN unit IS NULL THEN [] ELSE [1] END | "
     "  MERGE (p)-[w:WORKS_IN]->(unit) ON CREATE SET w.createdAt = $now) "
     "FOREACH (it IN coalesce(row.interests, []) | "
-    "  MERGE (t:Interest {slug: it.slug}) "
-    "    ON CREATE SET t.id = it.id, t.name = it.name, t.createdAt = $now "
+    "  MERGE (t:Interest {slug: it[1]}) "
+    "    ON CREATE SET t.id = it[0], t.name = it[2], t.createdAt = $now "
     "  MERGE (p)-[r:INTERESTED_IN]->(t) ON CREATE SET r.createdAt = $now) "
     "FOREACH (it IN coalesce(row.offers, []) | "
-    "  MERGE (t:MentorshipArea {slug: it.slug}) "
-    "    ON CREATE SET t.id = it.id, t.name = it.name, t.createdAt = $now "
+    "  MERGE (t:MentorshipArea {slug: it[1]}) "
+    "    ON CREATE SET t.id = it[0], t.name = it[2], t.createdAt = $now "
     "  MERGE (p)-[r:OFFERS_MENTORSHIP_IN]->(t) ON CREATE SET r.createdAt = $now) "
     "FOREACH (it IN coalesce(row.seeks, []) | "
-    "  MERGE (t:MentorshipArea {slug: it.slug}) "
-    "    ON CREATE SET t.id = it.id, t.name = it.name, t.createdAt = $now "
+    "  MERGE (t:MentorshipArea {slug: it[1]}) "
+    "    ON CREATE SET t.id = it[0], t.name = it[2], t.createdAt = $now "
     "  MERGE (p)-[r:SEEKS_MENTORSHIP_IN]->(t) ON CREATE SET r.createdAt = $now) "
-    "WITH p, isNew, interests, offers, seeks, unitId, hospitalId, departmentId, divisionId"
-    + _derive(", isNew", topics="")
+    "WITH p, isNew"
     + " RETURN sum(CASE WHEN isNew THEN 1 ELSE 0 END) AS created, count(p) AS changed"
 )
 
@@ -358,7 +376,8 @@ async def upsert_many(
     Each row: email (unique within the call), id and createdAt (used only on creation;
     createdAt defaults to now), hash (of the row's content: a row whose hash is already stored
     changes nothing), props (Person properties), unit (a Division or Department id, or None
-    to keep the current one), and term lists interests/offers/seeks of {id, slug, name},
+    to keep the current one), and term lists interests/offers/seeks of [id, slug, name]
+    (lists, not maps: cheaper to send),
     added (never removed) and merged by slug; a term that exists must come with its stored
     id and name (vocabulary.list_all), since the derived ids and `topics` are built from
     what the row says, without reading back what the statement wrote.

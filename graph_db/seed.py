@@ -284,8 +284,8 @@ def _person(i: int, seed: int, world: _World, now: int) -> tuple[dict[str, Any],
     return row, placement
 
 
-def _terms(terms: Sequence[TermRecord]) -> list[dict[str, str]]:
-    return [{"id": t.id, "slug": t.slug, "name": t.name} for t in terms]
+def _terms(terms: Sequence[TermRecord]) -> list[list[str]]:
+    return [[t.id, t.slug, t.name] for t in terms]
 
 
 async def seed_network(
@@ -502,9 +502,9 @@ def directory_rows(count: int, *, seed: int = 7) -> Iterator[dict[str, str]]:
             "photo_url": props["photoUrl"] or "",
             "accepting_mentees": "yes" if props["acceptingMentees"] else "no",
             "mentee_capacity": str(props["menteeCapacity"]), "bio": props["bio"] or "",
-            "interests": "; ".join(by_id[t["id"]] for t in row["interests"]),
-            "mentorship_offered": "; ".join(by_id[t["id"]] for t in row["offers"]),
-            "mentorship_sought": "; ".join(by_id[t["id"]] for t in row["seeks"]),
+            "interests": "; ".join(by_id[t[0]] for t in row["interests"]),
+            "mentorship_offered": "; ".join(by_id[t[0]] for t in row["offers"]),
+            "mentorship_sought": "; ".join(by_id[t[0]] for t in row["seeks"]),
         }
 
 

@@ -157,7 +157,7 @@ async def test_upsert_many_creates_updates_and_is_idempotent(db: Backend) -> Non
     row = {
         "email": "ada@example.org", "id": "ada", "hash": "h1",
         "props": {"name": "Ada Chen", "title": "Professor"}, "unit": division,
-        "interests": [{"id": hf.id, "slug": hf.slug, "name": hf.name}], "offers": [], "seeks": [],
+        "interests": [[hf.id, hf.slug, hf.name]], "offers": [], "seeks": [],
     }
     assert await people.upsert_many(db, [row], now=NOW) == (1, 0)
     assert await people.upsert_many(db, [row], now=NOW + 1) == (0, 0)  # same hash: no change
