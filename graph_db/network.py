@@ -202,22 +202,26 @@ async def hidden_ids(db: Executor, viewer: str) -> list[str]:
 
 # -- reading relations ---------------------------------------------------------------------
 
-# Degree by bounded pattern matching from the viewer's first-degree set: a page of N people
-# is one statement, and each person costs at most their own two-hop neighbourhood.
+# Everything is read from the viewer's side once (their links, first- and second-degree ids),
+# so each person of the page costs list lookups and one one-hop step (third degree) only:
+# a page of N people is one statement, bounded by the viewer's neighbourhood.
 RELATIONS: LiteralString = (
     "MATCH (v:Person {id: $viewer}) "
-    "WITH v, [(v)-[:CONNECTED_WITH]->(f:Person) | f.id] AS first "
+    "WITH v, [(v)-[:CONNECTED_WITH]->(c1:Person) | c1.id] AS first, "
+    "  [(v)-[:BLOCKED]->(b1:Person) | b1.id] AS blocked, "
+    "  [(v)<-[:BLOCKED]-(b2:Person) | b2.id] AS blockedBy, "
+    "  [(v)-[:FOLLOWS]->(f1:Person) | f1.id] AS follows, "
+    "  [(v)<-[:FOLLOWS]-(f2:Person) | f2.id] AS followedBy, "
+    "  [(v)-[:REQUESTED_CONNECTION]->(r1:Person) | r1.id] AS sent, "
+    "  [(v)<-[:REQUESTED_CONNECTION]-(r2:Person) | r2.id] AS received "
+    "WITH first, blocked, blockedBy, follows, followedBy, sent, received, "
+    "  [(v)-[:CONNECTED_WITH]->(:Person)-[:CONNECTED_WITH]->(c2:Person) | c2.id] AS second "
     "UNWIND $ids AS id MATCH (p:Person {id: id}) "
-    "RETURN id, size([(v)-[:BLOCKED]->(p) | p]) > 0 AS blocked, "
-    "size([(p)-[:BLOCKED]->(v) | p]) > 0 AS blockedBy, "
-    "size([(v)-[:FOLLOWS]->(p) | p]) > 0 AS follows, "
-    "size([(p)-[:FOLLOWS]->(v) | p]) > 0 AS followedBy, "
-    "size([(v)-[:REQUESTED_CONNECTION]->(p) | p]) > 0 AS requestSent, "
-    "size([(p)-[:REQUESTED_CONNECTION]->(v) | p]) > 0 AS requestReceived, "
-    "CASE WHEN id = $viewer THEN null WHEN id IN first THEN 1 "
-    "WHEN size([(p)-[:CONNECTED_WITH]->(x2) WHERE x2.id IN first | x2]) > 0 THEN 2 "
-    "WHEN size([(p)-[:CONNECTED_WITH]->(:Person)-[:CONNECTED_WITH]->(x3) "
-    "  WHERE x3.id IN first | x3]) > 0 THEN 3 END AS degree"
+    "RETURN id, id IN blocked AS blocked, id IN blockedBy AS blockedBy, id IN follows AS follows, "
+    "id IN followedBy AS followedBy, id IN sent AS requestSent, id IN received AS requestReceived, "
+    "CASE WHEN id = $viewer THEN null WHEN id IN first THEN 1 WHEN id IN second THEN 2 "
+    "WHEN size([(p)-[:CONNECTED_WITH]->(c3:Person) WHERE c3.id IN second | c3]) > 0 THEN 3 "
+    "END AS degree"
 )
 
 

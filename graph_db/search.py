@@ -121,22 +121,117 @@ def _text_candidates(dialect: Dialect) -> LiteralString:
     return HIDDEN + dialect.fulltext_nodes(PERSON_SEARCH, "$q") + " WITH hidden, node AS p "
 
 
+FACET_KINDS: tuple[str, ...] = ("hospitals", "departments", "interests", "mentorshipAreas")
+
+# Each facet over the collected result set `found`, counted from the derived id properties;
+# names are looked up for the winners only.
+_FACET_CALLS: dict[str, LiteralString] = {
+    "hospitals": (
+        "CALL { WITH found UNWIND found AS p WITH p.hospitalId AS fid, count(*) AS n "
+        "  WHERE fid IS NOT NULL MATCH (u:Hospital {id: fid}) "
+        "  WITH u, n ORDER BY n DESC, u.name, u.id LIMIT $facetLimit "
+        "  RETURN collect({id: u.id, name: u.name, count: n}) AS hospitals } "
+    ),
+    "departments": (
+        "CALL { WITH found UNWIND found AS p WITH p.departmentId AS fid, count(*) AS n "
+        "  WHERE fid IS NOT NULL MATCH (u:Department {id: fid}) "
+        "  WITH u, n ORDER BY n DESC, u.name, u.id LIMIT $facetLimit "
+        "  RETURN collect({id: u.id, name: u.name, count: n}) AS departments } "
+    ),
+    "interests": (
+        "CALL { WITH found UNWIND found AS p UNWIND coalesce(p.interestIds, []) AS fid "
+        "  WITH fid, count(*) AS n MATCH (t:Interest {id: fid}) "
+        "  WITH t, n ORDER BY n DESC, t.name, t.id LIMIT $facetLimit "
+        "  RETURN collect({id: t.id, name: t.name, count: n}) AS interests } "
+    ),
+    "mentorshipAreas": (
+        "CALL { WITH found UNWIND found AS p "
+        "  UNWIND coalesce(p.offerIds, []) + [x IN coalesce(p.seekIds, []) "
+        "    WHERE NOT x IN coalesce(p.offerIds, [])] AS fid "
+        "  WITH fid, count(*) AS n MATCH (t:MentorshipArea {id: fid}) "
+        "  WITH t, n ORDER BY n DESC, t.name, t.id LIMIT $facetLimit "
+        "  RETURN collect({id: t.id, name: t.name, count: n}) AS mentorshipAreas } "
+    ),
+}
+# The page, from the collected result set `found` (text queries rank with _POINTS).
+_PAGE_OF_FOUND: dict[bool, LiteralString] = {
+    ranked: (
+        "CALL { WITH found UNWIND found AS p "
+        + (_POINTS if ranked else _UNRANKED)
+        + "WITH p, rank, $afterRank IS NULL OR rank < $afterRank "
+        "  OR (rank = $afterRank AND p.id > $afterId) AS ok WHERE ok "
+        "  WITH p, rank ORDER BY rank DESC, p.id LIMIT $limit "
+        "  RETURN collect({person: " + PERSON_FIELDS + ", rank: rank}) AS page } "
+    )
+    for ranked in (True, False)
+}
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A page of hits and, when asked for, the facets (and total) of the whole result set."""
+
+    hits: list[SearchHitRecord]
+    facets: SearchFacetsRecord | None = None
+
+
 async def search_people(
-    db: Executor, request: SearchRequest, *, after: tuple[int, str] | None, limit: int
+    db: Executor, request: SearchRequest, *, after: tuple[int, str] | None, limit: int,
 ) -> list[SearchHitRecord]:
     """One page of people matching the request, best first, strictly after `after`."""
+    return (await search_page(db, request, after=after, limit=limit)).hits
+
+
+async def search_page(
+    db: Executor, request: SearchRequest, *, after: tuple[int, str] | None, limit: int,
+    facets: Sequence[str] | None = None, facet_limit: int = FACET_LIMIT,
+) -> SearchResult:
+    """One page, and with `facets` (kinds from FACET_KINDS; empty for the total alone) the
+    counts over the whole result set, in the same statement: the candidates are found and
+    filtered once for both."""
     params = _params(db.dialect, request)
     if params is None:
-        return []
+        return SearchResult([], SearchFacetsRecord(total=0) if facets is not None else None)
     params.update(
-        afterRank=after[0] if after else None, afterId=after[1] if after else None, limit=limit
+        afterRank=after[0] if after else None, afterId=after[1] if after else None, limit=limit,
+        facetLimit=facet_limit,
     )
-    if request.text and params["q"] is not None:
-        query = _text_candidates(db.dialect) + _filter(params) + _POINTS + _PAGE
-    else:
-        query = _ALL_PEOPLE + _filter(params) + _UNRANKED + _PAGE
-    rows = await db.read(query, params)
-    return [SearchHitRecord(PersonRecord.from_row(r["person"]), int(r["rank"])) for r in rows]
+    ranked = bool(request.text and params["q"] is not None)
+    candidates = _text_candidates(db.dialect) if ranked else _ALL_PEOPLE
+    if facets is None:
+        query = candidates + _filter(params) + (_POINTS if ranked else _UNRANKED) + _PAGE
+        rows = await db.read(query, params)
+        return SearchResult(
+            [SearchHitRecord(PersonRecord.from_row(r["person"]), int(r["rank"])) for r in rows]
+        )
+    kinds = [k for k in FACET_KINDS if k in facets]
+    query = candidates + _filter(params) + "WITH collect(p) AS found " + _PAGE_OF_FOUND[ranked]
+    returned: LiteralString = "RETURN size(found) AS total, page"
+    for kind in kinds:
+        query += _FACET_CALLS[kind]
+        returned += _RETURNED[kind]
+    row = (await db.read(query + returned, params))[0]
+    hits = [SearchHitRecord(PersonRecord.from_row(h["person"]), int(h["rank"])) for h in row["page"]]
+    return SearchResult(hits, _facets_record(row))
+
+
+_RETURNED: dict[str, LiteralString] = {
+    "hospitals": ", hospitals", "departments": ", departments", "interests": ", interests",
+    "mentorshipAreas": ", mentorshipAreas",
+}
+
+
+def _facets_record(row: dict[str, Any]) -> SearchFacetsRecord:
+    def facets(kind: str) -> tuple[FacetRecord, ...]:
+        return tuple(
+            FacetRecord(id=v["id"], name=v["name"], count=int(v["count"]))
+            for v in row.get(kind) or ()
+        )
+
+    return SearchFacetsRecord(
+        total=int(row["total"]), hospitals=facets("hospitals"), departments=facets("departments"),
+        interests=facets("interests"), mentorshipAreas=facets("mentorshipAreas"),
+    )
 
 
 def _params(dialect: Dialect, request: SearchRequest) -> dict[str, Any] | None:
@@ -152,55 +247,15 @@ def _params(dialect: Dialect, request: SearchRequest) -> dict[str, Any] | None:
     return params
 
 
-# Counted from the derived id properties; names are looked up for the winners only.
-_FACETS: LiteralString = (
-    "WITH collect(p) AS found "
-    "CALL { WITH found UNWIND found AS p WITH p.hospitalId AS fid, count(*) AS n "
-    "  WHERE fid IS NOT NULL MATCH (u:Hospital {id: fid}) "
-    "  WITH u, n ORDER BY n DESC, u.name, u.id LIMIT $facetLimit "
-    "  RETURN collect({id: u.id, name: u.name, count: n}) AS hospitals } "
-    "CALL { WITH found UNWIND found AS p WITH p.departmentId AS fid, count(*) AS n "
-    "  WHERE fid IS NOT NULL MATCH (u:Department {id: fid}) "
-    "  WITH u, n ORDER BY n DESC, u.name, u.id LIMIT $facetLimit "
-    "  RETURN collect({id: u.id, name: u.name, count: n}) AS departments } "
-    "CALL { WITH found UNWIND found AS p UNWIND coalesce(p.interestIds, []) AS fid "
-    "  WITH fid, count(*) AS n MATCH (t:Interest {id: fid}) "
-    "  WITH t, n ORDER BY n DESC, t.name, t.id LIMIT $facetLimit "
-    "  RETURN collect({id: t.id, name: t.name, count: n}) AS interests } "
-    "CALL { WITH found UNWIND found AS p "
-    "  UNWIND coalesce(p.offerIds, []) + [x IN coalesce(p.seekIds, []) "
-    "    WHERE NOT x IN coalesce(p.offerIds, [])] AS fid "
-    "  WITH fid, count(*) AS n MATCH (t:MentorshipArea {id: fid}) "
-    "  WITH t, n ORDER BY n DESC, t.name, t.id LIMIT $facetLimit "
-    "  RETURN collect({id: t.id, name: t.name, count: n}) AS areas } "
-    "RETURN size(found) AS total, hospitals, departments, interests, areas"
-)
-
-
 async def search_facets(
     db: Executor, request: SearchRequest, *, limit: int = FACET_LIMIT
 ) -> SearchFacetsRecord:
     """How many people the request matches in all, and per hospital, department, interest
     and mentorship area (offered or sought), the most common first."""
-    params = _params(db.dialect, request)
-    if params is None:
-        return SearchFacetsRecord(total=0)
-    params["facetLimit"] = limit
-    if request.text and params["q"] is not None:
-        query = _text_candidates(db.dialect) + _filter(params) + _FACETS
-    else:
-        query = _ALL_PEOPLE + _filter(params) + _FACETS
-    rows = await db.read(query, params)
-    row = rows[0]
-
-    def facets(values: Sequence[dict[str, Any]]) -> tuple[FacetRecord, ...]:
-        return tuple(FacetRecord(id=v["id"], name=v["name"], count=int(v["count"])) for v in values)
-
-    return SearchFacetsRecord(
-        total=int(row["total"]), hospitals=facets(row["hospitals"]),
-        departments=facets(row["departments"]), interests=facets(row["interests"]),
-        mentorshipAreas=facets(row["areas"]),
-    )
+    result = await search_page(db, request, after=None, limit=0, facets=FACET_KINDS,
+                               facet_limit=limit)
+    assert result.facets is not None
+    return result.facets
 
 
 BY_INTEREST: LiteralString = (

@@ -7,6 +7,7 @@ result set; what each person on the page shows comes through the request's loade
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from graph_db import search
@@ -56,10 +57,11 @@ def _cursor(cursor: tuple[object, ...] | None, types: tuple[type, type]) -> None
 
 async def search_people(
     ctx: Context, text: str | None, people_filter: PeopleFilter, *, first: int | None,
-    after: str | None,
+    after: str | None, facets: Sequence[str] | None = None,
 ) -> PeopleSearch:
     """Best matches first (text relevance times profile completeness), ties by id; with no
-    text, the fullest profiles first. Pages continue strictly after their cursor."""
+    text, the fullest profiles first. Pages continue strictly after their cursor. With
+    `facets` (kinds; empty for the total alone) they come in the same round trip."""
     viewer = require_viewer(ctx)
     if text is not None and len(text) > MAX_QUERY:
         raise InvalidInput(f"at most {MAX_QUERY} characters", field="query")
@@ -70,15 +72,21 @@ async def search_people(
     )
     _cursor(request.cursor, (int, str))
     query = SearchRequest(viewer=viewer.id, text=text, filter=people_filter)
+    counted: list[SearchFacetsRecord] = []
 
     async def fetch(cursor: object, _: bool, limit: int) -> list[SearchHitRecord]:
         position = (int(request.cursor[0]), str(request.cursor[1])) if request.cursor else None
-        return await search.search_people(ctx.db, query, after=position, limit=limit)
+        result = await search.search_page(
+            ctx.db, query, after=position, limit=limit, facets=facets
+        )
+        if result.facets is not None:
+            counted.append(result.facets)
+        return result.hits
 
     page = await keyset_page(request, fetch, lambda hit: (hit.rank, hit.person.id))
     for hit in page.items:
         ctx.loaders.person_by_id.prime(hit.person.id, hit.person)
-    return PeopleSearch(ctx, query, page)
+    return PeopleSearch(ctx, query, page, counted[0] if counted else None)
 
 
 async def people_by_interest(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 from graph_db.records import FacetRecord
+from graph_db.search import FACET_KINDS
 from graph_db.search import PeopleFilter as PeopleFilterValues
 from resolvers import search as search_resolvers
 from resolvers.search import PeopleSearch
@@ -104,6 +106,28 @@ class PersonSearchConnection:
         )
 
 
+def _names(selections: list[Selection]) -> dict[str, list[Selection]]:
+    """Field name -> sub-selections, through fragments."""
+    found: dict[str, list[Selection]] = {}
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            found.setdefault(selection.name, []).extend(selection.selections)
+        else:
+            for name, subs in _names(selection.selections).items():
+                found.setdefault(name, []).extend(subs)
+    return found
+
+
+def _counts_asked(info: AppInfo) -> list[str] | None:
+    """The facet kinds the operation asks for ([] for totalCount alone), or None for neither:
+    then the page query runs alone; otherwise page and counts share one statement."""
+    fields = _names(info.selected_fields[0].selections) if info.selected_fields else {}
+    if "facets" not in fields and "totalCount" not in fields:
+        return None
+    kinds = _names(fields.get("facets", []))
+    return [kind for kind in FACET_KINDS if kind in kinds]
+
+
 @strawberry.type
 class SearchQuery:
     @strawberry.field(
@@ -117,7 +141,7 @@ class SearchQuery:
     ) -> PersonSearchConnection:
         values = filter.values() if filter else PeopleFilterValues()
         found = await search_resolvers.search_people(
-            info.context, query, values, first=first, after=after
+            info.context, query, values, first=first, after=after, facets=_counts_asked(info),
         )
         page = found.page
         edges = [
