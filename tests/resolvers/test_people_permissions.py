@@ -1,0 +1,104 @@
+"""Every people, vocabulary and taxonomy mutation, as each kind of actor: signed out, the
+member themself, another member, a site admin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from graph_db import people, taxonomy, vocabulary
+from graph_db.backend import Backend
+from graph_db.records import PersonRecord
+from schema.base import to_global_id
+from tests.factories import make_person
+from tests.resolvers.test_people import NOW, gid, gql
+
+# operation, variables(owner, ids) -> the mutation's input; profile mutations act on `owner`.
+Inputs = Callable[[PersonRecord, dict[str, str]], dict[str, Any]]
+PROFILE: list[tuple[str, str, Inputs]] = [
+    ("updateProfile", "UpdateProfileInput", lambda o, i: {"personId": gid(o), "title": "Dr"}),
+    ("addInterests", "AddInterestsInput",
+     lambda o, i: {"personId": gid(o), "interests": [{"name": "Sepsis"}]}),
+    ("removeInterests", "RemoveInterestsInput",
+     lambda o, i: {"personId": gid(o), "interestIds": [i["interest"]]}),
+    ("addMentorshipAreas", "AddMentorshipAreasInput",
+     lambda o, i: {"personId": gid(o), "role": "OFFERED", "areas": [{"id": i["area"]}]}),
+    ("removeMentorshipAreas", "RemoveMentorshipAreasInput",
+     lambda o, i: {"personId": gid(o), "role": "OFFERED", "areaIds": [i["area"]]}),
+]
+ADMIN_ONLY: list[tuple[str, str, Inputs]] = [
+    ("createHospital", "CreateHospitalInput", lambda o, i: {"name": "New Hospital"}),
+    ("createDepartment", "CreateDepartmentInput",
+     lambda o, i: {"hospitalId": i["hospital"], "name": "Department of Lore"}),
+    ("createDivision", "CreateDivisionInput",
+     lambda o, i: {"departmentId": i["department"], "name": "Lore"}),
+    ("renameOrgUnit", "RenameOrgUnitInput", lambda o, i: {"id": i["department"], "name": "Renamed"}),
+]
+
+
+async def _world(db: Backend) -> tuple[dict[str, PersonRecord], dict[str, str]]:
+    await taxonomy.load_default(db, now=NOW)
+    await vocabulary.load_default(db, now=NOW)
+    actors = {
+        "owner": await make_person(db, name="Owner"),
+        "other": await make_person(db, name="Other"),
+        "admin": await make_person(db, name="Admin", role="ADMIN"),
+    }
+    units = await taxonomy.list_all(db)
+    hospital = next(u for u in units if u.kind == "Hospital")
+    department = next(u for u in units if u.kind == "Department" and u.parentId == hospital.id)
+    sepsis = (await vocabulary.autocomplete(db, "Interest", "sepsis", 1))[0][0]
+    area = (await vocabulary.autocomplete(db, "MentorshipArea", "grant", 1))[0][0]
+    await people.add_terms(db, actors["owner"].id, "INTERESTED_IN", terms=[
+        {"id": sepsis.id, "slug": sepsis.slug, "name": sepsis.name, "broaderId": None}], now=NOW)
+    ids = {
+        "hospital": to_global_id("Hospital", hospital.id),
+        "department": to_global_id("Department", department.id),
+        "interest": to_global_id("Interest", sepsis.id),
+        "area": to_global_id("MentorshipArea", area.id),
+    }
+    return actors, ids
+
+
+def _operation(name: str, input_type: str) -> str:
+    return (f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ "
+            "errors { field code } } }")
+
+
+@pytest.mark.parametrize(("name", "input_type", "inputs"), PROFILE, ids=[p[0] for p in PROFILE])
+@pytest.mark.parametrize(
+    ("actor", "expected"),
+    [("signed out", "UNAUTHENTICATED"), ("other", "FORBIDDEN"), ("owner", None), ("admin", None)],
+)
+async def test_profile_mutations(
+    db: Backend, name: str, input_type: str, inputs: Inputs, actor: str, expected: str | None
+) -> None:
+    actors, ids = await _world(db)
+    viewer = None if actor == "signed out" else actors[actor]
+    data, code = await gql(db, viewer, _operation(name, input_type),
+                           {"input": inputs(actors["owner"], ids)})
+    assert code == expected
+    if expected is None:
+        assert data is not None and data[name]["errors"] == []
+
+
+@pytest.mark.parametrize(("name", "input_type", "inputs"), ADMIN_ONLY, ids=[p[0] for p in ADMIN_ONLY])
+@pytest.mark.parametrize(
+    ("actor", "expected"),
+    [("signed out", "UNAUTHENTICATED"), ("owner", "FORBIDDEN"), ("admin", None)],
+)
+async def test_taxonomy_mutations(
+    db: Backend, name: str, input_type: str, inputs: Inputs, actor: str, expected: str | None
+) -> None:
+    actors, ids = await _world(db)
+    viewer = None if actor == "signed out" else actors[actor]
+    before = len(await taxonomy.list_all(db))
+    data, code = await gql(db, viewer, _operation(name, input_type),
+                           {"input": inputs(actors["owner"], ids)})
+    assert code == expected
+    if expected is None:
+        assert data is not None and data[name]["errors"] == []
+    else:
+        assert len(await taxonomy.list_all(db)) == before
