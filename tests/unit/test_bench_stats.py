@@ -82,6 +82,9 @@ def test_round_trips_must_not_depend_on_page_size() -> None:
     assert page_size_problem("feed", {10: _phase(1.0, rt=(3, 3)), 100: _phase(2.0, rt=(3, 3))}) is None
     problem = page_size_problem("feed", {10: _phase(1.0, rt=(3, 3)), 100: _phase(2.0, rt=(3, 12))})
     assert problem is not None and "first=100: 3-12" in problem
+    # Fewer round trips for some drawn data (an empty list needs no batch) is not page size.
+    assert page_size_problem("profile", {10: _phase(1.0, rt=(6, 8)), 100: _phase(2.0, rt=(7, 8))}) is None
+    assert page_size_problem("profile", {10: _phase(1.0, rt=(6, 8)), 100: _phase(2.0, rt=(6, 9))})
 
 
 def test_overhead_ratio() -> None:
