@@ -19,11 +19,12 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.notifications import notify
+from graph_db.notifications import notified, notify
 from graph_db.people import PERSON_FIELDS
 from graph_db.records import (
     LinkRecord,
     NetworkCountsRecord,
+    PairChangeRecord,
     PersonRecord,
     RelationRecord,
     SuggestionRecord,
@@ -39,14 +40,20 @@ HIDDEN: LiteralString = (
 # introduce the same variable name interfere. So patterns are counted with size([...]) in a
 # WITH (the WHERE filters the counted value), each comprehension with its own variable.
 
-# Status of the pair (a, b) as the viewer `a` sees it, after the statement's changes.
-_STATUS: LiteralString = (
-    "WITH size([(a)-[:CONNECTED_WITH]->(b) | b]) AS connected, "
-    "size([(b)-[:REQUESTED_CONNECTION]->(a) | a]) AS received, "
-    "size([(a)-[:REQUESTED_CONNECTION]->(b) | b]) AS sent "
-    "RETURN CASE WHEN connected > 0 THEN 'CONNECTED' WHEN received > 0 THEN 'REQUEST_RECEIVED' "
-    "WHEN sent > 0 THEN 'REQUEST_SENT' ELSE 'NONE' END AS status"
-)
+
+def _status(carry: LiteralString = "") -> LiteralString:
+    """Status of the pair (a, b) as the viewer `a` sees it, after the statement's changes;
+    `carry` (", x, y") names columns returned alongside (the notifications a step made)."""
+    return (
+        "WITH size([(a)-[:CONNECTED_WITH]->(b) | b]) AS connected, "
+        "size([(b)-[:REQUESTED_CONNECTION]->(a) | a]) AS received, "
+        "size([(a)-[:REQUESTED_CONNECTION]->(b) | b]) AS sent" + carry
+        + " RETURN CASE WHEN connected > 0 THEN 'CONNECTED' WHEN received > 0 THEN 'REQUEST_RECEIVED' "
+        "WHEN sent > 0 THEN 'REQUEST_SENT' ELSE 'NONE' END AS status" + carry
+    )
+
+
+_STATUS: LiteralString = _status()
 _PAIR: LiteralString = "MATCH (a:Person {id: $viewer}), (b:Person {id: $other}) "
 # Keeps the row only when no block stands between a and b (either direction).
 _NOT_BLOCKED: LiteralString = (
@@ -59,10 +66,15 @@ _CONNECT: LiteralString = (
 
 
 async def _pair_write(
-    db: Executor, query: LiteralString, viewer: str, other: str, **params: Any
-) -> str | None:
+    db: Executor, query: LiteralString, viewer: str, other: str, *notices: str, **params: Any
+) -> PairChangeRecord | None:
+    """Run one step of the pair (viewer, other): the status it left and the notifications in
+    the `notices` columns; None when the statement found no pair to act on."""
     rows = await db.write(query, {"viewer": viewer, "other": other, **params})
-    return str(rows[0]["status"]) if rows else None
+    if not rows:
+        return None
+    found = notified(rows, *notices) if notices else []
+    return PairChangeRecord(str(rows[0]["status"]), tuple(found))
 
 
 FOLLOW: LiteralString = (
@@ -76,9 +88,10 @@ FOLLOW: LiteralString = (
 )
 
 
-async def follow(db: Executor, viewer: str, other: str, *, now: int) -> bool:
-    """Viewer follows other; False if other does not exist or a block stands between them."""
-    return await _pair_write(db, FOLLOW, viewer, other, now=now) is not None
+async def follow(db: Executor, viewer: str, other: str, *, now: int) -> PairChangeRecord | None:
+    """Viewer follows other (status FOLLOWING); None if other does not exist or a block
+    stands between them."""
+    return await _pair_write(db, FOLLOW, viewer, other, "notified", now=now)
 
 
 UNFOLLOW: LiteralString = (
@@ -86,8 +99,8 @@ UNFOLLOW: LiteralString = (
 )
 
 
-async def unfollow(db: Executor, viewer: str, other: str) -> bool:
-    return await _pair_write(db, UNFOLLOW, viewer, other) is not None
+async def unfollow(db: Executor, viewer: str, other: str) -> PairChangeRecord | None:
+    return await _pair_write(db, UNFOLLOW, viewer, other)
 
 
 # A request to someone who already asked us is an acceptance: both end up connected.
@@ -111,15 +124,17 @@ REQUEST: LiteralString = (
              target="b", person="a", when="news AND NOT connect", out="requested")
     + notify("CONNECTION_ACCEPTED", imports="a, b, connect, news", recipients="[b]", actor="a",
              target="b", person="a", when="news AND connect", out="accepted")
-    + " WITH a, b " + _STATUS
+    + " WITH a, b, requested, accepted " + _status(", requested, accepted")
 )
 
 
 async def request_connection(
     db: Executor, viewer: str, other: str, *, message: str | None, now: int
-) -> str | None:
-    """Ask to connect (or accept, if other asked first); the pair's status, None if hidden."""
-    return await _pair_write(db, REQUEST, viewer, other, message=message, now=now)
+) -> PairChangeRecord | None:
+    """Ask to connect (or accept, if other asked first); None if other is hidden or gone."""
+    return await _pair_write(
+        db, REQUEST, viewer, other, "requested", "accepted", message=message, now=now
+    )
 
 
 ACCEPT: LiteralString = (
@@ -133,13 +148,15 @@ ACCEPT: LiteralString = (
     # The one who asked hears that the request was accepted (graph_db.notifications).
     + notify("CONNECTION_ACCEPTED", imports="a, b, news", recipients="[b]", actor="a",
              target="b", person="a", when="news")
-    + " WITH a, b " + _STATUS
+    + " WITH a, b, notified " + _status(", notified")
 )
 
 
-async def accept_connection(db: Executor, viewer: str, other: str, *, now: int) -> str | None:
+async def accept_connection(
+    db: Executor, viewer: str, other: str, *, now: int
+) -> PairChangeRecord | None:
     """Accept other's request; None when there is no request (and no connection) to accept."""
-    return await _pair_write(db, ACCEPT, viewer, other, now=now)
+    return await _pair_write(db, ACCEPT, viewer, other, "notified", now=now)
 
 
 DECLINE: LiteralString = (
@@ -147,7 +164,7 @@ DECLINE: LiteralString = (
 )
 
 
-async def decline_connection(db: Executor, viewer: str, other: str) -> str | None:
+async def decline_connection(db: Executor, viewer: str, other: str) -> PairChangeRecord | None:
     return await _pair_write(db, DECLINE, viewer, other)
 
 
@@ -156,7 +173,7 @@ WITHDRAW: LiteralString = (
 )
 
 
-async def withdraw_request(db: Executor, viewer: str, other: str) -> str | None:
+async def withdraw_request(db: Executor, viewer: str, other: str) -> PairChangeRecord | None:
     return await _pair_write(db, WITHDRAW, viewer, other)
 
 
@@ -165,7 +182,7 @@ REMOVE_CONNECTION: LiteralString = (
 )
 
 
-async def remove_connection(db: Executor, viewer: str, other: str) -> str | None:
+async def remove_connection(db: Executor, viewer: str, other: str) -> PairChangeRecord | None:
     return await _pair_write(db, REMOVE_CONNECTION, viewer, other)
 
 
@@ -177,9 +194,9 @@ BLOCK: LiteralString = (
 )
 
 
-async def block(db: Executor, viewer: str, other: str, *, now: int) -> bool:
+async def block(db: Executor, viewer: str, other: str, *, now: int) -> PairChangeRecord | None:
     """Block other: every follow, request and connection between the two goes too."""
-    return await _pair_write(db, BLOCK, viewer, other, now=now) is not None
+    return await _pair_write(db, BLOCK, viewer, other, now=now)
 
 
 UNBLOCK: LiteralString = (
@@ -187,8 +204,8 @@ UNBLOCK: LiteralString = (
 )
 
 
-async def unblock(db: Executor, viewer: str, other: str) -> bool:
-    return await _pair_write(db, UNBLOCK, viewer, other) is not None
+async def unblock(db: Executor, viewer: str, other: str) -> PairChangeRecord | None:
+    return await _pair_write(db, UNBLOCK, viewer, other)
 
 
 HIDDEN_IDS: LiteralString = HIDDEN + "RETURN hidden"

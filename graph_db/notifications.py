@@ -21,7 +21,8 @@ to `count` (distinct actors) and to `actorIds` (the most recent few). Reading it
 and members blocked either way never notify each other.
 
 A notification is ABOUT its target (and the post that target belongs to); it disappears
-from every read once any of those is removed.
+from every read once any of those is removed, and once every actor it names is someone the
+recipient has blocked (or been blocked by) since.
 """
 
 from __future__ import annotations
@@ -112,17 +113,22 @@ NOTIFICATION_FIELDS: LiteralString = (
 )
 
 # Each list starts from the recipient in a clause of its own: FalkorDB otherwise may plan
-# a scan of every Notification. A notification `n` is shown while nothing it is about has
-# been removed. (FalkorDB cannot filter on a pattern comprehension in WHERE: it is
-# projected by a WITH, then tested.)
+# a scan of every Notification. RECIPIENT binds `r` and `hidden` (the people `r` blocked or
+# was blocked by); a notification `n` is SHOWN while nothing it is about has been removed
+# and one of its actors is still someone `r` sees. (FalkorDB cannot filter on a pattern
+# comprehension in WHERE: it is projected by a WITH, then tested.)
+RECIPIENT: LiteralString = (
+    "MATCH (r:Person {id: $recipient}) OPTIONAL MATCH (r)-[:BLOCKED]-(h:Person) "
+    "WITH r, collect(h.id) AS hidden "
+)
 SHOWN: LiteralString = (
-    "WITH n, size([(n)-[:ABOUT]->(gone) WHERE gone.removedAt IS NOT NULL | gone]) AS removed "
-    "WHERE removed = 0"
+    "WITH n, size([(n)-[:ABOUT]->(gone) WHERE gone.removedAt IS NOT NULL | gone]) AS removed, "
+    "size([a IN n.actorIds WHERE NOT a IN hidden]) AS seen "
+    "WHERE removed = 0 AND seen > 0"
 )
 
 LIST_NOTIFICATIONS: LiteralString = (
-    "MATCH (r:Person {id: $recipient}) WITH r "
-    "MATCH (r)<-[:NOTIFIES]-(n:Notification) WHERE (NOT $unreadOnly OR n.readAt IS NULL) "
+    RECIPIENT + "MATCH (r)<-[:NOTIFIES]-(n:Notification) WHERE (NOT $unreadOnly OR n.readAt IS NULL) "
     "AND ($at IS NULL OR n.updatedAt < $at OR (n.updatedAt = $at AND n.id < $id)) "
     + SHOWN + " RETURN " + NOTIFICATION_FIELDS + " AS notification "
     "ORDER BY n.updatedAt DESC, n.id DESC LIMIT $limit"
@@ -144,13 +150,14 @@ async def list_notifications(
 
 
 GET_MANY: LiteralString = (
-    "UNWIND $ids AS id MATCH (n:Notification {id: id}) " + SHOWN
+    "UNWIND $ids AS id MATCH (n:Notification {id: id})-[:NOTIFIES]->(r:Person) "
+    "OPTIONAL MATCH (r)-[:BLOCKED]-(h:Person) WITH n, collect(h.id) AS hidden " + SHOWN
     + " RETURN " + NOTIFICATION_FIELDS + " AS notification"
 )
 
 
 async def get_many(db: Executor, ids: Sequence[str]) -> list[NotificationRecord | None]:
-    """Notifications by id, aligned with `ids`; None where absent or about removed content."""
+    """Notifications by id, aligned with `ids`; None where absent or no longer shown."""
     if not ids:
         return []
     rows = await db.read(GET_MANY, {"ids": list(dict.fromkeys(ids))})
@@ -159,8 +166,8 @@ async def get_many(db: Executor, ids: Sequence[str]) -> list[NotificationRecord 
 
 
 COUNT_UNREAD: LiteralString = (
-    "MATCH (r:Person {id: $recipient}) WITH r "
-    "MATCH (r)<-[:NOTIFIES]-(n:Notification) WHERE n.readAt IS NULL " + SHOWN + " RETURN count(n) AS n"
+    RECIPIENT + "MATCH (r)<-[:NOTIFIES]-(n:Notification) WHERE n.readAt IS NULL "
+    + SHOWN + " RETURN count(n) AS n"
 )
 
 

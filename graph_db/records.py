@@ -119,6 +119,15 @@ class RelationRecord(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class PairChangeRecord:
+    """What a follow or connection step left between the viewer and the other person: the
+    pair's status as the viewer sees it now, and the notifications the step created."""
+
+    status: str
+    notified: tuple[NotifiedRecord, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class NetworkCountsRecord(Record):
     id: str
     followers: int = 0

@@ -109,14 +109,14 @@ async def seed_groups(
     # Groups first (owners only), then members through add_members_many: one indexed
     # lookup per member instead of a scan of every person per group.
     await groups.create_many(db, [{**row, "memberIds": []} for row in rows])
-    members = [
+    joins = [
         {"groupId": row["id"], "personId": m, "createdAt": row["createdAt"]}
         for row in rows for m in row["memberIds"]
     ]
-    for start in range(0, len(members), batch_size):
-        await groups.add_members_many(db, members[start:start + batch_size])
+    for start in range(0, len(joins), batch_size):
+        await groups.add_members_many(db, joins[start:start + batch_size])
         if progress:
-            progress("group members", min(start + batch_size, len(members)), len(members))
+            progress("group members", min(start + batch_size, len(joins)), len(joins))
     return len(rows)
 
 

@@ -12,9 +12,10 @@ from collections.abc import Awaitable, Callable
 from graph_db import network
 from graph_db.errors import InvalidInput, NotFound
 from graph_db.profile_fields import clean_text
-from graph_db.records import LinkRecord, PersonRecord, SuggestionRecord
+from graph_db.records import LinkRecord, PairChangeRecord, PersonRecord, SuggestionRecord
 from resolvers.auth import require_viewer
 from resolvers.context import Context
+from resolvers.notifications import announce
 from resolvers.pagination import Page, keyset_page, page_request
 from resolvers.people import forget, visible_person
 
@@ -37,17 +38,24 @@ def _changed(ctx: Context, person_id: str) -> None:
 
 
 async def _act(
-    ctx: Context, person_id: str, action: Callable[[str, str], Awaitable[object]]
+    ctx: Context, person_id: str,
+    action: Callable[[str, str], Awaitable[PairChangeRecord | None]], missing: str = "no such member",
 ) -> PersonRecord:
+    """One step of the viewer towards another member; the notifications it made (a follow,
+    a request, an acceptance) go out live once the step has committed."""
     viewer_id, other = await _other(ctx, person_id)
-    if await action(viewer_id, other.id) in (None, False):
-        raise NotFound("no such member", field="personId")
+    change = await action(viewer_id, other.id)
+    if change is None:
+        raise NotFound(missing, field="personId")
     _changed(ctx, other.id)
+    await announce(ctx, change.notified)
     return other
 
 
 async def follow(ctx: Context, person_id: str) -> PersonRecord:
-    return await _act(ctx, person_id, lambda v, o: network.follow(ctx.db, v, o, now=ctx.now_ms()))
+    return await _act(
+        ctx, person_id, lambda v, o: network.follow(ctx.db, v, o, now=ctx.now_ms())
+    )
 
 
 async def unfollow(ctx: Context, person_id: str) -> PersonRecord:
@@ -66,11 +74,10 @@ async def request_connection(ctx: Context, person_id: str, message: str | None) 
 
 
 async def accept_connection(ctx: Context, person_id: str) -> PersonRecord:
-    viewer_id, other = await _other(ctx, person_id)
-    if await network.accept_connection(ctx.db, viewer_id, other.id, now=ctx.now_ms()) is None:
-        raise NotFound("this member has not asked to connect", field="personId")
-    _changed(ctx, other.id)
-    return other
+    return await _act(
+        ctx, person_id, lambda v, o: network.accept_connection(ctx.db, v, o, now=ctx.now_ms()),
+        missing="this member has not asked to connect",
+    )
 
 
 async def decline_connection(ctx: Context, person_id: str) -> PersonRecord:

@@ -80,8 +80,9 @@ async def serve_app(app: Any) -> AsyncIterator[str]:
             listener.close()
         for connection in list(server.server_state.connections):
             connection.shutdown()
+        # uvicorn's server state offers no event to wait on: poll it, bounded.
         deadline = time.monotonic() + 10
-        while (server.server_state.connections or server.server_state.tasks) and (
+        while (server.server_state.connections or server.server_state.tasks) and (  # noqa: ASYNC110
             time.monotonic() < deadline
         ):
             await asyncio.sleep(0.002)

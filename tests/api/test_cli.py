@@ -10,7 +10,9 @@ from pathlib import Path
 import schema
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "graph_api.cli", *args],
         capture_output=True, text=True, timeout=timeout,

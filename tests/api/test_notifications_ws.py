@@ -32,6 +32,7 @@ SUBSCRIPTION = (
 )
 CREATE_POST = "mutation { createPost(input: {body: \"Hello\"}) { post { id } } }"
 LIKE_POST = "mutation($id: ID!) { likePost(input: {postId: $id}) { post { likeCount } } }"
+MEMBER_STEP = "mutation($id: ID!) {{ {step}(input: {{personId: $id}}) {{ errors {{ code }} }} }}"
 
 
 Listening = Callable[[str], Awaitable[bool]]  # is anyone subscribed to this bus channel?
@@ -130,6 +131,45 @@ async def test_subscribers_receive_exactly_their_own_notifications(
             await api.gql(LIKE_POST, {"id": bob_post}, token=bob_token)
             await nothing_more(alice_ws)
             await nothing_more(bob_ws)
+
+
+async def test_follows_requests_and_acceptances_are_delivered_live(
+    falkordb_pool: FalkorDBBackend,
+) -> None:
+    async with one_replica(falkordb_pool) as (api, listening):
+        ada, ada_token = await make_member(api, name="Ada")
+        ben, ben_token = await make_member(api, name="Ben")
+        cy, cy_token = await make_member(api, name="Cy")
+        ada_id, ben_id = to_global_id("Person", ada.id), to_global_id("Person", ben.id)
+
+        async def step(name: str, person_id: str, token: str) -> None:
+            data = await api.gql(MEMBER_STEP.format(step=name), {"id": person_id}, token=token)
+            assert data[name] == {"errors": []}
+
+        async with subscribed(api.url, ada_token, listening, ada.id) as ada_ws, \
+                subscribed(api.url, ben_token, listening, ben.id) as ben_ws:
+            await step("follow", ada_id, ben_token)
+            followed = await next_notification(ada_ws)
+            assert (followed["kind"], followed["summary"]) == ("FOLLOW", "Ben started following you")
+            assert followed["actors"] == [{"id": ben_id}]
+            await step("follow", ada_id, cy_token)
+            grown = await next_notification(ada_ws)  # grouped with Ben's follow
+            assert (grown["id"], grown["actorCount"]) == (followed["id"], 2)
+
+            await step("requestConnection", ada_id, ben_token)
+            asked = await next_notification(ada_ws)
+            assert (asked["kind"], asked["actors"]) == ("CONNECTION_REQUEST", [{"id": ben_id}])
+            await step("acceptConnection", ben_id, ada_token)
+            accepted = await next_notification(ben_ws)
+            assert (accepted["kind"], accepted["actors"]) == ("CONNECTION_ACCEPTED", [{"id": ada_id}])
+
+            # Repeating a step changes nothing and tells nobody; nor do unfollow and block.
+            await step("follow", ada_id, ben_token)
+            await step("acceptConnection", ben_id, ada_token)
+            await step("unfollow", ada_id, ben_token)
+            await step("blockMember", ben_id, ada_token)
+            await nothing_more(ada_ws)
+            await nothing_more(ben_ws)
 
 
 async def test_signed_out_subscription_is_refused(api: Api) -> None:

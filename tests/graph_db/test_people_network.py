@@ -6,7 +6,7 @@ import asyncio
 
 from graph_db import network, people, vocabulary
 from graph_db.backend import Backend
-from graph_db.records import PersonRecord
+from graph_db.records import PairChangeRecord, PersonRecord
 from tests.factories import make_person
 
 NOW = 1_800_000_000_000
@@ -24,14 +24,20 @@ async def _edges(db: Backend, rel: str) -> int:
     return int(rows[0]["n"])
 
 
+def _status(change: PairChangeRecord | None) -> str | None:
+    """The pair's status a step left (None: the step found no visible pair)."""
+    return change.status if change is not None else None
+
+
 async def test_request_then_accept_connects_both_ways(db: Backend) -> None:
     a, b = await _people(db, 2)
-    assert await network.request_connection(db, a.id, b.id, message="hello", now=NOW) == "REQUEST_SENT"
-    assert await network.request_connection(db, a.id, b.id, message="again", now=NOW) == "REQUEST_SENT"
+    for message in ("hello", "again"):  # the first request's message stands
+        change = await network.request_connection(db, a.id, b.id, message=message, now=NOW)
+        assert _status(change) == "REQUEST_SENT"
     incoming = await network.list_links(db, "incoming", b.id, viewer=b.id, after=None, limit=10)
     assert [(link.person.id, link.message) for link in incoming] == [(a.id, "hello")]
-    assert await network.accept_connection(db, b.id, a.id, now=NOW) == "CONNECTED"
-    assert await network.accept_connection(db, b.id, a.id, now=NOW) == "CONNECTED"
+    assert _status(await network.accept_connection(db, b.id, a.id, now=NOW)) == "CONNECTED"
+    assert _status(await network.accept_connection(db, b.id, a.id, now=NOW)) == "CONNECTED"
     assert await _edges(db, "CONNECTED_WITH") == 2
     assert await _edges(db, "REQUESTED_CONNECTION") == 0
     counts = await network.get_counts(db, [a.id, b.id])
@@ -41,21 +47,21 @@ async def test_request_then_accept_connects_both_ways(db: Backend) -> None:
 async def test_crossed_requests_connect(db: Backend) -> None:
     a, b = await _people(db, 2)
     await network.request_connection(db, a.id, b.id, message=None, now=NOW)
-    assert await network.request_connection(db, b.id, a.id, message=None, now=NOW) == "CONNECTED"
+    assert _status(await network.request_connection(db, b.id, a.id, message=None, now=NOW)) == "CONNECTED"
     assert await _edges(db, "REQUESTED_CONNECTION") == 0
 
 
 async def test_decline_withdraw_and_remove(db: Backend) -> None:
     a, b = await _people(db, 2)
     await network.request_connection(db, a.id, b.id, message=None, now=NOW)
-    assert await network.decline_connection(db, b.id, a.id) == "NONE"
+    assert _status(await network.decline_connection(db, b.id, a.id)) == "NONE"
     assert await network.accept_connection(db, b.id, a.id, now=NOW) is None  # nothing to accept
     await network.request_connection(db, a.id, b.id, message=None, now=NOW)
-    assert await network.withdraw_request(db, a.id, b.id) == "NONE"
-    assert await network.withdraw_request(db, a.id, b.id) == "NONE"
+    assert _status(await network.withdraw_request(db, a.id, b.id)) == "NONE"
+    assert _status(await network.withdraw_request(db, a.id, b.id)) == "NONE"
     await network.request_connection(db, a.id, b.id, message=None, now=NOW)
     await network.accept_connection(db, b.id, a.id, now=NOW)
-    assert await network.remove_connection(db, a.id, b.id) == "NONE"
+    assert _status(await network.remove_connection(db, a.id, b.id)) == "NONE"
     assert await _edges(db, "CONNECTED_WITH") == 0
 
 

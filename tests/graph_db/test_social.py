@@ -8,7 +8,7 @@ import uuid
 from graph_db import comments, feed, groups, likes, network, notifications, posts
 from graph_db.backend import Backend
 from graph_db.comments import PageKey
-from graph_db.records import PersonRecord, PostRecord
+from graph_db.records import PairChangeRecord, PersonRecord, PostRecord
 from tests.factories import make_person
 
 T0 = 1_767_225_600_000
@@ -129,6 +129,26 @@ async def test_blocked_members_can_neither_like_nor_notify(db: Backend) -> None:
     )
     assert refused is None
     assert await notifications.count_unread(db, author.id) == 0
+
+
+async def test_a_later_block_hides_notifications_only_the_blocked_caused(db: Backend) -> None:
+    author, pest, friend = [await make_person(db) for _ in range(3)]
+    p = await post(db, author)
+    await likes.like_post(db, p.id, viewer_id=pest.id, now=T0)
+    await likes.like_post(db, p.id, viewer_id=friend.id, now=T0 + 1)  # shared with the pest
+    await network.follow(db, pest.id, author.id, now=T0 + 2)  # the pest's alone
+    followed, liked = await notifications.list_notifications(db, author.id, after=None, limit=10)
+    assert (followed.kind, liked.kind) == ("FOLLOW", "LIKE_POST")
+
+    # A block either way hides what the pest alone caused from every read; what a visible
+    # member shares stays; lifting the block brings it back.
+    for blocker, blocked in ((author, pest), (pest, author)):
+        await network.block(db, blocker.id, blocked.id, now=T0 + 3)
+        assert await notifications.list_notifications(db, author.id, after=None, limit=10) == [liked]
+        assert await notifications.count_unread(db, author.id) == 1
+        assert await notifications.get_many(db, [followed.id, liked.id]) == [None, liked]
+        await network.unblock(db, blocker.id, blocked.id)
+        assert await notifications.count_unread(db, author.id) == 2
 
 
 async def test_concurrent_likes_are_exact(db: Backend) -> None:
@@ -293,22 +313,35 @@ async def test_bulk_writes(db: Backend) -> None:
 
 async def test_follows_and_connection_requests_notify(db: Backend) -> None:
     ada, ben, cy = [await make_person(db) for _ in range(3)]
-    assert await network.follow(db, ada.id, ben.id, now=T0)
-    assert await network.follow(db, ada.id, ben.id, now=T0 + 1)  # again: no new notice
-    assert await network.follow(db, cy.id, ben.id, now=T0 + 2)
+
+    def told(change: PairChangeRecord | None) -> list[str]:
+        """Whom a step's notifications go to, live (the resolver announces these)."""
+        assert change is not None
+        return [n.recipientId for n in change.notified]
+
+    assert told(await network.follow(db, ada.id, ben.id, now=T0)) == [ben.id]
+    assert told(await network.follow(db, ada.id, ben.id, now=T0 + 1)) == []  # again: no new notice
+    assert told(await network.follow(db, cy.id, ben.id, now=T0 + 2)) == [ben.id]  # grows the group
     [followed] = await notifications.list_notifications(db, ben.id, after=None, limit=5)
     assert (followed.kind, followed.count, followed.actorIds) == ("FOLLOW", 2, (cy.id, ada.id))
 
-    assert await network.request_connection(db, ada.id, cy.id, message=None, now=T0) == "REQUEST_SENT"
-    await network.request_connection(db, ada.id, cy.id, message=None, now=T0 + 1)
+    asking = await network.request_connection(db, ada.id, cy.id, message=None, now=T0)
+    assert asking is not None and (asking.status, told(asking)) == ("REQUEST_SENT", [cy.id])
+    assert told(await network.request_connection(db, ada.id, cy.id, message=None, now=T0 + 1)) == []
     [asked] = await notifications.list_notifications(db, cy.id, after=None, limit=5)
     assert (asked.kind, asked.count, asked.personId) == ("CONNECTION_REQUEST", 1, ada.id)
-    assert await network.accept_connection(db, cy.id, ada.id, now=T0 + 2) == "CONNECTED"
+    assert asking.notified[0].id == asked.id
+    accepting = await network.accept_connection(db, cy.id, ada.id, now=T0 + 2)
+    assert accepting is not None and (accepting.status, told(accepting)) == ("CONNECTED", [ada.id])
+    assert told(await network.accept_connection(db, cy.id, ada.id, now=T0 + 3)) == []  # already
     [accepted] = await notifications.list_notifications(db, ada.id, after=None, limit=5)
     assert (accepted.kind, accepted.actorIds) == ("CONNECTION_ACCEPTED", (cy.id,))
+    assert accepting.notified[0].id == accepted.id
 
     # Crossing requests connect at once: the one who asked first hears it was accepted.
-    assert await network.request_connection(db, ben.id, cy.id, message=None, now=T0) == "REQUEST_SENT"
-    assert await network.request_connection(db, cy.id, ben.id, message=None, now=T0 + 1) == "CONNECTED"
+    first = await network.request_connection(db, ben.id, cy.id, message=None, now=T0)
+    assert first is not None and first.status == "REQUEST_SENT"
+    crossing = await network.request_connection(db, cy.id, ben.id, message=None, now=T0 + 1)
+    assert crossing is not None and (crossing.status, told(crossing)) == ("CONNECTED", [ben.id])
     kinds = {n.kind for n in await notifications.list_notifications(db, ben.id, after=None, limit=5)}
     assert kinds == {"CONNECTION_ACCEPTED", "FOLLOW"}
