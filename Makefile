@@ -15,11 +15,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	GRAPH_API_ENV=$${GRAPH_API_ENV:-development} $(BIN)/graph-api serve --demo
 
-test: $(STAMP)
-	$(BIN)/lint-imports
+test: lint
 	$(BIN)/pytest
 
 lint: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
