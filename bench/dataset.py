@@ -8,6 +8,7 @@ Each run serves a throwaway copy of data/, so mutations never change the cache.
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import hashlib
 import json
@@ -32,18 +33,67 @@ class DatasetError(RuntimeError):
     """The dataset cannot be built or does not match its parameters."""
 
 
+PROJECT_PACKAGES = ("graph_db", "graph_api", "resolvers", "schema", "bench")
+
+
+def _module_file(name: str) -> Path | None:
+    """The project file a dotted module name is, if it is one of ours."""
+    if name.split(".")[0] not in PROJECT_PACKAGES:
+        return None
+    base = ROOT.joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imports(path: Path) -> set[str]:
+    """The modules `path` imports (absolute imports; `from a import b` also tries a.b)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_bytes(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def code_closure(roots: Sequence[str]) -> list[Path]:
+    """Every project file the modules `roots` import, transitively (with their packages'
+    __init__ files): the code that can decide what a build stores."""
+    seen: set[Path] = set()
+    pending = list(roots)
+    while pending:
+        name = pending.pop()
+        parts = name.split(".")
+        for depth in range(1, len(parts) + 1):
+            path = _module_file(".".join(parts[:depth]))
+            if path is not None and path not in seen:
+                seen.add(path)
+                pending.extend(_imports(path))
+    return sorted(seen)
+
+
+# Where a build's writes go through: the generators of `graph-api seed`, the migrations and
+# the database layer the build opens (`_build` below). Their imports are followed.
+BUILD_PATH = ("graph_db.seed", "graph_db.migrations", "graph_api.database")
+
+
 def fingerprint(steps: Sequence[Step]) -> str:
-    """Hash of the code that decides what is stored: the generators, every repository
-    function they call, the data files they read. A change to any of it means a rebuild."""
+    """Hash of the code that decides what is stored: everything of ours the build path
+    imports, transitively (generators, the repositories they call, migrations, the database
+    layer), this module, each step's module, and the files steps name as `sources`. A change
+    to any of it means a rebuild; a change to code a build never runs (a read query, a
+    resolver, an operation's check) does not."""
     digest = hashlib.sha256()
-    data_layer = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "graph_db").rglob("*.py"))
-    for path in sorted({src for step in steps for src in step.sources} | set(data_layer)):
+    files = {path.relative_to(ROOT).as_posix() for path in code_closure(BUILD_PATH)}
+    files |= {"bench/dataset.py", *(src for step in steps for src in step.sources)}
+    files |= {step.run.__module__.replace(".", "/") + ".py" for step in steps}
+    for path in sorted(files):
         digest.update(path.encode())
         if (ROOT / path).exists():
             digest.update((ROOT / path).read_bytes())
-    for step in steps:
-        module = step.run.__module__.replace(".", "/") + ".py"
-        digest.update((ROOT / module).read_bytes())
     return digest.hexdigest()
 
 
