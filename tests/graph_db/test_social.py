@@ -211,15 +211,16 @@ async def test_comments_replies_notifications_and_cascading_removal(db: Backend)
 
 
 async def test_home_feed_follows_connections_groups_and_hides_blocked(db: Backend) -> None:
-    me, followed, friend, stranger, blocker = [await make_person(db) for _ in range(5)]
+    me, followed, friend, stranger, blocker, pest = [await make_person(db) for _ in range(6)]
     await network.follow(db, me.id, followed.id, now=T0)
     await network.follow(db, me.id, blocker.id, now=T0)
     await network.request_connection(db, me.id, friend.id, message=None, now=T0)
     await network.accept_connection(db, friend.id, me.id, now=T0)
     mine_gid = await group(db, stranger, "PRIVATE")
     other_gid = await group(db, followed, "PRIVATE")
-    await groups.invite(db, mine_gid, actor_id=stranger.id, person_id=me.id, now=T0)
-    assert await groups.join(db, mine_gid, person_id=me.id, now=T0) is not None
+    for member in (me, blocker, pest):
+        await groups.invite(db, mine_gid, actor_id=stranger.id, person_id=member.id, now=T0)
+        assert await groups.join(db, mine_gid, person_id=member.id, now=T0) is not None
 
     own = await post(db, me, "mine", at=T0 + 1)
     by_followed = await post(db, followed, "followed", at=T0 + 2)
@@ -228,7 +229,10 @@ async def test_home_feed_follows_connections_groups_and_hides_blocked(db: Backen
     in_my_group = await post(db, stranger, "group", at=T0 + 5, group=mine_gid)
     await post(db, followed, "private elsewhere", at=T0 + 6, group=other_gid)
     await post(db, blocker, "blocked", at=T0 + 7)
+    await post(db, blocker, "blocked, in my group", at=T0 + 7, group=mine_gid)
+    await post(db, pest, "blocked by me, in my group", at=T0 + 7, group=mine_gid)
     await network.block(db, blocker.id, me.id, now=T0)
+    await network.block(db, me.id, pest.id, now=T0)
     removed = await post(db, friend, "removed", at=T0 + 8)
     await posts.remove_post(db, removed.id, actor_id=friend.id, moderator=False, now=T0 + 9,
                             action_id=new_id())
