@@ -7,7 +7,7 @@ reply joins the thread of the comment it belongs to.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 
 from graph_db import comments, likes
 from graph_db.comments import PageKey
@@ -16,15 +16,16 @@ from graph_db.records import CommentRecord, EngagementRecord, LinkRecord
 from resolvers import groups as group_rules
 from resolvers.auth import require_viewer
 from resolvers.context import Context
+from resolvers.loaders import forget, now_or_later
 from resolvers.notifications import announce
 from resolvers.pagination import Page, PageRequest, encode_cursor, keyset_page, page_request
 from resolvers.posts import (
     can_moderate,
     clean_body,
     clean_reason,
-    forget,
     keyset,
     newest_first,
+    preload_content,
     require_post,
     valid_mentions,
 )
@@ -50,6 +51,19 @@ async def require_comment(ctx: Context, comment_id: str, field: str = "commentId
 async def engagement(ctx: Context, comment_id: str) -> EngagementRecord:
     """Likes, replies and whether the viewer liked it: batched across the page."""
     return await ctx.loaders.engagement_by_comment.load(comment_id)
+
+
+def engagement_now(ctx: Context, comment_id: str) -> EngagementRecord | Awaitable[EngagementRecord]:
+    """`engagement`, without an await when the page preloaded it (see `preload`)."""
+    return now_or_later(ctx.loaders.engagement_by_comment, comment_id)
+
+
+async def preload(
+    ctx: Context, items: Sequence[CommentRecord], *, engagement: bool, authors: bool
+) -> None:
+    """resolvers.posts.preload_content for a page of comments."""
+    loader = ctx.loaders.engagement_by_comment if engagement else None
+    await preload_content(ctx, items, loader, authors=authors)
 
 
 def _oldest_first(ctx: Context, first: int | None, after: str | None) -> PageRequest:

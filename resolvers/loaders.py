@@ -59,6 +59,19 @@ def forget(loader: DataLoader[K, V], key: K) -> None:
         loader.clear(key)
 
 
+def now_or_later(loader: DataLoader[K, V], key: K) -> V | Awaitable[V]:
+    """The value if this request has loaded `key` already, else the (batched) load.
+
+    A field that returns a plain value costs graphql-core a fraction of one that returns an
+    awaitable (no coroutine, no task: ~20 us less per field and item), so pages preload
+    what their items show (e.g. resolvers.posts.preload) and the items' fields answer
+    through this."""
+    future = loader.cache_map.get(key) if loader.cache else None
+    if future is not None and future.done() and not future.cancelled() and future.exception() is None:
+        return future.result()
+    return loader.load(key)
+
+
 def loader(fn: Callable[[Sequence[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:
     async def batch(keys: list[K]) -> Sequence[V]:
         return await fn(keys)

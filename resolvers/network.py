@@ -15,9 +15,10 @@ from graph_db.profile_fields import clean_text
 from graph_db.records import LinkRecord, PairChangeRecord, PersonRecord, SuggestionRecord
 from resolvers.auth import require_viewer
 from resolvers.context import Context
+from resolvers.loaders import forget
 from resolvers.notifications import announce
 from resolvers.pagination import Page, keyset_page, page_request
-from resolvers.people import forget, visible_person
+from resolvers.people import visible_person
 
 MAX_MESSAGE = 500
 MAX_SUGGESTIONS = 50

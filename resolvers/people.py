@@ -10,13 +10,10 @@ Visibility, enforced here for every read path that hands out a Person:
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
-
-from strawberry.dataloader import DataLoader
+from typing import Any
 
 from graph_db import people, vocabulary
 from graph_db.errors import InvalidInput, NotFound
@@ -25,20 +22,14 @@ from graph_db.profile_fields import clean_line, clean_profile, term_name_problem
 from graph_db.records import AffiliationRecord, PersonRecord, RelationRecord, TermRecord
 from resolvers.auth import require_self_or_role, require_viewer
 from resolvers.context import Context
+from resolvers.loaders import forget, now_or_later
 
-K = TypeVar("K")
 MAX_TERMS_PER_LIST = 50
 MAX_TERMS_PER_CALL = 20
 TERM_KIND = {
     "INTERESTED_IN": "Interest", "OFFERS_MENTORSHIP_IN": "MentorshipArea",
     "SEEKS_MENTORSHIP_IN": "MentorshipArea",
 }
-
-
-def forget(loader: DataLoader[K, Any], key: K) -> None:
-    """Drop a cached value after a write changed it (a miss is fine)."""
-    with contextlib.suppress(KeyError):  # strawberry's DataLoader.clear raises on a miss
-        loader.clear(key)
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -52,6 +43,11 @@ async def get_people(ctx: Context, ids: Sequence[str]) -> list[PersonRecord | No
 
 async def get_person(ctx: Context, person_id: str) -> PersonRecord | None:
     return await ctx.loaders.person_by_id.load(person_id)
+
+
+def person_now(ctx: Context, person_id: str) -> PersonRecord | None | Awaitable[PersonRecord | None]:
+    """`get_person`, without an await when the page preloaded it."""
+    return now_or_later(ctx.loaders.person_by_id, person_id)
 
 
 async def relation(ctx: Context, person_id: str) -> RelationRecord:

@@ -8,12 +8,12 @@ mentioned is notified.
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import re
 import unicodedata
 import uuid
-from collections.abc import Sequence
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Sequence
+from typing import Protocol
 
 from strawberry.dataloader import DataLoader
 
@@ -23,6 +23,7 @@ from graph_db.records import EngagementRecord, LinkRecord, PostRecord
 from resolvers import groups as group_rules
 from resolvers.auth import require_viewer
 from resolvers.context import Context
+from resolvers.loaders import forget, now_or_later
 from resolvers.notifications import announce
 from resolvers.pagination import Page, PageRequest, keyset_page, page_request
 
@@ -31,13 +32,6 @@ MAX_MENTIONS = 20
 MAX_REASON_CHARS = 500
 _LINK = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\""
-K = TypeVar("K")
-
-
-def forget(loader: DataLoader[K, Any], key: K) -> None:
-    """Drop a cached value (after a write changed it); nothing cached is fine."""
-    with contextlib.suppress(KeyError):  # strawberry's DataLoader.clear raises on a miss
-        loader.clear(key)
 
 
 def clean_body(text: str, *, field: str, max_chars: int) -> str:
@@ -119,6 +113,44 @@ async def require_post(ctx: Context, post_id: str, field: str = "postId") -> Pos
 async def engagement(ctx: Context, post_id: str) -> EngagementRecord:
     """Likes, comments and whether the viewer liked it: batched across the whole page."""
     return await ctx.loaders.engagement_by_post.load(post_id)
+
+
+def engagement_now(ctx: Context, post_id: str) -> EngagementRecord | Awaitable[EngagementRecord]:
+    """`engagement`, without an await when the page preloaded it (see `preload`)."""
+    return now_or_later(ctx.loaders.engagement_by_post, post_id)
+
+
+class Authored(Protocol):
+    """A post or a comment, as far as a page of them needs to know."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def authorId(self) -> str: ...  # noqa: N802 (the records' field name)
+
+
+async def preload_content(
+    ctx: Context, items: Sequence[Authored],
+    engagement: DataLoader[str, EngagementRecord] | None, *, authors: bool,
+) -> None:
+    """Load what a page of posts or comments will show, concurrently and in one round trip
+    per kind: their counts with the viewer's likes (from `engagement`, when given) and their
+    authors. Their fields then answer without awaiting (resolvers.loaders.now_or_later)."""
+    loads: list[Awaitable[object]] = []
+    if engagement is not None and items:
+        loads.append(engagement.load_many([item.id for item in items]))
+    if authors and items:
+        loads.append(ctx.loaders.person_by_id.load_many(list({i.authorId: 0 for i in items})))
+    await asyncio.gather(*loads)
+
+
+async def preload(
+    ctx: Context, items: Sequence[PostRecord], *, engagement: bool, authors: bool
+) -> None:
+    """`preload_content` for a page of posts."""
+    loader = ctx.loaders.engagement_by_post if engagement else None
+    await preload_content(ctx, items, loader, authors=authors)
 
 
 async def person_posts(

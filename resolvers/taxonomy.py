@@ -11,7 +11,7 @@ from graph_db.records import OrgUnitRecord
 from graph_db.taxonomy import PARENT_KIND, NewUnit
 from resolvers.auth import require_role
 from resolvers.context import Context
-from resolvers.people import forget
+from resolvers.loaders import forget
 
 MAX_NAME = 120
 MAX_SHORT_NAME = 20

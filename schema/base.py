@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any, Generic, NewType, TypeVar
+from typing import Any, Generic, NewType, TypeVar, cast
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
 from graph_db.errors import Conflict, GraphApiError, InvalidInput, NotFound
 from resolvers.context import Context
@@ -17,6 +19,7 @@ from resolvers.pagination import Page
 
 T = TypeVar("T")
 R = TypeVar("R")
+V = TypeVar("V")
 AppInfo = Info[Context, None]
 
 
@@ -133,6 +136,31 @@ class Connection(Generic[T]):
     @strawberry.field(description="The items of this page, without cursors.")
     def nodes(self) -> list[T]:
         return [edge.node for edge in self.edges]
+
+
+def then(value: V | Awaitable[V], convert: Callable[[V], T]) -> T | Awaitable[T]:
+    """`convert` the value now, or once it arrives (a field that returns a plain value is
+    much cheaper for graphql-core than one that awaits; see resolvers.loaders.now_or_later)."""
+    if inspect.isawaitable(value):
+        return _then(value, convert)
+    return convert(cast(V, value))
+
+
+async def _then(value: Awaitable[V], convert: Callable[[V], T]) -> T:
+    return convert(await value)
+
+
+def selected_names(info: AppInfo) -> frozenset[str]:
+    """Every field name asked for below the current field, at any depth and through
+    fragments: enough to tell whether a page's items will show e.g. `likeCount`."""
+    names: set[str] = set()
+    pending: list[Any] = list(info.selected_fields)
+    while pending:
+        selection = pending.pop()
+        if isinstance(selection, SelectedField):
+            names.add(selection.name)
+        pending.extend(selection.selections)
+    return frozenset(names)
 
 
 def connection(page: Page[R], convert: Callable[[R], T]) -> Connection[T]:

@@ -12,7 +12,7 @@ from resolvers import feed as feed_resolvers
 from resolvers import people as people_resolvers
 from schema.base import AppInfo, Connection, DateTime, connection, from_ms, to_global_id
 from schema.people import Person
-from schema.posts import Post
+from schema.posts import Post, post_connection
 
 
 @strawberry.enum(description="What happened on the network.")
@@ -71,7 +71,7 @@ class FeedQuery:
         self, info: AppInfo, first: int | None = 20, after: str | None = None
     ) -> Connection[Post]:
         page = await feed_resolvers.home_feed(info.context, first=first, after=after)
-        return connection(page, Post.from_record)
+        return await post_connection(info, page)
 
     @strawberry.field(
         description="What is happening on the network, newest first: new public updates, "

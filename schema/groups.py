@@ -29,7 +29,7 @@ from schema.base import (
     to_global_id,
 )
 from schema.people import Person
-from schema.posts import Post
+from schema.posts import Post, post_connection
 from schema.vocabulary import Interest
 
 if TYPE_CHECKING:
@@ -207,7 +207,7 @@ class Group(Node):
         self, info: AppInfo, first: int | None = 20, after: str | None = None
     ) -> Connection[Post]:
         page = await post_resolvers.group_posts(info.context, self.record.id, first=first, after=after)
-        return connection(page, Post.from_record)
+        return await post_connection(info, page)
 
     @strawberry.field(description="Updates pinned by moderators, last pinned first.")
     async def pinned_posts(self, info: AppInfo) -> list[Post]:

@@ -7,10 +7,11 @@ from typing import Self
 
 import strawberry
 
-from graph_db.records import CommentRecord, LinkRecord, PostRecord
+from graph_db.records import CommentRecord, EngagementRecord, LinkRecord, PersonRecord, PostRecord
 from resolvers import comments as comment_resolvers
 from resolvers import people as people_resolvers
 from resolvers import posts as post_resolvers
+from resolvers.pagination import Page
 from schema.base import (
     AppInfo,
     Connection,
@@ -24,16 +25,34 @@ from schema.base import (
     ids,
     local_id,
     node_resolver,
+    selected_names,
+    then,
     to_global_id,
 )
 from schema.people import Person
 
 
-async def _person(info: AppInfo, person_id: str) -> Person:
-    record = await people_resolvers.get_person(info.context, person_id)
-    if record is None:  # people are never deleted; a missing author is a broken graph
-        raise LookupError(f"person {person_id} is missing")
-    return Person.from_record(record)
+def _author(info: AppInfo, person_id: str) -> Person | Awaitable[Person]:
+    """The author, without an await when the page preloaded it."""
+
+    def convert(record: PersonRecord | None) -> Person:
+        if record is None:  # people are never deleted; a missing author is a broken graph
+            raise LookupError(f"person {person_id} is missing")
+        return Person.from_record(record)
+
+    return then(people_resolvers.person_now(info.context, person_id), convert)
+
+
+def _likes(e: EngagementRecord) -> int:
+    return e.likes
+
+
+def _comments(e: EngagementRecord) -> int:
+    return e.comments
+
+
+def _viewer_liked(e: EngagementRecord) -> bool:
+    return e.viewerLiked
 
 
 async def _people(info: AppInfo, person_ids: tuple[str, ...]) -> list[Person]:
@@ -61,9 +80,9 @@ class Post(Node):
     def links(self) -> list[str]:
         return post_resolvers.links(self.record.body)
 
-    @strawberry.field(description="Who wrote it.")
-    async def author(self, info: AppInfo) -> Person:
-        return await _person(info, self.record.authorId)
+    @strawberry.field(description="Who wrote it.", graphql_type=Person)
+    def author(self, info: AppInfo) -> Person | Awaitable[Person]:
+        return _author(info, self.record.authorId)
 
     @strawberry.field(description="The people it @-mentions (those the viewer can see).")
     async def mentions(self, info: AppInfo) -> list[Person]:
@@ -77,17 +96,21 @@ class Post(Node):
     def edited_at(self) -> DateTime | None:
         return from_ms_or_none(self.record.editedAt)
 
-    @strawberry.field(description="How many members like it (exact).")
-    async def like_count(self, info: AppInfo) -> int:
-        return (await post_resolvers.engagement(info.context, self.record.id)).likes
+    # Counts answer without an await when the page preloaded them (post_connection).
+    @strawberry.field(description="How many members like it (exact).", graphql_type=int)
+    def like_count(self, info: AppInfo) -> int | Awaitable[int]:
+        return then(post_resolvers.engagement_now(info.context, self.record.id), _likes)
 
-    @strawberry.field(description="How many comments and replies it has (removed ones not counted).")
-    async def comment_count(self, info: AppInfo) -> int:
-        return (await post_resolvers.engagement(info.context, self.record.id)).comments
+    @strawberry.field(
+        description="How many comments and replies it has (removed ones not counted).",
+        graphql_type=int,
+    )
+    def comment_count(self, info: AppInfo) -> int | Awaitable[int]:
+        return then(post_resolvers.engagement_now(info.context, self.record.id), _comments)
 
-    @strawberry.field(description="Whether the signed-in member likes it.")
-    async def viewer_has_liked(self, info: AppInfo) -> bool:
-        return (await post_resolvers.engagement(info.context, self.record.id)).viewerLiked
+    @strawberry.field(description="Whether the signed-in member likes it.", graphql_type=bool)
+    def viewer_has_liked(self, info: AppInfo) -> bool | Awaitable[bool]:
+        return then(post_resolvers.engagement_now(info.context, self.record.id), _viewer_liked)
 
     @strawberry.field(description="Members who like it, most recent like first.")
     async def likers(
@@ -103,7 +126,7 @@ class Post(Node):
         page = await comment_resolvers.post_comments(
             info.context, self.record.id, first=first, after=after
         )
-        return connection(page, Comment.from_record)
+        return await comment_connection(info, page)
 
 
 @strawberry.type(description="A comment on an update, or a reply to a comment (one level deep).")
@@ -122,9 +145,9 @@ class Comment(Node):
     def links(self) -> list[str]:
         return post_resolvers.links(self.record.body)
 
-    @strawberry.field(description="Who wrote it.")
-    async def author(self, info: AppInfo) -> Person:
-        return await _person(info, self.record.authorId)
+    @strawberry.field(description="Who wrote it.", graphql_type=Person)
+    def author(self, info: AppInfo) -> Person | Awaitable[Person]:
+        return _author(info, self.record.authorId)
 
     @strawberry.field(description="The update it is on; null if the viewer can no longer see it.")
     async def post(self, info: AppInfo) -> Post | None:
@@ -150,17 +173,19 @@ class Comment(Node):
     def edited_at(self) -> DateTime | None:
         return from_ms_or_none(self.record.editedAt)
 
-    @strawberry.field(description="How many members like it (exact).")
-    async def like_count(self, info: AppInfo) -> int:
-        return (await comment_resolvers.engagement(info.context, self.record.id)).likes
+    @strawberry.field(description="How many members like it (exact).", graphql_type=int)
+    def like_count(self, info: AppInfo) -> int | Awaitable[int]:
+        return then(comment_resolvers.engagement_now(info.context, self.record.id), _likes)
 
-    @strawberry.field(description="How many replies it has (removed ones not counted).")
-    async def reply_count(self, info: AppInfo) -> int:
-        return (await comment_resolvers.engagement(info.context, self.record.id)).comments
+    @strawberry.field(
+        description="How many replies it has (removed ones not counted).", graphql_type=int
+    )
+    def reply_count(self, info: AppInfo) -> int | Awaitable[int]:
+        return then(comment_resolvers.engagement_now(info.context, self.record.id), _comments)
 
-    @strawberry.field(description="Whether the signed-in member likes it.")
-    async def viewer_has_liked(self, info: AppInfo) -> bool:
-        return (await comment_resolvers.engagement(info.context, self.record.id)).viewerLiked
+    @strawberry.field(description="Whether the signed-in member likes it.", graphql_type=bool)
+    def viewer_has_liked(self, info: AppInfo) -> bool | Awaitable[bool]:
+        return then(comment_resolvers.engagement_now(info.context, self.record.id), _viewer_liked)
 
     @strawberry.field(description="Members who like it, most recent like first.")
     async def likers(
@@ -174,14 +199,38 @@ class Comment(Node):
         self, info: AppInfo, first: int | None = 20, after: str | None = None
     ) -> Connection[Comment]:
         page = await comment_resolvers.replies(info.context, self.record.id, first=first, after=after)
-        return connection(page, Comment.from_record)
+        return await comment_connection(info, page)
+
+
+_ENGAGEMENT_FIELDS = frozenset({"likeCount", "commentCount", "replyCount", "viewerHasLiked"})
+
+
+async def post_connection(info: AppInfo, page: Page[PostRecord]) -> Connection[Post]:
+    """A page of posts, with what the query shows of them (counts, authors) loaded up front:
+    one round trip per kind, and the posts' fields then answer without awaiting."""
+    wanted = selected_names(info)
+    await post_resolvers.preload(
+        info.context, page.items,
+        engagement=not wanted.isdisjoint(_ENGAGEMENT_FIELDS), authors="author" in wanted,
+    )
+    return connection(page, Post.from_record)
+
+
+async def comment_connection(info: AppInfo, page: Page[CommentRecord]) -> Connection[Comment]:
+    """A page of comments or replies, preloaded like `post_connection`."""
+    wanted = selected_names(info)
+    await comment_resolvers.preload(
+        info.context, page.items,
+        engagement=not wanted.isdisjoint(_ENGAGEMENT_FIELDS), authors="author" in wanted,
+    )
+    return connection(page, Comment.from_record)
 
 
 async def person_posts(info: AppInfo, person_id: str, *, first: int | None, after: str | None
                        ) -> Connection[Post]:
     """`Person.posts` (schema.people defers to this, beside the Post type)."""
     page = await post_resolvers.person_posts(info.context, person_id, first=first, after=after)
-    return connection(page, Post.from_record)
+    return await post_connection(info, page)
 
 
 @node_resolver("Post")

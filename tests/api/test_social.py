@@ -310,6 +310,19 @@ async def test_feed_page_round_trips_do_not_grow_with_page_size(api: Api) -> Non
 
     assert await trips(10) == await trips(100)
 
+    # A page loads only what it shows: ids alone take neither counts nor authors; asking
+    # for both adds one round trip each, the same for a fragment as for a plain selection.
+    async def trips_for(selection: str, fragments: str = "") -> int:
+        query = f"query {{ feed(first: 30) {{ nodes {{ id {selection} }} }} }} {fragments}"
+        response = await api.post(query, token=my_token)
+        assert "errors" not in response.json(), response.json()
+        return int(response.headers["x-db-round-trips"])
+
+    bare = await trips_for("")
+    assert await trips_for("likeCount") == await trips_for("author { name }") == bare + 1
+    assert await trips_for("viewerHasLiked author { name }") == bare + 2
+    assert await trips_for("...Shown", "fragment Shown on Post { likeCount author { name } }") == bare + 2
+
 
 async def test_notifications_are_grouped_read_and_private(api: Api) -> None:
     author, author_token = await make_member(api, name="Author")
