@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
@@ -50,6 +51,7 @@ from graph_db.records import (
 
 K = TypeVar("K")
 V = TypeVar("V")
+T = TypeVar("T")
 
 
 def forget(loader: DataLoader[K, V], key: K) -> None:
@@ -70,6 +72,17 @@ def now_or_later(loader: DataLoader[K, V], key: K) -> V | Awaitable[V]:
     if future is not None and future.done() and not future.cancelled() and future.exception() is None:
         return future.result()
     return loader.load(key)
+
+
+def then(value: V | Awaitable[V], convert: Callable[[V], T]) -> T | Awaitable[T]:
+    """`convert` the value now, or once it arrives (for `now_or_later` results)."""
+    if inspect.isawaitable(value):
+        return _then(value, convert)
+    return convert(value)
+
+
+async def _then(value: Awaitable[V], convert: Callable[[V], T]) -> T:
+    return convert(await value)
 
 
 def loader(fn: Callable[[Sequence[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:

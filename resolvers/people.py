@@ -10,19 +10,28 @@ Visibility, enforced here for every read path that hands out a Person:
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from strawberry.dataloader import DataLoader
+
 from graph_db import people, vocabulary
 from graph_db.errors import InvalidInput, NotFound
 from graph_db.people import PersonTerms
 from graph_db.profile_fields import clean_line, clean_profile, term_name_problem
-from graph_db.records import AffiliationRecord, PersonRecord, RelationRecord, TermRecord
+from graph_db.records import (
+    AffiliationRecord,
+    NetworkCountsRecord,
+    PersonRecord,
+    RelationRecord,
+    TermRecord,
+)
 from resolvers.auth import require_self_or_role, require_viewer
 from resolvers.context import Context
-from resolvers.loaders import forget, now_or_later
+from resolvers.loaders import forget, now_or_later, then
 
 MAX_TERMS_PER_LIST = 50
 MAX_TERMS_PER_CALL = 20
@@ -50,9 +59,32 @@ def person_now(ctx: Context, person_id: str) -> PersonRecord | None | Awaitable[
     return now_or_later(ctx.loaders.person_by_id, person_id)
 
 
-async def relation(ctx: Context, person_id: str) -> RelationRecord:
-    """How the viewer relates to the person (nothing, signed out)."""
-    return await ctx.loaders.relation_by_person.load(person_id)
+def relation_now(ctx: Context, person_id: str) -> RelationRecord | Awaitable[RelationRecord]:
+    """How the viewer relates to the person (nothing, signed out); without an await when
+    the page preloaded it (as every `*_now` below: see resolvers.loaders.now_or_later)."""
+    return now_or_later(ctx.loaders.relation_by_person, person_id)
+
+
+def counts_now(ctx: Context, person_id: str) -> NetworkCountsRecord | Awaitable[NetworkCountsRecord]:
+    """The person's follower, following and connection counts."""
+    return now_or_later(ctx.loaders.network_counts_by_person, person_id)
+
+
+async def preload(
+    ctx: Context, ids: Sequence[str], *, affiliations: bool = False, terms: bool = False,
+    relations: bool = False, counts: bool = False,
+) -> None:
+    """Load what a page of people will show, concurrently and in one round trip per kind:
+    where they work, their terms, how the viewer relates to them, their network counts."""
+    wanted: list[tuple[bool, DataLoader[str, Any]]] = [
+        (affiliations, ctx.loaders.affiliation_by_person),
+        (terms, ctx.loaders.terms_by_person),
+        (relations, ctx.loaders.relation_by_person),
+        (counts, ctx.loaders.network_counts_by_person),
+    ]
+    keys = list(dict.fromkeys(ids))
+    if keys:
+        await asyncio.gather(*(loader.load_many(keys) for asked, loader in wanted if asked))
 
 
 async def visible_people(ctx: Context, ids: Sequence[str]) -> list[PersonRecord | None]:
@@ -86,19 +118,26 @@ def _shown(ctx: Context, person: PersonRecord, setting: str, rel: RelationRecord
     return setting == "CONNECTIONS" and rel.connected
 
 
-async def email_of(ctx: Context, person: PersonRecord) -> str | None:
+def email_now(ctx: Context, person: PersonRecord) -> str | None | Awaitable[str | None]:
     """The email if the owner's emailVisibility lets the viewer see it."""
     if ctx.viewer is None:
         return None
-    rel = await relation(ctx, person.id)
-    return person.email if _shown(ctx, person, person.emailVisibility, rel) else None
+
+    def shown(rel: RelationRecord) -> str | None:
+        return person.email if _shown(ctx, person, person.emailVisibility, rel) else None
+
+    return then(relation_now(ctx, person.id), shown)
 
 
-async def phone_of(ctx: Context, person: PersonRecord) -> str | None:
+def phone_now(ctx: Context, person: PersonRecord) -> str | None | Awaitable[str | None]:
+    """The phone number if the owner's phoneVisibility lets the viewer see it."""
     if ctx.viewer is None or person.phone is None:
         return None
-    rel = await relation(ctx, person.id)
-    return person.phone if _shown(ctx, person, person.phoneVisibility, rel) else None
+
+    def shown(rel: RelationRecord) -> str | None:
+        return person.phone if _shown(ctx, person, person.phoneVisibility, rel) else None
+
+    return then(relation_now(ctx, person.id), shown)
 
 
 def may_see_settings(ctx: Context, person: PersonRecord) -> bool:
@@ -107,13 +146,17 @@ def may_see_settings(ctx: Context, person: PersonRecord) -> bool:
     return viewer is not None and (viewer.id == person.id or viewer.is_admin)
 
 
-async def affiliation(ctx: Context, person_id: str) -> AffiliationRecord:
-    return await ctx.loaders.affiliation_by_person.load(person_id)
+def affiliation_now(ctx: Context, person_id: str) -> AffiliationRecord | Awaitable[AffiliationRecord]:
+    return now_or_later(ctx.loaders.affiliation_by_person, person_id)
 
 
-async def terms(ctx: Context, person_id: str, rel: str) -> list[TermRecord]:
-    found: PersonTerms = await ctx.loaders.terms_by_person.load(person_id)
-    return found.get(rel, [])
+def terms_now(ctx: Context, person_id: str, rel: str) -> list[TermRecord] | Awaitable[list[TermRecord]]:
+    """The person's terms of one kind (INTERESTED_IN, OFFERS_/SEEKS_MENTORSHIP_IN)."""
+
+    def of_kind(found: PersonTerms) -> list[TermRecord]:
+        return found.get(rel, [])
+
+    return then(now_or_later(ctx.loaders.terms_by_person, person_id), of_kind)
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -210,7 +253,7 @@ async def add_terms(
                                                 broader_id=choice.broader_id))
     if problems:
         raise InvalidInput(problems[0][1], field=problems[0][0], problems=problems)
-    current = await terms(ctx, target, rel)
+    current = (await ctx.loaders.terms_by_person.load(target)).get(rel, [])
     slugs = {t.slug for t in current} | {r["slug"] for r in rows}
     if len(slugs) > MAX_TERMS_PER_LIST:
         raise InvalidInput(f"at most {MAX_TERMS_PER_LIST} per list", field=field)

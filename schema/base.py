@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any, Generic, NewType, TypeVar, cast
+from typing import Any, Generic, NewType, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -19,7 +18,6 @@ from resolvers.pagination import Page
 
 T = TypeVar("T")
 R = TypeVar("R")
-V = TypeVar("V")
 AppInfo = Info[Context, None]
 
 
@@ -136,18 +134,6 @@ class Connection(Generic[T]):
     @strawberry.field(description="The items of this page, without cursors.")
     def nodes(self) -> list[T]:
         return [edge.node for edge in self.edges]
-
-
-def then(value: V | Awaitable[V], convert: Callable[[V], T]) -> T | Awaitable[T]:
-    """`convert` the value now, or once it arrives (a field that returns a plain value is
-    much cheaper for graphql-core than one that awaits; see resolvers.loaders.now_or_later)."""
-    if inspect.isawaitable(value):
-        return _then(value, convert)
-    return convert(cast(V, value))
-
-
-async def _then(value: Awaitable[V], convert: Callable[[V], T]) -> T:
-    return convert(await value)
 
 
 def selected_names(info: AppInfo) -> frozenset[str]:

@@ -13,6 +13,7 @@ from resolvers import forums as forum_resolvers
 from resolvers import groups as group_resolvers
 from resolvers import posts as post_resolvers
 from resolvers import vocabulary as vocabulary_resolvers
+from resolvers.pagination import Page
 from schema.base import (
     AppInfo,
     Connection,
@@ -28,7 +29,7 @@ from schema.base import (
     node_resolver,
     to_global_id,
 )
-from schema.people import Person
+from schema.people import Person, preload_people
 from schema.posts import Post, post_connection
 from schema.vocabulary import Interest
 
@@ -85,6 +86,11 @@ class GroupMember:
 
 def _member(record: MembershipRecord) -> GroupMember:
     return GroupMember(record=record)
+
+
+async def _member_connection(info: AppInfo, page: Page[MembershipRecord]) -> Connection[GroupMember]:
+    await preload_people(info, (m.person for m in page.items))
+    return connection(page, _member)
 
 
 @strawberry.type(
@@ -182,7 +188,7 @@ class Group(Node):
         page = await group_resolvers.members(
             info.context, self.record.id, role=role.value if role else None, first=first, after=after
         )
-        return connection(page, _member)
+        return await _member_connection(info, page)
 
     @strawberry.field(description="Pending join requests, oldest first (moderators; else empty).")
     async def join_requests(
@@ -191,7 +197,7 @@ class Group(Node):
         page = await group_resolvers.moderator_list(
             info.context, "REQUESTS", self.record.id, first=first, after=after
         )
-        return connection(page, _member)
+        return await _member_connection(info, page)
 
     @strawberry.field(description="People banned from the group (moderators; else empty).")
     async def banned_members(
@@ -200,7 +206,7 @@ class Group(Node):
         page = await group_resolvers.moderator_list(
             info.context, "BANNED", self.record.id, first=first, after=after
         )
-        return connection(page, _member)
+        return await _member_connection(info, page)
 
     @strawberry.field(description="Updates posted in the group, newest first (if you may see them).")
     async def posts(

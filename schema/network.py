@@ -19,7 +19,7 @@ from schema.base import (
     from_ms,
     local_id,
 )
-from schema.people import Person
+from schema.people import Person, link_connection
 
 
 @strawberry.input(description="The member to act on.")
@@ -125,7 +125,7 @@ class NetworkQuery:
         page = await network_resolvers.links(
             info.context, "blocked", viewer.id if viewer else "", first=first, after=after
         )
-        return connection(page, lambda link: Person.from_record(link.person))
+        return await link_connection(info, page)
 
 
 @strawberry.type

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from graph_db.errors import InvalidInput
-from graph_db.records import PersonRecord
+from graph_db.records import LinkRecord, PersonRecord, RelationRecord, TermRecord
 from resolvers import network as network_resolvers
 from resolvers import people as people_resolvers
+from resolvers.loaders import then
+from resolvers.pagination import Page
 from resolvers.people import UNSET, TermChoice
 from schema.base import (
     AppInfo,
@@ -26,6 +28,7 @@ from schema.base import (
     ids,
     local_id,
     node_resolver,
+    selected_names,
     to_global_id,
 )
 from schema.mentorship.person import PersonMentoring
@@ -103,6 +106,20 @@ class PrivacySettings:
     phone_visibility: Visibility = strawberry.field(description="Who sees the phone number.")
 
 
+def _areas(found: list[TermRecord]) -> list[MentorshipArea]:
+    return [MentorshipArea.from_record(t) for t in found]
+
+
+def _status(rel: RelationRecord) -> ConnectionStatus:
+    if rel.connected:
+        return ConnectionStatus.CONNECTED
+    if rel.requestReceived:
+        return ConnectionStatus.REQUEST_RECEIVED
+    if rel.requestSent:
+        return ConnectionStatus.REQUEST_SENT
+    return ConnectionStatus.NONE
+
+
 @strawberry.type(description="A member of the mentoring network.")
 class Person(Node, PersonMentoring):  # mentoring fields: schema.mentorship.person
     record: strawberry.Private[PersonRecord]
@@ -131,13 +148,19 @@ class Person(Node, PersonMentoring):  # mentoring fields: schema.mentorship.pers
     def photo_url(self) -> str | None:
         return self.record.photoUrl
 
-    @strawberry.field(description="Email address; null unless its visibility lets you see it.")
-    async def email(self, info: AppInfo) -> str | None:
-        return await people_resolvers.email_of(info.context, self.record)
+    # Fields that read a loader answer without an await when the page preloaded it
+    # (preload_people; resolvers.loaders.now_or_later), so they return `X | Awaitable[X]`.
+    @strawberry.field(
+        description="Email address; null unless its visibility lets you see it.", graphql_type=str | None
+    )
+    def email(self, info: AppInfo) -> str | None | Awaitable[str | None]:
+        return people_resolvers.email_now(info.context, self.record)
 
-    @strawberry.field(description="Phone number; null unless its visibility lets you see it.")
-    async def phone(self, info: AppInfo) -> str | None:
-        return await people_resolvers.phone_of(info.context, self.record)
+    @strawberry.field(
+        description="Phone number; null unless its visibility lets you see it.", graphql_type=str | None
+    )
+    def phone(self, info: AppInfo) -> str | None | Awaitable[str | None]:
+        return people_resolvers.phone_now(info.context, self.record)
 
     @strawberry.field(description="Who sees email and phone; null unless it is you (or you are an admin).")
     def privacy(self, info: AppInfo) -> PrivacySettings | None:
@@ -168,35 +191,44 @@ class Person(Node, PersonMentoring):  # mentoring fields: schema.mentorship.pers
     def updated_at(self) -> DateTime:
         return from_ms(self.record.updatedAt or self.record.createdAt)
 
-    @strawberry.field(description="The hospital the member works in.")
-    async def hospital(self, info: AppInfo) -> Hospital | None:
-        unit = (await people_resolvers.affiliation(info.context, self.record.id)).hospital
-        return Hospital.from_record(unit) if unit else None
+    @strawberry.field(description="The hospital the member works in.", graphql_type=Hospital | None)
+    def hospital(self, info: AppInfo) -> Hospital | None | Awaitable[Hospital | None]:
+        return then(people_resolvers.affiliation_now(info.context, self.record.id),
+                    lambda a: Hospital.from_record(a.hospital) if a.hospital else None)
 
-    @strawberry.field(description="The department the member works in.")
-    async def department(self, info: AppInfo) -> Department | None:
-        unit = (await people_resolvers.affiliation(info.context, self.record.id)).department
-        return Department.from_record(unit) if unit else None
+    @strawberry.field(description="The department the member works in.", graphql_type=Department | None)
+    def department(self, info: AppInfo) -> Department | None | Awaitable[Department | None]:
+        return then(people_resolvers.affiliation_now(info.context, self.record.id),
+                    lambda a: Department.from_record(a.department) if a.department else None)
 
-    @strawberry.field(description="The division the member works in (null if attached to a department).")
-    async def division(self, info: AppInfo) -> Division | None:
-        unit = (await people_resolvers.affiliation(info.context, self.record.id)).division
-        return Division.from_record(unit) if unit else None
+    @strawberry.field(
+        description="The division the member works in (null if attached to a department).",
+        graphql_type=Division | None,
+    )
+    def division(self, info: AppInfo) -> Division | None | Awaitable[Division | None]:
+        return then(people_resolvers.affiliation_now(info.context, self.record.id),
+                    lambda a: Division.from_record(a.division) if a.division else None)
 
-    @strawberry.field(description="Research interests, by name.")
-    async def interests(self, info: AppInfo) -> list[Interest]:
-        found = await people_resolvers.terms(info.context, self.record.id, "INTERESTED_IN")
-        return [Interest.from_record(t) for t in found]
+    @strawberry.field(description="Research interests, by name.", graphql_type=list[Interest])
+    def interests(self, info: AppInfo) -> list[Interest] | Awaitable[list[Interest]]:
+        return then(people_resolvers.terms_now(info.context, self.record.id, "INTERESTED_IN"),
+                    lambda found: [Interest.from_record(t) for t in found])
 
-    @strawberry.field(description="Mentorship areas the member offers to mentor in, by name.")
-    async def mentorship_offered(self, info: AppInfo) -> list[MentorshipArea]:
-        found = await people_resolvers.terms(info.context, self.record.id, "OFFERS_MENTORSHIP_IN")
-        return [MentorshipArea.from_record(t) for t in found]
+    @strawberry.field(
+        description="Mentorship areas the member offers to mentor in, by name.",
+        graphql_type=list[MentorshipArea],
+    )
+    def mentorship_offered(self, info: AppInfo) -> list[MentorshipArea] | Awaitable[list[MentorshipArea]]:
+        return then(people_resolvers.terms_now(info.context, self.record.id, "OFFERS_MENTORSHIP_IN"),
+                    _areas)
 
-    @strawberry.field(description="Mentorship areas the member seeks mentoring in, by name.")
-    async def mentorship_sought(self, info: AppInfo) -> list[MentorshipArea]:
-        found = await people_resolvers.terms(info.context, self.record.id, "SEEKS_MENTORSHIP_IN")
-        return [MentorshipArea.from_record(t) for t in found]
+    @strawberry.field(
+        description="Mentorship areas the member seeks mentoring in, by name.",
+        graphql_type=list[MentorshipArea],
+    )
+    def mentorship_sought(self, info: AppInfo) -> list[MentorshipArea] | Awaitable[list[MentorshipArea]]:
+        return then(people_resolvers.terms_now(info.context, self.record.id, "SEEKS_MENTORSHIP_IN"),
+                    _areas)
 
     @strawberry.field(description="How complete the profile is and what is missing.")
     def completeness(self) -> ProfileCompleteness:
@@ -207,47 +239,47 @@ class Person(Node, PersonMentoring):  # mentoring fields: schema.mentorship.pers
 
     @strawberry.field(
         description="Degree of connection from you: 1, 2 or 3; null beyond, for yourself, "
-        "or signed out."
+        "or signed out.",
+        graphql_type=int | None,
     )
-    async def degree(self, info: AppInfo) -> int | None:
-        return (await people_resolvers.relation(info.context, self.record.id)).degree
+    def degree(self, info: AppInfo) -> int | None | Awaitable[int | None]:
+        return then(people_resolvers.relation_now(info.context, self.record.id), lambda r: r.degree)
 
-    @strawberry.field(description="Where you stand with this person; null when signed out.")
-    async def connection_status(self, info: AppInfo) -> ConnectionStatus | None:
+    @strawberry.field(
+        description="Where you stand with this person; null when signed out.",
+        graphql_type=ConnectionStatus | None,
+    )
+    def connection_status(
+        self, info: AppInfo
+    ) -> ConnectionStatus | None | Awaitable[ConnectionStatus | None]:
         viewer = info.context.viewer
         if viewer is None:
             return None
         if viewer.id == self.record.id:
             return ConnectionStatus.SELF
-        rel = await people_resolvers.relation(info.context, self.record.id)
-        if rel.connected:
-            return ConnectionStatus.CONNECTED
-        if rel.requestReceived:
-            return ConnectionStatus.REQUEST_RECEIVED
-        if rel.requestSent:
-            return ConnectionStatus.REQUEST_SENT
-        return ConnectionStatus.NONE
+        return then(people_resolvers.relation_now(info.context, self.record.id), _status)
 
-    @strawberry.field(description="Whether you follow this person.")
-    async def viewer_follows(self, info: AppInfo) -> bool:
-        return (await people_resolvers.relation(info.context, self.record.id)).follows
+    @strawberry.field(description="Whether you follow this person.", graphql_type=bool)
+    def viewer_follows(self, info: AppInfo) -> bool | Awaitable[bool]:
+        return then(people_resolvers.relation_now(info.context, self.record.id), lambda r: r.follows)
 
-    @strawberry.field(description="Whether this person follows you.")
-    async def follows_viewer(self, info: AppInfo) -> bool:
-        return (await people_resolvers.relation(info.context, self.record.id)).followedBy
+    @strawberry.field(description="Whether this person follows you.", graphql_type=bool)
+    def follows_viewer(self, info: AppInfo) -> bool | Awaitable[bool]:
+        return then(people_resolvers.relation_now(info.context, self.record.id),
+                    lambda r: r.followedBy)
 
-    @strawberry.field(description="How many members follow this person.")
-    async def follower_count(self, info: AppInfo) -> int:
-        return (await info.context.loaders.network_counts_by_person.load(self.record.id)).followers
+    @strawberry.field(description="How many members follow this person.", graphql_type=int)
+    def follower_count(self, info: AppInfo) -> int | Awaitable[int]:
+        return then(people_resolvers.counts_now(info.context, self.record.id), lambda c: c.followers)
 
-    @strawberry.field(description="How many members this person follows.")
-    async def following_count(self, info: AppInfo) -> int:
-        return (await info.context.loaders.network_counts_by_person.load(self.record.id)).following
+    @strawberry.field(description="How many members this person follows.", graphql_type=int)
+    def following_count(self, info: AppInfo) -> int | Awaitable[int]:
+        return then(people_resolvers.counts_now(info.context, self.record.id), lambda c: c.following)
 
-    @strawberry.field(description="How many connections this person has.")
-    async def connection_count(self, info: AppInfo) -> int:
-        counts = await info.context.loaders.network_counts_by_person.load(self.record.id)
-        return counts.connections
+    @strawberry.field(description="How many connections this person has.", graphql_type=int)
+    def connection_count(self, info: AppInfo) -> int | Awaitable[int]:
+        return then(people_resolvers.counts_now(info.context, self.record.id),
+                    lambda c: c.connections)
 
     @strawberry.field(description="Members following this person, most recent first (signed in).")
     async def followers(
@@ -276,11 +308,36 @@ class Person(Node, PersonMentoring):  # mentoring fields: schema.mentorship.pers
         return await person_posts(info, self.record.id, first=first, after=after)
 
 
+# What a page of people needs loaded, by the Person fields that read it.
+_PERSON_LOADS = {
+    "affiliations": frozenset({"hospital", "department", "division"}),
+    "terms": frozenset({"interests", "mentorshipOffered", "mentorshipSought"}),
+    "relations": frozenset({
+        "degree", "connectionStatus", "viewerFollows", "followsViewer", "email", "phone",
+    }),
+    "counts": frozenset({"followerCount", "followingCount", "connectionCount"}),
+}
+
+
+async def preload_people(info: AppInfo, people: Iterable[PersonRecord]) -> None:
+    """Load what the query shows of a page of people, one round trip per kind, so their
+    fields answer without awaiting (resolvers.people.preload)."""
+    wanted = selected_names(info)
+    asked = {kind: not wanted.isdisjoint(names) for kind, names in _PERSON_LOADS.items()}
+    await people_resolvers.preload(info.context, [p.id for p in people], **asked)
+
+
+async def link_connection(info: AppInfo, page: Page[LinkRecord]) -> Connection[Person]:
+    """A page of people linked to something (followers, likers, ...), preloaded."""
+    await preload_people(info, (link.person for link in page.items))
+    return connection(page, lambda link: Person.from_record(link.person))
+
+
 async def _links(
     info: AppInfo, kind: str, owner: str, first: int | None, after: str | None
 ) -> Connection[Person]:
     page = await network_resolvers.links(info.context, kind, owner, first=first, after=after)
-    return connection(page, lambda link: Person.from_record(link.person))
+    return await link_connection(info, page)
 
 
 @node_resolver("Person")

@@ -7,10 +7,11 @@ from typing import Self
 
 import strawberry
 
-from graph_db.records import CommentRecord, EngagementRecord, LinkRecord, PersonRecord, PostRecord
+from graph_db.records import CommentRecord, EngagementRecord, PersonRecord, PostRecord
 from resolvers import comments as comment_resolvers
 from resolvers import people as people_resolvers
 from resolvers import posts as post_resolvers
+from resolvers.loaders import then
 from resolvers.pagination import Page
 from schema.base import (
     AppInfo,
@@ -26,10 +27,9 @@ from schema.base import (
     local_id,
     node_resolver,
     selected_names,
-    then,
     to_global_id,
 )
-from schema.people import Person
+from schema.people import Person, link_connection
 
 
 def _author(info: AppInfo, person_id: str) -> Person | Awaitable[Person]:
@@ -58,10 +58,6 @@ def _viewer_liked(e: EngagementRecord) -> bool:
 async def _people(info: AppInfo, person_ids: tuple[str, ...]) -> list[Person]:
     records = await people_resolvers.get_people(info.context, person_ids)
     return [Person.from_record(r) for r in records if r is not None]
-
-
-def _liker(link: LinkRecord) -> Person:
-    return Person.from_record(link.person)
 
 
 @strawberry.type(description="An update a member shared: plain text with links, liked and commented on.")
@@ -117,7 +113,7 @@ class Post(Node):
         self, info: AppInfo, first: int | None = 20, after: str | None = None
     ) -> Connection[Person]:
         page = await post_resolvers.likers(info.context, self.record.id, first=first, after=after)
-        return connection(page, _liker)
+        return await link_connection(info, page)
 
     @strawberry.field(description="Top-level comments, oldest first (each with its replies).")
     async def comments(
@@ -192,7 +188,7 @@ class Comment(Node):
         self, info: AppInfo, first: int | None = 20, after: str | None = None
     ) -> Connection[Person]:
         page = await comment_resolvers.likers(info.context, self.record.id, first=first, after=after)
-        return connection(page, _liker)
+        return await link_connection(info, page)
 
     @strawberry.field(description="Replies, oldest first (empty for a reply).")
     async def replies(

@@ -11,7 +11,7 @@ from graph_db.search import PeopleFilter as PeopleFilterValues
 from resolvers import search as search_resolvers
 from resolvers.search import PeopleSearch
 from schema.base import AppInfo, Connection, PageInfo, connection, ids, local_id, to_global_id
-from schema.people import AcademicRank, Person
+from schema.people import AcademicRank, Person, preload_people
 
 
 @strawberry.input(
@@ -144,6 +144,7 @@ class SearchQuery:
             info.context, query, values, first=first, after=after, facets=_counts_asked(info),
         )
         page = found.page
+        await preload_people(info, (hit.person for hit in page.items))
         edges = [
             PersonSearchEdge(node=Person.from_record(hit.person), cursor=cursor)
             for hit, cursor in zip(page.items, page.cursors, strict=True)
@@ -169,4 +170,5 @@ class SearchQuery:
             info.context, local_id(interest_id, "Interest", field="interestId"),
             first=first, after=after,
         )
+        await preload_people(info, page.items)
         return connection(page, Person.from_record)

@@ -59,6 +59,16 @@ class Recommendation:
         return self.record.mutual_connections
 
 
+async def _recommendations(
+    info: AppInfo, found: list[RecommendationRecord]
+) -> list[Recommendation]:
+    """Recommendations with what the query shows of their people preloaded."""
+    from schema.people import preload_people  # schema.people builds on this package
+
+    await preload_people(info, (r.person for r in found))
+    return [Recommendation(record=r) for r in found]
+
+
 
 @strawberry.input(description="What kind of mentor to look for, and where.")
 class MentorRecommendationsInput:
@@ -106,7 +116,7 @@ class MatchingQuery:
             else local_id(input.mentee_id, "Person", field="menteeId"),
         )
         found = await resolvers.mentor_recommendations(info.context, query)
-        return [Recommendation(record=r) for r in found]
+        return await _recommendations(info, found)
 
     @strawberry.field(
         description="Members in other divisions or hospitals who share your research "
@@ -116,4 +126,4 @@ class MatchingQuery:
         self, info: AppInfo, first: int = 10
     ) -> list[Recommendation]:
         found = await resolvers.collaborator_recommendations(info.context, first)
-        return [Recommendation(record=r) for r in found]
+        return await _recommendations(info, found)
