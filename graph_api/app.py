@@ -139,7 +139,7 @@ def create_app(
     subscriptions = SubscriptionEndpoint(
         schema, contexts=contexts,
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
-        guard=guards.subscribe, allowed_origins=settings.cors_origins,
+        guard=guards.subscribe, admit=guards.admit_connection, allowed_origins=settings.cors_origins,
     )
 
     async def health(request: Request) -> Response:

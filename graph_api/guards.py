@@ -43,6 +43,10 @@ class Guards:
     async def admit(self, request: Request) -> None:
         await self.limiter.admit_request(request.client.host if request.client else "")
 
+    async def admit_connection(self, context: Any) -> None:
+        """A WebSocket connection_init: one request from its address, like an HTTP one."""
+        await self.limiter.admit_request(context.client_ip)
+
     async def preflight(self, request: Request, params: GraphQLRequest, context: Any) -> GraphQLRequest:
         await self.limiter.admit_operation(_viewer_id(context), context.client_ip)
         query = await self.persisted.resolve(params.query, params.extensions)

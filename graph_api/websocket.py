@@ -2,7 +2,9 @@
 
 connection_init `{"authorization": "Bearer <token>"}` (or `token`): a valid token acks with
 `{"viewer": "<Person global id>"}`, no token acks `{"viewer": null}` (anonymous), a bad
-token closes the socket with 4403. Each `subscribe` message passes the same guards as an
+token closes the socket with 4403. Each connection_init counts against the address's
+request budget like an HTTP request (over it: closed with 4403 before the token is even
+looked at). Each `subscribe` message passes the same guards as an
 HTTP request: the rate limits, persisted queries (and the allow-list), and a cap on the
 operations one connection may run at once; refusals are `error` messages with a code.
 """
@@ -34,6 +36,8 @@ from schema.base import to_global_id
 
 # (context, query, extensions) -> the query to run; raises GraphApiError to refuse.
 SubscribeGuard = Callable[[Context, str | None, dict[str, Any] | None], Awaitable[str | None]]
+# Admits a connection_init from the context's address; raises GraphApiError to refuse.
+ConnectGuard = Callable[[Context], Awaitable[None]]
 
 
 def _error(exc: GraphApiError) -> GraphQLFormattedError:
@@ -96,6 +100,10 @@ async def _no_guard(context: Context, query: str | None, extensions: dict[str, A
     return query
 
 
+async def _admit_all(context: Context) -> None:
+    return None
+
+
 class SubscriptionEndpoint(GraphQL[Context, None]):
     """Strawberry's WebSocket protocol handler; HTTP is served by GraphQLHTTP instead."""
 
@@ -103,7 +111,8 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
 
     def __init__(
         self, schema: Schema, *, contexts: RequestContexts, max_subscriptions_per_connection: int,
-        guard: SubscribeGuard = _no_guard, allowed_origins: Sequence[str] = (),
+        guard: SubscribeGuard = _no_guard, admit: ConnectGuard = _admit_all,
+        allowed_origins: Sequence[str] = (),
     ) -> None:
         super().__init__(
             schema,
@@ -114,12 +123,17 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
         )
         self.contexts = contexts
         self.guard = guard
+        self.admit = admit
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         client_ip = request.client.host if request.client else ""
         return self.contexts.build(None, uuid.uuid4().hex, client_ip)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        try:
+            await self.admit(context)
+        except GraphApiError as exc:
+            raise ConnectionRejectionError({"code": exc.code}) from None
         params: dict[str, Any] = context.connection_params or {}
         token = params.get("authorization") or params.get("Authorization") or params.get("token")
         if token is None:

@@ -52,11 +52,13 @@ def test_a_second_instance_on_the_same_data_dir_fails_fast_and_readably(tmp_path
     )
     try:
         assert first.stdout is not None
+        seen: list[str] = []
         for line in first.stdout:
+            seen.append(line)
             if "graph-api is up" in line:
                 break
         else:
-            raise AssertionError("first instance did not start")
+            raise AssertionError("first instance did not start:\n" + "".join(seen[-30:]))
         second = run_cli("migrate", env={"GRAPH_API_DATA_DIR": str(data)}, timeout=20)
         assert second.returncode == 1
         assert "already in use by another graph-api instance" in second.stderr

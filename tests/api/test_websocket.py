@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import strawberry
 from redis.asyncio import Redis
@@ -255,6 +256,18 @@ async def test_subscribe_messages_are_rate_limited(server: Server) -> None:
         assert refused["id"] == "3" and refused["type"] == "error"
         extensions = refused["payload"][0]["extensions"]
         assert extensions["code"] == "RATE_LIMITED" and extensions["retryAfter"] >= 1
+
+
+@pytest.mark.parametrize("settings", [with_settings(rate_limit_ip_overall_per_minute=2)])
+async def test_connection_inits_count_against_the_address_budget(server: Server) -> None:
+    url = server.url.replace("http", "ws") + "/graphql"
+    # Two handshakes are within the budget; the third is refused, whatever its token.
+    async with server.socket(), server.socket(), connect(url, subprotocols=[PROTOCOL]) as ws:
+        await send(ws, {"type": "connection_init", "payload": {"authorization": "Bearer x"}})
+        assert await close_code(ws) == 4403
+    async with httpx.AsyncClient(base_url=server.url) as http:  # HTTP shares the budget
+        response = await http.post("/graphql", json={"query": "{ __typename }"})
+    assert response.status_code == 429 and "retry-after" in response.headers
 
 
 async def test_limits_apply_to_websocket_operations(falkordb_pool: FalkorDBBackend) -> None:
