@@ -244,12 +244,17 @@ async def list_by_author(
     return [PostRecord.from_row(row["post"]) for row in rows]
 
 
+# A group can hold tens of thousands of posts: they are sorted on their own properties and
+# the authors met only for the page kept (as graph_db.feed's group branch); posts by members
+# blocked either way are excluded by id, found from the blocked members' side.
 LIST_IN_GROUP: LiteralString = (
-    VIEWER_SCOPE + "MATCH (g:Group {id: $group}) WITH g, hidden, mine, banned "
+    VIEWER_SCOPE + "MATCH (g:Group {id: $group}) WITH v, g, mine, banned "
     "WHERE " + IN_VISIBLE_GROUP + " "
+    "WITH g, [(v)-[:BLOCKED]-(:Person)-[:AUTHORED]->(hp:Post)-[:IN_GROUP]->(g) | hp.id] AS hiddenPosts "
     "MATCH (g)<-[:IN_GROUP]-(p:Post) WHERE p.removedAt IS NULL AND " + BEFORE_CURSOR + " "
-    "MATCH (p)<-[:AUTHORED]-(a:Person) WHERE NOT a.id IN hidden "
-    "WITH p, a, g ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit "
+    "AND NOT p.id IN hiddenPosts "
+    "WITH p, g ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit "
+    "MATCH (p)<-[:AUTHORED]-(a:Person) "
     "RETURN " + POST_FIELDS + " AS post"
 )
 

@@ -89,6 +89,28 @@ async def test_posting_in_a_group_needs_membership(db: Backend) -> None:
     assert await posts.get_group_access(db, "nope", owner.id) is None
 
 
+async def test_group_posts_leave_out_members_blocked_either_way(db: Backend) -> None:
+    owner, me, blocker, pest = [await make_person(db) for _ in range(4)]
+    gid = await group(db, owner)
+    for member in (me, blocker, pest):
+        assert await groups.join(db, gid, person_id=member.id, now=T0) is not None
+    first = await post(db, owner, "first", at=T0 + 1, group=gid)
+    await post(db, blocker, "by someone who blocked me", at=T0 + 2, group=gid)
+    await post(db, pest, "by someone I blocked", at=T0 + 3, group=gid)
+    last = await post(db, owner, "last", at=T0 + 4, group=gid)
+    await network.block(db, blocker.id, me.id, now=T0)
+    await network.block(db, me.id, pest.id, now=T0)
+
+    page = await posts.list_in_group(db, gid, viewer_id=me.id, after=None, limit=5)
+    assert [p.id for p in page] == [last.id, first.id]
+    one = await posts.list_in_group(db, gid, viewer_id=me.id, after=None, limit=1)
+    rest = await posts.list_in_group(db, gid, viewer_id=me.id, after=(last.createdAt, last.id),
+                                     limit=5)
+    assert [p.id for p in one + rest] == [last.id, first.id]
+    everyone = await posts.list_in_group(db, gid, viewer_id=owner.id, after=None, limit=5)
+    assert len(everyone) == 4 and everyone[0].authorId == owner.id
+
+
 async def test_likes_are_idempotent_counted_and_grouped_into_one_notification(db: Backend) -> None:
     author = await make_person(db, name="Author")
     fans = [await make_person(db, name=f"Fan {i}") for i in range(3)]
