@@ -1,4 +1,11 @@
-"""Demo data for `make run`: loaded once, into an empty database."""
+"""Demo data for `make run`: loaded once, into an empty database.
+
+A small network (people with profiles, groups, updates with comments and likes,
+mentorships; graph_db.seed, the generator `graph-api seed` and the benchmarks use) and a demo
+admin placed in it: following recent authors, a member of two public groups, with a
+connection and pending requests, so the first queries in GraphiQL (feed, notifications,
+searchPeople, mentorRecommendations) answer with something to look at.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +14,10 @@ import os
 import secrets
 
 from graph_api.config import Settings
-from graph_db import people
+from graph_db import feed, groups, network, people
 from graph_db.backend import Backend
-from graph_db.seed import seed_people
+from graph_db.records import PersonRecord
+from graph_db.seed import seed_content, seed_people
 from resolvers.accounts import Accounts, provision_account
 from resolvers.services import epoch_ms
 
@@ -17,12 +25,23 @@ log = logging.getLogger("graph_api.demo")
 
 
 DEMO_EMAIL = "demo@example.org"
+# Per demo person: ~5 updates, ~25 likes; a group per 10 people; a mentorship per 2.
+POSTS_PER_PERSON, LIKES_PER_PERSON, PEOPLE_PER_GROUP, PEOPLE_PER_MENTORSHIP = 5, 25, 10, 2
+FOLLOWED_AUTHORS, JOINED_GROUPS, REQUESTS = 12, 2, 3
 
 
 async def load_demo(backend: Backend, settings: Settings, accounts: Accounts | None = None) -> None:
     if await people.count_people(backend) == 0:
-        created = await seed_people(backend, settings.demo_people)
-        log.info("demo network loaded", extra={"people": created})
+        count, now = settings.demo_people, epoch_ms()  # dated up to now: "2 hours ago"
+        created = await seed_people(backend, count, now=now)
+        content = await seed_content(
+            backend, groups=max(1, count // PEOPLE_PER_GROUP), posts=count * POSTS_PER_PERSON,
+            likes=count * LIKES_PER_PERSON, mentorships=count // PEOPLE_PER_MENTORSHIP, now=now,
+        )
+        log.info("demo network loaded", extra={
+            "people": created, "groups": content.groups, "posts": content.posts,
+            "comments": content.comments, "likes": content.likes,
+        })
     if accounts is not None and not settings.is_production:
         await ensure_demo_admin(backend, settings, accounts)
 
@@ -46,6 +65,7 @@ async def ensure_demo_admin(backend: Backend, settings: Settings, accounts: Acco
         now=epoch_ms(),
     )
     if created is not None:
+        await _place_in_network(backend, created)
         log.info("demo admin created", extra={"person_id": created.id})
     print(
         f"\n  Demo admin: {DEMO_EMAIL} / {password}  (password unless changed; stored in "
@@ -54,3 +74,28 @@ async def ensure_demo_admin(backend: Backend, settings: Settings, accounts: Acco
         '{"Authorization": "Bearer <accessToken>"}.\n',
         flush=True,
     )
+
+
+async def _place_in_network(backend: Backend, admin: PersonRecord) -> None:
+    """Give the new demo admin a home feed and notifications: follow recent authors, join
+    public groups, one accepted connection and a few pending requests (through the domains'
+    own writes, so everything is as if members had done it)."""
+    now = epoch_ms()
+    recent = await feed.activity(backend, admin.id, after=None, limit=200, now=now)
+    authors = list(dict.fromkeys(
+        item.post.authorId for item in recent if item.post is not None and item.post.groupId is None
+    ))
+    for author in authors[:FOLLOWED_AUTHORS]:
+        await network.follow(backend, admin.id, author, now=now)
+    listed = await groups.list_groups(
+        backend, viewer_id=admin.id, query=None, interest_id=None, joined=False,
+        include_archived=False, after=None, limit=50,
+    )
+    public = [group for group, _ in listed if group.visibility == "PUBLIC"]
+    for group in public[:JOINED_GROUPS]:
+        await groups.join(backend, group.id, person_id=admin.id, now=now)
+    askers = authors[FOLLOWED_AUTHORS:FOLLOWED_AUTHORS + 1 + REQUESTS]
+    for i, asker in enumerate(askers):
+        await network.request_connection(backend, asker, admin.id, message=None, now=now)
+        if i == 0:
+            await network.accept_connection(backend, admin.id, asker, now=now)
