@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
+from functools import cached_property
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -93,131 +94,158 @@ def loader(fn: Callable[[Sequence[K]], Awaitable[Sequence[V]]]) -> DataLoader[K,
 
 
 class Loaders:
-    """Created fresh for every request, never shared: results are per viewer."""
+    """Created fresh for every request, never shared: results are per viewer. Each loader
+    is made the first time the request asks for it (a request uses a few of the 32)."""
 
     def __init__(self, db: Executor, viewer_id: str | None = None) -> None:
-        self.person_by_id: DataLoader[str, PersonRecord | None] = loader(
-            lambda ids: people.get_many(db, ids)
-        )
-        self._people(db, viewer_id)
-        self._social(db, viewer_id)
-        self._groups(db, viewer_id)
-        self._mentorship(db, viewer_id)
+        self._db = db
+        self._viewer_id = viewer_id
+        # Reads of content as this viewer sees it; signed out there is no viewer and no
+        # Person has the empty id, so those reads find nothing.
+        self._viewer = viewer_id or ""
 
-    def _people(self, db: Executor, viewer_id: str | None) -> None:
-        # What a page of people resolves: where they work, their terms, how the viewer relates
-        # to them (blocks, follows, requests, degree), counts; and the taxonomy and
-        # vocabularies behind them. Signed out there are no relations (no query at all).
-        self.affiliation_by_person: DataLoader[str, AffiliationRecord] = loader(
-            lambda ids: people.get_affiliations(db, ids)
-        )
-        self.terms_by_person: DataLoader[str, PersonTerms] = loader(
-            lambda ids: people.get_terms(db, ids)
-        )
+    @cached_property
+    def person_by_id(self) -> DataLoader[str, PersonRecord | None]:
+        return loader(lambda ids: people.get_many(self._db, ids))
+
+    # What a page of people resolves: where they work, their terms, how the viewer relates
+    # to them (blocks, follows, requests, degree), counts; and the taxonomy and
+    # vocabularies behind them. Signed out there are no relations (no query at all).
+    @cached_property
+    def affiliation_by_person(self) -> DataLoader[str, AffiliationRecord]:
+        return loader(lambda ids: people.get_affiliations(self._db, ids))
+
+    @cached_property
+    def terms_by_person(self) -> DataLoader[str, PersonTerms]:
+        return loader(lambda ids: people.get_terms(self._db, ids))
+
+    @cached_property
+    def network_counts_by_person(self) -> DataLoader[str, NetworkCountsRecord]:
+        return loader(lambda ids: network.get_counts(self._db, ids))
+
+    @cached_property
+    def org_unit_by_id(self) -> DataLoader[str, OrgUnitRecord | None]:
+        return loader(lambda ids: taxonomy.get_many(self._db, ids))
+
+    @cached_property
+    def units_by_parent(self) -> DataLoader[str, list[OrgUnitRecord]]:
+        return loader(lambda ids: taxonomy.list_children(self._db, ids))
+
+    @cached_property
+    def term_by_id(self) -> DataLoader[str, TermRecord | None]:
+        return loader(lambda ids: vocabulary.get_many(self._db, ids))
+
+    @cached_property
+    def narrower_by_term(self) -> DataLoader[str, list[TermRecord]]:
+        return loader(lambda ids: vocabulary.list_narrower(self._db, ids))
+
+    @cached_property
+    def usage_by_interest(self) -> DataLoader[str, TermUsageRecord]:
+        return loader(lambda ids: vocabulary.get_usage(self._db, "Interest", ids))
+
+    @cached_property
+    def usage_by_area(self) -> DataLoader[str, TermUsageRecord]:
+        return loader(lambda ids: vocabulary.get_usage(self._db, "MentorshipArea", ids))
+
+    # Posts and comments as this viewer may see them; signed out, there are none (no
+    # Person has the empty id, so every read below finds nothing).
+    @cached_property
+    def post_by_id(self) -> DataLoader[str, PostRecord | None]:
+        return loader(lambda ids: posts.get_many(self._db, ids, viewer_id=self._viewer))
+
+    @cached_property
+    def comment_by_id(self) -> DataLoader[str, CommentRecord | None]:
+        return loader(lambda ids: comments.get_many(self._db, ids, viewer_id=self._viewer))
+
+    @cached_property
+    def engagement_by_post(self) -> DataLoader[str, EngagementRecord]:
+        return loader(lambda ids: likes.get_post_engagement(self._db, ids, viewer_id=self._viewer))
+
+    @cached_property
+    def engagement_by_comment(self) -> DataLoader[str, EngagementRecord]:
+        return loader(lambda ids: likes.get_comment_engagement(self._db, ids, viewer_id=self._viewer))
+
+    @cached_property
+    def comments_by_post(self) -> DataLoader[PageKey, list[CommentRecord]]:
+        return loader(lambda pages: comments.list_on_posts(self._db, pages, viewer_id=self._viewer))
+
+    @cached_property
+    def replies_by_comment(self) -> DataLoader[PageKey, list[CommentRecord]]:
+        return loader(lambda pages: comments.list_replies(self._db, pages, viewer_id=self._viewer))
+
+    # Groups, forums and moderation (resolvers.groups, .forums, .moderation). The access
+    # loader reads the viewer's group roles fresh for each request: a demotion holds
+    # from the next request on.
+    @cached_property
+    def group_by_id(self) -> DataLoader[str, GroupRecord | None]:
+        return loader(lambda ids: groups.get_many(self._db, ids))
+
+    @cached_property
+    def group_access_by_id(self) -> DataLoader[str, GroupAccessRecord | None]:
+        return loader(lambda ids: groups.get_access(self._db, ids, viewer_id=self._viewer))
+
+    @cached_property
+    def forum_by_id(self) -> DataLoader[str, ForumRecord | None]:
+        return loader(lambda ids: forums.get_forums(self._db, ids, viewer_id=self._viewer))
+
+    @cached_property
+    def forums_by_group(self) -> DataLoader[str, list[ForumRecord]]:
+        return loader(lambda ids: forums.list_group_forums(self._db, ids, viewer_id=self._viewer))
+
+    @cached_property
+    def thread_by_id(self) -> DataLoader[str, ThreadRecord | None]:
+        return loader(lambda ids: forums.get_threads(self._db, ids, viewer_id=self._viewer))
+
+    @cached_property
+    def thread_liked_by_id(self) -> DataLoader[str, bool]:
+        return loader(lambda ids: forums.get_viewer_liked(self._db, ids, viewer_id=self._viewer))
+
+    @cached_property
+    def reply_by_id(self) -> DataLoader[str, ReplyRecord | None]:
+        return loader(lambda ids: forums.get_replies(self._db, ids, viewer_id=self._viewer))
+
+    @cached_property
+    def replies_by_thread(self) -> DataLoader[PageKey, list[ReplyRecord]]:
+        return loader(lambda pages: forums.list_replies(self._db, pages, viewer_id=self._viewer))
+
+    @cached_property
+    def report_by_id(self) -> DataLoader[str, ReportRecord | None]:
+        return loader(lambda ids: moderation.get_reports(self._db, ids))
+
+    @cached_property
+    def moderation_action_by_id(self) -> DataLoader[str, ModerationActionRecord | None]:
+        return loader(lambda ids: moderation.get_actions(self._db, ids))
+
+    # Mentorships with the viewer's access flags (resolvers.mentorship decides what they
+    # may see); signed out there is no viewer and every flag is false.
+    @cached_property
+    def mentorship_by_id(self) -> DataLoader[str, MentorshipRecord | None]:
+        return loader(lambda ids: connections.get_many(self._db, ids, viewer_id=self._viewer))
+
+    @cached_property
+    def mentorship_stats_by_person(self) -> DataLoader[str, MentorshipStatsRecord]:
+        return loader(lambda ids: connections.get_stats(self._db, ids))
+
+    @cached_property
+    def milestones_by_mentorship(self) -> DataLoader[str, list[MilestoneRecord]]:
+        return loader(lambda ids: meetings.list_milestones(self._db, ids))
+
+    @cached_property
+    def committee_by_id(self) -> DataLoader[str, CommitteeRecord | None]:
+        return loader(lambda ids: committees.get_many(self._db, ids, viewer_id=self._viewer))
+
+    @cached_property
+    def committee_id_by_mentee(self) -> DataLoader[str, str | None]:
+        return loader(lambda ids: committees.current_ids(self._db, ids))
+
+    @cached_property
+    def relation_by_person(self) -> DataLoader[str, RelationRecord]:
+        # Signed out there are no relations (no query at all).
+        viewer_id, db = self._viewer_id, self._db
 
         async def relations(ids: Sequence[str]) -> list[RelationRecord]:
             if viewer_id is None:
                 return [RelationRecord(id=i) for i in ids]
             return await network.get_relations(db, viewer_id, ids)
 
-        self.relation_by_person: DataLoader[str, RelationRecord] = loader(relations)
-        self.network_counts_by_person: DataLoader[str, NetworkCountsRecord] = loader(
-            lambda ids: network.get_counts(db, ids)
-        )
-        self.org_unit_by_id: DataLoader[str, OrgUnitRecord | None] = loader(
-            lambda ids: taxonomy.get_many(db, ids)
-        )
-        self.units_by_parent: DataLoader[str, list[OrgUnitRecord]] = loader(
-            lambda ids: taxonomy.list_children(db, ids)
-        )
-        self.term_by_id: DataLoader[str, TermRecord | None] = loader(
-            lambda ids: vocabulary.get_many(db, ids)
-        )
-        self.narrower_by_term: DataLoader[str, list[TermRecord]] = loader(
-            lambda ids: vocabulary.list_narrower(db, ids)
-        )
-        self.usage_by_interest: DataLoader[str, TermUsageRecord] = loader(
-            lambda ids: vocabulary.get_usage(db, "Interest", ids)
-        )
-        self.usage_by_area: DataLoader[str, TermUsageRecord] = loader(
-            lambda ids: vocabulary.get_usage(db, "MentorshipArea", ids)
-        )
-
-    def _social(self, db: Executor, viewer_id: str | None) -> None:
-        # Posts and comments as this viewer may see them; signed out, there are none (no
-        # Person has the empty id, so every read below finds nothing).
-        viewer = viewer_id or ""
-        self.post_by_id: DataLoader[str, PostRecord | None] = loader(
-            lambda ids: posts.get_many(db, ids, viewer_id=viewer)
-        )
-        self.comment_by_id: DataLoader[str, CommentRecord | None] = loader(
-            lambda ids: comments.get_many(db, ids, viewer_id=viewer)
-        )
-        self.engagement_by_post: DataLoader[str, EngagementRecord] = loader(
-            lambda ids: likes.get_post_engagement(db, ids, viewer_id=viewer)
-        )
-        self.engagement_by_comment: DataLoader[str, EngagementRecord] = loader(
-            lambda ids: likes.get_comment_engagement(db, ids, viewer_id=viewer)
-        )
-        self.comments_by_post: DataLoader[PageKey, list[CommentRecord]] = loader(
-            lambda pages: comments.list_on_posts(db, pages, viewer_id=viewer)
-        )
-        self.replies_by_comment: DataLoader[PageKey, list[CommentRecord]] = loader(
-            lambda pages: comments.list_replies(db, pages, viewer_id=viewer)
-        )
-
-    def _groups(self, db: Executor, viewer_id: str | None) -> None:
-        # Groups, forums and moderation (resolvers.groups, .forums, .moderation). The access
-        # loader reads the viewer's group roles fresh for each request: a demotion holds
-        # from the next request on.
-        viewer = viewer_id or ""
-        self.group_by_id: DataLoader[str, GroupRecord | None] = loader(
-            lambda ids: groups.get_many(db, ids)
-        )
-        self.group_access_by_id: DataLoader[str, GroupAccessRecord | None] = loader(
-            lambda ids: groups.get_access(db, ids, viewer_id=viewer)
-        )
-        self.forum_by_id: DataLoader[str, ForumRecord | None] = loader(
-            lambda ids: forums.get_forums(db, ids, viewer_id=viewer)
-        )
-        self.forums_by_group: DataLoader[str, list[ForumRecord]] = loader(
-            lambda ids: forums.list_group_forums(db, ids, viewer_id=viewer)
-        )
-        self.thread_by_id: DataLoader[str, ThreadRecord | None] = loader(
-            lambda ids: forums.get_threads(db, ids, viewer_id=viewer)
-        )
-        self.thread_liked_by_id: DataLoader[str, bool] = loader(
-            lambda ids: forums.get_viewer_liked(db, ids, viewer_id=viewer)
-        )
-        self.reply_by_id: DataLoader[str, ReplyRecord | None] = loader(
-            lambda ids: forums.get_replies(db, ids, viewer_id=viewer)
-        )
-        self.replies_by_thread: DataLoader[PageKey, list[ReplyRecord]] = loader(
-            lambda pages: forums.list_replies(db, pages, viewer_id=viewer)
-        )
-        self.report_by_id: DataLoader[str, ReportRecord | None] = loader(
-            lambda ids: moderation.get_reports(db, ids)
-        )
-        self.moderation_action_by_id: DataLoader[str, ModerationActionRecord | None] = loader(
-            lambda ids: moderation.get_actions(db, ids)
-        )
-
-    def _mentorship(self, db: Executor, viewer_id: str | None) -> None:
-        # Mentorships with the viewer's access flags (resolvers.mentorship decides what they
-        # may see); signed out there is no viewer and every flag is false.
-        viewer = viewer_id or ""
-        self.mentorship_by_id: DataLoader[str, MentorshipRecord | None] = loader(
-            lambda ids: connections.get_many(db, ids, viewer_id=viewer)
-        )
-        self.mentorship_stats_by_person: DataLoader[str, MentorshipStatsRecord] = loader(
-            lambda ids: connections.get_stats(db, ids)
-        )
-        self.milestones_by_mentorship: DataLoader[str, list[MilestoneRecord]] = loader(
-            lambda ids: meetings.list_milestones(db, ids)
-        )
-        self.committee_by_id: DataLoader[str, CommitteeRecord | None] = loader(
-            lambda ids: committees.get_many(db, ids, viewer_id=viewer)
-        )
-        self.committee_id_by_mentee: DataLoader[str, str | None] = loader(
-            lambda ids: committees.current_ids(db, ids)
-        )
+        return loader(relations)
