@@ -33,6 +33,7 @@ from bench.dataset import GRAPH, DatasetError, build
 from bench.direct import DirectGraph
 from bench.scales import parse_scale, with_missing
 from bench.service import running
+from bench.stats import percentile
 
 NETWORK = (
     "MATCH (v:Person {id: $viewer}) RETURN size([(v)-[:FOLLOWS]->(f) | f]) AS follows, "
@@ -73,13 +74,15 @@ def load_statement(spec: str) -> str:
     return value
 
 
-def parse_params(items: Sequence[str], graph: DirectGraph) -> dict[str, Any]:
+def parse_params(items: Sequence[str], graph: DirectGraph | None) -> dict[str, Any]:
     params: dict[str, Any] = {"at": None, "cursorId": None, "limit": 21}
     for item in items:
         key, sep, raw = item.partition("=")
         if not sep or not key:
             raise ValueError(f"--param {item!r}: expected KEY=VALUE")
         if raw == "@largest-group":
+            if graph is None:
+                raise ValueError("@largest-group needs the dataset")
             params[key] = graph.query(LARGEST_GROUP)[0]["id"]
             continue
         try:
@@ -87,10 +90,6 @@ def parse_params(items: Sequence[str], graph: DirectGraph) -> dict[str, Any]:
         except json.JSONDecodeError:
             params[key] = raw
     return params
-
-
-def percentile(ordered: Sequence[float], share: float) -> float:
-    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
 def measure(graph: DirectGraph, query: str, params: dict[str, Any], viewers: Sequence[str],
@@ -130,8 +129,8 @@ async def run(args: argparse.Namespace) -> int:
                       f"{args.repeats} passes each, load average {load:.2f}")
                 print(f"params: {params}")
                 print("  p50 ms   p90 ms   p99 ms   max ms")
-                print(f"{percentile(ordered, 0.5):8.2f} {percentile(ordered, 0.9):8.2f} "
-                      f"{percentile(ordered, 0.99):8.2f} {ordered[-1]:8.2f}")
+                print(f"{percentile(ordered, 50):8.2f} {percentile(ordered, 90):8.2f} "
+                      f"{percentile(ordered, 99):8.2f} {ordered[-1]:8.2f}")
                 print("slowest viewers (follows, connections, groups, posts in their groups):")
                 slowest = sorted(per_viewer.items(), key=lambda kv: kv[1], reverse=True)
                 for viewer, ms in slowest[: args.slowest]:

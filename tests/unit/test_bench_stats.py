@@ -169,3 +169,17 @@ def test_page_size_check_is_reported_as_text() -> None:
     [row] = [r for r in report.targets([], None, [check]) if "page size" in r["target"]]
     assert row["measured"] == "10: 3, 100: 3-4" and row["met"] is True
     assert "10: 3, 100: 3-4" in report.targets_text([row])
+
+
+def test_statement_tool_takes_graph_db_statements_and_typed_params() -> None:
+    from bench.statement import load_statement, parse_params
+    from graph_db.feed import HOME_FEED
+
+    assert load_statement("graph_db.feed:HOME_FEED") == HOME_FEED
+    for wrong in ("graph_db.feed", "os:sep", "graph_db.feed:home_feed"):
+        with pytest.raises(ValueError):
+            load_statement(wrong)
+    params = parse_params(["limit=5", "group=g-1", "flag=true"], None)
+    assert params == {"at": None, "cursorId": None, "limit": 5, "group": "g-1", "flag": True}
+    with pytest.raises(ValueError):
+        parse_params(["nokey"], None)
