@@ -96,9 +96,13 @@ ACTIVITY: LiteralString = (
 )
 
 # The first attempt only looks this far back from the cursor (the range index then
-# touches only recent nodes); if that holds fewer than a page, the next looks further.
+# touches only recent nodes); if that holds fewer than a page, the next looks further. An
+# empty window costs a millisecond; the whole history costs seconds at M scale (every post
+# is matched to its author and group before the sort: 3.4 s when the newest post was 11
+# months old, 0.44 s with the one-year window), so the windows widen gradually.
+_DAY_MS = 24 * 3600 * 1000
 ACTIVITY_WINDOWS_MS: tuple[int | None, ...] = (
-    3600 * 1000, 24 * 3600 * 1000, 30 * 24 * 3600 * 1000, None,
+    3600 * 1000, _DAY_MS, 30 * _DAY_MS, 365 * _DAY_MS, None,
 )
 
 

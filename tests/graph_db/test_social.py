@@ -282,6 +282,23 @@ async def test_activity_is_public_only(db: Backend) -> None:
     assert [(i.kind, i.id) for i in tail] == kinds[1:]
 
 
+async def test_activity_reaches_back_through_every_window(db: Backend) -> None:
+    day = 24 * 3600 * 1000
+    now = T0 + 4 * 365 * day
+    viewer = await make_person(db, now=T0)
+    author = await make_person(db, now=T0)
+    ages = (2 * 3600 * 1000, 10 * day, 200 * day, 3 * 365 * day)  # one per window, and older
+    made = [await post(db, author, f"{age}", at=now - age) for age in ages]
+    posts_seen = [i.id for i in await feed.activity(db, viewer.id, after=None, limit=10, now=now)
+                  if i.kind == "POST"]
+    assert posts_seen == [p.id for p in made]
+    first = await feed.activity(db, viewer.id, after=None, limit=2, now=now)
+    assert [i.id for i in first] == [made[0].id, made[1].id]
+    rest = await feed.activity(db, viewer.id, after=(first[-1].createdAt, first[-1].id),
+                               limit=10, now=now)
+    assert [i.id for i in rest if i.kind == "POST"] == [made[2].id, made[3].id]
+
+
 async def test_notifications_read_unread_and_regroup(db: Backend) -> None:
     author, fan, other = [await make_person(db) for _ in range(3)]
     p = await post(db, author)
