@@ -299,6 +299,25 @@ async def test_activity_reaches_back_through_every_window(db: Backend) -> None:
     assert [i.id for i in rest if i.kind == "POST"] == [made[2].id, made[3].id]
 
 
+async def test_activity_scans_past_many_hidden_posts(db: Backend) -> None:
+    # The posts branch scans 4x the page, then filters: when private-group posts and posts
+    # by a blocked member crowd the top, it scans on (4x wider each time) until the page
+    # is full or the window is exhausted, and never shows a hidden one.
+    viewer = await make_person(db, now=T0)
+    author, blocked = await make_person(db, now=T0), await make_person(db, now=T0)
+    await network.block(db, viewer.id, blocked.id, now=T0)
+    private_gid = await group(db, author, "PRIVATE")
+    shown = [await post(db, author, f"public {i}", at=T0 + 10 + i) for i in range(3)]
+    for i in range(20):
+        await post(db, author, f"private {i}", at=T0 + 100 + i, group=private_gid)
+        await post(db, blocked, f"blocked {i}", at=T0 + 100 + i)
+    items = await feed.activity(db, viewer.id, after=None, limit=2, now=T0 + 1000)
+    assert [i.id for i in items] == [shown[2].id, shown[1].id]
+    rest = await feed.activity(db, viewer.id, after=(items[-1].createdAt, items[-1].id), limit=5,
+                               now=T0 + 1000)
+    assert [i.id for i in rest if i.kind == "POST"] == [shown[0].id]
+
+
 async def test_notifications_read_unread_and_regroup(db: Backend) -> None:
     author, fan, other = [await make_person(db) for _ in range(3)]
     p = await post(db, author)
