@@ -110,13 +110,9 @@ async def require_post(ctx: Context, post_id: str, field: str = "postId") -> Pos
     return post
 
 
-async def engagement(ctx: Context, post_id: str) -> EngagementRecord:
-    """Likes, comments and whether the viewer liked it: batched across the whole page."""
-    return await ctx.loaders.engagement_by_post.load(post_id)
-
-
 def engagement_now(ctx: Context, post_id: str) -> EngagementRecord | Awaitable[EngagementRecord]:
-    """`engagement`, without an await when the page preloaded it (see `preload`)."""
+    """Likes, comments and whether the viewer liked it, batched across the page; without
+    an await when the page preloaded it (see `preload`)."""
     return now_or_later(ctx.loaders.engagement_by_post, post_id)
 
 

@@ -11,7 +11,6 @@ import strawberry
 from graph_db.records import ForumRecord, ReplyRecord, ThreadRecord
 from resolvers import comments as comment_resolvers
 from resolvers import forums as forum_resolvers
-from resolvers import people as people_resolvers
 from schema.base import (
     AppInfo,
     Connection,
@@ -26,16 +25,11 @@ from schema.base import (
     to_global_id,
 )
 from schema.groups import Group, group_id
-from schema.people import Person
+from schema.people import Person, author
 
 R = TypeVar("R")
 
 
-async def _person(info: AppInfo, person_id: str) -> Person:
-    record = await people_resolvers.get_person(info.context, person_id)
-    if record is None:  # people are never deleted; a missing author is a broken graph
-        raise LookupError(f"person {person_id} is missing")
-    return Person.from_record(record)
 
 
 @strawberry.enum(description="How a forum's threads are ordered (pinned threads always come first).")
@@ -109,9 +103,9 @@ class Thread(Node):
     def tags(self) -> list[str]:
         return list(self.record.tags)
 
-    @strawberry.field(description="Who started it.")
-    async def author(self, info: AppInfo) -> Person:
-        return await _person(info, self.record.authorId)
+    @strawberry.field(description="Who started it.", graphql_type=Person)
+    def author(self, info: AppInfo) -> Person | Awaitable[Person]:
+        return author(info, self.record.authorId)
 
     @strawberry.field(description="The forum it is in.")
     async def forum(self, info: AppInfo) -> Forum | None:
@@ -170,9 +164,9 @@ class Reply(Node):
     def body(self) -> str:
         return self.record.body
 
-    @strawberry.field(description="Who wrote it.")
-    async def author(self, info: AppInfo) -> Person:
-        return await _person(info, self.record.authorId)
+    @strawberry.field(description="Who wrote it.", graphql_type=Person)
+    def author(self, info: AppInfo) -> Person | Awaitable[Person]:
+        return author(info, self.record.authorId)
 
     @strawberry.field(description="The thread it is in.")
     async def thread(self, info: AppInfo) -> Thread | None:

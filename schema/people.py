@@ -308,6 +308,18 @@ class Person(Node, PersonMentoring):  # mentoring fields: schema.mentorship.pers
         return await person_posts(info, self.record.id, first=first, after=after)
 
 
+def author(info: AppInfo, person_id: str) -> Person | Awaitable[Person]:
+    """The author of a post, comment, thread or reply: without an await when the page
+    preloaded it. People are never deleted, so a missing author is a broken graph."""
+
+    def convert(record: PersonRecord | None) -> Person:
+        if record is None:
+            raise LookupError(f"person {person_id} is missing")
+        return Person.from_record(record)
+
+    return then(people_resolvers.person_now(info.context, person_id), convert)
+
+
 # What a page of people needs loaded, by the Person fields that read it.
 _PERSON_LOADS = {
     "affiliations": frozenset({"hospital", "department", "division"}),

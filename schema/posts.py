@@ -7,7 +7,7 @@ from typing import Self
 
 import strawberry
 
-from graph_db.records import CommentRecord, EngagementRecord, PersonRecord, PostRecord
+from graph_db.records import CommentRecord, EngagementRecord, PostRecord
 from resolvers import comments as comment_resolvers
 from resolvers import people as people_resolvers
 from resolvers import posts as post_resolvers
@@ -29,18 +29,7 @@ from schema.base import (
     selected_names,
     to_global_id,
 )
-from schema.people import Person, link_connection
-
-
-def _author(info: AppInfo, person_id: str) -> Person | Awaitable[Person]:
-    """The author, without an await when the page preloaded it."""
-
-    def convert(record: PersonRecord | None) -> Person:
-        if record is None:  # people are never deleted; a missing author is a broken graph
-            raise LookupError(f"person {person_id} is missing")
-        return Person.from_record(record)
-
-    return then(people_resolvers.person_now(info.context, person_id), convert)
+from schema.people import Person, author, link_connection
 
 
 def _likes(e: EngagementRecord) -> int:
@@ -78,7 +67,7 @@ class Post(Node):
 
     @strawberry.field(description="Who wrote it.", graphql_type=Person)
     def author(self, info: AppInfo) -> Person | Awaitable[Person]:
-        return _author(info, self.record.authorId)
+        return author(info, self.record.authorId)
 
     @strawberry.field(description="The people it @-mentions (those the viewer can see).")
     async def mentions(self, info: AppInfo) -> list[Person]:
@@ -143,7 +132,7 @@ class Comment(Node):
 
     @strawberry.field(description="Who wrote it.", graphql_type=Person)
     def author(self, info: AppInfo) -> Person | Awaitable[Person]:
-        return _author(info, self.record.authorId)
+        return author(info, self.record.authorId)
 
     @strawberry.field(description="The update it is on; null if the viewer can no longer see it.")
     async def post(self, info: AppInfo) -> Post | None:
