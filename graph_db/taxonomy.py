@@ -77,7 +77,8 @@ BACKFILL_ABOVE: LiteralString = (
     "SET d.hospitalId = h.id WITH hospitals, count(d) AS departments "
     "MATCH (v:Division)-[:PART_OF]->(d:Department)-[:PART_OF]->(h:Hospital) "
     "WHERE v.hospitalId IS NULL SET v.departmentId = d.id, v.hospitalId = h.id "
-    "RETURN hospitals + departments + count(v) AS fixed"
+    "WITH hospitals, departments, count(v) AS divisions "
+    "RETURN hospitals + departments + divisions AS fixed"
 )
 
 

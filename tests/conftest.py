@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +15,8 @@ from graph_db.backend import Backend
 from graph_db.embedded import EmbeddedFalkorDB, EmbeddedOptions
 from graph_db.falkordb import FalkorDBBackend
 from graph_db.migrations import migrate
+from graph_db.neo4j import Neo4jBackend
+from tests import neo4j_server
 
 TEMPLATE_GRAPH = "graph_api_test_template"
 
@@ -57,20 +61,41 @@ async def falkordb(falkordb_pool: FalkorDBBackend) -> AsyncIterator[FalkorDBBack
     await backend.drop()
 
 
-def _neo4j_configured() -> bool:
-    return bool(os.environ.get("GRAPH_API_NEO4J_URI"))
+NEO4J_UNAVAILABLE = neo4j_server.unavailable_reason()
+REQUIRE_NEO4J = os.environ.get("GRAPH_API_REQUIRE_NEO4J", "") not in ("", "0")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if REQUIRE_NEO4J and NEO4J_UNAVAILABLE:
+        raise pytest.UsageError(
+            f"GRAPH_API_REQUIRE_NEO4J is set but the Neo4j half cannot run: {NEO4J_UNAVAILABLE}"
+        )
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if NEO4J_UNAVAILABLE:
+        terminalreporter.write_line(
+            f"NEO4J HALF SKIPPED: {NEO4J_UNAVAILABLE}. Only FalkorDB was tested.", red=True, bold=True,
+        )
+    else:
+        terminalreporter.write_line("Both engines tested: FalkorDB (embedded) and Neo4j 5.", green=True)
 
 
 @pytest.fixture(scope="session")
-async def neo4j_backend() -> AsyncIterator[Backend | None]:
-    """The Neo4j named by GRAPH_API_NEO4J_URI (a throwaway database: tests wipe it), or None."""
-    if not _neo4j_configured():
-        yield None
-        return
-    from graph_db.neo4j import Neo4jBackend
+def neo4j_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[neo4j_server.Neo4jServer]:
+    """The session's Neo4j server (started on first use, stopped at the end)."""
+    if NEO4J_UNAVAILABLE:
+        pytest.skip(NEO4J_UNAVAILABLE)
+    server = neo4j_server.start(tmp_path_factory.mktemp("neo4j"))
+    yield server
+    server.stop()
 
+
+@pytest.fixture(scope="session")
+async def neo4j_pool(neo4j_process: neo4j_server.Neo4jServer) -> AsyncIterator[Neo4jBackend]:
+    """A migrated Neo4j database shared by the session; each test empties it first."""
     backend = Neo4jBackend(
-        os.environ["GRAPH_API_NEO4J_URI"],
+        neo4j_process.uri,
         user=os.environ.get("GRAPH_API_NEO4J_USER", "neo4j"),
         password=os.environ.get("GRAPH_API_NEO4J_PASSWORD", ""),
         database=os.environ.get("GRAPH_API_NEO4J_DATABASE", "neo4j"),
@@ -80,32 +105,54 @@ async def neo4j_backend() -> AsyncIterator[Backend | None]:
     await backend.close()
 
 
+async def fresh_neo4j_graph(pool: Neo4jBackend) -> Neo4jBackend:
+    """The shared database emptied (Community Edition has one database: reset, not copy)."""
+    await pool.drop_all()
+    return pool
+
+
 BACKENDS = [
     "falkordb",
-    pytest.param(
-        "neo4j",
-        marks=pytest.mark.skipif(not _neo4j_configured(), reason="GRAPH_API_NEO4J_URI not set"),
-    ),
+    pytest.param("neo4j", marks=pytest.mark.neo4j),
 ]
 
 
 @pytest.fixture(params=BACKENDS)
-async def db(
-    request: pytest.FixtureRequest,
-    falkordb_pool: FalkorDBBackend,
-    neo4j_backend: Backend | None,
-) -> AsyncIterator[Backend]:
-    """Every configured backend in turn, each test on an empty, migrated graph."""
-    if request.param == "falkordb":
-        backend = await fresh_falkordb_graph(falkordb_pool)
-        yield backend
-        await backend.drop()
-    else:
-        from graph_db.neo4j import Neo4jBackend
+def backend_kind(request: pytest.FixtureRequest) -> str:
+    """Which engine a test runs on: every test that asks for a database runs on both."""
+    kind: str = request.param
+    if kind == "neo4j" and NEO4J_UNAVAILABLE:
+        pytest.skip(NEO4J_UNAVAILABLE)
+    return kind
 
-        assert isinstance(neo4j_backend, Neo4jBackend)
-        await neo4j_backend.drop_all()
-        yield neo4j_backend
+
+@pytest.fixture
+def pool(request: pytest.FixtureRequest, backend_kind: str) -> Backend:
+    """The session's migrated template of the engine under test (fresh graphs come from it)."""
+    # A plain fixture, so that the async pool fixtures are set up outside any running loop.
+    pool: Backend = request.getfixturevalue(f"{backend_kind}_pool")
+    return pool
+
+
+@contextlib.asynccontextmanager
+async def fresh_graph(pool: Backend) -> AsyncIterator[Backend]:
+    """An empty, migrated graph from `pool` for the block (dropped or emptied after)."""
+    if isinstance(pool, FalkorDBBackend):
+        backend = await fresh_falkordb_graph(pool)
+        try:
+            yield backend
+        finally:
+            await backend.drop()
+    else:
+        assert isinstance(pool, Neo4jBackend)
+        yield await fresh_neo4j_graph(pool)
+
+
+@pytest.fixture
+async def db(pool: Backend) -> AsyncIterator[Backend]:
+    """Every configured backend in turn, each test on an empty, migrated graph."""
+    async with fresh_graph(pool) as backend:
+        yield backend
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ import uvicorn
 from graph_api.app import create_app
 from graph_api.config import Settings
 from graph_api.database import Database
-from graph_db.falkordb import FalkorDBBackend
-from tests.conftest import fresh_falkordb_graph
+from graph_db.backend import Backend
+from tests.conftest import fresh_graph
 
 TEST_SETTINGS = Settings(env="test", jwt_secret="test-secret-" + "x" * 40, log_json=False)
 
@@ -28,7 +28,7 @@ class Api:
 
     url: str
     http: httpx.AsyncClient
-    backend: FalkorDBBackend
+    backend: Backend
 
     async def post(
         self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None,
@@ -53,7 +53,7 @@ class Api:
 
 
 @contextlib.asynccontextmanager
-async def serve(settings: Settings, backend: FalkorDBBackend) -> AsyncIterator[str]:
+async def serve(settings: Settings, backend: Backend) -> AsyncIterator[str]:
     async with serve_app(create_app(settings, database=Database(backend=backend))) as url:
         yield url
 
@@ -98,13 +98,14 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-async def api(settings: Settings, falkordb_pool: FalkorDBBackend) -> AsyncIterator[Api]:
-    backend = await fresh_falkordb_graph(falkordb_pool)
-    try:
-        async with serve(settings, backend) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
-            yield Api(url=url, http=http, backend=backend)
-    finally:
-        await backend.drop()
+async def api(settings: Settings, pool: Backend) -> AsyncIterator[Api]:
+    """The app over HTTP on a fresh graph, on each engine in turn."""
+    async with (
+        fresh_graph(pool) as backend,
+        serve(settings, backend) as url,
+        httpx.AsyncClient(base_url=url, timeout=30) as http,
+    ):
+        yield Api(url=url, http=http, backend=backend)
 
 
 def with_settings(**changes: Any) -> Settings:
