@@ -11,15 +11,15 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
 
 import schema as graphql_schema
+from graph_api import graphiql
 from graph_api.config import ConfigError, Settings
 from graph_api.database import Database, open_database
 from graph_api.demo import load_demo
 from graph_api.errors import ErrorCodes
-from graph_api.graphiql import GRAPHIQL_HTML
 from graph_api.guards import Guards
 from graph_api.http import GraphQLHTTP, OperationCapture
 from graph_api.limits import LimitConfig, query_limits
@@ -129,7 +129,7 @@ def create_app(
         context_factory=contexts.for_request,
         max_body_bytes=settings.max_body_bytes,
         batch_max=settings.batch_max,
-        graphiql_html=GRAPHIQL_HTML if settings.graphiql else None,
+        graphiql_html=graphiql.GRAPHIQL_HTML if settings.graphiql else None,
         expose_timing=not settings.is_production,
         expose_queries=settings.expose_queries and not settings.is_production,
         admit=guards.admit,
@@ -141,6 +141,12 @@ def create_app(
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         guard=guards.subscribe, admit=guards.admit_connection, allowed_origins=settings.cors_origins,
     )
+
+    async def index(request: Request) -> Response:
+        # With GraphiQL on (development), / is where a browser wants to go; else a small map.
+        if settings.graphiql:
+            return RedirectResponse("/graphql", status_code=307)
+        return JSONResponse({"graphql": "/graphql", "health": "/health", "ready": "/ready"})
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -155,7 +161,7 @@ def create_app(
         assert metrics is not None
         return Response(metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
-    middleware = []
+    middleware = [Middleware(graphiql.PageHeaders)] if settings.graphiql else []
     if settings.cors_origins:
         middleware.append(
             Middleware(
@@ -173,6 +179,8 @@ def create_app(
                 methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
             ),
             WebSocketRoute("/graphql", subscriptions),
+            Route("/", index, methods=["GET", "HEAD"]),
+            *([Mount(graphiql.ASSETS_PATH, app=graphiql.assets())] if settings.graphiql else []),
             Route("/health", health),
             Route("/ready", ready),
             *([Route("/metrics", metrics_endpoint)] if metrics is not None else []),
