@@ -12,7 +12,7 @@ from typing import Any
 
 from graph_api.config import ConfigError, Settings
 from graph_api.logs import configure_logging
-from graph_db.embedded import EmbeddedServerError
+from graph_db.embedded import EmbeddedServerError, prepare_data_dir, stop_all
 
 log = logging.getLogger("graph_api.cli")
 
@@ -34,7 +34,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, json_logs=settings.log_json)
     host = args.host or settings.host
     port = settings.port if args.port is None else args.port
-    app = create_app(settings, demo=args.demo)
+    if settings.backend_kind == "embedded":
+        prepare_data_dir(settings.data_dir)  # an unwritable directory: one line, before anything
+    try:
+        app = create_app(settings, demo=args.demo)
+    except OSError as exc:
+        print(f"graph-api: cannot start: {exc}", file=sys.stderr)
+        return 1
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: list | None = None) -> None:  # type: ignore[type-arg]
@@ -58,7 +64,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except (EmbeddedServerError, ConfigError) as exc:
         print(f"graph-api: {exc}", file=sys.stderr)
         return 1
-    return 0 if server.started else 1
+    except SystemExit:
+        pass  # uvicorn exits with 3 when the lifespan's start-up failed: said below
+    finally:
+        # A start-up that failed after the embedded database was up never reached the
+        # lifespan's shutdown: stop that child here, whatever failed, so none outlives us.
+        stop_all()
+    if not server.started:
+        print("graph-api: start-up failed (see the error above); exiting", file=sys.stderr)
+        return 1
+    return 0
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

@@ -25,7 +25,8 @@ log = logging.getLogger("graph_api.demo")
 
 
 DEMO_EMAIL = "demo@example.org"
-# Per demo person: ~5 updates, ~25 likes; a group per 10 people; a mentorship per 2.
+# Per demo person: ~5 updates, ~25 likes (at most half of what a small network can give:
+# nobody likes a post twice or their own); a group per 10 people; a mentorship per 2.
 POSTS_PER_PERSON, LIKES_PER_PERSON, PEOPLE_PER_GROUP, PEOPLE_PER_MENTORSHIP = 5, 25, 10, 2
 FOLLOWED_AUTHORS, JOINED_GROUPS, REQUESTS = 12, 2, 3
 
@@ -36,7 +37,8 @@ async def load_demo(backend: Backend, settings: Settings, accounts: Accounts | N
         created = await seed_people(backend, count, now=now)
         content = await seed_content(
             backend, groups=max(1, count // PEOPLE_PER_GROUP), posts=count * POSTS_PER_PERSON,
-            likes=count * LIKES_PER_PERSON, mentorships=count // PEOPLE_PER_MENTORSHIP, now=now,
+            likes=min(count * LIKES_PER_PERSON, count * POSTS_PER_PERSON * (count - 1) // 2),
+            mentorships=count // PEOPLE_PER_MENTORSHIP, now=now,
         )
         log.info("demo network loaded", extra={
             "people": created, "groups": content.groups, "posts": content.posts,

@@ -20,6 +20,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,10 @@ log = logging.getLogger("graph_db.embedded")
 _PR_SET_PDEATHSIG = 1
 _MAX_UNIX_SOCKET_PATH = 100
 _RESTART_BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)
+_POLL_SECONDS = 0.2
+# Servers started and not yet stopped, for stop_all() when the service exits on a failure
+# that skipped their orderly stop (e.g. a start-up that failed after the database was up).
+_LIVE: weakref.WeakSet[EmbeddedFalkorDB] = weakref.WeakSet()
 
 
 class EmbeddedServerError(RuntimeError):
@@ -64,6 +69,29 @@ def _binaries() -> tuple[str, str]:
     if not os.access(server, os.X_OK):
         raise EmbeddedServerError(f"embedded database binary is not executable: {server}")
     return server, module
+
+
+def stop_all() -> int:
+    """Stop every embedded server this process started and did not stop; returns how many."""
+    servers = list(_LIVE)
+    for server in servers:
+        server.stop_now()
+    return len(servers)
+
+
+def prepare_data_dir(data_dir: Path) -> None:
+    """Create the database directory and prove it writable, or raise a one-line reason."""
+    try:
+        db_dir = data_dir.resolve() / "falkordb"
+        db_dir.mkdir(parents=True, exist_ok=True)
+        probe = db_dir / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise EmbeddedServerError(
+            f"data directory {data_dir} is not writable ({exc.strerror or exc}); "
+            "set GRAPH_API_DATA_DIR to a writable directory with free space"
+        ) from None
 
 
 def _set_parent_death_signal(parent: int) -> Callable[[], None]:
@@ -125,6 +153,7 @@ class EmbeddedFalkorDB:
         except BaseException:
             self._release()
             raise
+        _LIVE.add(self)
         self._watch = asyncio.get_running_loop().create_task(
             self._supervise(server, module), name="falkordb-supervisor"
         )
@@ -137,6 +166,14 @@ class EmbeddedFalkorDB:
                 await self._watch
         await asyncio.to_thread(self._terminate)
         self._release()
+        _LIVE.discard(self)
+
+    def stop_now(self) -> None:
+        """Stop the child and release the directory, without an event loop (exit paths)."""
+        self._stopping = True
+        self._terminate()
+        self._release()
+        _LIVE.discard(self)
 
     async def wait_ready(self, within: float) -> bool:
         """Wait up to `within` seconds for the child to answer; False if it did not."""
@@ -151,16 +188,7 @@ class EmbeddedFalkorDB:
     _socket_path: str | None = None
 
     def _prepare_data_dir(self) -> None:
-        try:
-            self._db_dir.mkdir(parents=True, exist_ok=True)
-            probe = self._db_dir / ".write-test"
-            probe.write_bytes(b"")
-            probe.unlink()
-        except OSError as exc:
-            raise EmbeddedServerError(
-                f"data directory {self.data_dir} is not writable ({exc.strerror}); "
-                "set GRAPH_API_DATA_DIR to a directory this user can write"
-            ) from exc
+        prepare_data_dir(self.data_dir)
 
     def _acquire_lock(self) -> None:
         path = self.data_dir / "graph-api.lock"
@@ -309,7 +337,11 @@ class EmbeddedFalkorDB:
         while not self._stopping:
             proc = self._proc
             assert proc is not None
-            code = await asyncio.to_thread(proc.wait)
+            # Polled, not waited for in a thread: a thread blocked in wait() would keep the
+            # event loop from closing if the service stops without stopping this server
+            # (a failed start-up), and the process would hang on exit.
+            while (code := proc.poll()) is None:  # noqa: ASYNC110 - no event to wait on
+                await asyncio.sleep(_POLL_SECONDS)
             if self._stopping:
                 return
             self._ready.clear()
