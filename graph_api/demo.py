@@ -3,7 +3,7 @@
 A small network (people with profiles, groups, updates with comments and likes,
 mentorships; graph_db.seed, the generator `graph-api seed` and the benchmarks use) and a demo
 admin placed in it: following recent authors, a member of two public groups, with a
-connection and pending requests, so the first queries in GraphiQL (feed, notifications,
+connection, pending requests and a profile, so the first queries in GraphiQL (feed, notifications,
 searchPeople, mentorRecommendations) answer with something to look at.
 """
 
@@ -29,6 +29,7 @@ DEMO_EMAIL = "demo@example.org"
 # nobody likes a post twice or their own); a group per 10 people; a mentorship per 2.
 POSTS_PER_PERSON, LIKES_PER_PERSON, PEOPLE_PER_GROUP, PEOPLE_PER_MENTORSHIP = 5, 25, 10, 2
 FOLLOWED_AUTHORS, JOINED_GROUPS, REQUESTS = 12, 2, 3
+DEMO_INTERESTS, DEMO_AREAS = 3, 2  # the admin's profile: taken from the people it follows
 
 
 async def load_demo(backend: Backend, settings: Settings, accounts: Accounts | None = None) -> None:
@@ -96,8 +97,31 @@ async def _place_in_network(backend: Backend, admin: PersonRecord) -> None:
     public = [group for group, _ in listed if group.visibility == "PUBLIC"]
     for group in public[:JOINED_GROUPS]:
         await groups.join(backend, group.id, person_id=admin.id, now=now)
-    askers = authors[FOLLOWED_AUTHORS:FOLLOWED_AUTHORS + 1 + REQUESTS]
-    for i, asker in enumerate(askers):
+    # The connection is one the admin asked for (so its "accepted" notification is the
+    # admin's); only the REQUESTS still pending notify "X and 2 others asked to connect".
+    friend, *askers = authors[FOLLOWED_AUTHORS:FOLLOWED_AUTHORS + 1 + REQUESTS]
+    await network.request_connection(backend, admin.id, friend, message=None, now=now)
+    await network.accept_connection(backend, friend, admin.id, now=now)
+    for asker in askers:
         await network.request_connection(backend, asker, admin.id, message=None, now=now)
-        if i == 0:
-            await network.accept_connection(backend, admin.id, asker, now=now)
+    await _give_profile(backend, admin, authors[:FOLLOWED_AUTHORS])
+
+
+async def _give_profile(backend: Backend, admin: PersonRecord, neighbours: list[str]) -> None:
+    """A junior rank, and interests and sought areas that people nearby have and offer, so
+    that mentorRecommendations and searches answer with someone for the admin."""
+    now = epoch_ms()
+    await people.update_profile(backend, admin.id, changes={
+        "title": "Instructor in Medicine", "rank": "INSTRUCTOR",
+        "bio": "The demo account: explore the network, then sign in as yourself.",
+    }, now=now)
+    terms = await people.get_terms(backend, neighbours)
+    for rel, source, count in (
+        ("INTERESTED_IN", "INTERESTED_IN", DEMO_INTERESTS),
+        ("SEEKS_MENTORSHIP_IN", "OFFERS_MENTORSHIP_IN", DEMO_AREAS),
+    ):
+        picked = list({t.id: t for person in terms for t in person.get(source, [])}.values())[:count]
+        if picked:
+            await people.add_terms(backend, admin.id, rel, now=now, terms=[
+                {"id": t.id, "slug": t.slug, "name": t.name, "broaderId": None} for t in picked
+            ])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 
@@ -30,6 +30,9 @@ from schema.base import (
     to_global_id,
 )
 from schema.people import Person, author, link_connection
+
+if TYPE_CHECKING:
+    from schema.groups import Group
 
 
 def _likes(e: EngagementRecord) -> int:
@@ -68,6 +71,15 @@ class Post(Node):
     @strawberry.field(description="Who wrote it.", graphql_type=Person)
     def author(self, info: AppInfo) -> Person | Awaitable[Person]:
         return author(info, self.record.authorId)
+
+    @strawberry.field(description="The group it was posted in; null for an update on the author's profile.")
+    async def group(self, info: AppInfo) -> Annotated[Group, strawberry.lazy("schema.groups")] | None:
+        if self.record.groupId is None:
+            return None
+        from schema.groups import Group  # schema.groups builds on this module
+
+        record = await info.context.loaders.group_by_id.load(self.record.groupId)
+        return Group.from_record(record) if record else None
 
     @strawberry.field(description="The people it @-mentions (those the viewer can see).")
     async def mentions(self, info: AppInfo) -> list[Person]:

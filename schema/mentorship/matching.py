@@ -103,8 +103,9 @@ class MatchingQuery:
         "SECONDARY) anyone not more senior."
     )
     async def mentor_recommendations(
-        self, info: AppInfo, input: MentorRecommendationsInput
+        self, info: AppInfo, input: MentorRecommendationsInput | None = None
     ) -> list[Recommendation]:
+        input = input or MentorRecommendationsInput()  # every field has a default
         query = MentorQuery(
             kind=input.kind.value,
             interest_ids=None if input.interests is None else ids(input.interests, "Interest", "interests"),
