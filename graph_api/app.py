@@ -19,7 +19,7 @@ from graph_api import graphiql
 from graph_api.config import ConfigError, Settings
 from graph_api.database import Database, open_database
 from graph_api.demo import load_demo
-from graph_api.errors import ErrorCodes
+from graph_api.errors import ErrorCodes, quiet_request_errors
 from graph_api.guards import Guards
 from graph_api.http import GraphQLHTTP, OperationCapture
 from graph_api.limits import LimitConfig, query_limits
@@ -28,7 +28,7 @@ from graph_api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from graph_api.metrics import Metrics
 from graph_api.pubsub import LocalEventBus, RedisEventBus
 from graph_api.requests import RequestContexts
-from graph_api.websocket import StreamErrorCodes, SubscriptionEndpoint
+from graph_api.websocket import OperationContext, StreamErrorCodes, SubscriptionEndpoint
 from graph_db import instrument
 from resolvers.accounts import Accounts, TokenAuthenticator
 from resolvers.oidc import OidcConfig, OidcVerifier
@@ -61,10 +61,14 @@ def create_app(
     With `demo`, an empty database gets the demo network on start-up.
     """
     settings = settings.with_secrets()
-    # ErrorCodes first: its on_operation runs last, so it codes what the others produced.
+    # OperationContext first (it hands a WebSocket operation its own Context), then
+    # ErrorCodes: its on_operation runs last, so it codes what the others produced.
     limits = query_limits(LimitConfig.from_settings(settings))
-    schema = build_schema(extensions=[ErrorCodes, limits, OperationCapture, StreamErrorCodes])
-    guards = Guards(settings)
+    schema = build_schema(
+        extensions=[OperationContext, ErrorCodes, limits, OperationCapture, StreamErrorCodes]
+    )
+    quiet_request_errors()
+    guards = Guards(settings, documents=limits.documents)
     metrics = Metrics() if settings.metrics else None
     if metrics is not None:
         guards.limiter.on_limited = lambda bucket: metrics.rate_limited.labels(bucket).inc()
@@ -140,6 +144,7 @@ def create_app(
         schema, contexts=contexts,
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         guard=guards.subscribe, admit=guards.admit_connection, allowed_origins=settings.cors_origins,
+        reauth_seconds=settings.ws_reauth_seconds, documents=limits.documents,
     )
 
     async def index(request: Request) -> Response:

@@ -29,6 +29,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from graph_api.app import create_app
+    from graph_api.connections import server_options
 
     settings = _settings()
     configure_logging(settings.log_level, json_logs=settings.log_json)
@@ -54,7 +55,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, access_log=False, lifespan="on",
-        ws="websockets-sansio",
+        # Request-head deadline, connections per address, WebSocket message caps.
+        **server_options(settings),
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=list(settings.trusted_proxies) or None,
     )

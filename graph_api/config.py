@@ -49,6 +49,9 @@ class Settings:
     max_page_size: int = 100
     batch_max: int = 0
     max_subscriptions_per_connection: int = 20
+    ws_reauth_seconds: float = 10.0  # an open WebSocket's session is checked again this often
+    request_head_timeout_seconds: float = 5.0  # a connection must send a request head in time
+    max_connections_per_address: int = 200  # open HTTP/WebSocket connections per client address
     persisted_queries_only: bool = False
     # JSON {sha256: query}: the allow-list (with persisted_queries_only) or a preloaded cache.
     persisted_queries_file: Path | None = None
@@ -136,7 +139,8 @@ class Settings:
         for name in (
             "port", "max_body_bytes", "max_depth", "max_page_size", "access_token_seconds",
             "max_aliases", "max_tokens", "max_cost", "max_subscriptions_per_connection",
-            "persisted_queries_cache_size", "document_cache_size",
+            "persisted_queries_cache_size", "document_cache_size", "ws_reauth_seconds",
+            "request_head_timeout_seconds", "max_connections_per_address",
         ):
             if name in values and values[name] <= 0:
                 problems.append(f"GRAPH_API_{name.upper()} must be positive")

@@ -1,9 +1,10 @@
 """The abuse guards in front of every operation, shared by HTTP and WebSocket.
 
 Order per HTTP request: the per-address limit (`admit`, before the body is read or the
-token checked), then per operation the viewer's or the signed-out address's limit, then
-persisted-query resolution (`preflight`). A WebSocket `subscribe` passes all three.
-Query depth, aliases, tokens and cost are checked later, by graph_api.limits.
+token checked), then per operation (`preflight`, the one step both transports share): the
+viewer's or the signed-out address's limit, persisted-query resolution, and the choice of
+the operation the document runs. A WebSocket `subscribe` also counts as a request of its
+address. Query depth, aliases, tokens and cost are checked later, by graph_api.limits.
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from graphql import GraphQLSyntaxError
 from starlette.requests import Request
 
 from graph_api.config import Settings
 from graph_api.http import GraphQLRequest
+from graph_api.limits import Documents, LimitConfig, operation_problem
 from graph_api.persisted import MemoryStore, PersistedQueries, RedisStore, TieredStore, load_manifest
 from graph_api.ratelimit import Limits, MemoryLimits, RateLimiter, RedisLimits
+from graph_db.errors import InvalidInput
 
 
 def _viewer_id(context: Any) -> str | None:
@@ -27,13 +31,14 @@ def _viewer_id(context: Any) -> str | None:
 class Guards:
     """Rate limiter and persisted queries; in-process state until `use_redis` is called."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, documents: Documents | None = None) -> None:
         manifest = load_manifest(settings.persisted_queries_file) if settings.persisted_queries_file else {}
         self.local_queries = MemoryStore(max_entries=settings.persisted_queries_cache_size)
         self.persisted = PersistedQueries(
             self.local_queries, manifest=manifest, only=settings.persisted_queries_only
         )
         self.limiter = RateLimiter(MemoryLimits(), Limits.from_settings(settings))
+        self.documents = documents or Documents(LimitConfig.from_settings(settings))
 
     def use_redis(self, client: Any, prefix: str = "graph_api:") -> None:
         """Share rate-limit counters and registered queries with every replica."""
@@ -48,13 +53,27 @@ class Guards:
         await self.limiter.admit_request(context.client_ip)
 
     async def preflight(self, request: Request, params: GraphQLRequest, context: Any) -> GraphQLRequest:
+        return await self.operation(context, params)
+
+    async def subscribe(self, context: Any, params: GraphQLRequest) -> GraphQLRequest:
+        """A WebSocket `subscribe`: a request of its address, then the shared operation step."""
+        await self.limiter.admit_request(context.client_ip)
+        return await self.operation(context, params)
+
+    async def operation(self, context: Any, params: GraphQLRequest) -> GraphQLRequest:
+        """What every operation passes before Strawberry runs it, on either transport."""
         await self.limiter.admit_operation(_viewer_id(context), context.client_ip)
         query = await self.persisted.resolve(params.query, params.extensions)
+        if query:
+            self.choose_operation(query, params.operation_name)
         return replace(params, query=query)
 
-    async def subscribe(
-        self, context: Any, query: str | None, extensions: dict[str, Any] | None
-    ) -> str | None:
-        await self.limiter.admit_request(context.client_ip)
-        await self.limiter.admit_operation(_viewer_id(context), context.client_ip)
-        return await self.persisted.resolve(query, extensions)
+    def choose_operation(self, query: str, operation_name: str | None) -> None:
+        """Refuse a document whose operation cannot be chosen (spec: GetOperation)."""
+        try:
+            document = self.documents.parse(query).document
+        except GraphQLSyntaxError:
+            return  # Strawberry reports it, with its location
+        problem = operation_problem(document, operation_name)
+        if problem is not None:
+            raise InvalidInput(problem, field="operationName")

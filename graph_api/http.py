@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import math
 import re
 import time
 import uuid
@@ -26,9 +27,9 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
-from graph_api.errors import error_body
+from graph_api.errors import encode_json, error_body, refusal_body
 from graph_db import instrument
-from graph_db.errors import GraphApiError, InvalidInput
+from graph_db.errors import GraphApiError
 
 log = logging.getLogger("graph_api.http")
 
@@ -38,6 +39,13 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 DEBUG_QUERIES_HEADER = "x-debug-queries"
 _DOCUMENT_INVALID = 1400  # internal marker: parse/validation failed (400 or legacy 200)
 JSON = "application/json"
+
+
+class GraphQLJSONResponse(JSONResponse):
+    """JSON that survives text echoed from the request (lone surrogates are escaped)."""
+
+    def render(self, content: Any) -> bytes:
+        return encode_json(content)
 
 
 class HttpError(Exception):
@@ -230,14 +238,14 @@ class GraphQLHTTP:
             response = await self._handle(request)
         except HttpError as exc:
             exchange.error_codes.append(exc.code)
-            response = JSONResponse(
+            response = GraphQLJSONResponse(
                 error_body(exc.message, exc.code), status_code=exc.status, headers=exc.headers,
                 media_type=media,
             )
         except GraphApiError as exc:  # refused by `admit`
             exchange.error_codes.append(exc.code)
             status, headers, body = _http_status(exc)
-            response = JSONResponse(body, status_code=status, headers=headers, media_type=media)
+            response = GraphQLJSONResponse(body, status_code=status, headers=headers, media_type=media)
         finally:
             instrument.untrack(token)
         # Answers depend on the bearer token: shared caches must key on it.
@@ -304,12 +312,15 @@ class GraphQLHTTP:
         media = GRAPHQL_RESPONSE if graphql_response else JSON
         if batched:
             # Always 200; a rate limit hit inside the batch still tells the client when to retry.
-            retry = [h["Retry-After"] for _, _, h in results if "Retry-After" in h]
-            return JSONResponse(
+            retry = [r for body, _, h in results if (r := h.get("Retry-After") or _retry_after(body))]
+            return GraphQLJSONResponse(
                 [body for body, _, _ in results], media_type=media,
                 headers={"Retry-After": max(retry, key=int)} if retry else None,
             )
         body, status, headers = results[0]
+        wait = _retry_after(body)
+        if wait is not None:
+            headers = {**headers, "Retry-After": wait}
         stats: instrument.QueryStats = request.state.query_stats
         if stats.keep_params:
             body = {**body, "extensions": {**body.get("extensions", {}), "queries": _executed(stats)}}
@@ -317,7 +328,7 @@ class GraphQLHTTP:
             status = 200  # legacy application/json: parse/validation errors travel in the body
         elif status == _DOCUMENT_INVALID:
             status = 400
-        return JSONResponse(body, status_code=status, headers=headers, media_type=media)
+        return GraphQLJSONResponse(body, status_code=status, headers=headers, media_type=media)
 
     async def _execute(
         self, request: Request, params: GraphQLRequest, *, via_get: bool
@@ -383,6 +394,16 @@ class GraphQLHTTP:
         return body, status, headers
 
 
+def _retry_after(body: dict[str, Any]) -> str | None:
+    """A Retry-After value when an error was a refusal to retry later (lockout, limits)."""
+    waits = [
+        extensions["retryAfter"] for error in body.get("errors", ())
+        if isinstance(extensions := error.get("extensions"), dict)
+        and isinstance(extensions.get("retryAfter"), int | float)
+    ]
+    return str(max(1, math.ceil(max(waits)))) if waits else None
+
+
 def _executed(stats: instrument.QueryStats) -> list[dict[str, Any]]:
     return [
         {"kind": q.kind, "query": q.query, "params": q.params, "ms": round(q.seconds * 1000, 3)}
@@ -393,7 +414,6 @@ def _executed(stats: instrument.QueryStats) -> list[dict[str, Any]]:
 def _http_status(exc: GraphApiError) -> tuple[int, dict[str, str], dict[str, Any]]:
     """Errors raised before execution (auth, rate limits, persisted queries)."""
     headers: dict[str, str] = {}
-    extra: dict[str, Any] = {}
     status = {
         "UNAUTHENTICATED": 401,
         "FORBIDDEN": 403,
@@ -402,12 +422,10 @@ def _http_status(exc: GraphApiError) -> tuple[int, dict[str, str], dict[str, Any
         "QUERY_TOO_COMPLEX": 400,
         "PERSISTED_QUERY_NOT_FOUND": 200,  # Apollo clients retry with the full query on 200
     }.get(exc.code, 400)
-    retry_after = getattr(exc, "retry_after", None)
-    if retry_after is not None:
-        headers["Retry-After"] = str(max(1, int(retry_after + 0.999)))
-        extra["retryAfter"] = retry_after
+    body = refusal_body(exc)
+    retry = _retry_after(body)
+    if retry is not None:
+        headers["Retry-After"] = retry
     if exc.code == "UNAUTHENTICATED":
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
-    if isinstance(exc, InvalidInput) and exc.field:
-        extra["field"] = exc.field
-    return status, headers, error_body(exc.message, exc.code, **extra)
+    return status, headers, body

@@ -429,6 +429,22 @@ def _without_suggestion(error: GraphQLError) -> GraphQLError:
     )
 
 
+def operation_problem(document: DocumentNode, operation_name: str | None) -> str | None:
+    """Why `operation_name` does not pick one operation of `document` (graphql-core's words).
+
+    Strawberry runs the first operation of a document that has several when no name is
+    given; the GraphQL spec (GetOperation) makes that a request error.
+    """
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is None:
+        if len(operations) > 1:
+            return "Must provide operation name if query contains multiple operations."
+        return None
+    if not any(op.name is not None and op.name.value == operation_name for op in operations):
+        return f"Unknown operation named '{operation_name}'."
+    return None
+
+
 def query_limits(config: LimitConfig) -> Any:
     """The extension factory for strawberry.Schema(extensions=[...]); one cache per app."""
     documents = Documents(config)

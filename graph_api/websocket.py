@@ -1,21 +1,35 @@
-"""Subscriptions over `graphql-transport-ws`, authenticated by the connection_init payload.
+"""Subscriptions (and queries, mutations) over `graphql-transport-ws`.
 
 connection_init `{"authorization": "Bearer <token>"}` (or `token`): a valid token acks with
 `{"viewer": "<Person global id>"}`, no token acks `{"viewer": null}` (anonymous), a bad
 token closes the socket with 4403. Each connection_init counts against the address's
 request budget like an HTTP request (over it: closed with 4403 before the token is even
-looked at). Each `subscribe` message passes the same guards as an
-HTTP request: the rate limits, persisted queries (and the allow-list), and a cap on the
-operations one connection may run at once; refusals are `error` messages with a code.
+looked at).
+
+Every `subscribe` is authorised as an HTTP request would be at that moment: the token is
+checked again (signature, expiry, session version, suspension, role) and the operation
+gets a fresh Context with fresh DataLoaders. It then passes the same guards as an HTTP
+operation (Guards.operation: rate limits, persisted queries, the operation choice) and a
+cap on the operations one connection runs at once; refusals are `error` messages with a
+code. While the socket is open, the session is checked again every `ws_reauth_seconds`
+and when the token expires: a revoked or expired token closes the socket with 4401, a
+suspension with 4403, which stops its subscriptions. A client renews by opening a new
+socket with a fresh token (graphql-transport-ws allows one connection_init per socket).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import contextvars
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
-from graphql import GraphQLError, GraphQLFormattedError
+import jwt
+from graphql import GraphQLError, GraphQLFormattedError, GraphQLSyntaxError, OperationType
+from graphql.utilities import get_operation_ast
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -25,29 +39,53 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import SchemaExtension
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorMessage, SubscribeMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    ErrorMessage,
+    SubscribeMessage,
+)
 from strawberry.types.unset import UnsetType
 
-from graph_api.errors import classify
+from graph_api.errors import classify, encode_json, extensions_for
+from graph_api.http import GraphQLRequest
+from graph_api.limits import Documents, LimitConfig
 from graph_api.requests import RequestContexts
-from graph_db.errors import GraphApiError, InvalidInput
-from resolvers.context import Context
+from graph_db.errors import BackendUnavailable, Forbidden, GraphApiError, InvalidInput, Unauthenticated
+from resolvers.context import Context, Viewer
 from schema.base import to_global_id
 
-# (context, query, extensions) -> the query to run; raises GraphApiError to refuse.
-SubscribeGuard = Callable[[Context, str | None, dict[str, Any] | None], Awaitable[str | None]]
+# (context, request) -> the request to run; raises GraphApiError to refuse.
+SubscribeGuard = Callable[[Context, GraphQLRequest], Awaitable[GraphQLRequest]]
 # Admits a connection_init from the context's address; raises GraphApiError to refuse.
 ConnectGuard = Callable[[Context], Awaitable[None]]
 
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_TRY_AGAIN = 1013
+
+# The Context of the operation a WebSocket task runs (read by OperationContext).
+_operation_context: contextvars.ContextVar[Context | None] = contextvars.ContextVar(
+    "graph_api_operation_context", default=None
+)
+
 
 def _error(exc: GraphApiError) -> GraphQLFormattedError:
-    extensions: dict[str, Any] = {"code": exc.code}
-    retry_after = getattr(exc, "retry_after", None)
-    if retry_after is not None:
-        extensions["retryAfter"] = retry_after
-    if exc.field:
-        extensions["field"] = exc.field
-    return GraphQLError(exc.message, extensions=extensions).formatted
+    return GraphQLError(exc.message, extensions=extensions_for(exc)).formatted
+
+
+class OperationContext(SchemaExtension):
+    """Runs each WebSocket operation with its own Context (fresh viewer and DataLoaders).
+
+    Strawberry's protocol handler passes one context for the whole connection; the handler
+    below builds one per operation and hands it over through a context variable that the
+    operation's task inherits.
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        context = _operation_context.get()
+        if context is not None:
+            self.execution_context.context = context
+        yield
 
 
 class StreamErrorCodes(SchemaExtension):
@@ -62,10 +100,93 @@ class StreamErrorCodes(SchemaExtension):
         yield
 
 
+def connection_token(params: dict[str, Any] | None) -> str | None:
+    """The bearer token of a connection_init payload; InvalidInput if it is not a string."""
+    params = params or {}
+    token = params.get("authorization") or params.get("Authorization") or params.get("token")
+    if token is None:
+        return None
+    if not isinstance(token, str):
+        raise Unauthenticated("the token must be a string")
+    if token.lower().startswith("bearer "):
+        token = token[7:].strip()
+    return token
+
+
+def token_expiry(token: str) -> float | None:
+    """When a (verified) token expires, as a Unix time, if it says."""
+    try:
+        exp = jwt.decode(token, options={"verify_signature": False}).get("exp")
+    except jwt.PyJWTError:
+        return None
+    return float(exp) if isinstance(exp, int | float) else None
+
+
 class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
-    """Strawberry's protocol handler with our guards in front of every `subscribe`."""
+    """Strawberry's protocol handler, each operation authorised and guarded like an HTTP one."""
 
     view: SubscriptionEndpoint
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.watchdog: asyncio.Task[None] | None = None
+        self.closed = False
+        # Ids of running subscriptions: each of their events is authorised before it leaves.
+        self.streams: set[str] = set()
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged and self.context.viewer is not None:
+            self.watchdog = asyncio.create_task(self.watch_session())
+
+    async def shutdown(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.watchdog
+        await super().shutdown()
+
+    async def watch_session(self) -> None:
+        """Check the session again periodically and at the token's expiry; close if revoked."""
+        token = connection_token(self.context.connection_params)
+        expires = token_expiry(token) if token else None
+        while True:
+            wait = self.view.reauth_seconds
+            if expires is not None:
+                wait = min(wait, max(0.0, expires - time.time()) + 0.01)
+            await asyncio.sleep(wait)
+            if await self.authorise() is False:
+                return
+
+    async def authorise(self) -> Viewer | None | bool:
+        """The connection's viewer as of now; False once the socket is closed for it."""
+        if self.closed:
+            return False
+        try:
+            token = connection_token(self.context.connection_params)
+            return await self.view.contexts.viewer_for_token(token)
+        except Unauthenticated:
+            await self.close(CLOSE_UNAUTHORIZED, "Unauthorized")
+        except Forbidden:
+            await self.close(CLOSE_FORBIDDEN, "Forbidden")
+        except BackendUnavailable:
+            # Fail closed: nothing runs or leaves unauthorised; the client reconnects later.
+            await self.close(CLOSE_TRY_AGAIN, "Try again later")
+        return False
+
+    async def close(self, code: int, reason: str) -> None:
+        if not self.closed:
+            self.closed = True
+            with contextlib.suppress(Exception):  # the peer may be gone already
+                await self.websocket.close(code=code, reason=reason)
+
+    async def send_message(self, message: Any) -> None:
+        authorised = (
+            message.get("type") != "next" or message.get("id") not in self.streams
+            or await self.authorise() is not False
+        )
+        if authorised:
+            await super().send_message(message)
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         payload = message.get("payload")
@@ -81,23 +202,47 @@ class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         try:
             if cap is not None and len(self.operations) >= cap:
                 raise InvalidInput(f"at most {cap} operations may run at once on one connection")
-            sent = payload.get("query")
-            extensions = payload.get("extensions")
-            if sent is not None and not isinstance(sent, str):
-                raise InvalidInput("`query` must be a string")
-            if extensions is not None and not isinstance(extensions, dict):
-                raise InvalidInput("`extensions` must be an object")
-            query = await self.view.guard(self.context, sent, extensions)
-            if not query:
+            viewer = await self.authorise()
+            if viewer is False:
+                return
+            assert viewer is None or isinstance(viewer, Viewer)
+            context = self.view.contexts.build(viewer, uuid.uuid4().hex, self.context.client_ip)
+            context.connection_params = self.context.connection_params
+            params = _request(dict(payload))
+            params = await self.view.guard(context, params)
+            if not params.query:
                 raise InvalidInput("`query` is required")
+            if self.view.is_subscription(params.query, params.operation_name):
+                self.streams.add(message["id"])
+            else:
+                self.streams.discard(message["id"])
         except GraphApiError as exc:
             await self.send_message(ErrorMessage(id=message["id"], type="error", payload=[_error(exc)]))
             return
-        await super().handle_subscribe({**message, "payload": {**payload, "query": query}})
+        reset = _operation_context.set(context)
+        try:
+            # The operation's task is created in here and inherits the context variable.
+            await super().handle_subscribe({**message, "payload": {**payload, "query": params.query}})
+        finally:
+            _operation_context.reset(reset)
 
 
-async def _no_guard(context: Context, query: str | None, extensions: dict[str, Any] | None) -> str | None:
-    return query
+def _request(payload: dict[str, Any]) -> GraphQLRequest:
+    query, variables = payload.get("query"), payload.get("variables")
+    operation_name, extensions = payload.get("operationName"), payload.get("extensions")
+    if query is not None and not isinstance(query, str):
+        raise InvalidInput("`query` must be a string")
+    if variables is not None and not isinstance(variables, dict):
+        raise InvalidInput("`variables` must be an object")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise InvalidInput("`operationName` must be a string")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise InvalidInput("`extensions` must be an object")
+    return GraphQLRequest(query, variables, operation_name, extensions)
+
+
+async def _no_guard(context: Context, params: GraphQLRequest) -> GraphQLRequest:
+    return params
 
 
 async def _admit_all(context: Context) -> None:
@@ -112,7 +257,8 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
     def __init__(
         self, schema: Schema, *, contexts: RequestContexts, max_subscriptions_per_connection: int,
         guard: SubscribeGuard = _no_guard, admit: ConnectGuard = _admit_all,
-        allowed_origins: Sequence[str] = (),
+        allowed_origins: Sequence[str] = (), reauth_seconds: float = 10.0,
+        documents: Documents | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -124,6 +270,19 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
         self.contexts = contexts
         self.guard = guard
         self.admit = admit
+        self.reauth_seconds = reauth_seconds
+        self.documents = documents or Documents(LimitConfig())
+
+    def is_subscription(self, query: str, operation_name: str | None) -> bool:
+        try:
+            document = self.documents.parse(query).document
+        except GraphQLSyntaxError:
+            return False
+        operation = get_operation_ast(document, operation_name)
+        return operation is not None and operation.operation is OperationType.SUBSCRIPTION
+
+    def encode_json(self, data: object) -> str | bytes:
+        return encode_json(data).decode()  # graphql-transport-ws messages are text frames
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         client_ip = request.client.host if request.client else ""
@@ -132,21 +291,14 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         try:
             await self.admit(context)
+            token = connection_token(context.connection_params)
         except GraphApiError as exc:
             raise ConnectionRejectionError({"code": exc.code}) from None
-        params: dict[str, Any] = context.connection_params or {}
-        token = params.get("authorization") or params.get("Authorization") or params.get("token")
         if token is None:
             return {"viewer": None}
-        if not isinstance(token, str):
-            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
-        if token.lower().startswith("bearer "):
-            token = token[7:].strip()
         try:
-            viewer = await self.contexts.viewer_for_token(token)
+            context.viewer = await self.contexts.viewer_for_token(token)
         except GraphApiError as exc:
             raise ConnectionRejectionError({"code": exc.code}) from None
-        # The whole connection acts as this viewer: reads see the viewer's own writes.
-        fresh = self.contexts.build(viewer, context.request_id, context.client_ip)
-        context.viewer, context.db, context.loaders = fresh.viewer, fresh.db, fresh.loaders
+        viewer = context.viewer
         return {"viewer": to_global_id("Person", viewer.id) if viewer else None}

@@ -1,0 +1,152 @@
+"""Connection-level protection under uvicorn: what a request or a socket may cost before
+the application sees it.
+
+- A connection must send a complete request head within `request_head_timeout_seconds`
+  (the first request, and each next one on a kept-alive connection); silent and slowloris
+  connections are closed. uvicorn itself only times out idle kept-alive connections.
+- At most `max_connections_per_address` open connections (HTTP and WebSocket) per client
+  address (IPv6 by /64); over it a connection gets 503 and is closed. Addresses in
+  `trusted_proxies` are exempt: behind a load balancer every connection comes from it,
+  and the balancer is where per-client connection limits belong.
+- WebSocket messages are capped at `max_body_bytes` (uvicorn's default is 16 MiB), and the
+  first message, which graphql-transport-ws requires to be `connection_init`, at
+  PRE_INIT_MESSAGE_BYTES: an anonymous socket cannot make the server hold a big message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+from graph_api.config import Settings
+from graph_api.ratelimit import client_key
+
+PRE_INIT_MESSAGE_BYTES = 64 * 1024
+_TOO_MANY = (
+    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"content-length: 38\r\nretry-after: 5\r\nconnection: close\r\n\r\n"
+    b"too many connections from this address"
+)
+
+
+class ConnectionLimits:
+    """Open connections per client address, shared by one server's protocols."""
+
+    def __init__(self, max_per_address: int, trusted: tuple[str, ...] = ()) -> None:
+        self.max_per_address = max_per_address
+        self.trusted = frozenset(trusted)
+        self.open: Counter[str] = Counter()
+
+    def acquire(self, host: str) -> tuple[bool, str | None]:
+        """Whether `host` may open one more connection, and the slot to release (if counted)."""
+        if host in self.trusted or self.max_per_address <= 0:
+            return True, None
+        key = client_key(host)
+        if self.open[key] >= self.max_per_address:
+            return False, None
+        self.open[key] += 1
+        return True, key
+
+    def release(self, key: str | None) -> None:
+        if key is not None:
+            self.open[key] -= 1
+            if self.open[key] <= 0:
+                del self.open[key]
+
+
+class GuardedHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a request-head deadline and the per-address cap."""
+
+    limits: ConnectionLimits
+    head_timeout: float
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._slot: str | None = None
+        self._upgraded = False
+        admitted, self._slot = self.limits.acquire(self.client[0] if self.client else "")
+        if not admitted:
+            transport.write(_TOO_MANY)
+            transport.close()
+            return
+        self._arm()
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
+
+    def _disarm(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+    def on_headers_complete(self) -> None:
+        self._disarm()
+        super().on_headers_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        # The next request on this kept-alive connection gets the same deadline (unless a
+        # pipelined one has already started).
+        if not self.transport.is_closing() and (self.cycle is None or self.cycle.response_complete):
+            self._arm()
+
+    def handle_websocket_upgrade(self) -> None:
+        self._disarm()
+        self._upgraded = True
+        super().handle_websocket_upgrade()
+        protocol = self.transport.get_protocol()
+        if isinstance(protocol, GuardedWebSocketProtocol):
+            protocol.slot, self._slot = self._slot, None  # the socket releases it when it closes
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        self.limits.release(self._slot)
+        self._slot = None
+        super().connection_lost(exc)
+
+
+class GuardedWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's WebSocket protocol with a small cap on the first message."""
+
+    slot: str | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.conn.max_message_size = min(PRE_INIT_MESSAGE_BYTES, self.config.ws_max_size)
+        self._first = True
+
+    def send_receive_event_to_app(self) -> None:
+        super().send_receive_event_to_app()
+        if self._first:
+            self._first = False
+            self.conn.max_message_size = self.config.ws_max_size
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        slot, self.slot = self.slot, None
+        if self.limits is not None:
+            self.limits.release(slot)
+        super().connection_lost(exc)
+
+    limits: ConnectionLimits | None = None
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn.Config keyword arguments for the protections above (one server's state)."""
+    limits = ConnectionLimits(settings.max_connections_per_address, settings.trusted_proxies)
+    http = type(
+        "GraphApiHttpProtocol", (GuardedHttpProtocol,),
+        {"limits": limits, "head_timeout": settings.request_head_timeout_seconds},
+    )
+    ws = type("GraphApiWebSocketProtocol", (GuardedWebSocketProtocol,), {"limits": limits})
+    return {"http": http, "ws": ws, "ws_max_size": settings.max_body_bytes}
