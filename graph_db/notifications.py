@@ -44,6 +44,8 @@ KINDS: tuple[str, ...] = (
     # mentorship (graph_db.mentorship): each step of a mentorship, its target
     "MENTORSHIP_REQUESTED", "MENTORSHIP_ACCEPTED", "MENTORSHIP_DECLINED",
     "MENTORSHIP_WITHDRAWN", "MENTORSHIP_ENDED", "COMMITTEE_INVITATION", "COMMITTEE_DISSOLVED",
+    # speed-mentoring events (graph_db.programs.speed_events): the event is the target
+    "EVENT_SEAT_CONFIRMED", "EVENT_CANCELLED",
 )
 MAX_ACTORS = 10  # actor ids kept per notification (newest first); `count` keeps counting
 

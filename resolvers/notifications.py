@@ -46,6 +46,9 @@ PHRASES = {
     "MENTORSHIP_ENDED": "ended a mentorship with you",
     "COMMITTEE_INVITATION": "invited you to a mentoring committee",
     "COMMITTEE_DISSOLVED": "dissolved a mentoring committee you sat on",
+    # The event is the actor (nobody is named): "Someone cancelled, so ..."
+    "EVENT_SEAT_CONFIRMED": "cancelled, so you have a seat at a speed-mentoring event",
+    "EVENT_CANCELLED": "cancelled a speed-mentoring event you registered for",
 }
 
 

@@ -26,6 +26,8 @@ from schema.notifications import (
 )
 from schema.people import PeopleMutation, PeopleQuery, Person
 from schema.posts import Comment, Post, PostsMutation
+from schema.programs import TYPES as PROGRAMS_TYPES
+from schema.programs import ProgramsMutation, ProgramsQuery
 from schema.search import SearchQuery
 from schema.taxonomy import Department, Division, Hospital, TaxonomyMutation, TaxonomyQuery
 from schema.vocabulary import Interest, MentorshipArea, VocabularyQuery
@@ -34,7 +36,7 @@ from schema.vocabulary import Interest, MentorshipArea, VocabularyQuery
 @strawberry.type(description="Everything that can be read.")
 class Query(
     NodeQuery, PeopleQuery, FeedQuery, NotificationsQuery, GroupsQuery, ForumsQuery, ModerationQuery,
-    MentorshipQuery,
+    MentorshipQuery, ProgramsQuery,
     NetworkQuery, SearchQuery, TaxonomyQuery, VocabularyQuery,
 ):
     pass
@@ -43,7 +45,7 @@ class Query(
 @strawberry.type(description="Everything that can be changed.")
 class Mutation(
     AuthMutation, PostsMutation, NotificationsMutation, GroupsMutation, ForumsMutation,
-    ModerationMutation, MentorshipMutation,
+    ModerationMutation, MentorshipMutation, ProgramsMutation,
     PeopleMutation, NetworkMutation, TaxonomyMutation,
 ):
     pass
@@ -56,7 +58,7 @@ class Subscription(NotificationsSubscription):
 
 TYPES: tuple[type, ...] = (
     Person, Post, Comment, Notification, Group, Forum, Thread, Reply, Report, ModerationAction,
-    *MENTORSHIP_TYPES,
+    *MENTORSHIP_TYPES, *PROGRAMS_TYPES,
     Hospital, Department, Division, Interest, MentorshipArea,
 )
 

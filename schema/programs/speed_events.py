@@ -1,0 +1,417 @@
+"""GraphQL for speed-mentoring events: registration, waitlist, check-in, rotation."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from enum import Enum
+from typing import Self
+
+import strawberry
+
+from graph_db.programs.records import RegistrationRecord
+from resolvers import people as people_resolvers
+from resolvers.programs import speed_events as rules
+from resolvers.programs.speed_events import EventView, NewEvent, RoundSeat
+from schema.base import (
+    AppInfo,
+    DateTime,
+    Node,
+    UserError,
+    attempt,
+    from_ms,
+    from_ms_or_none,
+    local_id,
+    node_resolver,
+    to_global_id,
+    to_ms,
+)
+from schema.mentorship.types import LazyPerson, person
+
+
+@strawberry.enum(description="How a member takes part in a speed-mentoring event.")
+class SpeedMentoringRole(Enum):
+    LEADER = "LEADER"
+    PARTICIPANT = "PARTICIPANT"
+
+
+@strawberry.enum(description="Whether a registration holds a seat or waits for one.")
+class SpeedMentoringRegistrationStatus(Enum):
+    CONFIRMED = "CONFIRMED"
+    WAITLISTED = "WAITLISTED"
+
+
+@strawberry.enum(description="Whether a speed-mentoring event will take place.")
+class SpeedMentoringEventStatus(Enum):
+    SCHEDULED = "SCHEDULED"
+    CANCELLED = "CANCELLED"
+
+
+async def _people(info: AppInfo, ids: tuple[str, ...] | list[str]) -> list[LazyPerson]:
+    from schema.people import Person
+
+    found = await people_resolvers.get_people(info.context, list(ids))
+    return [Person.from_record(p) for p in found if p is not None]
+
+
+@strawberry.type(description="A member's registration for a speed-mentoring event.")
+class SpeedMentoringRegistration:
+    record: strawberry.Private[RegistrationRecord]
+
+    @strawberry.field(description="Who registered.")
+    async def person(self, info: AppInfo) -> LazyPerson | None:
+        return await person(info, self.record.personId)
+
+    @strawberry.field(description="As a mentor leader (hosting a table) or a participant.")
+    def role(self) -> SpeedMentoringRole:
+        return SpeedMentoringRole(self.record.role)
+
+    @strawberry.field(description="CONFIRMED (a seat) or WAITLISTED.")
+    def status(self) -> SpeedMentoringRegistrationStatus:
+        return SpeedMentoringRegistrationStatus(self.record.status)
+
+    @strawberry.field(description="Place on the role's waitlist (1 is next); null when confirmed.")
+    def waitlist_position(self) -> int | None:
+        return self.record.waitlistPosition
+
+    @strawberry.field(description="When they registered.")
+    def registered_at(self) -> DateTime:
+        return from_ms(self.record.createdAt)
+
+    @strawberry.field(description="When they moved up from the waitlist, if they did.")
+    def promoted_at(self) -> DateTime | None:
+        return from_ms_or_none(self.record.promotedAt)
+
+    @strawberry.field(description="When an organiser checked them in at the event.")
+    def checked_in_at(self) -> DateTime | None:
+        return from_ms_or_none(self.record.checkedInAt)
+
+
+@strawberry.type(description="Where you are in one round of the rotation.")
+class SpeedMentoringRound:
+    seat: strawberry.Private[RoundSeat]
+
+    @strawberry.field(description="The round, from 1.")
+    def round(self) -> int:
+        return self.seat.round
+
+    @strawberry.field(description="The table, from 1 (one per mentor leader).")
+    def table(self) -> int:
+        return self.seat.table
+
+    @strawberry.field(description="The mentor leader at that table.")
+    async def leader(self, info: AppInfo) -> LazyPerson | None:
+        return await person(info, self.seat.leader_id)
+
+    @strawberry.field(description="For a leader: the participants at your table this round.")
+    async def participants(self, info: AppInfo) -> list[LazyPerson]:
+        return await _people(info, self.seat.participant_ids)
+
+
+@strawberry.type(
+    description="A speed-mentoring session: members register as mentor leaders or participants "
+    "within the registration window; seats per role are limited and a FIFO waitlist moves up "
+    "when someone cancels. Organisers check people in and publish a rotation of rounds."
+)
+class SpeedMentoringEvent(Node):
+    view: strawberry.Private[EventView]
+
+    @classmethod
+    def from_view(cls, view: EventView) -> Self:
+        return cls(id=to_global_id("SpeedMentoringEvent", view.event.id), view=view)
+
+    @strawberry.field(description="Title.")
+    def title(self) -> str:
+        return self.view.event.title
+
+    @strawberry.field(description="What to expect.")
+    def description(self) -> str | None:
+        return self.view.event.description
+
+    @strawberry.field(description="When it starts.")
+    def starts_at(self) -> DateTime:
+        return from_ms(self.view.event.startsAt)
+
+    @strawberry.field(description="When it ends.")
+    def ends_at(self) -> DateTime:
+        return from_ms(self.view.event.endsAt)
+
+    @strawberry.field(description="The IANA time zone it is held in, e.g. America/New_York.")
+    def time_zone(self) -> str:
+        return self.view.event.timeZone
+
+    @strawberry.field(description="Where it is held.")
+    def location(self) -> str | None:
+        return self.view.event.location
+
+    @strawberry.field(description="The video link, for an online event.")
+    def link(self) -> str | None:
+        return self.view.event.link
+
+    @strawberry.field(description="When registration opens.")
+    def registration_opens_at(self) -> DateTime:
+        return from_ms(self.view.event.opensAt)
+
+    @strawberry.field(description="When registration closes.")
+    def registration_closes_at(self) -> DateTime:
+        return from_ms(self.view.event.closesAt)
+
+    @strawberry.field(description="Seats for mentor leaders.")
+    def leader_capacity(self) -> int:
+        return self.view.event.leaderCapacity
+
+    @strawberry.field(description="Seats for participants.")
+    def participant_capacity(self) -> int:
+        return self.view.event.participantCapacity
+
+    @strawberry.field(description="Participants per table in a round (null: as few as fit everyone).")
+    def seats_per_table(self) -> int | None:
+        return self.view.event.seatsPerTable
+
+    @strawberry.field(description="Mentor leaders confirmed.")
+    def leaders_confirmed(self) -> int:
+        return self.view.event.leadersConfirmed
+
+    @strawberry.field(description="Mentor leaders waiting for a seat.")
+    def leaders_waitlisted(self) -> int:
+        return self.view.event.leadersWaitlisted
+
+    @strawberry.field(description="Participants confirmed.")
+    def participants_confirmed(self) -> int:
+        return self.view.event.participantsConfirmed
+
+    @strawberry.field(description="Participants waiting for a seat.")
+    def participants_waitlisted(self) -> int:
+        return self.view.event.participantsWaitlisted
+
+    @strawberry.field(description="How many registrants have been checked in.")
+    def checked_in_count(self) -> int:
+        return self.view.event.checkedIn
+
+    @strawberry.field(description="SCHEDULED or CANCELLED.")
+    def status(self) -> SpeedMentoringEventStatus:
+        return SpeedMentoringEventStatus(self.view.event.status)
+
+    @strawberry.field(description="When it was cancelled, if it was.")
+    def cancelled_at(self) -> DateTime | None:
+        return from_ms_or_none(self.view.event.cancelledAt)
+
+    @strawberry.field(description="The organisers (they check people in and publish the rounds).")
+    async def organisers(self, info: AppInfo) -> list[LazyPerson]:
+        return await _people(info, self.view.event.organiserIds)
+
+    @strawberry.field(description="Whether you organise it (or are a site admin).")
+    def viewer_is_organiser(self, info: AppInfo) -> bool:
+        viewer = info.context.viewer
+        return viewer is not None and rules.is_organiser(viewer, self.view.event)
+
+    @strawberry.field(description="Your registration, if you registered.")
+    def my_registration(self) -> SpeedMentoringRegistration | None:
+        mine = self.view.mine
+        return SpeedMentoringRegistration(record=mine) if mine else None
+
+    @strawberry.field(description="Everyone registered, in registration order (organisers only).")
+    async def registrations(self, info: AppInfo) -> list[SpeedMentoringRegistration]:
+        found = await rules.list_registrations(info.context, self.view.event)
+        return [SpeedMentoringRegistration(record=r) for r in found]
+
+    @strawberry.field(description="When the rotation was published (it never changes after).")
+    def rotation_published_at(self) -> DateTime | None:
+        return from_ms_or_none(self.view.event.publishedAt)
+
+    @strawberry.field(description="How many rounds the published rotation has.")
+    def rounds(self) -> int | None:
+        return self.view.event.rounds
+
+    @strawberry.field(description="Your own rounds, once the rotation is published.")
+    async def my_rounds(self, info: AppInfo) -> list[SpeedMentoringRound]:
+        return [SpeedMentoringRound(seat=s) for s in await rules.my_rounds(info.context, self.view)]
+
+
+@node_resolver("SpeedMentoringEvent")
+async def _events(info: AppInfo, ids: list[str]) -> list[SpeedMentoringEvent | None]:
+    found = await rules.get_events(info.context, ids)
+    return [SpeedMentoringEvent.from_view(v) if v else None for v in found]
+
+
+# -- inputs and payloads --------------------------------------------------------------------
+
+
+@strawberry.input(description="A new speed-mentoring event (site admins, or a program's admins).")
+class CreateSpeedMentoringEventInput:
+    title: str = strawberry.field(description=f"Title (1 to {rules.MAX_TITLE} characters).")
+    starts_at: DateTime = strawberry.field(description="When it starts (in the future).")
+    ends_at: DateTime = strawberry.field(description="When it ends (within 24 hours of the start).")
+    time_zone: str = strawberry.field(description="IANA time zone it is held in, e.g. Europe/London.")
+    leader_capacity: int = strawberry.field(description="Seats for mentor leaders.")
+    participant_capacity: int = strawberry.field(description="Seats for participants.")
+    description: str | None = strawberry.field(default=None, description="What to expect.")
+    location: str | None = strawberry.field(default=None, description="Where.")
+    link: str | None = strawberry.field(default=None, description="A video link (https://...).")
+    registration_opens_at: DateTime | None = strawberry.field(
+        default=None, description="When registration opens (default: now)."
+    )
+    registration_closes_at: DateTime | None = strawberry.field(
+        default=None, description="When registration closes (default: the start)."
+    )
+    seats_per_table: int | None = strawberry.field(
+        default=None, description="Participants per table in a round (default: as few as fit)."
+    )
+    program_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The mentoring program running it (its admins may create it)."
+    )
+
+
+@strawberry.input(description="Register yourself for a speed-mentoring event.")
+class RegisterForSpeedMentoringEventInput:
+    event_id: strawberry.ID = strawberry.field(description="The event.")
+    role: SpeedMentoringRole = strawberry.field(description="As a mentor leader or a participant.")
+
+
+@strawberry.input(description="Take a registration out: yours, or (organisers) anyone's.")
+class CancelSpeedMentoringRegistrationInput:
+    event_id: strawberry.ID = strawberry.field(description="The event.")
+    person_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Whose (organisers only); default: yours."
+    )
+
+
+@strawberry.input(description="Check a confirmed registrant in at the event (organisers).")
+class CheckInToSpeedMentoringEventInput:
+    event_id: strawberry.ID = strawberry.field(description="The event.")
+    person_id: strawberry.ID = strawberry.field(description="Who arrived.")
+
+
+@strawberry.input(description="A speed-mentoring event, by id.")
+class SpeedMentoringEventIdInput:
+    event_id: strawberry.ID = strawberry.field(description="The event.")
+
+
+@strawberry.input(description="Plan and publish the rounds for everyone checked in (organisers).")
+class PublishSpeedMentoringRotationInput:
+    event_id: strawberry.ID = strawberry.field(description="The event.")
+    rounds: int = strawberry.field(
+        description="Rounds: each participant meets this many different mentor leaders."
+    )
+
+
+@strawberry.type(description="The result of a mutation on a speed-mentoring event.")
+class SpeedMentoringEventPayload:
+    event: SpeedMentoringEvent | None = strawberry.field(description="The event as it is now.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+@strawberry.type(description="The result of checking someone in.")
+class SpeedMentoringRegistrationPayload:
+    registration: SpeedMentoringRegistration | None = strawberry.field(
+        description="The registration as it is now."
+    )
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+def _event_id(value: strawberry.ID) -> str:
+    return local_id(value, "SpeedMentoringEvent", field="eventId")
+
+
+def _person_id(value: strawberry.ID) -> str:
+    return local_id(value, "Person", field="personId")
+
+
+async def _payload(call: Awaitable[EventView]) -> SpeedMentoringEventPayload:
+    view, errors = await attempt(call)
+    return SpeedMentoringEventPayload(
+        event=SpeedMentoringEvent.from_view(view) if view else None, errors=errors
+    )
+
+
+@strawberry.type
+class SpeedEventsQuery:
+    @strawberry.field(description="Speed-mentoring events not yet over, soonest first.")
+    async def speed_mentoring_events(self, info: AppInfo, first: int = 20) -> list[SpeedMentoringEvent]:
+        return [SpeedMentoringEvent.from_view(v) for v in await rules.list_events(info.context, first)]
+
+
+@strawberry.type
+class SpeedEventsMutation:
+    @strawberry.mutation(description="Create a speed-mentoring event; you organise it.")
+    async def create_speed_mentoring_event(
+        self, info: AppInfo, input: CreateSpeedMentoringEventInput
+    ) -> SpeedMentoringEventPayload:
+        async def run() -> EventView:
+            program = (
+                None if input.program_id is None
+                else local_id(input.program_id, "MentoringProgram", field="programId")
+            )
+            return await rules.create_event(info.context, NewEvent(
+                title=input.title, starts_at=to_ms(input.starts_at), ends_at=to_ms(input.ends_at),
+                time_zone=input.time_zone, leader_capacity=input.leader_capacity,
+                participant_capacity=input.participant_capacity, description=input.description,
+                location=input.location, link=input.link,
+                opens_at=None if input.registration_opens_at is None
+                else to_ms(input.registration_opens_at),
+                closes_at=None if input.registration_closes_at is None
+                else to_ms(input.registration_closes_at),
+                seats_per_table=input.seats_per_table, program_id=program,
+            ))
+
+        return await _payload(run())
+
+    @strawberry.mutation(
+        description="Register yourself: a confirmed seat while your role has one, else the "
+        "end of the waitlist (you are notified when you move up)."
+    )
+    async def register_for_speed_mentoring_event(
+        self, info: AppInfo, input: RegisterForSpeedMentoringEventInput
+    ) -> SpeedMentoringEventPayload:
+        async def run() -> EventView:
+            return await rules.register(info.context, _event_id(input.event_id), input.role.value)
+
+        return await _payload(run())
+
+    @strawberry.mutation(
+        description="Cancel a registration; the first on that role's waitlist takes the seat."
+    )
+    async def cancel_speed_mentoring_registration(
+        self, info: AppInfo, input: CancelSpeedMentoringRegistrationInput
+    ) -> SpeedMentoringEventPayload:
+        async def run() -> EventView:
+            who = None if input.person_id is None else _person_id(input.person_id)
+            return await rules.cancel_registration(info.context, _event_id(input.event_id), who)
+
+        return await _payload(run())
+
+    @strawberry.mutation(description="Check a confirmed registrant in (organisers).")
+    async def check_in_to_speed_mentoring_event(
+        self, info: AppInfo, input: CheckInToSpeedMentoringEventInput
+    ) -> SpeedMentoringRegistrationPayload:
+        record, errors = await attempt(
+            _check_in(info, _event_id(input.event_id), _person_id(input.person_id))
+        )
+        return SpeedMentoringRegistrationPayload(
+            registration=SpeedMentoringRegistration(record=record) if record else None, errors=errors
+        )
+
+    @strawberry.mutation(description="Cancel the event (organisers); everyone registered is notified.")
+    async def cancel_speed_mentoring_event(
+        self, info: AppInfo, input: SpeedMentoringEventIdInput
+    ) -> SpeedMentoringEventPayload:
+        return await _payload(rules.cancel_event(info.context, _event_id(input.event_id)))
+
+    @strawberry.mutation(
+        description="Plan the rounds for everyone checked in and publish them (organisers): each "
+        "participant meets `rounds` different leaders, tables never over their seats, shared "
+        "interests and mentorship areas favoured. Published once; it never changes after."
+    )
+    async def publish_speed_mentoring_rotation(
+        self, info: AppInfo, input: PublishSpeedMentoringRotationInput
+    ) -> SpeedMentoringEventPayload:
+        async def run() -> EventView:
+            return await rules.publish_rotation(info.context, _event_id(input.event_id), input.rounds)
+
+        return await _payload(run())
+
+
+async def _check_in(info: AppInfo, event_id: str, person_id: str) -> RegistrationRecord:
+    return await rules.check_in(info.context, event_id, person_id)
+
+
+TYPES: tuple[type, ...] = (SpeedMentoringEvent,)
