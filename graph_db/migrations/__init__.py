@@ -70,6 +70,12 @@ SCHEMA: tuple[SchemaOp, ...] = (
     UniqueConstraint("Committee", "openKey"),
     RangeIndex("Mentorship", ("requestedBy",)),
     RelationshipTypes(RELATIONSHIP_TYPES),
+    # Messages: one DIRECT conversation per pair; the outbox is claimed by due time
+    # (graph_db.messages, graph_db.outbox).
+    UniqueConstraint("Conversation", "pairKey"),
+    RangeIndex("Conversation", ("lastMessageAt",)),
+    RangeIndex("EmailOutbox", ("dueAt",)),
+    RangeIndex("EmailOutbox", ("status",)),
 )
 
 

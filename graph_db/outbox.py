@@ -1,0 +1,157 @@
+"""The durable email outbox: entries written with what they announce, claimed with a lease.
+
+(o:EmailOutbox {id, kind: MESSAGE, messageId, recipientId, conversationId, status:
+PENDING|SENT|DEAD|CANCELLED, attempts, dueAt, leaseOwner, leaseUntil, lastError, createdAt,
+sentAt}). Entries are created inside the statement that stores what they announce
+(graph_db.messages), with an id derived from it (`<message id>:<recipient id>`), so a retried
+statement never makes two.
+
+A delivery worker claims due entries (`claim`: PENDING, dueAt reached, no live lease), sends
+them and marks each SENT, or failed: due again after a backoff, DEAD after the last attempt,
+the SMTP error kept. A worker that dies mid-send leaves a lease that expires, and the entry is
+claimed again. Claiming writes each candidate (`SET o._lock`) before checking it again: on
+Neo4j that takes its write lock first, so two workers never both hold a lease on one entry.
+Only the holder of the lease (`leaseOwner`) can settle an entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, LiteralString, Self
+
+from graph_db.backend import Executor
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntryRecord:
+    id: str
+    kind: str
+    status: str
+    recipientId: str
+    attempts: int
+    dueAt: int
+    createdAt: int
+    messageId: str | None = None
+    conversationId: str | None = None
+    lastError: str | None = None
+    sentAt: int | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        return cls(
+            id=row["id"], kind=row["kind"], status=row["status"], recipientId=row["recipientId"],
+            attempts=int(row.get("attempts") or 0), dueAt=int(row.get("dueAt") or 0),
+            createdAt=int(row.get("createdAt") or 0), messageId=row.get("messageId"),
+            conversationId=row.get("conversationId"), lastError=row.get("lastError"),
+            sentAt=row.get("sentAt"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedEmailRecord:
+    """A claimed entry with what its email says; `deliverable` is False when the message was
+    deleted or a person is gone (the entry is then cancelled, not sent)."""
+
+    entry: OutboxEntryRecord
+    deliverable: bool
+    recipientEmail: str | None = None
+    recipientName: str | None = None
+    senderId: str | None = None
+    senderName: str | None = None
+    body: str | None = None
+    sentAt: int | None = None  # when the message was written
+    conversationName: str | None = None
+    conversationKind: str | None = None
+
+
+ENTRY_MAP: LiteralString = (
+    "o {.id, .kind, .status, .recipientId, .attempts, .dueAt, .createdAt, .messageId, "
+    ".conversationId, .lastError, .sentAt}"
+)
+
+CLAIM: LiteralString = (
+    "MATCH (o:EmailOutbox) WHERE o.status = 'PENDING' AND o.dueAt <= $now "
+    "AND (o.leaseUntil IS NULL OR o.leaseUntil <= $now) "
+    "WITH o ORDER BY o.dueAt, o.id LIMIT $limit "
+    "SET o._lock = true "
+    # Checked again under the lock: another worker may have claimed it meanwhile.
+    "WITH o WHERE o.status = 'PENDING' AND (o.leaseUntil IS NULL OR o.leaseUntil <= $now) "
+    "SET o.leaseOwner = $owner, o.leaseUntil = $now + $leaseMs, o.attempts = o.attempts + 1 "
+    "WITH o OPTIONAL MATCH (m:Message {id: o.messageId}) "
+    "WITH o, m OPTIONAL MATCH (r:Person {id: o.recipientId}) "
+    "WITH o, m, r OPTIONAL MATCH (s:Person {id: m.senderId}) "
+    "WITH o, m, r, s OPTIONAL MATCH (c:Conversation {id: o.conversationId}) "
+    "RETURN " + ENTRY_MAP + " AS entry, m IS NOT NULL AND m.deletedAt IS NULL "
+    "AND r IS NOT NULL AND s IS NOT NULL AS deliverable, r.email AS recipientEmail, "
+    "r.name AS recipientName, s.id AS senderId, s.name AS senderName, m.body AS body, "
+    "m.createdAt AS writtenAt, c.name AS conversationName, c.kind AS conversationKind"
+)
+
+
+async def claim(
+    db: Executor, *, owner: str, now: int, lease_ms: int, limit: int
+) -> list[ClaimedEmailRecord]:
+    """Lease up to `limit` due entries to `owner` until now + lease_ms (attempts counted)."""
+    rows = await db.write(CLAIM, {"owner": owner, "now": now, "leaseMs": lease_ms, "limit": limit})
+    return [
+        ClaimedEmailRecord(
+            entry=OutboxEntryRecord.from_row(r["entry"]), deliverable=bool(r["deliverable"]),
+            recipientEmail=r["recipientEmail"], recipientName=r["recipientName"],
+            senderId=r["senderId"], senderName=r["senderName"], body=r["body"],
+            sentAt=r["writtenAt"], conversationName=r["conversationName"],
+            conversationKind=r["conversationKind"],
+        )
+        for r in rows
+    ]
+
+
+SETTLE: LiteralString = (
+    "MATCH (o:EmailOutbox {id: $id}) WHERE o.leaseOwner = $owner AND o.status = 'PENDING' "
+    "SET o.status = CASE WHEN $ok THEN 'SENT' WHEN $cancel THEN 'CANCELLED' "
+    "WHEN o.attempts >= $maxAttempts THEN 'DEAD' ELSE 'PENDING' END, "
+    "o.sentAt = CASE WHEN $ok THEN $now ELSE o.sentAt END, "
+    "o.lastError = CASE WHEN $ok OR $cancel THEN o.lastError ELSE $error END, "
+    "o.dueAt = CASE WHEN $ok OR $cancel THEN o.dueAt ELSE $retryAt END, "
+    "o.leaseUntil = null, o.leaseOwner = null "
+    "RETURN o.status AS status"
+)
+
+
+async def settle(
+    db: Executor, entry_id: str, *, owner: str, now: int, ok: bool = False, cancel: bool = False,
+    error: str | None = None, retry_at: int = 0, max_attempts: int = 1,
+) -> str | None:
+    """Record a claimed entry's outcome: SENT (ok), CANCELLED (cancel), or failed: PENDING
+    again at `retry_at`, DEAD once `max_attempts` were made. None when `owner` no longer holds
+    the lease (it expired and another worker took the entry)."""
+    rows = await db.write(SETTLE, {
+        "id": entry_id, "owner": owner, "now": now, "ok": ok, "cancel": cancel, "error": error,
+        "retryAt": retry_at, "maxAttempts": max_attempts,
+    })
+    return str(rows[0]["status"]) if rows else None
+
+
+LIST_ENTRIES: LiteralString = (
+    "MATCH (o:EmailOutbox) WHERE ($status IS NULL OR o.status = $status) "
+    "AND ($at IS NULL OR o.createdAt < $at OR (o.createdAt = $at AND o.id < $id)) "
+    "RETURN " + ENTRY_MAP + " AS entry ORDER BY o.createdAt DESC, o.id DESC LIMIT $limit"
+)
+
+
+async def list_entries(
+    db: Executor, *, status: str | None = None, after: tuple[int, str] | None = None, limit: int
+) -> list[OutboxEntryRecord]:
+    """Entries (of one status, or all), newest first, after the keyset (createdAt, id)."""
+    at, last_id = after if after else (None, None)
+    rows = await db.read(LIST_ENTRIES, {"status": status, "at": at, "id": last_id, "limit": limit})
+    return [OutboxEntryRecord.from_row(r["entry"]) for r in rows]
+
+
+COUNT_BY_STATUS: LiteralString = (
+    "MATCH (o:EmailOutbox) RETURN o.status AS status, count(o) AS n"
+)
+
+
+async def count_by_status(db: Executor) -> dict[str, int]:
+    rows = await db.read(COUNT_BY_STATUS)
+    return {str(r["status"]): int(r["n"]) for r in rows}
