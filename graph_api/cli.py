@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
+import fcntl
 import logging
+import socket
 import sys
 import time
 from pathlib import Path
@@ -25,6 +28,38 @@ def _settings() -> Settings:
         raise SystemExit(2) from None
 
 
+def busy(settings: Settings, host: str, port: int, *, wait: float = 3.0) -> str | None:
+    """Why another instance keeps this one from starting (its port, its data directory)."""
+    if port:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            try:
+                probe.bind((host, port))
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE:
+                    return None  # uvicorn will say what it is
+                return (f"port {port} on {host} is already in use (is graph-api already running? "
+                        "stop it with Ctrl-C, or set GRAPH_API_PORT)")
+    lock = settings.data_dir / "graph-api.lock"
+    if settings.backend_kind != "embedded" or not lock.exists():
+        return None
+    with lock.open("r") as fh:
+        deadline = time.monotonic() + wait  # a stopped predecessor's database may still be flushing
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    continue
+                holder = fh.read(64).strip() or "unknown"
+                return (f"data directory {settings.data_dir} is in use by another graph-api "
+                        f"(pid {holder}): stop it with Ctrl-C, or set GRAPH_API_DATA_DIR")
+            fcntl.flock(fh, fcntl.LOCK_UN)
+            return None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -37,6 +72,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     port = settings.port if args.port is None else args.port
     if settings.backend_kind == "embedded":
         prepare_data_dir(settings.data_dir)  # an unwritable directory: one line, before anything
+    if reason := busy(settings, host, port):  # a second `make run`: one plain line, no traceback
+        print(f"graph-api: cannot start: {reason}", file=sys.stderr)
+        return 1
     try:
         app = create_app(settings, demo=args.demo)
     except OSError as exc:
