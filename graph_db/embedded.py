@@ -34,6 +34,7 @@ _PR_SET_PDEATHSIG = 1
 _MAX_UNIX_SOCKET_PATH = 100
 _RESTART_BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)
 _POLL_SECONDS = 0.2
+_COMPACT_SECONDS = 60.0
 # Servers started and not yet stopped, for stop_all() when the service exits on a failure
 # that skipped their orderly stop (e.g. a start-up that failed after the database was up).
 _LIVE: weakref.WeakSet[EmbeddedFalkorDB] = weakref.WeakSet()
@@ -52,6 +53,9 @@ class EmbeddedOptions:
     query_timeout_ms: int = 10_000
     threads: int | None = None
     lock_wait: float = 3.0
+    # Fold the log into a snapshot on an orderly stop (see EmbeddedFalkorDB._compact_log).
+    compact_on_stop: bool = True
+    restart_delays: tuple[float, ...] = _RESTART_BACKOFF  # before each restart of a dead child
 
 
 def _binaries() -> tuple[str, str]:
@@ -164,6 +168,8 @@ class EmbeddedFalkorDB:
             self._watch.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watch
+        if self.options.compact_on_stop:
+            await self._compact_log()
         await asyncio.to_thread(self._terminate)
         self._release()
         _LIVE.discard(self)
@@ -347,7 +353,8 @@ class EmbeddedFalkorDB:
             self._ready.clear()
             log.error("embedded FalkorDB exited unexpectedly (status %s); restarting", code)
             while not self._stopping:
-                await asyncio.sleep(_RESTART_BACKOFF[min(attempt, len(_RESTART_BACKOFF) - 1)])
+                delays = self.options.restart_delays
+                await asyncio.sleep(delays[min(attempt, len(delays) - 1)])
                 attempt += 1
                 try:
                     await self._spawn(server, module)
@@ -356,6 +363,50 @@ class EmbeddedFalkorDB:
                     break
                 except EmbeddedServerError as exc:
                     log.error("restarting the embedded database failed: %s", exc)
+
+    async def _compact_log(self) -> None:
+        """Fold the append-only log into its snapshot before an orderly stop (best effort).
+
+        FalkorDB re-creates, and logs again, every unique constraint it replays from the log
+        at load, and each replayed creation fails as `== CRITICAL ==`: so a start would write
+        to the log. Loaded from a snapshot, constraints come back as they were, and the next
+        start replays nothing.
+        """
+        if self._proc is None or self._proc.poll() is not None or not self._ready.is_set():
+            return
+        client = aioredis.Redis(unix_socket_path=self.unix_socket, socket_timeout=5.0)
+        deadline = time.monotonic() + _COMPACT_SECONDS
+        try:
+            info = await client.info("persistence")
+            if int(info.get("aof_current_size", 0)) <= int(info.get("aof_base_size", 0)):
+                return  # nothing was logged since the last snapshot
+            # Constraints still being built would be saved as pending and rebuilt (and logged).
+            while await self._constraints_pending(client) and time.monotonic() < deadline:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+            await client.execute_command("BGREWRITEAOF")
+            while time.monotonic() < deadline:
+                info = await client.info("persistence")
+                if not info.get("aof_rewrite_in_progress") and not info.get("aof_rewrite_scheduled"):
+                    if info.get("aof_last_bgrewrite_status") != "ok":
+                        log.warning("compacting the database log failed; see falkordb.log")
+                    return
+                await asyncio.sleep(0.05)
+            log.warning("compacting the database log took over %ss; stopping anyway", _COMPACT_SECONDS)
+        except Exception as exc:  # a failed compaction must never block a stop
+            log.warning("compacting the database log failed: %s", exc)
+        finally:
+            await client.aclose()
+
+    @staticmethod
+    async def _constraints_pending(client: aioredis.Redis) -> bool:
+        for graph in await client.execute_command("GRAPH.LIST"):
+            name = graph.decode() if isinstance(graph, bytes) else str(graph)
+            reply = await client.execute_command(
+                "GRAPH.RO_QUERY", name, "CALL db.constraints() YIELD status RETURN status"
+            )
+            if any(row[0] in (b"PENDING", "PENDING") for row in reply[1]):
+                return True
+        return False
 
     def _terminate(self) -> None:
         proc = self._proc

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, LiteralString
@@ -109,6 +110,27 @@ def decode_result(response: list[Any]) -> list[Row]:
         {name: _decode(cell) for name, cell in zip(columns, row, strict=True)}
         for row in response[1]
     ]
+
+
+# What the FalkorDB dialect's DDL creates (graph_db.dialect.FalkorDialect.schema), to look up
+# before applying it; and the procedures that list what a graph has.
+_DDL_RELATIONSHIP_TYPE = re.compile(r"CREATE \(a\)-\[r:(\w+)\]->\(b\) DELETE r, a, b")
+_DDL_INDEXES = (
+    (re.compile(r"CREATE INDEX FOR \(n:(\w+)\) ON \(([\w., ]+)\)"), "NODE", "RANGE"),
+    (re.compile(r"CREATE INDEX FOR \(\)-\[n:(\w+)\]-\(\) ON \(([\w., ]+)\)"), "RELATIONSHIP", "RANGE"),
+    (re.compile(r"CREATE FULLTEXT INDEX FOR \(n:(\w+)\) ON \(([\w., ]+)\)"), "NODE", "FULLTEXT"),
+    (re.compile(r"CREATE VECTOR INDEX FOR \(n:(\w+)\) ON \((n\.\w+)\) OPTIONS .*"), "NODE", "VECTOR"),
+)
+_CONSTRAINTS: LiteralString = (
+    "CALL db.constraints() YIELD type, label, properties, entitytype, status "
+    "RETURN type, label, properties, entitytype, status"
+)
+_INDEXES: LiteralString = (
+    "CALL db.indexes() YIELD label, types, entitytype RETURN label, types, entitytype"
+)
+_RELATIONSHIP_TYPES: LiteralString = (
+    "CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType"
+)
 
 
 class FalkorDBBackend:
@@ -216,6 +238,13 @@ class FalkorDBBackend:
 
     async def apply_schema(self, statement: SchemaStatement) -> None:
         try:
+            # FalkorDB has no IF NOT EXISTS, and a DDL command it refuses still reaches the
+            # append-only log (to fail again on every replay): look first, so that a restart
+            # on an up-to-date graph writes nothing at all.
+            if await self._schema_has(statement):
+                if isinstance(statement, Command):
+                    await self._wait_for_constraint(statement)
+                return
             if isinstance(statement, Cypher):
                 await self._client.execute_command("GRAPH.QUERY", self._graph, statement.text)
             else:
@@ -228,16 +257,46 @@ class FalkorDBBackend:
         except Exception as exc:
             raise translate_error(exc) from exc
 
+    async def _schema_has(self, statement: SchemaStatement) -> bool:
+        """Whether the graph already has what `statement` creates (read-only lookups)."""
+        if not await self._client.exists(self._graph):
+            return False
+        if isinstance(statement, Command):
+            if statement.args[:2] != ("UNIQUE", "NODE"):
+                return False
+            label, prop = statement.args[2], statement.args[5]
+            rows = await self.read(_CONSTRAINTS)
+            return any(
+                r["type"] == "UNIQUE" and r["label"] == label and r["properties"] == [prop]
+                and r["entitytype"] == "NODE"
+                for r in rows
+            )
+        text = statement.text
+        if match := _DDL_RELATIONSHIP_TYPE.fullmatch(text):
+            rows = await self.read(_RELATIONSHIP_TYPES)
+            return any(r["relationshipType"] == match[1] for r in rows)
+        for pattern, entity, kind in _DDL_INDEXES:
+            if match := pattern.fullmatch(text):
+                label = match[1]
+                props = [p.strip().removeprefix("n.") for p in match[2].split(",")]
+                rows = await self.read(_INDEXES)
+                return any(
+                    r["label"] == label and r["entitytype"] == entity
+                    and all(kind in (r["types"] or {}).get(p, []) for p in props)
+                    for r in rows
+                )
+        return False  # a statement we cannot look up: applied, its "exists" error tolerated
+
     async def _create_constraint(self, statement: Command) -> None:
         await self._client.execute_command("GRAPH.CONSTRAINT", "CREATE", self._graph, *statement.args)
+        await self._wait_for_constraint(statement)
+
+    async def _wait_for_constraint(self, statement: Command) -> None:
         label, prop = statement.args[2], statement.args[5]
         deadline = time.monotonic() + _CONSTRAINT_WAIT_SECONDS
         # Constraints are built in the background; wait so that callers can rely on them.
         while True:
-            rows = await self.read(
-                "CALL db.constraints() YIELD type, label, properties, status "
-                "RETURN type, label, properties, status"
-            )
+            rows = await self.read(_CONSTRAINTS)
             status = next(
                 (
                     r["status"]

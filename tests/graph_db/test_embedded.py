@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import socket
@@ -19,6 +18,7 @@ import pytest
 from graph_db.embedded import EmbeddedFalkorDB, EmbeddedOptions, EmbeddedServerError
 from graph_db.errors import BackendUnavailable
 from graph_db.falkordb import FalkorDBBackend
+from graph_db.migrations import migrate
 
 
 def _alive(pid: int) -> bool:
@@ -121,27 +121,34 @@ async def test_second_instance_on_the_same_data_dir_is_refused(
 
 
 async def test_a_dead_database_child_is_reported_and_restarted_with_data_intact(
-    server: EmbeddedFalkorDB,
+    data_dir: Path,
 ) -> None:
-    db = _backend(server)
-    await db.write("UNWIND range(1, 100) AS i CREATE (:Person {id: toString(i)})")
-    first_pid = server.pid
-    assert first_pid is not None
-    os.kill(first_pid, signal.SIGKILL)
-    assert await _wait_dead(first_pid)
-    # While it is down: not healthy, and queries fail fast with a typed error.
-    deadline = time.monotonic() + 2
-    while server.is_up() and time.monotonic() < deadline:  # noqa: ASYNC110 (polling a process)
-        await asyncio.sleep(0.01)
-    assert not await db.health() or server.pid != first_pid
-    # Expected to fail fast while the child restarts; success means it already came back.
-    with contextlib.suppress(BackendUnavailable):
-        await db.read("RETURN 1 AS one")
-    assert await server.wait_ready(within=15)
-    assert server.pid != first_pid and server.restarts == 1
-    assert await db.read("MATCH (p:Person) RETURN count(p) AS n") == [{"n": 100}]
-    assert await db.health()
-    await db.close()
+    # The restart waits 5 s, so the down state is there to be seen (not raced).
+    server = EmbeddedFalkorDB(EmbeddedOptions(data_dir=data_dir, restart_delays=(5.0,)))
+    await server.start()
+    try:
+        db = _backend(server)
+        await db.write("UNWIND range(1, 100) AS i CREATE (:Person {id: toString(i)})")
+        first_pid = server.pid
+        assert first_pid is not None
+        os.kill(first_pid, signal.SIGKILL)
+        assert await _wait_dead(first_pid)
+        # While it is down: not healthy, and queries fail fast with a typed error.
+        assert not server.is_up()
+        assert not await db.health()
+        with pytest.raises(BackendUnavailable):
+            await db.read("RETURN 1 AS one")
+        assert server.pid == first_pid and server.restarts == 0
+        deadline = time.monotonic() + 60
+        while server.restarts == 0 and time.monotonic() < deadline:  # noqa: ASYNC110 (a process)
+            await asyncio.sleep(0.05)
+        assert await server.wait_ready(within=30)
+        assert server.pid != first_pid and server.restarts == 1
+        assert await db.read("MATCH (p:Person) RETURN count(p) AS n") == [{"n": 100}]
+        assert await db.health()
+        await db.close()
+    finally:
+        await server.stop()
 
 
 async def test_persistence_is_configured_by_us(data_dir: Path) -> None:
@@ -195,8 +202,11 @@ async def test_stop_leaves_no_process(data_dir: Path) -> None:
 
 
 async def test_replaying_the_log_is_not_subject_to_the_query_timeout(data_dir: Path) -> None:
-    # A write slower than a later start's query timeout must still come back from the log.
-    srv = EmbeddedFalkorDB(EmbeddedOptions(data_dir=data_dir, query_timeout_ms=60_000))
+    # A write slower than a later start's query timeout must still come back from the log
+    # (not compacted into a snapshot at stop, so that the next start replays it).
+    srv = EmbeddedFalkorDB(
+        EmbeddedOptions(data_dir=data_dir, query_timeout_ms=60_000, compact_on_stop=False)
+    )
     await srv.start()
     db = _backend(srv)
     await db.write("UNWIND range(1, 100000) AS i CREATE (:Person {id: toString(i)})")
@@ -211,3 +221,46 @@ async def test_replaying_the_log_is_not_subject_to_the_query_timeout(data_dir: P
         await db.close()
     finally:
         await srv.stop()
+
+
+def _log_state(data_dir: Path) -> tuple[dict[str, int], int]:
+    """Sizes of the append-only log's files, and how many replay errors the server logged."""
+    files = {p.name: p.stat().st_size for p in sorted((data_dir / "falkordb" / "appendonlydir").iterdir())}
+    log_text = (data_dir / "falkordb" / "falkordb.log").read_text(errors="replace")
+    return files, log_text.count("== CRITICAL ==")
+
+
+async def _start_migrate_stop(data_dir: Path) -> int:
+    srv = EmbeddedFalkorDB(EmbeddedOptions(data_dir=data_dir))
+    await srv.start()
+    try:
+        db = _backend(srv)
+        await db.write("MERGE (:Person {id: 'p1'})")
+        applied = await migrate(db)
+        await db.close()
+        return applied
+    finally:
+        await srv.stop()
+
+
+async def test_restarts_write_nothing_to_the_log(data_dir: Path) -> None:
+    await _start_migrate_stop(data_dir)
+    files, critical = _log_state(data_dir)
+    # The orderly stop folded the log (41 unique constraints included) into a snapshot.
+    assert [size for name, size in files.items() if name.endswith(".incr.aof")] == [0]
+    assert critical == 0
+    for _ in range(2):
+        await _start_migrate_stop(data_dir)
+        assert _log_state(data_dir) == (files, 0)
+
+
+async def test_migrating_an_up_to_date_graph_writes_nothing(server: EmbeddedFalkorDB) -> None:
+    db = _backend(server)
+    await migrate(db)
+    before = await db.client.info("persistence")
+    changes = await db.client.info("persistence")
+    await migrate(db)
+    after = await db.client.info("persistence")
+    assert after["aof_current_size"] == before["aof_current_size"]
+    assert after["rdb_changes_since_last_save"] == changes["rdb_changes_since_last_save"]
+    await db.close()
