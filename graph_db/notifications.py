@@ -46,6 +46,8 @@ KINDS: tuple[str, ...] = (
     "MENTORSHIP_WITHDRAWN", "MENTORSHIP_ENDED", "COMMITTEE_INVITATION", "COMMITTEE_DISSOLVED",
     # speed-mentoring events (graph_db.programs.speed_events): the event is the target
     "EVENT_SEAT_CONFIRMED", "EVENT_CANCELLED",
+    # program cohorts (graph_db.programs.cohorts): the pair is the target
+    "MEETING_REMINDER",
 )
 MAX_ACTORS = 10  # actor ids kept per notification (newest first); `count` keeps counting
 

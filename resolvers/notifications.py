@@ -49,6 +49,7 @@ PHRASES = {
     # The event is the actor (nobody is named): "Someone cancelled, so ..."
     "EVENT_SEAT_CONFIRMED": "cancelled, so you have a seat at a speed-mentoring event",
     "EVENT_CANCELLED": "cancelled a speed-mentoring event you registered for",
+    "MEETING_REMINDER": "reminds you that a mentoring meeting is due",
 }
 
 

@@ -22,6 +22,7 @@ LABELS: tuple[str, ...] = (
     "Conversation", "Message", "Mentorship", "Meeting", "Milestone", "Program", "Survey",
     "Event", "Award", "Nomination", "Notification", "Report", "ModerationAction",
     "EmailOutbox", "Advisor", "Committee",
+    "SurveyVersion", "SurveyResponse", "Cohort", "CohortPair",  # programs (graph_db.programs)
 )
 
 RELATIONSHIP_TYPES: tuple[str, ...] = (
@@ -34,6 +35,8 @@ RELATIONSHIP_TYPES: tuple[str, ...] = (
     "MUTED_IN", "INVITED_TO", "PINNED_IN",
     # Mentorship (graph_db.mentorship).
     "HAS_MEETING", "HAS_MILESTONE", "HAS_COMMITTEE", "HAS_ADVISOR", "IN_PROGRAM",
+    # Programs, surveys (graph_db.programs).
+    "HAS_VERSION", "ANSWERS", "PAIRED_IN",
 )
 
 PERSON_SEARCH = FullTextIndex("person_search", "Person", ("name", "title", "bio", "topics"))
@@ -69,6 +72,10 @@ SCHEMA: tuple[SchemaOp, ...] = (
     UniqueConstraint("Mentorship", "openKey"),
     UniqueConstraint("Committee", "openKey"),
     RangeIndex("Mentorship", ("requestedBy",)),
+    # One response per person and occasion of a survey (graph_db.programs.surveys).
+    UniqueConstraint("SurveyResponse", "key"),
+    # One pair per cohort, mentor and mentee (graph_db.programs.cohorts).
+    UniqueConstraint("CohortPair", "key"),
     RelationshipTypes(RELATIONSHIP_TYPES),
     # Messages: one DIRECT conversation per pair; the outbox is claimed by due time
     # (graph_db.messages, graph_db.outbox).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from graph_db.records import NotifiedRecord, Record
 
@@ -74,3 +75,55 @@ class RotationPersonRecord:
     interests: frozenset[str]
     offers: frozenset[str]
     seeks: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyRecord(Record):
+    """A survey template at its current version; `questions` are that version's."""
+
+    id: str
+    programId: str
+    title: str
+    occasions: tuple[int, ...]  # months after enrolment
+    version: int
+    createdAt: int
+    updatedAt: int
+    questions: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyResponseRecord:
+    """One anonymous response: the occasion, the version answered, the answers by question id."""
+
+    occasion: int
+    version: int
+    answers: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CohortRecord(Record):
+    """A cohort of a program; `cadence` is its meeting rule as data."""
+
+    id: str
+    programId: str
+    name: str
+    startsAt: int
+    lengthMonths: int
+    createdAt: int
+    cadence: tuple[dict[str, Any], ...] = ()
+    pairs: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CohortPairRecord(Record):
+    """A mentee and mentor enrolled together in a cohort, with their logged meetings."""
+
+    id: str
+    cohortId: str
+    menteeId: str
+    mentorId: str
+    role: str
+    enrolledAt: int
+    mentorshipId: str | None = None
+    meetingsLogged: int = 0
+    lastMeetingAt: int | None = None

@@ -6,16 +6,18 @@ import strawberry
 
 from schema.programs.speed_events import TYPES as SPEED_EVENT_TYPES
 from schema.programs.speed_events import SpeedEventsMutation, SpeedEventsQuery
+from schema.programs.surveys import TYPES as SURVEY_TYPES
+from schema.programs.surveys import SurveysMutation, SurveysQuery
 
 
 @strawberry.type
-class ProgramsQuery(SpeedEventsQuery):
+class ProgramsQuery(SpeedEventsQuery, SurveysQuery):
     pass
 
 
 @strawberry.type
-class ProgramsMutation(SpeedEventsMutation):
+class ProgramsMutation(SpeedEventsMutation, SurveysMutation):
     pass
 
 
-TYPES: tuple[type, ...] = (*SPEED_EVENT_TYPES,)
+TYPES: tuple[type, ...] = (*SPEED_EVENT_TYPES, *SURVEY_TYPES)

@@ -1,0 +1,281 @@
+"""GraphQL for program surveys: templates, what is due, submissions and anonymous results."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, Self
+
+import strawberry
+
+from graph_db.programs.records import SurveyRecord
+from resolvers.programs import surveys as rules
+from resolvers.programs.surveys import DueSurvey, QuestionResult, ResultGroup
+from schema.base import (
+    AppInfo,
+    DateTime,
+    Node,
+    UserError,
+    attempt,
+    from_ms,
+    local_id,
+    node_resolver,
+    to_global_id,
+)
+
+
+@strawberry.enum(description="How a survey question is answered.")
+class SurveyQuestionKind(Enum):
+    LIKERT = "LIKERT"
+    SINGLE_CHOICE = "SINGLE_CHOICE"
+    MULTIPLE_CHOICE = "MULTIPLE_CHOICE"
+    FREE_TEXT = "FREE_TEXT"
+
+
+@strawberry.type(description="A question of a survey (as of the survey's current version).")
+class SurveyQuestion:
+    id: str = strawberry.field(description="Stable id of the question across versions.")
+    kind: SurveyQuestionKind = strawberry.field(description="LIKERT is 1 to 5.")
+    prompt: str = strawberry.field(description="What it asks.")
+    required: bool = strawberry.field(description="Whether an answer is required.")
+    options: list[str] = strawberry.field(description="The options of a choice question.")
+
+    @classmethod
+    def from_dict(cls, q: dict[str, Any]) -> Self:
+        return cls(id=q["id"], kind=SurveyQuestionKind(q["kind"]), prompt=q["prompt"],
+                   required=bool(q["required"]), options=list(q["options"]))
+
+
+@strawberry.type(
+    description="A survey template of a mentoring program, asked at occasions counted in months "
+    "from enrolment. Editing makes a new version; answers keep the version they were given to."
+)
+class Survey(Node):
+    record: strawberry.Private[SurveyRecord]
+
+    @classmethod
+    def from_record(cls, record: SurveyRecord) -> Self:
+        return cls(id=to_global_id("Survey", record.id), record=record)
+
+    @strawberry.field(description="Title.")
+    def title(self) -> str:
+        return self.record.title
+
+    @strawberry.field(description="The current version (1 on creation).")
+    def version(self) -> int:
+        return self.record.version
+
+    @strawberry.field(description="When it is asked: months after enrolment (0, 6, 12 by default).")
+    def occasions_months(self) -> list[int]:
+        return list(self.record.occasions)
+
+    @strawberry.field(description="The questions of the current version.")
+    def questions(self) -> list[SurveyQuestion]:
+        return [SurveyQuestion.from_dict(q) for q in self.record.questions]
+
+    @strawberry.field(description="When it was last edited.")
+    def updated_at(self) -> DateTime:
+        return from_ms(self.record.updatedAt)
+
+
+@node_resolver("Survey")
+async def _surveys(info: AppInfo, ids: list[str]) -> list[Survey | None]:
+    if info.context.viewer is None:
+        return [None] * len(ids)
+    found = [await rules.get_survey(info.context, i) for i in ids]
+    return [Survey.from_record(s) if s else None for s in found]
+
+
+@strawberry.type(description="A survey occasion you have yet to answer.")
+class DueSurveyOccasion:
+    due: strawberry.Private[DueSurvey]
+
+    @strawberry.field(description="The survey.")
+    def survey(self) -> Survey:
+        return Survey.from_record(self.due.survey)
+
+    @strawberry.field(description="Which occasion: months after your enrolment.")
+    def occasion_months(self) -> int:
+        return self.due.occasion
+
+    @strawberry.field(description="When it is (or was) due.")
+    def due_at(self) -> DateTime:
+        return from_ms(self.due.due_at)
+
+    @strawberry.field(description="Whether it is due already (false: coming up within two weeks).")
+    def overdue(self) -> bool:
+        return self.due.overdue
+
+
+@strawberry.type(description="How often an option (or a rating, '1' to '5') was chosen.")
+class SurveyOptionCount:
+    option: str = strawberry.field(description="The option or rating.")
+    count: int = strawberry.field(description="How many chose it.")
+
+
+@strawberry.type(description="Aggregates of one question within a group of respondents.")
+class SurveyQuestionResult:
+    result: strawberry.Private[QuestionResult]
+
+    @strawberry.field(description="The question.")
+    def question(self) -> SurveyQuestion:
+        return SurveyQuestion.from_dict(self.result.question)
+
+    @strawberry.field(description="How many answered it.")
+    def answered(self) -> int:
+        return self.result.answered
+
+    @strawberry.field(description="The mean rating (LIKERT).")
+    def mean(self) -> float | None:
+        return self.result.mean
+
+    @strawberry.field(description="Counts per rating or option.")
+    def distribution(self) -> list[SurveyOptionCount]:
+        return [SurveyOptionCount(option=o, count=c) for o, c in self.result.distribution]
+
+    @strawberry.field(description="Free-text answers, without names, in alphabetical order.")
+    def texts(self) -> list[str]:
+        return list(self.result.texts)
+
+
+@strawberry.type(
+    description="The respondents of one occasion. Nothing is shown for fewer than "
+    f"{rules.K_ANONYMITY} respondents (k-anonymity); nobody's identity is ever shown."
+)
+class SurveyResultGroup:
+    group: strawberry.Private[ResultGroup]
+
+    @strawberry.field(description="The occasion: months after enrolment.")
+    def occasion_months(self) -> int:
+        return self.group.occasion
+
+    @strawberry.field(description=f"True when fewer than {rules.K_ANONYMITY} responded: nothing is shown.")
+    def suppressed(self) -> bool:
+        return self.group.suppressed
+
+    @strawberry.field(description="How many responded (null when suppressed).")
+    def respondents(self) -> int | None:
+        return self.group.respondents
+
+    @strawberry.field(description="Per question aggregates (empty when suppressed).")
+    def questions(self) -> list[SurveyQuestionResult]:
+        return [SurveyQuestionResult(result=q) for q in self.group.questions]
+
+
+@strawberry.input(description="A question of a survey template.")
+class SurveyQuestionInput:
+    id: str = strawberry.field(description="Stable id (keep it when editing the same question).")
+    kind: SurveyQuestionKind = strawberry.field(description="How it is answered.")
+    prompt: str = strawberry.field(description="What it asks.")
+    required: bool = strawberry.field(default=True, description="Whether an answer is required.")
+    options: list[str] | None = strawberry.field(default=None, description="Options of a choice question.")
+
+
+@strawberry.input(description="A new survey template for a program (its admins).")
+class CreateSurveyInput:
+    program_id: strawberry.ID = strawberry.field(description="The mentoring program.")
+    title: str = strawberry.field(description="Title.")
+    questions: list[SurveyQuestionInput] = strawberry.field(description="The questions, in order.")
+    occasions_months: list[int] | None = strawberry.field(
+        default=None, description="Months after enrolment to ask it (default 0, 6, 12)."
+    )
+
+
+@strawberry.input(description="New questions for a survey: a new version (its program's admins).")
+class ReviseSurveyInput:
+    survey_id: strawberry.ID = strawberry.field(description="The survey.")
+    questions: list[SurveyQuestionInput] = strawberry.field(description="The questions, in order.")
+
+
+@strawberry.input(description="An answer to one question.")
+class SurveyAnswerInput:
+    question_id: str = strawberry.field(description="The question's id.")
+    rating: int | None = strawberry.field(default=None, description="LIKERT: 1 to 5.")
+    choice: str | None = strawberry.field(default=None, description="SINGLE_CHOICE: one option.")
+    choices: list[str] | None = strawberry.field(default=None, description="MULTIPLE_CHOICE: options.")
+    text: str | None = strawberry.field(default=None, description="FREE_TEXT.")
+
+
+@strawberry.input(description="Your answers to one occasion of a survey (once).")
+class SubmitSurveyResponseInput:
+    survey_id: strawberry.ID = strawberry.field(description="The survey.")
+    occasion_months: int = strawberry.field(description="The occasion (months after enrolment).")
+    answers: list[SurveyAnswerInput] = strawberry.field(description="One per question answered.")
+
+
+@strawberry.type(description="The result of a mutation on a survey template.")
+class SurveyPayload:
+    survey: Survey | None = strawberry.field(description="The survey as it is now.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+@strawberry.type(description="The result of submitting a survey response.")
+class SubmitSurveyResponsePayload:
+    submitted_at: DateTime | None = strawberry.field(description="When it was stored.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix (CONFLICT: "
+                                               "already answered).")
+
+
+def _questions(items: list[SurveyQuestionInput]) -> list[dict[str, Any]]:
+    return [{"id": q.id, "kind": q.kind.value, "prompt": q.prompt, "required": q.required,
+             "options": q.options or []} for q in items]
+
+
+@strawberry.type
+class SurveysQuery:
+    @strawberry.field(description="Survey occasions due for you (or due within two weeks), soonest first.")
+    async def my_surveys(self, info: AppInfo) -> list[DueSurveyOccasion]:
+        return [DueSurveyOccasion(due=d) for d in await rules.my_surveys(info.context)]
+
+    @strawberry.field(
+        description="A survey's anonymous results per occasion (the program's admins): nothing "
+        f"for a group of fewer than {rules.K_ANONYMITY} respondents."
+    )
+    async def survey_results(self, info: AppInfo, survey_id: strawberry.ID) -> list[SurveyResultGroup]:
+        found = await rules.results(info.context, local_id(survey_id, "Survey", field="surveyId"))
+        return [SurveyResultGroup(group=g) for g in found]
+
+
+@strawberry.type
+class SurveysMutation:
+    @strawberry.mutation(description="Create a survey template for a program (its admins).")
+    async def create_survey(self, info: AppInfo, input: CreateSurveyInput) -> SurveyPayload:
+        async def run() -> SurveyRecord:
+            return await rules.create_survey(
+                info.context, program_id=local_id(input.program_id, "MentoringProgram", field="programId"),
+                title=input.title, occasions=input.occasions_months, questions=_questions(input.questions),
+            )
+
+        record, errors = await attempt(run())
+        return SurveyPayload(survey=Survey.from_record(record) if record else None, errors=errors)
+
+    @strawberry.mutation(description="Edit a survey's questions: a new version (its program's admins).")
+    async def revise_survey(self, info: AppInfo, input: ReviseSurveyInput) -> SurveyPayload:
+        async def run() -> SurveyRecord:
+            return await rules.revise_survey(
+                info.context, local_id(input.survey_id, "Survey", field="surveyId"),
+                _questions(input.questions),
+            )
+
+        record, errors = await attempt(run())
+        return SurveyPayload(survey=Survey.from_record(record) if record else None, errors=errors)
+
+    @strawberry.mutation(
+        description="Answer one occasion of a survey of your program; once (again: CONFLICT)."
+    )
+    async def submit_survey_response(
+        self, info: AppInfo, input: SubmitSurveyResponseInput
+    ) -> SubmitSurveyResponsePayload:
+        async def run() -> int:
+            answers = [{"questionId": a.question_id, "rating": a.rating, "choice": a.choice,
+                        "choices": a.choices, "text": a.text} for a in input.answers]
+            return await rules.submit_response(
+                info.context, local_id(input.survey_id, "Survey", field="surveyId"),
+                input.occasion_months, answers,
+            )
+
+        at, errors = await attempt(run())
+        return SubmitSurveyResponsePayload(submitted_at=from_ms(at) if at is not None else None,
+                                           errors=errors)
+
+
+TYPES: tuple[type, ...] = (Survey,)

@@ -1,0 +1,232 @@
+"""Program surveys over real HTTP, on both engines: templates and versions, what is due,
+validation, once per person and occasion (concurrent double submits store one),
+k-anonymous results without identities, and every permission both ways."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from graph_db.mentorship import programs
+from graph_db.programs import surveys
+from graph_db.records import PersonRecord
+from schema.base import local_id, to_global_id
+from tests.api.conftest import Api
+from tests.factories import make_person, token_for
+
+DAY = 86_400_000
+QUESTIONS = [
+    {"id": "overall", "kind": "LIKERT", "prompt": "How useful is your mentoring?"},
+    {"id": "often", "kind": "SINGLE_CHOICE", "prompt": "How often do you meet?",
+     "options": ["Weekly", "Monthly", "Rarely"]},
+    {"id": "topics", "kind": "MULTIPLE_CHOICE", "prompt": "What did you cover?", "required": False,
+     "options": ["Grants", "Papers", "Career"]},
+    {"id": "comments", "kind": "FREE_TEXT", "prompt": "Anything else?", "required": False},
+]
+CREATE = """
+mutation($input: CreateSurveyInput!) {
+  createSurvey(input: $input) {
+    survey { id title version occasionsMonths questions { id kind prompt required options } }
+    errors { field code message }
+  }
+}"""
+REVISE = """
+mutation($input: ReviseSurveyInput!) {
+  reviseSurvey(input: $input) { survey { id version questions { id prompt } } errors { field code } }
+}"""
+SUBMIT = """
+mutation($input: SubmitSurveyResponseInput!) {
+  submitSurveyResponse(input: $input) { submittedAt errors { field code message } }
+}"""
+MINE = "{ mySurveys { survey { id title } occasionMonths dueAt overdue } }"
+RESULTS = """
+query($id: ID!) {
+  surveyResults(surveyId: $id) {
+    occasionMonths suppressed respondents
+    questions { question { id kind } answered mean distribution { option count } texts }
+  }
+}"""
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+async def program_with(api: Api, members: int, *, enrolled_days_ago: int = 200) -> tuple[
+    str, PersonRecord, list[PersonRecord]
+]:
+    """A program with an admin and `members` members enrolled `enrolled_days_ago` days ago."""
+    db = api.backend
+    admin = await make_person(db)
+    program = await programs.create_program(
+        db, id=f"p{now_ms()}", name="Cardiology mentoring", description=None, viewer_id=admin.id,
+        now=now_ms(),
+    )
+    await programs.set_role(db, program.id, admin.id, "ADMIN", now=now_ms(), viewer_id=admin.id)
+    people = [await make_person(db) for _ in range(members)]
+    for p in people:
+        await programs.set_role(
+            db, program.id, p.id, "MEMBER", now=now_ms() - enrolled_days_ago * DAY, viewer_id=admin.id
+        )
+    return program.id, admin, people
+
+
+async def call(api: Api, query: str, variables: dict[str, Any], who: PersonRecord | None) -> dict[str, Any]:
+    data = await api.gql(query, variables, token=token_for(who) if who else None)
+    (payload,) = data.values()
+    assert isinstance(payload, dict)
+    return payload
+
+
+async def refused(api: Api, query: str, variables: dict[str, Any], who: PersonRecord | None) -> str:
+    response = await api.post(query, variables, token=token_for(who) if who else None)
+    assert response.status_code == 200, response.text
+    codes = {e["extensions"]["code"] for e in response.json()["errors"]}
+    assert len(codes) == 1, codes
+    return codes.pop()
+
+
+async def new_survey(api: Api, program_id: str, admin: PersonRecord) -> dict[str, Any]:
+    made = await call(api, CREATE, {"input": {
+        "programId": to_global_id("MentoringProgram", program_id), "title": "Mentee check-in",
+        "questions": QUESTIONS,
+    }}, admin)
+    assert made["errors"] == [], made
+    survey: dict[str, Any] = made["survey"]
+    return survey
+
+
+def answers(rating: int = 4, often: str = "Monthly", **extra: Any) -> list[dict[str, Any]]:
+    given = [{"questionId": "overall", "rating": rating}, {"questionId": "often", "choice": often}]
+    return given + [{"questionId": k, **v} for k, v in extra.items()]
+
+
+def submission(survey: dict[str, Any], occasion: int, given: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"input": {"surveyId": survey["id"], "occasionMonths": occasion, "answers": given}}
+
+
+async def test_due_occasions_validation_and_once_per_occasion(api: Api) -> None:
+    program, admin, (member,) = await program_with(api, 1)
+    survey = await new_survey(api, program, admin)
+    assert survey["version"] == 1 and survey["occasionsMonths"] == [0, 6, 12]
+    kinds = [q["kind"] for q in survey["questions"]]
+    assert kinds == ["LIKERT", "SINGLE_CHOICE", "MULTIPLE_CHOICE", "FREE_TEXT"]
+
+    due = (await api.gql(MINE, token=token_for(member)))["mySurveys"]
+    assert [(d["occasionMonths"], d["overdue"]) for d in due] == [(0, True), (6, True)]
+    assert (await api.gql(MINE, token=token_for(admin)))["mySurveys"] == []  # admins are not members
+
+    bad = await call(api, SUBMIT, submission(survey, 0, [
+        {"questionId": "overall", "rating": 7}, {"questionId": "often", "choice": "Daily"},
+        {"questionId": "topics", "choices": ["Grants", "Grants"]}, {"questionId": "nope", "text": "x"},
+    ]), member)
+    assert bad["submittedAt"] is None
+    assert [(e["field"], e["code"]) for e in bad["errors"]] == [
+        ("answers.0.rating", "BAD_USER_INPUT"), ("answers.1.choice", "BAD_USER_INPUT"),
+        ("answers.2.choices", "BAD_USER_INPUT"), ("answers.3.questionId", "BAD_USER_INPUT"),
+    ]
+    missing = await call(api, SUBMIT, submission(survey, 0, [{"questionId": "overall", "rating": 3}]), member)
+    assert [e["message"] for e in missing["errors"]] == ["question often is required"]
+    not_yet = await call(api, SUBMIT, submission(survey, 12, answers()), member)
+    assert [(e["field"], e["code"]) for e in not_yet["errors"]] == [("occasionMonths", "BAD_USER_INPUT")]
+    assert await surveys.list_responses(api.backend, local_id(survey["id"], "Survey")) == []
+
+    done = await call(api, SUBMIT, submission(survey, 0, answers(topics={"choices": ["Papers"]})), member)
+    assert done["errors"] == [] and done["submittedAt"]
+    again = await call(api, SUBMIT, submission(survey, 0, answers(rating=1)), member)
+    assert [e["code"] for e in again["errors"]] == ["CONFLICT"]
+    due = (await api.gql(MINE, token=token_for(member)))["mySurveys"]
+    assert [d["occasionMonths"] for d in due] == [6]
+    (stored,) = await surveys.list_responses(api.backend, local_id(survey["id"], "Survey"))
+    assert stored.answers == {"overall": 4, "often": "Monthly", "topics": ["Papers"]}
+
+
+async def test_concurrent_double_submits_store_one(api: Api) -> None:
+    program, admin, (member,) = await program_with(api, 1)
+    survey = await new_survey(api, program, admin)
+    results = await asyncio.gather(*(
+        call(api, SUBMIT, submission(survey, 6, answers(rating=1 + i % 5)), member) for i in range(12)
+    ))
+    assert sum(1 for r in results if r["errors"] == []) == 1
+    assert sorted(e["code"] for r in results for e in r["errors"]) == ["CONFLICT"] * 11
+    assert len(await surveys.list_responses(api.backend, local_id(survey["id"], "Survey"))) == 1
+
+
+async def test_editing_makes_a_version_and_keeps_given_answers(api: Api) -> None:
+    program, admin, (member,) = await program_with(api, 1)
+    survey = await new_survey(api, program, admin)
+    await call(api, SUBMIT, submission(survey, 0, answers(comments={"text": "Great"})), member)
+    changed = [{**QUESTIONS[0], "prompt": "Rate your mentor"}, QUESTIONS[1],
+               {"id": "next", "kind": "FREE_TEXT", "prompt": "Next steps?", "required": True}]
+    revised = await call(api, REVISE, {"input": {"surveyId": survey["id"], "questions": changed}}, admin)
+    assert revised["errors"] == [] and revised["survey"]["version"] == 2
+    assert [q["id"] for q in revised["survey"]["questions"]] == ["overall", "often", "next"]
+    local = local_id(survey["id"], "Survey")
+    (kept,) = await surveys.list_responses(api.backend, local)
+    assert kept.version == 1 and kept.answers["comments"] == "Great"
+    first = await surveys.get_version(api.backend, local, 1)
+    assert first and [q["prompt"] for q in first][0] == "How useful is your mentoring?"
+    # The new version is what the next occasion is validated against.
+    short = await call(api, SUBMIT, submission(survey, 6, answers()), member)
+    assert [e["message"] for e in short["errors"]] == ["question next is required"]
+
+
+async def test_results_are_k_anonymous_and_never_name_anyone(api: Api) -> None:
+    program, admin, members = await program_with(api, 5)
+    survey = await new_survey(api, program, admin)
+    for n, m in enumerate(members[:4]):
+        given = answers(rating=n + 1, comments={"text": f"note {n}"})
+        await call(api, SUBMIT, submission(survey, 0, given), m)
+    four = (await api.gql(RESULTS, {"id": survey["id"]}, token=token_for(admin)))["surveyResults"]
+    assert [(g["occasionMonths"], g["suppressed"], g["respondents"], g["questions"]) for g in four] == [
+        (0, True, None, []), (6, True, None, []), (12, True, None, []),
+    ]
+    fifth = answers(rating=5, often="Weekly", topics={"choices": ["Grants", "Career"]})
+    await call(api, SUBMIT, submission(survey, 0, fifth), members[4])
+    body = await api.gql(RESULTS, {"id": survey["id"]}, token=token_for(admin))
+    zero = body["surveyResults"][0]
+    assert (zero["suppressed"], zero["respondents"]) == (False, 5)
+    overall, often, topics, comments = zero["questions"]
+    assert overall["answered"] == 5 and overall["mean"] == 3.0
+    assert [d["count"] for d in overall["distribution"]] == [1, 1, 1, 1, 1]
+    counts = {d["option"]: d["count"] for d in often["distribution"]}
+    assert counts == {"Weekly": 1, "Monthly": 4, "Rarely": 0}
+    assert topics["answered"] == 1 and {d["option"]: d["count"] for d in topics["distribution"]} == {
+        "Grants": 1, "Papers": 0, "Career": 1
+    }
+    assert comments["texts"] == ["note 0", "note 1", "note 2", "note 3"]
+    assert body["surveyResults"][1]["suppressed"]  # nobody answered the 6-month occasion
+    text = json.dumps(body)
+    assert not any(p.id in text or p.name in text or p.email in text for p in members)
+
+
+async def test_permissions_both_ways(api: Api) -> None:
+    program, admin, (member,) = await program_with(api, 1)
+    outsider = await make_person(api.backend)
+    site_admin = await make_person(api.backend, role="ADMIN")
+    create = {"input": {"programId": to_global_id("MentoringProgram", program), "title": "T",
+                        "questions": QUESTIONS[:1]}}
+    for who, code in ((member, "FORBIDDEN"), (outsider, "FORBIDDEN"), (None, "UNAUTHENTICATED")):
+        assert await refused(api, CREATE, create, who) == code
+    assert await surveys.list_member_surveys(api.backend, member.id) == []
+    survey = await new_survey(api, program, admin)
+    by_site_admin = await call(api, CREATE, create, site_admin)
+    assert by_site_admin["errors"] == [] and by_site_admin["survey"]["version"] == 1
+    local = local_id(survey["id"], "Survey")
+
+    revise = {"input": {"surveyId": survey["id"], "questions": QUESTIONS[:2]}}
+    assert await refused(api, REVISE, revise, member) == "FORBIDDEN"
+    (unchanged,) = await surveys.get_many(api.backend, [local])
+    assert unchanged and unchanged.version == 1
+
+    assert await refused(api, SUBMIT, submission(survey, 0, answers()), outsider) == "FORBIDDEN"
+    assert await surveys.list_responses(api.backend, local) == []
+    assert (await call(api, SUBMIT, submission(survey, 0, answers()), member))["errors"] == []
+
+    for who in (member, outsider):
+        assert await refused(api, RESULTS, {"id": survey["id"]}, who) == "FORBIDDEN"
+    for who in (admin, site_admin):
+        groups = (await api.gql(RESULTS, {"id": survey["id"]}, token=token_for(who)))["surveyResults"]
+        assert [g["suppressed"] for g in groups] == [True, True, True]
