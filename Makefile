@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck bench schema clean neo4j lock
+.PHONY: run test lint typecheck bench schema clean neo4j lock deploy-check client-check test-tools
 
 # The test Neo4j (tools/neo4j): built when Java and Maven are present, else the suite says
 # that it skipped the Neo4j half (and .ci/run, which requires it, fails).
@@ -28,12 +28,44 @@ $(STAMP): pyproject.toml $(LOCK)
 lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 \
 		--custom-compile-command 'make lock' --quiet $(if $(UPGRADE),--upgrade) -o $(LOCK)
+	# The image's half (Dockerfile): the same pins, without the dev extras.
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 \
+		--custom-compile-command 'make lock' --quiet -c $(LOCK) -o requirements-runtime.lock
 
 run: $(STAMP)
 	GRAPH_API_ENV=$${GRAPH_API_ENV:-development} $(BIN)/graph-api serve --demo
 
-test: lint $(if $(HAVE_JAVA),$(NEO4J_CP))
+test: lint $(if $(CI),test-tools) deploy-check client-check $(if $(HAVE_JAVA),$(NEO4J_CP))
 	$(BIN)/pytest
+
+# On CI (root, Debian): the browser for tests/api/test_graphiql.py and a compose client.
+# Elsewhere those tests and checks are skipped with a line saying how to get them.
+test-tools:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		{ command -v chromium >/dev/null && command -v docker-compose >/dev/null; } || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends chromium docker-compose >/dev/null; }; fi
+
+# The compose file is valid (with placeholder secrets; no Docker engine needed) and the
+# Dockerfile passes hadolint (tests/unit/test_deploy.py checks the rest of both).
+deploy-check: $(STAMP)
+	@if docker compose version >/dev/null 2>&1; then compose="docker compose"; \
+	elif command -v docker-compose >/dev/null; then compose=docker-compose; fi; \
+	if [ -n "$$compose" ]; then \
+		NEO4J_PASSWORD=x REDIS_PASSWORD=x GRAPH_API_JWT_SECRET=x $$compose -f docker-compose.yml config --quiet \
+		&& echo "docker-compose.yml: valid ($$compose config)"; \
+	else echo "docker-compose.yml check SKIPPED: no 'docker compose' or 'docker-compose' (apt-get install docker-compose)"; fi
+	$(BIN)/hadolint Dockerfile && echo "Dockerfile: hadolint clean"
+
+# Typed clients: GraphQL Code Generator types the README's operations from the committed SDL
+# and fails on any mismatch (tools/codegen; needs Node.js and npm).
+CODEGEN := tools/codegen
+client-check:
+	@if command -v npm >/dev/null; then \
+		[ $(CODEGEN)/node_modules/.package-lock.json -nt $(CODEGEN)/package-lock.json ] \
+			|| (cd $(CODEGEN) && npm ci --no-audit --no-fund --loglevel=error); \
+		cd $(CODEGEN) && npm run --silent check; \
+	else echo "typed-client check SKIPPED: no Node.js/npm"; fi
 
 neo4j: $(NEO4J_CP)
 
