@@ -23,6 +23,7 @@ from graph_api.errors import ErrorCodes, quiet_request_errors
 from graph_api.guards import Guards
 from graph_api.http import GraphQLHTTP, OperationCapture
 from graph_api.limits import LimitConfig, query_limits
+from graph_api.mail.runtime import MailService
 from graph_api.logs import log_exchange
 from graph_api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from graph_api.metrics import Metrics
@@ -82,6 +83,7 @@ def create_app(
         )
     state: dict[str, Any] = {}
     sso = oidc_config(settings)
+    mail = MailService(settings)  # the email delivery worker (and the development sink)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -114,9 +116,11 @@ def create_app(
             guards.use_redis(redis, settings.redis_key_prefix)
         if metrics is not None:
             instrument.add_observer(metrics.observe_query)
+        await mail.start(services)
         try:
             yield
         finally:
+            await mail.stop()
             if metrics is not None:
                 instrument.remove_observer(metrics.observe_query)
             await services.events.close()
@@ -187,6 +191,7 @@ def create_app(
             Route("/", index, methods=["GET", "HEAD"]),
             *([Mount(graphiql.ASSETS_PATH, app=graphiql.assets())] if settings.graphiql else []),
             Route("/health", health),
+            *mail.routes(),
             Route("/ready", ready),
             *([Route("/metrics", metrics_endpoint)] if metrics is not None else []),
         ],

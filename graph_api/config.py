@@ -86,6 +86,23 @@ class Settings:
     demo_people: int = 60
     # Development only: return each request's Cypher and parameters on demand (bench/).
     expose_queries: bool = False
+    # Messages and their email (graph_api.mail). No SMTP host: mail waits in the outbox.
+    messages_new_conversations_per_day: int = 50  # per sender (RATE_LIMITED beyond)
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_security: str = "none"  # none, starttls or tls
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "Mentoring Network <no-reply@localhost>"
+    smtp_timeout_seconds: float = 30.0
+    smtp_max_attempts: int = 8  # then the entry is DEAD, its last error kept
+    smtp_retry_seconds: float = 30.0  # first retry; doubles each attempt, with jitter
+    smtp_retry_max_seconds: float = 3_600.0
+    smtp_lease_seconds: float = 120.0  # a claimed entry is due again after this (worker died)
+    smtp_batch_size: int = 50
+    smtp_poll_seconds: float = 5.0
+    public_url: str = "http://127.0.0.1:8000"  # links in emails
+    smtp_dev_sink: bool = False  # development: send to an in-process sink, list it at /dev/mailbox
 
     @property
     def is_production(self) -> bool:
@@ -134,6 +151,8 @@ class Settings:
             values.setdefault("introspection", False)
             if not values.get("jwt_secret"):
                 problems.append("GRAPH_API_JWT_SECRET is required in production")
+            if values.get("smtp_dev_sink"):
+                problems.append("GRAPH_API_SMTP_DEV_SINK must not be enabled in production")
             if values.get("expose_queries"):
                 problems.append("GRAPH_API_EXPOSE_QUERIES must not be enabled in production")
         for name in (
@@ -154,6 +173,14 @@ class Settings:
             problems.append(
                 "GRAPH_API_PERSISTED_QUERIES_FILE is required with GRAPH_API_PERSISTED_QUERIES_ONLY"
             )
+        if values.get("smtp_security", "none") not in ("none", "starttls", "tls"):
+            problems.append("GRAPH_API_SMTP_SECURITY must be none, starttls or tls")
+        for name in (
+            "smtp_port", "smtp_max_attempts", "smtp_lease_seconds", "smtp_batch_size",
+            "smtp_poll_seconds", "smtp_timeout_seconds", "messages_new_conversations_per_day",
+        ):
+            if name in values and values[name] <= 0:
+                problems.append(f"GRAPH_API_{name.upper()} must be positive")
         if values.get("oidc_issuer") and not values.get("oidc_jwks_url"):
             problems.append("GRAPH_API_OIDC_JWKS_URL is required with GRAPH_API_OIDC_ISSUER")
         if problems:
@@ -206,4 +233,7 @@ _OPTIONAL: dict[str, Callable[[str], Any]] = {
     "oidc_jwks_url": str,
     "redis_url": str,
     "persisted_queries_file": Path,
+    "smtp_host": str,
+    "smtp_username": str,
+    "smtp_password": str,
 }

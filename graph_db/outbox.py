@@ -106,29 +106,55 @@ async def claim(
 
 
 SETTLE: LiteralString = (
-    "MATCH (o:EmailOutbox {id: $id}) WHERE o.leaseOwner = $owner AND o.status = 'PENDING' "
-    "SET o.status = CASE WHEN $ok THEN 'SENT' WHEN $cancel THEN 'CANCELLED' "
+    "UNWIND $outcomes AS out MATCH (o:EmailOutbox {id: out.id}) "
+    "WHERE o.leaseOwner = $owner AND o.status = 'PENDING' "
+    "SET o.status = CASE WHEN out.ok THEN 'SENT' WHEN out.cancel THEN 'CANCELLED' "
     "WHEN o.attempts >= $maxAttempts THEN 'DEAD' ELSE 'PENDING' END, "
-    "o.sentAt = CASE WHEN $ok THEN $now ELSE o.sentAt END, "
-    "o.lastError = CASE WHEN $ok OR $cancel THEN o.lastError ELSE $error END, "
-    "o.dueAt = CASE WHEN $ok OR $cancel THEN o.dueAt ELSE $retryAt END, "
+    "o.sentAt = CASE WHEN out.ok THEN $now ELSE o.sentAt END, "
+    "o.lastError = CASE WHEN out.ok OR out.cancel THEN o.lastError ELSE out.error END, "
+    "o.dueAt = CASE WHEN out.ok OR out.cancel THEN o.dueAt ELSE out.retryAt END, "
     "o.leaseUntil = null, o.leaseOwner = null "
-    "RETURN o.status AS status"
+    "RETURN o.id AS id, o.status AS status"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How sending one claimed entry went: ok, cancelled, or failed with `error` (due again
+    at `retry_at` unless that was the last attempt)."""
+
+    id: str
+    ok: bool = False
+    cancel: bool = False
+    error: str | None = None
+    retry_at: int = 0
+
+
+async def settle_many(
+    db: Executor, outcomes: list[Outcome], *, owner: str, now: int, max_attempts: int
+) -> dict[str, str]:
+    """Record the outcomes of entries `owner` claimed, in one statement: SENT, CANCELLED, or
+    PENDING again (DEAD once `max_attempts` were made). Returns each settled entry's status;
+    entries whose lease `owner` no longer holds (it expired, another worker took them) are
+    left alone and absent."""
+    if not outcomes:
+        return {}
+    rows = await db.write(SETTLE, {
+        "outcomes": [{"id": o.id, "ok": o.ok, "cancel": o.cancel, "error": o.error,
+                      "retryAt": o.retry_at} for o in outcomes],
+        "owner": owner, "now": now, "maxAttempts": max_attempts,
+    })
+    return {str(r["id"]): str(r["status"]) for r in rows}
 
 
 async def settle(
     db: Executor, entry_id: str, *, owner: str, now: int, ok: bool = False, cancel: bool = False,
     error: str | None = None, retry_at: int = 0, max_attempts: int = 1,
 ) -> str | None:
-    """Record a claimed entry's outcome: SENT (ok), CANCELLED (cancel), or failed: PENDING
-    again at `retry_at`, DEAD once `max_attempts` were made. None when `owner` no longer holds
-    the lease (it expired and another worker took the entry)."""
-    rows = await db.write(SETTLE, {
-        "id": entry_id, "owner": owner, "now": now, "ok": ok, "cancel": cancel, "error": error,
-        "retryAt": retry_at, "maxAttempts": max_attempts,
-    })
-    return str(rows[0]["status"]) if rows else None
+    """`settle_many` for one entry: its status, or None when `owner` lost the lease."""
+    done = await settle_many(db, [Outcome(entry_id, ok, cancel, error, retry_at)], owner=owner,
+                             now=now, max_attempts=max_attempts)
+    return done.get(entry_id)
 
 
 LIST_ENTRIES: LiteralString = (

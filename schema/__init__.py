@@ -15,6 +15,13 @@ from schema.forums import Forum, ForumsMutation, ForumsQuery, Reply, Thread
 from schema.groups import Group, GroupsMutation, GroupsQuery
 from schema.mentorship import TYPES as MENTORSHIP_TYPES
 from schema.mentorship import MentorshipMutation, MentorshipQuery
+from schema.messages import (
+    Conversation,
+    Message,
+    MessagesMutation,
+    MessagesQuery,
+    MessagesSubscription,
+)
 from schema.moderation import ModerationAction, ModerationMutation, ModerationQuery, Report
 from schema.network import NetworkMutation, NetworkQuery
 from schema.node import NodeQuery
@@ -36,7 +43,7 @@ from schema.vocabulary import Interest, MentorshipArea, VocabularyQuery
 @strawberry.type(description="Everything that can be read.")
 class Query(
     NodeQuery, PeopleQuery, FeedQuery, NotificationsQuery, GroupsQuery, ForumsQuery, ModerationQuery,
-    MentorshipQuery, ProgramsQuery,
+    MentorshipQuery, ProgramsQuery, MessagesQuery,
     NetworkQuery, SearchQuery, TaxonomyQuery, VocabularyQuery,
 ):
     pass
@@ -45,20 +52,20 @@ class Query(
 @strawberry.type(description="Everything that can be changed.")
 class Mutation(
     AuthMutation, PostsMutation, NotificationsMutation, GroupsMutation, ForumsMutation,
-    ModerationMutation, MentorshipMutation, ProgramsMutation,
+    ModerationMutation, MentorshipMutation, ProgramsMutation, MessagesMutation,
     PeopleMutation, NetworkMutation, TaxonomyMutation,
 ):
     pass
 
 
 @strawberry.type(description="Live events, over graphql-transport-ws.")
-class Subscription(NotificationsSubscription):
+class Subscription(NotificationsSubscription, MessagesSubscription):
     pass
 
 
 TYPES: tuple[type, ...] = (
     Person, Post, Comment, Notification, Group, Forum, Thread, Reply, Report, ModerationAction,
-    *MENTORSHIP_TYPES, *PROGRAMS_TYPES,
+    *MENTORSHIP_TYPES, *PROGRAMS_TYPES, Conversation, Message,
     Hospital, Department, Division, Interest, MentorshipArea,
 )
 

@@ -1,0 +1,67 @@
+"""Mail in the running service: the delivery worker in the lifespan, and in development a
+local SMTP sink whose catch is listed at /dev/mailbox."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from graph_api.config import Settings
+from graph_api.mail.compose import MailConfig
+from graph_api.mail.sink import SmtpSink
+from graph_api.mail.worker import DeliveryWorker
+from resolvers.messages import OPTIONS_KEY, WAKE_KEY, MessagingOptions
+from resolvers.services import Services
+
+log = logging.getLogger("graph_api.mail")
+
+
+class MailService:
+    """Starts and stops what mail needs for one app; `routes()` adds /dev/mailbox when the
+    development sink is on."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.sink: SmtpSink | None = None
+        self.worker: DeliveryWorker | None = None
+
+    @property
+    def dev_sink(self) -> bool:
+        return self.settings.smtp_dev_sink and not self.settings.is_production
+
+    async def start(self, services: Services) -> None:
+        settings = self.settings
+        services.extras[OPTIONS_KEY] = MessagingOptions(
+            new_conversations_per_day=settings.messages_new_conversations_per_day
+        )
+        config = MailConfig.from_settings(settings)
+        if self.dev_sink:
+            self.sink = SmtpSink()
+            port = await self.sink.start("127.0.0.1", 0)
+            config = dataclasses.replace(config, host="127.0.0.1", port=port, security="none",
+                                         username=None, password=None)
+            log.info("development SMTP sink listening", extra={"port": port})
+        elif not settings.smtp_host:
+            return  # no mail server: entries wait in the outbox until one is configured
+        self.worker = DeliveryWorker(services.backend, config)
+        services.extras[WAKE_KEY] = self.worker.wake
+        self.worker.start()
+
+    async def stop(self) -> None:
+        if self.worker is not None:
+            await self.worker.stop()
+            self.worker = None
+        if self.sink is not None:
+            await self.sink.stop()
+
+    def routes(self) -> list[BaseRoute]:
+        return [Route("/dev/mailbox", self.mailbox)] if self.dev_sink else []
+
+    async def mailbox(self, request: Request) -> Response:
+        """Development only: the emails "sent", newest first."""
+        mails = list(self.sink.received) if self.sink is not None else []
+        return JSONResponse({"count": len(mails), "emails": [m.summary() for m in reversed(mails)]})

@@ -1,0 +1,422 @@
+"""GraphQL types, fields and live events for conversations and messages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from enum import Enum
+from typing import Self
+
+import strawberry
+
+from graph_db.messages import ConversationRecord, MessageRecord
+from graph_db.outbox import OutboxEntryRecord
+from resolvers import messages as message_resolvers
+from resolvers import people as people_resolvers
+from resolvers.messages import ReadReceiptRecord
+from schema.base import (
+    AppInfo,
+    Connection,
+    DateTime,
+    Node,
+    UserError,
+    attempt,
+    connection,
+    from_ms,
+    from_ms_or_none,
+    ids,
+    local_id,
+    node_resolver,
+    to_global_id,
+)
+from schema.people import Person
+
+
+@strawberry.enum(description="Who may start a conversation with you.")
+class MessagePolicy(Enum):
+    EVERYONE = "EVERYONE"
+    CONNECTIONS = "CONNECTIONS"
+    NOBODY = "NOBODY"
+
+
+@strawberry.enum(description="How messages reach your email inbox.")
+class MessageEmail(Enum):
+    IMMEDIATE = "IMMEDIATE"
+    DIGEST = "DIGEST"
+    NEVER = "NEVER"
+
+
+@strawberry.enum(description="A conversation between two members, or a named group of them.")
+class ConversationKind(Enum):
+    DIRECT = "DIRECT"
+    GROUP = "GROUP"
+
+
+@strawberry.enum(description="Where an email stands in the delivery outbox.")
+class EmailStatus(Enum):
+    PENDING = "PENDING"
+    SENT = "SENT"
+    DEAD = "DEAD"
+    CANCELLED = "CANCELLED"
+
+
+@strawberry.type(description="A message in a conversation; only its participants read it.")
+class Message(Node):
+    record: strawberry.Private[MessageRecord]
+
+    @classmethod
+    def from_record(cls, record: MessageRecord) -> Self:
+        return cls(id=to_global_id("Message", record.id), record=record)
+
+    @strawberry.field(description="The text, as written (plain text); null once deleted.")
+    def body(self) -> str | None:
+        return self.record.body
+
+    @strawberry.field(description="Whether the sender deleted it.")
+    def deleted(self) -> bool:
+        return self.record.deletedAt is not None
+
+    @strawberry.field(description="Who wrote it.")
+    async def sender(self, info: AppInfo) -> Person | None:
+        record = await people_resolvers.get_person(info.context, self.record.senderId)
+        return Person.from_record(record) if record else None
+
+    @strawberry.field(description="The conversation it belongs to (null for a moderator).")
+    async def conversation(self, info: AppInfo) -> Conversation | None:
+        record = await message_resolvers.get_conversation(info.context, self.record.conversationId)
+        return Conversation.from_record(record) if record else None
+
+    @strawberry.field(description="The links in the text, in order.")
+    def links(self) -> list[str]:
+        return [] if self.record.deletedAt is not None else list(self.record.links)
+
+    @strawberry.field(description="The participants it @-mentions.")
+    async def mentions(self, info: AppInfo) -> list[Person]:
+        if self.record.deletedAt is not None:
+            return []
+        found = await people_resolvers.get_people(info.context, self.record.mentionIds)
+        return [Person.from_record(p) for p in found if p is not None]
+
+    @strawberry.field(description="When it was sent.")
+    def created_at(self) -> DateTime:
+        return from_ms(self.record.createdAt)
+
+
+@strawberry.type(description="A conversation you take part in.")
+class Conversation(Node):
+    record: strawberry.Private[ConversationRecord]
+
+    @classmethod
+    def from_record(cls, record: ConversationRecord) -> Self:
+        return cls(id=to_global_id("Conversation", record.id), record=record)
+
+    @strawberry.field(description="DIRECT (two members) or GROUP.")
+    def kind(self) -> ConversationKind:
+        return ConversationKind(self.record.kind)
+
+    @strawberry.field(description="A group conversation's name; null for DIRECT.")
+    def name(self) -> str | None:
+        return self.record.name
+
+    @strawberry.field(description="Who takes part (you included).")
+    async def participants(self, info: AppInfo) -> list[Person]:
+        found = await people_resolvers.get_people(info.context, self.record.participantIds)
+        return [Person.from_record(p) for p in found if p is not None]
+
+    @strawberry.field(description="The newest message.")
+    def last_message(self) -> Message | None:
+        last = self.record.lastMessage
+        return Message.from_record(last) if last else None
+
+    @strawberry.field(description="When the newest message was sent (the list is ordered by it).")
+    def last_message_at(self) -> DateTime:
+        return from_ms(self.record.lastMessageAt)
+
+    @strawberry.field(description="Messages from others you have not read yet.")
+    def unread_count(self) -> int:
+        return self.record.unreadCount
+
+    @strawberry.field(description="Whether you muted it (no email for it).")
+    def muted(self) -> bool:
+        return self.record.muted
+
+    @strawberry.field(description="Closed by a block between the two members: nobody can send.")
+    def closed(self) -> bool:
+        return self.record.closed
+
+    @strawberry.field(description="Its messages, newest first (stable while messages arrive).")
+    async def messages(
+        self, info: AppInfo, first: int | None = 20, after: str | None = None
+    ) -> Connection[Message]:
+        page = await message_resolvers.list_messages(
+            info.context, self.record.id, first=first, after=after
+        )
+        return connection(page, Message.from_record)
+
+    @strawberry.field(description="When it started.")
+    def created_at(self) -> DateTime:
+        return from_ms(self.record.createdAt)
+
+
+@strawberry.type(description="A participant read a conversation up to `readAt`.")
+class ReadReceipt:
+    record: strawberry.Private[ReadReceiptRecord]
+
+    @strawberry.field(description="The conversation.")
+    def conversation_id(self) -> strawberry.ID:
+        return to_global_id("Conversation", self.record.conversationId)
+
+    @strawberry.field(description="Who read it.")
+    async def reader(self, info: AppInfo) -> Person | None:
+        record = await people_resolvers.get_person(info.context, self.record.readerId)
+        return Person.from_record(record) if record else None
+
+    @strawberry.field(description="Everything sent up to this instant is read.")
+    def read_at(self) -> DateTime:
+        return from_ms(self.record.readAt)
+
+
+@strawberry.type(description="Your messaging settings.")
+class MessageSettings:
+    message_policy: MessagePolicy = strawberry.field(description="Who may start a conversation with you.")
+    email_messages: MessageEmail = strawberry.field(description="How messages reach your inbox.")
+
+
+@strawberry.type(description="An email in the delivery outbox (admins).")
+class EmailDelivery:
+    record: strawberry.Private[OutboxEntryRecord]
+
+    @strawberry.field(description="The outbox entry's id (also in the email's Message-ID).")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.record.id)
+
+    @strawberry.field(description="Where it stands.")
+    def status(self) -> EmailStatus:
+        return EmailStatus(self.record.status)
+
+    @strawberry.field(description="The member it is for.")
+    async def recipient(self, info: AppInfo) -> Person | None:
+        record = await people_resolvers.get_person(info.context, self.record.recipientId)
+        return Person.from_record(record) if record else None
+
+    @strawberry.field(description="Sending attempts made.")
+    def attempts(self) -> int:
+        return self.record.attempts
+
+    @strawberry.field(description="The last SMTP error, if any.")
+    def last_error(self) -> str | None:
+        return self.record.lastError
+
+    @strawberry.field(description="When it was queued.")
+    def created_at(self) -> DateTime:
+        return from_ms(self.record.createdAt)
+
+    @strawberry.field(description="When it was handed to the mail server.")
+    def sent_at(self) -> DateTime | None:
+        return from_ms_or_none(self.record.sentAt)
+
+
+@node_resolver("Conversation")
+async def _resolve_conversations(info: AppInfo, local_ids: list[str]) -> list[Conversation | None]:
+    records = await message_resolvers.get_conversations(info.context, local_ids)
+    return [Conversation.from_record(r) if r else None for r in records]
+
+
+@node_resolver("Message")
+async def _resolve_messages(info: AppInfo, local_ids: list[str]) -> list[Message | None]:
+    records = await message_resolvers.get_messages(info.context, local_ids)
+    return [Message.from_record(r) if r else None for r in records]
+
+
+@strawberry.input(description="A message: into a conversation, or to members.")
+class SendMessageInput:
+    body: str = strawberry.field(description="Plain text, 1 to 5,000 characters.")
+    recipient_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="One member (your conversation with them, started if need "
+        "be), or up to 19 (a new group conversation, `name` required)."
+    )
+    conversation_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A conversation you take part in."
+    )
+    name: str | None = strawberry.field(default=None, description="A new group conversation's name.")
+
+
+@strawberry.type(description="The result of `sendMessage`.")
+class SendMessagePayload:
+    message: Message | None = strawberry.field(description="The message sent; null on errors.")
+    conversation: Conversation | None = strawberry.field(description="Its conversation.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+@strawberry.input(description="A conversation of yours.")
+class ConversationInput:
+    conversation_id: strawberry.ID = strawberry.field(description="The conversation.")
+
+
+@strawberry.input(description="Mute or unmute a conversation.")
+class MuteConversationInput:
+    conversation_id: strawberry.ID = strawberry.field(description="The conversation.")
+    muted: bool = strawberry.field(default=True, description="True to mute, false to unmute.")
+
+
+@strawberry.type(description="The result of a change to one of your conversations.")
+class ConversationPayload:
+    conversation: Conversation | None = strawberry.field(description="It, as it now is.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+@strawberry.type(description="The result of `leaveConversation`.")
+class LeaveConversationPayload:
+    conversation_id: strawberry.ID | None = strawberry.field(description="The conversation left.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+@strawberry.input(description="A message you sent.")
+class DeleteMessageInput:
+    message_id: strawberry.ID = strawberry.field(description="The message.")
+
+
+@strawberry.type(description="The result of `deleteMessage`.")
+class DeleteMessagePayload:
+    message: Message | None = strawberry.field(description="The message, now without its text.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+@strawberry.input(description="Messaging settings to change (left out: unchanged).")
+class UpdateMessageSettingsInput:
+    message_policy: MessagePolicy | None = strawberry.field(
+        default=None, description="Who may start a conversation with you."
+    )
+    email_messages: MessageEmail | None = strawberry.field(
+        default=None, description="How messages reach your inbox."
+    )
+
+
+@strawberry.type(description="The result of `updateMessageSettings`.")
+class UpdateMessageSettingsPayload:
+    settings: MessageSettings | None = strawberry.field(description="The settings now.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+def _settings(found: tuple[str, str]) -> MessageSettings:
+    return MessageSettings(message_policy=MessagePolicy(found[0]), email_messages=MessageEmail(found[1]))
+
+
+@strawberry.type
+class MessagesQuery:
+    @strawberry.field(description="Your conversations, newest activity first.")
+    async def conversations(
+        self, info: AppInfo, first: int | None = 20, after: str | None = None,
+        unread_only: bool = False,
+    ) -> Connection[Conversation]:
+        page = await message_resolvers.list_conversations(
+            info.context, first=first, after=after, unread_only=unread_only
+        )
+        return connection(page, Conversation.from_record)
+
+    @strawberry.field(description="How many messages to you are unread (the badge).")
+    async def unread_message_count(self, info: AppInfo) -> int:
+        return await message_resolvers.unread_count(info.context)
+
+    @strawberry.field(description="Your messaging settings.")
+    async def message_settings(self, info: AppInfo) -> MessageSettings:
+        return _settings(await message_resolvers.get_settings(info.context))
+
+    @strawberry.field(description="Admins: the email outbox, newest first (status DEAD: given up).")
+    async def email_deliveries(
+        self, info: AppInfo, status: EmailStatus | None = None, first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[EmailDelivery]:
+        page = await message_resolvers.list_outbox(
+            info.context, status=status.value if status else None, first=first, after=after
+        )
+        return connection(page, lambda r: EmailDelivery(record=r))
+
+
+@strawberry.type
+class MessagesMutation:
+    @strawberry.mutation(description="Send a message (it also reaches the recipients' email).")
+    async def send_message(self, info: AppInfo, input: SendMessageInput) -> SendMessagePayload:
+        async def run() -> Message:
+            recipients = None if input.recipient_ids is None else ids(
+                input.recipient_ids, "Person", "recipientIds")
+            conversation = None if input.conversation_id is None else local_id(
+                input.conversation_id, "Conversation", field="conversationId")
+            sent = await message_resolvers.send_message(
+                info.context, recipient_ids=recipients, conversation_id=conversation,
+                body=input.body, name=input.name,
+            )
+            return Message.from_record(sent.message)
+
+        message, errors = await attempt(run())
+        conversation = None
+        if message is not None:
+            record = await message_resolvers.get_conversation(
+                info.context, message.record.conversationId)
+            conversation = Conversation.from_record(record) if record else None
+        return SendMessagePayload(message=message, conversation=conversation, errors=errors)
+
+    @strawberry.mutation(description="Mark a conversation read up to now.")
+    async def mark_conversation_read(self, info: AppInfo, input: ConversationInput) -> ConversationPayload:
+        async def run() -> Conversation:
+            cid = local_id(input.conversation_id, "Conversation", field="conversationId")
+            return Conversation.from_record(await message_resolvers.mark_read(info.context, cid))
+
+        conversation, errors = await attempt(run())
+        return ConversationPayload(conversation=conversation, errors=errors)
+
+    @strawberry.mutation(description="Mute or unmute a conversation.")
+    async def mute_conversation(self, info: AppInfo, input: MuteConversationInput) -> ConversationPayload:
+        async def run() -> Conversation:
+            cid = local_id(input.conversation_id, "Conversation", field="conversationId")
+            return Conversation.from_record(
+                await message_resolvers.mute(info.context, cid, muted=input.muted))
+
+        conversation, errors = await attempt(run())
+        return ConversationPayload(conversation=conversation, errors=errors)
+
+    @strawberry.mutation(description="Leave a group conversation.")
+    async def leave_conversation(
+        self, info: AppInfo, input: ConversationInput
+    ) -> LeaveConversationPayload:
+        async def run() -> strawberry.ID:
+            cid = local_id(input.conversation_id, "Conversation", field="conversationId")
+            return to_global_id("Conversation", await message_resolvers.leave(info.context, cid))
+
+        left, errors = await attempt(run())
+        return LeaveConversationPayload(conversation_id=left, errors=errors)
+
+    @strawberry.mutation(description="Delete a message you sent (its text goes for everyone).")
+    async def delete_message(self, info: AppInfo, input: DeleteMessageInput) -> DeleteMessagePayload:
+        async def run() -> Message:
+            mid = local_id(input.message_id, "Message", field="messageId")
+            return Message.from_record(await message_resolvers.delete_message(info.context, mid))
+
+        message, errors = await attempt(run())
+        return DeleteMessagePayload(message=message, errors=errors)
+
+    @strawberry.mutation(description="Change who may message you and how messages reach your inbox.")
+    async def update_message_settings(
+        self, info: AppInfo, input: UpdateMessageSettingsInput
+    ) -> UpdateMessageSettingsPayload:
+        async def run() -> MessageSettings:
+            return _settings(await message_resolvers.update_settings(
+                info.context,
+                policy=input.message_policy.value if input.message_policy else None,
+                email=input.email_messages.value if input.email_messages else None,
+            ))
+
+        settings, errors = await attempt(run())
+        return UpdateMessageSettingsPayload(settings=settings, errors=errors)
+
+
+@strawberry.type
+class MessagesSubscription:
+    @strawberry.subscription(description="New messages in your conversations, as they are sent.")
+    async def message_added(self, info: AppInfo) -> AsyncGenerator[Message, None]:
+        async for record in message_resolvers.message_added(info.context):
+            yield Message.from_record(record)
+
+    @strawberry.subscription(description="Read receipts: another participant read a conversation.")
+    async def conversation_read(self, info: AppInfo) -> AsyncGenerator[ReadReceipt, None]:
+        async for record in message_resolvers.conversation_read(info.context):
+            yield ReadReceipt(record=record)
