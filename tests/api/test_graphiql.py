@@ -163,6 +163,10 @@ async def test_graphiql_signs_in_and_answers_in_a_headless_browser_offline(
 
             await _replace_query(page, "{ me { name } }")
             answer = await _run_and_wait_for(page, "Demo Admin")
+            # The explorer plugin opens from the sidebar and lists the schema's root fields.
+            await page.locator('.graphiql-sidebar button[aria-label="Show GraphiQL Explorer"]').click()
+            explorer = page.locator(".graphiql-explorer-root")
+            await explorer.filter(has_text="mentorRecommendations").wait_for(timeout=10_000)
             await page.screenshot(path=str(tmp_path / "graphiql.png"))
         except Exception:
             await page.screenshot(path=str(tmp_path / "graphiql.png"))  # what the page showed
