@@ -8,11 +8,14 @@ dialect for the fragment. Identifiers that reach query text are validated here.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, LiteralString, cast
+from typing import Literal, LiteralString, NamedTuple, cast
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TERM = re.compile(r"\w+", re.UNICODE)
+# An analysed word (graph_db.text_analysis): folded letters and digits, never an operator.
+_RECALL_WORD = re.compile(r"[^\W_]{1,64}")
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 64
 FUZZY_MIN_LENGTH = 4
@@ -115,6 +118,15 @@ class Command:
 SchemaStatement = Cypher | Command
 
 
+class RecallWord(NamedTuple):
+    """One analysed query word for the engine's full-text index: `prefix*`, or `word`
+    within `edits` edits."""
+
+    prefix: str
+    word: str
+    edits: int
+
+
 def search_terms(text: str) -> list[str]:
     """Split user text into at most MAX_TERMS lowercase word terms (no operators survive)."""
     terms = [t[:MAX_TERM_LENGTH] for t in _TERM.findall(text.lower())]
@@ -135,6 +147,11 @@ class Dialect:
 
     def fulltext_query(self, text: str) -> str | None:
         """The engine's query string for user text: each term as a prefix, long terms fuzzy."""
+        raise NotImplementedError
+
+    def fulltext_recall(self, words: Sequence[RecallWord]) -> str | None:
+        """The engine's query string matching any of `words` (analysed, so letters and digits
+        only): each by its prefix, and within `edits` of the whole word."""
         raise NotImplementedError
 
     def shortest_path(
@@ -202,6 +219,18 @@ class FalkorDialect(Dialect):
             if len(term) >= FUZZY_MIN_LENGTH:
                 alternatives.append(f"%{term}%")
             parts.append("|".join(alternatives))
+        return "|".join(parts) if parts else None
+
+    def fulltext_recall(self, words: Sequence[RecallWord]) -> str | None:
+        # `%w%` is one edit away, `%%w%%` two (RediSearch allows up to three).
+        parts = []
+        for w in words:
+            if not (_RECALL_WORD.fullmatch(w.prefix) and _RECALL_WORD.fullmatch(w.word)):
+                continue
+            parts.append(f"{w.prefix}*")
+            if w.edits:
+                marks = "%" * min(w.edits, 2)
+                parts.append(f"{marks}{w.word}{marks}")
         return "|".join(parts) if parts else None
 
     def shortest_path(
@@ -282,6 +311,17 @@ class Neo4jDialect(Dialect):
                 alternatives.append(f"{term}~1")
             parts.append(" OR ".join(alternatives))
         return " OR ".join(f"({p})" for p in parts) if parts else None
+
+    def fulltext_recall(self, words: Sequence[RecallWord]) -> str | None:
+        # Lucene: `w~N` is N edits away (at most 2).
+        parts = []
+        for w in words:
+            if not (_RECALL_WORD.fullmatch(w.prefix) and _RECALL_WORD.fullmatch(w.word)):
+                continue
+            parts.append(f"{w.prefix}*")
+            if w.edits:
+                parts.append(f"{w.word}~{min(w.edits, 2)}")
+        return " OR ".join(parts) if parts else None
 
     def shortest_path(
         self, var: LiteralString, start: LiteralString, end: LiteralString,

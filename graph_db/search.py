@@ -1,17 +1,18 @@
-"""People search: full-text candidates, filters, deterministic ranking, keyset pages, facets.
+"""People search: candidates from the full-text index and the vocabulary, filters, ranking,
+keyset pages, facets.
 
-Ranking is computed by our own Cypher, not taken from the engine's score: engine scores
-depend on corpus statistics, so adding people would reorder existing results between two
-pages (repeats and gaps). Here a person's rank depends only on that person:
+With text, a search is three statements: the vocabulary (terms, aliases, hierarchy and the
+number of people), the candidates (the engine's full-text index queried with every analysed
+word as a prefix and within a few edits, plus the holders of the terms the query names and of
+their narrower terms, then hidden people and filters removed), and the page's people (with
+the names of the units the facets show). The engines only decide who is a candidate: who
+matches and in what order is decided in Python (graph_db.search_ranking) from each candidate's
+own text and terms, so both engines rank the same data the same way. Facets and the total are
+counted over the candidates that match. A page continues strictly after the (rank, id) of the
+last row, with the first page's word weights (carried in the cursor), so people joining
+between pages never make one repeat or skip someone.
 
-    points = 1 + for each query term: 8 if a word of the name starts with it,
-             5 for the interest/area names (`topics`), 3 for the title, 1 for the bio
-    rank   = points * (200 + completeness)        (no query: rank = completeness)
-
-so a strong match beats a weak one, and among equal matches a fuller profile (up to 1.5x)
-wins. Ties are broken by id; a page continues strictly after (rank, id) of the last row.
-The engine's full-text index (through the dialect, prefix and typo tolerant) only decides
-who is a candidate; a candidate matched only through a typo still scores 1 point.
+Without text the ranking is profile completeness, computed, sorted and cut in one statement.
 
 FalkorDB note: a WHERE whose list predicate refers to a variable projected in the same
 step does not resolve there, so every filter is first projected as a boolean (`ok`).
@@ -19,18 +20,23 @@ step does not resolve there, so every filter is first projected as a boolean (`o
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
+from graph_db import search_ranking
 from graph_db.backend import Executor
-from graph_db.dialect import Dialect, search_terms
+from graph_db.dialect import RecallWord
 from graph_db.migrations import PERSON_SEARCH
 from graph_db.network import HIDDEN
 from graph_db.people import PERSON_FIELDS
 from graph_db.records import FacetRecord, PersonRecord, SearchFacetsRecord, SearchHitRecord
+from graph_db.search_ranking import Vocabulary
+from graph_db.text_analysis import recall_edits, recall_prefix
 
 FACET_LIMIT = 20
+MAX_WORDS = search_ranking.MAX_WORDS
 
 
 @dataclass(frozen=True)
@@ -65,8 +71,18 @@ class SearchRequest:
     text: str | None = None
     filter: PeopleFilter = field(default_factory=PeopleFilter)
 
-    def terms(self) -> list[str]:
-        return search_terms(self.text or "")
+    @property
+    def has_text(self) -> bool:
+        return self.text is not None and bool(self.text.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit(SearchHitRecord):
+    """A hit, what in the person's profile matched (words as written, term names), and the
+    word weights the page was ranked with (a cursor carries them to the next page)."""
+
+    matched: tuple[str, ...] = ()
+    weights: tuple[float, ...] = ()
 
 
 # The candidate pipeline binds `hidden` (HIDDEN) and then `p`; the filter step reads the
@@ -93,19 +109,6 @@ def _filter(params: dict[str, Any]) -> LiteralString:
     return "WITH p, " + condition + " AS ok WHERE ok "
 
 
-# Text points against word starts; in names and topics '-' and '/' count as spaces
-# (Cardio-Oncology), title and bio are only lowercased (cheaper, and long).
-_POINTS: LiteralString = (
-    "WITH p, ' ' + replace(replace(toLower(coalesce(p.name, '')), '-', ' '), '/', ' ') AS nameText, "
-    "  ' ' + replace(replace(toLower(coalesce(p.topics, '')), '-', ' '), '/', ' ') AS topicText, "
-    "  ' ' + toLower(coalesce(p.title, '')) AS titleText, ' ' + toLower(coalesce(p.bio, '')) AS bioText "
-    "WITH p, 1 + reduce(s = 0, t IN $terms | s "
-    "  + CASE WHEN nameText CONTAINS (' ' + t) THEN 8 ELSE 0 END "
-    "  + CASE WHEN topicText CONTAINS (' ' + t) THEN 5 ELSE 0 END "
-    "  + CASE WHEN titleText CONTAINS (' ' + t) THEN 3 ELSE 0 END "
-    "  + CASE WHEN bioText CONTAINS (' ' + t) THEN 1 ELSE 0 END) AS points "
-    "WITH p, points * (200 + coalesce(p.completeness, 0)) AS rank "
-)
 _UNRANKED: LiteralString = "WITH p, coalesce(p.completeness, 0) AS rank "
 # Sort and cut before projecting: a map projection per candidate costs more than the sort.
 _PAGE: LiteralString = (
@@ -115,11 +118,6 @@ _PAGE: LiteralString = (
     "RETURN " + PERSON_FIELDS + " AS person, rank ORDER BY rank DESC, p.id"
 )
 _ALL_PEOPLE: LiteralString = HIDDEN + "MATCH (p:Person) "
-
-
-def _text_candidates(dialect: Dialect) -> LiteralString:
-    return HIDDEN + dialect.fulltext_nodes(PERSON_SEARCH, "$q") + " WITH hidden, node AS p "
-
 
 FACET_KINDS: tuple[str, ...] = ("hospitals", "departments", "interests", "mentorshipAreas")
 
@@ -153,17 +151,18 @@ _FACET_CALLS: dict[str, LiteralString] = {
         "  RETURN collect({id: t.id, name: t.name, count: n}) AS mentorshipAreas } "
     ),
 }
-# The page, from the collected result set `found` (text queries rank with _POINTS).
-_PAGE_OF_FOUND: dict[bool, LiteralString] = {
-    ranked: (
-        "CALL { WITH found UNWIND found AS p "
-        + (_POINTS if ranked else _UNRANKED)
-        + "WITH p, rank, $afterRank IS NULL OR rank < $afterRank "
-        "  OR (rank = $afterRank AND p.id > $afterId) AS ok WHERE ok "
-        "  WITH p, rank ORDER BY rank DESC, p.id LIMIT $limit "
-        "  RETURN collect({person: " + PERSON_FIELDS + ", rank: rank}) AS page } "
-    )
-    for ranked in (True, False)
+# The page of the collected result set `found` (no text: fullest profiles first).
+_PAGE_OF_FOUND: LiteralString = (
+    "CALL { WITH found UNWIND found AS p "
+    + _UNRANKED
+    + "WITH p, rank, $afterRank IS NULL OR rank < $afterRank "
+    "  OR (rank = $afterRank AND p.id > $afterId) AS ok WHERE ok "
+    "  WITH p, rank ORDER BY rank DESC, p.id LIMIT $limit "
+    "  RETURN collect({person: " + PERSON_FIELDS + ", rank: rank}) AS page } "
+)
+_RETURNED: dict[str, LiteralString] = {
+    "hospitals": ", hospitals", "departments": ", departments", "interests": ", interests",
+    "mentorshipAreas": ", mentorshipAreas",
 }
 
 
@@ -171,54 +170,48 @@ _PAGE_OF_FOUND: dict[bool, LiteralString] = {
 class SearchResult:
     """A page of hits and, when asked for, the facets (and total) of the whole result set."""
 
-    hits: list[SearchHitRecord]
+    hits: list[SearchHit]
     facets: SearchFacetsRecord | None = None
 
 
 async def search_people(
     db: Executor, request: SearchRequest, *, after: tuple[int, str] | None, limit: int,
-) -> list[SearchHitRecord]:
-    """One page of people matching the request, best first, strictly after `after`."""
-    return (await search_page(db, request, after=after, limit=limit)).hits
+    weights: Sequence[float] | None = None,
+) -> list[SearchHit]:
+    """One page of people matching the request, best first, strictly after `after` (with
+    text, pass the previous page's `weights` along: see search_page)."""
+    return (await search_page(db, request, after=after, limit=limit, weights=weights)).hits
 
 
 async def search_page(
     db: Executor, request: SearchRequest, *, after: tuple[int, str] | None, limit: int,
     facets: Sequence[str] | None = None, facet_limit: int = FACET_LIMIT,
+    weights: Sequence[float] | None = None,
 ) -> SearchResult:
     """One page, and with `facets` (kinds from FACET_KINDS; empty for the total alone) the
-    counts over the whole result set, in the same statement: the candidates are found and
-    filtered once for both."""
-    params = _params(db.dialect, request)
-    if params is None:
-        return SearchResult([], SearchFacetsRecord(total=0) if facets is not None else None)
-    params.update(
-        afterRank=after[0] if after else None, afterId=after[1] if after else None, limit=limit,
-        facetLimit=facet_limit,
-    )
-    ranked = bool(request.text and params["q"] is not None)
-    candidates = _text_candidates(db.dialect) if ranked else _ALL_PEOPLE
+    counts over the whole result set. With text, `weights` (a hit's `weights`) ranks a later
+    page exactly as the first one was ranked; without them they are computed afresh."""
+    params: dict[str, Any] = {
+        "viewer": request.viewer, **request.filter.params(),
+        "afterRank": after[0] if after else None, "afterId": after[1] if after else None,
+        "limit": limit, "facetLimit": facet_limit,
+    }
+    if request.has_text:
+        return await _text_page(db, request, params, after, limit, facets, facet_limit, weights)
     if facets is None:
-        query = candidates + _filter(params) + (_POINTS if ranked else _UNRANKED) + _PAGE
-        rows = await db.read(query, params)
+        rows = await db.read(_ALL_PEOPLE + _filter(params) + _UNRANKED + _PAGE, params)
         return SearchResult(
-            [SearchHitRecord(PersonRecord.from_row(r["person"]), int(r["rank"])) for r in rows]
+            [SearchHit(PersonRecord.from_row(r["person"]), int(r["rank"])) for r in rows]
         )
     kinds = [k for k in FACET_KINDS if k in facets]
-    query = candidates + _filter(params) + "WITH collect(p) AS found " + _PAGE_OF_FOUND[ranked]
+    query = _ALL_PEOPLE + _filter(params) + "WITH collect(p) AS found " + _PAGE_OF_FOUND
     returned: LiteralString = "RETURN size(found) AS total, page"
     for kind in kinds:
         query += _FACET_CALLS[kind]
         returned += _RETURNED[kind]
     row = (await db.read(query + returned, params))[0]
-    hits = [SearchHitRecord(PersonRecord.from_row(h["person"]), int(h["rank"])) for h in row["page"]]
+    hits = [SearchHit(PersonRecord.from_row(h["person"]), int(h["rank"])) for h in row["page"]]
     return SearchResult(hits, _facets_record(row))
-
-
-_RETURNED: dict[str, LiteralString] = {
-    "hospitals": ", hospitals", "departments": ", departments", "interests": ", interests",
-    "mentorshipAreas": ", mentorshipAreas",
-}
 
 
 def _facets_record(row: dict[str, Any]) -> SearchFacetsRecord:
@@ -234,17 +227,148 @@ def _facets_record(row: dict[str, Any]) -> SearchFacetsRecord:
     )
 
 
-def _params(dialect: Dialect, request: SearchRequest) -> dict[str, Any] | None:
-    """Query parameters; None when the text has no searchable term (nothing can match)."""
-    params: dict[str, Any] = {"viewer": request.viewer, **request.filter.params()}
-    if request.text is not None and request.text.strip():
-        q = dialect.fulltext_query(request.text)
-        if q is None:
-            return None
-        params.update(q=q, terms=request.terms())
+# -- text search ----------------------------------------------------------------------------
+
+# One statement, one row: the full-text hits; the vocabulary (terms, aliases, broader edges)
+# and the number of people, which ranking needs; the holders of the terms in $termIds (named
+# by the query, and their narrower ones); hidden people and filters out; each candidate's
+# profile and the derived ids ranking and facets read. Every step keeps the one row (collect
+# without other grouping keys, OPTIONAL MATCH, filtering inside a list), so the vocabulary
+# comes back even when nobody matches.
+def _text_statement(dialect_call: LiteralString, condition: LiteralString, units: bool) -> LiteralString:
+    return (
+        dialect_call + " WITH collect(node) AS hits "
+        "OPTIONAL MATCH (ti:Interest)<-[:INTERESTED_IN]-(xi:Person) WHERE ti.id IN $termIds "
+        "WITH hits, collect(xi) AS interested "
+        "OPTIONAL MATCH (ta:MentorshipArea)<-[:OFFERS_MENTORSHIP_IN|SEEKS_MENTORSHIP_IN]-(xa:Person) "
+        "  WHERE ta.id IN $termIds "
+        "WITH hits, interested, collect(xa) AS offering "
+        "OPTIONAL MATCH (:Person {id: $viewer})-[:BLOCKED]-(hiddenPerson:Person) "
+        "WITH hits + interested + offering AS candidates, collect(hiddenPerson.id) AS hidden "
+        "WITH [p IN candidates WHERE " + condition + "] AS kept "
+        "OPTIONAL MATCH (everyone:Person) WITH kept, count(everyone) AS people "
+        "OPTIONAL MATCH (t:Interest) OPTIONAL MATCH (t)-[:BROADER]->(b:Interest) "
+        "WITH kept, people, collect([t.id, t.name, t.aliases, b.id]) AS interests "
+        "OPTIONAL MATCH (a:MentorshipArea) "
+        "WITH kept, people, interests, collect([a.id, a.name, a.aliases]) AS areas "
+        + (
+            "OPTIONAL MATCH (h:Hospital) "
+            "WITH kept, people, interests, areas, collect([h.id, h.name]) AS hospitals "
+            "OPTIONAL MATCH (d:Department) "
+            "WITH kept, people, interests, areas, hospitals, collect([d.id, d.name]) AS departments "
+            if units else "WITH kept, people, interests, areas, [] AS hospitals, [] AS departments "
+        )
+        + "RETURN people, interests, areas, hospitals, departments, "
+        "[p IN kept | {person: " + PERSON_FIELDS + ", interestIds: p.interestIds, "
+        "offerIds: p.offerIds, seekIds: p.seekIds, hospitalId: p.hospitalId, "
+        "departmentId: p.departmentId}] AS found"
+    )
+
+
+def _condition(params: dict[str, Any]) -> LiteralString:
+    condition: LiteralString = "NOT p.id IN hidden"
+    for name, text in _CONDITIONS.items():
+        if params.get(name) is not None:
+            condition += text
+    return condition
+
+
+# The vocabulary the last text search read, to name terms before the statement runs; the
+# statement returns the current one, and if that names terms whose holders were not asked
+# for, it runs again with them (the first search of a process, or after the vocabulary changed).
+_last_vocabulary: list[Vocabulary] = []
+
+
+async def _text_page(
+    db: Executor, request: SearchRequest, params: dict[str, Any], after: tuple[int, str] | None,
+    limit: int, facets: Sequence[str] | None, facet_limit: int, weights: Sequence[float] | None,
+) -> SearchResult:
+    text = request.text or ""
+    guess = search_ranking.parse(text, _last_vocabulary[0] if _last_vocabulary else Vocabulary(0))
+    recall = db.dialect.fulltext_recall(
+        [RecallWord(recall_prefix(w), w.word, recall_edits(w)) for w in guess.words]
+    )
+    if recall is None:
+        return SearchResult([], SearchFacetsRecord(total=0) if facets is not None else None)
+    statement = _text_statement(
+        db.dialect.fulltext_nodes(PERSON_SEARCH, "$q"), _condition(params), facets is not None
+    )
+    asked = set(guess.term_ids)
+    while True:
+        params.update(q=recall, termIds=sorted(asked))
+        row = (await db.read(statement, params))[0]
+        words = Vocabulary.build(int(row["people"]), _terms(row))
+        query = search_ranking.parse(text, words)
+        _last_vocabulary[:] = [words]
+        if set(query.term_ids) <= asked:
+            break
+        asked |= set(query.term_ids)
+    if weights is not None and len(weights) != len(query.words):
+        weights = None
+    candidates: dict[str, dict[str, Any]] = {}
+    for found in row["found"]:
+        person = found["person"]
+        candidates.setdefault(person["id"], {**person, **found})
+    rows = list(candidates.values())
+    ranked, used = search_ranking.rank_all(query, words, rows, weights)
+    if after is not None:
+        position = [s for s in ranked if s.rank < after[0] or (s.rank == after[0] and s.id > after[1])]
     else:
-        params.update(q=None, terms=[])
-    return params
+        position = ranked
+    hits = [
+        SearchHit(PersonRecord.from_row(candidates[s.id]["person"]), s.rank, s.matched, tuple(used))
+        for s in position[:limit]
+    ]
+    if facets is None:
+        return SearchResult(hits)
+    names = {u[0]: u[1] for key in ("hospitals", "departments") for u in row[key] if u[0]}
+    names.update({t.id: t.name for t in words.terms.values()})
+    counts = _count(rows, ranked, facets)
+    return SearchResult(hits, _facets_of(len(ranked), counts, names, facet_limit))
+
+
+def _terms(row: dict[str, Any]) -> list[tuple[str, str, str, tuple[str, ...], str | None]]:
+    return [
+        ("Interest", t[0], t[1], tuple(t[2] or ()), t[3]) for t in row["interests"] if t[0]
+    ] + [("MentorshipArea", a[0], a[1], tuple(a[2] or ()), None) for a in row["areas"] if a[0]]
+
+
+def _count(
+    rows: Sequence[dict[str, Any]], ranked: Sequence[search_ranking.Scored],
+    facets: Sequence[str] | None,
+) -> dict[str, Counter[str]]:
+    """How many matching people have each hospital, department, interest and area."""
+    kinds = set(facets or ())
+    matching = {s.id for s in ranked}
+    counts: dict[str, Counter[str]] = {kind: Counter() for kind in FACET_KINDS}
+    for row in rows:
+        if row["id"] not in matching:
+            continue
+        if "hospitals" in kinds and row.get("hospitalId"):
+            counts["hospitals"][row["hospitalId"]] += 1
+        if "departments" in kinds and row.get("departmentId"):
+            counts["departments"][row["departmentId"]] += 1
+        if "interests" in kinds:
+            counts["interests"].update(set(row.get("interestIds") or ()))
+        if "mentorshipAreas" in kinds:
+            counts["mentorshipAreas"].update(
+                set(row.get("offerIds") or ()) | set(row.get("seekIds") or ())
+            )
+    return counts
+
+
+def _facets_of(
+    total: int, counts: dict[str, Counter[str]], names: dict[str, str], limit: int
+) -> SearchFacetsRecord:
+    def top(kind: str) -> tuple[FacetRecord, ...]:
+        known = [(n, names[i], i) for i, n in counts[kind].items() if i in names]
+        known.sort(key=lambda f: (-f[0], f[1], f[2]))
+        return tuple(FacetRecord(id=i, name=name, count=n) for n, name, i in known[:limit])
+
+    return SearchFacetsRecord(
+        total=total, hospitals=top("hospitals"), departments=top("departments"),
+        interests=top("interests"), mentorshipAreas=top("mentorshipAreas"),
+    )
 
 
 async def search_facets(
@@ -258,12 +382,21 @@ async def search_facets(
     return result.facets
 
 
-BY_INTEREST: LiteralString = (
+# -- people by interest -------------------------------------------------------------------
+
+# The interest and everything below it, at any depth: a variable-length path never uses an
+# edge twice, so a BROADER cycle ends the walk; then their holders, each once.
+_HOLDERS_BELOW: LiteralString = (
     HIDDEN
-    + "MATCH (:Interest {id: $interest})<-[:BROADER*0..6]-(:Interest)<-[:INTERESTED_IN]-(p:Person) "
-    "WITH DISTINCT hidden, p "
-    "WITH p, NOT p.id IN hidden AND ($afterName IS NULL OR p.name > $afterName "
-    "  OR (p.name = $afterName AND p.id > $afterId)) AS ok WHERE ok "
+    + "MATCH (:Interest {id: $interest})<-[:BROADER*0..]-(t:Interest) "
+    "WITH DISTINCT hidden, t MATCH (t)<-[:INTERESTED_IN]-(p:Person) "
+    "WITH DISTINCT hidden, p WITH p, NOT p.id IN hidden AS ok WHERE ok "
+)
+
+BY_INTEREST: LiteralString = (
+    _HOLDERS_BELOW
+    + "WITH p, $afterName IS NULL OR p.name > $afterName "
+    "  OR (p.name = $afterName AND p.id > $afterId) AS ok WHERE ok "
     "RETURN " + PERSON_FIELDS + " AS person ORDER BY p.name, p.id LIMIT $limit"
 )
 
@@ -271,7 +404,7 @@ BY_INTEREST: LiteralString = (
 async def list_by_interest(
     db: Executor, interest_id: str, *, viewer: str, after: tuple[str, str] | None, limit: int
 ) -> list[PersonRecord]:
-    """People interested in the interest or any narrower one (BROADER*), by name then id."""
+    """People interested in the interest or any narrower one (any depth), by name then id."""
     rows = await db.read(
         BY_INTEREST,
         {
@@ -280,3 +413,12 @@ async def list_by_interest(
         },
     )
     return [PersonRecord.from_row(r["person"]) for r in rows]
+
+
+COUNT_BY_INTEREST: LiteralString = _HOLDERS_BELOW + "RETURN count(p) AS total"
+
+
+async def count_by_interest(db: Executor, interest_id: str, *, viewer: str) -> int:
+    """How many people list_by_interest finds in all."""
+    rows = await db.read(COUNT_BY_INTEREST, {"interest": interest_id, "viewer": viewer})
+    return int(rows[0]["total"]) if rows else 0

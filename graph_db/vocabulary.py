@@ -9,14 +9,17 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.errors import InvalidInput
 from graph_db.profile_fields import clean_line, slugify
 from graph_db.records import TermRecord, TermUsageRecord
-from graph_db.vocabulary_data import INTERESTS, MENTORSHIP_AREAS
+from graph_db.vocabulary_data import ALIASES, INTERESTS, MENTORSHIP_AREAS
 
 KINDS: tuple[str, ...] = ("Interest", "MentorshipArea")
 _NAMESPACE = uuid.UUID("0b9a9a7e-0a0f-4e8e-8f39-7f0e5d1c2b44")
 
 TERM_FIELDS: LiteralString = "t {.id, .slug, .name, .createdAt, kind: labels(t)[0]}"
+MAX_ALIASES = 20
+MAX_ALIAS_LENGTH = 100
 
 
 def stable_id(kind: str, name: str) -> str:
@@ -195,7 +198,61 @@ async def load_default(db: Executor, *, now: int) -> int:
         {"narrower": slugify(n), "broader": slugify(broad)} for broad, ns in INTERESTS for n in ns
     ]
     await db.write(MERGE_BROADER, {"edges": edges})
-    return created + await merge_terms(db, "MentorshipArea", MENTORSHIP_AREAS, now=now)
+    created += await merge_terms(db, "MentorshipArea", MENTORSHIP_AREAS, now=now)
+    aliases = [{"slug": slugify(name), "aliases": list(values)} for name, values in ALIASES.items()]
+    for kind in KINDS:
+        await db.write(MERGE_ALIASES[kind], {"aliases": aliases})
+    return created
+
+
+def _merge_aliases(label: LiteralString) -> LiteralString:
+    # Default aliases only where a term has none: an admin's list (even an empty one) stays.
+    return (
+        "UNWIND $aliases AS a MATCH (t:" + label + " {slug: a.slug}) WHERE t.aliases IS NULL "
+        "SET t.aliases = a.aliases RETURN count(t) AS set"
+    )
+
+
+MERGE_ALIASES: dict[str, LiteralString] = {
+    "Interest": _merge_aliases("Interest"), "MentorshipArea": _merge_aliases("MentorshipArea")
+}
+
+
+def _set_aliases(label: LiteralString) -> LiteralString:
+    return (
+        "MATCH (t:" + label + " {id: $id}) SET t.aliases = $aliases "
+        "RETURN " + TERM_FIELDS + " AS term, t.aliases AS aliases"
+    )
+
+
+SET_ALIASES: dict[str, LiteralString] = {
+    "Interest": _set_aliases("Interest"), "MentorshipArea": _set_aliases("MentorshipArea")
+}
+
+
+def clean_aliases(aliases: Sequence[str]) -> list[str]:
+    """One-line, de-duplicated (case-insensitively) aliases; raises InvalidInput past the limits."""
+    cleaned: dict[str, str] = {}
+    for alias in aliases:
+        text = clean_line(alias)
+        if len(text) > MAX_ALIAS_LENGTH:
+            raise InvalidInput(f"an alias has at most {MAX_ALIAS_LENGTH} characters", field="aliases")
+        if text:
+            cleaned.setdefault(text.casefold(), text)
+    if len(cleaned) > MAX_ALIASES:
+        raise InvalidInput(f"at most {MAX_ALIASES} aliases", field="aliases")
+    return list(cleaned.values())
+
+
+async def set_aliases(
+    db: Executor, kind: str, term_id: str, aliases: Sequence[str]
+) -> tuple[TermRecord, tuple[str, ...]] | None:
+    """Replace a term's aliases (other names search finds it by); None if there is no such
+    term. An empty list keeps the term from getting default aliases again."""
+    rows = await db.write(SET_ALIASES[kind], {"id": term_id, "aliases": clean_aliases(aliases)})
+    if not rows:
+        return None
+    return _record(rows[0]), tuple(rows[0]["aliases"] or ())
 
 
 LIST_ALL: LiteralString = (

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from graph_db import search
 from graph_db.errors import InvalidInput, NotFound
 from graph_db.profile_fields import RANKS
-from graph_db.records import PersonRecord, SearchFacetsRecord, SearchHitRecord
-from graph_db.search import PeopleFilter, SearchRequest
+from graph_db.records import PersonRecord, SearchFacetsRecord
+from graph_db.search import PeopleFilter, SearchHit, SearchRequest
 from resolvers.auth import require_viewer
 from resolvers.context import Context
 from resolvers.pagination import Page, keyset_page, page_request
@@ -29,7 +29,7 @@ class PeopleSearch:
 
     ctx: Context
     request: SearchRequest
-    page: Page[SearchHitRecord]
+    page: Page[SearchHit]
     _facets: SearchFacetsRecord | None = None
 
     async def facets(self) -> SearchFacetsRecord:
@@ -48,42 +48,60 @@ def _check_filter(f: PeopleFilter) -> None:
         raise InvalidInput(f"unknown rank {unknown[0]}", field="filter.ranks")
 
 
-def _cursor(cursor: tuple[object, ...] | None, types: tuple[type, type]) -> None:
+def _cursor(cursor: tuple[object, ...] | None, types: tuple[type, ...]) -> None:
     if cursor is not None and not all(
         isinstance(v, t) for v, t in zip(cursor, types, strict=True)
     ):
         raise InvalidInput("invalid cursor", field="after")
 
 
+def _weights(text: object) -> list[float] | None:
+    """The word weights a search cursor carries (the first page's), or None for none."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        values = [float(w) for w in text.split(",")]
+    except ValueError:
+        raise InvalidInput("invalid cursor", field="after") from None
+    if len(values) > search.MAX_WORDS or not all(0 <= w < 100 for w in values):
+        raise InvalidInput("invalid cursor", field="after")
+    return values
+
+
 async def search_people(
     ctx: Context, text: str | None, people_filter: PeopleFilter, *, first: int | None,
     after: str | None, facets: Sequence[str] | None = None,
 ) -> PeopleSearch:
-    """Best matches first (text relevance times profile completeness), ties by id; with no
-    text, the fullest profiles first. Pages continue strictly after their cursor. With
-    `facets` (kinds; empty for the total alone) they come in the same round trip."""
+    """Best matches first (graph_db.search_ranking: words matched, then match quality, then
+    profile completeness), ties by id; with no text, the fullest profiles first. Pages continue
+    strictly after their cursor, ranked with the first page's word weights. With `facets`
+    (kinds; empty for the total alone) they come with the page."""
     viewer = require_viewer(ctx)
     if text is not None and len(text) > MAX_QUERY:
         raise InvalidInput(f"at most {MAX_QUERY} characters", field="query")
     _check_filter(people_filter)
     request = page_request(
-        first=first, after=after, last=None, before=None, arity=2,
+        first=first, after=after, last=None, before=None, arity=3,
         max_size=ctx.services.limits.max_page_size,
     )
-    _cursor(request.cursor, (int, str))
+    _cursor(request.cursor, (int, str, str))
+    weights = _weights(request.cursor[2]) if request.cursor else None
     query = SearchRequest(viewer=viewer.id, text=text, filter=people_filter)
     counted: list[SearchFacetsRecord] = []
 
-    async def fetch(cursor: object, _: bool, limit: int) -> list[SearchHitRecord]:
+    async def fetch(cursor: object, _: bool, limit: int) -> list[SearchHit]:
         position = (int(request.cursor[0]), str(request.cursor[1])) if request.cursor else None
         result = await search.search_page(
-            ctx.db, query, after=position, limit=limit, facets=facets
+            ctx.db, query, after=position, limit=limit, facets=facets, weights=weights,
         )
         if result.facets is not None:
             counted.append(result.facets)
         return result.hits
 
-    page = await keyset_page(request, fetch, lambda hit: (hit.rank, hit.person.id))
+    page = await keyset_page(
+        request, fetch,
+        lambda hit: (hit.rank, hit.person.id, ",".join(f"{w:g}" for w in hit.weights)),
+    )
     for hit in page.items:
         ctx.loaders.person_by_id.prime(hit.person.id, hit.person)
     return PeopleSearch(ctx, query, page, counted[0] if counted else None)
@@ -92,7 +110,8 @@ async def search_people(
 async def people_by_interest(
     ctx: Context, interest_id: str, *, first: int | None, after: str | None
 ) -> Page[PersonRecord]:
-    """People interested in the interest or in any narrower one, by name."""
+    """People interested in the interest or in any narrower one (any depth), by name, with
+    how many there are in all."""
     viewer = require_viewer(ctx)
     term = await ctx.loaders.term_by_id.load(interest_id)
     if term is None or term.kind != "Interest":
@@ -109,7 +128,8 @@ async def people_by_interest(
             ctx.db, interest_id, viewer=viewer.id, after=position, limit=limit
         )
 
-    page = await keyset_page(request, fetch, lambda p: (p.name, p.id))
+    total = await search.count_by_interest(ctx.db, interest_id, viewer=viewer.id)
+    page = await keyset_page(request, fetch, lambda p: (p.name, p.id), total_count=total)
     for person in page.items:
         ctx.loaders.person_by_id.prime(person.id, person)
     return page

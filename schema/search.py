@@ -75,6 +75,11 @@ class PeopleFacets:
 class PersonSearchEdge:
     node: Person = strawberry.field(description="The person.")
     cursor: str = strawberry.field(description="Opaque cursor for `after`.")
+    matched_terms: list[str] = strawberry.field(
+        description="What in the person's profile matched the query (words as written in the "
+        "name, title or bio, and interest or mentorship area names, including narrower "
+        "interests and those found through an alias), for highlighting. Empty without a query."
+    )
 
 
 def _facets(kind: str, values: tuple[FacetRecord, ...]) -> list[FacetCount]:
@@ -131,9 +136,12 @@ def _counts_asked(info: AppInfo) -> list[str] | None:
 @strawberry.type
 class SearchQuery:
     @strawberry.field(
-        description="Find members by name, title, bio, interests and mentorship areas (prefixes "
-        "and small typos match), narrowed by `filter`. Best matches first; among equal matches "
-        "fuller profiles first. Without `query`, the fullest profiles first. Signed in only."
+        description="Find members by name, title, bio, interests and mentorship areas, narrowed "
+        "by `filter`. Accents, case and word endings do not matter; prefixes and small typos "
+        "match, with less weight; an interest or area named by the query (or by one of its "
+        "aliases) also finds holders of its narrower interests. People matching more of the "
+        "query's words come first, then better and rarer matches; among equal matches fuller "
+        "profiles first. Without `query`, the fullest profiles first. Signed in only."
     )
     async def search_people(
         self, info: AppInfo, query: str | None = None, filter: PeopleFilter | None = None,
@@ -146,7 +154,9 @@ class SearchQuery:
         page = found.page
         await preload_people(info, (hit.person for hit in page.items))
         edges = [
-            PersonSearchEdge(node=Person.from_record(hit.person), cursor=cursor)
+            PersonSearchEdge(
+                node=Person.from_record(hit.person), cursor=cursor, matched_terms=list(hit.matched)
+            )
             for hit, cursor in zip(page.items, page.cursors, strict=True)
         ]
         return PersonSearchConnection(
@@ -159,8 +169,8 @@ class SearchQuery:
         )
 
     @strawberry.field(
-        description="Members interested in an interest or in any narrower one, by name. "
-        "Signed in only."
+        description="Members interested in an interest or in any narrower one (at any depth), "
+        "by name, with `totalCount`. Signed in only."
     )
     async def people_by_interest(
         self, info: AppInfo, interest_id: strawberry.ID, first: int | None = 20,

@@ -45,9 +45,10 @@ async def test_best_matches_rank_first(db: Backend) -> None:
     await _planted(db, "Dee Onebio", bio="Heart transplant outcomes.")
     await _planted(db, "Eve Other", bio="Dermatology.", interests=("Psoriasis",))
     await _planted(db, "Heart Name", bio="Dermatology.")
-    # name (8 per term) > interests (5) + title (3) > interests > bio (1 per term)
+    # Everyone matching both words first: the interest named as a whole and the title, the
+    # interest alone, the bio; then one word: in the name (8) above the bio (1).
     assert await _search(db, viewer.id, "heart failure") == [
-        "Ann Title", "Bea Topic", "Heart Name", "Cy Bio", "Dee Onebio",
+        "Ann Title", "Bea Topic", "Cy Bio", "Heart Name", "Dee Onebio",
     ]
 
 
@@ -159,16 +160,19 @@ async def test_pages_never_repeat_or_skip_while_people_join(db: Backend) -> None
         originals.add(person.id)
     for text in ("sepsis", None):
         seen: list[str] = []
-        after = None
+        after: tuple[int, str] | None = None
+        weights: tuple[float, ...] | None = None
         joined = 0
         while True:
             hits = await search.search_people(
-                db, SearchRequest(viewer=viewer.id, text=text), after=after, limit=4
+                db, SearchRequest(viewer=viewer.id, text=text), after=after, limit=4,
+                weights=weights,
             )
             if not hits:
                 break
             seen += [h.person.id for h in hits]
-            after = (hits[-1].rank, hits[-1].person.id)
+            # The cursor: the last position and the first page's word weights.
+            after, weights = (hits[-1].rank, hits[-1].person.id), hits[-1].weights
             # New people join between pages, some ranking above the cursor, some below.
             await _planted(db, f"Joiner {text} {joined}", interests=("Sepsis",),
                            bio="y" if joined % 2 else None, title="t" if joined % 3 else None)
@@ -199,3 +203,25 @@ async def test_people_by_interest_includes_narrower_interests(db: Backend) -> No
     assert await names("hf") == ["Bea", "Cy", "Dee"]
     assert await names("lvad") == ["Cy", "Dee"]
     assert await names("cardio", after=("Bea", b.id), limit=1) == ["Cy"]
+    assert await search.count_by_interest(db, "cardio", viewer=viewer.id) == 4
+    assert await search.count_by_interest(db, "lvad", viewer=viewer.id) == 2
+
+
+async def test_people_by_interest_reaches_every_depth_and_survives_cycles(db: Backend) -> None:
+    viewer = await make_person(db, name="Viewer")
+    # A chain of ten interests, each narrower than the one before, one holder at each level.
+    parent = None
+    for level in range(10):
+        term = vocabulary.proposal("Interest", f"Level {level}", id=f"l{level}", broader_id=parent)
+        holder = await make_person(db, name=f"Holder {level:02d}")
+        await people.add_terms(db, holder.id, "INTERESTED_IN", terms=[term], now=NOW)
+        parent = f"l{level}"
+    found = await search.list_by_interest(db, "l0", viewer=viewer.id, after=None, limit=50)
+    assert [p.name for p in found] == [f"Holder {i:02d}" for i in range(10)]
+    assert await search.count_by_interest(db, "l0", viewer=viewer.id) == 10
+    # A cycle (the deepest made broader than the root) ends the walk instead of looping.
+    await db.write(vocabulary.MERGE_BROADER, {"edges": [{"narrower": "level-0", "broader": "level-9"}]})
+    for start in ("l0", "l5"):
+        found = await search.list_by_interest(db, start, viewer=viewer.id, after=None, limit=50)
+        assert [p.name for p in found] == [f"Holder {i:02d}" for i in range(10)]
+        assert await search.count_by_interest(db, start, viewer=viewer.id) == 10

@@ -1,0 +1,237 @@
+"""People search relevance, in Python so both engines rank the same data the same way.
+
+For each query word (graph_db.text_analysis) and each person, the best match in each field:
+an exact term 1.0, a prefix 0.7, one typo 0.45, two typos 0.3 (long words only). Fields weigh
+as before: name 8, interests and mentorship areas (`topics`) 5, title 3, bio 1; a word scores
+its weight (BM25's IDF over everyone, from the number of people and how many of the candidates
+match it) times its best field plus a quarter of its other fields.
+
+Vocabulary: a query that names a term (all words of its name or of an alias, e.g. renal for
+Kidney Disease) matches the term's holders as a topic match with a phrase bonus, and the
+holders of its narrower terms (any depth, cycle-safe) with less, the deeper the less.
+
+Order: more query words matched first, then the score, then profile completeness (so a
+fuller profile wins only between equal matches), then id. The key is one integer `rank`:
+
+    rank = words matched * 10^12 + round(score * 1000) * 1000 + completeness
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph_db.text_analysis import EXACT, Token, analyse, best_match, stems
+
+MAX_WORDS = 8
+FIELD_WEIGHTS: tuple[tuple[str, float], ...] = (("name", 8.0), ("title", 3.0), ("bio", 1.0))
+TOPIC_WEIGHT = 5.0
+OTHER_FIELDS = 0.25
+PHRASE_BONUS = 0.5  # of the topic weight, per word of a named term a person holds
+ALIAS_QUALITY = 0.9
+NARROWER_QUALITY = 0.6
+NARROWER_DECAY = 0.75
+TIER = 10**12
+
+
+@dataclass(frozen=True)
+class Term:
+    kind: str
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    tokens: tuple[Token, ...]
+
+
+@dataclass
+class Vocabulary:
+    """Terms by id, their narrower interests, and the phrases (name, aliases) naming them."""
+
+    people: int
+    terms: dict[str, Term] = field(default_factory=dict)
+    narrower: dict[str, set[str]] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls, people: int, rows: Iterable[tuple[str, str, str, tuple[str, ...], str | None]]
+    ) -> Vocabulary:
+        vocabulary = cls(people)
+        for kind, term_id, name, aliases, broader in rows:
+            if term_id not in vocabulary.terms:
+                vocabulary.terms[term_id] = Term(kind, term_id, name, aliases, analyse(name))
+            if broader is not None:
+                vocabulary.narrower.setdefault(broader, set()).add(term_id)
+        return vocabulary
+
+    def below(self, term_id: str) -> dict[str, int]:
+        """The terms narrower than `term_id` at any depth, each at its smallest depth."""
+        depths: dict[str, int] = {term_id: 0}
+        frontier = [term_id]
+        depth = 0
+        while frontier:
+            depth += 1
+            following = []
+            for current in frontier:
+                for child in sorted(self.narrower.get(current, ())):
+                    if child not in depths:
+                        depths[child] = depth
+                        following.append(child)
+            frontier = following
+        del depths[term_id]
+        return depths
+
+
+@dataclass(frozen=True)
+class Named:
+    """A term the query names: which query words it covers, and how well (alias or name)."""
+
+    term: Term
+    words: frozenset[int]
+    quality: float
+
+
+@dataclass(frozen=True)
+class Query:
+    words: tuple[Token, ...]
+    named: tuple[Named, ...]
+    # term id -> (named entry, depth below it): who holds what through the vocabulary.
+    reach: Mapping[str, tuple[tuple[Named, int], ...]]
+
+    @property
+    def term_ids(self) -> list[str]:
+        return sorted(self.reach)
+
+
+def parse(text: str, vocabulary: Vocabulary) -> Query:
+    """Analyse query text: its words (at most MAX_WORDS, first occurrence of each stem) and
+    the vocabulary terms it names."""
+    words: list[Token] = []
+    for token in analyse(text):
+        if token.stem not in {w.stem for w in words}:
+            words.append(token)
+    words = words[:MAX_WORDS]
+    position = {w.stem: i for i, w in enumerate(words)}
+    named: list[Named] = []
+    for term in sorted(vocabulary.terms.values(), key=lambda t: t.id):
+        best: Named | None = None
+        for phrase, quality in ((term.name, EXACT), *((a, ALIAS_QUALITY) for a in term.aliases)):
+            phrase_stems = stems(phrase)
+            if phrase_stems and all(s in position for s in phrase_stems):
+                candidate = Named(term, frozenset(position[s] for s in phrase_stems), quality)
+                if best is None or (len(candidate.words), candidate.quality) > (
+                    len(best.words), best.quality
+                ):
+                    best = candidate
+        if best is not None:
+            named.append(best)
+    reach: dict[str, list[tuple[Named, int]]] = {}
+    for entry in named:
+        reach.setdefault(entry.term.id, []).append((entry, 0))
+        for term_id, depth in vocabulary.below(entry.term.id).items():
+            reach.setdefault(term_id, []).append((entry, depth))
+    return Query(tuple(words), tuple(named), {k: tuple(v) for k, v in reach.items()})
+
+
+@dataclass(frozen=True)
+class Scored:
+    id: str
+    rank: int
+    matched: tuple[str, ...]
+
+
+def _held(row: Mapping[str, Any]) -> list[str]:
+    held = list(row.get("interestIds") or ())
+    for key in ("offerIds", "seekIds"):
+        held += [t for t in row.get(key) or () if t not in held]
+    return held
+
+
+def word_matches(query: Query, vocabulary: Vocabulary, row: Mapping[str, Any]) -> list[
+    tuple[list[float], list[str]]
+]:
+    """For each query word: its field scores (name, title, bio, topics) and what matched."""
+    held = _held(row)
+    fields = [analyse(row.get(name) or "") for name, _ in FIELD_WEIGHTS]
+    topics = [vocabulary.terms[t] for t in held if t in vocabulary.terms]
+    result: list[tuple[list[float], list[str]]] = []
+    for i, word in enumerate(query.words):
+        scores: list[float] = []
+        matched: list[str] = []
+        for (_, weight), tokens in zip(FIELD_WEIGHTS, fields, strict=True):
+            quality, surface = best_match(word, tokens)
+            scores.append(weight * quality)
+            if surface is not None:
+                matched.append(surface)
+        topic, topic_name = 0.0, None
+        for term in topics:
+            quality, _ = best_match(word, term.tokens)
+            for entry, depth in query.reach.get(term.id, ()):
+                if i in entry.words:
+                    reached = entry.quality * (
+                        1.0 if depth == 0 else NARROWER_QUALITY * NARROWER_DECAY ** (depth - 1)
+                    )
+                    quality = max(quality, reached)
+            if quality > topic:
+                topic, topic_name = quality, term.name
+        scores.append(TOPIC_WEIGHT * topic)
+        if topic_name is not None:
+            matched.append(topic_name)
+        result.append((scores, matched))
+    return result
+
+
+def weights(query: Query, vocabulary: Vocabulary, matches: Sequence[Sequence[bool]]) -> list[float]:
+    """Each word's IDF (BM25's): `matches[c][i]` says whether candidate c matched word i."""
+    n = max(vocabulary.people, len(matches))
+    result = []
+    for i in range(len(query.words)):
+        df = sum(1 for m in matches if m[i])
+        result.append(round(math.log(1 + (n - df + 0.5) / (df + 0.5)), 4) if df else 0.0)
+    return result
+
+
+def score(
+    query: Query, word_scores: Sequence[tuple[list[float], list[str]]], idf: Sequence[float],
+    row: Mapping[str, Any],
+) -> Scored | None:
+    """The candidate's rank (None when it matches no query word) and what it matched."""
+    total = 0.0
+    covered = 0
+    matched: list[str] = []
+    for (scores, surfaces), weight in zip(word_scores, idf, strict=True):
+        best = max(scores)
+        if best <= 0 or weight <= 0:
+            continue
+        covered += 1
+        total += weight * (best + OTHER_FIELDS * (sum(scores) - best))
+        matched += [s for s in surfaces if s not in matched]
+    if covered == 0:
+        return None
+    held = set(_held(row))
+    for entry in query.named:
+        if entry.term.id in held:
+            total += PHRASE_BONUS * TOPIC_WEIGHT * entry.quality * sum(
+                idf[i] for i in entry.words
+            )
+    completeness = max(0, min(100, int(row.get("completeness") or 0)))
+    rank = covered * TIER + round(total * 1000) * 1000 + completeness
+    return Scored(str(row["id"]), rank, tuple(matched))
+
+
+def rank_all(
+    query: Query, vocabulary: Vocabulary, rows: Sequence[Mapping[str, Any]],
+    idf: Sequence[float] | None = None,
+) -> tuple[list[Scored], list[float]]:
+    """Every matching candidate ranked best first (ties by id), and the word weights used
+    (`idf` when given: a later page keeps the first page's weights)."""
+    per_row = [word_matches(query, vocabulary, row) for row in rows]
+    if idf is None:
+        idf = weights(query, vocabulary, [[max(s) > 0 for s, _ in m] for m in per_row])
+    ranked = [
+        found for row, m in zip(rows, per_row, strict=True)
+        if (found := score(query, m, idf, row)) is not None
+    ]
+    ranked.sort(key=lambda s: (-s.rank, s.id))
+    return ranked, list(idf)
