@@ -127,3 +127,55 @@ class CohortPairRecord(Record):
     mentorshipId: str | None = None
     meetingsLogged: int = 0
     lastMeetingAt: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AwardRecord(Record):
+    """An award definition; eligibility rules and scoring criteria are data."""
+
+    id: str
+    name: str
+    createdAt: int
+    description: str | None = None
+    eligibility: tuple[dict[str, Any], ...] = ()
+    criteria: tuple[str, ...] = ()
+    notifyNominee: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AwardCycleRecord(Record):
+    """One year of an award: its windows, its committee, its winners once published."""
+
+    id: str
+    awardId: str
+    year: int
+    nominationOpensAt: int
+    nominationClosesAt: int
+    reviewOpensAt: int
+    reviewClosesAt: int
+    publishedAt: int | None = None
+    reviewerIds: tuple[str, ...] = ()
+    winnerIds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NominationRecord(Record):
+    """A nomination of one member in one cycle, with who supports it."""
+
+    id: str
+    cycleId: str
+    nomineeId: str
+    nominatorId: str
+    statement: str
+    createdAt: int
+    supporters: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EligibilityFactsRecord:
+    """What eligibility rules look at."""
+
+    personId: str
+    rank: str | None
+    firstMentoredAt: int | None
+    menteeRanks: tuple[str, ...]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.programs.cohorts import TYPES as COHORT_TYPES
+from schema.programs.cohorts import CohortsMutation, CohortsQuery
 from schema.programs.speed_events import TYPES as SPEED_EVENT_TYPES
 from schema.programs.speed_events import SpeedEventsMutation, SpeedEventsQuery
 from schema.programs.surveys import TYPES as SURVEY_TYPES
@@ -11,13 +13,13 @@ from schema.programs.surveys import SurveysMutation, SurveysQuery
 
 
 @strawberry.type
-class ProgramsQuery(SpeedEventsQuery, SurveysQuery):
+class ProgramsQuery(CohortsQuery, SpeedEventsQuery, SurveysQuery):
     pass
 
 
 @strawberry.type
-class ProgramsMutation(SpeedEventsMutation, SurveysMutation):
+class ProgramsMutation(CohortsMutation, SpeedEventsMutation, SurveysMutation):
     pass
 
 
-TYPES: tuple[type, ...] = (*SPEED_EVENT_TYPES, *SURVEY_TYPES)
+TYPES: tuple[type, ...] = (*COHORT_TYPES, *SPEED_EVENT_TYPES, *SURVEY_TYPES)

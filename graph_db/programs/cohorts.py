@@ -1,0 +1,172 @@
+"""Program cohorts and the mentoring pairs enrolled in them.
+
+- (c:Cohort {id, programId, name, startsAt, lengthMonths, cadence (JSON: a list of
+  {"untilMonth": n | null, "everyDays": d}), createdAt})-[:FOR]->(g:Program)
+- (pair:CohortPair {id, key: cohort:mentor:mentee (unique), cohortId, menteeId, mentorId,
+  role: PRIMARY|SECONDARY|CLINICAL|RESEARCH, enrolledAt, mentorshipId})-[:FOR]->(c), with
+  (mentee)-[:PAIRED_IN {as: 'MENTEE'}]->(pair) and (mentor)-[:PAIRED_IN {as: 'MENTOR'}]->(pair)
+  and (pair)-[:ABOUT]->(m:Mentorship), the one-to-one mentorship its meetings are logged on.
+  Enrolling makes both people MEMBERs of the program (unless they already hold a role).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, LiteralString
+
+from graph_db.backend import Executor
+from graph_db.notifications import notified, notify
+from graph_db.programs.records import CohortPairRecord, CohortRecord
+
+COHORT_MAP: LiteralString = (
+    "c {.id, .programId, .name, .startsAt, .lengthMonths, .cadence, .createdAt, "
+    "pairs: size([(c)<-[:FOR]-(cp:CohortPair) | cp])}"
+)
+PAIR_MAP: LiteralString = (
+    "pair {.id, .cohortId, .menteeId, .mentorId, .role, .enrolledAt, .mentorshipId, "
+    "meetings: [(pair)-[:ABOUT]->(:Mentorship)-[:HAS_MEETING]->(mt:Meeting) | mt.date]}"
+)
+
+
+def _cohort(row: dict[str, Any]) -> CohortRecord:
+    return CohortRecord.from_row({**row, "cadence": tuple(json.loads(row["cadence"]))})
+
+
+def _pair(row: dict[str, Any]) -> CohortPairRecord:
+    dates = sorted(row.pop("meetings", None) or ())
+    return CohortPairRecord.from_row({
+        **row, "meetingsLogged": len(dates), "lastMeetingAt": dates[-1] if dates else None,
+    })
+
+
+CREATE_COHORT: LiteralString = (
+    "MATCH (g:Program {id: $program}) "
+    "MERGE (c:Cohort {id: $id}) ON CREATE SET c.programId = g.id, c.name = $name, "
+    "  c.startsAt = $startsAt, c.lengthMonths = $lengthMonths, c.cadence = $cadence, "
+    "  c.createdAt = $now, c.createdBy = $viewer "
+    "MERGE (c)-[:FOR]->(g) RETURN " + COHORT_MAP + " AS cohort"
+)
+
+
+async def create_cohort(
+    db: Executor, *, id: str, program_id: str, name: str, starts_at: int, length_months: int,
+    cadence: Sequence[dict[str, Any]], viewer_id: str, now: int,
+) -> CohortRecord | None:
+    """A cohort of a program (None when the program does not exist)."""
+    rows = await db.write(CREATE_COHORT, {
+        "id": id, "program": program_id, "name": name, "startsAt": starts_at,
+        "lengthMonths": length_months, "cadence": json.dumps(list(cadence)), "viewer": viewer_id,
+        "now": now,
+    })
+    return _cohort(rows[0]["cohort"]) if rows else None
+
+
+GET_COHORTS: LiteralString = (
+    "UNWIND $ids AS id MATCH (c:Cohort {id: id}) RETURN " + COHORT_MAP + " AS cohort"
+)
+
+
+async def get_many(db: Executor, ids: Sequence[str]) -> list[CohortRecord | None]:
+    if not ids:
+        return []
+    rows = await db.read(GET_COHORTS, {"ids": list(dict.fromkeys(ids))})
+    found = {r["cohort"]["id"]: _cohort(r["cohort"]) for r in rows}
+    return [found.get(i) for i in ids]
+
+
+LIST_COHORTS: LiteralString = (
+    "MATCH (:Program {id: $program})<-[:FOR]-(c:Cohort) RETURN " + COHORT_MAP + " AS cohort "
+    "ORDER BY c.startsAt DESC, c.id"
+)
+
+
+async def list_cohorts(db: Executor, program_id: str) -> list[CohortRecord]:
+    rows = await db.read(LIST_COHORTS, {"program": program_id})
+    return [_cohort(r["cohort"]) for r in rows]
+
+
+# Links the pair's one-to-one mentorship, which the caller made sure is ACTIVE.
+ENROL: LiteralString = (
+    "MATCH (c:Cohort {id: $cohort})-[:FOR]->(g:Program), (me:Person {id: $mentee}), "
+    "(mr:Person {id: $mentor}) "
+    "MATCH (mr)-[:MENTOR_IN]->(m:Mentorship)<-[:MENTEE_IN]-(me) WHERE m.status = 'ACTIVE' "
+    "  AND m.kind IN ['PRIMARY', 'SECONDARY', 'PEER'] "
+    "WITH c, g, me, mr, m ORDER BY m.startedAt LIMIT 1 "
+    "MERGE (pair:CohortPair {key: c.id + ':' + mr.id + ':' + me.id}) "
+    "ON CREATE SET pair.id = $id, pair.cohortId = c.id, pair.menteeId = me.id, "
+    "  pair.mentorId = mr.id, pair.role = $role, pair.enrolledAt = $now, pair.mentorshipId = m.id "
+    "MERGE (pair)-[:FOR]->(c) "
+    "MERGE (me)-[:PAIRED_IN {as: 'MENTEE'}]->(pair) "
+    "MERGE (mr)-[:PAIRED_IN {as: 'MENTOR'}]->(pair) "
+    "MERGE (pair)-[:ABOUT]->(m) "
+    "WITH g, me, mr, pair "
+    "UNWIND [me, mr] AS p "
+    "OPTIONAL MATCH (p)-[held:IN_PROGRAM]->(g) "
+    "FOREACH (_ IN CASE WHEN held IS NULL THEN [1] ELSE [] END | "
+    "  CREATE (p)-[:IN_PROGRAM {role: 'MEMBER', createdAt: $now}]->(g)) "
+    "WITH DISTINCT pair RETURN " + PAIR_MAP + " AS pair, pair.id = $id AS fresh"
+)
+
+
+async def enrol_pair(
+    db: Executor, *, id: str, cohort_id: str, mentee_id: str, mentor_id: str, role: str, now: int
+) -> tuple[CohortPairRecord, bool] | None:
+    """Enrol a mentee and mentor with an ACTIVE mentorship as a pair of the cohort:
+    (the pair, whether this call made it); None when something is missing."""
+    rows = await db.write(ENROL, {
+        "id": id, "cohort": cohort_id, "mentee": mentee_id, "mentor": mentor_id, "role": role,
+        "now": now,
+    })
+    return (_pair(rows[0]["pair"]), bool(rows[0]["fresh"])) if rows else None
+
+
+LIST_PAIRS: LiteralString = (
+    "MATCH (:Cohort {id: $cohort})<-[:FOR]-(pair:CohortPair) "
+    "RETURN " + PAIR_MAP + " AS pair ORDER BY pair.enrolledAt, pair.id"
+)
+
+
+async def list_pairs(db: Executor, cohort_id: str) -> list[CohortPairRecord]:
+    """A cohort's pairs with their logged meetings, in enrolment order."""
+    rows = await db.read(LIST_PAIRS, {"cohort": cohort_id})
+    return [_pair(r["pair"]) for r in rows]
+
+
+# A reminder is a notification to both members of the pair, about the pair; repeats group
+# into the open one (graph_db.notifications). One pair per statement: FalkorDB (4.x) ran the
+# notify subquery for the first input row only when several pairs came in one statement.
+REMIND: LiteralString = (
+    "MATCH (c:Cohort {id: $cohort})<-[:FOR]-(pair:CohortPair {id: $pair}) "
+    "MATCH (me:Person {id: pair.menteeId}), (mr:Person {id: pair.mentorId}), (v:Person {id: $viewer}) "
+    "WITH v, pair, [me, mr] AS both"
+    + notify("MEETING_REMINDER", imports="v, pair, both", recipients="both", actor="v", target="pair")
+    + " RETURN pair.id AS pair, notified"
+)
+
+
+async def remind(
+    db: Executor, cohort_id: str, pair_ids: Sequence[str], *, viewer_id: str, now: int
+) -> list[Any]:
+    """Notify both members of each pair that a meeting is due; the notifications made."""
+    made: list[Any] = []
+    for pair_id in dict.fromkeys(pair_ids):
+        rows = await db.write(REMIND, {
+            "cohort": cohort_id, "pair": pair_id, "viewer": viewer_id, "now": now,
+        })
+        made += notified(rows)
+    return made
+
+
+OPEN_BETWEEN: LiteralString = (
+    "MATCH (:Person {id: $mentor})-[:MENTOR_IN]->(m:Mentorship)<-[:MENTEE_IN]-(:Person {id: $mentee}) "
+    "WHERE m.status IN ['REQUESTED', 'ACTIVE'] AND m.kind IN ['PRIMARY', 'SECONDARY', 'PEER'] "
+    "RETURN m.status AS status ORDER BY m.status"
+)
+
+
+async def open_mentorship_status(db: Executor, *, mentor_id: str, mentee_id: str) -> str | None:
+    """ACTIVE or REQUESTED when a one-to-one mentorship between the two is open, else None."""
+    rows = await db.read(OPEN_BETWEEN, {"mentor": mentor_id, "mentee": mentee_id})
+    statuses = {r["status"] for r in rows}
+    return "ACTIVE" if "ACTIVE" in statuses else ("REQUESTED" if statuses else None)

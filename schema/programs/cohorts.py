@@ -1,0 +1,268 @@
+"""GraphQL for program cohorts: pairs, the cadence rule, the report, CSV and reminders."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Self
+
+import strawberry
+
+from graph_db.programs.records import CohortPairRecord, CohortRecord
+from resolvers.programs import cohorts as rules
+from resolvers.programs.cohorts import PairStatus
+from schema.base import (
+    AppInfo,
+    DateTime,
+    Node,
+    UserError,
+    attempt,
+    from_ms,
+    from_ms_or_none,
+    local_id,
+    node_resolver,
+    to_global_id,
+    to_ms,
+)
+from schema.mentorship.types import LazyPerson, person
+
+
+@strawberry.enum(description="A mentor's role for a mentee in a cohort.")
+class CohortMentorRole(Enum):
+    PRIMARY = "PRIMARY"
+    SECONDARY = "SECONDARY"
+    CLINICAL = "CLINICAL"
+    RESEARCH = "RESEARCH"
+
+
+@strawberry.enum(description="Where a pair stands against the cohort's meeting cadence.")
+class PairMeetingStatus(Enum):
+    ON_TRACK = "ON_TRACK"
+    DUE = "DUE"
+    OVERDUE = "OVERDUE"
+    AT_RISK = "AT_RISK"
+
+
+@strawberry.type(description="One step of a cadence rule: meet every `everyDays` until `untilMonth`.")
+class CadenceStep:
+    until_month: int | None = strawberry.field(description="Months after enrolment; null: for ever.")
+    every_days: int = strawberry.field(description="Days between meetings.")
+
+
+@strawberry.type(description="A mentee and mentor enrolled together in a cohort.")
+class CohortPair:
+    record: strawberry.Private[CohortPairRecord]
+
+    @strawberry.field(description="The mentee.")
+    async def mentee(self, info: AppInfo) -> LazyPerson | None:
+        return await person(info, self.record.menteeId)
+
+    @strawberry.field(description="The mentor.")
+    async def mentor(self, info: AppInfo) -> LazyPerson | None:
+        return await person(info, self.record.mentorId)
+
+    @strawberry.field(description="The mentor's role.")
+    def role(self) -> CohortMentorRole:
+        return CohortMentorRole(self.record.role)
+
+    @strawberry.field(description="When they were enrolled.")
+    def enrolled_at(self) -> DateTime:
+        return from_ms(self.record.enrolledAt)
+
+    @strawberry.field(description="Meetings logged on their mentorship.")
+    def meetings_logged(self) -> int:
+        return self.record.meetingsLogged
+
+    @strawberry.field(description="The last meeting logged.")
+    def last_meeting_at(self) -> DateTime | None:
+        return from_ms_or_none(self.record.lastMeetingAt)
+
+
+@strawberry.type(description="A pair's standing today: meetings against the cadence, surveys.")
+class CohortPairReport:
+    row: strawberry.Private[PairStatus]
+
+    @strawberry.field(description="The pair.")
+    def pair(self) -> CohortPair:
+        return CohortPair(record=self.row.pair)
+
+    @strawberry.field(description="The cadence interval in force, in days.")
+    def interval_days(self) -> int:
+        return self.row.interval_days
+
+    @strawberry.field(description="When the next meeting is due.")
+    def next_meeting_due_at(self) -> DateTime:
+        return from_ms(self.row.next_due_at)
+
+    @strawberry.field(description="ON_TRACK, DUE (within a week), OVERDUE, AT_RISK (twice the cadence).")
+    def status(self) -> PairMeetingStatus:
+        return PairMeetingStatus(self.row.status)
+
+    @strawberry.field(description="Survey occasions the mentee owes by now.")
+    def surveys_due(self) -> int:
+        return self.row.surveys_due
+
+    @strawberry.field(description="Of those, how many the mentee answered.")
+    def surveys_completed(self) -> int:
+        return self.row.surveys_done
+
+
+@strawberry.type(description="A cohort of a mentoring program (visible to the program's admins).")
+class MentoringCohort(Node):
+    record: strawberry.Private[CohortRecord]
+
+    @classmethod
+    def from_record(cls, record: CohortRecord) -> Self:
+        return cls(id=to_global_id("MentoringCohort", record.id), record=record)
+
+    @strawberry.field(description="Name, e.g. 'Fellows 2026'.")
+    def name(self) -> str:
+        return self.record.name
+
+    @strawberry.field(description="When it starts.")
+    def starts_at(self) -> DateTime:
+        return from_ms(self.record.startsAt)
+
+    @strawberry.field(description="How long it runs, in months.")
+    def length_months(self) -> int:
+        return self.record.lengthMonths
+
+    @strawberry.field(description="The meeting cadence rule, in order.")
+    def cadence(self) -> list[CadenceStep]:
+        return [CadenceStep(until_month=s.get("untilMonth"), every_days=int(s["everyDays"]))
+                for s in self.record.cadence]
+
+    @strawberry.field(description="How many pairs are enrolled.")
+    def pair_count(self) -> int:
+        return self.record.pairs
+
+    @strawberry.field(description="Every pair with its meeting status and survey completion.")
+    async def report(self, info: AppInfo) -> list[CohortPairReport]:
+        return [CohortPairReport(row=r) for r in await rules.report(info.context, self.record.id)]
+
+    @strawberry.field(description="The report as CSV (UTF-8, a header row, one row per pair).")
+    async def report_csv(self, info: AppInfo) -> str:
+        return await rules.report_csv(info.context, self.record.id)
+
+
+@node_resolver("MentoringCohort")
+async def _cohorts(info: AppInfo, ids: list[str]) -> list[MentoringCohort | None]:
+    if info.context.viewer is None:
+        return [None] * len(ids)
+    found = [await rules.get_cohort(info.context, i) for i in ids]
+    return [MentoringCohort.from_record(c) if c else None for c in found]
+
+
+@strawberry.input(description="One step of a cadence rule.")
+class CadenceStepInput:
+    every_days: int = strawberry.field(description="Days between meetings (1 to 365).")
+    until_month: int | None = strawberry.field(
+        default=None, description="Until this many months after enrolment; null (last step): for ever."
+    )
+
+
+@strawberry.input(description="A new cohort of a program (its admins).")
+class CreateMentoringCohortInput:
+    program_id: strawberry.ID = strawberry.field(description="The program.")
+    name: str = strawberry.field(description="Name.")
+    starts_at: DateTime = strawberry.field(description="When it starts.")
+    length_months: int = strawberry.field(description="How long it runs (1 to 120 months).")
+    cadence: list[CadenceStepInput] | None = strawberry.field(
+        default=None, description="Meeting cadence (default: monthly for 3 months, then every 60 days)."
+    )
+
+
+@strawberry.input(description="Enrol a mentee and mentor as a pair (the program's admins).")
+class EnrolMentoringPairInput:
+    cohort_id: strawberry.ID = strawberry.field(description="The cohort.")
+    mentee_id: strawberry.ID = strawberry.field(description="The mentee.")
+    mentor_id: strawberry.ID = strawberry.field(description="The mentor.")
+    role: CohortMentorRole = strawberry.field(description="The mentor's role.")
+
+
+@strawberry.input(description="A cohort, by id.")
+class MentoringCohortIdInput:
+    cohort_id: strawberry.ID = strawberry.field(description="The cohort.")
+
+
+@strawberry.type(description="The result of a mutation on a cohort.")
+class MentoringCohortPayload:
+    cohort: MentoringCohort | None = strawberry.field(description="The cohort as it is now.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+@strawberry.type(description="The result of enrolling a pair.")
+class EnrolMentoringPairPayload:
+    pair: CohortPair | None = strawberry.field(description="The pair enrolled.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+@strawberry.type(description="The result of sending meeting reminders.")
+class CohortRemindersPayload:
+    reminded_pairs: int = strawberry.field(description="How many pairs were reminded.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+def _cohort_id(value: strawberry.ID) -> str:
+    return local_id(value, "MentoringCohort", field="cohortId")
+
+
+@strawberry.type
+class CohortsQuery:
+    @strawberry.field(description="A program's cohorts, newest first (the program's admins).")
+    async def mentoring_cohorts(self, info: AppInfo, program_id: strawberry.ID) -> list[MentoringCohort]:
+        program = local_id(program_id, "MentoringProgram", field="programId")
+        return [MentoringCohort.from_record(c) for c in await rules.list_cohorts(info.context, program)]
+
+
+@strawberry.type
+class CohortsMutation:
+    @strawberry.mutation(description="Create a cohort of a program (its admins).")
+    async def create_mentoring_cohort(
+        self, info: AppInfo, input: CreateMentoringCohortInput
+    ) -> MentoringCohortPayload:
+        async def run() -> CohortRecord:
+            cadence = None if input.cadence is None else [
+                {"untilMonth": s.until_month, "everyDays": s.every_days} for s in input.cadence
+            ]
+            return await rules.create_cohort(
+                info.context, program_id=local_id(input.program_id, "MentoringProgram", field="programId"),
+                name=input.name, starts_at=to_ms(input.starts_at), length_months=input.length_months,
+                cadence=cadence,
+            )
+
+        record, errors = await attempt(run())
+        return MentoringCohortPayload(cohort=MentoringCohort.from_record(record) if record else None,
+                                      errors=errors)
+
+    @strawberry.mutation(
+        description="Enrol a mentee and mentor as a pair of a cohort: their active mentorship is "
+        "linked, or one is started; both join the program (the program's admins)."
+    )
+    async def enrol_mentoring_pair(
+        self, info: AppInfo, input: EnrolMentoringPairInput
+    ) -> EnrolMentoringPairPayload:
+        async def run() -> CohortPairRecord:
+            return await rules.enrol_pair(
+                info.context, _cohort_id(input.cohort_id),
+                mentee_id=local_id(input.mentee_id, "Person", field="menteeId"),
+                mentor_id=local_id(input.mentor_id, "Person", field="mentorId"), role=input.role.value,
+            )
+
+        record, errors = await attempt(run())
+        return EnrolMentoringPairPayload(pair=CohortPair(record=record) if record else None, errors=errors)
+
+    @strawberry.mutation(
+        description="Remind both members of every pair whose meeting is due, overdue or at risk "
+        "(notifications; the program's admins)."
+    )
+    async def send_cohort_meeting_reminders(
+        self, info: AppInfo, input: MentoringCohortIdInput
+    ) -> CohortRemindersPayload:
+        async def run() -> int:
+            return await rules.send_reminders(info.context, _cohort_id(input.cohort_id))
+
+        count, errors = await attempt(run())
+        return CohortRemindersPayload(reminded_pairs=count or 0, errors=errors)
+
+
+TYPES: tuple[type, ...] = (MentoringCohort,)
