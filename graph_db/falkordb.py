@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import math
 import re
+import sys
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, LiteralString
@@ -17,7 +18,13 @@ from falkordb.asyncio import FalkorDB
 from graph_db import instrument
 from graph_db.backend import Executor, Params, Row
 from graph_db.dialect import Command, Cypher, FalkorDialect, SchemaStatement, identifier
-from graph_db.errors import BackendError, BackendUnavailable, ConstraintViolation, GraphApiError
+from graph_db.errors import (
+    BackendError,
+    BackendUnavailable,
+    ConstraintViolation,
+    GraphApiError,
+    InvalidInput,
+)
 
 # Compact result-set value types (FalkorDB's RESP protocol).
 _NULL, _STRING, _INTEGER, _BOOLEAN, _DOUBLE, _ARRAY = 1, 2, 3, 4, 5, 6
@@ -46,8 +53,18 @@ def translate_error(exc: BaseException) -> GraphApiError:
     return BackendError(f"database error: {message.split(' errCtx:', 1)[0]}")
 
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
 def encode_param(value: Any) -> str:
-    """Render a parameter value as a Cypher literal for FalkorDB's `CYPHER k=v` header."""
+    """Render a parameter value as a Cypher literal for FalkorDB's `CYPHER k=v` header.
+
+    Total over what a client can send: every string, integer, float, list and map is either
+    rendered so that FalkorDB reads back the same value, or refused with InvalidInput
+    (BAD_USER_INPUT) before anything reaches the database: NUL characters (FalkorDB's
+    strings end at NUL, and the header's parser stops there), unpaired surrogates (not
+    encodable as UTF-8), integers beyond 64 bits, NaN and infinities.
+    """
     if value is None:
         return "null"
     if value is True:
@@ -55,18 +72,39 @@ def encode_param(value: Any) -> str:
     if value is False:
         return "false"
     if isinstance(value, int):
+        if not _INT64_MIN <= value <= _INT64_MAX:
+            raise InvalidInput("a number is out of range (64-bit integers only)")
         return str(value)
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise BackendError("NaN and infinity cannot be stored")
+            raise InvalidInput("NaN and infinity are not accepted")
         return repr(value)
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return _encode_string(value)
     if isinstance(value, list | tuple):
         return "[" + ",".join(encode_param(v) for v in value) + "]"
     if isinstance(value, Mapping):
-        return "{" + ",".join(f"{identifier(k)}:{encode_param(v)}" for k, v in value.items()) + "}"
+        return "{" + ",".join(f"{_map_key(k)}:{encode_param(v)}" for k, v in value.items()) + "}"
     raise BackendError(f"unsupported parameter type {type(value).__name__}")
+
+
+def _encode_string(value: str) -> str:
+    if "\x00" in value:
+        raise InvalidInput("text must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput("text must be valid Unicode (it has an unpaired surrogate)") from None
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _map_key(key: object) -> str:
+    if not isinstance(key, str):
+        raise BackendError(f"map keys must be strings, not {type(key).__name__}")
+    try:
+        return identifier(key)
+    except ValueError:
+        raise InvalidInput("a map key is not a valid name (letters, digits and _ only)") from None
 
 
 def render(query: str, params: Params | None) -> str:
@@ -85,7 +123,12 @@ def _decode(cell: list[Any]) -> Any:
     if kind == _BOOLEAN:
         return value == "true"
     if kind == _DOUBLE:
-        return float(value)
+        number = float(value)
+        if math.isinf(number) and "inf" not in value.lower():
+            # Doubles come back with 15 significant digits: the largest ones round past the
+            # largest double ("1.79769313486232e+308"); they were finite when stored.
+            return math.copysign(sys.float_info.max, number)
+        return number
     if kind == _ARRAY:
         return [_decode(v) for v in value]
     if kind == _MAP:
