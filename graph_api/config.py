@@ -38,6 +38,7 @@ class Settings:
     neo4j_database: str = "neo4j"
     neo4j_pool_size: int = 100
     neo4j_acquisition_timeout: float = 30.0
+    neo4j_retry_seconds: float = 3.0
     # GraphQL
     graphiql: bool = True
     introspection: bool = True

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from graph_api.config import Settings
 from graph_db.backend import Backend
@@ -19,9 +20,12 @@ class Database:
     backend: Backend
     server: EmbeddedFalkorDB | None = None
     redis_url: str | None = None  # pub/sub and shared counters; the embedded server's by default
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def close(self) -> None:
         await self.backend.close()
+        for close in self.closers:
+            await close()
         if self.server is not None:
             await self.server.stop()
 
@@ -29,12 +33,21 @@ class Database:
 async def open_database(settings: Settings, *, run_migrations: bool = True) -> Database:
     """Start or connect to the configured database and bring its schema up to date."""
     server: EmbeddedFalkorDB | None = None
+    closers: list[Callable[[], Awaitable[None]]] = []
     backend: Backend
     redis_url = settings.redis_url
     if settings.backend_kind == "neo4j":
         from graph_db.neo4j import Neo4jBackend
 
         assert settings.neo4j_uri is not None
+        bookmarks = None
+        if settings.redis_url:
+            from redis.asyncio import Redis
+
+            from graph_api.bookmarks import RedisBookmarks
+
+            bookmarks = RedisBookmarks(Redis.from_url(settings.redis_url), settings.redis_key_prefix)
+            closers.append(bookmarks.close)
         backend = Neo4jBackend(
             settings.neo4j_uri,
             user=settings.neo4j_user,
@@ -42,6 +55,9 @@ async def open_database(settings: Settings, *, run_migrations: bool = True) -> D
             database=settings.neo4j_database,
             max_pool_size=settings.neo4j_pool_size,
             acquisition_timeout=settings.neo4j_acquisition_timeout,
+            query_timeout_ms=settings.query_timeout_ms,
+            retry_seconds=settings.neo4j_retry_seconds,
+            bookmarks=bookmarks,
         )
     elif settings.backend_kind == "falkordb":
         backend = FalkorDBBackend.connect(
@@ -69,6 +85,6 @@ async def open_database(settings: Settings, *, run_migrations: bool = True) -> D
         if run_migrations:
             await migrate(backend)
     except BaseException:
-        await Database(backend, server).close()
+        await Database(backend, server, closers=closers).close()
         raise
-    return Database(backend=backend, server=server, redis_url=redis_url)
+    return Database(backend=backend, server=server, redis_url=redis_url, closers=closers)

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.locks import lock_site_roles
 from graph_db.people import PERSON_FIELDS
 from graph_db.records import (
     CredentialRecord,
@@ -327,8 +328,9 @@ async def ensure_sso_person(
 
 # Demoting the last ADMIN is refused inside the statement, so two concurrent demotions
 # cannot both see "another admin remains" on FalkorDB (serial writes).
+# Role changes are serialised on one guard node (the last-admin rule counts every admin).
 SET_ROLE: LiteralString = (
-    "MATCH (p:Person {id: $id}) "
+    lock_site_roles() + "WITH guard MATCH (p:Person {id: $id}) "
     "OPTIONAL MATCH (a:Person {role: 'ADMIN'}) "
     "WITH p, count(a) AS admins "
     "WITH p, p.role = 'ADMIN' AND $role <> 'ADMIN' AND admins <= 1 AS lastAdmin "

@@ -18,6 +18,7 @@ from typing import Any, LiteralString
 from graph_db.backend import Executor
 from graph_db.comments import PageKey
 from graph_db.dialect import identifier
+from graph_db.locks import lock
 from graph_db.moderation import audit, can_post, moderates, open_reports, sees_content
 from graph_db.notifications import notified, notify
 from graph_db.records import ForumRecord, NotifiedRecord, ReplyRecord, ThreadRecord
@@ -251,7 +252,8 @@ async def get_thread_posting(
 
 REPLY: LiteralString = (
     "MATCH (v:Person {id: $author}) " + _visible_thread("$thread")
-    + "OPTIONAL MATCH (known:Comment {id: $id}) "
+    # Slow mode and the reply count read the thread's replies: lock the thread first.
+    + lock("t") + "OPTIONAL MATCH (known:Comment {id: $id}) "
     "WITH v, t, a, f, g, known IS NULL AS created, (g IS NULL OR " + can_post("v", "g") + ") "
     "AND (NOT t.locked OR " + moderates("v", "g", "Lock") + ") "
     "AND (coalesce(t.slowModeSeconds, 0) = 0 OR " + moderates("v", "g", "Thread") + " "
@@ -333,7 +335,7 @@ async def list_replies(
 
 LIKE_THREAD: LiteralString = (
     "MATCH (v:Person {id: $viewer}) " + _visible_thread("$thread")
-    + "OPTIONAL MATCH (v)-[known:LIKED]->(t) "
+    + lock("t") + "OPTIONAL MATCH (v)-[known:LIKED]->(t) "
     "WITH v, t, a, known IS NULL AS created "
     "MERGE (v)-[l:LIKED]->(t) ON CREATE SET l.createdAt = $now "
     "WITH v, t, a, created, [(t)<-[tl:LIKED]-(:Person) | 1] AS likes SET t.likeCount = size(likes) "
@@ -344,7 +346,7 @@ LIKE_THREAD: LiteralString = (
 )
 
 UNLIKE_THREAD: LiteralString = (
-    "MATCH (t:Thread {id: $thread}) WHERE t.removedAt IS NULL "
+    "MATCH (t:Thread {id: $thread}) WHERE t.removedAt IS NULL" + lock("t") +
     "OPTIONAL MATCH (:Person {id: $viewer})-[l:LIKED]->(t) DELETE l "
     "WITH DISTINCT t, [(t)<-[tl:LIKED]-(:Person) | 1] AS likes SET t.likeCount = size(likes) "
     "RETURN t.likeCount AS likes"

@@ -30,6 +30,7 @@ from typing import LiteralString
 
 from graph_db.backend import Executor
 from graph_db.dialect import identifier
+from graph_db.locks import lock
 from graph_db.records import ModerationActionRecord, ReportRecord
 
 SITE_STAFF: LiteralString = "['MODERATOR', 'ADMIN']"
@@ -47,7 +48,7 @@ ACTIONS: tuple[str, ...] = (
     "SUSPEND_MEMBER", "UNSUSPEND_MEMBER", "DISMISS_REPORT",
 )
 TARGET_KINDS: tuple[str, ...] = (
-    "POST", "COMMENT", "THREAD", "REPLY", "PERSON", "GROUP", "FORUM",
+    "POST", "COMMENT", "THREAD", "REPLY", "PERSON", "GROUP", "FORUM", "MESSAGE",
 )
 CONTENT_KINDS: tuple[str, ...] = ("POST", "COMMENT", "THREAD", "REPLY")
 REPORT_REASONS: tuple[str, ...] = (
@@ -301,6 +302,16 @@ REPORT: dict[str, LiteralString] = {
         "WITH v, x, g WHERE $group IS NULL OR g IS NOT NULL",
         "x.name",
     ),
+    # A message is reported by another participant of its conversation, to the site
+    # moderators, who then read that message (graph_db.messages.GET_MESSAGES) and no other.
+    "MESSAGE": _report(
+        "MESSAGE",
+        "MATCH (v:Person {id: $reporter})-[vp:PARTICIPATES_IN]->(:Conversation)"
+        "<-[:IN]-(x:Message {id: $target}) "
+        "WHERE vp.leftAt IS NULL AND x.deletedAt IS NULL AND x.senderId <> v.id "
+        "WITH v, x, null AS g",
+        "x.body",
+    ),
 }
 
 
@@ -406,7 +417,7 @@ _CONTENT_MATCH: dict[str, LiteralString] = {
     ),
     "REPLY": (
         "MATCH (a:Person {id: $actor}), (x:Comment {id: $target})<-[:AUTHORED]-(au:Person) "
-        "MATCH (x)-[:ON]->(t:Thread)-[:IN_FORUM]->(f:Forum) "
+        "MATCH (x)-[:ON]->(t:Thread)-[:IN_FORUM]->(f:Forum)" + lock("t") +
         "OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group) WITH a, x, au, g, t"
     ),
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from typing import Any, LiteralString
+from typing import Any, LiteralString, Protocol
 
 import neo4j
 import neo4j.exceptions as neo4j_errors
@@ -18,21 +18,53 @@ from graph_db.errors import BackendError, BackendUnavailable, ConstraintViolatio
 _BOOKMARK_KEYS = 10_000
 
 
+# Server status codes (Neo.<Classification>.<Category>.<Title>) that mean "not now" rather
+# than "our bug": the transaction ran out of time, was terminated (by an operator, a timeout or
+# a leader switch), or the database or its credentials are not available to this service.
+_UNAVAILABLE_CODES = (
+    "Neo.ClientError.Transaction.TransactionTimedOut",  # ...TimedOut and ...TimedOutClientConfiguration
+    "Neo.ClientError.Transaction.Terminated",
+    "Neo.TransientError.Transaction.Terminated",
+    "Neo.ClientError.Transaction.LockClientStopped",
+    "Neo.ClientError.Database.DatabaseNotFound",
+    "Neo.ClientError.Security.Unauthorized",
+    "Neo.ClientError.Security.AuthenticationRateLimit",
+    "Neo.ClientError.Security.TokenExpired",
+)
+
+
 def translate_error(exc: BaseException) -> GraphApiError:
-    """Map a neo4j driver exception to our taxonomy."""
+    """Map a neo4j driver exception to our taxonomy (by class and status code, never by text)."""
     if isinstance(exc, GraphApiError):
         return exc
     if isinstance(exc, neo4j_errors.ConstraintError):
         return ConstraintViolation("a record with the same unique value already exists")
+    code = getattr(exc, "code", None) or ""
+    if code.startswith("Neo.ClientError.Transaction.TransactionTimedOut"):
+        return BackendUnavailable("the database took too long to answer")
+    if isinstance(exc, neo4j_errors.AuthError) or code.startswith("Neo.ClientError.Security."):
+        return BackendUnavailable("the database refused the service's credentials")
+    if code == "Neo.ClientError.Database.DatabaseNotFound":
+        return BackendUnavailable("the configured database does not exist")
+    if code.startswith(_UNAVAILABLE_CODES):
+        return BackendUnavailable("the database stopped the transaction; try again")
+    if type(exc) is neo4j_errors.ClientError and not code:
+        # Every server error has a status code; driver 5.x raises its one client-side
+        # ClientError, a codeless one, when no pooled connection frees up in time.
+        return BackendUnavailable("the database is overloaded; try again shortly")
     if isinstance(
         exc,
         neo4j_errors.ServiceUnavailable | neo4j_errors.SessionExpired
-        | neo4j_errors.TransientError | OSError,
+        | neo4j_errors.TransientError | neo4j_errors.DatabaseUnavailable | OSError,
     ):
         return BackendUnavailable("the database is not reachable")
-    if isinstance(exc, neo4j_errors.ClientError) and "timeout" in (exc.code or "").lower():
-        return BackendUnavailable("the database took too long to answer")
-    return BackendError(f"database error: {exc}")
+    return BackendError(f"database error: {code or type(exc).__name__}: {_message(exc)}")
+
+
+def _message(exc: BaseException) -> str:
+    # Neo4j errors carry the server's message only (never parameter values); keep it short.
+    message = getattr(exc, "message", None) or str(exc)
+    return str(message).split("\n", 1)[0][:300]
 
 
 def _value(value: Any) -> Any:
@@ -50,6 +82,14 @@ def _value(value: Any) -> Any:
 
 async def _rows(result: neo4j.AsyncResult) -> list[Row]:
     return [{k: _value(v) for k, v in record.items()} async for record in result]
+
+
+class BookmarkStore(Protocol):
+    """Where a viewer's latest bookmarks live between requests, shared by every API replica."""
+
+    async def get(self, key: str) -> list[str]: ...
+
+    async def put(self, key: str, bookmarks: list[str]) -> None: ...
 
 
 class _CausalSession:
@@ -82,18 +122,31 @@ class Neo4jBackend:
         database: str = "neo4j",
         max_pool_size: int = 100,
         acquisition_timeout: float = 30.0,
-        max_transaction_retry_time: float = 15.0,
+        query_timeout_ms: int | None = None,
+        retry_seconds: float = 3.0,
+        connection_timeout: float = 5.0,
+        bookmarks: BookmarkStore | None = None,
     ) -> None:
+        # The retry budget bounds how long a request waits while the database is down (the
+        # driver's default, 30 s of retries over 30 s connection attempts, held each request
+        # 17-34 s): a few retries ride out a leader switch; a longer outage answers
+        # SERVICE_UNAVAILABLE promptly.
         self._driver = AsyncGraphDatabase.driver(
             uri,
             auth=(user, password),
             max_connection_pool_size=max_pool_size,
             connection_acquisition_timeout=acquisition_timeout,
-            max_transaction_retry_time=max_transaction_retry_time,
+            connection_timeout=connection_timeout,
+            max_transaction_retry_time=retry_seconds,
+            # Server notifications (deprecations, performance hints) are for development:
+            # the driver logs each with the query text at WARNING on every run.
+            notifications_min_severity="OFF",
         )
+        self._timeout = query_timeout_ms / 1000 if query_timeout_ms else None
         self._database = database
         self._dialect = Neo4jDialect()
         self._managers: OrderedDict[str, neo4j.api.AsyncBookmarkManager] = OrderedDict()
+        self._bookmarks = bookmarks
 
     @property
     def dialect(self) -> Neo4jDialect:
@@ -104,13 +157,30 @@ class Neo4jBackend:
             return self
         manager = self._managers.get(causal_key)
         if manager is None:
-            manager = AsyncGraphDatabase.bookmark_manager()
+            manager = self._bookmark_manager(causal_key)
             self._managers[causal_key] = manager
             if len(self._managers) > _BOOKMARK_KEYS:
                 self._managers.popitem(last=False)
         else:
             self._managers.move_to_end(causal_key)
         return _CausalSession(self, manager)
+
+    def _bookmark_manager(self, key: str) -> neo4j.api.AsyncBookmarkManager:
+        """Bookmarks for one viewer: in this process, and in the shared store when there is one
+        (so that a viewer's next request, on whichever replica, reads their own writes)."""
+        store = self._bookmarks
+        if store is None:
+            return AsyncGraphDatabase.bookmark_manager()
+
+        async def supply() -> neo4j.Bookmarks:
+            return neo4j.Bookmarks.from_raw_values(await store.get(key))
+
+        async def consume(bookmarks: neo4j.Bookmarks) -> None:
+            await store.put(key, sorted(bookmarks.raw_values))
+
+        return AsyncGraphDatabase.bookmark_manager(
+            bookmarks_supplier=supply, bookmarks_consumer=consume,
+        )
 
     async def read(self, query: LiteralString, params: Params | None = None) -> list[Row]:
         return await self.run(query, params, RoutingControl.READ, None)
@@ -131,7 +201,7 @@ class Neo4jBackend:
         kind = "read" if routing is RoutingControl.READ else "write"
         try:
             rows: list[Row] = await self._driver.execute_query(
-                query,
+                neo4j.Query(query, timeout=self._timeout) if self._timeout else query,
                 dict(params or {}),
                 database_=self._database,
                 routing_=routing,

@@ -32,6 +32,7 @@ from typing import Any, LiteralString
 
 from graph_db.backend import Executor
 from graph_db.dialect import identifier
+from graph_db.locks import lock
 from graph_db.records import NotificationRecord, NotifiedRecord
 
 # Kinds the social domain creates; other domains add theirs (UPPER_SNAKE, stable: clients
@@ -89,6 +90,8 @@ def notify(
         " MERGE (n:Notification {openKey: nRecipient.id + ':" + name + ":' + nTarget.id})"
         " ON CREATE SET n.id = randomUUID(), n.kind = '" + name + "', n.recipientId = nRecipient.id,"
         " n.targetId = nTarget.id, n.createdAt = $now, n.count = 0, n.actorIds = []"
+        # A matched notification is read below: lock it first (graph_db.locks).
+        + lock("n") +
         " SET n.count = n.count + CASE WHEN nActor.id IN n.actorIds THEN 0 ELSE 1 END,"
         " n.actorIds = ([nActor.id] + [i IN n.actorIds WHERE i <> nActor.id])[..10],"
         " n.updatedAt = $now, n.postId = nPost.id, n.commentId = nComment.id,"

@@ -72,13 +72,36 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+_ENGINE_TIME: dict[str, float] = {"falkordb": 0.0, "neo4j": 0.0}
+_ENGINE_TESTS: dict[str, int] = {"falkordb": 0, "neo4j": 0}
+
+
+def _engine(nodeid: str) -> str:
+    return "neo4j" if "neo4j" in nodeid else "falkordb"
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    engine = _engine(report.nodeid)
+    _ENGINE_TIME[engine] += report.duration
+    if report.when == "call":
+        _ENGINE_TESTS[engine] += 1
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The run's last lines say which engines ran, how many tests and how long each took."""
+    write = terminalreporter.write_line
+    write(
+        f"FalkorDB half (and engine-independent tests): {_ENGINE_TESTS['falkordb']} tests, "
+        f"{_ENGINE_TIME['falkordb']:.0f} s"
+    )
     if NEO4J_UNAVAILABLE:
-        terminalreporter.write_line(
-            f"NEO4J HALF SKIPPED: {NEO4J_UNAVAILABLE}. Only FalkorDB was tested.", red=True, bold=True,
-        )
+        write(f"NEO4J HALF SKIPPED: {NEO4J_UNAVAILABLE}. Only FalkorDB was tested.", red=True, bold=True)
     else:
-        terminalreporter.write_line("Both engines tested: FalkorDB (embedded) and Neo4j 5.", green=True)
+        write(
+            f"Neo4j 5 half: {_ENGINE_TESTS['neo4j']} tests, {_ENGINE_TIME['neo4j']:.0f} s",
+            green=True,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from typing import Any, LiteralString
 
 from graph_db.backend import Executor
 from graph_db.dialect import Dialect
+from graph_db.locks import lock
 from graph_db.migrations import GROUP_SEARCH
 from graph_db.moderation import audit, group_role, owns, sees_content
 from graph_db.people import PERSON_FIELDS
@@ -32,9 +33,9 @@ def recount(carry: LiteralString = "") -> LiteralString:
 
 RECOUNT: LiteralString = recount()
 
-# A no-op write that takes Neo4j's exclusive lock on `g` before the owners are counted, so
-# concurrent leaves and demotions count one at a time (FalkorDB serialises writes anyway).
-LOCK_GROUP: LiteralString = " SET g.createdAt = g.createdAt"
+# Takes the group's write lock before the owners are counted (graph_db.locks), so
+# concurrent leaves and demotions count one at a time.
+LOCK_GROUP: LiteralString = lock("g")
 
 
 def group_record(row: dict[str, Any]) -> GroupRecord:

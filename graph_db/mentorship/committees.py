@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.locks import lock
 from graph_db.mentorship import OPEN_LIST, open_key, program_admin
 from graph_db.notifications import notified, notify
 from graph_db.records import CommitteeRecord, NotifiedRecord
@@ -83,12 +84,11 @@ async def create(
     return CommitteeRecord.from_row(rows[0]["committee"]), bool(rows[0]["created"]), notified(rows)
 
 
-# The SET (a no-op) comes first so that concurrent invitations to one committee queue (Neo4j
-# lock; FalkorDB runs writes one at a time) and each counts the seats the others made.
+# The committee is locked first (graph_db.locks) so that concurrent invitations to one
+# committee queue and each counts the seats the others made; dissolving locks it too.
 INVITE: LiteralString = (
     "MATCH (me:Person)-[:HAS_COMMITTEE]->(c:Committee {id: $committee}), "
-    "(mr:Person {id: $person}), (cr:Person {id: $viewer}) "
-    "SET c.createdAt = c.createdAt "
+    "(mr:Person {id: $person}), (cr:Person {id: $viewer})" + lock("c") +
     "WITH me, mr, cr, c, size([(c)<-[:PART_OF]-(os:Mentorship) WHERE os.status IN " + OPEN_LIST
     + " | os]) AS open "
     "WITH me, mr, cr, c, CASE WHEN c.dissolvedAt IS NOT NULL THEN 'DISSOLVED' "
@@ -131,8 +131,8 @@ async def invite(
 # Dissolving closes every open seat (ACTIVE ones end, REQUESTED ones are withdrawn) and tells
 # their members, in one row (see CREATE).
 DISSOLVE: LiteralString = (
-    "MATCH (me:Person)-[:HAS_COMMITTEE]->(c:Committee {id: $id}), (v:Person {id: $viewer}) "
-    "WITH me, v, c, c.dissolvedAt IS NULL AS live "
+    "MATCH (me:Person)-[:HAS_COMMITTEE]->(c:Committee {id: $id}), (v:Person {id: $viewer})"
+    + lock("c") + "WITH me, v, c, c.dissolvedAt IS NULL AS live "
     "OPTIONAL MATCH (c)<-[:PART_OF]-(s:Mentorship)<-[:MENTOR_IN]-(mr:Person) "
     "WITH me, v, c, live, "
     "collect(CASE WHEN s.status IN " + OPEN_LIST + " THEN s END) AS seats, "

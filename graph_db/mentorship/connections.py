@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.locks import lock
 from graph_db.mentorship import (
     MENTORSHIP_MAP,
     ONE_TO_ONE,
@@ -87,8 +88,8 @@ async def request(
 # Neo4j it takes the mentor's write lock before the count, so concurrent acceptances for one
 # mentor are serialised and each sees the others.
 ACCEPT: LiteralString = (
-    "MATCH (mr:Person {id: $viewer})-[:MENTOR_IN]->(m:Mentorship {id: $id})<-[:MENTEE_IN]-(me:Person) "
-    "SET mr.activeMentees = coalesce(mr.activeMentees, 0) "
+    "MATCH (mr:Person {id: $viewer})-[:MENTOR_IN]->(m:Mentorship {id: $id})<-[:MENTEE_IN]-(me:Person)"
+    + lock("mr", "me", "m") +
     "WITH mr, me, m, m.kind IN " + ONE_TO_ONE_LIST + " AS counted, "
     "size([(mr)-[:MENTOR_IN]->(ax:Mentorship) WHERE ax.status = 'ACTIVE' "
     "  AND ax.kind IN " + ONE_TO_ONE_LIST + " | ax]) AS active, "

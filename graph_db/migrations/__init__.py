@@ -23,6 +23,7 @@ LABELS: tuple[str, ...] = (
     "Event", "Award", "Nomination", "Notification", "Report", "ModerationAction",
     "EmailOutbox", "Advisor", "Committee",
     "SurveyVersion", "SurveyResponse", "Cohort", "CohortPair",  # programs (graph_db.programs)
+    "Guard",  # lock nodes that serialise rule checks across many nodes (graph_db.locks)
 )
 
 RELATIONSHIP_TYPES: tuple[str, ...] = (
@@ -72,17 +73,17 @@ SCHEMA: tuple[SchemaOp, ...] = (
     UniqueConstraint("Mentorship", "openKey"),
     UniqueConstraint("Committee", "openKey"),
     RangeIndex("Mentorship", ("requestedBy",)),
-    # One response per person and occasion of a survey (graph_db.programs.surveys).
-    UniqueConstraint("SurveyResponse", "key"),
-    # One pair per cohort, mentor and mentee (graph_db.programs.cohorts).
-    UniqueConstraint("CohortPair", "key"),
-    RelationshipTypes(RELATIONSHIP_TYPES),
     # Messages: one DIRECT conversation per pair; the outbox is claimed by due time
     # (graph_db.messages, graph_db.outbox).
     UniqueConstraint("Conversation", "pairKey"),
     RangeIndex("Conversation", ("lastMessageAt",)),
     RangeIndex("EmailOutbox", ("dueAt",)),
     RangeIndex("EmailOutbox", ("status",)),
+    # One response per person and occasion of a survey (graph_db.programs.surveys).
+    UniqueConstraint("SurveyResponse", "key"),
+    # One pair per cohort, mentor and mentee (graph_db.programs.cohorts).
+    UniqueConstraint("CohortPair", "key"),
+    RelationshipTypes(RELATIONSHIP_TYPES),
 )
 
 
