@@ -35,7 +35,7 @@ R = TypeVar("R")
 
 # Global id type -> what moderation calls it (graph_db.moderation.TARGET_KINDS).
 KIND_OF_TYPE = {"Post": "POST", "Comment": "COMMENT", "Thread": "THREAD", "Reply": "REPLY",
-                "Person": "PERSON", "Group": "GROUP", "Forum": "FORUM"}
+                "Person": "PERSON", "Group": "GROUP", "Forum": "FORUM", "Message": "MESSAGE"}
 TYPE_OF_KIND = {kind: name for name, kind in KIND_OF_TYPE.items()}
 
 ReportReason = strawberry.enum(
@@ -211,7 +211,7 @@ async def _resolve_actions(info: AppInfo, local_ids: list[str]) -> list[Moderati
 @strawberry.input(description="Report something to the moderators.")
 class ReportInput:
     target_id: strawberry.ID = strawberry.field(
-        description="What to report: a Post, Comment, Thread, Reply or Person."
+        description="What to report: a Post, Comment, Thread, Reply, Person or Message."
     )
     reason: ReportReason = strawberry.field(description="Why.")  # type: ignore[valid-type]
     details: str | None = strawberry.field(
@@ -388,10 +388,13 @@ CONTENT = ("POST", "COMMENT", "THREAD", "REPLY")
 
 @strawberry.type
 class ModerationMutation:
-    @strawberry.mutation(description="Report a post, comment, thread, reply or member to the moderators.")
+    @strawberry.mutation(
+        description="Report a post, comment, thread, reply, member or a message sent to you to "
+        "the moderators."
+    )
     async def report(self, info: AppInfo, input: ReportInput) -> ReportPayload:
         async def call() -> ReportRecord:
-            kind, local = target(input.target_id, (*CONTENT, "PERSON"))
+            kind, local = target(input.target_id, (*CONTENT, "PERSON", "MESSAGE"))
             return await moderation_resolvers.report(
                 info.context, kind, local, reason=input.reason.value, details=input.details,
                 group_id=None if input.group_id is None else group_id(input.group_id),

@@ -344,3 +344,36 @@ async def test_message_added_and_read_receipts_reach_participants_only(
                       "{ errors { code } } }", {"id": first["conversation"]["id"]}, token=ben_token)
         receipt = (await next_payload(ada_ws))["conversationRead"]
         assert receipt == {"conversationId": first["conversation"]["id"], "reader": {"id": gid(ben)}}
+
+
+REPORT = """
+mutation($id: ID!) {
+  report(input: {targetId: $id, reason: HARASSMENT}) { report { id targetKind } errors { code } }
+}
+"""
+
+
+async def test_moderators_read_a_message_only_while_it_is_reported(api: Api) -> None:
+    _, ada_token = await make_member(api)
+    ben, ben_token = await make_member(api)
+    _, eve_token = await make_member(api)
+    _, mod_token = await make_member(api, role="MODERATOR")
+    started = await sent(api, ada_token, recipientIds=[gid(ben)], body="nasty")
+    other = await sent(api, ada_token, recipientIds=[gid(ben)], body="unreported")
+    message_id = started["message"]["id"]
+    # Only a participant other than the sender can report it.
+    for token in (eve_token, ada_token):
+        body = (await api.post(REPORT, {"id": message_id}, token=token)).json()
+        assert body["data"]["report"]["errors"][0]["code"] == "NOT_FOUND"
+    assert (await api.gql(NODE, {"id": message_id}, token=mod_token))["node"] is None
+    reported = (await api.gql(REPORT, {"id": message_id}, token=ben_token))["report"]
+    assert reported["report"]["targetKind"] == "MESSAGE"
+    assert (await api.gql(NODE, {"id": message_id}, token=mod_token))["node"] == {
+        "id": message_id, "body": "nasty"
+    }
+    assert (await api.gql(NODE, {"id": other["message"]["id"]}, token=mod_token))["node"] is None
+    assert (await api.gql(NODE, {"id": started["conversation"]["id"]}, token=mod_token))["node"] is None
+    assert (await api.gql(NODE, {"id": message_id}, token=eve_token))["node"] is None
+    await api.gql("mutation($id: ID!) { dismissReport(input: {reportId: $id}) { errors { code } } }",
+                  {"id": reported["report"]["id"]}, token=mod_token)
+    assert (await api.gql(NODE, {"id": message_id}, token=mod_token))["node"] is None
