@@ -33,7 +33,8 @@ lock: $(STAMP)
 		--custom-compile-command 'make lock' --quiet -c $(LOCK) -o requirements-runtime.lock
 
 run: $(STAMP)
-	GRAPH_API_ENV=$${GRAPH_API_ENV:-development} $(BIN)/graph-api serve --demo
+	GRAPH_API_ENV=$${GRAPH_API_ENV:-development} GRAPH_API_SMTP_DEV_SINK=$${GRAPH_API_SMTP_DEV_SINK:-1} \
+		$(BIN)/graph-api serve --demo
 
 test: lint $(if $(CI),test-tools) deploy-check client-check $(if $(HAVE_JAVA),$(NEO4J_CP))
 	$(BIN)/pytest

@@ -194,3 +194,38 @@ async def test_sending_over_graphql_reaches_the_inbox(mail_api: Api, sink: SmtpS
     assert "See https://example.org/a, thanks" in mail.text()
     conversation = data["sendMessage"]["conversation"]["id"]
     assert f"https://mentors.example/conversations/{conversation}" in mail.text()
+
+
+async def test_the_development_mailbox_lists_what_was_sent(pool: Backend) -> None:
+    import asyncio
+
+    import httpx
+
+    from schema.base import to_global_id
+    from tests.api.conftest import serve
+    from tests.conftest import fresh_graph
+
+    settings = with_settings(smtp_dev_sink=True, smtp_poll_seconds=0.2)
+    async with (
+        fresh_graph(pool) as backend,
+        serve(settings, backend) as url,
+        httpx.AsyncClient(base_url=url, timeout=30) as http,
+    ):
+        api = Api(url=url, http=http, backend=backend)
+        _, token = await make_member(api, name="Ada Lovelace")
+        ben, _ = await make_member(api)
+        await api.gql(SEND, {"input": {"recipientIds": [to_global_id("Person", ben.id)],
+                                       "body": "Hello from the sink"}}, token=token)
+        for _ in range(300):  # bounded: the worker is woken by the send
+            listed = (await http.get("/dev/mailbox")).json()
+            if listed["count"]:
+                break
+            await asyncio.sleep(0.02)
+        (mail,) = listed["emails"]
+        assert mail["to"] == [ben.email] and "Hello from the sink" in mail["text"]
+    async with (
+        fresh_graph(pool) as backend,
+        serve(with_settings(), backend) as url,
+        httpx.AsyncClient(base_url=url, timeout=30) as http,
+    ):
+        assert (await http.get("/dev/mailbox")).status_code == 404
