@@ -23,12 +23,12 @@ from graph_api.errors import ErrorCodes, quiet_request_errors
 from graph_api.guards import Guards
 from graph_api.http import GraphQLHTTP, OperationCapture
 from graph_api.limits import LimitConfig, query_limits
-from graph_api.mail.runtime import MailService
 from graph_api.logs import log_exchange
+from graph_api.mail.runtime import MailService
 from graph_api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from graph_api.metrics import Metrics
 from graph_api.pubsub import LocalEventBus, RedisEventBus
-from graph_api.requests import RequestContexts
+from graph_api.requests import Pipeline, RequestContexts
 from graph_api.websocket import OperationContext, StreamErrorCodes, SubscriptionEndpoint
 from graph_db import instrument
 from resolvers.accounts import Accounts, TokenAuthenticator
@@ -131,23 +131,22 @@ def create_app(
             if database is None:
                 await db.close()
 
-    contexts = RequestContexts(settings, state)
+    pipeline = Pipeline(RequestContexts(settings, state), guards)
     graphql_http = GraphQLHTTP(
         schema,
-        context_factory=contexts.for_request,
+        prepare=pipeline.for_http,
         max_body_bytes=settings.max_body_bytes,
         batch_max=settings.batch_max,
         graphiql_html=graphiql.GRAPHIQL_HTML if settings.graphiql else None,
         expose_timing=not settings.is_production,
         expose_queries=settings.expose_queries and not settings.is_production,
         admit=guards.admit,
-        preflight=guards.preflight,
         observers=[log_exchange] + ([metrics.observe_exchange] if metrics is not None else []),
     )
     subscriptions = SubscriptionEndpoint(
-        schema, contexts=contexts,
+        schema, pipeline=pipeline,
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
-        guard=guards.subscribe, admit=guards.admit_connection, allowed_origins=settings.cors_origins,
+        admit=guards.admit_address, allowed_origins=settings.cors_origins,
         reauth_seconds=settings.ws_reauth_seconds, documents=limits.documents,
     )
 

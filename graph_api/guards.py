@@ -1,14 +1,17 @@
 """The abuse guards in front of every operation, shared by HTTP and WebSocket.
 
 Order per HTTP request: the per-address limit (`admit`, before the body is read or the
-token checked), then per operation (`preflight`, the one step both transports share): the
-viewer's or the signed-out address's limit, persisted-query resolution, and the choice of
-the operation the document runs. A WebSocket `subscribe` also counts as a request of its
-address. Query depth, aliases, tokens and cost are checked later, by graph_api.limits.
+token checked), then per operation (`operation`, run by graph_api.requests.Pipeline for
+both transports): the viewer's or the signed-out address's limit, persisted-query
+resolution, and the choice of the operation the document runs. A WebSocket
+`connection_init` and each `subscribe` also count as a request of their address
+(`admit_address`). Query depth, aliases, tokens and cost are checked later, by
+graph_api.limits.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -21,6 +24,42 @@ from graph_api.limits import Documents, LimitConfig, operation_problem
 from graph_api.persisted import MemoryStore, PersistedQueries, RedisStore, TieredStore, load_manifest
 from graph_api.ratelimit import Limits, MemoryLimits, RateLimiter, RedisLimits
 from graph_db.errors import InvalidInput
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate_at(value: Any, path: str) -> str | None:
+    """Where in a JSON value a string holds a lone surrogate (JSON can say `\\ud800`)."""
+    if isinstance(value, str):
+        return path if _SURROGATE.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _surrogate_at(key, path) or _surrogate_at(item, f"{path}.{key}")
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _surrogate_at(item, f"{path}.{index}")
+            if found:
+                return found
+    return None
+
+
+def refuse_lone_surrogates(params: GraphQLRequest) -> None:
+    """A lone surrogate is no Unicode text: no database can store it, so refuse it here.
+
+    NUL and every other code point are valid text and travel on (the database layer
+    encodes them); only what cannot be UTF-8 at all stops at the edge.
+    """
+    where = (
+        _surrogate_at(params.query, "query") or _surrogate_at(params.operation_name, "operationName")
+        or _surrogate_at(params.variables, "variables") or _surrogate_at(params.extensions, "extensions")
+    )
+    if where is not None:
+        raise InvalidInput(
+            "the request holds a lone surrogate (an unpaired \\uD800-\\uDFFF escape), which is "
+            "not Unicode text", field=where,
+        )
 
 
 def _viewer_id(context: Any) -> str | None:
@@ -48,21 +87,14 @@ class Guards:
     async def admit(self, request: Request) -> None:
         await self.limiter.admit_request(request.client.host if request.client else "")
 
-    async def admit_connection(self, context: Any) -> None:
-        """A WebSocket connection_init: one request from its address, like an HTTP one."""
-        await self.limiter.admit_request(context.client_ip)
-
-    async def preflight(self, request: Request, params: GraphQLRequest, context: Any) -> GraphQLRequest:
-        return await self.operation(context, params)
-
-    async def subscribe(self, context: Any, params: GraphQLRequest) -> GraphQLRequest:
-        """A WebSocket `subscribe`: a request of its address, then the shared operation step."""
-        await self.limiter.admit_request(context.client_ip)
-        return await self.operation(context, params)
+    async def admit_address(self, client_ip: str) -> None:
+        """A WebSocket message that starts work: one request from its address, like an HTTP one."""
+        await self.limiter.admit_request(client_ip)
 
     async def operation(self, context: Any, params: GraphQLRequest) -> GraphQLRequest:
         """What every operation passes before Strawberry runs it, on either transport."""
         await self.limiter.admit_operation(_viewer_id(context), context.client_ip)
+        refuse_lone_surrogates(params)
         query = await self.persisted.resolve(params.query, params.extensions)
         if query:
             self.choose_operation(query, params.operation_name)

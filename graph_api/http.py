@@ -122,11 +122,11 @@ async def read_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-ContextFactory = Callable[[Request], Awaitable[Any]]
 # Runs once per HTTP request before anything else (the per-address rate limit).
 Admit = Callable[[Request], Awaitable[None]]
-# Runs per operation with its context, before execution (rate limits, persisted queries).
-Preflight = Callable[[Request, GraphQLRequest, Any], Awaitable[GraphQLRequest]]
+# Runs per operation before execution: its Context and the request to run (the pipeline
+# WebSocket operations also pass: viewer as of now, rate limits, persisted queries).
+Prepare = Callable[[Request, GraphQLRequest], Awaitable[tuple[Any, GraphQLRequest]]]
 
 
 @dataclass
@@ -196,23 +196,21 @@ class GraphQLHTTP:
         self,
         schema: Schema,
         *,
-        context_factory: ContextFactory,
+        prepare: Prepare,
         max_body_bytes: int,
         batch_max: int = 0,
         graphiql_html: str | None = None,
         admit: Admit | None = None,
-        preflight: Preflight | None = None,
         expose_timing: bool = False,
         expose_queries: bool = False,
         observers: Sequence[Observer] = (),
     ) -> None:
         self.schema = schema
-        self.context_factory = context_factory
+        self.prepare = prepare
         self.max_body_bytes = max_body_bytes
         self.batch_max = batch_max
         self.graphiql_html = graphiql_html
         self.admit = admit
-        self.preflight = preflight
         self.expose_timing = expose_timing
         self.expose_queries = expose_queries
         self.observers = tuple(observers)
@@ -342,12 +340,10 @@ class GraphQLHTTP:
         body: dict[str, Any]
         status, headers = 200, {}
         try:
-            context = await self.context_factory(request)
+            context, params = await self.prepare(request, params)
             viewer = getattr(context, "viewer", None)
             if viewer is not None:
                 exchange.viewer_id = viewer.id
-            if self.preflight is not None:
-                params = await self.preflight(request, params, context)
             if not params.query:
                 raise HttpError(400, "`query` is required")
             allowed = {OperationType.QUERY} if via_get else {OperationType.QUERY, OperationType.MUTATION}

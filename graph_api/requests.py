@@ -1,13 +1,16 @@
-"""Builds the per-request Context: viewer from the bearer token, causal db session, loaders."""
+"""The request pipeline both transports enter: the viewer as of now, a fresh Context (causal
+db session, DataLoaders) per operation, and the guards."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from starlette.requests import HTTPConnection
+from starlette.requests import Request
 
 from graph_api.config import Settings
+from graph_api.guards import Guards
+from graph_api.http import GraphQLRequest
 from graph_db.errors import BackendUnavailable, Unauthenticated
 from resolvers.context import Context, Viewer
 from resolvers.loaders import Loaders
@@ -57,8 +60,35 @@ class RequestContexts:
             request_id=request_id, client_ip=client_ip,
         )
 
-    async def for_request(self, request: HTTPConnection) -> Context:
-        viewer = await self.viewer_for_token(bearer_token(request.headers.get("authorization")))
-        request_id = getattr(request.state, "request_id", "") or uuid.uuid4().hex
-        client_ip = request.client.host if request.client else ""
-        return self.build(viewer, request_id, client_ip)
+
+class Pipeline:
+    """The one way into GraphQL, for HTTP and WebSocket alike.
+
+    Per operation: the viewer as of now (`viewer`), then `prepare`: a fresh Context with
+    fresh DataLoaders, and the guards every operation passes (Guards.operation: rate limits,
+    persisted queries, the operation choice). Strawberry then runs it with the schema's
+    extensions (limits, error codes, masking) whichever transport it came by.
+    """
+
+    def __init__(self, contexts: RequestContexts, guards: Guards) -> None:
+        self.contexts = contexts
+        self.guards = guards
+
+    async def viewer(self, token: str | None) -> Viewer | None:
+        """Who a token is right now (signature, expiry, session version, suspension, role)."""
+        return await self.contexts.viewer_for_token(token)
+
+    async def prepare(
+        self, viewer: Viewer | None, params: GraphQLRequest, *, request_id: str, client_ip: str,
+        connection_params: dict[str, Any] | None = None,
+    ) -> tuple[Context, GraphQLRequest]:
+        context = self.contexts.build(viewer, request_id or uuid.uuid4().hex, client_ip)
+        context.connection_params = connection_params
+        return context, await self.guards.operation(context, params)
+
+    async def for_http(self, request: Request, params: GraphQLRequest) -> tuple[Context, GraphQLRequest]:
+        viewer = await self.viewer(bearer_token(request.headers.get("authorization")))
+        return await self.prepare(
+            viewer, params, request_id=getattr(request.state, "request_id", ""),
+            client_ip=request.client.host if request.client else "",
+        )

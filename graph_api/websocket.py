@@ -49,15 +49,13 @@ from strawberry.types.unset import UnsetType
 from graph_api.errors import classify, encode_json, extensions_for
 from graph_api.http import GraphQLRequest
 from graph_api.limits import Documents, LimitConfig
-from graph_api.requests import RequestContexts
+from graph_api.requests import Pipeline
 from graph_db.errors import BackendUnavailable, Forbidden, GraphApiError, InvalidInput, Unauthenticated
 from resolvers.context import Context, Viewer
 from schema.base import to_global_id
 
-# (context, request) -> the request to run; raises GraphApiError to refuse.
-SubscribeGuard = Callable[[Context, GraphQLRequest], Awaitable[GraphQLRequest]]
-# Admits a connection_init from the context's address; raises GraphApiError to refuse.
-ConnectGuard = Callable[[Context], Awaitable[None]]
+# Admits a connection_init or a subscribe from an address; raises GraphApiError to refuse.
+AddressGuard = Callable[[str], Awaitable[None]]
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -163,8 +161,7 @@ class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if self.closed:
             return False
         try:
-            token = connection_token(self.context.connection_params)
-            return await self.view.contexts.viewer_for_token(token)
+            return await self.view.pipeline.viewer(connection_token(self.context.connection_params))
         except Unauthenticated:
             await self.close(CLOSE_UNAUTHORIZED, "Unauthorized")
         except Forbidden:
@@ -202,14 +199,15 @@ class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         try:
             if cap is not None and len(self.operations) >= cap:
                 raise InvalidInput(f"at most {cap} operations may run at once on one connection")
+            await self.view.admit(self.context.client_ip)
             viewer = await self.authorise()
             if viewer is False:
                 return
             assert viewer is None or isinstance(viewer, Viewer)
-            context = self.view.contexts.build(viewer, uuid.uuid4().hex, self.context.client_ip)
-            context.connection_params = self.context.connection_params
-            params = _request(dict(payload))
-            params = await self.view.guard(context, params)
+            context, params = await self.view.pipeline.prepare(
+                viewer, _request(dict(payload)), request_id=uuid.uuid4().hex,
+                client_ip=self.context.client_ip, connection_params=self.context.connection_params,
+            )
             if not params.query:
                 raise InvalidInput("`query` is required")
             if self.view.is_subscription(params.query, params.operation_name):
@@ -241,11 +239,7 @@ def _request(payload: dict[str, Any]) -> GraphQLRequest:
     return GraphQLRequest(query, variables, operation_name, extensions)
 
 
-async def _no_guard(context: Context, params: GraphQLRequest) -> GraphQLRequest:
-    return params
-
-
-async def _admit_all(context: Context) -> None:
+async def _admit_all(client_ip: str) -> None:
     return None
 
 
@@ -255,8 +249,8 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = GuardedTransportWSHandler
 
     def __init__(
-        self, schema: Schema, *, contexts: RequestContexts, max_subscriptions_per_connection: int,
-        guard: SubscribeGuard = _no_guard, admit: ConnectGuard = _admit_all,
+        self, schema: Schema, *, pipeline: Pipeline, max_subscriptions_per_connection: int,
+        admit: AddressGuard = _admit_all,
         allowed_origins: Sequence[str] = (), reauth_seconds: float = 10.0,
         documents: Documents | None = None,
     ) -> None:
@@ -267,8 +261,7 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
             max_subscriptions_per_connection=max_subscriptions_per_connection,
             allowed_origins=allowed_origins,
         )
-        self.contexts = contexts
-        self.guard = guard
+        self.pipeline = pipeline
         self.admit = admit
         self.reauth_seconds = reauth_seconds
         self.documents = documents or Documents(LimitConfig())
@@ -286,18 +279,20 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         client_ip = request.client.host if request.client else ""
-        return self.contexts.build(None, uuid.uuid4().hex, client_ip)
+        # The connection's own context: its address and connection_init payload. Operations
+        # run with fresh ones (Pipeline.prepare).
+        return self.pipeline.contexts.build(None, uuid.uuid4().hex, client_ip)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         try:
-            await self.admit(context)
+            await self.admit(context.client_ip)
             token = connection_token(context.connection_params)
         except GraphApiError as exc:
             raise ConnectionRejectionError({"code": exc.code}) from None
         if token is None:
             return {"viewer": None}
         try:
-            context.viewer = await self.contexts.viewer_for_token(token)
+            context.viewer = await self.pipeline.viewer(token)
         except GraphApiError as exc:
             raise ConnectionRejectionError({"code": exc.code}) from None
         viewer = context.viewer
