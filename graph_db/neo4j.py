@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import OrderedDict
 from typing import Any, LiteralString, Protocol
@@ -16,6 +17,10 @@ from graph_db.dialect import Command, Neo4jDialect, SchemaStatement
 from graph_db.errors import BackendError, BackendUnavailable, ConstraintViolation, GraphApiError
 
 _BOOKMARK_KEYS = 10_000
+
+# The driver's DEBUG log writes every query's parameters (password hashes, tokens, personal
+# data): it is never let below INFO, whatever the root logger's level.
+logging.getLogger("neo4j").setLevel(logging.INFO)
 
 
 # Server status codes (Neo.<Classification>.<Category>.<Title>) that mean "not now" rather

@@ -10,9 +10,9 @@ import httpx
 from graph_api.app import create_app
 from graph_api.database import Database
 from graph_api.demo import DEMO_EMAIL, FOLLOWED_AUTHORS, JOINED_GROUPS, REQUESTS
-from graph_db.falkordb import FalkorDBBackend
+from graph_db.backend import Backend
 from tests.api.conftest import Api, serve_app, with_settings
-from tests.conftest import fresh_falkordb_graph
+from tests.conftest import fresh_graph
 
 LOGIN = "mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { accessToken } }"
 HOME = """{
@@ -26,20 +26,15 @@ HOME = """{
 }"""
 
 
-async def test_the_demo_admin_lands_in_a_living_network(
-    falkordb_pool: FalkorDBBackend, tmp_path: Path
-) -> None:
-    backend = await fresh_falkordb_graph(falkordb_pool)
+async def test_the_demo_admin_lands_in_a_living_network(pool: Backend, tmp_path: Path) -> None:
     settings = with_settings(data_dir=tmp_path)  # the default size, as `make run` has it
-    try:
+    async with fresh_graph(pool) as backend:
         app = create_app(settings, database=Database(backend=backend), demo=True)
         async with serve_app(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
             api = Api(url=url, http=http, backend=backend)
             password = (tmp_path / "secrets" / "demo_password").read_text().strip()
             token = (await api.gql(LOGIN, {"e": DEMO_EMAIL, "p": password}))["login"]["accessToken"]
             home = await api.gql(HOME, token=token)
-    finally:
-        await backend.drop()
 
     assert home["me"] == {"role": "ADMIN", "followingCount": FOLLOWED_AUTHORS, "connectionCount": 1}
     assert len(home["feed"]["nodes"]) == 5 and all(n["author"]["name"] for n in home["feed"]["nodes"])

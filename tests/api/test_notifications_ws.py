@@ -17,12 +17,12 @@ from websockets.asyncio.client import ClientConnection, connect
 from graph_api.app import create_app
 from graph_api.config import Settings
 from graph_api.database import Database
+from graph_db.backend import Backend
 from graph_db.embedded import EmbeddedFalkorDB
-from graph_db.falkordb import FalkorDBBackend
 from resolvers import events
 from schema.base import to_global_id
 from tests.api.conftest import TEST_SETTINGS, Api, serve_app, with_settings
-from tests.conftest import fresh_falkordb_graph
+from tests.conftest import fresh_graph
 from tests.factories import make_member
 
 PROTOCOL = "graphql-transport-ws"
@@ -60,19 +60,16 @@ async def subscribed(
 
 
 @contextlib.asynccontextmanager
-async def one_replica(falkordb_pool: FalkorDBBackend) -> AsyncIterator[tuple[Api, Listening]]:
+async def one_replica(pool: Backend) -> AsyncIterator[tuple[Api, Listening]]:
     """A served app (in-process event bus) and how to tell that a channel has a subscriber."""
-    backend = await fresh_falkordb_graph(falkordb_pool)
-    app = create_app(TEST_SETTINGS, database=Database(backend=backend))
-    try:
+    async with fresh_graph(pool) as backend:
+        app = create_app(TEST_SETTINGS, database=Database(backend=backend))
         async with serve_app(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
 
             async def listening(channel: str) -> bool:
                 return bool(app.state.services.events.subscriber_count(channel))
 
             yield Api(url=url, http=http, backend=backend), listening
-    finally:
-        await backend.drop()
 
 
 async def next_notification(ws: ClientConnection) -> dict[str, Any]:
@@ -100,10 +97,8 @@ async def gql(http: httpx.AsyncClient, query: str, token: str, **variables: Any)
     return data
 
 
-async def test_subscribers_receive_exactly_their_own_notifications(
-    falkordb_pool: FalkorDBBackend,
-) -> None:
-    async with one_replica(falkordb_pool) as (api, listening):
+async def test_subscribers_receive_exactly_their_own_notifications(pool: Backend) -> None:
+    async with one_replica(pool) as (api, listening):
         alice, alice_token = await make_member(api, name="Alice")
         bob, bob_token = await make_member(api, name="Bob")
         fan, fan_token = await make_member(api, name="Fan")
@@ -133,10 +128,8 @@ async def test_subscribers_receive_exactly_their_own_notifications(
             await nothing_more(bob_ws)
 
 
-async def test_follows_requests_and_acceptances_are_delivered_live(
-    falkordb_pool: FalkorDBBackend,
-) -> None:
-    async with one_replica(falkordb_pool) as (api, listening):
+async def test_follows_requests_and_acceptances_are_delivered_live(pool: Backend) -> None:
+    async with one_replica(pool) as (api, listening):
         ada, ada_token = await make_member(api, name="Ada")
         ben, ben_token = await make_member(api, name="Ben")
         cy, cy_token = await make_member(api, name="Cy")
@@ -182,35 +175,34 @@ async def test_signed_out_subscription_is_refused(api: Api) -> None:
 
 
 async def test_two_replicas_deliver_through_redis(
-    falkordb_pool: FalkorDBBackend, falkordb_server: EmbeddedFalkorDB
+    pool: Backend, falkordb_server: EmbeddedFalkorDB
 ) -> None:
     prefix = f"test:{uuid.uuid4().hex}:"
     settings: Settings = with_settings(redis_url=falkordb_server.url, redis_key_prefix=prefix)
-    backend = await fresh_falkordb_graph(falkordb_pool)
     redis = Redis.from_url(falkordb_server.url)
-    one_app = create_app(settings, database=Database(backend=backend))
-    two_app = create_app(settings, database=Database(backend=backend))
-    try:
-        async with serve_app(one_app) as one, serve_app(two_app) as two, \
-                httpx.AsyncClient(base_url=two, timeout=30) as http_two:
-            api_two = Api(url=two, http=http_two, backend=backend)
-            alice, alice_token = await make_member(api_two, name="Alice")
-            _, carol_token = await make_member(api_two, name="Carol")
-            _, fan_token = await make_member(api_two, name="Fan")
-            post = (await gql(http_two, CREATE_POST, alice_token))["createPost"]["post"]["id"]
-            carol_post = (await gql(http_two, CREATE_POST, carol_token))["createPost"]["post"]["id"]
+    async with fresh_graph(pool) as backend:
+        one_app = create_app(settings, database=Database(backend=backend))
+        two_app = create_app(settings, database=Database(backend=backend))
+        try:
+            async with serve_app(one_app) as one, serve_app(two_app) as two, \
+                    httpx.AsyncClient(base_url=two, timeout=30) as http_two:
+                api_two = Api(url=two, http=http_two, backend=backend)
+                alice, alice_token = await make_member(api_two, name="Alice")
+                _, carol_token = await make_member(api_two, name="Carol")
+                _, fan_token = await make_member(api_two, name="Fan")
+                post = (await gql(http_two, CREATE_POST, alice_token))["createPost"]["post"]["id"]
+                carol_post = (await gql(http_two, CREATE_POST, carol_token))["createPost"]["post"]["id"]
 
-            async def listening(channel: str) -> bool:
-                counts = await redis.pubsub_numsub(f"{prefix}events:{channel}")
-                return bool(counts and counts[0][1])
+                async def listening(channel: str) -> bool:
+                    counts = await redis.pubsub_numsub(f"{prefix}events:{channel}")
+                    return bool(counts and counts[0][1])
 
-            async with subscribed(one, alice_token, listening, alice.id) as ws:
-                # The like is served by replica two; Alice listens on replica one.
-                await gql(http_two, LIKE_POST, fan_token, id=carol_post)
-                await gql(http_two, LIKE_POST, fan_token, id=post)
-                received = await next_notification(ws)
-                assert received["post"] == {"id": post} and received["kind"] == "LIKE_POST"
-                await nothing_more(ws)
-    finally:
-        await redis.aclose()
-        await backend.drop()
+                async with subscribed(one, alice_token, listening, alice.id) as ws:
+                    # The like is served by replica two; Alice listens on replica one.
+                    await gql(http_two, LIKE_POST, fan_token, id=carol_post)
+                    await gql(http_two, LIKE_POST, fan_token, id=post)
+                    received = await next_notification(ws)
+                    assert received["post"] == {"id": post} and received["kind"] == "LIKE_POST"
+                    await nothing_more(ws)
+        finally:
+            await redis.aclose()
