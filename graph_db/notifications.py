@@ -49,6 +49,8 @@ KINDS: tuple[str, ...] = (
     "EVENT_SEAT_CONFIRMED", "EVENT_CANCELLED",
     # program cohorts (graph_db.programs.cohorts): the pair is the target
     "MEETING_REMINDER",
+    # awards (graph_db.programs.awards): the nomination, or the cycle won, is the target
+    "AWARD_NOMINATION", "AWARD_WON",
 )
 MAX_ACTORS = 10  # actor ids kept per notification (newest first); `count` keeps counting
 

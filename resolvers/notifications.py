@@ -50,6 +50,9 @@ PHRASES = {
     "EVENT_SEAT_CONFIRMED": "cancelled, so you have a seat at a speed-mentoring event",
     "EVENT_CANCELLED": "cancelled a speed-mentoring event you registered for",
     "MEETING_REMINDER": "reminds you that a mentoring meeting is due",
+    "AWARD_NOMINATION": "nominated you for a mentoring award",
+    # The award is the actor: "Someone ..." reads as the award committee.
+    "AWARD_WON": "chose you as a mentoring award winner",
 }
 
 

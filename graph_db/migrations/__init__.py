@@ -22,7 +22,7 @@ LABELS: tuple[str, ...] = (
     "Conversation", "Message", "Mentorship", "Meeting", "Milestone", "Program", "Survey",
     "Event", "Award", "Nomination", "Notification", "Report", "ModerationAction",
     "EmailOutbox", "Advisor", "Committee",
-    "SurveyVersion", "SurveyResponse", "Cohort", "CohortPair",  # programs (graph_db.programs)
+    "SurveyVersion", "SurveyResponse", "Cohort", "CohortPair", "AwardCycle",  # graph_db.programs
     "Guard",  # lock nodes that serialise rule checks across many nodes (graph_db.locks)
 )
 
@@ -37,7 +37,7 @@ RELATIONSHIP_TYPES: tuple[str, ...] = (
     # Mentorship (graph_db.mentorship).
     "HAS_MEETING", "HAS_MILESTONE", "HAS_COMMITTEE", "HAS_ADVISOR", "IN_PROGRAM",
     # Programs, surveys (graph_db.programs).
-    "HAS_VERSION", "ANSWERS", "PAIRED_IN",
+    "HAS_VERSION", "ANSWERS", "PAIRED_IN", "REVIEWS", "SCORED", "SUPPORTS", "WON",
 )
 
 PERSON_SEARCH = FullTextIndex("person_search", "Person", ("name", "title", "bio", "topics"))
@@ -83,6 +83,8 @@ SCHEMA: tuple[SchemaOp, ...] = (
     UniqueConstraint("SurveyResponse", "key"),
     # One pair per cohort, mentor and mentee (graph_db.programs.cohorts).
     UniqueConstraint("CohortPair", "key"),
+    # One nomination per nominee and award cycle (graph_db.programs.awards).
+    UniqueConstraint("Nomination", "key"),
     RelationshipTypes(RELATIONSHIP_TYPES),
 )
 

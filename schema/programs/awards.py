@@ -1,0 +1,376 @@
+"""GraphQL for mentoring awards: definitions, cycles, nominations, review and winners."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+import strawberry
+from strawberry.scalars import JSON
+
+from graph_db.programs.records import AwardCycleRecord, AwardRecord, NominationRecord
+from resolvers.programs import awards as rules
+from resolvers.programs.awards import RankedNomination
+from schema.base import (
+    AppInfo,
+    DateTime,
+    Node,
+    UserError,
+    attempt,
+    from_ms,
+    from_ms_or_none,
+    local_id,
+    node_resolver,
+    to_global_id,
+    to_ms,
+)
+from schema.mentorship.types import LazyPerson, person
+
+
+@strawberry.type(description="A mentoring award: eligibility rules and scoring criteria are data.")
+class Award(Node):
+    record: strawberry.Private[AwardRecord]
+
+    @classmethod
+    def from_record(cls, record: AwardRecord) -> Self:
+        return cls(id=to_global_id("Award", record.id), record=record)
+
+    @strawberry.field(description="Name.")
+    def name(self) -> str:
+        return self.record.name
+
+    @strawberry.field(description="What it recognises.")
+    def description(self) -> str | None:
+        return self.record.description
+
+    @strawberry.field(
+        description="Who may be nominated: every rule must hold (RANK_IN, MENTORING_YEARS_AT_LEAST, "
+        "MENTORED_RANK), as JSON."
+    )
+    def eligibility(self) -> JSON:
+        return [dict(rule) for rule in self.record.eligibility]
+
+    @strawberry.field(description="What the committee scores, 1 to 5 each.")
+    def criteria(self) -> list[str]:
+        return list(self.record.criteria)
+
+    @strawberry.field(description="Whether nominees are told when nominated (else at the results).")
+    def notifies_nominee(self) -> bool:
+        return self.record.notifyNominee
+
+
+@strawberry.type(description="One year of an award: windows, committee, winners once published.")
+class AwardCycle(Node):
+    record: strawberry.Private[AwardCycleRecord]
+
+    @classmethod
+    def from_record(cls, record: AwardCycleRecord) -> Self:
+        return cls(id=to_global_id("AwardCycle", record.id), record=record)
+
+    @strawberry.field(description="The award.")
+    async def award(self, info: AppInfo) -> Award | None:
+        found = await rules.get_award(info.context, self.record.awardId)
+        return Award.from_record(found) if found else None
+
+    @strawberry.field(description="The year.")
+    def year(self) -> int:
+        return self.record.year
+
+    @strawberry.field(description="When nominations open.")
+    def nomination_opens_at(self) -> DateTime:
+        return from_ms(self.record.nominationOpensAt)
+
+    @strawberry.field(description="When nominations close.")
+    def nomination_closes_at(self) -> DateTime:
+        return from_ms(self.record.nominationClosesAt)
+
+    @strawberry.field(description="When the committee's review opens.")
+    def review_opens_at(self) -> DateTime:
+        return from_ms(self.record.reviewOpensAt)
+
+    @strawberry.field(description="When the committee's review closes.")
+    def review_closes_at(self) -> DateTime:
+        return from_ms(self.record.reviewClosesAt)
+
+    @strawberry.field(description="When the winners were published.")
+    def published_at(self) -> DateTime | None:
+        return from_ms_or_none(self.record.publishedAt)
+
+    @strawberry.field(description="The winners, once published.")
+    async def winners(self, info: AppInfo) -> list[LazyPerson]:
+        if self.record.publishedAt is None:
+            return []
+        found = [await person(info, i) for i in self.record.winnerIds]
+        return [p for p in found if p is not None]
+
+
+@node_resolver("Award")
+async def _awards(info: AppInfo, ids: list[str]) -> list[Award | None]:
+    if info.context.viewer is None:
+        return [None] * len(ids)
+    found = [await rules.get_award(info.context, i) for i in ids]
+    return [Award.from_record(a) if a else None for a in found]
+
+
+@node_resolver("AwardCycle")
+async def _cycles(info: AppInfo, ids: list[str]) -> list[AwardCycle | None]:
+    if info.context.viewer is None:
+        return [None] * len(ids)
+    found = [await rules.get_cycle(info.context, i) for i in ids]
+    return [AwardCycle.from_record(c) if c else None for c in found]
+
+
+@strawberry.type(description="A nomination (seen by its nominator, the committee and site admins).")
+class AwardNomination:
+    record: strawberry.Private[NominationRecord]
+
+    @strawberry.field(description="The opaque id.")
+    def id(self) -> strawberry.ID:
+        return to_global_id("AwardNomination", self.record.id)
+
+    @strawberry.field(description="Who is nominated.")
+    async def nominee(self, info: AppInfo) -> LazyPerson | None:
+        return await person(info, self.record.nomineeId)
+
+    @strawberry.field(description="Who nominated them.")
+    async def nominator(self, info: AppInfo) -> LazyPerson | None:
+        return await person(info, self.record.nominatorId)
+
+    @strawberry.field(description="The nominating statement.")
+    def statement(self) -> str:
+        return self.record.statement
+
+    @strawberry.field(description="How many support letters it has.")
+    def support_count(self) -> int:
+        return len(self.record.supporters)
+
+    @strawberry.field(description="When it was made.")
+    def created_at(self) -> DateTime:
+        return from_ms(self.record.createdAt)
+
+
+@strawberry.type(description="A nomination as a committee member sees it.")
+class AwardReviewItem:
+    nomination: AwardNomination = strawberry.field(description="The nomination.")
+    conflict_of_interest: bool = strawberry.field(
+        description="True when you may not score it: the nominee is you, your mentor or mentee, "
+        "or in your division."
+    )
+
+
+@strawberry.type(description="A nomination's place in the committee's ranking.")
+class RankedAwardNomination:
+    row: strawberry.Private[RankedNomination]
+
+    @strawberry.field(description="1 is first.")
+    def rank(self) -> int:
+        return self.row.rank
+
+    @strawberry.field(description="The nomination.")
+    def nomination(self) -> AwardNomination:
+        return AwardNomination(record=self.row.nomination)
+
+    @strawberry.field(description="Mean total score over non-conflicted reviewers (null: unscored).")
+    def mean_score(self) -> float | None:
+        return self.row.mean
+
+    @strawberry.field(description="How many reviewers' scores count.")
+    def score_count(self) -> int:
+        return self.row.scores
+
+
+@strawberry.type(description="An award a member won: shown on their profile.")
+class AwardBadge:
+    award_id: strawberry.ID = strawberry.field(description="The award.")
+    name: str = strawberry.field(description="The award's name.")
+    year: int = strawberry.field(description="The year won.")
+
+
+@strawberry.input(description="An eligibility rule (see Award.eligibility).")
+class EligibilityRuleInput:
+    rule: str = strawberry.field(description="RANK_IN, MENTORING_YEARS_AT_LEAST or MENTORED_RANK.")
+    ranks: list[str] | None = strawberry.field(default=None, description="For RANK_IN, MENTORED_RANK.")
+    years: int | None = strawberry.field(default=None, description="For MENTORING_YEARS_AT_LEAST.")
+    at_least: int | None = strawberry.field(default=None, description="For MENTORED_RANK (default 1).")
+
+
+@strawberry.input(description="A new award (site admins).")
+class CreateAwardInput:
+    name: str = strawberry.field(description="Name.")
+    criteria: list[str] = strawberry.field(description="What the committee scores (1 to 10 names).")
+    eligibility: list[EligibilityRuleInput] = strawberry.field(description="Rules that must all hold.")
+    description: str | None = strawberry.field(default=None, description="What it recognises.")
+    notify_nominee: bool = strawberry.field(default=False, description="Tell nominees when nominated.")
+
+
+@strawberry.input(description="A yearly cycle of an award with its review committee (site admins).")
+class CreateAwardCycleInput:
+    award_id: strawberry.ID = strawberry.field(description="The award.")
+    year: int = strawberry.field(description="The year.")
+    nomination_opens_at: DateTime = strawberry.field(description="Nominations open.")
+    nomination_closes_at: DateTime = strawberry.field(description="Nominations close.")
+    review_opens_at: DateTime = strawberry.field(description="Review opens.")
+    review_closes_at: DateTime = strawberry.field(description="Review closes.")
+    reviewer_ids: list[strawberry.ID] = strawberry.field(description="The committee.")
+
+
+@strawberry.input(description="Nominate a member for an award cycle.")
+class NominateForAwardInput:
+    cycle_id: strawberry.ID = strawberry.field(description="The award cycle.")
+    nominee_id: strawberry.ID = strawberry.field(description="Who (an eligible member, not you).")
+    statement: str = strawberry.field(description="Why.")
+
+
+@strawberry.input(description="Add a support letter to a nomination.")
+class SupportAwardNominationInput:
+    nomination_id: strawberry.ID = strawberry.field(description="The nomination.")
+    letter: str = strawberry.field(description="The letter.")
+
+
+@strawberry.input(description="Score a nomination, one score (1 to 5) per criterion, in order.")
+class ScoreAwardNominationInput:
+    nomination_id: strawberry.ID = strawberry.field(description="The nomination.")
+    scores: list[int] = strawberry.field(description="One per criterion.")
+
+
+@strawberry.input(description="Publish the winners of a cycle (site admins).")
+class PublishAwardWinnersInput:
+    cycle_id: strawberry.ID = strawberry.field(description="The award cycle.")
+    winner_nomination_ids: list[strawberry.ID] = strawberry.field(description="The winning nominations.")
+
+
+@strawberry.type(description="The result of a mutation on an award.")
+class AwardPayload:
+    award: Award | None = strawberry.field(description="The award.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+@strawberry.type(description="The result of a mutation on an award cycle.")
+class AwardCyclePayload:
+    cycle: AwardCycle | None = strawberry.field(description="The cycle as it is now.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+@strawberry.type(description="The result of a mutation on a nomination.")
+class AwardNominationPayload:
+    nomination: AwardNomination | None = strawberry.field(description="The nomination.")
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+
+def _nomination_id(value: strawberry.ID, field: str = "nominationId") -> str:
+    return local_id(value, "AwardNomination", field=field)
+
+
+def _rule(r: EligibilityRuleInput) -> dict[str, Any]:
+    return {"rule": r.rule, "ranks": r.ranks, "years": r.years, "atLeast": r.at_least}
+
+
+def _nominated(record: NominationRecord | None, errors: list[UserError]) -> AwardNominationPayload:
+    return AwardNominationPayload(
+        nomination=AwardNomination(record=record) if record else None, errors=errors
+    )
+
+
+@strawberry.type
+class AwardsQuery:
+    @strawberry.field(description="Award cycles taking nominations now.")
+    async def open_award_cycles(self, info: AppInfo) -> list[AwardCycle]:
+        return [AwardCycle.from_record(c) for c in await rules.open_cycles(info.context)]
+
+    @strawberry.field(
+        description="A cycle's nominations for its committee (and site admins), each with whether "
+        "you have a conflict of interest."
+    )
+    async def award_nominations_to_review(
+        self, info: AppInfo, cycle_id: strawberry.ID
+    ) -> list[AwardReviewItem]:
+        found = await rules.to_review(info.context, local_id(cycle_id, "AwardCycle", field="cycleId"))
+        return [
+            AwardReviewItem(nomination=AwardNomination(record=n), conflict_of_interest=c) for n, c in found
+        ]
+
+    @strawberry.field(
+        description="A cycle's nominations ranked by mean committee score, conflicted scores "
+        "excluded (the committee and site admins)."
+    )
+    async def award_results(self, info: AppInfo, cycle_id: strawberry.ID) -> list[RankedAwardNomination]:
+        found = await rules.results(info.context, local_id(cycle_id, "AwardCycle", field="cycleId"))
+        return [RankedAwardNomination(row=r) for r in found]
+
+    @strawberry.field(description="The awards a member won (the badges on their profile), newest first.")
+    async def award_badges(self, info: AppInfo, person_id: strawberry.ID) -> list[AwardBadge]:
+        found = await rules.badges(info.context, local_id(person_id, "Person", field="personId"))
+        return [AwardBadge(award_id=to_global_id("Award", b["awardId"]), name=b["name"], year=int(b["year"]))
+                for b in found]
+
+
+@strawberry.type
+class AwardsMutation:
+    @strawberry.mutation(description="Define an award (site admins).")
+    async def create_award(self, info: AppInfo, input: CreateAwardInput) -> AwardPayload:
+        record, errors = await attempt(rules.create_award(
+            info.context, name=input.name, description=input.description,
+            eligibility=[_rule(r) for r in input.eligibility], criteria=input.criteria,
+            notify_nominee=input.notify_nominee,
+        ))
+        return AwardPayload(award=Award.from_record(record) if record else None, errors=errors)
+
+    @strawberry.mutation(description="Open a yearly cycle of an award with its committee (site admins).")
+    async def create_award_cycle(self, info: AppInfo, input: CreateAwardCycleInput) -> AwardCyclePayload:
+        async def run() -> AwardCycleRecord:
+            return await rules.create_cycle(
+                info.context, award_id=local_id(input.award_id, "Award", field="awardId"), year=input.year,
+                nomination_opens_at=to_ms(input.nomination_opens_at),
+                nomination_closes_at=to_ms(input.nomination_closes_at),
+                review_opens_at=to_ms(input.review_opens_at), review_closes_at=to_ms(input.review_closes_at),
+                reviewer_ids=[local_id(r, "Person", field="reviewerIds") for r in input.reviewer_ids],
+            )
+
+        record, errors = await attempt(run())
+        return AwardCyclePayload(cycle=AwardCycle.from_record(record) if record else None, errors=errors)
+
+    @strawberry.mutation(description="Nominate an eligible member (the nominee is not told until results).")
+    async def nominate_for_award(self, info: AppInfo, input: NominateForAwardInput) -> AwardNominationPayload:
+        async def run() -> NominationRecord:
+            return await rules.nominate(
+                info.context, local_id(input.cycle_id, "AwardCycle", field="cycleId"),
+                local_id(input.nominee_id, "Person", field="nomineeId"), input.statement,
+            )
+
+        return _nominated(*await attempt(run()))
+
+    @strawberry.mutation(description="Add your support letter to a nomination.")
+    async def support_award_nomination(
+        self, info: AppInfo, input: SupportAwardNominationInput
+    ) -> AwardNominationPayload:
+        async def run() -> NominationRecord:
+            return await rules.support(info.context, _nomination_id(input.nomination_id), input.letter)
+
+        return _nominated(*await attempt(run()))
+
+    @strawberry.mutation(
+        description="Score a nomination (the committee; never your own, your mentor's or mentee's, "
+        "or your division's: FORBIDDEN)."
+    )
+    async def score_award_nomination(
+        self, info: AppInfo, input: ScoreAwardNominationInput
+    ) -> AwardNominationPayload:
+        async def run() -> NominationRecord:
+            return await rules.score(info.context, _nomination_id(input.nomination_id), input.scores)
+
+        return _nominated(*await attempt(run()))
+
+    @strawberry.mutation(description="Publish the winners: badges on their profiles, and they are told.")
+    async def publish_award_winners(
+        self, info: AppInfo, input: PublishAwardWinnersInput
+    ) -> AwardCyclePayload:
+        async def run() -> AwardCycleRecord:
+            return await rules.publish(
+                info.context, local_id(input.cycle_id, "AwardCycle", field="cycleId"),
+                [_nomination_id(n, "winnerNominationIds") for n in input.winner_nomination_ids],
+            )
+
+        record, errors = await attempt(run())
+        return AwardCyclePayload(cycle=AwardCycle.from_record(record) if record else None, errors=errors)
+
+
+TYPES: tuple[type, ...] = (Award, AwardCycle)
