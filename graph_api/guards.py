@@ -77,7 +77,8 @@ class Guards:
             self.local_queries, manifest=manifest, only=settings.persisted_queries_only
         )
         self.limiter = RateLimiter(MemoryLimits(), Limits.from_settings(settings))
-        self.documents = documents or Documents(LimitConfig.from_settings(settings))
+        # Not `documents or ...`: an empty cache has len() 0.
+        self.documents = Documents(LimitConfig.from_settings(settings)) if documents is None else documents
 
     def use_redis(self, client: Any, prefix: str = "graph_api:") -> None:
         """Share rate-limit counters and registered queries with every replica."""

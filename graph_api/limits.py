@@ -44,14 +44,13 @@ from graphql import (
     get_named_type,
     get_nullable_type,
     parse,
-    validate,
 )
 from graphql.language import Lexer
 from graphql.utilities import get_operation_ast
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
-from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
+from strawberry.schema.schema import validate_document
+from strawberry.types import ExecutionContext
 
 from graph_db.errors import QueryTooComplex
 
@@ -325,13 +324,14 @@ class Documents:
         if not config.introspection:
             self._extra_rules.append(NoSchemaIntrospectionCustomRule)
 
-    def parse(self, query: str) -> _Entry:
+    def parse(self, query: str, *, count: bool = True) -> _Entry:
+        """The cached parse of `query`; `count=False` for a second lookup of one request."""
         entry = self._entries.get(query)
         if entry is not None:
             self._entries.move_to_end(query)
-            self.hits += 1
+            self.hits += count
             return entry
-        self.misses += 1
+        self.misses += count
         entry = _Entry(parse(query, max_tokens=self.config.max_tokens))
         self._entries[query] = entry
         self._chars += len(query)
@@ -344,8 +344,15 @@ class Documents:
         return len(self._entries)
 
     def rules(self, base: tuple[type[Any], ...]) -> tuple[type[Any], ...]:
-        # The two rules strawberry's own validate_document adds to every validation.
-        return (*base, MaybeNullValidationRule, OneOfInputValidationRule, *self._extra_rules)
+        """The operation's rules and ours (Strawberry's validate_document adds its own)."""
+        return (*base, *self._extra_rules)
+
+
+def _graphql_schema(context: ExecutionContext) -> GraphQLSchema:
+    # Strawberry exposes the graphql-core schema only as `Schema._schema`; its own
+    # ValidationCache extension reads it the same way. This is the one place we do.
+    schema: GraphQLSchema = context.schema._schema
+    return schema
 
 
 class QueryLimits(SchemaExtension):
@@ -360,7 +367,8 @@ class QueryLimits(SchemaExtension):
         context = self.execution_context
         if context.graphql_document is None and context.query:
             try:
-                self.entry = self.documents.parse(context.query)
+                # The pipeline's operation choice looked it up first (and counted it).
+                self.entry = self.documents.parse(context.query, count=False)
                 context.graphql_document = self.entry.document
             except GraphQLSyntaxError:
                 # Strawberry parses again and reports the error the usual way (with its
@@ -381,16 +389,16 @@ class QueryLimits(SchemaExtension):
             if entry is not None and entry.errors is not None:
                 errors = entry.errors
             else:
-                errors = validate(
-                    context.schema._schema, document, self.documents.rules(context.validation_rules),
-                    hide_suggestions=not self.documents.config.introspection,
+                # Suggestions ("Did you mean ...") are stripped from answers by _rewrite.
+                errors = validate_document(
+                    _graphql_schema(context), document, self.documents.rules(context.validation_rules)
                 )
                 if entry is not None:
                     entry.errors = errors
             if not errors:
                 config = self.documents.config
                 cost = estimate_cost(
-                    context.schema._schema, document, context.operation_name, context.variables, config
+                    _graphql_schema(context), document, context.operation_name, context.variables, config
                 )
                 if cost > config.max_cost:
                     errors = [too_complex(

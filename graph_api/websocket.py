@@ -264,7 +264,7 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
         self.pipeline = pipeline
         self.admit = admit
         self.reauth_seconds = reauth_seconds
-        self.documents = documents or Documents(LimitConfig())
+        self.documents = documents if documents is not None else Documents(LimitConfig())
 
     def is_subscription(self, query: str, operation_name: str | None) -> bool:
         try:
