@@ -16,6 +16,7 @@ import secrets
 from graph_api.config import Settings
 from graph_db import feed, groups, network, people
 from graph_db.backend import Backend
+from graph_db.programs.demo import load_programs_demo
 from graph_db.records import PersonRecord
 from graph_db.seed import seed_content, seed_people
 from resolvers.accounts import Accounts, provision_account
@@ -47,6 +48,8 @@ async def load_demo(backend: Backend, settings: Settings, accounts: Accounts | N
         })
     if accounts is not None and not settings.is_production:
         await ensure_demo_admin(backend, settings, accounts)
+    # Programs (issue 16): a cohort, a due survey, a speed-mentoring event, an award cycle.
+    await load_programs_demo(backend, admin_email=DEMO_EMAIL, now=epoch_ms())
 
 
 def demo_password(settings: Settings) -> str:

@@ -10,6 +10,7 @@ import strawberry
 
 from graph_db.programs.records import RegistrationRecord
 from resolvers import people as people_resolvers
+from resolvers.programs import calendar
 from resolvers.programs import speed_events as rules
 from resolvers.programs.speed_events import EventView, NewEvent, RoundSeat
 from schema.base import (
@@ -221,6 +222,16 @@ class SpeedMentoringEvent(Node):
     @strawberry.field(description="How many rounds the published rotation has.")
     def rounds(self) -> int | None:
         return self.view.event.rounds
+
+    @strawberry.field(
+        description="Your registration as an iCalendar file (text/calendar, in the event's time "
+        "zone); null when you are not registered."
+    )
+    def my_calendar_file(self, info: AppInfo) -> str | None:
+        mine = self.view.mine
+        if mine is None:
+            return None
+        return calendar.ics(self.view.event, mine, now=info.context.now_ms()).decode()
 
     @strawberry.field(description="Your own rounds, once the rotation is published.")
     async def my_rounds(self, info: AppInfo) -> list[SpeedMentoringRound]:

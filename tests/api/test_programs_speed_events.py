@@ -71,6 +71,7 @@ query($id: ID!) {
 }"""
 EVENTS = "{ speedMentoringEvents(first: 10) { id title participantsConfirmed myRegistration { status } } }"
 NOTIFICATIONS = "{ notifications(first: 20) { nodes { kind summary } } }"
+CALENDAR = "query($id: ID!) { node(id: $id) { ... on SpeedMentoringEvent { myCalendarFile } } }"
 
 
 def iso(ms: int) -> str:
@@ -150,6 +151,10 @@ async def test_register_waitlist_cancel_and_promote(api: Api) -> None:
 
     again = await call(api, CANCEL_REGISTRATION, {"event": event["id"]}, a)
     assert [e["code"] for e in again["errors"]] == ["NOT_FOUND"]
+    ics = (await api.gql(CALENDAR, {"id": event["id"]}, token=token_for(c)))["node"]["myCalendarFile"]
+    assert ics.startswith("BEGIN:VCALENDAR") and "TZID=America/New_York" in ics and "STATUS:CONFIRMED" in ics
+    gone = await api.gql(CALENDAR, {"id": event["id"]}, token=token_for(a))
+    assert gone["node"]["myCalendarFile"] is None
 
 
 async def test_bad_input_and_closed_registration(api: Api) -> None:
