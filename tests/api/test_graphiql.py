@@ -134,8 +134,8 @@ async def test_graphiql_signs_in_and_answers_in_a_headless_browser_offline(
         browser = await pw.chromium.launch(
             executable_path=chromium_path(), headless=True, args=OFFLINE_ARGS,
         )
+        page = await browser.new_page(viewport={"width": 1400, "height": 900})
         try:
-            page = await browser.new_page(viewport={"width": 1400, "height": 900})
             page.on("request", lambda request: requested.append(request.url))
             page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda error: problems.append(str(error)))
@@ -151,7 +151,6 @@ async def test_graphiql_signs_in_and_answers_in_a_headless_browser_offline(
                 "{ accessToken errors { code } } }"
             ))
             await _run_and_wait_for(page, '"errors": []')
-            # The page put the token into the Headers pane.
             # CodeMirror's own text (the rendered one wraps the long token and shows fold marks).
             answer_json = await page.evaluate(
                 "document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue()"
