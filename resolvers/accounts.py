@@ -35,6 +35,7 @@ from graph_db.errors import (
     Unauthenticated,
 )
 from graph_db.records import PersonRecord, SessionRecord
+from resolvers import text
 from resolvers.auth import ROLE_RANK, require_role, require_viewer
 from resolvers.context import Context, Viewer
 from resolvers.tokens import (
@@ -211,14 +212,17 @@ def _is_suspended(person: PersonRecord, now: int) -> bool:
 async def register(ctx: Context, *, email: str, name: str, password: str) -> SignedIn:
     """Create a member with a password and sign them in; one write for person and credential."""
     accounts = accounts_of(ctx)
-    email, name = normalise_email(email), name.strip()
+    email = normalise_email(email)
     problems: list[tuple[str | None, str]] = []
     if (problem := email_problem(email)) is not None:
         problems.append(("email", problem))
-    if not name:
+    if not name.strip():
         problems.append(("name", "enter your name"))
-    elif len(name) > NAME_MAX:
-        problems.append(("name", f"use at most {NAME_MAX} characters"))
+    else:
+        try:
+            name = text.name(name, field="name", max_chars=NAME_MAX)
+        except InvalidInput as exc:
+            problems.append(("name", exc.message))
     if (problem := password_problem(password, email)) is not None:
         problems.append(("password", problem))
     if problems:

@@ -18,6 +18,7 @@ from graph_db import groups, vocabulary
 from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from graph_db.moderation import GROUP_MODERATOR_ROLES, GROUP_ROLES
 from graph_db.records import GroupAccessRecord, GroupRecord, MembershipRecord, PostRecord
+from resolvers import text
 from resolvers.auth import require_viewer
 from resolvers.context import Context, Viewer
 from resolvers.loaders import forget
@@ -145,14 +146,14 @@ async def list_groups(
         if not isinstance(rank, int | float) or not isinstance(last_id, str):
             raise InvalidInput("invalid cursor", field="after")
         cursor = (float(rank), last_id)
-    text = query.strip() if query is not None else None
-    if text is not None and len(text) > 200:
+    search = query.strip() if query is not None else None
+    if search is not None and len(search) > 200:
         raise InvalidInput("at most 200 characters", field="query")
     ranks: dict[str, float] = {}
 
     async def fetch(_: object, __: bool, limit: int) -> list[GroupRecord]:
         found = await groups.list_groups(
-            ctx.db, viewer_id=viewer.id, query=text or None, interest_id=interest_id,
+            ctx.db, viewer_id=viewer.id, query=search or None, interest_id=interest_id,
             joined=joined, include_archived=include_archived, after=cursor, limit=limit,
         )
         ranks.update({g.id: rank for g, rank in found})
@@ -217,21 +218,11 @@ async def pinned_posts(ctx: Context, group_id: str) -> list[PostRecord]:
 
 
 def clean_name(name: str) -> str:
-    text = " ".join(name.split())
-    if not MIN_NAME_CHARS <= len(text) <= MAX_NAME_CHARS:
-        raise InvalidInput(f"{MIN_NAME_CHARS} to {MAX_NAME_CHARS} characters", field="name")
-    if any(not c.isprintable() for c in text):
-        raise InvalidInput("remove control characters", field="name")
-    return text
+    return text.name(name, field="name", max_chars=MAX_NAME_CHARS, min_chars=MIN_NAME_CHARS)
 
 
 def clean_description(description: str) -> str:
-    text = description.replace("\r\n", "\n").strip()
-    if len(text) > MAX_DESCRIPTION_CHARS:
-        raise InvalidInput(f"at most {MAX_DESCRIPTION_CHARS} characters", field="description")
-    if any(not c.isprintable() and c not in "\n\t" for c in text):
-        raise InvalidInput("remove control characters", field="description")
-    return text
+    return text.block(description, field="description", max_chars=MAX_DESCRIPTION_CHARS)
 
 
 def clean_visibility(visibility: str) -> str:
@@ -241,11 +232,9 @@ def clean_visibility(visibility: str) -> str:
 
 
 def clean_message(message: str | None, field: str = "message") -> str | None:
-    if message is None or not message.strip():
+    if message is None:
         return None
-    if len(message) > MAX_MESSAGE_CHARS:
-        raise InvalidInput(f"at most {MAX_MESSAGE_CHARS} characters", field=field)
-    return message.strip()
+    return text.block(message, field=field, max_chars=MAX_MESSAGE_CHARS) or None
 
 
 async def valid_interests(ctx: Context, interest_ids: Sequence[str]) -> list[str]:

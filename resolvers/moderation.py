@@ -19,6 +19,7 @@ from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound
 from graph_db.moderation import REPORT_REASONS
 from graph_db.records import GroupRecord, ModerationActionRecord, ReportRecord
 from resolvers import groups as group_rules
+from resolvers import text
 from resolvers.auth import require_role, require_viewer
 from resolvers.context import Context, Viewer
 from resolvers.loaders import forget
@@ -81,8 +82,7 @@ async def report(
     viewer = require_viewer(ctx)
     if reason not in REPORT_REASONS:
         raise InvalidInput("unknown reason", field="reason")
-    if details is not None and len(details) > MAX_DETAILS_CHARS:
-        raise InvalidInput(f"at most {MAX_DETAILS_CHARS} characters", field="details")
+    details = text.block(details or "", field="details", max_chars=MAX_DETAILS_CHARS) or None
     if kind == "PERSON":
         if target_id == viewer.id:
             raise InvalidInput("you cannot report yourself", field="targetId")
@@ -92,7 +92,7 @@ async def report(
         raise InvalidInput("a group is given only when reporting a member", field="groupId")
     found = await moderation.create_report(
         ctx.db, kind, id=str(uuid.uuid4()), reporter_id=viewer.id, target_id=target_id,
-        reason=reason, details=(details or "").strip() or None, now=ctx.now_ms(),
+        reason=reason, details=details, now=ctx.now_ms(),
         group_id=group_id,
     )
     if found is None:

@@ -29,6 +29,7 @@ from graph_db.records import (
     RelationRecord,
     TermRecord,
 )
+from resolvers import text
 from resolvers.auth import require_self_or_role, require_viewer
 from resolvers.context import Context
 from resolvers.loaders import forget, now_or_later, then
@@ -171,6 +172,23 @@ def _forget_person(ctx: Context, person: PersonRecord) -> None:
 UNSET: Any = object()
 
 
+# Profile text under the one text policy (resolvers.text): single-line fields and the bio.
+_PROFILE_TEXT = (("name", True), ("title", True), ("phone", True), ("bio", False))
+
+
+def _text_problems(changes: Mapping[str, Any]) -> list[tuple[str, str]]:
+    found = []
+    for key, single_line in _PROFILE_TEXT:
+        value = changes.get(key)
+        if not isinstance(value, str):
+            continue
+        if (problem := text.problem(value, single_line=single_line)) is not None:
+            found.append((key, problem))
+        elif key == "name" and value.strip() and text.looks_empty(value):
+            found.append((key, "enter a name with visible characters"))
+    return found
+
+
 async def update_profile(
     ctx: Context, person_id: str | None, changes: Mapping[str, Any],
     affiliation_id: str | None = UNSET,
@@ -180,7 +198,9 @@ async def update_profile(
     viewer = require_viewer(ctx)
     target = person_id or viewer.id
     require_self_or_role(ctx, target, "ADMIN")
+    refused = _text_problems(changes)
     cleaned, problems = clean_profile(changes)
+    problems = refused + [(key, message) for key, message in problems if key not in dict(refused)]
     set_unit = affiliation_id is not UNSET
     if set_unit and affiliation_id is not None:
         unit = await ctx.loaders.org_unit_by_id.load(affiliation_id)
@@ -246,7 +266,7 @@ async def add_terms(
                              "broaderId": None})
         else:
             name = clean_line(choice.name or "")
-            if problem := term_name_problem(name):
+            if problem := text.problem(name, single_line=True) or term_name_problem(name):
                 problems.append((f"{where}.name", problem))
             else:
                 rows.append(vocabulary.proposal(kind, name, id=str(uuid.uuid4()),
