@@ -98,6 +98,7 @@ class SurveyResponseRecord:
     occasion: int
     version: int
     answers: dict[str, Any]
+    cohortId: str | None = None  # the respondent's cohort in the program when they answered
 
 
 @dataclass(frozen=True, slots=True)

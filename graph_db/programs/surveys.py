@@ -4,8 +4,9 @@
   updatedAt})-[:FOR]->(g:Program); each edit adds (s)-[:HAS_VERSION]->(v:SurveyVersion {id,
   surveyId, version, questions (JSON text), createdAt}) and moves `s.version`; versions are
   never changed, so answers keep the questions they were given under.
-- (r:SurveyResponse {id, key, surveyId, programId, occasion, version, answers (JSON text),
-  submittedAt})-[:ANSWERS]->(v). No edge leads from a response to its respondent: `key` is
+- (r:SurveyResponse {id, key, surveyId, programId, cohortId, occasion, version, answers (JSON
+  text), submittedAt})-[:ANSWERS]->(v); `cohortId` is the respondent's cohort when they
+  answered (results group by it). No edge leads from a response to its respondent: `key` is
   a one-way digest of (survey, occasion, person), unique, which is what makes a second
   submission (or a concurrent double submit) find the first and store nothing.
 """
@@ -153,7 +154,8 @@ SUBMIT: LiteralString = (
     "MATCH (s:Survey {id: $survey})-[:HAS_VERSION]->(v:SurveyVersion) WHERE v.version = $version "
     "MERGE (r:SurveyResponse {key: $key}) "
     "ON CREATE SET r.id = $id, r.surveyId = s.id, r.programId = s.programId, "
-    "  r.occasion = $occasion, r.version = $version, r.answers = $answers, r.submittedAt = $now "
+    "  r.occasion = $occasion, r.version = $version, r.answers = $answers, r.submittedAt = $now, "
+    "  r.cohortId = $cohort "
     "WITH v, r, r.id = $id AS fresh "
     "FOREACH (_ IN CASE WHEN fresh THEN [1] ELSE [] END | CREATE (r)-[:ANSWERS]->(v)) "
     "RETURN fresh, r.submittedAt AS submittedAt"
@@ -162,21 +164,21 @@ SUBMIT: LiteralString = (
 
 async def submit(
     db: Executor, *, id: str, survey_id: str, version: int, occasion: int, person_id: str,
-    answers: dict[str, Any], now: int,
+    answers: dict[str, Any], now: int, cohort_id: str | None = None,
 ) -> tuple[bool, int] | None:
     """Store one response: (whether this call stored it, when it was submitted); None when
     the survey or version is gone."""
     rows = await db.write(SUBMIT, {
         "id": id, "survey": survey_id, "version": version, "occasion": occasion,
         "key": response_key(survey_id, occasion, person_id), "answers": json.dumps(answers),
-        "now": now,
+        "now": now, "cohort": cohort_id,
     })
     return (bool(rows[0]["fresh"]), int(rows[0]["submittedAt"])) if rows else None
 
 
 RESPONSES: LiteralString = (
     "MATCH (:Survey {id: $survey})-[:HAS_VERSION]->(:SurveyVersion)<-[:ANSWERS]-(r:SurveyResponse) "
-    "RETURN r.occasion AS occasion, r.version AS version, r.answers AS answers"
+    "RETURN r.occasion AS occasion, r.version AS version, r.answers AS answers, r.cohortId AS cohortId"
 )
 
 
@@ -184,6 +186,18 @@ async def list_responses(db: Executor, survey_id: str) -> list[SurveyResponseRec
     """Every response to a survey, without anything that names its respondent."""
     rows = await db.read(RESPONSES, {"survey": survey_id})
     return [
-        SurveyResponseRecord(int(r["occasion"]), int(r["version"]), json.loads(r["answers"]))
+        SurveyResponseRecord(int(r["occasion"]), int(r["version"]), json.loads(r["answers"]), r["cohortId"])
         for r in rows
     ]
+
+
+MEMBER_COHORT: LiteralString = (
+    "MATCH (:Person {id: $person})-[:PAIRED_IN {as: 'MENTEE'}]->(cp:CohortPair)-[:FOR]->(c:Cohort) "
+    "WHERE c.programId = $program RETURN c.id AS cohortId ORDER BY cp.enrolledAt DESC, c.id LIMIT 1"
+)
+
+
+async def member_cohort(db: Executor, program_id: str, person_id: str) -> str | None:
+    """The cohort of the program a person was last enrolled in as a mentee (None: none)."""
+    rows = await db.read(MEMBER_COHORT, {"program": program_id, "person": person_id})
+    return str(rows[0]["cohortId"]) if rows else None

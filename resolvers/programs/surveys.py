@@ -60,8 +60,10 @@ class QuestionResult:
 
 @dataclass(frozen=True, slots=True)
 class ResultGroup:
-    """The respondents of one occasion: aggregates, or nothing when fewer than K_ANONYMITY."""
+    """The respondents of one cohort (None: not in a cohort) and occasion: aggregates, or
+    nothing when fewer than K_ANONYMITY."""
 
+    cohort_id: str | None
     occasion: int
     suppressed: bool
     respondents: int | None
@@ -263,6 +265,7 @@ async def submit_response(
     stored = await repo.submit(
         ctx.db, id=str(uuid.uuid4()), survey_id=survey.id, version=survey.version, occasion=occasion,
         person_id=viewer.id, answers=given, now=now,
+        cohort_id=await repo.member_cohort(ctx.db, survey.programId, viewer.id),
     )
     if stored is None:
         raise NotFound("no such survey", field="surveyId")
@@ -296,19 +299,23 @@ def _aggregate(question: dict[str, Any], given: list[Any]) -> QuestionResult:
 
 
 async def results(ctx: Context, survey_id: str) -> list[ResultGroup]:
-    """Per occasion: respondents, and per question of the current version its counts, mean
-    and distribution (free text: the answers, sorted); nothing for a group under K_ANONYMITY."""
+    """Per cohort and occasion: respondents, and per question of the current version its
+    counts, mean and distribution (free text: the answers, sorted); nothing for a group under
+    K_ANONYMITY. There is no program-wide total: subtracting the cohorts from it could single
+    out a small remainder."""
     survey = await _survey(ctx, survey_id)
     await _program_admin(ctx, survey.programId)
     responses = await repo.list_responses(ctx.db, survey_id)
+    cohorts = sorted({r.cohortId for r in responses if r.cohortId is not None})
     groups: list[ResultGroup] = []
-    for occasion in survey.occasions:
-        mine = [r for r in responses if r.occasion == occasion]
-        if len(mine) < K_ANONYMITY:
-            groups.append(ResultGroup(occasion, True, None))
-            continue
-        groups.append(ResultGroup(occasion, False, len(mine), tuple(
-            _aggregate(q, [r.answers[q["id"]] for r in mine if q["id"] in r.answers])
-            for q in survey.questions
-        )))
+    for cohort in [*cohorts, None]:
+        for occasion in survey.occasions:
+            mine = [r for r in responses if r.occasion == occasion and r.cohortId == cohort]
+            if len(mine) < K_ANONYMITY:
+                groups.append(ResultGroup(cohort, occasion, True, None))
+                continue
+            groups.append(ResultGroup(cohort, occasion, False, len(mine), tuple(
+                _aggregate(q, [r.answers[q["id"]] for r in mine if q["id"] in r.answers])
+                for q in survey.questions
+            )))
     return groups

@@ -138,11 +138,16 @@ class SurveyQuestionResult:
 
 
 @strawberry.type(
-    description="The respondents of one occasion. Nothing is shown for fewer than "
+    description="The respondents of one cohort and occasion. Nothing is shown for fewer than "
     f"{rules.K_ANONYMITY} respondents (k-anonymity); nobody's identity is ever shown."
 )
 class SurveyResultGroup:
     group: strawberry.Private[ResultGroup]
+
+    @strawberry.field(description="The respondents' cohort (null: members not in a cohort).")
+    def cohort_id(self) -> strawberry.ID | None:
+        cohort = self.group.cohort_id
+        return None if cohort is None else to_global_id("MentoringCohort", cohort)
 
     @strawberry.field(description="The occasion: months after enrolment.")
     def occasion_months(self) -> int:
@@ -227,7 +232,7 @@ class SurveysQuery:
         return [DueSurveyOccasion(due=d) for d in await rules.my_surveys(info.context)]
 
     @strawberry.field(
-        description="A survey's anonymous results per occasion (the program's admins): nothing "
+        description="A survey's anonymous results per cohort and occasion (the program's admins): nothing "
         f"for a group of fewer than {rules.K_ANONYMITY} respondents."
     )
     async def survey_results(self, info: AppInfo, survey_id: strawberry.ID) -> list[SurveyResultGroup]:

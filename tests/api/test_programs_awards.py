@@ -242,6 +242,14 @@ async def test_results_and_publication_permissions_both_ways(api: Api) -> None:
     assert await refused(api, CREATE_AWARD, {"input": {"name": "X", "criteria": ["A"], "eligibility": []}},
                          outsider) == "FORBIDDEN"
     made = await award(api, admin, eligibility=[])
+    now = now_ms()
+    by_member = {"input": {
+        "awardId": made["id"], "year": 2026, "nominationOpensAt": iso(now),
+        "nominationClosesAt": iso(now + DAY), "reviewOpensAt": iso(now + 2 * DAY),
+        "reviewClosesAt": iso(now + 3 * DAY), "reviewerIds": [gid(reviewer)],
+    }}
+    assert await refused(api, CREATE_CYCLE, by_member, outsider) == "FORBIDDEN"
+    assert await awards.list_open_cycles(db, now=now + 1, limit=5) == []
     review_cycle = await cycle(api, admin, made["id"], [reviewer], reviewing=True)
     local_cycle = local_id(review_cycle["id"], "AwardCycle")
     planted = await awards.nominate(db, id=str(uuid.uuid4()), cycle_id=local_cycle, nominee_id=nominee.id,

@@ -213,3 +213,37 @@ async def test_permissions_both_ways(api: Api) -> None:
     bad = await call(api, CREATE, {"input": {**create["input"], "cadence": [
         {"everyDays": 30}, {"untilMonth": 3, "everyDays": 0}]}}, admin)
     assert {e["code"] for e in bad["errors"]} == {"BAD_USER_INPUT"}
+
+
+async def test_survey_results_are_per_cohort_and_k_anonymous(api: Api) -> None:
+    program, admin, first = await setup(api)
+    second = (await call(api, CREATE, {"input": {
+        "programId": to_global_id("MentoringProgram", program), "name": "Fellows 2027",
+        "startsAt": "2027-09-01T00:00:00.000Z", "lengthMonths": 12,
+    }}, admin))["cohort"]
+    mentees: list[PersonRecord] = []
+    for cohort, size in ((first, 5), (second, 2)):
+        for _ in range(size):
+            mentee, mentor = await make_person(api.backend), await make_person(api.backend)
+            done = await call(api, ENROL, {"input": {"cohortId": cohort["id"], "menteeId": gid(mentee),
+                                                     "mentorId": gid(mentor), "role": "PRIMARY"}}, admin)
+            assert done["errors"] == []
+            mentees.append(mentee)
+    survey = await call(api, SURVEY, {"input": {
+        "programId": to_global_id("MentoringProgram", program), "title": "Start",
+        "occasionsMonths": [0], "questions": [{"id": "q", "kind": "LIKERT", "prompt": "How?"}],
+    }}, admin)
+    for n, mentee in enumerate(mentees):
+        given = [{"questionId": "q", "rating": 1 + n % 5}]
+        submit = {"input": {"surveyId": survey["survey"]["id"], "occasionMonths": 0, "answers": given}}
+        answered = await call(api, SUBMIT, submit, mentee)
+        assert answered["errors"] == []
+    results = (await api.gql(
+        "query($id: ID!) { surveyResults(surveyId: $id) { cohortId occasionMonths suppressed respondents "
+        "questions { mean } } }", {"id": survey["survey"]["id"]}, token=token_for(admin),
+    ))["surveyResults"]
+    assert sorted((g["cohortId"] or "", g["suppressed"], g["respondents"]) for g in results) == sorted([
+        (first["id"], False, 5), (second["id"], True, None), ("", True, None),
+    ])
+    shown = next(g for g in results if g["cohortId"] == first["id"])
+    assert shown["questions"] == [{"mean": 3.0}]

@@ -269,6 +269,7 @@ async def test_create_permissions_both_ways(api: Api) -> None:
     assert await refused(api, CREATE, {"input": event_input(**in_program)}, program_member) == "FORBIDDEN"
     assert await refused(api, CREATE, {"input": event_input()}, program_admin) == "FORBIDDEN"
     assert await refused(api, CREATE, {"input": event_input()}, None) == "UNAUTHENTICATED"
+    assert await refused(api, EVENTS, {}, None) == "UNAUTHENTICATED"
     assert await speed_events.list_events(db, ending_after=0, after=None, limit=10) == []
 
     made = await new_event(api, program_admin, **in_program)
@@ -283,6 +284,9 @@ async def test_organiser_powers_both_ways(api: Api) -> None:
     event = await new_event(api, organiser, participantCapacity=1)
     local = await node_id(api, event["id"])
     p, q, stranger = [await make_person(db) for _ in range(3)]
+    signed_out = await api.post(REGISTER, {"event": event["id"], "role": "PARTICIPANT"})
+    assert [e["extensions"]["code"] for e in signed_out.json()["errors"]] == ["UNAUTHENTICATED"]
+    assert await speed_events.list_registrations(db, local) == []
     for who in (p, q):
         await call(api, REGISTER, {"event": event["id"], "role": "PARTICIPANT"}, who)
 
