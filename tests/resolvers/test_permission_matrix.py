@@ -20,14 +20,17 @@ import pytest
 import strawberry
 
 from graph_api.errors import ErrorCodes
+from graph_db.backend import Backend
 from graph_db.falkordb import FalkorDBBackend
+from graph_db.neo4j import Neo4jBackend
 from resolvers.context import Context
 from resolvers.loaders import Loaders
 from resolvers.services import Services
 from schema import build_schema
 from schema.base import to_global_id
 from tests import moderation_world as w
-from tests.graphs import snapshot
+from tests.conftest import BACKENDS, NEO4J_UNAVAILABLE
+from tests.graphs import restore, save, snapshot
 
 SIGNED_IN = frozenset(a for a in w.ACTORS if a != "signed_out")
 MEMBERS = frozenset({"member", "group_moderator", "group_owner"})
@@ -200,19 +203,68 @@ CASES = [
 SCHEMA = build_schema(extensions=[ErrorCodes])
 
 
-# Copies of the world that no case has changed (refusals and no-ops leave the graph exactly
-# as it was, which every case checks): reused, so only changed graphs cost a new copy.
-UNCHANGED: list[FalkorDBBackend] = []
+class Worlds:
+    """Graphs holding the built world, one per case. A graph that no case has changed
+    (refusals and no-ops leave it exactly as it was, which every case checks) is reused, so
+    only changed graphs cost a new one: a GRAPH.COPY of the template on FalkorDB; on Neo4j
+    (one database, no copy) the saved world written back."""
+
+    def __init__(self, pool: Backend) -> None:
+        self.pool = pool
+        self.unchanged: list[Backend] = []
+        self.dirty = False
+
+    async def build(self) -> w.World:
+        if isinstance(self.pool, FalkorDBBackend):
+            self.template: Backend = await w.copy(self.pool)  # migrated and empty
+        else:
+            assert isinstance(self.pool, Neo4jBackend)
+            await self.pool.drop_all()
+            self.template = self.pool
+        world = await w.build(self.template)
+        self.saved = await save(self.template)
+        return world
+
+    async def take(self) -> Backend:
+        if self.unchanged:
+            return self.unchanged.pop()
+        if isinstance(self.template, FalkorDBBackend):
+            return await w.copy(self.template)
+        if self.dirty:
+            await restore(self.template, self.saved)
+            self.dirty = False
+        return self.template
+
+    async def give_back(self, db: Backend, *, unchanged: bool) -> None:
+        if unchanged:
+            self.unchanged.append(db)
+        elif isinstance(db, FalkorDBBackend):
+            await db.drop()
+        else:
+            self.dirty = True
+
+    async def close(self) -> None:
+        for db in [*self.unchanged, self.template]:
+            if isinstance(db, FalkorDBBackend):
+                await db.drop()
+        self.unchanged.clear()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def matrix_pool(request: pytest.FixtureRequest) -> Backend:
+    """The engine the module's world lives on (both, in turn)."""
+    if request.param == "neo4j" and NEO4J_UNAVAILABLE:
+        pytest.skip(NEO4J_UNAVAILABLE)
+    pool: Backend = request.getfixturevalue(f"{request.param}_pool")
+    return pool
 
 
 @pytest.fixture(scope="module")
-async def world_template(falkordb_pool: FalkorDBBackend) -> AsyncIterator[tuple[FalkorDBBackend, w.World]]:
-    template = await w.copy(falkordb_pool)  # migrated and empty
-    world = await w.build(template)
-    yield template, world
-    while UNCHANGED:
-        await UNCHANGED.pop().drop()
-    await template.drop()
+async def world_template(matrix_pool: Backend) -> AsyncIterator[tuple[Worlds, w.World]]:
+    worlds = Worlds(matrix_pool)
+    world = await worlds.build()
+    yield worlds, world
+    await worlds.close()
 
 
 @dataclass
@@ -221,7 +273,7 @@ class Outcome:
     data: dict[str, Any] | None
 
 
-async def run(db: FalkorDBBackend, world: w.World, actor: str, operation: str) -> Outcome:
+async def run(db: Backend, world: w.World, actor: str, operation: str) -> Outcome:
     viewer = world.viewer(w.ACTORS[actor])
     services = Services(backend=db, clock=lambda: w.NOW + 10_000)
     ctx = Context(db=db, services=services, loaders=Loaders(db, viewer.id if viewer else None),
@@ -248,10 +300,10 @@ def audit_entries(nodes: tuple[str, ...]) -> int:
 @pytest.mark.parametrize("actor", list(w.ACTORS))
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 async def test_permission_matrix(
-    world_template: tuple[FalkorDBBackend, w.World], case: Case, actor: str
+    world_template: tuple[Worlds, w.World], case: Case, actor: str
 ) -> None:
-    template, world = world_template
-    db = UNCHANGED.pop() if UNCHANGED else await w.copy(template)
+    worlds, world = world_template
+    db = await worlds.take()
     unchanged = False
     try:
         before = await snapshot(db)
@@ -259,10 +311,7 @@ async def test_permission_matrix(
         after = await snapshot(db)
         unchanged = before == after
     finally:
-        if unchanged:
-            UNCHANGED.append(db)
-        else:
-            await db.drop()
+        await worlds.give_back(db, unchanged=unchanged)
     if actor in case.allowed:
         assert outcome.code is None, f"{actor} was refused ({outcome.code})"
         if actor in case.noop:
@@ -277,10 +326,10 @@ async def test_permission_matrix(
 
 
 async def test_demotion_takes_effect_on_the_next_request(
-    world_template: tuple[FalkorDBBackend, w.World],
+    world_template: tuple[Worlds, w.World],
 ) -> None:
-    template, world = world_template
-    db = await w.copy(template)
+    worlds, world = world_template
+    db = await worlds.take()
     try:
         demote = m("setGroupRole",
                    f'groupId: "{X}", personId: "{gid("Person", w.MODERATOR)}", role: MEMBER')
@@ -292,7 +341,7 @@ async def test_demotion_takes_effect_on_the_next_request(
         assert refused.code == "FORBIDDEN"
         assert before == await snapshot(db)
     finally:
-        await db.drop()
+        await worlds.give_back(db, unchanged=False)
 
 
 def test_every_group_forum_and_moderation_mutation_is_in_the_matrix() -> None:
