@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,17 +21,31 @@ mutation($input: LoginInput!) { login(input: $input) { accessToken errors { code
 """
 
 
+START_DEADLINE = 90.0
+
+
 def _start(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "graph_api.cli", "serve", "--port", "0"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     assert proc.stdout is not None
-    for line in proc.stdout:
-        match = re.search(r"at (http://127\.0\.0\.1:\d+)/graphql", line)
-        if match:
-            return proc, match.group(1)
-    raise AssertionError("graph-api serve did not come up")
+    # The read is bounded: a service that never says it is up is killed, which ends the read.
+    timer = threading.Timer(START_DEADLINE, proc.kill)
+    timer.start()
+    seen: list[str] = []
+    try:
+        for line in proc.stdout:
+            seen.append(line)
+            match = re.search(r"at (http://127\.0\.0\.1:\d+)/graphql", line)
+            if match:
+                return proc, match.group(1)
+    finally:
+        timer.cancel()
+    proc.kill()
+    proc.wait(timeout=30)
+    proc.stdout.close()
+    raise AssertionError("graph-api serve did not come up:\n" + "".join(seen[-20:]))
 
 
 def _children(pid: int) -> list[int]:
@@ -64,12 +79,12 @@ def test_sigkill_leaves_no_database_and_keeps_acknowledged_writes(tmp_path: Path
                     "password": f"correct horse battery {i}"}}}).json()
                 assert body["data"]["register"]["errors"] == [], body
         proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        proc.wait(timeout=30)
         assert _gone(database_pid), "the embedded database outlived the SIGKILLed service"
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.wait()
+            proc.wait(timeout=30)
         if proc.stdout is not None:
             proc.stdout.close()
 
