@@ -11,12 +11,18 @@ the application sees it.
 - WebSocket messages are capped at `max_body_bytes` (uvicorn's default is 16 MiB), and the
   first message, which graphql-transport-ws requires to be `connection_init`, at
   PRE_INIT_MESSAGE_BYTES: an anonymous socket cannot make the server hold a big message.
+- Messages above SMALL_MESSAGE_BYTES share one budget per server, LARGE_MESSAGE_BYTES_PER_SECOND:
+  over it, a socket's big message waits before the app reads (and decodes) it, and the
+  socket is not read meanwhile (TCP pushes back). Decoding JSON holds the event loop, so
+  without this a few sockets sending big messages back to back stall every client.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -26,6 +32,8 @@ from graph_api.config import Settings
 from graph_api.ratelimit import client_key
 
 PRE_INIT_MESSAGE_BYTES = 64 * 1024
+SMALL_MESSAGE_BYTES = 64 * 1024  # graphql-transport-ws messages are rarely bigger
+LARGE_MESSAGE_BYTES_PER_SECOND = 2_000_000
 _TOO_MANY = (
     b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n"
     b"content-length: 38\r\nretry-after: 5\r\nconnection: close\r\n\r\n"
@@ -56,6 +64,23 @@ class ConnectionLimits:
             self.open[key] -= 1
             if self.open[key] <= 0:
                 del self.open[key]
+
+
+class ByteBudget:
+    """A token bucket of bytes per second (one burst of `rate` bytes), shared by sockets."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate, self.clock = rate, clock
+        self.available = rate
+        self.updated = clock()
+
+    def spend(self, size: int) -> float:
+        """Take `size` bytes; the seconds to wait before using them (0 within the budget)."""
+        now = self.clock()
+        self.available = min(self.rate, self.available + (now - self.updated) * self.rate)
+        self.updated = now
+        self.available -= size
+        return 0.0 if self.available >= 0 else -self.available / self.rate
 
 
 class GuardedHttpProtocol(HttpToolsProtocol):
@@ -117,20 +142,33 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
 
 class GuardedWebSocketProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's WebSocket protocol with a small cap on the first message."""
+    """uvicorn's WebSocket protocol: a small cap on the first message, big ones paced."""
 
     slot: str | None = None
+    budget: ByteBudget | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.conn.max_message_size = min(PRE_INIT_MESSAGE_BYTES, self.config.ws_max_size)
         self._first = True
+        self._wait = 0.0
 
     def send_receive_event_to_app(self) -> None:
+        size = sum(len(frame) for frame in self.frames)
+        if size > SMALL_MESSAGE_BYTES and self.budget is not None:
+            self._wait += self.budget.spend(size)
         super().send_receive_event_to_app()
         if self._first:
             self._first = False
             self.conn.max_message_size = self.config.ws_max_size
+
+    async def receive(self) -> Any:
+        # Reading stays paused while the app has not taken the message (uvicorn's flow
+        # control), so waiting here also stops this socket's sender.
+        if self._wait > 0:
+            wait, self._wait = self._wait, 0.0
+            await asyncio.sleep(wait)
+        return await super().receive()
 
     def connection_lost(self, exc: Exception | None) -> None:
         slot, self.slot = self.slot, None
@@ -148,5 +186,8 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "GraphApiHttpProtocol", (GuardedHttpProtocol,),
         {"limits": limits, "head_timeout": settings.request_head_timeout_seconds},
     )
-    ws = type("GraphApiWebSocketProtocol", (GuardedWebSocketProtocol,), {"limits": limits})
+    ws = type(
+        "GraphApiWebSocketProtocol", (GuardedWebSocketProtocol,),
+        {"limits": limits, "budget": ByteBudget(LARGE_MESSAGE_BYTES_PER_SECOND)},
+    )
     return {"http": http, "ws": ws, "ws_max_size": settings.max_body_bytes}

@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed
 
 from graph_api.app import create_app
 from graph_api.config import Settings
-from graph_api.connections import PRE_INIT_MESSAGE_BYTES, server_options
+from graph_api.connections import PRE_INIT_MESSAGE_BYTES, ByteBudget, server_options
 from graph_api.database import Database
 from graph_db.backend import Backend
 from tests.api.conftest import TEST_SETTINGS
@@ -171,3 +171,15 @@ async def test_websocket_messages_are_capped(pool: Backend, initialised: bool) -
             await init(ws)
             await ws.send(json.dumps({"type": "ping", "payload": {"x": "y" * (PRE_INIT_MESSAGE_BYTES * 2)}}))
             assert json.loads(await asyncio.wait_for(ws.recv(), timeout=5)) == {"type": "pong"}
+
+
+def test_big_websocket_messages_share_one_byte_budget() -> None:
+    now = [0.0]
+    budget = ByteBudget(1_000, clock=lambda: now[0])
+    assert budget.spend(600) == 0  # within the burst
+    assert budget.spend(600) == pytest.approx(0.2)  # 200 bytes short at 1,000 per second
+    assert budget.spend(100) == pytest.approx(0.3)  # the next one queues behind it
+    now[0] = 1.3
+    assert budget.spend(500) == 0  # refilled (to the burst at most) while time passed
+    now[0] = 100.0
+    assert budget.available == 500 and budget.spend(1_000) == 0
