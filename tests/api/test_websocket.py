@@ -30,11 +30,12 @@ from graph_api.app import create_app
 from graph_api.config import Settings
 from graph_api.database import Database
 from graph_api.persisted import sha256_hex
+from graph_db.backend import Backend
 from graph_db.embedded import EmbeddedFalkorDB
-from graph_db.falkordb import FalkorDBBackend
 from resolvers import events
 from schema.base import SCALARS, AppInfo, to_global_id
 from tests.api.conftest import TEST_SETTINGS, serve_app, with_settings
+from tests.conftest import fresh_graph
 from tests.factories import make_member
 
 PROTOCOL = "graphql-transport-ws"
@@ -66,7 +67,7 @@ def build_schema(extensions: Sequence[Any] = ()) -> strawberry.Schema:
 class Server:
     url: str
     app: Any
-    backend: FalkorDBBackend
+    backend: Backend
 
     @property
     def bus(self) -> Any:
@@ -87,7 +88,7 @@ class Server:
 
 
 @contextlib.asynccontextmanager
-async def running(settings: Settings, backend: FalkorDBBackend) -> AsyncIterator[Server]:
+async def running(settings: Settings, backend: Backend) -> AsyncIterator[Server]:
     app = create_app(settings, database=Database(backend=backend), build_schema=build_schema)
     async with serve_app(app) as url:
         yield Server(url, app, backend)
@@ -99,15 +100,10 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-async def server(settings: Settings, falkordb_pool: FalkorDBBackend) -> AsyncIterator[Server]:
-    from tests.conftest import fresh_falkordb_graph
-
-    backend = await fresh_falkordb_graph(falkordb_pool)
-    try:
-        async with running(settings, backend) as server:
-            yield server
-    finally:
-        await backend.drop()
+async def server(settings: Settings, pool: Backend) -> AsyncIterator[Server]:
+    """The app on a fresh graph, on each engine in turn."""
+    async with fresh_graph(pool) as backend, running(settings, backend) as server:
+        yield server
 
 
 async def send(ws: ClientConnection, message: dict[str, Any]) -> None:
@@ -270,54 +266,45 @@ async def test_connection_inits_count_against_the_address_budget(server: Server)
     assert response.status_code == 429 and "retry-after" in response.headers
 
 
-async def test_limits_apply_to_websocket_operations(falkordb_pool: FalkorDBBackend) -> None:
-    from tests.conftest import fresh_falkordb_graph
-
-    backend = await fresh_falkordb_graph(falkordb_pool)
-    try:
-        async with running(with_settings(max_tokens=10), backend) as server, server.socket() as ws:
-            await subscribe(ws, "1", "{ me { id id id id id id id id id id } }")
-            refused = await receive(ws)
-            assert refused["type"] == "error"
-            assert refused["payload"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
-    finally:
-        await backend.drop()
+async def test_limits_apply_to_websocket_operations(pool: Backend) -> None:
+    async with (
+        fresh_graph(pool) as backend,
+        running(with_settings(max_tokens=10), backend) as server,
+        server.socket() as ws,
+    ):
+        await subscribe(ws, "1", "{ me { id id id id id id id id id id } }")
+        refused = await receive(ws)
+        assert refused["type"] == "error"
+        assert refused["payload"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
 
 
-async def test_allow_list_applies_to_websocket_operations(
-    falkordb_pool: FalkorDBBackend, tmp_path: Path
-) -> None:
-    from tests.conftest import fresh_falkordb_graph
-
+async def test_allow_list_applies_to_websocket_operations(pool: Backend, tmp_path: Path) -> None:
     listed = "{ __typename }"
     manifest = tmp_path / "queries.json"
     manifest.write_text(json.dumps({sha256_hex(listed): listed}))
     settings = with_settings(persisted_queries_only=True, persisted_queries_file=manifest)
-    backend = await fresh_falkordb_graph(falkordb_pool)
-    try:
-        async with running(settings, backend) as server, server.socket() as ws:
-            await subscribe(ws, "1", "{ me { id } }")
-            refused = await receive(ws)
-            assert refused["type"] == "error" and refused["payload"][0]["extensions"]["code"] == "FORBIDDEN"
-            ext = {"persistedQuery": {"version": 1, "sha256Hash": sha256_hex(listed)}}
-            await send(ws, {"id": "2", "type": "subscribe", "payload": {"extensions": ext}})
-            typename = {"id": "2", "type": "next", "payload": {"data": {"__typename": "Query"}}}
-            assert await receive(ws) == typename
-    finally:
-        await backend.drop()
+    async with fresh_graph(pool) as backend, running(settings, backend) as server, server.socket() as ws:
+        await subscribe(ws, "1", "{ me { id } }")
+        refused = await receive(ws)
+        assert refused["type"] == "error" and refused["payload"][0]["extensions"]["code"] == "FORBIDDEN"
+        ext = {"persistedQuery": {"version": 1, "sha256Hash": sha256_hex(listed)}}
+        await send(ws, {"id": "2", "type": "subscribe", "payload": {"extensions": ext}})
+        typename = {"id": "2", "type": "next", "payload": {"data": {"__typename": "Query"}}}
+        assert await receive(ws) == typename
 
 
 async def test_replicas_fan_events_out_through_redis(
-    falkordb_pool: FalkorDBBackend, falkordb_server: EmbeddedFalkorDB
+    pool: Backend, falkordb_server: EmbeddedFalkorDB
 ) -> None:
-    from tests.conftest import fresh_falkordb_graph
-
     prefix = f"test:{uuid.uuid4().hex}:"
     settings = with_settings(redis_url=falkordb_server.url, redis_key_prefix=prefix)
-    backend = await fresh_falkordb_graph(falkordb_pool)
     redis = Redis.from_url(falkordb_server.url)
     try:
-        async with running(settings, backend) as one, running(settings, backend) as two:
+        async with (
+            fresh_graph(pool) as backend,
+            running(settings, backend) as one,
+            running(settings, backend) as two,
+        ):
             alice, token = await one.member()
             redis_channel = f"{prefix}events:{events.person_channel(alice)}"
 
@@ -341,4 +328,3 @@ async def test_replicas_fan_events_out_through_redis(
             await until(unsubscribed, "the Redis unsubscription")
     finally:
         await redis.aclose()
-        await backend.drop()
