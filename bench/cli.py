@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import datetime
 import math
@@ -18,9 +19,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import domains, load, overhead, report
+from bench import domains, load, on_neo4j, overhead, report
 from bench.dataset import GRAPH, ROOT, DatasetError, build, verify
-from bench.direct import DirectGraph
+from bench.direct import Direct, DirectGraph
 from bench.registry import Fixtures, Operation
 from bench.scales import PARAMS, SCALES, parse_scale, with_missing
 from bench.service import (
@@ -52,6 +53,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", default="S", help="S (5,000 people), M (50,000 people), or a custom name")
     p.add_argument("--set", action="append", default=[], metavar="KEY=N",
                    help=f"override a scale parameter ({', '.join(PARAMS)})")
+    p.add_argument("--backend", choices=("falkordb", "neo4j"), default="falkordb",
+                   help="falkordb: the embedded FalkorDB, dataset cached (default); neo4j: a real "
+                        "Neo4j 5 from tools/neo4j (`make neo4j`) or GRAPH_API_NEO4J_URI, loaded "
+                        "afresh each run through the same seed path")
     p.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")
     p.add_argument("--ops", help="comma-separated operations (default: all available)")
     p.add_argument("--concurrency", type=_csv_ints, default=(1, 32), help="levels (default 1,32)")
@@ -183,7 +188,7 @@ async def _phase(
 
 
 async def _measure(
-    args: argparse.Namespace, service: Service, graph: DirectGraph, ops: Sequence[Operation],
+    args: argparse.Namespace, service: Service, graph: Direct, ops: Sequence[Operation],
     fixtures: Fixtures, token_for: Any, problems: list[str],
 ) -> list[dict[str, Any]]:
     runs: dict[tuple[str, int | None], dict[int, list[Phase]]] = {}
@@ -232,7 +237,7 @@ def _cpu(service: Service, db_pid: int | None) -> tuple[float, float, float, flo
 
 
 async def _overhead(
-    args: argparse.Namespace, service: Service, graph: DirectGraph, op: Operation, size: int | None,
+    args: argparse.Namespace, service: Service, graph: Direct, op: Operation, size: int | None,
     fixtures: Fixtures, token_for: Any, repeat: int, problems: list[str],
 ) -> overhead.Overhead:
     """The same requests' Cypher without the API: captured, then replayed on the socket."""
@@ -281,48 +286,70 @@ async def run(args: argparse.Namespace) -> int:
             + ", ".join(f"{k}={scale.params[k]:,}" for k in scale.missing))
     started = datetime.datetime.now(datetime.UTC)
     load_before = os.getloadavg()
-    try:
-        dataset = await build(scale, domains.STEPS, args.cache_dir, rebuild=args.rebuild, log=log)
-    except DatasetError as exc:
-        log(f"bench: FAILED: {exc}")
-        return 1
-    if args.build_only:
-        return 0
-
     problems: list[str] = []
     _remove_stale_runs(args.cache_dir)
     run_dir = args.cache_dir / f"run-{os.getpid()}"
-    log(f"copying the dataset for this run into {run_dir}")
-    data_dir = dataset.copy_for_run(run_dir / "data")
     extra_env = dict(item.split("=", 1) for item in args.env)
     token_for = _token_minter()
+    backend: dict[str, Any] = {"name": args.backend}
     try:
-        with running(data_dir, extra_env=extra_env) as service:
+        with contextlib.ExitStack() as stack:
+            target: on_neo4j.Neo4jTarget | None = None
+            if args.backend == "falkordb":
+                dataset = await build(scale, domains.STEPS, args.cache_dir, rebuild=args.rebuild, log=log)
+                if args.build_only:
+                    return 0
+                log(f"copying the dataset for this run into {run_dir}")
+                data_dir = dataset.copy_for_run(run_dir / "data")
+                service_env = extra_env
+                backend["database"] = "embedded FalkorDB (the service's child process)"
+            else:
+                target = stack.enter_context(on_neo4j.started(run_dir / "neo4j"))
+                log(f"neo4j up at {target.uri} "
+                    + (f"(JVM pid {target.pid})" if target.pid else "(external: GRAPH_API_NEO4J_URI)"))
+                dataset = await on_neo4j.load(scale, domains.STEPS, target, run_dir / "neo4j", log=log)
+                if args.build_only:
+                    return 0
+                data_dir = run_dir / "data"  # the service's GRAPH_API_DATA_DIR, unused on Neo4j
+                data_dir.mkdir(parents=True, exist_ok=True)
+                service_env = {**target.service_env(), **extra_env}
+                backend["database"] = (
+                    f"Neo4j at {target.uri}, "
+                    + ("the launcher's JVM (tools/neo4j)" if target.pid
+                       else "external: its CPU is not measured")
+                )
+                backend["load_seconds"] = dataset.manifest.get("build_seconds")
+            backend["load_average_before_measuring"] = os.getloadavg()
+            service = stack.enter_context(running(
+                data_dir, extra_env=service_env, embedded=target is None,
+                db_pid=target.pid if target is not None else None,
+            ))
+            graph: Direct = (
+                DirectGraph(service.unix_socket, GRAPH) if target is None
+                else on_neo4j.Neo4jDirect(target)
+            )
+            stack.callback(graph.close)
             log(f"service up at {service.url} (pid {service.pid})")
-            graph = DirectGraph(service.unix_socket, GRAPH)
-            try:
-                counts = verify(graph, dataset.expected)
-                fixtures = Fixtures(graph.ids, graph.query, scale)
-                coords, auth_problem = await _capabilities(service, fixtures, token_for)
-                ops, skipped = [], []
-                for op in selected:
-                    missing = [r for r in op.requires if r != "auth" and r not in coords]
-                    if "auth" in op.requires and auth_problem:
-                        missing.append(auth_problem)
-                    if missing:
-                        skipped.append({"operation": op.name, "reason": "; ".join(missing)})
-                    else:
-                        ops.append(op)
-                if args.ops and skipped:
-                    for s in skipped:
-                        log(f"bench: {s['operation']} cannot run: {s['reason']}")
-                    return 2
-                results = await _measure(args, service, graph, ops, fixtures, token_for, problems)
-                # Verify again: the run must not have found a different dataset than it reports.
-                if not any(op.mutation for op in ops):
-                    verify(graph, dataset.expected)
-            finally:
-                graph.close()
+            counts = verify(graph, dataset.expected)
+            fixtures = Fixtures(graph.ids, graph.query, scale)
+            coords, auth_problem = await _capabilities(service, fixtures, token_for)
+            ops, skipped = [], []
+            for op in selected:
+                missing = [r for r in op.requires if r != "auth" and r not in coords]
+                if "auth" in op.requires and auth_problem:
+                    missing.append(auth_problem)
+                if missing:
+                    skipped.append({"operation": op.name, "reason": "; ".join(missing)})
+                else:
+                    ops.append(op)
+            if args.ops and skipped:
+                for s in skipped:
+                    log(f"bench: {s['operation']} cannot run: {s['reason']}")
+                return 2
+            results = await _measure(args, service, graph, ops, fixtures, token_for, problems)
+            # Verify again: the run must not have found a different dataset than it reports.
+            if not any(op.mutation for op in ops):
+                verify(graph, dataset.expected)
             api_mb, db_mb = peak_rss_mb(service.pid), peak_rss_mb(service.database_pid())
     except DatasetError as exc:
         log(f"bench: FAILED: {exc}")
@@ -357,7 +384,7 @@ async def run(args: argparse.Namespace) -> int:
             # Other processes on the machine compete with the service and the load client.
             "load_average_before": load_before, "load_average_after": os.getloadavg(),
         },
-        "git": _git(),
+        "git": _git(), "backend": backend,
         "scale": {"name": scale.name, "params": dict(scale.params), "seed": scale.seed,
                   "missing": list(scale.missing)},
         "dataset": {"directory": str(dataset.directory), "counts": counts, "derived": dataset.derived,

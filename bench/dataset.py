@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.direct import DirectGraph
+from bench.direct import Direct, DirectGraph
 from bench.registry import Step
 from bench.scales import Scale
 from bench.stats import dataset_problems
@@ -143,7 +143,7 @@ def _write_manifest(directory: Path, manifest: Mapping[str, Any]) -> None:
     tmp.replace(directory / "manifest.json")
 
 
-def verify(graph: DirectGraph, expected: Mapping[str, int]) -> dict[str, int]:
+def verify(graph: Direct, expected: Mapping[str, int]) -> dict[str, int]:
     """Count what is there; raise DatasetError when it is not what the parameters say."""
     actual = graph.counts(sorted(expected))
     problems = dataset_problems(expected, actual)

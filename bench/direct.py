@@ -6,7 +6,7 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import redis
 
@@ -29,11 +29,27 @@ class Statement:
         return cls(str(item["kind"]), str(item["query"]), dict(item["params"]), float(item["ms"]))
 
 
-def _name(value: str) -> str:
+def check_name(value: str) -> str:
     # Labels and relationship types cannot be parameters: allow plain identifiers only.
     if not _NAME.match(value):
         raise ValueError(f"not a plain label or relationship type: {value!r}")
     return value
+
+
+class Direct(Protocol):
+    """The database alone, whichever engine: DirectGraph (FalkorDB), bench.on_neo4j.Neo4jDirect."""
+
+    def query(
+        self, text: str, params: Mapping[str, Any] | None = None, *, timeout_ms: int = ...
+    ) -> list[dict[str, Any]]: ...
+
+    def counts(self, names: Sequence[str]) -> dict[str, int]: ...
+
+    def ids(self, label: str) -> list[str]: ...
+
+    def run_sequence(self, statements: Sequence[Statement], *, allow_writes: bool) -> float: ...
+
+    def close(self) -> None: ...
 
 
 class DirectGraph:
@@ -62,7 +78,7 @@ class DirectGraph:
 
     def count(self, name: str) -> int:
         """Nodes of a label (PascalCase) or relationships of a type (UPPER_SNAKE)."""
-        name = _name(name)
+        name = check_name(name)
         if name.isupper():
             rows = self.query(f"MATCH ()-[r:{name}]->() RETURN count(r) AS n")
         else:
@@ -73,7 +89,7 @@ class DirectGraph:
         return {name: self.count(name) for name in names}
 
     def ids(self, label: str) -> list[str]:
-        rows = self.query(f"MATCH (n:{_name(label)}) RETURN n.id AS id ORDER BY id")
+        rows = self.query(f"MATCH (n:{check_name(label)}) RETURN n.id AS id ORDER BY id")
         return [row["id"] for row in rows]
 
     def run_sequence(self, statements: Sequence[Statement], *, allow_writes: bool) -> float:

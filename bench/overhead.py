@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from bench import load
-from bench.direct import DirectGraph, Statement
+from bench.direct import Direct, Statement
 from bench.registry import Operation
 from bench.stats import overhead_ratio
 
@@ -39,7 +39,7 @@ def _median(values: Sequence[float]) -> float:
 
 
 async def measure(
-    url: str, graph: DirectGraph, op: Operation, requests: Sequence[load.Prepared], *,
+    url: str, graph: Direct, op: Operation, requests: Sequence[load.Prepared], *,
     repeats: int, engine: str,
 ) -> tuple[Overhead, list[str]]:
     async with load.client(url, 1) as http:

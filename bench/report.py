@@ -114,6 +114,18 @@ def targets_text(rows: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
+def _backend_line(backend: Mapping[str, Any]) -> str:
+    line = f"backend: {backend['name']}"
+    if backend.get("database"):
+        line += f" ({backend['database']})"
+    if backend.get("load_seconds") is not None:
+        line += f"; dataset loaded afresh in {backend['load_seconds']:.0f}s"
+    before = backend.get("load_average_before_measuring")
+    if before:
+        line += f"; load average when measuring began {before[0]:.2f}"
+    return line
+
+
 def summary(record: Mapping[str, Any], path: Path) -> str:
     """What a person reads after a run: the table, checks, memory, gaps, targets, verdict."""
     scale, settings = record["scale"], record["settings"]
@@ -124,6 +136,7 @@ def summary(record: Mapping[str, Any], path: Path) -> str:
         f"graph-api bench: scale {scale['name']} ({built}), {cores} cores, medians of "
         f"{settings['repeats']} run(s), <= {settings['requests']} requests or "
         f"{settings['duration']:g}s per phase",
+        _backend_line(record.get("backend") or {"name": "falkordb"}),
     ]
     if scale["missing"]:
         lines.append("not built yet (no generator takes the parameter): "

@@ -28,6 +28,10 @@ class Service:
     process: subprocess.Popen[bytes]
     data_dir: Path
     log_path: Path
+    # The database's process when it is not the service's child: the Neo4j JVM (None for an
+    # external Neo4j, whose CPU the bench cannot see).
+    external_db_pid: int | None = None
+    embedded: bool = True
 
     @property
     def pid(self) -> int:
@@ -38,7 +42,9 @@ class Service:
         return str(self.data_dir / "falkordb" / "falkordb.sock")
 
     def database_pid(self) -> int | None:
-        """The embedded FalkorDB server: the service's child process."""
+        """The embedded FalkorDB server (the service's child process), or the Neo4j JVM."""
+        if not self.embedded:
+            return self.external_db_pid
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
@@ -128,9 +134,11 @@ def service_env(data_dir: Path, extra: Mapping[str, str]) -> dict[str, str]:
 
 @contextlib.contextmanager
 def running(
-    data_dir: Path, *, extra_env: Mapping[str, str], start_timeout: float = 600.0
+    data_dir: Path, *, extra_env: Mapping[str, str], start_timeout: float = 600.0,
+    embedded: bool = True, db_pid: int | None = None,
 ) -> Iterator[Service]:
-    """Start the service on `data_dir`, wait until /ready, stop it (SIGTERM) afterwards."""
+    """Start the service on `data_dir` (or, not `embedded`, on the database `extra_env` names,
+    whose process is `db_pid`), wait until /ready, stop it (SIGTERM) afterwards."""
     port = _free_port()
     log_path = data_dir.parent / f"{data_dir.name}.service.log"
     log = log_path.open("wb")
@@ -141,7 +149,7 @@ def running(
         stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
     )
     log.close()
-    service = Service(f"http://127.0.0.1:{port}", process, data_dir, log_path)
+    service = Service(f"http://127.0.0.1:{port}", process, data_dir, log_path, db_pid, embedded)
     try:
         _wait_ready(service, start_timeout)
         yield service
