@@ -78,7 +78,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-bench: $(STAMP)
+# `BENCH_ARGS="--backend neo4j"` needs the test Neo4j's launcher (tools/neo4j) built.
+bench: $(STAMP) $(if $(findstring neo4j,$(BENCH_ARGS)),$(NEO4J_CP))
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 schema: $(STAMP)
