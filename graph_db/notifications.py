@@ -48,7 +48,7 @@ KINDS: tuple[str, ...] = (
     # speed-mentoring events (graph_db.programs.speed_events): the event is the target
     "EVENT_SEAT_CONFIRMED", "EVENT_CANCELLED",
     # program cohorts (graph_db.programs.cohorts): the pair is the target
-    "MEETING_REMINDER",
+    "MEETING_REMINDER", "SURVEY_DUE",
     # awards (graph_db.programs.awards): the nomination, or the cycle won, is the target
     "AWARD_NOMINATION", "AWARD_WON",
 )

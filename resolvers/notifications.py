@@ -50,6 +50,7 @@ PHRASES = {
     "EVENT_SEAT_CONFIRMED": "cancelled, so you have a seat at a speed-mentoring event",
     "EVENT_CANCELLED": "cancelled a speed-mentoring event you registered for",
     "MEETING_REMINDER": "reminds you that a mentoring meeting is due",
+    "SURVEY_DUE": "reminds you that a program survey awaits your answer",
     "AWARD_NOMINATION": "nominated you for a mentoring award",
     # The award is the actor: "Someone ..." reads as the award committee.
     "AWARD_WON": "chose you as a mentoring award winner",

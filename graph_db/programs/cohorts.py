@@ -158,6 +158,24 @@ async def remind(
     return made
 
 
+REMIND_SURVEY: LiteralString = (
+    "MATCH (s:Survey {id: $survey}), (me:Person {id: $mentee}), (v:Person {id: $viewer}) "
+    "WITH v, s, me"
+    + notify("SURVEY_DUE", imports="v, s, me", recipients="[me]", actor="v", target="s")
+    + " RETURN s.id AS survey, notified"
+)
+
+
+async def remind_survey(
+    db: Executor, survey_id: str, mentee_id: str, *, viewer_id: str, now: int
+) -> list[Any]:
+    """Notify a mentee that a survey of their program awaits their answer."""
+    rows = await db.write(REMIND_SURVEY, {
+        "survey": survey_id, "mentee": mentee_id, "viewer": viewer_id, "now": now,
+    })
+    return notified(rows)
+
+
 OPEN_BETWEEN: LiteralString = (
     "MATCH (:Person {id: $mentor})-[:MENTOR_IN]->(m:Mentorship)<-[:MENTEE_IN]-(:Person {id: $mentee}) "
     "WHERE m.status IN ['REQUESTED', 'ACTIVE'] AND m.kind IN ['PRIMARY', 'SECONDARY', 'PEER'] "

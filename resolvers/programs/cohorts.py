@@ -53,6 +53,7 @@ class PairStatus:
     status: str  # ON_TRACK, DUE, OVERDUE, AT_RISK
     surveys_due: int
     surveys_done: int
+    unanswered: tuple[str, ...] = ()  # ids of surveys with an occasion the mentee still owes
 
 
 def clean_cadence(steps: Sequence[dict[str, Any]] | None) -> list[dict[str, Any]]:
@@ -196,15 +197,16 @@ async def report(ctx: Context, cohort_id: str) -> list[PairStatus]:
     rows: list[PairStatus] = []
     for pair in pairs:
         days, due, status = pair_status(cohort.cadence, pair, now)
-        owed: list[str] = []
+        owed: dict[str, str] = {}  # response key -> survey id
         for survey, enrolled in await survey_repo.list_member_surveys(ctx.db, pair.menteeId):
             if survey.programId == cohort.programId:
-                owed += [
-                    survey_repo.response_key(survey.id, m, pair.menteeId)
+                owed |= {
+                    survey_repo.response_key(survey.id, m, pair.menteeId): survey.id
                     for m in survey.occasions if add_months(enrolled, m) <= now
-                ]
-        done = await survey_repo.answered(ctx.db, owed)
-        rows.append(PairStatus(pair, days, due, status, len(owed), len(done)))
+                }
+        done = await survey_repo.answered(ctx.db, list(owed))
+        unanswered = tuple(dict.fromkeys(s for k, s in owed.items() if k not in done))
+        rows.append(PairStatus(pair, days, due, status, len(owed), len(done), unanswered))
     return rows
 
 
@@ -245,11 +247,17 @@ async def report_csv(ctx: Context, cohort_id: str) -> str:
 
 
 async def send_reminders(ctx: Context, cohort_id: str) -> int:
-    """Notify both members of every pair whose meeting is due, overdue or at risk; how many
-    pairs were reminded."""
+    """Notify both members of every pair whose meeting is due, overdue or at risk, and each
+    mentee who owes a survey answer; how many pairs were reminded of something."""
     viewer = require_viewer(ctx)
     rows = await report(ctx, cohort_id)
     due = [r.pair.id for r in rows if r.status != "ON_TRACK"]
-    told = await repo.remind(ctx.db, cohort_id, due, viewer_id=viewer.id, now=ctx.now_ms())
+    now = ctx.now_ms()
+    told = await repo.remind(ctx.db, cohort_id, due, viewer_id=viewer.id, now=now)
+    for r in rows:
+        for survey_id in r.unanswered:
+            told += await repo.remind_survey(
+                ctx.db, survey_id, r.pair.menteeId, viewer_id=viewer.id, now=now
+            )
     await announce(ctx, told)
-    return len(due)
+    return len({*due, *(r.pair.id for r in rows if r.unanswered)})

@@ -198,7 +198,7 @@ class EnrolMentoringPairPayload:
 
 @strawberry.type(description="The result of sending meeting reminders.")
 class CohortRemindersPayload:
-    reminded_pairs: int = strawberry.field(description="How many pairs were reminded.")
+    reminded_pairs: int = strawberry.field(description="How many pairs were reminded of something.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
 
@@ -252,8 +252,8 @@ class CohortsMutation:
         return EnrolMentoringPairPayload(pair=CohortPair(record=record) if record else None, errors=errors)
 
     @strawberry.mutation(
-        description="Remind both members of every pair whose meeting is due, overdue or at risk "
-        "(notifications; the program's admins)."
+        description="Remind both members of every pair whose meeting is due, overdue or at risk, "
+        "and mentees who owe a survey answer (notifications; the program's admins)."
     )
     async def send_cohort_meeting_reminders(
         self, info: AppInfo, input: MentoringCohortIdInput

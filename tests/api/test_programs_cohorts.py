@@ -156,13 +156,16 @@ async def test_report_statuses_surveys_csv_and_reminders(api: Api) -> None:
     assert "'=HYPERLINK(\"http://x\")" in by_name  # a formula is exported as text
     assert node["reportCsv"].encode("utf-8").decode("utf-8") == node["reportCsv"]
 
+    # Three pairs are behind on meetings; every mentee but one owes the 0-month survey.
     reminded = await call(api, REMIND, {"id": cohort["id"]}, admin)
-    assert reminded == {"remindedPairs": 3, "errors": []}
-    for key, (mentee, mentor) in pairs.items():
+    assert reminded == {"remindedPairs": 5, "errors": []}
+    for key, (mentee, mentor) in [*pairs.items(), ("FRESH", (fresh_mentee, fresh_mentor))]:
         for who in (mentee, mentor):
             listed = await notifications.list_notifications(api.backend, who.id, limit=5)
             kinds = [n.kind for n in listed]
-            assert ("MEETING_REMINDER" in kinds) == (key != "ON_TRACK"), (key, kinds)
+            assert ("MEETING_REMINDER" in kinds) == (key not in ("ON_TRACK", "FRESH")), (key, kinds)
+            owes = who is mentee and key != "DUE"  # the DUE pair's mentee answered
+            assert ("SURVEY_DUE" in kinds) == owes, (key, kinds)
 
 
 async def test_pending_request_blocks_enrolment(api: Api) -> None:
