@@ -22,6 +22,15 @@ def lock(*nodes: LiteralString) -> LiteralString:
     return " SET " + ", ".join(f"{node}.id = {node}.id" for node in nodes) + " WITH * "
 
 
+def lock_pair(first: LiteralString, second: LiteralString) -> LiteralString:
+    """Lock two nodes in the order of their ids, so that two statements on the same pair from
+    either side (A follows B while B blocks A) queue instead of deadlocking."""
+    return (
+        f" FOREACH (locked IN CASE WHEN {first}.id < {second}.id THEN [{first}, {second}] "
+        f"ELSE [{second}, {first}] END | SET locked.id = locked.id) WITH * "
+    )
+
+
 def lock_site_roles() -> LiteralString:
     """Serialise every change of a site role (the last-admin rule counts admins): one guard
     node, made once and locked by each such statement (unique `Guard.id`, so concurrent

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.locks import lock_pair
 from graph_db.notifications import notified, notify
 from graph_db.people import PERSON_FIELDS
 from graph_db.records import (
@@ -54,7 +55,9 @@ def _status(carry: LiteralString = "") -> LiteralString:
 
 
 _STATUS: LiteralString = _status()
-_PAIR: LiteralString = "MATCH (a:Person {id: $viewer}), (b:Person {id: $other}) "
+# Every step of a pair reads the pair's edges before it writes (crossing requests connect):
+# it locks both people first (graph_db.locks).
+_PAIR: LiteralString = "MATCH (a:Person {id: $viewer}), (b:Person {id: $other})" + lock_pair("a", "b")
 # Keeps the row only when no block stands between a and b (either direction).
 _NOT_BLOCKED: LiteralString = (
     "OPTIONAL MATCH (a)-[blk:BLOCKED]-(b) WITH a, b, blk WHERE blk IS NULL "

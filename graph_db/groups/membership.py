@@ -14,7 +14,7 @@ from graph_db.records import GroupRecord, NotifiedRecord
 # -- joining and leaving ----------------------------------------------------------------------
 
 JOIN: LiteralString = (
-    "MATCH (p:Person {id: $person}), (g:Group {id: $group}) "
+    "MATCH (p:Person {id: $person}), (g:Group {id: $group})" + LOCK_GROUP +
     "WITH p, g, size([(p)-[jb:BANNED_FROM]->(g) | 1]) = 0 "
     "AND (g.visibility = 'PUBLIC' OR size([(p)-[ji:INVITED_TO]->(g) | 1]) > 0 "
     "  OR size([(p)-[jm:MEMBER_OF]->(g) | 1]) > 0) AS allowed "
