@@ -44,8 +44,9 @@ test: lint $(if $(CI),test-tools) deploy-check client-check $(if $(HAVE_JAVA),$(
 test-tools:
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		{ command -v chromium >/dev/null && command -v docker-compose >/dev/null; } || { \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			--no-install-recommends chromium docker-compose >/dev/null; }; fi
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends chromium docker-compose >/dev/null; } \
+		|| echo "test-tools: apt-get failed; the browser test and the compose check will say SKIPPED"; }; fi
 
 # The compose file is valid (with placeholder secrets; no Docker engine needed) and the
 # Dockerfile passes hadolint (tests/unit/test_deploy.py checks the rest of both).
