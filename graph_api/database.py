@@ -79,6 +79,7 @@ async def open_database(settings: Settings, *, run_migrations: bool = True) -> D
             graph=settings.falkordb_graph, unix_socket=server.unix_socket,
             max_connections=settings.falkordb_pool_size,
             query_timeout_ms=settings.query_timeout_ms, health_hook=server.is_up,
+            write_guard=server.disk_problem,  # a full disk: writes refused, reads kept
         )
         redis_url = redis_url or server.url
     try:

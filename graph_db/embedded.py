@@ -13,6 +13,7 @@ import ctypes
 import errno
 import fcntl
 import logging
+import math
 import os
 import shutil
 import signal
@@ -56,6 +57,10 @@ class EmbeddedOptions:
     # Fold the log into a snapshot on an orderly stop (see EmbeddedFalkorDB._compact_log).
     compact_on_stop: bool = True
     restart_delays: tuple[float, ...] = _RESTART_BACKOFF  # before each restart of a dead child
+    # Writes are refused (SERVICE_UNAVAILABLE) while the data directory's file system has less
+    # free space than this: the server fails writes on a full disk, and exits with fsync=always.
+    disk_reserve_bytes: int = 64 * 1024 * 1024
+    disk_check_seconds: float = 1.0  # how long one look at the free space is trusted
 
 
 def _binaries() -> tuple[str, str]:
@@ -124,6 +129,9 @@ class EmbeddedFalkorDB:
         self._stopping = False
         self._ready = asyncio.Event()
         self.restarts = 0
+        self.writes_refused = 0  # writes refused for lack of disk space (a metric)
+        self._disk_checked_at = -math.inf
+        self._disk_problem: str | None = None
 
     # -- public ----------------------------------------------------------------------------
 
@@ -141,6 +149,36 @@ class EmbeddedFalkorDB:
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
+
+    def disk_problem(self) -> str | None:
+        """Why writes must be refused now (the disk is nearly full), or None; counts refusals.
+
+        Checked at most once a second (one statvfs), so a write costs nothing measurable.
+        """
+        now = time.monotonic()
+        if now - self._disk_checked_at >= self.options.disk_check_seconds:
+            self._disk_checked_at = now
+            try:
+                stats = os.statvfs(self._db_dir)
+                free = stats.f_bavail * stats.f_frsize
+            except OSError:
+                free = None
+            was = self._disk_problem
+            if free is not None and free < self.options.disk_reserve_bytes:
+                self._disk_problem = (
+                    f"the database's disk is full ({free // 1024} KiB free, "
+                    f"{self.options.disk_reserve_bytes // 1024} KiB kept in reserve): writes are "
+                    "refused until space is freed; reads still work"
+                )
+                if was is None:
+                    log.error("disk nearly full: refusing writes", extra={"free_bytes": free})
+            else:
+                self._disk_problem = None
+                if was is not None:
+                    log.warning("disk space is back: accepting writes again")
+        if self._disk_problem is not None:
+            self.writes_refused += 1
+        return self._disk_problem
 
     def is_up(self) -> bool:
         """False while the child is dead or restarting: /ready reports this."""
@@ -182,12 +220,21 @@ class EmbeddedFalkorDB:
         _LIVE.discard(self)
 
     async def wait_ready(self, within: float) -> bool:
-        """Wait up to `within` seconds for the child to answer; False if it did not."""
-        try:
-            await asyncio.wait_for(self._ready.wait(), within)
-            return True
-        except TimeoutError:
-            return False
+        """Wait up to `within` seconds for a live child that answers; False if there is none."""
+        deadline = time.monotonic() + within
+        while not self.is_up():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            if self._ready.is_set():
+                # Dead, and the supervisor (which polls) has not noticed yet.
+                await asyncio.sleep(min(remaining, _POLL_SECONDS / 4))
+                continue
+            try:
+                await asyncio.wait_for(self._ready.wait(), remaining)
+            except TimeoutError:
+                return False
+        return True
 
     # -- start-up --------------------------------------------------------------------------
 

@@ -32,6 +32,12 @@ _MAP, _POINT = 10, 11
 _CONSTRAINT_WAIT_SECONDS = 30.0
 
 
+STORAGE_FULL = (
+    "the database cannot write to its disk (full or failing): writes are refused until space "
+    "is freed; reads still work"
+)
+
+
 def translate_error(exc: BaseException) -> GraphApiError:
     """Map a redis/FalkorDB exception to our taxonomy (the only place that reads messages)."""
     if isinstance(exc, GraphApiError):
@@ -42,6 +48,9 @@ def translate_error(exc: BaseException) -> GraphApiError:
         return BackendUnavailable("the database is not reachable")
     message = str(exc)
     lowered = message.lower()
+    if lowered.startswith("misconf") or "no space left" in lowered:
+        # The server cannot persist (disk full or failing): it refuses writes, serves reads.
+        return BackendUnavailable(STORAGE_FULL)
     if "unique constraint violation" in lowered:
         return ConstraintViolation("a record with the same unique value already exists")
     if "query timed out" in lowered or "timeout" in lowered:
@@ -187,12 +196,16 @@ class FalkorDBBackend:
         query_timeout_ms: int | None = None,
         on_close: Callable[[], Any] | None = None,
         health_hook: Callable[[], bool] | None = None,
+        write_guard: Callable[[], str | None] | None = None,
     ) -> None:
         self._client = client
         self._graph = graph
         self._timeout = query_timeout_ms
         self._on_close = on_close
         self._health_hook = health_hook
+        # Says why writes are refused right now (the embedded server's disk is nearly full),
+        # so that they are refused before the database fails them (or, fsync=always, exits).
+        self._write_guard = write_guard
         self._dialect = FalkorDialect()
 
     @classmethod
@@ -207,6 +220,7 @@ class FalkorDBBackend:
         socket_timeout: float = 30.0,
         query_timeout_ms: int | None = None,
         health_hook: Callable[[], bool] | None = None,
+        write_guard: Callable[[], str | None] | None = None,
     ) -> FalkorDBBackend:
         """Open a bounded connection pool to a server by URL or unix socket."""
         options: dict[str, Any] = {
@@ -227,6 +241,7 @@ class FalkorDBBackend:
         client = FalkorDB(connection_pool=pool).connection
         return cls(
             client, graph, query_timeout_ms=query_timeout_ms, health_hook=health_hook,
+            write_guard=write_guard,
             on_close=pool.disconnect,
         )
 
@@ -246,7 +261,8 @@ class FalkorDBBackend:
     def with_graph(self, graph: str) -> FalkorDBBackend:
         """Another graph on the same server and pool (tests: one graph per test)."""
         return FalkorDBBackend(
-            self._client, graph, query_timeout_ms=self._timeout, health_hook=self._health_hook
+            self._client, graph, query_timeout_ms=self._timeout, health_hook=self._health_hook,
+            write_guard=self._write_guard,
         )
 
     def session(self, causal_key: str | None = None) -> Executor:
@@ -257,6 +273,9 @@ class FalkorDBBackend:
         return await self._execute("GRAPH.RO_QUERY", "read", query, params)
 
     async def write(self, query: LiteralString, params: Params | None = None) -> list[Row]:
+        if self._write_guard is not None and (reason := self._write_guard()) is not None:
+            instrument.record("write", query, 0.0, False, params)  # counted as a failed write
+            raise BackendUnavailable(reason)
         return await self._execute("GRAPH.QUERY", "write", query, params)
 
     async def _execute(
