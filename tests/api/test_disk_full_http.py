@@ -1,0 +1,88 @@
+"""A full disk under the service's own embedded database, over HTTP: a write is
+SERVICE_UNAVAILABLE with a clear message, reads keep answering, under both fsync policies.
+
+The disk is a tmpfs mounted for the test (root only; skipped where mounting is not allowed)
+and filled with a file past the embedded server's free-space reserve.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from graph_api.app import create_app
+from tests.api.conftest import TEST_SETTINGS, serve_app
+
+DISK_MB = 96  # above the 64 MiB reserve; tmpfs uses memory only for what is written
+REGISTER = """mutation($email: String!) {
+  register(input: {email: $email, name: "Disk Test", password: "a long enough password 1"}) {
+    accessToken errors { code }
+  }
+}"""
+ME = "{ me { id name } }"
+
+
+@pytest.fixture
+def disk(tmp_path: Path) -> Iterator[Path]:
+    where = tmp_path / "disk"
+    where.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={DISK_MB}m", "tmpfs", str(where)],
+        capture_output=True, text=True, timeout=30,
+    )
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=True, timeout=30)
+
+
+async def gql(http: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None,
+              token: str | None = None) -> dict[str, Any]:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    response = await http.post("/graphql", json={"query": query, "variables": variables or {}},
+                               headers=headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.mark.parametrize("fsync", ["everysec", "always"])
+async def test_writes_on_a_full_disk_are_service_unavailable_and_reads_go_on(
+    disk: Path, fsync: str
+) -> None:
+    settings = replace(TEST_SETTINGS, data_dir=disk / "data", falkordb_fsync=fsync)
+    app = create_app(settings)
+    async with serve_app(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+        first = await gql(http, REGISTER, {"email": "first@example.org"})
+        token = first["data"]["register"]["accessToken"]
+        assert token and first["data"]["register"]["errors"] == []
+        stats = os.statvfs(disk)
+        with (disk / "filler").open("wb") as fh:  # leaves 16 MiB: under the 64 MiB reserve
+            fh.write(b"\0" * (stats.f_bavail * stats.f_frsize - 16 * 1024 * 1024))
+        server = app.state.database.server
+        server._disk_checked_at = float("-inf")  # look at the disk now, not within the second
+
+        refused = await gql(http, REGISTER, {"email": "second@example.org"})
+        assert [e["extensions"]["code"] for e in refused["errors"]] == ["SERVICE_UNAVAILABLE"]
+        assert "disk is full" in refused["errors"][0]["message"]
+        assert server.writes_refused >= 1
+        metrics = (await http.get("/metrics")).text
+        assert 'graphql_errors_total{code="SERVICE_UNAVAILABLE"}' in metrics
+
+        me = await gql(http, ME, token=token)
+        assert me == {"data": {"me": {"id": me["data"]["me"]["id"], "name": "Disk Test"}}}
+        assert (await http.get("/ready")).status_code == 200
+        assert server.restarts == 0
+        rows = await app.state.database.backend.read(
+            "MATCH (p:Person) RETURN p.email AS email ORDER BY email"
+        )
+        assert rows == [{"email": "first@example.org"}]
