@@ -84,3 +84,33 @@ async def test_neo4j_direct_reads_fixtures_replays_reads_and_refuses_unasked_wri
         assert direct.count("FOLLOWS") == 1
     finally:
         direct.close()
+
+
+def _record(backend: str, p50: float, rps: float, errors: int) -> dict[str, object]:
+    phase = {"p50_ms": p50, "rps": 0.0, "db_cpu_ms": 1.0, "errors": 0}
+    return {
+        "started": "2026-12-04T18:00:00+00:00", "scale": {"name": "S"}, "git": {"commit": "abc1234def"},
+        "ok": errors == 0, "settings": {"concurrency": [1, 32]},
+        "machine": {"cores": 2, "load_average_before": [3.0, 2.0, 1.0],
+                    "load_average_after": [4.0, 2.0, 1.0]},
+        "backend": {"name": backend, "load_seconds": 157.0} if backend == "neo4j" else {"name": backend},
+        "results": [{"operation": "me", "overhead": 1.5, "phases": {
+            "1": phase, "32": {**phase, "p50_ms": 99.0, "rps": rps, "errors": errors}}}],
+    }
+
+
+def test_compare_puts_each_engines_p50_at_one_client_and_rps_at_32_side_by_side() -> None:
+    from bench import compare
+
+    records = [_record("neo4j", 12.5, 80.0, 2), _record("falkordb", 2.25, 900.0, 0)]
+    lines = compare.table(records).splitlines()
+    assert lines[0].split() == [
+        "operation", "neo4j", "p50", "ms", "c=1", "neo4j", "req/s", "c=32", "neo4j", "db", "cpu", "ms",
+        "c=32", "neo4j", "overhead", "falkordb", "p50", "ms", "c=1", "falkordb", "req/s", "c=32",
+        "falkordb", "db", "cpu", "ms", "c=32", "falkordb", "overhead",
+    ]
+    assert lines[2].split() == ["me", "12.50", "80.0", "E", "1.00", "1.50", "2.25", "900.0", "1.00", "1.50"]
+    heads = compare.header(records)
+    assert heads[0].startswith("neo4j: scale S") and "loaded in 157s" in heads[0]
+    assert "reported problems" in heads[0] and "cached dataset" in heads[1]
+    assert "load average before 3.00" in heads[1]
