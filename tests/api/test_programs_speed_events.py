@@ -183,7 +183,7 @@ async def test_100_concurrent_registrations_and_cancellations_over_http(api: Api
     capacity = {"LEADER": 5, "PARTICIPANT": 12}
     event = await new_event(api, admin, leaderCapacity=5, participantCapacity=12)
     local = event["id"]
-    first = [await make_person(api.backend) for _ in range(100)]
+    first = list(await asyncio.gather(*(make_person(api.backend) for _ in range(100))))
     role_of = {p.id: ("LEADER" if i % 5 == 0 else "PARTICIPANT") for i, p in enumerate(first)}
 
     def within(payload: dict[str, Any]) -> None:
@@ -204,7 +204,7 @@ async def test_100_concurrent_registrations_and_cancellations_over_http(api: Api
     # 50 leave (confirmed and waitlisted alike) while 50 newcomers register, all at once.
     rng = random.Random(16)
     leaving = rng.sample(first, 50)
-    newcomers = [await make_person(api.backend) for _ in range(50)]
+    newcomers = list(await asyncio.gather(*(make_person(api.backend) for _ in range(50))))
     role_of.update({p.id: ("LEADER" if i % 5 == 0 else "PARTICIPANT") for i, p in enumerate(newcomers)})
     before = {r.personId: r for r in regs}
     calls = [call(api, CANCEL_REGISTRATION, {"event": local}, p) for p in leaving] + [
@@ -225,9 +225,11 @@ async def test_100_concurrent_registrations_and_cancellations_over_http(api: Api
     assert promoted and all(
         before[p].status == "WAITLISTED" for p in promoted if p in before
     )
-    for r in after:
-        notices = await notifications.list_notifications(api.backend, r.personId, limit=5)
-        assert [n.kind for n in notices] == (["EVENT_SEAT_CONFIRMED"] if r.personId in promoted else [])
+    notices = await asyncio.gather(*(
+        notifications.list_notifications(api.backend, r.personId, limit=5) for r in after
+    ))
+    for r, theirs in zip(after, notices, strict=True):
+        assert [n.kind for n in theirs] == (["EVENT_SEAT_CONFIRMED"] if r.personId in promoted else [])
 
 
 async def node_id(api: Api, global_id: str) -> str:
