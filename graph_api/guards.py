@@ -11,7 +11,6 @@ graph_api.limits.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Any
 
@@ -24,42 +23,6 @@ from graph_api.limits import Documents, LimitConfig, operation_problem
 from graph_api.persisted import MemoryStore, PersistedQueries, RedisStore, TieredStore, load_manifest
 from graph_api.ratelimit import Limits, MemoryLimits, RateLimiter, RedisLimits
 from graph_db.errors import InvalidInput
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _surrogate_at(value: Any, path: str) -> str | None:
-    """Where in a JSON value a string holds a lone surrogate (JSON can say `\\ud800`)."""
-    if isinstance(value, str):
-        return path if _SURROGATE.search(value) else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found = _surrogate_at(key, path) or _surrogate_at(item, f"{path}.{key}")
-            if found:
-                return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _surrogate_at(item, f"{path}.{index}")
-            if found:
-                return found
-    return None
-
-
-def refuse_lone_surrogates(params: GraphQLRequest) -> None:
-    """A lone surrogate is no Unicode text: no database can store it, so refuse it here.
-
-    NUL and every other code point are valid text and travel on (the database layer
-    encodes them); only what cannot be UTF-8 at all stops at the edge.
-    """
-    where = (
-        _surrogate_at(params.query, "query") or _surrogate_at(params.operation_name, "operationName")
-        or _surrogate_at(params.variables, "variables") or _surrogate_at(params.extensions, "extensions")
-    )
-    if where is not None:
-        raise InvalidInput(
-            "the request holds a lone surrogate (an unpaired \\uD800-\\uDFFF escape), which is "
-            "not Unicode text", field=where,
-        )
 
 
 def _viewer_id(context: Any) -> str | None:
@@ -95,7 +58,6 @@ class Guards:
     async def operation(self, context: Any, params: GraphQLRequest) -> GraphQLRequest:
         """What every operation passes before Strawberry runs it, on either transport."""
         await self.limiter.admit_operation(_viewer_id(context), context.client_ip)
-        refuse_lone_surrogates(params)
         query = await self.persisted.resolve(params.query, params.extensions)
         if query:
             self.choose_operation(query, params.operation_name)

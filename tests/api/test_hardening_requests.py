@@ -108,7 +108,7 @@ async def test_lone_surrogate_in_operation_name_over_http(api: Api) -> None:
         assert response.headers["content-type"].startswith(accept)
         [error] = response.json()["errors"]
         assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "operationName"}
-        assert "lone surrogate" in error["message"]
+        assert error["message"] == "Unknown operation named '\ud800'."  # escaped in the JSON
 
 
 @pytest.mark.parametrize(
@@ -125,14 +125,15 @@ async def test_lone_surrogates_elsewhere_over_http(api: Api, body: str) -> None:
     response = await api.http.post(
         "/graphql", content=body.encode(), headers={"content-type": "application/json"}
     )
-    assert response.status_code == 400, response.text
-    [error] = response.json()["errors"]
-    assert error["extensions"]["code"] == "BAD_USER_INPUT"
-    assert "lone surrogate" in error["message"]
+    # Refused or answered (text fields have their own policy, the database encoder refuses
+    # what it cannot store): never a 5xx, never INTERNAL_SERVER_ERROR, always JSON.
+    assert response.status_code < 500, response.text
+    codes = [e["extensions"]["code"] for e in response.json().get("errors", ())]
+    assert "INTERNAL_SERVER_ERROR" not in codes
 
 
 def test_answers_escape_lone_surrogates_they_echo() -> None:
-    # Defence in depth behind the refusal: an answer echoing one is still valid JSON.
+    # An answer echoing one is still valid JSON (UTF-8 cannot carry it; \\ud800 can).
     assert encode_json({"message": "Unknown operation named '\ud800'."}) == (
         b'{"message":"Unknown operation named \'\\ud800\'."}'
     )
