@@ -8,9 +8,10 @@ from typing import Any
 
 from graph_db import groups, network
 from graph_db.records import PersonRecord
-from schema.base import to_global_id
+from schema.base import from_global_id, to_global_id
 from tests.api.conftest import Api
 from tests.factories import make_member, make_person, token_for
+from tests.graphs import snapshot
 
 CREATE_POST = """
 mutation($input: CreatePostInput!) {
@@ -74,10 +75,22 @@ def gid(type_name: str, local: str) -> str:
 
 
 async def errors_of(api: Api, query: str, variables: dict[str, Any], token: str | None) -> list[str]:
-    """The top-level error codes of an operation (which must have some)."""
+    """The top-level error codes of an operation (which must have some); a refused operation
+    leaves the whole graph as it was."""
+    before = await snapshot(api.backend)
     body = (await api.post(query, variables, token=token)).json()
     assert "errors" in body, body
+    assert await snapshot(api.backend) == before, body
     return [e["extensions"]["code"] for e in body["errors"]]
+
+
+async def stored(api: Api, query: str, **params: Any) -> list[dict[str, Any]]:
+    """Read the graph directly (what a mutation stored, not what its payload says)."""
+    return await api.backend.read(query, params)
+
+
+def local(global_id: str) -> str:
+    return from_global_id(global_id)[1]
 
 
 async def create_post(api: Api, token: str, body: str = "Hello", **extra: Any) -> dict[str, Any]:
@@ -90,7 +103,7 @@ async def create_post(api: Api, token: str, body: str = "Hello", **extra: Any) -
 async def test_create_edit_delete_permissions(api: Api) -> None:
     author, author_token = await make_member(api)
     other, other_token = await make_member(api)
-    _, moderator_token = await make_member(api, role="MODERATOR")
+    moderator, moderator_token = await make_member(api, role="MODERATOR")
 
     assert await errors_of(api, CREATE_POST, {"input": {"body": "x"}}, None) == ["UNAUTHENTICATED"]
     post = await create_post(api, author_token, "  See https://example.org/a, and more.  ",
@@ -105,6 +118,8 @@ async def test_create_edit_delete_permissions(api: Api) -> None:
     assert await errors_of(api, EDIT_POST, edit, moderator_token) == ["FORBIDDEN"]
     edited = (await api.gql(EDIT_POST, edit, token=author_token))["editPost"]["post"]
     assert edited["body"] == "Edited" and edited["editedAt"] is not None
+    assert await stored(api, "MATCH (p:Post {id: $id}) RETURN p.body AS body",
+                        id=local(post["id"])) == [{"body": "Edited"}]
 
     delete = {"input": {"id": post["id"]}}
     assert await errors_of(api, DELETE_POST, delete, other_token) == ["FORBIDDEN"]
@@ -112,6 +127,11 @@ async def test_create_edit_delete_permissions(api: Api) -> None:
     result = (await api.gql(DELETE_POST, {"input": {"id": post["id"], "reason": "off-topic"}},
                             token=moderator_token))["deletePost"]
     assert result == {"deletedPostId": post["id"], "errors": []}
+    removed = await stored(
+        api, "MATCH (p:Post {id: $id}) RETURN p.removedAt IS NOT NULL AS removed, "
+        "p.removedBy AS by", id=local(post["id"]),
+    )
+    assert removed == [{"removed": True, "by": moderator.id}]
     assert (await api.gql(POST_NODE, {"id": post["id"]}, token=author_token))["node"] is None
     again = (await api.gql(DELETE_POST, delete, token=author_token))["deletePost"]
     assert again["errors"] == [{"field": "id", "code": "NOT_FOUND"}]
@@ -187,6 +207,8 @@ async def test_comments_and_replies_permissions(api: Api) -> None:
     assert await errors_of(api, edit, {"id": comment["id"]}, author_token) == ["FORBIDDEN"]
     edited = (await api.gql(edit, {"id": comment["id"]}, token=commenter_token))["editComment"]
     assert edited["comment"]["body"] == "changed"
+    assert await stored(api, "MATCH (c:Comment {id: $id}) RETURN c.body AS body",
+                        id=local(comment["id"])) == [{"body": "changed"}]
 
     node = (await api.gql(POST_NODE, {"id": post["id"]}, token=other_token))["node"]
     assert node["commentCount"] == 2
@@ -198,6 +220,12 @@ async def test_comments_and_replies_permissions(api: Api) -> None:
     assert await errors_of(api, delete, {"id": comment["id"]}, author_token) == ["FORBIDDEN"]
     done = (await api.gql(delete, {"id": comment["id"]}, token=commenter_token))["deleteComment"]
     assert done == {"deletedCommentId": comment["id"], "errors": []}
+    # Soft-deleted, with its reply (removedWith names the comment).
+    assert await stored(
+        api, "MATCH (c:Comment) WHERE c.id IN $ids RETURN c.id AS id, c.removedAt IS NOT NULL "
+        "AS gone ORDER BY id", ids=[local(comment["id"]), local(reply["id"])],
+    ) == sorted([{"id": local(comment["id"]), "gone": True}, {"id": local(reply["id"]), "gone": True}],
+                key=lambda row: row["id"])
     node = (await api.gql(POST_NODE, {"id": post["id"]}, token=other_token))["node"]
     assert node["commentCount"] == 0 and node["comments"]["edges"] == []
 
