@@ -104,6 +104,14 @@ class Settings:
     smtp_poll_seconds: float = 5.0
     public_url: str = "http://127.0.0.1:8000"  # links in emails
     smtp_dev_sink: bool = False  # development: send to an in-process sink, list it at /dev/mailbox
+    # Replies by email: Reply-To is <signed token>@smtp_reply_domain, whose mail reaches the
+    # inbound SMTP listener (smtp_inbound_port) or the webhook (/mail/inbound, with the secret).
+    smtp_reply_domain: str | None = None
+    smtp_reply_days: int = 90  # a reply address works this long
+    smtp_inbound_host: str = "127.0.0.1"
+    smtp_inbound_port: int | None = None
+    smtp_inbound_max_bytes: int = 262_144  # larger inbound mails are refused
+    smtp_inbound_secret: str | None = None  # the webhook's shared secret (unset: no webhook)
 
     @property
     def is_production(self) -> bool:
@@ -237,4 +245,7 @@ _OPTIONAL: dict[str, Callable[[str], Any]] = {
     "smtp_host": str,
     "smtp_username": str,
     "smtp_password": str,
+    "smtp_reply_domain": str,
+    "smtp_inbound_port": int,
+    "smtp_inbound_secret": str,
 }

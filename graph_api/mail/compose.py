@@ -10,6 +10,7 @@ from email.utils import formataddr, formatdate, parseaddr
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from graph_api.config import Settings
+from graph_api.mail.addresses import make_token, reply_key
 from graph_db.outbox import ClaimedEmailRecord
 from schema.base import to_global_id
 
@@ -40,6 +41,9 @@ class MailConfig:
     batch_size: int = 50
     poll_seconds: float = 5.0
     public_url: str = "http://127.0.0.1:8000"
+    reply_domain: str | None = None  # replies by email (graph_api.mail.addresses), when set
+    reply_key: bytes = b""
+    reply_days: int = 90
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MailConfig:
@@ -52,6 +56,8 @@ class MailConfig:
             retry_max_ms=int(settings.smtp_retry_max_seconds * 1000),
             lease_ms=int(settings.smtp_lease_seconds * 1000), batch_size=settings.smtp_batch_size,
             poll_seconds=settings.smtp_poll_seconds, public_url=settings.public_url.rstrip("/"),
+            reply_domain=settings.smtp_reply_domain, reply_key=reply_key(settings.jwt_secret),
+            reply_days=settings.smtp_reply_days,
         )
 
     @property
@@ -71,9 +77,20 @@ def thread_id(config: MailConfig, conversation_id: str) -> str:
     return f"<conversation.{conversation_id}@{config.domain}>"
 
 
+def reply_to(config: MailConfig, conversation_id: str, person_id: str, now_ms: int) -> str | None:
+    """The signed address whose mail is posted into the conversation as `person_id`."""
+    if not config.reply_domain:
+        return None
+    token = make_token(config.reply_key, conversation_id, person_id, now_ms=now_ms,
+                       days=config.reply_days)
+    return f"{token}@{config.reply_domain}" if token else None
+
+
 def compose_message(config: MailConfig, claimed: ClaimedEmailRecord) -> EmailMessage:
     """The email announcing a claimed MESSAGE entry to its recipient."""
     entry = claimed.entry
+    reply_address = reply_to(config, entry.conversationId or "", entry.recipientId,
+                             claimed.sentAt or entry.createdAt)
     assert claimed.recipientEmail is not None and entry.conversationId is not None
     sender = claimed.senderName or "A member"
     group = claimed.conversationKind == "GROUP"
@@ -84,7 +101,7 @@ def compose_message(config: MailConfig, claimed: ClaimedEmailRecord) -> EmailMes
         "conversation_name": claimed.conversationName if group else None,
         "link": f"{config.public_url}/conversations/{to_global_id('Conversation', entry.conversationId)}",
         "settings_link": f"{config.public_url}/settings/messages",
-        "reply_by_email": False,
+        "reply_by_email": reply_address is not None,
     }
     email = EmailMessage()
     email["Subject"] = subject
@@ -95,6 +112,8 @@ def compose_message(config: MailConfig, claimed: ClaimedEmailRecord) -> EmailMes
     email["In-Reply-To"] = thread_id(config, entry.conversationId)
     email["References"] = thread_id(config, entry.conversationId)
     email["Auto-Submitted"] = "auto-generated"
+    if reply_address:
+        email["Reply-To"] = reply_address
     email.set_content(TEMPLATES.get_template("message.txt").render(values))
     email.add_alternative(TEMPLATES.get_template("message.html").render(values), subtype="html")
     return email

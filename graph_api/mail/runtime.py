@@ -6,13 +6,15 @@ from __future__ import annotations
 import dataclasses
 import logging
 
+from aiosmtpd.smtp import SMTP
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from graph_api.config import Settings
 from graph_api.mail.compose import MailConfig
-from graph_api.mail.sink import SmtpSink
+from graph_api.mail.inbound import InboundSmtpHandler, InboundWebhook, Replies
+from graph_api.mail.sink import SmtpServer, SmtpSink
 from graph_api.mail.worker import DeliveryWorker
 from resolvers.messages import OPTIONS_KEY, WAKE_KEY, MessagingOptions
 from resolvers.services import Services
@@ -28,6 +30,8 @@ class MailService:
         self.settings = settings
         self.sink: SmtpSink | None = None
         self.worker: DeliveryWorker | None = None
+        self.inbound: SmtpServer | None = None
+        self.replies: Replies | None = None
 
     @property
     def dev_sink(self) -> bool:
@@ -39,6 +43,16 @@ class MailService:
             new_conversations_per_day=settings.messages_new_conversations_per_day
         )
         config = MailConfig.from_settings(settings)
+        if settings.smtp_reply_domain:
+            self.replies = Replies(services, config, max_bytes=settings.smtp_inbound_max_bytes)
+        if self.replies is not None and settings.smtp_inbound_port is not None:
+            handler = InboundSmtpHandler(self.replies)
+            self.inbound = SmtpServer(
+                lambda: SMTP(handler, data_size_limit=settings.smtp_inbound_max_bytes,
+                             hostname=settings.smtp_reply_domain, ident="graph-api mail-in")
+            )
+            await self.inbound.start(settings.smtp_inbound_host, settings.smtp_inbound_port)
+            log.info("inbound SMTP listening", extra={"port": self.inbound_port})
         if self.dev_sink:
             self.sink = SmtpSink()
             port = await self.sink.start("127.0.0.1", 0)
@@ -51,7 +65,15 @@ class MailService:
         services.extras[WAKE_KEY] = self.worker.wake
         self.worker.start()
 
+    @property
+    def inbound_port(self) -> int | None:
+        """Where the inbound SMTP listener is (port 0 in the settings: chosen at start)."""
+        return None if self.inbound is None else self.inbound.port
+
     async def stop(self) -> None:
+        if self.inbound is not None:
+            await self.inbound.stop()
+            self.inbound = None
         if self.worker is not None:
             await self.worker.stop()
             self.worker = None
@@ -59,7 +81,16 @@ class MailService:
             await self.sink.stop()
 
     def routes(self) -> list[BaseRoute]:
-        return [Route("/dev/mailbox", self.mailbox)] if self.dev_sink else []
+        routes: list[BaseRoute] = [Route("/dev/mailbox", self.mailbox)] if self.dev_sink else []
+        if self.settings.smtp_reply_domain and self.settings.smtp_inbound_secret:
+            routes.append(Route("/mail/inbound", self.webhook, methods=["POST"]))
+        return routes
+
+    async def webhook(self, request: Request) -> Response:
+        """Inbound replies posted by a mail service (graph_api.mail.inbound.InboundWebhook)."""
+        if self.replies is None or not self.settings.smtp_inbound_secret:
+            return JSONResponse({"error": "not ready"}, status_code=503)
+        return await InboundWebhook(self.replies, self.settings.smtp_inbound_secret)(request)
 
     async def mailbox(self, request: Request) -> Response:
         """Development only: the emails "sent", newest first."""

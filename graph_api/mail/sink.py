@@ -5,14 +5,50 @@ message produced without any mail server. Tests use it as their real SMTP server
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import email.policy
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+
+class SmtpServer:
+    """An aiosmtpd server on this event loop that closes its open sessions when stopped
+    (asyncio's Server.wait_closed waits for every connection, and a client that stopped
+    talking would otherwise hold the shutdown for the session timeout)."""
+
+    def __init__(self, factory: Callable[[], SMTP]) -> None:
+        self._factory = factory
+        self._sessions: set[SMTP] = set()
+        self._server: asyncio.Server | None = None
+        self.port = 0
+
+    def _session(self) -> SMTP:
+        session = self._factory()
+        self._sessions.add(session)
+        return session
+
+    async def start(self, host: str, port: int) -> int:
+        self._server = await asyncio.get_running_loop().create_server(self._session, host, port)
+        self.port = int(self._server.sockets[0].getsockname()[1])
+        return self.port
+
+    async def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.close()
+        for session in self._sessions:
+            if session.transport is not None:
+                session.transport.close()
+        self._sessions.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(server.wait_closed(), 5)
 
 
 @dataclass(frozen=True)
@@ -50,7 +86,7 @@ class SmtpSink:
         self.received: deque[ReceivedMail] = deque(maxlen=keep)
         self.refuse: str | None = None
         self.arrived = asyncio.Condition()
-        self._server: asyncio.Server | None = None
+        self._server = SmtpServer(lambda: SMTP(self, hostname="sink.localhost", ident="graph-api sink"))
         self.port = 0
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
@@ -68,18 +104,11 @@ class SmtpSink:
         return "250 OK"
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
-            lambda: SMTP(self, hostname="sink.localhost", ident="graph-api sink"), host, port
-        )
-        self.port = int(self._server.sockets[0].getsockname()[1])
+        self.port = await self._server.start(host, port)
         return self.port
 
     async def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is not None:
-            server.close()
-            await server.wait_closed()
+        await self._server.stop()
 
     async def wait_for(self, count: int) -> list[ReceivedMail]:
         """Wait (bounded: 30 s) until at least `count` mails have arrived; return them all."""
