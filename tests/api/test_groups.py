@@ -8,10 +8,11 @@ import random
 import time
 
 from graph_db import forums, groups, network
-from schema.base import to_global_id
+from schema.base import from_global_id, to_global_id
 from tests import moderation_world as w
 from tests.api.conftest import Api
 from tests.factories import make_person, token_for
+from tests.graphs import snapshot
 
 
 def fill(text: str, *values: str) -> str:
@@ -31,8 +32,17 @@ async def world(api: Api) -> tuple[w.World, dict[str, str]]:
 
 
 async def errors(api: Api, query: str, token: str | None) -> list[str]:
+    """Top-level error codes; an operation that fails leaves the whole graph unchanged."""
+    before = await snapshot(api.backend)
     body = (await api.post(query, token=token)).json()
+    if body.get("errors"):
+        assert await snapshot(api.backend) == before, body
     return [e["extensions"]["code"] for e in body.get("errors", [])]
+
+
+async def stored(api: Api, query: str, **params: object) -> list[dict[str, object]]:
+    """What the graph holds (a mutation's effect read back, not its payload)."""
+    return await api.backend.read(query, params)
 
 
 PRIVATE_FIELDS = """
@@ -201,6 +211,8 @@ async def test_report_review_remove_restore_and_the_audit_log(api: Api) -> None:
         token=tokens[w.OWNER],
     )
     assert restored["restoreContent"]["errors"] == []
+    assert await stored(api, "MATCH (p:Post {id: $id}) RETURN p.removedAt IS NULL AS visible",
+                        id=from_global_id(post)[1]) == [{"visible": True}]
     assert (await api.gql(fill(NODE, post), token=tokens[w.MEMBER]))["node"] == {"id": post}
 
 
@@ -219,8 +231,10 @@ async def test_mute_and_slow_mode_refuse_posts_with_clear_codes(api: Api) -> Non
     x = gid("Group", w.GROUP_X)
     post = fill('mutation { createPost(input: {body: "hello", groupId: "%s"}) '
                 "{ post { id } errors { code } } }", x)
+    before = await snapshot(api.backend)
     body = (await api.post(post, token=tokens[w.MUTED])).json()
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert await snapshot(api.backend) == before
     assert "muted" in body["errors"][0]["message"]
 
     await api.gql(
@@ -229,8 +243,10 @@ async def test_mute_and_slow_mode_refuse_posts_with_clear_codes(api: Api) -> Non
     )
     first = await api.gql(post, token=tokens[w.MEMBER])
     assert first["createPost"]["post"] is not None
+    before = await snapshot(api.backend)
     second = (await api.post(post, token=tokens[w.MEMBER])).json()
     assert second["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert await snapshot(api.backend) == before
     assert 0 < second["errors"][0]["extensions"]["retryAfter"] <= 60
     # Moderators are exempt.
     for _ in range(2):
@@ -244,7 +260,10 @@ async def test_locked_threads_take_no_replies_except_from_moderators(api: Api) -
                   token=tokens[w.MODERATOR])
     reply = fill('mutation { replyToThread(input: {threadId: "%s", body: "x"}) { reply { id } } }', thread)
     assert await errors(api, reply, tokens[w.MEMBER]) == ["FORBIDDEN"]
-    assert (await api.gql(reply, token=tokens[w.MODERATOR]))["replyToThread"]["reply"] is not None
+    made = (await api.gql(reply, token=tokens[w.MODERATOR]))["replyToThread"]["reply"]
+    assert made is not None
+    assert await stored(api, "MATCH (r {id: $id}) RETURN r.body AS body",
+                        id=from_global_id(made["id"])[1]) == [{"body": "x"}]
 
 
 async def test_suspension_refuses_the_members_next_request(api: Api) -> None:
@@ -253,6 +272,9 @@ async def test_suspension_refuses_the_members_next_request(api: Api) -> None:
     assert (await api.gql(me, token=tokens[w.TARGET]))["me"]["id"] == target
     await api.gql(fill('mutation { suspendMember(input: {personId: "%s", days: 3, reason: "abuse"}) '
                        "{ errors { code } } }", target), token=tokens[w.ADMIN])
+    suspended = await stored(api, "MATCH (p:Person {id: $id}) RETURN p.suspendedUntil > 0 AS s",
+                             id=w.TARGET)
+    assert suspended == [{"s": True}]
     refused = await api.post(me, token=tokens[w.TARGET])
     assert refused.status_code == 403
     assert refused.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
