@@ -1,16 +1,15 @@
 """People search: candidates from the full-text index and the vocabulary, filters, ranking,
 keyset pages, facets.
 
-With text, a search is three statements: the vocabulary (terms, aliases, hierarchy and the
-number of people), the candidates (the engine's full-text index queried with every analysed
-word as a prefix and within a few edits, plus the holders of the terms the query names and of
-their narrower terms, then hidden people and filters removed), and the page's people (with
-the names of the units the facets show). The engines only decide who is a candidate: who
-matches and in what order is decided in Python (graph_db.search_ranking) from each candidate's
-own text and terms, so both engines rank the same data the same way. Facets and the total are
-counted over the candidates that match. A page continues strictly after the (rank, id) of the
-last row, with the first page's word weights (carried in the cursor), so people joining
-between pages never make one repeat or skip someone.
+With text, a search is one statement (one row): the holders of the terms the query names
+(and of their narrower ones), the engine's full-text hits for every analysed query word (as a
+prefix and within a few edits), hidden people and filters out, the vocabulary (terms, aliases,
+hierarchy), and each remaining candidate's profile. The engines only decide who is a
+candidate: who matches and in what order is decided in Python (graph_db.search_ranking) from
+each candidate's own text and terms, so both engines rank the same data the same way. Facets
+and the total are counted over the candidates that match. A page continues strictly after the
+(rank, id) of the last row, with the first page's word weights (carried in the cursor), so
+people joining between pages never make one repeat or skip someone.
 
 Without text the ranking is profile completeness, computed, sorted and cut in one statement.
 
@@ -229,36 +228,37 @@ def _facets_record(row: dict[str, Any]) -> SearchFacetsRecord:
 
 # -- text search ----------------------------------------------------------------------------
 
-# One statement, one row: the full-text hits; the vocabulary (terms, aliases, broader edges)
-# and the number of people, which ranking needs; the holders of the terms in $termIds (named
-# by the query, and their narrower ones); hidden people and filters out; each candidate's
-# profile and the derived ids ranking and facets read. Every step keeps the one row (collect
-# without other grouping keys, OPTIONAL MATCH, filtering inside a list), so the vocabulary
-# comes back even when nobody matches.
+# One statement, one row: the holders of the terms in $termIds (named by the query, and their
+# narrower ones), the full-text hits, hidden people and filters out, then the vocabulary
+# (terms, aliases, broader edges), which ranking needs, and each
+# candidate's profile and derived ids. Every step keeps the one row (collect, OPTIONAL MATCH,
+# filtering inside a list), so the vocabulary comes back even when nobody matches. Lists are
+# never carried across a step that multiplies rows (FalkorDB copies them into every row): the
+# full-text call and each vocabulary read run in their own CALL subquery.
 def _text_statement(dialect_call: LiteralString, condition: LiteralString, units: bool) -> LiteralString:
     return (
-        dialect_call + " WITH collect(node) AS hits "
-        "OPTIONAL MATCH (ti:Interest)<-[:INTERESTED_IN]-(xi:Person) WHERE ti.id IN $termIds "
-        "WITH hits, collect(xi) AS interested "
-        "OPTIONAL MATCH (ta:MentorshipArea)<-[:OFFERS_MENTORSHIP_IN|SEEKS_MENTORSHIP_IN]-(xa:Person) "
-        "  WHERE ta.id IN $termIds "
-        "WITH hits, interested, collect(xa) AS offering "
+        "UNWIND CASE WHEN size($termIds) = 0 THEN [null] ELSE $termIds END AS interestId "
+        "OPTIONAL MATCH (ti:Interest {id: interestId})<-[:INTERESTED_IN]-(xi:Person) "
+        "WITH collect(xi) AS interested "
+        "UNWIND CASE WHEN size($termIds) = 0 THEN [null] ELSE $termIds END AS areaId "
+        "OPTIONAL MATCH (ta:MentorshipArea {id: areaId})"
+        "<-[:OFFERS_MENTORSHIP_IN|SEEKS_MENTORSHIP_IN]-(xa:Person) "
+        "WITH interested, collect(xa) AS offering "
+        "CALL { " + dialect_call + " RETURN collect(node) AS hits } "
+        "WITH interested + offering + hits AS candidates "
         "OPTIONAL MATCH (:Person {id: $viewer})-[:BLOCKED]-(hiddenPerson:Person) "
-        "WITH hits + interested + offering AS candidates, collect(hiddenPerson.id) AS hidden "
+        "WITH candidates, collect(hiddenPerson.id) AS hidden "
         "WITH [p IN candidates WHERE " + condition + "] AS kept "
-        "OPTIONAL MATCH (everyone:Person) WITH kept, count(everyone) AS people "
-        "OPTIONAL MATCH (t:Interest) OPTIONAL MATCH (t)-[:BROADER]->(b:Interest) "
-        "WITH kept, people, collect([t.id, t.name, t.aliases, b.id]) AS interests "
-        "OPTIONAL MATCH (a:MentorshipArea) "
-        "WITH kept, people, interests, collect([a.id, a.name, a.aliases]) AS areas "
+        "CALL { OPTIONAL MATCH (t:Interest) OPTIONAL MATCH (t)-[:BROADER]->(b:Interest) "
+        "  RETURN collect([t.id, t.name, t.aliases, b.id]) AS interests } "
+        "CALL { OPTIONAL MATCH (a:MentorshipArea) "
+        "  RETURN collect([a.id, a.name, a.aliases]) AS areas } "
         + (
-            "OPTIONAL MATCH (h:Hospital) "
-            "WITH kept, people, interests, areas, collect([h.id, h.name]) AS hospitals "
-            "OPTIONAL MATCH (d:Department) "
-            "WITH kept, people, interests, areas, hospitals, collect([d.id, d.name]) AS departments "
-            if units else "WITH kept, people, interests, areas, [] AS hospitals, [] AS departments "
+            "CALL { OPTIONAL MATCH (h:Hospital) RETURN collect([h.id, h.name]) AS hospitals } "
+            "CALL { OPTIONAL MATCH (d:Department) RETURN collect([d.id, d.name]) AS departments } "
+            if units else "WITH kept, interests, areas, [] AS hospitals, [] AS departments "
         )
-        + "RETURN people, interests, areas, hospitals, departments, "
+        + "RETURN interests, areas, hospitals, departments, "
         "[p IN kept | {person: " + PERSON_FIELDS + ", interestIds: p.interestIds, "
         "offerIds: p.offerIds, seekIds: p.seekIds, hospitalId: p.hospitalId, "
         "departmentId: p.departmentId}] AS found"
@@ -284,7 +284,7 @@ async def _text_page(
     limit: int, facets: Sequence[str] | None, facet_limit: int, weights: Sequence[float] | None,
 ) -> SearchResult:
     text = request.text or ""
-    guess = search_ranking.parse(text, _last_vocabulary[0] if _last_vocabulary else Vocabulary(0))
+    guess = search_ranking.parse(text, _last_vocabulary[0] if _last_vocabulary else Vocabulary())
     recall = db.dialect.fulltext_recall(
         [RecallWord(recall_prefix(w), w.word, recall_edits(w)) for w in guess.words]
     )
@@ -297,7 +297,7 @@ async def _text_page(
     while True:
         params.update(q=recall, termIds=sorted(asked))
         row = (await db.read(statement, params))[0]
-        words = Vocabulary.build(int(row["people"]), _terms(row))
+        words = Vocabulary.build(_terms(row))
         query = search_ranking.parse(text, words)
         _last_vocabulary[:] = [words]
         if set(query.term_ids) <= asked:

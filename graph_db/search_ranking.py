@@ -3,8 +3,8 @@
 For each query word (graph_db.text_analysis) and each person, the best match in each field:
 an exact term 1.0, a prefix 0.7, one typo 0.45, two typos 0.3 (long words only). Fields weigh
 as before: name 8, interests and mentorship areas (`topics`) 5, title 3, bio 1; a word scores
-its weight (BM25's IDF over everyone, from the number of people and how many of the candidates
-match it) times its best field plus a quarter of its other fields.
+its weight (BM25's IDF among the people matching the query at all: how many match this
+word) times its best field plus a quarter of its other fields.
 
 Vocabulary: a query that names a term (all words of its name or of an alias, e.g. renal for
 Kidney Disease) matches the term's holders as a topic match with a phrase bonus, and the
@@ -49,15 +49,12 @@ class Term:
 class Vocabulary:
     """Terms by id, their narrower interests, and the phrases (name, aliases) naming them."""
 
-    people: int
     terms: dict[str, Term] = field(default_factory=dict)
     narrower: dict[str, set[str]] = field(default_factory=dict)
 
     @classmethod
-    def build(
-        cls, people: int, rows: Iterable[tuple[str, str, str, tuple[str, ...], str | None]]
-    ) -> Vocabulary:
-        vocabulary = cls(people)
+    def build(cls, rows: Iterable[tuple[str, str, str, tuple[str, ...], str | None]]) -> Vocabulary:
+        vocabulary = cls()
         for kind, term_id, name, aliases, broader in rows:
             if term_id not in vocabulary.terms:
                 vocabulary.terms[term_id] = Term(kind, term_id, name, aliases, analyse(name))
@@ -182,12 +179,15 @@ def word_matches(query: Query, vocabulary: Vocabulary, row: Mapping[str, Any]) -
     return result
 
 
-def weights(query: Query, vocabulary: Vocabulary, matches: Sequence[Sequence[bool]]) -> list[float]:
-    """Each word's IDF (BM25's): `matches[c][i]` says whether candidate c matched word i."""
-    n = max(vocabulary.people, len(matches))
+def weights(query: Query, matches: Sequence[Sequence[bool]]) -> list[float]:
+    """Each word's IDF (BM25's) among the people who match the query at all: `matches[c][i]`
+    says whether candidate c matched word i. (Counted here, over exactly who matches, the
+    weights are the same on both engines; the engines' candidate sets are supersets.)"""
+    matching = [m for m in matches if any(m)]
+    n = len(matching)
     result = []
     for i in range(len(query.words)):
-        df = sum(1 for m in matches if m[i])
+        df = sum(1 for m in matching if m[i])
         result.append(round(math.log(1 + (n - df + 0.5) / (df + 0.5)), 4) if df else 0.0)
     return result
 
@@ -228,7 +228,7 @@ def rank_all(
     (`idf` when given: a later page keeps the first page's weights)."""
     per_row = [word_matches(query, vocabulary, row) for row in rows]
     if idf is None:
-        idf = weights(query, vocabulary, [[max(s) > 0 for s, _ in m] for m in per_row])
+        idf = weights(query, [[max(s) > 0 for s, _ in m] for m in per_row])
     ranked = [
         found for row, m in zip(rows, per_row, strict=True)
         if (found := score(query, m, idf, row)) is not None

@@ -54,20 +54,26 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=16_384)
 def analyse(text: str) -> tuple[Token, ...]:
     """The terms of `text`, in order (repeats kept)."""
-    tokens: list[Token] = []
+    surfaces: list[str] = []
+    words: list[str] = []
     for match in _WORD.finditer(text):
         surface = match.group()
-        parts = _APOSTROPHE.split(fold(surface))
+        # Most text is ASCII: lowercasing is all the folding it needs (and far cheaper).
+        parts = _APOSTROPHE.split(surface.lower() if surface.isascii() else fold(surface))
         if len(parts) > 1 and parts[-1] == "s":
             parts.pop()  # possessive: alzheimer's -> alzheimer
         word = "".join(parts)
         if len(word) < 2 or word in STOP_WORDS:
             continue
-        tokens.append(Token(_STEMMER.stemWord(word), word, surface))
-    return tuple(tokens)
+        surfaces.append(surface)
+        words.append(word)
+    return tuple(
+        Token(stem, word, surface)
+        for stem, word, surface in zip(_STEMMER.stemWords(words), words, surfaces, strict=True)
+    )
 
 
 def stems(text: str) -> tuple[str, ...]:
@@ -107,16 +113,20 @@ def match_quality(query: Token, term: Token) -> float:
     """How well a query word matches one profile term (0 when it does not)."""
     if query.stem == term.stem or query.word == term.word:
         return EXACT
-    if len(query.word) >= 2 and (
-        term.word.startswith(query.word) or term.stem.startswith(query.stem)
-    ):
+    return _quality(query.stem, query.word, term.stem, term.word)
+
+
+# Profile words repeat across people (and requests): each pair is compared once.
+@lru_cache(maxsize=65_536)
+def _quality(stem: str, word: str, term_stem: str, term_word: str) -> float:
+    if len(word) >= 2 and (term_word.startswith(word) or term_stem.startswith(stem)):
         return PREFIX
-    budget = typo_budget(query.word)
-    if budget == 0 or abs(len(query.word) - len(term.word)) > budget:
+    budget = typo_budget(word)
+    if budget == 0 or abs(len(word) - len(term_word)) > budget:
         return 0.0
-    distance = Levenshtein.distance(query.word, term.word, score_cutoff=budget)
+    distance = Levenshtein.distance(word, term_word, score_cutoff=budget)
     if distance > budget:
-        distance = Levenshtein.distance(query.stem, term.stem, score_cutoff=budget)
+        distance = Levenshtein.distance(stem, term_stem, score_cutoff=budget)
     if distance > budget:
         return 0.0
     return ONE_TYPO if distance == 1 else TWO_TYPOS

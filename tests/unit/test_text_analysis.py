@@ -55,7 +55,7 @@ def test_recall_words_reach_every_ending_and_accented_spelling() -> None:
 
 
 def test_a_query_names_terms_by_name_or_alias_and_reaches_narrower_ones() -> None:
-    vocabulary = Vocabulary.build(100, [
+    vocabulary = Vocabulary.build([
         ("Interest", "kd", "Kidney Disease", ("Renal",), None),
         ("Interest", "ckd", "Chronic Kidney Disease", ("CKD",), "kd"),
         ("Interest", "dial", "Dialysis", (), "ckd"),
