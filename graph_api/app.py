@@ -33,6 +33,7 @@ from graph_api.websocket import OperationContext, StreamErrorCodes, Subscription
 from graph_db import instrument
 from resolvers.accounts import Accounts, TokenAuthenticator
 from resolvers.oidc import OidcConfig, OidcVerifier
+from resolvers.programs import calendar
 from resolvers.services import Limits, Services
 from resolvers.tokens import TokenConfig
 
@@ -97,7 +98,8 @@ def create_app(
         oidc = OidcVerifier(sso) if sso else None
         services = Services(
             backend=db.backend, limits=Limits(max_page_size=settings.max_page_size),
-            accounts=accounts, oidc=oidc,
+            accounts=accounts, oidc=oidc, public_url=settings.public_url.rstrip("/"),
+            link_secret=settings.jwt_secret,
         )
         services.authenticator = TokenAuthenticator(services)
         state.update(database=db, services=services)
@@ -156,6 +158,19 @@ def create_app(
             return RedirectResponse("/graphql", status_code=307)
         return JSONResponse({"graphql": "/graphql", "health": "/health", "ready": "/ready"})
 
+    async def calendar_endpoint(request: Request) -> Response:
+        # A calendar application fetches this without signing in: the signed token is the key.
+        services: Services = state["services"]
+        body = await calendar.calendar_file(
+            services.backend, services.link_secret, request.path_params["token"], now=services.clock(),
+        )
+        if body is None:
+            return JSONResponse({"error": "no such calendar file"}, status_code=404)
+        return Response(body, media_type="text/calendar; charset=utf-8", headers={
+            "Content-Disposition": 'attachment; filename="speed-mentoring.ics"',
+            "Cache-Control": "private, no-store",
+        })
+
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -190,6 +205,7 @@ def create_app(
             Route("/", index, methods=["GET", "HEAD"]),
             *([Mount(graphiql.ASSETS_PATH, app=graphiql.assets())] if settings.graphiql else []),
             Route("/health", health),
+            Route(calendar.CALENDAR_PATH + "{token}.ics", calendar_endpoint, methods=["GET", "HEAD"]),
             *mail.routes(),
             Route("/ready", ready),
             *([Route("/metrics", metrics_endpoint)] if metrics is not None else []),

@@ -39,3 +39,5 @@ class Services:
     oidc: OidcVerifier | None = None  # institutional SSO, when an OIDC issuer is configured
     events: EventBus | None = None  # pub/sub for subscriptions (graph_api.pubsub; resolvers.events)
     extras: dict[str, Any] = field(default_factory=dict)
+    public_url: str = "http://127.0.0.1:8000"  # where links handed out (calendar files) point
+    link_secret: str = ""  # signs links that work without signing in (resolvers.programs.calendar)

@@ -84,6 +84,14 @@ def ics(event: SpeedEventRecord, registration: RegistrationRecord, *, now: int) 
     return bytes(calendar.to_ical())
 
 
+CALENDAR_PATH = "/calendar/speed-mentoring/"
+
+
+def calendar_url(public_url: str, secret: str, event_id: str, person_id: str) -> str:
+    """The link a calendar application subscribes to (no sign-in: the token is the key)."""
+    return f"{public_url.rstrip('/')}{CALENDAR_PATH}{sign(secret, event_id, person_id)}.ics"
+
+
 async def calendar_file(db: Executor, secret: str, token: str, *, now: int) -> bytes | None:
     """The file a signed token names (None: bad token, or no longer registered)."""
     found = verify(secret, token)

@@ -233,6 +233,19 @@ class SpeedMentoringEvent(Node):
             return None
         return calendar.ics(self.view.event, mine, now=info.context.now_ms()).decode()
 
+    @strawberry.field(
+        description="A link to your registration's iCalendar file that a calendar application "
+        "can fetch without signing in (signed for you and this event); null when you are not "
+        "registered."
+    )
+    def my_calendar_url(self, info: AppInfo) -> str | None:
+        mine, services = self.view.mine, info.context.services
+        if mine is None or not services.link_secret:
+            return None
+        return calendar.calendar_url(
+            services.public_url, services.link_secret, self.view.event.id, mine.personId
+        )
+
     @strawberry.field(description="Your own rounds, once the rotation is published.")
     async def my_rounds(self, info: AppInfo) -> list[SpeedMentoringRound]:
         return [SpeedMentoringRound(seat=s) for s in await rules.my_rounds(info.context, self.view)]
