@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import email
 import email.policy
+import functools
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,7 +56,14 @@ class SmtpServer:
 class ReceivedMail:
     sender: str
     recipients: tuple[str, ...]
-    message: EmailMessage
+    raw: bytes
+
+    @functools.cached_property
+    def message(self) -> EmailMessage:
+        """The mail, parsed when first looked at (the sink itself only stores bytes)."""
+        parsed = email.message_from_bytes(self.raw, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
 
     def header(self, name: str) -> str:
         return str(self.message.get(name, "")).strip()
@@ -94,10 +102,8 @@ class SmtpSink:
             return self.refuse
         raw = envelope.original_content or envelope.content or b""
         data = raw if isinstance(raw, bytes) else raw.encode()
-        parsed = email.message_from_bytes(data, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
         self.received.append(ReceivedMail(
-            str(envelope.mail_from), tuple(str(r) for r in envelope.rcpt_tos), parsed
+            str(envelope.mail_from), tuple(str(r) for r in envelope.rcpt_tos), data
         ))
         async with self.arrived:
             self.arrived.notify_all()
