@@ -7,7 +7,13 @@ import pytest
 import redis.exceptions as redis_errors
 
 from graph_db import falkordb, neo4j
-from graph_db.errors import BackendError, BackendUnavailable, ConstraintViolation, GraphApiError
+from graph_db.errors import (
+    BackendError,
+    BackendUnavailable,
+    ConstraintViolation,
+    GraphApiError,
+    InvalidInput,
+)
 
 
 @pytest.mark.parametrize(
@@ -68,7 +74,8 @@ def test_already_translated_errors_pass_through() -> None:
 
 
 def test_falkordb_parameter_encoding_refuses_non_finite_floats() -> None:
-    with pytest.raises(BackendError):
+    # A client can send NaN (JSON as Python reads it): bad input, refused before the database.
+    with pytest.raises(InvalidInput):
         falkordb.encode_param(float("nan"))
     with pytest.raises(ValueError):
         falkordb.render("RETURN 1", {"bad name": 1})
