@@ -123,16 +123,19 @@ async def test_second_instance_on_the_same_data_dir_is_refused(
 async def test_a_dead_database_child_is_reported_and_restarted_with_data_intact(
     data_dir: Path,
 ) -> None:
-    # The restart waits 5 s, so the down state is there to be seen (not raced).
-    server = EmbeddedFalkorDB(EmbeddedOptions(data_dir=data_dir, restart_delays=(5.0,)))
+    # The restart waits 8 s, so the down state is there to be seen (not raced).
+    server = EmbeddedFalkorDB(EmbeddedOptions(data_dir=data_dir, restart_delays=(8.0,)))
     await server.start()
+    db = _backend(server)
     try:
-        db = _backend(server)
         await db.write("UNWIND range(1, 100) AS i CREATE (:Person {id: toString(i)})")
         first_pid = server.pid
         assert first_pid is not None
         os.kill(first_pid, signal.SIGKILL)
         assert await _wait_dead(first_pid)
+        deadline = time.monotonic() + 5
+        while server.is_up() and time.monotonic() < deadline:  # noqa: ASYNC110 (a process)
+            await asyncio.sleep(0.01)
         # While it is down: not healthy, and queries fail fast with a typed error.
         assert not server.is_up()
         assert not await db.health()
@@ -146,8 +149,8 @@ async def test_a_dead_database_child_is_reported_and_restarted_with_data_intact(
         assert server.pid != first_pid and server.restarts == 1
         assert await db.read("MATCH (p:Person) RETURN count(p) AS n") == [{"n": 100}]
         assert await db.health()
-        await db.close()
     finally:
+        await db.close()
         await server.stop()
 
 
