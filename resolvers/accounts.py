@@ -282,10 +282,15 @@ async def login(ctx: Context, *, email: str, password: str) -> SignedIn:
     return _signed_in(accounts, session, refresh, now)
 
 
+def _plausible_refresh_token(token: str) -> bool:
+    """Ours are URL-safe ASCII: anything else (NUL, unpaired surrogates) is simply not one."""
+    return bool(token) and len(token) <= REFRESH_TOKEN_MAX and token.isascii() and token.isprintable()
+
+
 async def refresh_session(ctx: Context, *, refresh_token: str) -> SignedIn:
     """Rotate a refresh token: the old one is spent, a new one and a new access token returned."""
     accounts = accounts_of(ctx)
-    if not refresh_token or len(refresh_token) > REFRESH_TOKEN_MAX:
+    if not _plausible_refresh_token(refresh_token):
         raise BadCredentials(BAD_REFRESH, field="refreshToken")
     now = ctx.now_ms()
     raw, token = _refresh(accounts, now)
@@ -307,7 +312,7 @@ async def refresh_session(ctx: Context, *, refresh_token: str) -> SignedIn:
 
 async def logout(ctx: Context, *, refresh_token: str, all_sessions: bool) -> int:
     """Revoke the refresh token's session (or every session); how many tokens were revoked."""
-    if not refresh_token or len(refresh_token) > REFRESH_TOKEN_MAX:
+    if not _plausible_refresh_token(refresh_token):
         raise BadCredentials(BAD_REFRESH, field="refreshToken")
     revoked = await repo.revoke_sessions(
         ctx.db, hash_refresh_token(refresh_token), now=ctx.now_ms(), all_sessions=all_sessions

@@ -15,9 +15,11 @@ from tests.factories import make_member
 
 async def post_ascii(api: Api, query: str, variables: dict[str, Any], token: str) -> Any:
     """POST with the JSON \\u-escaped, as browsers send unpaired surrogates (httpx would refuse)."""
+    headers = {"content-type": "application/json"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
     return await api.http.post(
-        "/graphql", content=json.dumps({"query": query, "variables": variables}),
-        headers={"authorization": f"Bearer {token}", "content-type": "application/json"},
+        "/graphql", content=json.dumps({"query": query, "variables": variables}), headers=headers,
     )
 
 
@@ -63,3 +65,17 @@ async def test_search_text_keeps_only_words(api: Api, text: str) -> None:
     body = response.json()
     assert response.status_code == 200, body
     assert "errors" not in body, body
+
+
+@pytest.mark.parametrize("operation", ["refreshToken", "logout"])
+@pytest.mark.parametrize("token", ["a\x00b", "\ud800", "x\udfffy"])
+async def test_a_refresh_token_that_is_not_unicode_is_just_a_bad_token(
+    api: Api, operation: str, token: str
+) -> None:
+    query = (f"mutation($t: String!) {{ {operation}(input: {{refreshToken: $t}}) "
+             "{ errors { field code } } }")
+    garbage = await post_ascii(api, query, {"t": "not-a-token"}, "")
+    hostile = await post_ascii(api, query, {"t": token}, "")
+    assert hostile.status_code == garbage.status_code == 200
+    assert hostile.json() == garbage.json()
+    assert "INTERNAL_SERVER_ERROR" not in hostile.text
