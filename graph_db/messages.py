@@ -16,7 +16,7 @@ The graph:
 The statement that stores a message also MERGEs one EmailOutbox entry per recipient who wants
 it by email (graph_db.outbox), so a crash after the write loses no mail. Every statement that
 counts a sender's new conversations against the daily budget first writes the sender
-(`SET s._lock`): on Neo4j that serialises the sender's sends (read-committed would let two
+(graph_db.locks.lock): on Neo4j that serialises the sender's sends (read-committed would let two
 of them see the same count); FalkorDB runs each write alone anyway.
 """
 
@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, LiteralString, Self
 
 from graph_db.backend import Executor
+from graph_db.locks import lock
 
 POLICIES: tuple[str, ...] = ("EVERYONE", "CONNECTIONS", "NOBODY")
 EMAIL_CHOICES: tuple[str, ...] = ("IMMEDIATE", "DIGEST", "NEVER")
@@ -174,7 +175,7 @@ _POST: LiteralString = (
 
 SEND_DIRECT: LiteralString = (
     "MATCH (s:Person {id: $sender}), (r:Person {id: $recipient}) WHERE s <> r "
-    "SET s._lock = true "
+    + lock("s") +
     "WITH s, r, " + _PAIR_STATE + ", " + _STARTED + " "
     "OPTIONAL MATCH (known:Conversation {pairKey: $pairKey}) "
     "WITH s, r, blocked, connected, started, known "
@@ -205,7 +206,7 @@ async def send_direct(
 
 
 SEND_GROUP: LiteralString = (
-    "MATCH (s:Person {id: $sender}) SET s._lock = true "
+    "MATCH (s:Person {id: $sender})" + lock("s") +
     "WITH s, " + _STARTED + " WHERE " + _ACTIVE + " AND started < $budget "
     "UNWIND $recipients AS rid MATCH (r:Person {id: rid}) WHERE r <> s "
     "WITH s, r, " + _PAIR_STATE + " WHERE " + _ALLOWED + " "

@@ -9,7 +9,7 @@ statement never makes two.
 A delivery worker claims due entries (`claim`: PENDING, dueAt reached, no live lease), sends
 them and marks each SENT, or failed: due again after a backoff, DEAD after the last attempt,
 the SMTP error kept. A worker that dies mid-send leaves a lease that expires, and the entry is
-claimed again. Claiming writes each candidate (`SET o._lock`) before checking it again: on
+claimed again. Claiming writes each candidate (graph_db.locks.lock) before checking it again: on
 Neo4j that takes its write lock first, so two workers never both hold a lease on one entry.
 Only the holder of the lease (`leaseOwner`) can settle an entry.
 """
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, LiteralString, Self
 
 from graph_db.backend import Executor
+from graph_db.locks import lock
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,7 @@ CLAIM: LiteralString = (
     "MATCH (o:EmailOutbox) WHERE o.status = 'PENDING' AND o.dueAt <= $now "
     "AND (o.leaseUntil IS NULL OR o.leaseUntil <= $now) "
     "WITH o ORDER BY o.dueAt, o.id LIMIT $limit "
-    "SET o._lock = true "
+    + lock("o") +
     # Checked again under the lock: another worker may have claimed it meanwhile.
     "WITH o WHERE o.status = 'PENDING' AND (o.leaseUntil IS NULL OR o.leaseUntil <= $now) "
     "SET o.leaseOwner = $owner, o.leaseUntil = $now + $leaseMs, o.attempts = o.attempts + 1 "
