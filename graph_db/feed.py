@@ -14,6 +14,7 @@ from typing import Any, LiteralString
 
 from graph_db.backend import Executor
 from graph_db.posts import BEFORE_CURSOR, POST_FIELDS
+from graph_db.programs.records import AwardActivityRecord, BadgeRecord
 from graph_db.records import ActivityRecord, PostRecord
 
 # The viewer's own lists are read once (pattern comprehensions over the viewer's edges);
@@ -66,8 +67,10 @@ async def home_feed(
 
 
 # Each branch reads its label's newest items through the createdAt range index; the
-# caller merges the three short lists. Only public things: posts outside any group or in
-# a public one, members, public groups; nothing from or by a member blocked either way.
+# caller merges the four short lists. Only public things: posts outside any group or in
+# a public one, members, public groups, published award winners (a WON edge exists only
+# once a cycle's winners are published: graph_db.programs.awards); nothing from or by a
+# member blocked either way.
 ACTIVITY_CURSOR: LiteralString = (
     "($at IS NULL OR x.createdAt < $at OR (x.createdAt = $at AND x.id < $cursorId))"
 )
@@ -103,7 +106,13 @@ ACTIVITY: LiteralString = (
     "  AND x.visibility = 'PUBLIC' "
     "  WITH x ORDER BY x.createdAt DESC, x.id DESC LIMIT $limit "
     "  RETURN collect(x {.id, .createdAt}) AS groups } "
-    "RETURN posts, scannedCount, lastScanned, members, groups"
+    "CALL { WITH hidden "
+    "  MATCH (w:Person)-[x:WON]->(a:Award) WHERE x.createdAt >= $since AND " + ACTIVITY_CURSOR + " "
+    "  AND NOT w.id IN hidden "
+    "  WITH w, x, a ORDER BY x.createdAt DESC, x.id DESC LIMIT $limit "
+    "  RETURN collect({id: x.id, createdAt: x.createdAt, personId: w.id, awardId: a.id, "
+    "  name: a.name, year: x.year, cycleId: x.cycleId, awardedAt: x.createdAt}) AS awards } "
+    "RETURN posts, scannedCount, lastScanned, members, groups, awards"
 )
 
 # The first attempt only looks this far back from the cursor (the range index then
@@ -120,7 +129,7 @@ SCAN_FACTOR = 4  # posts scanned per post wanted; each further scan of a window 
 async def activity(
     db: Executor, viewer_id: str, *, after: tuple[int, str] | None, limit: int, now: int
 ) -> list[ActivityRecord]:
-    """The site-wide public stream (new posts, members, public groups), newest first,
+    """The site-wide public stream (new posts, members, public groups, award winners), newest first,
     after the keyset (createdAt, id)."""
     at, last_id = after if after else (None, None)
     start = at if at is not None else now + 1
@@ -151,6 +160,10 @@ async def activity(
         ]
         items += [ActivityRecord("MEMBER", m["id"], m["createdAt"]) for m in row["members"]]
         items += [ActivityRecord("GROUP", g["id"], g["createdAt"]) for g in row["groups"]]
+        items += [
+            AwardActivityRecord("AWARD", w["id"], w["createdAt"], badge=BadgeRecord.from_row(w))
+            for w in row["awards"]
+        ]
         if len(items) >= limit:
             break
     items.sort(key=lambda item: (item.createdAt, item.id), reverse=True)

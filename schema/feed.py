@@ -7,12 +7,14 @@ from typing import Self
 
 import strawberry
 
+from graph_db.programs.records import AwardActivityRecord
 from graph_db.records import ActivityRecord
 from resolvers import feed as feed_resolvers
 from resolvers import people as people_resolvers
 from schema.base import AppInfo, Connection, DateTime, connection, from_ms, to_global_id
 from schema.people import Person
 from schema.posts import Post, post_connection
+from schema.programs.awards import AwardBadge
 
 
 @strawberry.enum(description="What happened on the network.")
@@ -20,9 +22,10 @@ class ActivityKind(Enum):
     NEW_POST = "POST"
     NEW_MEMBER = "MEMBER"
     NEW_GROUP = "GROUP"
+    AWARD_WON = "AWARD"
 
 
-_SUBJECT_TYPE = {"POST": "Post", "MEMBER": "Person", "GROUP": "Group"}
+_SUBJECT_TYPE = {"POST": "Post", "MEMBER": "Person", "GROUP": "Group", "AWARD": "Award"}
 
 
 @strawberry.type(description="One public event in the site-wide stream.")
@@ -41,20 +44,34 @@ class ActivityItem:
     def occurred_at(self) -> DateTime:
         return from_ms(self.record.createdAt)
 
-    @strawberry.field(description="The global id of what it is about (a Post, Person or Group).")
+    @strawberry.field(
+        description="The global id of what it is about (a Post, Person, Group, or the Award won)."
+    )
     def subject_id(self) -> strawberry.ID:
+        if isinstance(self.record, AwardActivityRecord) and self.record.badge is not None:
+            return to_global_id("Award", self.record.badge.awardId)
         return to_global_id(_SUBJECT_TYPE[self.record.kind], self.record.id)
 
     @strawberry.field(description="The new update, for NEW_POST.")
     def post(self) -> Post | None:
         return Post.from_record(self.record.post) if self.record.post else None
 
-    @strawberry.field(description="Who: the author of a new update, or the new member.")
+    @strawberry.field(description="The award and year won, for AWARD_WON.")
+    def badge(self) -> AwardBadge | None:
+        if isinstance(self.record, AwardActivityRecord) and self.record.badge is not None:
+            return AwardBadge.from_record(self.record.badge)
+        return None
+
+    @strawberry.field(
+        description="Who: the author of a new update, the new member, or the award winner."
+    )
     async def person(self, info: AppInfo) -> Person | None:
         if self.record.post is not None:
             person_id = self.record.post.authorId
         elif self.record.kind == "MEMBER":
             person_id = self.record.id
+        elif isinstance(self.record, AwardActivityRecord) and self.record.badge is not None:
+            person_id = self.record.badge.personId
         else:
             return None
         record = await people_resolvers.get_person(info.context, person_id)
@@ -75,7 +92,7 @@ class FeedQuery:
 
     @strawberry.field(
         description="What is happening on the network, newest first: new public updates, "
-        "new members and new public groups."
+        "new members, new public groups and mentoring award winners."
     )
     async def activity(
         self, info: AppInfo, first: int | None = 20, after: str | None = None

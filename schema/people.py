@@ -32,6 +32,7 @@ from schema.base import (
     to_global_id,
 )
 from schema.mentorship.person import PersonMentoring
+from schema.programs.person import PersonAwards
 from schema.taxonomy import Department, Division, Hospital
 from schema.vocabulary import Interest, MentorshipArea
 
@@ -121,7 +122,7 @@ def _status(rel: RelationRecord) -> ConnectionStatus:
 
 
 @strawberry.type(description="A member of the mentoring network.")
-class Person(Node, PersonMentoring):  # mentoring fields: schema.mentorship.person
+class Person(Node, PersonMentoring, PersonAwards):  # schema.mentorship.person, schema.programs.person
     record: strawberry.Private[PersonRecord]
 
     @classmethod

@@ -8,7 +8,8 @@ scores with conflicts of interest excluded, and published winners (badges).
 - (n:Nomination {id, key: cycle:nominee (unique), cycleId, nomineeId, nominatorId, statement,
   createdAt})-[:FOR]->(cy), (n)-[:CONCERNS]->(nominee), (nominator)-[:NOMINATED]->(n);
   (s:Person)-[:SUPPORTS {letter, createdAt}]->(n); (r)-[:SCORED {scores, total, createdAt}]->(n).
-- Winners: (p)-[:WON {cycleId, year, createdAt}]->(a), the badge on their profile.
+- Winners: (p)-[:WON {id: cycle:winner, cycleId, year, createdAt}]->(a), the badge on their
+  profile and an item of the activity stream (graph_db.feed).
 
 A reviewer is *conflicted* on a nomination when they are its nominee, the nominee's mentor
 or mentee (a mentorship either way, active or ended), or work in the nominee's division.
@@ -23,10 +24,12 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.locks import lock
 from graph_db.notifications import notified, notify
 from graph_db.programs.records import (
     AwardCycleRecord,
     AwardRecord,
+    BadgeRecord,
     EligibilityFactsRecord,
     NominationRecord,
 )
@@ -295,13 +298,14 @@ async def ranked(db: Executor, cycle_id: str) -> list[tuple[NominationRecord, li
 
 
 PUBLISH: LiteralString = (
-    "MATCH (cy:AwardCycle {id: $cycle})-[:FOR]->(a:Award) SET cy._lock = true "
+    "MATCH (cy:AwardCycle {id: $cycle})-[:FOR]->(a:Award) " + lock("cy") +
     "WITH cy, a, cy.publishedAt IS NULL AS fresh "
     "SET cy.publishedAt = coalesce(cy.publishedAt, $now) "
     "WITH cy, a, fresh, [(cy)<-[:FOR]-(n:Nomination)-[:CONCERNS]->(w:Person) "
     "  WHERE n.id IN $winners | w] AS winners "
     "FOREACH (w IN CASE WHEN fresh THEN winners ELSE [] END | "
-    "  MERGE (w)-[won:WON {cycleId: cy.id}]->(a) ON CREATE SET won.year = cy.year, won.createdAt = $now) "
+    "  MERGE (w)-[won:WON {cycleId: cy.id}]->(a) "
+    "  ON CREATE SET won.id = cy.id + ':' + w.id, won.year = cy.year, won.createdAt = $now) "
     "WITH cy, a, fresh, winners"
     + notify("AWARD_WON", imports="cy, a, fresh, winners", recipients="winners", actor="a",
              target="cy", when="fresh")
@@ -319,13 +323,22 @@ async def publish(
     return bool(rows[0]["fresh"]), notified(rows)
 
 
+# The win's `id` (cycle:winner) is what the activity stream pages by (graph_db.feed).
 BADGES: LiteralString = (
-    "MATCH (p:Person {id: $person})-[won:WON]->(a:Award) "
-    "RETURN a.id AS awardId, a.name AS name, won.year AS year, won.cycleId AS cycleId "
-    "ORDER BY won.year DESC, a.name"
+    "UNWIND $ids AS pid MATCH (p:Person {id: pid})-[won:WON]->(a:Award) "
+    "RETURN p.id AS personId, a.id AS awardId, a.name AS name, won.year AS year, "
+    "won.cycleId AS cycleId, won.createdAt AS awardedAt"
 )
 
 
-async def list_badges(db: Executor, person_id: str) -> list[dict[str, Any]]:
-    """The awards a person won: award id, name, year, cycle id; newest first."""
-    return await db.read(BADGES, {"person": person_id})
+async def get_badges_many(db: Executor, person_ids: Sequence[str]) -> list[list[BadgeRecord]]:
+    """The awards each person won (published winners), newest first, aligned with `person_ids`."""
+    if not person_ids:
+        return []
+    rows = await db.read(BADGES, {"ids": list(dict.fromkeys(person_ids))})
+    found: dict[str, list[BadgeRecord]] = {}
+    for r in rows:
+        found.setdefault(r["personId"], []).append(BadgeRecord.from_row(r))
+    for badges in found.values():
+        badges.sort(key=lambda b: (-b.year, b.name, b.cycleId))
+    return [list(found.get(i, ())) for i in person_ids]

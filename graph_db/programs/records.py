@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from graph_db.records import NotifiedRecord, Record
+from graph_db.records import ActivityRecord, NotifiedRecord, Record
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,3 +180,23 @@ class EligibilityFactsRecord:
     rank: str | None
     firstMentoredAt: int | None
     menteeRanks: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BadgeRecord(Record):
+    """An award a member won (a published winner): the badge on their profile."""
+
+    personId: str
+    awardId: str
+    name: str
+    year: int
+    cycleId: str
+    awardedAt: int
+
+
+@dataclass(frozen=True, slots=True)
+class AwardActivityRecord(ActivityRecord):
+    """An item of the activity stream (`kind` AWARD): a member won an award; `id` is the
+    win's own id (cycle id and winner id)."""
+
+    badge: BadgeRecord | None = None

@@ -19,6 +19,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
+
+from strawberry.dataloader import DataLoader
 
 from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound
 from graph_db.profile_fields import RANKS
@@ -26,11 +29,13 @@ from graph_db.programs import awards as repo
 from graph_db.programs.records import (
     AwardCycleRecord,
     AwardRecord,
+    BadgeRecord,
     EligibilityFactsRecord,
     NominationRecord,
 )
 from resolvers.auth import require_role, require_viewer
 from resolvers.context import Context
+from resolvers.loaders import Loaders, loader
 from resolvers.mentorship import text
 from resolvers.notifications import announce
 
@@ -275,6 +280,25 @@ async def publish(ctx: Context, cycle_id: str, winner_nomination_ids: Sequence[s
     return published
 
 
-async def badges(ctx: Context, person_id: str) -> list[dict[str, Any]]:
+# One badge loader per request, kept beside the request's own loaders (resolvers.loaders
+# belongs to every domain; this one stays with awards) and dropped with them.
+_BADGE_LOADERS: WeakKeyDictionary[Loaders, DataLoader[str, list[BadgeRecord]]] = WeakKeyDictionary()
+
+
+def _badge_loader(ctx: Context) -> DataLoader[str, list[BadgeRecord]]:
+    found = _BADGE_LOADERS.get(ctx.loaders)
+    if found is None:
+        db = ctx.db
+        found = loader(lambda ids: repo.get_badges_many(db, ids))
+        _BADGE_LOADERS[ctx.loaders] = found
+    return found
+
+
+async def badges(ctx: Context, person_id: str) -> list[BadgeRecord]:
+    """The awards a member won, newest first (signed-in members; nothing from a member
+    blocked either way, as a block looks like absence). Batched per request."""
     require_viewer(ctx)
-    return await repo.list_badges(ctx.db, person_id)
+    relation = await ctx.loaders.relation_by_person.load(person_id)
+    if relation.blocked or relation.blockedBy:
+        return []
+    return await _badge_loader(ctx).load(person_id)

@@ -7,7 +7,7 @@ from typing import Any, Self
 import strawberry
 from strawberry.scalars import JSON
 
-from graph_db.programs.records import AwardCycleRecord, AwardRecord, NominationRecord
+from graph_db.programs.records import AwardCycleRecord, AwardRecord, BadgeRecord, NominationRecord
 from resolvers.programs import awards as rules
 from resolvers.programs.awards import RankedNomination
 from schema.base import (
@@ -180,9 +180,31 @@ class RankedAwardNomination:
 
 @strawberry.type(description="An award a member won: shown on their profile.")
 class AwardBadge:
-    award_id: strawberry.ID = strawberry.field(description="The award.")
-    name: str = strawberry.field(description="The award's name.")
-    year: int = strawberry.field(description="The year won.")
+    record: strawberry.Private[BadgeRecord]
+
+    @classmethod
+    def from_record(cls, record: BadgeRecord) -> Self:
+        return cls(record=record)
+
+    @strawberry.field(description="The award.")
+    def award_id(self) -> strawberry.ID:
+        return to_global_id("Award", self.record.awardId)
+
+    @strawberry.field(description="The award's name.")
+    def name(self) -> str:
+        return self.record.name
+
+    @strawberry.field(description="The year won.")
+    def year(self) -> int:
+        return int(self.record.year)
+
+    @strawberry.field(description="The award cycle whose winners were published.")
+    def cycle_id(self) -> strawberry.ID:
+        return to_global_id("AwardCycle", self.record.cycleId)
+
+    @strawberry.field(description="When the winners were published.")
+    def awarded_at(self) -> DateTime:
+        return from_ms(self.record.awardedAt)
 
 
 @strawberry.input(description="An eligibility rule (see Award.eligibility).")
@@ -299,8 +321,7 @@ class AwardsQuery:
     @strawberry.field(description="The awards a member won (the badges on their profile), newest first.")
     async def award_badges(self, info: AppInfo, person_id: strawberry.ID) -> list[AwardBadge]:
         found = await rules.badges(info.context, local_id(person_id, "Person", field="personId"))
-        return [AwardBadge(award_id=to_global_id("Award", b["awardId"]), name=b["name"], year=int(b["year"]))
-                for b in found]
+        return [AwardBadge.from_record(b) for b in found]
 
 
 @strawberry.type

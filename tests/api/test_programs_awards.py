@@ -8,7 +8,7 @@ import time
 import uuid
 from typing import Any
 
-from graph_db import notifications
+from graph_db import network, notifications
 from graph_db.mentorship import connections
 from graph_db.programs import awards
 from graph_db.records import PersonRecord
@@ -278,3 +278,86 @@ async def test_results_and_publication_permissions_both_ways(api: Api) -> None:
     assert [n.kind for n in await notifications.list_notifications(db, nominee.id, limit=5)] == ["AWARD_WON"]
     again = await call(api, PUBLISH, publish, admin)
     assert [e["code"] for e in again["errors"]] == ["CONFLICT"]
+
+
+PROFILE_BADGES = """
+query($ids: [ID!]!) {
+  nodes(ids: $ids) { ... on Person { id badges { awardId name year cycleId awardedAt } } }
+}"""
+ACTIVITY = """
+query($after: String) {
+  activity(first: 2, after: $after) {
+    nodes { kind subjectId person { id } badge { name year } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+
+
+async def awards_in_activity(api: Api, who: PersonRecord) -> list[dict[str, Any]]:
+    """Every AWARD_WON item of the stream as `who` pages through it (two at a time)."""
+    found: list[dict[str, Any]] = []
+    after: str | None = None
+    while True:
+        page = (await api.gql(ACTIVITY, {"after": after}, token=token_for(who)))["activity"]
+        found += [n for n in page["nodes"] if n["kind"] == "AWARD_WON"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return found
+        after = page["pageInfo"]["endCursor"]
+
+
+async def test_winners_on_profiles_and_in_the_activity_stream(api: Api) -> None:
+    """Published winners carry the badge on their profile (one round trip for a page of
+    people) and appear once each in the activity stream; nothing before publication, and
+    nothing for a member blocked either way."""
+    db = api.backend
+    admin = await make_person(db, role="ADMIN")
+    reviewer, viewer, blocker = [await make_person(db) for _ in range(3)]
+    first, second, loser = [await make_person(db) for _ in range(3)]
+    made = await award(api, admin, eligibility=[])
+    review_cycle = await cycle(api, admin, made["id"], [reviewer], reviewing=True)
+    local_cycle = local_id(review_cycle["id"], "AwardCycle")
+    nominations = []
+    for nominee in (first, second, loser):
+        planted = await awards.nominate(db, id=str(uuid.uuid4()), cycle_id=local_cycle, nominee_id=nominee.id,
+                                        viewer_id=admin.id, statement="Planted", now=now_ms())
+        assert planted is not None
+        nominations.append(to_global_id("AwardNomination", planted[0].id))
+    shunned = await make_person(db)
+    await network.block(db, blocker.id, second.id, now=now_ms())
+    await network.block(db, first.id, shunned.id, now=now_ms())
+    everyone = {"ids": [gid(p) for p in (first, second, loser)]}
+
+    def shown(data: dict[str, Any]) -> dict[str, list[tuple[str, int]]]:
+        return {n["id"]: [(b["name"], b["year"]) for b in n["badges"]] for n in data["nodes"] if n}
+
+    before = await api.gql(PROFILE_BADGES, everyone, token=token_for(viewer))
+    assert shown(before) == {gid(p): [] for p in (first, second, loser)}
+    assert await awards_in_activity(api, viewer) == []
+
+    publish = {"input": {"cycleId": review_cycle["id"], "winnerNominationIds": nominations[:2]}}
+    assert (await call(api, PUBLISH, publish, admin))["errors"] == []
+
+    badge = [("Senior Mentor Award", 2026)]
+    after = await api.gql(PROFILE_BADGES, everyone, token=token_for(viewer))
+    assert shown(after) == {gid(first): badge, gid(second): badge, gid(loser): []}
+    (full,) = [n for n in after["nodes"] if n and n["id"] == gid(first)]
+    assert full["badges"][0]["awardId"] == made["id"] and full["badges"][0]["cycleId"] == review_cycle["id"]
+    assert full["badges"][0]["awardedAt"]
+    # Badges of a page of people are one batched read, however many people it shows.
+    one = await api.post(PROFILE_BADGES, {"ids": [gid(first)]}, token=token_for(viewer))
+    three = await api.post(PROFILE_BADGES, everyone, token=token_for(viewer))
+    assert one.headers["x-db-round-trips"] == three.headers["x-db-round-trips"]
+
+    items = await awards_in_activity(api, viewer)
+    assert sorted(i["person"]["id"] for i in items) == sorted([gid(first), gid(second)])
+    assert {i["subjectId"] for i in items} == {made["id"]}
+    assert all(i["badge"] == {"name": "Senior Mentor Award", "year": 2026} for i in items)
+
+    # A block hides the winner's badge and item, both ways: `blocker` blocked `second`, and
+    # `first` blocked `shunned`.
+    for who, hidden, visible in ((blocker, second, first), (shunned, first, second)):
+        theirs = shown(await api.gql(PROFILE_BADGES, everyone, token=token_for(who)))
+        assert theirs.get(gid(hidden), []) == [] and theirs[gid(visible)] == badge
+        assert (await api.gql(BADGES, {"p": gid(hidden)}, token=token_for(who)))["awardBadges"] == []
+        assert [i["person"]["id"] for i in await awards_in_activity(api, who)] == [gid(visible)]
+    assert await refused(api, PROFILE_BADGES, everyone, None) == "UNAUTHENTICATED"
