@@ -10,7 +10,7 @@ cancellation and the published rotation.
   the waitlist of a role is its WAITLISTED registrations by `seq` (strictly FIFO). A cancelled
   registration is deleted.
 
-Every statement that reads a count and writes on it first writes the event (`SET e._lock`):
+Every statement that reads a count and writes on it first locks the event (graph_db.locks.lock):
 on Neo4j that takes the event's write lock before the count is read, so concurrent
 registrations and cancellations of one event run one after the other (read-committed would
 otherwise let two of them see the same free seat); FalkorDB runs each write alone anyway.
@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.locks import lock
 from graph_db.notifications import notified, notify
 from graph_db.programs.records import (
     RegistrationOutcomeRecord,
@@ -146,7 +147,7 @@ async def list_events(
 
 
 CANCEL_EVENT: LiteralString = (
-    "MATCH (e:Event {id: $event}) WHERE e.kind = 'SPEED_MENTORING' SET e._lock = true "
+    "MATCH (e:Event {id: $event}) WHERE e.kind = 'SPEED_MENTORING' " + lock("e") +
     "WITH e, e.status = 'SCHEDULED' AS live "
     "SET e.status = 'CANCELLED', e.cancelledAt = coalesce(e.cancelledAt, $now) "
     "WITH e, live, [(e)<-[:REGISTERED_FOR]-(p:Person) | p] AS everyone"
@@ -171,7 +172,7 @@ async def cancel_event(
 
 # The event is written first (the lock), then the role's confirmed seats are counted.
 REGISTER: LiteralString = (
-    "MATCH (e:Event {id: $event}) WHERE e.kind = 'SPEED_MENTORING' SET e._lock = true "
+    "MATCH (e:Event {id: $event}) WHERE e.kind = 'SPEED_MENTORING' " + lock("e") +
     "WITH e MATCH (p:Person {id: $person}) "
     "OPTIONAL MATCH (p)-[old:REGISTERED_FOR]->(e) "
     "WITH e, p, old, "
@@ -209,7 +210,7 @@ async def register(
 # Removing a registration frees its seat when it was confirmed; the role's waitlist then
 # moves up into every free seat, oldest first, and each member promoted is notified.
 CANCEL_REGISTRATION: LiteralString = (
-    "MATCH (e:Event {id: $event}) WHERE e.kind = 'SPEED_MENTORING' SET e._lock = true "
+    "MATCH (e:Event {id: $event}) WHERE e.kind = 'SPEED_MENTORING' " + lock("e") +
     "WITH e MATCH (p:Person {id: $person})-[r:REGISTERED_FOR]->(e) "
     "WITH e, p, r, r.role AS role, "
     "CASE r.role WHEN 'LEADER' THEN e.leaderCapacity ELSE e.participantCapacity END AS capacity "
@@ -323,7 +324,7 @@ async def list_checked_in(db: Executor, event_id: str) -> list[RotationPersonRec
 # Stored once: a second publication (or a concurrent one) finds `publishedAt` set and
 # changes nothing.
 PUBLISH_ROTATION: LiteralString = (
-    "MATCH (e:Event {id: $event}) WHERE e.kind = 'SPEED_MENTORING' SET e._lock = true "
+    "MATCH (e:Event {id: $event}) WHERE e.kind = 'SPEED_MENTORING' " + lock("e") +
     "WITH e, e.publishedAt IS NULL AND e.status = 'SCHEDULED' AS fresh "
     "SET e.publishedAt = CASE WHEN fresh THEN $now ELSE e.publishedAt END, "
     "e.rounds = CASE WHEN fresh THEN $rounds ELSE e.rounds END, "

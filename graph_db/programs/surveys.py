@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.locks import lock
 from graph_db.programs.records import SurveyRecord, SurveyResponseRecord
 
 SURVEY_MAP: LiteralString = (
@@ -67,7 +68,7 @@ async def create_survey(
 
 # The survey is written first (its lock), so two edits make versions n+1 and n+2.
 REVISE_SURVEY: LiteralString = (
-    "MATCH (s:Survey {id: $id}) SET s._lock = true "
+    "MATCH (s:Survey {id: $id}) " + lock("s") +
     "WITH s, s.version + 1 AS next "
     "SET s.version = next, s.updatedAt = $now "
     "CREATE (s)-[:HAS_VERSION]->(:SurveyVersion {id: s.id + ':' + toString(next), surveyId: s.id, "
