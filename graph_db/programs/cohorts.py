@@ -6,18 +6,22 @@
   role: PRIMARY|SECONDARY|CLINICAL|RESEARCH, enrolledAt, mentorshipId})-[:FOR]->(c), with
   (mentee)-[:PAIRED_IN {as: 'MENTEE'}]->(pair) and (mentor)-[:PAIRED_IN {as: 'MENTOR'}]->(pair)
   and (pair)-[:ABOUT]->(m:Mentorship), the one-to-one mentorship its meetings are logged on.
-  Enrolling makes both people MEMBERs of the program (unless they already hold a role).
+  Enrolling makes both people MEMBERs of the program (unless they already hold a role), and
+  starts their mentorship when they have none: all in one statement (ENROL).
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.locks import lock_pair
+from graph_db.mentorship import ONE_TO_ONE_LIST, OPEN_LIST, open_key
 from graph_db.notifications import notified, notify
-from graph_db.programs.records import CohortPairRecord, CohortRecord
+from graph_db.programs.records import CohortPairRecord, CohortRecord, EnrolmentRecord
 
 COHORT_MAP: LiteralString = (
     "c {.id, .programId, .name, .startsAt, .lengthMonths, .cadence, .createdAt, "
@@ -86,39 +90,94 @@ async def list_cohorts(db: Executor, program_id: str) -> list[CohortRecord]:
     return [_cohort(r["cohort"]) for r in rows]
 
 
-# Links the pair's one-to-one mentorship, which the caller made sure is ACTIVE.
+# One statement: the rules, the mentorship (linked, or started ACTIVE) and the pair, so a
+# retry or a concurrent duplicate changes nothing twice. The mentee and mentor are locked
+# first (graph_db.locks.lock_pair: in id order, so enrolments from either side queue
+# instead of deadlocking); acceptances of requests lock the same two people, so every
+# count below is the latest committed one on Neo4j (read-committed) as on FalkorDB.
+# Outcomes: OK (made now, or by an earlier try of this same `$id`), EXISTS (the pair is in
+# the cohort already), BLOCKED, PENDING (a request between them awaits an answer),
+# HAS_PRIMARY (the mentee has a PRIMARY pair in this cohort, or would get a second ACTIVE
+# PRIMARY mentorship). A mentor's menteeCapacity and acceptingMentees govern requests and
+# matching (members asking); an enrolment is the program's assignment, agreed outside the
+# graph, so it does not consult them (every new member has capacity 0 and is not
+# accepting until they say otherwise), but it recounts `activeMentees` like any change.
 ENROL: LiteralString = (
     "MATCH (c:Cohort {id: $cohort})-[:FOR]->(g:Program), (me:Person {id: $mentee}), "
-    "(mr:Person {id: $mentor}) "
-    "MATCH (mr)-[:MENTOR_IN]->(m:Mentorship)<-[:MENTEE_IN]-(me) WHERE m.status = 'ACTIVE' "
-    "  AND m.kind IN ['PRIMARY', 'SECONDARY', 'PEER'] "
-    "WITH c, g, me, mr, m ORDER BY m.startedAt LIMIT 1 "
-    "MERGE (pair:CohortPair {key: c.id + ':' + mr.id + ':' + me.id}) "
-    "ON CREATE SET pair.id = $id, pair.cohortId = c.id, pair.menteeId = me.id, "
-    "  pair.mentorId = mr.id, pair.role = $role, pair.enrolledAt = $now, pair.mentorshipId = m.id "
-    "MERGE (pair)-[:FOR]->(c) "
-    "MERGE (me)-[:PAIRED_IN {as: 'MENTEE'}]->(pair) "
-    "MERGE (mr)-[:PAIRED_IN {as: 'MENTOR'}]->(pair) "
-    "MERGE (pair)-[:ABOUT]->(m) "
-    "WITH g, me, mr, pair "
-    "UNWIND [me, mr] AS p "
-    "OPTIONAL MATCH (p)-[held:IN_PROGRAM]->(g) "
-    "FOREACH (_ IN CASE WHEN held IS NULL THEN [1] ELSE [] END | "
-    "  CREATE (p)-[:IN_PROGRAM {role: 'MEMBER', createdAt: $now}]->(g)) "
-    "WITH DISTINCT pair RETURN " + PAIR_MAP + " AS pair, pair.id = $id AS fresh"
+    "(mr:Person {id: $mentor}) WHERE me <> mr"
+    + lock_pair("me", "mr") +
+    "WITH c, g, me, mr, "
+    "head([(mr)-[:MENTOR_IN]->(om:Mentorship)<-[:MENTEE_IN]-(me) WHERE om.status IN " + OPEN_LIST
+    + " AND om.kind IN " + ONE_TO_ONE_LIST + " | om]) AS open, "
+    "head([(me)-[:PAIRED_IN]->(ep:CohortPair)-[:FOR]->(c) WHERE ep.menteeId = me.id "
+    "  AND ep.mentorId = mr.id | ep]) AS existing, "
+    "size([(me)-[:PAIRED_IN]->(pp:CohortPair)-[:FOR]->(c) WHERE pp.menteeId = me.id "
+    "  AND pp.role = 'PRIMARY' | pp]) AS cohortPrimaries, "
+    "size([(me)-[:MENTEE_IN]->(px:Mentorship) WHERE px.status = 'ACTIVE' AND px.kind = 'PRIMARY' "
+    "  | px]) AS primaries, "
+    "size([(me)-[:BLOCKED]-(mr) | me]) AS blocks "
+    "WITH c, g, me, mr, open, CASE "
+    "  WHEN existing IS NOT NULL AND existing.id = $id THEN 'OK' "
+    "  WHEN existing IS NOT NULL THEN 'EXISTS' "
+    "  WHEN blocks > 0 THEN 'BLOCKED' "
+    "  WHEN open IS NOT NULL AND open.status = 'REQUESTED' THEN 'PENDING' "
+    "  WHEN $role = 'PRIMARY' AND cohortPrimaries > 0 THEN 'HAS_PRIMARY' "
+    "  WHEN open IS NULL AND $kind = 'PRIMARY' AND primaries > 0 THEN 'HAS_PRIMARY' "
+    "  ELSE 'OK' END AS outcome "
+    "FOREACH (_ IN CASE WHEN outcome = 'OK' AND open IS NULL THEN [1] ELSE [] END | "
+    "  MERGE (m:Mentorship {openKey: $openKey}) "
+    "  ON CREATE SET m.id = $mentorshipId, m.kind = $kind, m.status = 'ACTIVE', "
+    "    m.requestedBy = $viewer, m.programId = g.id, m.createdAt = $now, m.updatedAt = $now, "
+    "    m.respondedAt = $now, m.startedAt = $now "
+    "  MERGE (mr)-[a:MENTOR_IN]->(m) ON CREATE SET a.createdAt = $now "
+    "  MERGE (me)-[b:MENTEE_IN]->(m) ON CREATE SET b.createdAt = $now) "
+    "WITH c, g, me, mr, outcome, "
+    "head([(mr)-[:MENTOR_IN]->(lm:Mentorship)<-[:MENTEE_IN]-(me) WHERE lm.status = 'ACTIVE' "
+    "  AND lm.openKey = $openKey | lm]) AS m "
+    "CALL { WITH c, g, me, mr, outcome, m "
+    "  WITH c, g, me, mr, m WHERE outcome = 'OK' AND m IS NOT NULL "
+    "  MERGE (pair:CohortPair {key: c.id + ':' + mr.id + ':' + me.id}) "
+    "  ON CREATE SET pair.id = $id, pair.cohortId = c.id, pair.menteeId = me.id, "
+    "    pair.mentorId = mr.id, pair.role = $role, pair.enrolledAt = $now, pair.mentorshipId = m.id "
+    "  MERGE (pair)-[:FOR]->(c) "
+    "  MERGE (me)-[:PAIRED_IN {as: 'MENTEE'}]->(pair) "
+    "  MERGE (mr)-[:PAIRED_IN {as: 'MENTOR'}]->(pair) "
+    "  MERGE (pair)-[:ABOUT]->(m) "
+    "  MERGE (me)-[hm:IN_PROGRAM]->(g) ON CREATE SET hm.role = 'MEMBER', hm.createdAt = $now "
+    "  MERGE (mr)-[hr:IN_PROGRAM]->(g) ON CREATE SET hr.role = 'MEMBER', hr.createdAt = $now "
+    "  RETURN count(pair) AS made } "
+    # FalkorDB cannot SET from a pattern comprehension directly: counted in a WITH first.
+    "WITH c, me, mr, outcome, size([(mr)-[:MENTOR_IN]->(ay:Mentorship) WHERE ay.status = 'ACTIVE' "
+    "  AND ay.kind IN " + ONE_TO_ONE_LIST + " | ay]) AS mentoring "
+    "SET mr.activeMentees = mentoring "
+    "WITH c, me, mr, outcome "
+    "OPTIONAL MATCH (pair:CohortPair {key: c.id + ':' + mr.id + ':' + me.id}) "
+    "RETURN outcome, CASE WHEN pair IS NULL THEN null ELSE " + PAIR_MAP + " END AS pair, "
+    "coalesce(pair.id = $id, false) AS fresh"
 )
 
 
 async def enrol_pair(
-    db: Executor, *, id: str, cohort_id: str, mentee_id: str, mentor_id: str, role: str, now: int
-) -> tuple[CohortPairRecord, bool] | None:
-    """Enrol a mentee and mentor with an ACTIVE mentorship as a pair of the cohort:
-    (the pair, whether this call made it); None when something is missing."""
+    db: Executor, *, id: str, cohort_id: str, mentee_id: str, mentor_id: str, role: str,
+    viewer_id: str, now: int, mentorship_id: str | None = None,
+) -> EnrolmentRecord | None:
+    """Enrol a mentee and mentor as a pair of the cohort, linking their ACTIVE one-to-one
+    mentorship or starting one (PRIMARY for a PRIMARY pair, else SECONDARY), and making both
+    MEMBERs of the program (unless they hold a role there); see ENROL for the outcomes. None
+    when the cohort or either person is missing (or they are the same person)."""
+    kind = "PRIMARY" if role == "PRIMARY" else "SECONDARY"
     rows = await db.write(ENROL, {
         "id": id, "cohort": cohort_id, "mentee": mentee_id, "mentor": mentor_id, "role": role,
-        "now": now,
+        "kind": kind, "openKey": open_key(kind, mentor_id=mentor_id, mentee_id=mentee_id),
+        "mentorshipId": mentorship_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"enrolment:{id}")),
+        "viewer": viewer_id, "now": now,
     })
-    return (_pair(rows[0]["pair"]), bool(rows[0]["fresh"])) if rows else None
+    if not rows:
+        return None
+    found = rows[0]["pair"]
+    return EnrolmentRecord(
+        str(rows[0]["outcome"]), _pair(found) if found else None, bool(rows[0]["fresh"])
+    )
 
 
 LIST_PAIRS: LiteralString = (

@@ -70,9 +70,12 @@ async def load_programs_demo(db: Executor, *, admin_email: str, now: int) -> boo
                 "kind": "PRIMARY" if role == "PRIMARY" else "SECONDARY", "status": "ACTIVE",
                 "createdAt": now - 60 * DAY_MS, "startedAt": now - 60 * DAY_MS,
             }])
+        # Their mentorship is made first as an import would (the demo's people may be at
+        # their declared capacity), so the enrolment links it; a pair the rules refuse (a
+        # pending request in the seeded network) is left out rather than failing the demo.
         await cohorts.enrol_pair(
             db, id=str(uuid.uuid4()), cohort_id=cohort.id, mentee_id=mentee, mentor_id=mentor, role=role,
-            now=now - 45 * DAY_MS,
+            viewer_id=admin, now=now - 45 * DAY_MS,
         )
 
     await surveys.create_survey(

@@ -131,6 +131,16 @@ class CohortPairRecord(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class EnrolmentRecord:
+    """What enrolling a pair did: OK or why not, the pair (when it exists), whether this call
+    (this id) made it."""
+
+    outcome: str
+    pair: CohortPairRecord | None = None
+    fresh: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class AwardRecord(Record):
     """An award definition; eligibility rules and scoring criteria are data."""
 

@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound
-from graph_db.mentorship import connections
 from graph_db.mentorship import programs as program_repo
 from graph_db.programs import cohorts as repo
 from graph_db.programs import surveys as survey_repo
@@ -152,11 +151,21 @@ async def get_cohort(ctx: Context, cohort_id: str) -> CohortRecord | None:
     return None
 
 
+ENROL_REFUSALS = {
+    "EXISTS": ("this pair is already enrolled in the cohort", "menteeId"),
+    "PENDING": ("a mentorship request between them is pending: answer it first", "mentorId"),
+    "BLOCKED": ("one of them has blocked the other", "mentorId"),
+    "HAS_PRIMARY": ("the mentee already has a primary mentor", "role"),
+}
+
+
 async def enrol_pair(
     ctx: Context, cohort_id: str, *, mentee_id: str, mentor_id: str, role: str
 ) -> CohortPairRecord:
     """Enrol a mentee with a mentor: their ACTIVE one-to-one mentorship is linked, or one is
-    created (PRIMARY for a primary mentor, else SECONDARY); both join the program."""
+    started (PRIMARY for a primary mentor, else SECONDARY); both join the program. One
+    atomic statement (graph_db.programs.cohorts.ENROL) holds every rule under concurrency."""
+    viewer = require_viewer(ctx)
     cohort = await _cohort(ctx, cohort_id)
     if role not in PAIR_ROLES:
         raise InvalidInput(f"role must be one of {', '.join(PAIR_ROLES)}", field="role")
@@ -167,26 +176,17 @@ async def enrol_pair(
         raise NotFound("no such mentee", field="menteeId")
     if found[1] is None:
         raise NotFound("no such mentor", field="mentorId")
-    now = ctx.now_ms()
-    state = await repo.open_mentorship_status(ctx.db, mentor_id=mentor_id, mentee_id=mentee_id)
-    if state == "REQUESTED":
-        raise Conflict("a mentorship request between them is pending: answer it first", field="mentorId")
-    if state is None:
-        await connections.create_many(ctx.db, [{
-            "id": str(uuid.uuid4()), "mentorId": mentor_id, "menteeId": mentee_id,
-            "kind": "PRIMARY" if role == "PRIMARY" else "SECONDARY", "status": "ACTIVE",
-            "createdAt": now, "startedAt": now, "goals": None, "message": None, "cadenceDays": None,
-        }])
-    enrolled = await repo.enrol_pair(
+    done = await repo.enrol_pair(
         ctx.db, id=str(uuid.uuid4()), cohort_id=cohort.id, mentee_id=mentee_id, mentor_id=mentor_id,
-        role=role, now=now,
+        role=role, viewer_id=viewer.id, now=ctx.now_ms(),
     )
-    if enrolled is None:
-        raise Conflict("their mentorship changed meanwhile: try again", field="mentorId")
-    pair, fresh = enrolled
-    if not fresh:
-        raise Conflict("this pair is already enrolled in the cohort", field="menteeId")
-    return pair
+    if done is None:
+        raise NotFound("no such cohort", field="cohortId")
+    if done.outcome in ENROL_REFUSALS:
+        message, field = ENROL_REFUSALS[done.outcome]
+        raise Conflict(message, field=field)
+    assert done.outcome == "OK" and done.pair is not None, done.outcome
+    return done.pair
 
 
 async def report(ctx: Context, cohort_id: str) -> list[PairStatus]:
