@@ -112,29 +112,47 @@ async def get_version(db: Executor, survey_id: str, version: int) -> list[dict[s
     return list(json.loads(rows[0]["questions"])) if rows else None
 
 
+# A member's enrolment in a program is when they were first enrolled in one of its cohorts
+# (as mentee or mentor: CohortPair.enrolledAt), not when they joined the program (they may
+# have been a member long before) nor when the cohort starts; a member in no cohort was
+# enrolled when they joined. Survey occasions count from it.
+ENROLMENT: LiteralString = (
+    "[(p)-[:PAIRED_IN]->(cp:CohortPair)-[:FOR]->(:Cohort)-[:FOR]->(g) | cp.enrolledAt] AS pairedAt, "
+    "m.createdAt AS joinedAt"
+)
+
+
+def _enrolled_at(row: dict[str, Any]) -> int:
+    paired = [int(at) for at in row["pairedAt"] if at is not None]
+    return min(paired) if paired else int(row["joinedAt"])
+
+
 MEMBER_SURVEYS: LiteralString = (
     "MATCH (p:Person {id: $person})-[m:IN_PROGRAM]->(g:Program)<-[:FOR]-(s:Survey) "
-    "WHERE m.role = 'MEMBER' "
-    "RETURN " + SURVEY_MAP + " AS survey, m.createdAt AS enrolledAt ORDER BY s.createdAt, s.id"
+    "WITH p, m, g, s, " + ENROLMENT + " "
+    "WHERE m.role = 'MEMBER' OR size(pairedAt) > 0 "
+    "RETURN " + SURVEY_MAP + " AS survey, pairedAt, joinedAt ORDER BY s.createdAt, s.id"
 )
 
 
 async def list_member_surveys(db: Executor, person_id: str) -> list[tuple[SurveyRecord, int]]:
-    """The surveys of every program a person is a MEMBER of, with when they joined it."""
+    """The surveys of every program a person is enrolled in (a MEMBER, or paired in one of
+    its cohorts), each with the person's enrolment date there (see ENROLMENT)."""
     rows = await db.read(MEMBER_SURVEYS, {"person": person_id})
-    return [(_survey(r["survey"]), int(r["enrolledAt"])) for r in rows]
+    return [(_survey(r["survey"]), _enrolled_at(r)) for r in rows]
 
 
 ENROLLED_AT: LiteralString = (
-    "MATCH (p:Person {id: $person})-[m:IN_PROGRAM]->(:Program {id: $program}) "
-    "WHERE m.role = 'MEMBER' RETURN m.createdAt AS enrolledAt"
+    "MATCH (p:Person {id: $person})-[m:IN_PROGRAM]->(g:Program {id: $program}) "
+    "WITH p, m, g, " + ENROLMENT + " "
+    "WHERE m.role = 'MEMBER' OR size(pairedAt) > 0 RETURN pairedAt, joinedAt"
 )
 
 
 async def enrolled_at(db: Executor, program_id: str, person_id: str) -> int | None:
-    """When a person joined a program as a MEMBER (None if they are not one)."""
+    """When a person was enrolled in a program (see ENROLMENT); None if they are not."""
     rows = await db.read(ENROLLED_AT, {"person": person_id, "program": program_id})
-    return int(rows[0]["enrolledAt"]) if rows else None
+    return _enrolled_at(rows[0]) if rows else None
 
 
 ANSWERED: LiteralString = (

@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from graph_db.mentorship import programs
-from graph_db.programs import surveys
+from graph_db.programs import cohorts, surveys
 from graph_db.records import PersonRecord
 from schema.base import local_id, to_global_id
 from tests.api.conftest import Api
@@ -230,3 +230,58 @@ async def test_permissions_both_ways(api: Api) -> None:
     for who in (admin, site_admin):
         groups = (await api.gql(RESULTS, {"id": survey["id"]}, token=token_for(who)))["surveyResults"]
         assert [g["suppressed"] for g in groups] == [True, True, True]
+
+
+async def test_occasions_count_from_each_members_cohort_enrolment(api: Api) -> None:
+    """Due dates come from when each member was enrolled in a cohort of the program, not
+    from when they joined the program nor from when the cohort starts; a member in no
+    cohort counts from joining."""
+    db = api.backend
+    program, admin, (veteran, direct) = await program_with(api, 2, enrolled_days_ago=400)
+    cohort = await cohorts.create_cohort(
+        db, id=f"c{now_ms()}", program_id=program, name="Fellows", starts_at=now_ms() + 90 * DAY,
+        length_months=12, cadence=[{"untilMonth": None, "everyDays": 30}], viewer_id=admin.id,
+        now=now_ms(),
+    )
+    assert cohort is not None
+    enrolled = now_ms() - 10 * DAY
+    newcomer, mentor = await make_person(db), await make_person(db)
+    for mentee in (veteran, newcomer):
+        done = await cohorts.enrol_pair(
+            db, id=f"pair-{mentee.id}", cohort_id=cohort.id, mentee_id=mentee.id, mentor_id=mentor.id,
+            role="RESEARCH", viewer_id=admin.id, now=enrolled,
+        )
+        assert done is not None and done.outcome == "OK"
+    # A later enrolment in a second cohort does not move the schedule.
+    later = await cohorts.create_cohort(
+        db, id=f"c2{now_ms()}", program_id=program, name="Fellows II", starts_at=now_ms(),
+        length_months=12, cadence=[{"untilMonth": None, "everyDays": 30}], viewer_id=admin.id,
+        now=now_ms(),
+    )
+    assert later is not None
+    again = await cohorts.enrol_pair(
+        db, id=f"later-{veteran.id}", cohort_id=later.id, mentee_id=veteran.id,
+        mentor_id=(await make_person(db)).id, role="CLINICAL", viewer_id=admin.id, now=now_ms(),
+    )
+    assert again is not None and again.outcome == "OK"
+    survey = await new_survey(api, program, admin)
+
+    def due_at(ms: int) -> str:
+        from datetime import UTC, datetime
+
+        return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds").replace(
+            "+00:00", "Z"
+        )
+
+    for who in (veteran, newcomer, mentor):  # the mentor is enrolled too
+        due = (await api.gql(MINE, token=token_for(who)))["mySurveys"]
+        assert [(d["occasionMonths"], d["overdue"]) for d in due] == [(0, True)], who
+        assert due[0]["dueAt"][:19] == due_at(enrolled)[:19]
+    direct_due = (await api.gql(MINE, token=token_for(direct)))["mySurveys"]
+    assert [d["occasionMonths"] for d in direct_due] == [0, 6, 12]  # joined 400 days ago
+
+    # Submitting follows the same dates: the veteran's 6-month occasion is not due yet.
+    early = await call(api, SUBMIT, submission(survey, 6, answers()), veteran)
+    assert [(e["field"], e["code"]) for e in early["errors"]] == [("occasionMonths", "BAD_USER_INPUT")]
+    ok = await call(api, SUBMIT, submission(survey, 0, answers()), veteran)
+    assert ok["errors"] == []
