@@ -5,9 +5,11 @@ participant gets a *start table* b; in round r they sit at table (b + r) mod L. 
 every round shifts every participant by the same step, a round seats at table t exactly
 those who started at (t - r) mod L, so no table ever holds more than the start tables
 did (at most `seats`), and with rounds <= L the tables a participant visits are all
-different (nobody meets a leader twice). The start tables are chosen greedily to favour
-shared interests and mentorship areas: each participant, the choosiest first, takes the
-start whose K leaders they share most with, among the starts that still have a seat.
+different (nobody meets a leader twice). The start tables are chosen to favour shared
+interests and mentorship areas: greedily first (each participant, the choosiest first, takes
+the start whose K leaders they share most with, among the starts that still have a seat),
+then improved by moves and swaps until no participant could move to a free seat, and no two
+could exchange starts, for a higher total affinity (what the property tests check).
 """
 
 from __future__ import annotations
@@ -78,7 +80,37 @@ def plan(
         best = max(options, key=lambda s: (scores[p.id][s], -load[s], -s))
         start_of[p.id] = best
         load[best] += 1
+    _improve(people, scores, start_of, load, per_table)
     tables = {
         p.id: [table_leaders[(start_of[p.id] + r) % count].id for r in range(rounds)] for p in people
     }
     return Rotation(tuple(x.id for x in table_leaders), per_table, rounds, tables)
+
+
+def _improve(
+    people: Sequence[RotationPersonRecord], scores: dict[str, list[int]], start_of: dict[str, int],
+    load: list[int], per_table: int,
+) -> None:
+    """Local search after the greedy pass, in place: move a participant to a start with a
+    free seat, or swap two participants' starts, whenever that raises the total affinity,
+    until nothing does. The greedy pass alone left improving swaps in about 4 random events
+    in 10 (two participants who would each rather have the other's tables). Swaps and
+    moves into free seats keep every table within its seats; each step raises an integer
+    total that has a maximum, so this ends."""
+    ids = [p.id for p in people]
+    improved = True
+    while improved:
+        improved = False
+        for i, a in enumerate(ids):
+            row_a = scores[a]
+            for s, free in enumerate(load):
+                if free < per_table and row_a[s] > row_a[start_of[a]]:
+                    load[start_of[a]] -= 1
+                    load[s] += 1
+                    start_of[a] = s
+                    improved = True
+            for b in ids[i + 1:]:
+                sa, sb = start_of[a], start_of[b]
+                if sa != sb and row_a[sb] + scores[b][sa] > row_a[sa] + scores[b][sb]:
+                    start_of[a], start_of[b] = sb, sa
+                    improved = True

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from graph_db.errors import InvalidInput
 from graph_db.programs.records import RotationPersonRecord
-from resolvers.programs.rotation import affinity, plan
+from resolvers.programs.rotation import Rotation, affinity, plan
 
 TOPICS = [f"t{i}" for i in range(12)]
 
@@ -57,8 +57,44 @@ def test_every_constraint_holds(event: Event) -> None:
     for r in range(rounds):
         at_table = Counter(met[r] for met in rotation.tables.values())
         assert max(at_table.values(), default=0) <= rotation.seats  # tables never over their seats
+    assert_favours_shared_interests(participants, leaders, rotation)
     # Deterministic: the same event gives the same schedule.
     assert plan(list(reversed(participants)), leaders, rounds=rounds, seats=seats) == rotation
+
+
+def assert_favours_shared_interests(
+    participants: list[RotationPersonRecord], leaders: list[RotationPersonRecord], rotation: Rotation
+) -> None:
+    """Shared interests and areas are favoured: no participant could sit with leaders they
+    share more with by taking a free seat, and no two participants could exchange their
+    places for more shared between them (the schedule is a local optimum of affinity)."""
+    by_id = {x.id: x for x in leaders}
+
+    def shared(p: RotationPersonRecord, met: list[str]) -> int:
+        return sum(affinity(p, by_id[leader]) for leader in met)
+
+    order = list(rotation.table_leaders)
+    count, rounds = len(order), rotation.rounds
+    # Every schedule of this construction: participant p starting at table b meets b, b+1, ...
+    starts = {p.id: order.index(rotation.tables[p.id][0]) for p in participants}
+    assert all(
+        rotation.tables[p.id] == [order[(starts[p.id] + r) % count] for r in range(rounds)]
+        for p in participants
+    )
+    options = {
+        p.id: [shared(p, [order[(b + r) % count] for r in range(rounds)]) for b in range(count)]
+        for p in participants
+    }
+    load = Counter(starts.values())
+    for p in participants:
+        mine = options[p.id][starts[p.id]]
+        free = [b for b in range(count) if load[b] < rotation.seats]
+        assert all(options[p.id][b] <= mine for b in free), p.id
+    for i, p in enumerate(participants):
+        for q in participants[i + 1:]:
+            bp, bq = starts[p.id], starts[q.id]
+            swapped = options[p.id][bq] + options[q.id][bp]
+            assert swapped <= options[p.id][bp] + options[q.id][bq], (p.id, q.id)
 
 
 def test_shared_interests_and_areas_are_favoured() -> None:
