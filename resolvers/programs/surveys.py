@@ -3,7 +3,8 @@ person and occasion, and anonymous results (program admins).
 
 Occasions are months after a member joined the program (0, 6 and 12 by default); an
 occasion is due from that date on and stays open until answered. Results are grouped by
-occasion and never shown for a group of fewer than K_ANONYMITY respondents; free-text
+occasion and never shown for a group of fewer than K_ANONYMITY respondents (nor a question
+fewer than K_ANONYMITY of them answered); free-text
 answers come without names, sorted, so their order says nothing about who wrote them.
 """
 
@@ -56,6 +57,7 @@ class QuestionResult:
     mean: float | None = None
     distribution: tuple[tuple[str, int], ...] = ()
     texts: tuple[str, ...] = ()
+    suppressed: bool = False  # fewer than K_ANONYMITY answered it: no aggregates
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +287,10 @@ def _aggregate(question: dict[str, Any], given: list[Any]) -> QuestionResult:
         or (kind == "MULTIPLE_CHOICE" and isinstance(v, list) and set(v) <= set(options))
         or (kind == "FREE_TEXT" and isinstance(v, str))
     ]
+    # An optional question answered by fewer than K_ANONYMITY is a smaller group of its own
+    # (e.g. one respondent's choices among five): only its count is shown.
+    if len(values) < K_ANONYMITY:
+        return QuestionResult(question, len(values), suppressed=True)
     if kind == "LIKERT":
         counts = Counter(int(v) for v in values)
         mean = sum(values) / len(values) if values else None

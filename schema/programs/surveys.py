@@ -136,6 +136,13 @@ class SurveyQuestionResult:
     def texts(self) -> list[str]:
         return list(self.result.texts)
 
+    @strawberry.field(
+        description=f"True when fewer than {rules.K_ANONYMITY} answered this question: only "
+        "`answered` is shown."
+    )
+    def suppressed(self) -> bool:
+        return self.result.suppressed
+
 
 @strawberry.type(
     description="The respondents of one cohort and occasion. Nothing is shown for fewer than "
