@@ -16,6 +16,9 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TERM = re.compile(r"\w+", re.UNICODE)
 # An analysed word (graph_db.text_analysis): folded letters and digits, never an operator.
 _RECALL_WORD = re.compile(r"[^\W_]{1,64}")
+# A search key (graph_db.search): a letter, then lowercase letters and digits (one token to
+# both engines' analysers, never an operator).
+_SEARCH_KEY = re.compile(r"[a-z][0-9a-z]{1,99}")
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 64
 FUZZY_MIN_LENGTH = 4
@@ -94,7 +97,19 @@ class RelationshipTypes:
             identifier(name)
 
 
-SchemaOp = UniqueConstraint | RangeIndex | FullTextIndex | VectorIndex | RelationshipTypes
+@dataclass(frozen=True)
+class DroppedIndex:
+    """A named index an earlier schema had (Neo4j names indexes; FalkorDB's are per label)."""
+
+    name: str
+
+    def __post_init__(self) -> None:
+        identifier(self.name)
+
+
+SchemaOp = (
+    UniqueConstraint | RangeIndex | FullTextIndex | VectorIndex | RelationshipTypes | DroppedIndex
+)
 
 
 # -- rendered statements ------------------------------------------------------------------
@@ -154,6 +169,15 @@ class Dialect:
         only): each by its prefix, and within `edits` of the whole word."""
         raise NotImplementedError
 
+    def fulltext_keyed(
+        self, index: FullTextIndex, key_field: str, words: Sequence[RecallWord],
+        any_keys: Sequence[str], all_keys: Sequence[Sequence[str]],
+    ) -> str | None:
+        """The engine's query string for people search: any of `words` (as fulltext_recall,
+        in the index's other fields) or any of `any_keys` in `key_field`, and, for each group
+        of `all_keys`, one of the group in `key_field`. None when nothing can match."""
+        raise NotImplementedError
+
     def shortest_path(
         self, var: LiteralString, start: LiteralString, end: LiteralString,
         rel_type: str, max_hops: int,
@@ -170,6 +194,8 @@ class FalkorDialect(Dialect):
     name = "falkordb"
 
     def schema(self, op: SchemaOp) -> list[SchemaStatement]:
+        if isinstance(op, DroppedIndex):
+            return []  # FalkorDB's indexes belong to a label and property, not a name
         if isinstance(op, RelationshipTypes):
             # FalkorDB plans a MERGE outside the write lock; while a relationship type is
             # still unknown to the graph, concurrent MERGEs each plan "no match" and create
@@ -193,9 +219,13 @@ class FalkorDialect(Dialect):
             return [Cypher(_trusted(f"CREATE INDEX FOR (n:{label}) ON ({props})"))]
         if isinstance(op, FullTextIndex):
             # FalkorDB has one full-text index per label, addressed by the label, not a name.
+            # A property at a time: a property added to the list later then reaches existing
+            # graphs (a statement naming one already indexed property is refused whole).
             label = identifier(op.label)
-            props = ", ".join(f"n.{identifier(p)}" for p in op.properties)
-            return [Cypher(_trusted(f"CREATE FULLTEXT INDEX FOR (n:{label}) ON ({props})"))]
+            return [
+                Cypher(_trusted(f"CREATE FULLTEXT INDEX FOR (n:{label}) ON (n.{identifier(p)})"))
+                for p in op.properties
+            ]
         label, prop = identifier(op.label), identifier(op.property)
         return [
             Cypher(
@@ -233,6 +263,28 @@ class FalkorDialect(Dialect):
                 parts.append(f"{marks}{w.word}{marks}")
         return "|".join(parts) if parts else None
 
+    def fulltext_keyed(
+        self, index: FullTextIndex, key_field: str, words: Sequence[RecallWord],
+        any_keys: Sequence[str], all_keys: Sequence[Sequence[str]],
+    ) -> str | None:
+        # RediSearch: `@a|b:(...)` scopes to fields; juxtaposition is AND (parenthesised, as
+        # `|` binds tighter than it).
+        key = identifier(key_field)
+        fields = "|".join(identifier(p) for p in index.properties if p != key_field)
+        sources = []
+        if (recall := self.fulltext_recall(words)) is not None:
+            sources.append(f"(@{fields}:({recall}))")
+        if keys := [k for k in any_keys if _SEARCH_KEY.fullmatch(k)]:
+            sources.append(f"(@{key}:({'|'.join(keys)}))")
+        if not sources:
+            return None
+        query = f"({'|'.join(sources)})"
+        for group in all_keys:
+            if not group or not all(_SEARCH_KEY.fullmatch(k) for k in group):
+                raise ValueError("a required key group must hold search keys")
+            query += f" @{key}:({'|'.join(group)})"
+        return query
+
     def shortest_path(
         self, var: LiteralString, start: LiteralString, end: LiteralString,
         rel_type: str, max_hops: int,
@@ -253,6 +305,8 @@ class Neo4jDialect(Dialect):
     name = "neo4j"
 
     def schema(self, op: SchemaOp) -> list[SchemaStatement]:
+        if isinstance(op, DroppedIndex):
+            return [Cypher(_trusted(f"DROP INDEX {identifier(op.name)} IF EXISTS"))]
         if isinstance(op, RelationshipTypes):
             return []  # Neo4j's MERGE locks correctly whether or not a type exists yet
         if isinstance(op, UniqueConstraint):
@@ -322,6 +376,26 @@ class Neo4jDialect(Dialect):
             if w.edits:
                 parts.append(f"{w.word}~{min(w.edits, 2)}")
         return " OR ".join(parts) if parts else None
+
+    def fulltext_keyed(
+        self, index: FullTextIndex, key_field: str, words: Sequence[RecallWord],
+        any_keys: Sequence[str], all_keys: Sequence[Sequence[str]],
+    ) -> str | None:
+        # Lucene: `field:(...)` scopes to a field (unscoped terms search every field).
+        key = identifier(key_field)
+        sources = []
+        if (recall := self.fulltext_recall(words)) is not None:
+            sources += [f"{identifier(p)}:({recall})" for p in index.properties if p != key_field]
+        if keys := [k for k in any_keys if _SEARCH_KEY.fullmatch(k)]:
+            sources.append(f"{key}:({' OR '.join(keys)})")
+        if not sources:
+            return None
+        query = f"({' OR '.join(sources)})"
+        for group in all_keys:
+            if not group or not all(_SEARCH_KEY.fullmatch(k) for k in group):
+                raise ValueError("a required key group must hold search keys")
+            query += f" AND {key}:({' OR '.join(group)})"
+        return query
 
     def shortest_path(
         self, var: LiteralString, start: LiteralString, end: LiteralString,

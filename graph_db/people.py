@@ -17,6 +17,7 @@ from typing import Any, LiteralString
 
 from graph_db.backend import Executor
 from graph_db.records import AffiliationRecord, OrgUnitRecord, PersonRecord, TermRecord
+from graph_db.text_analysis import ANALYSIS_VERSION, index_words
 
 PERSON_FIELDS: LiteralString = (
     "p {.id, .email, .name, .role, .title, .rank, .bio, .photoUrl, .phone, .acceptingMentees, "
@@ -49,12 +50,34 @@ def _gaps(has: dict[str, LiteralString]) -> LiteralString:
     )
 
 
-# Every derived property but topics, from `gaps` and the lists and ids above.
+def search_keys(
+    interest_ids: LiteralString, offer_ids: LiteralString, seek_ids: LiteralString,
+    hospital_id: LiteralString, department_id: LiteralString, division_id: LiteralString,
+    rank: LiteralString,
+) -> LiteralString:
+    """`searchKeys`, from expressions for the id lists, unit ids and rank: one full-text token
+    per filterable value (graph_db.search.search_key), so the index intersects a text query
+    with filters and finds a term's holders."""
+    return (
+        "trim(reduce(acc = '', k IN [ki IN " + interest_ids + " | 'i' + ki] + "
+        "[ko IN " + offer_ids + " | 'o' + ko] + [ks IN " + seek_ids + " | 's' + ks] + "
+        "[ku IN [['h', " + hospital_id + "], ['d', " + department_id + "], ['v', "
+        + division_id + "], ['r', " + rank + "]] WHERE ku[1] IS NOT NULL | ku[0] + ku[1]] | "
+        "acc + ' ' + toLower(replace(replace(k, '-', ''), '_', ''))))"
+    )
+
+
+# Every derived property but topics, from `gaps` and the lists and ids above, and the
+# person's rank as `rankNow`.
 _DERIVED: LiteralString = (
     " p.profileGaps = [g IN gaps | g[0]], p.completeness = 100 - reduce(s = 0, g IN gaps | s + g[1]),"
     " p.interestIds = [x IN interests | x[0]], p.offerIds = [x IN offers | x[0]],"
     " p.seekIds = [x IN seeks | x[0]], p.hospitalId = hospitalId,"
-    " p.departmentId = departmentId, p.divisionId = divisionId"
+    " p.departmentId = departmentId, p.divisionId = divisionId, p.searchKeys = "
+    + search_keys(
+        "[x IN interests | x[0]]", "[x IN offers | x[0]]", "[x IN seeks | x[0]]", "hospitalId",
+        "departmentId", "divisionId", "rankNow",
+    )
 )
 _STORED: dict[str, LiteralString] = {
     "title": "p.title IS NOT NULL", "rank": "p.rank IS NOT NULL", "bio": "p.bio IS NOT NULL",
@@ -75,12 +98,25 @@ def _refresh(carry: LiteralString) -> LiteralString:
         " WITH p" + carry + ", interests, offers, seeks, place[0] AS unitId, place[1] AS hospitalId,"
         " place[2] AS departmentId, place[3] AS divisionId"
         " WITH p" + carry + ", interests, offers, seeks, unitId, hospitalId, departmentId,"
-        " divisionId, " + _gaps(_STORED) + " AS gaps"
+        " divisionId, " + _gaps(_STORED) + " AS gaps, p.rank AS rankNow"
         " SET p.topics = " + _TOPICS + "," + _DERIVED
     )
 
 
 REFRESH_PROFILE: LiteralString = _refresh("")
+
+# The searched text fields and the properties their analysed words are stored in (search
+# ranks candidates from these, without reading or analysing the text itself). Every write of
+# a field writes its words; `searchVersion` (the analysis version) is set where all three are.
+SEARCH_WORDS: dict[str, str] = {"name": "searchName", "title": "searchTitle", "bio": "searchBio"}
+
+
+def search_words(props: Mapping[str, Any]) -> dict[str, str]:
+    """The stored search words of the text fields `props` sets."""
+    return {
+        stored: index_words(props[field]) for field, stored in SEARCH_WORDS.items()
+        if field in props
+    }
 
 GET_MANY: LiteralString = (
     "UNWIND $ids AS id MATCH (p:Person {id: id}) RETURN " + PERSON_FIELDS + " AS person"
@@ -111,7 +147,8 @@ async def get_by_email(db: Executor, email: str) -> PersonRecord | None:
 CREATE_PERSON: LiteralString = (
     "CREATE (p:Person {id: $id, email: $email, name: $name, role: $role, "
     "acceptingMentees: false, menteeCapacity: 0, emailVisibility: 'MEMBERS', "
-    "phoneVisibility: 'CONNECTIONS', createdAt: $now, updatedAt: $now}) "
+    "phoneVisibility: 'CONNECTIONS', createdAt: $now, updatedAt: $now, "
+    "searchVersion: $analysis}) "
     "SET p += $extra" + REFRESH_PROFILE + " RETURN " + PERSON_FIELDS + " AS person"
 )
 
@@ -121,9 +158,11 @@ async def create_person(
     extra: dict[str, Any] | None = None,
 ) -> PersonRecord:
     """Create a person; raises ConstraintViolation if the email or id is taken."""
+    props = {"title": None, "bio": None, **(extra or {}), "name": name}
     rows = await db.write(
         CREATE_PERSON,
-        {"id": id, "email": email, "name": name, "role": role, "now": now, "extra": extra or {}},
+        {"id": id, "email": email, "name": name, "role": role, "now": now,
+         "extra": {**(extra or {}), **search_words(props)}, "analysis": ANALYSIS_VERSION},
     )
     return PersonRecord.from_row(rows[0]["person"])
 
@@ -159,8 +198,8 @@ async def update_profile(
     `unit_id` (a Division or Department id; None detaches). None if there is no such person."""
     rows = await db.write(
         UPDATE_PROFILE,
-        {"id": person_id, "changes": dict(changes), "now": now, "setUnit": set_unit,
-         "unit": unit_id},
+        {"id": person_id, "changes": {**changes, **search_words(changes)}, "now": now,
+         "setUnit": set_unit, "unit": unit_id},
     )
     return PersonRecord.from_row(rows[0]["person"]) if rows else None
 
@@ -275,7 +314,8 @@ TERMS_OF_PEOPLE: LiteralString = (
     "UNWIND $ids AS id "
     "MATCH (p:Person {id: id})-[r:INTERESTED_IN|OFFERS_MENTORSHIP_IN|SEEKS_MENTORSHIP_IN]->(t) "
     "OPTIONAL MATCH (t)-[:BROADER]->(b) "
-    "RETURN id, type(r) AS rel, t {.id, .slug, .name, .createdAt, kind: labels(t)[0]} AS term, "
+    "RETURN id, type(r) AS rel, t {.id, .slug, .name, .createdAt, .aliases, kind: labels(t)[0]} "
+    "AS term, "
     "b.id AS broaderId"
 )
 
@@ -289,7 +329,10 @@ async def get_terms(db: Executor, ids: Sequence[str]) -> list[PersonTerms]:
     rows = await db.read(TERMS_OF_PEOPLE, {"ids": list(dict.fromkeys(ids))})
     found: dict[str, PersonTerms] = {}
     for row in rows:
-        term = TermRecord.from_row({**row["term"], "broaderId": row["broaderId"]})
+        term = TermRecord.from_row({
+            **row["term"], "broaderId": row["broaderId"],
+            "aliases": tuple(row["term"].get("aliases") or ()),
+        })
         found.setdefault(row["id"], {}).setdefault(row["rel"], []).append(term)
     for terms in found.values():
         for values in terms.values():
@@ -337,13 +380,15 @@ UPSERT_MANY: LiteralString = (
     "  CASE WHEN unit IS NULL THEN head([w IN oldWork | w[1]]) ELSE unit.id END AS unitId, "
     "  CASE WHEN unit IS NULL THEN known.hospitalId ELSE unit.hospitalId END AS hospitalId, "
     "  CASE WHEN unit IS NULL THEN known.departmentId ELSE unitDepartment END AS departmentId, "
-    "  CASE WHEN unit IS NULL THEN known.divisionId ELSE unitDivision END AS divisionId "
+    "  CASE WHEN unit IS NULL THEN known.divisionId ELSE unitDivision END AS divisionId, "
+    "  CASE WHEN 'rank' IN keys(row.props) THEN row.props.rank ELSE known.rank END AS rankNow "
     "WITH row, isNew, unit, interests, offers, seeks, staleWork, unitId, hospitalId, "
-    "  departmentId, divisionId, " + _gaps(_AFTER_ROW) + " AS gaps "
+    "  departmentId, divisionId, rankNow, " + _gaps(_AFTER_ROW) + " AS gaps "
     "MERGE (p:Person {email: row.email}) "
     "  ON CREATE SET p.id = row.id, p.createdAt = coalesce(row.createdAt, $now), "
     "    p.role = 'MEMBER', p.acceptingMentees = false, p.menteeCapacity = 0, "
-    "    p.emailVisibility = 'MEMBERS', p.phoneVisibility = 'CONNECTIONS' "
+    "    p.emailVisibility = 'MEMBERS', p.phoneVisibility = 'CONNECTIONS', "
+    "    p.searchVersion = $analysis "
     # One SET with everything, derived properties included: FalkorDB updates a person's
     # full-text entry once per SET, so two SETs cost twice.
     "SET p += row.props, p.sourceHash = row.hash, p.updatedAt = $now, p.topics = " + _TOPICS + ","
@@ -384,6 +429,7 @@ async def upsert_many(
     """
     if not rows:
         return 0, 0
-    result = await db.write(UPSERT_MANY, {"rows": [dict(r) for r in rows], "now": now})
+    sent = [{**r, "props": {**r["props"], **search_words(r["props"])}} for r in rows]
+    result = await db.write(UPSERT_MANY, {"rows": sent, "now": now, "analysis": ANALYSIS_VERSION})
     created, changed = int(result[0]["created"] or 0), int(result[0]["changed"] or 0)
     return created, changed - created

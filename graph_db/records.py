@@ -91,6 +91,7 @@ class TermRecord(Record):
     name: str
     broaderId: str | None = None
     createdAt: int = 0
+    aliases: tuple[str, ...] = ()  # other names search finds it by (graph_db.vocabulary)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,15 +1,18 @@
 """People search: candidates from the full-text index and the vocabulary, filters, ranking,
 keyset pages, facets.
 
-With text, a search is one statement (one row): the holders of the terms the query names
-(and of their narrower ones), the engine's full-text hits for every analysed query word (as a
-prefix and within a few edits), hidden people and filters out, the vocabulary (terms, aliases,
-hierarchy), and each remaining candidate's profile. The engines only decide who is a
-candidate: who matches and in what order is decided in Python (graph_db.search_ranking) from
-each candidate's own text and terms, so both engines rank the same data the same way. Facets
-and the total are counted over the candidates that match. A page continues strictly after the
-(rank, id) of the last row, with the first page's word weights (carried in the cursor), so
-people joining between pages never make one repeat or skip someone.
+With text, a search is one statement (one row), and a second one for the page's people when
+the candidates do not all fit on the page. The engine's full-text index decides who is a
+candidate, filters included: the analysed query words (as a prefix and within a few edits) in
+the text fields, or a key of a term the query names (or of one below it) in `searchKeys`, and
+one key of each filter's values (graph_db.people.search_keys keeps them); exact filters and
+blocks then apply to that short list. Who matches and in what order is decided in Python
+(graph_db.search_ranking) from each candidate's stored analysed words (graph_db.people
+SEARCH_WORDS, written with the text; the text itself where none are stored yet) and terms, so
+both engines rank the same data the same way. Facets and the total are counted over the
+candidates that match. A page continues strictly after the (rank, id) of the last row, with
+the first page's word weights (carried in the cursor), so people joining between pages never
+make one repeat or skip someone.
 
 Without text the ranking is profile completeness, computed, sorted and cut in one statement.
 
@@ -19,6 +22,7 @@ step does not resolve there, so every filter is first projected as a boolean (`o
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,10 +33,16 @@ from graph_db.backend import Executor
 from graph_db.dialect import RecallWord
 from graph_db.migrations import PERSON_SEARCH
 from graph_db.network import HIDDEN
-from graph_db.people import PERSON_FIELDS
+from graph_db.people import PERSON_FIELDS, get_many
 from graph_db.records import FacetRecord, PersonRecord, SearchFacetsRecord, SearchHitRecord
 from graph_db.search_ranking import Vocabulary
-from graph_db.text_analysis import recall_edits, recall_prefix
+from graph_db.text_analysis import (
+    ANALYSIS_VERSION,
+    analyse,
+    recall_edits,
+    recall_prefix,
+    stored_tokens,
+)
 
 FACET_LIMIT = 20
 MAX_WORDS = search_ranking.MAX_WORDS
@@ -228,28 +238,50 @@ def _facets_record(row: dict[str, Any]) -> SearchFacetsRecord:
 
 # -- text search ----------------------------------------------------------------------------
 
-# One statement, one row: the holders of the terms in $termIds (named by the query, and their
-# narrower ones), the full-text hits, hidden people and filters out, then the vocabulary
-# (terms, aliases, broader edges), which ranking needs, and each
-# candidate's profile and derived ids. Every step keeps the one row (collect, OPTIONAL MATCH,
-# filtering inside a list), so the vocabulary comes back even when nobody matches. Lists are
-# never carried across a step that multiplies rows (FalkorDB copies them into every row): the
-# full-text call and each vocabulary read run in their own CALL subquery.
-def _text_statement(dialect_call: LiteralString, condition: LiteralString, units: bool) -> LiteralString:
+# One statement, one row. The full-text index finds the candidates and applies the selective
+# filters itself: the query's analysed words in the text fields, or a key (`searchKeys`,
+# graph_db.people.search_keys) of a term the query names or of one below it (its holders), and
+# one key of each filter's values (search_key). The exact conditions then run on that short
+# list (the keys are a superset of them), hidden people out; holders of terms whose ids make no
+# key are reached by traversal (`$holders`, normally empty). Then the vocabulary (terms,
+# aliases, broader edges), which ranking needs, and each candidate's stored search words (or
+# its text, where the words were never stored), term ids and units. Profiles come along only
+# when every candidate fits on the page (`$inline`); otherwise the page's people are read
+# once ranked (one more round trip, instead of a profile per candidate). Lists are never
+# carried across a step that multiplies rows (FalkorDB copies them into every row): each read
+# is its own CALL subquery.
+def _holders(label: LiteralString, rels: LiteralString, condition: LiteralString) -> LiteralString:
     return (
-        "UNWIND CASE WHEN size($termIds) = 0 THEN [null] ELSE $termIds END AS interestId "
-        "OPTIONAL MATCH (ti:Interest {id: interestId})<-[:INTERESTED_IN]-(xi:Person) "
-        "WITH collect(xi) AS interested "
-        "UNWIND CASE WHEN size($termIds) = 0 THEN [null] ELSE $termIds END AS areaId "
-        "OPTIONAL MATCH (ta:MentorshipArea {id: areaId})"
-        "<-[:OFFERS_MENTORSHIP_IN|SEEKS_MENTORSHIP_IN]-(xa:Person) "
-        "WITH interested, collect(xa) AS offering "
-        "CALL { " + dialect_call + " RETURN collect(node) AS hits } "
-        "WITH interested + offering + hits AS candidates "
+        "CALL { WITH hidden UNWIND $holders AS termId "
+        "  MATCH (:" + label + " {id: termId})<-[:" + rels + "]-(p:Person) "
+        "  WITH DISTINCT p, hidden WITH p, " + condition + " AS ok WHERE ok "
+        "  RETURN collect(p) AS held" + label + " } "
+    )
+
+
+_CANDIDATE: LiteralString = (
+    "[p.id, p.completeness, coalesce(p.searchVersion = $analysis, false), "
+    "CASE WHEN p.searchVersion = $analysis THEN [p.searchName, p.searchTitle, p.searchBio] "
+    "ELSE [p.name, p.title, p.bio] END, "
+    "p.interestIds, p.offerIds, p.seekIds, p.hospitalId, p.departmentId]"
+)
+
+
+def _text_statement(
+    dialect_call: LiteralString, condition: LiteralString, units: bool, holders: bool
+) -> LiteralString:
+    return (
         "OPTIONAL MATCH (:Person {id: $viewer})-[:BLOCKED]-(hiddenPerson:Person) "
-        "WITH candidates, collect(hiddenPerson.id) AS hidden "
-        "WITH [p IN candidates WHERE " + condition + "] AS kept "
-        "CALL { OPTIONAL MATCH (t:Interest) OPTIONAL MATCH (t)-[:BROADER]->(b:Interest) "
+        "WITH collect(hiddenPerson.id) AS hidden "
+        "CALL { WITH hidden " + dialect_call + " WITH node AS p, hidden "
+        "  WITH p, hidden, " + condition + " AS ok WHERE ok RETURN collect(p) AS hits } "
+        + (
+            _holders("Interest", "INTERESTED_IN", condition)
+            + _holders("MentorshipArea", "OFFERS_MENTORSHIP_IN|SEEKS_MENTORSHIP_IN", condition)
+            + "WITH hits + heldInterest + heldMentorshipArea AS kept "
+            if holders else "WITH hits AS kept "
+        )
+        + "CALL { OPTIONAL MATCH (t:Interest) OPTIONAL MATCH (t)-[:BROADER]->(b:Interest) "
         "  RETURN collect([t.id, t.name, t.aliases, b.id]) AS interests } "
         "CALL { OPTIONAL MATCH (a:MentorshipArea) "
         "  RETURN collect([a.id, a.name, a.aliases]) AS areas } "
@@ -259,9 +291,8 @@ def _text_statement(dialect_call: LiteralString, condition: LiteralString, units
             if units else "WITH kept, interests, areas, [] AS hospitals, [] AS departments "
         )
         + "RETURN interests, areas, hospitals, departments, "
-        "[p IN kept | {person: " + PERSON_FIELDS + ", interestIds: p.interestIds, "
-        "offerIds: p.offerIds, seekIds: p.seekIds, hospitalId: p.hospitalId, "
-        "departmentId: p.departmentId}] AS found"
+        "[p IN kept | " + _CANDIDATE + "] AS found, "
+        "CASE WHEN size(kept) <= $inline THEN [p IN kept | " + PERSON_FIELDS + "] END AS people"
     )
 
 
@@ -273,10 +304,69 @@ def _condition(params: dict[str, Any]) -> LiteralString:
     return condition
 
 
+_KEY = re.compile(r"[a-z][0-9a-z]{1,99}")
+KEY_FIELD = "searchKeys"
+# Filter parameter -> the key prefix of its values (graph_db.people.search_keys).
+_FILTER_KEYS: dict[str, str] = {
+    "hospitals": "h", "departments": "d", "divisions": "v", "ranks": "r", "interests": "i",
+    "offered": "o", "sought": "s",
+}
+
+
+def search_key(prefix: str, value: str) -> str | None:
+    """The full-text token graph_db.people.search_keys stores for a value (None when the
+    value makes no single token: then it is matched another way)."""
+    key = (prefix + value).replace("-", "").replace("_", "").lower()
+    return key if _KEY.fullmatch(key) else None
+
+
+def _required_keys(params: dict[str, Any]) -> list[list[str]]:
+    """For each filter, the keys one of which a match must have (a filter with a value that
+    makes no key narrows nothing here; its exact condition still applies)."""
+    groups = []
+    for name, prefix in _FILTER_KEYS.items():
+        values = params.get(name)
+        if values:
+            keys = [search_key(prefix, v) for v in values]
+            if all(keys):
+                groups.append(sorted({k for k in keys if k}))
+    return groups
+
+
+def _term_keys(query: search_ranking.Query, vocabulary: Vocabulary) -> tuple[list[str], list[str]]:
+    """The keys of the holders of every term the query reaches, and the ids of those terms
+    that make no key (reached by traversal instead)."""
+    keys: list[str] = []
+    untokenised: list[str] = []
+    for term_id in query.term_ids:
+        term = vocabulary.terms.get(term_id)
+        prefixes = ("i",) if term is not None and term.kind == "Interest" else (
+            ("o", "s") if term is not None else ("i", "o", "s")
+        )
+        found = [search_key(p, term_id) for p in prefixes]
+        if all(found):
+            keys += [k for k in found if k]
+        else:
+            untokenised.append(term_id)
+    return keys, untokenised
+
+
 # The vocabulary the last text search read, to name terms before the statement runs; the
 # statement returns the current one, and if that names terms whose holders were not asked
 # for, it runs again with them (the first search of a process, or after the vocabulary changed).
 _last_vocabulary: list[Vocabulary] = []
+
+
+def _candidate(row: Sequence[Any]) -> dict[str, Any]:
+    """A candidate as ranking reads it: stored words as tokens (or the text, analysed)."""
+    person_id, completeness, stored, texts, interests, offers, seeks, hospital, department = row
+    read = stored_tokens if stored else analyse
+    fields = [read(text or "") for text in texts]
+    return {
+        "id": person_id, "completeness": completeness, "fields": fields,
+        "interestIds": interests, "offerIds": offers, "seekIds": seeks,
+        "hospitalId": hospital, "departmentId": department,
+    }
 
 
 async def _text_page(
@@ -284,40 +374,52 @@ async def _text_page(
     limit: int, facets: Sequence[str] | None, facet_limit: int, weights: Sequence[float] | None,
 ) -> SearchResult:
     text = request.text or ""
-    guess = search_ranking.parse(text, _last_vocabulary[0] if _last_vocabulary else Vocabulary())
-    recall = db.dialect.fulltext_recall(
-        [RecallWord(recall_prefix(w), w.word, recall_edits(w)) for w in guess.words]
-    )
-    if recall is None:
-        return SearchResult([], SearchFacetsRecord(total=0) if facets is not None else None)
-    statement = _text_statement(
-        db.dialect.fulltext_nodes(PERSON_SEARCH, "$q"), _condition(params), facets is not None
-    )
-    asked = set(guess.term_ids)
+    words = _last_vocabulary[0] if _last_vocabulary else Vocabulary()
+    query = search_ranking.parse(text, words)
+    recall = [RecallWord(recall_prefix(w), w.word, recall_edits(w)) for w in query.words]
+    required = _required_keys(params)
+    asked: set[str] = set()
     while True:
-        params.update(q=recall, termIds=sorted(asked))
+        asked |= set(query.term_ids)
+        keys, untokenised = _term_keys(query, words)
+        q = db.dialect.fulltext_keyed(PERSON_SEARCH, KEY_FIELD, recall, keys, required)
+        if q is None:
+            return SearchResult([], SearchFacetsRecord(total=0) if facets is not None else None)
+        statement = _text_statement(
+            db.dialect.fulltext_nodes(PERSON_SEARCH, "$q"), _condition(params),
+            facets is not None, bool(untokenised),
+        )
+        params.update(q=q, holders=untokenised, analysis=ANALYSIS_VERSION, inline=limit)
         row = (await db.read(statement, params))[0]
         words = Vocabulary.build(_terms(row))
         query = search_ranking.parse(text, words)
         _last_vocabulary[:] = [words]
         if set(query.term_ids) <= asked:
             break
-        asked |= set(query.term_ids)
     if weights is not None and len(weights) != len(query.words):
         weights = None
     candidates: dict[str, dict[str, Any]] = {}
     for found in row["found"]:
-        person = found["person"]
-        candidates.setdefault(person["id"], {**person, **found})
+        candidates.setdefault(found[0], _candidate(found))
     rows = list(candidates.values())
     ranked, used = search_ranking.rank_all(query, words, rows, weights)
     if after is not None:
         position = [s for s in ranked if s.rank < after[0] or (s.rank == after[0] and s.id > after[1])]
     else:
         position = ranked
+    page = position[:limit]
+    if row["people"] is not None:
+        profiles = {p["id"]: PersonRecord.from_row(p) for p in row["people"]}
+        people: list[PersonRecord | None] = [profiles.get(s.id) for s in page]
+    else:
+        people = await get_many(db, [s.id for s in page]) if page else []
     hits = [
-        SearchHit(PersonRecord.from_row(candidates[s.id]["person"]), s.rank, s.matched, tuple(used))
-        for s in position[:limit]
+        SearchHit(
+            person, s.rank,
+            search_ranking.matched_terms(query, words, {**candidates[s.id], **_texts(person)}, used),
+            tuple(used),
+        )
+        for s, person in zip(page, people, strict=True) if person is not None
     ]
     if facets is None:
         return SearchResult(hits)
@@ -325,6 +427,11 @@ async def _text_page(
     names.update({t.id: t.name for t in words.terms.values()})
     counts = _count(rows, ranked, facets)
     return SearchResult(hits, _facets_of(len(ranked), counts, names, facet_limit))
+
+
+def _texts(person: PersonRecord) -> dict[str, Any]:
+    """A person's text fields as written (what matched is reported in the person's words)."""
+    return {"fields": None, "name": person.name, "title": person.title, "bio": person.bio}
 
 
 def _terms(row: dict[str, Any]) -> list[tuple[str, str, str, tuple[str, ...], str | None]]:

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph_db.text_analysis import EXACT, Token, analyse, best_match, stems
+from graph_db.text_analysis import EXACT, Token, analyse, best_match, match_quality, stems
 
 MAX_WORDS = 8
 FIELD_WEIGHTS: tuple[tuple[str, float], ...] = (("name", 8.0), ("title", 3.0), ("bio", 1.0))
@@ -145,31 +145,74 @@ def _held(row: Mapping[str, Any]) -> list[str]:
     return held
 
 
-def word_matches(query: Query, vocabulary: Vocabulary, row: Mapping[str, Any]) -> list[
-    tuple[list[float], list[str]]
-]:
-    """For each query word: its field scores (name, title, bio, topics) and what matched."""
-    held = _held(row)
-    fields = [analyse(row.get(name) or "") for name, _ in FIELD_WEIGHTS]
-    topics = [vocabulary.terms[t] for t in held if t in vocabulary.terms]
-    result: list[tuple[list[float], list[str]]] = []
-    for i, word in enumerate(query.words):
-        scores: list[float] = []
-        matched: list[str] = []
-        for (_, weight), tokens in zip(FIELD_WEIGHTS, fields, strict=True):
-            quality, surface = best_match(word, tokens)
-            scores.append(weight * quality)
-            if surface is not None:
-                matched.append(surface)
-        topic, topic_name = 0.0, None
-        for term in topics:
-            quality, _ = best_match(word, term.tokens)
-            for entry, depth in query.reach.get(term.id, ()):
+class Matches:
+    """Match qualities of a query's words, each profile word and held term looked at once per
+    search (candidates share most of their words)."""
+
+    def __init__(self, query: Query, vocabulary: Vocabulary) -> None:
+        self.query = query
+        self.vocabulary = vocabulary
+        self._words: list[dict[str, float]] = [{} for _ in query.words]
+        self._topics: list[dict[str, float]] = [{} for _ in query.words]
+
+    def field(self, i: int, tokens: Sequence[Token]) -> tuple[float, str | None]:
+        """The best quality of word i against a field's tokens, and that token as written."""
+        cache, word = self._words[i], self.query.words[i]
+        best, surface = 0.0, None
+        for token in tokens:
+            quality = cache.get(token.word)
+            if quality is None:
+                quality = cache[token.word] = match_quality(word, token)
+            if quality > best:
+                best, surface = quality, token.surface
+                if best == EXACT:
+                    break
+        return best, surface
+
+    def topic(self, i: int, term: Term) -> float:
+        """How well word i matches a held term: by its name's words, or through the
+        vocabulary (a term the query names, or one below it)."""
+        cache = self._topics[i]
+        quality = cache.get(term.id)
+        if quality is None:
+            quality, _ = best_match(self.query.words[i], term.tokens)
+            for entry, depth in self.query.reach.get(term.id, ()):
                 if i in entry.words:
                     reached = entry.quality * (
                         1.0 if depth == 0 else NARROWER_QUALITY * NARROWER_DECAY ** (depth - 1)
                     )
                     quality = max(quality, reached)
+            cache[term.id] = quality
+        return quality
+
+
+def _fields(row: Mapping[str, Any]) -> Sequence[Sequence[Token]]:
+    """The name, title and bio tokens: stored ones (`fields`) or the text analysed."""
+    fields: Sequence[Sequence[Token]] | None = row.get("fields")
+    if fields is not None:
+        return fields
+    return [analyse(row.get(name) or "") for name, _ in FIELD_WEIGHTS]
+
+
+def word_matches(
+    query: Query, vocabulary: Vocabulary, row: Mapping[str, Any], matches: Matches | None = None,
+) -> list[tuple[list[float], list[str]]]:
+    """For each query word: its field scores (name, title, bio, topics) and what matched."""
+    matches = matches or Matches(query, vocabulary)
+    fields = _fields(row)
+    topics = [vocabulary.terms[t] for t in _held(row) if t in vocabulary.terms]
+    result: list[tuple[list[float], list[str]]] = []
+    for i in range(len(query.words)):
+        scores: list[float] = []
+        matched: list[str] = []
+        for (_, weight), tokens in zip(FIELD_WEIGHTS, fields, strict=True):
+            quality, surface = matches.field(i, tokens)
+            scores.append(weight * quality)
+            if surface is not None:
+                matched.append(surface)
+        topic, topic_name = 0.0, None
+        for term in topics:
+            quality = matches.topic(i, term)
             if quality > topic:
                 topic, topic_name = quality, term.name
         scores.append(TOPIC_WEIGHT * topic)
@@ -220,13 +263,22 @@ def score(
     return Scored(str(row["id"]), rank, tuple(matched))
 
 
+def matched_terms(
+    query: Query, vocabulary: Vocabulary, row: Mapping[str, Any], idf: Sequence[float]
+) -> tuple[str, ...]:
+    """What in a person's profile (its text as written) matched, as `score` reports it."""
+    found = score(query, word_matches(query, vocabulary, row), idf, row)
+    return found.matched if found is not None else ()
+
+
 def rank_all(
     query: Query, vocabulary: Vocabulary, rows: Sequence[Mapping[str, Any]],
     idf: Sequence[float] | None = None,
 ) -> tuple[list[Scored], list[float]]:
     """Every matching candidate ranked best first (ties by id), and the word weights used
     (`idf` when given: a later page keeps the first page's weights)."""
-    per_row = [word_matches(query, vocabulary, row) for row in rows]
+    matches = Matches(query, vocabulary)
+    per_row = [word_matches(query, vocabulary, row, matches) for row in rows]
     if idf is None:
         idf = weights(query, [[max(s) > 0 for s, _ in m] for m in per_row])
     ranked = [

@@ -76,6 +76,27 @@ def analyse(text: str) -> tuple[Token, ...]:
     )
 
 
+# Stored analyses (graph_db.people.search_words) carry this; a change to the analysis bumps it,
+# and graph_db.migrations.search re-analyses what was stored before.
+ANALYSIS_VERSION = 1
+
+
+def index_words(text: str | None) -> str:
+    """What a profile field is stored as for search: its analysed words, space-separated."""
+    return " ".join(t.word for t in analyse(text)) if text else ""
+
+
+@lru_cache(maxsize=65_536)
+def _stem(word: str) -> str:
+    stem: str = _STEMMER.stemWord(word)
+    return stem
+
+
+def stored_tokens(words: str | None) -> tuple[Token, ...]:
+    """The tokens of a field stored by `index_words` (the surface is the folded word)."""
+    return tuple(Token(_stem(w), w, w) for w in words.split()) if words else ()
+
+
 def stems(text: str) -> tuple[str, ...]:
     """The stems of `text`, in order."""
     return tuple(t.stem for t in analyse(text))

@@ -17,7 +17,7 @@ from graph_db.vocabulary_data import ALIASES, INTERESTS, MENTORSHIP_AREAS
 KINDS: tuple[str, ...] = ("Interest", "MentorshipArea")
 _NAMESPACE = uuid.UUID("0b9a9a7e-0a0f-4e8e-8f39-7f0e5d1c2b44")
 
-TERM_FIELDS: LiteralString = "t {.id, .slug, .name, .createdAt, kind: labels(t)[0]}"
+TERM_FIELDS: LiteralString = "t {.id, .slug, .name, .createdAt, .aliases, kind: labels(t)[0]}"
 MAX_ALIASES = 20
 MAX_ALIAS_LENGTH = 100
 
@@ -37,8 +37,15 @@ def proposal(
             "broaderId": broader_id}
 
 
+def term_record(term: dict[str, Any], broader_id: str | None) -> TermRecord:
+    """A term as read with TERM_FIELDS (aliases as a tuple; none stored is none)."""
+    return TermRecord.from_row(
+        {**term, "broaderId": broader_id, "aliases": tuple(term.get("aliases") or ())}
+    )
+
+
 def _record(row: dict[str, Any]) -> TermRecord:
-    return TermRecord.from_row({**row["term"], "broaderId": row.get("broaderId")})
+    return term_record(row["term"], row.get("broaderId"))
 
 
 GET_MANY: LiteralString = (
@@ -253,6 +260,43 @@ async def set_aliases(
     if not rows:
         return None
     return _record(rows[0]), tuple(rows[0]["aliases"] or ())
+
+
+LIST_KIND: dict[str, LiteralString] = {
+    "Interest": "MATCH (t:Interest) RETURN " + TERM_FIELDS + " AS term, null AS broaderId",
+    "MentorshipArea": "MATCH (t:MentorshipArea) RETURN " + TERM_FIELDS + " AS term, null AS broaderId",
+}
+
+
+async def list_kind(db: Executor, kind: str) -> list[TermRecord]:
+    """Every term of one vocabulary, with its aliases (broaderId is not read here)."""
+    return [_record(r) for r in await db.read(LIST_KIND[kind])]
+
+
+def _replace_aliases(label: LiteralString) -> LiteralString:
+    # Compare and set: the list is replaced only if it is still the one the change was decided
+    # on, so two admins' concurrent changes never silently drop one (the loser sees no row).
+    return (
+        "MATCH (t:" + label + " {id: $id}) "
+        "WITH t, coalesce(t.aliases, []) = $expected AS unchanged WHERE unchanged "
+        "SET t.aliases = $aliases RETURN " + TERM_FIELDS + " AS term, null AS broaderId"
+    )
+
+
+REPLACE_ALIASES: dict[str, LiteralString] = {
+    "Interest": _replace_aliases("Interest"), "MentorshipArea": _replace_aliases("MentorshipArea")
+}
+
+
+async def replace_aliases(
+    db: Executor, kind: str, term_id: str, *, expected: Sequence[str], aliases: Sequence[str]
+) -> TermRecord | None:
+    """Set a term's aliases if they are still `expected`; None if the term is gone or its
+    aliases changed meanwhile."""
+    rows = await db.write(
+        REPLACE_ALIASES[kind], {"id": term_id, "expected": list(expected), "aliases": list(aliases)}
+    )
+    return _record(rows[0]) if rows else None
 
 
 LIST_ALL: LiteralString = (

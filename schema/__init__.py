@@ -37,7 +37,7 @@ from schema.programs import TYPES as PROGRAMS_TYPES
 from schema.programs import ProgramsMutation, ProgramsQuery
 from schema.search import SearchQuery
 from schema.taxonomy import Department, Division, Hospital, TaxonomyMutation, TaxonomyQuery
-from schema.vocabulary import Interest, MentorshipArea, VocabularyQuery
+from schema.vocabulary import Interest, MentorshipArea, VocabularyMutation, VocabularyQuery
 
 
 @strawberry.type(description="Everything that can be read.")
@@ -53,7 +53,7 @@ class Query(
 class Mutation(
     AuthMutation, PostsMutation, NotificationsMutation, GroupsMutation, ForumsMutation,
     ModerationMutation, MentorshipMutation, ProgramsMutation, MessagesMutation,
-    PeopleMutation, NetworkMutation, TaxonomyMutation,
+    PeopleMutation, NetworkMutation, TaxonomyMutation, VocabularyMutation,
 ):
     pass
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import strawberry
 
+from graph_db.errors import InvalidInput
 from graph_db.records import TermRecord
 from resolvers import vocabulary as vocabulary_resolvers
-from schema.base import AppInfo, Node, node_resolver, to_global_id
+from schema.base import AppInfo, Node, UserError, attempt, from_global_id, node_resolver, to_global_id
 
 
 @strawberry.type(description="A research interest from the shared vocabulary.")
@@ -24,6 +27,13 @@ class Interest(Node):
     @strawberry.field(description="Its display name.")
     def name(self) -> str:
         return self.record.name
+
+    @strawberry.field(
+        description="Other names search finds it by (e.g. 'Renal' for Kidney Disease); site "
+        "admins manage them with addTermAlias and removeTermAlias."
+    )
+    def aliases(self) -> list[str]:
+        return list(self.record.aliases)
 
     @strawberry.field(description="The wider interest it belongs under, if any.")
     async def broader(self, info: AppInfo) -> Interest | None:
@@ -57,6 +67,13 @@ class MentorshipArea(Node):
     @strawberry.field(description="Its display name, e.g. 'Grant Writing'.")
     def name(self) -> str:
         return self.record.name
+
+    @strawberry.field(
+        description="Other names search finds it by; site admins manage them with addTermAlias "
+        "and removeTermAlias."
+    )
+    def aliases(self) -> list[str]:
+        return list(self.record.aliases)
 
     @strawberry.field(description="How many members offer or seek mentoring in it.")
     async def member_count(self, info: AppInfo) -> int:
@@ -104,3 +121,70 @@ class VocabularyQuery:
     ) -> list[MentorshipArea]:
         found = await vocabulary_resolvers.autocomplete(info.context, "MentorshipArea", prefix, first)
         return [MentorshipArea.from_record(t) for t in found]
+
+
+@strawberry.input(description="An alias of an interest or mentorship area.")
+class TermAliasInput:
+    term_id: strawberry.ID = strawberry.field(description="The Interest or MentorshipArea.")
+    alias: str = strawberry.field(
+        description="Another name for it (at most 100 characters), e.g. 'AI' for Machine Learning."
+    )
+
+
+@strawberry.type(
+    description="The result of changing a term's aliases. Error codes: BAD_USER_INPUT (an "
+    "empty alias, one of stop words only, too long, or too many aliases), NOT_FOUND (no such "
+    "term, or no such alias to remove), CONFLICT (search would already read the alias as this "
+    "or another term of the same vocabulary, or another admin changed the aliases meanwhile)."
+)
+class TermAliasPayload:
+    interest: Interest | None = strawberry.field(
+        description="The interest as stored, when the term is one; null on errors."
+    )
+    mentorship_area: MentorshipArea | None = strawberry.field(
+        description="The mentorship area as stored, when the term is one; null on errors."
+    )
+    errors: list[UserError] = strawberry.field(description="What to fix, if anything.")
+
+
+def _term_id(value: strawberry.ID) -> str:
+    kind, local = from_global_id(value, field="termId")
+    if kind not in ("Interest", "MentorshipArea"):
+        raise InvalidInput("expected the id of an interest or mentorship area", field="termId")
+    return local
+
+
+async def _alias_payload(call: Callable[[], Awaitable[TermRecord]]) -> TermAliasPayload:
+    async def run() -> TermRecord:
+        return await call()
+
+    record, errors = await attempt(run())
+    return TermAliasPayload(
+        interest=Interest.from_record(record) if record and record.kind == "Interest" else None,
+        mentorship_area=(
+            MentorshipArea.from_record(record) if record and record.kind == "MentorshipArea" else None
+        ),
+        errors=errors,
+    )
+
+
+@strawberry.type
+class VocabularyMutation:
+    @strawberry.mutation(
+        description="Give an interest or mentorship area another name that people search finds "
+        "it by: a search naming the alias finds the term's holders (and, for an interest, the "
+        "holders of the interests below it). Site admins."
+    )
+    async def add_term_alias(self, info: AppInfo, input: TermAliasInput) -> TermAliasPayload:
+        return await _alias_payload(lambda: vocabulary_resolvers.add_alias(
+            info.context, _term_id(input.term_id), input.alias
+        ))
+
+    @strawberry.mutation(
+        description="Remove an alias of an interest or mentorship area (matched ignoring case). "
+        "Site admins."
+    )
+    async def remove_term_alias(self, info: AppInfo, input: TermAliasInput) -> TermAliasPayload:
+        return await _alias_payload(lambda: vocabulary_resolvers.remove_alias(
+            info.context, _term_id(input.term_id), input.alias
+        ))

@@ -6,12 +6,14 @@ import logging
 
 from graph_db.backend import Backend
 from graph_db.dialect import (
+    DroppedIndex,
     FullTextIndex,
     RangeIndex,
     RelationshipTypes,
     SchemaOp,
     UniqueConstraint,
 )
+from graph_db.migrations.search import update_search_words
 
 log = logging.getLogger("graph_db.migrations")
 
@@ -40,7 +42,12 @@ RELATIONSHIP_TYPES: tuple[str, ...] = (
     "HAS_VERSION", "ANSWERS", "PAIRED_IN", "REVIEWS", "SCORED", "SUPPORTS", "WON",
 )
 
-PERSON_SEARCH = FullTextIndex("person_search", "Person", ("name", "title", "bio", "topics"))
+# People search (graph_db.search): the text fields, and `searchKeys` (graph_db.people.search_keys)
+# for filters and term holders. Renamed on Neo4j when searchKeys joined (an index's
+# properties cannot change there); the old one is dropped.
+PERSON_SEARCH = FullTextIndex(
+    "person_search_keyed", "Person", ("name", "title", "bio", "topics", "searchKeys")
+)
 GROUP_SEARCH = FullTextIndex("group_search", "Group", ("name", "description"))
 
 SCHEMA: tuple[SchemaOp, ...] = (
@@ -60,6 +67,7 @@ SCHEMA: tuple[SchemaOp, ...] = (
     UniqueConstraint("Notification", "openKey"),
     RangeIndex("Group", ("createdAt",)),
     RangeIndex("Message", ("createdAt",)),
+    DroppedIndex("person_search"),
     PERSON_SEARCH,
     # Groups, forums, moderation (graph_db.groups, graph_db.forums, graph_db.moderation).
     GROUP_SEARCH,
@@ -97,4 +105,6 @@ async def migrate(backend: Backend, schema: tuple[SchemaOp, ...] = SCHEMA) -> in
             await backend.apply_schema(statement)
             applied += 1
     log.info("schema up to date", extra={"statements": applied})
+    if updated := await update_search_words(backend):
+        log.info("people search words updated", extra={"people": updated})
     return applied
