@@ -118,6 +118,7 @@ def create_app(
             guards.use_redis(redis, settings.redis_key_prefix)
         if metrics is not None:
             instrument.add_observer(metrics.observe_query)
+            instrument.add_disk_full_observer(metrics.observe_disk_full)
         await mail.start(services)
         try:
             yield
@@ -125,6 +126,7 @@ def create_app(
             await mail.stop()
             if metrics is not None:
                 instrument.remove_observer(metrics.observe_query)
+                instrument.remove_disk_full_observer(metrics.observe_disk_full)
             await services.events.close()
             if redis is not None:
                 await redis.aclose()

@@ -70,6 +70,11 @@ class Metrics:
             buckets=DB_BUCKETS, registry=r,
         )
         self.db_errors = Counter("db_query_errors", "Database queries that failed.", ["kind"], registry=r)
+        self.disk_full = Counter(
+            "graph_api_database_disk_full",
+            "Writes refused because the database's disk is full (or cannot be written).",
+            registry=r,
+        )
         self.rate_limited = Counter(
             "rate_limited_requests", "Requests refused by a rate limit, by bucket.", ["bucket"], registry=r
         )
@@ -96,6 +101,10 @@ class Metrics:
         self.db_seconds.labels(kind).observe(seconds)
         if not ok:
             self.db_errors.labels(kind).inc()
+
+    def observe_disk_full(self) -> None:
+        """graph_db.instrument observer: a write refused for lack of disk space."""
+        self.disk_full.inc()
 
     def observe_exchange(self, exchange: Exchange) -> None:
         self.responses.labels(str(exchange.status)).inc()

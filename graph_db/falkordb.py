@@ -50,6 +50,7 @@ def translate_error(exc: BaseException) -> GraphApiError:
     lowered = message.lower()
     if lowered.startswith("misconf") or "no space left" in lowered:
         # The server cannot persist (disk full or failing): it refuses writes, serves reads.
+        instrument.record_disk_full()
         return BackendUnavailable(STORAGE_FULL)
     if "unique constraint violation" in lowered:
         return ConstraintViolation("a record with the same unique value already exists")
@@ -275,6 +276,7 @@ class FalkorDBBackend:
     async def write(self, query: LiteralString, params: Params | None = None) -> list[Row]:
         if self._write_guard is not None and (reason := self._write_guard()) is not None:
             instrument.record("write", query, 0.0, False, params)  # counted as a failed write
+            instrument.record_disk_full()
             raise BackendUnavailable(reason)
         return await self._execute("GRAPH.QUERY", "write", query, params)
 

@@ -38,6 +38,7 @@ _current: contextvars.ContextVar[QueryStats | None] = contextvars.ContextVar(
 )
 Observer = Callable[[str, float, bool], None]
 _observers: list[Observer] = []
+_disk_full_observers: list[Callable[[], None]] = []
 
 
 def track(stats: QueryStats) -> contextvars.Token[QueryStats | None]:
@@ -75,3 +76,19 @@ def record(
             stats.executed.append(ExecutedQuery(kind, query, dict(params or {}), seconds, ok))
     for observer in _observers:
         observer(kind, seconds, ok)
+
+
+def add_disk_full_observer(observer: Callable[[], None]) -> None:
+    """Register `observer()`, called for every write refused because the disk is full."""
+    _disk_full_observers.append(observer)
+
+
+def remove_disk_full_observer(observer: Callable[[], None]) -> None:
+    if observer in _disk_full_observers:
+        _disk_full_observers.remove(observer)
+
+
+def record_disk_full() -> None:
+    """A write was refused for lack of disk space (by the free-space guard or the server)."""
+    for observer in _disk_full_observers:
+        observer()

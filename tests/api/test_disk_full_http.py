@@ -55,6 +55,13 @@ async def gql(http: httpx.AsyncClient, query: str, variables: dict[str, Any] | N
     return body
 
 
+def disk_full_total(metrics: str) -> float:
+    """The value of graph_api_database_disk_full_total in a /metrics page."""
+    (value,) = [line.split()[1] for line in metrics.splitlines()
+                if line.startswith("graph_api_database_disk_full_total ")]
+    return float(value)
+
+
 @pytest.mark.parametrize("fsync", ["everysec", "always"])
 async def test_writes_on_a_full_disk_are_service_unavailable_and_reads_go_on(
     disk: Path, fsync: str
@@ -62,6 +69,7 @@ async def test_writes_on_a_full_disk_are_service_unavailable_and_reads_go_on(
     settings = replace(TEST_SETTINGS, data_dir=disk / "data", falkordb_fsync=fsync)
     app = create_app(settings)
     async with serve_app(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+        assert disk_full_total((await http.get("/metrics")).text) == 0.0
         first = await gql(http, REGISTER, {"email": "first@example.org"})
         token = first["data"]["register"]["accessToken"]
         assert token and first["data"]["register"]["errors"] == []
@@ -77,6 +85,7 @@ async def test_writes_on_a_full_disk_are_service_unavailable_and_reads_go_on(
         assert server.writes_refused >= 1
         metrics = (await http.get("/metrics")).text
         assert 'graphql_errors_total{code="SERVICE_UNAVAILABLE"}' in metrics
+        assert disk_full_total(metrics) >= 1.0  # the refused write, counted as such
 
         me = await gql(http, ME, token=token)
         assert me == {"data": {"me": {"id": me["data"]["me"]["id"], "name": "Disk Test"}}}

@@ -1,5 +1,6 @@
 """A full disk under the embedded FalkorDB: writes refused as SERVICE_UNAVAILABLE with a
-clear message (and counted), reads kept up under both fsync policies, recovery by itself.
+clear message (and counted: each refusal reaches the disk-full observers behind the
+graph_api_database_disk_full_total metric), reads kept up under both fsync policies, recovery by itself.
 
 The disk is a small tmpfs mounted for the test (root only; skipped where mounting is not
 allowed) and filled with a file.
@@ -79,6 +80,9 @@ async def test_a_full_disk_refuses_writes_and_keeps_reads(
     filler = fill(small_disk, leave=RESERVE // 2)
     stats = instrument.QueryStats()
     token = instrument.track(stats)
+    disk_full: list[None] = []
+    observer = lambda: disk_full.append(None)  # noqa: E731
+    instrument.add_disk_full_observer(observer)
     try:
         for _ in range(3):
             with pytest.raises(BackendUnavailable, match="disk is full") as refused:
@@ -86,8 +90,10 @@ async def test_a_full_disk_refuses_writes_and_keeps_reads(
             assert refused.value.code == "SERVICE_UNAVAILABLE"
     finally:
         instrument.untrack(token)
+        instrument.remove_disk_full_observer(observer)
     assert stats.writes == 3  # each refusal is recorded as a (failed) write
     assert server.writes_refused == 3
+    assert len(disk_full) == 3  # and counted once as a disk-full refusal
     # Reads go on, from the same process: nothing exited, nothing restarted.
     assert await db.read(COUNT) == [{"n": 200}]
     assert server.pid == pid and server.restarts == 0 and await db.health()
@@ -112,6 +118,9 @@ async def test_without_the_reserve_the_servers_refusal_is_service_unavailable(
         await db.write(WRITE, {"run": "a", "pad": "x" * 100})
         filler = fill(small_disk, leave=0)
         errors: list[BackendUnavailable] = []
+        disk_full: list[None] = []
+        observer = lambda: disk_full.append(None)  # noqa: E731
+        instrument.add_disk_full_observer(observer)
         for attempt in range(50):  # bounded: the log is flushed within a second or two
             try:
                 await db.write(WRITE, {"run": f"b{attempt}", "pad": "x" * 2000})
@@ -119,8 +128,10 @@ async def test_without_the_reserve_the_servers_refusal_is_service_unavailable(
                 errors.append(exc)
                 break
             await asyncio.sleep(0.1)
+        instrument.remove_disk_full_observer(observer)
         assert errors, "the server never refused a write on a full disk"
         assert "cannot write to its disk" in errors[0].message
+        assert len(disk_full) == 1  # the server's own refusal is counted as well
         assert (await db.read(COUNT))[0]["n"] >= 200
         filler.unlink()
         await db.close()
