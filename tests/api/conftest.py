@@ -58,6 +58,11 @@ async def serve(settings: Settings, backend: Backend) -> AsyncIterator[str]:
         yield url
 
 
+# A bound on the app's lifespan shutdown (workers, SMTP listeners, the event bus): a shutdown
+# that hangs fails its test, with what is still running, instead of stalling the suite.
+SHUTDOWN_SECONDS = 30
+
+
 @contextlib.asynccontextmanager
 async def serve_app(app: Any) -> AsyncIterator[str]:
     """Run `app` under uvicorn on 127.0.0.1 (a free port) for the duration of the block."""
@@ -88,7 +93,15 @@ async def serve_app(app: Any) -> AsyncIterator[str]:
             await asyncio.sleep(0.002)
         for listener in server.servers:
             await listener.wait_closed()
-        await server.lifespan.shutdown()
+        try:
+            async with asyncio.timeout(SHUTDOWN_SECONDS):
+                await server.lifespan.shutdown()
+        except TimeoutError:
+            stuck = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            raise AssertionError(
+                f"the app's shutdown did not finish in {SHUTDOWN_SECONDS} s; tasks still running:\n"
+                + "\n".join(repr(t) for t in stuck[:20])
+            ) from None
 
 
 @pytest.fixture

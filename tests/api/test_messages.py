@@ -300,7 +300,7 @@ async def subscribed(api: Api, app: Any, token: str, person_id: str, query: str
     async with connect(api.url.replace("http", "ws") + "/graphql", subprotocols=[PROTOCOL]) as ws:
         await ws.send(json.dumps({"type": "connection_init",
                                   "payload": {"authorization": f"Bearer {token}"}}))
-        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        assert json.loads(await asyncio.wait_for(ws.recv(), timeout=10))["type"] == "connection_ack"
         await ws.send(json.dumps({"id": "s", "type": "subscribe", "payload": {"query": query}}))
         channel = events.person_channel(person_id)
         for _ in range(500):
