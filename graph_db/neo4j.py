@@ -14,7 +14,13 @@ from neo4j import AsyncGraphDatabase, RoutingControl
 from graph_db import instrument
 from graph_db.backend import Executor, Params, Row
 from graph_db.dialect import Command, Neo4jDialect, SchemaStatement
-from graph_db.errors import BackendError, BackendUnavailable, ConstraintViolation, GraphApiError
+from graph_db.errors import (
+    BackendError,
+    BackendUnavailable,
+    ConstraintViolation,
+    GraphApiError,
+    InvalidInput,
+)
 
 _BOOKMARK_KEYS = 10_000
 
@@ -42,6 +48,10 @@ def translate_error(exc: BaseException) -> GraphApiError:
     """Map a neo4j driver exception to our taxonomy (by class and status code, never by text)."""
     if isinstance(exc, GraphApiError):
         return exc
+    if isinstance(exc, UnicodeEncodeError):
+        # The driver packs text as UTF-8 before anything is sent: an unpaired surrogate is
+        # the client's (FalkorDB's encoder refuses the same value the same way).
+        return InvalidInput("text must be valid Unicode (it has an unpaired surrogate)")
     if isinstance(exc, neo4j_errors.ConstraintError):
         return ConstraintViolation("a record with the same unique value already exists")
     code = getattr(exc, "code", None) or ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Generic, NewType, TypeVar
@@ -67,14 +68,23 @@ def to_global_id(type_name: str, local_id: str) -> strawberry.ID:
     return strawberry.ID(base64.urlsafe_b64encode(raw).decode().rstrip("="))
 
 
+# No id the service makes (UUIDs, slugs) holds a control character, NUL included.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def from_global_id(global_id: str, *, field: str = "id") -> tuple[str, str]:
-    """Decode an opaque id into (type name, local id); garbage is BAD_USER_INPUT."""
+    """Decode an opaque id into (type name, local id); garbage is BAD_USER_INPUT.
+
+    Decided here, before any database: an id that cannot exist (not UTF-8, unpaired
+    surrogates, control characters such as NUL) is refused alike on every engine, rather
+    than refused by one encoder and simply not found by the other.
+    """
     try:
         raw = base64.urlsafe_b64decode((global_id + "=" * (-len(global_id) % 4)).encode()).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise InvalidInput("not a valid id", field=field) from None
     type_name, sep, local_id = raw.partition(":")
-    if not sep or not type_name or not local_id:
+    if not sep or not type_name or not local_id or _CONTROL.search(raw):
         raise InvalidInput("not a valid id", field=field)
     return type_name, local_id
 

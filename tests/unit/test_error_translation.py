@@ -51,6 +51,8 @@ def test_falkordb_translation(exc: Exception, expected: type[GraphApiError], cod
         (neo4j_errors.SessionExpired("gone"), BackendUnavailable),
         (neo4j_errors.TransientError(), BackendUnavailable),
         (neo4j_errors.CypherSyntaxError(), BackendError),
+        # The driver packs parameters as UTF-8: an unpaired surrogate is the client's input.
+        (UnicodeEncodeError("utf-8", "a\ud800b", 1, 2, "surrogates not allowed"), InvalidInput),
         (ValueError("odd"), BackendError),
     ],
 )
