@@ -1,13 +1,14 @@
 """Forums, threads and replies.
 
 (:Forum)-[:IN_GROUP]->(:Group) for a group's forum (none for a site-wide one);
-(:Person)-[:AUTHORED]->(:Thread)-[:IN_FORUM]->(:Forum); a reply is a Comment ON the
-thread (the comment model of the social domain, as the design says), and likes are the
-same LIKED edges as on posts. A thread keeps `likeCount`, `replyCount` and
-`lastActivityAt`, recounted by the statements that change them, because threads are
-sorted by them (keyset pagination needs a stored key). Removal is soft (`removedAt`,
-graph_db.moderation). Reads take the viewer: nothing of a group the viewer may not see,
-nothing removed, nothing by a member blocked either way.
+(:Person)-[:AUTHORED]->(:Thread)-[:IN_FORUM]->(:Forum); a reply is a Comment ON the thread
+(the comment model of the social domain, as the design says), and likes are the same LIKED
+edges as on posts. A thread keeps `likeCount`, `replyCount` and `lastActivityAt`, kept by
+the statements that change them (a like moves the count by one under the thread's lock, as
+graph_db.likes does for posts), because threads are sorted by them (keyset pagination needs
+a stored key). Removal is soft (`removedAt`, graph_db.moderation). Reads take the viewer:
+nothing of a group the viewer may not see, nothing removed, nothing by a member blocked
+either way.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, LiteralString
 from graph_db.backend import Executor
 from graph_db.comments import PageKey
 from graph_db.dialect import identifier
+from graph_db.likes import count_change
 from graph_db.locks import lock
 from graph_db.moderation import audit, can_post, moderates, open_reports, sees_content
 from graph_db.notifications import notified, notify
@@ -338,8 +340,8 @@ LIKE_THREAD: LiteralString = (
     + lock("t") + "OPTIONAL MATCH (v)-[known:LIKED]->(t) "
     "WITH v, t, a, known IS NULL AS created "
     "MERGE (v)-[l:LIKED]->(t) ON CREATE SET l.createdAt = $now "
-    "WITH v, t, a, created, [(t)<-[tl:LIKED]-(:Person) | 1] AS likes SET t.likeCount = size(likes) "
-    "WITH v, t, a, created"
+    "WITH v, t, a, created" + count_change("t", "CASE WHEN created THEN 1 ELSE 0 END")
+    + "WITH v, t, a, created"
     + notify("LIKE_THREAD", imports="v, t, a, created", recipients="[a]", actor="v", target="t",
              when="created")
     + " RETURN t.likeCount AS likes, notified"
@@ -347,9 +349,9 @@ LIKE_THREAD: LiteralString = (
 
 UNLIKE_THREAD: LiteralString = (
     "MATCH (t:Thread {id: $thread}) WHERE t.removedAt IS NULL" + lock("t") +
-    "OPTIONAL MATCH (:Person {id: $viewer})-[l:LIKED]->(t) DELETE l "
-    "WITH DISTINCT t, [(t)<-[tl:LIKED]-(:Person) | 1] AS likes SET t.likeCount = size(likes) "
-    "RETURN t.likeCount AS likes"
+    "OPTIONAL MATCH (:Person {id: $viewer})-[l:LIKED]->(t) "
+    "WITH t, collect(l) AS gone FOREACH (x IN gone | DELETE x) WITH t, gone"
+    + count_change("t", "-size(gone)") + "RETURN t.likeCount AS likes"
 )
 
 

@@ -184,6 +184,15 @@ async def test_concurrent_likes_are_exact(db: Backend) -> None:
     assert engagement.likes == 40
     [n] = await notifications.list_notifications(db, author.id, after=None, limit=5)
     assert n.count == 40 and len(n.actorIds) == notifications.MAX_ACTORS
+    # The count moves by one per change (no recount): mixed, repeated likes and unlikes at
+    # once still leave it equal to the edges.
+    changes = [likes.unlike_post(db, p.id, viewer_id=x.id) for x in people[:25] for _ in range(2)]
+    changes += [likes.like_post(db, p.id, viewer_id=x.id, now=T0) for x in people[20:30]]
+    await asyncio.gather(*changes)
+    [row] = await db.read("MATCH (p:Post {id: $id}) RETURN p.likeCount AS n, "
+                          "size([(p)<-[:LIKED]-(:Person) | 1]) AS edges", {"id": p.id})
+    assert row["n"] == row["edges"] and 15 <= row["n"] <= 25
+    assert await likes.unlike_post(db, p.id, viewer_id=author.id) == row["n"]  # never liked
 
 
 async def test_comments_replies_notifications_and_cascading_removal(db: Backend) -> None:
