@@ -1,4 +1,4 @@
-"""`graph-api serve | migrate | seed | import | export-schema`."""
+"""`graph-api serve | migrate | seed | import | mail-in | export-schema`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import Any
 from graph_api.config import ConfigError, Settings
 from graph_api.logs import configure_logging
 from graph_db.embedded import EmbeddedServerError, prepare_data_dir, stop_all
+from graph_db.errors import BackendUnavailable
 
 log = logging.getLogger("graph_api.cli")
 
@@ -241,6 +242,100 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if report.skipped else 0
 
 
+# sysexits(3): what an MTA's pipe transport understands (75: keep the mail queued and retry;
+# other non-zero codes: bounce it to the sender with our stderr line).
+EX_DATAERR, EX_NOUSER, EX_SOFTWARE, EX_TEMPFAIL, EX_NOPERM, EX_CONFIG = 65, 67, 70, 75, 77, 78
+MAIL_IN_EXITS = {
+    "TOO_LARGE": EX_DATAERR, "MALFORMED": EX_DATAERR, "EMPTY": EX_DATAERR,
+    "FORGED": EX_NOUSER, "SENDER": EX_NOUSER, "AUTOMATIC": EX_NOPERM, "REFUSED": EX_NOPERM,
+    "DISABLED": EX_CONFIG, "UNAVAILABLE": EX_TEMPFAIL,
+}
+
+
+def _read_stdin(limit: int) -> bytes:
+    """Up to `limit` + 1 bytes of stdin; the rest of a larger mail is read and dropped, so
+    the MTA's write never fails on a closed pipe."""
+    stream = sys.stdin.buffer
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        while stream.read(1 << 16):
+            pass
+    return data
+
+
+def cmd_mail_in(args: argparse.Namespace) -> int:
+    """One inbound reply on stdin, posted as its member; a sysexits code says what happened."""
+    import os
+
+    from graph_api.database import open_database
+    from graph_api.mail.compose import MailConfig
+    from graph_api.mail.inbound import Replies, ReplyRefused
+    from graph_api.pubsub import RedisEventBus
+    from resolvers.services import Services
+
+    # Logs go to the MTA's log through our one stderr line; only errors beyond it.
+    configure_logging("ERROR", json_logs=False)
+    try:
+        settings = Settings.from_env().with_secrets()
+    except ConfigError as exc:
+        print(f"graph-api mail-in: {exc}", file=sys.stderr)
+        return EX_CONFIG
+    if not settings.smtp_reply_domain:
+        print("graph-api mail-in: replies by email are not enabled (set GRAPH_API_SMTP_REPLY_DOMAIN)",
+              file=sys.stderr)
+        return EX_CONFIG
+    data = _read_stdin(settings.smtp_inbound_max_bytes)
+    # The envelope: from the arguments (Postfix pipe: ${sender} ${original_recipient}), else
+    # from what local delivery exports; with no envelope sender, the From header alone counts.
+    recipients = args.recipient or [
+        os.environ[name] for name in ("ORIGINAL_RECIPIENT", "RECIPIENT") if os.environ.get(name)
+    ][:1]
+    sender = args.sender if args.sender is not None else os.environ.get("SENDER", "")
+
+    async def run() -> str:
+        db = await open_database(settings, run_migrations=False)  # the service migrates
+        services = Services(backend=db.backend, public_url=settings.public_url.rstrip("/"),
+                            link_secret=settings.jwt_secret)
+        # Subscribers of the running service hear of the message through the shared Redis.
+        events_url = db.redis_url or settings.redis_url
+        services.events = RedisEventBus.from_url(
+            events_url, prefix=settings.redis_key_prefix + "events:"
+        ) if events_url else None
+        try:
+            replies = Replies(services, MailConfig.from_settings(settings),
+                              max_bytes=settings.smtp_inbound_max_bytes)
+            return await replies.accept_raw(data, recipients=recipients,
+                                            sender=sender or _from_header(data), via="mail-in")
+        finally:
+            if services.events is not None:
+                await services.events.close()
+            await db.close()
+
+    try:
+        posted = asyncio.run(run())
+    except ReplyRefused as refused:
+        print(f"graph-api mail-in: refused: {refused.reply}", file=sys.stderr)
+        return MAIL_IN_EXITS.get(refused.reason, EX_NOPERM)
+    except (EmbeddedServerError, BackendUnavailable, OSError) as exc:  # cannot reach or start it
+        print(f"graph-api mail-in: the database is unavailable, try again later ({exc})",
+              file=sys.stderr)
+        return EX_TEMPFAIL
+    except Exception as exc:  # a bug: one line for the MTA's bounce; details in the log above
+        log.error("mail-in failed", exc_info=True)
+        print(f"graph-api mail-in: internal error ({type(exc).__name__})", file=sys.stderr)
+        return EX_SOFTWARE
+    print(f"posted message {posted}")
+    return 0
+
+
+def _from_header(data: bytes) -> str:
+    """The From header's address, for mail delivered without its envelope sender."""
+    from email.parser import BytesHeaderParser
+    from email.utils import parseaddr
+
+    return parseaddr(str(BytesHeaderParser().parsebytes(data).get("From", "")))[1]
+
+
 def cmd_export_schema(args: argparse.Namespace) -> int:
     import schema
 
@@ -290,6 +385,18 @@ def main(argv: list[str] | None = None) -> int:
     directory.add_argument("--max-problems", type=int, default=200,
                            help="how many row problems to print (all are counted)")
     directory.set_defaults(func=cmd_import)
+    mail_in = sub.add_parser(
+        "mail-in", help="post one emailed reply (RFC 5322 on stdin, as an MTA pipes it) into its "
+        "conversation; exits 0, or a sysexits code (67 forged or wrong sender, 65 malformed or "
+        "too large, 75 database unavailable: retry)",
+    )
+    mail_in.add_argument("--sender", help="the envelope sender (Postfix pipe: ${sender}); "
+                         "default $SENDER, else the From header")
+    mail_in.add_argument("--recipient", action="append",
+                         help="the envelope recipient, repeatable (Postfix pipe: "
+                         "${original_recipient}); default $ORIGINAL_RECIPIENT or $RECIPIENT, "
+                         "else the To and Cc headers")
+    mail_in.set_defaults(func=cmd_mail_in)
     export = sub.add_parser("export-schema", help="print or write the GraphQL SDL")
     export.add_argument("--output", "-o")
     export.set_defaults(func=cmd_export_schema)

@@ -239,7 +239,12 @@ class FalkorDBBackend:
             pool = aioredis.BlockingConnectionPool.from_url(url, **options)
         else:
             raise ValueError("a FalkorDB url or unix socket is required")
-        client = FalkorDB(connection_pool=pool).connection
+        try:
+            # The client asks the server whether it is a cluster here, synchronously: an
+            # unreachable server fails now, as BackendUnavailable like any later query.
+            client = FalkorDB(connection_pool=pool).connection
+        except (redis_errors.RedisError, OSError) as exc:
+            raise translate_error(exc) from exc
         return cls(
             client, graph, query_timeout_ms=query_timeout_ms, health_hook=health_hook,
             write_guard=write_guard,

@@ -1,10 +1,12 @@
 """Replies by email: a mail to a signed reply address is posted into its conversation as the
 member it was issued to.
 
-Two ways in, one rule set (`Replies.accept`): an SMTP listener (aiosmtpd, started in the
-lifespan on GRAPH_API_SMTP_INBOUND_PORT) and an HTTP webhook (POST /mail/inbound, the JSON
+Three ways in, one rule set (`Replies.accept`): an SMTP listener (aiosmtpd, started in the
+lifespan on GRAPH_API_SMTP_INBOUND_PORT), an HTTP webhook (POST /mail/inbound, the JSON
 shape inbound-mail services post: From, OriginalRecipient/To, TextBody, Headers; or RawEmail
-with the whole MIME message), authenticated by a shared secret. A mail is refused, and
+with the whole MIME message), authenticated by a shared secret, and `graph-api mail-in` (one
+mail on stdin from an MTA's pipe transport; the listener and the command share
+`Replies.accept_raw`). A mail is refused, and
 logged, when it is too large, its reply address is forged or expired, its sender is not the
 member the address was issued to, it is an automatic reply, or it says nothing once the
 quoted history and the signature are stripped (mail-parser-reply); otherwise it is sent with
@@ -33,7 +35,7 @@ from starlette.responses import JSONResponse, Response
 from graph_api.mail.addresses import read_token
 from graph_api.mail.compose import MailConfig
 from graph_db import people
-from graph_db.errors import GraphApiError
+from graph_db.errors import BackendUnavailable, GraphApiError
 from resolvers import messages as message_resolvers
 from resolvers.context import Context, Viewer
 from resolvers.loaders import Loaders
@@ -44,11 +46,32 @@ SIGNATURE = re.compile(r"^(-- ?|__+|Sent from my .*)$")
 
 
 class ReplyRefused(Exception):
-    """A reply that is not posted; `reply` is the SMTP answer (code and text)."""
+    """A reply that is not posted; `reply` is the SMTP answer (code and text), `reason` one of
+    DISABLED, TOO_LARGE, MALFORMED, FORGED, SENDER, AUTOMATIC, EMPTY, REFUSED (a rule of
+    sendMessage) or UNAVAILABLE (the database: try again later, a 4xx answer)."""
 
-    def __init__(self, reply: str) -> None:
+    def __init__(self, reply: str, reason: str = "REFUSED") -> None:
         super().__init__(reply)
-        self.reply = reply
+        self.reply, self.reason = reply, reason
+
+    @property
+    def temporary(self) -> bool:
+        return self.reply.startswith("4")
+
+
+UNAVAILABLE = "451 4.3.0 the database is unavailable, try again later"
+
+
+def parse_raw(data: bytes) -> EmailMessage:
+    """An RFC 5322 message as received (SMTP DATA, stdin); ReplyRefused when unreadable."""
+    try:
+        parsed = email.message_from_bytes(data, policy=email.policy.default)
+    except (ValueError, TypeError, LookupError):  # the parser is lenient; this is belt and braces
+        raise ReplyRefused("550 5.6.0 the message cannot be parsed", "MALFORMED") from None
+    assert isinstance(parsed, EmailMessage)
+    if not data.strip() or not parsed.keys():
+        raise ReplyRefused("550 5.6.0 the message has no headers", "MALFORMED")
+    return parsed
 
 
 def reply_text(message: EmailMessage) -> str:
@@ -83,24 +106,31 @@ class Replies:
                      size: int) -> str:
         """Post the reply; returns the new message's id, or raises ReplyRefused."""
         if not self.config.reply_domain:
-            raise ReplyRefused("550 5.1.1 replies by email are not enabled")
+            raise ReplyRefused("550 5.1.1 replies by email are not enabled", "DISABLED")
         if size > self.max_bytes:
-            raise ReplyRefused("552 5.3.4 message size too large")
+            raise ReplyRefused("552 5.3.4 message size too large", "TOO_LARGE")
         headers = [str(v) for name in ("To", "Cc") for v in message.get_all(name, [])]
         token = self._address(recipients + [a for _, a in getaddresses(headers)])
         now = self.services.clock()
         address = read_token(self.config.reply_key, token, now_ms=now) if token else None
         if address is None:
-            raise ReplyRefused("550 5.7.1 unknown, forged or expired reply address")
+            raise ReplyRefused("550 5.7.1 unknown, forged or expired reply address", "FORGED")
         if str(message.get("Auto-Submitted", "no")).strip().lower() != "no":
-            raise ReplyRefused("550 5.7.1 automatic replies are not posted")
-        person = await people.get(self.services.backend, address.person_id)
+            raise ReplyRefused("550 5.7.1 automatic replies are not posted", "AUTOMATIC")
+        try:
+            person = await people.get(self.services.backend, address.person_id)
+        except BackendUnavailable:
+            raise ReplyRefused(UNAVAILABLE, "UNAVAILABLE") from None
         senders = {parseaddr(sender)[1].lower(), parseaddr(str(message.get("From", "")))[1].lower()}
         if person is None or senders != {person.email.lower()}:
-            raise ReplyRefused("550 5.7.1 the sender is not the member this address was given to")
-        text = reply_text(message)
+            raise ReplyRefused("550 5.7.1 the sender is not the member this address was given to",
+                               "SENDER")
+        try:
+            text = reply_text(message)
+        except (LookupError, ValueError, TypeError):  # an unknown charset, a broken part
+            raise ReplyRefused("550 5.6.0 the message's text cannot be read", "MALFORMED") from None
         if not text:
-            raise ReplyRefused("550 5.6.0 the reply is empty once quotes are removed")
+            raise ReplyRefused("550 5.6.0 the reply is empty once quotes are removed", "EMPTY")
         db = self.services.backend.session(causal_key=person.id)
         ctx = Context(db=db, services=self.services, loaders=Loaders(db, person.id),
                       viewer=Viewer(person.id, person.role, person), request_id="mail-in")
@@ -108,6 +138,8 @@ class Replies:
             sent = await message_resolvers.send_message(
                 ctx, recipient_ids=None, conversation_id=address.conversation_id, body=text
             )
+        except BackendUnavailable:
+            raise ReplyRefused(UNAVAILABLE, "UNAVAILABLE") from None
         except GraphApiError as exc:
             raise ReplyRefused(f"550 5.7.1 {exc.message}") from None
         return sent.message.id
@@ -123,6 +155,18 @@ class Replies:
         log.info("reply by email posted", extra={"via": via, "message": posted})
         return posted
 
+    async def accept_raw(self, data: bytes, *, recipients: list[str], sender: str, via: str) -> str:
+        """`accept_logged` for a message as received (SMTP DATA, stdin): size first, then parse."""
+        try:
+            if len(data) > self.max_bytes:
+                raise ReplyRefused("552 5.3.4 message size too large", "TOO_LARGE")
+            parsed = parse_raw(data)
+        except ReplyRefused as refused:
+            log.warning("reply by email refused", extra={"via": via, "reason": refused.reply})
+            raise
+        return await self.accept_logged(parsed, recipients=recipients, sender=sender,
+                                        size=len(data), via=via)
+
 
 class InboundSmtpHandler:
     """aiosmtpd handler: answers 250 when the reply is posted, the refusal's code otherwise."""
@@ -133,14 +177,10 @@ class InboundSmtpHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
         raw = envelope.original_content or envelope.content or b""
         data = raw if isinstance(raw, bytes) else raw.encode()
-        if len(data) > self.replies.max_bytes:
-            return "552 5.3.4 message size too large"
-        parsed = email.message_from_bytes(data, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
         try:
-            await self.replies.accept_logged(
-                parsed, recipients=[str(r) for r in envelope.rcpt_tos],
-                sender=str(envelope.mail_from or ""), size=len(data), via="smtp",
+            await self.replies.accept_raw(
+                data, recipients=[str(r) for r in envelope.rcpt_tos],
+                sender=str(envelope.mail_from or ""), via="smtp",
             )
         except ReplyRefused as refused:
             return refused.reply
@@ -203,6 +243,6 @@ class InboundWebhook:
             posted = await self.replies.accept_logged(message, recipients=recipients, sender=sender,
                                                       size=len(data), via="webhook")
         except ReplyRefused as refused:
-            status = 413 if refused.reply.startswith("552") else 422
+            status = 413 if refused.reply.startswith("552") else 503 if refused.temporary else 422
             return JSONResponse({"error": refused.reply}, status_code=status)
         return JSONResponse({"posted": posted})
