@@ -72,7 +72,8 @@ class Case:
     query: str
     variables: Variables
     allowed: frozenset[str]
-    # Cypher over World.params() returning one row `v`: false before, true after an allowed run.
+    # Cypher over World.params() (and the actor's `viewer_id`) returning one row `v`: false
+    # before, true after an allowed run.
     effect: LiteralString | None = None
     # Reads: what an allowed answer shows (a refused HIDDEN answer must not show it).
     shown: Callable[[dict[str, Any]], bool] | None = None
@@ -147,8 +148,9 @@ def outcome(body: Any) -> tuple[str | None, dict[str, Any] | None]:
     return None, data
 
 
-async def holds(db: Backend, effect: LiteralString, world: World) -> bool:
-    rows = await db.read(effect, world.params())
+async def holds(db: Backend, effect: LiteralString, world: World, actor: str) -> bool:
+    person = world.people.get(actor)
+    rows = await db.read(effect, {**world.params(), "viewer_id": person.id if person else ""})
     assert len(rows) == 1, rows
     return bool(rows[0]["v"])
 
@@ -158,7 +160,7 @@ async def check(served: Served, case: Case, actor: str, transport: str = "http")
     db, world = served.api.backend, served.world
     allowed = actor in case.allowed
     if allowed and case.effect is not None:
-        assert not await holds(db, case.effect, world), "the effect holds before the run"
+        assert not await holds(db, case.effect, world, actor), "the effect holds before the run"
     before = await snapshot(db)
     after = before
     try:
@@ -168,7 +170,7 @@ async def check(served: Served, case: Case, actor: str, transport: str = "http")
             assert code is None, f"{actor} was refused: {body}"
             assert data is not None
             if case.effect is not None:
-                assert await holds(db, case.effect, world), f"not stored: {body}"
+                assert await holds(db, case.effect, world, actor), f"not stored: {body}"
             if case.shown is not None:
                 assert case.shown(data), data
         else:
