@@ -3,10 +3,18 @@ rendered from Jinja2 templates (HTML autoescaped, so a message's own HTML stays 
 
 from __future__ import annotations
 
+import email.policy
+import io
+from collections.abc import Iterable
 from dataclasses import dataclass
+from email.charset import QP, Charset
+from email.generator import BytesGenerator
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, parseaddr
+from email.utils import formatdate, parseaddr
 
+import aiosmtplib
+from aiosmtplib.email import extract_recipients, extract_sender
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from graph_api.config import Settings
@@ -86,6 +94,70 @@ def reply_to(config: MailConfig, conversation_id: str, person_id: str, now_ms: i
     return f"{token}@{config.reply_domain}" if token else None
 
 
+# Emails are built and flattened under compat32, with each header value stored ready to send.
+# The default policy parses every header as it is set, and again whenever it is read, and
+# while flattening: that was most of the delivery worker's time (bench/mail_drain.py). Values
+# that need it (not ASCII, too long) are still encoded (RFC 2047) and folded by the default
+# policy's own folder; bodies are UTF-8 quoted-printable, so every email is 7-bit clean.
+COMPOSE_POLICY = email.policy.compat32.clone(mangle_from_=False)
+_WIRE_POLICY = COMPOSE_POLICY.clone(linesep="\r\n")
+_FOLD_POLICY = email.policy.SMTP
+_MAX_LINE = _FOLD_POLICY.max_line_length or 78
+_BODY_CHARSET = Charset("utf-8")
+_BODY_CHARSET.body_encoding = QP
+
+
+def header_value(name: str, value: str) -> str:
+    """`value` as it goes on the wire: RFC 2047-encoded when not ASCII, folded when long."""
+    if "\r" in value or "\n" in value:  # as EmailMessage refuses them: no header injection
+        raise ValueError(f"header {name} may not contain linefeed or carriage return characters")
+    if value.isascii() and len(name) + 2 + len(value) <= _MAX_LINE:
+        return value
+    folded = _FOLD_POLICY.header_factory(name, value).fold(policy=_FOLD_POLICY)
+    return folded.partition(":")[2].strip()
+
+
+def mailbox(name: str, address: str) -> str:
+    """`"Name" <address>` in Unicode, quoted where needed; `header_value` encodes it. (Not
+    formataddr: its single encoded word for a long non-ASCII name came back split mid-letter
+    and cut short once the default policy refolded it.)"""
+    return str(Address(display_name=name, addr_spec=address)) if name else address
+
+
+def build_email(headers: Iterable[tuple[str, str]], text: str, html: str) -> EmailMessage:
+    """A multipart/alternative email (plain text, then HTML) with these headers."""
+    message = EmailMessage(policy=COMPOSE_POLICY)
+    for name, value in headers:
+        message[name] = header_value(name, value)
+    message["MIME-Version"] = "1.0"
+    message["Content-Type"] = "multipart/alternative"  # the boundary is made when it is sent
+    for body, subtype in ((text, "plain"), (html, "html")):
+        part = EmailMessage(policy=COMPOSE_POLICY)
+        part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
+        part["Content-Transfer-Encoding"] = "quoted-printable"
+        part.set_payload(_BODY_CHARSET.body_encode(body))
+        message.attach(part)
+    return message
+
+
+def wire_bytes(message: EmailMessage) -> bytes:
+    """An email from `build_email` as sent: flattened under its own policy, CRLF line ends."""
+    buffer = io.BytesIO()
+    BytesGenerator(buffer, policy=_WIRE_POLICY).flatten(message)
+    return buffer.getvalue()
+
+
+async def send_email(client: aiosmtplib.SMTP, message: EmailMessage) -> None:
+    """Send over an open connection. aiosmtplib flattens any EmailMessage under the default
+    policy (each header parsed again); ours are flattened as built. Others go as before."""
+    if message.policy is not COMPOSE_POLICY:
+        await client.send_message(message)
+        return
+    sender = extract_sender(message)
+    assert sender is not None, "an email without From"
+    await client.sendmail(sender, extract_recipients(message), wire_bytes(message))
+
+
 def compose_message(config: MailConfig, claimed: ClaimedEmailRecord) -> EmailMessage:
     """The email announcing a claimed MESSAGE entry to its recipient."""
     entry = claimed.entry
@@ -103,17 +175,16 @@ def compose_message(config: MailConfig, claimed: ClaimedEmailRecord) -> EmailMes
         "settings_link": f"{config.public_url}/settings/messages",
         "reply_by_email": reply_address is not None,
     }
-    email = EmailMessage()
-    email["Subject"] = subject
-    email["From"] = formataddr((f"{sender} (Mentoring Network)", parseaddr(config.sender)[1]))
-    email["To"] = formataddr((claimed.recipientName or "", claimed.recipientEmail))
-    email["Date"] = formatdate((claimed.sentAt or entry.createdAt) / 1000, usegmt=True)
-    email["Message-ID"] = message_id(config, entry.id)
-    email["In-Reply-To"] = thread_id(config, entry.conversationId)
-    email["References"] = thread_id(config, entry.conversationId)
-    email["Auto-Submitted"] = "auto-generated"
-    if reply_address:
-        email["Reply-To"] = reply_address
-    email.set_content(TEMPLATES.get_template("message.txt").render(values))
-    email.add_alternative(TEMPLATES.get_template("message.html").render(values), subtype="html")
-    return email
+    headers = [
+        ("Subject", subject),
+        ("From", mailbox(f"{sender} (Mentoring Network)", parseaddr(config.sender)[1])),
+        ("To", mailbox(claimed.recipientName or "", claimed.recipientEmail)),
+        ("Date", formatdate((claimed.sentAt or entry.createdAt) / 1000, usegmt=True)),
+        ("Message-ID", message_id(config, entry.id)),
+        ("In-Reply-To", thread_id(config, entry.conversationId)),
+        ("References", thread_id(config, entry.conversationId)),
+        ("Auto-Submitted", "auto-generated"),
+        *([("Reply-To", reply_address)] if reply_address else []),
+    ]
+    return build_email(headers, TEMPLATES.get_template("message.txt").render(values),
+                       TEMPLATES.get_template("message.html").render(values))

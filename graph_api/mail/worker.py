@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import aiosmtplib
 
-from graph_api.mail.compose import MailConfig, compose_message
+from graph_api.mail.compose import MailConfig, compose_message, send_email
 from graph_db import outbox
 from graph_db.backend import Executor
 from graph_db.outbox import ClaimedEmailRecord, Outcome
@@ -61,6 +61,7 @@ class DeliveryWorker:
         self.stats = DeliveryStats()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def wake(self) -> None:
         """Start a round now (a message was just stored) instead of at the next poll."""
@@ -113,7 +114,7 @@ class DeliveryWorker:
                 try:
                     if client is None:
                         client = await self._connect()
-                    await client.send_message(compose_message(self.config, claimed))
+                    await send_email(client, compose_message(self.config, claimed))
                 except Exception as exc:  # every SMTP or network failure is retried later
                     error = describe(exc)
                     self._remember(error)
@@ -146,7 +147,7 @@ class DeliveryWorker:
     async def run(self) -> None:
         """Rounds until cancelled: straight on while batches come full, else wait for a wake
         or the poll interval."""
-        while True:
+        while not self._stopping:
             try:
                 claimed = await self.run_once()
             except asyncio.CancelledError:
@@ -167,6 +168,11 @@ class DeliveryWorker:
     async def stop(self) -> None:
         task, self._task = self._task, None
         if task is not None:
+            # The flag and the wake-up end the loop even when the cancellation is lost (on
+            # 3.11 asyncio.wait_for, here and in aiosmtplib, drops one that arrives as its
+            # answer does): stop() then no longer waits for ever.
+            self._stopping = True
+            self._wake.set()
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
