@@ -112,6 +112,11 @@ class Settings:
     smtp_inbound_port: int | None = None
     smtp_inbound_max_bytes: int = 262_144  # larger inbound mails are refused
     smtp_inbound_secret: str | None = None  # the webhook's shared secret (unset: no webhook)
+    # Digests (graph_api.mail.digest): sent at this hour of each member's local time zone (the
+    # weekly notification digest on this weekday, 0 = Monday), looked for this often.
+    smtp_digest_hour: int = 7
+    smtp_digest_weekday: int = 0
+    smtp_digest_check_seconds: float = 60.0
 
     @property
     def is_production(self) -> bool:
@@ -190,6 +195,12 @@ class Settings:
         ):
             if name in values and values[name] <= 0:
                 problems.append(f"GRAPH_API_{name.upper()} must be positive")
+        if not 0 <= values.get("smtp_digest_hour", 7) <= 23:
+            problems.append("GRAPH_API_SMTP_DIGEST_HOUR must be an hour, 0 to 23")
+        if not 0 <= values.get("smtp_digest_weekday", 0) <= 6:
+            problems.append("GRAPH_API_SMTP_DIGEST_WEEKDAY must be 0 (Monday) to 6 (Sunday)")
+        if values.get("smtp_digest_check_seconds", 60.0) <= 0:
+            problems.append("GRAPH_API_SMTP_DIGEST_CHECK_SECONDS must be positive")
         if values.get("oidc_issuer") and not values.get("oidc_jwks_url"):
             problems.append("GRAPH_API_OIDC_JWKS_URL is required with GRAPH_API_OIDC_ISSUER")
         if problems:

@@ -10,8 +10,9 @@ The graph:
 - (p)-[:SENT]->(m:Message {id, body, createdAt, senderId, conversationId, mentionIds, links,
   deletedAt})-[:IN]->(c); a deleted message keeps its node and loses its body in every read.
 - Member settings on the Person: `messagePolicy` (EVERYONE, CONNECTIONS, NOBODY: who may start
-  a conversation with them) and `emailMessages` (IMMEDIATE, DIGEST, NEVER); null is the default
-  (EVERYONE, IMMEDIATE).
+  a conversation with them), `emailMessages` (IMMEDIATE, DIGEST, NEVER), `emailNotifications`
+  (DAILY, WEEKLY, NEVER: the notification digest, graph_db.digests) and `timeZone` (IANA name,
+  when digests go out); null is the default (EVERYONE, IMMEDIATE, DAILY, UTC).
 
 The statement that stores a message also MERGEs one EmailOutbox entry per recipient who wants
 it by email (graph_db.outbox), so a crash after the write loses no mail. Every statement that
@@ -31,6 +32,8 @@ from graph_db.locks import lock
 
 POLICIES: tuple[str, ...] = ("EVERYONE", "CONNECTIONS", "NOBODY")
 EMAIL_CHOICES: tuple[str, ...] = ("IMMEDIATE", "DIGEST", "NEVER")
+# How notifications reach the inbox: a digest per local day (the default) or week, or none.
+NOTIFICATION_EMAIL_CHOICES: tuple[str, ...] = ("DAILY", "WEEKLY", "NEVER")
 
 
 def pair_key(a: str, b: str) -> str:
@@ -469,29 +472,55 @@ async def delete_message(db: Executor, viewer: str, message_id: str, *, now: int
     return MessageRecord.from_row(rows[0]["message"]) if rows else None
 
 
-GET_SETTINGS: LiteralString = (
-    "MATCH (v:Person {id: $viewer}) RETURN coalesce(v.messagePolicy, 'EVERYONE') AS policy, "
-    "coalesce(v.emailMessages, 'IMMEDIATE') AS email"
+@dataclass(frozen=True, slots=True)
+class SettingsRecord:
+    """A member's messaging and email settings, defaults filled in."""
+
+    messagePolicy: str
+    emailMessages: str
+    emailNotifications: str
+    timeZone: str
+
+
+# What each setting is when never set (a member gets mail unless they say otherwise).
+_SETTINGS: LiteralString = (
+    "coalesce(v.messagePolicy, 'EVERYONE') AS policy, coalesce(v.emailMessages, 'IMMEDIATE') AS email, "
+    "coalesce(v.emailNotifications, 'DAILY') AS notifications, coalesce(v.timeZone, 'UTC') AS timeZone"
 )
 
 
-async def get_settings(db: Executor, viewer: str) -> tuple[str, str] | None:
-    """(messagePolicy, emailMessages) of a member."""
-    rows = await db.read(GET_SETTINGS, {"viewer": viewer})
-    return (str(rows[0]["policy"]), str(rows[0]["email"])) if rows else None
+def _settings(rows: list[dict[str, Any]]) -> SettingsRecord | None:
+    if not rows:
+        return None
+    row = rows[0]
+    return SettingsRecord(str(row["policy"]), str(row["email"]), str(row["notifications"]),
+                          str(row["timeZone"]))
+
+
+GET_SETTINGS: LiteralString = "MATCH (v:Person {id: $viewer}) RETURN " + _SETTINGS
+
+
+async def get_settings(db: Executor, viewer: str) -> SettingsRecord | None:
+    """A member's messagePolicy, emailMessages, emailNotifications and timeZone."""
+    return _settings(await db.read(GET_SETTINGS, {"viewer": viewer}))
 
 
 UPDATE_SETTINGS: LiteralString = (
     "MATCH (v:Person {id: $viewer}) "
     "SET v.messagePolicy = coalesce($policy, v.messagePolicy), "
-    "v.emailMessages = coalesce($email, v.emailMessages) "
-    "RETURN coalesce(v.messagePolicy, 'EVERYONE') AS policy, "
-    "coalesce(v.emailMessages, 'IMMEDIATE') AS email"
+    "v.emailMessages = coalesce($email, v.emailMessages), "
+    "v.emailNotifications = coalesce($notifications, v.emailNotifications), "
+    "v.timeZone = coalesce($timeZone, v.timeZone) "
+    "RETURN " + _SETTINGS
 )
 
 
 async def update_settings(
-    db: Executor, viewer: str, *, policy: str | None, email: str | None
-) -> tuple[str, str] | None:
-    rows = await db.write(UPDATE_SETTINGS, {"viewer": viewer, "policy": policy, "email": email})
-    return (str(rows[0]["policy"]), str(rows[0]["email"])) if rows else None
+    db: Executor, viewer: str, *, policy: str | None, email: str | None,
+    notifications: str | None = None, time_zone: str | None = None,
+) -> SettingsRecord | None:
+    """Change the settings given (None: unchanged); None when there is no such member."""
+    return _settings(await db.write(UPDATE_SETTINGS, {
+        "viewer": viewer, "policy": policy, "email": email, "notifications": notifications,
+        "timeZone": time_zone,
+    }))

@@ -21,14 +21,16 @@ same statement stored (graph_api.mail).
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import uuid
+import zoneinfo
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 from graph_db import messages, outbox
 from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
-from graph_db.messages import ConversationRecord, MessageRecord, SentRecord
+from graph_db.messages import ConversationRecord, MessageRecord, SentRecord, SettingsRecord
 from graph_db.outbox import OutboxEntryRecord
 from graph_db.records import PersonRecord
 from resolvers import people as people_resolvers
@@ -326,7 +328,7 @@ async def delete_message(ctx: Context, message_id: str) -> MessageRecord:
     return deleted
 
 
-async def get_settings(ctx: Context) -> tuple[str, str]:
+async def get_settings(ctx: Context) -> SettingsRecord:
     viewer = require_viewer(ctx)
     found = await messages.get_settings(ctx.db, viewer.id)
     if found is None:
@@ -334,13 +336,37 @@ async def get_settings(ctx: Context) -> tuple[str, str]:
     return found
 
 
-async def update_settings(ctx: Context, *, policy: str | None, email: str | None) -> tuple[str, str]:
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def valid_time_zone(name: str) -> bool:
+    """An IANA time zone name this server knows (e.g. Europe/London)."""
+    if name not in _time_zones():
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+async def update_settings(
+    ctx: Context, *, policy: str | None, email: str | None, notifications: str | None = None,
+    time_zone: str | None = None,
+) -> SettingsRecord:
     viewer = require_viewer(ctx)
     if policy is not None and policy not in messages.POLICIES:
         raise InvalidInput("unknown message policy", field="messagePolicy")
     if email is not None and email not in messages.EMAIL_CHOICES:
         raise InvalidInput("unknown email choice", field="emailMessages")
-    found = await messages.update_settings(ctx.db, viewer.id, policy=policy, email=email)
+    if notifications is not None and notifications not in messages.NOTIFICATION_EMAIL_CHOICES:
+        raise InvalidInput("unknown notification email choice", field="emailNotifications")
+    if time_zone is not None and not valid_time_zone(time_zone):
+        raise InvalidInput("an IANA time zone, e.g. Europe/London", field="timeZone")
+    found = await messages.update_settings(ctx.db, viewer.id, policy=policy, email=email,
+                                           notifications=notifications, time_zone=time_zone)
     if found is None:
         raise NotFound("your profile is gone")
     return found

@@ -8,7 +8,7 @@ from typing import Self
 
 import strawberry
 
-from graph_db.messages import ConversationRecord, MessageRecord
+from graph_db.messages import ConversationRecord, MessageRecord, SettingsRecord
 from graph_db.outbox import OutboxEntryRecord
 from resolvers import messages as message_resolvers
 from resolvers import people as people_resolvers
@@ -42,6 +42,14 @@ class MessagePolicy(Enum):
 class MessageEmail(Enum):
     IMMEDIATE = "IMMEDIATE"
     DIGEST = "DIGEST"
+    NEVER = "NEVER"
+
+
+@strawberry.enum(description="How notifications reach your email inbox: a digest of the unread "
+                 "ones, each morning in your time zone (weekly: once a week), or none.")
+class NotificationEmail(Enum):
+    DAILY = "DAILY"
+    WEEKLY = "WEEKLY"
     NEVER = "NEVER"
 
 
@@ -175,10 +183,17 @@ class ReadReceipt:
         return from_ms(self.record.readAt)
 
 
-@strawberry.type(description="Your messaging settings.")
+@strawberry.type(description="Your messaging and email settings.")
 class MessageSettings:
     message_policy: MessagePolicy = strawberry.field(description="Who may start a conversation with you.")
     email_messages: MessageEmail = strawberry.field(description="How messages reach your inbox.")
+    email_notifications: NotificationEmail = strawberry.field(
+        description="How notifications reach your inbox (DAILY unless changed)."
+    )
+    time_zone: str = strawberry.field(
+        description="Your IANA time zone, e.g. Europe/London (UTC unless changed): digests "
+                    "arrive in your morning."
+    )
 
 
 @strawberry.type(description="An email in the delivery outbox (admins).")
@@ -289,6 +304,12 @@ class UpdateMessageSettingsInput:
     email_messages: MessageEmail | None = strawberry.field(
         default=None, description="How messages reach your inbox."
     )
+    email_notifications: NotificationEmail | None = strawberry.field(
+        default=None, description="How notifications reach your inbox."
+    )
+    time_zone: str | None = strawberry.field(
+        default=None, description="Your IANA time zone, e.g. Europe/London (BAD_USER_INPUT if unknown)."
+    )
 
 
 @strawberry.type(description="The result of `updateMessageSettings`.")
@@ -297,8 +318,11 @@ class UpdateMessageSettingsPayload:
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
 
-def _settings(found: tuple[str, str]) -> MessageSettings:
-    return MessageSettings(message_policy=MessagePolicy(found[0]), email_messages=MessageEmail(found[1]))
+def _settings(found: SettingsRecord) -> MessageSettings:
+    return MessageSettings(
+        message_policy=MessagePolicy(found.messagePolicy), email_messages=MessageEmail(found.emailMessages),
+        email_notifications=NotificationEmail(found.emailNotifications), time_zone=found.timeZone,
+    )
 
 
 @strawberry.type
@@ -394,7 +418,10 @@ class MessagesMutation:
         message, errors = await attempt(run())
         return DeleteMessagePayload(message=message, errors=errors)
 
-    @strawberry.mutation(description="Change who may message you and how messages reach your inbox.")
+    @strawberry.mutation(
+        description="Change who may message you, how messages and notifications reach your inbox, "
+                    "and your time zone."
+    )
     async def update_message_settings(
         self, info: AppInfo, input: UpdateMessageSettingsInput
     ) -> UpdateMessageSettingsPayload:
@@ -403,6 +430,8 @@ class MessagesMutation:
                 info.context,
                 policy=input.message_policy.value if input.message_policy else None,
                 email=input.email_messages.value if input.email_messages else None,
+                notifications=input.email_notifications.value if input.email_notifications else None,
+                time_zone=input.time_zone,
             ))
 
         settings, errors = await attempt(run())

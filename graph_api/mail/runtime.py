@@ -1,5 +1,6 @@
-"""Mail in the running service: the delivery worker in the lifespan, and in development a
-local SMTP sink whose catch is listed at /dev/mailbox."""
+"""Mail in the running service: the delivery worker in the lifespan, the one-click unsubscribe
+URL (/mail/unsubscribe/<token>), and in development a local SMTP sink whose catch is listed at
+/dev/mailbox."""
 
 from __future__ import annotations
 
@@ -13,11 +14,14 @@ from starlette.routing import BaseRoute, Route
 
 from graph_api.config import Settings
 from graph_api.mail.compose import MailConfig
+from graph_api.mail.digest import DigestConfig
 from graph_api.mail.inbound import InboundSmtpHandler, InboundWebhook, Replies
 from graph_api.mail.sink import SmtpServer, SmtpSink
+from graph_api.mail.unsubscribe import PATH as UNSUBSCRIBE_PATH
+from graph_api.mail.unsubscribe import UnsubscribeConfig, UnsubscribeEndpoint, unsubscribe_key
 from graph_api.mail.worker import DeliveryWorker
 from resolvers.messages import OPTIONS_KEY, WAKE_KEY, MessagingOptions
-from resolvers.services import Services
+from resolvers.services import Services, epoch_ms
 
 log = logging.getLogger("graph_api.mail")
 
@@ -32,6 +36,13 @@ class MailService:
         self.worker: DeliveryWorker | None = None
         self.inbound: SmtpServer | None = None
         self.replies: Replies | None = None
+        self.services: Services | None = None
+        # One-click unsubscribe (graph_api.mail.unsubscribe): served whenever the app runs.
+        self.unsubscribe = UnsubscribeEndpoint(
+            lambda: self.services.backend if self.services is not None else None,
+            unsubscribe_key(settings.jwt_secret),
+            lambda: self.services.clock() if self.services is not None else epoch_ms(),
+        )
 
     @property
     def dev_sink(self) -> bool:
@@ -39,6 +50,7 @@ class MailService:
 
     async def start(self, services: Services) -> None:
         settings = self.settings
+        self.services = services
         services.extras[OPTIONS_KEY] = MessagingOptions(
             new_conversations_per_day=settings.messages_new_conversations_per_day
         )
@@ -61,7 +73,10 @@ class MailService:
             log.info("development SMTP sink listening", extra={"port": port})
         elif not settings.smtp_host:
             return  # no mail server: entries wait in the outbox until one is configured
-        self.worker = DeliveryWorker(services.backend, config)
+        self.worker = DeliveryWorker(
+            services.backend, config, digest=DigestConfig.from_settings(settings),
+            unsubscribe=UnsubscribeConfig.from_secret(settings.jwt_secret),
+        )
         services.extras[WAKE_KEY] = self.worker.wake
         self.worker.start()
 
@@ -82,9 +97,15 @@ class MailService:
 
     def routes(self) -> list[BaseRoute]:
         routes: list[BaseRoute] = [Route("/dev/mailbox", self.mailbox)] if self.dev_sink else []
+        routes.append(Route(UNSUBSCRIBE_PATH + "{token}", self.unsubscribe_page,
+                            methods=["GET", "POST"]))
         if self.settings.smtp_reply_domain and self.settings.smtp_inbound_secret:
             routes.append(Route("/mail/inbound", self.webhook, methods=["POST"]))
         return routes
+
+    async def unsubscribe_page(self, request: Request) -> Response:
+        """One-click unsubscribe, no sign-in (graph_api.mail.unsubscribe.UnsubscribeEndpoint)."""
+        return await self.unsubscribe(request)
 
     async def webhook(self, request: Request) -> Response:
         """Inbound replies posted by a mail service (graph_api.mail.inbound.InboundWebhook)."""

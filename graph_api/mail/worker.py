@@ -5,7 +5,9 @@ one SMTP connection with aiosmtplib, and settles the batch in one statement: SEN
 (the message was deleted), or failed: due again after an exponential backoff with jitter, DEAD
 after `max_attempts`, the SMTP error kept. A worker that dies between claim and send leaves
 leases that expire; the entries are then claimed again, and each email carries a Message-ID
-derived from its entry, so a resend is recognisably the same mail.
+derived from its entry, so a resend is recognisably the same mail. Each round first schedules
+the digests whose period has ended (graph_api.mail.digest); every email carries one-click
+List-Unsubscribe headers (graph_api.mail.unsubscribe).
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 
 import aiosmtplib
 
 from graph_api.mail.compose import MailConfig, compose_message, send_email
-from graph_db import outbox
+from graph_api.mail.digest import DigestConfig, DigestScheduler, compose_digest
+from graph_api.mail.unsubscribe import UnsubscribeConfig, add_headers
+from graph_db import digests, outbox
 from graph_db.backend import Executor
 from graph_db.outbox import ClaimedEmailRecord, Outcome
 from resolvers.services import epoch_ms
@@ -55,13 +60,16 @@ class DeliveryWorker:
 
     def __init__(
         self, db: Executor, config: MailConfig, *, clock: Callable[[], int] = epoch_ms,
-        jitter: Callable[[], float] = random.random,
+        jitter: Callable[[], float] = random.random, digest: DigestConfig | None = None,
+        unsubscribe: UnsubscribeConfig | None = None,
     ) -> None:
         self.db, self.config, self.clock, self.jitter = db, config, clock, jitter
         self.stats = DeliveryStats()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self.digests = DigestScheduler(db, digest or DigestConfig(), clock)
+        self.unsubscribe = unsubscribe or UnsubscribeConfig()
 
     def wake(self) -> None:
         """Start a round now (a message was just stored) instead of at the next poll."""
@@ -75,6 +83,7 @@ class DeliveryWorker:
 
     async def run_once(self) -> int:
         """Claim one batch of due entries and deliver it; returns how many were claimed."""
+        await self.digests.tick()  # digests whose period ended become outbox entries
         owner = uuid.uuid4().hex
         batch = await outbox.claim(
             self.db, owner=owner, now=self.clock(), lease_ms=self.config.lease_ms,
@@ -108,13 +117,14 @@ class DeliveryWorker:
         try:
             for claimed in batch:
                 entry = claimed.entry
-                if not claimed.deliverable or not claimed.recipientEmail:
-                    outcomes.append(Outcome(entry.id, cancel=True))
-                    continue
                 try:
+                    email = await self._compose(claimed)
+                    if email is None:
+                        outcomes.append(Outcome(entry.id, cancel=True))
+                        continue
                     if client is None:
                         client = await self._connect()
-                    await send_email(client, compose_message(self.config, claimed))
+                    await send_email(client, email)
                 except Exception as exc:  # every SMTP or network failure is retried later
                     error = describe(exc)
                     self._remember(error)
@@ -130,6 +140,21 @@ class DeliveryWorker:
         finally:
             await _close(client)
         return outcomes
+
+    async def _compose(self, claimed: ClaimedEmailRecord) -> EmailMessage | None:
+        """The email an entry announces (a message, or a digest: graph_api.mail.digest) with
+        its one-click unsubscribe headers; None when there is nothing to send (cancelled)."""
+        entry = claimed.entry
+        if entry.kind in digests.KINDS:
+            email = await compose_digest(self.db, self.config, claimed, now=self.clock())
+        elif claimed.deliverable and claimed.recipientEmail:
+            email = compose_message(self.config, claimed)
+        else:
+            return None
+        if email is not None:
+            add_headers(email, self.unsubscribe, public_url=self.config.public_url,
+                        kind=entry.kind, person_id=entry.recipientId, now_ms=self.clock())
+        return email
 
     async def _connect(self) -> aiosmtplib.SMTP:
         config = self.config
