@@ -7,11 +7,14 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-PARAMS = ("people", "posts", "likes", "follows", "mentorships", "groups")
+PARAMS = ("people", "posts", "likes", "follows", "mentorships", "groups", "conversations",
+          "messages")
 
 M = {
     "people": 50_000, "posts": 500_000, "likes": 2_500_000, "follows": 250_000,
     "mentorships": 25_000, "groups": 300,
+    # Each person in about 2.4 DIRECT conversations of 10 messages on average (long-tailed).
+    "conversations": 60_000, "messages": 600_000,
 }
 S = {key: value // 10 for key, value in M.items()}
 SCALES: dict[str, dict[str, int]] = {"S": S, "M": M}

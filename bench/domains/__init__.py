@@ -6,11 +6,11 @@ A domain adds itself by creating `bench/domains/<domain>.py` with `STEPS` and
 
 from __future__ import annotations
 
-from bench.domains import groups, mentorship, people, social
+from bench.domains import groups, mentorship, messages, people, social
 from bench.registry import Operation, Step
 
 # Reads first within a domain; social's writes (likePost, createPost) come last but one.
-MODULES = (people, groups, social, mentorship)
+MODULES = (people, groups, social, mentorship, messages)
 
 STEPS: tuple[Step, ...] = tuple(step for module in MODULES for step in module.STEPS)
 OPERATIONS: tuple[Operation, ...] = tuple(op for module in MODULES for op in module.OPERATIONS)
@@ -25,6 +25,8 @@ CANONICAL: tuple[tuple[str, str], ...] = (
     ("mentor_recommendations", "mentorship"),
     ("like_post", "social"),
     ("create_post", "social"),
+    ("conversations_page", "messages"),
+    ("send_message", "messages"),
 )
 
 

@@ -15,7 +15,8 @@ from bench.scales import parse_scale, with_missing
 from graph_db.neo4j import Neo4jBackend
 from tests import neo4j_server
 
-TINY = ("people=60", "follows=150", "groups=2", "posts=80", "likes=200", "mentorships=5")
+TINY = ("people=60", "follows=150", "groups=2", "posts=80", "likes=200", "mentorships=5",
+        "conversations=40", "messages=300")
 
 
 @pytest.fixture

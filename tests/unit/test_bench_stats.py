@@ -136,7 +136,8 @@ def test_scales_and_custom_overrides() -> None:
 
 def test_missing_domains_are_explicit_and_do_not_change_the_cache_key() -> None:
     scale = with_missing(parse_scale("S"), ["people"])
-    assert scale.missing == ("posts", "likes", "follows", "mentorships", "groups")
+    assert scale.missing == ("posts", "likes", "follows", "mentorships", "groups",
+                             "conversations", "messages")
     other_posts = with_missing(parse_scale("S", ["posts=1"]), ["people"])
     assert scale.cache_key("code") == other_posts.cache_key("code")  # posts are not built yet
     assert scale.cache_key("code") != scale.cache_key("changed code")
