@@ -196,11 +196,14 @@ class DeliveryWorker:
             # The flag and the wake-up end the loop even when the cancellation is lost (on
             # 3.11 asyncio.wait_for, here and in aiosmtplib, drops one that arrives as its
             # answer does): stop() then no longer waits for ever.
+            # A lost cancellation is sent again each second until the task has ended.
             self._stopping = True
             self._wake.set()
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            while not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=1)
+            if not task.cancelled() and task.exception() is not None:
+                log.error("email delivery stopped with an error", exc_info=task.exception())
 
 
 async def _close(client: aiosmtplib.SMTP | None) -> None:
