@@ -99,13 +99,16 @@ def conversation_rows(
     for i, size in zip(range(start, end), _sizes(rng, end - start, quota), strict=True):
         a = ids[i % people]
         b = ids[(i % people + offsets[i // people]) % people]
-        at = now - rng.randint(1, 180) * DAY_MS
+        # Gaps of a minute to two days; the thread ends up to 180 days before `now`, so no
+        # two conversations share a last-message time by construction.
+        gaps = [rng.randint(60_000, 2 * DAY_MS) for _ in range(size)]
+        at = now - rng.randint(0, 180 * DAY_MS) - sum(gaps)
         created = at
         thread = []
-        for _ in range(size):
-            at += rng.randint(60_000, 2 * DAY_MS)
+        for gap in gaps:
+            at += gap
             line = rng.choice(LINES).format(topic=rng.choice(TOPICS))
-            thread.append({"id": _uuid(rng), "at": min(at, now), "sender": rng.choice((a, b)),
+            thread.append({"id": _uuid(rng), "at": at, "sender": rng.choice((a, b)),
                            "body": line if rng.random() < 0.7 else f"{line} {rng.choice(LINES)}"
                            .format(topic=rng.choice(TOPICS))})
         last = thread[-1]

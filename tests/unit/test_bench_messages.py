@@ -101,6 +101,8 @@ def test_page_check_catches_short_pages_wrong_order_and_strangers() -> None:
 
     call = Call({"first": 20}, viewer="v", expect={"id": "v", "conversations": 3})
     assert message_ops._check_page(data(node(3), node(2), node(1)), call) is None
+    tied = {**node(2), "id": "c9"}  # the same time: the order of raw ids, not of global ids
+    assert message_ops._check_page(data(node(3), node(2), tied), call) is None
     assert "on a page" in (message_ops._check_page(data(node(3), node(2)), call) or "")
     assert "newest" in (message_ops._check_page(data(node(1), node(2), node(3)), call) or "")
     assert "not in" in (message_ops._check_page(data(node(3), node(2), node(1, "x")), call) or "")
