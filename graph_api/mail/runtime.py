@@ -76,6 +76,7 @@ class MailService:
         self.worker = DeliveryWorker(
             services.backend, config, digest=DigestConfig.from_settings(settings),
             unsubscribe=UnsubscribeConfig.from_secret(settings.jwt_secret),
+            clock=lambda: services.clock(),  # the service's clock, as every request reads it
         )
         services.extras[WAKE_KEY] = self.worker.wake
         self.worker.start()

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
 
+from graph_api.app import create_app
+from graph_api.database import Database
 from graph_api.mail.digest import periods
 from graph_api.mail.sink import SmtpSink
 from graph_api.mail.unsubscribe import make_token, unsubscribe_key
@@ -17,7 +20,7 @@ from graph_db.backend import Backend
 from graph_db.messages import SettingsRecord
 from resolvers.services import epoch_ms
 from schema.base import to_global_id
-from tests.api.conftest import Api, serve, with_settings
+from tests.api.conftest import Api, serve_app, with_settings
 from tests.conftest import fresh_graph
 from tests.factories import make_member, make_person
 
@@ -49,16 +52,19 @@ async def sink() -> AsyncIterator[SmtpSink]:
 
 
 @pytest.fixture
-async def mail_api(pool: Backend, sink: SmtpSink) -> AsyncIterator[Api]:
+async def mail_app(pool: Backend, sink: SmtpSink) -> AsyncIterator[tuple[Api, Any]]:
     settings = with_settings(smtp_host="127.0.0.1", smtp_port=sink.port, smtp_poll_seconds=0.1,
                              smtp_digest_check_seconds=0.05,
                              smtp_from="Network <mail@mentors.example>", public_url=PUBLIC)
-    async with (
-        fresh_graph(pool) as backend,
-        serve(settings, backend) as url,
-        httpx.AsyncClient(base_url=url, timeout=30) as http,
-    ):
-        yield Api(url=url, http=http, backend=backend)
+    async with fresh_graph(pool) as backend:
+        app = create_app(settings, database=Database(backend=backend))
+        async with serve_app(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
+            yield Api(url=url, http=http, backend=backend), app
+
+
+@pytest.fixture
+def mail_api(mail_app: tuple[Api, Any]) -> Api:
+    return mail_app[0]
 
 
 def key() -> bytes:
@@ -151,14 +157,19 @@ async def test_one_click_unsubscribe_from_message_emails(mail_api: Api, sink: Sm
 
 
 async def test_the_notification_digest_unsubscribes_only_itself(
-    mail_api: Api, sink: SmtpSink
+    mail_app: tuple[Api, Any], sink: SmtpSink
 ) -> None:
-    api = mail_api
+    api, app = mail_app
+    # The service's clock runs from noon UTC today, so the digest hour never passes between
+    # picking the period below and the worker looking for it.
+    noon = epoch_ms() // 86_400_000 * 86_400_000 + 12 * 3_600_000
+    offset = noon - epoch_ms()
+    app.state.services.clock = lambda: epoch_ms() + offset
     ada, _ = await make_member(api, name="Ada Lovelace")
     # Off while the (backdated) activity is written, so that the running worker, which looks
     # for periods that ended all the time, sends the digest with all of it.
     await messages.update_settings(api.backend, ada.id, policy=None, email=None, notifications="NEVER")
-    day, _ = periods("UTC", epoch_ms(), hour=7, weekday=0)  # the day that ended last
+    day, _ = periods("UTC", noon, hour=7, weekday=0)  # the day that ended last
     at = day.start + 60_000
     post, _ = await posts.create_post(api.backend, id=str(uuid.uuid4()), author_id=ada.id,
                                       body="News", now=at)
