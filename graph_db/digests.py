@@ -12,7 +12,9 @@ its last local day, `D2027-01-15` or `W2027-01-18`). `schedule_*` MERGEs one ent
 with something to tell, id `<kind>:<member id>:<key>` (unique, like every outbox id), so any
 number of workers scheduling the same period, and any driver retry, make one entry, claimed
 and sent once. The scheduling statements first lock one guard node (graph_db.locks): they read
-what members have before writing, and on Neo4j two of them then run one after the other.
+what members have before writing, and on Neo4j two of them then run one after the other. Each
+(kind, zone, period) is scheduled once (a DigestRun marker): a member who turns a digest on
+after their zone's period was scheduled gets the next one.
 
 What a digest says is read again when it is sent (`gather`): a member who has read
 everything since, or switched the digest off, gets nothing (the entry is cancelled).
@@ -124,15 +126,25 @@ _ENTRY: LiteralString = (
     "RETURN count(o) AS n"
 )
 
+# Each (kind, zone, period) is scheduled once: a DigestRun marker, checked and made under the
+# guard's lock, so later checks (every worker, every minute) skip a period already done
+# instead of scanning its zone's members again.
+_ONCE: LiteralString = (
+    "UNWIND $periods AS z "
+    "OPTIONAL MATCH (done:DigestRun {id: $kind + ':' + z.zone + ':' + z.key}) "
+    "WITH z WHERE done IS NULL "
+    "MERGE (run:DigestRun {id: $kind + ':' + z.zone + ':' + z.key}) ON CREATE SET run.at = $now "
+)
+
 SCHEDULE_MESSAGE_DIGESTS: LiteralString = (
-    _GUARD + "UNWIND $periods AS z "
+    _GUARD + _ONCE +
     "WITH z.zone AS zone, z.key AS key, z.start AS since, z.end AS until "
     "MATCH (p:Person) WHERE coalesce(p.timeZone, 'UTC') = zone AND p.emailMessages = 'DIGEST' "
     "WITH p, key, since, until, " + _UNREAD_MESSAGES + " AS found WHERE found > 0 " + _ENTRY
 )
 
 SCHEDULE_NOTIFICATION_DIGESTS: LiteralString = (
-    _GUARD + "UNWIND $periods AS z "
+    _GUARD + _ONCE +
     "WITH z.zone AS zone, z.key AS key, z.start AS since, z.end AS until, z.cadence AS cadence "
     "MATCH (p:Person) WHERE coalesce(p.timeZone, 'UTC') = zone "
     "AND coalesce(p.emailNotifications, 'DAILY') = cadence "
@@ -141,8 +153,8 @@ SCHEDULE_NOTIFICATION_DIGESTS: LiteralString = (
 
 
 async def schedule_message_digests(db: Executor, periods: Sequence[Period], *, now: int) -> int:
-    """Make (once) the MESSAGE_DIGEST entry of every DIGEST member of each period's zone who
-    has unread messages in it; returns how many entries the periods have (new or not)."""
+    """Make the MESSAGE_DIGEST entry of every DIGEST member of each period's zone who has
+    unread messages in it, for the periods not scheduled before; returns how many it made."""
     if not periods:
         return 0
     rows = await db.write(SCHEDULE_MESSAGE_DIGESTS, {
@@ -154,8 +166,8 @@ async def schedule_message_digests(db: Executor, periods: Sequence[Period], *, n
 async def schedule_notification_digests(
     db: Executor, periods: Sequence[Period], *, now: int
 ) -> int:
-    """Make (once) the NOTIFICATION_DIGEST entry of every member whose cadence is the period's
-    and who has unread notifications active in it."""
+    """Make the NOTIFICATION_DIGEST entry of every member whose cadence is the period's and who
+    has unread notifications active in it, for the periods not scheduled before."""
     if not periods:
         return 0
     rows = await db.write(SCHEDULE_NOTIFICATION_DIGESTS, {

@@ -113,24 +113,35 @@ async def schedule(db: Executor, config: DigestConfig, *, now: int) -> int:
     return made + await digests.schedule_notification_digests(db, daily + weekly, now=now)
 
 
+QUARTER_HOUR_MS = 15 * 60_000
+
+
 class DigestScheduler:
-    """Schedules digests at most every `check_ms` (each worker keeps its own pace)."""
+    """Schedules digests at most every `check_ms` and once per quarter hour (each worker
+    keeps its own pace; graph_db.digests schedules each period once whoever asks)."""
 
     def __init__(self, db: Executor, config: DigestConfig, clock: Callable[[], int]) -> None:
         self.db, self.config, self.clock = db, config, clock
         self._last: int | None = None
+        self._done_slot: int | None = None
 
     async def tick(self) -> int:
         now = self.clock()
-        if self._last is not None and now - self._last < self.config.check_ms:
-            return 0
+        if self._last is not None and 0 <= now - self._last < self.config.check_ms:
+            return 0  # (a clock set back counts as time enough)
         self._last = now
+        # Every zone is a whole number of quarter hours from UTC, so periods end on quarter
+        # hours: once a quarter's check has succeeded, nothing more can end until the next.
+        slot = now // QUARTER_HOUR_MS
+        if slot == self._done_slot:
+            return 0
         try:
-            return await schedule(self.db, self.config, now=now)
+            made = await schedule(self.db, self.config, now=now)
         except Exception:  # the round still delivers what is due; the next tick tries again
             log.warning("digest scheduling failed", exc_info=True)
-            self._last = None
             return 0
+        self._done_slot = slot
+        return made
 
 
 def _local(ms: int, zone: str) -> str:

@@ -26,6 +26,7 @@ LABELS: tuple[str, ...] = (
     "EmailOutbox", "Advisor", "Committee",
     "SurveyVersion", "SurveyResponse", "Cohort", "CohortPair", "AwardCycle",  # graph_db.programs
     "Guard",  # lock nodes that serialise rule checks across many nodes (graph_db.locks)
+    "DigestRun",  # a digest period scheduled (graph_db.digests)
 )
 
 RELATIONSHIP_TYPES: tuple[str, ...] = (

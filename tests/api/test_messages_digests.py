@@ -153,10 +153,11 @@ async def test_exactly_one_digest_per_period_with_concurrent_workers(
     await a_busy_day(db, ada, NOW - 3 * HOUR)
     clock = Clock()
     workers = [worker_for(db, sink.port, clock) for _ in range(3)]
-    await asyncio.gather(*(schedule(db, DIGESTS, now=clock.now) for _ in range(4)))
+    made = await asyncio.gather(*(schedule(db, DIGESTS, now=clock.now) for _ in range(4)))
+    assert sorted(made) == [0, 0, 0, 1]  # each period is scheduled once, by one of them
     await asyncio.gather(*(w.run_once() for w in workers))
     await asyncio.gather(*(drain(w) for w in workers))
-    await schedule(db, DIGESTS, now=clock.now)  # again, after it was sent
+    assert await schedule(db, DIGESTS, now=clock.now) == 0  # again, after it was sent
     clock.now += 20_000  # past every lease
     await asyncio.gather(*(drain(w) for w in workers))
     assert [m.recipients for m in sink.received] == [(ada.email,)]

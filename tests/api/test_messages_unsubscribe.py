@@ -12,7 +12,6 @@ import pytest
 
 from graph_api.app import create_app
 from graph_api.database import Database
-from graph_api.mail.digest import periods
 from graph_api.mail.sink import SmtpSink
 from graph_api.mail.unsubscribe import make_token, unsubscribe_key
 from graph_db import comments, likes, messages, outbox, posts
@@ -160,17 +159,13 @@ async def test_the_notification_digest_unsubscribes_only_itself(
     mail_app: tuple[Api, Any], sink: SmtpSink
 ) -> None:
     api, app = mail_app
-    # The service's clock runs from noon UTC today, so the digest hour never passes between
-    # picking the period below and the worker looking for it.
-    noon = epoch_ms() // 86_400_000 * 86_400_000 + 12 * 3_600_000
-    offset = noon - epoch_ms()
-    app.state.services.clock = lambda: epoch_ms() + offset
+    # The service's clock runs from 06:59 UTC today: the day's activity is written before the
+    # digest hour, then the clock moves past it and the running worker sends the digest.
+    today = epoch_ms() // 86_400_000 * 86_400_000
+    shift = [today + 7 * 3_600_000 - 60_000 - epoch_ms()]
+    app.state.services.clock = lambda: epoch_ms() + shift[0]
     ada, _ = await make_member(api, name="Ada Lovelace")
-    # Off while the (backdated) activity is written, so that the running worker, which looks
-    # for periods that ended all the time, sends the digest with all of it.
-    await messages.update_settings(api.backend, ada.id, policy=None, email=None, notifications="NEVER")
-    day, _ = periods("UTC", noon, hour=7, weekday=0)  # the day that ended last
-    at = day.start + 60_000
+    at = today + 6 * 3_600_000  # in the day that ends at 07:00 today
     post, _ = await posts.create_post(api.backend, id=str(uuid.uuid4()), author_id=ada.id,
                                       body="News", now=at)
     assert post is not None
@@ -179,7 +174,8 @@ async def test_the_notification_digest_unsubscribes_only_itself(
     comment, _ = await comments.create_comment(api.backend, id=str(uuid.uuid4()), author_id=fan.id,
                                                post_id=post.id, body="Well done", now=at + 2)
     assert comment is not None
-    await messages.update_settings(api.backend, ada.id, policy=None, email=None, notifications="DAILY")
+    assert len(sink.received) == 0
+    shift[0] += 2 * 60_000  # 07:01
     (mail,) = await sink.wait_for(1)  # the running worker found the period and sent the digest
     assert mail.recipients == (ada.email,)
     assert mail.header("Subject") == "Your daily digest: 2 new notifications"
