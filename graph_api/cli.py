@@ -158,7 +158,8 @@ class ProgressBar:
 
 def cmd_seed(args: argparse.Namespace) -> int:
     from graph_api.database import open_database
-    from graph_db.seed import seed_content, seed_network
+    from graph_db.seed import DEFAULT_NOW, seed_content, seed_network
+    from graph_db.seed_messages import seed_conversations
 
     if args.directory_csv:
         from graph_db.seed import write_directory_csv
@@ -166,6 +167,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
         rows = write_directory_csv(Path(args.directory_csv), args.people, seed=args.seed)
         print(f"wrote {rows} synthetic directory rows to {args.directory_csv}")
         return 0
+    if args.conversations and args.messages and args.messages < args.conversations:
+        print("graph-api: --messages must give every conversation at least one message",
+              file=sys.stderr)
+        return 2
     bars: dict[str, ProgressBar] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -181,11 +186,16 @@ def cmd_seed(args: argparse.Namespace) -> int:
                 db.backend, groups=args.groups, posts=args.posts, likes=args.likes,
                 mentorships=args.mentorships, seed=args.seed, progress=progress,
             )
-            return people, content
+            messages = await seed_conversations(
+                db.backend, args.conversations, args.messages or 10 * args.conversations,
+                seed=args.seed, now=DEFAULT_NOW, progress=progress,
+            )
+            return people, content, messages
         finally:
             await db.close()
 
-    summary, content = asyncio.run(run())
+    started = time.perf_counter()
+    summary, content, messages = asyncio.run(run())
     print(
         f"seeded {summary.people} people ({summary.created} new, {summary.updated} updated), "
         f"{summary.connections} connections, {summary.follows} follows, "
@@ -197,6 +207,9 @@ def cmd_seed(args: argparse.Namespace) -> int:
             f"seeded {content.groups} groups, {content.posts} posts, {content.comments} comments, "
             f"{content.likes} likes, {content.mentorships} mentorships in {content.seconds:.1f} s"
         )
+    if args.conversations:
+        print(f"seeded {args.conversations} conversations with {messages} messages "
+              f"({time.perf_counter() - started:.1f} s in all)")
     return 0
 
 
@@ -370,6 +383,10 @@ def main(argv: list[str] | None = None) -> int:
     seed.add_argument("--likes", type=int, default=0, help="likes on posts (default 0)")
     seed.add_argument("--mentorships", type=int, default=0,
                       help="mentorships, mixed kinds and statuses, capacity respected (default 0)")
+    seed.add_argument("--conversations", type=int, default=0,
+                      help="DIRECT conversations between distinct pairs (default 0)")
+    seed.add_argument("--messages", type=int, default=0,
+                      help="messages in them, at least one each (default: 10 per conversation)")
     seed.add_argument("--directory-csv", metavar="FILE",
                       help="write the people as a directory CSV for `import` instead")
     seed.set_defaults(func=cmd_seed)
