@@ -349,7 +349,7 @@ LIKE_THREAD: LiteralString = (
 
 UNLIKE_THREAD: LiteralString = (
     "MATCH (t:Thread {id: $thread}) WHERE t.removedAt IS NULL" + lock("t") +
-    "OPTIONAL MATCH (:Person {id: $viewer})-[l:LIKED]->(t) "
+    "OPTIONAL MATCH (v:Person {id: $viewer}) OPTIONAL MATCH (v)-[l:LIKED]->(t) "
     "WITH t, collect(l) AS gone FOREACH (x IN gone | DELETE x) WITH t, gone"
     + count_change("t", "-size(gone)") + "RETURN t.likeCount AS likes"
 )

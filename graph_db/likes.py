@@ -92,7 +92,8 @@ async def like_comment(
 
 UNLIKE_POST: LiteralString = (
     "MATCH (p:Post {id: $post}) WHERE p.removedAt IS NULL" + lock("p") +
-    "OPTIONAL MATCH (:Person {id: $viewer})-[l:LIKED]->(p) "
+    # The viewer is bound first: from the post, FalkorDB walked every like (20 ms at 100,000).
+    "OPTIONAL MATCH (v:Person {id: $viewer}) OPTIONAL MATCH (v)-[l:LIKED]->(p) "
     "WITH p, collect(l) AS gone FOREACH (x IN gone | DELETE x) WITH p, gone"
     + count_change("p", "-size(gone)") + "RETURN p.id AS id, p.likeCount AS likes"
 )
