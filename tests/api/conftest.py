@@ -16,6 +16,7 @@ import uvicorn
 from graph_api.app import create_app
 from graph_api.config import Settings
 from graph_api.database import Database
+from graph_api.mail.sink import SmtpSink
 from graph_db.backend import Backend
 from tests.conftest import fresh_graph
 
@@ -123,3 +124,12 @@ async def api(settings: Settings, pool: Backend) -> AsyncIterator[Api]:
 
 def with_settings(**changes: Any) -> Settings:
     return replace(TEST_SETTINGS, **changes)
+
+
+@pytest.fixture
+async def sink() -> AsyncIterator[SmtpSink]:
+    """A local SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives."""
+    server = SmtpSink()
+    await server.start()
+    yield server
+    await server.stop()

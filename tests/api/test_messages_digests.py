@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-
-import pytest
 
 from graph_api.mail import DeliveryWorker, MailConfig
 from graph_api.mail.digest import DigestConfig, periods, schedule
@@ -32,14 +29,6 @@ class Clock:
 
     def __call__(self) -> int:
         return self.now
-
-
-@pytest.fixture
-async def sink() -> AsyncIterator[SmtpSink]:
-    server = SmtpSink()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def worker_for(db: Backend, port: int, clock: Clock) -> DeliveryWorker:

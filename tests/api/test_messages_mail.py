@@ -28,14 +28,6 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-async def sink() -> AsyncIterator[SmtpSink]:
-    server = SmtpSink()
-    await server.start()
-    yield server
-    await server.stop()
-
-
 def worker_for(db: Backend, port: int, clock: Clock, **changes: Any) -> DeliveryWorker:
     config = MailConfig(host="127.0.0.1", port=port, sender="Network <mail@mentors.example>",
                         retry_ms=1_000, retry_max_ms=60_000, lease_ms=10_000, batch_size=20,

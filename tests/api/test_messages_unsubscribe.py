@@ -43,14 +43,6 @@ mutation Update($input: UpdateMessageSettingsInput!) {
 
 
 @pytest.fixture
-async def sink() -> AsyncIterator[SmtpSink]:
-    server = SmtpSink()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def mail_app(pool: Backend, sink: SmtpSink) -> AsyncIterator[tuple[Api, Any]]:
     settings = with_settings(smtp_host="127.0.0.1", smtp_port=sink.port, smtp_poll_seconds=0.1,
                              smtp_digest_check_seconds=0.05,
