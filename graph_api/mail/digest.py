@@ -18,10 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate
+from email.utils import formatdate
 
 from graph_api.config import Settings
-from graph_api.mail.compose import TEMPLATES, MailConfig, message_id
+from graph_api.mail.compose import TEMPLATES, MailConfig, build_email, mailbox, message_id
 from graph_db import digests
 from graph_db.backend import Executor
 from graph_db.digests import DigestContent, Period
@@ -209,13 +209,13 @@ async def compose_digest(
     if content is None or not content.wanted or content.total == 0 or not claimed.recipientEmail:
         return None
     values = _values(config, content, claimed.recipientName or "")
-    email = EmailMessage()
-    email["Subject"] = str(values["subject"])
-    email["From"] = config.sender
-    email["To"] = formataddr((claimed.recipientName or "", claimed.recipientEmail))
-    email["Date"] = formatdate(now / 1000, usegmt=True)
-    email["Message-ID"] = message_id(config, entry.id)
-    email["Auto-Submitted"] = "auto-generated"
-    email.set_content(TEMPLATES.get_template("digest.txt").render(values))
-    email.add_alternative(TEMPLATES.get_template("digest.html").render(values), subtype="html")
-    return email
+    headers = [
+        ("Subject", str(values["subject"])),
+        ("From", config.sender),
+        ("To", mailbox(claimed.recipientName or "", claimed.recipientEmail)),
+        ("Date", formatdate(now / 1000, usegmt=True)),
+        ("Message-ID", message_id(config, entry.id)),
+        ("Auto-Submitted", "auto-generated"),
+    ]
+    return build_email(headers, TEMPLATES.get_template("digest.txt").render(values),
+                       TEMPLATES.get_template("digest.html").render(values))
