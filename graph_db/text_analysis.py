@@ -92,9 +92,15 @@ def _stem(word: str) -> str:
     return stem
 
 
+@lru_cache(maxsize=131_072)
+def _stored_token(word: str) -> Token:
+    return Token(_stem(word), word, word)
+
+
 def stored_tokens(words: str | None) -> tuple[Token, ...]:
-    """The tokens of a field stored by `index_words` (the surface is the folded word)."""
-    return tuple(Token(_stem(w), w, w) for w in words.split()) if words else ()
+    """The tokens of a field stored by `index_words` (the surface is the folded word). Tokens
+    are immutable and words recur across profiles: each distinct word's is made once."""
+    return tuple(map(_stored_token, words.split())) if words else ()
 
 
 def stems(text: str) -> tuple[str, ...]:
