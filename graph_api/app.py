@@ -106,7 +106,7 @@ def create_app(
         app.state.database, app.state.services = db, services
         # Subscriptions fan out through Redis (the embedded server by default) when there is one.
         events_url = db.redis_url or settings.redis_url
-        services.events = (
+        services.bus = (
             RedisEventBus.from_url(events_url, prefix=settings.redis_key_prefix + "events:")
             if events_url else LocalEventBus()
         )
@@ -127,7 +127,7 @@ def create_app(
             if metrics is not None:
                 instrument.remove_observer(metrics.observe_query)
                 instrument.remove_disk_full_observer(metrics.observe_disk_full)
-            await services.events.close()
+            await services.bus.close()
             if redis is not None:
                 await redis.aclose()
             if oidc is not None:

@@ -311,7 +311,7 @@ def cmd_mail_in(args: argparse.Namespace) -> int:
                             link_secret=settings.jwt_secret)
         # Subscribers of the running service hear of the message through the shared Redis.
         events_url = db.redis_url or settings.redis_url
-        services.events = RedisEventBus.from_url(
+        services.bus = RedisEventBus.from_url(
             events_url, prefix=settings.redis_key_prefix + "events:"
         ) if events_url else None
         try:
@@ -320,8 +320,8 @@ def cmd_mail_in(args: argparse.Namespace) -> int:
             return await replies.accept_raw(data, recipients=recipients,
                                             sender=sender or _from_header(data), via="mail-in")
         finally:
-            if services.events is not None:
-                await services.events.close()
+            if services.bus is not None:
+                await services.bus.close()
             await db.close()
 
     try:

@@ -1,4 +1,4 @@
-"""Event buses for subscriptions (resolvers.events.EventBus).
+"""Event buses for subscriptions (resolvers.bus.EventBus).
 
 `RedisEventBus` fans events out through Redis pub/sub, so a subscriber connected to one
 replica hears what another replica published. One pub/sub connection per process carries
@@ -7,7 +7,7 @@ connection per subscriber). The embedded FalkorDB server is a Redis server, so t
 default setup needs nothing extra. `LocalEventBus` is the same fan-out within one process.
 
 Each subscriber has a bounded queue; a subscriber too slow to keep up loses its oldest
-events rather than growing memory (delivery is best effort, see resolvers.events).
+events rather than growing memory (delivery is best effort, see resolvers.bus).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import logging
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from resolvers.events import Event
+from resolvers.bus import Event
 
 log = logging.getLogger("graph_api.pubsub")
 

@@ -35,8 +35,8 @@ from graph_db.outbox import OutboxEntryRecord
 from graph_db.records import PersonRecord
 from resolvers import people as people_resolvers
 from resolvers.auth import require_role, require_viewer
+from resolvers.bus import publish_to_person, viewer_events
 from resolvers.context import Context, Viewer
-from resolvers.events import publish_to_person, viewer_events
 from resolvers.pagination import Page, keyset_page, page_request
 
 MESSAGE_EVENT = "message"

@@ -2,7 +2,7 @@
 
 Writes create notifications inside their own statement (graph_db.notifications.notify);
 the resolver that ran the write then calls `announce(ctx, notified)`, which publishes an
-event per notification on the recipient's channel (resolvers.events), after the write
+event per notification on the recipient's channel (resolvers.bus), after the write
 has committed. `notification_added` is the subscription side: it hears only the
 subscriber's own channel, and loads each notification again, as the subscriber, before
 yielding it, so an event can never show anyone else's notification.
@@ -17,8 +17,8 @@ from graph_db import notifications
 from graph_db.errors import InvalidInput
 from graph_db.records import NotificationRecord, NotifiedRecord, PersonRecord
 from resolvers.auth import require_viewer
+from resolvers.bus import publish_to_person, viewer_events
 from resolvers.context import Context
-from resolvers.events import publish_to_person, viewer_events
 from resolvers.pagination import Page, keyset_page, page_request
 
 EVENT_KIND = "notification"

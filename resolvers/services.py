@@ -12,7 +12,7 @@ from resolvers.context import Viewer
 
 if TYPE_CHECKING:
     from resolvers.accounts import Accounts
-    from resolvers.events import EventBus
+    from resolvers.bus import EventBus
     from resolvers.oidc import OidcVerifier
 
 Authenticator = Callable[[str], Awaitable[Viewer]]
@@ -37,7 +37,7 @@ class Services:
     authenticator: Authenticator | None = None  # bearer token -> Viewer, or UNAUTHENTICATED
     accounts: Accounts | None = None  # password sign-in and local tokens (resolvers.accounts)
     oidc: OidcVerifier | None = None  # institutional SSO, when an OIDC issuer is configured
-    events: EventBus | None = None  # pub/sub for subscriptions (graph_api.pubsub; resolvers.events)
+    bus: EventBus | None = None  # pub/sub for subscriptions (graph_api.pubsub; resolvers.bus)
     extras: dict[str, Any] = field(default_factory=dict)
     public_url: str = "http://127.0.0.1:8000"  # where links handed out (calendar files) point
     link_secret: str = ""  # signs links that work without signing in (resolvers.programs.calendar)

@@ -18,7 +18,7 @@ from graph_api.database import Database
 from graph_db import messages, network
 from graph_db.backend import Backend
 from graph_db.records import PersonRecord
-from resolvers import events
+from resolvers import bus
 from schema.base import to_global_id
 from tests.api.conftest import Api, serve_app, with_settings
 from tests.conftest import fresh_graph
@@ -302,9 +302,9 @@ async def subscribed(api: Api, app: Any, token: str, person_id: str, query: str
                                   "payload": {"authorization": f"Bearer {token}"}}))
         assert json.loads(await asyncio.wait_for(ws.recv(), timeout=10))["type"] == "connection_ack"
         await ws.send(json.dumps({"id": "s", "type": "subscribe", "payload": {"query": query}}))
-        channel = events.person_channel(person_id)
+        channel = bus.person_channel(person_id)
         for _ in range(500):
-            if app.state.services.events.subscriber_count(channel):
+            if app.state.services.bus.subscriber_count(channel):
                 break
             await asyncio.sleep(0.01)
         else:

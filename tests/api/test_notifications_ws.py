@@ -19,7 +19,7 @@ from graph_api.config import Settings
 from graph_api.database import Database
 from graph_db.backend import Backend
 from graph_db.embedded import EmbeddedFalkorDB
-from resolvers import events
+from resolvers import bus
 from schema.base import to_global_id
 from tests.api.conftest import TEST_SETTINGS, Api, serve_app, with_settings
 from tests.conftest import fresh_graph
@@ -49,7 +49,7 @@ async def subscribed(
         assert json.loads(await asyncio.wait_for(ws.recv(), timeout=10))["type"] == "connection_ack"
         await ws.send(json.dumps({"id": "n", "type": "subscribe",
                                   "payload": {"query": SUBSCRIPTION}}))
-        channel = events.person_channel(person_id)
+        channel = bus.person_channel(person_id)
         for _ in range(500):
             if await listening(channel):
                 break
@@ -67,7 +67,7 @@ async def one_replica(pool: Backend) -> AsyncIterator[tuple[Api, Listening]]:
         async with serve_app(app) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
 
             async def listening(channel: str) -> bool:
-                return bool(app.state.services.events.subscriber_count(channel))
+                return bool(app.state.services.bus.subscriber_count(channel))
 
             yield Api(url=url, http=http, backend=backend), listening
 

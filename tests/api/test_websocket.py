@@ -3,7 +3,7 @@ rate limits and persisted queries on `subscribe`, and events through the bus (in
 and Redis pub/sub, the session's embedded FalkorDB server being a Redis server).
 
 There is no public Subscription field yet, so the tests serve the real app with a test-only
-Subscription root (`viewerEvents`) built on resolvers.events, the plumbing the domains use.
+Subscription root (`viewerEvents`) built on resolvers.bus, the plumbing the domains use.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from graph_api.database import Database
 from graph_api.persisted import sha256_hex
 from graph_db.backend import Backend
 from graph_db.embedded import EmbeddedFalkorDB
-from resolvers import events
+from resolvers import bus
 from schema.base import SCALARS, AppInfo, to_global_id
 from tests.api.conftest import TEST_SETTINGS, serve_app, with_settings
 from tests.conftest import fresh_graph
@@ -46,7 +46,7 @@ EVENTS = "subscription { viewerEvents }"
 class Subscription:
     @strawberry.subscription(description="The signed-in viewer's events, as JSON text.")
     async def viewer_events(self, info: AppInfo) -> AsyncGenerator[str, None]:
-        async for event in events.viewer_events(info.context):
+        async for event in bus.viewer_events(info.context):
             yield json.dumps(event, sort_keys=True)
 
 
@@ -71,7 +71,7 @@ class Server:
 
     @property
     def bus(self) -> Any:
-        return self.app.state.services.events
+        return self.app.state.services.bus
 
     @contextlib.asynccontextmanager
     async def socket(self, payload: dict[str, Any] | None = None) -> AsyncIterator[ClientConnection]:
@@ -204,22 +204,22 @@ async def test_events_reach_the_viewers_subscriptions_only(server: Server) -> No
     bob, _ = await server.member()
     async with server.socket({"authorization": f"Bearer {alice_token}"}) as ws:
         await subscribe(ws, "events", EVENTS)
-        await until(lambda: server.bus.subscriber_count(events.person_channel(alice)), "the subscription")
-        await server.bus.publish(events.person_channel(bob), {"kind": "for-bob"})
-        await server.bus.publish(events.person_channel(alice), {"kind": "notification", "id": "n1"})
+        await until(lambda: server.bus.subscriber_count(bus.person_channel(alice)), "the subscription")
+        await server.bus.publish(bus.person_channel(bob), {"kind": "for-bob"})
+        await server.bus.publish(bus.person_channel(alice), {"kind": "notification", "id": "n1"})
         message = await receive(ws)
         assert message == {
             "id": "events", "type": "next",
             "payload": {"data": {"viewerEvents": '{"id": "n1", "kind": "notification"}'}},
         }
         await send(ws, {"id": "events", "type": "complete"})
-        await until(lambda: not server.bus.subscriber_count(events.person_channel(alice)), "unsubscribing")
+        await until(lambda: not server.bus.subscriber_count(bus.person_channel(alice)), "unsubscribing")
 
 
 @pytest.mark.parametrize("settings", [with_settings(max_subscriptions_per_connection=2)])
 async def test_operations_per_connection_are_capped(server: Server) -> None:
     alice, token = await server.member()
-    channel = events.person_channel(alice)
+    channel = bus.person_channel(alice)
     async with server.socket({"authorization": f"Bearer {token}"}) as ws:
         await subscribe(ws, "1", EVENTS)
         await subscribe(ws, "2", EVENTS)
@@ -306,7 +306,7 @@ async def test_replicas_fan_events_out_through_redis(
             running(settings, backend) as two,
         ):
             alice, token = await one.member()
-            redis_channel = f"{prefix}events:{events.person_channel(alice)}"
+            redis_channel = f"{prefix}events:{bus.person_channel(alice)}"
 
             async def subscribed() -> bool:
                 counts = await redis.pubsub_numsub(redis_channel)
@@ -315,11 +315,11 @@ async def test_replicas_fan_events_out_through_redis(
             async with one.socket({"authorization": f"Bearer {token}"}) as ws:
                 await subscribe(ws, "events", EVENTS)
                 await until(subscribed, "the Redis subscription")
-                await two.bus.publish(events.person_channel(alice), {"kind": "from-two"})
+                await two.bus.publish(bus.person_channel(alice), {"kind": "from-two"})
                 message = await receive(ws)
                 assert message["payload"]["data"]["viewerEvents"] == '{"kind": "from-two"}'
                 await send(ws, {"id": "events", "type": "complete"})
-                await until(lambda: not one.bus.subscriber_count(events.person_channel(alice)), "unsubscribe")
+                await until(lambda: not one.bus.subscriber_count(bus.person_channel(alice)), "unsubscribe")
 
             async def unsubscribed() -> bool:
                 counts = await redis.pubsub_numsub(redis_channel)

@@ -1,6 +1,6 @@
-"""Events pushed to subscribers: the bus protocol and the channels resolvers use.
+"""The pub/sub bus that pushes events to subscribers: its protocol and the channels resolvers use.
 
-The bus is `ctx.services.events` (graph_api.pubsub: Redis pub/sub shared by every replica,
+The bus is `ctx.services.bus` (graph_api.pubsub: Redis pub/sub shared by every replica,
 the embedded FalkorDB server by default, or in-process for one replica). Publish *after*
 the write it announces has returned (a write is one statement, so it is committed), and
 keep events small and free of private data: an id and a kind. A subscription resolver
@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from resolvers.auth import require_viewer
 from resolvers.context import Context
 
-log = logging.getLogger("resolvers.events")
+log = logging.getLogger("resolvers.bus")
 
 Event = dict[str, Any]  # JSON-serialisable
 
@@ -45,7 +45,7 @@ def person_channel(person_id: str) -> str:
 
 async def publish_to_person(ctx: Context, person_id: str, event: Event) -> None:
     """Tell `person_id`'s open subscriptions about `event`; never fails the caller's request."""
-    bus = ctx.services.events
+    bus = ctx.services.bus
     if bus is None:
         return
     try:
@@ -57,7 +57,7 @@ async def publish_to_person(ctx: Context, person_id: str, event: Event) -> None:
 async def viewer_events(ctx: Context) -> AsyncIterator[Event]:
     """The signed-in viewer's events, until the client unsubscribes."""
     viewer = require_viewer(ctx)
-    bus = ctx.services.events
+    bus = ctx.services.bus
     if bus is None:
         raise RuntimeError("no event bus configured")
     async with contextlib.aclosing(bus.subscribe(person_channel(viewer.id))) as events:
