@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,62 @@ def test_secret_is_never_generated_in_production(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         Settings(env="production", data_dir=tmp_path).with_secrets()
     assert not (tmp_path / "secrets").exists()
+
+
+def test_every_setting_declares_its_parser() -> None:
+    assert all(callable(f.metadata.get("parse")) for f in fields(Settings))
+
+
+@pytest.mark.parametrize(("variable", "raw"), [
+    ("GRAPH_API_LOG_JSON", "2"),
+    ("GRAPH_API_METRICS", "enabled"),
+    ("GRAPH_API_MAX_COST", "1.5"),
+    ("GRAPH_API_SMTP_INBOUND_PORT", "twenty-five"),
+    ("GRAPH_API_SMTP_TIMEOUT_SECONDS", "soon"),
+])
+def test_malformed_values_are_named_with_their_text(variable: str, raw: str) -> None:
+    with pytest.raises(ConfigError, match=f"{variable}={raw!r} is not a valid value"):
+        Settings.from_env({variable: raw})
+
+
+@pytest.mark.parametrize(("variable", "raw", "rule"), [
+    ("GRAPH_API_PORT", "0", "must be positive"),
+    ("GRAPH_API_BATCH_MAX", "-1", "must be 0 (off) or positive"),
+    ("GRAPH_API_SMTP_DIGEST_HOUR", "24", "must be an hour, 0 to 23"),
+    ("GRAPH_API_SMTP_DIGEST_WEEKDAY", "-1", "must be 0 (Monday) to 6 (Sunday)"),
+    ("GRAPH_API_WS_REAUTH_SECONDS", "0", "must be positive"),
+    ("GRAPH_API_SMTP_SECURITY", "ssl", "must be none, starttls or tls"),
+    ("GRAPH_API_ENV", "Production", "must be development, test or production"),
+])
+def test_values_out_of_range_say_what_is_allowed(variable: str, raw: str, rule: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({variable: raw})
+    assert f"{variable} {rule}, not {raw!r}" in str(raised.value)
+
+
+def test_bounds_and_choices_accept_their_edges() -> None:
+    settings = Settings.from_env({
+        "GRAPH_API_SMTP_DIGEST_HOUR": "23", "GRAPH_API_SMTP_DIGEST_WEEKDAY": "6", "GRAPH_API_BATCH_MAX": "0",
+        "GRAPH_API_PORT": "1", "GRAPH_API_LOG_LEVEL": "debug", "GRAPH_API_FALKORDB_FSYNC": "always",
+        "GRAPH_API_SMTP_SECURITY": "starttls", "GRAPH_API_METRICS": " No ", "GRAPH_API_ENV": "test",
+    })
+    assert (settings.smtp_digest_hour, settings.smtp_digest_weekday, settings.batch_max) == (23, 6, 0)
+    assert (settings.port, settings.log_level, settings.falkordb_fsync) == (1, "DEBUG", "always")
+    assert (settings.smtp_security, settings.metrics, settings.env) == ("starttls", False, "test")
+
+
+def test_malformed_and_out_of_range_values_are_reported_in_one_message() -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({
+            "GRAPH_API_ENV": "production",
+            "GRAPH_API_LOG_JSON": "sometimes",
+            "GRAPH_API_SMTP_POLL_SECONDS": "-1",
+            "GRAPH_API_SMTP_DEV_SINK": "yes",
+        })
+    assert str(raised.value) == (
+        "invalid configuration:\n"
+        "  - GRAPH_API_LOG_JSON='sometimes' is not a valid value\n"
+        "  - GRAPH_API_SMTP_POLL_SECONDS must be positive, not '-1'\n"
+        "  - GRAPH_API_JWT_SECRET is required in production\n"
+        "  - GRAPH_API_SMTP_DEV_SINK must not be enabled in production"
+    )
