@@ -96,20 +96,21 @@ def create_app(
         if demo:
             await load_demo(db.backend, settings, accounts)
         oidc = OidcVerifier(sso) if sso else None
+        # Subscriptions fan out through Redis (the embedded server by default) when there is one.
+        bus_url = db.redis_url or settings.redis_url
+        bus = (
+            RedisEventBus.from_url(bus_url, prefix=settings.redis_key_prefix + "events:")
+            if bus_url else LocalEventBus()
+        )
         services = Services(
             backend=db.backend, limits=Limits(max_page_size=settings.max_page_size),
-            accounts=accounts, oidc=oidc, public_url=settings.public_url.rstrip("/"),
+            accounts=accounts, oidc=oidc, bus=bus, public_url=settings.public_url.rstrip("/"),
             link_secret=settings.jwt_secret,
         )
-        services.authenticator = TokenAuthenticator(services)
-        state.update(database=db, services=services)
+        # The HTTP and WebSocket layers sign requests in with it; resolvers never do.
+        authenticator = TokenAuthenticator(services)
+        state.update(database=db, services=services, authenticator=authenticator)
         app.state.database, app.state.services = db, services
-        # Subscriptions fan out through Redis (the embedded server by default) when there is one.
-        events_url = db.redis_url or settings.redis_url
-        services.bus = (
-            RedisEventBus.from_url(events_url, prefix=settings.redis_key_prefix + "events:")
-            if events_url else LocalEventBus()
-        )
         redis = None
         if settings.redis_url:
             from redis.asyncio import Redis
@@ -127,7 +128,7 @@ def create_app(
             if metrics is not None:
                 instrument.remove_observer(metrics.observe_query)
                 instrument.remove_disk_full_observer(metrics.observe_disk_full)
-            await services.bus.close()
+            await bus.close()
             if redis is not None:
                 await redis.aclose()
             if oidc is not None:

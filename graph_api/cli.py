@@ -307,21 +307,21 @@ def cmd_mail_in(args: argparse.Namespace) -> int:
 
     async def run() -> str:
         db = await open_database(settings, run_migrations=False)  # the service migrates
-        services = Services(backend=db.backend, public_url=settings.public_url.rstrip("/"),
-                            link_secret=settings.jwt_secret)
         # Subscribers of the running service hear of the message through the shared Redis.
-        events_url = db.redis_url or settings.redis_url
-        services.bus = RedisEventBus.from_url(
-            events_url, prefix=settings.redis_key_prefix + "events:"
-        ) if events_url else None
+        bus_url = db.redis_url or settings.redis_url
+        bus = RedisEventBus.from_url(
+            bus_url, prefix=settings.redis_key_prefix + "events:"
+        ) if bus_url else None
+        services = Services(backend=db.backend, public_url=settings.public_url.rstrip("/"),
+                            link_secret=settings.jwt_secret, bus=bus)
         try:
             replies = Replies(services, MailConfig.from_settings(settings),
                               max_bytes=settings.smtp_inbound_max_bytes)
             return await replies.accept_raw(data, recipients=recipients,
                                             sender=sender or _from_header(data), via="mail-in")
         finally:
-            if services.bus is not None:
-                await services.bus.close()
+            if bus is not None:
+                await bus.close()
             await db.close()
 
     try:

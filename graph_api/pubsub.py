@@ -1,4 +1,4 @@
-"""Event buses for subscriptions (resolvers.bus.EventBus).
+"""Event buses for subscriptions (resolvers.types.EventBus).
 
 `RedisEventBus` fans events out through Redis pub/sub, so a subscriber connected to one
 replica hears what another replica published. One pub/sub connection per process carries
@@ -19,7 +19,7 @@ import logging
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from resolvers.bus import Event
+from resolvers.types import Event
 
 log = logging.getLogger("graph_api.pubsub")
 

@@ -4,6 +4,7 @@ db session, DataLoaders) per operation, and the guards."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -15,6 +16,9 @@ from graph_db.errors import BackendUnavailable, Unauthenticated
 from resolvers.context import Context, Viewer
 from resolvers.loaders import Loaders
 from resolvers.services import Services
+
+# Bearer token -> Viewer, or UNAUTHENTICATED (resolvers.accounts.TokenAuthenticator).
+Authenticator = Callable[[str], Awaitable[Viewer]]
 
 
 def bearer_token(header: str | None) -> str | None:
@@ -43,9 +47,10 @@ class RequestContexts:
     async def viewer_for_token(self, token: str | None) -> Viewer | None:
         if token is None:
             return None
-        authenticator = self.services.authenticator
+        # Set by the lifespan together with the services.
+        authenticator: Authenticator | None = self._state.get("authenticator")
         if authenticator is None:
-            raise Unauthenticated("token sign-in is not configured")
+            raise BackendUnavailable("the service is starting")
         return await authenticator(token)
 
     def build(self, viewer: Viewer | None, request_id: str, client_ip: str) -> Context:

@@ -1,9 +1,9 @@
-"""The pub/sub bus that pushes events to subscribers: its protocol and the channels resolvers use.
+"""The pub/sub bus that pushes events to subscribers: the channels resolvers use.
 
-The bus is `ctx.services.bus` (graph_api.pubsub: Redis pub/sub shared by every replica,
-the embedded FalkorDB server by default, or in-process for one replica). Publish *after*
-the write it announces has returned (a write is one statement, so it is committed), and
-keep events small and free of private data: an id and a kind. A subscription resolver
+The bus is `ctx.services.bus`, a resolvers.types.EventBus (graph_api.pubsub: Redis pub/sub
+shared by every replica, the embedded FalkorDB server by default, or in-process for one
+replica). Publish *after* the write it announces has returned (a write is one statement, so
+it is committed), and keep events small and free of private data: an id and a kind. A subscription resolver
 loads the object itself, through the loaders and the usual visibility rules, for the
 subscriber. Delivery is best effort: a subscriber that was offline refetches.
 
@@ -17,25 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Any, Protocol
+from collections.abc import AsyncIterator
 
 from resolvers.auth import require_viewer
 from resolvers.context import Context
+from resolvers.types import Event
 
 log = logging.getLogger("resolvers.bus")
-
-Event = dict[str, Any]  # JSON-serialisable
-
-
-class EventBus(Protocol):
-    async def publish(self, channel: str, event: Event) -> None:
-        """Send `event` to every current subscriber of `channel`, on every replica."""
-        ...
-
-    def subscribe(self, channel: str) -> AsyncGenerator[Event, None]:
-        """The events of `channel` from now on; closing the iterator unsubscribes."""
-        ...
 
 
 def person_channel(person_id: str) -> str:

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from graph_db.backend import Backend
-from resolvers.context import Viewer
+from resolvers.oidc import OidcVerifier
+from resolvers.types import EventBus
 
 if TYPE_CHECKING:
     from resolvers.accounts import Accounts
-    from resolvers.bus import EventBus
-    from resolvers.oidc import OidcVerifier
-
-Authenticator = Callable[[str], Awaitable[Viewer]]
 
 
 def epoch_ms() -> int:
@@ -29,12 +26,17 @@ class Limits:
 
 @dataclass
 class Services:
-    """The backend plus process-wide helpers; per-request state lives in Context instead."""
+    """The backend plus process-wide helpers; per-request state lives in Context instead.
+
+    Built complete, once, by graph_api.app's lifespan (the CLI builds its own). `extras` is
+    the one part filled in later: a component the lifespan starts registers what resolvers
+    need of it there once it runs (graph_api.mail: the messaging options, the delivery
+    worker's wake-up), so it is empty until then and in tests that start no such component.
+    """
 
     backend: Backend
     limits: Limits = field(default_factory=Limits)
     clock: Callable[[], int] = epoch_ms
-    authenticator: Authenticator | None = None  # bearer token -> Viewer, or UNAUTHENTICATED
     accounts: Accounts | None = None  # password sign-in and local tokens (resolvers.accounts)
     oidc: OidcVerifier | None = None  # institutional SSO, when an OIDC issuer is configured
     bus: EventBus | None = None  # pub/sub for subscriptions (graph_api.pubsub; resolvers.bus)

@@ -65,7 +65,6 @@ async def world(db: Backend) -> AsyncIterator[World]:
                    max_failures=3, lockout_seconds=60)
     services = Services(backend=db, clock=clock, accounts=acc)
     authenticator = TokenAuthenticator(services)
-    services.authenticator = authenticator
     yield World(db, services, acc, clock, authenticator)
 
 
