@@ -7,11 +7,13 @@ import binascii
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any, Generic, NewType, TypeVar
 
 import strawberry
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
+from strawberry.types.scalar import ScalarDefinition
 
 from graph_db.errors import Conflict, GraphApiError, InvalidInput, NotFound
 from resolvers.context import Context
@@ -37,7 +39,7 @@ def _parse_datetime(value: object) -> datetime:
 
 DateTime = NewType("DateTime", datetime)
 
-SCALARS = {
+SCALARS: dict[object, ScalarDefinition] = {
     DateTime: strawberry.scalar(
         name="DateTime",
         description="An instant in time, ISO-8601 in UTC with milliseconds: 2026-11-21T09:30:00.000Z.",
@@ -58,6 +60,16 @@ def from_ms_or_none(ms: int | None) -> DateTime | None:
 
 def to_ms(value: datetime) -> int:
     return int(value.timestamp() * 1000)
+
+
+def raw_value(member: Enum) -> str:
+    """The string a member declared with `strawberry.enum_value(...)` holds."""
+    # strawberry.enum swaps the raw value into each such member, but mypy still types
+    # `.value` as the EnumValueDefinition written in the class body.
+    value = member.value
+    if not isinstance(value, str):
+        raise TypeError(f"{member!r} does not hold a string")
+    return value
 
 
 # -- Relay node identity ----------------------------------------------------------------

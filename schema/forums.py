@@ -22,6 +22,7 @@ from schema.base import (
     from_ms,
     local_id,
     node_resolver,
+    raw_value,
     to_global_id,
 )
 from schema.groups import Group, group_id
@@ -78,7 +79,7 @@ class Forum(Node):
         first: int | None = 20, after: str | None = None,
     ) -> Connection[Thread]:
         page = await forum_resolvers.list_threads(
-            info.context, self.record.id, sort=sort.value, tag=tag, first=first, after=after
+            info.context, self.record.id, sort=raw_value(sort), tag=tag, first=first, after=after
         )
         return connection(page, Thread.from_record)
 
@@ -359,7 +360,7 @@ class ForumsQuery:
         tag: str | None = None, first: int | None = 20, after: str | None = None,
     ) -> Connection[Thread]:
         page = await forum_resolvers.list_threads(
-            info.context, local_id(forum_id, "Forum", field="forumId"), sort=sort.value, tag=tag,
+            info.context, local_id(forum_id, "Forum", field="forumId"), sort=raw_value(sort), tag=tag,
             first=first, after=after,
         )
         return connection(page, Thread.from_record)

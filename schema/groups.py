@@ -27,6 +27,7 @@ from schema.base import (
     ids,
     local_id,
     node_resolver,
+    raw_value,
     to_global_id,
 )
 from schema.people import Person, preload_people
@@ -186,7 +187,7 @@ class Group(Node):
         after: str | None = None,
     ) -> Connection[GroupMember]:
         page = await group_resolvers.members(
-            info.context, self.record.id, role=role.value if role else None, first=first, after=after
+            info.context, self.record.id, role=raw_value(role) if role else None, first=first, after=after
         )
         return await _member_connection(info, page)
 
@@ -420,7 +421,7 @@ class GroupsMutation:
     async def create_group(self, info: AppInfo, input: CreateGroupInput) -> CreateGroupPayload:
         return CreateGroupPayload.of(await _run(lambda: group_resolvers.create_group(
             info.context, name=input.name, description=input.description,
-            visibility=input.visibility.value,
+            visibility=raw_value(input.visibility),
             interest_ids=ids(input.interest_ids, "Interest", field="interestIds"),
         )))
 
@@ -428,7 +429,7 @@ class GroupsMutation:
     async def update_group(self, info: AppInfo, input: UpdateGroupInput) -> UpdateGroupPayload:
         return UpdateGroupPayload.of(await _run(lambda: group_resolvers.update_group(
             info.context, group_id(input.group_id), name=input.name, description=input.description,
-            visibility=input.visibility.value if input.visibility else None,
+            visibility=raw_value(input.visibility) if input.visibility else None,
             interest_ids=None if input.interest_ids is None
             else ids(input.interest_ids, "Interest", field="interestIds"),
         )))
@@ -486,5 +487,5 @@ class GroupsMutation:
     async def set_group_role(self, info: AppInfo, input: SetGroupRoleInput) -> SetGroupRolePayload:
         return SetGroupRolePayload.of(await _run(lambda: group_resolvers.set_role(
             info.context, group_id(input.group_id), person_id(input.person_id),
-            role=input.role.value, reason=input.reason,
+            role=raw_value(input.role), reason=input.reason,
         )))

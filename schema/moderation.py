@@ -9,7 +9,6 @@ from typing import Self, TypeVar
 import strawberry
 
 from graph_db.errors import InvalidInput
-from graph_db.moderation import ACTIONS, REPORT_REASONS, TARGET_KINDS
 from graph_db.records import GroupRecord, ModerationActionRecord, ReportRecord
 from resolvers import moderation as moderation_resolvers
 from resolvers import people as people_resolvers
@@ -26,6 +25,7 @@ from schema.base import (
     from_ms_or_none,
     local_id,
     node_resolver,
+    raw_value,
     to_global_id,
 )
 from schema.groups import Group, group_id, person_id
@@ -38,18 +38,64 @@ KIND_OF_TYPE = {"Post": "POST", "Comment": "COMMENT", "Thread": "THREAD", "Reply
                 "Person": "PERSON", "Group": "GROUP", "Forum": "FORUM", "Message": "MESSAGE"}
 TYPE_OF_KIND = {kind: name for name, kind in KIND_OF_TYPE.items()}
 
-ReportReason = strawberry.enum(
-    Enum("ReportReason", {r: r for r in REPORT_REASONS}),  # type: ignore[misc]
-    description="Why something is reported.",
-)
-ModerationActionKind = strawberry.enum(
-    Enum("ModerationActionKind", {a: a for a in ACTIONS}),  # type: ignore[misc]
-    description="What a moderator did (graph_db.moderation.ACTIONS).",
-)
-ModerationTargetKind = strawberry.enum(
-    Enum("ModerationTargetKind", {k: k for k in TARGET_KINDS}),  # type: ignore[misc]
-    description="What kind of thing a report or moderator action is about.",
-)
+
+# The three enums below spell out graph_db.moderation's REPORT_REASONS, ACTIONS and TARGET_KINDS
+# as classes, so that they are types to mypy; tests/unit/test_moderation_enums.py keeps them equal.
+@strawberry.enum(description="Why something is reported.")
+class ReportReason(Enum):
+    SPAM = "SPAM"
+    HARASSMENT = "HARASSMENT"
+    HATE = "HATE"
+    MISINFORMATION = "MISINFORMATION"
+    PRIVACY = "PRIVACY"
+    OFF_TOPIC = "OFF_TOPIC"
+    OTHER = "OTHER"
+
+
+@strawberry.enum(description="What a moderator did (graph_db.moderation.ACTIONS).")
+class ModerationActionKind(Enum):
+    UPDATE_GROUP = "UPDATE_GROUP"
+    ARCHIVE_GROUP = "ARCHIVE_GROUP"
+    UNARCHIVE_GROUP = "UNARCHIVE_GROUP"
+    SET_GROUP_ROLE = "SET_GROUP_ROLE"
+    APPROVE_JOIN_REQUEST = "APPROVE_JOIN_REQUEST"
+    DECLINE_JOIN_REQUEST = "DECLINE_JOIN_REQUEST"
+    MUTE_MEMBER = "MUTE_MEMBER"
+    UNMUTE_MEMBER = "UNMUTE_MEMBER"
+    BAN_MEMBER = "BAN_MEMBER"
+    UNBAN_MEMBER = "UNBAN_MEMBER"
+    SET_SLOW_MODE = "SET_SLOW_MODE"
+    PIN_POST = "PIN_POST"
+    UNPIN_POST = "UNPIN_POST"
+    CREATE_FORUM = "CREATE_FORUM"
+    PIN_THREAD = "PIN_THREAD"
+    UNPIN_THREAD = "UNPIN_THREAD"
+    LOCK_THREAD = "LOCK_THREAD"
+    UNLOCK_THREAD = "UNLOCK_THREAD"
+    MOVE_THREAD = "MOVE_THREAD"
+    REMOVE_POST = "REMOVE_POST"
+    REMOVE_COMMENT = "REMOVE_COMMENT"
+    REMOVE_THREAD = "REMOVE_THREAD"
+    REMOVE_REPLY = "REMOVE_REPLY"
+    RESTORE_POST = "RESTORE_POST"
+    RESTORE_COMMENT = "RESTORE_COMMENT"
+    RESTORE_THREAD = "RESTORE_THREAD"
+    RESTORE_REPLY = "RESTORE_REPLY"
+    SUSPEND_MEMBER = "SUSPEND_MEMBER"
+    UNSUSPEND_MEMBER = "UNSUSPEND_MEMBER"
+    DISMISS_REPORT = "DISMISS_REPORT"
+
+
+@strawberry.enum(description="What kind of thing a report or moderator action is about.")
+class ModerationTargetKind(Enum):
+    POST = "POST"
+    COMMENT = "COMMENT"
+    THREAD = "THREAD"
+    REPLY = "REPLY"
+    PERSON = "PERSON"
+    GROUP = "GROUP"
+    FORUM = "FORUM"
+    MESSAGE = "MESSAGE"
 
 
 @strawberry.enum(description="Where a report is in review.")
@@ -82,8 +128,8 @@ class Report(Node):
         return cls(id=to_global_id("Report", record.id), record=record)
 
     @strawberry.field(description="Why it was reported.")
-    def reason(self) -> ReportReason:  # type: ignore[valid-type]
-        return ReportReason(self.record.reason)  # type: ignore[no-any-return]
+    def reason(self) -> ReportReason:
+        return ReportReason(self.record.reason)
 
     @strawberry.field(description="The reporter's own words, if any.")
     def details(self) -> str | None:
@@ -94,8 +140,8 @@ class Report(Node):
         return ReportStatus(self.record.status)
 
     @strawberry.field(description="What kind of thing is reported.")
-    def target_kind(self) -> ModerationTargetKind:  # type: ignore[valid-type]
-        return ModerationTargetKind(self.record.targetKind)  # type: ignore[no-any-return]
+    def target_kind(self) -> ModerationTargetKind:
+        return ModerationTargetKind(self.record.targetKind)
 
     @strawberry.field(
         description="The global id of what is reported (a Post, Comment, Thread, Reply or Person)."
@@ -151,17 +197,17 @@ class ModerationAction(Node):
         return cls(id=to_global_id("ModerationAction", record.id), record=record)
 
     @strawberry.field(description="What was done.")
-    def action(self) -> ModerationActionKind:  # type: ignore[valid-type]
-        return ModerationActionKind(self.record.action)  # type: ignore[no-any-return]
+    def action(self) -> ModerationActionKind:
+        return ModerationActionKind(self.record.action)
 
     @strawberry.field(description="The moderator (or owner) who did it.")
     async def actor(self, info: AppInfo) -> Person | None:
         return await _person(info, self.record.actorId)
 
     @strawberry.field(description="What kind of thing it was done to.")
-    def target_kind(self) -> ModerationTargetKind | None:  # type: ignore[valid-type]
+    def target_kind(self) -> ModerationTargetKind | None:
         kind = self.record.targetKind
-        return ModerationTargetKind(kind) if kind else None  # type: ignore[no-any-return]
+        return ModerationTargetKind(kind) if kind else None
 
     @strawberry.field(description="The global id of what it was done to.")
     def target_id(self) -> strawberry.ID | None:
@@ -213,7 +259,7 @@ class ReportInput:
     target_id: strawberry.ID = strawberry.field(
         description="What to report: a Post, Comment, Thread, Reply, Person or Message."
     )
-    reason: ReportReason = strawberry.field(description="Why.")  # type: ignore[valid-type]
+    reason: ReportReason = strawberry.field(description="Why.")
     details: str | None = strawberry.field(
         default=None, description=f"More detail (up to {moderation_resolvers.MAX_DETAILS_CHARS} characters)."
     )
@@ -366,7 +412,7 @@ class ModerationQuery:
     ) -> Connection[Report]:
         chosen = None if group_id is None else local_id(group_id, "Group", field="groupId")
         page = await moderation_resolvers.queue(
-            info.context, group_id=chosen, status=status.value, first=first, after=after
+            info.context, group_id=chosen, status=raw_value(status), first=first, after=after
         )
         return connection(page, Report.from_record)
 

@@ -107,7 +107,7 @@ def _node(kind: str) -> Callable[[AppInfo, list[str]], Awaitable[list[OrgUnit | 
 
 
 for _kind in UNIT_TYPES:
-    node_resolver(_kind)(_node(_kind))  # type: ignore[arg-type]
+    node_resolver(_kind)(_node(_kind))
 
 
 @strawberry.input(description="A new hospital.")

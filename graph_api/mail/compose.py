@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from email.charset import QP, Charset
 from email.generator import BytesGenerator
-from email.headerregistry import Address
+from email.headerregistry import Address, BaseHeader
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
@@ -113,8 +113,8 @@ def header_value(name: str, value: str) -> str:
         raise ValueError(f"header {name} may not contain linefeed or carriage return characters")
     if value.isascii() and len(name) + 2 + len(value) <= _MAX_LINE:
         return value
-    folded = _FOLD_POLICY.header_factory(name, value).fold(policy=_FOLD_POLICY)
-    return folded.partition(":")[2].strip()
+    header: BaseHeader = _FOLD_POLICY.header_factory(name, value)  # typeshed: Incomplete
+    return header.fold(policy=_FOLD_POLICY).partition(":")[2].strip()
 
 
 def mailbox(name: str, address: str) -> str:

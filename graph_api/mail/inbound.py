@@ -77,7 +77,7 @@ def parse_raw(data: bytes) -> EmailMessage:
 def reply_text(message: EmailMessage) -> str:
     """What the member wrote: the plain-text part without quoted history or signature."""
     part = message.get_body(preferencelist=("plain",))
-    text = str(part.get_content()) if part is not None else ""  # type: ignore[attr-defined]
+    text = str(part.get_content()) if part is not None else ""
     text = EmailReplyParser(languages=["en"]).parse_reply(text=text.replace("\r\n", "\n"))
     kept: list[str] = []
     for line in text.split("\n"):
@@ -145,8 +145,8 @@ class Replies:
         return sent.message.id
 
     async def accept_logged(self, message: EmailMessage, *, recipients: list[str], sender: str,
-                            size: int, via: str) -> str | None:
-        """`accept`, logging the outcome (never the text); None when refused."""
+                            size: int, via: str) -> str:
+        """`accept`, logging the outcome (never the text); a refusal is logged and re-raised."""
         try:
             posted = await self.accept(message, recipients=recipients, sender=sender, size=size)
         except ReplyRefused as refused:

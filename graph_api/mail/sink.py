@@ -71,11 +71,11 @@ class ReceivedMail:
     def text(self) -> str:
         """The plain-text body."""
         part = self.message.get_body(preferencelist=("plain",))
-        return "" if part is None else str(part.get_content())  # type: ignore[attr-defined]
+        return "" if part is None else str(part.get_content())
 
     def html(self) -> str:
         part = self.message.get_body(preferencelist=("html",))
-        return "" if part is None else str(part.get_content())  # type: ignore[attr-defined]
+        return "" if part is None else str(part.get_content())
 
     def summary(self) -> dict[str, Any]:
         return {

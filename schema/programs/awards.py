@@ -47,7 +47,7 @@ class Award(Node):
         "MENTORED_RANK), as JSON."
     )
     def eligibility(self) -> JSON:
-        return [dict(rule) for rule in self.record.eligibility]
+        return JSON([dict(rule) for rule in self.record.eligibility])
 
     @strawberry.field(description="What the committee scores, 1 to 5 each.")
     def criteria(self) -> list[str]:
