@@ -31,10 +31,11 @@ from graph_api.pubsub import LocalEventBus, RedisEventBus
 from graph_api.requests import Pipeline, RequestContexts
 from graph_api.websocket import OperationContext, StreamErrorCodes, SubscriptionEndpoint
 from graph_db import instrument
-from resolvers.accounts import Accounts, TokenAuthenticator
+from resolvers.accounts import TokenAuthenticator
 from resolvers.oidc import OidcConfig, OidcVerifier
 from resolvers.programs import calendar
 from resolvers.services import Limits, Services
+from resolvers.signin import Accounts
 from resolvers.tokens import TokenConfig
 
 log = logging.getLogger("graph_api.app")

@@ -19,8 +19,9 @@ from graph_db.backend import Backend
 from graph_db.programs.demo import load_programs_demo
 from graph_db.records import PersonRecord
 from graph_db.seed import seed_content, seed_people
-from resolvers.accounts import Accounts, provision_account
+from resolvers.accounts import provision_account
 from resolvers.services import epoch_ms
+from resolvers.signin import Accounts
 
 log = logging.getLogger("graph_api.demo")
 

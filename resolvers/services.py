@@ -5,14 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from graph_db.backend import Backend
 from resolvers.oidc import OidcVerifier
+from resolvers.signin import Accounts
 from resolvers.types import EventBus
-
-if TYPE_CHECKING:
-    from resolvers.accounts import Accounts
 
 
 def epoch_ms() -> int:
@@ -37,7 +35,7 @@ class Services:
     backend: Backend
     limits: Limits = field(default_factory=Limits)
     clock: Callable[[], int] = epoch_ms
-    accounts: Accounts | None = None  # password sign-in and local tokens (resolvers.accounts)
+    accounts: Accounts | None = None  # password sign-in and local tokens (resolvers.signin)
     oidc: OidcVerifier | None = None  # institutional SSO, when an OIDC issuer is configured
     bus: EventBus | None = None  # pub/sub for subscriptions (graph_api.pubsub; resolvers.bus)
     extras: dict[str, Any] = field(default_factory=dict)

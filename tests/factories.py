@@ -16,7 +16,7 @@ from graph_api.config import Settings
 from graph_db import accounts, people
 from graph_db.backend import Executor
 from graph_db.records import PersonRecord
-from resolvers.accounts import password_hasher
+from resolvers.signin import password_hasher
 from resolvers.tokens import TokenConfig, issue_access_token
 from tests.api.conftest import TEST_SETTINGS
 

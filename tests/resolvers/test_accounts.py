@@ -21,10 +21,11 @@ from graph_db.errors import (
     Unauthenticated,
 )
 from resolvers import accounts
-from resolvers.accounts import Accounts, BadCredentials, TokenAuthenticator
+from resolvers.accounts import BadCredentials, TokenAuthenticator
 from resolvers.context import Context, Viewer
 from resolvers.loaders import Loaders
 from resolvers.services import Services
+from resolvers.signin import Accounts
 from resolvers.tokens import TokenConfig, hash_refresh_token, issue_access_token, verify_access_token
 from tests.factories import make_person
 
