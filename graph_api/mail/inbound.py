@@ -152,7 +152,7 @@ class Replies:
         except ReplyRefused as refused:
             log.warning("reply by email refused", extra={"via": via, "reason": refused.reply})
             raise
-        log.info("reply by email posted", extra={"via": via, "message": posted})
+        log.info("reply by email posted", extra={"via": via, "message_id": posted})
         return posted
 
     async def accept_raw(self, data: bytes, *, recipients: list[str], sender: str, via: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import AsyncIterator
 from email.message import EmailMessage
@@ -67,8 +68,11 @@ QUOTED = ("Sounds good, Tuesday it is.\n\n-- \nBen\n\n"
 
 
 async def test_a_reply_by_email_lands_as_the_member_and_forgeries_do_not(
-    mail_world: tuple[Api, SmtpSink, int]
+    mail_world: tuple[Api, SmtpSink, int], caplog: pytest.LogCaptureFixture
 ) -> None:
+    # At INFO, as the service logs: posting a reply once raised KeyError in logging (an
+    # `extra` key named "message", which log records reserve), and the reply was refused.
+    caplog.set_level(logging.INFO, logger="graph_api.mail")
     api, sink, inbound = mail_world
     ada, token = await make_member(api, name="Ada Lovelace")
     ben, _ = await make_member(api)
@@ -110,6 +114,8 @@ async def test_a_reply_by_email_lands_as_the_member_and_forgeries_do_not(
     assert posted.status_code == 200, posted.text
     latest = await messages.list_messages(api.backend, ada.id, conversation.id, limit=5)
     assert (latest[0].senderId, latest[0].body) == (ben.id, "By webhook")
+    logged = [r for r in caplog.records if r.getMessage() == "reply by email posted"]
+    assert [getattr(r, "via", None) for r in logged] == ["smtp", "webhook"], logged
 
 
 def test_reply_tokens_expire_and_resist_tampering() -> None:
