@@ -16,8 +16,8 @@ import secrets
 from graph_api.config import Settings
 from graph_db import feed, groups, network, people
 from graph_db.backend import Backend
+from graph_db.people_records import PersonRecord
 from graph_db.programs.demo import load_programs_demo
-from graph_db.records import PersonRecord
 from graph_db.seed import seed_content, seed_people
 from resolvers.accounts import provision_account
 from resolvers.services import epoch_ms

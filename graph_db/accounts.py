@@ -13,16 +13,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor
-from graph_db.locks import lock_site_roles
-from graph_db.people import PERSON_FIELDS
-from graph_db.records import (
+from graph_db.accounts_records import (
     CredentialRecord,
     LoginAttemptRecord,
-    PersonRecord,
     RotationRecord,
     SessionRecord,
 )
+from graph_db.backend import Executor
+from graph_db.locks import lock_site_roles
+from graph_db.people import PERSON_FIELDS
+from graph_db.people_records import PersonRecord
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from graph_db.backend import Executor
 from graph_db.moderation import audit, can_post, moderates, open_reports
 from graph_db.notifications import notified, notify
 from graph_db.posts import group_visible, mention
-from graph_db.records import CommentRecord, NotifiedRecord
+from graph_db.social_records import CommentRecord, NotifiedRecord
 
 
 def comment_fields(mentions: LiteralString = "[(c)-[:MENTIONS]->(cm:Person) | cm.id]") -> LiteralString:

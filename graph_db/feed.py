@@ -15,7 +15,7 @@ from typing import Any, LiteralString
 from graph_db.backend import Executor
 from graph_db.posts import BEFORE_CURSOR, POST_FIELDS
 from graph_db.programs.records import AwardActivityRecord, BadgeRecord
-from graph_db.records import ActivityRecord, PostRecord
+from graph_db.social_records import ActivityRecord, PostRecord
 
 # The viewer's own lists are read once (pattern comprehensions over the viewer's edges);
 # blocks and group rules are then list membership tests, not a pattern per candidate.
@@ -110,8 +110,8 @@ ACTIVITY: LiteralString = (
     "  MATCH (w:Person)-[x:WON]->(a:Award) WHERE x.createdAt >= $since AND " + ACTIVITY_CURSOR + " "
     "  AND NOT w.id IN hidden "
     "  WITH w, x, a ORDER BY x.createdAt DESC, x.id DESC LIMIT $limit "
-    "  RETURN collect({id: x.id, createdAt: x.createdAt, personId: w.id, awardId: a.id, "
-    "  name: a.name, year: x.year, cycleId: x.cycleId, awardedAt: x.createdAt}) AS awards } "
+    "  RETURN collect({id: x.id, createdAt: x.createdAt, badge: {personId: w.id, awardId: a.id, "
+    "  name: a.name, year: x.year, cycleId: x.cycleId, awardedAt: x.createdAt}}) AS awards } "
     "RETURN posts, scannedCount, lastScanned, members, groups, awards"
 )
 
@@ -161,7 +161,7 @@ async def activity(
         items += [ActivityRecord("MEMBER", m["id"], m["createdAt"]) for m in row["members"]]
         items += [ActivityRecord("GROUP", g["id"], g["createdAt"]) for g in row["groups"]]
         items += [
-            AwardActivityRecord("AWARD", w["id"], w["createdAt"], badge=BadgeRecord.from_row(w))
+            AwardActivityRecord("AWARD", w["id"], w["createdAt"], badge=BadgeRecord.from_row(w["badge"]))
             for w in row["awards"]
         ]
         if len(items) >= limit:

@@ -19,11 +19,12 @@ from typing import Any, LiteralString
 from graph_db.backend import Executor
 from graph_db.comments import PageKey
 from graph_db.dialect import identifier
+from graph_db.forums_records import ForumRecord, ReplyRecord, ThreadRecord
 from graph_db.likes import count_change
 from graph_db.locks import lock
 from graph_db.moderation import audit, can_post, moderates, open_reports, sees_content
 from graph_db.notifications import notified, notify
-from graph_db.records import ForumRecord, NotifiedRecord, ReplyRecord, ThreadRecord
+from graph_db.social_records import NotifiedRecord
 
 # Expects `f` (the forum) and `g` (its group or null).
 FORUM_FIELDS: LiteralString = (

@@ -29,6 +29,7 @@ from typing import Any, TextIO
 from graph_db import people, taxonomy, vocabulary
 from graph_db.backend import Executor
 from graph_db.errors import BackendError, ConstraintViolation
+from graph_db.people_records import OrgUnitRecord
 from graph_db.profile_fields import (
     RANKS,
     clean_line,
@@ -38,7 +39,6 @@ from graph_db.profile_fields import (
     slugify,
     term_name_problem,
 )
-from graph_db.records import OrgUnitRecord
 from graph_db.taxonomy import NewUnit, stable_id
 
 COLUMNS: tuple[str, ...] = (

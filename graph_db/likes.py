@@ -25,7 +25,8 @@ from graph_db.comments import POST_VISIBLE
 from graph_db.locks import lock
 from graph_db.notifications import notified, notify
 from graph_db.people import PERSON_FIELDS
-from graph_db.records import EngagementRecord, LinkRecord, NotifiedRecord, PersonRecord
+from graph_db.people_records import LinkRecord, PersonRecord
+from graph_db.social_records import EngagementRecord, NotifiedRecord
 
 
 def count_change(node: LiteralString, delta: LiteralString) -> LiteralString:

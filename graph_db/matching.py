@@ -32,8 +32,9 @@ from typing import Any, LiteralString
 from graph_db.backend import Executor
 from graph_db.dialect import FalkorDialect, Neo4jDialect
 from graph_db.mentorship import OPEN_LIST
+from graph_db.mentorship.records import MatchCandidateRecord, MatchContextRecord
 from graph_db.people import PERSON_FIELDS
-from graph_db.records import MatchCandidateRecord, MatchContextRecord, PersonRecord
+from graph_db.people_records import PersonRecord
 
 # Career stage by rank: a mentor for PRIMARY/SECONDARY must have a strictly higher level.
 # Students 1, residents 2, fellows, postdocs and staff 3, instructors 4, assistant 5,

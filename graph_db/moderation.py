@@ -31,7 +31,7 @@ from typing import LiteralString
 from graph_db.backend import Executor
 from graph_db.dialect import identifier
 from graph_db.locks import lock
-from graph_db.records import ModerationActionRecord, ReportRecord
+from graph_db.moderation_records import ModerationActionRecord, ReportRecord
 
 SITE_STAFF: LiteralString = "['MODERATOR', 'ADMIN']"
 GROUP_MODERATOR_ROLES = ("OWNER", "MODERATOR")

@@ -22,7 +22,7 @@ from graph_db.backend import Executor
 from graph_db.locks import lock_pair
 from graph_db.notifications import notified, notify
 from graph_db.people import PERSON_FIELDS
-from graph_db.records import (
+from graph_db.people_records import (
     LinkRecord,
     NetworkCountsRecord,
     PairChangeRecord,

@@ -33,7 +33,7 @@ from typing import Any, LiteralString
 from graph_db.backend import Executor
 from graph_db.dialect import identifier
 from graph_db.locks import lock
-from graph_db.records import NotificationRecord, NotifiedRecord
+from graph_db.social_records import NotificationRecord, NotifiedRecord
 
 # Kinds the social domain creates; other domains add theirs (UPPER_SNAKE, stable: clients
 # switch on them). The GraphQL enum mirrors this tuple.

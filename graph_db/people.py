@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.records import AffiliationRecord, OrgUnitRecord, PersonRecord, TermRecord
+from graph_db.people_records import AffiliationRecord, OrgUnitRecord, PersonRecord, TermRecord
 from graph_db.text_analysis import ANALYSIS_VERSION, index_words
 
 PERSON_FIELDS: LiteralString = (

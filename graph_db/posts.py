@@ -15,7 +15,7 @@ from typing import Any, LiteralString
 from graph_db.backend import Executor
 from graph_db.moderation import audit, can_post, moderates, open_reports
 from graph_db.notifications import notified, notify
-from graph_db.records import NotifiedRecord, PostRecord
+from graph_db.social_records import NotifiedRecord, PostRecord
 
 # Roles (MEMBER_OF.role) that moderate a group's content.
 GROUP_MODERATOR_ROLES = ("OWNER", "MODERATOR")

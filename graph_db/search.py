@@ -34,7 +34,7 @@ from graph_db.dialect import RecallWord
 from graph_db.migrations import PERSON_SEARCH
 from graph_db.network import HIDDEN
 from graph_db.people import PERSON_FIELDS, get_many
-from graph_db.records import FacetRecord, PersonRecord, SearchFacetsRecord, SearchHitRecord
+from graph_db.people_records import FacetRecord, PersonRecord, SearchFacetsRecord, SearchHitRecord
 from graph_db.search_ranking import Vocabulary
 from graph_db.text_analysis import (
     ANALYSIS_VERSION,

@@ -24,8 +24,8 @@ from typing import Any
 from graph_db import network, people, taxonomy, vocabulary
 from graph_db.backend import Executor
 from graph_db.mentorship.synthetic import seed_mentorships as seed_mentorships
+from graph_db.people_records import OrgUnitRecord, TermRecord
 from graph_db.profile_fields import slugify
-from graph_db.records import OrgUnitRecord, TermRecord
 from graph_db.seed_social import seed_groups as seed_groups
 from graph_db.seed_social import seed_posts as seed_posts
 from graph_db.taxonomy_data import DEFAULT_TAXONOMY

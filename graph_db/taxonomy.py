@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.people_records import OrgUnitRecord
 from graph_db.profile_fields import slugify
-from graph_db.records import OrgUnitRecord
 from graph_db.taxonomy_data import DEFAULT_TAXONOMY
 
 KINDS: tuple[str, ...] = ("Hospital", "Department", "Division")

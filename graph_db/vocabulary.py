@@ -10,8 +10,8 @@ from typing import Any, LiteralString
 
 from graph_db.backend import Executor
 from graph_db.errors import InvalidInput
+from graph_db.people_records import TermRecord, TermUsageRecord
 from graph_db.profile_fields import clean_line, slugify
-from graph_db.records import TermRecord, TermUsageRecord
 from graph_db.vocabulary_data import ALIASES, INTERESTS, MENTORSHIP_AREAS
 
 KINDS: tuple[str, ...] = ("Interest", "MentorshipArea")

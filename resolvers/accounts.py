@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from graph_db import accounts as repo
 from graph_db.accounts import NewRefreshToken
+from graph_db.accounts_records import SessionRecord
 from graph_db.backend import Executor
 from graph_db.errors import (
     Conflict,
@@ -27,7 +28,7 @@ from graph_db.errors import (
     RateLimited,
     Unauthenticated,
 )
-from graph_db.records import PersonRecord, SessionRecord
+from graph_db.people_records import PersonRecord
 from resolvers import text
 from resolvers.auth import ROLE_RANK, require_role, require_viewer
 from resolvers.context import Context, Viewer

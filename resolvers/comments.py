@@ -12,7 +12,8 @@ from collections.abc import Awaitable, Sequence
 from graph_db import comments, likes
 from graph_db.comments import PageKey
 from graph_db.errors import Forbidden, NotFound
-from graph_db.records import CommentRecord, EngagementRecord, LinkRecord
+from graph_db.people_records import LinkRecord
+from graph_db.social_records import CommentRecord, EngagementRecord
 from resolvers import groups as group_rules
 from resolvers.auth import require_viewer
 from resolvers.context import Context

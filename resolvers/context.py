@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from graph_db.backend import Executor
-from graph_db.records import PersonRecord
+from graph_db.people_records import PersonRecord
 
 if TYPE_CHECKING:
     from resolvers.loaders import Loaders

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from graph_db import feed
-from graph_db.records import ActivityRecord, PostRecord
+from graph_db.social_records import ActivityRecord, PostRecord
 from resolvers.auth import require_viewer
 from resolvers.context import Context
 from resolvers.pagination import Page, keyset_page

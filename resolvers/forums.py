@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from graph_db import forums
 from graph_db.comments import PageKey
 from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
-from graph_db.records import ForumRecord, ReplyRecord, ThreadRecord
+from graph_db.forums_records import ForumRecord, ReplyRecord, ThreadRecord
 from resolvers import groups as group_rules
 from resolvers.auth import require_role, require_viewer
 from resolvers.context import Context

@@ -16,8 +16,9 @@ from collections.abc import Sequence
 
 from graph_db import groups, vocabulary
 from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
+from graph_db.groups.records import GroupAccessRecord, GroupRecord, MembershipRecord
 from graph_db.moderation import GROUP_MODERATOR_ROLES, GROUP_ROLES
-from graph_db.records import GroupAccessRecord, GroupRecord, MembershipRecord, PostRecord
+from graph_db.social_records import PostRecord
 from resolvers import text
 from resolvers.auth import require_viewer
 from resolvers.context import Context, Viewer

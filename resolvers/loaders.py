@@ -24,31 +24,27 @@ from graph_db import (
 )
 from graph_db.backend import Executor
 from graph_db.comments import PageKey
+from graph_db.forums_records import ForumRecord, ReplyRecord, ThreadRecord
+from graph_db.groups.records import GroupAccessRecord, GroupRecord
 from graph_db.mentorship import committees, connections, meetings
-from graph_db.people import PersonTerms
-from graph_db.records import (
-    AffiliationRecord,
-    CommentRecord,
+from graph_db.mentorship.records import (
     CommitteeRecord,
-    EngagementRecord,
-    ForumRecord,
-    GroupAccessRecord,
-    GroupRecord,
     MentorshipRecord,
     MentorshipStatsRecord,
     MilestoneRecord,
-    ModerationActionRecord,
+)
+from graph_db.moderation_records import ModerationActionRecord, ReportRecord
+from graph_db.people import PersonTerms
+from graph_db.people_records import (
+    AffiliationRecord,
     NetworkCountsRecord,
     OrgUnitRecord,
     PersonRecord,
-    PostRecord,
     RelationRecord,
-    ReplyRecord,
-    ReportRecord,
     TermRecord,
     TermUsageRecord,
-    ThreadRecord,
 )
+from graph_db.social_records import CommentRecord, EngagementRecord, PostRecord
 
 K = TypeVar("K")
 V = TypeVar("V")

@@ -25,12 +25,8 @@ from graph_db import matching, people
 from graph_db.errors import Forbidden, InvalidInput, NotFound
 from graph_db.matching import TermStats, Walk, level
 from graph_db.mentorship import KINDS, programs
-from graph_db.records import (
-    AffiliationRecord,
-    MatchCandidateRecord,
-    MatchContextRecord,
-    PersonRecord,
-)
+from graph_db.mentorship.records import MatchCandidateRecord, MatchContextRecord
+from graph_db.people_records import AffiliationRecord, PersonRecord
 from resolvers.auth import require_viewer
 from resolvers.context import Context
 

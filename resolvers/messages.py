@@ -32,7 +32,7 @@ from graph_db import messages, outbox
 from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from graph_db.messages import ConversationRecord, MessageRecord, SentRecord, SettingsRecord
 from graph_db.outbox import OutboxEntryRecord
-from graph_db.records import PersonRecord
+from graph_db.people_records import PersonRecord
 from resolvers import people as people_resolvers
 from resolvers.auth import require_role, require_viewer
 from resolvers.bus import publish_to_person, viewer_events

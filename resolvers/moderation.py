@@ -16,8 +16,9 @@ import uuid
 
 from graph_db import forums, groups, moderation
 from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound
+from graph_db.groups.records import GroupRecord
 from graph_db.moderation import REPORT_REASONS
-from graph_db.records import GroupRecord, ModerationActionRecord, ReportRecord
+from graph_db.moderation_records import ModerationActionRecord, ReportRecord
 from resolvers import groups as group_rules
 from resolvers import text
 from resolvers.auth import require_role, require_viewer

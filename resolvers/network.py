@@ -11,8 +11,8 @@ from collections.abc import Awaitable, Callable
 
 from graph_db import network
 from graph_db.errors import InvalidInput, NotFound
+from graph_db.people_records import LinkRecord, PairChangeRecord, PersonRecord, SuggestionRecord
 from graph_db.profile_fields import clean_text
-from graph_db.records import LinkRecord, PairChangeRecord, PersonRecord, SuggestionRecord
 from resolvers.auth import require_viewer
 from resolvers.context import Context
 from resolvers.loaders import forget

@@ -15,7 +15,8 @@ from collections.abc import AsyncIterator, Sequence
 
 from graph_db import notifications
 from graph_db.errors import InvalidInput
-from graph_db.records import NotificationRecord, NotifiedRecord, PersonRecord
+from graph_db.people_records import PersonRecord
+from graph_db.social_records import NotificationRecord, NotifiedRecord
 from resolvers.auth import require_viewer
 from resolvers.bus import publish_to_person, viewer_events
 from resolvers.context import Context

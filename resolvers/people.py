@@ -21,14 +21,14 @@ from strawberry.dataloader import DataLoader
 from graph_db import people, vocabulary
 from graph_db.errors import InvalidInput, NotFound
 from graph_db.people import PersonTerms
-from graph_db.profile_fields import clean_line, clean_profile, term_name_problem
-from graph_db.records import (
+from graph_db.people_records import (
     AffiliationRecord,
     NetworkCountsRecord,
     PersonRecord,
     RelationRecord,
     TermRecord,
 )
+from graph_db.profile_fields import clean_line, clean_profile, term_name_problem
 from resolvers import text
 from resolvers.auth import require_self_or_role, require_viewer
 from resolvers.context import Context

@@ -19,7 +19,8 @@ from strawberry.dataloader import DataLoader
 
 from graph_db import likes, posts
 from graph_db.errors import Forbidden, InvalidInput, NotFound
-from graph_db.records import EngagementRecord, LinkRecord, PostRecord
+from graph_db.people_records import LinkRecord
+from graph_db.social_records import EngagementRecord, PostRecord
 from resolvers import groups as group_rules
 from resolvers.auth import require_viewer
 from resolvers.context import Context

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from graph_db import search
 from graph_db.errors import InvalidInput, NotFound
+from graph_db.people_records import PersonRecord, SearchFacetsRecord
 from graph_db.profile_fields import RANKS
-from graph_db.records import PersonRecord, SearchFacetsRecord
 from graph_db.search import PeopleFilter, SearchHit, SearchRequest
 from resolvers.auth import require_viewer
 from resolvers.context import Context

@@ -6,8 +6,8 @@ import uuid
 
 from graph_db import taxonomy
 from graph_db.errors import Conflict, ConstraintViolation, InvalidInput, NotFound
+from graph_db.people_records import OrgUnitRecord
 from graph_db.profile_fields import clean_line, slugify
-from graph_db.records import OrgUnitRecord
 from graph_db.taxonomy import PARENT_KIND, NewUnit
 from resolvers.auth import require_role
 from resolvers.context import Context

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from graph_db import vocabulary
 from graph_db.errors import Conflict, InvalidInput, NotFound
+from graph_db.people_records import TermRecord, TermUsageRecord
 from graph_db.profile_fields import clean_line
-from graph_db.records import TermRecord, TermUsageRecord
 from graph_db.text_analysis import stems
 from resolvers.auth import require_role
 from resolvers.context import Context

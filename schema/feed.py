@@ -8,7 +8,7 @@ from typing import Self
 import strawberry
 
 from graph_db.programs.records import AwardActivityRecord
-from graph_db.records import ActivityRecord
+from graph_db.social_records import ActivityRecord
 from resolvers import feed as feed_resolvers
 from resolvers import people as people_resolvers
 from schema.base import AppInfo, Connection, DateTime, connection, from_ms, to_global_id

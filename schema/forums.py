@@ -8,7 +8,7 @@ from typing import Self, TypeVar
 
 import strawberry
 
-from graph_db.records import ForumRecord, ReplyRecord, ThreadRecord
+from graph_db.forums_records import ForumRecord, ReplyRecord, ThreadRecord
 from resolvers import comments as comment_resolvers
 from resolvers import forums as forum_resolvers
 from schema.base import (

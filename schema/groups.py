@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 
-from graph_db.records import GroupRecord, MembershipRecord
+from graph_db.groups.records import GroupRecord, MembershipRecord
 from resolvers import forums as forum_resolvers
 from resolvers import groups as group_resolvers
 from resolvers import posts as post_resolvers

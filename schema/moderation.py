@@ -9,7 +9,8 @@ from typing import Self, TypeVar
 import strawberry
 
 from graph_db.errors import InvalidInput
-from graph_db.records import GroupRecord, ModerationActionRecord, ReportRecord
+from graph_db.groups.records import GroupRecord
+from graph_db.moderation_records import ModerationActionRecord, ReportRecord
 from resolvers import moderation as moderation_resolvers
 from resolvers import people as people_resolvers
 from schema.base import (

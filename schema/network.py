@@ -7,7 +7,7 @@ from enum import Enum
 
 import strawberry
 
-from graph_db.records import LinkRecord, PersonRecord, SuggestionRecord
+from graph_db.people_records import LinkRecord, PersonRecord, SuggestionRecord
 from resolvers import network as network_resolvers
 from schema.base import (
     AppInfo,

@@ -8,7 +8,7 @@ from typing import Self
 
 import strawberry
 
-from graph_db.records import NotificationRecord
+from graph_db.social_records import NotificationRecord
 from resolvers import comments as comment_resolvers
 from resolvers import forums as forum_resolvers
 from resolvers import groups as group_resolvers

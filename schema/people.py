@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from graph_db.errors import InvalidInput
-from graph_db.records import LinkRecord, PersonRecord, RelationRecord, TermRecord
+from graph_db.people_records import LinkRecord, PersonRecord, RelationRecord, TermRecord
 from resolvers import network as network_resolvers
 from resolvers import people as people_resolvers
 from resolvers.loaders import then

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 
-from graph_db.records import CommentRecord, EngagementRecord, PostRecord
+from graph_db.social_records import CommentRecord, EngagementRecord, PostRecord
 from resolvers import comments as comment_resolvers
 from resolvers import people as people_resolvers
 from resolvers import posts as post_resolvers

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types.nodes import SelectedField, Selection
 
-from graph_db.records import FacetRecord
+from graph_db.people_records import FacetRecord
 from graph_db.search import FACET_KINDS
 from graph_db.search import PeopleFilter as PeopleFilterValues
 from resolvers import search as search_resolvers

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 import strawberry
 
 from graph_db.errors import InvalidInput
-from graph_db.records import OrgUnitRecord
+from graph_db.people_records import OrgUnitRecord
 from resolvers import taxonomy as taxonomy_resolvers
 from schema.base import (
     AppInfo,

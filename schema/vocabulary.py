@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 import strawberry
 
 from graph_db.errors import InvalidInput
-from graph_db.records import TermRecord
+from graph_db.people_records import TermRecord
 from resolvers import vocabulary as vocabulary_resolvers
 from schema.base import AppInfo, Node, UserError, attempt, from_global_id, node_resolver, to_global_id
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from graph_api.config import Settings
 from graph_db import accounts, people
 from graph_db.backend import Executor
-from graph_db.records import PersonRecord
+from graph_db.people_records import PersonRecord
 from resolvers.signin import password_hasher
 from resolvers.tokens import TokenConfig, issue_access_token
 from tests.api.conftest import TEST_SETTINGS

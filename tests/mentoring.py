@@ -14,7 +14,7 @@ from typing import Any
 from graph_db import people, taxonomy, vocabulary
 from graph_db.backend import Executor
 from graph_db.mentorship import connections
-from graph_db.records import OrgUnitRecord, PersonRecord
+from graph_db.people_records import OrgUnitRecord, PersonRecord
 from resolvers.context import Context, Viewer
 from resolvers.loaders import Loaders
 from resolvers.services import Services

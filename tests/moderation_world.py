@@ -16,7 +16,7 @@ from graph_db import forums, groups, moderation, posts
 from graph_db.backend import Executor
 from graph_db.comments import create_comment
 from graph_db.falkordb import FalkorDBBackend
-from graph_db.records import PersonRecord
+from graph_db.people_records import PersonRecord
 from resolvers.context import Viewer
 from tests.factories import make_person
 

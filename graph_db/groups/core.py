@@ -7,11 +7,12 @@ from typing import Any, LiteralString
 
 from graph_db.backend import Executor
 from graph_db.dialect import Dialect
+from graph_db.groups.records import GroupAccessRecord, GroupRecord, MembershipRecord
 from graph_db.locks import lock
 from graph_db.migrations import GROUP_SEARCH
 from graph_db.moderation import audit, group_role, owns, sees_content
 from graph_db.people import PERSON_FIELDS
-from graph_db.records import GroupAccessRecord, GroupRecord, MembershipRecord, PersonRecord
+from graph_db.people_records import PersonRecord
 
 MAX_PINNED_POSTS = 5
 

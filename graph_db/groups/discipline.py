@@ -6,8 +6,8 @@ from typing import LiteralString
 
 from graph_db.backend import Executor
 from graph_db.groups.core import GROUP_FIELDS, MAX_PINNED_POSTS, RECOUNT, group_record
+from graph_db.groups.records import GroupRecord
 from graph_db.moderation import audit, group_role, is_staff, moderates, open_reports
-from graph_db.records import GroupRecord
 
 # -- discipline: mute, ban ------------------------------------------------------------------
 

@@ -7,9 +7,10 @@ from typing import Any, LiteralString
 
 from graph_db.backend import Executor
 from graph_db.groups.core import GROUP_FIELDS, LOCK_GROUP, RECOUNT, group_record, recount
+from graph_db.groups.records import GroupRecord
 from graph_db.moderation import audit, moderates, owns
 from graph_db.notifications import notified, notify
-from graph_db.records import GroupRecord, NotifiedRecord
+from graph_db.social_records import NotifiedRecord
 
 # -- joining and leaving ----------------------------------------------------------------------
 

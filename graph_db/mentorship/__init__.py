@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from typing import Any, LiteralString
 
-from graph_db.records import MentorshipRecord
+from graph_db.mentorship.records import MentorshipRecord
 
 KINDS: tuple[str, ...] = ("PRIMARY", "SECONDARY", "PEER", "COMMITTEE", "BOARD")
 ONE_TO_ONE: tuple[str, ...] = ("PRIMARY", "SECONDARY", "PEER")  # the kinds capacity counts

@@ -12,8 +12,9 @@ from typing import LiteralString
 
 from graph_db.backend import Executor
 from graph_db.mentorship import OPEN_LIST, open_key
+from graph_db.mentorship.records import AdvisorRecord
 from graph_db.notifications import notified, notify
-from graph_db.records import AdvisorRecord, NotifiedRecord
+from graph_db.social_records import NotifiedRecord
 
 MAX_ADVISORS = 12
 

@@ -15,8 +15,9 @@ from typing import Any, LiteralString
 from graph_db.backend import Executor
 from graph_db.locks import lock
 from graph_db.mentorship import OPEN_LIST, open_key, program_admin
+from graph_db.mentorship.records import CommitteeRecord
 from graph_db.notifications import notified, notify
-from graph_db.records import CommitteeRecord, NotifiedRecord
+from graph_db.social_records import NotifiedRecord
 
 MAX_SEATS = 5
 

@@ -22,12 +22,12 @@ from graph_db.mentorship import (
     returning,
     to_record,
 )
-from graph_db.notifications import notified, notify
-from graph_db.records import (
+from graph_db.mentorship.records import (
     MentorshipOutcomeRecord,
     MentorshipRecord,
     MentorshipStatsRecord,
 )
+from graph_db.notifications import notified, notify
 
 
 def _outcome(rows: list[dict[str, Any]]) -> MentorshipOutcomeRecord:

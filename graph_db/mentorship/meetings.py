@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.records import MeetingRecord, MilestoneRecord
+from graph_db.mentorship.records import MeetingRecord, MilestoneRecord
 
 MAX_MILESTONES = 50
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import LiteralString
 
 from graph_db.backend import Executor
-from graph_db.records import ProgramRecord
+from graph_db.mentorship.records import ProgramRecord
 
 MAX_LINE_DEPTH = 8
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from graph_db.records import ActivityRecord, NotifiedRecord, Record
+from graph_db.records import Record
+from graph_db.social_records import ActivityRecord, NotifiedRecord
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,8 +29,8 @@ from graph_db.errors import InvalidInput, NotFound
 from graph_db.mentorship import DAY_MS
 from graph_db.mentorship import programs as program_repo
 from graph_db.mentorship.committees import MAX_SEATS
+from graph_db.mentorship.records import MentorshipRecord
 from graph_db.profile_fields import clean_line, clean_text
-from graph_db.records import MentorshipRecord
 from resolvers.auth import require_viewer
 from resolvers.context import Context, Viewer
 from resolvers.pagination import Page, PageRequest

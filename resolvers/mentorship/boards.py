@@ -5,8 +5,8 @@ from __future__ import annotations
 from graph_db import network
 from graph_db.errors import Conflict, InvalidInput, NotFound
 from graph_db.mentorship import boards
+from graph_db.mentorship.records import AdvisorRecord
 from graph_db.profile_fields import email_problem, normalize_email
-from graph_db.records import AdvisorRecord
 from resolvers.auth import require_viewer
 from resolvers.context import Context
 from resolvers.mentorship import ADVISOR_ROLES, MAX_MESSAGE, MAX_NAME, new_id, text

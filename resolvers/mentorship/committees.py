@@ -8,10 +8,7 @@ from graph_db import network, people
 from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound
 from graph_db.mentorship import committees
 from graph_db.mentorship import programs as program_repo
-from graph_db.records import (
-    CommitteeRecord,
-    MentorshipRecord,
-)
+from graph_db.mentorship.records import CommitteeRecord, MentorshipRecord
 from resolvers.auth import require_viewer
 from resolvers.context import Context, Viewer
 from resolvers.mentorship import (

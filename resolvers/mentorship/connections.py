@@ -9,7 +9,7 @@ from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound
 from graph_db.matching import level
 from graph_db.mentorship import DAY_MS, ONE_TO_ONE, OPEN, STATUSES, connections
 from graph_db.mentorship import meetings as meeting_repo
-from graph_db.records import (
+from graph_db.mentorship.records import (
     MeetingRecord,
     MentorshipOutcomeRecord,
     MentorshipRecord,

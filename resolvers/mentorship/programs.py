@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from graph_db.errors import Forbidden, InvalidInput, NotFound
 from graph_db.mentorship import programs as program_repo
-from graph_db.records import ProgramRecord
+from graph_db.mentorship.records import ProgramRecord
 from resolvers.auth import require_role, require_viewer
 from resolvers.context import Context
 from resolvers.mentorship import MAX_GOALS, MAX_NAME, PROGRAM_ROLES, new_id, text

@@ -7,7 +7,7 @@ from typing import Self, TypeVar
 
 import strawberry
 
-from graph_db.records import (
+from graph_db.mentorship.records import (
     AdvisorRecord,
     CommitteeRecord,
     MeetingRecord,

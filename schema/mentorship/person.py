@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import strawberry
 
-from graph_db.records import PersonRecord
+from graph_db.people_records import PersonRecord
 from resolvers.mentorship import boards as board_rules
 from resolvers.mentorship import committees as committee_rules
 from resolvers.mentorship import connections as mentorships

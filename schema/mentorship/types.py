@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 
-from graph_db.records import (
+from graph_db.mentorship.records import (
     AdvisorRecord,
     CommitteeRecord,
     MeetingRecord,

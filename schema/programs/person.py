@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import strawberry
 
-from graph_db.records import PersonRecord
+from graph_db.people_records import PersonRecord
 from resolvers.programs import awards as award_rules
 from schema.base import AppInfo
 from schema.programs.awards import AwardBadge

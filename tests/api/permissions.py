@@ -23,7 +23,7 @@ from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
 from graph_db.backend import Backend
-from graph_db.records import PersonRecord
+from graph_db.people_records import PersonRecord
 from schema.base import to_global_id
 from tests.api.conftest import Api, serve, with_settings
 from tests.conftest import BACKENDS, NEO4J_UNAVAILABLE, fresh_graph

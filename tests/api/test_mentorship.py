@@ -10,7 +10,7 @@ from typing import Any
 
 from graph_db import network
 from graph_db.mentorship import programs
-from graph_db.records import PersonRecord
+from graph_db.people_records import PersonRecord
 from schema.base import to_global_id
 from tests.api.conftest import Api
 from tests.factories import token_for

@@ -17,7 +17,7 @@ from graph_api.config import Settings
 from graph_api.database import Database
 from graph_db import messages, network
 from graph_db.backend import Backend
-from graph_db.records import PersonRecord
+from graph_db.people_records import PersonRecord
 from resolvers import bus
 from schema.base import to_global_id
 from tests.api.conftest import Api, serve_app, with_settings

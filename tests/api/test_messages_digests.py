@@ -13,7 +13,7 @@ from graph_api.mail.sink import SmtpSink
 from graph_api.mail.unsubscribe import UnsubscribeConfig, read_token, unsubscribe_key
 from graph_db import comments, digests, likes, messages, notifications, outbox, posts
 from graph_db.backend import Backend
-from graph_db.records import PersonRecord
+from graph_db.people_records import PersonRecord
 from tests.factories import make_person
 
 NOW = 1_800_000_000_000  # Friday 2027-01-15 08:00 UTC

@@ -12,7 +12,7 @@ from graph_api.mail import DeliveryWorker, MailConfig
 from graph_api.mail.sink import SmtpSink
 from graph_db import messages, outbox
 from graph_db.backend import Backend
-from graph_db.records import PersonRecord
+from graph_db.people_records import PersonRecord
 from tests.api.conftest import Api, with_settings
 from tests.factories import make_member, make_person
 

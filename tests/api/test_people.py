@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from graph_db import network, seed
-from graph_db.records import PersonRecord
+from graph_db.people_records import PersonRecord
 from schema.base import to_global_id
 from tests.api.conftest import Api
 from tests.factories import make_member, token_for

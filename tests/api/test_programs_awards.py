@@ -10,8 +10,8 @@ from typing import Any
 
 from graph_db import network, notifications
 from graph_db.mentorship import connections
+from graph_db.people_records import PersonRecord
 from graph_db.programs import awards
-from graph_db.records import PersonRecord
 from schema.base import local_id, to_global_id
 from tests.api.conftest import Api
 from tests.factories import make_person, token_for

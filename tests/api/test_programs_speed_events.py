@@ -11,8 +11,8 @@ from typing import Any
 
 from graph_db import notifications
 from graph_db.mentorship import programs
+from graph_db.people_records import PersonRecord
 from graph_db.programs import speed_events
-from graph_db.records import PersonRecord
 from schema.base import to_global_id
 from tests.api.conftest import Api
 from tests.factories import make_person, token_for

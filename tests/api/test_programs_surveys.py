@@ -10,8 +10,8 @@ import time
 from typing import Any
 
 from graph_db.mentorship import programs
+from graph_db.people_records import PersonRecord
 from graph_db.programs import cohorts, surveys
-from graph_db.records import PersonRecord
 from schema.base import local_id, to_global_id
 from tests.api.conftest import Api
 from tests.factories import make_person, token_for

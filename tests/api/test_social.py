@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 from graph_db import groups, network
-from graph_db.records import PersonRecord
+from graph_db.people_records import PersonRecord
 from schema.base import from_global_id, to_global_id
 from tests.api.conftest import Api
 from tests.factories import make_member, make_person, token_for

@@ -7,7 +7,8 @@ import pytest
 from graph_db import forums, groups, moderation, people, posts
 from graph_db.backend import Backend
 from graph_db.comments import PageKey
-from graph_db.records import ForumRecord, PersonRecord, ThreadRecord
+from graph_db.forums_records import ForumRecord, ThreadRecord
+from graph_db.people_records import PersonRecord
 from tests.factories import make_person
 from tests.graph_db.test_groups import NOW, make_group, new_id
 from tests.graphs import snapshot

@@ -8,7 +8,8 @@ import uuid
 
 from graph_db import groups, moderation, posts, vocabulary
 from graph_db.backend import Backend
-from graph_db.records import GroupRecord, PersonRecord
+from graph_db.groups.records import GroupRecord
+from graph_db.people_records import PersonRecord
 from tests.factories import make_person
 from tests.graphs import snapshot
 

@@ -11,7 +11,7 @@ import pytest
 from graph_db.backend import Backend
 from graph_db.errors import ConstraintViolation
 from graph_db.mentorship import boards, committees, connections, meetings, programs
-from graph_db.records import PersonRecord
+from graph_db.people_records import PersonRecord
 from tests.factories import make_person
 
 NOW = 1_767_225_600_000

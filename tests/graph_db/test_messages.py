@@ -7,7 +7,7 @@ import uuid
 
 from graph_db import messages, network, outbox
 from graph_db.backend import Backend
-from graph_db.records import PersonRecord
+from graph_db.people_records import PersonRecord
 from tests.factories import make_person
 
 NOW = 1_800_000_000_000

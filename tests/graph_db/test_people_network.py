@@ -6,7 +6,7 @@ import asyncio
 
 from graph_db import network, people, vocabulary
 from graph_db.backend import Backend
-from graph_db.records import PairChangeRecord, PersonRecord
+from graph_db.people_records import PairChangeRecord, PersonRecord
 from tests.factories import make_person
 
 NOW = 1_800_000_000_000

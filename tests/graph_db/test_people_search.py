@@ -6,7 +6,7 @@ from typing import Any
 
 from graph_db import network, people, search, seed, taxonomy, vocabulary
 from graph_db.backend import Backend
-from graph_db.records import PersonRecord
+from graph_db.people_records import PersonRecord
 from graph_db.search import PeopleFilter, SearchRequest
 from tests.factories import make_person
 

@@ -13,9 +13,9 @@ from graph_db.backend import Backend
 from graph_db.mentorship import connections
 from graph_db.mentorship import programs as program_repo
 from graph_db.network import block
+from graph_db.people_records import PersonRecord
 from graph_db.programs import cohorts
 from graph_db.programs.records import CohortRecord, EnrolmentRecord
-from graph_db.records import PersonRecord
 from tests.factories import make_person
 from tests.mentoring import mentorship
 

@@ -8,7 +8,8 @@ import uuid
 from graph_db import comments, feed, groups, likes, network, notifications, posts
 from graph_db.backend import Backend
 from graph_db.comments import PageKey
-from graph_db.records import PairChangeRecord, PersonRecord, PostRecord
+from graph_db.people_records import PairChangeRecord, PersonRecord
+from graph_db.social_records import PostRecord
 from tests.factories import make_person
 
 T0 = 1_767_225_600_000

@@ -11,7 +11,7 @@ from graph_db import network
 from graph_db.backend import Backend
 from graph_db.errors import Forbidden, InvalidInput, NotFound
 from graph_db.mentorship import programs
-from graph_db.records import PersonRecord
+from graph_db.people_records import PersonRecord
 from resolvers import matching
 from resolvers.matching import MentorQuery
 from tests.mentoring import (

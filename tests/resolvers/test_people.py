@@ -10,7 +10,7 @@ import pytest
 from graph_api.errors import ErrorCodes
 from graph_db import network, people, taxonomy, vocabulary
 from graph_db.backend import Backend
-from graph_db.records import PersonRecord
+from graph_db.people_records import PersonRecord
 from resolvers.context import Context, Viewer
 from resolvers.loaders import Loaders
 from resolvers.services import Services

@@ -10,7 +10,7 @@ import pytest
 
 from graph_db import people, taxonomy, vocabulary
 from graph_db.backend import Backend
-from graph_db.records import PersonRecord
+from graph_db.people_records import PersonRecord
 from schema.base import to_global_id
 from tests.factories import make_person
 from tests.graphs import snapshot

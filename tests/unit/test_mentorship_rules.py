@@ -7,7 +7,7 @@ import re
 import pytest
 
 from graph_db import matching, mentorship
-from graph_db.records import MentorshipRecord
+from graph_db.mentorship.records import MentorshipRecord
 from resolvers import matching as match_rules
 from resolvers import mentorship as rules
 from resolvers.matching import MatchWeights

@@ -6,7 +6,7 @@ import pytest
 
 from graph_db.errors import InvalidInput
 from graph_db.notifications import KINDS, notify
-from graph_db.records import PersonRecord
+from graph_db.people_records import PersonRecord
 from resolvers.notifications import summary
 from resolvers.posts import clean_body, links
 from schema.notifications import NotificationKind

@@ -1,0 +1,71 @@
+"""Records for groups: the group, a person's standing in it, memberships."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from graph_db.people_records import PersonRecord
+from graph_db.records import Record, tuples
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRecord(Record):
+    """An interest group; `memberCount` equals its MEMBER_OF edges (kept by every write that
+    changes them); `interestIds`/`topics` are the interests it is about (ids, names)."""
+
+    id: str
+    name: str
+    description: str = ""
+    visibility: str = "PUBLIC"
+    createdAt: int = 0
+    updatedAt: int = 0
+    archivedAt: int | None = None
+    memberCount: int = 0
+    slowModeSeconds: int = 0
+    interestIds: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+
+    @classmethod
+    def convert(cls, row: dict[str, Any]) -> dict[str, Any]:
+        row = tuples(row, "interestIds", "topics")
+        for key in ("memberCount", "slowModeSeconds"):
+            if row.get(key) is None:
+                row[key] = 0
+        return row
+
+
+@dataclass(frozen=True, slots=True)
+class GroupAccessRecord(Record):
+    """How one person stands in one group, read fresh for each request (roles are never
+    cached): MEMBER_OF role or None, banned, muted until, pending request, invitation."""
+
+    groupId: str
+    visibility: str = "PUBLIC"
+    archived: bool = False
+    role: str | None = None
+    banned: bool = False
+    mutedUntil: int | None = None
+    requested: bool = False
+    invited: bool = False
+    slowModeSeconds: int = 0
+    lastContributionAt: int | None = None  # newest post/comment/thread/reply in the group
+
+    @property
+    def member(self) -> bool:
+        return self.role is not None
+
+    @property
+    def can_see_content(self) -> bool:
+        """Members see everything; others see a public group's content unless banned."""
+        return self.member or (self.visibility == "PUBLIC" and not self.banned)
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipRecord:
+    """A person's place in a group (a member, a join request, a ban), and since when."""
+
+    person: PersonRecord
+    role: str | None
+    since: int
+    note: str | None = None
