@@ -1,7 +1,7 @@
 """Everything that differs between FalkorDB and Neo4j Cypher, and nothing else.
 
 Repositories write one Cypher text for both engines; where the engines disagree
-(DDL, full-text calls and their query syntax, shortestPath placement) they ask the
+(DDL, full-text calls and their query syntax, degree counts) they ask the
 dialect for the fragment. Identifiers that reach query text are validated here.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, LiteralString, NamedTuple, cast
+from typing import Literal, LiteralString, NamedTuple, assert_never, cast
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TERM = re.compile(r"\w+", re.UNICODE)
@@ -73,20 +73,6 @@ class FullTextIndex:
 
 
 @dataclass(frozen=True)
-class VectorIndex:
-    name: str
-    label: str
-    property: str
-    dimensions: int
-    similarity: Literal["cosine", "euclidean"] = "cosine"
-
-    def __post_init__(self) -> None:
-        identifier(self.name), identifier(self.label), identifier(self.property)
-        if not 0 < self.dimensions <= 4096:
-            raise ValueError("vector dimensions must be between 1 and 4096")
-
-
-@dataclass(frozen=True)
 class RelationshipTypes:
     """Relationship types the model uses, declared ahead of the first edge of each."""
 
@@ -108,7 +94,7 @@ class DroppedIndex:
 
 
 SchemaOp = (
-    UniqueConstraint | RangeIndex | FullTextIndex | VectorIndex | RelationshipTypes | DroppedIndex
+    UniqueConstraint | RangeIndex | FullTextIndex | RelationshipTypes | DroppedIndex
 )
 
 
@@ -178,13 +164,6 @@ class Dialect:
         of `all_keys`, one of the group in `key_field`. None when nothing can match."""
         raise NotImplementedError
 
-    def shortest_path(
-        self, var: LiteralString, start: LiteralString, end: LiteralString,
-        rel_type: str, max_hops: int,
-    ) -> LiteralString:
-        """A clause binding `var` to one shortest undirected path (or null) start..end."""
-        raise NotImplementedError
-
     def in_degree(self, node: LiteralString, rel_type: str) -> LiteralString:
         """An expression: how many `rel_type` relationships end at node variable `node`."""
         raise NotImplementedError
@@ -226,15 +205,7 @@ class FalkorDialect(Dialect):
                 Cypher(_trusted(f"CREATE FULLTEXT INDEX FOR (n:{label}) ON (n.{identifier(p)})"))
                 for p in op.properties
             ]
-        label, prop = identifier(op.label), identifier(op.property)
-        return [
-            Cypher(
-                _trusted(
-                    f"CREATE VECTOR INDEX FOR (n:{label}) ON (n.{prop}) OPTIONS "
-                    f"{{dimension: {int(op.dimensions)}, similarityFunction: '{op.similarity}'}}",
-                )
-            )
-        ]
+        assert_never(op)
 
     def fulltext_nodes(self, index: FullTextIndex, query_param: LiteralString) -> LiteralString:
         label = identifier(index.label)
@@ -285,17 +256,6 @@ class FalkorDialect(Dialect):
             query += f" @{key}:({'|'.join(group)})"
         return query
 
-    def shortest_path(
-        self, var: LiteralString, start: LiteralString, end: LiteralString,
-        rel_type: str, max_hops: int,
-    ) -> LiteralString:
-        # FalkorDB allows shortestPath only as an expression in WITH/RETURN, not in MATCH.
-        rel = identifier(rel_type)
-        hops = int(max_hops)
-        return _trusted(
-            f"WITH *, shortestPath(({start})-[:{rel}*1..{hops}]-({end})) AS {var}",
-        )
-
     def in_degree(self, node: LiteralString, rel_type: str) -> LiteralString:
         # indegree() reads the relation matrix; a pattern count walks every edge (4x slower).
         return _trusted(f"indegree({identifier(node)}, '{identifier(rel_type)}')")
@@ -340,16 +300,7 @@ class Neo4jDialect(Dialect):
                     )
                 )
             ]
-        label, prop, name = identifier(op.label), identifier(op.property), identifier(op.name)
-        return [
-            Cypher(
-                _trusted(
-                    f"CREATE VECTOR INDEX {name} IF NOT EXISTS FOR (n:{label}) ON n.{prop} OPTIONS "
-                    f"{{indexConfig: {{`vector.dimensions`: {int(op.dimensions)}, "
-                    f"`vector.similarity_function`: '{op.similarity}'}}}}",
-                )
-            )
-        ]
+        assert_never(op)
 
     def fulltext_nodes(self, index: FullTextIndex, query_param: LiteralString) -> LiteralString:
         name = identifier(index.name)
@@ -396,16 +347,6 @@ class Neo4jDialect(Dialect):
                 raise ValueError("a required key group must hold search keys")
             query += f" AND {key}:({' OR '.join(group)})"
         return query
-
-    def shortest_path(
-        self, var: LiteralString, start: LiteralString, end: LiteralString,
-        rel_type: str, max_hops: int,
-    ) -> LiteralString:
-        rel = identifier(rel_type)
-        hops = int(max_hops)
-        return _trusted(
-            f"OPTIONAL MATCH {var} = shortestPath(({start})-[:{rel}*1..{hops}]-({end}))",
-        )
 
     def in_degree(self, node: LiteralString, rel_type: str) -> LiteralString:
         # A COUNT subquery over one relationship type reads Neo4j's degree store.

@@ -13,7 +13,6 @@ from graph_db.dialect import (
     RangeIndex,
     RelationshipTypes,
     UniqueConstraint,
-    VectorIndex,
     identifier,
     search_terms,
 )
@@ -66,20 +65,6 @@ def test_full_text_index_and_call() -> None:
     )
 
 
-def test_vector_index() -> None:
-    op = VectorIndex("person_vec", "Person", "embedding", 384)
-    assert FALKOR.schema(op) == [
-        Cypher(
-            "CREATE VECTOR INDEX FOR (n:Person) ON (n.embedding) OPTIONS "
-            "{dimension: 384, similarityFunction: 'cosine'}"
-        )
-    ]
-    (neo,) = NEO4J.schema(op)
-    assert isinstance(neo, Cypher) and "`vector.dimensions`: 384" in neo.text
-    with pytest.raises(ValueError):
-        VectorIndex("v", "Person", "e", 0)
-
-
 def test_relationship_types_are_registered_only_where_needed() -> None:
     assert FALKOR.schema(RelationshipTypes(("LIKED",))) == [
         Cypher("CREATE (a)-[r:LIKED]->(b) DELETE r, a, b")
@@ -100,12 +85,3 @@ def test_full_text_query_strings() -> None:
     assert NEO4J.fulltext_query("Cardio on") == "(cardio* OR cardio~1) OR (on*)"
     assert FALKOR.fulltext_query("  ..  ") is None
     assert NEO4J.fulltext_query("") is None
-
-
-def test_shortest_path_placement() -> None:
-    assert FALKOR.shortest_path("path", "a", "b", "CONNECTED_WITH", 3) == (
-        "WITH *, shortestPath((a)-[:CONNECTED_WITH*1..3]-(b)) AS path"
-    )
-    assert NEO4J.shortest_path("path", "a", "b", "CONNECTED_WITH", 3) == (
-        "OPTIONAL MATCH path = shortestPath((a)-[:CONNECTED_WITH*1..3]-(b))"
-    )
