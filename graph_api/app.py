@@ -19,7 +19,7 @@ from graph_api import graphiql
 from graph_api.config import ConfigError, Settings
 from graph_api.database import Database, open_database
 from graph_api.demo import load_demo
-from graph_api.errors import ErrorCodes, quiet_request_errors
+from graph_api.errors import ErrorCodes, StreamErrorCodes, quiet_request_errors
 from graph_api.guards import Guards
 from graph_api.http import GraphQLHTTP, OperationCapture
 from graph_api.limits import LimitConfig, query_limits
@@ -27,9 +27,9 @@ from graph_api.logs import log_exchange
 from graph_api.mail.runtime import MailService
 from graph_api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from graph_api.metrics import Metrics
+from graph_api.pipeline import OperationContext, Pipeline, RequestContexts
 from graph_api.pubsub import LocalEventBus, RedisEventBus
-from graph_api.requests import Pipeline, RequestContexts
-from graph_api.websocket import OperationContext, StreamErrorCodes, SubscriptionEndpoint
+from graph_api.websocket import SubscriptionEndpoint
 from graph_db import instrument
 from resolvers.accounts import TokenAuthenticator
 from resolvers.oidc import OidcConfig, OidcVerifier
@@ -140,7 +140,7 @@ def create_app(
     pipeline = Pipeline(RequestContexts(settings, state), guards)
     graphql_http = GraphQLHTTP(
         schema,
-        prepare=pipeline.for_http,
+        pipeline=pipeline,
         max_body_bytes=settings.max_body_bytes,
         batch_max=settings.batch_max,
         graphiql_html=graphiql.GRAPHIQL_HTML if settings.graphiql else None,
@@ -153,7 +153,7 @@ def create_app(
         schema, pipeline=pipeline,
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         admit=guards.admit_address, allowed_origins=settings.cors_origins,
-        reauth_seconds=settings.ws_reauth_seconds, documents=limits.documents,
+        reauth_seconds=settings.ws_reauth_seconds,
     )
 
     async def index(request: Request) -> Response:

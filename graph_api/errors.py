@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLFormattedError
 from strawberry.extensions import SchemaExtension
 
 from graph_db.errors import GraphApiError
@@ -83,6 +83,23 @@ class ErrorCodes(SchemaExtension):
         result.errors = [classify(e, request_id) for e in result.errors]
 
 
+class StreamErrorCodes(SchemaExtension):
+    """ErrorCodes for streamed results (WebSocket): each leaves before the operation (and its
+    on_operation hook) ends, so without this they would leave uncoded and unmasked."""
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        errors = getattr(result, "errors", None)
+        if errors:
+            request_id = getattr(self.execution_context.context, "request_id", "")
+            result.errors = [classify(e, request_id) for e in errors]
+        yield
+
+
+def refusal(exc: GraphApiError) -> GraphQLFormattedError:
+    """An expected failure raised before execution, as one formatted GraphQL error."""
+    return {"message": exc.message, "extensions": extensions_for(exc)}
+
+
 def error_body(message: str, code: str, **extra: Any) -> dict[str, Any]:
     """A GraphQL-shaped error body for failures before execution (HTTP-level errors)."""
     return {"errors": [{"message": message, "extensions": {"code": code, **extra}}]}
@@ -90,7 +107,7 @@ def error_body(message: str, code: str, **extra: Any) -> dict[str, Any]:
 
 def refusal_body(exc: GraphApiError) -> dict[str, Any]:
     """The error body for an expected failure raised before execution."""
-    return {"errors": [{"message": exc.message, "extensions": extensions_for(exc)}]}
+    return {"errors": [refusal(exc)]}
 
 
 def encode_json(data: object) -> bytes:

@@ -1,7 +1,7 @@
 """The abuse guards in front of every operation, shared by HTTP and WebSocket.
 
 Order per HTTP request: the per-address limit (`admit`, before the body is read or the
-token checked), then per operation (`operation`, run by graph_api.requests.Pipeline for
+token checked), then per operation (`operation`, run by graph_api.pipeline.Pipeline for
 both transports): the viewer's or the signed-out address's limit, persisted-query
 resolution, and the choice of the operation the document runs. A WebSocket
 `connection_init` and each `subscribe` also count as a request of their address
@@ -11,18 +11,20 @@ graph_api.limits.
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLSyntaxError
+from graphql import GraphQLSyntaxError, OperationType
+from graphql.utilities import get_operation_ast
 from starlette.requests import Request
 
 from graph_api.config import Settings
-from graph_api.http import GraphQLRequest
 from graph_api.limits import Documents, LimitConfig, operation_problem
 from graph_api.persisted import MemoryStore, PersistedQueries, RedisStore, TieredStore, load_manifest
 from graph_api.ratelimit import Limits, MemoryLimits, RateLimiter, RedisLimits
 from graph_db.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from graph_api.pipeline import GraphQLRequest
 
 
 def _viewer_id(context: Any) -> str | None:
@@ -55,20 +57,29 @@ class Guards:
         """A WebSocket message that starts work: one request from its address, like an HTTP one."""
         await self.limiter.admit_request(client_ip)
 
-    async def operation(self, context: Any, params: GraphQLRequest) -> GraphQLRequest:
-        """What every operation passes before Strawberry runs it, on either transport."""
+    async def operation(
+        self, context: Any, params: GraphQLRequest
+    ) -> tuple[str | None, OperationType | None]:
+        """What every operation passes before Strawberry runs it, on either transport.
+
+        Returns the query text to run (a persisted query's, or the one sent) and the type
+        of the operation it runs (None if the document does not parse).
+        """
         await self.limiter.admit_operation(_viewer_id(context), context.client_ip)
         query = await self.persisted.resolve(params.query, params.extensions)
-        if query:
-            self.choose_operation(query, params.operation_name)
-        return replace(params, query=query)
+        if not query:
+            return query, None
+        return query, self.choose_operation(query, params.operation_name)
 
-    def choose_operation(self, query: str, operation_name: str | None) -> None:
-        """Refuse a document whose operation cannot be chosen (spec: GetOperation)."""
+    def choose_operation(self, query: str, operation_name: str | None) -> OperationType | None:
+        """The type of the operation the document runs; refuse it if none can be chosen
+        (spec: GetOperation). None if it does not parse."""
         try:
             document = self.documents.parse(query).document
         except GraphQLSyntaxError:
-            return  # Strawberry reports it, with its location
+            return None  # Strawberry reports it, with its location
         problem = operation_problem(document, operation_name)
         if problem is not None:
             raise InvalidInput(problem, field="operationName")
+        operation = get_operation_ast(document, operation_name)
+        return operation.operation if operation is not None else None

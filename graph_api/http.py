@@ -16,20 +16,23 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry import Schema
-from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from graph_api.errors import encode_json, error_body, refusal_body
+from graph_api.pipeline import GraphQLRequest, read_request
 from graph_db import instrument
-from graph_db.errors import GraphApiError
+from graph_db.errors import GraphApiError, Unauthenticated
+
+if TYPE_CHECKING:
+    from graph_api.pipeline import Pipeline
 
 log = logging.getLogger("graph_api.http")
 
@@ -60,31 +63,14 @@ class HttpError(Exception):
         self.headers = headers or {}
 
 
-@dataclass(frozen=True)
-class GraphQLRequest:
-    query: str | None
-    variables: dict[str, Any] | None
-    operation_name: str | None
-    extensions: dict[str, Any] | None
-
-
-def parse_params(data: object) -> GraphQLRequest:
-    """Validate the shape of one request object (POST body or GET query parameters)."""
-    if not isinstance(data, dict):
-        raise HttpError(400, "the request body must be a JSON object")
-    query = data.get("query")
-    variables = data.get("variables")
-    operation_name = data.get("operationName")
-    extensions = data.get("extensions")
-    if query is not None and not isinstance(query, str):
-        raise HttpError(400, "`query` must be a string")
-    if variables is not None and not isinstance(variables, dict):
-        raise HttpError(400, "`variables` must be an object")
-    if operation_name is not None and not isinstance(operation_name, str):
-        raise HttpError(400, "`operationName` must be a string")
-    if extensions is not None and not isinstance(extensions, dict):
-        raise HttpError(400, "`extensions` must be an object")
-    return GraphQLRequest(query, variables, operation_name, extensions)
+def bearer_token(header: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, if there is one."""
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("the Authorization header must be `Bearer <token>`")
+    return token.strip()
 
 
 def _json_param(request: Request, name: str) -> Any:
@@ -124,9 +110,6 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 # Runs once per HTTP request before anything else (the per-address rate limit).
 Admit = Callable[[Request], Awaitable[None]]
-# Runs per operation before execution: its Context and the request to run (the pipeline
-# WebSocket operations also pass: viewer as of now, rate limits, persisted queries).
-Prepare = Callable[[Request, GraphQLRequest], Awaitable[tuple[Any, GraphQLRequest]]]
 
 
 @dataclass
@@ -196,7 +179,7 @@ class GraphQLHTTP:
         self,
         schema: Schema,
         *,
-        prepare: Prepare,
+        pipeline: Pipeline,
         max_body_bytes: int,
         batch_max: int = 0,
         graphiql_html: str | None = None,
@@ -206,7 +189,7 @@ class GraphQLHTTP:
         observers: Sequence[Observer] = (),
     ) -> None:
         self.schema = schema
-        self.prepare = prepare
+        self.pipeline = pipeline
         self.max_body_bytes = max_body_bytes
         self.batch_max = batch_max
         self.graphiql_html = graphiql_html
@@ -271,7 +254,7 @@ class GraphQLHTTP:
                 "text/html" in request.headers.get("accept", "")
             ):
                 return HTMLResponse(self.graphiql_html)
-            params = parse_params(
+            params = read_request(
                 {
                     "query": request.query_params.get("query"),
                     "variables": _json_param(request, "variables"),
@@ -299,8 +282,8 @@ class GraphQLHTTP:
                 raise HttpError(400, "batched requests are not enabled")
             if not data or len(data) > self.batch_max:
                 raise HttpError(400, f"a batch holds 1 to {self.batch_max} operations")
-            return await self._respond(request, [parse_params(d) for d in data], batched=True, via_get=False)
-        return await self._respond(request, [parse_params(data)], batched=False, via_get=False)
+            return await self._respond(request, [read_request(d) for d in data], batched=True, via_get=False)
+        return await self._respond(request, [read_request(data)], batched=False, via_get=False)
 
     async def _respond(
         self, request: Request, operations: list[GraphQLRequest], *, batched: bool, via_get: bool
@@ -336,24 +319,24 @@ class GraphQLHTTP:
         exchange: Exchange = request.state.exchange
         exchange.operations.append(record)
         reset = _current_operation.set(record)
-        context: Any = None
         body: dict[str, Any]
         status, headers = 200, {}
         try:
-            context, params = await self.prepare(request, params)
-            viewer = getattr(context, "viewer", None)
+            viewer = await self.pipeline.viewer(bearer_token(request.headers.get("authorization")))
+            operation = await self.pipeline.prepare(
+                viewer, params, request_id=request.state.request_id,
+                client_ip=request.client.host if request.client else "",
+            )
             if viewer is not None:
                 exchange.viewer_id = viewer.id
-            if not params.query:
-                raise HttpError(400, "`query` is required")
             allowed = {OperationType.QUERY} if via_get else {OperationType.QUERY, OperationType.MUTATION}
             result = await self.schema.execute(
-                params.query,
-                variable_values=params.variables,
-                context_value=context,
-                operation_name=params.operation_name,
+                operation.query,
+                variable_values=operation.variables,
+                context_value=operation.context,
+                operation_name=operation.operation_name,
                 allowed_operation_types=allowed,
-                operation_extensions=params.extensions,
+                operation_extensions=operation.extensions,
             )
             body = {}
             if result.errors:
@@ -373,8 +356,6 @@ class GraphQLHTTP:
                 body = error_body("subscriptions are served over WebSocket at this path", "BAD_USER_INPUT")
         except CannotGetOperationTypeError as exc:
             status, body = 400, error_body(exc.as_http_error_reason(), "BAD_USER_INPUT")
-        except MissingQueryError:
-            status, body = 400, error_body("`query` is required", "BAD_USER_INPUT")
         except HttpError as exc:
             status, headers = exc.status, exc.headers
             body = error_body(exc.message, exc.code)

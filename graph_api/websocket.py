@@ -6,14 +6,14 @@ token closes the socket with 4403. Each connection_init counts against the addre
 request budget like an HTTP request (over it: closed with 4403 before the token is even
 looked at).
 
-Every `subscribe` is authorised as an HTTP request would be at that moment: the token is
-checked again (signature, expiry, session version, suspension, role) and the operation
-gets a fresh Context with fresh DataLoaders. It then passes the same guards as an HTTP
-operation (Guards.operation: rate limits, persisted queries, the operation choice) and a
-cap on the operations one connection runs at once; refusals are `error` messages with a
-code. While the socket is open, the session is checked again every `ws_reauth_seconds`
-and when the token expires: a revoked or expired token closes the socket with 4401, a
-suspension with 4403, which stops its subscriptions. A client renews by opening a new
+Every `subscribe` enters the same pipeline as an HTTP operation (graph_api.pipeline): the
+token is checked again (signature, expiry, session version, suspension, role), the
+operation gets a fresh Context with fresh DataLoaders and passes the same guards (rate
+limits, persisted queries, the operation choice); on top, a cap on the operations one
+connection runs at once. Refusals are `error` messages with a code. While the socket is
+open, the session is checked again every `ws_reauth_seconds` and when the token expires: a
+revoked or expired token closes the socket with 4401, a suspension with 4403, which stops
+its subscriptions. A client renews by opening a new
 socket with a fresh token (graphql-transport-ws allows one connection_init per socket).
 """
 
@@ -21,22 +21,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import jwt
-from graphql import GraphQLError, GraphQLFormattedError, GraphQLSyntaxError, OperationType
-from graphql.utilities import get_operation_ast
+from graphql import OperationType
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry import Schema
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.extensions import SchemaExtension
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
@@ -46,10 +43,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 from strawberry.types.unset import UnsetType
 
-from graph_api.errors import classify, encode_json, extensions_for
-from graph_api.http import GraphQLRequest
-from graph_api.limits import Documents, LimitConfig
-from graph_api.requests import Pipeline
+from graph_api.errors import encode_json, refusal
+from graph_api.pipeline import Pipeline, read_request, running
 from graph_db.errors import BackendUnavailable, Forbidden, GraphApiError, InvalidInput, Unauthenticated
 from resolvers.context import Context, Viewer
 from schema.base import to_global_id
@@ -60,42 +55,6 @@ AddressGuard = Callable[[str], Awaitable[None]]
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_TRY_AGAIN = 1013
-
-# The Context of the operation a WebSocket task runs (read by OperationContext).
-_operation_context: contextvars.ContextVar[Context | None] = contextvars.ContextVar(
-    "graph_api_operation_context", default=None
-)
-
-
-def _error(exc: GraphApiError) -> GraphQLFormattedError:
-    return GraphQLError(exc.message, extensions=extensions_for(exc)).formatted
-
-
-class OperationContext(SchemaExtension):
-    """Runs each WebSocket operation with its own Context (fresh viewer and DataLoaders).
-
-    Strawberry's protocol handler passes one context for the whole connection; the handler
-    below builds one per operation and hands it over through a context variable that the
-    operation's task inherits.
-    """
-
-    def on_operation(self) -> Iterator[None]:
-        context = _operation_context.get()
-        if context is not None:
-            self.execution_context.context = context
-        yield
-
-
-class StreamErrorCodes(SchemaExtension):
-    """ErrorCodes for streamed results: each leaves before the operation (and its hook) ends,
-    so without this, WebSocket clients would get uncoded and unmasked errors."""
-
-    def on_stream_result(self, result: Any) -> Iterator[None]:
-        errors = getattr(result, "errors", None)
-        if errors:
-            request_id = getattr(self.execution_context.context, "request_id", "")
-            result.errors = [classify(e, request_id) for e in errors]
-        yield
 
 
 def connection_token(params: dict[str, Any] | None) -> str | None:
@@ -204,39 +163,20 @@ class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             if viewer is False:
                 return
             assert viewer is None or isinstance(viewer, Viewer)
-            context, params = await self.view.pipeline.prepare(
-                viewer, _request(dict(payload)), request_id=uuid.uuid4().hex,
+            operation = await self.view.pipeline.prepare(
+                viewer, read_request(payload), request_id=uuid.uuid4().hex,
                 client_ip=self.context.client_ip, connection_params=self.context.connection_params,
             )
-            if not params.query:
-                raise InvalidInput("`query` is required")
-            if self.view.is_subscription(params.query, params.operation_name):
+            if operation.type is OperationType.SUBSCRIPTION:
                 self.streams.add(message["id"])
             else:
                 self.streams.discard(message["id"])
         except GraphApiError as exc:
-            await self.send_message(ErrorMessage(id=message["id"], type="error", payload=[_error(exc)]))
+            await self.send_message(ErrorMessage(id=message["id"], type="error", payload=[refusal(exc)]))
             return
-        reset = _operation_context.set(context)
-        try:
-            # The operation's task is created in here and inherits the context variable.
-            await super().handle_subscribe({**message, "payload": {**payload, "query": params.query}})
-        finally:
-            _operation_context.reset(reset)
-
-
-def _request(payload: dict[str, Any]) -> GraphQLRequest:
-    query, variables = payload.get("query"), payload.get("variables")
-    operation_name, extensions = payload.get("operationName"), payload.get("extensions")
-    if query is not None and not isinstance(query, str):
-        raise InvalidInput("`query` must be a string")
-    if variables is not None and not isinstance(variables, dict):
-        raise InvalidInput("`variables` must be an object")
-    if operation_name is not None and not isinstance(operation_name, str):
-        raise InvalidInput("`operationName` must be a string")
-    if extensions is not None and not isinstance(extensions, dict):
-        raise InvalidInput("`extensions` must be an object")
-    return GraphQLRequest(query, variables, operation_name, extensions)
+        # Strawberry creates the operation's task in here: it runs with the operation's Context.
+        with running(operation):
+            await super().handle_subscribe({**message, "payload": {**payload, "query": operation.query}})
 
 
 async def _admit_all(client_ip: str) -> None:
@@ -252,7 +192,6 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
         self, schema: Schema, *, pipeline: Pipeline, max_subscriptions_per_connection: int,
         admit: AddressGuard = _admit_all,
         allowed_origins: Sequence[str] = (), reauth_seconds: float = 10.0,
-        documents: Documents | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -264,15 +203,6 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
         self.pipeline = pipeline
         self.admit = admit
         self.reauth_seconds = reauth_seconds
-        self.documents = documents if documents is not None else Documents(LimitConfig())
-
-    def is_subscription(self, query: str, operation_name: str | None) -> bool:
-        try:
-            document = self.documents.parse(query).document
-        except GraphQLSyntaxError:
-            return False
-        operation = get_operation_ast(document, operation_name)
-        return operation is not None and operation.operation is OperationType.SUBSCRIPTION
 
     def encode_json(self, data: object) -> str | bytes:
         return encode_json(data).decode()  # graphql-transport-ws messages are text frames
@@ -280,7 +210,7 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         client_ip = request.client.host if request.client else ""
         # The connection's own context: its address and connection_init payload. Operations
-        # run with fresh ones (Pipeline.prepare).
+        # run with fresh ones (Pipeline.prepare, handed over by pipeline.running).
         return self.pipeline.contexts.build(None, uuid.uuid4().hex, client_ip)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
