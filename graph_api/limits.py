@@ -49,8 +49,6 @@ from graphql.language import Lexer
 from graphql.utilities import get_operation_ast
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.schema import validate_document
-from strawberry.types import ExecutionContext
 
 from graph_db.errors import QueryTooComplex
 
@@ -241,12 +239,40 @@ def _length(value: Any) -> int | None:
     return None
 
 
-def _limits_rule(config: LimitConfig) -> type[ValidationRule]:
-    """A validation rule for depth and aliases (they depend on the document only: cacheable)."""
+class _Validation:
+    """One operation's validation, run by Strawberry with the rule below among its rules."""
+
+    def __init__(self, documents: Documents, operation_name: str | None, variables: Any) -> None:
+        self.documents = documents
+        self.operation_name = operation_name
+        self.variables = variables
+        self.ran = False
+        self.cost_error: GraphQLError | None = None  # depends on the variables: not cached
+
+
+def _limits_rule(validation: _Validation) -> type[ValidationRule]:
+    """Depth and aliases (the document's alone: cacheable), then, if the document is valid,
+    the operation's estimated cost (it depends on the variables: not cached)."""
+    documents = validation.documents
+    config = documents.config
 
     class QueryLimitsRule(ValidationRule):
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
+            validation.ran = True
+            # The graphql-core schema Strawberry validates against: cached documents are
+            # measured against it later without validating again.
+            documents.schema = context.schema
+            # Seeing every error reported from here on (ours, later rules', and every rule's
+            # during the walk) tells leave_document whether the document is valid.
+            self.failed = False
+            report = context.on_error
+
+            def on_error(error: GraphQLError) -> None:
+                self.failed = True
+                report(error)
+
+            context.on_error = on_error  # type: ignore[method-assign]
             document = context.document
             walk = _Walk(context.schema, document, None, config)
             aliases = 0
@@ -264,6 +290,18 @@ def _limits_rule(config: LimitConfig) -> type[ValidationRule]:
                 context.report_error(too_complex(
                     f"query is too complex: {aliases} aliases exceed the limit of {config.max_aliases}"
                 ))
+
+        def leave_document(self, *_args: Any) -> None:
+            # Rules after this one (Strawberry's) report only on entering nodes: all is known.
+            if self.failed:
+                return
+            context = self.context
+            error = documents.cost_error(
+                context.schema, context.document, validation.operation_name, validation.variables
+            )
+            if error is not None:
+                validation.cost_error = error
+                context.report_error(error)
 
     return QueryLimitsRule
 
@@ -320,9 +358,9 @@ class Documents:
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._chars = 0
         self.hits = self.misses = 0
-        self._extra_rules: list[type[Any]] = [_limits_rule(config)]
-        if not config.introspection:
-            self._extra_rules.append(NoSchemaIntrospectionCustomRule)
+        # The graphql-core schema, as the validation rules saw it (Strawberry has no public
+        # accessor for it); set by the first validation, before any entry has its errors.
+        self.schema: GraphQLSchema | None = None
 
     def parse(self, query: str, *, count: bool = True) -> _Entry:
         """The cached parse of `query`; `count=False` for a second lookup of one request."""
@@ -343,16 +381,27 @@ class Documents:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def rules(self, base: tuple[type[Any], ...]) -> tuple[type[Any], ...]:
-        """The operation's rules and ours (Strawberry's validate_document adds its own)."""
-        return (*base, *self._extra_rules)
+    def rules(self, validation: _Validation) -> tuple[type[Any], ...]:
+        """Our rules for one operation, to add to Strawberry's (which adds its own last)."""
+        rules: tuple[type[Any], ...] = (_limits_rule(validation),)
+        if not self.config.introspection:
+            rules += (NoSchemaIntrospectionCustomRule,)
+        return rules
 
-
-def _graphql_schema(context: ExecutionContext) -> GraphQLSchema:
-    # Strawberry exposes the graphql-core schema only as `Schema._schema`; its own
-    # ValidationCache extension reads it the same way. This is the one place we do.
-    schema: GraphQLSchema = context.schema._schema
-    return schema
+    def cost_error(
+        self, schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+    ) -> GraphQLError | None:
+        """QUERY_TOO_COMPLEX if the operation's estimated cost is over the limit."""
+        config = self.config
+        cost = estimate_cost(schema, document, operation_name, variables, config)
+        if cost <= config.max_cost:
+            return None
+        return too_complex(
+            f"query is too complex: estimated cost {cost} exceeds the limit of "
+            f"{config.max_cost} (lists multiply by their page size; ask for smaller "
+            "pages with first/last)"
+        )
 
 
 class QueryLimits(SchemaExtension):
@@ -384,30 +433,30 @@ class QueryLimits(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        if document is not None and context.pre_execution_errors is None:
-            entry = self.entry if self.entry is not None and self.entry.document is document else None
-            if entry is not None and entry.errors is not None:
-                errors = entry.errors
-            else:
-                # Suggestions ("Did you mean ...") are stripped from answers by _rewrite.
-                errors = validate_document(
-                    _graphql_schema(context), document, self.documents.rules(context.validation_rules)
-                )
-                if entry is not None:
-                    entry.errors = errors
+        if document is None or context.pre_execution_errors is not None:
+            yield
+            return
+        entry = self.entry if self.entry is not None and self.entry.document is document else None
+        schema = self.documents.schema
+        if entry is not None and entry.errors is not None and schema is not None:
+            # Validated before: Strawberry skips validation when the errors are set.
+            errors = entry.errors
             if not errors:
-                config = self.documents.config
-                cost = estimate_cost(
-                    _graphql_schema(context), document, context.operation_name, context.variables, config
+                error = self.documents.cost_error(
+                    schema, document, context.operation_name, context.variables
                 )
-                if cost > config.max_cost:
-                    errors = [too_complex(
-                        f"query is too complex: estimated cost {cost} exceeds the limit of "
-                        f"{config.max_cost} (lists multiply by their page size; ask for smaller "
-                        "pages with first/last)"
-                    )]
+                errors = [error] if error is not None else []
             context.pre_execution_errors = list(errors)
+            yield
+            return
+        # Strawberry validates, with its rules and ours (the public way to add rules, as its
+        # AddValidationRules does). Suggestions ("Did you mean ...") are stripped by _rewrite.
+        validation = _Validation(self.documents, context.operation_name, context.variables)
+        context.validation_rules = (*context.validation_rules, *self.documents.rules(validation))
         yield
+        found = context.pre_execution_errors
+        if entry is not None and validation.ran and found is not None:
+            entry.errors = [e for e in found if e is not validation.cost_error]
 
     def on_operation(self) -> Iterator[None]:
         yield
