@@ -19,7 +19,7 @@ from graph_api import graphiql
 from graph_api.config import ConfigError, Settings
 from graph_api.database import Database, open_database
 from graph_api.demo import load_demo
-from graph_api.errors import ErrorCodes, StreamErrorCodes, quiet_request_errors
+from graph_api.errors import ErrorCodes, quiet_request_errors
 from graph_api.guards import Guards
 from graph_api.http import GraphQLHTTP, OperationCapture
 from graph_api.limits import LimitConfig, query_limits
@@ -67,9 +67,7 @@ def create_app(
     # OperationContext first (it hands a WebSocket operation its own Context), then
     # ErrorCodes: its on_operation runs last, so it codes what the others produced.
     limits = query_limits(LimitConfig.from_settings(settings))
-    schema = build_schema(
-        extensions=[OperationContext, ErrorCodes, limits, OperationCapture, StreamErrorCodes]
-    )
+    schema = build_schema(extensions=[OperationContext, ErrorCodes, limits, OperationCapture])
     quiet_request_errors()
     guards = Guards(settings, documents=limits.documents)
     metrics = Metrics() if settings.metrics else None

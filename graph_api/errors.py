@@ -71,28 +71,32 @@ def _with(error: GraphQLError, message: str, extensions: dict[str, Any]) -> Grap
 
 
 class ErrorCodes(SchemaExtension):
-    """Runs after every operation: codes every error, masks internals (the MaskErrors pattern)."""
+    """Codes every error and masks internals (the MaskErrors pattern), on both transports.
+
+    A result Schema.execute returns (HTTP) is coded when the operation ends; a result
+    Schema.stream yields (WebSocket) as it leaves, which is before the operation ends.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.streamed: Any = None  # the last streamed result: coded already
 
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
-        if result is None or not result.errors:
-            return
-        context = self.execution_context.context
-        request_id = getattr(context, "request_id", "")
-        result.errors = [classify(e, request_id) for e in result.errors]
-
-
-class StreamErrorCodes(SchemaExtension):
-    """ErrorCodes for streamed results (WebSocket): each leaves before the operation (and its
-    on_operation hook) ends, so without this they would leave uncoded and unmasked."""
+        if result is not None and result is not self.streamed:
+            self._code(result)
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
+        self._code(result)
+        self.streamed = result
+        yield
+
+    def _code(self, result: Any) -> None:
         errors = getattr(result, "errors", None)
         if errors:
             request_id = getattr(self.execution_context.context, "request_id", "")
             result.errors = [classify(e, request_id) for e in errors]
-        yield
 
 
 def refusal(exc: GraphApiError) -> GraphQLFormattedError:
