@@ -150,7 +150,7 @@ def create_app(
     subscriptions = SubscriptionEndpoint(
         schema, pipeline=pipeline,
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
-        admit=guards.admit_address, allowed_origins=settings.cors_origins,
+        admit=guards.admit, allowed_origins=settings.cors_origins,
         reauth_seconds=settings.ws_reauth_seconds,
     )
 

@@ -5,7 +5,7 @@ token checked), then per operation (`operation`, run by graph_api.pipeline.Pipel
 both transports): the viewer's or the signed-out address's limit, persisted-query
 resolution, and the choice of the operation the document runs. A WebSocket
 `connection_init` and each `subscribe` also count as a request of their address
-(`admit_address`). Query depth, aliases, tokens and cost are checked later, by
+(`admit`). Query depth, aliases, tokens and cost are checked later, by
 graph_api.limits.
 """
 
@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLSyntaxError, OperationType
 from graphql.utilities import get_operation_ast
-from starlette.requests import Request
 
 from graph_api.config import Settings
 from graph_api.limits import Documents, LimitConfig, operation_problem
@@ -50,11 +49,8 @@ class Guards:
         self.limiter.store = RedisLimits(client, prefix=prefix + "rl:")
         self.persisted.store = TieredStore(self.local_queries, RedisStore(client, prefix=prefix + "apq:"))
 
-    async def admit(self, request: Request) -> None:
-        await self.limiter.admit_request(request.client.host if request.client else "")
-
-    async def admit_address(self, client_ip: str) -> None:
-        """A WebSocket message that starts work: one request from its address, like an HTTP one."""
+    async def admit(self, client_ip: str) -> None:
+        """One request from an address: an HTTP request, a WebSocket message that starts work."""
         await self.limiter.admit_request(client_ip)
 
     async def operation(

@@ -108,8 +108,9 @@ async def read_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-# Runs once per HTTP request before anything else (the per-address rate limit).
-Admit = Callable[[Request], Awaitable[None]]
+# Runs once per HTTP request before anything else, with the client's address (the
+# per-address rate limit); raises GraphApiError to refuse.
+Admit = Callable[[str], Awaitable[None]]
 
 
 @dataclass
@@ -215,7 +216,7 @@ class GraphQLHTTP:
         media = GRAPHQL_RESPONSE if wants_graphql_response(request) else JSON
         try:
             if self.admit is not None:
-                await self.admit(request)
+                await self.admit(exchange.client_ip)
             response = await self._handle(request)
         except HttpError as exc:
             exchange.error_codes.append(exc.code)
