@@ -13,8 +13,15 @@ limits, persisted queries, the operation choice); on top, a cap on the operation
 connection runs at once. Refusals are `error` messages with a code. While the socket is
 open, the session is checked again every `ws_reauth_seconds` and when the token expires: a
 revoked or expired token closes the socket with 4401, a suspension with 4403, which stops
-its subscriptions. A client renews by opening a new
-socket with a fresh token (graphql-transport-ws allows one connection_init per socket).
+its subscriptions. A client renews by opening a new socket with a fresh token
+(graphql-transport-ws allows one connection_init per socket).
+
+Only Strawberry's public handler API is used: the view's hooks (get_context, on_ws_connect,
+encode_json, graphql_transport_ws_handler_class) and the handler's public methods
+(handle_connection_init, handle_subscribe, send_message, shutdown). The one indirection:
+the handler runs every operation with the connection's context, so handle_subscribe starts
+it inside pipeline.running, whose context variable the pipeline's OperationContext
+extension reads to run it with the operation's own Context.
 """
 
 from __future__ import annotations
