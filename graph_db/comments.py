@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.moderation import audit, can_post, moderates, open_reports
+from graph_db.moderation import audit, can_post, open_reports
 from graph_db.notifications import notified, notify
-from graph_db.posts import group_visible, mention
+from graph_db.policy import moderates, sees_content
+from graph_db.posts import mention
 from graph_db.social_records import CommentRecord, NotifiedRecord
 
 
@@ -33,10 +34,16 @@ WRITTEN_COMMENT_FIELDS: LiteralString = comment_fields(
     "CASE WHEN $setMentions THEN mentionIds ELSE [(c)-[:MENTIONS]->(cm:Person) | cm.id] END"
 )
 
-# Whether viewer `v` may see post `p` (written by `pa`, in group `g` or null).
-POST_VISIBLE: LiteralString = (
-    "p.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(pa) AND " + group_visible("v", "g")
-)
+def post_visible(carry: LiteralString, also: LiteralString = "") -> LiteralString:
+    """WITHs of `carry` keeping the rows where viewer `v` may see post `p` (written by `pa`,
+    in group `g` or null) and the conditions `also` (" AND ...") hold. The pattern tests
+    come in a WITH of their own: FalkorDB fails ("Type mismatch: expected Null but was
+    Pointer") on a WHERE with a pattern predicate after a WITH projecting a comprehension."""
+    return (
+        "WITH " + carry + " WHERE p.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(pa)" + also
+        + " WITH " + carry + ", " + sees_content("v", "g") + " AS seen WHERE seen "
+    )
+
 
 GET_MANY: LiteralString = (
     "MATCH (v:Person {id: $viewer}) "
@@ -46,9 +53,8 @@ GET_MANY: LiteralString = (
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
     "OPTIONAL MATCH (c)-[:REPLY_TO]->(parent:Comment) "
     "OPTIONAL MATCH (parent)<-[:AUTHORED]-(ca:Person) "
-    "WITH v, c, a, p, pa, g, parent, ca WHERE " + POST_VISIBLE + " "
-    "AND (ca IS NULL OR NOT (v)-[:BLOCKED]-(ca)) "
-    "RETURN " + COMMENT_FIELDS + " AS comment"
+    + post_visible("v, c, a, p, pa, g, parent, ca", " AND (ca IS NULL OR NOT (v)-[:BLOCKED]-(ca))")
+    + "RETURN " + COMMENT_FIELDS + " AS comment"
 )
 
 
@@ -139,7 +145,7 @@ async def list_replies(
 CREATE_COMMENT: LiteralString = (
     "MATCH (v:Person {id: $author}), (p:Post {id: $post})<-[:AUTHORED]-(pa:Person) "
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
-    "WITH v, p, pa, g WHERE " + POST_VISIBLE + " "
+    + post_visible("v, p, pa, g") +
     # Commenting in a group is posting there (graph_db.moderation.can_post); a retry of a
     # comment already made is not refused by slow mode (can_post ignores $id).
     "WITH v, p, pa, g, g IS NULL OR " + can_post("v", "g") + " AS allowed WHERE allowed "

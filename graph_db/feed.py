@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.policy import in_visible_group, is_public, public_content, viewer_groups
 from graph_db.posts import BEFORE_CURSOR, POST_FIELDS
 from graph_db.programs.records import AwardActivityRecord, BadgeRecord
 from graph_db.social_records import ActivityRecord, PostRecord
@@ -29,9 +30,7 @@ from graph_db.social_records import ActivityRecord, PostRecord
 HOME_FEED: LiteralString = (
     "MATCH (v:Person {id: $viewer}) "
     "WITH v, [v] + [(v)-[:FOLLOWS]->(f:Person) | f] + [(v)-[:CONNECTED_WITH]->(c:Person) | c] "
-    "  AS people, [(v)-[:BLOCKED]-(b:Person) | b.id] AS hidden, "
-    "  [(v)-[:MEMBER_OF]->(mg:Group) | mg.id] AS mine, "
-    "  [(v)-[:BANNED_FROM]->(bg:Group) | bg.id] AS banned, "
+    "  AS people, [(v)-[:BLOCKED]-(b:Person) | b.id] AS hidden, " + viewer_groups("v") + ", "
     "  [(v)-[:BLOCKED]-(:Person)-[:AUTHORED]->(hp:Post)-[:IN_GROUP]->(:Group) | hp.id] "
     "  AS hiddenGroupPosts "
     "CALL { WITH people, hidden, mine, banned "
@@ -39,7 +38,7 @@ HOME_FEED: LiteralString = (
     "  MATCH (a)-[:AUTHORED]->(p:Post) WHERE p.removedAt IS NULL AND " + BEFORE_CURSOR + " "
     "  OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
     "  WITH p, a, g, mine, banned "
-    "  WHERE g IS NULL OR g.id IN mine OR (g.visibility = 'PUBLIC' AND NOT g.id IN banned) "
+    "  WHERE " + in_visible_group("g") + " "
     "  WITH p, a, g ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit "
     "  RETURN collect({p: p, a: a, g: g}) AS fromPeople } "
     "CALL { WITH v, hiddenGroupPosts "
@@ -91,7 +90,7 @@ ACTIVITY: LiteralString = (
     "  WITH hidden, x ORDER BY x.createdAt DESC, x.id DESC LIMIT $scan "
     "  MATCH (x)<-[:AUTHORED]-(a:Person) "
     "  OPTIONAL MATCH (x)-[:IN_GROUP]->(g:Group) "
-    "  WITH x AS p, a, g, NOT a.id IN hidden AND (g IS NULL OR g.visibility = 'PUBLIC') AS shown "
+    "  WITH x AS p, a, g, NOT a.id IN hidden AND " + public_content("g") + " AS shown "
     "  ORDER BY p.createdAt DESC, p.id DESC "
     "  WITH collect({shown: shown, at: p.createdAt, id: p.id, post: " + POST_FIELDS + "}) AS scanned "
     "  RETURN [s IN scanned WHERE s.shown | s.post][..$limit] AS posts, "
@@ -103,7 +102,7 @@ ACTIVITY: LiteralString = (
     "  RETURN collect(x {.id, .createdAt}) AS members } "
     "CALL { "
     "  MATCH (x:Group) WHERE x.createdAt >= $since AND " + ACTIVITY_CURSOR + " "
-    "  AND x.visibility = 'PUBLIC' "
+    "  AND " + is_public("x") + " "
     "  WITH x ORDER BY x.createdAt DESC, x.id DESC LIMIT $limit "
     "  RETURN collect(x {.id, .createdAt}) AS groups } "
     "CALL { WITH hidden "

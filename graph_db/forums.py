@@ -22,8 +22,9 @@ from graph_db.dialect import identifier
 from graph_db.forums_records import ForumRecord, ReplyRecord, ThreadRecord
 from graph_db.likes import count_change
 from graph_db.locks import lock
-from graph_db.moderation import audit, can_post, moderates, open_reports, sees_content
+from graph_db.moderation import audit, can_post, open_reports
 from graph_db.notifications import notified, notify
+from graph_db.policy import moderates, public_content, sees_content
 from graph_db.social_records import NotifiedRecord
 
 # Expects `f` (the forum) and `g` (its group or null).
@@ -481,7 +482,7 @@ MOVE_THREAD: LiteralString = (
     "WITH dest, dg " + _moderated_thread(", dest, dg", moderates("a", "dg", "Dest"))
     + "AND (f <> dest OR done IS NOT NULL) "
     # A private group's thread never leaves the group (its readers are its members).
-    "AND (g IS NULL OR g.visibility = 'PUBLIC' OR g = dg) AND (dg IS NULL OR dg.archivedAt IS NULL) "
+    "AND (" + public_content("g") + " OR g = dg) AND (dg IS NULL OR dg.archivedAt IS NULL) "
     "FOREACH (x IN CASE WHEN f = dest THEN [] ELSE [old] END | DELETE x) "
     "MERGE (t)-[i:IN_FORUM]->(dest) ON CREATE SET i.createdAt = $now "
     "WITH a, t, f, dest, g"

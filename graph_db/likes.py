@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.comments import POST_VISIBLE
+from graph_db.comments import post_visible
 from graph_db.locks import lock
 from graph_db.notifications import notified, notify
 from graph_db.people import PERSON_FIELDS
@@ -47,7 +47,7 @@ def recount(carry: LiteralString = "") -> LiteralString:
 LIKE_POST: LiteralString = (
     "MATCH (v:Person {id: $viewer}), (p:Post {id: $post})<-[:AUTHORED]-(pa:Person) "
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
-    "WITH v, p, pa, g WHERE " + POST_VISIBLE + lock("p") +
+    + post_visible("v, p, pa, g") + lock("p") +
     "OPTIONAL MATCH (v)-[known:LIKED]->(p) "
     "WITH v, p, pa, known IS NULL AS created "
     "MERGE (v)-[l:LIKED]->(p) ON CREATE SET l.createdAt = $now "
@@ -63,7 +63,7 @@ LIKE_COMMENT: LiteralString = (
     "WHERE c.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(a) "
     "MATCH (c)-[:ON]->(p:Post)<-[:AUTHORED]-(pa:Person) "
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
-    "WITH v, c, a, p, pa, g WHERE " + POST_VISIBLE + " "
+    + post_visible("v, c, a, p, pa, g") +
     "OPTIONAL MATCH (v)-[known:LIKED]->(c) "
     "WITH v, c, a, p, known IS NULL AS created "
     "MERGE (v)-[l:LIKED]->(c) ON CREATE SET l.createdAt = $now "

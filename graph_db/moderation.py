@@ -32,10 +32,7 @@ from graph_db.backend import Executor
 from graph_db.dialect import identifier
 from graph_db.locks import lock
 from graph_db.moderation_records import ModerationActionRecord, ReportRecord
-
-SITE_STAFF: LiteralString = "['MODERATOR', 'ADMIN']"
-GROUP_MODERATOR_ROLES = ("OWNER", "MODERATOR")
-GROUP_ROLES = ("OWNER", "MODERATOR", "MEMBER")
+from graph_db.policy import banned, is_admin, is_member, moderates, sees_content
 
 # What an audit entry can record (the GraphQL enum ModerationActionKind mirrors this).
 ACTIONS: tuple[str, ...] = (
@@ -57,47 +54,7 @@ REPORT_REASONS: tuple[str, ...] = (
 EXCERPT_CHARS = 280
 
 
-# -- rules of power and visibility (fragments) --------------------------------------------
-
-
-def is_staff(person: LiteralString) -> LiteralString:
-    """A site moderator or admin."""
-    return "(" + person + ".role IN " + SITE_STAFF + ")"
-
-
-def moderates(actor: LiteralString, group: LiteralString, tag: LiteralString = "") -> LiteralString:
-    """`actor` moderates `group`'s scope: site staff, or (group not null) its OWNER/MODERATOR.
-
-    With `group` null this is the site scope: staff only. `tag` keeps comprehension
-    variables distinct when a statement uses the fragment twice."""
-    return (
-        "(" + is_staff(actor) + " OR (" + group + " IS NOT NULL AND size([(" + actor
-        + ")-[mod" + tag + ":MEMBER_OF]->(" + group + ") WHERE mod" + tag
-        + ".role IN ['OWNER', 'MODERATOR'] | 1]) > 0))"
-    )
-
-
-def owns(actor: LiteralString, group: LiteralString) -> LiteralString:
-    """`actor` is an OWNER of `group`, or a site admin."""
-    return (
-        "(" + actor + ".role = 'ADMIN' OR size([(" + actor + ")-[own:MEMBER_OF]->(" + group
-        + ") WHERE own.role = 'OWNER' | 1]) > 0)"
-    )
-
-
-def group_role(person: LiteralString, group: LiteralString, tag: LiteralString = "") -> LiteralString:
-    """The MEMBER_OF role of `person` in `group`, or null."""
-    return "[(" + person + ")-[role" + tag + ":MEMBER_OF]->(" + group + ") | role" + tag + ".role][0]"
-
-
-def sees_content(viewer: LiteralString, group: LiteralString) -> LiteralString:
-    """Whether `viewer` may see content in `group` (null: outside any group). The same rule
-    as graph_db.posts.group_visible, in a form that also works outside WHERE."""
-    return (
-        "(" + group + " IS NULL OR size([(" + viewer + ")-[seeM:MEMBER_OF]->(" + group
-        + ") | 1]) > 0 OR (" + group + ".visibility = 'PUBLIC' AND size([(" + viewer
-        + ")-[seeB:BANNED_FROM]->(" + group + ") | 1]) = 0))"
-    )
+# -- who may post (fragments; who moderates and who sees: graph_db.policy) ------------------
 
 
 def slow_mode_clear(person: LiteralString, group: LiteralString) -> LiteralString:
@@ -118,8 +75,7 @@ def can_post(person: LiteralString, group: LiteralString) -> LiteralString:
     Uses `$now` and `$id` (the id of the new content)."""
     return (
         "(" + group + ".archivedAt IS NULL"
-        " AND size([(" + person + ")-[postM:MEMBER_OF]->(" + group + ") | 1]) > 0"
-        " AND size([(" + person + ")-[postB:BANNED_FROM]->(" + group + ") | 1]) = 0"
+        " AND " + is_member(person, group, "Post") + " AND NOT " + banned(person, group, "Post") +
         " AND size([(" + person + ")-[postU:MUTED_IN]->(" + group + ") WHERE postU.until > $now"
         " | 1]) = 0"
         " AND (" + moderates(person, group, "Slow") + " OR " + slow_mode_clear(person, group) + "))"
@@ -529,7 +485,7 @@ async def get_content_scope(db: Executor, kind: str, target_id: str) -> tuple[bo
 
 SUSPEND: LiteralString = (
     "MATCH (a:Person {id: $actor}), (x:Person {id: $person}) "
-    "WHERE a.role = 'ADMIN' AND x.role <> 'ADMIN' AND a <> x "
+    "WHERE " + is_admin("a") + " AND NOT " + is_admin("x") + " AND a <> x "
     "SET x.suspendedUntil = $until, x.updatedAt = $now "
     "WITH a, x, " + open_reports("x", "null") + " AS reports"
     + audit("SUSPEND_MEMBER", actor="a", target="x", kind="PERSON", until="$until",
@@ -539,7 +495,7 @@ SUSPEND: LiteralString = (
 
 UNSUSPEND: LiteralString = (
     "MATCH (a:Person {id: $actor}), (x:Person {id: $person}) "
-    "WHERE a.role = 'ADMIN' AND a <> x "
+    "WHERE " + is_admin("a") + " AND a <> x "
     "OPTIONAL MATCH (done:ModerationAction {id: $actionId}) "
     "WITH a, x, done WHERE x.suspendedUntil IS NOT NULL OR done IS NOT NULL "
     "SET x.suspendedUntil = null, x.updatedAt = $now "

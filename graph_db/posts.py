@@ -13,21 +13,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.moderation import audit, can_post, moderates, open_reports
+from graph_db.moderation import audit, can_post, open_reports
 from graph_db.notifications import notified, notify
+from graph_db.policy import in_visible_group, moderates, sees_content, viewer_groups
 from graph_db.social_records import NotifiedRecord, PostRecord
-
-# Roles (MEMBER_OF.role) that moderate a group's content.
-GROUP_MODERATOR_ROLES = ("OWNER", "MODERATOR")
-
-
-def group_visible(viewer: LiteralString, group: LiteralString) -> LiteralString:
-    """Whether `viewer` may see content in `group` (null: not in a group)."""
-    return (
-        "(" + group + " IS NULL OR (" + viewer + ")-[:MEMBER_OF]->(" + group + ") OR ("
-        + group + ".visibility = 'PUBLIC' AND NOT (" + viewer + ")-[:BANNED_FROM]->(" + group + ")))"
-    )
-
 
 
 def post_fields(mentions: LiteralString = "[(p)-[:MENTIONS]->(pm:Person) | pm.id]") -> LiteralString:
@@ -63,7 +52,7 @@ GET_MANY: LiteralString = (
     "UNWIND $ids AS id MATCH (p:Post {id: id})<-[:AUTHORED]-(a:Person) "
     "WHERE p.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(a) "
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
-    "WITH v, p, a, g WHERE " + group_visible("v", "g") + " "
+    "WITH v, p, a, g, " + sees_content("v", "g") + " AS seen WHERE seen "
     "RETURN " + POST_FIELDS + " AS post"
 )
 
@@ -77,21 +66,6 @@ async def get_many(db: Executor, ids: Sequence[str], *, viewer_id: str) -> list[
     return [found.get(i) for i in ids]
 
 
-GROUP_ACCESS: LiteralString = (
-    "MATCH (g:Group {id: $group}) OPTIONAL MATCH (x:Person {id: $person}) "
-    "OPTIONAL MATCH (x)-[m:MEMBER_OF]->(g) "
-    "RETURN g.id AS id, m.role AS role, size([(x)-[:BANNED_FROM]->(g) | x]) > 0 AS banned"
-)
-
-
-async def get_group_access(db: Executor, group_id: str, person_id: str) -> tuple[str | None, bool] | None:
-    """(MEMBER_OF role or None, banned) of a person in a group; None if there is no such group."""
-    rows = await db.read(GROUP_ACCESS, {"group": group_id, "person": person_id})
-    if not rows:
-        return None
-    return rows[0]["role"], bool(rows[0]["banned"])
-
-
 def mention(node: LiteralString, author: LiteralString, group: LiteralString) -> LiteralString:
     """A CALL linking `node` (a post or comment) to each person in $mentions; yields
     `mentioned` (the people newly linked: to notify) and `mentionIds` (all of $mentions
@@ -100,8 +74,8 @@ def mention(node: LiteralString, author: LiteralString, group: LiteralString) ->
         " CALL { WITH " + node + ", " + author + ", " + group
         + " UNWIND $mentions AS mid MATCH (m:Person {id: mid})"
         " WHERE m <> " + author + " AND NOT (m)-[:BLOCKED]-(" + author + ")"
-        " AND " + group_visible("m", group)
-        + " OPTIONAL MATCH (" + node + ")-[known:MENTIONS]->(m)"
+        " WITH " + node + ", m, " + sees_content("m", group, "Mention") + " AS seen WHERE seen"
+        " OPTIONAL MATCH (" + node + ")-[known:MENTIONS]->(m)"
         " WITH " + node + ", m, known IS NULL AS fresh"
         " MERGE (" + node + ")-[r:MENTIONS]->(m) ON CREATE SET r.createdAt = $now"
         " RETURN collect(CASE WHEN fresh THEN m END) AS mentioned, collect(m.id) AS mentionIds }"
@@ -212,14 +186,10 @@ async def remove_post(
 # membership instead of a pattern per row (and FalkorDB plans from the anchored node).
 VIEWER_SCOPE: LiteralString = (
     "MATCH (v:Person {id: $viewer}) "
-    "WITH v, [(v)-[:BLOCKED]-(vb:Person) | vb.id] AS hidden, "
-    "[(v)-[:MEMBER_OF]->(vm:Group) | vm.id] AS mine, "
-    "[(v)-[:BANNED_FROM]->(vx:Group) | vx.id] AS banned "
+    "WITH v, [(v)-[:BLOCKED]-(vb:Person) | vb.id] AS hidden, " + viewer_groups("v") + " "
 )
 # After VIEWER_SCOPE: whether the viewer may see group `g` (null: outside any group).
-IN_VISIBLE_GROUP: LiteralString = (
-    "(g IS NULL OR g.id IN mine OR (g.visibility = 'PUBLIC' AND NOT g.id IN banned))"
-)
+IN_VISIBLE_GROUP: LiteralString = in_visible_group("g")
 
 LIST_BY_AUTHOR: LiteralString = (
     VIEWER_SCOPE + "WHERE NOT $author IN hidden "

@@ -20,8 +20,8 @@ from resolvers.context import Context
 from resolvers.loaders import forget, now_or_later
 from resolvers.notifications import announce
 from resolvers.pagination import Page, PageRequest, encode_cursor, keyset_page, page_request
+from resolvers.policy import moderates_scope
 from resolvers.posts import (
-    can_moderate,
     clean_body,
     clean_reason,
     keyset,
@@ -180,7 +180,7 @@ async def delete_comment(ctx: Context, comment_id: str, *, reason: str | None = 
     moderator = False
     if comment.authorId != viewer.id:
         post = await require_post(ctx, comment.postId, field="id")
-        moderator = await can_moderate(ctx, post.groupId)
+        moderator = await moderates_scope(ctx, post.groupId)
         if not moderator:
             raise Forbidden("only the author or a moderator can delete a comment")
     removed = await comments.remove_comment(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from graph_db.backend import Executor
 from graph_db.people_records import PersonRecord
+from graph_db.policy import ADMIN, SITE_STAFF_ROLES
 
 if TYPE_CHECKING:
     from resolvers.loaders import Loaders
@@ -24,11 +25,11 @@ class Viewer:
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "ADMIN"
+        return self.role == ADMIN
 
     @property
     def is_moderator(self) -> bool:
-        return self.role in ("MODERATOR", "ADMIN")
+        return self.role in SITE_STAFF_ROLES
 
 
 @dataclass

@@ -18,13 +18,14 @@ from graph_db import forums
 from graph_db.comments import PageKey
 from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from graph_db.forums_records import ForumRecord, ReplyRecord, ThreadRecord
+from graph_db.policy import PRIVATE
 from resolvers import groups as group_rules
 from resolvers.auth import require_role, require_viewer
 from resolvers.context import Context
 from resolvers.loaders import forget
-from resolvers.moderation import moderates_scope
 from resolvers.notifications import announce
 from resolvers.pagination import Page, encode_cursor, keyset_page, page_request
+from resolvers.policy import moderates_scope, sees_group_content
 from resolvers.posts import clean_body, clean_reason
 
 SORTS = tuple(forums.SORT_KEYS)
@@ -336,14 +337,14 @@ async def move_thread(
     scope = await _moderated(ctx, thread_id)
     dest = await forums.get_forum_scope(ctx.db, forum_id)
     if dest is None or (dest["groupId"] is not None
-                        and not await group_rules.can_see_content(ctx, dest["groupId"])
+                        and not await sees_group_content(ctx, dest["groupId"])
                         and not await moderates_scope(ctx, dest["groupId"])):
         raise NotFound("no such forum", field="forumId")
     if not await moderates_scope(ctx, dest["groupId"]):
         raise Forbidden("only moderators of both forums can move a thread between them")
     if scope["forumId"] == forum_id:
         return await _as_seen(ctx, thread_id)
-    if scope["visibility"] == "PRIVATE" and dest["groupId"] != scope["groupId"]:
+    if scope["visibility"] == PRIVATE and dest["groupId"] != scope["groupId"]:
         raise InvalidInput("a private group's thread cannot leave the group", field="forumId")
     if dest["archived"]:
         raise Conflict("that forum's group is archived", field="forumId")

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from graph_db import groups, vocabulary
 from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from graph_db.groups.records import GroupAccessRecord, GroupRecord, MembershipRecord
-from graph_db.moderation import GROUP_MODERATOR_ROLES, GROUP_ROLES
+from graph_db.policy import GROUP_ROLES, PRIVATE, PUBLIC, VISIBILITIES
 from graph_db.social_records import PostRecord
 from resolvers import text
 from resolvers.auth import require_viewer
@@ -25,22 +25,12 @@ from resolvers.context import Context, Viewer
 from resolvers.loaders import forget
 from resolvers.notifications import announce
 from resolvers.pagination import Page, keyset_page, page_request
+from resolvers.policy import get_access, moderates, owns, sees_group_content
 
-VISIBILITIES = ("PUBLIC", "PRIVATE")
 MIN_NAME_CHARS, MAX_NAME_CHARS = 3, 100
 MAX_DESCRIPTION_CHARS = 2000
 MAX_INTERESTS = 10
 MAX_MESSAGE_CHARS = 500
-
-
-def moderates(viewer: Viewer, access: GroupAccessRecord | None) -> bool:
-    """Site moderators and admins everywhere; a group's owners and moderators there."""
-    return viewer.is_moderator or (access is not None and access.role in GROUP_MODERATOR_ROLES)
-
-
-def owns(viewer: Viewer, access: GroupAccessRecord | None) -> bool:
-    """A group's owners, and site admins (to recover a group whose owners are gone)."""
-    return viewer.is_admin or (access is not None and access.role == "OWNER")
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -65,13 +55,6 @@ NOTIFICATION_KINDS = ("JOIN_REQUEST", "JOIN_APPROVED", "GROUP_INVITE")
 async def notification_group(ctx: Context, kind: str, target_id: str) -> GroupRecord | None:
     """The group a group notification (JOIN_REQUEST, JOIN_APPROVED, GROUP_INVITE) is about."""
     return await get_group(ctx, target_id) if kind in NOTIFICATION_KINDS else None
-
-
-async def get_access(ctx: Context, group_id: str) -> GroupAccessRecord | None:
-    """How the viewer stands in a group, as of this request (None: signed out or no group)."""
-    if ctx.viewer is None:
-        return None
-    return await ctx.loaders.group_access_by_id.load(group_id)
 
 
 async def require_access(
@@ -101,11 +84,6 @@ async def require_owner(
     if not owns(viewer, access):
         raise Forbidden("only the group's owners can do this")
     return viewer, access
-
-
-async def can_see_content(ctx: Context, group_id: str) -> bool:
-    access = await get_access(ctx, group_id)
-    return access is not None and access.can_see_content
 
 
 async def require_can_post(ctx: Context, group_id: str, field: str = "groupId") -> GroupAccessRecord:
@@ -208,7 +186,7 @@ async def moderator_list(
 
 async def pinned_posts(ctx: Context, group_id: str) -> list[PostRecord]:
     """The group's pinned posts, last pinned first, as the viewer may see them."""
-    if not await can_see_content(ctx, group_id):
+    if not await sees_group_content(ctx, group_id):
         return []
     ids = await groups.list_pinned_post_ids(ctx.db, group_id)
     found = await ctx.loaders.post_by_id.load_many(ids)
@@ -336,7 +314,7 @@ async def join_group(ctx: Context, group_id: str) -> GroupRecord:
     if not access.member:
         if access.archived:
             raise Conflict("this group is archived", field="groupId")
-        if access.visibility == "PRIVATE" and not access.invited:
+        if access.visibility == PRIVATE and not access.invited:
             raise Forbidden("this group is private: ask to join instead")
     group = await groups.join(ctx.db, group_id, person_id=viewer.id, now=ctx.now_ms())
     if group is None:
@@ -370,7 +348,7 @@ async def request_to_join(ctx: Context, group_id: str, *, message: str | None) -
         raise Conflict("you are already a member", field="groupId")
     if access.archived:
         raise Conflict("this group is archived", field="groupId")
-    if access.visibility == "PUBLIC" or access.invited:
+    if access.visibility == PUBLIC or access.invited:
         return await join_group(ctx, group_id)
     group, notified = await groups.request_to_join(
         ctx.db, group_id, person_id=viewer.id, message=clean_message(message), now=ctx.now_ms()
@@ -401,7 +379,7 @@ async def answer_join_request(
 async def invite(ctx: Context, group_id: str, person_id: str) -> GroupRecord:
     """Invite someone: any member to a public group; a moderator to any group."""
     viewer, access = await require_access(ctx, group_id)
-    allowed = moderates(viewer, access) or (access.member and access.visibility == "PUBLIC")
+    allowed = moderates(viewer, access) or (access.member and access.visibility == PUBLIC)
     if not allowed:
         raise Forbidden("only the group's moderators can invite to it")
     if access.archived:

@@ -25,6 +25,7 @@ from resolvers.auth import require_role, require_viewer
 from resolvers.context import Context, Viewer
 from resolvers.loaders import forget
 from resolvers.pagination import Page, PageRequest, keyset_page, page_request
+from resolvers.policy import moderates_scope, sees_group_content
 from resolvers.posts import clean_reason
 
 MAX_DETAILS_CHARS = 1000
@@ -36,16 +37,6 @@ REPORT_STATUSES = ("OPEN", "DISMISSED", "ACTIONED")
 
 def _action_id() -> str:
     return str(uuid.uuid4())
-
-
-async def moderates_scope(ctx: Context, group_id: str | None) -> bool:
-    """Whether the viewer moderates a scope: the site (None) or a group."""
-    viewer = require_viewer(ctx)
-    if viewer.is_moderator:
-        return True
-    if group_id is None:
-        return False
-    return group_rules.moderates(viewer, await group_rules.get_access(ctx, group_id))
 
 
 async def _visible(ctx: Context, kind: str, target_id: str) -> bool:
@@ -87,7 +78,7 @@ async def report(
     if kind == "PERSON":
         if target_id == viewer.id:
             raise InvalidInput("you cannot report yourself", field="targetId")
-        if group_id is not None and not await group_rules.can_see_content(ctx, group_id):
+        if group_id is not None and not await sees_group_content(ctx, group_id):
             raise NotFound("no such group", field="groupId")
     elif group_id is not None:
         raise InvalidInput("a group is given only when reporting a member", field="groupId")

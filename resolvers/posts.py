@@ -27,6 +27,7 @@ from resolvers.context import Context
 from resolvers.loaders import forget, now_or_later
 from resolvers.notifications import announce
 from resolvers.pagination import Page, PageRequest, keyset_page, page_request
+from resolvers.policy import moderates_scope
 
 MAX_POST_CHARS = 3000
 MAX_MENTIONS = 20
@@ -245,25 +246,13 @@ async def edit_post(
     return post
 
 
-async def can_moderate(ctx: Context, group_id: str | None) -> bool:
-    """Whether the viewer moderates content here: a site moderator, or (for content in a
-    group) an owner or moderator of that group."""
-    viewer = require_viewer(ctx)
-    if viewer.is_moderator:
-        return True
-    if group_id is None:
-        return False
-    access = await posts.get_group_access(ctx.db, group_id, viewer.id)
-    return access is not None and access[0] in posts.GROUP_MODERATOR_ROLES and not access[1]
-
-
 async def delete_post(ctx: Context, post_id: str, *, reason: str | None = None) -> str:
     """Remove a post (soft): its author, or a moderator (recorded for the audit log)."""
     viewer = require_viewer(ctx)
     post = await require_post(ctx, post_id, field="id")
     moderator = False
     if post.authorId != viewer.id:
-        moderator = await can_moderate(ctx, post.groupId)
+        moderator = await moderates_scope(ctx, post.groupId)
         if not moderator:
             raise Forbidden("only the author or a moderator can delete a post")
     removed = await posts.remove_post(

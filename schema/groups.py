@@ -11,6 +11,7 @@ import strawberry
 from graph_db.groups.records import GroupRecord, MembershipRecord
 from resolvers import forums as forum_resolvers
 from resolvers import groups as group_resolvers
+from resolvers import policy
 from resolvers import posts as post_resolvers
 from resolvers import vocabulary as vocabulary_resolvers
 from resolvers.pagination import Page
@@ -151,7 +152,7 @@ class Group(Node):
 
     @strawberry.field(description="Where you stand with this group.")
     async def viewer_status(self, info: AppInfo) -> GroupMembershipStatus:
-        access = await group_resolvers.get_access(info.context, self.record.id)
+        access = await policy.get_access(info.context, self.record.id)
         if access is None:
             return GroupMembershipStatus.NONE
         if access.banned:
@@ -164,7 +165,7 @@ class Group(Node):
 
     @strawberry.field(description="Your role here; null if you are not a member.")
     async def viewer_role(self, info: AppInfo) -> GroupRole | None:
-        access = await group_resolvers.get_access(info.context, self.record.id)
+        access = await policy.get_access(info.context, self.record.id)
         return GroupRole(access.role) if access and access.role else None
 
     @strawberry.field(description="Whether you can moderate this group (its moderators, site staff).")
@@ -172,12 +173,12 @@ class Group(Node):
         viewer = info.context.viewer
         if viewer is None:
             return False
-        access = await group_resolvers.get_access(info.context, self.record.id)
-        return group_resolvers.moderates(viewer, access)
+        access = await policy.get_access(info.context, self.record.id)
+        return policy.moderates(viewer, access)
 
     @strawberry.field(description="Until when you are muted here (cannot post); null if not.")
     async def viewer_muted_until(self, info: AppInfo) -> DateTime | None:
-        access = await group_resolvers.get_access(info.context, self.record.id)
+        access = await policy.get_access(info.context, self.record.id)
         muted = access.mutedUntil if access else None
         return from_ms(muted) if muted is not None and muted > info.context.now_ms() else None
 

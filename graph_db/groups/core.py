@@ -10,9 +10,10 @@ from graph_db.dialect import Dialect
 from graph_db.groups.records import GroupAccessRecord, GroupRecord, MembershipRecord
 from graph_db.locks import lock
 from graph_db.migrations import GROUP_SEARCH
-from graph_db.moderation import audit, group_role, owns, sees_content
+from graph_db.moderation import audit
 from graph_db.people import PERSON_FIELDS
 from graph_db.people_records import PersonRecord
+from graph_db.policy import MEMBER, OWNER, PUBLIC, banned, group_role, owns, sees_content, text
 
 MAX_PINNED_POSTS = 5
 
@@ -64,7 +65,7 @@ ACCESS: LiteralString = (
     "WITH v, g, max(ax.createdAt) AS lastContributionAt "
     "RETURN g.id AS groupId, g.visibility AS visibility, g.archivedAt IS NOT NULL AS archived, "
     + group_role("v", "g") + " AS role, "
-    "size([(v)-[ab:BANNED_FROM]->(g) | 1]) > 0 AS banned, "
+    + banned("v", "g") + " AS banned, "
     "[(v)-[au:MUTED_IN]->(g) | au.until][0] AS mutedUntil, "
     "size([(v)-[ar:REQUESTED_TO_JOIN]->(g) | 1]) > 0 AS requested, "
     "size([(v)-[ai:INVITED_TO]->(g) | 1]) > 0 AS invited, "
@@ -97,7 +98,7 @@ CREATE_GROUP: LiteralString = (
     "MERGE (g:Group {id: $id}) ON CREATE SET g.name = $name, g.description = $description, "
     "g.visibility = $visibility, g.createdAt = $now, g.updatedAt = $now, g.slowModeSeconds = 0, "
     "g.memberCount = 0 "
-    "MERGE (a)-[m:MEMBER_OF]->(g) ON CREATE SET m.role = 'OWNER', m.createdAt = $now"
+    "MERGE (a)-[m:MEMBER_OF]->(g) ON CREATE SET m.role = " + text(OWNER) + ", m.createdAt = $now"
     + LINK_INTERESTS + RECOUNT + " RETURN " + GROUP_FIELDS + " AS group"
 )
 
@@ -298,11 +299,11 @@ CREATE_MANY: LiteralString = (
     "MERGE (g:Group {id: row.id}) ON CREATE SET g.name = row.name, "
     "g.description = row.description, g.visibility = row.visibility, "
     "g.createdAt = row.createdAt, g.updatedAt = row.createdAt, g.slowModeSeconds = 0 "
-    "MERGE (a)-[m:MEMBER_OF]->(g) ON CREATE SET m.role = 'OWNER', m.createdAt = row.createdAt "
+    "MERGE (a)-[m:MEMBER_OF]->(g) ON CREATE SET m.role = " + text(OWNER) + ", m.createdAt = row.createdAt "
     "WITH g, row OPTIONAL MATCH (p:Person) WHERE p.id IN row.memberIds "
     "WITH g, row, collect(p) AS joining "
     "FOREACH (x IN joining | MERGE (x)-[j:MEMBER_OF]->(g) "
-    "  ON CREATE SET j.role = 'MEMBER', j.createdAt = row.createdAt)"
+    "  ON CREATE SET j.role = " + text(MEMBER) + ", j.createdAt = row.createdAt)"
     + RECOUNT + " RETURN count(g) AS n"
 )
 
@@ -315,6 +316,6 @@ async def create_many(db: Executor, rows: Sequence[Mapping[str, Any]]) -> None:
     if rows:
         await db.write(
             CREATE_MANY,
-            {"rows": [{"description": "", "visibility": "PUBLIC", "memberIds": [], **dict(r)}
+            {"rows": [{"description": "", "visibility": PUBLIC, "memberIds": [], **dict(r)}
                       for r in rows]},
         )

@@ -7,7 +7,8 @@ from typing import LiteralString
 from graph_db.backend import Executor
 from graph_db.groups.core import GROUP_FIELDS, MAX_PINNED_POSTS, RECOUNT, group_record
 from graph_db.groups.records import GroupRecord
-from graph_db.moderation import audit, group_role, is_staff, moderates, open_reports
+from graph_db.moderation import audit, open_reports
+from graph_db.policy import MODERATOR, OWNER, banned, group_role, is_staff, moderates, text
 
 # -- discipline: mute, ban ------------------------------------------------------------------
 
@@ -19,9 +20,10 @@ def _disciplines(extra: LiteralString = "") -> LiteralString:
         "MATCH (a:Person {id: $actor}), (g:Group {id: $group}), (p:Person {id: $person}) "
         "WITH a, g, p, " + group_role("a", "g", "A") + " AS actorRole, "
         + group_role("p", "g", "T") + " AS targetRole "
-        "WHERE a <> p AND NOT " + is_staff("p") + " AND coalesce(targetRole, '') <> 'OWNER' "
-        "AND (" + is_staff("a") + " OR actorRole = 'OWNER' "
-        "  OR (actorRole = 'MODERATOR' AND coalesce(targetRole, '') <> 'MODERATOR')) "
+        "WHERE a <> p AND NOT " + is_staff("p") + " AND coalesce(targetRole, '') <> " + text(OWNER)
+        + " AND (" + is_staff("a") + " OR actorRole = " + text(OWNER)
+        + " OR (actorRole = " + text(MODERATOR) + " AND coalesce(targetRole, '') <> "
+        + text(MODERATOR) + ")) "
         "OPTIONAL MATCH (done:ModerationAction {id: $actionId}) "
         "WITH a, g, p, done, " + (extra or "true") + " AS pending "
         "WHERE done IS NOT NULL OR pending "
@@ -46,7 +48,7 @@ UNMUTE: LiteralString = (
 )
 
 BAN: LiteralString = (
-    _disciplines("size([(p)-[bb:BANNED_FROM]->(g) | 1]) = 0")
+    _disciplines("NOT " + banned("p", "g"))
     + "MERGE (p)-[b:BANNED_FROM]->(g) ON CREATE SET b.createdAt = $now, b.by = a.id, "
     "b.reason = $reason "
     "WITH a, g, p OPTIONAL MATCH (p)-[gone:MEMBER_OF|REQUESTED_TO_JOIN|INVITED_TO]->(g) "
@@ -56,7 +58,7 @@ BAN: LiteralString = (
 )
 
 UNBAN: LiteralString = (
-    _disciplines("size([(p)-[ub:BANNED_FROM]->(g) | 1]) > 0")
+    _disciplines(banned("p", "g"))
     + "OPTIONAL MATCH (p)-[b:BANNED_FROM]->(g) DELETE b WITH DISTINCT a, g, p"
     + audit("UNBAN_MEMBER", actor="a", target="p", kind="PERSON", group="g")
     + " RETURN g.id AS id"

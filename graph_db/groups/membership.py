@@ -8,19 +8,32 @@ from typing import Any, LiteralString
 from graph_db.backend import Executor
 from graph_db.groups.core import GROUP_FIELDS, LOCK_GROUP, RECOUNT, group_record, recount
 from graph_db.groups.records import GroupRecord
-from graph_db.moderation import audit, moderates, owns
+from graph_db.moderation import audit
 from graph_db.notifications import notified, notify
+from graph_db.policy import (
+    GROUP_MODERATOR_ROLES,
+    MEMBER,
+    OWNER,
+    banned,
+    is_member,
+    is_private,
+    is_public,
+    moderates,
+    owns,
+    text,
+    text_list,
+)
 from graph_db.social_records import NotifiedRecord
 
 # -- joining and leaving ----------------------------------------------------------------------
 
 JOIN: LiteralString = (
     "MATCH (p:Person {id: $person}), (g:Group {id: $group})" + LOCK_GROUP +
-    "WITH p, g, size([(p)-[jb:BANNED_FROM]->(g) | 1]) = 0 "
-    "AND (g.visibility = 'PUBLIC' OR size([(p)-[ji:INVITED_TO]->(g) | 1]) > 0 "
-    "  OR size([(p)-[jm:MEMBER_OF]->(g) | 1]) > 0) AS allowed "
+    "WITH p, g, NOT " + banned("p", "g") + " "
+    "AND (" + is_public("g") + " OR size([(p)-[ji:INVITED_TO]->(g) | 1]) > 0 "
+    "  OR " + is_member("p", "g") + ") AS allowed "
     "WHERE allowed AND g.archivedAt IS NULL "
-    "MERGE (p)-[m:MEMBER_OF]->(g) ON CREATE SET m.role = 'MEMBER', m.createdAt = $now "
+    "MERGE (p)-[m:MEMBER_OF]->(g) ON CREATE SET m.role = " + text(MEMBER) + ", m.createdAt = $now "
     "WITH p, g OPTIONAL MATCH (p)-[pending:REQUESTED_TO_JOIN|INVITED_TO]->(g) DELETE pending"
     + RECOUNT + " RETURN " + GROUP_FIELDS + " AS group"
 )
@@ -36,8 +49,8 @@ async def join(db: Executor, group_id: str, *, person_id: str, now: int) -> Grou
 
 LEAVE: LiteralString = (
     "MATCH (p:Person {id: $person})-[m:MEMBER_OF]->(g:Group {id: $group})" + LOCK_GROUP + " "
-    "WITH p, g, m, [(g)<-[lo:MEMBER_OF]-(:Person) WHERE lo.role = 'OWNER' | 1] AS owners "
-    "WITH p, g, m, m.role = 'OWNER' AND size(owners) <= 1 AS lastOwner "
+    "WITH p, g, m, [(g)<-[lo:MEMBER_OF]-(:Person) WHERE lo.role = " + text(OWNER) + " | 1] AS owners "
+    "WITH p, g, m, m.role = " + text(OWNER) + " AND size(owners) <= 1 AS lastOwner "
     "FOREACH (gone IN CASE WHEN lastOwner THEN [] ELSE [m] END | DELETE gone) "
     "WITH g, lastOwner" + recount(", lastOwner")
     + " RETURN " + GROUP_FIELDS + " AS group, lastOwner"
@@ -53,13 +66,13 @@ async def leave(db: Executor, group_id: str, *, person_id: str) -> tuple[GroupRe
 
 REQUEST_TO_JOIN: LiteralString = (
     "MATCH (p:Person {id: $person}), (g:Group {id: $group}) "
-    "WITH p, g, size([(p)-[rm:MEMBER_OF]->(g) | 1]) = 0 "
-    "AND size([(p)-[rb:BANNED_FROM]->(g) | 1]) = 0 AS allowed "
-    "WHERE allowed AND g.archivedAt IS NULL AND g.visibility = 'PRIVATE' "
+    "WITH p, g, NOT " + is_member("p", "g") + " AND NOT " + banned("p", "g") + " AS allowed "
+    "WHERE allowed AND g.archivedAt IS NULL AND " + is_private("g") + " "
     "OPTIONAL MATCH (p)-[known:REQUESTED_TO_JOIN]->(g) "
     "WITH p, g, known IS NULL AS created "
     "MERGE (p)-[r:REQUESTED_TO_JOIN]->(g) ON CREATE SET r.createdAt = $now, r.message = $message "
-    "WITH p, g, created, [(g)<-[rq:MEMBER_OF]-(x:Person) WHERE rq.role IN ['OWNER', 'MODERATOR'] | x]"
+    "WITH p, g, created, [(g)<-[rq:MEMBER_OF]-(x:Person) WHERE rq.role IN "
+    + text_list(GROUP_MODERATOR_ROLES) + " | x]"
     " AS moderators"
     + notify("JOIN_REQUEST", imports="p, g, created, moderators", recipients="moderators",
              actor="p", target="g", person="p", when="created")
@@ -80,7 +93,7 @@ async def request_to_join(
 
 def _answer(approve: bool) -> LiteralString:
     admit: LiteralString = (
-        " MERGE (p)-[m:MEMBER_OF]->(g) ON CREATE SET m.role = 'MEMBER', m.createdAt = $now"
+        " MERGE (p)-[m:MEMBER_OF]->(g) ON CREATE SET m.role = " + text(MEMBER) + ", m.createdAt = $now"
         if approve else ""
     )
     tail: LiteralString = (
@@ -127,9 +140,8 @@ async def answer_join_request(
 INVITE: LiteralString = (
     "MATCH (a:Person {id: $actor}), (g:Group {id: $group}), (p:Person {id: $person}) "
     "WHERE a <> p AND g.archivedAt IS NULL AND NOT (a)-[:BLOCKED]-(p) "
-    "WITH a, g, p, size([(p)-[im:MEMBER_OF]->(g) | 1]) = 0 "
-    "AND size([(p)-[ib:BANNED_FROM]->(g) | 1]) = 0 "
-    "AND ((g.visibility = 'PUBLIC' AND size([(a)-[ia:MEMBER_OF]->(g) | 1]) > 0) "
+    "WITH a, g, p, NOT " + is_member("p", "g") + " AND NOT " + banned("p", "g") + " "
+    "AND ((" + is_public("g") + " AND " + is_member("a", "g", "Inviter") + ") "
     "  OR " + moderates("a", "g") + ") AS allowed WHERE allowed "
     "OPTIONAL MATCH (p)-[known:INVITED_TO]->(g) "
     "WITH a, g, p, known IS NULL AS created "
@@ -159,8 +171,9 @@ SET_ROLE: LiteralString = (
     "WITH a, g, " + owns("a", "g") + " AS allowed WHERE allowed "
     "MATCH (p:Person {id: $person})-[m:MEMBER_OF]->(g)" + LOCK_GROUP + " "
     "WITH a, g, p, m, m.role AS before, "
-    "[(g)<-[so:MEMBER_OF]-(:Person) WHERE so.role = 'OWNER' | 1] AS owners "
-    "WITH a, g, p, m, before, before = 'OWNER' AND $role <> 'OWNER' AND size(owners) <= 1 "
+    "[(g)<-[so:MEMBER_OF]-(:Person) WHERE so.role = " + text(OWNER) + " | 1] AS owners "
+    "WITH a, g, p, m, before, before = " + text(OWNER) + " AND $role <> " + text(OWNER)
+    + " AND size(owners) <= 1 "
     "AS lastOwner "
     "WITH a, g, p, m, before, lastOwner, NOT lastOwner AND before <> $role AS changed "
     "SET m.role = CASE WHEN changed THEN $role ELSE m.role END "
@@ -189,7 +202,7 @@ async def set_role(
 
 ADD_MEMBERS_MANY: LiteralString = (
     "UNWIND $rows AS row MATCH (g:Group {id: row.groupId}) MATCH (p:Person {id: row.personId}) "
-    "MERGE (p)-[m:MEMBER_OF]->(g) ON CREATE SET m.role = 'MEMBER', m.createdAt = row.createdAt "
+    "MERGE (p)-[m:MEMBER_OF]->(g) ON CREATE SET m.role = " + text(MEMBER) + ", m.createdAt = row.createdAt "
     # One recount per group, not per row (the comprehension is evaluated before DISTINCT).
     "WITH DISTINCT g" + RECOUNT + " RETURN count(g) AS n"
 )

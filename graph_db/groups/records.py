@@ -55,11 +55,6 @@ class GroupAccessRecord(Record):
     def member(self) -> bool:
         return self.role is not None
 
-    @property
-    def can_see_content(self) -> bool:
-        """Members see everything; others see a public group's content unless banned."""
-        return self.member or (self.visibility == "PUBLIC" and not self.banned)
-
 
 @dataclass(frozen=True, slots=True)
 class MembershipRecord:

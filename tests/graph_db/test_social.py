@@ -85,9 +85,12 @@ async def test_posting_in_a_group_needs_membership(db: Backend) -> None:
     assert await posts.get_many(db, [p.id], viewer_id=outsider.id) == [None]
     assert await posts.list_in_group(db, gid, viewer_id=outsider.id, after=None, limit=5) == []
     assert await posts.list_in_group(db, gid, viewer_id=owner.id, after=None, limit=5) == [p]
-    assert await posts.get_group_access(db, gid, outsider.id) == (None, False)
-    assert await posts.get_group_access(db, gid, owner.id) == ("OWNER", False)
-    assert await posts.get_group_access(db, "nope", owner.id) is None
+    # The standing resolvers check before posting or moderating (graph_db.groups.get_access).
+    outside, missing = await groups.get_access(db, [gid, "nope"], viewer_id=outsider.id)
+    assert outside is not None and (outside.role, outside.banned) == (None, False)
+    assert missing is None
+    (inside,) = await groups.get_access(db, [gid], viewer_id=owner.id)
+    assert inside is not None and (inside.role, inside.banned) == ("OWNER", False)
 
 
 async def test_group_posts_leave_out_members_blocked_either_way(db: Backend) -> None:

@@ -1,0 +1,126 @@
+"""Access rules as Cypher fragments: the one home of each rule the statements apply.
+
+Who moderates a group, who owns it, who may see its content, and what public content is:
+every statement that decides one of these splices the fragment from here, and
+resolvers.policy holds the same rules over GroupAccessRecord for the checks made before a
+statement runs. Role and visibility names are the constants below, written into the text
+once (they are fixed vocabulary, never user input).
+
+The fragments are booleans that work outside WHERE (FalkorDB: a pattern comprehension
+cannot appear in a WHERE, and pattern predicates outside WHERE misbehave; see
+graph_db.moderation), so a statement projects one and filters after:
+`WITH a, g, <fragment> AS allowed WHERE allowed`. `tag` keeps comprehension variables
+distinct when one statement uses a fragment twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import LiteralString
+
+ADMIN: LiteralString = "ADMIN"  # Person.role
+SITE_STAFF_ROLES: tuple[LiteralString, ...] = ("MODERATOR", ADMIN)
+OWNER: LiteralString = "OWNER"  # MEMBER_OF.role
+MODERATOR: LiteralString = "MODERATOR"
+MEMBER: LiteralString = "MEMBER"
+GROUP_MODERATOR_ROLES: tuple[LiteralString, ...] = (OWNER, MODERATOR)
+GROUP_ROLES: tuple[LiteralString, ...] = (*GROUP_MODERATOR_ROLES, MEMBER)
+PUBLIC: LiteralString = "PUBLIC"  # Group.visibility
+PRIVATE: LiteralString = "PRIVATE"
+VISIBILITIES: tuple[LiteralString, ...] = (PUBLIC, PRIVATE)
+
+
+def text(value: LiteralString) -> LiteralString:
+    """A constant as a Cypher string literal."""
+    return "'" + value + "'"
+
+
+def text_list(values: Sequence[LiteralString]) -> LiteralString:
+    """Constants as a Cypher list literal."""
+    return "[" + ", ".join(text(v) for v in values) + "]"
+
+
+def is_staff(person: LiteralString) -> LiteralString:
+    """A site moderator or admin."""
+    return "(" + person + ".role IN " + text_list(SITE_STAFF_ROLES) + ")"
+
+
+def is_admin(person: LiteralString) -> LiteralString:
+    return "(" + person + ".role = " + text(ADMIN) + ")"
+
+
+def is_public(group: LiteralString) -> LiteralString:
+    """`group` (not null) is public."""
+    return "(" + group + ".visibility = " + text(PUBLIC) + ")"
+
+
+def is_private(group: LiteralString) -> LiteralString:
+    return "(" + group + ".visibility = " + text(PRIVATE) + ")"
+
+
+def group_role(person: LiteralString, group: LiteralString, tag: LiteralString = "") -> LiteralString:
+    """The MEMBER_OF role of `person` in `group`, or null."""
+    return "[(" + person + ")-[role" + tag + ":MEMBER_OF]->(" + group + ") | role" + tag + ".role][0]"
+
+
+def is_member(person: LiteralString, group: LiteralString, tag: LiteralString = "") -> LiteralString:
+    """`person` is a member of `group` (any role)."""
+    return "(size([(" + person + ")-[member" + tag + ":MEMBER_OF]->(" + group + ") | 1]) > 0)"
+
+
+def banned(person: LiteralString, group: LiteralString, tag: LiteralString = "") -> LiteralString:
+    """`person` is banned from `group`."""
+    return "(size([(" + person + ")-[ban" + tag + ":BANNED_FROM]->(" + group + ") | 1]) > 0)"
+
+
+def moderates(actor: LiteralString, group: LiteralString, tag: LiteralString = "") -> LiteralString:
+    """`actor` moderates `group`'s scope: site staff, or (group not null) its OWNER or
+    MODERATOR who is not banned from it (a ban also removes the membership, so this only
+    guards a graph changed by hand). With `group` null: the site scope, staff only."""
+    return (
+        "(" + is_staff(actor) + " OR (" + group + " IS NOT NULL AND size([(" + actor
+        + ")-[mod" + tag + ":MEMBER_OF]->(" + group + ") WHERE mod" + tag + ".role IN "
+        + text_list(GROUP_MODERATOR_ROLES) + " | 1]) > 0 AND NOT "
+        + banned(actor, group, "Mod" + tag) + "))"
+    )
+
+
+def owns(actor: LiteralString, group: LiteralString) -> LiteralString:
+    """`actor` is an OWNER of `group`, or a site admin."""
+    return (
+        "(" + is_admin(actor) + " OR size([(" + actor + ")-[own:MEMBER_OF]->(" + group
+        + ") WHERE own.role = " + text(OWNER) + " | 1]) > 0)"
+    )
+
+
+def sees_content(viewer: LiteralString, group: LiteralString, tag: LiteralString = "") -> LiteralString:
+    """Whether `viewer` may see content in `group` (null: outside any group): its members,
+    and anyone not banned when it is public."""
+    return (
+        "(" + group + " IS NULL OR " + is_member(viewer, group, "See" + tag) + " OR ("
+        + is_public(group) + " AND NOT " + banned(viewer, group, "See" + tag) + "))"
+    )
+
+
+# The same rule for list queries, which read the viewer's groups once as lists and then test
+# membership per row (cheaper than a pattern per candidate, and FalkorDB plans from the
+# anchored viewer): project VIEWER_GROUPS next to `viewer`, then test `in_visible_group`.
+def viewer_groups(viewer: LiteralString) -> LiteralString:
+    """Projections `mine` (ids of the viewer's groups) and `banned` (groups banned from)."""
+    return (
+        "[(" + viewer + ")-[:MEMBER_OF]->(vm:Group) | vm.id] AS mine, "
+        "[(" + viewer + ")-[:BANNED_FROM]->(vx:Group) | vx.id] AS banned"
+    )
+
+
+def in_visible_group(group: LiteralString) -> LiteralString:
+    """After `viewer_groups`: `sees_content` for `group` (null: outside any group)."""
+    return (
+        "(" + group + " IS NULL OR " + group + ".id IN mine OR (" + is_public(group)
+        + " AND NOT " + group + ".id IN banned))"
+    )
+
+
+def public_content(group: LiteralString) -> LiteralString:
+    """Content anyone may see whoever they are: outside any group, or in a public one."""
+    return "(" + group + " IS NULL OR " + is_public(group) + ")"
