@@ -15,7 +15,7 @@ from typing import Any, LiteralString
 from graph_db.backend import Executor
 from graph_db.moderation import audit, can_post, open_reports
 from graph_db.notifications import notified, notify
-from graph_db.policy import moderates, sees_content
+from graph_db.policy import blocked, blocked_ids, live, moderates, sees_content
 from graph_db.posts import mention
 from graph_db.social_records import CommentRecord, NotifiedRecord
 
@@ -40,7 +40,7 @@ def post_visible(carry: LiteralString, also: LiteralString = "") -> LiteralStrin
     come in a WITH of their own: FalkorDB fails ("Type mismatch: expected Null but was
     Pointer") on a WHERE with a pattern predicate after a WITH projecting a comprehension."""
     return (
-        "WITH " + carry + " WHERE p.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(pa)" + also
+        "WITH " + carry + " WHERE " + live("p") + " AND NOT " + blocked("v", "pa") + also
         + " WITH " + carry + ", " + sees_content("v", "g") + " AS seen WHERE seen "
     )
 
@@ -48,12 +48,12 @@ def post_visible(carry: LiteralString, also: LiteralString = "") -> LiteralStrin
 GET_MANY: LiteralString = (
     "MATCH (v:Person {id: $viewer}) "
     "UNWIND $ids AS id MATCH (c:Comment {id: id})<-[:AUTHORED]-(a:Person) "
-    "WHERE c.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(a) "
+    "WHERE " + live("c") + " AND NOT " + blocked("v", "a") + " "
     "MATCH (c)-[:ON]->(p:Post)<-[:AUTHORED]-(pa:Person) "
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
     "OPTIONAL MATCH (c)-[:REPLY_TO]->(parent:Comment) "
     "OPTIONAL MATCH (parent)<-[:AUTHORED]-(ca:Person) "
-    + post_visible("v, c, a, p, pa, g, parent, ca", " AND (ca IS NULL OR NOT (v)-[:BLOCKED]-(ca))")
+    + post_visible("v, c, a, p, pa, g, parent, ca", " AND (ca IS NULL OR NOT " + blocked("v", "ca") + ")")
     + "RETURN " + COMMENT_FIELDS + " AS comment"
 )
 
@@ -90,10 +90,10 @@ AFTER_REQUEST_CURSOR: LiteralString = (
 # Each page starts from its post (or comment) in a clause of its own, so FalkorDB never
 # plans a scan of every Comment; blocks are the viewer's `hidden` list.
 LIST_ON_POSTS: LiteralString = (
-    "MATCH (v:Person {id: $viewer}) WITH [(v)-[:BLOCKED]-(vb:Person) | vb.id] AS hidden "
+    "MATCH (v:Person {id: $viewer}) WITH " + blocked_ids("v", "vb") + " AS hidden "
     "UNWIND $requests AS req MATCH (p:Post {id: req.parent}) WITH hidden, req, p "
     "MATCH (p)<-[:ON]-(c:Comment)<-[:AUTHORED]-(a:Person) "
-    "WHERE c.removedAt IS NULL AND " + AFTER_REQUEST_CURSOR + " AND NOT a.id IN hidden "
+    "WHERE " + live("c") + " AND " + AFTER_REQUEST_CURSOR + " AND NOT a.id IN hidden "
     "WITH req, c, a, p, size([(c)-[top:REPLY_TO]->(:Comment) | top]) AS depth WHERE depth = 0 "
     "WITH req, c, a, p, null AS parent ORDER BY c.createdAt, c.id "
     "WITH req, collect(" + COMMENT_FIELDS + ") AS comments "
@@ -101,10 +101,10 @@ LIST_ON_POSTS: LiteralString = (
 )
 
 LIST_REPLIES: LiteralString = (
-    "MATCH (v:Person {id: $viewer}) WITH [(v)-[:BLOCKED]-(vb:Person) | vb.id] AS hidden "
+    "MATCH (v:Person {id: $viewer}) WITH " + blocked_ids("v", "vb") + " AS hidden "
     "UNWIND $requests AS req MATCH (parent:Comment {id: req.parent}) WITH hidden, req, parent "
     "MATCH (parent)<-[:REPLY_TO]-(c:Comment)<-[:AUTHORED]-(a:Person) "
-    "WHERE c.removedAt IS NULL AND " + AFTER_REQUEST_CURSOR + " AND NOT a.id IN hidden "
+    "WHERE " + live("c") + " AND " + AFTER_REQUEST_CURSOR + " AND NOT a.id IN hidden "
     "MATCH (c)-[:ON]->(p:Post) "
     "WITH req, c, a, p, parent ORDER BY c.createdAt, c.id "
     "WITH req, collect(" + COMMENT_FIELDS + ") AS comments "
@@ -155,8 +155,8 @@ CREATE_COMMENT: LiteralString = (
     "OPTIONAL MATCH (parent)<-[:AUTHORED]-(ca:Person) "
     "OPTIONAL MATCH (target)<-[:AUTHORED]-(ta:Person) "
     "WITH v, p, pa, g, target, parent, ca, ta "
-    "WHERE $parent IS NULL OR (target IS NOT NULL AND target.removedAt IS NULL "
-    "  AND parent.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(ca) AND NOT (v)-[:BLOCKED]-(ta)) "
+    "WHERE $parent IS NULL OR (target IS NOT NULL AND " + live("target") + " "
+    "  AND " + live("parent") + " AND NOT " + blocked("v", "ca") + " AND NOT " + blocked("v", "ta") + ") "
     "OPTIONAL MATCH (known:Comment {id: $id}) "
     "WITH v, p, pa, g, parent, ca, ta, known IS NULL AS created "
     "MERGE (c:Comment {id: $id}) ON CREATE SET c.body = $body, c.createdAt = $now "
@@ -201,8 +201,8 @@ async def create_comment(
 
 UPDATE_COMMENT: LiteralString = (
     "MATCH (c:Comment {id: $id})<-[:AUTHORED]-(a:Person {id: $author}) "
-    "WHERE c.removedAt IS NULL "
-    "MATCH (c)-[:ON]->(p:Post) WHERE p.removedAt IS NULL "
+    "WHERE " + live("c") + " "
+    "MATCH (c)-[:ON]->(p:Post) WHERE " + live("p") + " "
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
     "OPTIONAL MATCH (c)-[:REPLY_TO]->(parent:Comment) "
     "SET c.body = $body, c.editedAt = $now "
@@ -234,13 +234,13 @@ async def update_comment(
 
 REMOVE_COMMENT: LiteralString = (
     "MATCH (c:Comment {id: $id})<-[:AUTHORED]-(a:Person), (actor:Person {id: $actor}) "
-    "WHERE (c.removedAt IS NULL OR (c.removedAt = $now AND c.removedBy = $actor)) "
+    "WHERE (" + live("c") + " OR (c.removedAt = $now AND c.removedBy = $actor)) "
     "OPTIONAL MATCH (c)-[:ON]->(:Post)-[:IN_GROUP]->(g:Group) "
     # The moderator's power is checked again here, from the graph (graph_db.moderation).
     "WITH c, a, actor, g, a.id = $actor OR ($moderator AND " + moderates("actor", "g") + ") "
     "AS allowed WHERE allowed "
     "SET c.removedAt = $now, c.removedBy = $actor "
-    "WITH c, a, actor, g, [(c)<-[:REPLY_TO]-(rc:Comment) WHERE rc.removedAt IS NULL | rc] AS cascade "
+    "WITH c, a, actor, g, [(c)<-[:REPLY_TO]-(rc:Comment) WHERE " + live("rc") + " | rc] AS cascade "
     "FOREACH (r IN cascade | SET r.removedAt = $now, r.removedBy = $actor, r.removedWith = c.id) "
     "WITH c, a, actor, g, " + open_reports("c", "g") + " AS reports "
     "FOREACH (_ IN CASE WHEN a.id = $actor THEN [] ELSE [1] END |"

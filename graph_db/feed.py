@@ -13,7 +13,15 @@ from __future__ import annotations
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.policy import in_visible_group, is_public, public_content, viewer_groups
+from graph_db.policy import (
+    blocked_group_post_ids,
+    blocked_ids,
+    in_visible_group,
+    is_public,
+    live,
+    public_content,
+    viewer_groups,
+)
 from graph_db.posts import BEFORE_CURSOR, POST_FIELDS
 from graph_db.programs.records import AwardActivityRecord, BadgeRecord
 from graph_db.social_records import ActivityRecord, PostRecord
@@ -30,12 +38,11 @@ from graph_db.social_records import ActivityRecord, PostRecord
 HOME_FEED: LiteralString = (
     "MATCH (v:Person {id: $viewer}) "
     "WITH v, [v] + [(v)-[:FOLLOWS]->(f:Person) | f] + [(v)-[:CONNECTED_WITH]->(c:Person) | c] "
-    "  AS people, [(v)-[:BLOCKED]-(b:Person) | b.id] AS hidden, " + viewer_groups("v") + ", "
-    "  [(v)-[:BLOCKED]-(:Person)-[:AUTHORED]->(hp:Post)-[:IN_GROUP]->(:Group) | hp.id] "
-    "  AS hiddenGroupPosts "
+    "  AS people, " + blocked_ids("v", "b") + " AS hidden, " + viewer_groups("v") + ", "
+    "  " + blocked_group_post_ids("v", ":Group") + " AS hiddenGroupPosts "
     "CALL { WITH people, hidden, mine, banned "
     "  UNWIND people AS a WITH DISTINCT a, hidden, mine, banned WHERE NOT a.id IN hidden "
-    "  MATCH (a)-[:AUTHORED]->(p:Post) WHERE p.removedAt IS NULL AND " + BEFORE_CURSOR + " "
+    "  MATCH (a)-[:AUTHORED]->(p:Post) WHERE " + live("p") + " AND " + BEFORE_CURSOR + " "
     "  OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
     "  WITH p, a, g, mine, banned "
     "  WHERE " + in_visible_group("g") + " "
@@ -43,7 +50,7 @@ HOME_FEED: LiteralString = (
     "  RETURN collect({p: p, a: a, g: g}) AS fromPeople } "
     "CALL { WITH v, hiddenGroupPosts "
     "  MATCH (v)-[:MEMBER_OF]->(g:Group)<-[:IN_GROUP]-(p:Post) "
-    "  WHERE p.removedAt IS NULL AND " + BEFORE_CURSOR + " AND NOT p.id IN hiddenGroupPosts "
+    "  WHERE " + live("p") + " AND " + BEFORE_CURSOR + " AND NOT p.id IN hiddenGroupPosts "
     "  WITH p, g ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit "
     "  MATCH (p)<-[:AUTHORED]-(a:Person) "
     "  RETURN collect({p: p, a: a, g: g}) AS fromGroups } "
@@ -83,10 +90,10 @@ POST_SCAN_CURSOR: LiteralString = (
 )
 
 ACTIVITY: LiteralString = (
-    "MATCH (v:Person {id: $viewer}) WITH [(v)-[:BLOCKED]-(vb:Person) | vb.id] AS hidden "
+    "MATCH (v:Person {id: $viewer}) WITH " + blocked_ids("v", "vb") + " AS hidden "
     "CALL { WITH hidden "
     "  MATCH (x:Post) WHERE x.createdAt >= $since AND " + POST_SCAN_CURSOR + " "
-    "  AND x.removedAt IS NULL "
+    "  AND " + live("x") + " "
     "  WITH hidden, x ORDER BY x.createdAt DESC, x.id DESC LIMIT $scan "
     "  MATCH (x)<-[:AUTHORED]-(a:Person) "
     "  OPTIONAL MATCH (x)-[:IN_GROUP]->(g:Group) "

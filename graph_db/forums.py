@@ -24,13 +24,13 @@ from graph_db.likes import count_change
 from graph_db.locks import lock
 from graph_db.moderation import audit, can_post, open_reports
 from graph_db.notifications import notified, notify
-from graph_db.policy import moderates, public_content, sees_content
+from graph_db.policy import blocked, live, moderates, public_content, sees_content
 from graph_db.social_records import NotifiedRecord
 
 # Expects `f` (the forum) and `g` (its group or null).
 FORUM_FIELDS: LiteralString = (
     "f {.id, .name, .description, .createdAt, groupId: g.id, "
-    "threadCount: size([(f)<-[:IN_FORUM]-(ft:Thread) WHERE ft.removedAt IS NULL | 1])}"
+    "threadCount: size([(f)<-[:IN_FORUM]-(ft:Thread) WHERE " + live("ft") + " | 1])}"
 )
 
 # Expects `t`, its author `a`, forum `f` and group `g` (or null).
@@ -48,7 +48,7 @@ def _visible_thread(id_expr: LiteralString, carry: LiteralString = "") -> Litera
     viewer `v` may see it, keeping the variables in `carry` (", x, y")."""
     return (
         "MATCH (t:Thread {id: " + id_expr + "})<-[:AUTHORED]-(a:Person) "
-        "WHERE t.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(a) "
+        "WHERE " + live("t") + " AND NOT " + blocked("v", "a") + " "
         "MATCH (t)-[:IN_FORUM]->(f:Forum) OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group) "
         "WITH v" + carry + ", t, a, f, g, " + sees_content("v", "g") + " AS allowed WHERE allowed "
     )
@@ -170,7 +170,7 @@ def _list_threads(sort: str) -> LiteralString:
         "OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group) "
         "WITH v, f, g, " + sees_content("v", "g") + " AS allowed WHERE allowed "
         "MATCH (f)<-[:IN_FORUM]-(t:Thread)<-[:AUTHORED]-(a:Person) "
-        "WHERE t.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(a) AND ($tag IS NULL OR $tag IN t.tags) "
+        "WHERE " + live("t") + " AND NOT " + blocked("v", "a") + " AND ($tag IS NULL OR $tag IN t.tags) "
         "WITH v, f, g, t, a, CASE WHEN t.pinned THEN 1 ELSE 0 END AS k1, " + key + " AS k2 "
         "WHERE $k1 IS NULL OR k1 < $k1 OR (k1 = $k1 AND (k2 < $k2 OR (k2 = $k2 AND t.id < $cursorId))) "
         "RETURN " + THREAD_FIELDS + " AS thread, k1, k2 "
@@ -267,7 +267,7 @@ REPLY: LiteralString = (
     "MERGE (c:Comment {id: $id}) ON CREATE SET c.body = $body, c.createdAt = $now "
     "MERGE (v)-[w:AUTHORED]->(c) ON CREATE SET w.createdAt = $now "
     "MERGE (c)-[o:ON]->(t) ON CREATE SET o.createdAt = $now "
-    "WITH v, c, t, a, created, [(t)<-[:ON]-(lr:Comment) WHERE lr.removedAt IS NULL | 1] AS live "
+    "WITH v, c, t, a, created, [(t)<-[:ON]-(lr:Comment) WHERE " + live("lr") + " | 1] AS live "
     "SET t.replyCount = size(live), "
     "t.lastActivityAt = CASE WHEN created THEN $now ELSE t.lastActivityAt END "
     "WITH v, c, t, a, created"
@@ -292,8 +292,8 @@ async def create_reply(
 
 GET_REPLIES: LiteralString = (
     "MATCH (v:Person {id: $viewer}) UNWIND $ids AS rid "
-    "MATCH (c:Comment {id: rid})-[:ON]->(th:Thread) WHERE c.removedAt IS NULL "
-    "MATCH (c)<-[:AUTHORED]-(ra:Person) WHERE NOT (v)-[:BLOCKED]-(ra) "
+    "MATCH (c:Comment {id: rid})-[:ON]->(th:Thread) WHERE " + live("c") + " "
+    "MATCH (c)<-[:AUTHORED]-(ra:Person) WHERE NOT " + blocked("v", "ra") + " "
     "WITH v, c, ra, th.id AS tid " + _visible_thread("tid", ", c, ra")
     + "WITH c, ra AS a, t RETURN " + REPLY_FIELDS + " AS reply"
 )
@@ -312,7 +312,7 @@ LIST_REPLIES: LiteralString = (
     "MATCH (v:Person {id: $viewer}) UNWIND $requests AS req WITH v, req "
     + _visible_thread("req.parent", ", req")
     + "MATCH (t)<-[:ON]-(c:Comment)<-[:AUTHORED]-(ca:Person) "
-    "WHERE c.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(ca) "
+    "WHERE " + live("c") + " AND NOT " + blocked("v", "ca") + " "
     "AND (req.at IS NULL OR c.createdAt > req.at OR (c.createdAt = req.at AND c.id > req.cursorId)) "
     "WITH req, c, ca AS a, t ORDER BY c.createdAt, c.id "
     "WITH req, collect(" + REPLY_FIELDS + ") AS replies "
@@ -350,7 +350,7 @@ LIKE_THREAD: LiteralString = (
 )
 
 UNLIKE_THREAD: LiteralString = (
-    "MATCH (t:Thread {id: $thread}) WHERE t.removedAt IS NULL" + lock("t") +
+    "MATCH (t:Thread {id: $thread}) WHERE " + live("t") + lock("t") +
     "OPTIONAL MATCH (v:Person {id: $viewer}) OPTIONAL MATCH (v)-[l:LIKED]->(t) "
     "WITH t, collect(l) AS gone FOREACH (x IN gone | DELETE x) WITH t, gone"
     + count_change("t", "-size(gone)") + "RETURN t.likeCount AS likes"
@@ -372,7 +372,7 @@ async def unlike_thread(db: Executor, thread_id: str, *, viewer_id: str) -> int 
 
 LIKE_REPLY: LiteralString = (
     "MATCH (v:Person {id: $viewer}), (c:Comment {id: $reply})-[:ON]->(th:Thread) "
-    "WHERE c.removedAt IS NULL MATCH (c)<-[:AUTHORED]-(ca:Person) WHERE NOT (v)-[:BLOCKED]-(ca) "
+    "WHERE " + live("c") + " MATCH (c)<-[:AUTHORED]-(ca:Person) WHERE NOT " + blocked("v", "ca") + " "
     "WITH v, c, ca, th.id AS tid " + _visible_thread("tid", ", c, ca")
     + "OPTIONAL MATCH (v)-[known:LIKED]->(c) "
     "WITH v, c, ca, t, known IS NULL AS created "
@@ -393,7 +393,7 @@ async def like_reply(
 
 
 UNLIKE_REPLY: LiteralString = (
-    "MATCH (c:Comment {id: $reply})-[:ON]->(:Thread) WHERE c.removedAt IS NULL "
+    "MATCH (c:Comment {id: $reply})-[:ON]->(:Thread) WHERE " + live("c") + " "
     "OPTIONAL MATCH (:Person {id: $viewer})-[l:LIKED]->(c) DELETE l "
     "WITH DISTINCT c RETURN c.id AS id"
 )
@@ -428,7 +428,7 @@ def _moderated_thread(carry: LiteralString = "", also: LiteralString = "true") -
     whom `also` holds), and the variables in `carry`."""
     return (
         "MATCH (a:Person {id: $actor}), (t:Thread {id: $thread})-[old:IN_FORUM]->(f:Forum) "
-        "WHERE t.removedAt IS NULL OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group) "
+        "WHERE " + live("t") + " OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group) "
         "OPTIONAL MATCH (done:ModerationAction {id: $actionId}) "
         "WITH a" + carry + ", t, old, f, g, done, " + moderates("a", "g") + " AND " + also
         + " AS allowed WHERE allowed "

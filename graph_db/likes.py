@@ -26,6 +26,7 @@ from graph_db.locks import lock
 from graph_db.notifications import notified, notify
 from graph_db.people import PERSON_FIELDS
 from graph_db.people_records import LinkRecord, PersonRecord
+from graph_db.policy import blocked, blocked_ids, live
 from graph_db.social_records import EngagementRecord, NotifiedRecord
 
 
@@ -60,7 +61,7 @@ LIKE_POST: LiteralString = (
 
 LIKE_COMMENT: LiteralString = (
     "MATCH (v:Person {id: $viewer}), (c:Comment {id: $comment})<-[:AUTHORED]-(a:Person) "
-    "WHERE c.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(a) "
+    "WHERE " + live("c") + " AND NOT " + blocked("v", "a") + " "
     "MATCH (c)-[:ON]->(p:Post)<-[:AUTHORED]-(pa:Person) "
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
     + post_visible("v, c, a, p, pa, g") +
@@ -92,7 +93,7 @@ async def like_comment(
 
 
 UNLIKE_POST: LiteralString = (
-    "MATCH (p:Post {id: $post}) WHERE p.removedAt IS NULL" + lock("p") +
+    "MATCH (p:Post {id: $post}) WHERE " + live("p") + lock("p") +
     # The viewer is bound first: from the post, FalkorDB walked every like (20 ms at 100,000).
     "OPTIONAL MATCH (v:Person {id: $viewer}) OPTIONAL MATCH (v)-[l:LIKED]->(p) "
     "WITH p, collect(l) AS gone FOREACH (x IN gone | DELETE x) WITH p, gone"
@@ -100,7 +101,7 @@ UNLIKE_POST: LiteralString = (
 )
 
 UNLIKE_COMMENT: LiteralString = (
-    "MATCH (c:Comment {id: $comment}) WHERE c.removedAt IS NULL "
+    "MATCH (c:Comment {id: $comment}) WHERE " + live("c") + " "
     "OPTIONAL MATCH (:Person {id: $viewer})-[l:LIKED]->(c) DELETE l "
     "WITH DISTINCT c RETURN c.id AS id, size([(c)<-[:LIKED]-(x:Person) | x]) AS likes"
 )
@@ -122,14 +123,14 @@ async def unlike_comment(db: Executor, comment_id: str, *, viewer_id: str) -> in
 POST_ENGAGEMENT: LiteralString = (
     "MATCH (v:Person {id: $viewer}) UNWIND $ids AS id MATCH (p:Post {id: id}) "
     "RETURN id, coalesce(p.likeCount, 0) AS likes, "
-    "size([(p)<-[:ON]-(c:Comment) WHERE c.removedAt IS NULL | c]) AS comments, "
+    "size([(p)<-[:ON]-(c:Comment) WHERE " + live("c") + " | c]) AS comments, "
     "size([(v)-[:LIKED]->(p) | v]) > 0 AS viewerLiked"
 )
 
 COMMENT_ENGAGEMENT: LiteralString = (
     "MATCH (v:Person {id: $viewer}) UNWIND $ids AS id MATCH (c:Comment {id: id}) "
     "RETURN id, size([(c)<-[:LIKED]-(x:Person) | x]) AS likes, "
-    "size([(c)<-[:REPLY_TO]-(r:Comment) WHERE r.removedAt IS NULL | r]) AS comments, "
+    "size([(c)<-[:REPLY_TO]-(r:Comment) WHERE " + live("r") + " | r]) AS comments, "
     "size([(v)-[:LIKED]->(c) | v]) > 0 AS viewerLiked"
 )
 
@@ -166,7 +167,7 @@ LIKERS_CURSOR: LiteralString = (
 )
 
 LIST_POST_LIKERS: LiteralString = (
-    "MATCH (v:Person {id: $viewer}) WITH [(v)-[:BLOCKED]-(vb:Person) | vb.id] AS hidden "
+    "MATCH (v:Person {id: $viewer}) WITH " + blocked_ids("v", "vb") + " AS hidden "
     "MATCH (:Post {id: $target})<-[l:LIKED]-(p:Person) "
     "WHERE " + LIKERS_CURSOR + " AND NOT p.id IN hidden "
     "WITH p, l ORDER BY l.createdAt DESC, p.id DESC LIMIT $limit "
@@ -174,7 +175,7 @@ LIST_POST_LIKERS: LiteralString = (
 )
 
 LIST_COMMENT_LIKERS: LiteralString = (
-    "MATCH (v:Person {id: $viewer}) WITH [(v)-[:BLOCKED]-(vb:Person) | vb.id] AS hidden "
+    "MATCH (v:Person {id: $viewer}) WITH " + blocked_ids("v", "vb") + " AS hidden "
     "MATCH (:Comment {id: $target})<-[l:LIKED]-(p:Person) "
     "WHERE " + LIKERS_CURSOR + " AND NOT p.id IN hidden "
     "WITH p, l ORDER BY l.createdAt DESC, p.id DESC LIMIT $limit "

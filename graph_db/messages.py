@@ -29,6 +29,7 @@ from typing import Any, LiteralString, Self
 
 from graph_db.backend import Executor
 from graph_db.locks import lock
+from graph_db.policy import blocked_ids
 
 POLICIES: tuple[str, ...] = ("EVERYONE", "CONNECTIONS", "NOBODY")
 EMAIL_CHOICES: tuple[str, ...] = ("IMMEDIATE", "DIGEST", "NEVER")
@@ -167,7 +168,7 @@ _POST: LiteralString = (
     " [(c)<-[eq:PARTICIPATES_IN]-(ep:Person) WHERE eq.leftAt IS NULL AND ep.id <> s.id"
     " AND coalesce(eq.muted, false) = false"
     " AND coalesce(ep.emailMessages, 'IMMEDIATE') = 'IMMEDIATE' | ep.id] AS wanting,"
-    " [(s)-[:BLOCKED]-(xb:Person) | xb.id] AS blockedIds"
+    " " + blocked_ids("s", "xb") + " AS blockedIds"
     " WITH s, c, m, audience, [i IN wanting WHERE NOT i IN blockedIds] AS emailed"
     " FOREACH (rid IN emailed | MERGE (o:EmailOutbox {id: m.id + ':' + rid})"
     " ON CREATE SET o.kind = 'MESSAGE', o.messageId = m.id, o.recipientId = rid,"

@@ -32,7 +32,7 @@ from graph_db.backend import Executor
 from graph_db.dialect import identifier
 from graph_db.locks import lock
 from graph_db.moderation_records import ModerationActionRecord, ReportRecord
-from graph_db.policy import banned, is_admin, is_member, moderates, sees_content
+from graph_db.policy import banned, blocked, is_admin, is_member, live, moderates, sees_content
 
 # What an audit entry can record (the GraphQL enum ModerationActionKind mirrors this).
 ACTIONS: tuple[str, ...] = (
@@ -223,30 +223,30 @@ REPORT: dict[str, LiteralString] = {
     "POST": _report(
         "POST",
         "MATCH (v:Person {id: $reporter}), (x:Post {id: $target})<-[:AUTHORED]-(au:Person) "
-        "WHERE x.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(au) "
+        "WHERE " + live("x") + " AND NOT " + blocked("v", "au") + " "
         "OPTIONAL MATCH (x)-[:IN_GROUP]->(g:Group)",
         "x.body",
     ),
     "COMMENT": _report(
         "COMMENT",
         "MATCH (v:Person {id: $reporter}), (x:Comment {id: $target})<-[:AUTHORED]-(au:Person) "
-        "WHERE x.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(au) "
-        "MATCH (x)-[:ON]->(p:Post) WHERE p.removedAt IS NULL "
+        "WHERE " + live("x") + " AND NOT " + blocked("v", "au") + " "
+        "MATCH (x)-[:ON]->(p:Post) WHERE " + live("p") + " "
         "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group)",
         "x.body",
     ),
     "THREAD": _report(
         "THREAD",
         "MATCH (v:Person {id: $reporter}), (x:Thread {id: $target})<-[:AUTHORED]-(au:Person) "
-        "WHERE x.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(au) "
+        "WHERE " + live("x") + " AND NOT " + blocked("v", "au") + " "
         "MATCH (x)-[:IN_FORUM]->(f:Forum) OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group)",
         "x.title + ': ' + x.body",
     ),
     "REPLY": _report(
         "REPLY",
         "MATCH (v:Person {id: $reporter}), (x:Comment {id: $target})<-[:AUTHORED]-(au:Person) "
-        "WHERE x.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(au) "
-        "MATCH (x)-[:ON]->(t:Thread)-[:IN_FORUM]->(f:Forum) WHERE t.removedAt IS NULL "
+        "WHERE " + live("x") + " AND NOT " + blocked("v", "au") + " "
+        "MATCH (x)-[:ON]->(t:Thread)-[:IN_FORUM]->(f:Forum) WHERE " + live("t") + " "
         "OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group)",
         "x.body",
     ),
@@ -380,7 +380,7 @@ _CONTENT_MATCH: dict[str, LiteralString] = {
 
 # After the change: a reply's thread recounts its replies (a sort key and a shown count).
 _RECOUNT_THREAD: LiteralString = (
-    " WITH x, t, [(t)<-[:ON]-(liveReply:Comment) WHERE liveReply.removedAt IS NULL | liveReply] AS live"
+    " WITH x, t, [(t)<-[:ON]-(liveReply:Comment) WHERE " + live("liveReply") + " | liveReply] AS live"
     " FOREACH (th IN CASE WHEN t IS NULL THEN [] ELSE [t] END | SET th.replyCount = size(live))"
 )
 
@@ -391,10 +391,10 @@ def _remove(kind: str) -> LiteralString:
         _CONTENT_MATCH[name] + " "
         "OPTIONAL MATCH (done:ModerationAction {id: $actionId}) "
         "WITH a, x, au, g, t, done, " + moderates("a", "g") + " AS allowed WHERE allowed "
-        "AND (x.removedAt IS NULL OR done IS NOT NULL) "
+        "AND (" + live("x") + " OR done IS NOT NULL) "
         "SET x.removedAt = $now, x.removedBy = a.id "
         # A comment's replies go with it (and come back with it).
-        "WITH a, x, g, t, [(x)<-[:REPLY_TO]-(rc:Comment) WHERE rc.removedAt IS NULL | rc] AS cascade "
+        "WITH a, x, g, t, [(x)<-[:REPLY_TO]-(rc:Comment) WHERE " + live("rc") + " | rc] AS cascade "
         "FOREACH (gone IN cascade | SET gone.removedAt = $now, gone.removedBy = a.id, "
         "  gone.removedWith = x.id) "
         "WITH a, x, g, t, " + open_reports("x", "g") + " AS reports"

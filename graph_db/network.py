@@ -30,6 +30,7 @@ from graph_db.people_records import (
     RelationRecord,
     SuggestionRecord,
 )
+from graph_db.policy import blocked_ids
 
 # Binds `hidden`: ids of everyone the viewer ($viewer) blocked or is blocked by.
 HIDDEN: LiteralString = (
@@ -323,7 +324,7 @@ async def list_links(
 SUGGESTIONS: LiteralString = (
     "MATCH (v:Person {id: $viewer}) "
     "WITH v, [(v)-[:CONNECTED_WITH]->(f:Person) | f.id] + "
-    "[(v)-[:BLOCKED]-(b:Person) | b.id] + [(v)-[:REQUESTED_CONNECTION]-(r:Person) | r.id] "
+    + blocked_ids("v", "b") + " + [(v)-[:REQUESTED_CONNECTION]-(r:Person) | r.id] "
     "+ [$viewer] AS excluded "
     "CALL { WITH v "
     "  MATCH (v)-[:CONNECTED_WITH]->(:Person)-[:CONNECTED_WITH]->(c:Person) "

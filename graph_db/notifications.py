@@ -33,6 +33,7 @@ from typing import Any, LiteralString
 from graph_db.backend import Executor
 from graph_db.dialect import identifier
 from graph_db.locks import lock
+from graph_db.policy import blocked
 from graph_db.social_records import NotificationRecord, NotifiedRecord
 
 # Kinds the social domain creates; other domains add theirs (UPPER_SNAKE, stable: clients
@@ -88,7 +89,7 @@ def notify(
         " UNWIND nRecipients AS nRecipient"
         " WITH DISTINCT nActor, nTarget, nPost, nComment, nPerson, nRecipient"
         " WHERE nRecipient IS NOT NULL AND nRecipient <> nActor"
-        " AND NOT (nRecipient)-[:BLOCKED]-(nActor)"
+        " AND NOT " + blocked("nRecipient", "nActor") +
         " MERGE (n:Notification {openKey: nRecipient.id + ':" + name + ":' + nTarget.id})"
         " ON CREATE SET n.id = randomUUID(), n.kind = '" + name + "', n.recipientId = nRecipient.id,"
         " n.targetId = nTarget.id, n.createdAt = $now, n.count = 0, n.actorIds = []"

@@ -124,3 +124,31 @@ def in_visible_group(group: LiteralString) -> LiteralString:
 def public_content(group: LiteralString) -> LiteralString:
     """Content anyone may see whoever they are: outside any group, or in a public one."""
     return "(" + group + " IS NULL OR " + is_public(group) + ")"
+
+
+def blocked(person: LiteralString, other: LiteralString) -> LiteralString:
+    """A pattern predicate (WHERE only): one of the two blocked the other. Members blocked
+    either way never see each other's content."""
+    return "(" + person + ")-[:BLOCKED]-(" + other + ")"
+
+
+def blocked_ids(person: LiteralString, var: LiteralString) -> LiteralString:
+    """The ids of everyone `person` blocked or was blocked by, as a list (`var`: the
+    comprehension's variable)."""
+    return "[(" + person + ")-[:BLOCKED]-(" + var + ":Person) | " + var + ".id]"
+
+
+def live(content: LiteralString) -> LiteralString:
+    """`content` (a post, comment, thread or reply) is not removed: every read skips removed
+    content (removal is soft, for the audit log)."""
+    return content + ".removedAt IS NULL"
+
+
+def blocked_group_post_ids(person: LiteralString, group: LiteralString) -> LiteralString:
+    """Ids of the posts in `group` (a variable, or ":Group" for any group) by members
+    blocked either way with `person`: list queries over a large group exclude them by id,
+    found from the blocked members' side, instead of meeting every post's author."""
+    return (
+        "[(" + person + ")-[:BLOCKED]-(:Person)-[:AUTHORED]->(hp:Post)-[:IN_GROUP]->(" + group
+        + ") | hp.id]"
+    )

@@ -15,7 +15,16 @@ from typing import Any, LiteralString
 from graph_db.backend import Executor
 from graph_db.moderation import audit, can_post, open_reports
 from graph_db.notifications import notified, notify
-from graph_db.policy import in_visible_group, moderates, sees_content, viewer_groups
+from graph_db.policy import (
+    blocked,
+    blocked_group_post_ids,
+    blocked_ids,
+    in_visible_group,
+    live,
+    moderates,
+    sees_content,
+    viewer_groups,
+)
 from graph_db.social_records import NotifiedRecord, PostRecord
 
 
@@ -50,7 +59,7 @@ def _cursor(after: tuple[int, str] | None) -> dict[str, Any]:
 GET_MANY: LiteralString = (
     "MATCH (v:Person {id: $viewer}) "
     "UNWIND $ids AS id MATCH (p:Post {id: id})<-[:AUTHORED]-(a:Person) "
-    "WHERE p.removedAt IS NULL AND NOT (v)-[:BLOCKED]-(a) "
+    "WHERE " + live("p") + " AND NOT " + blocked("v", "a") + " "
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
     "WITH v, p, a, g, " + sees_content("v", "g") + " AS seen WHERE seen "
     "RETURN " + POST_FIELDS + " AS post"
@@ -73,7 +82,7 @@ def mention(node: LiteralString, author: LiteralString, group: LiteralString) ->
     return (
         " CALL { WITH " + node + ", " + author + ", " + group
         + " UNWIND $mentions AS mid MATCH (m:Person {id: mid})"
-        " WHERE m <> " + author + " AND NOT (m)-[:BLOCKED]-(" + author + ")"
+        " WHERE m <> " + author + " AND NOT " + blocked("m", author) +
         " WITH " + node + ", m, " + sees_content("m", group, "Mention") + " AS seen WHERE seen"
         " OPTIONAL MATCH (" + node + ")-[known:MENTIONS]->(m)"
         " WITH " + node + ", m, known IS NULL AS fresh"
@@ -121,7 +130,7 @@ async def create_post(
 
 
 UPDATE_POST: LiteralString = (
-    "MATCH (p:Post {id: $id})<-[:AUTHORED]-(a:Person {id: $author}) WHERE p.removedAt IS NULL "
+    "MATCH (p:Post {id: $id})<-[:AUTHORED]-(a:Person {id: $author}) WHERE " + live("p") + " "
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
     "SET p.body = $body, p.editedAt = $now "
     "WITH a, g, p, CASE WHEN $setMentions "
@@ -155,7 +164,7 @@ async def update_post(
 
 REMOVE_POST: LiteralString = (
     "MATCH (p:Post {id: $id})<-[:AUTHORED]-(a:Person), (actor:Person {id: $actor}) "
-    "WHERE (p.removedAt IS NULL OR (p.removedAt = $now AND p.removedBy = $actor)) "
+    "WHERE (" + live("p") + " OR (p.removedAt = $now AND p.removedBy = $actor)) "
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
     # The moderator's power is checked again here, from the graph (graph_db.moderation).
     "WITH p, a, actor, g, a.id = $actor OR ($moderator AND " + moderates("actor", "g") + ") "
@@ -186,7 +195,7 @@ async def remove_post(
 # membership instead of a pattern per row (and FalkorDB plans from the anchored node).
 VIEWER_SCOPE: LiteralString = (
     "MATCH (v:Person {id: $viewer}) "
-    "WITH v, [(v)-[:BLOCKED]-(vb:Person) | vb.id] AS hidden, " + viewer_groups("v") + " "
+    "WITH v, " + blocked_ids("v", "vb") + " AS hidden, " + viewer_groups("v") + " "
 )
 # After VIEWER_SCOPE: whether the viewer may see group `g` (null: outside any group).
 IN_VISIBLE_GROUP: LiteralString = in_visible_group("g")
@@ -195,7 +204,7 @@ LIST_BY_AUTHOR: LiteralString = (
     VIEWER_SCOPE + "WHERE NOT $author IN hidden "
     # Bound first, in its own clause: otherwise FalkorDB plans a scan of every Post.
     "MATCH (a:Person {id: $author}) WITH a, mine, banned "
-    "MATCH (a)-[:AUTHORED]->(p:Post) WHERE p.removedAt IS NULL AND " + BEFORE_CURSOR + " "
+    "MATCH (a)-[:AUTHORED]->(p:Post) WHERE " + live("p") + " AND " + BEFORE_CURSOR + " "
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
     "WITH p, a, g, mine, banned WHERE " + IN_VISIBLE_GROUP + " "
     "WITH p, a, g ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit "
@@ -220,8 +229,8 @@ async def list_by_author(
 LIST_IN_GROUP: LiteralString = (
     VIEWER_SCOPE + "MATCH (g:Group {id: $group}) WITH v, g, mine, banned "
     "WHERE " + IN_VISIBLE_GROUP + " "
-    "WITH g, [(v)-[:BLOCKED]-(:Person)-[:AUTHORED]->(hp:Post)-[:IN_GROUP]->(g) | hp.id] AS hiddenPosts "
-    "MATCH (g)<-[:IN_GROUP]-(p:Post) WHERE p.removedAt IS NULL AND " + BEFORE_CURSOR + " "
+    "WITH g, " + blocked_group_post_ids("v", "g") + " AS hiddenPosts "
+    "MATCH (g)<-[:IN_GROUP]-(p:Post) WHERE " + live("p") + " AND " + BEFORE_CURSOR + " "
     "AND NOT p.id IN hiddenPosts "
     "WITH p, g ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit "
     "MATCH (p)<-[:AUTHORED]-(a:Person) "

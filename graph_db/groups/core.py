@@ -13,7 +13,7 @@ from graph_db.migrations import GROUP_SEARCH
 from graph_db.moderation import audit
 from graph_db.people import PERSON_FIELDS
 from graph_db.people_records import PersonRecord
-from graph_db.policy import MEMBER, OWNER, PUBLIC, banned, group_role, owns, sees_content, text
+from graph_db.policy import MEMBER, OWNER, PUBLIC, banned, blocked, group_role, owns, sees_content, text
 
 MAX_PINNED_POSTS = 5
 
@@ -189,7 +189,7 @@ LIST_MEMBERS: LiteralString = (
     "MATCH (v:Person {id: $viewer}), (g:Group {id: $group}) "
     "WITH v, g, " + sees_content("v", "g") + " AS allowed WHERE allowed "
     "MATCH (g)<-[m:MEMBER_OF]-(p:Person) "
-    "WHERE ($role IS NULL OR m.role = $role) AND " + MEMBER_CURSOR + " AND NOT (v)-[:BLOCKED]-(p) "
+    "WHERE ($role IS NULL OR m.role = $role) AND " + MEMBER_CURSOR + " AND NOT " + blocked("v", "p") + " "
     "RETURN " + PERSON_FIELDS + " AS person, m.role AS role, m.createdAt AS since "
     "ORDER BY m.createdAt, p.id LIMIT $limit"
 )

@@ -8,7 +8,7 @@ from graph_db.backend import Executor
 from graph_db.groups.core import GROUP_FIELDS, MAX_PINNED_POSTS, RECOUNT, group_record
 from graph_db.groups.records import GroupRecord
 from graph_db.moderation import audit, open_reports
-from graph_db.policy import MODERATOR, OWNER, banned, group_role, is_staff, moderates, text
+from graph_db.policy import MODERATOR, OWNER, banned, group_role, is_staff, live, moderates, text
 
 # -- discipline: mute, ban ------------------------------------------------------------------
 
@@ -110,7 +110,7 @@ async def set_slow_mode(
 
 PIN_POST: LiteralString = (
     "MATCH (a:Person {id: $actor}), (p:Post {id: $post})-[:IN_GROUP]->(g:Group) "
-    "WHERE p.removedAt IS NULL WITH a, p, g, " + moderates("a", "g") + " AS allowed "
+    "WHERE " + live("p") + " WITH a, p, g, " + moderates("a", "g") + " AS allowed "
     "WHERE allowed OPTIONAL MATCH (done:ModerationAction {id: $actionId}) "
     "WITH a, p, g, done, [(g)<-[pp:PINNED_IN]-(:Post) | 1] AS pins, "
     "size([(p)-[already:PINNED_IN]->(g) | 1]) = 0 AS unpinned "
@@ -147,7 +147,7 @@ async def set_pinned(
 
 
 PINNED_POST_IDS: LiteralString = (
-    "MATCH (:Group {id: $group})<-[pin:PINNED_IN]-(p:Post) WHERE p.removedAt IS NULL "
+    "MATCH (:Group {id: $group})<-[pin:PINNED_IN]-(p:Post) WHERE " + live("p") + " "
     "RETURN p.id AS id ORDER BY pin.createdAt DESC, p.id"
 )
 

@@ -15,6 +15,7 @@ from graph_db.policy import (
     MEMBER,
     OWNER,
     banned,
+    blocked,
     is_member,
     is_private,
     is_public,
@@ -139,7 +140,7 @@ async def answer_join_request(
 
 INVITE: LiteralString = (
     "MATCH (a:Person {id: $actor}), (g:Group {id: $group}), (p:Person {id: $person}) "
-    "WHERE a <> p AND g.archivedAt IS NULL AND NOT (a)-[:BLOCKED]-(p) "
+    "WHERE a <> p AND g.archivedAt IS NULL AND NOT " + blocked("a", "p") + " "
     "WITH a, g, p, NOT " + is_member("p", "g") + " AND NOT " + banned("p", "g") + " "
     "AND ((" + is_public("g") + " AND " + is_member("a", "g", "Inviter") + ") "
     "  OR " + moderates("a", "g") + ") AS allowed WHERE allowed "
