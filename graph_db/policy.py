@@ -73,6 +73,28 @@ def banned(person: LiteralString, group: LiteralString, tag: LiteralString = "")
     return "(size([(" + person + ")-[ban" + tag + ":BANNED_FROM]->(" + group + ") | 1]) > 0)"
 
 
+def invited(person: LiteralString, group: LiteralString) -> LiteralString:
+    """`person` holds an invitation to `group`."""
+    return "(size([(" + person + ")-[inv:INVITED_TO]->(" + group + ") | 1]) > 0)"
+
+
+def may_join(person: LiteralString, group: LiteralString) -> LiteralString:
+    """`person` may join `group` without approval (or is already in): not banned, and the
+    group is public, or they are invited (or a member already)."""
+    return (
+        "(NOT " + banned(person, group) + " AND (" + is_public(group) + " OR "
+        + invited(person, group) + " OR " + is_member(person, group) + "))"
+    )
+
+
+def may_invite(actor: LiteralString, group: LiteralString) -> LiteralString:
+    """`actor` may invite people to `group`: any member of a public group, its moderators."""
+    return (
+        "((" + is_public(group) + " AND " + is_member(actor, group, "Inviter") + ") OR "
+        + moderates(actor, group) + ")"
+    )
+
+
 def moderates(actor: LiteralString, group: LiteralString, tag: LiteralString = "") -> LiteralString:
     """`actor` moderates `group`'s scope: site staff, or (group not null) its OWNER or
     MODERATOR who is not banned from it (a ban also removes the membership, so this only

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from graph_db import groups, vocabulary
 from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from graph_db.groups.records import GroupAccessRecord, GroupRecord, MembershipRecord
-from graph_db.policy import GROUP_ROLES, PRIVATE, PUBLIC, VISIBILITIES
+from graph_db.policy import GROUP_ROLES, VISIBILITIES
 from graph_db.social_records import PostRecord
 from resolvers import text
 from resolvers.auth import require_viewer
@@ -25,7 +25,7 @@ from resolvers.context import Context, Viewer
 from resolvers.loaders import forget
 from resolvers.notifications import announce
 from resolvers.pagination import Page, keyset_page, page_request
-from resolvers.policy import get_access, moderates, owns, sees_group_content
+from resolvers.policy import get_access, may_invite, may_join, moderates, owns, sees_group_content
 
 MIN_NAME_CHARS, MAX_NAME_CHARS = 3, 100
 MAX_DESCRIPTION_CHARS = 2000
@@ -314,7 +314,7 @@ async def join_group(ctx: Context, group_id: str) -> GroupRecord:
     if not access.member:
         if access.archived:
             raise Conflict("this group is archived", field="groupId")
-        if access.visibility == PRIVATE and not access.invited:
+        if not may_join(access):
             raise Forbidden("this group is private: ask to join instead")
     group = await groups.join(ctx.db, group_id, person_id=viewer.id, now=ctx.now_ms())
     if group is None:
@@ -348,7 +348,7 @@ async def request_to_join(ctx: Context, group_id: str, *, message: str | None) -
         raise Conflict("you are already a member", field="groupId")
     if access.archived:
         raise Conflict("this group is archived", field="groupId")
-    if access.visibility == PUBLIC or access.invited:
+    if may_join(access):
         return await join_group(ctx, group_id)
     group, notified = await groups.request_to_join(
         ctx.db, group_id, person_id=viewer.id, message=clean_message(message), now=ctx.now_ms()
@@ -379,8 +379,7 @@ async def answer_join_request(
 async def invite(ctx: Context, group_id: str, person_id: str) -> GroupRecord:
     """Invite someone: any member to a public group; a moderator to any group."""
     viewer, access = await require_access(ctx, group_id)
-    allowed = moderates(viewer, access) or (access.member and access.visibility == PUBLIC)
-    if not allowed:
+    if not may_invite(viewer, access):
         raise Forbidden("only the group's moderators can invite to it")
     if access.archived:
         raise Conflict("this group is archived", field="groupId")

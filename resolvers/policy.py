@@ -27,6 +27,17 @@ def owns(viewer: Viewer, access: GroupAccessRecord | None) -> bool:
     return viewer.is_admin or (access is not None and access.role == OWNER)
 
 
+def may_join(access: GroupAccessRecord) -> bool:
+    """Joins without approval (or is in already): not banned, and the group is public, or
+    they are invited."""
+    return not access.banned and (access.member or access.visibility == PUBLIC or access.invited)
+
+
+def may_invite(viewer: Viewer, access: GroupAccessRecord) -> bool:
+    """Invites people: any member of a public group, and its moderators."""
+    return moderates(viewer, access) or (access.member and access.visibility == PUBLIC)
+
+
 def can_see_content(access: GroupAccessRecord | None) -> bool:
     """Members see a group's content; others see a public group's content unless banned."""
     return access is not None and (

@@ -18,7 +18,8 @@ from graph_db.policy import (
     blocked,
     is_member,
     is_private,
-    is_public,
+    may_invite,
+    may_join,
     moderates,
     owns,
     text,
@@ -30,9 +31,7 @@ from graph_db.social_records import NotifiedRecord
 
 JOIN: LiteralString = (
     "MATCH (p:Person {id: $person}), (g:Group {id: $group})" + LOCK_GROUP +
-    "WITH p, g, NOT " + banned("p", "g") + " "
-    "AND (" + is_public("g") + " OR size([(p)-[ji:INVITED_TO]->(g) | 1]) > 0 "
-    "  OR " + is_member("p", "g") + ") AS allowed "
+    "WITH p, g, " + may_join("p", "g") + " AS allowed "
     "WHERE allowed AND g.archivedAt IS NULL "
     "MERGE (p)-[m:MEMBER_OF]->(g) ON CREATE SET m.role = " + text(MEMBER) + ", m.createdAt = $now "
     "WITH p, g OPTIONAL MATCH (p)-[pending:REQUESTED_TO_JOIN|INVITED_TO]->(g) DELETE pending"
@@ -142,8 +141,7 @@ INVITE: LiteralString = (
     "MATCH (a:Person {id: $actor}), (g:Group {id: $group}), (p:Person {id: $person}) "
     "WHERE a <> p AND g.archivedAt IS NULL AND NOT " + blocked("a", "p") + " "
     "WITH a, g, p, NOT " + is_member("p", "g") + " AND NOT " + banned("p", "g") + " "
-    "AND ((" + is_public("g") + " AND " + is_member("a", "g", "Inviter") + ") "
-    "  OR " + moderates("a", "g") + ") AS allowed WHERE allowed "
+    "AND " + may_invite("a", "g") + " AS allowed WHERE allowed "
     "OPTIONAL MATCH (p)-[known:INVITED_TO]->(g) "
     "WITH a, g, p, known IS NULL AS created "
     "MERGE (p)-[i:INVITED_TO]->(g) ON CREATE SET i.createdAt = $now, i.invitedBy = a.id "
