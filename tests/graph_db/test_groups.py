@@ -281,3 +281,26 @@ async def test_list_and_search_groups(db: Backend) -> None:
                                     joined=False, include_archived=False,
                                     after=(rank, last.id), limit=2)
     assert [g.name for g, _ in rest] == [a.name]
+
+
+async def test_a_banned_moderator_does_not_moderate(db: Backend) -> None:
+    """A ban removes the membership; should a graph changed by hand still hold a moderator's
+    MEMBER_OF beside a BANNED_FROM, graph_db.policy.moderates refuses them (as
+    resolvers.policy.moderates does)."""
+    owner, mod = await make_person(db), await make_person(db)
+    group = await make_group(db, owner)
+    assert await groups.join(db, group.id, person_id=mod.id, now=NOW)
+    assert await groups.set_role(db, group.id, actor_id=owner.id, person_id=mod.id,
+                                 role="MODERATOR", now=NOW, action_id=new_id(), reason=None)
+    await db.write(
+        "MATCH (p:Person {id: $p}), (g:Group {id: $g}) MERGE (p)-[:BANNED_FROM]->(g)",
+        {"p": mod.id, "g": group.id},
+    )
+    refused = await groups.set_slow_mode(
+        db, group.id, actor_id=mod.id, seconds=30, reason=None, now=NOW, action_id=new_id()
+    )
+    assert refused is None
+    allowed = await groups.set_slow_mode(
+        db, group.id, actor_id=owner.id, seconds=30, reason=None, now=NOW, action_id=new_id()
+    )
+    assert allowed is not None
