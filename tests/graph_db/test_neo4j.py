@@ -19,8 +19,14 @@ from tests.neo4j_server import Neo4jServer
 
 pytestmark = pytest.mark.neo4j
 
-# Enough work to outlast a one-second transaction timeout (several seconds here).
-SLOW = "UNWIND range(1, 50000000) AS i WITH i WHERE i < 0 RETURN count(i) AS n"
+# Enough work to outlast a one-second transaction timeout by far: Neo4j checks timeouts
+# every two seconds (db.transaction.monitor.check.interval), and 5e7 rows took 1.9 s on a
+# fast machine, finishing before the check. 4e8 rows take about 18 s there; rand() keeps
+# the planner from folding the filter away.
+SLOW = (
+    "UNWIND range(1, 20000) AS a UNWIND range(1, 20000) AS b "
+    "WITH a, b WHERE a * rand() < 0 RETURN count(b) AS n"
+)
 
 
 @pytest.fixture
@@ -55,7 +61,7 @@ async def test_a_terminated_transaction_is_unavailable_not_internal(
             await asyncio.sleep(0.05)
             rows = await neo4j.write(
                 "SHOW TRANSACTIONS YIELD transactionId AS id, currentQuery AS q "
-                "WHERE q STARTS WITH 'UNWIND range(1, 50000000)' RETURN id"
+                "WHERE q STARTS WITH 'UNWIND range(1, 20000) AS a' RETURN id"
             )
             if rows:
                 terminated = await neo4j.write(
