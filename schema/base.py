@@ -8,7 +8,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, Generic, NewType, TypeVar
+from typing import Any, ClassVar, Generic, NewType, Self, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -205,12 +205,36 @@ class UserError:
 USER_FIXABLE = (InvalidInput, Conflict, NotFound)
 
 
-async def attempt(call: Awaitable[R]) -> tuple[R | None, list[UserError]]:
-    """Run a mutation resolver; user-fixable failures become payload errors, others propagate."""
+async def attempt(
+    call: Callable[[], Awaitable[R]], fixable: tuple[type[GraphApiError], ...] = USER_FIXABLE
+) -> tuple[R | None, list[UserError]]:
+    """Run a mutation resolver; user-fixable failures become payload errors, others propagate.
+
+    `call` is a thunk so that decoding its arguments (ids) fails inside, as a payload error.
+    """
     try:
-        return await call, []
-    except USER_FIXABLE as exc:
+        return await call(), []
+    except fixable as exc:
         return None, UserError.from_exception(exc)
+
+
+class Payload(Generic[R]):
+    """A mutation payload, built from what its resolver returned or the user errors it raised.
+
+    A payload type subclasses `Payload[SomeRecord]` and says once, in `of`, how a result
+    becomes its fields; each mutation is then `return await XPayload.attempt(lambda: ...)`.
+    """
+
+    # What the user can fix; a payload widens it (wrong credentials for the sign-in ones).
+    fixable: ClassVar[tuple[type[GraphApiError], ...]] = USER_FIXABLE
+
+    @classmethod
+    def of(cls, result: R | None, errors: list[UserError]) -> Self:
+        raise NotImplementedError
+
+    @classmethod
+    async def attempt(cls, call: Callable[[], Awaitable[R]]) -> Self:
+        return cls.of(*await attempt(call, cls.fixable))
 
 
 def ids(values: Iterable[str], expected: str, field: str = "ids") -> list[str]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from enum import Enum
-from typing import Self, TypeVar
+from typing import Self
 
 import strawberry
 
@@ -16,8 +16,8 @@ from schema.base import (
     Connection,
     DateTime,
     Node,
+    Payload,
     UserError,
-    attempt,
     connection,
     from_ms,
     local_id,
@@ -27,10 +27,6 @@ from schema.base import (
 )
 from schema.groups import Group, group_id
 from schema.people import Person, author
-
-R = TypeVar("R")
-
-
 
 
 @strawberry.enum(description="How a forum's threads are ordered (pinned threads always come first).")
@@ -270,20 +266,23 @@ class MoveThreadInput:
 
 
 @strawberry.type(description="The result of `createForum`.")
-class CreateForumPayload:
+class CreateForumPayload(Payload[ForumRecord]):
     forum: Forum | None = strawberry.field(description="The new forum.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
+    @classmethod
+    def of(cls, record: ForumRecord | None, errors: list[UserError]) -> Self:
+        return cls(forum=None if record is None else Forum.from_record(record), errors=errors)
+
 
 @strawberry.type(description="The result of a mutation on a thread.")
-class ThreadPayload:
+class ThreadPayload(Payload[ThreadRecord | None]):
     thread: Thread | None = strawberry.field(description="The thread as it is now.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
     @classmethod
-    def of(cls, result: tuple[ThreadRecord | None, list[UserError]]) -> Self:
-        record, errors = result
-        return cls(thread=Thread.from_record(record) if record else None, errors=errors)
+    def of(cls, record: ThreadRecord | None, errors: list[UserError]) -> Self:
+        return cls(thread=None if record is None else Thread.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of `createThread`.")
@@ -312,14 +311,13 @@ class MoveThreadPayload(ThreadPayload):
 
 
 @strawberry.type(description="The result of a mutation on a reply.")
-class ReplyPayload:
+class ReplyPayload(Payload[ReplyRecord]):
     reply: Reply | None = strawberry.field(description="The reply.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
     @classmethod
-    def of(cls, result: tuple[ReplyRecord | None, list[UserError]]) -> Self:
-        record, errors = result
-        return cls(reply=Reply.from_record(record) if record else None, errors=errors)
+    def of(cls, record: ReplyRecord | None, errors: list[UserError]) -> Self:
+        return cls(reply=None if record is None else Reply.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of `replyToThread`.")
@@ -330,13 +328,6 @@ class ReplyToThreadPayload(ReplyPayload):
 @strawberry.type(description="The result of `likeReply` or `unlikeReply`.")
 class LikeReplyPayload(ReplyPayload):
     pass
-
-
-async def _run(call: Callable[[], Awaitable[R]]) -> tuple[R | None, list[UserError]]:
-    async def run() -> R:
-        return await call()
-
-    return await attempt(run())
 
 
 def thread_id(value: strawberry.ID) -> str:
@@ -372,63 +363,62 @@ class ForumsMutation:
         description="Create a forum: site-wide (site moderators) or a group's (its moderators)."
     )
     async def create_forum(self, info: AppInfo, input: CreateForumInput) -> CreateForumPayload:
-        record, errors = await _run(lambda: forum_resolvers.create_forum(
+        return await CreateForumPayload.attempt(lambda: forum_resolvers.create_forum(
             info.context, name=input.name, description=input.description,
             group_id=None if input.group_id is None else group_id(input.group_id),
         ))
-        return CreateForumPayload(forum=Forum.from_record(record) if record else None, errors=errors)
 
     @strawberry.mutation(description="Start a thread in a forum you may post in.")
     async def create_thread(self, info: AppInfo, input: CreateThreadInput) -> CreateThreadPayload:
-        return CreateThreadPayload.of(await _run(lambda: forum_resolvers.create_thread(
+        return await CreateThreadPayload.attempt(lambda: forum_resolvers.create_thread(
             info.context, forum_id(input.forum_id), title=input.title, body=input.body,
             tags=input.tags,
-        )))
+        ))
 
     @strawberry.mutation(description="Reply in a thread (not a locked one; slow mode applies).")
     async def reply_to_thread(self, info: AppInfo, input: ReplyToThreadInput) -> ReplyToThreadPayload:
-        return ReplyToThreadPayload.of(await _run(lambda: forum_resolvers.reply(
+        return await ReplyToThreadPayload.attempt(lambda: forum_resolvers.reply(
             info.context, thread_id(input.thread_id), body=input.body
-        )))
+        ))
 
     @strawberry.mutation(description="Like a thread (idempotent).")
     async def like_thread(self, info: AppInfo, input: LikeThreadInput) -> LikeThreadPayload:
-        return LikeThreadPayload.of(await _run(lambda: forum_resolvers.like_thread(
+        return await LikeThreadPayload.attempt(lambda: forum_resolvers.like_thread(
             info.context, thread_id(input.thread_id), like=True
-        )))
+        ))
 
     @strawberry.mutation(description="Withdraw your like of a thread (idempotent).")
     async def unlike_thread(self, info: AppInfo, input: LikeThreadInput) -> LikeThreadPayload:
-        return LikeThreadPayload.of(await _run(lambda: forum_resolvers.like_thread(
+        return await LikeThreadPayload.attempt(lambda: forum_resolvers.like_thread(
             info.context, thread_id(input.thread_id), like=False
-        )))
+        ))
 
     @strawberry.mutation(description="Like a reply (idempotent).")
     async def like_reply(self, info: AppInfo, input: LikeReplyInput) -> LikeReplyPayload:
-        return LikeReplyPayload.of(await _run(lambda: forum_resolvers.like_reply(
+        return await LikeReplyPayload.attempt(lambda: forum_resolvers.like_reply(
             info.context, local_id(input.reply_id, "Reply", field="replyId"), like=True
-        )))
+        ))
 
     @strawberry.mutation(description="Withdraw your like of a reply (idempotent).")
     async def unlike_reply(self, info: AppInfo, input: LikeReplyInput) -> LikeReplyPayload:
-        return LikeReplyPayload.of(await _run(lambda: forum_resolvers.like_reply(
+        return await LikeReplyPayload.attempt(lambda: forum_resolvers.like_reply(
             info.context, local_id(input.reply_id, "Reply", field="replyId"), like=False
-        )))
+        ))
 
     @strawberry.mutation(description="Pin or unpin a thread (its forum's moderators; audited).")
     async def pin_thread(self, info: AppInfo, input: PinThreadInput) -> PinThreadPayload:
-        return PinThreadPayload.of(await _run(lambda: forum_resolvers.set_flag(
+        return await PinThreadPayload.attempt(lambda: forum_resolvers.set_flag(
             info.context, thread_id(input.thread_id), "pinned", input.pinned, reason=input.reason
-        )))
+        ))
 
     @strawberry.mutation(description="Lock or unlock a thread (its forum's moderators; audited).")
     async def lock_thread(self, info: AppInfo, input: LockThreadInput) -> LockThreadPayload:
-        return LockThreadPayload.of(await _run(lambda: forum_resolvers.set_flag(
+        return await LockThreadPayload.attempt(lambda: forum_resolvers.set_flag(
             info.context, thread_id(input.thread_id), "locked", input.locked, reason=input.reason
-        )))
+        ))
 
     @strawberry.mutation(description="Move a thread to another forum (moderators of both; audited).")
     async def move_thread(self, info: AppInfo, input: MoveThreadInput) -> MoveThreadPayload:
-        return MoveThreadPayload.of(await _run(lambda: forum_resolvers.move_thread(
+        return await MoveThreadPayload.attempt(lambda: forum_resolvers.move_thread(
             info.context, thread_id(input.thread_id), forum_id(input.forum_id), reason=input.reason
-        )))
+        ))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Self
 
@@ -20,8 +19,8 @@ from schema.base import (
     Connection,
     DateTime,
     Node,
+    Payload,
     UserError,
-    attempt,
     connection,
     from_ms,
     from_ms_or_none,
@@ -326,14 +325,13 @@ class SetGroupRoleInput:
 
 
 @strawberry.type(description="The result of a mutation on a group.")
-class GroupPayload:
+class GroupPayload(Payload[GroupRecord]):
     group: Group | None = strawberry.field(description="The group as it is now.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
     @classmethod
-    def of(cls, result: tuple[GroupRecord | None, list[UserError]]) -> Self:
-        record, errors = result
-        return cls(group=Group.from_record(record) if record else None, errors=errors)
+    def of(cls, record: GroupRecord | None, errors: list[UserError]) -> Self:
+        return cls(group=None if record is None else Group.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of `createGroup`.")
@@ -389,13 +387,6 @@ def person_id(value: strawberry.ID, field: str = "personId") -> str:
     return local_id(value, "Person", field=field)
 
 
-async def _run(call: Callable[[], Awaitable[GroupRecord]]) -> tuple[GroupRecord | None, list[UserError]]:
-    async def run() -> GroupRecord:
-        return await call()
-
-    return await attempt(run())
-
-
 @strawberry.type
 class GroupsQuery:
     @strawberry.field(
@@ -420,73 +411,73 @@ class GroupsQuery:
 class GroupsMutation:
     @strawberry.mutation(description="Create a group; you become its owner.")
     async def create_group(self, info: AppInfo, input: CreateGroupInput) -> CreateGroupPayload:
-        return CreateGroupPayload.of(await _run(lambda: group_resolvers.create_group(
+        return await CreateGroupPayload.attempt(lambda: group_resolvers.create_group(
             info.context, name=input.name, description=input.description,
             visibility=raw_value(input.visibility),
             interest_ids=ids(input.interest_ids, "Interest", field="interestIds"),
-        )))
+        ))
 
     @strawberry.mutation(description="Change a group's details (owners and site admins).")
     async def update_group(self, info: AppInfo, input: UpdateGroupInput) -> UpdateGroupPayload:
-        return UpdateGroupPayload.of(await _run(lambda: group_resolvers.update_group(
+        return await UpdateGroupPayload.attempt(lambda: group_resolvers.update_group(
             info.context, group_id(input.group_id), name=input.name, description=input.description,
             visibility=raw_value(input.visibility) if input.visibility else None,
             interest_ids=None if input.interest_ids is None
             else ids(input.interest_ids, "Interest", field="interestIds"),
-        )))
+        ))
 
     @strawberry.mutation(description="Archive a group (read-only) or un-archive it (owners and site admins).")
     async def archive_group(self, info: AppInfo, input: ArchiveGroupInput) -> ArchiveGroupPayload:
-        return ArchiveGroupPayload.of(await _run(lambda: group_resolvers.set_archived(
+        return await ArchiveGroupPayload.attempt(lambda: group_resolvers.set_archived(
             info.context, group_id(input.group_id), archived=input.archived, reason=input.reason
-        )))
+        ))
 
     @strawberry.mutation(description="Join a public group, or a private one you are invited to.")
     async def join_group(self, info: AppInfo, input: GroupInput) -> JoinGroupPayload:
-        return JoinGroupPayload.of(await _run(
+        return await JoinGroupPayload.attempt(
             lambda: group_resolvers.join_group(info.context, group_id(input.group_id))
-        ))
+        )
 
     @strawberry.mutation(description="Leave a group (its last owner cannot).")
     async def leave_group(self, info: AppInfo, input: GroupInput) -> LeaveGroupPayload:
-        return LeaveGroupPayload.of(await _run(
+        return await LeaveGroupPayload.attempt(
             lambda: group_resolvers.leave_group(info.context, group_id(input.group_id))
-        ))
+        )
 
     @strawberry.mutation(description="Ask to join a private group; its moderators are notified.")
     async def request_to_join(self, info: AppInfo, input: RequestToJoinInput) -> RequestToJoinPayload:
-        return RequestToJoinPayload.of(await _run(lambda: group_resolvers.request_to_join(
+        return await RequestToJoinPayload.attempt(lambda: group_resolvers.request_to_join(
             info.context, group_id(input.group_id), message=input.message
-        )))
+        ))
 
     @strawberry.mutation(description="Admit someone who asked to join (the group's moderators).")
     async def approve_join_request(self, info: AppInfo, input: JoinRequestInput) -> JoinRequestPayload:
-        return JoinRequestPayload.of(await _run(lambda: group_resolvers.answer_join_request(
+        return await JoinRequestPayload.attempt(lambda: group_resolvers.answer_join_request(
             info.context, group_id(input.group_id), person_id(input.person_id), approve=True,
             reason=input.reason,
-        )))
+        ))
 
     @strawberry.mutation(description="Turn down a join request (the group's moderators).")
     async def decline_join_request(self, info: AppInfo, input: JoinRequestInput) -> JoinRequestPayload:
-        return JoinRequestPayload.of(await _run(lambda: group_resolvers.answer_join_request(
+        return await JoinRequestPayload.attempt(lambda: group_resolvers.answer_join_request(
             info.context, group_id(input.group_id), person_id(input.person_id), approve=False,
             reason=input.reason,
-        )))
+        ))
 
     @strawberry.mutation(
         description="Invite someone: any member to a public group, a moderator to any group."
     )
     async def invite_to_group(self, info: AppInfo, input: InviteToGroupInput) -> InviteToGroupPayload:
-        return InviteToGroupPayload.of(await _run(lambda: group_resolvers.invite(
+        return await InviteToGroupPayload.attempt(lambda: group_resolvers.invite(
             info.context, group_id(input.group_id), person_id(input.person_id)
-        )))
+        ))
 
     @strawberry.mutation(
         description="Make a member an OWNER, MODERATOR or MEMBER (owners and site admins); a "
         "group always keeps an owner."
     )
     async def set_group_role(self, info: AppInfo, input: SetGroupRoleInput) -> SetGroupRolePayload:
-        return SetGroupRolePayload.of(await _run(lambda: group_resolvers.set_role(
+        return await SetGroupRolePayload.attempt(lambda: group_resolvers.set_role(
             info.context, group_id(input.group_id), person_id(input.person_id),
             role=raw_value(input.role), reason=input.reason,
-        )))
+        ))

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from enum import Enum
-from typing import Self, TypeVar
+from typing import Self
 
 import strawberry
 
 from graph_db.errors import InvalidInput
 from graph_db.groups.records import GroupRecord
 from graph_db.moderation_records import ModerationActionRecord, ReportRecord
+from graph_db.people_records import PersonRecord
 from resolvers import moderation as moderation_resolvers
 from resolvers import people as people_resolvers
 from schema.base import (
@@ -18,8 +19,8 @@ from schema.base import (
     Connection,
     DateTime,
     Node,
+    Payload,
     UserError,
-    attempt,
     connection,
     from_global_id,
     from_ms,
@@ -31,8 +32,6 @@ from schema.base import (
 )
 from schema.groups import Group, group_id, person_id
 from schema.people import Person
-
-R = TypeVar("R")
 
 # Global id type -> what moderation calls it (graph_db.moderation.TARGET_KINDS).
 KIND_OF_TYPE = {"Post": "POST", "Comment": "COMMENT", "Thread": "THREAD", "Reply": "REPLY",
@@ -330,45 +329,58 @@ class UnsuspendMemberInput:
 
 
 @strawberry.type(description="The result of `report` or `dismissReport`.")
-class ReportPayload:
+class ReportPayload(Payload[ReportRecord]):
     report: Report | None = strawberry.field(description="The report as it is now.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
     @classmethod
-    def of(cls, result: tuple[ReportRecord | None, list[UserError]]) -> Self:
-        record, errors = result
-        return cls(report=Report.from_record(record) if record else None, errors=errors)
+    def of(cls, record: ReportRecord | None, errors: list[UserError]) -> Self:
+        return cls(report=None if record is None else Report.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of `removeContent` or `restoreContent`.")
-class ContentPayload:
+class ContentPayload(Payload[tuple[str, str]]):
     target_id: strawberry.ID | None = strawberry.field(description="The content removed or restored.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
+    @classmethod
+    def of(cls, done: tuple[str, str] | None, errors: list[UserError]) -> Self:
+        return cls(target_id=_target_id(done), errors=errors)
+
 
 @strawberry.type(description="The result of a moderator action in a group.")
-class GroupActionPayload:
+class GroupActionPayload(Payload[GroupRecord | None]):
     group: Group | None = strawberry.field(description="The group as it is now.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
+    @classmethod
+    def of(cls, record: GroupRecord | None, errors: list[UserError]) -> Self:
+        return cls(group=None if record is None else Group.from_record(record), errors=errors)
+
 
 @strawberry.type(description="The result of `setSlowMode`.")
-class SetSlowModePayload:
+class SetSlowModePayload(Payload[tuple[str, str]]):
     target_id: strawberry.ID | None = strawberry.field(description="The group or thread.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
+    @classmethod
+    def of(cls, done: tuple[str, str] | None, errors: list[UserError]) -> Self:
+        return cls(target_id=_target_id(done), errors=errors)
+
 
 @strawberry.type(description="The result of `suspendMember` or `unsuspendMember`.")
-class SuspensionPayload:
+class SuspensionPayload(Payload[PersonRecord | None]):
     person: Person | None = strawberry.field(description="The member as they are now.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
+    @classmethod
+    def of(cls, record: PersonRecord | None, errors: list[UserError]) -> Self:
+        return cls(person=None if record is None else Person.from_record(record), errors=errors)
 
-async def _run(call: Callable[[], Awaitable[R]]) -> tuple[R | None, list[UserError]]:
-    async def run() -> R:
-        return await call()
 
-    return await attempt(run())
+def _target_id(done: tuple[str, str] | None) -> strawberry.ID | None:
+    """The global id of what an action on a (kind, local id) target returned."""
+    return None if done is None else to_global_id(TYPE_OF_KIND[done[0]], done[1])
 
 
 def target(value: strawberry.ID, allowed: tuple[str, ...], field: str = "targetId") -> tuple[str, str]:
@@ -380,25 +392,14 @@ def target(value: strawberry.ID, allowed: tuple[str, ...], field: str = "targetI
     return kind, local
 
 
-async def _group_payload(info: AppInfo, call: Callable[[], Awaitable[str]]) -> GroupActionPayload:
-    done, errors = await _run(call)
-    record: GroupRecord | None = None
-    if done is not None:
-        record = await info.context.loaders.group_by_id.load(done)
-    return GroupActionPayload(group=Group.from_record(record) if record else None, errors=errors)
+async def _group_after(info: AppInfo, action: Awaitable[str]) -> GroupRecord | None:
+    """The group as a moderator action (which returns the group's id) left it."""
+    return await info.context.loaders.group_by_id.load(await action)
 
 
-async def _content(call: Callable[[], Awaitable[str]], kind_of: Callable[[], str]) -> ContentPayload:
-    done, errors = await _run(call)
-    return ContentPayload(
-        target_id=to_global_id(TYPE_OF_KIND[kind_of()], done) if done else None, errors=errors
-    )
-
-
-async def _suspension(info: AppInfo, call: Callable[[], Awaitable[str]]) -> SuspensionPayload:
-    done, errors = await _run(call)
-    person = await _person(info, done) if done else None
-    return SuspensionPayload(person=person, errors=errors)
+async def _person_after(info: AppInfo, action: Awaitable[str]) -> PersonRecord | None:
+    """The member as a suspension (which returns their id) left them."""
+    return await people_resolvers.get_person(info.context, await action)
 
 
 @strawberry.type
@@ -447,102 +448,94 @@ class ModerationMutation:
                 group_id=None if input.group_id is None else group_id(input.group_id),
             )
 
-        return ReportPayload.of(await _run(call))
+        return await ReportPayload.attempt(call)
 
     @strawberry.mutation(description="Close a report without acting (moderators of its scope; audited).")
     async def dismiss_report(self, info: AppInfo, input: DismissReportInput) -> ReportPayload:
-        return ReportPayload.of(await _run(lambda: moderation_resolvers.dismiss_report(
+        return await ReportPayload.attempt(lambda: moderation_resolvers.dismiss_report(
             info.context, local_id(input.report_id, "Report", field="reportId"), note=input.note
-        )))
+        ))
 
     @strawberry.mutation(description="Remove content, restorably (moderators of its scope; audited).")
     async def remove_content(self, info: AppInfo, input: ContentInput) -> ContentPayload:
-        kinds: list[str] = []
-
-        async def call() -> str:
+        async def call() -> tuple[str, str]:
             kind, local = target(input.target_id, CONTENT)
-            kinds.append(kind)
-            return await moderation_resolvers.remove_content(info.context, kind, local, reason=input.reason)
+            done = await moderation_resolvers.remove_content(info.context, kind, local, reason=input.reason)
+            return kind, done
 
-        return await _content(call, lambda: kinds[0])
+        return await ContentPayload.attempt(call)
 
     @strawberry.mutation(
         description="Restore content a moderator removed (moderators of its scope; audited)."
     )
     async def restore_content(self, info: AppInfo, input: ContentInput) -> ContentPayload:
-        kinds: list[str] = []
-
-        async def call() -> str:
+        async def call() -> tuple[str, str]:
             kind, local = target(input.target_id, CONTENT)
-            kinds.append(kind)
-            return await moderation_resolvers.restore_content(info.context, kind, local, reason=input.reason)
+            done = await moderation_resolvers.restore_content(info.context, kind, local, reason=input.reason)
+            return kind, done
 
-        return await _content(call, lambda: kinds[0])
+        return await ContentPayload.attempt(call)
 
     @strawberry.mutation(description="Pin or unpin an update in its group (the group's moderators; audited).")
     async def pin_post(self, info: AppInfo, input: PinPostInput) -> GroupActionPayload:
-        return await _group_payload(info, lambda: moderation_resolvers.set_post_pinned(
-            info.context, local_id(input.post_id, "Post", field="postId"), pinned=input.pinned,
-            reason=input.reason,
+        return await GroupActionPayload.attempt(lambda: _group_after(
+            info, moderation_resolvers.set_post_pinned(
+                info.context, local_id(input.post_id, "Post", field="postId"), pinned=input.pinned,
+                reason=input.reason,
+            ),
         ))
 
     @strawberry.mutation(
         description="Mute a member of a group for a while (the group's moderators; audited)."
     )
     async def mute_member(self, info: AppInfo, input: MuteMemberInput) -> GroupActionPayload:
-        return await _group_payload(info, lambda: moderation_resolvers.discipline(
+        return await GroupActionPayload.attempt(lambda: _group_after(info, moderation_resolvers.discipline(
             info.context, "MUTE", group_id(input.group_id), person_id(input.person_id),
             reason=input.reason, minutes=input.minutes,
-        ))
+        )))
 
     @strawberry.mutation(description="Unmute a member of a group (the group's moderators; audited).")
     async def unmute_member(self, info: AppInfo, input: GroupMemberInput) -> GroupActionPayload:
-        return await _group_payload(info, lambda: moderation_resolvers.discipline(
+        return await GroupActionPayload.attempt(lambda: _group_after(info, moderation_resolvers.discipline(
             info.context, "UNMUTE", group_id(input.group_id), person_id(input.person_id),
             reason=input.reason,
-        ))
+        )))
 
     @strawberry.mutation(
         description="Ban someone from a group: they leave it and cannot rejoin (the group's "
         "moderators; audited)."
     )
     async def ban_member(self, info: AppInfo, input: GroupMemberInput) -> GroupActionPayload:
-        return await _group_payload(info, lambda: moderation_resolvers.discipline(
+        return await GroupActionPayload.attempt(lambda: _group_after(info, moderation_resolvers.discipline(
             info.context, "BAN", group_id(input.group_id), person_id(input.person_id),
             reason=input.reason,
-        ))
+        )))
 
     @strawberry.mutation(description="Lift a ban (the group's moderators; audited).")
     async def unban_member(self, info: AppInfo, input: GroupMemberInput) -> GroupActionPayload:
-        return await _group_payload(info, lambda: moderation_resolvers.discipline(
+        return await GroupActionPayload.attempt(lambda: _group_after(info, moderation_resolvers.discipline(
             info.context, "UNBAN", group_id(input.group_id), person_id(input.person_id),
             reason=input.reason,
-        ))
+        )))
 
     @strawberry.mutation(description="Set slow mode on a group or thread (its moderators; audited).")
     async def set_slow_mode(self, info: AppInfo, input: SetSlowModeInput) -> SetSlowModePayload:
-        kinds: list[str] = []
-
-        async def call() -> str:
+        async def call() -> tuple[str, str]:
             kind, local = target(input.target_id, ("GROUP", "THREAD"))
-            kinds.append(kind)
-            return await moderation_resolvers.set_slow_mode(
+            return kind, await moderation_resolvers.set_slow_mode(
                 info.context, kind, local, seconds=input.seconds, reason=input.reason
             )
 
-        done, errors = await _run(call)
-        return SetSlowModePayload(
-            target_id=to_global_id(TYPE_OF_KIND[kinds[0]], done) if done else None, errors=errors
-        )
+        return await SetSlowModePayload.attempt(call)
 
     @strawberry.mutation(description="Suspend a member site-wide (admins; audited).")
     async def suspend_member(self, info: AppInfo, input: SuspendMemberInput) -> SuspensionPayload:
-        return await _suspension(info, lambda: moderation_resolvers.suspend(
+        return await SuspensionPayload.attempt(lambda: _person_after(info, moderation_resolvers.suspend(
             info.context, person_id(input.person_id), days=input.days, reason=input.reason
-        ))
+        )))
 
     @strawberry.mutation(description="Lift a member's suspension (admins; audited).")
     async def unsuspend_member(self, info: AppInfo, input: UnsuspendMemberInput) -> SuspensionPayload:
-        return await _suspension(info, lambda: moderation_resolvers.suspend(
+        return await SuspensionPayload.attempt(lambda: _person_after(info, moderation_resolvers.suspend(
             info.context, person_id(input.person_id), days=None, reason=input.reason
-        ))
+        )))

@@ -18,8 +18,8 @@ from schema.base import (
     Connection,
     DateTime,
     Node,
+    Payload,
     UserError,
-    attempt,
     connection,
     from_ms,
     from_ms_or_none,
@@ -326,14 +326,13 @@ class LikeCommentInput:
 
 
 @strawberry.type(description="The result of a mutation on an update.")
-class PostPayload:
+class PostPayload(Payload[PostRecord]):
     post: Post | None = strawberry.field(description="The update as it is now.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
     @classmethod
-    def of(cls, result: tuple[PostRecord | None, list[UserError]]) -> Self:
-        record, errors = result
-        return cls(post=Post.from_record(record) if record else None, errors=errors)
+    def of(cls, record: PostRecord | None, errors: list[UserError]) -> Self:
+        return cls(post=None if record is None else Post.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of `createPost`.")
@@ -357,20 +356,23 @@ class UnlikePostPayload(PostPayload):
 
 
 @strawberry.type(description="The result of `deletePost`.")
-class DeletePostPayload:
+class DeletePostPayload(Payload[str]):
     deleted_post_id: strawberry.ID | None = strawberry.field(description="The update removed.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
+    @classmethod
+    def of(cls, deleted: str | None, errors: list[UserError]) -> Self:
+        return cls(deleted_post_id=to_global_id("Post", deleted) if deleted else None, errors=errors)
+
 
 @strawberry.type(description="The result of a mutation on a comment.")
-class CommentPayload:
+class CommentPayload(Payload[CommentRecord]):
     comment: Comment | None = strawberry.field(description="The comment as it is now.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
     @classmethod
-    def of(cls, result: tuple[CommentRecord | None, list[UserError]]) -> Self:
-        record, errors = result
-        return cls(comment=Comment.from_record(record) if record else None, errors=errors)
+    def of(cls, record: CommentRecord | None, errors: list[UserError]) -> Self:
+        return cls(comment=None if record is None else Comment.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of `createComment`.")
@@ -394,9 +396,13 @@ class UnlikeCommentPayload(CommentPayload):
 
 
 @strawberry.type(description="The result of `deleteComment`.")
-class DeleteCommentPayload:
+class DeleteCommentPayload(Payload[str]):
     deleted_comment_id: strawberry.ID | None = strawberry.field(description="The comment removed.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+    @classmethod
+    def of(cls, deleted: str | None, errors: list[UserError]) -> Self:
+        return cls(deleted_comment_id=to_global_id("Comment", deleted) if deleted else None, errors=errors)
 
 
 def _optional_id(value: strawberry.ID | None, expected: str, field: str) -> str | None:
@@ -407,107 +413,70 @@ def _mentions(values: list[strawberry.ID] | None) -> list[str] | None:
     return None if values is None else ids(values, "Person", field="mentionIds")
 
 
-async def _deleted(call: Awaitable[str], type_name: str) -> tuple[strawberry.ID | None, list[UserError]]:
-    deleted, errors = await attempt(call)
-    return (to_global_id(type_name, deleted) if deleted else None), errors
-
-
 @strawberry.type
 class PostsMutation:
     @strawberry.mutation(description="Share an update (optionally in a group you belong to).")
     async def create_post(self, info: AppInfo, input: CreatePostInput) -> CreatePostPayload:
-        async def run() -> PostRecord:
-            return await post_resolvers.create_post(
-                info.context, body=input.body,
-                group_id=_optional_id(input.group_id, "Group", "groupId"),
-                mention_ids=_mentions(input.mention_ids),
-            )
-
-        return CreatePostPayload.of(await attempt(run()))
+        return await CreatePostPayload.attempt(lambda: post_resolvers.create_post(
+            info.context, body=input.body,
+            group_id=_optional_id(input.group_id, "Group", "groupId"),
+            mention_ids=_mentions(input.mention_ids),
+        ))
 
     @strawberry.mutation(description="Edit one of your updates (sets `editedAt`).")
     async def edit_post(self, info: AppInfo, input: EditPostInput) -> EditPostPayload:
-        async def run() -> PostRecord:
-            return await post_resolvers.edit_post(
-                info.context, local_id(input.id, "Post"), body=input.body,
-                mention_ids=_mentions(input.mention_ids),
-            )
-
-        return EditPostPayload.of(await attempt(run()))
+        return await EditPostPayload.attempt(lambda: post_resolvers.edit_post(
+            info.context, local_id(input.id, "Post"), body=input.body,
+            mention_ids=_mentions(input.mention_ids),
+        ))
 
     @strawberry.mutation(description="Remove an update: yours, or any as a moderator.")
     async def delete_post(self, info: AppInfo, input: DeletePostInput) -> DeletePostPayload:
-        async def run() -> str:
-            return await post_resolvers.delete_post(
-                info.context, local_id(input.id, "Post"), reason=input.reason
-            )
-
-        deleted, errors = await _deleted(run(), "Post")
-        return DeletePostPayload(deleted_post_id=deleted, errors=errors)
+        return await DeletePostPayload.attempt(lambda: post_resolvers.delete_post(
+            info.context, local_id(input.id, "Post"), reason=input.reason
+        ))
 
     @strawberry.mutation(description="Like an update (idempotent).")
     async def like_post(self, info: AppInfo, input: LikePostInput) -> LikePostPayload:
-        async def run() -> PostRecord:
-            return await post_resolvers.like_post(
-                info.context, local_id(input.post_id, "Post", field="postId")
-            )
-
-        return LikePostPayload.of(await attempt(run()))
+        return await LikePostPayload.attempt(lambda: post_resolvers.like_post(
+            info.context, local_id(input.post_id, "Post", field="postId")
+        ))
 
     @strawberry.mutation(description="Withdraw your like of an update (idempotent).")
     async def unlike_post(self, info: AppInfo, input: LikePostInput) -> UnlikePostPayload:
-        async def run() -> PostRecord:
-            return await post_resolvers.unlike_post(
-                info.context, local_id(input.post_id, "Post", field="postId")
-            )
-
-        return UnlikePostPayload.of(await attempt(run()))
+        return await UnlikePostPayload.attempt(lambda: post_resolvers.unlike_post(
+            info.context, local_id(input.post_id, "Post", field="postId")
+        ))
 
     @strawberry.mutation(description="Comment on an update, or reply to a comment.")
     async def create_comment(self, info: AppInfo, input: CreateCommentInput) -> CreateCommentPayload:
-        async def run() -> CommentRecord:
-            return await comment_resolvers.create_comment(
-                info.context, local_id(input.post_id, "Post", field="postId"), body=input.body,
-                parent_id=_optional_id(input.parent_id, "Comment", "parentId"),
-                mention_ids=_mentions(input.mention_ids),
-            )
-
-        return CreateCommentPayload.of(await attempt(run()))
+        return await CreateCommentPayload.attempt(lambda: comment_resolvers.create_comment(
+            info.context, local_id(input.post_id, "Post", field="postId"), body=input.body,
+            parent_id=_optional_id(input.parent_id, "Comment", "parentId"),
+            mention_ids=_mentions(input.mention_ids),
+        ))
 
     @strawberry.mutation(description="Edit one of your comments (sets `editedAt`).")
     async def edit_comment(self, info: AppInfo, input: EditCommentInput) -> EditCommentPayload:
-        async def run() -> CommentRecord:
-            return await comment_resolvers.edit_comment(
-                info.context, local_id(input.id, "Comment"), body=input.body,
-                mention_ids=_mentions(input.mention_ids),
-            )
-
-        return EditCommentPayload.of(await attempt(run()))
+        return await EditCommentPayload.attempt(lambda: comment_resolvers.edit_comment(
+            info.context, local_id(input.id, "Comment"), body=input.body,
+            mention_ids=_mentions(input.mention_ids),
+        ))
 
     @strawberry.mutation(description="Remove a comment and its replies: yours, or any as a moderator.")
     async def delete_comment(self, info: AppInfo, input: DeleteCommentInput) -> DeleteCommentPayload:
-        async def run() -> str:
-            return await comment_resolvers.delete_comment(
-                info.context, local_id(input.id, "Comment"), reason=input.reason
-            )
-
-        deleted, errors = await _deleted(run(), "Comment")
-        return DeleteCommentPayload(deleted_comment_id=deleted, errors=errors)
+        return await DeleteCommentPayload.attempt(lambda: comment_resolvers.delete_comment(
+            info.context, local_id(input.id, "Comment"), reason=input.reason
+        ))
 
     @strawberry.mutation(description="Like a comment (idempotent).")
     async def like_comment(self, info: AppInfo, input: LikeCommentInput) -> LikeCommentPayload:
-        async def run() -> CommentRecord:
-            return await comment_resolvers.like_comment(
-                info.context, local_id(input.comment_id, "Comment", field="commentId")
-            )
-
-        return LikeCommentPayload.of(await attempt(run()))
+        return await LikeCommentPayload.attempt(lambda: comment_resolvers.like_comment(
+            info.context, local_id(input.comment_id, "Comment", field="commentId")
+        ))
 
     @strawberry.mutation(description="Withdraw your like of a comment (idempotent).")
     async def unlike_comment(self, info: AppInfo, input: LikeCommentInput) -> UnlikeCommentPayload:
-        async def run() -> CommentRecord:
-            return await comment_resolvers.unlike_comment(
-                info.context, local_id(input.comment_id, "Comment", field="commentId")
-            )
-
-        return UnlikeCommentPayload.of(await attempt(run()))
+        return await UnlikeCommentPayload.attempt(lambda: comment_resolvers.unlike_comment(
+            info.context, local_id(input.comment_id, "Comment", field="commentId")
+        ))
