@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import Self, TypeVar
+from typing import Self
 
 import strawberry
 
+from graph_db.people_records import PersonRecord
 from resolvers import accounts
 from resolvers.accounts import AccountSuspended, BadCredentials, SignedIn
-from schema.base import USER_FIXABLE, AppInfo, DateTime, UserError, from_ms, local_id
+from schema.base import USER_FIXABLE, AppInfo, DateTime, Payload, UserError, from_ms, local_id
 from schema.people import Person, Role
-
-R = TypeVar("R")
-
-
-async def _attempt(call: Awaitable[R]) -> tuple[R | None, list[UserError]]:
-    """Like schema.base.attempt, plus wrong credentials and suspension (the user can act)."""
-    try:
-        return await call, []
-    except (*USER_FIXABLE, BadCredentials, AccountSuspended) as exc:
-        return None, UserError.from_exception(exc)
-
 
 # -- inputs -------------------------------------------------------------------------------
 
@@ -73,7 +62,7 @@ class SetRoleInput:
 
 
 @strawberry.type(description="Tokens for a signed-in session.")
-class SessionPayload:
+class SessionPayload(Payload[SignedIn]):
     access_token: str | None = strawberry.field(
         description="Short-lived JWT; send it as `Authorization: Bearer <accessToken>`."
     )
@@ -86,9 +75,11 @@ class SessionPayload:
     )
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
+    # Wrong credentials and suspension come back as payload errors too (the user can act).
+    fixable = (*USER_FIXABLE, BadCredentials, AccountSuspended)
+
     @classmethod
-    def of(cls, result: tuple[SignedIn | None, list[UserError]]) -> Self:
-        signed_in, errors = result
+    def of(cls, signed_in: SignedIn | None, errors: list[UserError]) -> Self:
         if signed_in is None:
             return cls(access_token=None, refresh_token=None, expires_at=None, viewer=None, errors=errors)
         return cls(
@@ -119,17 +110,29 @@ class ChangePasswordPayload(SessionPayload):
 
 
 @strawberry.type(description="The result of `logout`.")
-class LogoutPayload:
+class LogoutPayload(Payload[int]):
     revoked: int = strawberry.field(
         description="How many refresh tokens were revoked (0 when already signed out)."
     )
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
+    fixable = SessionPayload.fixable
+
+    @classmethod
+    def of(cls, revoked: int | None, errors: list[UserError]) -> Self:
+        return cls(revoked=revoked or 0, errors=errors)
+
 
 @strawberry.type(description="The result of `setRole`.")
-class SetRolePayload:
+class SetRolePayload(Payload[PersonRecord]):
     person: Person | None = strawberry.field(description="The member with their new role.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+    fixable = SessionPayload.fixable
+
+    @classmethod
+    def of(cls, record: PersonRecord | None, errors: list[UserError]) -> Self:
+        return cls(person=None if record is None else Person.from_record(record), errors=errors)
 
 
 # -- mutations ----------------------------------------------------------------------------
@@ -139,48 +142,43 @@ class SetRolePayload:
 class AuthMutation:
     @strawberry.mutation(description="Create an account with a password and sign in.")
     async def register(self, info: AppInfo, input: RegisterInput) -> RegisterPayload:
-        return RegisterPayload.of(await _attempt(accounts.register(
+        return await RegisterPayload.attempt(lambda: accounts.register(
             info.context, email=input.email, name=input.name, password=input.password,
-        )))
+        ))
 
     @strawberry.mutation(
         description="Sign in with email and password. Repeated failures are throttled."
     )
     async def login(self, info: AppInfo, input: LoginInput) -> LoginPayload:
-        return LoginPayload.of(await _attempt(accounts.login(
+        return await LoginPayload.attempt(lambda: accounts.login(
             info.context, email=input.email, password=input.password,
-        )))
+        ))
 
     @strawberry.mutation(
         description="Exchange a refresh token for new tokens; the old refresh token is spent."
     )
     async def refresh_token(self, info: AppInfo, input: RefreshTokenInput) -> RefreshTokenPayload:
-        return RefreshTokenPayload.of(await _attempt(accounts.refresh_session(
+        return await RefreshTokenPayload.attempt(lambda: accounts.refresh_session(
             info.context, refresh_token=input.refresh_token,
-        )))
+        ))
 
     @strawberry.mutation(description="Sign out: revoke this session's (or every) refresh token.")
     async def logout(self, info: AppInfo, input: LogoutInput) -> LogoutPayload:
-        revoked, errors = await _attempt(accounts.logout(
+        return await LogoutPayload.attempt(lambda: accounts.logout(
             info.context, refresh_token=input.refresh_token, all_sessions=input.all_sessions,
         ))
-        return LogoutPayload(revoked=revoked or 0, errors=errors)
 
     @strawberry.mutation(
         description="Change the signed-in member's password; every other session is signed out."
     )
     async def change_password(self, info: AppInfo, input: ChangePasswordInput) -> ChangePasswordPayload:
-        return ChangePasswordPayload.of(await _attempt(accounts.change_password(
+        return await ChangePasswordPayload.attempt(lambda: accounts.change_password(
             info.context, current_password=input.current_password, new_password=input.new_password,
-        )))
+        ))
 
     @strawberry.mutation(description="Give a member a site role. Admins only.")
     async def set_role(self, info: AppInfo, input: SetRoleInput) -> SetRolePayload:
-        async def run() -> Person:
-            person_id = local_id(input.person_id, "Person", field="personId")
-            return Person.from_record(
-                await accounts.set_role(info.context, person_id=person_id, role=input.role.value)
-            )
-
-        person, errors = await _attempt(run())
-        return SetRolePayload(person=person, errors=errors)
+        return await SetRolePayload.attempt(lambda: accounts.set_role(
+            info.context, person_id=local_id(input.person_id, "Person", field="personId"),
+            role=input.role.value,
+        ))

@@ -18,8 +18,8 @@ from schema.base import (
     Connection,
     DateTime,
     Node,
+    Payload,
     UserError,
-    attempt,
     connection,
     from_ms,
     from_ms_or_none,
@@ -256,10 +256,23 @@ class SendMessageInput:
 
 
 @strawberry.type(description="The result of `sendMessage`.")
-class SendMessagePayload:
+class SendMessagePayload(Payload[tuple[MessageRecord, ConversationRecord | None]]):
     message: Message | None = strawberry.field(description="The message sent; null on errors.")
     conversation: Conversation | None = strawberry.field(description="Its conversation.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+    @classmethod
+    def of(
+        cls, sent: tuple[MessageRecord, ConversationRecord | None] | None, errors: list[UserError]
+    ) -> Self:
+        if sent is None:
+            return cls(message=None, conversation=None, errors=errors)
+        message, conversation = sent
+        return cls(
+            message=Message.from_record(message),
+            conversation=None if conversation is None else Conversation.from_record(conversation),
+            errors=errors,
+        )
 
 
 @strawberry.input(description="A conversation of yours.")
@@ -274,15 +287,24 @@ class MuteConversationInput:
 
 
 @strawberry.type(description="The result of a change to one of your conversations.")
-class ConversationPayload:
+class ConversationPayload(Payload[ConversationRecord]):
     conversation: Conversation | None = strawberry.field(description="It, as it now is.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
+    @classmethod
+    def of(cls, record: ConversationRecord | None, errors: list[UserError]) -> Self:
+        return cls(conversation=None if record is None else Conversation.from_record(record), errors=errors)
+
 
 @strawberry.type(description="The result of `leaveConversation`.")
-class LeaveConversationPayload:
+class LeaveConversationPayload(Payload[str]):
     conversation_id: strawberry.ID | None = strawberry.field(description="The conversation left.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+    @classmethod
+    def of(cls, left: str | None, errors: list[UserError]) -> Self:
+        left_id = None if left is None else to_global_id("Conversation", left)
+        return cls(conversation_id=left_id, errors=errors)
 
 
 @strawberry.input(description="A message you sent.")
@@ -291,9 +313,13 @@ class DeleteMessageInput:
 
 
 @strawberry.type(description="The result of `deleteMessage`.")
-class DeleteMessagePayload:
+class DeleteMessagePayload(Payload[MessageRecord]):
     message: Message | None = strawberry.field(description="The message, now without its text.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+    @classmethod
+    def of(cls, record: MessageRecord | None, errors: list[UserError]) -> Self:
+        return cls(message=None if record is None else Message.from_record(record), errors=errors)
 
 
 @strawberry.input(description="Messaging settings to change (left out: unchanged).")
@@ -313,9 +339,13 @@ class UpdateMessageSettingsInput:
 
 
 @strawberry.type(description="The result of `updateMessageSettings`.")
-class UpdateMessageSettingsPayload:
+class UpdateMessageSettingsPayload(Payload[SettingsRecord]):
     settings: MessageSettings | None = strawberry.field(description="The settings now.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+    @classmethod
+    def of(cls, record: SettingsRecord | None, errors: list[UserError]) -> Self:
+        return cls(settings=None if record is None else _settings(record), errors=errors)
 
 
 def _settings(found: SettingsRecord) -> MessageSettings:
@@ -356,67 +386,55 @@ class MessagesQuery:
         return connection(page, lambda r: EmailDelivery(record=r))
 
 
+def _conversation_id(value: strawberry.ID) -> str:
+    return local_id(value, "Conversation", field="conversationId")
+
+
 @strawberry.type
 class MessagesMutation:
     @strawberry.mutation(description="Send a message (it also reaches the recipients' email).")
     async def send_message(self, info: AppInfo, input: SendMessageInput) -> SendMessagePayload:
-        async def run() -> Message:
-            recipients = None if input.recipient_ids is None else ids(
-                input.recipient_ids, "Person", "recipientIds")
-            conversation = None if input.conversation_id is None else local_id(
-                input.conversation_id, "Conversation", field="conversationId")
+        async def run() -> tuple[MessageRecord, ConversationRecord | None]:
             sent = await message_resolvers.send_message(
-                info.context, recipient_ids=recipients, conversation_id=conversation,
+                info.context,
+                recipient_ids=None if input.recipient_ids is None
+                else ids(input.recipient_ids, "Person", "recipientIds"),
+                conversation_id=None if input.conversation_id is None
+                else _conversation_id(input.conversation_id),
                 body=input.body, name=input.name,
             )
-            return Message.from_record(sent.message)
+            conversation = await message_resolvers.get_conversation(
+                info.context, sent.message.conversationId
+            )
+            return sent.message, conversation
 
-        message, errors = await attempt(run())
-        conversation = None
-        if message is not None:
-            record = await message_resolvers.get_conversation(
-                info.context, message.record.conversationId)
-            conversation = Conversation.from_record(record) if record else None
-        return SendMessagePayload(message=message, conversation=conversation, errors=errors)
+        return await SendMessagePayload.attempt(run)
 
     @strawberry.mutation(description="Mark a conversation read up to now.")
     async def mark_conversation_read(self, info: AppInfo, input: ConversationInput) -> ConversationPayload:
-        async def run() -> Conversation:
-            cid = local_id(input.conversation_id, "Conversation", field="conversationId")
-            return Conversation.from_record(await message_resolvers.mark_read(info.context, cid))
-
-        conversation, errors = await attempt(run())
-        return ConversationPayload(conversation=conversation, errors=errors)
+        return await ConversationPayload.attempt(lambda: message_resolvers.mark_read(
+            info.context, _conversation_id(input.conversation_id)
+        ))
 
     @strawberry.mutation(description="Mute or unmute a conversation.")
     async def mute_conversation(self, info: AppInfo, input: MuteConversationInput) -> ConversationPayload:
-        async def run() -> Conversation:
-            cid = local_id(input.conversation_id, "Conversation", field="conversationId")
-            return Conversation.from_record(
-                await message_resolvers.mute(info.context, cid, muted=input.muted))
-
-        conversation, errors = await attempt(run())
-        return ConversationPayload(conversation=conversation, errors=errors)
+        return await ConversationPayload.attempt(lambda: message_resolvers.mute(
+            info.context, _conversation_id(input.conversation_id), muted=input.muted
+        ))
 
     @strawberry.mutation(description="Leave a group conversation.")
     async def leave_conversation(
         self, info: AppInfo, input: ConversationInput
     ) -> LeaveConversationPayload:
-        async def run() -> strawberry.ID:
-            cid = local_id(input.conversation_id, "Conversation", field="conversationId")
-            return to_global_id("Conversation", await message_resolvers.leave(info.context, cid))
-
-        left, errors = await attempt(run())
-        return LeaveConversationPayload(conversation_id=left, errors=errors)
+        return await LeaveConversationPayload.attempt(lambda: message_resolvers.leave(
+            info.context, _conversation_id(input.conversation_id)
+        ))
 
     @strawberry.mutation(description="Delete a message you sent (its text goes for everyone).")
     async def delete_message(self, info: AppInfo, input: DeleteMessageInput) -> DeleteMessagePayload:
-        async def run() -> Message:
-            mid = local_id(input.message_id, "Message", field="messageId")
-            return Message.from_record(await message_resolvers.delete_message(info.context, mid))
-
-        message, errors = await attempt(run())
-        return DeleteMessagePayload(message=message, errors=errors)
+        return await DeleteMessagePayload.attempt(lambda: message_resolvers.delete_message(
+            info.context, local_id(input.message_id, "Message", field="messageId")
+        ))
 
     @strawberry.mutation(
         description="Change who may message you, how messages and notifications reach your inbox, "
@@ -425,17 +443,13 @@ class MessagesMutation:
     async def update_message_settings(
         self, info: AppInfo, input: UpdateMessageSettingsInput
     ) -> UpdateMessageSettingsPayload:
-        async def run() -> MessageSettings:
-            return _settings(await message_resolvers.update_settings(
-                info.context,
-                policy=input.message_policy.value if input.message_policy else None,
-                email=input.email_messages.value if input.email_messages else None,
-                notifications=input.email_notifications.value if input.email_notifications else None,
-                time_zone=input.time_zone,
-            ))
-
-        settings, errors = await attempt(run())
-        return UpdateMessageSettingsPayload(settings=settings, errors=errors)
+        return await UpdateMessageSettingsPayload.attempt(lambda: message_resolvers.update_settings(
+            info.context,
+            policy=input.message_policy.value if input.message_policy else None,
+            email=input.email_messages.value if input.email_messages else None,
+            notifications=input.email_notifications.value if input.email_notifications else None,
+            time_zone=input.time_zone,
+        ))
 
 
 @strawberry.type

@@ -441,14 +441,11 @@ class ModerationMutation:
         "the moderators."
     )
     async def report(self, info: AppInfo, input: ReportInput) -> ReportPayload:
-        async def call() -> ReportRecord:
-            kind, local = target(input.target_id, (*CONTENT, "PERSON", "MESSAGE"))
-            return await moderation_resolvers.report(
-                info.context, kind, local, reason=input.reason.value, details=input.details,
-                group_id=None if input.group_id is None else group_id(input.group_id),
-            )
-
-        return await ReportPayload.attempt(call)
+        return await ReportPayload.attempt(lambda: moderation_resolvers.report(
+            info.context, *target(input.target_id, (*CONTENT, "PERSON", "MESSAGE")),
+            reason=input.reason.value, details=input.details,
+            group_id=None if input.group_id is None else group_id(input.group_id),
+        ))
 
     @strawberry.mutation(description="Close a report without acting (moderators of its scope; audited).")
     async def dismiss_report(self, info: AppInfo, input: DismissReportInput) -> ReportPayload:

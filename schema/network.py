@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from enum import Enum
+from typing import Self
 
 import strawberry
 
@@ -13,8 +13,8 @@ from schema.base import (
     AppInfo,
     Connection,
     DateTime,
+    Payload,
     UserError,
-    attempt,
     connection,
     from_ms,
     local_id,
@@ -34,11 +34,15 @@ class RequestConnectionInput:
 
 
 @strawberry.type(description="The result of following, connecting or blocking.")
-class MemberPayload:
+class MemberPayload(Payload[PersonRecord]):
     person: Person | None = strawberry.field(
         description="The other member (read their connectionStatus, viewerFollows); null on errors."
     )
     errors: list[UserError] = strawberry.field(description="What to fix, if anything.")
+
+    @classmethod
+    def of(cls, record: PersonRecord | None, errors: list[UserError]) -> Self:
+        return cls(person=None if record is None else Person.from_record(record), errors=errors)
 
 
 @strawberry.type(description="Someone you may know, and why.")
@@ -79,14 +83,6 @@ class ConnectionRequest:
 class ConnectionRequestDirection(Enum):
     INCOMING = strawberry.enum_value("INCOMING", description="Others asked you.")
     OUTGOING = strawberry.enum_value("OUTGOING", description="You asked others.")
-
-
-async def _member(call: Callable[[], Awaitable[PersonRecord]]) -> MemberPayload:
-    async def run() -> PersonRecord:
-        return await call()
-
-    record, errors = await attempt(run())
-    return MemberPayload(person=Person.from_record(record) if record else None, errors=errors)
 
 
 def _pid(value: strawberry.ID) -> str:
@@ -132,11 +128,15 @@ class NetworkQuery:
 class NetworkMutation:
     @strawberry.mutation(description="Follow a member's updates.")
     async def follow(self, info: AppInfo, input: MemberInput) -> MemberPayload:
-        return await _member(lambda: network_resolvers.follow(info.context, _pid(input.person_id)))
+        return await MemberPayload.attempt(
+            lambda: network_resolvers.follow(info.context, _pid(input.person_id))
+        )
 
     @strawberry.mutation(description="Stop following a member.")
     async def unfollow(self, info: AppInfo, input: MemberInput) -> MemberPayload:
-        return await _member(lambda: network_resolvers.unfollow(info.context, _pid(input.person_id)))
+        return await MemberPayload.attempt(
+            lambda: network_resolvers.unfollow(info.context, _pid(input.person_id))
+        )
 
     @strawberry.mutation(
         description="Ask a member to connect; if they already asked you, you are connected."
@@ -144,19 +144,19 @@ class NetworkMutation:
     async def request_connection(
         self, info: AppInfo, input: RequestConnectionInput
     ) -> MemberPayload:
-        return await _member(lambda: network_resolvers.request_connection(
+        return await MemberPayload.attempt(lambda: network_resolvers.request_connection(
             info.context, _pid(input.person_id), input.message
         ))
 
     @strawberry.mutation(description="Accept a member's connection request.")
     async def accept_connection(self, info: AppInfo, input: MemberInput) -> MemberPayload:
-        return await _member(
+        return await MemberPayload.attempt(
             lambda: network_resolvers.accept_connection(info.context, _pid(input.person_id))
         )
 
     @strawberry.mutation(description="Decline a member's connection request.")
     async def decline_connection(self, info: AppInfo, input: MemberInput) -> MemberPayload:
-        return await _member(
+        return await MemberPayload.attempt(
             lambda: network_resolvers.decline_connection(info.context, _pid(input.person_id))
         )
 
@@ -164,13 +164,13 @@ class NetworkMutation:
     async def withdraw_connection_request(
         self, info: AppInfo, input: MemberInput
     ) -> MemberPayload:
-        return await _member(
+        return await MemberPayload.attempt(
             lambda: network_resolvers.withdraw_request(info.context, _pid(input.person_id))
         )
 
     @strawberry.mutation(description="Remove a connection (both sides).")
     async def remove_connection(self, info: AppInfo, input: MemberInput) -> MemberPayload:
-        return await _member(
+        return await MemberPayload.attempt(
             lambda: network_resolvers.remove_connection(info.context, _pid(input.person_id))
         )
 
@@ -179,8 +179,12 @@ class NetworkMutation:
         "neither of you sees the other anywhere."
     )
     async def block_member(self, info: AppInfo, input: MemberInput) -> MemberPayload:
-        return await _member(lambda: network_resolvers.block(info.context, _pid(input.person_id)))
+        return await MemberPayload.attempt(
+            lambda: network_resolvers.block(info.context, _pid(input.person_id))
+        )
 
     @strawberry.mutation(description="Lift your block on a member.")
     async def unblock_member(self, info: AppInfo, input: MemberInput) -> MemberPayload:
-        return await _member(lambda: network_resolvers.unblock(info.context, _pid(input.person_id)))
+        return await MemberPayload.attempt(
+            lambda: network_resolvers.unblock(info.context, _pid(input.person_id))
+        )

@@ -212,11 +212,9 @@ class NotificationsMutation:
     async def mark_notifications_read(
         self, info: AppInfo, input: MarkNotificationsReadInput
     ) -> MarkNotificationsReadPayload:
-        async def run() -> int:
-            chosen = None if input.ids is None else ids(input.ids, "Notification")
-            return await notification_resolvers.mark_read(info.context, chosen)
-
-        marked, errors = await attempt(run())
+        marked, errors = await attempt(lambda: notification_resolvers.mark_read(
+            info.context, None if input.ids is None else ids(input.ids, "Notification")
+        ))
         unread = await notification_resolvers.unread_count(info.context)
         return MarkNotificationsReadPayload(marked_count=marked or 0, unread_count=unread, errors=errors)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Iterable
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 
@@ -20,8 +20,8 @@ from schema.base import (
     Connection,
     DateTime,
     Node,
+    Payload,
     UserError,
-    attempt,
     connection,
     from_global_id,
     from_ms,
@@ -458,17 +458,13 @@ class RemoveMentorshipAreasInput:
 
 
 @strawberry.type(description="The result of a profile change.")
-class ProfilePayload:
+class ProfilePayload(Payload[PersonRecord]):
     person: Person | None = strawberry.field(description="The profile as stored; null on errors.")
     errors: list[UserError] = strawberry.field(description="What to fix, if anything.")
 
-
-async def _profile(call: Callable[[], Awaitable[PersonRecord]]) -> ProfilePayload:
-    async def run() -> PersonRecord:
-        return await call()
-
-    record, errors = await attempt(run())
-    return ProfilePayload(person=Person.from_record(record) if record else None, errors=errors)
+    @classmethod
+    def of(cls, record: PersonRecord | None, errors: list[UserError]) -> Self:
+        return cls(person=None if record is None else Person.from_record(record), errors=errors)
 
 
 def _person_id(value: strawberry.ID | None) -> str | None:
@@ -523,18 +519,18 @@ class PeopleMutation:
                 info.context, _person_id(input.person_id), changes, unit
             )
 
-        return await _profile(run)
+        return await ProfilePayload.attempt(run)
 
     @strawberry.mutation(description="Add research interests (existing ones or new proposals).")
     async def add_interests(self, info: AppInfo, input: AddInterestsInput) -> ProfilePayload:
-        return await _profile(lambda: people_resolvers.add_terms(
+        return await ProfilePayload.attempt(lambda: people_resolvers.add_terms(
             info.context, _person_id(input.person_id), "INTERESTED_IN",
             _choices(input.interests, "Interest", "interests"), field="interests",
         ))
 
     @strawberry.mutation(description="Remove research interests from a profile.")
     async def remove_interests(self, info: AppInfo, input: RemoveInterestsInput) -> ProfilePayload:
-        return await _profile(lambda: people_resolvers.remove_terms(
+        return await ProfilePayload.attempt(lambda: people_resolvers.remove_terms(
             info.context, _person_id(input.person_id), "INTERESTED_IN",
             ids(input.interest_ids, "Interest", field="interestIds"),
         ))
@@ -543,7 +539,7 @@ class PeopleMutation:
     async def add_mentorship_areas(
         self, info: AppInfo, input: AddMentorshipAreasInput
     ) -> ProfilePayload:
-        return await _profile(lambda: people_resolvers.add_terms(
+        return await ProfilePayload.attempt(lambda: people_resolvers.add_terms(
             info.context, _person_id(input.person_id), _AREA_RELS[input.role],
             _choices(input.areas, "MentorshipArea", "areas"), field="areas",
         ))
@@ -552,7 +548,7 @@ class PeopleMutation:
     async def remove_mentorship_areas(
         self, info: AppInfo, input: RemoveMentorshipAreasInput
     ) -> ProfilePayload:
-        return await _profile(lambda: people_resolvers.remove_terms(
+        return await ProfilePayload.attempt(lambda: people_resolvers.remove_terms(
             info.context, _person_id(input.person_id), _AREA_RELS[input.role],
             ids(input.area_ids, "MentorshipArea", field="areaIds"),
         ))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Self
 
 import strawberry
 
@@ -13,8 +14,8 @@ from schema.base import (
     AppInfo,
     DateTime,
     Node,
+    Payload,
     UserError,
-    attempt,
     from_global_id,
     from_ms,
     local_id,
@@ -140,17 +141,13 @@ class RenameOrgUnitInput:
 
 
 @strawberry.type(description="The result of creating or renaming a unit.")
-class OrgUnitPayload:
+class OrgUnitPayload(Payload[OrgUnitRecord]):
     unit: OrgUnit | None = strawberry.field(description="The unit as stored; null on errors.")
     errors: list[UserError] = strawberry.field(description="What to fix, if anything.")
 
-
-async def _unit_payload(call: Callable[[], Awaitable[OrgUnitRecord]]) -> OrgUnitPayload:
-    async def run() -> OrgUnitRecord:
-        return await call()
-
-    record, errors = await attempt(run())
-    return OrgUnitPayload(unit=unit_from_record(record) if record else None, errors=errors)
+    @classmethod
+    def of(cls, record: OrgUnitRecord | None, errors: list[UserError]) -> Self:
+        return cls(unit=None if record is None else unit_from_record(record), errors=errors)
 
 
 def _any_unit(value: strawberry.ID) -> str:
@@ -171,7 +168,7 @@ class TaxonomyQuery:
 class TaxonomyMutation:
     @strawberry.mutation(description="Add a hospital (site admins).")
     async def create_hospital(self, info: AppInfo, input: CreateHospitalInput) -> OrgUnitPayload:
-        return await _unit_payload(lambda: taxonomy_resolvers.create_unit(
+        return await OrgUnitPayload.attempt(lambda: taxonomy_resolvers.create_unit(
             info.context, "Hospital", input.name, input.short_name, None
         ))
 
@@ -179,20 +176,20 @@ class TaxonomyMutation:
     async def create_department(
         self, info: AppInfo, input: CreateDepartmentInput
     ) -> OrgUnitPayload:
-        return await _unit_payload(lambda: taxonomy_resolvers.create_unit(
+        return await OrgUnitPayload.attempt(lambda: taxonomy_resolvers.create_unit(
             info.context, "Department", input.name, input.short_name,
             local_id(input.hospital_id, "Hospital", field="hospitalId"),
         ))
 
     @strawberry.mutation(description="Add a division to a department (site admins).")
     async def create_division(self, info: AppInfo, input: CreateDivisionInput) -> OrgUnitPayload:
-        return await _unit_payload(lambda: taxonomy_resolvers.create_unit(
+        return await OrgUnitPayload.attempt(lambda: taxonomy_resolvers.create_unit(
             info.context, "Division", input.name, input.short_name,
             local_id(input.department_id, "Department", field="departmentId"),
         ))
 
     @strawberry.mutation(description="Rename a hospital, department or division (site admins).")
     async def rename_org_unit(self, info: AppInfo, input: RenameOrgUnitInput) -> OrgUnitPayload:
-        return await _unit_payload(lambda: taxonomy_resolvers.rename_unit(
+        return await OrgUnitPayload.attempt(lambda: taxonomy_resolvers.rename_unit(
             info.context, _any_unit(input.id), input.name, input.short_name
         ))

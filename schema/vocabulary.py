@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from typing import Self
 
 import strawberry
 
 from graph_db.errors import InvalidInput
 from graph_db.people_records import TermRecord
 from resolvers import vocabulary as vocabulary_resolvers
-from schema.base import AppInfo, Node, UserError, attempt, from_global_id, node_resolver, to_global_id
+from schema.base import AppInfo, Node, Payload, UserError, from_global_id, node_resolver, to_global_id
 
 
 @strawberry.type(description="A research interest from the shared vocabulary.")
@@ -137,7 +137,7 @@ class TermAliasInput:
     "term, or no such alias to remove), CONFLICT (search would already read the alias as this "
     "or another term of the same vocabulary, or another admin changed the aliases meanwhile)."
 )
-class TermAliasPayload:
+class TermAliasPayload(Payload[TermRecord]):
     interest: Interest | None = strawberry.field(
         description="The interest as stored, when the term is one; null on errors."
     )
@@ -146,26 +146,22 @@ class TermAliasPayload:
     )
     errors: list[UserError] = strawberry.field(description="What to fix, if anything.")
 
+    @classmethod
+    def of(cls, record: TermRecord | None, errors: list[UserError]) -> Self:
+        return cls(
+            interest=Interest.from_record(record) if record and record.kind == "Interest" else None,
+            mentorship_area=(
+                MentorshipArea.from_record(record) if record and record.kind == "MentorshipArea" else None
+            ),
+            errors=errors,
+        )
+
 
 def _term_id(value: strawberry.ID) -> str:
     kind, local = from_global_id(value, field="termId")
     if kind not in ("Interest", "MentorshipArea"):
         raise InvalidInput("expected the id of an interest or mentorship area", field="termId")
     return local
-
-
-async def _alias_payload(call: Callable[[], Awaitable[TermRecord]]) -> TermAliasPayload:
-    async def run() -> TermRecord:
-        return await call()
-
-    record, errors = await attempt(run())
-    return TermAliasPayload(
-        interest=Interest.from_record(record) if record and record.kind == "Interest" else None,
-        mentorship_area=(
-            MentorshipArea.from_record(record) if record and record.kind == "MentorshipArea" else None
-        ),
-        errors=errors,
-    )
 
 
 @strawberry.type
@@ -176,7 +172,7 @@ class VocabularyMutation:
         "holders of the interests below it). Site admins."
     )
     async def add_term_alias(self, info: AppInfo, input: TermAliasInput) -> TermAliasPayload:
-        return await _alias_payload(lambda: vocabulary_resolvers.add_alias(
+        return await TermAliasPayload.attempt(lambda: vocabulary_resolvers.add_alias(
             info.context, _term_id(input.term_id), input.alias
         ))
 
@@ -185,6 +181,6 @@ class VocabularyMutation:
         "Site admins."
     )
     async def remove_term_alias(self, info: AppInfo, input: TermAliasInput) -> TermAliasPayload:
-        return await _alias_payload(lambda: vocabulary_resolvers.remove_alias(
+        return await TermAliasPayload.attempt(lambda: vocabulary_resolvers.remove_alias(
             info.context, _term_id(input.term_id), input.alias
         ))

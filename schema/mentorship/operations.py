@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import Self, TypeVar
+from typing import Self
 
 import strawberry
 
@@ -20,7 +19,7 @@ from resolvers.mentorship import boards as board_rules
 from resolvers.mentorship import committees as committee_rules
 from resolvers.mentorship import connections as mentorships
 from resolvers.mentorship import programs as program_rules
-from schema.base import AppInfo, DateTime, UserError, attempt, ids, local_id, to_global_id, to_ms
+from schema.base import AppInfo, DateTime, Payload, UserError, attempt, ids, local_id, to_global_id, to_ms
 from schema.mentorship.types import (
     Advisor,
     AdvisorRole,
@@ -35,8 +34,6 @@ from schema.mentorship.types import (
     ProgramRole,
     person,
 )
-
-R = TypeVar("R")
 
 
 def _optional(value: strawberry.ID | None, expected: str, field: str) -> str | None:
@@ -189,44 +186,64 @@ class SetMentoringProgramRoleInput:
 
 
 @strawberry.type(description="The result of a mutation on a mentorship.")
-class MentorshipPayload:
+class MentorshipPayload(Payload[MentorshipRecord]):
     mentorship: Mentorship | None = strawberry.field(description="The mentorship as it is now.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
     @classmethod
-    def of(cls, result: tuple[MentorshipRecord | None, list[UserError]]) -> Self:
-        record, errors = result
-        return cls(mentorship=Mentorship.from_record(record) if record else None, errors=errors)
+    def of(cls, record: MentorshipRecord | None, errors: list[UserError]) -> Self:
+        return cls(mentorship=None if record is None else Mentorship.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of `logMentorshipMeeting`.")
-class MeetingPayload:
+class MeetingPayload(Payload[MeetingRecord]):
     meeting: Meeting | None = strawberry.field(description="The meeting logged.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
+    @classmethod
+    def of(cls, record: MeetingRecord | None, errors: list[UserError]) -> Self:
+        return cls(meeting=None if record is None else Meeting.from_record(record), errors=errors)
+
 
 @strawberry.type(description="The result of a mutation on a milestone.")
-class MilestonePayload:
+class MilestonePayload(Payload[MilestoneRecord]):
     milestone: Milestone | None = strawberry.field(description="The milestone as it is now.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
+    @classmethod
+    def of(cls, record: MilestoneRecord | None, errors: list[UserError]) -> Self:
+        return cls(milestone=None if record is None else Milestone.from_record(record), errors=errors)
+
 
 @strawberry.type(description="The result of a mutation on a committee.")
-class CommitteePayload:
+class CommitteePayload(Payload[CommitteeRecord]):
     committee: MentoringCommittee | None = strawberry.field(description="The committee as it is now.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
+    @classmethod
+    def of(cls, record: CommitteeRecord | None, errors: list[UserError]) -> Self:
+        committee = None if record is None else MentoringCommittee.from_record(record)
+        return cls(committee=committee, errors=errors)
+
 
 @strawberry.type(description="The result of `addAdvisor`.")
-class AdvisorPayload:
+class AdvisorPayload(Payload[AdvisorRecord]):
     advisor: Advisor | None = strawberry.field(description="The advisor added.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
+    @classmethod
+    def of(cls, record: AdvisorRecord | None, errors: list[UserError]) -> Self:
+        return cls(advisor=None if record is None else Advisor.from_record(record), errors=errors)
+
 
 @strawberry.type(description="The result of `removeAdvisor`.")
-class RemoveAdvisorPayload:
+class RemoveAdvisorPayload(Payload[str]):
     removed_advisor_id: strawberry.ID | None = strawberry.field(description="The advisor removed.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+    @classmethod
+    def of(cls, removed: str | None, errors: list[UserError]) -> Self:
+        return cls(removed_advisor_id=to_global_id("Advisor", removed) if removed else None, errors=errors)
 
 
 @strawberry.type(description="The result of `setSupervision`.")
@@ -246,42 +263,13 @@ class SetSupervisionPayload:
 
 
 @strawberry.type(description="The result of a mutation on a mentoring program.")
-class MentoringProgramPayload:
+class MentoringProgramPayload(Payload[ProgramRecord]):
     program: MentoringProgram | None = strawberry.field(description="The program as it is now.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
-
-async def _run(call: Awaitable[R]) -> tuple[R | None, list[UserError]]:
-    return await attempt(call)
-
-
-def _meeting(result: tuple[MeetingRecord | None, list[UserError]]) -> MeetingPayload:
-    record, errors = result
-    return MeetingPayload(meeting=Meeting.from_record(record) if record else None, errors=errors)
-
-
-def _milestone(result: tuple[MilestoneRecord | None, list[UserError]]) -> MilestonePayload:
-    record, errors = result
-    return MilestonePayload(milestone=Milestone.from_record(record) if record else None, errors=errors)
-
-
-def _committee(result: tuple[CommitteeRecord | None, list[UserError]]) -> CommitteePayload:
-    record, errors = result
-    return CommitteePayload(
-        committee=MentoringCommittee.from_record(record) if record else None, errors=errors
-    )
-
-
-def _advisor(result: tuple[AdvisorRecord | None, list[UserError]]) -> AdvisorPayload:
-    record, errors = result
-    return AdvisorPayload(advisor=Advisor.from_record(record) if record else None, errors=errors)
-
-
-def _program(result: tuple[ProgramRecord | None, list[UserError]]) -> MentoringProgramPayload:
-    record, errors = result
-    return MentoringProgramPayload(
-        program=MentoringProgram.from_record(record) if record else None, errors=errors
-    )
+    @classmethod
+    def of(cls, record: ProgramRecord | None, errors: list[UserError]) -> Self:
+        return cls(program=None if record is None else MentoringProgram.from_record(record), errors=errors)
 
 
 @strawberry.type
@@ -298,14 +286,11 @@ class MentorshipMutation:
         description="Ask a member to mentor you (PRIMARY, SECONDARY or PEER); they are notified."
     )
     async def request_mentorship(self, info: AppInfo, input: RequestMentorshipInput) -> MentorshipPayload:
-        async def run() -> MentorshipRecord:
-            return await mentorships.request_mentorship(
-                info.context, mentor_id=local_id(input.mentor_id, "Person", field="mentorId"),
-                kind=input.kind.value, message=input.message, goals=input.goals,
-                cadence_days=input.meeting_cadence_days,
-            )
-
-        return MentorshipPayload.of(await _run(run()))
+        return await MentorshipPayload.attempt(lambda: mentorships.request_mentorship(
+            info.context, mentor_id=local_id(input.mentor_id, "Person", field="mentorId"),
+            kind=input.kind.value, message=input.message, goals=input.goals,
+            cadence_days=input.meeting_cadence_days,
+        ))
 
     @strawberry.mutation(
         description="Accept or decline a request you received (accepting checks your "
@@ -314,76 +299,59 @@ class MentorshipMutation:
     async def respond_to_mentorship(
         self, info: AppInfo, input: RespondToMentorshipInput
     ) -> MentorshipPayload:
-        async def run() -> MentorshipRecord:
-            return await mentorships.respond(
-                info.context, local_id(input.id, "Mentorship"),
-                accept=input.decision == MentorshipDecision.ACCEPT, message=input.message,
-            )
-
-        return MentorshipPayload.of(await _run(run()))
+        return await MentorshipPayload.attempt(lambda: mentorships.respond(
+            info.context, local_id(input.id, "Mentorship"),
+            accept=input.decision == MentorshipDecision.ACCEPT, message=input.message,
+        ))
 
     @strawberry.mutation(description="Withdraw a request before it is answered; the mentor is notified.")
     async def withdraw_mentorship_request(
         self, info: AppInfo, input: MentorshipIdInput
     ) -> MentorshipPayload:
-        async def run() -> MentorshipRecord:
-            return await mentorships.withdraw(info.context, local_id(input.id, "Mentorship"))
-
-        return MentorshipPayload.of(await _run(run()))
+        return await MentorshipPayload.attempt(
+            lambda: mentorships.withdraw(info.context, local_id(input.id, "Mentorship"))
+        )
 
     @strawberry.mutation(description="End an active mentorship; the other party is notified.")
     async def end_mentorship(self, info: AppInfo, input: EndMentorshipInput) -> MentorshipPayload:
-        async def run() -> MentorshipRecord:
-            return await mentorships.end(info.context, local_id(input.id, "Mentorship"), reason=input.reason)
-
-        return MentorshipPayload.of(await _run(run()))
+        return await MentorshipPayload.attempt(lambda: mentorships.end(
+            info.context, local_id(input.id, "Mentorship"), reason=input.reason
+        ))
 
     @strawberry.mutation(description="Change a mentorship's goals or agreed meeting cadence.")
     async def update_mentorship(self, info: AppInfo, input: UpdateMentorshipInput) -> MentorshipPayload:
-        async def run() -> MentorshipRecord:
-            return await mentorships.update(
-                info.context, local_id(input.id, "Mentorship"),
-                goals=None if input.goals is strawberry.UNSET else (input.goals,),
-                cadence_days=None if input.meeting_cadence_days is strawberry.UNSET
-                else (input.meeting_cadence_days,),
-            )
-
-        return MentorshipPayload.of(await _run(run()))
+        return await MentorshipPayload.attempt(lambda: mentorships.update(
+            info.context, local_id(input.id, "Mentorship"),
+            goals=None if input.goals is strawberry.UNSET else (input.goals,),
+            cadence_days=None if input.meeting_cadence_days is strawberry.UNSET
+            else (input.meeting_cadence_days,),
+        ))
 
     @strawberry.mutation(description="Log a meeting on an active mentorship you are part of.")
     async def log_mentorship_meeting(
         self, info: AppInfo, input: LogMentorshipMeetingInput
     ) -> MeetingPayload:
-        async def run() -> MeetingRecord:
-            return await mentorships.log_meeting(
-                info.context, local_id(input.mentorship_id, "Mentorship", field="mentorshipId"),
-                date=to_ms(input.date), notes=input.notes,
-            )
-
-        return _meeting(await _run(run()))
+        return await MeetingPayload.attempt(lambda: mentorships.log_meeting(
+            info.context, local_id(input.mentorship_id, "Mentorship", field="mentorshipId"),
+            date=to_ms(input.date), notes=input.notes,
+        ))
 
     @strawberry.mutation(description="Set a milestone on an active mentorship you are part of.")
     async def add_mentorship_milestone(
         self, info: AppInfo, input: AddMentorshipMilestoneInput
     ) -> MilestonePayload:
-        async def run() -> MilestoneRecord:
-            return await mentorships.add_milestone(
-                info.context, local_id(input.mentorship_id, "Mentorship", field="mentorshipId"),
-                title=input.title, due_at=None if input.due_at is None else to_ms(input.due_at),
-            )
-
-        return _milestone(await _run(run()))
+        return await MilestonePayload.attempt(lambda: mentorships.add_milestone(
+            info.context, local_id(input.mentorship_id, "Mentorship", field="mentorshipId"),
+            title=input.title, due_at=None if input.due_at is None else to_ms(input.due_at),
+        ))
 
     @strawberry.mutation(description="Complete (or reopen) a milestone.")
     async def complete_mentorship_milestone(
         self, info: AppInfo, input: CompleteMentorshipMilestoneInput
     ) -> MilestonePayload:
-        async def run() -> MilestoneRecord:
-            return await mentorships.complete_milestone(
-                info.context, local_id(input.id, "Milestone"), completed=input.completed
-            )
-
-        return _milestone(await _run(run()))
+        return await MilestonePayload.attempt(lambda: mentorships.complete_milestone(
+            info.context, local_id(input.id, "Milestone"), completed=input.completed
+        ))
 
     @strawberry.mutation(
         description="Form a mentoring committee (the mentee, or a program admin for them); "
@@ -392,58 +360,42 @@ class MentorshipMutation:
     async def create_mentoring_committee(
         self, info: AppInfo, input: CreateMentoringCommitteeInput
     ) -> CommitteePayload:
-        async def run() -> CommitteeRecord:
-            return await committee_rules.create_committee(
-                info.context, mentee_id=_optional(input.mentee_id, "Person", "menteeId"),
-                member_ids=ids(input.member_ids, "Person", field="memberIds"), name=input.name,
-                goals=input.goals, message=input.message,
-            )
-
-        return _committee(await _run(run()))
+        return await CommitteePayload.attempt(lambda: committee_rules.create_committee(
+            info.context, mentee_id=_optional(input.mentee_id, "Person", "menteeId"),
+            member_ids=ids(input.member_ids, "Person", field="memberIds"), name=input.name,
+            goals=input.goals, message=input.message,
+        ))
 
     @strawberry.mutation(description="Invite one more member to a committee (at most 5 open seats).")
     async def invite_committee_member(
         self, info: AppInfo, input: InviteCommitteeMemberInput
     ) -> CommitteePayload:
-        async def run() -> CommitteeRecord:
-            return await committee_rules.invite_committee_member(
-                info.context, local_id(input.committee_id, "MentoringCommittee", field="committeeId"),
-                person_id=local_id(input.person_id, "Person", field="personId"),
-                message=input.message,
-            )
-
-        return _committee(await _run(run()))
+        return await CommitteePayload.attempt(lambda: committee_rules.invite_committee_member(
+            info.context, local_id(input.committee_id, "MentoringCommittee", field="committeeId"),
+            person_id=local_id(input.person_id, "Person", field="personId"),
+            message=input.message,
+        ))
 
     @strawberry.mutation(description="Dissolve a committee: open seats close and members are told.")
     async def dissolve_mentoring_committee(
         self, info: AppInfo, input: CommitteeIdInput
     ) -> CommitteePayload:
-        async def run() -> CommitteeRecord:
-            return await committee_rules.dissolve_committee(
-                info.context, local_id(input.id, "MentoringCommittee")
-            )
-
-        return _committee(await _run(run()))
+        return await CommitteePayload.attempt(lambda: committee_rules.dissolve_committee(
+            info.context, local_id(input.id, "MentoringCommittee")
+        ))
 
     @strawberry.mutation(description="Add an advisor to your personal board of advisors.")
     async def add_advisor(self, info: AppInfo, input: AddAdvisorInput) -> AdvisorPayload:
-        async def run() -> AdvisorRecord:
-            return await board_rules.add_advisor(
-                info.context, role=input.role.value, note=input.note,
-                person_id=_optional(input.person_id, "Person", "personId"), name=input.name,
-                email=input.email, message=input.message,
-            )
-
-        return _advisor(await _run(run()))
+        return await AdvisorPayload.attempt(lambda: board_rules.add_advisor(
+            info.context, role=input.role.value, note=input.note,
+            person_id=_optional(input.person_id, "Person", "personId"), name=input.name,
+            email=input.email, message=input.message,
+        ))
 
     @strawberry.mutation(description="Remove an advisor from your board (a member's seat closes).")
     async def remove_advisor(self, info: AppInfo, input: AdvisorIdInput) -> RemoveAdvisorPayload:
-        async def run() -> str:
-            return await board_rules.remove_advisor(info.context, local_id(input.id, "Advisor"))
-
-        removed, errors = await _run(run())
-        return RemoveAdvisorPayload(
-            removed_advisor_id=to_global_id("Advisor", removed) if removed else None, errors=errors
+        return await RemoveAdvisorPayload.attempt(
+            lambda: board_rules.remove_advisor(info.context, local_id(input.id, "Advisor"))
         )
 
     @strawberry.mutation(description="Record or remove that one member supervises another (site admins).")
@@ -451,13 +403,10 @@ class MentorshipMutation:
         supervisor = local_id(input.supervisor_id, "Person", field="supervisorId")
         supervisee = local_id(input.supervisee_id, "Person", field="superviseeId")
 
-        async def run() -> bool:
-            return await program_rules.set_supervision(
-                info.context, supervisor_id=supervisor, supervisee_id=supervisee,
-                supervises=input.supervises,
-            )
-
-        supervises, errors = await _run(run())
+        supervises, errors = await attempt(lambda: program_rules.set_supervision(
+            info.context, supervisor_id=supervisor, supervisee_id=supervisee,
+            supervises=input.supervises,
+        ))
         return SetSupervisionPayload(
             supervisor_id=supervisor, supervisee_id=supervisee, supervises=supervises, errors=errors
         )
@@ -466,12 +415,9 @@ class MentorshipMutation:
     async def create_mentoring_program(
         self, info: AppInfo, input: CreateMentoringProgramInput
     ) -> MentoringProgramPayload:
-        async def run() -> ProgramRecord:
-            return await program_rules.create_program(
-                info.context, name=input.name, description=input.description
-            )
-
-        return _program(await _run(run()))
+        return await MentoringProgramPayload.attempt(lambda: program_rules.create_program(
+            info.context, name=input.name, description=input.description
+        ))
 
     @strawberry.mutation(
         description="Make a member an ADMIN or MEMBER of a program, or take them out (site "
@@ -480,11 +426,8 @@ class MentorshipMutation:
     async def set_mentoring_program_role(
         self, info: AppInfo, input: SetMentoringProgramRoleInput
     ) -> MentoringProgramPayload:
-        async def run() -> ProgramRecord:
-            return await program_rules.set_program_role(
-                info.context, local_id(input.program_id, "MentoringProgram", field="programId"),
-                person_id=local_id(input.person_id, "Person", field="personId"),
-                role=input.role.value if input.role else None,
-            )
-
-        return _program(await _run(run()))
+        return await MentoringProgramPayload.attempt(lambda: program_rules.set_program_role(
+            info.context, local_id(input.program_id, "MentoringProgram", field="programId"),
+            person_id=local_id(input.person_id, "Person", field="personId"),
+            role=input.role.value if input.role else None,
+        ))

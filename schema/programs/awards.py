@@ -14,8 +14,8 @@ from schema.base import (
     AppInfo,
     DateTime,
     Node,
+    Payload,
     UserError,
-    attempt,
     from_ms,
     from_ms_or_none,
     local_id,
@@ -261,21 +261,33 @@ class PublishAwardWinnersInput:
 
 
 @strawberry.type(description="The result of a mutation on an award.")
-class AwardPayload:
+class AwardPayload(Payload[AwardRecord]):
     award: Award | None = strawberry.field(description="The award.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
+    @classmethod
+    def of(cls, record: AwardRecord | None, errors: list[UserError]) -> Self:
+        return cls(award=None if record is None else Award.from_record(record), errors=errors)
+
 
 @strawberry.type(description="The result of a mutation on an award cycle.")
-class AwardCyclePayload:
+class AwardCyclePayload(Payload[AwardCycleRecord]):
     cycle: AwardCycle | None = strawberry.field(description="The cycle as it is now.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
+    @classmethod
+    def of(cls, record: AwardCycleRecord | None, errors: list[UserError]) -> Self:
+        return cls(cycle=None if record is None else AwardCycle.from_record(record), errors=errors)
+
 
 @strawberry.type(description="The result of a mutation on a nomination.")
-class AwardNominationPayload:
+class AwardNominationPayload(Payload[NominationRecord]):
     nomination: AwardNomination | None = strawberry.field(description="The nomination.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+    @classmethod
+    def of(cls, record: NominationRecord | None, errors: list[UserError]) -> Self:
+        return cls(nomination=None if record is None else AwardNomination(record=record), errors=errors)
 
 
 def _nomination_id(value: strawberry.ID, field: str = "nominationId") -> str:
@@ -284,12 +296,6 @@ def _nomination_id(value: strawberry.ID, field: str = "nominationId") -> str:
 
 def _rule(r: EligibilityRuleInput) -> dict[str, Any]:
     return {"rule": r.rule, "ranks": r.ranks, "years": r.years, "atLeast": r.at_least}
-
-
-def _nominated(record: NominationRecord | None, errors: list[UserError]) -> AwardNominationPayload:
-    return AwardNominationPayload(
-        nomination=AwardNomination(record=record) if record else None, errors=errors
-    )
 
 
 @strawberry.type
@@ -328,45 +334,36 @@ class AwardsQuery:
 class AwardsMutation:
     @strawberry.mutation(description="Define an award (site admins).")
     async def create_award(self, info: AppInfo, input: CreateAwardInput) -> AwardPayload:
-        record, errors = await attempt(rules.create_award(
+        return await AwardPayload.attempt(lambda: rules.create_award(
             info.context, name=input.name, description=input.description,
             eligibility=[_rule(r) for r in input.eligibility], criteria=input.criteria,
             notify_nominee=input.notify_nominee,
         ))
-        return AwardPayload(award=Award.from_record(record) if record else None, errors=errors)
 
     @strawberry.mutation(description="Open a yearly cycle of an award with its committee (site admins).")
     async def create_award_cycle(self, info: AppInfo, input: CreateAwardCycleInput) -> AwardCyclePayload:
-        async def run() -> AwardCycleRecord:
-            return await rules.create_cycle(
-                info.context, award_id=local_id(input.award_id, "Award", field="awardId"), year=input.year,
-                nomination_opens_at=to_ms(input.nomination_opens_at),
-                nomination_closes_at=to_ms(input.nomination_closes_at),
-                review_opens_at=to_ms(input.review_opens_at), review_closes_at=to_ms(input.review_closes_at),
-                reviewer_ids=[local_id(r, "Person", field="reviewerIds") for r in input.reviewer_ids],
-            )
-
-        record, errors = await attempt(run())
-        return AwardCyclePayload(cycle=AwardCycle.from_record(record) if record else None, errors=errors)
+        return await AwardCyclePayload.attempt(lambda: rules.create_cycle(
+            info.context, award_id=local_id(input.award_id, "Award", field="awardId"), year=input.year,
+            nomination_opens_at=to_ms(input.nomination_opens_at),
+            nomination_closes_at=to_ms(input.nomination_closes_at),
+            review_opens_at=to_ms(input.review_opens_at), review_closes_at=to_ms(input.review_closes_at),
+            reviewer_ids=[local_id(r, "Person", field="reviewerIds") for r in input.reviewer_ids],
+        ))
 
     @strawberry.mutation(description="Nominate an eligible member (the nominee is not told until results).")
     async def nominate_for_award(self, info: AppInfo, input: NominateForAwardInput) -> AwardNominationPayload:
-        async def run() -> NominationRecord:
-            return await rules.nominate(
-                info.context, local_id(input.cycle_id, "AwardCycle", field="cycleId"),
-                local_id(input.nominee_id, "Person", field="nomineeId"), input.statement,
-            )
-
-        return _nominated(*await attempt(run()))
+        return await AwardNominationPayload.attempt(lambda: rules.nominate(
+            info.context, local_id(input.cycle_id, "AwardCycle", field="cycleId"),
+            local_id(input.nominee_id, "Person", field="nomineeId"), input.statement,
+        ))
 
     @strawberry.mutation(description="Add your support letter to a nomination.")
     async def support_award_nomination(
         self, info: AppInfo, input: SupportAwardNominationInput
     ) -> AwardNominationPayload:
-        async def run() -> NominationRecord:
-            return await rules.support(info.context, _nomination_id(input.nomination_id), input.letter)
-
-        return _nominated(*await attempt(run()))
+        return await AwardNominationPayload.attempt(
+            lambda: rules.support(info.context, _nomination_id(input.nomination_id), input.letter)
+        )
 
     @strawberry.mutation(
         description="Score a nomination (the committee; never your own, your mentor's or mentee's, "
@@ -375,23 +372,18 @@ class AwardsMutation:
     async def score_award_nomination(
         self, info: AppInfo, input: ScoreAwardNominationInput
     ) -> AwardNominationPayload:
-        async def run() -> NominationRecord:
-            return await rules.score(info.context, _nomination_id(input.nomination_id), input.scores)
-
-        return _nominated(*await attempt(run()))
+        return await AwardNominationPayload.attempt(
+            lambda: rules.score(info.context, _nomination_id(input.nomination_id), input.scores)
+        )
 
     @strawberry.mutation(description="Publish the winners: badges on their profiles, and they are told.")
     async def publish_award_winners(
         self, info: AppInfo, input: PublishAwardWinnersInput
     ) -> AwardCyclePayload:
-        async def run() -> AwardCycleRecord:
-            return await rules.publish(
-                info.context, local_id(input.cycle_id, "AwardCycle", field="cycleId"),
-                [_nomination_id(n, "winnerNominationIds") for n in input.winner_nomination_ids],
-            )
-
-        record, errors = await attempt(run())
-        return AwardCyclePayload(cycle=AwardCycle.from_record(record) if record else None, errors=errors)
+        return await AwardCyclePayload.attempt(lambda: rules.publish(
+            info.context, local_id(input.cycle_id, "AwardCycle", field="cycleId"),
+            [_nomination_id(n, "winnerNominationIds") for n in input.winner_nomination_ids],
+        ))
 
 
 TYPES: tuple[type, ...] = (Award, AwardCycle)

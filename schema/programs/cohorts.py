@@ -14,8 +14,8 @@ from schema.base import (
     AppInfo,
     DateTime,
     Node,
+    Payload,
     UserError,
-    attempt,
     from_ms,
     from_ms_or_none,
     local_id,
@@ -185,25 +185,43 @@ class MentoringCohortIdInput:
 
 
 @strawberry.type(description="The result of a mutation on a cohort.")
-class MentoringCohortPayload:
+class MentoringCohortPayload(Payload[CohortRecord]):
     cohort: MentoringCohort | None = strawberry.field(description="The cohort as it is now.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
+    @classmethod
+    def of(cls, record: CohortRecord | None, errors: list[UserError]) -> Self:
+        return cls(cohort=None if record is None else MentoringCohort.from_record(record), errors=errors)
+
 
 @strawberry.type(description="The result of enrolling a pair.")
-class EnrolMentoringPairPayload:
+class EnrolMentoringPairPayload(Payload[CohortPairRecord]):
     pair: CohortPair | None = strawberry.field(description="The pair enrolled.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
+    @classmethod
+    def of(cls, record: CohortPairRecord | None, errors: list[UserError]) -> Self:
+        return cls(pair=None if record is None else CohortPair(record=record), errors=errors)
+
 
 @strawberry.type(description="The result of sending meeting reminders.")
-class CohortRemindersPayload:
+class CohortRemindersPayload(Payload[int]):
     reminded_pairs: int = strawberry.field(description="How many pairs were reminded of something.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+    @classmethod
+    def of(cls, count: int | None, errors: list[UserError]) -> Self:
+        return cls(reminded_pairs=count or 0, errors=errors)
 
 
 def _cohort_id(value: strawberry.ID) -> str:
     return local_id(value, "MentoringCohort", field="cohortId")
+
+
+def _cadence(steps: list[CadenceStepInput] | None) -> list[dict[str, int | None]] | None:
+    if steps is None:
+        return None
+    return [{"untilMonth": s.until_month, "everyDays": s.every_days} for s in steps]
 
 
 @strawberry.type
@@ -220,19 +238,11 @@ class CohortsMutation:
     async def create_mentoring_cohort(
         self, info: AppInfo, input: CreateMentoringCohortInput
     ) -> MentoringCohortPayload:
-        async def run() -> CohortRecord:
-            cadence = None if input.cadence is None else [
-                {"untilMonth": s.until_month, "everyDays": s.every_days} for s in input.cadence
-            ]
-            return await rules.create_cohort(
-                info.context, program_id=local_id(input.program_id, "MentoringProgram", field="programId"),
-                name=input.name, starts_at=to_ms(input.starts_at), length_months=input.length_months,
-                cadence=cadence,
-            )
-
-        record, errors = await attempt(run())
-        return MentoringCohortPayload(cohort=MentoringCohort.from_record(record) if record else None,
-                                      errors=errors)
+        return await MentoringCohortPayload.attempt(lambda: rules.create_cohort(
+            info.context, program_id=local_id(input.program_id, "MentoringProgram", field="programId"),
+            name=input.name, starts_at=to_ms(input.starts_at), length_months=input.length_months,
+            cadence=_cadence(input.cadence),
+        ))
 
     @strawberry.mutation(
         description="Enrol a mentee and mentor as a pair of a cohort: their active mentorship is "
@@ -241,15 +251,11 @@ class CohortsMutation:
     async def enrol_mentoring_pair(
         self, info: AppInfo, input: EnrolMentoringPairInput
     ) -> EnrolMentoringPairPayload:
-        async def run() -> CohortPairRecord:
-            return await rules.enrol_pair(
-                info.context, _cohort_id(input.cohort_id),
-                mentee_id=local_id(input.mentee_id, "Person", field="menteeId"),
-                mentor_id=local_id(input.mentor_id, "Person", field="mentorId"), role=input.role.value,
-            )
-
-        record, errors = await attempt(run())
-        return EnrolMentoringPairPayload(pair=CohortPair(record=record) if record else None, errors=errors)
+        return await EnrolMentoringPairPayload.attempt(lambda: rules.enrol_pair(
+            info.context, _cohort_id(input.cohort_id),
+            mentee_id=local_id(input.mentee_id, "Person", field="menteeId"),
+            mentor_id=local_id(input.mentor_id, "Person", field="mentorId"), role=input.role.value,
+        ))
 
     @strawberry.mutation(
         description="Remind both members of every pair whose meeting is due, overdue or at risk, "
@@ -258,11 +264,9 @@ class CohortsMutation:
     async def send_cohort_meeting_reminders(
         self, info: AppInfo, input: MentoringCohortIdInput
     ) -> CohortRemindersPayload:
-        async def run() -> int:
-            return await rules.send_reminders(info.context, _cohort_id(input.cohort_id))
-
-        count, errors = await attempt(run())
-        return CohortRemindersPayload(reminded_pairs=count or 0, errors=errors)
+        return await CohortRemindersPayload.attempt(
+            lambda: rules.send_reminders(info.context, _cohort_id(input.cohort_id))
+        )
 
 
 TYPES: tuple[type, ...] = (MentoringCohort,)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from enum import Enum
 from typing import Self
 
@@ -17,8 +16,8 @@ from schema.base import (
     AppInfo,
     DateTime,
     Node,
+    Payload,
     UserError,
-    attempt,
     from_ms,
     from_ms_or_none,
     local_id,
@@ -319,17 +318,26 @@ class PublishSpeedMentoringRotationInput:
 
 
 @strawberry.type(description="The result of a mutation on a speed-mentoring event.")
-class SpeedMentoringEventPayload:
+class SpeedMentoringEventPayload(Payload[EventView]):
     event: SpeedMentoringEvent | None = strawberry.field(description="The event as it is now.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
+    @classmethod
+    def of(cls, view: EventView | None, errors: list[UserError]) -> Self:
+        return cls(event=SpeedMentoringEvent.from_view(view) if view else None, errors=errors)
+
 
 @strawberry.type(description="The result of checking someone in.")
-class SpeedMentoringRegistrationPayload:
+class SpeedMentoringRegistrationPayload(Payload[RegistrationRecord]):
     registration: SpeedMentoringRegistration | None = strawberry.field(
         description="The registration as it is now."
     )
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
+
+    @classmethod
+    def of(cls, record: RegistrationRecord | None, errors: list[UserError]) -> Self:
+        registration = None if record is None else SpeedMentoringRegistration(record=record)
+        return cls(registration=registration, errors=errors)
 
 
 def _event_id(value: strawberry.ID) -> str:
@@ -340,10 +348,21 @@ def _person_id(value: strawberry.ID) -> str:
     return local_id(value, "Person", field="personId")
 
 
-async def _payload(call: Awaitable[EventView]) -> SpeedMentoringEventPayload:
-    view, errors = await attempt(call)
-    return SpeedMentoringEventPayload(
-        event=SpeedMentoringEvent.from_view(view) if view else None, errors=errors
+def _new_event(input: CreateSpeedMentoringEventInput) -> NewEvent:
+    program = (
+        None if input.program_id is None
+        else local_id(input.program_id, "MentoringProgram", field="programId")
+    )
+    return NewEvent(
+        title=input.title, starts_at=to_ms(input.starts_at), ends_at=to_ms(input.ends_at),
+        time_zone=input.time_zone, leader_capacity=input.leader_capacity,
+        participant_capacity=input.participant_capacity, description=input.description,
+        location=input.location, link=input.link,
+        opens_at=None if input.registration_opens_at is None
+        else to_ms(input.registration_opens_at),
+        closes_at=None if input.registration_closes_at is None
+        else to_ms(input.registration_closes_at),
+        seats_per_table=input.seats_per_table, program_id=program,
     )
 
 
@@ -360,24 +379,9 @@ class SpeedEventsMutation:
     async def create_speed_mentoring_event(
         self, info: AppInfo, input: CreateSpeedMentoringEventInput
     ) -> SpeedMentoringEventPayload:
-        async def run() -> EventView:
-            program = (
-                None if input.program_id is None
-                else local_id(input.program_id, "MentoringProgram", field="programId")
-            )
-            return await rules.create_event(info.context, NewEvent(
-                title=input.title, starts_at=to_ms(input.starts_at), ends_at=to_ms(input.ends_at),
-                time_zone=input.time_zone, leader_capacity=input.leader_capacity,
-                participant_capacity=input.participant_capacity, description=input.description,
-                location=input.location, link=input.link,
-                opens_at=None if input.registration_opens_at is None
-                else to_ms(input.registration_opens_at),
-                closes_at=None if input.registration_closes_at is None
-                else to_ms(input.registration_closes_at),
-                seats_per_table=input.seats_per_table, program_id=program,
-            ))
-
-        return await _payload(run())
+        return await SpeedMentoringEventPayload.attempt(
+            lambda: rules.create_event(info.context, _new_event(input))
+        )
 
     @strawberry.mutation(
         description="Register yourself: a confirmed seat while your role has one, else the "
@@ -386,10 +390,9 @@ class SpeedEventsMutation:
     async def register_for_speed_mentoring_event(
         self, info: AppInfo, input: RegisterForSpeedMentoringEventInput
     ) -> SpeedMentoringEventPayload:
-        async def run() -> EventView:
-            return await rules.register(info.context, _event_id(input.event_id), input.role.value)
-
-        return await _payload(run())
+        return await SpeedMentoringEventPayload.attempt(
+            lambda: rules.register(info.context, _event_id(input.event_id), input.role.value)
+        )
 
     @strawberry.mutation(
         description="Cancel a registration; the first on that role's waitlist takes the seat."
@@ -401,24 +404,25 @@ class SpeedEventsMutation:
             who = None if input.person_id is None else _person_id(input.person_id)
             return await rules.cancel_registration(info.context, _event_id(input.event_id), who)
 
-        return await _payload(run())
+        return await SpeedMentoringEventPayload.attempt(run)
 
     @strawberry.mutation(description="Check a confirmed registrant in (organisers).")
     async def check_in_to_speed_mentoring_event(
         self, info: AppInfo, input: CheckInToSpeedMentoringEventInput
     ) -> SpeedMentoringRegistrationPayload:
-        record, errors = await attempt(
-            _check_in(info, _event_id(input.event_id), _person_id(input.person_id))
-        )
-        return SpeedMentoringRegistrationPayload(
-            registration=SpeedMentoringRegistration(record=record) if record else None, errors=errors
+        # The ids are decoded before the attempt, so a malformed one is a top-level error here.
+        event_id, person_id = _event_id(input.event_id), _person_id(input.person_id)
+        return await SpeedMentoringRegistrationPayload.attempt(
+            lambda: rules.check_in(info.context, event_id, person_id)
         )
 
     @strawberry.mutation(description="Cancel the event (organisers); everyone registered is notified.")
     async def cancel_speed_mentoring_event(
         self, info: AppInfo, input: SpeedMentoringEventIdInput
     ) -> SpeedMentoringEventPayload:
-        return await _payload(rules.cancel_event(info.context, _event_id(input.event_id)))
+        # The id is decoded before the attempt, so a malformed one is a top-level error here.
+        event_id = _event_id(input.event_id)
+        return await SpeedMentoringEventPayload.attempt(lambda: rules.cancel_event(info.context, event_id))
 
     @strawberry.mutation(
         description="Plan the rounds for everyone checked in and publish them (organisers): each "
@@ -428,14 +432,9 @@ class SpeedEventsMutation:
     async def publish_speed_mentoring_rotation(
         self, info: AppInfo, input: PublishSpeedMentoringRotationInput
     ) -> SpeedMentoringEventPayload:
-        async def run() -> EventView:
-            return await rules.publish_rotation(info.context, _event_id(input.event_id), input.rounds)
-
-        return await _payload(run())
-
-
-async def _check_in(info: AppInfo, event_id: str, person_id: str) -> RegistrationRecord:
-    return await rules.check_in(info.context, event_id, person_id)
+        return await SpeedMentoringEventPayload.attempt(
+            lambda: rules.publish_rotation(info.context, _event_id(input.event_id), input.rounds)
+        )
 
 
 TYPES: tuple[type, ...] = (SpeedMentoringEvent,)

@@ -14,8 +14,8 @@ from schema.base import (
     AppInfo,
     DateTime,
     Node,
+    Payload,
     UserError,
-    attempt,
     from_ms,
     local_id,
     node_resolver,
@@ -215,21 +215,34 @@ class SubmitSurveyResponseInput:
 
 
 @strawberry.type(description="The result of a mutation on a survey template.")
-class SurveyPayload:
+class SurveyPayload(Payload[SurveyRecord]):
     survey: Survey | None = strawberry.field(description="The survey as it is now.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
+    @classmethod
+    def of(cls, record: SurveyRecord | None, errors: list[UserError]) -> Self:
+        return cls(survey=None if record is None else Survey.from_record(record), errors=errors)
+
 
 @strawberry.type(description="The result of submitting a survey response.")
-class SubmitSurveyResponsePayload:
+class SubmitSurveyResponsePayload(Payload[int]):
     submitted_at: DateTime | None = strawberry.field(description="When it was stored.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix (CONFLICT: "
                                                "already answered).")
+
+    @classmethod
+    def of(cls, at: int | None, errors: list[UserError]) -> Self:
+        return cls(submitted_at=None if at is None else from_ms(at), errors=errors)
 
 
 def _questions(items: list[SurveyQuestionInput]) -> list[dict[str, Any]]:
     return [{"id": q.id, "kind": q.kind.value, "prompt": q.prompt, "required": q.required,
              "options": q.options or []} for q in items]
+
+
+def _answers(items: list[SurveyAnswerInput]) -> list[dict[str, Any]]:
+    return [{"questionId": a.question_id, "rating": a.rating, "choice": a.choice,
+             "choices": a.choices, "text": a.text} for a in items]
 
 
 @strawberry.type
@@ -251,25 +264,17 @@ class SurveysQuery:
 class SurveysMutation:
     @strawberry.mutation(description="Create a survey template for a program (its admins).")
     async def create_survey(self, info: AppInfo, input: CreateSurveyInput) -> SurveyPayload:
-        async def run() -> SurveyRecord:
-            return await rules.create_survey(
-                info.context, program_id=local_id(input.program_id, "MentoringProgram", field="programId"),
-                title=input.title, occasions=input.occasions_months, questions=_questions(input.questions),
-            )
-
-        record, errors = await attempt(run())
-        return SurveyPayload(survey=Survey.from_record(record) if record else None, errors=errors)
+        return await SurveyPayload.attempt(lambda: rules.create_survey(
+            info.context, program_id=local_id(input.program_id, "MentoringProgram", field="programId"),
+            title=input.title, occasions=input.occasions_months, questions=_questions(input.questions),
+        ))
 
     @strawberry.mutation(description="Edit a survey's questions: a new version (its program's admins).")
     async def revise_survey(self, info: AppInfo, input: ReviseSurveyInput) -> SurveyPayload:
-        async def run() -> SurveyRecord:
-            return await rules.revise_survey(
-                info.context, local_id(input.survey_id, "Survey", field="surveyId"),
-                _questions(input.questions),
-            )
-
-        record, errors = await attempt(run())
-        return SurveyPayload(survey=Survey.from_record(record) if record else None, errors=errors)
+        return await SurveyPayload.attempt(lambda: rules.revise_survey(
+            info.context, local_id(input.survey_id, "Survey", field="surveyId"),
+            _questions(input.questions),
+        ))
 
     @strawberry.mutation(
         description="Answer one occasion of a survey of your program; once (again: CONFLICT)."
@@ -277,17 +282,10 @@ class SurveysMutation:
     async def submit_survey_response(
         self, info: AppInfo, input: SubmitSurveyResponseInput
     ) -> SubmitSurveyResponsePayload:
-        async def run() -> int:
-            answers = [{"questionId": a.question_id, "rating": a.rating, "choice": a.choice,
-                        "choices": a.choices, "text": a.text} for a in input.answers]
-            return await rules.submit_response(
-                info.context, local_id(input.survey_id, "Survey", field="surveyId"),
-                input.occasion_months, answers,
-            )
-
-        at, errors = await attempt(run())
-        return SubmitSurveyResponsePayload(submitted_at=from_ms(at) if at is not None else None,
-                                           errors=errors)
+        return await SubmitSurveyResponsePayload.attempt(lambda: rules.submit_response(
+            info.context, local_id(input.survey_id, "Survey", field="surveyId"),
+            input.occasion_months, _answers(input.answers),
+        ))
 
 
 TYPES: tuple[type, ...] = (Survey,)
