@@ -224,6 +224,7 @@ class Group(Node):
     async def forums(
         self, info: AppInfo
     ) -> list[Annotated[Forum, strawberry.lazy("schema.forums")]]:
+        # Run-time import: schema.forums imports Group from here (Forum.group), a true cycle.
         from schema.forums import Forum
 
         found = await forum_resolvers.list_forums(info.context, self.record.id)

@@ -304,6 +304,7 @@ class Person(Node, PersonMentoring, PersonAwards):  # schema.mentorship.person, 
     async def posts(
         self, info: AppInfo, first: int | None = 20, after: str | None = None
     ) -> Connection[Annotated[Post, strawberry.lazy("schema.posts")]]:
+        # Run-time import: schema.posts imports Person from here (Post.author), a true cycle.
         from schema.posts import person_posts
 
         return await person_posts(info, self.record.id, first=first, after=after)
