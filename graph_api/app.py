@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -35,6 +36,7 @@ from resolvers.accounts import TokenAuthenticator
 from resolvers.oidc import OidcConfig, OidcVerifier
 from resolvers.programs import calendar
 from resolvers.services import Limits, Services
+from resolvers.sessions import SessionCache
 from resolvers.signin import Accounts
 from resolvers.tokens import TokenConfig
 
@@ -70,6 +72,7 @@ def create_app(
     schema = build_schema(extensions=[OperationContext, ErrorCodes, limits, OperationCapture])
     quiet_request_errors()
     guards = Guards(settings, documents=limits.documents)
+    sessions = SessionCache(settings.session_cache_seconds)
     metrics = Metrics() if settings.metrics else None
     if metrics is not None:
         guards.limiter.on_limited = lambda bucket: metrics.rate_limited.labels(bucket).inc()
@@ -80,6 +83,10 @@ def create_app(
         metrics.watch(
             "graphql_document_cache", "Parsed-document cache lookups.", "result",
             limits.documents, ("hits", "misses"),
+        )
+        metrics.watch(
+            "graphql_session_cache", "Signed-in session lookups (misses read the database).",
+            "result", sessions, ("hits", "misses"),
         )
     state: dict[str, Any] = {}
     sso = oidc_config(settings)
@@ -103,9 +110,12 @@ def create_app(
         )
         services = Services(
             backend=db.backend, limits=Limits(max_page_size=settings.max_page_size),
-            accounts=accounts, oidc=oidc, bus=bus, public_url=settings.public_url.rstrip("/"),
-            link_secret=settings.jwt_secret,
+            accounts=accounts, oidc=oidc, bus=bus, sessions=sessions,
+            public_url=settings.public_url.rstrip("/"), link_secret=settings.jwt_secret,
         )
+        # Other replicas announce session changes on the bus; this one forgets them.
+        sessions.clear()
+        following = asyncio.create_task(sessions.follow(bus), name="graph_api.sessions")
         # The HTTP and WebSocket layers sign requests in with it; resolvers never do.
         authenticator = TokenAuthenticator(services)
         state.update(database=db, services=services, authenticator=authenticator)
@@ -124,6 +134,9 @@ def create_app(
             yield
         finally:
             await mail.stop()
+            following.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await following
             if metrics is not None:
                 instrument.remove_observer(metrics.observe_query)
                 instrument.remove_disk_full_observer(metrics.observe_disk_full)

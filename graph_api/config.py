@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -63,8 +64,15 @@ def seconds(raw: str) -> float:
 
 def positive_seconds(raw: str) -> float:
     value = float(raw)
-    if value <= 0:
+    if not 0 < value < math.inf:  # also refuses nan
         raise OutOfRange(POSITIVE)
+    return value
+
+
+def off_or_positive_seconds(raw: str) -> float:
+    value = float(raw)
+    if not 0 <= value < math.inf:
+        raise OutOfRange(OFF_OR_POSITIVE)
     return value
 
 
@@ -129,6 +137,8 @@ class Settings:
     max_subscriptions_per_connection: int = setting(20, integer(1))
     # An open WebSocket's session is checked again this often
     ws_reauth_seconds: float = setting(10.0, positive_seconds)
+    # A signed-in session is read from the database at most this often (0: every request)
+    session_cache_seconds: float = setting(5.0, off_or_positive_seconds)
     # A connection must send a request head in time
     request_head_timeout_seconds: float = setting(5.0, positive_seconds)
     # Open HTTP/WebSocket connections per client address

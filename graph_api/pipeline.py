@@ -90,7 +90,7 @@ class RequestContexts:
         services = self.services
         db = services.backend.session(causal_key=viewer.id if viewer else None)
         loaders = Loaders(db, viewer.id if viewer else None)
-        if viewer is not None and viewer.person is not None:
+        if viewer is not None and viewer.person is not None and viewer.fresh:
             # The authenticator just read the viewer's record: `me` need not read it again.
             loaders.person_by_id.prime(viewer.id, viewer.person)
         return Context(

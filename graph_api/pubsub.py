@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 from resolvers.types import Event
@@ -30,7 +30,15 @@ class _Fanout:
         self._subscribers: dict[str, set[asyncio.Queue[Event]]] = {}
         self._listening: set[str] = set()
         self._lock = asyncio.Lock()
+        self._gap_callbacks: list[Callable[[], None]] = []
         self.dropped = 0
+
+    def on_gap(self, callback: Callable[[], None]) -> None:
+        self._gap_callbacks.append(callback)
+
+    def _gap(self) -> None:
+        for callback in self._gap_callbacks:
+            callback()
 
     def subscriber_count(self, channel: str) -> int:
         return len(self._subscribers.get(channel, ()))
@@ -116,6 +124,7 @@ class RedisEventBus(_Fanout):
         await self._pubsub.unsubscribe(self.prefix + channel)
 
     async def _read(self) -> None:
+        broken = False
         while True:
             try:
                 message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
@@ -123,8 +132,13 @@ class RedisEventBus(_Fanout):
                 raise
             except Exception as exc:  # noqa: BLE001 - reconnects (and resubscribes) on the next read
                 log.warning("event bus connection lost; retrying", extra={"error": type(exc).__name__})
+                broken = True
+                self._gap()
                 await asyncio.sleep(1.0)
                 continue
+            if broken:  # reconnected: what was published while the connection was down is lost
+                broken = False
+                self._gap()
             if message is None or message.get("type") != "message":
                 continue
             channel = message["channel"]

@@ -231,14 +231,17 @@ REVOKE_SESSIONS: LiteralString = (
     "OPTIONAL MATCH (p)-[:HAS_CREDENTIAL]->(c:Credential {kind: 'password'}) "
     "FOREACH (_ IN CASE WHEN $all AND c IS NOT NULL THEN [1] ELSE [] END | "
     "  SET c.sessionVersion = coalesce(c.sessionVersion, 0) + 1, c.updatedAt = $now) "
-    "RETURN revoked"
+    "RETURN p.id AS personId, revoked"
 )
 
 
-async def revoke_sessions(db: Executor, token_hash: str, *, now: int, all_sessions: bool) -> int | None:
-    """Revoke the session of a refresh token (or all of its person's); None if unknown token."""
+async def revoke_sessions(
+    db: Executor, token_hash: str, *, now: int, all_sessions: bool
+) -> tuple[str, int] | None:
+    """Revoke the session of a refresh token (or all of its person's): whose, and how many
+    tokens; None if the token is unknown."""
     rows = await db.write(REVOKE_SESSIONS, {"tokenHash": token_hash, "now": now, "all": all_sessions})
-    return int(rows[0]["revoked"]) if rows else None
+    return (str(rows[0]["personId"]), int(rows[0]["revoked"])) if rows else None
 
 
 CHANGE_PASSWORD: LiteralString = (

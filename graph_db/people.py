@@ -204,17 +204,6 @@ async def update_profile(
     return PersonRecord.from_row(rows[0]["person"]) if rows else None
 
 
-SET_ROLE: LiteralString = (
-    "MATCH (p:Person {id: $id}) SET p.role = $role, p.updatedAt = $now "
-    "RETURN " + PERSON_FIELDS + " AS person"
-)
-
-
-async def set_role(db: Executor, person_id: str, role: str, *, now: int) -> PersonRecord | None:
-    rows = await db.write(SET_ROLE, {"id": person_id, "role": role, "now": now})
-    return PersonRecord.from_row(rows[0]["person"]) if rows else None
-
-
 # -- affiliation ----------------------------------------------------------------------------
 
 AFFILIATIONS: LiteralString = (

@@ -31,6 +31,7 @@ from graph_db.errors import (
 from graph_db.people_records import PersonRecord
 from resolvers import text
 from resolvers.auth import ROLE_RANK, require_role, require_viewer
+from resolvers.bus import session_changed
 from resolvers.context import Context, Viewer
 from resolvers.services import Services
 from resolvers.signin import LOCKED, Accounts
@@ -236,7 +237,10 @@ async def logout(ctx: Context, *, refresh_token: str, all_sessions: bool) -> int
     )
     if revoked is None:
         raise BadCredentials(BAD_REFRESH, field="refreshToken")
-    return revoked
+    person_id, count = revoked
+    if all_sessions:  # every access token issued so far stops working
+        await session_changed(ctx, person_id)
+    return count
 
 
 async def change_password(ctx: Context, *, current_password: str, new_password: str) -> SignedIn:
@@ -273,6 +277,7 @@ async def change_password(ctx: Context, *, current_password: str, new_password: 
     )
     if session is None:
         raise NotFound("this account no longer exists")
+    await session_changed(ctx, viewer.id)
     log.info("password changed; sessions revoked", extra={"person_id": viewer.id})
     return _signed_in(accounts, session, refresh, now)
 
@@ -288,6 +293,7 @@ async def set_role(ctx: Context, *, person_id: str, role: str) -> PersonRecord:
     person, last_admin = result
     if last_admin:
         raise Conflict("the last admin cannot be demoted; make someone else admin first", field="role")
+    await session_changed(ctx, person_id)
     ctx.loaders.person_by_id.prime(person_id, person, force=True)
     log.info("role changed", extra={"person_id": person_id, "role": role, "by": viewer.id})
     return person
@@ -316,7 +322,9 @@ INVALID_TOKEN = "invalid or expired access token"
 
 
 class TokenAuthenticator:
-    """Bearer token -> Viewer, reading the person on every request (roles, suspensions)."""
+    """Bearer token -> Viewer as of now (role, suspension, session version): read from the
+    database, or for a local token from the session cache (resolvers.sessions), which every
+    change to those forgets."""
 
     def __init__(self, services: Services, *, new_id: Callable[[], str] | None = None) -> None:
         self.services = services
@@ -328,8 +336,7 @@ class TokenAuthenticator:
         now = services.clock()
         if accounts is not None and is_local_token(accounts.tokens, token):
             claims = verify_access_token(accounts.tokens, token, now_ms=now)
-            db = services.backend.session(causal_key=claims.person_id)
-            session = await repo.get_session(db, claims.person_id)
+            session, fresh = await self._session(claims.person_id)
             if session is None or session.sessionVersion != claims.session_version:
                 raise Unauthenticated(INVALID_TOKEN)
         elif oidc is not None:
@@ -342,9 +349,21 @@ class TokenAuthenticator:
                     credential_id=self._new_id(), now=now,
                 )
                 log.info("member created on first SSO sign-in", extra={"person_id": session.person.id})
+            fresh = True
         else:
             raise Unauthenticated(INVALID_TOKEN)
         person = session.person
         if _is_suspended(person, now):
             raise Forbidden(SUSPENDED)
-        return Viewer(id=person.id, role=person.role, person=person)
+        return Viewer(id=person.id, role=person.role, person=person, fresh=fresh)
+
+    async def _session(self, person_id: str) -> tuple[SessionRecord | None, bool]:
+        """The person's session and whether it was read just now (else from the cache)."""
+        cache = self.services.sessions
+        if cache is not None and (cached := cache.get(person_id)) is not None:
+            return cached, False
+        epoch = cache.epoch if cache is not None else 0
+        session = await repo.get_session(self.services.backend.session(causal_key=person_id), person_id)
+        if cache is not None and session is not None:
+            cache.put(person_id, session, epoch=epoch)
+        return session, True

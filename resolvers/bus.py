@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator
 
 from resolvers.auth import require_viewer
 from resolvers.context import Context
+from resolvers.sessions import SESSIONS_CHANNEL
 from resolvers.types import Event
 
 log = logging.getLogger("resolvers.bus")
@@ -31,15 +32,30 @@ def person_channel(person_id: str) -> str:
     return f"person:{person_id}"
 
 
-async def publish_to_person(ctx: Context, person_id: str, event: Event) -> None:
-    """Tell `person_id`'s open subscriptions about `event`; never fails the caller's request."""
+async def publish(ctx: Context, channel: str, event: Event) -> None:
+    """Send `event` on `channel` to every replica; never fails the caller's request."""
     bus = ctx.services.bus
     if bus is None:
         return
     try:
-        await bus.publish(person_channel(person_id), event)
+        await bus.publish(channel, event)
     except Exception:  # the write it announces succeeded; a lost event is refetched later
         log.warning("event not published", exc_info=True, extra={"request_id": ctx.request_id})
+
+
+async def publish_to_person(ctx: Context, person_id: str, event: Event) -> None:
+    """Tell `person_id`'s open subscriptions about `event`."""
+    await publish(ctx, person_channel(person_id), event)
+
+
+async def session_changed(ctx: Context, person_id: str) -> None:
+    """`person_id`'s role, suspension or sessions changed (the write is done): this replica
+    forgets its cached session now, every other one when the event reaches it
+    (resolvers.sessions)."""
+    sessions = ctx.services.sessions
+    if sessions is not None:
+        sessions.forget(person_id)
+    await publish(ctx, SESSIONS_CHANNEL, {"kind": "session", "id": person_id})
 
 
 async def viewer_events(ctx: Context) -> AsyncIterator[Event]:

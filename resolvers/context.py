@@ -17,11 +17,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Viewer:
-    """Who is asking: the signed-in person's id and site role, as of this request."""
+    """Who is asking: the signed-in person's id and site role, as of this request.
+
+    `person` is right about role and suspension; `fresh` says it was read for this request
+    (not kept from an earlier one by resolvers.sessions), so it may stand in for a load.
+    """
 
     id: str
     role: str
     person: PersonRecord | None = None
+    fresh: bool = True
 
     @property
     def is_admin(self) -> bool:

@@ -22,6 +22,7 @@ from graph_db.moderation_records import ModerationActionRecord, ReportRecord
 from resolvers import groups as group_rules
 from resolvers import text
 from resolvers.auth import require_role, require_viewer
+from resolvers.bus import session_changed
 from resolvers.context import Context, Viewer
 from resolvers.loaders import forget
 from resolvers.pagination import Page, PageRequest, keyset_page, page_request
@@ -349,4 +350,5 @@ async def suspend(ctx: Context, person_id: str, *, days: int | None, reason: str
     if not done:
         raise Conflict("this member changed meanwhile; try again", field="personId")
     forget(ctx.loaders.person_by_id, person_id)
+    await session_changed(ctx, person_id)
     return person_id

@@ -9,6 +9,7 @@ from typing import Any
 
 from graph_db.backend import Backend
 from resolvers.oidc import OidcVerifier
+from resolvers.sessions import SessionCache
 from resolvers.signin import Accounts
 from resolvers.types import EventBus
 
@@ -38,6 +39,7 @@ class Services:
     accounts: Accounts | None = None  # password sign-in and local tokens (resolvers.signin)
     oidc: OidcVerifier | None = None  # institutional SSO, when an OIDC issuer is configured
     bus: EventBus | None = None  # pub/sub for subscriptions (graph_api.pubsub; resolvers.bus)
+    sessions: SessionCache | None = None  # signed-in sessions kept between requests (resolvers.sessions)
     extras: dict[str, Any] = field(default_factory=dict)
     public_url: str = "http://127.0.0.1:8000"  # where links handed out (calendar files) point
     link_secret: str = ""  # signs links that work without signing in (resolvers.programs.calendar)

@@ -7,7 +7,7 @@ import-linter contract in pyproject.toml keeps it so).
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from typing import Any, Protocol
 
 Event = dict[str, Any]  # JSON-serialisable; what resolvers.bus publishes
@@ -20,4 +20,8 @@ class EventBus(Protocol):
 
     def subscribe(self, channel: str) -> AsyncGenerator[Event, None]:
         """The events of `channel` from now on; closing the iterator unsubscribes."""
+        ...
+
+    def on_gap(self, callback: Callable[[], None]) -> None:
+        """Call `callback` whenever events may have been lost (the connection dropped)."""
         ...

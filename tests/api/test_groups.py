@@ -305,6 +305,7 @@ async def test_group_and_thread_pages_cost_a_bounded_number_of_round_trips(api: 
         "viewerHasLiked forum { name } replies(first: 2) { nodes { body author { name } likeCount } } "
         "} } }", gid("Forum", "f"),
     )
+    await _round_trips(api, "{ me { id } }", token)  # the session is read once, then kept
     costs = []
     made = 0
     for size in (3, 12):

@@ -57,6 +57,9 @@ async def test_operations_errors_and_database_work_are_counted(api: Api) -> None
     reads = value(samples, "db_query_duration_seconds_count", kind="read")
     assert reads >= 2
     assert value(samples, "graphql_document_cache_total", result="hits") >= 1
+    # The member's session is read by the first `Me`, kept for the second.
+    assert value(samples, "graphql_session_cache_total", result="misses") == 1
+    assert value(samples, "graphql_session_cache_total", result="hits") == 1
 
 
 @pytest.mark.parametrize("settings", [with_settings(rate_limit_ip_per_minute=1)])

@@ -37,6 +37,7 @@ async def _seeded(api: Api, people: int = 40) -> tuple[PersonRecord, str]:
     rows = await api.backend.read("MATCH (p:Person) WHERE p.id <> $id RETURN p.id AS id "
                                   "ORDER BY id LIMIT 3", {"id": viewer.id})
     await network.connect_many(api.backend, [(viewer.id, r["id"], 1) for r in rows])
+    await trips(api, "{ me { id } }", {}, token)  # the session is read once, then kept
     return viewer, token
 
 

@@ -148,6 +148,9 @@ def test_malformed_values_are_named_with_their_text(variable: str, raw: str) -> 
     ("GRAPH_API_SMTP_DIGEST_HOUR", "24", "must be an hour, 0 to 23"),
     ("GRAPH_API_SMTP_DIGEST_WEEKDAY", "-1", "must be 0 (Monday) to 6 (Sunday)"),
     ("GRAPH_API_WS_REAUTH_SECONDS", "0", "must be positive"),
+    ("GRAPH_API_WS_REAUTH_SECONDS", "nan", "must be positive"),
+    ("GRAPH_API_SESSION_CACHE_SECONDS", "-1", "must be 0 (off) or positive"),
+    ("GRAPH_API_SESSION_CACHE_SECONDS", "inf", "must be 0 (off) or positive"),
     ("GRAPH_API_SMTP_SECURITY", "ssl", "must be none, starttls or tls"),
     ("GRAPH_API_ENV", "Production", "must be development, test or production"),
 ])
@@ -162,10 +165,12 @@ def test_bounds_and_choices_accept_their_edges() -> None:
         "GRAPH_API_SMTP_DIGEST_HOUR": "23", "GRAPH_API_SMTP_DIGEST_WEEKDAY": "6", "GRAPH_API_BATCH_MAX": "0",
         "GRAPH_API_PORT": "1", "GRAPH_API_LOG_LEVEL": "debug", "GRAPH_API_FALKORDB_FSYNC": "always",
         "GRAPH_API_SMTP_SECURITY": "starttls", "GRAPH_API_METRICS": " No ", "GRAPH_API_ENV": "test",
+        "GRAPH_API_SESSION_CACHE_SECONDS": "0",
     })
     assert (settings.smtp_digest_hour, settings.smtp_digest_weekday, settings.batch_max) == (23, 6, 0)
     assert (settings.port, settings.log_level, settings.falkordb_fsync) == (1, "DEBUG", "always")
     assert (settings.smtp_security, settings.metrics, settings.env) == ("starttls", False, "test")
+    assert settings.session_cache_seconds == 0
 
 
 def test_malformed_and_out_of_range_values_are_reported_in_one_message() -> None:

@@ -1,0 +1,103 @@
+"""Signed-in sessions cached in this process: a request finds its viewer without a round trip.
+
+What authorisation reads about a member (site role, suspension, and the session version every
+access token must carry) is kept per person id for `ttl_seconds` at most. Every change to
+one of them calls resolvers.bus.session_changed after its write: setRole, logout of every session and a
+password change (resolvers.accounts), suspending and lifting a suspension
+(resolvers.moderation). It forgets the entry in this process before the mutation answers, so
+the next request here sees the change, and announces it on the event bus (`sessions`
+channel), where every other replica's `SessionCache.follow` forgets it too.
+
+A change the bus cannot carry (a command-line tool writing to the database, a replica whose
+bus connection was down) is bounded by the TTL; a gap the bus reports empties the cache. A
+read that raced a change is not kept: `put` takes the epoch seen before the database read
+and drops the entry if anything was forgotten meanwhile.
+
+The cached person is right about role and suspension (what is forgotten on change) and may
+be up to the TTL old in its other fields: it never stands in for a DataLoader read
+(Viewer.fresh is False).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+
+from graph_db.accounts_records import SessionRecord
+from resolvers.types import EventBus
+
+SESSIONS_CHANNEL = "sessions"  # {"kind": "session", "id": <person id>}: forget that entry
+
+log = logging.getLogger("resolvers.sessions")
+
+
+class SessionCache:
+    """Person id -> SessionRecord, each kept `ttl_seconds` at most (0: nothing is kept)."""
+
+    def __init__(
+        self, ttl_seconds: float, *, max_entries: int = 50_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl = ttl_seconds
+        self.max_entries = max_entries
+        self._clock = clock
+        self._entries: dict[str, tuple[float, SessionRecord]] = {}
+        self._epoch = 0  # counts forgets: a read older than the last one is not kept
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, person_id: str) -> SessionRecord | None:
+        entry = self._entries.get(person_id)
+        if entry is not None and entry[0] > self._clock():
+            self.hits += 1
+            return entry[1]
+        if entry is not None:
+            del self._entries[person_id]
+        self.misses += 1
+        return None
+
+    def put(self, person_id: str, session: SessionRecord, *, epoch: int) -> None:
+        """Keep `session`, read after `epoch` was taken, unless something changed since."""
+        if self.ttl <= 0 or epoch != self._epoch:
+            return
+        self._entries.pop(person_id, None)
+        while len(self._entries) >= self.max_entries:  # the oldest entry goes first
+            del self._entries[next(iter(self._entries))]
+        self._entries[person_id] = (self._clock() + self.ttl, session)
+
+    def forget(self, person_id: str) -> None:
+        self._epoch += 1
+        self._entries.pop(person_id, None)
+
+    def clear(self) -> None:
+        self._epoch += 1
+        self._entries.clear()
+
+    async def follow(self, bus: EventBus, *, retry_seconds: float = 1.0) -> None:
+        """Forget what other replicas announce, until cancelled (a task of the lifespan)."""
+        bus.on_gap(self.clear)
+        while True:
+            try:
+                async with contextlib.aclosing(bus.subscribe(SESSIONS_CHANNEL)) as events:
+                    async for event in events:
+                        person_id = event.get("id")
+                        if isinstance(person_id, str):
+                            self.forget(person_id)
+                        else:  # an event we cannot read: forget everything rather than guess
+                            self.clear()
+            except Exception as exc:  # noqa: BLE001 - the bus is down: nothing kept is trusted
+                log.warning("session changes not followed; retrying",
+                            extra={"error": type(exc).__name__})
+            self.clear()
+            await asyncio.sleep(retry_seconds)
+
