@@ -160,7 +160,7 @@ async def test_another_replica_forgets_a_kept_session_through_the_bus(
                                      token=admin_token)
             assert data["suspendMember"]["errors"] == []
             statuses = []
-            for _ in range(200):  # bounded: until the event reaches replica one
+            for _ in range(500):  # bounded: until the event reaches replica one (milliseconds)
                 statuses.append((await api_one.post(TYPENAME, token=token)).status_code)
                 if statuses[-1] == 403:
                     break
