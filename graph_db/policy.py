@@ -154,6 +154,12 @@ def blocked(person: LiteralString, other: LiteralString) -> LiteralString:
     return "(" + person + ")-[:BLOCKED]-(" + other + ")"
 
 
+def blocks_between(person: LiteralString, other: LiteralString, tag: LiteralString = "") -> LiteralString:
+    """`blocked` as a boolean that works outside WHERE (a projection, a CASE, a count):
+    one of the two blocked the other."""
+    return "(size([(" + person + ")-[blk" + tag + ":BLOCKED]-(" + other + ") | 1]) > 0)"
+
+
 def blocked_ids(person: LiteralString, var: LiteralString) -> LiteralString:
     """The ids of everyone `person` blocked or was blocked by, as a list (`var`: the
     comprehension's variable)."""
