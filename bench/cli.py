@@ -58,6 +58,8 @@ def parser() -> argparse.ArgumentParser:
                         "Neo4j 5 from tools/neo4j (`make neo4j`) or GRAPH_API_NEO4J_URI, loaded "
                         "afresh each run through the same seed path")
     p.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="API processes (`graph-api serve --workers N`; default 1)")
     p.add_argument("--ops", help="comma-separated operations (default: all available)")
     p.add_argument("--concurrency", type=_csv_ints, default=(1, 32), help="levels (default 1,32)")
     p.add_argument("--duration", type=float, default=5.0, help="seconds per phase at most (default 5)")
@@ -232,8 +234,8 @@ async def _measure(
 
 
 def _cpu(service: Service, db_pid: int | None) -> tuple[float, float, float, float]:
-    return (cpu_seconds(service.pid), cpu_seconds(db_pid), time.process_time(),
-            machine_busy_seconds())
+    api = sum(cpu_seconds(pid) for pid in service.api_pids())  # every worker's
+    return (api, cpu_seconds(db_pid), time.process_time(), machine_busy_seconds())
 
 
 async def _overhead(
@@ -320,9 +322,10 @@ async def run(args: argparse.Namespace) -> int:
                 )
                 backend["load_seconds"] = dataset.manifest.get("build_seconds")
             backend["load_average_before_measuring"] = os.getloadavg()
+            backend["api_workers"] = args.workers
             service = stack.enter_context(running(
                 data_dir, extra_env=service_env, embedded=target is None,
-                db_pid=target.pid if target is not None else None,
+                db_pid=target.pid if target is not None else None, workers=args.workers,
             ))
             graph: Direct = (
                 DirectGraph(service.unix_socket, GRAPH) if target is None
@@ -350,7 +353,8 @@ async def run(args: argparse.Namespace) -> int:
             # Verify again: the run must not have found a different dataset than it reports.
             if not any(op.mutation for op in ops):
                 verify(graph, dataset.expected)
-            api_mb, db_mb = peak_rss_mb(service.pid), peak_rss_mb(service.database_pid())
+            api_mb = sum(peak_rss_mb(pid) or 0.0 for pid in service.api_pids())
+            db_mb = peak_rss_mb(service.database_pid())
     except DatasetError as exc:
         log(f"bench: FAILED: {exc}")
         return 1

@@ -118,6 +118,8 @@ def _backend_line(backend: Mapping[str, Any]) -> str:
     line = f"backend: {backend['name']}"
     if backend.get("database"):
         line += f" ({backend['database']})"
+    if backend.get("api_workers", 1) > 1:
+        line += f"; API in {backend['api_workers']} worker processes (CPU and memory summed)"
     if backend.get("load_seconds") is not None:
         line += f"; dataset loaded afresh in {backend['load_seconds']:.0f}s"
     before = backend.get("load_average_before_measuring")

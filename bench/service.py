@@ -41,21 +41,30 @@ class Service:
     def unix_socket(self) -> str:
         return str(self.data_dir / "falkordb" / "falkordb.sock")
 
-    def database_pid(self) -> int | None:
-        """The embedded FalkorDB server (the service's child process), or the Neo4j JVM."""
-        if not self.embedded:
-            return self.external_db_pid
+    def children(self) -> list[tuple[int, bytes]]:
+        """The service's child processes and their command lines."""
+        found = []
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
             try:
                 stat = (entry / "stat").read_text()
+                cmdline = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            if ppid == self.pid:
-                return int(entry.name)
-        return None
+            if int(stat.rsplit(")", 1)[1].split()[1]) == self.pid:
+                found.append((int(entry.name), cmdline))
+        return found
+
+    def database_pid(self) -> int | None:
+        """The embedded FalkorDB server (the service's child process), or the Neo4j JVM."""
+        if not self.embedded:
+            return self.external_db_pid
+        return next((pid for pid, cmd in self.children() if b"redis-server" in cmd), None)
+
+    def api_pids(self) -> list[int]:
+        """The processes running the API: `serve`, and its workers (`serve --workers N`)."""
+        return [self.pid] + [pid for pid, cmd in self.children() if b"graph_api.workers" in cmd]
 
     def log_tail(self, lines: int = 20) -> str:
         try:
@@ -135,7 +144,7 @@ def service_env(data_dir: Path, extra: Mapping[str, str]) -> dict[str, str]:
 @contextlib.contextmanager
 def running(
     data_dir: Path, *, extra_env: Mapping[str, str], start_timeout: float = 600.0,
-    embedded: bool = True, db_pid: int | None = None,
+    embedded: bool = True, db_pid: int | None = None, workers: int = 1,
 ) -> Iterator[Service]:
     """Start the service on `data_dir` (or, not `embedded`, on the database `extra_env` names,
     whose process is `db_pid`), wait until /ready, stop it (SIGTERM) afterwards."""
@@ -143,7 +152,7 @@ def running(
     log_path = data_dir.parent / f"{data_dir.name}.service.log"
     log = log_path.open("wb")
     command = [sys.executable, "-m", "graph_api.cli", "serve", "--host", "127.0.0.1",
-               "--port", str(port)]
+               "--port", str(port), "--workers", str(workers)]
     process = subprocess.Popen(
         command, env=service_env(data_dir, extra_env), stdin=subprocess.DEVNULL,
         stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,

@@ -18,7 +18,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 import schema as graphql_schema
 from graph_api import graphiql
 from graph_api.config import ConfigError, Settings
-from graph_api.database import Database, open_database
+from graph_api.database import Database, WorkerDatabase, open_database
 from graph_api.demo import load_demo
 from graph_api.errors import ErrorCodes, quiet_request_errors
 from graph_api.guards import Guards
@@ -57,11 +57,21 @@ def oidc_config(settings: Settings) -> OidcConfig | None:
         raise ConfigError(f"invalid GRAPH_API_OIDC_* settings: {exc}") from None
 
 
+def accounts_for(settings: Settings) -> Accounts:
+    """Sign-in and tokens as the settings configure them."""
+    return Accounts(
+        TokenConfig.from_settings(settings), max_failures=settings.login_max_failures,
+        lockout_seconds=settings.login_lockout_seconds,
+    )
+
+
 def create_app(
     settings: Settings, *, database: Database | None = None, demo: bool = False,
     build_schema: Callable[..., Any] = graphql_schema.build_schema,
+    worker: WorkerDatabase | None = None,
 ) -> Starlette:
-    """Build the service. With `database`, use it (tests); otherwise open the configured one.
+    """Build the service. With `database`, use it (tests); otherwise open the configured one
+    (as a worker of `graph-api serve --workers N`: the one its supervisor prepared).
 
     With `demo`, an empty database gets the demo network on start-up.
     """
@@ -94,11 +104,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        db = database or await open_database(settings)
-        accounts = Accounts(
-            TokenConfig.from_settings(settings), max_failures=settings.login_max_failures,
-            lockout_seconds=settings.login_lockout_seconds,
-        )
+        db = database or await open_database(settings, worker=worker)
+        accounts = accounts_for(settings)
         if demo:
             await load_demo(db.backend, settings, accounts)
         oidc = OidcVerifier(sso) if sso else None
@@ -121,10 +128,12 @@ def create_app(
         state.update(database=db, services=services, authenticator=authenticator)
         app.state.database, app.state.services = db, services
         redis = None
-        if settings.redis_url:
+        # Several processes serving one database (graph_api.workers) count together.
+        shared_url = settings.redis_url or (db.redis_url if db.shared else None)
+        if shared_url:
             from redis.asyncio import Redis
 
-            redis = Redis.from_url(settings.redis_url)
+            redis = Redis.from_url(shared_url)
             guards.use_redis(redis, settings.redis_key_prefix)
         if metrics is not None:
             instrument.add_observer(metrics.observe_query)

@@ -15,6 +15,7 @@ from typing import Any
 
 from graph_api.config import ConfigError, Settings
 from graph_api.logs import configure_logging
+from graph_api.workers import default_workers, why_one_worker
 from graph_db.embedded import EmbeddedServerError, prepare_data_dir, stop_all
 from graph_db.errors import BackendUnavailable
 
@@ -76,6 +77,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if reason := busy(settings, host, port):  # a second `make run`: one plain line, no traceback
         print(f"graph-api: cannot start: {reason}", file=sys.stderr)
         return 1
+    workers = default_workers() if args.workers is None else args.workers
+    if workers > 1 and (reason := why_one_worker(settings)):
+        if args.workers is not None:
+            print(f"graph-api: cannot start: {reason}", file=sys.stderr)
+            return 1
+        log.info("serving with one worker", extra={"reason": reason})
+        workers = 1
+    if workers > 1:
+        return _serve_workers(settings, host, port, workers, demo=args.demo)
     try:
         app = create_app(settings, demo=args.demo)
     except OSError as exc:
@@ -87,10 +97,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             await super().startup(sockets)
             if self.started:
                 bound = self.servers[0].sockets[0].getsockname()[1] if self.servers else port
-                base = f"http://{host}:{bound}"
-                where = "GraphiQL" if settings.graphiql else "GraphQL endpoint"
-                print(f"\n  graph-api is up: {where} at {base}/graphql  (health: {base}/health)\n",
-                      flush=True)
+                _say_up(settings, host, bound)
 
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, access_log=False, lifespan="on",
@@ -115,6 +122,39 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("graph-api: start-up failed (see the error above); exiting", file=sys.stderr)
         return 1
     return 0
+
+
+def _say_up(settings: Settings, host: str, port: int, workers: int = 1) -> None:
+    base = f"http://{host}:{port}"
+    where = "GraphiQL" if settings.graphiql else "GraphQL endpoint"
+    processes = f", {workers} workers" if workers > 1 else ""
+    print(f"\n  graph-api is up: {where} at {base}/graphql  (health: {base}/health{processes})\n",
+          flush=True)
+
+
+def _serve_workers(settings: Settings, host: str, port: int, workers: int, *, demo: bool) -> int:
+    """`serve --workers N` (graph_api.workers)."""
+    from graph_api.workers import Supervisor, bind
+
+    try:
+        settings = settings.with_secrets()  # made once here, read by every worker
+        sock = bind(host, port)
+    except OSError as exc:
+        print(f"graph-api: cannot start: {exc}", file=sys.stderr)
+        return 1
+    bound = sock.getsockname()[1]
+    supervisor = Supervisor(
+        settings, sock, workers, demo=demo, on_up=lambda n: _say_up(settings, host, bound, n),
+    )
+    try:
+        return asyncio.run(supervisor.run())
+    except (EmbeddedServerError, ConfigError) as exc:
+        print(f"graph-api: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop_all()
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -360,6 +400,13 @@ def cmd_export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="graph-api", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -367,6 +414,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--demo", action="store_true", help="load demo data on first start")
+    serve.add_argument(
+        "--workers", type=_positive_int, default=None,
+        help="processes serving requests (default: one per core); they share one database",
+    )
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="apply constraints and indexes").set_defaults(func=cmd_migrate)
     seed = sub.add_parser(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from graph_api.config import Settings
 from graph_db.backend import Backend
-from graph_db.embedded import EmbeddedFalkorDB, EmbeddedOptions
+from graph_db.embedded import DiskGuard, EmbeddedFalkorDB, EmbeddedOptions
 from graph_db.falkordb import FalkorDBBackend
 from graph_db.migrations import migrate
 
@@ -20,6 +20,9 @@ class Database:
     backend: Backend
     server: EmbeddedFalkorDB | None = None
     redis_url: str | None = None  # pub/sub and shared counters; the embedded server's by default
+    # Other processes serve from this database too (graph_api.workers): rate limits and
+    # registered queries must then be kept in `redis_url`, not per process.
+    shared: bool = False
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def close(self) -> None:
@@ -30,8 +33,32 @@ class Database:
             await self.server.stop()
 
 
-async def open_database(settings: Settings, *, run_migrations: bool = True) -> Database:
-    """Start or connect to the configured database and bring its schema up to date."""
+def embedded_options(settings: Settings) -> EmbeddedOptions:
+    return EmbeddedOptions(
+        data_dir=settings.data_dir,
+        fsync=settings.falkordb_fsync,
+        port=settings.falkordb_port,
+        query_timeout_ms=settings.query_timeout_ms,
+    )
+
+
+@dataclass(frozen=True)
+class WorkerDatabase:
+    """How a worker of `graph-api serve --workers N` reaches the database its supervisor
+    prepared (started, migrated, seeded): `embedded_socket`, the unix socket of the embedded
+    server the supervisor runs and owns with its data directory; None, the configured one."""
+
+    embedded_socket: str | None
+
+
+async def open_database(
+    settings: Settings, *, run_migrations: bool = True, worker: WorkerDatabase | None = None,
+) -> Database:
+    """Start or connect to the configured database and bring its schema up to date (a
+    worker's supervisor has done that: `worker` connects only)."""
+    attach = worker.embedded_socket if worker is not None else None
+    if worker is not None:
+        run_migrations = False
     server: EmbeddedFalkorDB | None = None
     closers: list[Callable[[], Awaitable[None]]] = []
     backend: Backend
@@ -65,15 +92,15 @@ async def open_database(settings: Settings, *, run_migrations: bool = True) -> D
             max_connections=settings.falkordb_pool_size, query_timeout_ms=settings.query_timeout_ms,
         )
         redis_url = redis_url or settings.falkordb_url
-    else:
-        server = EmbeddedFalkorDB(
-            EmbeddedOptions(
-                data_dir=settings.data_dir,
-                fsync=settings.falkordb_fsync,
-                port=settings.falkordb_port,
-                query_timeout_ms=settings.query_timeout_ms,
-            )
+    elif attach is not None:
+        backend = FalkorDBBackend.connect(
+            graph=settings.falkordb_graph, unix_socket=attach,
+            max_connections=settings.falkordb_pool_size, query_timeout_ms=settings.query_timeout_ms,
+            write_guard=DiskGuard.of(embedded_options(settings)),
         )
+        redis_url = redis_url or f"unix://{attach}"
+    else:
+        server = EmbeddedFalkorDB(embedded_options(settings))
         await server.start()
         backend = FalkorDBBackend.connect(
             graph=settings.falkordb_graph, unix_socket=server.unix_socket,
@@ -88,4 +115,6 @@ async def open_database(settings: Settings, *, run_migrations: bool = True) -> D
     except BaseException:
         await Database(backend, server, closers=closers).close()
         raise
-    return Database(backend=backend, server=server, redis_url=redis_url, closers=closers)
+    return Database(
+        backend=backend, server=server, redis_url=redis_url, closers=closers, shared=worker is not None,
+    )

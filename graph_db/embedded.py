@@ -103,16 +103,71 @@ def prepare_data_dir(data_dir: Path) -> None:
         ) from None
 
 
-def _set_parent_death_signal(parent: int) -> Callable[[], None]:
+def die_with_parent(parent: int) -> Callable[[], None]:
+    """A `preexec_fn` for a child that must never outlive `parent` (this process), even when
+    it is killed with SIGKILL: the child gets SIGTERM when the thread that forked it ends."""
     libc = ctypes.CDLL(None, use_errno=True)
 
     def preexec() -> None:
-        # Runs in the child between fork and exec: die with the parent, even on SIGKILL.
+        # Runs in the child between fork and exec.
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
         if os.getppid() != parent:  # the parent died before prctl took effect
             os._exit(1)
 
     return preexec
+
+
+class DiskGuard:
+    """Why writes must be refused now (the data directory's disk is nearly full), or None.
+
+    The server fails writes on a full disk (and exits with fsync=always), so writes are
+    refused before that, while reads go on. Checked at most once per `check_seconds` (one
+    statvfs), so a write costs nothing measurable; `refused` counts refusals (a metric).
+    Every process writing through the server keeps one (graph_api.workers).
+    """
+
+    def __init__(self, db_dir: Path, *, reserve_bytes: int, check_seconds: float) -> None:
+        self.db_dir = db_dir
+        self.reserve_bytes = reserve_bytes
+        self.check_seconds = check_seconds
+        self.refused = 0
+        self._checked_at = -math.inf
+        self._problem: str | None = None
+
+    @classmethod
+    def of(cls, options: EmbeddedOptions) -> DiskGuard:
+        return cls(options.data_dir.resolve() / "falkordb", reserve_bytes=options.disk_reserve_bytes,
+                   check_seconds=options.disk_check_seconds)
+
+    def expire(self) -> None:
+        """The next call looks at the disk again, however recent the last look was."""
+        self._checked_at = -math.inf
+
+    def __call__(self) -> str | None:
+        now = time.monotonic()
+        if now - self._checked_at >= self.check_seconds:
+            self._checked_at = now
+            try:
+                stats = os.statvfs(self.db_dir)
+                free = stats.f_bavail * stats.f_frsize
+            except OSError:
+                free = None
+            was = self._problem
+            if free is not None and free < self.reserve_bytes:
+                self._problem = (
+                    f"the database's disk is full ({free // 1024} KiB free, "
+                    f"{self.reserve_bytes // 1024} KiB kept in reserve): writes are "
+                    "refused until space is freed; reads still work"
+                )
+                if was is None:
+                    log.error("disk nearly full: refusing writes", extra={"free_bytes": free})
+            else:
+                self._problem = None
+                if was is not None:
+                    log.warning("disk space is back: accepting writes again")
+        if self._problem is not None:
+            self.refused += 1
+        return self._problem
 
 
 class EmbeddedFalkorDB:
@@ -129,9 +184,7 @@ class EmbeddedFalkorDB:
         self._stopping = False
         self._ready = asyncio.Event()
         self.restarts = 0
-        self.writes_refused = 0  # writes refused for lack of disk space (a metric)
-        self._disk_checked_at = -math.inf
-        self._disk_problem: str | None = None
+        self.disk_problem = DiskGuard.of(options)  # writes refused while the disk is nearly full
 
     # -- public ----------------------------------------------------------------------------
 
@@ -150,35 +203,10 @@ class EmbeddedFalkorDB:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
 
-    def disk_problem(self) -> str | None:
-        """Why writes must be refused now (the disk is nearly full), or None; counts refusals.
-
-        Checked at most once a second (one statvfs), so a write costs nothing measurable.
-        """
-        now = time.monotonic()
-        if now - self._disk_checked_at >= self.options.disk_check_seconds:
-            self._disk_checked_at = now
-            try:
-                stats = os.statvfs(self._db_dir)
-                free = stats.f_bavail * stats.f_frsize
-            except OSError:
-                free = None
-            was = self._disk_problem
-            if free is not None and free < self.options.disk_reserve_bytes:
-                self._disk_problem = (
-                    f"the database's disk is full ({free // 1024} KiB free, "
-                    f"{self.options.disk_reserve_bytes // 1024} KiB kept in reserve): writes are "
-                    "refused until space is freed; reads still work"
-                )
-                if was is None:
-                    log.error("disk nearly full: refusing writes", extra={"free_bytes": free})
-            else:
-                self._disk_problem = None
-                if was is not None:
-                    log.warning("disk space is back: accepting writes again")
-        if self._disk_problem is not None:
-            self.writes_refused += 1
-        return self._disk_problem
+    @property
+    def writes_refused(self) -> int:
+        """Writes refused for lack of disk space (a metric)."""
+        return self.disk_problem.refused
 
     def is_up(self) -> bool:
         """False while the child is dead or restarting: /ready reports this."""
@@ -335,7 +363,7 @@ class EmbeddedFalkorDB:
             # The child holds the directory lock too, so a new instance cannot start until
             # this database process is gone, even if the service itself was SIGKILLed.
             pass_fds=(self._lock_fd,),
-            preexec_fn=_set_parent_death_signal(os.getpid()),
+            preexec_fn=die_with_parent(os.getpid()),
             # Its own process group: a terminal's Ctrl-C reaches the service, which stops it.
             process_group=0,
         )

@@ -77,7 +77,7 @@ async def test_writes_on_a_full_disk_are_service_unavailable_and_reads_go_on(
         with (disk / "filler").open("wb") as fh:  # leaves 16 MiB: under the 64 MiB reserve
             fh.write(b"\0" * (stats.f_bavail * stats.f_frsize - 16 * 1024 * 1024))
         server = app.state.database.server
-        server._disk_checked_at = float("-inf")  # look at the disk now, not within the second
+        server.disk_problem.expire()  # look at the disk now, not within the second
 
         refused = await gql(http, REGISTER, {"email": "second@example.org"})
         assert [e["extensions"]["code"] for e in refused["errors"]] == ["SERVICE_UNAVAILABLE"]

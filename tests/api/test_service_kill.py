@@ -53,6 +53,10 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in path.read_text().split()] if path.exists() else []
 
 
+def _cmdline(pid: int) -> bytes:
+    return Path(f"/proc/{pid}/cmdline").read_bytes()
+
+
 def _gone(pid: int, seconds: float = 10) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -71,7 +75,8 @@ def test_sigkill_leaves_no_database_and_keeps_acknowledged_writes(tmp_path: Path
            "GRAPH_API_JWT_SECRET": "k" * 48, "GRAPH_API_RATE_LIMIT_IP_PER_MINUTE": "100000"}
     proc, url = _start(env)
     try:
-        (database_pid,) = _children(proc.pid)
+        children = _children(proc.pid)  # the database, and the workers of `--workers N`
+        (database_pid,) = [pid for pid in children if b"redis-server" in _cmdline(pid)]
         with httpx.Client(base_url=url, timeout=30) as http:
             for i in range(40):
                 body = http.post("/graphql", json={"query": REGISTER, "variables": {"input": {
@@ -81,6 +86,7 @@ def test_sigkill_leaves_no_database_and_keeps_acknowledged_writes(tmp_path: Path
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
         assert _gone(database_pid), "the embedded database outlived the SIGKILLed service"
+        assert all(_gone(pid) for pid in children), "a worker outlived the SIGKILLed service"
     finally:
         if proc.poll() is None:
             proc.kill()
