@@ -21,6 +21,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from graph_db.embedded import EmbeddedFalkorDB, EmbeddedOptions
+from tests import neo4j_server
 from tests.api.test_startup import processes_using, serve_env
 
 START_DEADLINE = 120.0
@@ -252,3 +254,35 @@ def test_neo4j_workers_need_a_shared_redis(tmp_path: Path) -> None:
         "graph-api: cannot start: more than one worker with Neo4j needs GRAPH_API_REDIS_URL "
         "(rate limits and subscriptions are shared through Redis); set it, or serve with --workers 1"
     )
+
+
+@pytest.mark.neo4j
+async def test_workers_on_neo4j_share_one_redis(
+    tmp_path: Path, neo4j_process: neo4j_server.Neo4jServer,
+) -> None:
+    # A Redis of its own (the embedded server is one) for the counters and the bus.
+    redis = EmbeddedFalkorDB(EmbeddedOptions(data_dir=tmp_path / "redis", compact_on_stop=False))
+    await redis.start()
+    try:
+        with serving(tmp_path / "data", "--workers", "2",
+                     GRAPH_API_NEO4J_URI=neo4j_process.uri,
+                     GRAPH_API_NEO4J_USER=os.environ.get("GRAPH_API_NEO4J_USER", "neo4j"),
+                     GRAPH_API_NEO4J_PASSWORD=os.environ.get("GRAPH_API_NEO4J_PASSWORD", ""),
+                     GRAPH_API_REDIS_URL=redis.url,
+                     GRAPH_API_RATE_LIMIT_IP_OVERALL_PER_MINUTE="20") as service:
+            first, second = service.workers()
+            assert len(service.children()) == 2  # the workers; the database is Neo4j's
+            with only(service, first):
+                token = _register(service, "nora@example.org")
+            with only(service, second):
+                me = service.post(ME, token=token).json()
+            assert me == {"data": {"me": {"name": "Wanda Worker"}}}
+            statuses = []
+            for worker in (first, second):
+                with only(service, worker):
+                    statuses += [service.post("{ __typename }").status_code for _ in range(15)]
+            allowed = 2 + statuses.count(200)
+            assert 20 <= allowed <= 22, statuses  # one budget (the window slides a little)
+            assert 429 in statuses[15:]
+    finally:
+        await redis.stop()
