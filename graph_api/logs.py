@@ -66,7 +66,7 @@ def log_exchange(exchange: Exchange) -> None:
             "status": exchange.status,
             "duration_ms": round(exchange.seconds * 1000, 3),
             "db_round_trips": exchange.round_trips,
-            "db_ms": round(exchange.db_seconds * 1000, 3),
+            "db_ms": None if exchange.db_seconds is None else round(exchange.db_seconds * 1000, 3),
             "error_codes": ",".join(
                 exchange.error_codes + [c for o in exchange.operations for c in o.error_codes]
             ) or None,

@@ -112,7 +112,8 @@ class Metrics:
         transport = exchange.transport
         if exchange.status is not None:
             self.responses.labels(str(exchange.status)).inc()
-        self.round_trips.labels(transport).observe(exchange.round_trips)
+        if exchange.round_trips is not None:
+            self.round_trips.labels(transport).observe(exchange.round_trips)
         for code in exchange.error_codes:
             self.errors.labels(code if code in ERROR_CODES else "OTHER").inc()
         for operation in exchange.operations:

@@ -106,8 +106,9 @@ class Exchange:
     status: int | None = None
     seconds: float = 0.0
     viewer_id: str | None = None
-    round_trips: int = 0
-    db_seconds: float = 0.0
+    # None: not counted (a subscription's: it may run for hours, QueryStats keeps every query).
+    round_trips: int | None = 0
+    db_seconds: float | None = 0.0
     operations: list[OperationRecord] = field(default_factory=list)
     error_codes: list[str] = field(default_factory=list)  # failures before any operation ran
     started: float = field(default_factory=time.perf_counter)
@@ -259,10 +260,13 @@ class Pipeline:
         )
 
 
-    def report(self, exchange: Exchange, stats: instrument.QueryStats) -> None:
-        """An exchange is over: its time and database work, then every observer."""
+    def report(self, exchange: Exchange, stats: instrument.QueryStats | None) -> None:
+        """An exchange is over: its time and database work (if counted), then every observer."""
         exchange.seconds = time.perf_counter() - exchange.started
-        exchange.round_trips, exchange.db_seconds = stats.round_trips, stats.seconds
+        if stats is None:
+            exchange.round_trips = exchange.db_seconds = None
+        else:
+            exchange.round_trips, exchange.db_seconds = stats.round_trips, stats.seconds
         for observer in self.observers:
             try:
                 observer(exchange)
@@ -294,16 +298,17 @@ class OperationContext(SchemaExtension):
 
 @contextlib.contextmanager
 def running(
-    operation: Operation, record: OperationRecord, stats: instrument.QueryStats
+    operation: Operation, record: OperationRecord, stats: instrument.QueryStats | None
 ) -> Iterator[None]:
     """Within: tasks started (Strawberry's operation task) run with `operation`'s Context,
-    fill in `record` and count their database round trips into `stats`."""
+    fill in `record` and count their database round trips into `stats` (None: not counted)."""
     reset = _operation_context.set(operation.context)
     recording = track_operation(record)
-    counting = instrument.track(stats)
+    counting = instrument.track(stats) if stats is not None else None
     try:
         yield
     finally:
-        instrument.untrack(counting)
+        if counting is not None:
+            instrument.untrack(counting)
         untrack_operation(recording)
         _operation_context.reset(reset)

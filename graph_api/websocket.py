@@ -71,6 +71,9 @@ from schema.base import to_global_id
 # Admits a connection_init or a subscribe from an address; raises GraphApiError to refuse.
 AddressGuard = Callable[[str], Awaitable[None]]
 
+# A started operation's exchange and its database work (None: not counted).
+Entry = tuple[Exchange, instrument.QueryStats | None]
+
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_TRY_AGAIN = 1013
@@ -110,7 +113,7 @@ class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         # Ids of running subscriptions: each of their events is authorised before it leaves.
         self.streams: set[str] = set()
         # Each started operation's exchange, until it ends (its messages' error codes go in).
-        self.exchanges: dict[str, tuple[Exchange, instrument.QueryStats]] = {}
+        self.exchanges: dict[str, Entry] = {}
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         await super().handle_connection_init(message)
@@ -168,7 +171,7 @@ class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             self.exchanges[op_id][0].operations[0].add_errors(errors or ())
         await super().send_message(message)
 
-    def ended(self, op_id: str, entry: tuple[Exchange, instrument.QueryStats]) -> None:
+    def ended(self, op_id: str, entry: Entry) -> None:
         """An operation is over (answered, refused, completed or cancelled): report it."""
         if self.exchanges.get(op_id) is entry:
             del self.exchanges[op_id]
@@ -193,8 +196,10 @@ class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             request_id=uuid.uuid4().hex, method="WS", path=self.view.path,
             client_ip=self.context.client_ip, transport=WEBSOCKET.name, operations=[record],
         )
-        entry = (exchange, instrument.QueryStats())
+        stats = instrument.QueryStats()
+        entry: Entry = (exchange, stats)
         self.exchanges[op_id] = entry
+        counting = instrument.track(stats)  # the session check and the guards count, as over HTTP
         try:
             if cap is not None and len(self.operations) >= cap:
                 raise InvalidInput(f"at most {cap} operations may run at once on one connection")
@@ -209,14 +214,18 @@ class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 viewer, read_request(payload), transport=WEBSOCKET, request_id=exchange.request_id,
                 client_ip=self.context.client_ip, connection_params=self.context.connection_params,
             )
-            if operation.type is OperationType.SUBSCRIPTION:
-                self.streams.add(op_id)
-            else:
-                self.streams.discard(op_id)
         except GraphApiError as exc:
             await self.send_message(ErrorMessage(id=op_id, type="error", payload=[refusal(exc)]))
             self.ended(op_id, entry)
             return
+        finally:
+            instrument.untrack(counting)
+        if operation.type is OperationType.SUBSCRIPTION:
+            self.streams.add(op_id)
+            # Not counted: a subscription may run for hours and QueryStats keeps every query.
+            entry = self.exchanges[op_id] = (exchange, None)
+        else:
+            self.streams.discard(op_id)
         # Strawberry creates the operation's task in here: it runs with the operation's Context,
         # fills in its record and counts its round trips.
         with running(operation, record, entry[1]):
