@@ -22,13 +22,13 @@ from graph_api.database import Database, WorkerDatabase, open_database
 from graph_api.demo import load_demo
 from graph_api.errors import ErrorCodes, quiet_request_errors
 from graph_api.guards import Guards
-from graph_api.http import GraphQLHTTP, OperationCapture
+from graph_api.http import GraphQLHTTP
 from graph_api.limits import LimitConfig, query_limits
 from graph_api.logs import log_exchange
 from graph_api.mail.runtime import MailService
 from graph_api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from graph_api.metrics import Metrics
-from graph_api.pipeline import OperationContext, Pipeline, RequestContexts
+from graph_api.pipeline import OperationCapture, OperationContext, Pipeline, RequestContexts
 from graph_api.pubsub import LocalEventBus, RedisEventBus
 from graph_api.websocket import SubscriptionEndpoint
 from graph_db import instrument
@@ -41,6 +41,7 @@ from resolvers.signin import Accounts
 from resolvers.tokens import TokenConfig
 
 log = logging.getLogger("graph_api.app")
+GRAPHQL_PATH = "/graphql"
 
 
 def oidc_config(settings: Settings) -> OidcConfig | None:
@@ -157,7 +158,11 @@ def create_app(
             if database is None:
                 await db.close()
 
-    pipeline = Pipeline(RequestContexts(settings, state), guards)
+    # Every exchange, HTTP request or WebSocket operation, goes to the access log and metrics.
+    pipeline = Pipeline(
+        RequestContexts(settings, state), guards,
+        observers=[log_exchange] + ([metrics.observe_exchange] if metrics is not None else []),
+    )
     graphql_http = GraphQLHTTP(
         schema,
         pipeline=pipeline,
@@ -167,13 +172,12 @@ def create_app(
         expose_timing=not settings.is_production,
         expose_queries=settings.expose_queries and not settings.is_production,
         admit=guards.admit,
-        observers=[log_exchange] + ([metrics.observe_exchange] if metrics is not None else []),
     )
     subscriptions = SubscriptionEndpoint(
         schema, pipeline=pipeline,
         max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
         admit=guards.admit, allowed_origins=settings.cors_origins,
-        reauth_seconds=settings.ws_reauth_seconds,
+        reauth_seconds=settings.ws_reauth_seconds, path=GRAPHQL_PATH,
     )
 
     async def index(request: Request) -> Response:
@@ -222,10 +226,10 @@ def create_app(
     return Starlette(
         routes=[
             Route(
-                "/graphql", graphql_http.__call__,
+                GRAPHQL_PATH, graphql_http.__call__,
                 methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
             ),
-            WebSocketRoute("/graphql", subscriptions),
+            WebSocketRoute(GRAPHQL_PATH, subscriptions),
             Route("/", index, methods=["GET", "HEAD"]),
             *([Mount(graphiql.ASSETS_PATH, app=graphiql.assets())] if settings.graphiql else []),
             Route("/health", health),

@@ -268,11 +268,16 @@ class Settings:
             return self
         if self.is_production:
             raise ConfigError("GRAPH_API_JWT_SECRET is required in production")
-        path = self.data_dir / "secrets" / "jwt_secret"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_urlsafe(48))
-        return replace(self, jwt_secret=path.read_text().strip())
+        return replace(self, jwt_secret=generated_secret(self.data_dir, "jwt_secret", 48))
+
+
+def generated_secret(data_dir: Path, name: str, nbytes: int) -> str:
+    """A secret kept in the data directory (owner-only), generated on first use."""
+    path = data_dir / "secrets" / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(nbytes))
+    return path.read_text().strip()
 

@@ -10,10 +10,8 @@ searchPeople, mentorRecommendations) answer with something to look at.
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 
-from graph_api.config import Settings
+from graph_api.config import Settings, generated_secret
 from graph_db import feed, groups, network, people
 from graph_db.backend import Backend
 from graph_db.people_records import PersonRecord
@@ -55,13 +53,7 @@ async def load_demo(backend: Backend, settings: Settings, accounts: Accounts | N
 
 def demo_password(settings: Settings) -> str:
     """The demo admin's password: generated into the data directory on first run."""
-    path = settings.data_dir / "secrets" / "demo_password"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_urlsafe(12))
-    return path.read_text().strip()
+    return generated_secret(settings.data_dir, "demo_password", 12)
 
 
 async def ensure_demo_admin(backend: Backend, settings: Settings, accounts: Accounts) -> None:

@@ -7,34 +7,37 @@ with an `errors` body, except for malformed HTTP requests, which are 4xx for eve
 
 from __future__ import annotations
 
-import contextvars
 import json
-import logging
 import math
 import re
-import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry import Schema
-from strawberry.extensions import SchemaExtension
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.types.execution import PreExecutionError
-from strawberry.types.graphql import OperationType
 
 from graph_api.errors import encode_json, error_body, refusal_body
-from graph_api.pipeline import GraphQLRequest, read_request
+from graph_api.pipeline import (
+    HTTP_GET,
+    HTTP_POST,
+    Exchange,
+    GraphQLRequest,
+    OperationRecord,
+    OperationTypeRefused,
+    Transport,
+    read_request,
+    track_operation,
+    untrack_operation,
+)
 from graph_db import instrument
 from graph_db.errors import GraphApiError, Unauthenticated
 
 if TYPE_CHECKING:
     from graph_api.pipeline import Pipeline
-
-log = logging.getLogger("graph_api.http")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 # With Settings.expose_queries (never in production), a request sending this header gets
@@ -113,56 +116,6 @@ async def read_body(request: Request, limit: int) -> bytes:
 Admit = Callable[[str], Awaitable[None]]
 
 
-@dataclass
-class OperationRecord:
-    """What one operation of an exchange was and how it ended (for metrics and logs)."""
-
-    name: str | None = None
-    type: str | None = None
-    known: bool = False  # name and type come from the parsed document
-    seconds: float = 0.0
-    error_codes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Exchange:
-    """One HTTP request to /graphql as observers see it; never holds variables or tokens."""
-
-    request_id: str
-    method: str
-    path: str
-    client_ip: str
-    status: int = 0
-    seconds: float = 0.0
-    viewer_id: str | None = None
-    round_trips: int = 0
-    db_seconds: float = 0.0
-    operations: list[OperationRecord] = field(default_factory=list)
-    error_codes: list[str] = field(default_factory=list)  # failures before any operation ran
-
-
-Observer = Callable[[Exchange], None]
-_current_operation: contextvars.ContextVar[OperationRecord | None] = contextvars.ContextVar(
-    "graph_api_operation", default=None
-)
-
-
-class OperationCapture(SchemaExtension):
-    """Tells the HTTP layer which operation of the document ran (for bounded metric labels)."""
-
-    def on_validate(self) -> Iterator[None]:
-        record = _current_operation.get()
-        if record is not None:
-            context = self.execution_context
-            try:
-                record.type = context.operation_type.value
-            except RuntimeError:
-                pass
-            else:
-                record.name, record.known = context.operation_name, True
-        yield
-
-
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
@@ -187,7 +140,6 @@ class GraphQLHTTP:
         admit: Admit | None = None,
         expose_timing: bool = False,
         expose_queries: bool = False,
-        observers: Sequence[Observer] = (),
     ) -> None:
         self.schema = schema
         self.pipeline = pipeline
@@ -197,10 +149,8 @@ class GraphQLHTTP:
         self.admit = admit
         self.expose_timing = expose_timing
         self.expose_queries = expose_queries
-        self.observers = tuple(observers)
 
     async def __call__(self, request: Request) -> Response:
-        started = time.perf_counter()
         request_id = request_id_for(request.headers.get("x-request-id"))
         request.state.request_id = request_id
         exchange = Exchange(
@@ -234,13 +184,7 @@ class GraphQLHTTP:
         response.headers["vary"] = "Authorization"
         response.headers["x-request-id"] = request_id
         exchange.status = response.status_code
-        exchange.seconds = time.perf_counter() - started
-        exchange.round_trips, exchange.db_seconds = stats.round_trips, stats.seconds
-        for observer in self.observers:
-            try:
-                observer(exchange)
-            except Exception:  # an observer's bug must not turn an answer into a 500
-                log.exception("exchange observer failed", extra={"request_id": request_id})
+        self.pipeline.report(exchange, stats)
         if self.expose_timing:
             # Server-Timing is read by browsers' dev tools and by bench/.
             response.headers["server-timing"] = (
@@ -263,7 +207,7 @@ class GraphQLHTTP:
                     "extensions": _json_param(request, "extensions"),
                 }
             )
-            return await self._respond(request, [params], batched=False, via_get=True)
+            return await self._respond(request, [params], batched=False, transport=HTTP_GET)
         if request.method != "POST":
             raise HttpError(405, "use GET for queries or POST", headers={"Allow": "GET, POST"})
         content_type = request.headers.get("content-type")
@@ -283,13 +227,15 @@ class GraphQLHTTP:
                 raise HttpError(400, "batched requests are not enabled")
             if not data or len(data) > self.batch_max:
                 raise HttpError(400, f"a batch holds 1 to {self.batch_max} operations")
-            return await self._respond(request, [read_request(d) for d in data], batched=True, via_get=False)
-        return await self._respond(request, [read_request(data)], batched=False, via_get=False)
+            return await self._respond(
+                request, [read_request(d) for d in data], batched=True, transport=HTTP_POST
+            )
+        return await self._respond(request, [read_request(data)], batched=False, transport=HTTP_POST)
 
     async def _respond(
-        self, request: Request, operations: list[GraphQLRequest], *, batched: bool, via_get: bool
+        self, request: Request, operations: list[GraphQLRequest], *, batched: bool, transport: Transport
     ) -> Response:
-        results = [await self._execute(request, op, via_get=via_get) for op in operations]
+        results = [await self._execute(request, op, transport) for op in operations]
         graphql_response = wants_graphql_response(request)
         media = GRAPHQL_RESPONSE if graphql_response else JSON
         if batched:
@@ -313,30 +259,27 @@ class GraphQLHTTP:
         return GraphQLJSONResponse(body, status_code=status, headers=headers, media_type=media)
 
     async def _execute(
-        self, request: Request, params: GraphQLRequest, *, via_get: bool
+        self, request: Request, params: GraphQLRequest, transport: Transport
     ) -> tuple[dict[str, Any], int, dict[str, str]]:
-        started = time.perf_counter()
         record = OperationRecord(name=params.operation_name)
         exchange: Exchange = request.state.exchange
         exchange.operations.append(record)
-        reset = _current_operation.set(record)
+        reset = track_operation(record)
         body: dict[str, Any]
         status, headers = 200, {}
         try:
             viewer = await self.pipeline.viewer(bearer_token(request.headers.get("authorization")))
-            operation = await self.pipeline.prepare(
-                viewer, params, request_id=request.state.request_id,
-                client_ip=request.client.host if request.client else "",
-            )
             if viewer is not None:
                 exchange.viewer_id = viewer.id
-            allowed = {OperationType.QUERY} if via_get else {OperationType.QUERY, OperationType.MUTATION}
+            operation = await self.pipeline.prepare(
+                viewer, params, transport=transport, request_id=request.state.request_id,
+                client_ip=exchange.client_ip,
+            )
             result = await self.schema.execute(
                 operation.query,
                 variable_values=operation.variables,
                 context_value=operation.context,
                 operation_name=operation.operation_name,
-                allowed_operation_types=allowed,
                 operation_extensions=operation.extensions,
             )
             body = {}
@@ -348,13 +291,6 @@ class GraphQLHTTP:
                 status = _DOCUMENT_INVALID
             if result.extensions:
                 body["extensions"] = result.extensions
-        except InvalidOperationTypeError as exc:
-            if via_get and exc.operation_type is not OperationType.QUERY:
-                status, headers = 405, {"Allow": "POST"}
-                body = error_body("only queries may be sent with GET; use POST", "BAD_USER_INPUT")
-            else:
-                status = 400
-                body = error_body("subscriptions are served over WebSocket at this path", "BAD_USER_INPUT")
         except CannotGetOperationTypeError as exc:
             status, body = 400, error_body(exc.as_http_error_reason(), "BAD_USER_INPUT")
         except HttpError as exc:
@@ -363,12 +299,9 @@ class GraphQLHTTP:
         except GraphApiError as exc:
             status, headers, body = _http_status(exc)
         finally:
-            _current_operation.reset(reset)
-        record.seconds = time.perf_counter() - started
-        record.error_codes = [
-            str((error.get("extensions") or {}).get("code", "INTERNAL_SERVER_ERROR"))
-            for error in body.get("errors", ())
-        ]
+            untrack_operation(reset)
+        record.finish()
+        record.add_errors(body.get("errors", ()))
         return body, status, headers
 
 
@@ -390,8 +323,11 @@ def _executed(stats: instrument.QueryStats) -> list[dict[str, Any]]:
 
 
 def _http_status(exc: GraphApiError) -> tuple[int, dict[str, str], dict[str, Any]]:
-    """Errors raised before execution (auth, rate limits, persisted queries)."""
+    """Errors raised before execution (auth, rate limits, persisted queries, operation types)."""
     headers: dict[str, str] = {}
+    if isinstance(exc, OperationTypeRefused) and exc.transport is HTTP_GET:
+        # Method Not Allowed: the same operation may be sent with POST.
+        return 405, {"Allow": "POST"}, refusal_body(exc)
     status = {
         "UNAUTHENTICATED": 401,
         "FORBIDDEN": 403,

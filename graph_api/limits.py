@@ -136,32 +136,28 @@ class _Walk:
         return value
 
     def depth(self, selection_set: SelectionSetNode | None) -> int:
-        if selection_set is None:
-            return 0
-        deepest = 0
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                if selection.name.value.startswith("__"):
-                    continue
-                deepest = max(deepest, 1 + self.depth(selection.selection_set))
-            elif isinstance(selection, InlineFragmentNode):
-                deepest = max(deepest, self.depth(selection.selection_set))
-            elif isinstance(selection, FragmentSpreadNode):
-                deepest = max(deepest, self._fragment(selection.name.value, "depth"))
-        return deepest
+        """The longest chain of fields (introspection fields are free)."""
+        return max(self._each(selection_set, "depth"), default=0)
 
     def aliases(self, selection_set: SelectionSetNode | None) -> int:
+        """How many aliased fields, all the way down."""
+        return sum(self._each(selection_set, "aliases"))
+
+    def _each(self, selection_set: SelectionSetNode | None, measure: str) -> Iterator[int]:
+        """The measure of each selection: a field with what is below it, a fragment's body."""
         if selection_set is None:
-            return 0
-        count = 0
+            return
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                count += (1 if selection.alias else 0) + self.aliases(selection.selection_set)
+                if measure == "aliases":
+                    yield (1 if selection.alias else 0) + self.aliases(selection.selection_set)
+                elif not selection.name.value.startswith("__"):
+                    yield 1 + self.depth(selection.selection_set)
             elif isinstance(selection, InlineFragmentNode):
-                count += self.aliases(selection.selection_set)
+                inline = selection.selection_set
+                yield self.depth(inline) if measure == "depth" else self.aliases(inline)
             elif isinstance(selection, FragmentSpreadNode):
-                count += self._fragment(selection.name.value, "aliases")
-        return count
+                yield self._fragment(selection.name.value, measure)
 
     def cost(self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType | None) -> int:
         if selection_set is None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from graph_api.http import Exchange
+    from graph_api.pipeline import Exchange
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName", "color_message"}
 _SECRET_KEYS = ("password", "token", "secret", "authorization")
@@ -51,13 +51,14 @@ access_log = logging.getLogger("graph_api.access")
 
 
 def log_exchange(exchange: Exchange) -> None:
-    """One line per /graphql request. Never variables, tokens or query text: they may hold
-    passwords and personal data; the operation name says what ran."""
+    """One line per /graphql request or WebSocket operation. Never variables, tokens or
+    query text: they may hold passwords and personal data; the operation name says what ran."""
     names = [o.name for o in exchange.operations if o.known and o.name]
     access_log.info(
-        "%s %s %s", exchange.method, exchange.path, exchange.status,
+        "%s %s %s", exchange.method, exchange.path, "-" if exchange.status is None else exchange.status,
         extra={
             "request_id": exchange.request_id,
+            "transport": exchange.transport,
             "operation": ",".join(names) if names else None,
             "operation_type": ",".join(sorted({o.type for o in exchange.operations if o.type})) or None,
             "viewer_id": exchange.viewer_id,
@@ -65,7 +66,7 @@ def log_exchange(exchange: Exchange) -> None:
             "status": exchange.status,
             "duration_ms": round(exchange.seconds * 1000, 3),
             "db_round_trips": exchange.round_trips,
-            "db_ms": round(exchange.db_seconds * 1000, 3),
+            "db_ms": None if exchange.db_seconds is None else round(exchange.db_seconds * 1000, 3),
             "error_codes": ",".join(
                 exchange.error_codes + [c for o in exchange.operations for c in o.error_codes]
             ) or None,

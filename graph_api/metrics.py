@@ -3,7 +3,7 @@
 Label values are bounded: operation names come only from parsed documents, the first
 `max_operations` distinct names get their own series and later ones share `other`;
 anonymous operations are `anonymous`, requests that never reached a document `unknown`;
-error codes outside the public set are `OTHER`.
+error codes outside the public set are `OTHER`. `transport` is `http` or `websocket`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import CounterMetricFamily, Metric
 
 if TYPE_CHECKING:
-    from graph_api.http import Exchange
+    from graph_api.pipeline import Exchange
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 ERROR_CODES = frozenset({
@@ -50,20 +50,21 @@ class Metrics:
         self._names: set[str] = set()
         r = self.registry
         self.operations = Counter(
-            "graphql_operations", "GraphQL operations by name, type and outcome.",
-            ["operation", "type", "outcome"], registry=r,
+            "graphql_operations", "GraphQL operations by name, type, outcome and transport.",
+            ["operation", "type", "outcome", "transport"], registry=r,
         )
         self.duration = Histogram(
-            "graphql_operation_duration_seconds", "Time to answer one GraphQL operation.",
-            ["operation"], buckets=LATENCY_BUCKETS, registry=r,
+            "graphql_operation_duration_seconds",
+            "Time to answer one GraphQL operation (a subscription: its whole life).",
+            ["operation", "transport"], buckets=LATENCY_BUCKETS, registry=r,
         )
         self.errors = Counter("graphql_errors", "GraphQL errors by extensions.code.", ["code"], registry=r)
         self.responses = Counter(
             "graphql_http_responses", "HTTP responses of /graphql by status.", ["status"], registry=r
         )
         self.round_trips = Histogram(
-            "graphql_db_round_trips", "Database round trips per HTTP request.",
-            buckets=ROUND_TRIP_BUCKETS, registry=r,
+            "graphql_db_round_trips", "Database round trips per HTTP request or WebSocket operation.",
+            ["transport"], buckets=ROUND_TRIP_BUCKETS, registry=r,
         )
         self.db_seconds = Histogram(
             "db_query_duration_seconds", "Latency of one database query.", ["kind"],
@@ -107,15 +108,19 @@ class Metrics:
         self.disk_full.inc()
 
     def observe_exchange(self, exchange: Exchange) -> None:
-        self.responses.labels(str(exchange.status)).inc()
-        self.round_trips.observe(exchange.round_trips)
+        """Pipeline observer: an HTTP request or a WebSocket operation is over."""
+        transport = exchange.transport
+        if exchange.status is not None:
+            self.responses.labels(str(exchange.status)).inc()
+        if exchange.round_trips is not None:
+            self.round_trips.labels(transport).observe(exchange.round_trips)
         for code in exchange.error_codes:
             self.errors.labels(code if code in ERROR_CODES else "OTHER").inc()
         for operation in exchange.operations:
             label = self.operation_label(operation.name, operation.known)
             outcome = "error" if operation.error_codes else "ok"
-            self.operations.labels(label, operation.type or "unknown", outcome).inc()
-            self.duration.labels(label).observe(operation.seconds)
+            self.operations.labels(label, operation.type or "unknown", outcome, transport).inc()
+            self.duration.labels(label, transport).observe(operation.seconds)
             for code in operation.error_codes:
                 self.errors.labels(code if code in ERROR_CODES else "OTHER").inc()
 

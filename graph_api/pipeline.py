@@ -8,16 +8,24 @@ the operation choice). Strawberry then runs the operation with that Context and 
 schema's extensions, the same for both transports: graph_api.limits (tokens, depth,
 aliases, cost; parse and validation cached) and graph_api.errors (codes, masking).
 Refusals before execution are expected failures (GraphApiError); each transport turns
-them into its answer with graph_api.errors.refusal.
+them into its answer with graph_api.errors.refusal. Which operation types a transport
+accepts is a `Transport` here, checked by `prepare`.
+
+Observers (the access log, metrics) see every exchange through `report`: an HTTP request
+with its operations, or one WebSocket operation from its `subscribe` to its end. Each
+operation is an `OperationRecord` (name and type from the parsed document, time, error
+codes); the database round trips are counted in the exchange's QueryStats.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
+import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import OperationType
@@ -25,13 +33,119 @@ from strawberry.extensions import SchemaExtension
 
 from graph_api.config import Settings
 from graph_api.guards import Guards
+from graph_db import instrument
 from graph_db.errors import BackendUnavailable, InvalidInput
 from resolvers.context import Context, Viewer
 from resolvers.loaders import Loaders
 from resolvers.services import Services
 
+log = logging.getLogger("graph_api.pipeline")
+
 # Bearer token -> Viewer, or UNAUTHENTICATED (resolvers.accounts.TokenAuthenticator).
 Authenticator = Callable[[str], Awaitable[Viewer]]
+
+
+@dataclass(frozen=True)
+class Transport:
+    """A way operations arrive, and the operation types it accepts."""
+
+    name: str  # the `transport` of access log lines and metrics
+    accepts: frozenset[OperationType]
+    refused: str  # what a client sending another type is told (BAD_USER_INPUT)
+
+
+HTTP_GET = Transport("http", frozenset({OperationType.QUERY}), "only queries may be sent with GET; use POST")
+HTTP_POST = Transport(
+    "http", frozenset({OperationType.QUERY, OperationType.MUTATION}),
+    "subscriptions are served over WebSocket at this path",
+)
+WEBSOCKET = Transport("websocket", frozenset(OperationType), "")
+
+
+class OperationTypeRefused(InvalidInput):
+    """The document's operation is of a type its transport does not accept."""
+
+    def __init__(self, transport: Transport, operation_type: OperationType) -> None:
+        super().__init__(transport.refused)
+        self.transport, self.operation_type = transport, operation_type
+
+
+@dataclass
+class OperationRecord:
+    """What one operation was and how it ended (for metrics and logs)."""
+
+    name: str | None = None
+    type: str | None = None
+    known: bool = False  # name and type come from the parsed document
+    seconds: float = 0.0
+    error_codes: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+
+    def add_errors(self, errors: Iterable[Any]) -> None:
+        """Count the codes of formatted GraphQL errors (an answer's or a message's `errors`)."""
+        self.error_codes += [
+            str((error.get("extensions") or {}).get("code", "INTERNAL_SERVER_ERROR")) for error in errors
+        ]
+
+    def finish(self) -> None:
+        self.seconds = time.perf_counter() - self.started
+
+
+@dataclass
+class Exchange:
+    """One HTTP request to /graphql, or one WebSocket operation, as observers see it.
+
+    Never holds variables or tokens. `status` is the HTTP status (None over WebSocket).
+    """
+
+    request_id: str
+    method: str
+    path: str
+    client_ip: str
+    transport: str = HTTP_POST.name
+    status: int | None = None
+    seconds: float = 0.0
+    viewer_id: str | None = None
+    # None: not counted (a subscription's: it may run for hours, QueryStats keeps every query).
+    round_trips: int | None = 0
+    db_seconds: float | None = 0.0
+    operations: list[OperationRecord] = field(default_factory=list)
+    error_codes: list[str] = field(default_factory=list)  # failures before any operation ran
+    started: float = field(default_factory=time.perf_counter)
+
+
+Observer = Callable[[Exchange], None]
+
+# The record of the operation running in this context (HTTP: the request's task; WebSocket:
+# the operation's task, which inherits it from `running`), filled in by OperationCapture.
+_current_operation: contextvars.ContextVar[OperationRecord | None] = contextvars.ContextVar(
+    "graph_api_operation", default=None
+)
+
+
+def track_operation(record: OperationRecord) -> contextvars.Token[OperationRecord | None]:
+    """Until `untrack_operation`, OperationCapture fills in `record`."""
+    return _current_operation.set(record)
+
+
+def untrack_operation(token: contextvars.Token[OperationRecord | None]) -> None:
+    _current_operation.reset(token)
+
+
+class OperationCapture(SchemaExtension):
+    """Records which operation of the document ran (for bounded metric labels)."""
+
+    def on_validate(self) -> Iterator[None]:
+        record = _current_operation.get()
+        if record is not None:
+            context = self.execution_context
+            try:
+                record.type = context.operation_type.value
+            except RuntimeError:
+                pass
+            else:
+                record.name, record.known = context.operation_name, True
+        yield
 
 
 @dataclass(frozen=True)
@@ -116,28 +230,48 @@ class Operation:
 class Pipeline:
     """The one way into GraphQL, for HTTP and WebSocket alike."""
 
-    def __init__(self, contexts: RequestContexts, guards: Guards) -> None:
+    def __init__(
+        self, contexts: RequestContexts, guards: Guards, observers: Sequence[Observer] = ()
+    ) -> None:
         self.contexts = contexts
         self.guards = guards
+        self.observers = tuple(observers)
 
     async def viewer(self, token: str | None) -> Viewer | None:
         """Who a token is right now (signature, expiry, session version, suspension, role)."""
         return await self.contexts.viewer_for_token(token)
 
     async def prepare(
-        self, viewer: Viewer | None, request: GraphQLRequest, *, request_id: str, client_ip: str,
-        connection_params: dict[str, Any] | None = None,
+        self, viewer: Viewer | None, request: GraphQLRequest, *, transport: Transport,
+        request_id: str, client_ip: str, connection_params: dict[str, Any] | None = None,
     ) -> Operation:
-        """A fresh Context for the operation, then the guards; GraphApiError to refuse it."""
+        """A fresh Context for the operation, then the guards and the transport's operation
+        types; GraphApiError to refuse it."""
         context = self.contexts.build(viewer, request_id or uuid.uuid4().hex, client_ip)
         context.connection_params = connection_params
         query, operation_type = await self.guards.operation(context, request)
         if not query:
             raise InvalidInput("`query` is required")
+        if operation_type is not None and operation_type not in transport.accepts:
+            raise OperationTypeRefused(transport, operation_type)
         return Operation(
             context=context, query=query, variables=request.variables,
             operation_name=request.operation_name, extensions=request.extensions, type=operation_type,
         )
+
+
+    def report(self, exchange: Exchange, stats: instrument.QueryStats | None) -> None:
+        """An exchange is over: its time and database work (if counted), then every observer."""
+        exchange.seconds = time.perf_counter() - exchange.started
+        if stats is None:
+            exchange.round_trips = exchange.db_seconds = None
+        else:
+            exchange.round_trips, exchange.db_seconds = stats.round_trips, stats.seconds
+        for observer in self.observers:
+            try:
+                observer(exchange)
+            except Exception:  # an observer's bug must not turn an answer into a failure
+                log.exception("exchange observer failed", extra={"request_id": exchange.request_id})
 
 
 # The Context of the operation a WebSocket task runs (read by OperationContext).
@@ -150,7 +284,7 @@ class OperationContext(SchemaExtension):
     """Runs a streamed (WebSocket) operation with the Context the pipeline made for it.
 
     Strawberry's graphql-transport-ws handler passes the connection's context to every
-    operation; `running(operation)` around the handler's `handle_subscribe` (which starts
+    operation; `running` around the handler's `handle_subscribe` (which starts
     the operation's task, inheriting this context variable) hands over the operation's own.
     HTTP passes its Context to Schema.execute directly, so this does nothing there.
     """
@@ -163,10 +297,18 @@ class OperationContext(SchemaExtension):
 
 
 @contextlib.contextmanager
-def running(operation: Operation) -> Iterator[None]:
-    """Within: tasks started (Strawberry's operation task) run with `operation`'s Context."""
+def running(
+    operation: Operation, record: OperationRecord, stats: instrument.QueryStats | None
+) -> Iterator[None]:
+    """Within: tasks started (Strawberry's operation task) run with `operation`'s Context,
+    fill in `record` and count their database round trips into `stats` (None: not counted)."""
     reset = _operation_context.set(operation.context)
+    recording = track_operation(record)
+    counting = instrument.track(stats) if stats is not None else None
     try:
         yield
     finally:
+        if counting is not None:
+            instrument.untrack(counting)
+        untrack_operation(recording)
         _operation_context.reset(reset)

@@ -9,16 +9,20 @@ looked at).
 Every `subscribe` enters the same pipeline as an HTTP operation (graph_api.pipeline): the
 token is checked again (signature, expiry, session version, suspension, role), the
 operation gets a fresh Context with fresh DataLoaders and passes the same guards (rate
-limits, persisted queries, the operation choice); on top, a cap on the operations one
-connection runs at once. Refusals are `error` messages with a code. While the socket is
-open, the session is checked again every `ws_reauth_seconds` and when the token expires: a
-revoked or expired token closes the socket with 4401, a suspension with 4403, which stops
-its subscriptions. A client renews by opening a new socket with a fresh token
-(graphql-transport-ws allows one connection_init per socket).
+limits, persisted queries, the operation choice, the operation types the transport
+accepts); on top, a cap on the operations one connection runs at once. Refusals are
+`error` messages with a code. Each operation, from its `subscribe` to its end (complete,
+error, the client's complete, the socket closing), is one exchange the pipeline reports
+to the access log and metrics (transport `websocket`), with its database round trips.
+While the socket is open, the session is checked again every `ws_reauth_seconds` and
+when the token expires: a revoked or expired token closes the socket with 4401, a
+suspension with 4403, which stops its subscriptions. A client renews by opening a new
+socket with a fresh token (graphql-transport-ws allows one connection_init per socket).
 
 Only Strawberry's public handler API is used: the view's hooks (get_context, on_ws_connect,
 encode_json, graphql_transport_ws_handler_class) and the handler's public methods
-(handle_connection_init, handle_subscribe, send_message, shutdown). The one indirection:
+(handle_connection_init, handle_subscribe, send_message, shutdown; `operations`, whose
+task's end is the operation's end). The one indirection:
 the handler runs every operation with the connection's context, so handle_subscribe starts
 it inside pipeline.running, whose context variable the pipeline's OperationContext
 extension reads to run it with the operation's own Context.
@@ -51,13 +55,24 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 from strawberry.types.unset import UnsetType
 
 from graph_api.errors import encode_json, refusal
-from graph_api.pipeline import Pipeline, read_request, running
+from graph_api.pipeline import (
+    WEBSOCKET,
+    Exchange,
+    OperationRecord,
+    Pipeline,
+    read_request,
+    running,
+)
+from graph_db import instrument
 from graph_db.errors import BackendUnavailable, Forbidden, GraphApiError, InvalidInput, Unauthenticated
 from resolvers.context import Context, Viewer
 from schema.base import to_global_id
 
 # Admits a connection_init or a subscribe from an address; raises GraphApiError to refuse.
 AddressGuard = Callable[[str], Awaitable[None]]
+
+# A started operation's exchange and its database work (None: not counted).
+Entry = tuple[Exchange, instrument.QueryStats | None]
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -97,6 +112,8 @@ class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         self.closed = False
         # Ids of running subscriptions: each of their events is authorised before it leaves.
         self.streams: set[str] = set()
+        # Each started operation's exchange, until it ends (its messages' error codes go in).
+        self.exchanges: dict[str, Entry] = {}
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         await super().handle_connection_init(message)
@@ -144,12 +161,23 @@ class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 await self.websocket.close(code=code, reason=reason)
 
     async def send_message(self, message: Any) -> None:
-        authorised = (
-            message.get("type") != "next" or message.get("id") not in self.streams
-            or await self.authorise() is not False
-        )
-        if authorised:
-            await super().send_message(message)
+        kind, op_id = message.get("type"), message.get("id")
+        authorised = kind != "next" or op_id not in self.streams or await self.authorise() is not False
+        if not authorised:
+            return
+        if op_id in self.exchanges and kind in ("next", "error"):
+            payload = message.get("payload")
+            errors = payload if kind == "error" else (payload or {}).get("errors", ())
+            self.exchanges[op_id][0].operations[0].add_errors(errors or ())
+        await super().send_message(message)
+
+    def ended(self, op_id: str, entry: Entry) -> None:
+        """An operation is over (answered, refused, completed or cancelled): report it."""
+        if self.exchanges.get(op_id) is entry:
+            del self.exchanges[op_id]
+        exchange, stats = entry
+        exchange.operations[0].finish()
+        self.view.pipeline.report(exchange, stats)
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         payload = message.get("payload")
@@ -161,29 +189,52 @@ class GuardedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         ):
             await super().handle_subscribe(message)  # strawberry closes the socket as the protocol says
             return
-        cap = self.max_subscriptions_per_connection
+        op_id, cap = message["id"], self.max_subscriptions_per_connection
+        name = payload.get("operationName")
+        record = OperationRecord(name=name if isinstance(name, str) else None)
+        exchange = Exchange(
+            request_id=uuid.uuid4().hex, method="WS", path=self.view.path,
+            client_ip=self.context.client_ip, transport=WEBSOCKET.name, operations=[record],
+        )
+        stats = instrument.QueryStats()
+        entry: Entry = (exchange, stats)
+        self.exchanges[op_id] = entry
+        counting = instrument.track(stats)  # the session check and the guards count, as over HTTP
         try:
             if cap is not None and len(self.operations) >= cap:
                 raise InvalidInput(f"at most {cap} operations may run at once on one connection")
             await self.view.admit(self.context.client_ip)
             viewer = await self.authorise()
-            if viewer is False:
+            if viewer is False:  # the socket is closed for it: no operation started
+                del self.exchanges[op_id]
                 return
             assert viewer is None or isinstance(viewer, Viewer)
+            exchange.viewer_id = viewer.id if viewer is not None else None
             operation = await self.view.pipeline.prepare(
-                viewer, read_request(payload), request_id=uuid.uuid4().hex,
+                viewer, read_request(payload), transport=WEBSOCKET, request_id=exchange.request_id,
                 client_ip=self.context.client_ip, connection_params=self.context.connection_params,
             )
-            if operation.type is OperationType.SUBSCRIPTION:
-                self.streams.add(message["id"])
-            else:
-                self.streams.discard(message["id"])
         except GraphApiError as exc:
-            await self.send_message(ErrorMessage(id=message["id"], type="error", payload=[refusal(exc)]))
+            await self.send_message(ErrorMessage(id=op_id, type="error", payload=[refusal(exc)]))
+            self.ended(op_id, entry)
             return
-        # Strawberry creates the operation's task in here: it runs with the operation's Context.
-        with running(operation):
+        finally:
+            instrument.untrack(counting)
+        if operation.type is OperationType.SUBSCRIPTION:
+            self.streams.add(op_id)
+            # Not counted: a subscription may run for hours and QueryStats keeps every query.
+            entry = self.exchanges[op_id] = (exchange, None)
+        else:
+            self.streams.discard(op_id)
+        # Strawberry creates the operation's task in here: it runs with the operation's Context,
+        # fills in its record and counts its round trips.
+        with running(operation, record, entry[1]):
             await super().handle_subscribe({**message, "payload": {**payload, "query": operation.query}})
+        started = self.operations.get(op_id)
+        if started is None or started.task is None:
+            self.ended(op_id, entry)
+        else:
+            started.task.add_done_callback(lambda _: self.ended(op_id, entry))
 
 
 async def _admit_all(client_ip: str) -> None:
@@ -198,7 +249,7 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
     def __init__(
         self, schema: Schema, *, pipeline: Pipeline, max_subscriptions_per_connection: int,
         admit: AddressGuard = _admit_all,
-        allowed_origins: Sequence[str] = (), reauth_seconds: float = 10.0,
+        allowed_origins: Sequence[str] = (), reauth_seconds: float = 10.0, path: str = "/graphql",
     ) -> None:
         super().__init__(
             schema,
@@ -210,6 +261,7 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
         self.pipeline = pipeline
         self.admit = admit
         self.reauth_seconds = reauth_seconds
+        self.path = path  # where it is served (access log lines)
 
     def encode_json(self, data: object) -> str | bytes:
         return encode_json(data).decode()  # graphql-transport-ws messages are text frames

@@ -141,3 +141,24 @@ async def test_signed_in_me_costs_one_round_trip(api: Api) -> None:
     assert response.json()["data"]["me"]["name"] == person.name
     # The authenticator's read of the viewer serves `me` too (primed into the loader).
     assert response.headers["x-db-round-trips"] == "1"
+
+
+# -- operation types each transport accepts (graph_api.pipeline.Transport) -----------------------
+
+
+async def test_a_subscription_over_post_is_refused(api: Api) -> None:
+    response = await api.post("subscription { notificationAdded { id } }")
+    assert response.status_code == 400
+    assert response.json() == {"errors": [{
+        "message": "subscriptions are served over WebSocket at this path",
+        "extensions": {"code": "BAD_USER_INPUT"},
+    }]}
+
+
+@pytest.mark.parametrize("query", ["mutation { logout { ok } }", "subscription { notificationAdded { id } }"])
+async def test_only_queries_are_run_over_get(api: Api, query: str) -> None:
+    response = await api.http.get("/graphql", params={"query": query})
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+    assert response.json() == {"errors": [{
+        "message": "only queries may be sent with GET; use POST", "extensions": {"code": "BAD_USER_INPUT"},
+    }]}

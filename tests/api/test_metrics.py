@@ -8,9 +8,9 @@ import logging
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from graph_api.http import Exchange, OperationRecord
 from graph_api.logs import JsonFormatter
 from graph_api.metrics import Metrics
+from graph_api.pipeline import Exchange, OperationRecord
 from tests.api.conftest import Api, with_settings
 from tests.factories import make_member
 
@@ -29,7 +29,9 @@ async def scrape(api: Api) -> Samples:
 
 
 def value(samples: Samples, name: str, **labels: str) -> float:
-    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+    """The sum over the series of `name` carrying these labels (a PromQL selector's meaning)."""
+    wanted = set(labels.items())
+    return sum(v for (n, have), v in samples.items() if n == name and wanted <= set(have))
 
 
 async def test_operations_errors_and_database_work_are_counted(api: Api) -> None:

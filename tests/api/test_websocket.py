@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 import strawberry
+from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 from strawberry.schema.config import StrawberryConfig
 from websockets.asyncio.client import ClientConnection, connect
@@ -29,6 +31,7 @@ import schema as graphql_schema
 from graph_api.app import create_app
 from graph_api.config import Settings
 from graph_api.database import Database
+from graph_api.logs import JsonFormatter
 from graph_api.persisted import sha256_hex
 from graph_db.backend import Backend
 from graph_db.embedded import EmbeddedFalkorDB
@@ -328,3 +331,72 @@ async def test_replicas_fan_events_out_through_redis(
             await until(unsubscribed, "the Redis unsubscription")
     finally:
         await redis.aclose()
+
+
+# -- observability: the same access log and metrics as HTTP --------------------------------------
+
+
+async def test_websocket_operations_are_logged_like_http_requests(
+    server: Server, caplog: pytest.LogCaptureFixture
+) -> None:
+    person_id, token = await server.member()
+    node = to_global_id("Person", person_id)
+    with caplog.at_level(logging.INFO, logger="graph_api.access"):
+        async with server.socket({"authorization": f"Bearer {token}"}) as ws:
+            await subscribe(ws, "1", "query Node($id: ID!) { node(id: $id) { id } }",
+                            operationName="Node", variables={"id": node})
+            assert (await receive(ws))["type"] == "next"
+            assert await receive(ws) == {"id": "1", "type": "complete"}
+            await subscribe(ws, "2", "query Broken { nope }")
+            assert (await receive(ws))["type"] == "error"
+            await until(lambda: len(access_lines(caplog)) == 2, "both lines")
+    first, second = access_lines(caplog)
+    assert first.getMessage() == "WS /graphql -"
+    line = json.loads(JsonFormatter().format(first))
+    assert line["transport"] == "websocket" and line["status"] is None
+    assert line["operation"] == "Node" and line["operation_type"] == "query"
+    assert line["viewer_id"] == person_id and line["error_codes"] is None
+    assert line["db_round_trips"] >= 1 and isinstance(line["duration_ms"], float)
+    assert token not in JsonFormatter().format(first)
+    assert vars(second)["operation"] == "Broken" and vars(second)["error_codes"] == "BAD_USER_INPUT"
+
+
+def access_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "graph_api.access"]
+
+
+async def test_websocket_operations_are_counted_with_their_transport(server: Server) -> None:
+    alice, token = await server.member()
+    async with server.socket({"authorization": f"Bearer {token}"}) as ws:
+        await subscribe(ws, "q", "query Me { me { id } }", operationName="Me")
+        assert (await receive(ws))["type"] == "next"
+        assert (await receive(ws))["type"] == "complete"
+        await subscribe(ws, "s", "subscription Events { viewerEvents }")
+        await until(lambda: server.bus.subscriber_count(bus.person_channel(alice)), "the subscription")
+        await send(ws, {"id": "s", "type": "complete"})  # the client ends it
+        await subscribe(ws, "r", "query Me { me { id } }", operationName="Nope")  # refused before it runs
+        assert (await receive(ws))["payload"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    async with httpx.AsyncClient(base_url=server.url) as http:
+
+        async def counted() -> dict[tuple[str, ...], float]:
+            text = (await http.get("/metrics")).text
+            return {
+                (s.labels["operation"], s.labels["type"], s.labels["outcome"]): s.value
+                for family in text_string_to_metric_families(text) for s in family.samples
+                if s.name == "graphql_operations_total" and s.labels["transport"] == "websocket"
+            }
+
+        async def all_three() -> bool:
+            return sum((await counted()).values()) == 3
+
+        await until(all_three, "three WebSocket operations counted")
+        assert await counted() == {
+            ("Me", "query", "ok"): 1, ("Events", "subscription", "ok"): 1, ("unknown", "unknown", "error"): 1,
+        }
+        text = (await http.get("/metrics")).text
+    # The query and the refusal; a subscription's database work is not counted (it may run for hours).
+    assert 'graphql_db_round_trips_count{transport="websocket"} 2.0' in text
+    assert 'graphql_errors_total{code="BAD_USER_INPUT"} 1.0' in text
+    # No HTTP status for WebSocket operations.
+    assert not [s for f in text_string_to_metric_families(text) for s in f.samples
+                if s.name == "graphql_http_responses_total"]
