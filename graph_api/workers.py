@@ -217,6 +217,7 @@ class Supervisor:
                 if not worker.serving and self._said_serving(worker):
                     worker.serving = True
                     worker.restarts = 0
+                    log.info("worker serving", extra={"worker": worker.index, "pid": worker.proc.pid})
                 code = worker.proc.poll()
                 if code is None:
                     continue
