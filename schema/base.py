@@ -109,6 +109,29 @@ def local_id(global_id: str, expected: str, *, field: str = "id") -> str:
     return value
 
 
+def ids(values: Iterable[str], expected: str, field: str = "ids") -> list[str]:
+    return [local_id(v, expected, field=field) for v in values]
+
+
+def global_id_of(type_name: str) -> Callable[[str], strawberry.ID]:
+    """A local id of `type_name` to its global id (a payload's `convert` for a removed object)."""
+    return lambda value: to_global_id(type_name, value)
+
+
+def person_id(value: strawberry.ID, field: str = "personId") -> str:
+    return local_id(value, "Person", field=field)
+
+
+def optional_id(value: strawberry.ID | None, expected: str, field: str) -> str | None:
+    """`local_id` of an optional id argument; null stays null."""
+    return None if value is None else local_id(value, expected, field=field)
+
+
+def mention_ids(values: list[strawberry.ID] | None) -> list[str] | None:
+    """The people @-mentioned (`mentionIds`); null (keep the current mentions) stays null."""
+    return None if values is None else ids(values, "Person", field="mentionIds")
+
+
 @strawberry.interface(description="An object with a globally unique, opaque id.")
 class Node:
     id: strawberry.ID = strawberry.field(description="The opaque, globally unique id.")
@@ -218,24 +241,41 @@ async def attempt(
         return None, UserError.from_exception(exc)
 
 
+@strawberry.type
 class Payload(Generic[R]):
     """A mutation payload, built from what its resolver returned or the user errors it raised.
 
-    A payload type subclasses `Payload[SomeRecord]` and says once, in `of`, how a result
-    becomes its fields; each mutation is then `return await XPayload.attempt(lambda: ...)`.
+    A payload type subclasses `Payload[SomeRecord]` and says once, in its class line, which
+    field holds the result and how a result becomes that field's value
+    (`class PostPayload(Payload[PostRecord], result="post", convert=Post.from_record)`);
+    each mutation is then `return await PostPayload.attempt(lambda: ...)`. A payload whose
+    result fills several fields overrides `of` instead.
     """
+
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
     # What the user can fix; a payload widens it (wrong credentials for the sign-in ones).
     fixable: ClassVar[tuple[type[GraphApiError], ...]] = USER_FIXABLE
+    # The result's field, how a result becomes its value, and its value when there is none.
+    result_field: ClassVar[tuple[str, Callable[[Any], object], object]]
+
+    def __init_subclass__(
+        cls,
+        *,
+        result: str | None = None,
+        convert: Callable[[Any], object] = lambda value: value,
+        empty: object = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if result is not None:
+            cls.result_field = (result, convert, empty)
 
     @classmethod
     def of(cls, result: R | None, errors: list[UserError]) -> Self:
-        raise NotImplementedError
+        name, convert, empty = cls.result_field
+        return cls(errors=errors, **{name: empty if result is None else convert(result)})
 
     @classmethod
     async def attempt(cls, call: Callable[[], Awaitable[R]]) -> Self:
         return cls.of(*await attempt(call, cls.fixable))
-
-
-def ids(values: Iterable[str], expected: str, field: str = "ids") -> list[str]:
-    return [local_id(v, expected, field=field) for v in values]

@@ -17,11 +17,11 @@ from schema.base import (
     DateTime,
     Node,
     Payload,
-    UserError,
     connection,
     from_ms,
     local_id,
     node_resolver,
+    optional_id,
     raw_value,
     to_global_id,
 )
@@ -266,23 +266,13 @@ class MoveThreadInput:
 
 
 @strawberry.type(description="The result of `createForum`.")
-class CreateForumPayload(Payload[ForumRecord]):
+class CreateForumPayload(Payload[ForumRecord], result="forum", convert=Forum.from_record):
     forum: Forum | None = strawberry.field(description="The new forum.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: ForumRecord | None, errors: list[UserError]) -> Self:
-        return cls(forum=None if record is None else Forum.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of a mutation on a thread.")
-class ThreadPayload(Payload[ThreadRecord | None]):
+class ThreadPayload(Payload[ThreadRecord | None], result="thread", convert=Thread.from_record):
     thread: Thread | None = strawberry.field(description="The thread as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: ThreadRecord | None, errors: list[UserError]) -> Self:
-        return cls(thread=None if record is None else Thread.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of `createThread`.")
@@ -311,13 +301,8 @@ class MoveThreadPayload(ThreadPayload):
 
 
 @strawberry.type(description="The result of a mutation on a reply.")
-class ReplyPayload(Payload[ReplyRecord]):
+class ReplyPayload(Payload[ReplyRecord], result="reply", convert=Reply.from_record):
     reply: Reply | None = strawberry.field(description="The reply.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: ReplyRecord | None, errors: list[UserError]) -> Self:
-        return cls(reply=None if record is None else Reply.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of `replyToThread`.")
@@ -342,7 +327,7 @@ def forum_id(value: strawberry.ID) -> str:
 class ForumsQuery:
     @strawberry.field(description="Forums by name: site-wide ones, or a group's (if you may see them).")
     async def forums(self, info: AppInfo, group_id: strawberry.ID | None = None) -> list[Forum]:
-        chosen = None if group_id is None else local_id(group_id, "Group", field="groupId")
+        chosen = optional_id(group_id, "Group", "groupId")
         return [Forum.from_record(f) for f in await forum_resolvers.list_forums(info.context, chosen)]
 
     @strawberry.field(description="A forum's threads: pinned first, then in the chosen order.")

@@ -20,13 +20,13 @@ from schema.base import (
     DateTime,
     Node,
     Payload,
-    UserError,
     connection,
     from_ms,
     from_ms_or_none,
     ids,
     local_id,
     node_resolver,
+    person_id,
     raw_value,
     to_global_id,
 )
@@ -326,13 +326,8 @@ class SetGroupRoleInput:
 
 
 @strawberry.type(description="The result of a mutation on a group.")
-class GroupPayload(Payload[GroupRecord]):
+class GroupPayload(Payload[GroupRecord], result="group", convert=Group.from_record):
     group: Group | None = strawberry.field(description="The group as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: GroupRecord | None, errors: list[UserError]) -> Self:
-        return cls(group=None if record is None else Group.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of `createGroup`.")
@@ -382,10 +377,6 @@ class SetGroupRolePayload(GroupPayload):
 
 def group_id(value: strawberry.ID, field: str = "groupId") -> str:
     return local_id(value, "Group", field=field)
-
-
-def person_id(value: strawberry.ID, field: str = "personId") -> str:
-    return local_id(value, "Person", field=field)
 
 
 @strawberry.type

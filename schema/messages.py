@@ -23,6 +23,7 @@ from schema.base import (
     connection,
     from_ms,
     from_ms_or_none,
+    global_id_of,
     ids,
     local_id,
     node_resolver,
@@ -287,24 +288,15 @@ class MuteConversationInput:
 
 
 @strawberry.type(description="The result of a change to one of your conversations.")
-class ConversationPayload(Payload[ConversationRecord]):
+class ConversationPayload(
+    Payload[ConversationRecord], result="conversation", convert=Conversation.from_record
+):
     conversation: Conversation | None = strawberry.field(description="It, as it now is.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: ConversationRecord | None, errors: list[UserError]) -> Self:
-        return cls(conversation=None if record is None else Conversation.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of `leaveConversation`.")
-class LeaveConversationPayload(Payload[str]):
+class LeaveConversationPayload(Payload[str], result="conversation_id", convert=global_id_of("Conversation")):
     conversation_id: strawberry.ID | None = strawberry.field(description="The conversation left.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, left: str | None, errors: list[UserError]) -> Self:
-        left_id = None if left is None else to_global_id("Conversation", left)
-        return cls(conversation_id=left_id, errors=errors)
 
 
 @strawberry.input(description="A message you sent.")
@@ -313,13 +305,8 @@ class DeleteMessageInput:
 
 
 @strawberry.type(description="The result of `deleteMessage`.")
-class DeleteMessagePayload(Payload[MessageRecord]):
+class DeleteMessagePayload(Payload[MessageRecord], result="message", convert=Message.from_record):
     message: Message | None = strawberry.field(description="The message, now without its text.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: MessageRecord | None, errors: list[UserError]) -> Self:
-        return cls(message=None if record is None else Message.from_record(record), errors=errors)
 
 
 @strawberry.input(description="Messaging settings to change (left out: unchanged).")
@@ -338,21 +325,16 @@ class UpdateMessageSettingsInput:
     )
 
 
-@strawberry.type(description="The result of `updateMessageSettings`.")
-class UpdateMessageSettingsPayload(Payload[SettingsRecord]):
-    settings: MessageSettings | None = strawberry.field(description="The settings now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: SettingsRecord | None, errors: list[UserError]) -> Self:
-        return cls(settings=None if record is None else _settings(record), errors=errors)
-
-
 def _settings(found: SettingsRecord) -> MessageSettings:
     return MessageSettings(
         message_policy=MessagePolicy(found.messagePolicy), email_messages=MessageEmail(found.emailMessages),
         email_notifications=NotificationEmail(found.emailNotifications), time_zone=found.timeZone,
     )
+
+
+@strawberry.type(description="The result of `updateMessageSettings`.")
+class UpdateMessageSettingsPayload(Payload[SettingsRecord], result="settings", convert=_settings):
+    settings: MessageSettings | None = strawberry.field(description="The settings now.")
 
 
 @strawberry.type

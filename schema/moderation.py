@@ -20,17 +20,18 @@ from schema.base import (
     DateTime,
     Node,
     Payload,
-    UserError,
     connection,
     from_global_id,
     from_ms,
     from_ms_or_none,
     local_id,
     node_resolver,
+    optional_id,
+    person_id,
     raw_value,
     to_global_id,
 )
-from schema.groups import Group, group_id, person_id
+from schema.groups import Group, group_id
 from schema.people import Person
 
 # Global id type -> what moderation calls it (graph_db.moderation.TARGET_KINDS).
@@ -329,58 +330,33 @@ class UnsuspendMemberInput:
 
 
 @strawberry.type(description="The result of `report` or `dismissReport`.")
-class ReportPayload(Payload[ReportRecord]):
+class ReportPayload(Payload[ReportRecord], result="report", convert=Report.from_record):
     report: Report | None = strawberry.field(description="The report as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
-    @classmethod
-    def of(cls, record: ReportRecord | None, errors: list[UserError]) -> Self:
-        return cls(report=None if record is None else Report.from_record(record), errors=errors)
+
+def _target_id(done: tuple[str, str]) -> strawberry.ID:
+    """The global id of what an action on a (kind, local id) target returned."""
+    return to_global_id(TYPE_OF_KIND[done[0]], done[1])
 
 
 @strawberry.type(description="The result of `removeContent` or `restoreContent`.")
-class ContentPayload(Payload[tuple[str, str]]):
+class ContentPayload(Payload[tuple[str, str]], result="target_id", convert=_target_id):
     target_id: strawberry.ID | None = strawberry.field(description="The content removed or restored.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, done: tuple[str, str] | None, errors: list[UserError]) -> Self:
-        return cls(target_id=_target_id(done), errors=errors)
 
 
 @strawberry.type(description="The result of a moderator action in a group.")
-class GroupActionPayload(Payload[GroupRecord | None]):
+class GroupActionPayload(Payload[GroupRecord | None], result="group", convert=Group.from_record):
     group: Group | None = strawberry.field(description="The group as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: GroupRecord | None, errors: list[UserError]) -> Self:
-        return cls(group=None if record is None else Group.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of `setSlowMode`.")
-class SetSlowModePayload(Payload[tuple[str, str]]):
+class SetSlowModePayload(Payload[tuple[str, str]], result="target_id", convert=_target_id):
     target_id: strawberry.ID | None = strawberry.field(description="The group or thread.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, done: tuple[str, str] | None, errors: list[UserError]) -> Self:
-        return cls(target_id=_target_id(done), errors=errors)
 
 
 @strawberry.type(description="The result of `suspendMember` or `unsuspendMember`.")
-class SuspensionPayload(Payload[PersonRecord | None]):
+class SuspensionPayload(Payload[PersonRecord | None], result="person", convert=Person.from_record):
     person: Person | None = strawberry.field(description="The member as they are now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: PersonRecord | None, errors: list[UserError]) -> Self:
-        return cls(person=None if record is None else Person.from_record(record), errors=errors)
-
-
-def _target_id(done: tuple[str, str] | None) -> strawberry.ID | None:
-    """The global id of what an action on a (kind, local id) target returned."""
-    return None if done is None else to_global_id(TYPE_OF_KIND[done[0]], done[1])
 
 
 def target(value: strawberry.ID, allowed: tuple[str, ...], field: str = "targetId") -> tuple[str, str]:
@@ -412,7 +388,7 @@ class ModerationQuery:
         self, info: AppInfo, group_id: strawberry.ID | None = None,
         status: ReportStatus = ReportStatus.OPEN, first: int | None = 20, after: str | None = None,
     ) -> Connection[Report]:
-        chosen = None if group_id is None else local_id(group_id, "Group", field="groupId")
+        chosen = optional_id(group_id, "Group", "groupId")
         page = await moderation_resolvers.queue(
             info.context, group_id=chosen, status=raw_value(status), first=first, after=after
         )
@@ -426,7 +402,7 @@ class ModerationQuery:
         self, info: AppInfo, group_id: strawberry.ID | None = None, first: int | None = 20,
         after: str | None = None,
     ) -> Connection[ModerationAction]:
-        chosen = None if group_id is None else local_id(group_id, "Group", field="groupId")
+        chosen = optional_id(group_id, "Group", "groupId")
         page = await moderation_resolvers.log(info.context, group_id=chosen, first=first, after=after)
         return connection(page, ModerationAction.from_record)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Self
 
 import strawberry
 
@@ -17,7 +16,7 @@ from schema.base import (
     UserError,
     connection,
     from_ms,
-    local_id,
+    person_id,
 )
 from schema.people import Person, link_connection
 
@@ -34,15 +33,11 @@ class RequestConnectionInput:
 
 
 @strawberry.type(description="The result of following, connecting or blocking.")
-class MemberPayload(Payload[PersonRecord]):
+class MemberPayload(Payload[PersonRecord], result="person", convert=Person.from_record):
     person: Person | None = strawberry.field(
         description="The other member (read their connectionStatus, viewerFollows); null on errors."
     )
     errors: list[UserError] = strawberry.field(description="What to fix, if anything.")
-
-    @classmethod
-    def of(cls, record: PersonRecord | None, errors: list[UserError]) -> Self:
-        return cls(person=None if record is None else Person.from_record(record), errors=errors)
 
 
 @strawberry.type(description="Someone you may know, and why.")
@@ -85,10 +80,6 @@ class ConnectionRequestDirection(Enum):
     OUTGOING = strawberry.enum_value("OUTGOING", description="You asked others.")
 
 
-def _pid(value: strawberry.ID) -> str:
-    return local_id(value, "Person", field="personId")
-
-
 @strawberry.type
 class NetworkQuery:
     @strawberry.field(
@@ -129,13 +120,13 @@ class NetworkMutation:
     @strawberry.mutation(description="Follow a member's updates.")
     async def follow(self, info: AppInfo, input: MemberInput) -> MemberPayload:
         return await MemberPayload.attempt(
-            lambda: network_resolvers.follow(info.context, _pid(input.person_id))
+            lambda: network_resolvers.follow(info.context, person_id(input.person_id))
         )
 
     @strawberry.mutation(description="Stop following a member.")
     async def unfollow(self, info: AppInfo, input: MemberInput) -> MemberPayload:
         return await MemberPayload.attempt(
-            lambda: network_resolvers.unfollow(info.context, _pid(input.person_id))
+            lambda: network_resolvers.unfollow(info.context, person_id(input.person_id))
         )
 
     @strawberry.mutation(
@@ -145,19 +136,19 @@ class NetworkMutation:
         self, info: AppInfo, input: RequestConnectionInput
     ) -> MemberPayload:
         return await MemberPayload.attempt(lambda: network_resolvers.request_connection(
-            info.context, _pid(input.person_id), input.message
+            info.context, person_id(input.person_id), input.message
         ))
 
     @strawberry.mutation(description="Accept a member's connection request.")
     async def accept_connection(self, info: AppInfo, input: MemberInput) -> MemberPayload:
         return await MemberPayload.attempt(
-            lambda: network_resolvers.accept_connection(info.context, _pid(input.person_id))
+            lambda: network_resolvers.accept_connection(info.context, person_id(input.person_id))
         )
 
     @strawberry.mutation(description="Decline a member's connection request.")
     async def decline_connection(self, info: AppInfo, input: MemberInput) -> MemberPayload:
         return await MemberPayload.attempt(
-            lambda: network_resolvers.decline_connection(info.context, _pid(input.person_id))
+            lambda: network_resolvers.decline_connection(info.context, person_id(input.person_id))
         )
 
     @strawberry.mutation(description="Withdraw your connection request to a member.")
@@ -165,13 +156,13 @@ class NetworkMutation:
         self, info: AppInfo, input: MemberInput
     ) -> MemberPayload:
         return await MemberPayload.attempt(
-            lambda: network_resolvers.withdraw_request(info.context, _pid(input.person_id))
+            lambda: network_resolvers.withdraw_request(info.context, person_id(input.person_id))
         )
 
     @strawberry.mutation(description="Remove a connection (both sides).")
     async def remove_connection(self, info: AppInfo, input: MemberInput) -> MemberPayload:
         return await MemberPayload.attempt(
-            lambda: network_resolvers.remove_connection(info.context, _pid(input.person_id))
+            lambda: network_resolvers.remove_connection(info.context, person_id(input.person_id))
         )
 
     @strawberry.mutation(
@@ -180,11 +171,11 @@ class NetworkMutation:
     )
     async def block_member(self, info: AppInfo, input: MemberInput) -> MemberPayload:
         return await MemberPayload.attempt(
-            lambda: network_resolvers.block(info.context, _pid(input.person_id))
+            lambda: network_resolvers.block(info.context, person_id(input.person_id))
         )
 
     @strawberry.mutation(description="Lift your block on a member.")
     async def unblock_member(self, info: AppInfo, input: MemberInput) -> MemberPayload:
         return await MemberPayload.attempt(
-            lambda: network_resolvers.unblock(info.context, _pid(input.person_id))
+            lambda: network_resolvers.unblock(info.context, person_id(input.person_id))
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Iterable
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -28,6 +28,7 @@ from schema.base import (
     ids,
     local_id,
     node_resolver,
+    optional_id,
     selected_names,
     to_global_id,
 )
@@ -459,17 +460,9 @@ class RemoveMentorshipAreasInput:
 
 
 @strawberry.type(description="The result of a profile change.")
-class ProfilePayload(Payload[PersonRecord]):
+class ProfilePayload(Payload[PersonRecord], result="person", convert=Person.from_record):
     person: Person | None = strawberry.field(description="The profile as stored; null on errors.")
     errors: list[UserError] = strawberry.field(description="What to fix, if anything.")
-
-    @classmethod
-    def of(cls, record: PersonRecord | None, errors: list[UserError]) -> Self:
-        return cls(person=None if record is None else Person.from_record(record), errors=errors)
-
-
-def _person_id(value: strawberry.ID | None) -> str | None:
-    return local_id(value, "Person", field="personId") if value is not None else None
 
 
 def _affiliation(value: Any) -> str | None:
@@ -517,7 +510,7 @@ class PeopleMutation:
         async def run() -> PersonRecord:
             unit = UNSET if input.affiliation_id is strawberry.UNSET else _affiliation(input.affiliation_id)
             return await people_resolvers.update_profile(
-                info.context, _person_id(input.person_id), changes, unit
+                info.context, optional_id(input.person_id, "Person", "personId"), changes, unit
             )
 
         return await ProfilePayload.attempt(run)
@@ -525,14 +518,14 @@ class PeopleMutation:
     @strawberry.mutation(description="Add research interests (existing ones or new proposals).")
     async def add_interests(self, info: AppInfo, input: AddInterestsInput) -> ProfilePayload:
         return await ProfilePayload.attempt(lambda: people_resolvers.add_terms(
-            info.context, _person_id(input.person_id), "INTERESTED_IN",
+            info.context, optional_id(input.person_id, "Person", "personId"), "INTERESTED_IN",
             _choices(input.interests, "Interest", "interests"), field="interests",
         ))
 
     @strawberry.mutation(description="Remove research interests from a profile.")
     async def remove_interests(self, info: AppInfo, input: RemoveInterestsInput) -> ProfilePayload:
         return await ProfilePayload.attempt(lambda: people_resolvers.remove_terms(
-            info.context, _person_id(input.person_id), "INTERESTED_IN",
+            info.context, optional_id(input.person_id, "Person", "personId"), "INTERESTED_IN",
             ids(input.interest_ids, "Interest", field="interestIds"),
         ))
 
@@ -541,7 +534,7 @@ class PeopleMutation:
         self, info: AppInfo, input: AddMentorshipAreasInput
     ) -> ProfilePayload:
         return await ProfilePayload.attempt(lambda: people_resolvers.add_terms(
-            info.context, _person_id(input.person_id), _AREA_RELS[input.role],
+            info.context, optional_id(input.person_id, "Person", "personId"), _AREA_RELS[input.role],
             _choices(input.areas, "MentorshipArea", "areas"), field="areas",
         ))
 
@@ -550,6 +543,6 @@ class PeopleMutation:
         self, info: AppInfo, input: RemoveMentorshipAreasInput
     ) -> ProfilePayload:
         return await ProfilePayload.attempt(lambda: people_resolvers.remove_terms(
-            info.context, _person_id(input.person_id), _AREA_RELS[input.role],
+            info.context, optional_id(input.person_id, "Person", "personId"), _AREA_RELS[input.role],
             ids(input.area_ids, "MentorshipArea", field="areaIds"),
         ))

@@ -19,13 +19,14 @@ from schema.base import (
     DateTime,
     Node,
     Payload,
-    UserError,
     connection,
     from_ms,
     from_ms_or_none,
-    ids,
+    global_id_of,
     local_id,
+    mention_ids,
     node_resolver,
+    optional_id,
     selected_names,
     to_global_id,
 )
@@ -326,13 +327,8 @@ class LikeCommentInput:
 
 
 @strawberry.type(description="The result of a mutation on an update.")
-class PostPayload(Payload[PostRecord]):
+class PostPayload(Payload[PostRecord], result="post", convert=Post.from_record):
     post: Post | None = strawberry.field(description="The update as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: PostRecord | None, errors: list[UserError]) -> Self:
-        return cls(post=None if record is None else Post.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of `createPost`.")
@@ -356,23 +352,13 @@ class UnlikePostPayload(PostPayload):
 
 
 @strawberry.type(description="The result of `deletePost`.")
-class DeletePostPayload(Payload[str]):
+class DeletePostPayload(Payload[str], result="deleted_post_id", convert=global_id_of("Post")):
     deleted_post_id: strawberry.ID | None = strawberry.field(description="The update removed.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, deleted: str | None, errors: list[UserError]) -> Self:
-        return cls(deleted_post_id=to_global_id("Post", deleted) if deleted else None, errors=errors)
 
 
 @strawberry.type(description="The result of a mutation on a comment.")
-class CommentPayload(Payload[CommentRecord]):
+class CommentPayload(Payload[CommentRecord], result="comment", convert=Comment.from_record):
     comment: Comment | None = strawberry.field(description="The comment as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: CommentRecord | None, errors: list[UserError]) -> Self:
-        return cls(comment=None if record is None else Comment.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of `createComment`.")
@@ -396,21 +382,8 @@ class UnlikeCommentPayload(CommentPayload):
 
 
 @strawberry.type(description="The result of `deleteComment`.")
-class DeleteCommentPayload(Payload[str]):
+class DeleteCommentPayload(Payload[str], result="deleted_comment_id", convert=global_id_of("Comment")):
     deleted_comment_id: strawberry.ID | None = strawberry.field(description="The comment removed.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, deleted: str | None, errors: list[UserError]) -> Self:
-        return cls(deleted_comment_id=to_global_id("Comment", deleted) if deleted else None, errors=errors)
-
-
-def _optional_id(value: strawberry.ID | None, expected: str, field: str) -> str | None:
-    return None if value is None else local_id(value, expected, field=field)
-
-
-def _mentions(values: list[strawberry.ID] | None) -> list[str] | None:
-    return None if values is None else ids(values, "Person", field="mentionIds")
 
 
 @strawberry.type
@@ -419,15 +392,15 @@ class PostsMutation:
     async def create_post(self, info: AppInfo, input: CreatePostInput) -> CreatePostPayload:
         return await CreatePostPayload.attempt(lambda: post_resolvers.create_post(
             info.context, body=input.body,
-            group_id=_optional_id(input.group_id, "Group", "groupId"),
-            mention_ids=_mentions(input.mention_ids),
+            group_id=optional_id(input.group_id, "Group", "groupId"),
+            mention_ids=mention_ids(input.mention_ids),
         ))
 
     @strawberry.mutation(description="Edit one of your updates (sets `editedAt`).")
     async def edit_post(self, info: AppInfo, input: EditPostInput) -> EditPostPayload:
         return await EditPostPayload.attempt(lambda: post_resolvers.edit_post(
             info.context, local_id(input.id, "Post"), body=input.body,
-            mention_ids=_mentions(input.mention_ids),
+            mention_ids=mention_ids(input.mention_ids),
         ))
 
     @strawberry.mutation(description="Remove an update: yours, or any as a moderator.")
@@ -452,15 +425,15 @@ class PostsMutation:
     async def create_comment(self, info: AppInfo, input: CreateCommentInput) -> CreateCommentPayload:
         return await CreateCommentPayload.attempt(lambda: comment_resolvers.create_comment(
             info.context, local_id(input.post_id, "Post", field="postId"), body=input.body,
-            parent_id=_optional_id(input.parent_id, "Comment", "parentId"),
-            mention_ids=_mentions(input.mention_ids),
+            parent_id=optional_id(input.parent_id, "Comment", "parentId"),
+            mention_ids=mention_ids(input.mention_ids),
         ))
 
     @strawberry.mutation(description="Edit one of your comments (sets `editedAt`).")
     async def edit_comment(self, info: AppInfo, input: EditCommentInput) -> EditCommentPayload:
         return await EditCommentPayload.attempt(lambda: comment_resolvers.edit_comment(
             info.context, local_id(input.id, "Comment"), body=input.body,
-            mention_ids=_mentions(input.mention_ids),
+            mention_ids=mention_ids(input.mention_ids),
         ))
 
     @strawberry.mutation(description="Remove a comment and its replies: yours, or any as a moderator.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Self
 
 import strawberry
 
@@ -141,13 +140,9 @@ class RenameOrgUnitInput:
 
 
 @strawberry.type(description="The result of creating or renaming a unit.")
-class OrgUnitPayload(Payload[OrgUnitRecord]):
+class OrgUnitPayload(Payload[OrgUnitRecord], result="unit", convert=unit_from_record):
     unit: OrgUnit | None = strawberry.field(description="The unit as stored; null on errors.")
     errors: list[UserError] = strawberry.field(description="What to fix, if anything.")
-
-    @classmethod
-    def of(cls, record: OrgUnitRecord | None, errors: list[UserError]) -> Self:
-        return cls(unit=None if record is None else unit_from_record(record), errors=errors)
 
 
 def _any_unit(value: strawberry.ID) -> str:

@@ -15,7 +15,6 @@ from schema.base import (
     DateTime,
     Node,
     Payload,
-    UserError,
     from_ms,
     from_ms_or_none,
     local_id,
@@ -261,33 +260,20 @@ class PublishAwardWinnersInput:
 
 
 @strawberry.type(description="The result of a mutation on an award.")
-class AwardPayload(Payload[AwardRecord]):
+class AwardPayload(Payload[AwardRecord], result="award", convert=Award.from_record):
     award: Award | None = strawberry.field(description="The award.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: AwardRecord | None, errors: list[UserError]) -> Self:
-        return cls(award=None if record is None else Award.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of a mutation on an award cycle.")
-class AwardCyclePayload(Payload[AwardCycleRecord]):
+class AwardCyclePayload(Payload[AwardCycleRecord], result="cycle", convert=AwardCycle.from_record):
     cycle: AwardCycle | None = strawberry.field(description="The cycle as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: AwardCycleRecord | None, errors: list[UserError]) -> Self:
-        return cls(cycle=None if record is None else AwardCycle.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of a mutation on a nomination.")
-class AwardNominationPayload(Payload[NominationRecord]):
+class AwardNominationPayload(
+    Payload[NominationRecord], result="nomination", convert=lambda r: AwardNomination(record=r)
+):
     nomination: AwardNomination | None = strawberry.field(description="The nomination.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: NominationRecord | None, errors: list[UserError]) -> Self:
-        return cls(nomination=None if record is None else AwardNomination(record=record), errors=errors)
 
 
 def _nomination_id(value: strawberry.ID, field: str = "nominationId") -> str:

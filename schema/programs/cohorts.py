@@ -15,7 +15,6 @@ from schema.base import (
     DateTime,
     Node,
     Payload,
-    UserError,
     from_ms,
     from_ms_or_none,
     local_id,
@@ -185,33 +184,20 @@ class MentoringCohortIdInput:
 
 
 @strawberry.type(description="The result of a mutation on a cohort.")
-class MentoringCohortPayload(Payload[CohortRecord]):
+class MentoringCohortPayload(Payload[CohortRecord], result="cohort", convert=MentoringCohort.from_record):
     cohort: MentoringCohort | None = strawberry.field(description="The cohort as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: CohortRecord | None, errors: list[UserError]) -> Self:
-        return cls(cohort=None if record is None else MentoringCohort.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of enrolling a pair.")
-class EnrolMentoringPairPayload(Payload[CohortPairRecord]):
+class EnrolMentoringPairPayload(
+    Payload[CohortPairRecord], result="pair", convert=lambda r: CohortPair(record=r)
+):
     pair: CohortPair | None = strawberry.field(description="The pair enrolled.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: CohortPairRecord | None, errors: list[UserError]) -> Self:
-        return cls(pair=None if record is None else CohortPair(record=record), errors=errors)
 
 
 @strawberry.type(description="The result of sending meeting reminders.")
-class CohortRemindersPayload(Payload[int]):
+class CohortRemindersPayload(Payload[int], result="reminded_pairs", empty=0):
     reminded_pairs: int = strawberry.field(description="How many pairs were reminded of something.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, count: int | None, errors: list[UserError]) -> Self:
-        return cls(reminded_pairs=count or 0, errors=errors)
 
 
 def _cohort_id(value: strawberry.ID) -> str:

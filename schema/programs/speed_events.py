@@ -17,11 +17,12 @@ from schema.base import (
     DateTime,
     Node,
     Payload,
-    UserError,
     from_ms,
     from_ms_or_none,
     local_id,
     node_resolver,
+    optional_id,
+    person_id,
     to_global_id,
     to_ms,
 )
@@ -318,34 +319,21 @@ class PublishSpeedMentoringRotationInput:
 
 
 @strawberry.type(description="The result of a mutation on a speed-mentoring event.")
-class SpeedMentoringEventPayload(Payload[EventView]):
+class SpeedMentoringEventPayload(Payload[EventView], result="event", convert=SpeedMentoringEvent.from_view):
     event: SpeedMentoringEvent | None = strawberry.field(description="The event as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, view: EventView | None, errors: list[UserError]) -> Self:
-        return cls(event=SpeedMentoringEvent.from_view(view) if view else None, errors=errors)
 
 
 @strawberry.type(description="The result of checking someone in.")
-class SpeedMentoringRegistrationPayload(Payload[RegistrationRecord]):
+class SpeedMentoringRegistrationPayload(
+    Payload[RegistrationRecord], result="registration", convert=lambda r: SpeedMentoringRegistration(record=r)
+):
     registration: SpeedMentoringRegistration | None = strawberry.field(
         description="The registration as it is now."
     )
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: RegistrationRecord | None, errors: list[UserError]) -> Self:
-        registration = None if record is None else SpeedMentoringRegistration(record=record)
-        return cls(registration=registration, errors=errors)
 
 
 def _event_id(value: strawberry.ID) -> str:
     return local_id(value, "SpeedMentoringEvent", field="eventId")
-
-
-def _person_id(value: strawberry.ID) -> str:
-    return local_id(value, "Person", field="personId")
 
 
 def _new_event(input: CreateSpeedMentoringEventInput) -> NewEvent:
@@ -401,7 +389,7 @@ class SpeedEventsMutation:
         self, info: AppInfo, input: CancelSpeedMentoringRegistrationInput
     ) -> SpeedMentoringEventPayload:
         async def run() -> EventView:
-            who = None if input.person_id is None else _person_id(input.person_id)
+            who = optional_id(input.person_id, "Person", "personId")
             return await rules.cancel_registration(info.context, _event_id(input.event_id), who)
 
         return await SpeedMentoringEventPayload.attempt(run)
@@ -411,9 +399,9 @@ class SpeedEventsMutation:
         self, info: AppInfo, input: CheckInToSpeedMentoringEventInput
     ) -> SpeedMentoringRegistrationPayload:
         # The ids are decoded before the attempt, so a malformed one is a top-level error here.
-        event_id, person_id = _event_id(input.event_id), _person_id(input.person_id)
+        event_id, person = _event_id(input.event_id), person_id(input.person_id)
         return await SpeedMentoringRegistrationPayload.attempt(
-            lambda: rules.check_in(info.context, event_id, person_id)
+            lambda: rules.check_in(info.context, event_id, person)
         )
 
     @strawberry.mutation(description="Cancel the event (organisers); everyone registered is notified.")

@@ -215,24 +215,15 @@ class SubmitSurveyResponseInput:
 
 
 @strawberry.type(description="The result of a mutation on a survey template.")
-class SurveyPayload(Payload[SurveyRecord]):
+class SurveyPayload(Payload[SurveyRecord], result="survey", convert=Survey.from_record):
     survey: Survey | None = strawberry.field(description="The survey as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: SurveyRecord | None, errors: list[UserError]) -> Self:
-        return cls(survey=None if record is None else Survey.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of submitting a survey response.")
-class SubmitSurveyResponsePayload(Payload[int]):
+class SubmitSurveyResponsePayload(Payload[int], result="submitted_at", convert=from_ms):
     submitted_at: DateTime | None = strawberry.field(description="When it was stored.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix (CONFLICT: "
                                                "already answered).")
-
-    @classmethod
-    def of(cls, at: int | None, errors: list[UserError]) -> Self:
-        return cls(submitted_at=None if at is None else from_ms(at), errors=errors)
 
 
 def _questions(items: list[SurveyQuestionInput]) -> list[dict[str, Any]]:
