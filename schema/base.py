@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, ClassVar, Generic, NewType, Self, TypeVar
@@ -149,6 +149,32 @@ def node_resolver(type_name: str) -> Callable[[NodeResolver], NodeResolver]:
         return fn
 
     return register
+
+
+def nodes(
+    type_name: str,
+    convert: Callable[[R], object],
+    *,
+    get_many: Callable[[Context, list[str]], Awaitable[Sequence[R | None]]] | None = None,
+    get: Callable[[Context, str], Awaitable[R | None]] | None = None,
+    signed_in: bool = False,
+) -> None:
+    """Register how `node(id:)` loads objects of `type_name`: through a batch `get_many`, or
+    `get` one id after another; `signed_in`: nothing is found for a signed-out viewer."""
+    if (get_many is None) == (get is None):
+        raise TypeError("give get_many or get")
+
+    async def resolve(info: AppInfo, local_ids: list[str]) -> list[object]:
+        if signed_in and info.context.viewer is None:
+            return [None] * len(local_ids)
+        if get_many is not None:
+            found = await get_many(info.context, local_ids)
+        else:
+            assert get is not None
+            found = [await get(info.context, i) for i in local_ids]
+        return [convert(r) if r else None for r in found]
+
+    node_resolver(type_name)(resolve)
 
 
 # -- connections --------------------------------------------------------------------------

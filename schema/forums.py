@@ -20,7 +20,7 @@ from schema.base import (
     connection,
     from_ms,
     local_id,
-    node_resolver,
+    nodes,
     optional_id,
     raw_value,
     to_global_id,
@@ -183,22 +183,9 @@ class Reply(Node):
         return (await comment_resolvers.engagement(info.context, self.record.id)).viewerLiked
 
 
-@node_resolver("Forum")
-async def _resolve_forums(info: AppInfo, local_ids: list[str]) -> list[Forum | None]:
-    records = await forum_resolvers.get_forums(info.context, local_ids)
-    return [Forum.from_record(r) if r else None for r in records]
-
-
-@node_resolver("Thread")
-async def _resolve_threads(info: AppInfo, local_ids: list[str]) -> list[Thread | None]:
-    records = await forum_resolvers.get_threads(info.context, local_ids)
-    return [Thread.from_record(r) if r else None for r in records]
-
-
-@node_resolver("Reply")
-async def _resolve_replies(info: AppInfo, local_ids: list[str]) -> list[Reply | None]:
-    records = await forum_resolvers.get_replies(info.context, local_ids)
-    return [Reply.from_record(r) if r else None for r in records]
+nodes("Forum", Forum.from_record, get_many=forum_resolvers.get_forums)
+nodes("Thread", Thread.from_record, get_many=forum_resolvers.get_threads)
+nodes("Reply", Reply.from_record, get_many=forum_resolvers.get_replies)
 
 
 # -- inputs and payloads --------------------------------------------------------------------

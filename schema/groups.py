@@ -25,7 +25,7 @@ from schema.base import (
     from_ms_or_none,
     ids,
     local_id,
-    node_resolver,
+    nodes,
     person_id,
     raw_value,
     to_global_id,
@@ -231,10 +231,7 @@ class Group(Node):
         return [Forum.from_record(f) for f in found]
 
 
-@node_resolver("Group")
-async def _resolve_groups(info: AppInfo, local_ids: list[str]) -> list[Group | None]:
-    records = await group_resolvers.get_groups(info.context, local_ids)
-    return [Group.from_record(r) if r else None for r in records]
+nodes("Group", Group.from_record, get_many=group_resolvers.get_groups)
 
 
 # -- inputs -------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from schema.base import (
     global_id_of,
     ids,
     local_id,
-    node_resolver,
+    nodes,
     to_global_id,
 )
 from schema.people import Person
@@ -231,16 +231,8 @@ class EmailDelivery:
         return from_ms_or_none(self.record.sentAt)
 
 
-@node_resolver("Conversation")
-async def _resolve_conversations(info: AppInfo, local_ids: list[str]) -> list[Conversation | None]:
-    records = await message_resolvers.get_conversations(info.context, local_ids)
-    return [Conversation.from_record(r) if r else None for r in records]
-
-
-@node_resolver("Message")
-async def _resolve_messages(info: AppInfo, local_ids: list[str]) -> list[Message | None]:
-    records = await message_resolvers.get_messages(info.context, local_ids)
-    return [Message.from_record(r) if r else None for r in records]
+nodes("Conversation", Conversation.from_record, get_many=message_resolvers.get_conversations)
+nodes("Message", Message.from_record, get_many=message_resolvers.get_messages)
 
 
 @strawberry.input(description="A message: into a conversation, or to members.")

@@ -25,7 +25,7 @@ from schema.base import (
     from_ms,
     from_ms_or_none,
     local_id,
-    node_resolver,
+    nodes,
     optional_id,
     person_id,
     raw_value,
@@ -240,16 +240,8 @@ class ModerationAction(Node):
         return self.record.detail
 
 
-@node_resolver("Report")
-async def _resolve_reports(info: AppInfo, local_ids: list[str]) -> list[Report | None]:
-    found = [await moderation_resolvers.get_report(info.context, i) for i in local_ids]
-    return [Report.from_record(r) if r else None for r in found]
-
-
-@node_resolver("ModerationAction")
-async def _resolve_actions(info: AppInfo, local_ids: list[str]) -> list[ModerationAction | None]:
-    found = [await moderation_resolvers.get_action(info.context, i) for i in local_ids]
-    return [ModerationAction.from_record(r) if r else None for r in found]
+nodes("Report", Report.from_record, get=moderation_resolvers.get_report)
+nodes("ModerationAction", ModerationAction.from_record, get=moderation_resolvers.get_action)
 
 
 # -- inputs -------------------------------------------------------------------------------

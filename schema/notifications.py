@@ -27,7 +27,7 @@ from schema.base import (
     from_ms,
     from_ms_or_none,
     ids,
-    node_resolver,
+    nodes,
     to_global_id,
 )
 from schema.forums import Reply, Thread
@@ -167,12 +167,7 @@ class Notification(Node):
         return self.record.readAt is not None
 
 
-@node_resolver("Notification")
-async def _resolve_notifications(info: AppInfo, local_ids: list[str]) -> list[Notification | None]:
-    if info.context.viewer is None:
-        return [None] * len(local_ids)
-    records = await notification_resolvers.get_own_many(info.context, local_ids)
-    return [Notification.from_record(r) if r else None for r in records]
+nodes("Notification", Notification.from_record, get_many=notification_resolvers.get_own_many, signed_in=True)
 
 
 @strawberry.input(description="Which notifications to mark read.")

@@ -27,7 +27,7 @@ from schema.base import (
     from_ms,
     ids,
     local_id,
-    node_resolver,
+    nodes,
     optional_id,
     selected_names,
     to_global_id,
@@ -355,10 +355,7 @@ async def _links(
     return await link_connection(info, page)
 
 
-@node_resolver("Person")
-async def _resolve_people(info: AppInfo, ids: list[str]) -> list[Person | None]:
-    records = await people_resolvers.visible_people(info.context, ids)
-    return [Person.from_record(r) if r else None for r in records]
+nodes("Person", Person.from_record, get_many=people_resolvers.visible_people)
 
 
 # -- profile mutations ------------------------------------------------------------------------

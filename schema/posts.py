@@ -25,7 +25,7 @@ from schema.base import (
     global_id_of,
     local_id,
     mention_ids,
-    node_resolver,
+    nodes,
     optional_id,
     selected_names,
     to_global_id,
@@ -231,16 +231,8 @@ async def person_posts(info: AppInfo, person_id: str, *, first: int | None, afte
     return await post_connection(info, page)
 
 
-@node_resolver("Post")
-async def _resolve_posts(info: AppInfo, local_ids: list[str]) -> list[Post | None]:
-    records = await post_resolvers.get_posts(info.context, local_ids)
-    return [Post.from_record(r) if r else None for r in records]
-
-
-@node_resolver("Comment")
-async def _resolve_comments(info: AppInfo, local_ids: list[str]) -> list[Comment | None]:
-    records = await comment_resolvers.get_comments(info.context, local_ids)
-    return [Comment.from_record(r) if r else None for r in records]
+nodes("Post", Post.from_record, get_many=post_resolvers.get_posts)
+nodes("Comment", Comment.from_record, get_many=comment_resolvers.get_comments)
 
 
 # -- inputs -------------------------------------------------------------------------------

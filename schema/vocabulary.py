@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Self
 
 import strawberry
@@ -9,7 +10,7 @@ import strawberry
 from graph_db.errors import InvalidInput
 from graph_db.people_records import TermRecord
 from resolvers import vocabulary as vocabulary_resolvers
-from schema.base import AppInfo, Node, Payload, UserError, from_global_id, node_resolver, to_global_id
+from schema.base import AppInfo, Node, Payload, UserError, from_global_id, nodes, to_global_id
 
 
 @strawberry.type(description="A research interest from the shared vocabulary.")
@@ -88,16 +89,16 @@ class MentorshipArea(Node):
         return (await vocabulary_resolvers.usage(info.context, self.record)).soughtBy
 
 
-@node_resolver("Interest")
-async def _resolve_interests(info: AppInfo, ids: list[str]) -> list[Interest | None]:
-    found = await vocabulary_resolvers.terms(info.context, ids)
-    return [Interest.from_record(t) if t and t.kind == "Interest" else None for t in found]
+def _term_of(kind: str, convert: Callable[[TermRecord], Node]) -> Callable[[TermRecord], Node | None]:
+    """A term as its GraphQL type, when it is of `kind` (interests and areas share their ids)."""
+    return lambda term: convert(term) if term.kind == kind else None
 
 
-@node_resolver("MentorshipArea")
-async def _resolve_areas(info: AppInfo, ids: list[str]) -> list[MentorshipArea | None]:
-    found = await vocabulary_resolvers.terms(info.context, ids)
-    return [MentorshipArea.from_record(t) if t and t.kind == "MentorshipArea" else None for t in found]
+nodes("Interest", _term_of("Interest", Interest.from_record), get_many=vocabulary_resolvers.terms)
+nodes(
+    "MentorshipArea", _term_of("MentorshipArea", MentorshipArea.from_record),
+    get_many=vocabulary_resolvers.terms,
+)
 
 
 @strawberry.type

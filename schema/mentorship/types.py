@@ -32,7 +32,7 @@ from schema.base import (
     connection,
     from_ms,
     from_ms_or_none,
-    node_resolver,
+    nodes,
     to_global_id,
 )
 
@@ -474,40 +474,12 @@ class MentorshipStats:
         return from_ms_or_none(self.record.firstStartedAt)
 
 
-@node_resolver("Mentorship")
-async def _mentorships(info: AppInfo, ids: list[str]) -> list[Mentorship | None]:
-    found = await mentoring.get_mentorships(info.context, ids)
-    return [Mentorship.from_record(m) if m else None for m in found]
-
-
-@node_resolver("Meeting")
-async def _meetings(info: AppInfo, ids: list[str]) -> list[Meeting | None]:
-    found = [await mentorships.get_meeting(info.context, i) for i in ids]
-    return [Meeting.from_record(m) if m else None for m in found]
-
-
-@node_resolver("Milestone")
-async def _milestones(info: AppInfo, ids: list[str]) -> list[Milestone | None]:
-    found = [await mentorships.get_milestone(info.context, i) for i in ids]
-    return [Milestone.from_record(m) if m else None for m in found]
-
-
-@node_resolver("MentoringCommittee")
-async def _committees(info: AppInfo, ids: list[str]) -> list[MentoringCommittee | None]:
-    found = [await committee_rules.get_committee(info.context, i) for i in ids]
-    return [MentoringCommittee.from_record(c) if c else None for c in found]
-
-
-@node_resolver("Advisor")
-async def _advisors(info: AppInfo, ids: list[str]) -> list[Advisor | None]:
-    found = [await board_rules.get_advisor(info.context, i) for i in ids]
-    return [Advisor.from_record(a) if a else None for a in found]
-
-
-@node_resolver("MentoringProgram")
-async def _programs(info: AppInfo, ids: list[str]) -> list[MentoringProgram | None]:
-    found = [await program_rules.get_program(info.context, i) for i in ids]
-    return [MentoringProgram.from_record(p) if p else None for p in found]
+nodes("Mentorship", Mentorship.from_record, get_many=mentoring.get_mentorships)
+nodes("Meeting", Meeting.from_record, get=mentorships.get_meeting)
+nodes("Milestone", Milestone.from_record, get=mentorships.get_milestone)
+nodes("MentoringCommittee", MentoringCommittee.from_record, get=committee_rules.get_committee)
+nodes("Advisor", Advisor.from_record, get=board_rules.get_advisor)
+nodes("MentoringProgram", MentoringProgram.from_record, get=program_rules.get_program)
 
 
 TYPES: tuple[type, ...] = (Mentorship, Meeting, Milestone, MentoringCommittee, Advisor, MentoringProgram)

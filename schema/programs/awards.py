@@ -18,7 +18,7 @@ from schema.base import (
     from_ms,
     from_ms_or_none,
     local_id,
-    node_resolver,
+    nodes,
     to_global_id,
     to_ms,
 )
@@ -102,20 +102,8 @@ class AwardCycle(Node):
         return [p for p in found if p is not None]
 
 
-@node_resolver("Award")
-async def _awards(info: AppInfo, ids: list[str]) -> list[Award | None]:
-    if info.context.viewer is None:
-        return [None] * len(ids)
-    found = [await rules.get_award(info.context, i) for i in ids]
-    return [Award.from_record(a) if a else None for a in found]
-
-
-@node_resolver("AwardCycle")
-async def _cycles(info: AppInfo, ids: list[str]) -> list[AwardCycle | None]:
-    if info.context.viewer is None:
-        return [None] * len(ids)
-    found = [await rules.get_cycle(info.context, i) for i in ids]
-    return [AwardCycle.from_record(c) if c else None for c in found]
+nodes("Award", Award.from_record, get=rules.get_award, signed_in=True)
+nodes("AwardCycle", AwardCycle.from_record, get=rules.get_cycle, signed_in=True)
 
 
 @strawberry.type(description="A nomination (seen by its nominator, the committee and site admins).")

@@ -18,7 +18,7 @@ from schema.base import (
     from_ms,
     from_ms_or_none,
     local_id,
-    node_resolver,
+    nodes,
     to_global_id,
     to_ms,
 )
@@ -143,12 +143,7 @@ class MentoringCohort(Node):
         return await rules.report_csv(info.context, self.record.id)
 
 
-@node_resolver("MentoringCohort")
-async def _cohorts(info: AppInfo, ids: list[str]) -> list[MentoringCohort | None]:
-    if info.context.viewer is None:
-        return [None] * len(ids)
-    found = [await rules.get_cohort(info.context, i) for i in ids]
-    return [MentoringCohort.from_record(c) if c else None for c in found]
+nodes("MentoringCohort", MentoringCohort.from_record, get=rules.get_cohort, signed_in=True)
 
 
 @strawberry.input(description="One step of a cadence rule.")

@@ -20,7 +20,7 @@ from schema.base import (
     from_ms,
     from_ms_or_none,
     local_id,
-    node_resolver,
+    nodes,
     optional_id,
     person_id,
     to_global_id,
@@ -251,10 +251,7 @@ class SpeedMentoringEvent(Node):
         return [SpeedMentoringRound(seat=s) for s in await rules.my_rounds(info.context, self.view)]
 
 
-@node_resolver("SpeedMentoringEvent")
-async def _events(info: AppInfo, ids: list[str]) -> list[SpeedMentoringEvent | None]:
-    found = await rules.get_events(info.context, ids)
-    return [SpeedMentoringEvent.from_view(v) if v else None for v in found]
+nodes("SpeedMentoringEvent", SpeedMentoringEvent.from_view, get_many=rules.get_events)
 
 
 # -- inputs and payloads --------------------------------------------------------------------

@@ -18,7 +18,7 @@ from schema.base import (
     UserError,
     from_ms,
     local_id,
-    node_resolver,
+    nodes,
     to_global_id,
 )
 
@@ -77,12 +77,7 @@ class Survey(Node):
         return from_ms(self.record.updatedAt)
 
 
-@node_resolver("Survey")
-async def _surveys(info: AppInfo, ids: list[str]) -> list[Survey | None]:
-    if info.context.viewer is None:
-        return [None] * len(ids)
-    found = [await rules.get_survey(info.context, i) for i in ids]
-    return [Survey.from_record(s) if s else None for s in found]
+nodes("Survey", Survey.from_record, get=rules.get_survey, signed_in=True)
 
 
 @strawberry.type(description="A survey occasion you have yet to answer.")
