@@ -8,6 +8,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from enum import Enum
+from operator import attrgetter
 from typing import Any, ClassVar, Generic, NewType, Self, TypeVar
 
 import strawberry
@@ -70,6 +71,19 @@ def raw_value(member: Enum) -> str:
     if not isinstance(value, str):
         raise TypeError(f"{member!r} does not hold a string")
     return value
+
+
+def attr_field(path: str, convert: Callable[[Any], object] | None = None, *, description: str) -> Any:
+    """A field that shows an attribute of the object, e.g. `name: str = attr_field("record.name",
+    description=...)`; `convert` turns the stored value into the field's type (`from_ms`, an enum).
+
+    The field's GraphQL type is the annotation it is assigned to; the getter is built here, once.
+    """
+    get = attrgetter(path)
+    if convert is None:
+        return strawberry.field(resolver=lambda self: get(self), description=description)
+    to = convert
+    return strawberry.field(resolver=lambda self: to(get(self)), description=description)
 
 
 # -- Relay node identity ----------------------------------------------------------------

@@ -11,7 +11,7 @@ from graph_db.programs.records import AwardActivityRecord
 from graph_db.social_records import ActivityRecord
 from resolvers import feed as feed_resolvers
 from resolvers import people as people_resolvers
-from schema.base import AppInfo, Connection, DateTime, connection, from_ms, to_global_id
+from schema.base import AppInfo, Connection, DateTime, attr_field, connection, from_ms, to_global_id
 from schema.people import Person
 from schema.posts import Post, post_connection
 from schema.programs.awards import AwardBadge
@@ -36,13 +36,9 @@ class ActivityItem:
     def from_record(cls, record: ActivityRecord) -> Self:
         return cls(record=record)
 
-    @strawberry.field(description="What happened.")
-    def kind(self) -> ActivityKind:
-        return ActivityKind(self.record.kind)
+    kind: ActivityKind = attr_field("record.kind", ActivityKind, description="What happened.")
 
-    @strawberry.field(description="When it happened.")
-    def occurred_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    occurred_at: DateTime = attr_field("record.createdAt", from_ms, description="When it happened.")
 
     @strawberry.field(
         description="The global id of what it is about (a Post, Person, Group, or the Award won)."

@@ -17,6 +17,7 @@ from schema.base import (
     DateTime,
     Node,
     Payload,
+    attr_field,
     connection,
     from_ms,
     local_id,
@@ -46,21 +47,16 @@ class Forum(Node):
     def from_record(cls, record: ForumRecord) -> Self:
         return cls(id=to_global_id("Forum", record.id), record=record)
 
-    @strawberry.field(description="The forum's name.")
-    def name(self) -> str:
-        return self.record.name
+    name: str = attr_field("record.name", description="The forum's name.")
 
-    @strawberry.field(description="What it is for.")
-    def description(self) -> str:
-        return self.record.description
+    description: str = attr_field("record.description", description="What it is for.")
 
-    @strawberry.field(description="When it was created.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was created.")
 
-    @strawberry.field(description="How many threads it holds (removed ones not counted).")
-    def thread_count(self) -> int:
-        return self.record.threadCount
+    thread_count: int = attr_field(
+        "record.threadCount",
+        description="How many threads it holds (removed ones not counted).",
+    )
 
     @strawberry.field(description="The group it belongs to; null for a site-wide forum.")
     async def group(self, info: AppInfo) -> Group | None:
@@ -88,17 +84,11 @@ class Thread(Node):
     def from_record(cls, record: ThreadRecord) -> Self:
         return cls(id=to_global_id("Thread", record.id), record=record)
 
-    @strawberry.field(description="The title.")
-    def title(self) -> str:
-        return self.record.title
+    title: str = attr_field("record.title", description="The title.")
 
-    @strawberry.field(description="The opening text (plain text).")
-    def body(self) -> str:
-        return self.record.body
+    body: str = attr_field("record.body", description="The opening text (plain text).")
 
-    @strawberry.field(description="Topics, as lowercase tags.")
-    def tags(self) -> list[str]:
-        return list(self.record.tags)
+    tags: list[str] = attr_field("record.tags", list, description="Topics, as lowercase tags.")
 
     @strawberry.field(description="Who started it.", graphql_type=Person)
     def author(self, info: AppInfo) -> Person | Awaitable[Person]:
@@ -109,33 +99,28 @@ class Thread(Node):
         record = await info.context.loaders.forum_by_id.load(self.record.forumId)
         return Forum.from_record(record) if record else None
 
-    @strawberry.field(description="When it was started.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was started.")
 
-    @strawberry.field(description="When it was started or last replied to.")
-    def last_activity_at(self) -> DateTime:
-        return from_ms(self.record.lastActivityAt)
+    last_activity_at: DateTime = attr_field(
+        "record.lastActivityAt", from_ms,
+        description="When it was started or last replied to.",
+    )
 
-    @strawberry.field(description="Pinned to the top of its forum by a moderator.")
-    def pinned(self) -> bool:
-        return self.record.pinned
+    pinned: bool = attr_field("record.pinned", description="Pinned to the top of its forum by a moderator.")
 
-    @strawberry.field(description="Locked by a moderator: no new replies.")
-    def locked(self) -> bool:
-        return self.record.locked
+    locked: bool = attr_field("record.locked", description="Locked by a moderator: no new replies.")
 
-    @strawberry.field(description="Minimum seconds between one member's replies (0: off).")
-    def slow_mode_seconds(self) -> int:
-        return self.record.slowModeSeconds
+    slow_mode_seconds: int = attr_field(
+        "record.slowModeSeconds",
+        description="Minimum seconds between one member's replies (0: off).",
+    )
 
-    @strawberry.field(description="How many members like it (exact).")
-    def like_count(self) -> int:
-        return self.record.likeCount
+    like_count: int = attr_field("record.likeCount", description="How many members like it (exact).")
 
-    @strawberry.field(description="How many replies it has (removed ones not counted).")
-    def reply_count(self) -> int:
-        return self.record.replyCount
+    reply_count: int = attr_field(
+        "record.replyCount",
+        description="How many replies it has (removed ones not counted).",
+    )
 
     @strawberry.field(description="Whether you like it.")
     async def viewer_has_liked(self, info: AppInfo) -> bool:
@@ -157,9 +142,7 @@ class Reply(Node):
     def from_record(cls, record: ReplyRecord) -> Self:
         return cls(id=to_global_id("Reply", record.id), record=record)
 
-    @strawberry.field(description="The text (plain text).")
-    def body(self) -> str:
-        return self.record.body
+    body: str = attr_field("record.body", description="The text (plain text).")
 
     @strawberry.field(description="Who wrote it.", graphql_type=Person)
     def author(self, info: AppInfo) -> Person | Awaitable[Person]:
@@ -170,9 +153,7 @@ class Reply(Node):
         record = await info.context.loaders.thread_by_id.load(self.record.threadId)
         return Thread.from_record(record) if record else None
 
-    @strawberry.field(description="When it was written.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was written.")
 
     @strawberry.field(description="How many members like it (exact).")
     async def like_count(self, info: AppInfo) -> int:

@@ -20,6 +20,7 @@ from schema.base import (
     DateTime,
     Node,
     Payload,
+    attr_field,
     connection,
     from_ms,
     from_ms_or_none,
@@ -76,13 +77,15 @@ class GroupMember:
     def role(self) -> GroupRole | None:
         return GroupRole(self.record.role) if self.record.role else None
 
-    @strawberry.field(description="When they joined, asked to join, or were banned.")
-    def since(self) -> DateTime:
-        return from_ms(self.record.since)
+    since: DateTime = attr_field(
+        "record.since", from_ms,
+        description="When they joined, asked to join, or were banned.",
+    )
 
-    @strawberry.field(description="The join request's message, or the ban's reason (moderators).")
-    def note(self) -> str | None:
-        return self.record.note
+    note: str | None = attr_field(
+        "record.note",
+        description="The join request's message, or the ban's reason (moderators).",
+    )
 
 
 def _member(record: MembershipRecord) -> GroupMember:
@@ -105,49 +108,43 @@ class Group(Node):
     def from_record(cls, record: GroupRecord) -> Self:
         return cls(id=to_global_id("Group", record.id), record=record)
 
-    @strawberry.field(description="The group's name.")
-    def name(self) -> str:
-        return self.record.name
+    name: str = attr_field("record.name", description="The group's name.")
 
-    @strawberry.field(description="What the group is about (plain text).")
-    def description(self) -> str:
-        return self.record.description
+    description: str = attr_field("record.description", description="What the group is about (plain text).")
 
-    @strawberry.field(description="PUBLIC or PRIVATE.")
-    def visibility(self) -> GroupVisibility:
-        return GroupVisibility(self.record.visibility)
+    visibility: GroupVisibility = attr_field(
+        "record.visibility", GroupVisibility,
+        description="PUBLIC or PRIVATE.",
+    )
 
-    @strawberry.field(description="Names of the research interests the group is about.")
-    def topics(self) -> list[str]:
-        return list(self.record.topics)
+    topics: list[str] = attr_field(
+        "record.topics", list,
+        description="Names of the research interests the group is about.",
+    )
 
     @strawberry.field(description="The research interests the group is about.")
     async def interests(self, info: AppInfo) -> list[Interest]:
         found = await vocabulary_resolvers.terms(info.context, list(self.record.interestIds))
         return [Interest.from_record(t) for t in found if t is not None]
 
-    @strawberry.field(description="How many members it has (exact).")
-    def member_count(self) -> int:
-        return self.record.memberCount
+    member_count: int = attr_field("record.memberCount", description="How many members it has (exact).")
 
-    @strawberry.field(
-        description="Minimum seconds between one member's contributions (0: off; moderators "
-        "are exempt)."
+    slow_mode_seconds: int = attr_field(
+        "record.slowModeSeconds",
+        description="Minimum seconds between one member's contributions (0: off; moderators are exempt).",
     )
-    def slow_mode_seconds(self) -> int:
-        return self.record.slowModeSeconds
 
-    @strawberry.field(description="When it was created.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was created.")
 
-    @strawberry.field(description="When its details last changed.")
-    def updated_at(self) -> DateTime:
-        return from_ms(self.record.updatedAt)
+    updated_at: DateTime = attr_field(
+        "record.updatedAt", from_ms,
+        description="When its details last changed.",
+    )
 
-    @strawberry.field(description="When it was archived (read-only); null while active.")
-    def archived_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.archivedAt)
+    archived_at: DateTime | None = attr_field(
+        "record.archivedAt", from_ms_or_none,
+        description="When it was archived (read-only); null while active.",
+    )
 
     @strawberry.field(description="Where you stand with this group.")
     async def viewer_status(self, info: AppInfo) -> GroupMembershipStatus:

@@ -20,6 +20,7 @@ from schema.base import (
     Node,
     Payload,
     UserError,
+    attr_field,
     connection,
     from_ms,
     from_ms_or_none,
@@ -76,9 +77,10 @@ class Message(Node):
     def from_record(cls, record: MessageRecord) -> Self:
         return cls(id=to_global_id("Message", record.id), record=record)
 
-    @strawberry.field(description="The text, as written (plain text); null once deleted.")
-    def body(self) -> str | None:
-        return self.record.body
+    body: str | None = attr_field(
+        "record.body",
+        description="The text, as written (plain text); null once deleted.",
+    )
 
     @strawberry.field(description="Whether the sender deleted it.")
     def deleted(self) -> bool:
@@ -105,9 +107,7 @@ class Message(Node):
         found = await people_resolvers.get_people(info.context, self.record.mentionIds)
         return [Person.from_record(p) for p in found if p is not None]
 
-    @strawberry.field(description="When it was sent.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was sent.")
 
 
 @strawberry.type(description="A conversation you take part in.")
@@ -118,13 +118,12 @@ class Conversation(Node):
     def from_record(cls, record: ConversationRecord) -> Self:
         return cls(id=to_global_id("Conversation", record.id), record=record)
 
-    @strawberry.field(description="DIRECT (two members) or GROUP.")
-    def kind(self) -> ConversationKind:
-        return ConversationKind(self.record.kind)
+    kind: ConversationKind = attr_field(
+        "record.kind", ConversationKind,
+        description="DIRECT (two members) or GROUP.",
+    )
 
-    @strawberry.field(description="A group conversation's name; null for DIRECT.")
-    def name(self) -> str | None:
-        return self.record.name
+    name: str | None = attr_field("record.name", description="A group conversation's name; null for DIRECT.")
 
     @strawberry.field(description="Who takes part (you included).")
     async def participants(self, info: AppInfo) -> list[Person]:
@@ -136,21 +135,22 @@ class Conversation(Node):
         last = self.record.lastMessage
         return Message.from_record(last) if last else None
 
-    @strawberry.field(description="When the newest message was sent (the list is ordered by it).")
-    def last_message_at(self) -> DateTime:
-        return from_ms(self.record.lastMessageAt)
+    last_message_at: DateTime = attr_field(
+        "record.lastMessageAt", from_ms,
+        description="When the newest message was sent (the list is ordered by it).",
+    )
 
-    @strawberry.field(description="Messages from others you have not read yet.")
-    def unread_count(self) -> int:
-        return self.record.unreadCount
+    unread_count: int = attr_field(
+        "record.unreadCount",
+        description="Messages from others you have not read yet.",
+    )
 
-    @strawberry.field(description="Whether you muted it (no email for it).")
-    def muted(self) -> bool:
-        return self.record.muted
+    muted: bool = attr_field("record.muted", description="Whether you muted it (no email for it).")
 
-    @strawberry.field(description="Closed by a block between the two members: nobody can send.")
-    def closed(self) -> bool:
-        return self.record.closed
+    closed: bool = attr_field(
+        "record.closed",
+        description="Closed by a block between the two members: nobody can send.",
+    )
 
     @strawberry.field(description="Its messages, newest first (stable while messages arrive).")
     async def messages(
@@ -161,9 +161,7 @@ class Conversation(Node):
         )
         return connection(page, Message.from_record)
 
-    @strawberry.field(description="When it started.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it started.")
 
 
 @strawberry.type(description="A participant read a conversation up to `readAt`.")
@@ -179,9 +177,10 @@ class ReadReceipt:
         record = await people_resolvers.get_person(info.context, self.record.readerId)
         return Person.from_record(record) if record else None
 
-    @strawberry.field(description="Everything sent up to this instant is read.")
-    def read_at(self) -> DateTime:
-        return from_ms(self.record.readAt)
+    read_at: DateTime = attr_field(
+        "record.readAt", from_ms,
+        description="Everything sent up to this instant is read.",
+    )
 
 
 @strawberry.type(description="Your messaging and email settings.")
@@ -205,30 +204,23 @@ class EmailDelivery:
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.record.id)
 
-    @strawberry.field(description="Where it stands.")
-    def status(self) -> EmailStatus:
-        return EmailStatus(self.record.status)
+    status: EmailStatus = attr_field("record.status", EmailStatus, description="Where it stands.")
 
     @strawberry.field(description="The member it is for.")
     async def recipient(self, info: AppInfo) -> Person | None:
         record = await people_resolvers.get_person(info.context, self.record.recipientId)
         return Person.from_record(record) if record else None
 
-    @strawberry.field(description="Sending attempts made.")
-    def attempts(self) -> int:
-        return self.record.attempts
+    attempts: int = attr_field("record.attempts", description="Sending attempts made.")
 
-    @strawberry.field(description="The last SMTP error, if any.")
-    def last_error(self) -> str | None:
-        return self.record.lastError
+    last_error: str | None = attr_field("record.lastError", description="The last SMTP error, if any.")
 
-    @strawberry.field(description="When it was queued.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was queued.")
 
-    @strawberry.field(description="When it was handed to the mail server.")
-    def sent_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.sentAt)
+    sent_at: DateTime | None = attr_field(
+        "record.sentAt", from_ms_or_none,
+        description="When it was handed to the mail server.",
+    )
 
 
 nodes("Conversation", Conversation.from_record, get_many=message_resolvers.get_conversations)

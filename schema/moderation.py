@@ -20,6 +20,7 @@ from schema.base import (
     DateTime,
     Node,
     Payload,
+    attr_field,
     connection,
     from_global_id,
     from_ms,
@@ -128,21 +129,16 @@ class Report(Node):
     def from_record(cls, record: ReportRecord) -> Self:
         return cls(id=to_global_id("Report", record.id), record=record)
 
-    @strawberry.field(description="Why it was reported.")
-    def reason(self) -> ReportReason:
-        return ReportReason(self.record.reason)
+    reason: ReportReason = attr_field("record.reason", ReportReason, description="Why it was reported.")
 
-    @strawberry.field(description="The reporter's own words, if any.")
-    def details(self) -> str | None:
-        return self.record.details
+    details: str | None = attr_field("record.details", description="The reporter's own words, if any.")
 
-    @strawberry.field(description="Where it is in review.")
-    def status(self) -> ReportStatus:
-        return ReportStatus(self.record.status)
+    status: ReportStatus = attr_field("record.status", ReportStatus, description="Where it is in review.")
 
-    @strawberry.field(description="What kind of thing is reported.")
-    def target_kind(self) -> ModerationTargetKind:
-        return ModerationTargetKind(self.record.targetKind)
+    target_kind: ModerationTargetKind = attr_field(
+        "record.targetKind", ModerationTargetKind,
+        description="What kind of thing is reported.",
+    )
 
     @strawberry.field(
         description="The global id of what is reported (a Post, Comment, Thread, Reply or Person)."
@@ -150,9 +146,10 @@ class Report(Node):
     def target_id(self) -> strawberry.ID:
         return to_global_id(TYPE_OF_KIND[self.record.targetKind], self.record.targetId)
 
-    @strawberry.field(description="The reported text (or member's name) as it was when reported.")
-    def excerpt(self) -> str | None:
-        return self.record.excerpt
+    excerpt: str | None = attr_field(
+        "record.excerpt",
+        description="The reported text (or member's name) as it was when reported.",
+    )
 
     @strawberry.field(description="Who reported it.")
     async def reporter(self, info: AppInfo) -> Person | None:
@@ -162,21 +159,18 @@ class Report(Node):
     async def group(self, info: AppInfo) -> Group | None:
         return await _group(info, self.record.groupId)
 
-    @strawberry.field(description="When it was reported.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was reported.")
 
-    @strawberry.field(description="When a moderator closed it; null while open.")
-    def resolved_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.resolvedAt)
+    resolved_at: DateTime | None = attr_field(
+        "record.resolvedAt", from_ms_or_none,
+        description="When a moderator closed it; null while open.",
+    )
 
     @strawberry.field(description="The moderator who closed it.")
     async def resolved_by(self, info: AppInfo) -> Person | None:
         return await _person(info, self.record.resolvedBy)
 
-    @strawberry.field(description="The moderator's note when dismissing it.")
-    def note(self) -> str | None:
-        return self.record.note
+    note: str | None = attr_field("record.note", description="The moderator's note when dismissing it.")
 
     @strawberry.field(description="The audit-log entry of the action that closed it.")
     async def action(self, info: AppInfo) -> ModerationAction | None:
@@ -197,9 +191,10 @@ class ModerationAction(Node):
     def from_record(cls, record: ModerationActionRecord) -> Self:
         return cls(id=to_global_id("ModerationAction", record.id), record=record)
 
-    @strawberry.field(description="What was done.")
-    def action(self) -> ModerationActionKind:
-        return ModerationActionKind(self.record.action)
+    action: ModerationActionKind = attr_field(
+        "record.action", ModerationActionKind,
+        description="What was done.",
+    )
 
     @strawberry.field(description="The moderator (or owner) who did it.")
     async def actor(self, info: AppInfo) -> Person | None:
@@ -215,29 +210,25 @@ class ModerationAction(Node):
         kind, target = self.record.targetKind, self.record.targetId
         return to_global_id(TYPE_OF_KIND[kind], target) if kind and target else None
 
-    @strawberry.field(description="The reason given.")
-    def reason(self) -> str | None:
-        return self.record.reason
+    reason: str | None = attr_field("record.reason", description="The reason given.")
 
     @strawberry.field(description="The group it happened in; null for site-wide actions.")
     async def group(self, info: AppInfo) -> Group | None:
         return await _group(info, self.record.groupId)
 
-    @strawberry.field(description="When it was done.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was done.")
 
-    @strawberry.field(description="Until when a mute or suspension lasts.")
-    def until(self) -> DateTime | None:
-        return from_ms_or_none(self.record.until)
+    until: DateTime | None = attr_field(
+        "record.until", from_ms_or_none,
+        description="Until when a mute or suspension lasts.",
+    )
 
-    @strawberry.field(description="The slow-mode seconds set.")
-    def seconds(self) -> int | None:
-        return self.record.seconds
+    seconds: int | None = attr_field("record.seconds", description="The slow-mode seconds set.")
 
-    @strawberry.field(description="More detail: the role change, the forums of a move, the fields changed.")
-    def detail(self) -> str | None:
-        return self.record.detail
+    detail: str | None = attr_field(
+        "record.detail",
+        description="More detail: the role change, the forums of a move, the fields changed.",
+    )
 
 
 nodes("Report", Report.from_record, get=moderation_resolvers.get_report)

@@ -14,6 +14,7 @@ from schema.base import (
     DateTime,
     Payload,
     UserError,
+    attr_field,
     connection,
     from_ms,
     person_id,
@@ -48,13 +49,15 @@ class PersonSuggestion:
     def person(self) -> Person:
         return Person.from_record(self.record.person)
 
-    @strawberry.field(description="How many of your connections they are connected with.")
-    def mutual_connection_count(self) -> int:
-        return self.record.mutualConnections
+    mutual_connection_count: int = attr_field(
+        "record.mutualConnections",
+        description="How many of your connections they are connected with.",
+    )
 
-    @strawberry.field(description="How many of your research interests they share.")
-    def shared_interest_count(self) -> int:
-        return self.record.sharedInterests
+    shared_interest_count: int = attr_field(
+        "record.sharedInterests",
+        description="How many of your research interests they share.",
+    )
 
 
 @strawberry.type(description="A pending connection request.")
@@ -65,13 +68,9 @@ class ConnectionRequest:
     def person(self) -> Person:
         return Person.from_record(self.record.person)
 
-    @strawberry.field(description="The note sent with the request.")
-    def message(self) -> str | None:
-        return self.record.message
+    message: str | None = attr_field("record.message", description="The note sent with the request.")
 
-    @strawberry.field(description="When it was sent.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.since)
+    created_at: DateTime = attr_field("record.since", from_ms, description="When it was sent.")
 
 
 @strawberry.enum(description="Requests you received or sent.")

@@ -23,6 +23,7 @@ from schema.base import (
     Node,
     UserError,
     attempt,
+    attr_field,
     connection,
     from_ms,
     from_ms_or_none,
@@ -78,9 +79,7 @@ class Notification(Node):
     def from_record(cls, record: NotificationRecord) -> Self:
         return cls(id=to_global_id("Notification", record.id), record=record)
 
-    @strawberry.field(description="What happened.")
-    def kind(self) -> NotificationKind:
-        return NotificationKind(self.record.kind)
+    kind: NotificationKind = attr_field("record.kind", NotificationKind, description="What happened.")
 
     @strawberry.field(description="One line to show, e.g. 'Ada Lovelace and 11 others liked your update'.")
     async def summary(self, info: AppInfo) -> str:
@@ -94,9 +93,7 @@ class Notification(Node):
         records = await people_resolvers.get_people(info.context, self.record.actorIds)
         return [Person.from_record(r) for r in records if r is not None]
 
-    @strawberry.field(description="How many different people did it.")
-    def actor_count(self) -> int:
-        return self.record.count
+    actor_count: int = attr_field("record.count", description="How many different people did it.")
 
     @strawberry.field(description="The update concerned, if any (null if no longer visible).")
     async def post(self, info: AppInfo) -> Post | None:
@@ -150,17 +147,17 @@ class Notification(Node):
         )
         return MentoringCommittee.from_record(record) if record else None
 
-    @strawberry.field(description="When it first happened.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it first happened.")
 
-    @strawberry.field(description="When it last happened (the list is ordered by this).")
-    def updated_at(self) -> DateTime:
-        return from_ms(self.record.updatedAt)
+    updated_at: DateTime = attr_field(
+        "record.updatedAt", from_ms,
+        description="When it last happened (the list is ordered by this).",
+    )
 
-    @strawberry.field(description="When you marked it read; null while unread.")
-    def read_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.readAt)
+    read_at: DateTime | None = attr_field(
+        "record.readAt", from_ms_or_none,
+        description="When you marked it read; null while unread.",
+    )
 
     @strawberry.field(description="Whether you have read it.")
     def read(self) -> bool:

@@ -22,6 +22,7 @@ from schema.base import (
     Node,
     Payload,
     UserError,
+    attr_field,
     connection,
     from_global_id,
     from_ms,
@@ -130,25 +131,20 @@ class Person(Node, PersonMentoring, PersonAwards):  # schema.mentorship.person, 
     def from_record(cls, record: PersonRecord) -> Person:
         return cls(id=to_global_id("Person", record.id), record=record)
 
-    @strawberry.field(description="Full name as the member wants it shown.")
-    def name(self) -> str:
-        return self.record.name
+    name: str = attr_field("record.name", description="Full name as the member wants it shown.")
 
-    @strawberry.field(description="Job title, e.g. 'Associate Professor of Medicine'.")
-    def title(self) -> str | None:
-        return self.record.title
+    title: str | None = attr_field(
+        "record.title",
+        description="Job title, e.g. 'Associate Professor of Medicine'.",
+    )
 
     @strawberry.field(description="Academic rank or training stage.")
     def rank(self) -> AcademicRank | None:
         return AcademicRank(self.record.rank) if self.record.rank else None
 
-    @strawberry.field(description="A few paragraphs about the member, plain text.")
-    def bio(self) -> str | None:
-        return self.record.bio
+    bio: str | None = attr_field("record.bio", description="A few paragraphs about the member, plain text.")
 
-    @strawberry.field(description="URL of the profile photo.")
-    def photo_url(self) -> str | None:
-        return self.record.photoUrl
+    photo_url: str | None = attr_field("record.photoUrl", description="URL of the profile photo.")
 
     # Fields that read a loader answer without an await when the page preloaded it
     # (preload_people; resolvers.loaders.now_or_later), so they return `X | Awaitable[X]`.
@@ -173,21 +169,19 @@ class Person(Node, PersonMentoring, PersonAwards):  # schema.mentorship.person, 
             phone_visibility=Visibility(self.record.phoneVisibility),
         )
 
-    @strawberry.field(description="Whether the member takes on new mentees.")
-    def accepting_mentees(self) -> bool:
-        return self.record.acceptingMentees
+    accepting_mentees: bool = attr_field(
+        "record.acceptingMentees",
+        description="Whether the member takes on new mentees.",
+    )
 
-    @strawberry.field(description="How many mentees the member is willing to have at once.")
-    def mentee_capacity(self) -> int:
-        return self.record.menteeCapacity
+    mentee_capacity: int = attr_field(
+        "record.menteeCapacity",
+        description="How many mentees the member is willing to have at once.",
+    )
 
-    @strawberry.field(description="The member's site-wide role.")
-    def role(self) -> Role:
-        return Role(self.record.role)
+    role: Role = attr_field("record.role", Role, description="The member's site-wide role.")
 
-    @strawberry.field(description="When the member joined.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When the member joined.")
 
     @strawberry.field(description="When the profile last changed.")
     def updated_at(self) -> DateTime:

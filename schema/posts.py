@@ -19,6 +19,7 @@ from schema.base import (
     DateTime,
     Node,
     Payload,
+    attr_field,
     connection,
     from_ms,
     from_ms_or_none,
@@ -61,9 +62,10 @@ class Post(Node):
     def from_record(cls, record: PostRecord) -> Self:
         return cls(id=to_global_id("Post", record.id), record=record)
 
-    @strawberry.field(description="The text, as written (plain text; clients render the links).")
-    def body(self) -> str:
-        return self.record.body
+    body: str = attr_field(
+        "record.body",
+        description="The text, as written (plain text; clients render the links).",
+    )
 
     @strawberry.field(description="The http(s) links in the text, in order.")
     def links(self) -> list[str]:
@@ -86,13 +88,12 @@ class Post(Node):
     async def mentions(self, info: AppInfo) -> list[Person]:
         return await _people(info, self.record.mentionIds)
 
-    @strawberry.field(description="When it was posted.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was posted.")
 
-    @strawberry.field(description="When its author last edited it; null if never.")
-    def edited_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.editedAt)
+    edited_at: DateTime | None = attr_field(
+        "record.editedAt", from_ms_or_none,
+        description="When its author last edited it; null if never.",
+    )
 
     # Counts answer without an await when the page preloaded them (post_connection).
     @strawberry.field(description="How many members like it (exact).", graphql_type=int)
@@ -135,9 +136,7 @@ class Comment(Node):
     def from_record(cls, record: CommentRecord) -> Self:
         return cls(id=to_global_id("Comment", record.id), record=record)
 
-    @strawberry.field(description="The text, as written (plain text).")
-    def body(self) -> str:
-        return self.record.body
+    body: str = attr_field("record.body", description="The text, as written (plain text).")
 
     @strawberry.field(description="The http(s) links in the text, in order.")
     def links(self) -> list[str]:
@@ -163,13 +162,12 @@ class Comment(Node):
     async def mentions(self, info: AppInfo) -> list[Person]:
         return await _people(info, self.record.mentionIds)
 
-    @strawberry.field(description="When it was written.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was written.")
 
-    @strawberry.field(description="When its author last edited it; null if never.")
-    def edited_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.editedAt)
+    edited_at: DateTime | None = attr_field(
+        "record.editedAt", from_ms_or_none,
+        description="When its author last edited it; null if never.",
+    )
 
     @strawberry.field(description="How many members like it (exact).", graphql_type=int)
     def like_count(self, info: AppInfo) -> int | Awaitable[int]:

@@ -15,6 +15,7 @@ from schema.base import (
     Node,
     Payload,
     UserError,
+    attr_field,
     from_global_id,
     from_ms,
     local_id,
@@ -29,17 +30,11 @@ UNIT_TYPES = ("Hospital", "Department", "Division")
 class OrgUnit(Node):
     record: strawberry.Private[OrgUnitRecord]
 
-    @strawberry.field(description="Full name, e.g. 'Department of Medicine'.")
-    def name(self) -> str:
-        return self.record.name
+    name: str = attr_field("record.name", description="Full name, e.g. 'Department of Medicine'.")
 
-    @strawberry.field(description="Abbreviation, e.g. 'MED'.")
-    def short_name(self) -> str | None:
-        return self.record.shortName
+    short_name: str | None = attr_field("record.shortName", description="Abbreviation, e.g. 'MED'.")
 
-    @strawberry.field(description="When the unit was added.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When the unit was added.")
 
 
 @strawberry.type(description="A hospital of the system (the medical school counts as one).")

@@ -10,7 +10,7 @@ import strawberry
 from graph_db.errors import InvalidInput
 from graph_db.people_records import TermRecord
 from resolvers import vocabulary as vocabulary_resolvers
-from schema.base import AppInfo, Node, Payload, UserError, from_global_id, nodes, to_global_id
+from schema.base import AppInfo, Node, Payload, UserError, attr_field, from_global_id, nodes, to_global_id
 
 
 @strawberry.type(description="A research interest from the shared vocabulary.")
@@ -21,20 +21,15 @@ class Interest(Node):
     def from_record(cls, record: TermRecord) -> Interest:
         return cls(id=to_global_id("Interest", record.id), record=record)
 
-    @strawberry.field(description="Its normalised key: lowercase words joined by '-'.")
-    def slug(self) -> str:
-        return self.record.slug
+    slug: str = attr_field("record.slug", description="Its normalised key: lowercase words joined by '-'.")
 
-    @strawberry.field(description="Its display name.")
-    def name(self) -> str:
-        return self.record.name
+    name: str = attr_field("record.name", description="Its display name.")
 
-    @strawberry.field(
-        description="Other names search finds it by (e.g. 'Renal' for Kidney Disease); site "
-        "admins manage them with addTermAlias and removeTermAlias."
+    aliases: list[str] = attr_field(
+        "record.aliases", list,
+        description="Other names search finds it by (e.g. 'Renal' for Kidney Disease); site admins manage "
+        "them with addTermAlias and removeTermAlias.",
     )
-    def aliases(self) -> list[str]:
-        return list(self.record.aliases)
 
     @strawberry.field(description="The wider interest it belongs under, if any.")
     async def broader(self, info: AppInfo) -> Interest | None:
@@ -61,20 +56,15 @@ class MentorshipArea(Node):
     def from_record(cls, record: TermRecord) -> MentorshipArea:
         return cls(id=to_global_id("MentorshipArea", record.id), record=record)
 
-    @strawberry.field(description="Its normalised key: lowercase words joined by '-'.")
-    def slug(self) -> str:
-        return self.record.slug
+    slug: str = attr_field("record.slug", description="Its normalised key: lowercase words joined by '-'.")
 
-    @strawberry.field(description="Its display name, e.g. 'Grant Writing'.")
-    def name(self) -> str:
-        return self.record.name
+    name: str = attr_field("record.name", description="Its display name, e.g. 'Grant Writing'.")
 
-    @strawberry.field(
-        description="Other names search finds it by; site admins manage them with addTermAlias "
-        "and removeTermAlias."
+    aliases: list[str] = attr_field(
+        "record.aliases", list,
+        description="Other names search finds it by; site admins manage them with addTermAlias and "
+        "removeTermAlias.",
     )
-    def aliases(self) -> list[str]:
-        return list(self.record.aliases)
 
     @strawberry.field(description="How many members offer or seek mentoring in it.")
     async def member_count(self, info: AppInfo) -> int:

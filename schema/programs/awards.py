@@ -15,6 +15,7 @@ from schema.base import (
     DateTime,
     Node,
     Payload,
+    attr_field,
     from_ms,
     from_ms_or_none,
     local_id,
@@ -33,13 +34,9 @@ class Award(Node):
     def from_record(cls, record: AwardRecord) -> Self:
         return cls(id=to_global_id("Award", record.id), record=record)
 
-    @strawberry.field(description="Name.")
-    def name(self) -> str:
-        return self.record.name
+    name: str = attr_field("record.name", description="Name.")
 
-    @strawberry.field(description="What it recognises.")
-    def description(self) -> str | None:
-        return self.record.description
+    description: str | None = attr_field("record.description", description="What it recognises.")
 
     @strawberry.field(
         description="Who may be nominated: every rule must hold (RANK_IN, MENTORING_YEARS_AT_LEAST, "
@@ -48,13 +45,15 @@ class Award(Node):
     def eligibility(self) -> JSON:
         return JSON([dict(rule) for rule in self.record.eligibility])
 
-    @strawberry.field(description="What the committee scores, 1 to 5 each.")
-    def criteria(self) -> list[str]:
-        return list(self.record.criteria)
+    criteria: list[str] = attr_field(
+        "record.criteria", list,
+        description="What the committee scores, 1 to 5 each.",
+    )
 
-    @strawberry.field(description="Whether nominees are told when nominated (else at the results).")
-    def notifies_nominee(self) -> bool:
-        return self.record.notifyNominee
+    notifies_nominee: bool = attr_field(
+        "record.notifyNominee",
+        description="Whether nominees are told when nominated (else at the results).",
+    )
 
 
 @strawberry.type(description="One year of an award: windows, committee, winners once published.")
@@ -70,29 +69,32 @@ class AwardCycle(Node):
         found = await rules.get_award(info.context, self.record.awardId)
         return Award.from_record(found) if found else None
 
-    @strawberry.field(description="The year.")
-    def year(self) -> int:
-        return self.record.year
+    year: int = attr_field("record.year", description="The year.")
 
-    @strawberry.field(description="When nominations open.")
-    def nomination_opens_at(self) -> DateTime:
-        return from_ms(self.record.nominationOpensAt)
+    nomination_opens_at: DateTime = attr_field(
+        "record.nominationOpensAt", from_ms,
+        description="When nominations open.",
+    )
 
-    @strawberry.field(description="When nominations close.")
-    def nomination_closes_at(self) -> DateTime:
-        return from_ms(self.record.nominationClosesAt)
+    nomination_closes_at: DateTime = attr_field(
+        "record.nominationClosesAt", from_ms,
+        description="When nominations close.",
+    )
 
-    @strawberry.field(description="When the committee's review opens.")
-    def review_opens_at(self) -> DateTime:
-        return from_ms(self.record.reviewOpensAt)
+    review_opens_at: DateTime = attr_field(
+        "record.reviewOpensAt", from_ms,
+        description="When the committee's review opens.",
+    )
 
-    @strawberry.field(description="When the committee's review closes.")
-    def review_closes_at(self) -> DateTime:
-        return from_ms(self.record.reviewClosesAt)
+    review_closes_at: DateTime = attr_field(
+        "record.reviewClosesAt", from_ms,
+        description="When the committee's review closes.",
+    )
 
-    @strawberry.field(description="When the winners were published.")
-    def published_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.publishedAt)
+    published_at: DateTime | None = attr_field(
+        "record.publishedAt", from_ms_or_none,
+        description="When the winners were published.",
+    )
 
     @strawberry.field(description="The winners, once published.")
     async def winners(self, info: AppInfo) -> list[LazyPerson]:
@@ -122,17 +124,13 @@ class AwardNomination:
     async def nominator(self, info: AppInfo) -> LazyPerson | None:
         return await person(info, self.record.nominatorId)
 
-    @strawberry.field(description="The nominating statement.")
-    def statement(self) -> str:
-        return self.record.statement
+    statement: str = attr_field("record.statement", description="The nominating statement.")
 
     @strawberry.field(description="How many support letters it has.")
     def support_count(self) -> int:
         return len(self.record.supporters)
 
-    @strawberry.field(description="When it was made.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was made.")
 
 
 @strawberry.type(description="A nomination as a committee member sees it.")
@@ -148,21 +146,18 @@ class AwardReviewItem:
 class RankedAwardNomination:
     row: strawberry.Private[RankedNomination]
 
-    @strawberry.field(description="1 is first.")
-    def rank(self) -> int:
-        return self.row.rank
+    rank: int = attr_field("row.rank", description="1 is first.")
 
     @strawberry.field(description="The nomination.")
     def nomination(self) -> AwardNomination:
         return AwardNomination(record=self.row.nomination)
 
-    @strawberry.field(description="Mean total score over non-conflicted reviewers (null: unscored).")
-    def mean_score(self) -> float | None:
-        return self.row.mean
+    mean_score: float | None = attr_field(
+        "row.mean",
+        description="Mean total score over non-conflicted reviewers (null: unscored).",
+    )
 
-    @strawberry.field(description="How many reviewers' scores count.")
-    def score_count(self) -> int:
-        return self.row.scores
+    score_count: int = attr_field("row.scores", description="How many reviewers' scores count.")
 
 
 @strawberry.type(description="An award a member won: shown on their profile.")
@@ -177,9 +172,7 @@ class AwardBadge:
     def award_id(self) -> strawberry.ID:
         return to_global_id("Award", self.record.awardId)
 
-    @strawberry.field(description="The award's name.")
-    def name(self) -> str:
-        return self.record.name
+    name: str = attr_field("record.name", description="The award's name.")
 
     @strawberry.field(description="The year won.")
     def year(self) -> int:
@@ -189,9 +182,10 @@ class AwardBadge:
     def cycle_id(self) -> strawberry.ID:
         return to_global_id("AwardCycle", self.record.cycleId)
 
-    @strawberry.field(description="When the winners were published.")
-    def awarded_at(self) -> DateTime:
-        return from_ms(self.record.awardedAt)
+    awarded_at: DateTime = attr_field(
+        "record.awardedAt", from_ms,
+        description="When the winners were published.",
+    )
 
 
 @strawberry.input(description="An eligibility rule (see Award.eligibility).")

@@ -15,6 +15,7 @@ from schema.base import (
     DateTime,
     Node,
     Payload,
+    attr_field,
     from_ms,
     from_ms_or_none,
     local_id,
@@ -59,21 +60,19 @@ class CohortPair:
     async def mentor(self, info: AppInfo) -> LazyPerson | None:
         return await person(info, self.record.mentorId)
 
-    @strawberry.field(description="The mentor's role.")
-    def role(self) -> CohortMentorRole:
-        return CohortMentorRole(self.record.role)
+    role: CohortMentorRole = attr_field("record.role", CohortMentorRole, description="The mentor's role.")
 
-    @strawberry.field(description="When they were enrolled.")
-    def enrolled_at(self) -> DateTime:
-        return from_ms(self.record.enrolledAt)
+    enrolled_at: DateTime = attr_field("record.enrolledAt", from_ms, description="When they were enrolled.")
 
-    @strawberry.field(description="Meetings logged on their mentorship.")
-    def meetings_logged(self) -> int:
-        return self.record.meetingsLogged
+    meetings_logged: int = attr_field(
+        "record.meetingsLogged",
+        description="Meetings logged on their mentorship.",
+    )
 
-    @strawberry.field(description="The last meeting logged.")
-    def last_meeting_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.lastMeetingAt)
+    last_meeting_at: DateTime | None = attr_field(
+        "record.lastMeetingAt", from_ms_or_none,
+        description="The last meeting logged.",
+    )
 
 
 @strawberry.type(description="A pair's standing today: meetings against the cadence, surveys.")
@@ -84,25 +83,27 @@ class CohortPairReport:
     def pair(self) -> CohortPair:
         return CohortPair(record=self.row.pair)
 
-    @strawberry.field(description="The cadence interval in force, in days.")
-    def interval_days(self) -> int:
-        return self.row.interval_days
+    interval_days: int = attr_field(
+        "row.interval_days",
+        description="The cadence interval in force, in days.",
+    )
 
-    @strawberry.field(description="When the next meeting is due.")
-    def next_meeting_due_at(self) -> DateTime:
-        return from_ms(self.row.next_due_at)
+    next_meeting_due_at: DateTime = attr_field(
+        "row.next_due_at", from_ms,
+        description="When the next meeting is due.",
+    )
 
-    @strawberry.field(description="ON_TRACK, DUE (within a week), OVERDUE, AT_RISK (twice the cadence).")
-    def status(self) -> PairMeetingStatus:
-        return PairMeetingStatus(self.row.status)
+    status: PairMeetingStatus = attr_field(
+        "row.status", PairMeetingStatus,
+        description="ON_TRACK, DUE (within a week), OVERDUE, AT_RISK (twice the cadence).",
+    )
 
-    @strawberry.field(description="Survey occasions the mentee owes by now.")
-    def surveys_due(self) -> int:
-        return self.row.surveys_due
+    surveys_due: int = attr_field("row.surveys_due", description="Survey occasions the mentee owes by now.")
 
-    @strawberry.field(description="Of those, how many the mentee answered.")
-    def surveys_completed(self) -> int:
-        return self.row.surveys_done
+    surveys_completed: int = attr_field(
+        "row.surveys_done",
+        description="Of those, how many the mentee answered.",
+    )
 
 
 @strawberry.type(description="A cohort of a mentoring program (visible to the program's admins).")
@@ -113,26 +114,18 @@ class MentoringCohort(Node):
     def from_record(cls, record: CohortRecord) -> Self:
         return cls(id=to_global_id("MentoringCohort", record.id), record=record)
 
-    @strawberry.field(description="Name, e.g. 'Fellows 2026'.")
-    def name(self) -> str:
-        return self.record.name
+    name: str = attr_field("record.name", description="Name, e.g. 'Fellows 2026'.")
 
-    @strawberry.field(description="When it starts.")
-    def starts_at(self) -> DateTime:
-        return from_ms(self.record.startsAt)
+    starts_at: DateTime = attr_field("record.startsAt", from_ms, description="When it starts.")
 
-    @strawberry.field(description="How long it runs, in months.")
-    def length_months(self) -> int:
-        return self.record.lengthMonths
+    length_months: int = attr_field("record.lengthMonths", description="How long it runs, in months.")
 
     @strawberry.field(description="The meeting cadence rule, in order.")
     def cadence(self) -> list[CadenceStep]:
         return [CadenceStep(until_month=s.get("untilMonth"), every_days=int(s["everyDays"]))
                 for s in self.record.cadence]
 
-    @strawberry.field(description="How many pairs are enrolled.")
-    def pair_count(self) -> int:
-        return self.record.pairs
+    pair_count: int = attr_field("record.pairs", description="How many pairs are enrolled.")
 
     @strawberry.field(description="Every pair with its meeting status and survey completion.")
     async def report(self, info: AppInfo) -> list[CohortPairReport]:

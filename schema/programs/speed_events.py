@@ -17,6 +17,7 @@ from schema.base import (
     DateTime,
     Node,
     Payload,
+    attr_field,
     from_ms,
     from_ms_or_none,
     local_id,
@@ -62,42 +63,41 @@ class SpeedMentoringRegistration:
     async def person(self, info: AppInfo) -> LazyPerson | None:
         return await person(info, self.record.personId)
 
-    @strawberry.field(description="As a mentor leader (hosting a table) or a participant.")
-    def role(self) -> SpeedMentoringRole:
-        return SpeedMentoringRole(self.record.role)
+    role: SpeedMentoringRole = attr_field(
+        "record.role", SpeedMentoringRole,
+        description="As a mentor leader (hosting a table) or a participant.",
+    )
 
-    @strawberry.field(description="CONFIRMED (a seat) or WAITLISTED.")
-    def status(self) -> SpeedMentoringRegistrationStatus:
-        return SpeedMentoringRegistrationStatus(self.record.status)
+    status: SpeedMentoringRegistrationStatus = attr_field(
+        "record.status", SpeedMentoringRegistrationStatus,
+        description="CONFIRMED (a seat) or WAITLISTED.",
+    )
 
-    @strawberry.field(description="Place on the role's waitlist (1 is next); null when confirmed.")
-    def waitlist_position(self) -> int | None:
-        return self.record.waitlistPosition
+    waitlist_position: int | None = attr_field(
+        "record.waitlistPosition",
+        description="Place on the role's waitlist (1 is next); null when confirmed.",
+    )
 
-    @strawberry.field(description="When they registered.")
-    def registered_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    registered_at: DateTime = attr_field("record.createdAt", from_ms, description="When they registered.")
 
-    @strawberry.field(description="When they moved up from the waitlist, if they did.")
-    def promoted_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.promotedAt)
+    promoted_at: DateTime | None = attr_field(
+        "record.promotedAt", from_ms_or_none,
+        description="When they moved up from the waitlist, if they did.",
+    )
 
-    @strawberry.field(description="When an organiser checked them in at the event.")
-    def checked_in_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.checkedInAt)
+    checked_in_at: DateTime | None = attr_field(
+        "record.checkedInAt", from_ms_or_none,
+        description="When an organiser checked them in at the event.",
+    )
 
 
 @strawberry.type(description="Where you are in one round of the rotation.")
 class SpeedMentoringRound:
     seat: strawberry.Private[RoundSeat]
 
-    @strawberry.field(description="The round, from 1.")
-    def round(self) -> int:
-        return self.seat.round
+    round: int = attr_field("seat.round", description="The round, from 1.")
 
-    @strawberry.field(description="The table, from 1 (one per mentor leader).")
-    def table(self) -> int:
-        return self.seat.table
+    table: int = attr_field("seat.table", description="The table, from 1 (one per mentor leader).")
 
     @strawberry.field(description="The mentor leader at that table.")
     async def leader(self, info: AppInfo) -> LazyPerson | None:
@@ -120,81 +120,79 @@ class SpeedMentoringEvent(Node):
     def from_view(cls, view: EventView) -> Self:
         return cls(id=to_global_id("SpeedMentoringEvent", view.event.id), view=view)
 
-    @strawberry.field(description="Title.")
-    def title(self) -> str:
-        return self.view.event.title
+    title: str = attr_field("view.event.title", description="Title.")
 
-    @strawberry.field(description="What to expect.")
-    def description(self) -> str | None:
-        return self.view.event.description
+    description: str | None = attr_field("view.event.description", description="What to expect.")
 
-    @strawberry.field(description="When it starts.")
-    def starts_at(self) -> DateTime:
-        return from_ms(self.view.event.startsAt)
+    starts_at: DateTime = attr_field("view.event.startsAt", from_ms, description="When it starts.")
 
-    @strawberry.field(description="When it ends.")
-    def ends_at(self) -> DateTime:
-        return from_ms(self.view.event.endsAt)
+    ends_at: DateTime = attr_field("view.event.endsAt", from_ms, description="When it ends.")
 
-    @strawberry.field(description="The IANA time zone it is held in, e.g. America/New_York.")
-    def time_zone(self) -> str:
-        return self.view.event.timeZone
+    time_zone: str = attr_field(
+        "view.event.timeZone",
+        description="The IANA time zone it is held in, e.g. America/New_York.",
+    )
 
-    @strawberry.field(description="Where it is held.")
-    def location(self) -> str | None:
-        return self.view.event.location
+    location: str | None = attr_field("view.event.location", description="Where it is held.")
 
-    @strawberry.field(description="The video link, for an online event.")
-    def link(self) -> str | None:
-        return self.view.event.link
+    link: str | None = attr_field("view.event.link", description="The video link, for an online event.")
 
-    @strawberry.field(description="When registration opens.")
-    def registration_opens_at(self) -> DateTime:
-        return from_ms(self.view.event.opensAt)
+    registration_opens_at: DateTime = attr_field(
+        "view.event.opensAt", from_ms,
+        description="When registration opens.",
+    )
 
-    @strawberry.field(description="When registration closes.")
-    def registration_closes_at(self) -> DateTime:
-        return from_ms(self.view.event.closesAt)
+    registration_closes_at: DateTime = attr_field(
+        "view.event.closesAt", from_ms,
+        description="When registration closes.",
+    )
 
-    @strawberry.field(description="Seats for mentor leaders.")
-    def leader_capacity(self) -> int:
-        return self.view.event.leaderCapacity
+    leader_capacity: int = attr_field("view.event.leaderCapacity", description="Seats for mentor leaders.")
 
-    @strawberry.field(description="Seats for participants.")
-    def participant_capacity(self) -> int:
-        return self.view.event.participantCapacity
+    participant_capacity: int = attr_field(
+        "view.event.participantCapacity",
+        description="Seats for participants.",
+    )
 
-    @strawberry.field(description="Participants per table in a round (null: as few as fit everyone).")
-    def seats_per_table(self) -> int | None:
-        return self.view.event.seatsPerTable
+    seats_per_table: int | None = attr_field(
+        "view.event.seatsPerTable",
+        description="Participants per table in a round (null: as few as fit everyone).",
+    )
 
-    @strawberry.field(description="Mentor leaders confirmed.")
-    def leaders_confirmed(self) -> int:
-        return self.view.event.leadersConfirmed
+    leaders_confirmed: int = attr_field(
+        "view.event.leadersConfirmed",
+        description="Mentor leaders confirmed.",
+    )
 
-    @strawberry.field(description="Mentor leaders waiting for a seat.")
-    def leaders_waitlisted(self) -> int:
-        return self.view.event.leadersWaitlisted
+    leaders_waitlisted: int = attr_field(
+        "view.event.leadersWaitlisted",
+        description="Mentor leaders waiting for a seat.",
+    )
 
-    @strawberry.field(description="Participants confirmed.")
-    def participants_confirmed(self) -> int:
-        return self.view.event.participantsConfirmed
+    participants_confirmed: int = attr_field(
+        "view.event.participantsConfirmed",
+        description="Participants confirmed.",
+    )
 
-    @strawberry.field(description="Participants waiting for a seat.")
-    def participants_waitlisted(self) -> int:
-        return self.view.event.participantsWaitlisted
+    participants_waitlisted: int = attr_field(
+        "view.event.participantsWaitlisted",
+        description="Participants waiting for a seat.",
+    )
 
-    @strawberry.field(description="How many registrants have been checked in.")
-    def checked_in_count(self) -> int:
-        return self.view.event.checkedIn
+    checked_in_count: int = attr_field(
+        "view.event.checkedIn",
+        description="How many registrants have been checked in.",
+    )
 
-    @strawberry.field(description="SCHEDULED or CANCELLED.")
-    def status(self) -> SpeedMentoringEventStatus:
-        return SpeedMentoringEventStatus(self.view.event.status)
+    status: SpeedMentoringEventStatus = attr_field(
+        "view.event.status", SpeedMentoringEventStatus,
+        description="SCHEDULED or CANCELLED.",
+    )
 
-    @strawberry.field(description="When it was cancelled, if it was.")
-    def cancelled_at(self) -> DateTime | None:
-        return from_ms_or_none(self.view.event.cancelledAt)
+    cancelled_at: DateTime | None = attr_field(
+        "view.event.cancelledAt", from_ms_or_none,
+        description="When it was cancelled, if it was.",
+    )
 
     @strawberry.field(description="The organisers (they check people in and publish the rounds).")
     async def organisers(self, info: AppInfo) -> list[LazyPerson]:
@@ -215,13 +213,15 @@ class SpeedMentoringEvent(Node):
         found = await rules.list_registrations(info.context, self.view.event)
         return [SpeedMentoringRegistration(record=r) for r in found]
 
-    @strawberry.field(description="When the rotation was published (it never changes after).")
-    def rotation_published_at(self) -> DateTime | None:
-        return from_ms_or_none(self.view.event.publishedAt)
+    rotation_published_at: DateTime | None = attr_field(
+        "view.event.publishedAt", from_ms_or_none,
+        description="When the rotation was published (it never changes after).",
+    )
 
-    @strawberry.field(description="How many rounds the published rotation has.")
-    def rounds(self) -> int | None:
-        return self.view.event.rounds
+    rounds: int | None = attr_field(
+        "view.event.rounds",
+        description="How many rounds the published rotation has.",
+    )
 
     @strawberry.field(
         description="Your registration as an iCalendar file (text/calendar, in the event's time "

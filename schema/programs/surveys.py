@@ -16,6 +16,7 @@ from schema.base import (
     Node,
     Payload,
     UserError,
+    attr_field,
     from_ms,
     local_id,
     nodes,
@@ -56,25 +57,20 @@ class Survey(Node):
     def from_record(cls, record: SurveyRecord) -> Self:
         return cls(id=to_global_id("Survey", record.id), record=record)
 
-    @strawberry.field(description="Title.")
-    def title(self) -> str:
-        return self.record.title
+    title: str = attr_field("record.title", description="Title.")
 
-    @strawberry.field(description="The current version (1 on creation).")
-    def version(self) -> int:
-        return self.record.version
+    version: int = attr_field("record.version", description="The current version (1 on creation).")
 
-    @strawberry.field(description="When it is asked: months after enrolment (0, 6, 12 by default).")
-    def occasions_months(self) -> list[int]:
-        return list(self.record.occasions)
+    occasions_months: list[int] = attr_field(
+        "record.occasions", list,
+        description="When it is asked: months after enrolment (0, 6, 12 by default).",
+    )
 
     @strawberry.field(description="The questions of the current version.")
     def questions(self) -> list[SurveyQuestion]:
         return [SurveyQuestion.from_dict(q) for q in self.record.questions]
 
-    @strawberry.field(description="When it was last edited.")
-    def updated_at(self) -> DateTime:
-        return from_ms(self.record.updatedAt)
+    updated_at: DateTime = attr_field("record.updatedAt", from_ms, description="When it was last edited.")
 
 
 nodes("Survey", Survey.from_record, get=rules.get_survey, signed_in=True)
@@ -88,17 +84,17 @@ class DueSurveyOccasion:
     def survey(self) -> Survey:
         return Survey.from_record(self.due.survey)
 
-    @strawberry.field(description="Which occasion: months after your enrolment.")
-    def occasion_months(self) -> int:
-        return self.due.occasion
+    occasion_months: int = attr_field(
+        "due.occasion",
+        description="Which occasion: months after your enrolment.",
+    )
 
-    @strawberry.field(description="When it is (or was) due.")
-    def due_at(self) -> DateTime:
-        return from_ms(self.due.due_at)
+    due_at: DateTime = attr_field("due.due_at", from_ms, description="When it is (or was) due.")
 
-    @strawberry.field(description="Whether it is due already (false: coming up within two weeks).")
-    def overdue(self) -> bool:
-        return self.due.overdue
+    overdue: bool = attr_field(
+        "due.overdue",
+        description="Whether it is due already (false: coming up within two weeks).",
+    )
 
 
 @strawberry.type(description="How often an option (or a rating, '1' to '5') was chosen.")
@@ -115,21 +111,18 @@ class SurveyQuestionResult:
     def question(self) -> SurveyQuestion:
         return SurveyQuestion.from_dict(self.result.question)
 
-    @strawberry.field(description="How many answered it.")
-    def answered(self) -> int:
-        return self.result.answered
+    answered: int = attr_field("result.answered", description="How many answered it.")
 
-    @strawberry.field(description="The mean rating (LIKERT).")
-    def mean(self) -> float | None:
-        return self.result.mean
+    mean: float | None = attr_field("result.mean", description="The mean rating (LIKERT).")
 
     @strawberry.field(description="Counts per rating or option.")
     def distribution(self) -> list[SurveyOptionCount]:
         return [SurveyOptionCount(option=o, count=c) for o, c in self.result.distribution]
 
-    @strawberry.field(description="Free-text answers, without names, in alphabetical order.")
-    def texts(self) -> list[str]:
-        return list(self.result.texts)
+    texts: list[str] = attr_field(
+        "result.texts", list,
+        description="Free-text answers, without names, in alphabetical order.",
+    )
 
     @strawberry.field(
         description=f"True when fewer than {rules.K_ANONYMITY} answered this question: only "
@@ -151,17 +144,16 @@ class SurveyResultGroup:
         cohort = self.group.cohort_id
         return None if cohort is None else to_global_id("MentoringCohort", cohort)
 
-    @strawberry.field(description="The occasion: months after enrolment.")
-    def occasion_months(self) -> int:
-        return self.group.occasion
+    occasion_months: int = attr_field("group.occasion", description="The occasion: months after enrolment.")
 
     @strawberry.field(description=f"True when fewer than {rules.K_ANONYMITY} responded: nothing is shown.")
     def suppressed(self) -> bool:
         return self.group.suppressed
 
-    @strawberry.field(description="How many responded (null when suppressed).")
-    def respondents(self) -> int | None:
-        return self.group.respondents
+    respondents: int | None = attr_field(
+        "group.respondents",
+        description="How many responded (null when suppressed).",
+    )
 
     @strawberry.field(description="Per question aggregates (empty when suppressed).")
     def questions(self) -> list[SurveyQuestionResult]:
