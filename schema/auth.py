@@ -73,7 +73,6 @@ class SessionPayload(Payload[SignedIn]):
     viewer: Person | None = strawberry.field(
         description="The signed-in member."
     )
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
     # Wrong credentials and suspension come back as payload errors too (the user can act).
     fixable = (*USER_FIXABLE, BadCredentials, AccountSuspended)

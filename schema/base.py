@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from operator import attrgetter
-from typing import Any, ClassVar, Generic, NewType, Self, TypeVar
+from typing import Any, ClassVar, Generic, NewType, Protocol, Self, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -86,6 +86,11 @@ def attr_field(path: str, convert: Callable[[Any], object] | None = None, *, des
     return strawberry.field(resolver=lambda self: to(get(self)), description=description)
 
 
+def audit_reason(description: str = "Why (kept in the audit log).") -> Any:
+    """An input's optional `reason`, written to the audit log with the action it explains."""
+    return strawberry.field(default=None, description=description)
+
+
 # -- Relay node identity ----------------------------------------------------------------
 
 
@@ -151,6 +156,25 @@ class Node:
     id: strawberry.ID = strawberry.field(description="The opaque, globally unique id.")
 
 
+class HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+Stored = TypeVar("Stored", bound=HasId)
+
+
+@strawberry.type
+class RecordNode(Node, Generic[Stored]):
+    """A Node shown from one stored record; its global id is the type's name and the record's id."""
+
+    record: strawberry.Private[Stored]
+
+    @classmethod
+    def from_record(cls, record: Stored) -> Self:
+        return cls(id=to_global_id(cls.__name__, record.id), record=record)
+
+
 NodeResolver = Callable[[AppInfo, list[str]], Awaitable[list[Any]]]
 NODE_RESOLVERS: dict[str, NodeResolver] = {}
 
@@ -189,6 +213,20 @@ def nodes(
         return [convert(r) if r else None for r in found]
 
     node_resolver(type_name)(resolve)
+
+
+class HasKind(Protocol):
+    @property
+    def kind(self) -> str: ...
+
+
+Kinded = TypeVar("Kinded", bound=HasKind)
+
+
+def of_kind(kind: str, convert: Callable[[Kinded], object]) -> Callable[[Kinded], object]:
+    """`convert` for a record of `kind` only, None for another: for node types that share
+    one store and one id space (interests and mentorship areas; hospitals, departments, divisions)."""
+    return lambda record: convert(record) if record.kind == kind else None
 
 
 # -- connections --------------------------------------------------------------------------

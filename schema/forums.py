@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from enum import Enum
-from typing import Self
 
 import strawberry
 
@@ -15,16 +14,16 @@ from schema.base import (
     AppInfo,
     Connection,
     DateTime,
-    Node,
     Payload,
+    RecordNode,
     attr_field,
+    audit_reason,
     connection,
     from_ms,
     local_id,
     nodes,
     optional_id,
     raw_value,
-    to_global_id,
 )
 from schema.groups import Group, group_id
 from schema.people import Person, author
@@ -40,12 +39,7 @@ class ThreadSort(Enum):
 
 
 @strawberry.type(description="A forum: site-wide, or one of a group's.")
-class Forum(Node):
-    record: strawberry.Private[ForumRecord]
-
-    @classmethod
-    def from_record(cls, record: ForumRecord) -> Self:
-        return cls(id=to_global_id("Forum", record.id), record=record)
+class Forum(RecordNode[ForumRecord]):
 
     name: str = attr_field("record.name", description="The forum's name.")
 
@@ -77,12 +71,7 @@ class Forum(Node):
 
 
 @strawberry.type(description="A discussion in a forum: a title, a body, tags, and replies.")
-class Thread(Node):
-    record: strawberry.Private[ThreadRecord]
-
-    @classmethod
-    def from_record(cls, record: ThreadRecord) -> Self:
-        return cls(id=to_global_id("Thread", record.id), record=record)
+class Thread(RecordNode[ThreadRecord]):
 
     title: str = attr_field("record.title", description="The title.")
 
@@ -135,12 +124,7 @@ class Thread(Node):
 
 
 @strawberry.type(description="A reply in a forum thread.")
-class Reply(Node):
-    record: strawberry.Private[ReplyRecord]
-
-    @classmethod
-    def from_record(cls, record: ReplyRecord) -> Self:
-        return cls(id=to_global_id("Reply", record.id), record=record)
+class Reply(RecordNode[ReplyRecord]):
 
     body: str = attr_field("record.body", description="The text (plain text).")
 
@@ -216,21 +200,21 @@ class LikeReplyInput:
 class PinThreadInput:
     thread_id: strawberry.ID = strawberry.field(description="The thread.")
     pinned: bool = strawberry.field(default=True, description="false unpins.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 @strawberry.input(description="Lock a thread (no new replies), or unlock it (its moderators).")
 class LockThreadInput:
     thread_id: strawberry.ID = strawberry.field(description="The thread.")
     locked: bool = strawberry.field(default=True, description="false unlocks.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 @strawberry.input(description="Move a thread to another forum (moderators of both).")
 class MoveThreadInput:
     thread_id: strawberry.ID = strawberry.field(description="The thread.")
     forum_id: strawberry.ID = strawberry.field(description="The forum to move it to.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 @strawberry.type(description="The result of `createForum`.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -18,9 +18,10 @@ from schema.base import (
     AppInfo,
     Connection,
     DateTime,
-    Node,
     Payload,
+    RecordNode,
     attr_field,
+    audit_reason,
     connection,
     from_ms,
     from_ms_or_none,
@@ -29,7 +30,6 @@ from schema.base import (
     nodes,
     person_id,
     raw_value,
-    to_global_id,
 )
 from schema.people import Person, preload_people
 from schema.posts import Post, post_connection
@@ -101,12 +101,7 @@ async def _member_connection(info: AppInfo, page: Page[MembershipRecord]) -> Con
     description="An interest group. Its name and description are public; a private group's "
     "posts, forums and members are for its members only."
 )
-class Group(Node):
-    record: strawberry.Private[GroupRecord]
-
-    @classmethod
-    def from_record(cls, record: GroupRecord) -> Self:
-        return cls(id=to_global_id("Group", record.id), record=record)
+class Group(RecordNode[GroupRecord]):
 
     name: str = attr_field("record.name", description="The group's name.")
 
@@ -278,7 +273,7 @@ class UpdateGroupInput:
 class ArchiveGroupInput:
     group_id: strawberry.ID = strawberry.field(description="The group.")
     archived: bool = strawberry.field(default=True, description="false un-archives.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 @strawberry.input(description="A group to join or leave.")
@@ -299,7 +294,7 @@ class RequestToJoinInput:
 class JoinRequestInput:
     group_id: strawberry.ID = strawberry.field(description="The group.")
     person_id: strawberry.ID = strawberry.field(description="Who asked to join.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 @strawberry.input(description="Invite someone to a group.")
@@ -313,7 +308,7 @@ class SetGroupRoleInput:
     group_id: strawberry.ID = strawberry.field(description="The group.")
     person_id: strawberry.ID = strawberry.field(description="A member of the group.")
     role: GroupRole = strawberry.field(description="The new role.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 # -- payloads -----------------------------------------------------------------------------

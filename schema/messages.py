@@ -17,8 +17,8 @@ from schema.base import (
     AppInfo,
     Connection,
     DateTime,
-    Node,
     Payload,
+    RecordNode,
     UserError,
     attr_field,
     connection,
@@ -70,12 +70,7 @@ class EmailStatus(Enum):
 
 
 @strawberry.type(description="A message in a conversation; only its participants read it.")
-class Message(Node):
-    record: strawberry.Private[MessageRecord]
-
-    @classmethod
-    def from_record(cls, record: MessageRecord) -> Self:
-        return cls(id=to_global_id("Message", record.id), record=record)
+class Message(RecordNode[MessageRecord]):
 
     body: str | None = attr_field(
         "record.body",
@@ -111,12 +106,7 @@ class Message(Node):
 
 
 @strawberry.type(description="A conversation you take part in.")
-class Conversation(Node):
-    record: strawberry.Private[ConversationRecord]
-
-    @classmethod
-    def from_record(cls, record: ConversationRecord) -> Self:
-        return cls(id=to_global_id("Conversation", record.id), record=record)
+class Conversation(RecordNode[ConversationRecord]):
 
     kind: ConversationKind = attr_field(
         "record.kind", ConversationKind,
@@ -244,7 +234,6 @@ class SendMessageInput:
 class SendMessagePayload(Payload[tuple[MessageRecord, ConversationRecord | None]]):
     message: Message | None = strawberry.field(description="The message sent; null on errors.")
     conversation: Conversation | None = strawberry.field(description="Its conversation.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
     @classmethod
     def of(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from enum import Enum
-from typing import Self
 
 import strawberry
 
@@ -18,9 +17,10 @@ from schema.base import (
     AppInfo,
     Connection,
     DateTime,
-    Node,
     Payload,
+    RecordNode,
     attr_field,
+    audit_reason,
     connection,
     from_global_id,
     from_ms,
@@ -122,12 +122,7 @@ async def _group(info: AppInfo, group_id: str | None) -> Group | None:
 
 
 @strawberry.type(description="A member's report, in the review queue of its scope (a group, or the site).")
-class Report(Node):
-    record: strawberry.Private[ReportRecord]
-
-    @classmethod
-    def from_record(cls, record: ReportRecord) -> Self:
-        return cls(id=to_global_id("Report", record.id), record=record)
+class Report(RecordNode[ReportRecord]):
 
     reason: ReportReason = attr_field("record.reason", ReportReason, description="Why it was reported.")
 
@@ -184,12 +179,7 @@ class Report(Node):
     description="One entry of the moderation audit log: who did what to which target, why and "
     "when. Written with the action itself; it cannot be changed."
 )
-class ModerationAction(Node):
-    record: strawberry.Private[ModerationActionRecord]
-
-    @classmethod
-    def from_record(cls, record: ModerationActionRecord) -> Self:
-        return cls(id=to_global_id("ModerationAction", record.id), record=record)
+class ModerationAction(RecordNode[ModerationActionRecord]):
 
     action: ModerationActionKind = attr_field(
         "record.action", ModerationActionKind,
@@ -264,14 +254,14 @@ class DismissReportInput:
 @strawberry.input(description="Content to remove or restore (moderators of its scope).")
 class ContentInput:
     target_id: strawberry.ID = strawberry.field(description="A Post, Comment, Thread or Reply.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 @strawberry.input(description="Pin a group's update to the top of the group, or unpin it.")
 class PinPostInput:
     post_id: strawberry.ID = strawberry.field(description="An update posted in a group.")
     pinned: bool = strawberry.field(default=True, description="false unpins.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 @strawberry.input(description="Mute a member of a group for a while: they cannot post there.")
@@ -279,34 +269,34 @@ class MuteMemberInput:
     group_id: strawberry.ID = strawberry.field(description="The group.")
     person_id: strawberry.ID = strawberry.field(description="Who.")
     minutes: int = strawberry.field(description="For how long, in minutes (up to a year).")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 @strawberry.input(description="A member of a group to unmute, ban or unban.")
 class GroupMemberInput:
     group_id: strawberry.ID = strawberry.field(description="The group.")
     person_id: strawberry.ID = strawberry.field(description="Who.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 @strawberry.input(description="Slow mode for a group or a thread.")
 class SetSlowModeInput:
     target_id: strawberry.ID = strawberry.field(description="A Group or a Thread.")
     seconds: int = strawberry.field(description="Minimum seconds between one member's posts; 0 turns it off.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 @strawberry.input(description="Suspend a member site-wide (admins).")
 class SuspendMemberInput:
     person_id: strawberry.ID = strawberry.field(description="Who.")
     days: int = strawberry.field(description="For how many days.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 @strawberry.input(description="Lift a member's suspension (admins).")
 class UnsuspendMemberInput:
     person_id: strawberry.ID = strawberry.field(description="Who.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 # -- payloads -------------------------------------------------------------------------------

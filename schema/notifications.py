@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from enum import Enum
-from typing import Self
 
 import strawberry
 
@@ -20,8 +19,8 @@ from schema.base import (
     AppInfo,
     Connection,
     DateTime,
-    Node,
-    UserError,
+    Payload,
+    RecordNode,
     attempt,
     attr_field,
     connection,
@@ -29,7 +28,6 @@ from schema.base import (
     from_ms_or_none,
     ids,
     nodes,
-    to_global_id,
 )
 from schema.forums import Reply, Thread
 from schema.groups import Group
@@ -72,12 +70,7 @@ class NotificationKind(Enum):
     description="Something that concerns you. Repeats are grouped until you read it: "
     "one notification says '12 people liked your update'."
 )
-class Notification(Node):
-    record: strawberry.Private[NotificationRecord]
-
-    @classmethod
-    def from_record(cls, record: NotificationRecord) -> Self:
-        return cls(id=to_global_id("Notification", record.id), record=record)
+class Notification(RecordNode[NotificationRecord]):
 
     kind: NotificationKind = attr_field("record.kind", NotificationKind, description="What happened.")
 
@@ -175,10 +168,9 @@ class MarkNotificationsReadInput:
 
 
 @strawberry.type(description="The result of `markNotificationsRead`.")
-class MarkNotificationsReadPayload:
+class MarkNotificationsReadPayload(Payload[int]):
     marked_count: int = strawberry.field(description="How many were unread and are now read.")
     unread_count: int = strawberry.field(description="How many unread remain.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
 
 @strawberry.type

@@ -19,8 +19,8 @@ from schema.base import (
     AppInfo,
     Connection,
     DateTime,
-    Node,
     Payload,
+    RecordNode,
     UserError,
     attr_field,
     connection,
@@ -31,7 +31,6 @@ from schema.base import (
     nodes,
     optional_id,
     selected_names,
-    to_global_id,
 )
 from schema.mentorship.person import PersonMentoring
 from schema.programs.person import PersonAwards
@@ -123,14 +122,9 @@ def _status(rel: RelationRecord) -> ConnectionStatus:
     return ConnectionStatus.NONE
 
 
+# Fields of other domains come from schema.mentorship.person and schema.programs.person.
 @strawberry.type(description="A member of the mentoring network.")
-class Person(Node, PersonMentoring, PersonAwards):  # schema.mentorship.person, schema.programs.person
-    record: strawberry.Private[PersonRecord]
-
-    @classmethod
-    def from_record(cls, record: PersonRecord) -> Person:
-        return cls(id=to_global_id("Person", record.id), record=record)
-
+class Person(RecordNode[PersonRecord], PersonMentoring, PersonAwards):
     name: str = attr_field("record.name", description="Full name as the member wants it shown.")
 
     title: str | None = attr_field(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -17,9 +17,10 @@ from schema.base import (
     AppInfo,
     Connection,
     DateTime,
-    Node,
     Payload,
+    RecordNode,
     attr_field,
+    audit_reason,
     connection,
     from_ms,
     from_ms_or_none,
@@ -29,7 +30,6 @@ from schema.base import (
     nodes,
     optional_id,
     selected_names,
-    to_global_id,
 )
 from schema.people import Person, author, link_connection
 
@@ -55,12 +55,7 @@ async def _people(info: AppInfo, person_ids: tuple[str, ...]) -> list[Person]:
 
 
 @strawberry.type(description="An update a member shared: plain text with links, liked and commented on.")
-class Post(Node):
-    record: strawberry.Private[PostRecord]
-
-    @classmethod
-    def from_record(cls, record: PostRecord) -> Self:
-        return cls(id=to_global_id("Post", record.id), record=record)
+class Post(RecordNode[PostRecord]):
 
     body: str = attr_field(
         "record.body",
@@ -129,12 +124,7 @@ class Post(Node):
 
 
 @strawberry.type(description="A comment on an update, or a reply to a comment (one level deep).")
-class Comment(Node):
-    record: strawberry.Private[CommentRecord]
-
-    @classmethod
-    def from_record(cls, record: CommentRecord) -> Self:
-        return cls(id=to_global_id("Comment", record.id), record=record)
+class Comment(RecordNode[CommentRecord]):
 
     body: str = attr_field("record.body", description="The text, as written (plain text).")
 
@@ -265,9 +255,7 @@ class EditPostInput:
 @strawberry.input(description="An update to remove.")
 class DeletePostInput:
     id: strawberry.ID = strawberry.field(description="The update to remove.")
-    reason: str | None = strawberry.field(
-        default=None, description="Why (moderators; kept in the audit log)."
-    )
+    reason: str | None = audit_reason("Why (moderators; kept in the audit log).")
 
 
 @strawberry.input(description="An update to like or unlike.")
@@ -303,9 +291,7 @@ class EditCommentInput:
 @strawberry.input(description="A comment to remove (its replies go with it).")
 class DeleteCommentInput:
     id: strawberry.ID = strawberry.field(description="The comment to remove.")
-    reason: str | None = strawberry.field(
-        default=None, description="Why (moderators; kept in the audit log)."
-    )
+    reason: str | None = audit_reason("Why (moderators; kept in the audit log).")
 
 
 @strawberry.input(description="A comment to like or unlike.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from typing import Self
 
 import strawberry
 
@@ -19,7 +19,8 @@ from schema.base import (
     from_global_id,
     from_ms,
     local_id,
-    node_resolver,
+    nodes,
+    of_kind,
     to_global_id,
 )
 
@@ -29,6 +30,11 @@ UNIT_TYPES = ("Hospital", "Department", "Division")
 @strawberry.interface(description="A part of the institution: a hospital, department or division.")
 class OrgUnit(Node):
     record: strawberry.Private[OrgUnitRecord]
+
+    @classmethod
+    def from_record(cls, record: OrgUnitRecord) -> Self:
+        """As a Hospital, Department or Division: the type it is called on."""
+        return cls(id=to_global_id(cls.__name__, record.id), record=record)
 
     name: str = attr_field("record.name", description="Full name, e.g. 'Department of Medicine'.")
 
@@ -44,10 +50,6 @@ class Hospital(OrgUnit):
         found = await taxonomy_resolvers.children(info.context, self.record.id)
         return [Department.from_record(u) for u in found]
 
-    @classmethod
-    def from_record(cls, record: OrgUnitRecord) -> Hospital:
-        return cls(id=to_global_id("Hospital", record.id), record=record)
-
 
 @strawberry.type(description="A department of a hospital.")
 class Department(OrgUnit):
@@ -61,10 +63,6 @@ class Department(OrgUnit):
         found = await taxonomy_resolvers.children(info.context, self.record.id)
         return [Division.from_record(u) for u in found]
 
-    @classmethod
-    def from_record(cls, record: OrgUnitRecord) -> Department:
-        return cls(id=to_global_id("Department", record.id), record=record)
-
 
 @strawberry.type(description="A division of a department (e.g. Cardiology in Medicine).")
 class Division(OrgUnit):
@@ -72,10 +70,6 @@ class Division(OrgUnit):
     async def department(self, info: AppInfo) -> Department | None:
         found = await _parent(info, self.record)
         return Department.from_record(found) if found else None
-
-    @classmethod
-    def from_record(cls, record: OrgUnitRecord) -> Division:
-        return cls(id=to_global_id("Division", record.id), record=record)
 
 
 async def _parent(info: AppInfo, record: OrgUnitRecord) -> OrgUnitRecord | None:
@@ -93,16 +87,8 @@ def unit_from_record(record: OrgUnitRecord) -> OrgUnit:
     return Division.from_record(record)
 
 
-def _node(kind: str) -> Callable[[AppInfo, list[str]], Awaitable[list[OrgUnit | None]]]:
-    async def resolve(info: AppInfo, ids: list[str]) -> list[OrgUnit | None]:
-        found = await taxonomy_resolvers.units(info.context, ids)
-        return [unit_from_record(u) if u and u.kind == kind else None for u in found]
-
-    return resolve
-
-
 for _kind in UNIT_TYPES:
-    node_resolver(_kind)(_node(_kind))
+    nodes(_kind, of_kind(_kind, unit_from_record), get_many=taxonomy_resolvers.units)
 
 
 @strawberry.input(description="A new hospital.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Self
 
 import strawberry
@@ -10,17 +9,20 @@ import strawberry
 from graph_db.errors import InvalidInput
 from graph_db.people_records import TermRecord
 from resolvers import vocabulary as vocabulary_resolvers
-from schema.base import AppInfo, Node, Payload, UserError, attr_field, from_global_id, nodes, to_global_id
+from schema.base import (
+    AppInfo,
+    Payload,
+    RecordNode,
+    UserError,
+    attr_field,
+    from_global_id,
+    nodes,
+    of_kind,
+)
 
 
 @strawberry.type(description="A research interest from the shared vocabulary.")
-class Interest(Node):
-    record: strawberry.Private[TermRecord]
-
-    @classmethod
-    def from_record(cls, record: TermRecord) -> Interest:
-        return cls(id=to_global_id("Interest", record.id), record=record)
-
+class Interest(RecordNode[TermRecord]):
     slug: str = attr_field("record.slug", description="Its normalised key: lowercase words joined by '-'.")
 
     name: str = attr_field("record.name", description="Its display name.")
@@ -49,13 +51,7 @@ class Interest(Node):
 
 
 @strawberry.type(description="A mentorship area: something members mentor in or seek mentoring in.")
-class MentorshipArea(Node):
-    record: strawberry.Private[TermRecord]
-
-    @classmethod
-    def from_record(cls, record: TermRecord) -> MentorshipArea:
-        return cls(id=to_global_id("MentorshipArea", record.id), record=record)
-
+class MentorshipArea(RecordNode[TermRecord]):
     slug: str = attr_field("record.slug", description="Its normalised key: lowercase words joined by '-'.")
 
     name: str = attr_field("record.name", description="Its display name, e.g. 'Grant Writing'.")
@@ -79,14 +75,9 @@ class MentorshipArea(Node):
         return (await vocabulary_resolvers.usage(info.context, self.record)).soughtBy
 
 
-def _term_of(kind: str, convert: Callable[[TermRecord], Node]) -> Callable[[TermRecord], Node | None]:
-    """A term as its GraphQL type, when it is of `kind` (interests and areas share their ids)."""
-    return lambda term: convert(term) if term.kind == kind else None
-
-
-nodes("Interest", _term_of("Interest", Interest.from_record), get_many=vocabulary_resolvers.terms)
+nodes("Interest", of_kind("Interest", Interest.from_record), get_many=vocabulary_resolvers.terms)
 nodes(
-    "MentorshipArea", _term_of("MentorshipArea", MentorshipArea.from_record),
+    "MentorshipArea", of_kind("MentorshipArea", MentorshipArea.from_record),
     get_many=vocabulary_resolvers.terms,
 )
 

@@ -21,7 +21,6 @@ from schema.base import (
     AppInfo,
     DateTime,
     Payload,
-    UserError,
     attempt,
     global_id_of,
     ids,
@@ -220,11 +219,10 @@ class RemoveAdvisorPayload(Payload[str], result="removed_advisor_id", convert=gl
 
 
 @strawberry.type(description="The result of `setSupervision`.")
-class SetSupervisionPayload:
+class SetSupervisionPayload(Payload[bool]):
     supervisor_id: strawberry.Private[str]
     supervisee_id: strawberry.Private[str]
     supervises: bool | None = strawberry.field(description="Whether the line now exists.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
     @strawberry.field(description="The supervisor.")
     async def supervisor(self, info: AppInfo) -> LazyPerson | None:

@@ -5,7 +5,7 @@ Person through schema.mentorship.person)."""
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -28,13 +28,12 @@ from schema.base import (
     AppInfo,
     Connection,
     DateTime,
-    Node,
+    RecordNode,
     attr_field,
     connection,
     from_ms,
     from_ms_or_none,
     nodes,
-    to_global_id,
 )
 
 if TYPE_CHECKING:
@@ -117,12 +116,7 @@ class ProgramRole(Enum):
     "that committee can see it; goals, messages and the meeting log are for the parties and "
     "program admins, meeting notes for the parties only."
 )
-class Mentorship(Node):
-    record: strawberry.Private[MentorshipRecord]
-
-    @classmethod
-    def from_record(cls, record: MentorshipRecord) -> Self:
-        return cls(id=to_global_id("Mentorship", record.id), record=record)
+class Mentorship(RecordNode[MentorshipRecord]):
 
     def _private(self, info: AppInfo) -> bool:
         return mentoring.private(info.context, self.record)
@@ -229,12 +223,7 @@ class Mentorship(Node):
 
 
 @strawberry.type(description="A meeting logged on a mentorship.")
-class Meeting(Node):
-    record: strawberry.Private[MeetingRecord]
-
-    @classmethod
-    def from_record(cls, record: MeetingRecord) -> Self:
-        return cls(id=to_global_id("Meeting", record.id), record=record)
+class Meeting(RecordNode[MeetingRecord]):
 
     date: DateTime = attr_field("record.date", from_ms, description="When it took place.")
 
@@ -250,12 +239,7 @@ class Meeting(Node):
 
 
 @strawberry.type(description="A milestone set on a mentorship.")
-class Milestone(Node):
-    record: strawberry.Private[MilestoneRecord]
-
-    @classmethod
-    def from_record(cls, record: MilestoneRecord) -> Self:
-        return cls(id=to_global_id("Milestone", record.id), record=record)
+class Milestone(RecordNode[MilestoneRecord]):
 
     title: str = attr_field("record.title", description="What is to be achieved.")
 
@@ -289,12 +273,7 @@ class Milestone(Node):
     "none in the mentee's reporting line, each invited to a seat they accept or decline. "
     "Visible to the mentee, its members and program admins."
 )
-class MentoringCommittee(Node):
-    record: strawberry.Private[CommitteeRecord]
-
-    @classmethod
-    def from_record(cls, record: CommitteeRecord) -> Self:
-        return cls(id=to_global_id("MentoringCommittee", record.id), record=record)
+class MentoringCommittee(RecordNode[CommitteeRecord]):
 
     name: str | None = attr_field("record.name", description="Its name, if given.")
 
@@ -333,12 +312,7 @@ class MentoringCommittee(Node):
     "mentorship) or someone outside the network, recorded by name and email. Only you see "
     "your board."
 )
-class Advisor(Node):
-    record: strawberry.Private[AdvisorRecord]
-
-    @classmethod
-    def from_record(cls, record: AdvisorRecord) -> Self:
-        return cls(id=to_global_id("Advisor", record.id), record=record)
+class Advisor(RecordNode[AdvisorRecord]):
 
     role: AdvisorRole = attr_field("record.role", AdvisorRole, description="What they advise you on.")
 
@@ -381,12 +355,7 @@ class Advisor(Node):
     "admins for its members: they see their mentorships' goals, form committees and get "
     "recommendations for them."
 )
-class MentoringProgram(Node):
-    record: strawberry.Private[ProgramRecord]
-
-    @classmethod
-    def from_record(cls, record: ProgramRecord) -> Self:
-        return cls(id=to_global_id("MentoringProgram", record.id), record=record)
+class MentoringProgram(RecordNode[ProgramRecord]):
 
     name: str = attr_field("record.name", description="Its name.")
 

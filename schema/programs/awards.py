@@ -13,8 +13,8 @@ from resolvers.programs.awards import RankedNomination
 from schema.base import (
     AppInfo,
     DateTime,
-    Node,
     Payload,
+    RecordNode,
     attr_field,
     from_ms,
     from_ms_or_none,
@@ -27,12 +27,7 @@ from schema.mentorship.types import LazyPerson, person
 
 
 @strawberry.type(description="A mentoring award: eligibility rules and scoring criteria are data.")
-class Award(Node):
-    record: strawberry.Private[AwardRecord]
-
-    @classmethod
-    def from_record(cls, record: AwardRecord) -> Self:
-        return cls(id=to_global_id("Award", record.id), record=record)
+class Award(RecordNode[AwardRecord]):
 
     name: str = attr_field("record.name", description="Name.")
 
@@ -57,12 +52,7 @@ class Award(Node):
 
 
 @strawberry.type(description="One year of an award: windows, committee, winners once published.")
-class AwardCycle(Node):
-    record: strawberry.Private[AwardCycleRecord]
-
-    @classmethod
-    def from_record(cls, record: AwardCycleRecord) -> Self:
-        return cls(id=to_global_id("AwardCycle", record.id), record=record)
+class AwardCycle(RecordNode[AwardCycleRecord]):
 
     @strawberry.field(description="The award.")
     async def award(self, info: AppInfo) -> Award | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Self
 
 import strawberry
 
@@ -13,14 +12,13 @@ from resolvers.programs.cohorts import PairStatus
 from schema.base import (
     AppInfo,
     DateTime,
-    Node,
     Payload,
+    RecordNode,
     attr_field,
     from_ms,
     from_ms_or_none,
     local_id,
     nodes,
-    to_global_id,
     to_ms,
 )
 from schema.mentorship.types import LazyPerson, person
@@ -107,12 +105,7 @@ class CohortPairReport:
 
 
 @strawberry.type(description="A cohort of a mentoring program (visible to the program's admins).")
-class MentoringCohort(Node):
-    record: strawberry.Private[CohortRecord]
-
-    @classmethod
-    def from_record(cls, record: CohortRecord) -> Self:
-        return cls(id=to_global_id("MentoringCohort", record.id), record=record)
+class MentoringCohort(RecordNode[CohortRecord]):
 
     name: str = attr_field("record.name", description="Name, e.g. 'Fellows 2026'.")
 

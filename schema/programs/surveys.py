@@ -13,8 +13,8 @@ from resolvers.programs.surveys import DueSurvey, QuestionResult, ResultGroup
 from schema.base import (
     AppInfo,
     DateTime,
-    Node,
     Payload,
+    RecordNode,
     UserError,
     attr_field,
     from_ms,
@@ -50,12 +50,7 @@ class SurveyQuestion:
     description="A survey template of a mentoring program, asked at occasions counted in months "
     "from enrolment. Editing makes a new version; answers keep the version they were given to."
 )
-class Survey(Node):
-    record: strawberry.Private[SurveyRecord]
-
-    @classmethod
-    def from_record(cls, record: SurveyRecord) -> Self:
-        return cls(id=to_global_id("Survey", record.id), record=record)
+class Survey(RecordNode[SurveyRecord]):
 
     title: str = attr_field("record.title", description="Title.")
 
