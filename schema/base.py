@@ -229,6 +229,20 @@ def of_kind(kind: str, convert: Callable[[Kinded], object]) -> Callable[[Kinded]
     return lambda record: convert(record) if record.kind == kind else None
 
 
+async def load_optional(
+    info: AppInfo,
+    key: str | None,
+    get: Callable[[Context, str], Awaitable[R | None]],
+    convert: Callable[[R], T],
+) -> T | None:
+    """An optional reference to another object: null when there is none, or when the object
+    is gone or hidden from the viewer (`get` returns None)."""
+    if key is None:
+        return None
+    found = await get(info.context, key)
+    return convert(found) if found else None
+
+
 # -- connections --------------------------------------------------------------------------
 
 
@@ -238,6 +252,15 @@ class PageInfo:
     has_previous_page: bool = strawberry.field(description="Whether items precede this page.")
     start_cursor: str | None = strawberry.field(description="Cursor of the first item.")
     end_cursor: str | None = strawberry.field(description="Cursor of the last item.")
+
+    @classmethod
+    def of(cls, page: Page[Any]) -> PageInfo:
+        return cls(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=page.cursors[0] if page.cursors else None,
+            end_cursor=page.cursors[-1] if page.cursors else None,
+        )
 
 
 @strawberry.type(description="An item in a connection, with its cursor.")
@@ -275,16 +298,7 @@ def selected_names(info: AppInfo) -> frozenset[str]:
 def connection(page: Page[R], convert: Callable[[R], T]) -> Connection[T]:
     """Build a Connection from a resolver Page, converting each record to its GraphQL type."""
     edges = [Edge(node=convert(item), cursor=c) for item, c in zip(page.items, page.cursors, strict=True)]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next,
-            has_previous_page=page.has_previous,
-            start_cursor=page.cursors[0] if page.cursors else None,
-            end_cursor=page.cursors[-1] if page.cursors else None,
-        ),
-        total_count=page.total_count,
-    )
+    return Connection(edges=edges, page_info=PageInfo.of(page), total_count=page.total_count)
 
 
 # -- mutation results ---------------------------------------------------------------------

@@ -20,6 +20,7 @@ from schema.base import (
     audit_reason,
     connection,
     from_ms,
+    load_optional,
     local_id,
     nodes,
     optional_id,
@@ -54,10 +55,9 @@ class Forum(RecordNode[ForumRecord]):
 
     @strawberry.field(description="The group it belongs to; null for a site-wide forum.")
     async def group(self, info: AppInfo) -> Group | None:
-        if self.record.groupId is None:
-            return None
-        record = await info.context.loaders.group_by_id.load(self.record.groupId)
-        return Group.from_record(record) if record else None
+        return await load_optional(
+            info, self.record.groupId, lambda ctx, key: ctx.loaders.group_by_id.load(key), Group.from_record
+        )
 
     @strawberry.field(description="Its threads: pinned first, then in the chosen order.")
     async def threads(

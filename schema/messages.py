@@ -11,7 +11,6 @@ import strawberry
 from graph_db.messages import ConversationRecord, MessageRecord, SettingsRecord
 from graph_db.outbox import OutboxEntryRecord
 from resolvers import messages as message_resolvers
-from resolvers import people as people_resolvers
 from resolvers.messages import ReadReceiptRecord
 from schema.base import (
     AppInfo,
@@ -30,7 +29,7 @@ from schema.base import (
     nodes,
     to_global_id,
 )
-from schema.people import Person
+from schema.people import Person, people_by_ids, person_by_id
 
 
 @strawberry.enum(description="Who may start a conversation with you.")
@@ -83,8 +82,7 @@ class Message(RecordNode[MessageRecord]):
 
     @strawberry.field(description="Who wrote it.")
     async def sender(self, info: AppInfo) -> Person | None:
-        record = await people_resolvers.get_person(info.context, self.record.senderId)
-        return Person.from_record(record) if record else None
+        return await person_by_id(info, self.record.senderId)
 
     @strawberry.field(description="The conversation it belongs to (null for a moderator).")
     async def conversation(self, info: AppInfo) -> Conversation | None:
@@ -99,8 +97,7 @@ class Message(RecordNode[MessageRecord]):
     async def mentions(self, info: AppInfo) -> list[Person]:
         if self.record.deletedAt is not None:
             return []
-        found = await people_resolvers.get_people(info.context, self.record.mentionIds)
-        return [Person.from_record(p) for p in found if p is not None]
+        return await people_by_ids(info, self.record.mentionIds)
 
     created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was sent.")
 
@@ -117,8 +114,7 @@ class Conversation(RecordNode[ConversationRecord]):
 
     @strawberry.field(description="Who takes part (you included).")
     async def participants(self, info: AppInfo) -> list[Person]:
-        found = await people_resolvers.get_people(info.context, self.record.participantIds)
-        return [Person.from_record(p) for p in found if p is not None]
+        return await people_by_ids(info, self.record.participantIds)
 
     @strawberry.field(description="The newest message.")
     def last_message(self) -> Message | None:
@@ -164,8 +160,7 @@ class ReadReceipt:
 
     @strawberry.field(description="Who read it.")
     async def reader(self, info: AppInfo) -> Person | None:
-        record = await people_resolvers.get_person(info.context, self.record.readerId)
-        return Person.from_record(record) if record else None
+        return await person_by_id(info, self.record.readerId)
 
     read_at: DateTime = attr_field(
         "record.readAt", from_ms,
@@ -198,8 +193,7 @@ class EmailDelivery:
 
     @strawberry.field(description="The member it is for.")
     async def recipient(self, info: AppInfo) -> Person | None:
-        record = await people_resolvers.get_person(info.context, self.record.recipientId)
-        return Person.from_record(record) if record else None
+        return await person_by_id(info, self.record.recipientId)
 
     attempts: int = attr_field("record.attempts", description="Sending attempts made.")
 

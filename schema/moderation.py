@@ -25,6 +25,7 @@ from schema.base import (
     from_global_id,
     from_ms,
     from_ms_or_none,
+    load_optional,
     local_id,
     nodes,
     optional_id,
@@ -33,7 +34,7 @@ from schema.base import (
     to_global_id,
 )
 from schema.groups import Group, group_id
-from schema.people import Person
+from schema.people import Person, person_by_id
 
 # Global id type -> what moderation calls it (graph_db.moderation.TARGET_KINDS).
 KIND_OF_TYPE = {"Post": "POST", "Comment": "COMMENT", "Thread": "THREAD", "Reply": "REPLY",
@@ -107,18 +108,10 @@ class ReportStatus(Enum):
     ACTIONED = strawberry.enum_value("ACTIONED", description="A moderator acted on what it reports.")
 
 
-async def _person(info: AppInfo, person_id: str | None) -> Person | None:
-    if person_id is None:
-        return None
-    record = await people_resolvers.get_person(info.context, person_id)
-    return Person.from_record(record) if record else None
-
-
 async def _group(info: AppInfo, group_id: str | None) -> Group | None:
-    if group_id is None:
-        return None
-    record = await info.context.loaders.group_by_id.load(group_id)
-    return Group.from_record(record) if record else None
+    return await load_optional(
+        info, group_id, lambda ctx, key: ctx.loaders.group_by_id.load(key), Group.from_record
+    )
 
 
 @strawberry.type(description="A member's report, in the review queue of its scope (a group, or the site).")
@@ -148,7 +141,7 @@ class Report(RecordNode[ReportRecord]):
 
     @strawberry.field(description="Who reported it.")
     async def reporter(self, info: AppInfo) -> Person | None:
-        return await _person(info, self.record.reporterId)
+        return await person_by_id(info, self.record.reporterId)
 
     @strawberry.field(description="The group whose moderators review it; null for the site queue.")
     async def group(self, info: AppInfo) -> Group | None:
@@ -163,16 +156,15 @@ class Report(RecordNode[ReportRecord]):
 
     @strawberry.field(description="The moderator who closed it.")
     async def resolved_by(self, info: AppInfo) -> Person | None:
-        return await _person(info, self.record.resolvedBy)
+        return await person_by_id(info, self.record.resolvedBy)
 
     note: str | None = attr_field("record.note", description="The moderator's note when dismissing it.")
 
     @strawberry.field(description="The audit-log entry of the action that closed it.")
     async def action(self, info: AppInfo) -> ModerationAction | None:
-        if self.record.actionId is None:
-            return None
-        record = await moderation_resolvers.get_action(info.context, self.record.actionId)
-        return ModerationAction.from_record(record) if record else None
+        return await load_optional(
+            info, self.record.actionId, moderation_resolvers.get_action, ModerationAction.from_record
+        )
 
 
 @strawberry.type(
@@ -188,7 +180,7 @@ class ModerationAction(RecordNode[ModerationActionRecord]):
 
     @strawberry.field(description="The moderator (or owner) who did it.")
     async def actor(self, info: AppInfo) -> Person | None:
-        return await _person(info, self.record.actorId)
+        return await person_by_id(info, self.record.actorId)
 
     @strawberry.field(description="What kind of thing it was done to.")
     def target_kind(self) -> ModerationTargetKind | None:

@@ -27,12 +27,13 @@ from schema.base import (
     from_ms,
     from_ms_or_none,
     ids,
+    load_optional,
     nodes,
 )
 from schema.forums import Reply, Thread
 from schema.groups import Group
 from schema.mentorship.types import MentoringCommittee, Mentorship
-from schema.people import Person
+from schema.people import Person, people_by_ids
 from schema.posts import Comment, Post
 
 
@@ -83,27 +84,22 @@ class Notification(RecordNode[NotificationRecord]):
 
     @strawberry.field(description="The most recent people who did it (up to 10), newest first.")
     async def actors(self, info: AppInfo) -> list[Person]:
-        records = await people_resolvers.get_people(info.context, self.record.actorIds)
-        return [Person.from_record(r) for r in records if r is not None]
+        return await people_by_ids(info, self.record.actorIds)
 
     actor_count: int = attr_field("record.count", description="How many different people did it.")
 
     @strawberry.field(description="The update concerned, if any (null if no longer visible).")
     async def post(self, info: AppInfo) -> Post | None:
-        if self.record.postId is None:
-            return None
-        record = await post_resolvers.get_post(info.context, self.record.postId)
-        return Post.from_record(record) if record else None
+        return await load_optional(info, self.record.postId, post_resolvers.get_post, Post.from_record)
 
     @strawberry.field(
         description="The comment concerned, if any: the one liked or mentioning you, or the "
         "newest comment or reply."
     )
     async def comment(self, info: AppInfo) -> Comment | None:
-        if self.record.commentId is None:
-            return None
-        record = await comment_resolvers.get_comment(info.context, self.record.commentId)
-        return Comment.from_record(record) if record else None
+        return await load_optional(
+            info, self.record.commentId, comment_resolvers.get_comment, Comment.from_record
+        )
 
     @strawberry.field(
         description="The mentorship concerned, if any (for a committee invitation: your seat)."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Iterable, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -27,6 +27,7 @@ from schema.base import (
     from_global_id,
     from_ms,
     ids,
+    load_optional,
     local_id,
     nodes,
     optional_id,
@@ -320,6 +321,17 @@ _PERSON_LOADS = {
     }),
     "counts": frozenset({"followerCount", "followingCount", "connectionCount"}),
 }
+
+
+async def person_by_id(info: AppInfo, person_id: str | None) -> Person | None:
+    """A Person by id through the request's loader; None when there is none or it is absent."""
+    return await load_optional(info, person_id, people_resolvers.get_person, Person.from_record)
+
+
+async def people_by_ids(info: AppInfo, person_ids: Sequence[str]) -> list[Person]:
+    """People by id through the request's loader, in order, leaving out absent ones."""
+    found = await people_resolvers.get_people(info.context, person_ids)
+    return [Person.from_record(p) for p in found if p is not None]
 
 
 async def preload_people(info: AppInfo, people: Iterable[PersonRecord]) -> None:

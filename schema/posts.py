@@ -9,7 +9,6 @@ import strawberry
 
 from graph_db.social_records import CommentRecord, EngagementRecord, PostRecord
 from resolvers import comments as comment_resolvers
-from resolvers import people as people_resolvers
 from resolvers import posts as post_resolvers
 from resolvers.loaders import then
 from resolvers.pagination import Page
@@ -25,13 +24,14 @@ from schema.base import (
     from_ms,
     from_ms_or_none,
     global_id_of,
+    load_optional,
     local_id,
     mention_ids,
     nodes,
     optional_id,
     selected_names,
 )
-from schema.people import Person, author, link_connection
+from schema.people import Person, author, link_connection, people_by_ids
 
 if TYPE_CHECKING:
     from schema.groups import Group
@@ -47,11 +47,6 @@ def _comments(e: EngagementRecord) -> int:
 
 def _viewer_liked(e: EngagementRecord) -> bool:
     return e.viewerLiked
-
-
-async def _people(info: AppInfo, person_ids: tuple[str, ...]) -> list[Person]:
-    records = await people_resolvers.get_people(info.context, person_ids)
-    return [Person.from_record(r) for r in records if r is not None]
 
 
 @strawberry.type(description="An update a member shared: plain text with links, liked and commented on.")
@@ -81,7 +76,7 @@ class Post(RecordNode[PostRecord]):
 
     @strawberry.field(description="The people it @-mentions (those the viewer can see).")
     async def mentions(self, info: AppInfo) -> list[Person]:
-        return await _people(info, self.record.mentionIds)
+        return await people_by_ids(info, self.record.mentionIds)
 
     created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was posted.")
 
@@ -143,14 +138,13 @@ class Comment(RecordNode[CommentRecord]):
 
     @strawberry.field(description="The comment it replies to; null for a top-level comment.")
     async def parent(self, info: AppInfo) -> Comment | None:
-        if self.record.parentId is None:
-            return None
-        record = await comment_resolvers.get_comment(info.context, self.record.parentId)
-        return Comment.from_record(record) if record else None
+        return await load_optional(
+            info, self.record.parentId, comment_resolvers.get_comment, Comment.from_record
+        )
 
     @strawberry.field(description="The people it @-mentions.")
     async def mentions(self, info: AppInfo) -> list[Person]:
-        return await _people(info, self.record.mentionIds)
+        return await people_by_ids(info, self.record.mentionIds)
 
     created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was written.")
 

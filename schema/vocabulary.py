@@ -16,6 +16,7 @@ from schema.base import (
     UserError,
     attr_field,
     from_global_id,
+    load_optional,
     nodes,
     of_kind,
 )
@@ -35,10 +36,9 @@ class Interest(RecordNode[TermRecord]):
 
     @strawberry.field(description="The wider interest it belongs under, if any.")
     async def broader(self, info: AppInfo) -> Interest | None:
-        if self.record.broaderId is None:
-            return None
-        found = await vocabulary_resolvers.term(info.context, self.record.broaderId)
-        return Interest.from_record(found) if found else None
+        return await load_optional(
+            info, self.record.broaderId, vocabulary_resolvers.term, Interest.from_record
+        )
 
     @strawberry.field(description="The interests directly under this one, by name.")
     async def narrower(self, info: AppInfo) -> list[Interest]:

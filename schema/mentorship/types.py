@@ -19,7 +19,6 @@ from graph_db.mentorship.records import (
     ProgramRecord,
 )
 from resolvers import mentorship as mentoring
-from resolvers import people as people_resolvers
 from resolvers.mentorship import boards as board_rules
 from resolvers.mentorship import committees as committee_rules
 from resolvers.mentorship import connections as mentorships
@@ -33,6 +32,7 @@ from schema.base import (
     connection,
     from_ms,
     from_ms_or_none,
+    load_optional,
     nodes,
 )
 
@@ -43,13 +43,10 @@ LazyPerson = Annotated["Person", strawberry.lazy("schema.people")]
 
 
 async def person(info: AppInfo, person_id: str | None) -> Person | None:
-    """A Person by id through the request's loader (None when absent)."""
-    from schema.people import Person
+    """`schema.people.person_by_id`, imported when called: schema.people builds on this package."""
+    from schema.people import person_by_id
 
-    if person_id is None:
-        return None
-    record = await people_resolvers.get_person(info.context, person_id)
-    return Person.from_record(record) if record else None
+    return await person_by_id(info, person_id)
 
 
 @strawberry.enum(description="What kind of mentoring relationship.")
@@ -208,10 +205,9 @@ class Mentorship(RecordNode[MentorshipRecord]):
 
     @strawberry.field(description="The committee this seat belongs to (COMMITTEE kind).")
     async def committee(self, info: AppInfo) -> MentoringCommittee | None:
-        if self.record.committeeId is None:
-            return None
-        found = await committee_rules.get_committee(info.context, self.record.committeeId)
-        return MentoringCommittee.from_record(found) if found else None
+        return await load_optional(
+            info, self.record.committeeId, committee_rules.get_committee, MentoringCommittee.from_record
+        )
 
     @strawberry.field(description="Whether you can accept or decline it now (you are asked).")
     def viewer_can_respond(self, info: AppInfo) -> bool:
@@ -342,10 +338,9 @@ class Advisor(RecordNode[AdvisorRecord]):
 
     @strawberry.field(description="A member's seat: REQUESTED until they accept, then ACTIVE.")
     async def mentorship(self, info: AppInfo) -> Mentorship | None:
-        if self.record.mentorshipId is None:
-            return None
-        seat = await mentoring.get_mentorship(info.context, self.record.mentorshipId)
-        return Mentorship.from_record(seat) if seat else None
+        return await load_optional(
+            info, self.record.mentorshipId, mentoring.get_mentorship, Mentorship.from_record
+        )
 
     created_at: DateTime = attr_field("record.createdAt", from_ms, description="When you added them.")
 

@@ -8,7 +8,6 @@ from typing import Self
 import strawberry
 
 from graph_db.programs.records import RegistrationRecord
-from resolvers import people as people_resolvers
 from resolvers.programs import calendar
 from resolvers.programs import speed_events as rules
 from resolvers.programs.speed_events import EventView, NewEvent, RoundSeat
@@ -49,10 +48,9 @@ class SpeedMentoringEventStatus(Enum):
 
 
 async def _people(info: AppInfo, ids: tuple[str, ...] | list[str]) -> list[LazyPerson]:
-    from schema.people import Person
+    from schema.people import people_by_ids  # schema.people builds on schema.programs
 
-    found = await people_resolvers.get_people(info.context, list(ids))
-    return [Person.from_record(p) for p in found if p is not None]
+    return await people_by_ids(info, ids)
 
 
 @strawberry.type(description="A member's registration for a speed-mentoring event.")
