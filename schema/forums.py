@@ -41,7 +41,6 @@ class ThreadSort(Enum):
 
 @strawberry.type(description="A forum: site-wide, or one of a group's.")
 class Forum(RecordNode[ForumRecord]):
-
     name: str = attr_field("record.name", description="The forum's name.")
 
     description: str = attr_field("record.description", description="What it is for.")
@@ -72,7 +71,6 @@ class Forum(RecordNode[ForumRecord]):
 
 @strawberry.type(description="A discussion in a forum: a title, a body, tags, and replies.")
 class Thread(RecordNode[ThreadRecord]):
-
     title: str = attr_field("record.title", description="The title.")
 
     body: str = attr_field("record.body", description="The opening text (plain text).")
@@ -125,7 +123,6 @@ class Thread(RecordNode[ThreadRecord]):
 
 @strawberry.type(description="A reply in a forum thread.")
 class Reply(RecordNode[ReplyRecord]):
-
     body: str = attr_field("record.body", description="The text (plain text).")
 
     @strawberry.field(description="Who wrote it.", graphql_type=Person)

@@ -102,7 +102,6 @@ async def _member_connection(info: AppInfo, page: Page[MembershipRecord]) -> Con
     "posts, forums and members are for its members only."
 )
 class Group(RecordNode[GroupRecord]):
-
     name: str = attr_field("record.name", description="The group's name.")
 
     description: str = attr_field("record.description", description="What the group is about (plain text).")

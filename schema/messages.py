@@ -70,7 +70,6 @@ class EmailStatus(Enum):
 
 @strawberry.type(description="A message in a conversation; only its participants read it.")
 class Message(RecordNode[MessageRecord]):
-
     body: str | None = attr_field(
         "record.body",
         description="The text, as written (plain text); null once deleted.",
@@ -104,7 +103,6 @@ class Message(RecordNode[MessageRecord]):
 
 @strawberry.type(description="A conversation you take part in.")
 class Conversation(RecordNode[ConversationRecord]):
-
     kind: ConversationKind = attr_field(
         "record.kind", ConversationKind,
         description="DIRECT (two members) or GROUP.",

@@ -116,7 +116,6 @@ async def _group(info: AppInfo, group_id: str | None) -> Group | None:
 
 @strawberry.type(description="A member's report, in the review queue of its scope (a group, or the site).")
 class Report(RecordNode[ReportRecord]):
-
     reason: ReportReason = attr_field("record.reason", ReportReason, description="Why it was reported.")
 
     details: str | None = attr_field("record.details", description="The reporter's own words, if any.")
@@ -172,7 +171,6 @@ class Report(RecordNode[ReportRecord]):
     "when. Written with the action itself; it cannot be changed."
 )
 class ModerationAction(RecordNode[ModerationActionRecord]):
-
     action: ModerationActionKind = attr_field(
         "record.action", ModerationActionKind,
         description="What was done.",

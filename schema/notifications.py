@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from enum import Enum
+from typing import TypeVar
 
 import strawberry
 
@@ -14,6 +15,7 @@ from resolvers import groups as group_resolvers
 from resolvers import notifications as notification_resolvers
 from resolvers import people as people_resolvers
 from resolvers import posts as post_resolvers
+from resolvers.context import Context
 from resolvers.mentorship import committees as committee_rules
 from schema.base import (
     AppInfo,
@@ -72,7 +74,6 @@ class NotificationKind(Enum):
     "one notification says '12 people liked your update'."
 )
 class Notification(RecordNode[NotificationRecord]):
-
     kind: NotificationKind = attr_field("record.kind", NotificationKind, description="What happened.")
 
     @strawberry.field(description="One line to show, e.g. 'Ada Lovelace and 11 others liked your update'.")
@@ -105,24 +106,17 @@ class Notification(RecordNode[NotificationRecord]):
         description="The mentorship concerned, if any (for a committee invitation: your seat)."
     )
     async def mentorship(self, info: AppInfo) -> Mentorship | None:
-        record = await committee_rules.notification_mentorship(
-            info.context, self.record.kind, self.record.targetId
+        return await _about(
+            info, self.record, committee_rules.notification_mentorship, Mentorship.from_record
         )
-        return Mentorship.from_record(record) if record else None
 
     @strawberry.field(description="The group concerned: an invitation, a join request or approval.")
     async def group(self, info: AppInfo) -> Group | None:
-        record = await group_resolvers.notification_group(
-            info.context, self.record.kind, self.record.targetId
-        )
-        return Group.from_record(record) if record else None
+        return await _about(info, self.record, group_resolvers.notification_group, Group.from_record)
 
     @strawberry.field(description="The forum thread concerned (a reply to it, a like), if visible.")
     async def thread(self, info: AppInfo) -> Thread | None:
-        record = await forum_resolvers.notification_thread(
-            info.context, self.record.kind, self.record.targetId
-        )
-        return Thread.from_record(record) if record else None
+        return await _about(info, self.record, forum_resolvers.notification_thread, Thread.from_record)
 
     @strawberry.field(description="The thread reply concerned (the new one, or the one liked), if any.")
     async def reply(self, info: AppInfo) -> Reply | None:
@@ -131,10 +125,9 @@ class Notification(RecordNode[NotificationRecord]):
 
     @strawberry.field(description="The mentoring committee concerned, if any.")
     async def mentoring_committee(self, info: AppInfo) -> MentoringCommittee | None:
-        record = await committee_rules.notification_committee(
-            info.context, self.record.kind, self.record.targetId
+        return await _about(
+            info, self.record, committee_rules.notification_committee, MentoringCommittee.from_record
         )
-        return MentoringCommittee.from_record(record) if record else None
 
     created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it first happened.")
 
@@ -161,6 +154,21 @@ class MarkNotificationsReadInput:
     ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="These (up to 100); leave out to mark all read."
     )
+
+
+Target = TypeVar("Target")
+Shown = TypeVar("Shown")
+
+
+async def _about(
+    info: AppInfo,
+    record: NotificationRecord,
+    get: Callable[[Context, str, str], Awaitable[Target | None]],
+    convert: Callable[[Target], Shown],
+) -> Shown | None:
+    """What a notification is about, found from its kind and target; null if no longer visible."""
+    found = await get(info.context, record.kind, record.targetId)
+    return convert(found) if found else None
 
 
 @strawberry.type(description="The result of `markNotificationsRead`.")

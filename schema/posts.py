@@ -51,7 +51,6 @@ def _viewer_liked(e: EngagementRecord) -> bool:
 
 @strawberry.type(description="An update a member shared: plain text with links, liked and commented on.")
 class Post(RecordNode[PostRecord]):
-
     body: str = attr_field(
         "record.body",
         description="The text, as written (plain text; clients render the links).",
@@ -120,7 +119,6 @@ class Post(RecordNode[PostRecord]):
 
 @strawberry.type(description="A comment on an update, or a reply to a comment (one level deep).")
 class Comment(RecordNode[CommentRecord]):
-
     body: str = attr_field("record.body", description="The text, as written (plain text).")
 
     @strawberry.field(description="The http(s) links in the text, in order.")

@@ -114,7 +114,6 @@ class ProgramRole(Enum):
     "program admins, meeting notes for the parties only."
 )
 class Mentorship(RecordNode[MentorshipRecord]):
-
     def _private(self, info: AppInfo) -> bool:
         return mentoring.private(info.context, self.record)
 
@@ -220,7 +219,6 @@ class Mentorship(RecordNode[MentorshipRecord]):
 
 @strawberry.type(description="A meeting logged on a mentorship.")
 class Meeting(RecordNode[MeetingRecord]):
-
     date: DateTime = attr_field("record.date", from_ms, description="When it took place.")
 
     @strawberry.field(description="What was discussed: visible to the mentor and mentee only.")
@@ -236,7 +234,6 @@ class Meeting(RecordNode[MeetingRecord]):
 
 @strawberry.type(description="A milestone set on a mentorship.")
 class Milestone(RecordNode[MilestoneRecord]):
-
     title: str = attr_field("record.title", description="What is to be achieved.")
 
     due_at: DateTime | None = attr_field(
@@ -270,7 +267,6 @@ class Milestone(RecordNode[MilestoneRecord]):
     "Visible to the mentee, its members and program admins."
 )
 class MentoringCommittee(RecordNode[CommitteeRecord]):
-
     name: str | None = attr_field("record.name", description="Its name, if given.")
 
     goals: str | None = attr_field("record.goals", description="What it is for.")
@@ -309,7 +305,6 @@ class MentoringCommittee(RecordNode[CommitteeRecord]):
     "your board."
 )
 class Advisor(RecordNode[AdvisorRecord]):
-
     role: AdvisorRole = attr_field("record.role", AdvisorRole, description="What they advise you on.")
 
     note: str | None = attr_field("record.note", description="Your note about them.")
@@ -351,7 +346,6 @@ class Advisor(RecordNode[AdvisorRecord]):
     "recommendations for them."
 )
 class MentoringProgram(RecordNode[ProgramRecord]):
-
     name: str = attr_field("record.name", description="Its name.")
 
     description: str | None = attr_field("record.description", description="What it is.")

@@ -28,7 +28,6 @@ from schema.mentorship.types import LazyPerson, person
 
 @strawberry.type(description="A mentoring award: eligibility rules and scoring criteria are data.")
 class Award(RecordNode[AwardRecord]):
-
     name: str = attr_field("record.name", description="Name.")
 
     description: str | None = attr_field("record.description", description="What it recognises.")
@@ -53,7 +52,6 @@ class Award(RecordNode[AwardRecord]):
 
 @strawberry.type(description="One year of an award: windows, committee, winners once published.")
 class AwardCycle(RecordNode[AwardCycleRecord]):
-
     @strawberry.field(description="The award.")
     async def award(self, info: AppInfo) -> Award | None:
         found = await rules.get_award(info.context, self.record.awardId)

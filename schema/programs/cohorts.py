@@ -106,7 +106,6 @@ class CohortPairReport:
 
 @strawberry.type(description="A cohort of a mentoring program (visible to the program's admins).")
 class MentoringCohort(RecordNode[CohortRecord]):
-
     name: str = attr_field("record.name", description="Name, e.g. 'Fellows 2026'.")
 
     starts_at: DateTime = attr_field("record.startsAt", from_ms, description="When it starts.")

@@ -51,7 +51,6 @@ class SurveyQuestion:
     "from enrolment. Editing makes a new version; answers keep the version they were given to."
 )
 class Survey(RecordNode[SurveyRecord]):
-
     title: str = attr_field("record.title", description="Title.")
 
     version: int = attr_field("record.version", description="The current version (1 on creation).")
