@@ -179,16 +179,6 @@ NodeResolver = Callable[[AppInfo, list[str]], Awaitable[list[Any]]]
 NODE_RESOLVERS: dict[str, NodeResolver] = {}
 
 
-def node_resolver(type_name: str) -> Callable[[NodeResolver], NodeResolver]:
-    """Register how `node(id:)` loads objects of `type_name` (visibility rules included)."""
-
-    def register(fn: NodeResolver) -> NodeResolver:
-        NODE_RESOLVERS[type_name] = fn
-        return fn
-
-    return register
-
-
 def nodes(
     type_name: str,
     convert: Callable[[R], object],
@@ -197,8 +187,9 @@ def nodes(
     get: Callable[[Context, str], Awaitable[R | None]] | None = None,
     signed_in: bool = False,
 ) -> None:
-    """Register how `node(id:)` loads objects of `type_name`: through a batch `get_many`, or
-    `get` one id after another; `signed_in`: nothing is found for a signed-out viewer."""
+    """Register how `node(id:)` loads objects of `type_name` (visibility rules included):
+    through a batch `get_many`, or `get` one id after another; `signed_in`: nothing is found
+    for a signed-out viewer."""
     if (get_many is None) == (get is None):
         raise TypeError("give get_many or get")
 
@@ -212,7 +203,7 @@ def nodes(
             found = [await get(info.context, i) for i in local_ids]
         return [convert(r) if r else None for r in found]
 
-    node_resolver(type_name)(resolve)
+    NODE_RESOLVERS[type_name] = resolve
 
 
 class HasKind(Protocol):
