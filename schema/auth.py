@@ -73,7 +73,6 @@ class SessionPayload(Payload[SignedIn]):
     viewer: Person | None = strawberry.field(
         description="The signed-in member."
     )
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
     # Wrong credentials and suspension come back as payload errors too (the user can act).
     fixable = (*USER_FIXABLE, BadCredentials, AccountSuspended)
@@ -110,29 +109,19 @@ class ChangePasswordPayload(SessionPayload):
 
 
 @strawberry.type(description="The result of `logout`.")
-class LogoutPayload(Payload[int]):
+class LogoutPayload(Payload[int], result="revoked", empty=0):
     revoked: int = strawberry.field(
         description="How many refresh tokens were revoked (0 when already signed out)."
     )
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
     fixable = SessionPayload.fixable
-
-    @classmethod
-    def of(cls, revoked: int | None, errors: list[UserError]) -> Self:
-        return cls(revoked=revoked or 0, errors=errors)
 
 
 @strawberry.type(description="The result of `setRole`.")
-class SetRolePayload(Payload[PersonRecord]):
+class SetRolePayload(Payload[PersonRecord], result="person", convert=Person.from_record):
     person: Person | None = strawberry.field(description="The member with their new role.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
     fixable = SessionPayload.fixable
-
-    @classmethod
-    def of(cls, record: PersonRecord | None, errors: list[UserError]) -> Self:
-        return cls(person=None if record is None else Person.from_record(record), errors=errors)
 
 
 # -- mutations ----------------------------------------------------------------------------

@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, ClassVar, Generic, NewType, Self, TypeVar
+from operator import attrgetter
+from typing import Any, ClassVar, Generic, NewType, Protocol, Self, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -72,6 +73,24 @@ def raw_value(member: Enum) -> str:
     return value
 
 
+def attr_field(path: str, convert: Callable[[Any], object] | None = None, *, description: str) -> Any:
+    """A field that shows an attribute of the object, e.g. `name: str = attr_field("record.name",
+    description=...)`; `convert` turns the stored value into the field's type (`from_ms`, an enum).
+
+    The field's GraphQL type is the annotation it is assigned to; the getter is built here, once.
+    """
+    get = attrgetter(path)
+    if convert is None:
+        return strawberry.field(resolver=lambda self: get(self), description=description)
+    to = convert
+    return strawberry.field(resolver=lambda self: to(get(self)), description=description)
+
+
+def audit_reason(description: str = "Why (kept in the audit log).") -> Any:
+    """An input's optional `reason`, written to the audit log with the action it explains."""
+    return strawberry.field(default=None, description=description)
+
+
 # -- Relay node identity ----------------------------------------------------------------
 
 
@@ -109,23 +128,110 @@ def local_id(global_id: str, expected: str, *, field: str = "id") -> str:
     return value
 
 
+def ids(values: Iterable[str], expected: str, field: str = "ids") -> list[str]:
+    return [local_id(v, expected, field=field) for v in values]
+
+
+def global_id_of(type_name: str) -> Callable[[str], strawberry.ID]:
+    """A local id of `type_name` to its global id (a payload's `convert` for a removed object)."""
+    return lambda value: to_global_id(type_name, value)
+
+
+def person_id(value: strawberry.ID, field: str = "personId") -> str:
+    return local_id(value, "Person", field=field)
+
+
+def optional_id(value: strawberry.ID | None, expected: str, field: str) -> str | None:
+    """`local_id` of an optional id argument; null stays null."""
+    return None if value is None else local_id(value, expected, field=field)
+
+
+def mention_ids(values: list[strawberry.ID] | None) -> list[str] | None:
+    """The people @-mentioned (`mentionIds`); null (keep the current mentions) stays null."""
+    return None if values is None else ids(values, "Person", field="mentionIds")
+
+
 @strawberry.interface(description="An object with a globally unique, opaque id.")
 class Node:
     id: strawberry.ID = strawberry.field(description="The opaque, globally unique id.")
+
+
+class HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+Stored = TypeVar("Stored", bound=HasId)
+
+
+@strawberry.type
+class RecordNode(Node, Generic[Stored]):
+    """A Node shown from one stored record; its global id is the type's name and the record's id."""
+
+    record: strawberry.Private[Stored]
+
+    @classmethod
+    def from_record(cls, record: Stored) -> Self:
+        return cls(id=to_global_id(cls.__name__, record.id), record=record)
 
 
 NodeResolver = Callable[[AppInfo, list[str]], Awaitable[list[Any]]]
 NODE_RESOLVERS: dict[str, NodeResolver] = {}
 
 
-def node_resolver(type_name: str) -> Callable[[NodeResolver], NodeResolver]:
-    """Register how `node(id:)` loads objects of `type_name` (visibility rules included)."""
+def nodes(
+    type_name: str,
+    convert: Callable[[R], object],
+    *,
+    get_many: Callable[[Context, list[str]], Awaitable[Sequence[R | None]]] | None = None,
+    get: Callable[[Context, str], Awaitable[R | None]] | None = None,
+    signed_in: bool = False,
+) -> None:
+    """Register how `node(id:)` loads objects of `type_name` (visibility rules included):
+    through a batch `get_many`, or `get` one id after another; `signed_in`: nothing is found
+    for a signed-out viewer."""
+    if (get_many is None) == (get is None):
+        raise TypeError("give get_many or get")
 
-    def register(fn: NodeResolver) -> NodeResolver:
-        NODE_RESOLVERS[type_name] = fn
-        return fn
+    async def resolve(info: AppInfo, local_ids: list[str]) -> list[object]:
+        if signed_in and info.context.viewer is None:
+            return [None] * len(local_ids)
+        if get_many is not None:
+            found = await get_many(info.context, local_ids)
+        else:
+            assert get is not None
+            found = [await get(info.context, i) for i in local_ids]
+        return [convert(r) if r else None for r in found]
 
-    return register
+    NODE_RESOLVERS[type_name] = resolve
+
+
+class HasKind(Protocol):
+    @property
+    def kind(self) -> str: ...
+
+
+Kinded = TypeVar("Kinded", bound=HasKind)
+
+
+def of_kind(kind: str, convert: Callable[[Kinded], object]) -> Callable[[Kinded], object]:
+    """`convert` for a record of `kind` only, None for another: for node types that share
+    one store and one id space (interests and mentorship areas; hospitals, departments, divisions)."""
+    return lambda record: convert(record) if record.kind == kind else None
+
+
+async def load_optional(
+    info: AppInfo,
+    key: str | None,
+    get: Callable[[Context, str], Awaitable[R | None]],
+    convert: Callable[[R], T],
+) -> T | None:
+    """An optional reference to another object: null when there is none, or when the object
+    is gone or hidden from the viewer (`get` returns None)."""
+    if key is None:
+        return None
+    found = await get(info.context, key)
+    return convert(found) if found else None
 
 
 # -- connections --------------------------------------------------------------------------
@@ -137,6 +243,15 @@ class PageInfo:
     has_previous_page: bool = strawberry.field(description="Whether items precede this page.")
     start_cursor: str | None = strawberry.field(description="Cursor of the first item.")
     end_cursor: str | None = strawberry.field(description="Cursor of the last item.")
+
+    @classmethod
+    def of(cls, page: Page[Any]) -> PageInfo:
+        return cls(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=page.cursors[0] if page.cursors else None,
+            end_cursor=page.cursors[-1] if page.cursors else None,
+        )
 
 
 @strawberry.type(description="An item in a connection, with its cursor.")
@@ -174,16 +289,7 @@ def selected_names(info: AppInfo) -> frozenset[str]:
 def connection(page: Page[R], convert: Callable[[R], T]) -> Connection[T]:
     """Build a Connection from a resolver Page, converting each record to its GraphQL type."""
     edges = [Edge(node=convert(item), cursor=c) for item, c in zip(page.items, page.cursors, strict=True)]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next,
-            has_previous_page=page.has_previous,
-            start_cursor=page.cursors[0] if page.cursors else None,
-            end_cursor=page.cursors[-1] if page.cursors else None,
-        ),
-        total_count=page.total_count,
-    )
+    return Connection(edges=edges, page_info=PageInfo.of(page), total_count=page.total_count)
 
 
 # -- mutation results ---------------------------------------------------------------------
@@ -218,24 +324,41 @@ async def attempt(
         return None, UserError.from_exception(exc)
 
 
+@strawberry.type
 class Payload(Generic[R]):
     """A mutation payload, built from what its resolver returned or the user errors it raised.
 
-    A payload type subclasses `Payload[SomeRecord]` and says once, in `of`, how a result
-    becomes its fields; each mutation is then `return await XPayload.attempt(lambda: ...)`.
+    A payload type subclasses `Payload[SomeRecord]` and says once, in its class line, which
+    field holds the result and how a result becomes that field's value
+    (`class PostPayload(Payload[PostRecord], result="post", convert=Post.from_record)`);
+    each mutation is then `return await PostPayload.attempt(lambda: ...)`. A payload whose
+    result fills several fields overrides `of` instead.
     """
+
+    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
     # What the user can fix; a payload widens it (wrong credentials for the sign-in ones).
     fixable: ClassVar[tuple[type[GraphApiError], ...]] = USER_FIXABLE
+    # The result's field, how a result becomes its value, and its value when there is none.
+    result_field: ClassVar[tuple[str, Callable[[Any], object], object]]
+
+    def __init_subclass__(
+        cls,
+        *,
+        result: str | None = None,
+        convert: Callable[[Any], object] = lambda value: value,
+        empty: object = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if result is not None:
+            cls.result_field = (result, convert, empty)
 
     @classmethod
     def of(cls, result: R | None, errors: list[UserError]) -> Self:
-        raise NotImplementedError
+        name, convert, empty = cls.result_field
+        return cls(errors=errors, **{name: empty if result is None else convert(result)})
 
     @classmethod
     async def attempt(cls, call: Callable[[], Awaitable[R]]) -> Self:
         return cls.of(*await attempt(call, cls.fixable))
-
-
-def ids(values: Iterable[str], expected: str, field: str = "ids") -> list[str]:
-    return [local_id(v, expected, field=field) for v in values]

@@ -10,9 +10,8 @@ import strawberry
 from graph_db.programs.records import AwardActivityRecord
 from graph_db.social_records import ActivityRecord
 from resolvers import feed as feed_resolvers
-from resolvers import people as people_resolvers
-from schema.base import AppInfo, Connection, DateTime, connection, from_ms, to_global_id
-from schema.people import Person
+from schema.base import AppInfo, Connection, DateTime, attr_field, connection, from_ms, to_global_id
+from schema.people import Person, person_by_id
 from schema.posts import Post, post_connection
 from schema.programs.awards import AwardBadge
 
@@ -36,13 +35,9 @@ class ActivityItem:
     def from_record(cls, record: ActivityRecord) -> Self:
         return cls(record=record)
 
-    @strawberry.field(description="What happened.")
-    def kind(self) -> ActivityKind:
-        return ActivityKind(self.record.kind)
+    kind: ActivityKind = attr_field("record.kind", ActivityKind, description="What happened.")
 
-    @strawberry.field(description="When it happened.")
-    def occurred_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    occurred_at: DateTime = attr_field("record.createdAt", from_ms, description="When it happened.")
 
     @strawberry.field(
         description="The global id of what it is about (a Post, Person, Group, or the Award won)."
@@ -74,8 +69,7 @@ class ActivityItem:
             person_id = self.record.badge.personId
         else:
             return None
-        record = await people_resolvers.get_person(info.context, person_id)
-        return Person.from_record(record) if record else None
+        return await person_by_id(info, person_id)
 
 
 @strawberry.type

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from enum import Enum
-from typing import Self
 
 import strawberry
 
@@ -15,15 +14,17 @@ from schema.base import (
     AppInfo,
     Connection,
     DateTime,
-    Node,
     Payload,
-    UserError,
+    RecordNode,
+    attr_field,
+    audit_reason,
     connection,
     from_ms,
+    load_optional,
     local_id,
-    node_resolver,
+    nodes,
+    optional_id,
     raw_value,
-    to_global_id,
 )
 from schema.groups import Group, group_id
 from schema.people import Person, author
@@ -39,35 +40,23 @@ class ThreadSort(Enum):
 
 
 @strawberry.type(description="A forum: site-wide, or one of a group's.")
-class Forum(Node):
-    record: strawberry.Private[ForumRecord]
+class Forum(RecordNode[ForumRecord]):
+    name: str = attr_field("record.name", description="The forum's name.")
 
-    @classmethod
-    def from_record(cls, record: ForumRecord) -> Self:
-        return cls(id=to_global_id("Forum", record.id), record=record)
+    description: str = attr_field("record.description", description="What it is for.")
 
-    @strawberry.field(description="The forum's name.")
-    def name(self) -> str:
-        return self.record.name
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was created.")
 
-    @strawberry.field(description="What it is for.")
-    def description(self) -> str:
-        return self.record.description
-
-    @strawberry.field(description="When it was created.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
-
-    @strawberry.field(description="How many threads it holds (removed ones not counted).")
-    def thread_count(self) -> int:
-        return self.record.threadCount
+    thread_count: int = attr_field(
+        "record.threadCount",
+        description="How many threads it holds (removed ones not counted).",
+    )
 
     @strawberry.field(description="The group it belongs to; null for a site-wide forum.")
     async def group(self, info: AppInfo) -> Group | None:
-        if self.record.groupId is None:
-            return None
-        record = await info.context.loaders.group_by_id.load(self.record.groupId)
-        return Group.from_record(record) if record else None
+        return await load_optional(
+            info, self.record.groupId, lambda ctx, key: ctx.loaders.group_by_id.load(key), Group.from_record
+        )
 
     @strawberry.field(description="Its threads: pinned first, then in the chosen order.")
     async def threads(
@@ -81,24 +70,12 @@ class Forum(Node):
 
 
 @strawberry.type(description="A discussion in a forum: a title, a body, tags, and replies.")
-class Thread(Node):
-    record: strawberry.Private[ThreadRecord]
+class Thread(RecordNode[ThreadRecord]):
+    title: str = attr_field("record.title", description="The title.")
 
-    @classmethod
-    def from_record(cls, record: ThreadRecord) -> Self:
-        return cls(id=to_global_id("Thread", record.id), record=record)
+    body: str = attr_field("record.body", description="The opening text (plain text).")
 
-    @strawberry.field(description="The title.")
-    def title(self) -> str:
-        return self.record.title
-
-    @strawberry.field(description="The opening text (plain text).")
-    def body(self) -> str:
-        return self.record.body
-
-    @strawberry.field(description="Topics, as lowercase tags.")
-    def tags(self) -> list[str]:
-        return list(self.record.tags)
+    tags: list[str] = attr_field("record.tags", list, description="Topics, as lowercase tags.")
 
     @strawberry.field(description="Who started it.", graphql_type=Person)
     def author(self, info: AppInfo) -> Person | Awaitable[Person]:
@@ -109,33 +86,28 @@ class Thread(Node):
         record = await info.context.loaders.forum_by_id.load(self.record.forumId)
         return Forum.from_record(record) if record else None
 
-    @strawberry.field(description="When it was started.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was started.")
 
-    @strawberry.field(description="When it was started or last replied to.")
-    def last_activity_at(self) -> DateTime:
-        return from_ms(self.record.lastActivityAt)
+    last_activity_at: DateTime = attr_field(
+        "record.lastActivityAt", from_ms,
+        description="When it was started or last replied to.",
+    )
 
-    @strawberry.field(description="Pinned to the top of its forum by a moderator.")
-    def pinned(self) -> bool:
-        return self.record.pinned
+    pinned: bool = attr_field("record.pinned", description="Pinned to the top of its forum by a moderator.")
 
-    @strawberry.field(description="Locked by a moderator: no new replies.")
-    def locked(self) -> bool:
-        return self.record.locked
+    locked: bool = attr_field("record.locked", description="Locked by a moderator: no new replies.")
 
-    @strawberry.field(description="Minimum seconds between one member's replies (0: off).")
-    def slow_mode_seconds(self) -> int:
-        return self.record.slowModeSeconds
+    slow_mode_seconds: int = attr_field(
+        "record.slowModeSeconds",
+        description="Minimum seconds between one member's replies (0: off).",
+    )
 
-    @strawberry.field(description="How many members like it (exact).")
-    def like_count(self) -> int:
-        return self.record.likeCount
+    like_count: int = attr_field("record.likeCount", description="How many members like it (exact).")
 
-    @strawberry.field(description="How many replies it has (removed ones not counted).")
-    def reply_count(self) -> int:
-        return self.record.replyCount
+    reply_count: int = attr_field(
+        "record.replyCount",
+        description="How many replies it has (removed ones not counted).",
+    )
 
     @strawberry.field(description="Whether you like it.")
     async def viewer_has_liked(self, info: AppInfo) -> bool:
@@ -150,16 +122,8 @@ class Thread(Node):
 
 
 @strawberry.type(description="A reply in a forum thread.")
-class Reply(Node):
-    record: strawberry.Private[ReplyRecord]
-
-    @classmethod
-    def from_record(cls, record: ReplyRecord) -> Self:
-        return cls(id=to_global_id("Reply", record.id), record=record)
-
-    @strawberry.field(description="The text (plain text).")
-    def body(self) -> str:
-        return self.record.body
+class Reply(RecordNode[ReplyRecord]):
+    body: str = attr_field("record.body", description="The text (plain text).")
 
     @strawberry.field(description="Who wrote it.", graphql_type=Person)
     def author(self, info: AppInfo) -> Person | Awaitable[Person]:
@@ -170,9 +134,7 @@ class Reply(Node):
         record = await info.context.loaders.thread_by_id.load(self.record.threadId)
         return Thread.from_record(record) if record else None
 
-    @strawberry.field(description="When it was written.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was written.")
 
     @strawberry.field(description="How many members like it (exact).")
     async def like_count(self, info: AppInfo) -> int:
@@ -183,22 +145,9 @@ class Reply(Node):
         return (await comment_resolvers.engagement(info.context, self.record.id)).viewerLiked
 
 
-@node_resolver("Forum")
-async def _resolve_forums(info: AppInfo, local_ids: list[str]) -> list[Forum | None]:
-    records = await forum_resolvers.get_forums(info.context, local_ids)
-    return [Forum.from_record(r) if r else None for r in records]
-
-
-@node_resolver("Thread")
-async def _resolve_threads(info: AppInfo, local_ids: list[str]) -> list[Thread | None]:
-    records = await forum_resolvers.get_threads(info.context, local_ids)
-    return [Thread.from_record(r) if r else None for r in records]
-
-
-@node_resolver("Reply")
-async def _resolve_replies(info: AppInfo, local_ids: list[str]) -> list[Reply | None]:
-    records = await forum_resolvers.get_replies(info.context, local_ids)
-    return [Reply.from_record(r) if r else None for r in records]
+nodes("Forum", Forum.from_record, get_many=forum_resolvers.get_forums)
+nodes("Thread", Thread.from_record, get_many=forum_resolvers.get_threads)
+nodes("Reply", Reply.from_record, get_many=forum_resolvers.get_replies)
 
 
 # -- inputs and payloads --------------------------------------------------------------------
@@ -248,41 +197,31 @@ class LikeReplyInput:
 class PinThreadInput:
     thread_id: strawberry.ID = strawberry.field(description="The thread.")
     pinned: bool = strawberry.field(default=True, description="false unpins.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 @strawberry.input(description="Lock a thread (no new replies), or unlock it (its moderators).")
 class LockThreadInput:
     thread_id: strawberry.ID = strawberry.field(description="The thread.")
     locked: bool = strawberry.field(default=True, description="false unlocks.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 @strawberry.input(description="Move a thread to another forum (moderators of both).")
 class MoveThreadInput:
     thread_id: strawberry.ID = strawberry.field(description="The thread.")
     forum_id: strawberry.ID = strawberry.field(description="The forum to move it to.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 @strawberry.type(description="The result of `createForum`.")
-class CreateForumPayload(Payload[ForumRecord]):
+class CreateForumPayload(Payload[ForumRecord], result="forum", convert=Forum.from_record):
     forum: Forum | None = strawberry.field(description="The new forum.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: ForumRecord | None, errors: list[UserError]) -> Self:
-        return cls(forum=None if record is None else Forum.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of a mutation on a thread.")
-class ThreadPayload(Payload[ThreadRecord | None]):
+class ThreadPayload(Payload[ThreadRecord | None], result="thread", convert=Thread.from_record):
     thread: Thread | None = strawberry.field(description="The thread as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: ThreadRecord | None, errors: list[UserError]) -> Self:
-        return cls(thread=None if record is None else Thread.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of `createThread`.")
@@ -311,13 +250,8 @@ class MoveThreadPayload(ThreadPayload):
 
 
 @strawberry.type(description="The result of a mutation on a reply.")
-class ReplyPayload(Payload[ReplyRecord]):
+class ReplyPayload(Payload[ReplyRecord], result="reply", convert=Reply.from_record):
     reply: Reply | None = strawberry.field(description="The reply.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: ReplyRecord | None, errors: list[UserError]) -> Self:
-        return cls(reply=None if record is None else Reply.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of `replyToThread`.")
@@ -342,7 +276,7 @@ def forum_id(value: strawberry.ID) -> str:
 class ForumsQuery:
     @strawberry.field(description="Forums by name: site-wide ones, or a group's (if you may see them).")
     async def forums(self, info: AppInfo, group_id: strawberry.ID | None = None) -> list[Forum]:
-        chosen = None if group_id is None else local_id(group_id, "Group", field="groupId")
+        chosen = optional_id(group_id, "Group", "groupId")
         return [Forum.from_record(f) for f in await forum_resolvers.list_forums(info.context, chosen)]
 
     @strawberry.field(description="A forum's threads: pinned first, then in the chosen order.")

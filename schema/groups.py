@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -18,17 +18,18 @@ from schema.base import (
     AppInfo,
     Connection,
     DateTime,
-    Node,
     Payload,
-    UserError,
+    RecordNode,
+    attr_field,
+    audit_reason,
     connection,
     from_ms,
     from_ms_or_none,
     ids,
     local_id,
-    node_resolver,
+    nodes,
+    person_id,
     raw_value,
-    to_global_id,
 )
 from schema.people import Person, preload_people
 from schema.posts import Post, post_connection
@@ -76,13 +77,15 @@ class GroupMember:
     def role(self) -> GroupRole | None:
         return GroupRole(self.record.role) if self.record.role else None
 
-    @strawberry.field(description="When they joined, asked to join, or were banned.")
-    def since(self) -> DateTime:
-        return from_ms(self.record.since)
+    since: DateTime = attr_field(
+        "record.since", from_ms,
+        description="When they joined, asked to join, or were banned.",
+    )
 
-    @strawberry.field(description="The join request's message, or the ban's reason (moderators).")
-    def note(self) -> str | None:
-        return self.record.note
+    note: str | None = attr_field(
+        "record.note",
+        description="The join request's message, or the ban's reason (moderators).",
+    )
 
 
 def _member(record: MembershipRecord) -> GroupMember:
@@ -98,56 +101,44 @@ async def _member_connection(info: AppInfo, page: Page[MembershipRecord]) -> Con
     description="An interest group. Its name and description are public; a private group's "
     "posts, forums and members are for its members only."
 )
-class Group(Node):
-    record: strawberry.Private[GroupRecord]
+class Group(RecordNode[GroupRecord]):
+    name: str = attr_field("record.name", description="The group's name.")
 
-    @classmethod
-    def from_record(cls, record: GroupRecord) -> Self:
-        return cls(id=to_global_id("Group", record.id), record=record)
+    description: str = attr_field("record.description", description="What the group is about (plain text).")
 
-    @strawberry.field(description="The group's name.")
-    def name(self) -> str:
-        return self.record.name
+    visibility: GroupVisibility = attr_field(
+        "record.visibility", GroupVisibility,
+        description="PUBLIC or PRIVATE.",
+    )
 
-    @strawberry.field(description="What the group is about (plain text).")
-    def description(self) -> str:
-        return self.record.description
-
-    @strawberry.field(description="PUBLIC or PRIVATE.")
-    def visibility(self) -> GroupVisibility:
-        return GroupVisibility(self.record.visibility)
-
-    @strawberry.field(description="Names of the research interests the group is about.")
-    def topics(self) -> list[str]:
-        return list(self.record.topics)
+    topics: list[str] = attr_field(
+        "record.topics", list,
+        description="Names of the research interests the group is about.",
+    )
 
     @strawberry.field(description="The research interests the group is about.")
     async def interests(self, info: AppInfo) -> list[Interest]:
         found = await vocabulary_resolvers.terms(info.context, list(self.record.interestIds))
         return [Interest.from_record(t) for t in found if t is not None]
 
-    @strawberry.field(description="How many members it has (exact).")
-    def member_count(self) -> int:
-        return self.record.memberCount
+    member_count: int = attr_field("record.memberCount", description="How many members it has (exact).")
 
-    @strawberry.field(
-        description="Minimum seconds between one member's contributions (0: off; moderators "
-        "are exempt)."
+    slow_mode_seconds: int = attr_field(
+        "record.slowModeSeconds",
+        description="Minimum seconds between one member's contributions (0: off; moderators are exempt).",
     )
-    def slow_mode_seconds(self) -> int:
-        return self.record.slowModeSeconds
 
-    @strawberry.field(description="When it was created.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was created.")
 
-    @strawberry.field(description="When its details last changed.")
-    def updated_at(self) -> DateTime:
-        return from_ms(self.record.updatedAt)
+    updated_at: DateTime = attr_field(
+        "record.updatedAt", from_ms,
+        description="When its details last changed.",
+    )
 
-    @strawberry.field(description="When it was archived (read-only); null while active.")
-    def archived_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.archivedAt)
+    archived_at: DateTime | None = attr_field(
+        "record.archivedAt", from_ms_or_none,
+        description="When it was archived (read-only); null while active.",
+    )
 
     @strawberry.field(description="Where you stand with this group.")
     async def viewer_status(self, info: AppInfo) -> GroupMembershipStatus:
@@ -231,10 +222,7 @@ class Group(Node):
         return [Forum.from_record(f) for f in found]
 
 
-@node_resolver("Group")
-async def _resolve_groups(info: AppInfo, local_ids: list[str]) -> list[Group | None]:
-    records = await group_resolvers.get_groups(info.context, local_ids)
-    return [Group.from_record(r) if r else None for r in records]
+nodes("Group", Group.from_record, get_many=group_resolvers.get_groups)
 
 
 # -- inputs -------------------------------------------------------------------------------
@@ -284,7 +272,7 @@ class UpdateGroupInput:
 class ArchiveGroupInput:
     group_id: strawberry.ID = strawberry.field(description="The group.")
     archived: bool = strawberry.field(default=True, description="false un-archives.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 @strawberry.input(description="A group to join or leave.")
@@ -305,7 +293,7 @@ class RequestToJoinInput:
 class JoinRequestInput:
     group_id: strawberry.ID = strawberry.field(description="The group.")
     person_id: strawberry.ID = strawberry.field(description="Who asked to join.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 @strawberry.input(description="Invite someone to a group.")
@@ -319,20 +307,15 @@ class SetGroupRoleInput:
     group_id: strawberry.ID = strawberry.field(description="The group.")
     person_id: strawberry.ID = strawberry.field(description="A member of the group.")
     role: GroupRole = strawberry.field(description="The new role.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 # -- payloads -----------------------------------------------------------------------------
 
 
 @strawberry.type(description="The result of a mutation on a group.")
-class GroupPayload(Payload[GroupRecord]):
+class GroupPayload(Payload[GroupRecord], result="group", convert=Group.from_record):
     group: Group | None = strawberry.field(description="The group as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: GroupRecord | None, errors: list[UserError]) -> Self:
-        return cls(group=None if record is None else Group.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of `createGroup`.")
@@ -382,10 +365,6 @@ class SetGroupRolePayload(GroupPayload):
 
 def group_id(value: strawberry.ID, field: str = "groupId") -> str:
     return local_id(value, "Group", field=field)
-
-
-def person_id(value: strawberry.ID, field: str = "personId") -> str:
-    return local_id(value, "Person", field=field)
 
 
 @strawberry.type

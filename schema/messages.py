@@ -11,24 +11,25 @@ import strawberry
 from graph_db.messages import ConversationRecord, MessageRecord, SettingsRecord
 from graph_db.outbox import OutboxEntryRecord
 from resolvers import messages as message_resolvers
-from resolvers import people as people_resolvers
 from resolvers.messages import ReadReceiptRecord
 from schema.base import (
     AppInfo,
     Connection,
     DateTime,
-    Node,
     Payload,
+    RecordNode,
     UserError,
+    attr_field,
     connection,
     from_ms,
     from_ms_or_none,
+    global_id_of,
     ids,
     local_id,
-    node_resolver,
+    nodes,
     to_global_id,
 )
-from schema.people import Person
+from schema.people import Person, people_by_ids, person_by_id
 
 
 @strawberry.enum(description="Who may start a conversation with you.")
@@ -68,16 +69,11 @@ class EmailStatus(Enum):
 
 
 @strawberry.type(description="A message in a conversation; only its participants read it.")
-class Message(Node):
-    record: strawberry.Private[MessageRecord]
-
-    @classmethod
-    def from_record(cls, record: MessageRecord) -> Self:
-        return cls(id=to_global_id("Message", record.id), record=record)
-
-    @strawberry.field(description="The text, as written (plain text); null once deleted.")
-    def body(self) -> str | None:
-        return self.record.body
+class Message(RecordNode[MessageRecord]):
+    body: str | None = attr_field(
+        "record.body",
+        description="The text, as written (plain text); null once deleted.",
+    )
 
     @strawberry.field(description="Whether the sender deleted it.")
     def deleted(self) -> bool:
@@ -85,8 +81,7 @@ class Message(Node):
 
     @strawberry.field(description="Who wrote it.")
     async def sender(self, info: AppInfo) -> Person | None:
-        record = await people_resolvers.get_person(info.context, self.record.senderId)
-        return Person.from_record(record) if record else None
+        return await person_by_id(info, self.record.senderId)
 
     @strawberry.field(description="The conversation it belongs to (null for a moderator).")
     async def conversation(self, info: AppInfo) -> Conversation | None:
@@ -101,55 +96,45 @@ class Message(Node):
     async def mentions(self, info: AppInfo) -> list[Person]:
         if self.record.deletedAt is not None:
             return []
-        found = await people_resolvers.get_people(info.context, self.record.mentionIds)
-        return [Person.from_record(p) for p in found if p is not None]
+        return await people_by_ids(info, self.record.mentionIds)
 
-    @strawberry.field(description="When it was sent.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was sent.")
 
 
 @strawberry.type(description="A conversation you take part in.")
-class Conversation(Node):
-    record: strawberry.Private[ConversationRecord]
+class Conversation(RecordNode[ConversationRecord]):
+    kind: ConversationKind = attr_field(
+        "record.kind", ConversationKind,
+        description="DIRECT (two members) or GROUP.",
+    )
 
-    @classmethod
-    def from_record(cls, record: ConversationRecord) -> Self:
-        return cls(id=to_global_id("Conversation", record.id), record=record)
-
-    @strawberry.field(description="DIRECT (two members) or GROUP.")
-    def kind(self) -> ConversationKind:
-        return ConversationKind(self.record.kind)
-
-    @strawberry.field(description="A group conversation's name; null for DIRECT.")
-    def name(self) -> str | None:
-        return self.record.name
+    name: str | None = attr_field("record.name", description="A group conversation's name; null for DIRECT.")
 
     @strawberry.field(description="Who takes part (you included).")
     async def participants(self, info: AppInfo) -> list[Person]:
-        found = await people_resolvers.get_people(info.context, self.record.participantIds)
-        return [Person.from_record(p) for p in found if p is not None]
+        return await people_by_ids(info, self.record.participantIds)
 
     @strawberry.field(description="The newest message.")
     def last_message(self) -> Message | None:
         last = self.record.lastMessage
         return Message.from_record(last) if last else None
 
-    @strawberry.field(description="When the newest message was sent (the list is ordered by it).")
-    def last_message_at(self) -> DateTime:
-        return from_ms(self.record.lastMessageAt)
+    last_message_at: DateTime = attr_field(
+        "record.lastMessageAt", from_ms,
+        description="When the newest message was sent (the list is ordered by it).",
+    )
 
-    @strawberry.field(description="Messages from others you have not read yet.")
-    def unread_count(self) -> int:
-        return self.record.unreadCount
+    unread_count: int = attr_field(
+        "record.unreadCount",
+        description="Messages from others you have not read yet.",
+    )
 
-    @strawberry.field(description="Whether you muted it (no email for it).")
-    def muted(self) -> bool:
-        return self.record.muted
+    muted: bool = attr_field("record.muted", description="Whether you muted it (no email for it).")
 
-    @strawberry.field(description="Closed by a block between the two members: nobody can send.")
-    def closed(self) -> bool:
-        return self.record.closed
+    closed: bool = attr_field(
+        "record.closed",
+        description="Closed by a block between the two members: nobody can send.",
+    )
 
     @strawberry.field(description="Its messages, newest first (stable while messages arrive).")
     async def messages(
@@ -160,9 +145,7 @@ class Conversation(Node):
         )
         return connection(page, Message.from_record)
 
-    @strawberry.field(description="When it started.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it started.")
 
 
 @strawberry.type(description="A participant read a conversation up to `readAt`.")
@@ -175,12 +158,12 @@ class ReadReceipt:
 
     @strawberry.field(description="Who read it.")
     async def reader(self, info: AppInfo) -> Person | None:
-        record = await people_resolvers.get_person(info.context, self.record.readerId)
-        return Person.from_record(record) if record else None
+        return await person_by_id(info, self.record.readerId)
 
-    @strawberry.field(description="Everything sent up to this instant is read.")
-    def read_at(self) -> DateTime:
-        return from_ms(self.record.readAt)
+    read_at: DateTime = attr_field(
+        "record.readAt", from_ms,
+        description="Everything sent up to this instant is read.",
+    )
 
 
 @strawberry.type(description="Your messaging and email settings.")
@@ -204,42 +187,26 @@ class EmailDelivery:
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.record.id)
 
-    @strawberry.field(description="Where it stands.")
-    def status(self) -> EmailStatus:
-        return EmailStatus(self.record.status)
+    status: EmailStatus = attr_field("record.status", EmailStatus, description="Where it stands.")
 
     @strawberry.field(description="The member it is for.")
     async def recipient(self, info: AppInfo) -> Person | None:
-        record = await people_resolvers.get_person(info.context, self.record.recipientId)
-        return Person.from_record(record) if record else None
+        return await person_by_id(info, self.record.recipientId)
 
-    @strawberry.field(description="Sending attempts made.")
-    def attempts(self) -> int:
-        return self.record.attempts
+    attempts: int = attr_field("record.attempts", description="Sending attempts made.")
 
-    @strawberry.field(description="The last SMTP error, if any.")
-    def last_error(self) -> str | None:
-        return self.record.lastError
+    last_error: str | None = attr_field("record.lastError", description="The last SMTP error, if any.")
 
-    @strawberry.field(description="When it was queued.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was queued.")
 
-    @strawberry.field(description="When it was handed to the mail server.")
-    def sent_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.sentAt)
+    sent_at: DateTime | None = attr_field(
+        "record.sentAt", from_ms_or_none,
+        description="When it was handed to the mail server.",
+    )
 
 
-@node_resolver("Conversation")
-async def _resolve_conversations(info: AppInfo, local_ids: list[str]) -> list[Conversation | None]:
-    records = await message_resolvers.get_conversations(info.context, local_ids)
-    return [Conversation.from_record(r) if r else None for r in records]
-
-
-@node_resolver("Message")
-async def _resolve_messages(info: AppInfo, local_ids: list[str]) -> list[Message | None]:
-    records = await message_resolvers.get_messages(info.context, local_ids)
-    return [Message.from_record(r) if r else None for r in records]
+nodes("Conversation", Conversation.from_record, get_many=message_resolvers.get_conversations)
+nodes("Message", Message.from_record, get_many=message_resolvers.get_messages)
 
 
 @strawberry.input(description="A message: into a conversation, or to members.")
@@ -259,7 +226,6 @@ class SendMessageInput:
 class SendMessagePayload(Payload[tuple[MessageRecord, ConversationRecord | None]]):
     message: Message | None = strawberry.field(description="The message sent; null on errors.")
     conversation: Conversation | None = strawberry.field(description="Its conversation.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
     @classmethod
     def of(
@@ -287,24 +253,15 @@ class MuteConversationInput:
 
 
 @strawberry.type(description="The result of a change to one of your conversations.")
-class ConversationPayload(Payload[ConversationRecord]):
+class ConversationPayload(
+    Payload[ConversationRecord], result="conversation", convert=Conversation.from_record
+):
     conversation: Conversation | None = strawberry.field(description="It, as it now is.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: ConversationRecord | None, errors: list[UserError]) -> Self:
-        return cls(conversation=None if record is None else Conversation.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of `leaveConversation`.")
-class LeaveConversationPayload(Payload[str]):
+class LeaveConversationPayload(Payload[str], result="conversation_id", convert=global_id_of("Conversation")):
     conversation_id: strawberry.ID | None = strawberry.field(description="The conversation left.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, left: str | None, errors: list[UserError]) -> Self:
-        left_id = None if left is None else to_global_id("Conversation", left)
-        return cls(conversation_id=left_id, errors=errors)
 
 
 @strawberry.input(description="A message you sent.")
@@ -313,13 +270,8 @@ class DeleteMessageInput:
 
 
 @strawberry.type(description="The result of `deleteMessage`.")
-class DeleteMessagePayload(Payload[MessageRecord]):
+class DeleteMessagePayload(Payload[MessageRecord], result="message", convert=Message.from_record):
     message: Message | None = strawberry.field(description="The message, now without its text.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: MessageRecord | None, errors: list[UserError]) -> Self:
-        return cls(message=None if record is None else Message.from_record(record), errors=errors)
 
 
 @strawberry.input(description="Messaging settings to change (left out: unchanged).")
@@ -338,21 +290,16 @@ class UpdateMessageSettingsInput:
     )
 
 
-@strawberry.type(description="The result of `updateMessageSettings`.")
-class UpdateMessageSettingsPayload(Payload[SettingsRecord]):
-    settings: MessageSettings | None = strawberry.field(description="The settings now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: SettingsRecord | None, errors: list[UserError]) -> Self:
-        return cls(settings=None if record is None else _settings(record), errors=errors)
-
-
 def _settings(found: SettingsRecord) -> MessageSettings:
     return MessageSettings(
         message_policy=MessagePolicy(found.messagePolicy), email_messages=MessageEmail(found.emailMessages),
         email_notifications=NotificationEmail(found.emailNotifications), time_zone=found.timeZone,
     )
+
+
+@strawberry.type(description="The result of `updateMessageSettings`.")
+class UpdateMessageSettingsPayload(Payload[SettingsRecord], result="settings", convert=_settings):
+    settings: MessageSettings | None = strawberry.field(description="The settings now.")
 
 
 @strawberry.type

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable
 from enum import Enum
-from typing import Self
 
 import strawberry
 
@@ -18,20 +17,24 @@ from schema.base import (
     AppInfo,
     Connection,
     DateTime,
-    Node,
     Payload,
-    UserError,
+    RecordNode,
+    attr_field,
+    audit_reason,
     connection,
     from_global_id,
     from_ms,
     from_ms_or_none,
+    load_optional,
     local_id,
-    node_resolver,
+    nodes,
+    optional_id,
+    person_id,
     raw_value,
     to_global_id,
 )
-from schema.groups import Group, group_id, person_id
-from schema.people import Person
+from schema.groups import Group, group_id
+from schema.people import Person, person_by_id
 
 # Global id type -> what moderation calls it (graph_db.moderation.TARGET_KINDS).
 KIND_OF_TYPE = {"Post": "POST", "Comment": "COMMENT", "Thread": "THREAD", "Reply": "REPLY",
@@ -105,43 +108,24 @@ class ReportStatus(Enum):
     ACTIONED = strawberry.enum_value("ACTIONED", description="A moderator acted on what it reports.")
 
 
-async def _person(info: AppInfo, person_id: str | None) -> Person | None:
-    if person_id is None:
-        return None
-    record = await people_resolvers.get_person(info.context, person_id)
-    return Person.from_record(record) if record else None
-
-
 async def _group(info: AppInfo, group_id: str | None) -> Group | None:
-    if group_id is None:
-        return None
-    record = await info.context.loaders.group_by_id.load(group_id)
-    return Group.from_record(record) if record else None
+    return await load_optional(
+        info, group_id, lambda ctx, key: ctx.loaders.group_by_id.load(key), Group.from_record
+    )
 
 
 @strawberry.type(description="A member's report, in the review queue of its scope (a group, or the site).")
-class Report(Node):
-    record: strawberry.Private[ReportRecord]
+class Report(RecordNode[ReportRecord]):
+    reason: ReportReason = attr_field("record.reason", ReportReason, description="Why it was reported.")
 
-    @classmethod
-    def from_record(cls, record: ReportRecord) -> Self:
-        return cls(id=to_global_id("Report", record.id), record=record)
+    details: str | None = attr_field("record.details", description="The reporter's own words, if any.")
 
-    @strawberry.field(description="Why it was reported.")
-    def reason(self) -> ReportReason:
-        return ReportReason(self.record.reason)
+    status: ReportStatus = attr_field("record.status", ReportStatus, description="Where it is in review.")
 
-    @strawberry.field(description="The reporter's own words, if any.")
-    def details(self) -> str | None:
-        return self.record.details
-
-    @strawberry.field(description="Where it is in review.")
-    def status(self) -> ReportStatus:
-        return ReportStatus(self.record.status)
-
-    @strawberry.field(description="What kind of thing is reported.")
-    def target_kind(self) -> ModerationTargetKind:
-        return ModerationTargetKind(self.record.targetKind)
+    target_kind: ModerationTargetKind = attr_field(
+        "record.targetKind", ModerationTargetKind,
+        description="What kind of thing is reported.",
+    )
 
     @strawberry.field(
         description="The global id of what is reported (a Post, Comment, Thread, Reply or Person)."
@@ -149,60 +133,52 @@ class Report(Node):
     def target_id(self) -> strawberry.ID:
         return to_global_id(TYPE_OF_KIND[self.record.targetKind], self.record.targetId)
 
-    @strawberry.field(description="The reported text (or member's name) as it was when reported.")
-    def excerpt(self) -> str | None:
-        return self.record.excerpt
+    excerpt: str | None = attr_field(
+        "record.excerpt",
+        description="The reported text (or member's name) as it was when reported.",
+    )
 
     @strawberry.field(description="Who reported it.")
     async def reporter(self, info: AppInfo) -> Person | None:
-        return await _person(info, self.record.reporterId)
+        return await person_by_id(info, self.record.reporterId)
 
     @strawberry.field(description="The group whose moderators review it; null for the site queue.")
     async def group(self, info: AppInfo) -> Group | None:
         return await _group(info, self.record.groupId)
 
-    @strawberry.field(description="When it was reported.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was reported.")
 
-    @strawberry.field(description="When a moderator closed it; null while open.")
-    def resolved_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.resolvedAt)
+    resolved_at: DateTime | None = attr_field(
+        "record.resolvedAt", from_ms_or_none,
+        description="When a moderator closed it; null while open.",
+    )
 
     @strawberry.field(description="The moderator who closed it.")
     async def resolved_by(self, info: AppInfo) -> Person | None:
-        return await _person(info, self.record.resolvedBy)
+        return await person_by_id(info, self.record.resolvedBy)
 
-    @strawberry.field(description="The moderator's note when dismissing it.")
-    def note(self) -> str | None:
-        return self.record.note
+    note: str | None = attr_field("record.note", description="The moderator's note when dismissing it.")
 
     @strawberry.field(description="The audit-log entry of the action that closed it.")
     async def action(self, info: AppInfo) -> ModerationAction | None:
-        if self.record.actionId is None:
-            return None
-        record = await moderation_resolvers.get_action(info.context, self.record.actionId)
-        return ModerationAction.from_record(record) if record else None
+        return await load_optional(
+            info, self.record.actionId, moderation_resolvers.get_action, ModerationAction.from_record
+        )
 
 
 @strawberry.type(
     description="One entry of the moderation audit log: who did what to which target, why and "
     "when. Written with the action itself; it cannot be changed."
 )
-class ModerationAction(Node):
-    record: strawberry.Private[ModerationActionRecord]
-
-    @classmethod
-    def from_record(cls, record: ModerationActionRecord) -> Self:
-        return cls(id=to_global_id("ModerationAction", record.id), record=record)
-
-    @strawberry.field(description="What was done.")
-    def action(self) -> ModerationActionKind:
-        return ModerationActionKind(self.record.action)
+class ModerationAction(RecordNode[ModerationActionRecord]):
+    action: ModerationActionKind = attr_field(
+        "record.action", ModerationActionKind,
+        description="What was done.",
+    )
 
     @strawberry.field(description="The moderator (or owner) who did it.")
     async def actor(self, info: AppInfo) -> Person | None:
-        return await _person(info, self.record.actorId)
+        return await person_by_id(info, self.record.actorId)
 
     @strawberry.field(description="What kind of thing it was done to.")
     def target_kind(self) -> ModerationTargetKind | None:
@@ -214,41 +190,29 @@ class ModerationAction(Node):
         kind, target = self.record.targetKind, self.record.targetId
         return to_global_id(TYPE_OF_KIND[kind], target) if kind and target else None
 
-    @strawberry.field(description="The reason given.")
-    def reason(self) -> str | None:
-        return self.record.reason
+    reason: str | None = attr_field("record.reason", description="The reason given.")
 
     @strawberry.field(description="The group it happened in; null for site-wide actions.")
     async def group(self, info: AppInfo) -> Group | None:
         return await _group(info, self.record.groupId)
 
-    @strawberry.field(description="When it was done.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was done.")
 
-    @strawberry.field(description="Until when a mute or suspension lasts.")
-    def until(self) -> DateTime | None:
-        return from_ms_or_none(self.record.until)
+    until: DateTime | None = attr_field(
+        "record.until", from_ms_or_none,
+        description="Until when a mute or suspension lasts.",
+    )
 
-    @strawberry.field(description="The slow-mode seconds set.")
-    def seconds(self) -> int | None:
-        return self.record.seconds
+    seconds: int | None = attr_field("record.seconds", description="The slow-mode seconds set.")
 
-    @strawberry.field(description="More detail: the role change, the forums of a move, the fields changed.")
-    def detail(self) -> str | None:
-        return self.record.detail
+    detail: str | None = attr_field(
+        "record.detail",
+        description="More detail: the role change, the forums of a move, the fields changed.",
+    )
 
 
-@node_resolver("Report")
-async def _resolve_reports(info: AppInfo, local_ids: list[str]) -> list[Report | None]:
-    found = [await moderation_resolvers.get_report(info.context, i) for i in local_ids]
-    return [Report.from_record(r) if r else None for r in found]
-
-
-@node_resolver("ModerationAction")
-async def _resolve_actions(info: AppInfo, local_ids: list[str]) -> list[ModerationAction | None]:
-    found = [await moderation_resolvers.get_action(info.context, i) for i in local_ids]
-    return [ModerationAction.from_record(r) if r else None for r in found]
+nodes("Report", Report.from_record, get=moderation_resolvers.get_report)
+nodes("ModerationAction", ModerationAction.from_record, get=moderation_resolvers.get_action)
 
 
 # -- inputs -------------------------------------------------------------------------------
@@ -280,14 +244,14 @@ class DismissReportInput:
 @strawberry.input(description="Content to remove or restore (moderators of its scope).")
 class ContentInput:
     target_id: strawberry.ID = strawberry.field(description="A Post, Comment, Thread or Reply.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 @strawberry.input(description="Pin a group's update to the top of the group, or unpin it.")
 class PinPostInput:
     post_id: strawberry.ID = strawberry.field(description="An update posted in a group.")
     pinned: bool = strawberry.field(default=True, description="false unpins.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 @strawberry.input(description="Mute a member of a group for a while: they cannot post there.")
@@ -295,92 +259,67 @@ class MuteMemberInput:
     group_id: strawberry.ID = strawberry.field(description="The group.")
     person_id: strawberry.ID = strawberry.field(description="Who.")
     minutes: int = strawberry.field(description="For how long, in minutes (up to a year).")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 @strawberry.input(description="A member of a group to unmute, ban or unban.")
 class GroupMemberInput:
     group_id: strawberry.ID = strawberry.field(description="The group.")
     person_id: strawberry.ID = strawberry.field(description="Who.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 @strawberry.input(description="Slow mode for a group or a thread.")
 class SetSlowModeInput:
     target_id: strawberry.ID = strawberry.field(description="A Group or a Thread.")
     seconds: int = strawberry.field(description="Minimum seconds between one member's posts; 0 turns it off.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 @strawberry.input(description="Suspend a member site-wide (admins).")
 class SuspendMemberInput:
     person_id: strawberry.ID = strawberry.field(description="Who.")
     days: int = strawberry.field(description="For how many days.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 @strawberry.input(description="Lift a member's suspension (admins).")
 class UnsuspendMemberInput:
     person_id: strawberry.ID = strawberry.field(description="Who.")
-    reason: str | None = strawberry.field(default=None, description="Why (kept in the audit log).")
+    reason: str | None = audit_reason()
 
 
 # -- payloads -------------------------------------------------------------------------------
 
 
 @strawberry.type(description="The result of `report` or `dismissReport`.")
-class ReportPayload(Payload[ReportRecord]):
+class ReportPayload(Payload[ReportRecord], result="report", convert=Report.from_record):
     report: Report | None = strawberry.field(description="The report as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
-    @classmethod
-    def of(cls, record: ReportRecord | None, errors: list[UserError]) -> Self:
-        return cls(report=None if record is None else Report.from_record(record), errors=errors)
+
+def _target_id(done: tuple[str, str]) -> strawberry.ID:
+    """The global id of what an action on a (kind, local id) target returned."""
+    return to_global_id(TYPE_OF_KIND[done[0]], done[1])
 
 
 @strawberry.type(description="The result of `removeContent` or `restoreContent`.")
-class ContentPayload(Payload[tuple[str, str]]):
+class ContentPayload(Payload[tuple[str, str]], result="target_id", convert=_target_id):
     target_id: strawberry.ID | None = strawberry.field(description="The content removed or restored.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, done: tuple[str, str] | None, errors: list[UserError]) -> Self:
-        return cls(target_id=_target_id(done), errors=errors)
 
 
 @strawberry.type(description="The result of a moderator action in a group.")
-class GroupActionPayload(Payload[GroupRecord | None]):
+class GroupActionPayload(Payload[GroupRecord | None], result="group", convert=Group.from_record):
     group: Group | None = strawberry.field(description="The group as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: GroupRecord | None, errors: list[UserError]) -> Self:
-        return cls(group=None if record is None else Group.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of `setSlowMode`.")
-class SetSlowModePayload(Payload[tuple[str, str]]):
+class SetSlowModePayload(Payload[tuple[str, str]], result="target_id", convert=_target_id):
     target_id: strawberry.ID | None = strawberry.field(description="The group or thread.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, done: tuple[str, str] | None, errors: list[UserError]) -> Self:
-        return cls(target_id=_target_id(done), errors=errors)
 
 
 @strawberry.type(description="The result of `suspendMember` or `unsuspendMember`.")
-class SuspensionPayload(Payload[PersonRecord | None]):
+class SuspensionPayload(Payload[PersonRecord | None], result="person", convert=Person.from_record):
     person: Person | None = strawberry.field(description="The member as they are now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: PersonRecord | None, errors: list[UserError]) -> Self:
-        return cls(person=None if record is None else Person.from_record(record), errors=errors)
-
-
-def _target_id(done: tuple[str, str] | None) -> strawberry.ID | None:
-    """The global id of what an action on a (kind, local id) target returned."""
-    return None if done is None else to_global_id(TYPE_OF_KIND[done[0]], done[1])
 
 
 def target(value: strawberry.ID, allowed: tuple[str, ...], field: str = "targetId") -> tuple[str, str]:
@@ -412,7 +351,7 @@ class ModerationQuery:
         self, info: AppInfo, group_id: strawberry.ID | None = None,
         status: ReportStatus = ReportStatus.OPEN, first: int | None = 20, after: str | None = None,
     ) -> Connection[Report]:
-        chosen = None if group_id is None else local_id(group_id, "Group", field="groupId")
+        chosen = optional_id(group_id, "Group", "groupId")
         page = await moderation_resolvers.queue(
             info.context, group_id=chosen, status=raw_value(status), first=first, after=after
         )
@@ -426,7 +365,7 @@ class ModerationQuery:
         self, info: AppInfo, group_id: strawberry.ID | None = None, first: int | None = 20,
         after: str | None = None,
     ) -> Connection[ModerationAction]:
-        chosen = None if group_id is None else local_id(group_id, "Group", field="groupId")
+        chosen = optional_id(group_id, "Group", "groupId")
         page = await moderation_resolvers.log(info.context, group_id=chosen, first=first, after=after)
         return connection(page, ModerationAction.from_record)
 

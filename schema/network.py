@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Self
 
 import strawberry
 
@@ -15,9 +14,10 @@ from schema.base import (
     DateTime,
     Payload,
     UserError,
+    attr_field,
     connection,
     from_ms,
-    local_id,
+    person_id,
 )
 from schema.people import Person, link_connection
 
@@ -34,15 +34,11 @@ class RequestConnectionInput:
 
 
 @strawberry.type(description="The result of following, connecting or blocking.")
-class MemberPayload(Payload[PersonRecord]):
+class MemberPayload(Payload[PersonRecord], result="person", convert=Person.from_record):
     person: Person | None = strawberry.field(
         description="The other member (read their connectionStatus, viewerFollows); null on errors."
     )
     errors: list[UserError] = strawberry.field(description="What to fix, if anything.")
-
-    @classmethod
-    def of(cls, record: PersonRecord | None, errors: list[UserError]) -> Self:
-        return cls(person=None if record is None else Person.from_record(record), errors=errors)
 
 
 @strawberry.type(description="Someone you may know, and why.")
@@ -53,13 +49,15 @@ class PersonSuggestion:
     def person(self) -> Person:
         return Person.from_record(self.record.person)
 
-    @strawberry.field(description="How many of your connections they are connected with.")
-    def mutual_connection_count(self) -> int:
-        return self.record.mutualConnections
+    mutual_connection_count: int = attr_field(
+        "record.mutualConnections",
+        description="How many of your connections they are connected with.",
+    )
 
-    @strawberry.field(description="How many of your research interests they share.")
-    def shared_interest_count(self) -> int:
-        return self.record.sharedInterests
+    shared_interest_count: int = attr_field(
+        "record.sharedInterests",
+        description="How many of your research interests they share.",
+    )
 
 
 @strawberry.type(description="A pending connection request.")
@@ -70,23 +68,15 @@ class ConnectionRequest:
     def person(self) -> Person:
         return Person.from_record(self.record.person)
 
-    @strawberry.field(description="The note sent with the request.")
-    def message(self) -> str | None:
-        return self.record.message
+    message: str | None = attr_field("record.message", description="The note sent with the request.")
 
-    @strawberry.field(description="When it was sent.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.since)
+    created_at: DateTime = attr_field("record.since", from_ms, description="When it was sent.")
 
 
 @strawberry.enum(description="Requests you received or sent.")
 class ConnectionRequestDirection(Enum):
     INCOMING = strawberry.enum_value("INCOMING", description="Others asked you.")
     OUTGOING = strawberry.enum_value("OUTGOING", description="You asked others.")
-
-
-def _pid(value: strawberry.ID) -> str:
-    return local_id(value, "Person", field="personId")
 
 
 @strawberry.type
@@ -129,13 +119,13 @@ class NetworkMutation:
     @strawberry.mutation(description="Follow a member's updates.")
     async def follow(self, info: AppInfo, input: MemberInput) -> MemberPayload:
         return await MemberPayload.attempt(
-            lambda: network_resolvers.follow(info.context, _pid(input.person_id))
+            lambda: network_resolvers.follow(info.context, person_id(input.person_id))
         )
 
     @strawberry.mutation(description="Stop following a member.")
     async def unfollow(self, info: AppInfo, input: MemberInput) -> MemberPayload:
         return await MemberPayload.attempt(
-            lambda: network_resolvers.unfollow(info.context, _pid(input.person_id))
+            lambda: network_resolvers.unfollow(info.context, person_id(input.person_id))
         )
 
     @strawberry.mutation(
@@ -145,19 +135,19 @@ class NetworkMutation:
         self, info: AppInfo, input: RequestConnectionInput
     ) -> MemberPayload:
         return await MemberPayload.attempt(lambda: network_resolvers.request_connection(
-            info.context, _pid(input.person_id), input.message
+            info.context, person_id(input.person_id), input.message
         ))
 
     @strawberry.mutation(description="Accept a member's connection request.")
     async def accept_connection(self, info: AppInfo, input: MemberInput) -> MemberPayload:
         return await MemberPayload.attempt(
-            lambda: network_resolvers.accept_connection(info.context, _pid(input.person_id))
+            lambda: network_resolvers.accept_connection(info.context, person_id(input.person_id))
         )
 
     @strawberry.mutation(description="Decline a member's connection request.")
     async def decline_connection(self, info: AppInfo, input: MemberInput) -> MemberPayload:
         return await MemberPayload.attempt(
-            lambda: network_resolvers.decline_connection(info.context, _pid(input.person_id))
+            lambda: network_resolvers.decline_connection(info.context, person_id(input.person_id))
         )
 
     @strawberry.mutation(description="Withdraw your connection request to a member.")
@@ -165,13 +155,13 @@ class NetworkMutation:
         self, info: AppInfo, input: MemberInput
     ) -> MemberPayload:
         return await MemberPayload.attempt(
-            lambda: network_resolvers.withdraw_request(info.context, _pid(input.person_id))
+            lambda: network_resolvers.withdraw_request(info.context, person_id(input.person_id))
         )
 
     @strawberry.mutation(description="Remove a connection (both sides).")
     async def remove_connection(self, info: AppInfo, input: MemberInput) -> MemberPayload:
         return await MemberPayload.attempt(
-            lambda: network_resolvers.remove_connection(info.context, _pid(input.person_id))
+            lambda: network_resolvers.remove_connection(info.context, person_id(input.person_id))
         )
 
     @strawberry.mutation(
@@ -180,11 +170,11 @@ class NetworkMutation:
     )
     async def block_member(self, info: AppInfo, input: MemberInput) -> MemberPayload:
         return await MemberPayload.attempt(
-            lambda: network_resolvers.block(info.context, _pid(input.person_id))
+            lambda: network_resolvers.block(info.context, person_id(input.person_id))
         )
 
     @strawberry.mutation(description="Lift your block on a member.")
     async def unblock_member(self, info: AppInfo, input: MemberInput) -> MemberPayload:
         return await MemberPayload.attempt(
-            lambda: network_resolvers.unblock(info.context, _pid(input.person_id))
+            lambda: network_resolvers.unblock(info.context, person_id(input.person_id))
         )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from enum import Enum
-from typing import Self
+from typing import TypeVar
 
 import strawberry
 
@@ -15,25 +15,27 @@ from resolvers import groups as group_resolvers
 from resolvers import notifications as notification_resolvers
 from resolvers import people as people_resolvers
 from resolvers import posts as post_resolvers
+from resolvers.context import Context
 from resolvers.mentorship import committees as committee_rules
 from schema.base import (
     AppInfo,
     Connection,
     DateTime,
-    Node,
-    UserError,
+    Payload,
+    RecordNode,
     attempt,
+    attr_field,
     connection,
     from_ms,
     from_ms_or_none,
     ids,
-    node_resolver,
-    to_global_id,
+    load_optional,
+    nodes,
 )
 from schema.forums import Reply, Thread
 from schema.groups import Group
 from schema.mentorship.types import MentoringCommittee, Mentorship
-from schema.people import Person
+from schema.people import Person, people_by_ids
 from schema.posts import Comment, Post
 
 
@@ -71,16 +73,8 @@ class NotificationKind(Enum):
     description="Something that concerns you. Repeats are grouped until you read it: "
     "one notification says '12 people liked your update'."
 )
-class Notification(Node):
-    record: strawberry.Private[NotificationRecord]
-
-    @classmethod
-    def from_record(cls, record: NotificationRecord) -> Self:
-        return cls(id=to_global_id("Notification", record.id), record=record)
-
-    @strawberry.field(description="What happened.")
-    def kind(self) -> NotificationKind:
-        return NotificationKind(self.record.kind)
+class Notification(RecordNode[NotificationRecord]):
+    kind: NotificationKind = attr_field("record.kind", NotificationKind, description="What happened.")
 
     @strawberry.field(description="One line to show, e.g. 'Ada Lovelace and 11 others liked your update'.")
     async def summary(self, info: AppInfo) -> str:
@@ -91,52 +85,38 @@ class Notification(Node):
 
     @strawberry.field(description="The most recent people who did it (up to 10), newest first.")
     async def actors(self, info: AppInfo) -> list[Person]:
-        records = await people_resolvers.get_people(info.context, self.record.actorIds)
-        return [Person.from_record(r) for r in records if r is not None]
+        return await people_by_ids(info, self.record.actorIds)
 
-    @strawberry.field(description="How many different people did it.")
-    def actor_count(self) -> int:
-        return self.record.count
+    actor_count: int = attr_field("record.count", description="How many different people did it.")
 
     @strawberry.field(description="The update concerned, if any (null if no longer visible).")
     async def post(self, info: AppInfo) -> Post | None:
-        if self.record.postId is None:
-            return None
-        record = await post_resolvers.get_post(info.context, self.record.postId)
-        return Post.from_record(record) if record else None
+        return await load_optional(info, self.record.postId, post_resolvers.get_post, Post.from_record)
 
     @strawberry.field(
         description="The comment concerned, if any: the one liked or mentioning you, or the "
         "newest comment or reply."
     )
     async def comment(self, info: AppInfo) -> Comment | None:
-        if self.record.commentId is None:
-            return None
-        record = await comment_resolvers.get_comment(info.context, self.record.commentId)
-        return Comment.from_record(record) if record else None
+        return await load_optional(
+            info, self.record.commentId, comment_resolvers.get_comment, Comment.from_record
+        )
 
     @strawberry.field(
         description="The mentorship concerned, if any (for a committee invitation: your seat)."
     )
     async def mentorship(self, info: AppInfo) -> Mentorship | None:
-        record = await committee_rules.notification_mentorship(
-            info.context, self.record.kind, self.record.targetId
+        return await _about(
+            info, self.record, committee_rules.notification_mentorship, Mentorship.from_record
         )
-        return Mentorship.from_record(record) if record else None
 
     @strawberry.field(description="The group concerned: an invitation, a join request or approval.")
     async def group(self, info: AppInfo) -> Group | None:
-        record = await group_resolvers.notification_group(
-            info.context, self.record.kind, self.record.targetId
-        )
-        return Group.from_record(record) if record else None
+        return await _about(info, self.record, group_resolvers.notification_group, Group.from_record)
 
     @strawberry.field(description="The forum thread concerned (a reply to it, a like), if visible.")
     async def thread(self, info: AppInfo) -> Thread | None:
-        record = await forum_resolvers.notification_thread(
-            info.context, self.record.kind, self.record.targetId
-        )
-        return Thread.from_record(record) if record else None
+        return await _about(info, self.record, forum_resolvers.notification_thread, Thread.from_record)
 
     @strawberry.field(description="The thread reply concerned (the new one, or the one liked), if any.")
     async def reply(self, info: AppInfo) -> Reply | None:
@@ -145,34 +125,28 @@ class Notification(Node):
 
     @strawberry.field(description="The mentoring committee concerned, if any.")
     async def mentoring_committee(self, info: AppInfo) -> MentoringCommittee | None:
-        record = await committee_rules.notification_committee(
-            info.context, self.record.kind, self.record.targetId
+        return await _about(
+            info, self.record, committee_rules.notification_committee, MentoringCommittee.from_record
         )
-        return MentoringCommittee.from_record(record) if record else None
 
-    @strawberry.field(description="When it first happened.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it first happened.")
 
-    @strawberry.field(description="When it last happened (the list is ordered by this).")
-    def updated_at(self) -> DateTime:
-        return from_ms(self.record.updatedAt)
+    updated_at: DateTime = attr_field(
+        "record.updatedAt", from_ms,
+        description="When it last happened (the list is ordered by this).",
+    )
 
-    @strawberry.field(description="When you marked it read; null while unread.")
-    def read_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.readAt)
+    read_at: DateTime | None = attr_field(
+        "record.readAt", from_ms_or_none,
+        description="When you marked it read; null while unread.",
+    )
 
     @strawberry.field(description="Whether you have read it.")
     def read(self) -> bool:
         return self.record.readAt is not None
 
 
-@node_resolver("Notification")
-async def _resolve_notifications(info: AppInfo, local_ids: list[str]) -> list[Notification | None]:
-    if info.context.viewer is None:
-        return [None] * len(local_ids)
-    records = await notification_resolvers.get_own_many(info.context, local_ids)
-    return [Notification.from_record(r) if r else None for r in records]
+nodes("Notification", Notification.from_record, get_many=notification_resolvers.get_own_many, signed_in=True)
 
 
 @strawberry.input(description="Which notifications to mark read.")
@@ -182,11 +156,25 @@ class MarkNotificationsReadInput:
     )
 
 
+Target = TypeVar("Target")
+Shown = TypeVar("Shown")
+
+
+async def _about(
+    info: AppInfo,
+    record: NotificationRecord,
+    get: Callable[[Context, str, str], Awaitable[Target | None]],
+    convert: Callable[[Target], Shown],
+) -> Shown | None:
+    """What a notification is about, found from its kind and target; null if no longer visible."""
+    found = await get(info.context, record.kind, record.targetId)
+    return convert(found) if found else None
+
+
 @strawberry.type(description="The result of `markNotificationsRead`.")
-class MarkNotificationsReadPayload:
+class MarkNotificationsReadPayload(Payload[int]):
     marked_count: int = strawberry.field(description="How many were unread and are now read.")
     unread_count: int = strawberry.field(description="How many unread remain.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
 
 @strawberry.type

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Iterable, Sequence
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -19,17 +19,19 @@ from schema.base import (
     AppInfo,
     Connection,
     DateTime,
-    Node,
     Payload,
+    RecordNode,
     UserError,
+    attr_field,
     connection,
     from_global_id,
     from_ms,
     ids,
+    load_optional,
     local_id,
-    node_resolver,
+    nodes,
+    optional_id,
     selected_names,
-    to_global_id,
 )
 from schema.mentorship.person import PersonMentoring
 from schema.programs.person import PersonAwards
@@ -121,33 +123,23 @@ def _status(rel: RelationRecord) -> ConnectionStatus:
     return ConnectionStatus.NONE
 
 
+# Fields of other domains come from schema.mentorship.person and schema.programs.person.
 @strawberry.type(description="A member of the mentoring network.")
-class Person(Node, PersonMentoring, PersonAwards):  # schema.mentorship.person, schema.programs.person
-    record: strawberry.Private[PersonRecord]
+class Person(RecordNode[PersonRecord], PersonMentoring, PersonAwards):
+    name: str = attr_field("record.name", description="Full name as the member wants it shown.")
 
-    @classmethod
-    def from_record(cls, record: PersonRecord) -> Person:
-        return cls(id=to_global_id("Person", record.id), record=record)
-
-    @strawberry.field(description="Full name as the member wants it shown.")
-    def name(self) -> str:
-        return self.record.name
-
-    @strawberry.field(description="Job title, e.g. 'Associate Professor of Medicine'.")
-    def title(self) -> str | None:
-        return self.record.title
+    title: str | None = attr_field(
+        "record.title",
+        description="Job title, e.g. 'Associate Professor of Medicine'.",
+    )
 
     @strawberry.field(description="Academic rank or training stage.")
     def rank(self) -> AcademicRank | None:
         return AcademicRank(self.record.rank) if self.record.rank else None
 
-    @strawberry.field(description="A few paragraphs about the member, plain text.")
-    def bio(self) -> str | None:
-        return self.record.bio
+    bio: str | None = attr_field("record.bio", description="A few paragraphs about the member, plain text.")
 
-    @strawberry.field(description="URL of the profile photo.")
-    def photo_url(self) -> str | None:
-        return self.record.photoUrl
+    photo_url: str | None = attr_field("record.photoUrl", description="URL of the profile photo.")
 
     # Fields that read a loader answer without an await when the page preloaded it
     # (preload_people; resolvers.loaders.now_or_later), so they return `X | Awaitable[X]`.
@@ -172,21 +164,19 @@ class Person(Node, PersonMentoring, PersonAwards):  # schema.mentorship.person, 
             phone_visibility=Visibility(self.record.phoneVisibility),
         )
 
-    @strawberry.field(description="Whether the member takes on new mentees.")
-    def accepting_mentees(self) -> bool:
-        return self.record.acceptingMentees
+    accepting_mentees: bool = attr_field(
+        "record.acceptingMentees",
+        description="Whether the member takes on new mentees.",
+    )
 
-    @strawberry.field(description="How many mentees the member is willing to have at once.")
-    def mentee_capacity(self) -> int:
-        return self.record.menteeCapacity
+    mentee_capacity: int = attr_field(
+        "record.menteeCapacity",
+        description="How many mentees the member is willing to have at once.",
+    )
 
-    @strawberry.field(description="The member's site-wide role.")
-    def role(self) -> Role:
-        return Role(self.record.role)
+    role: Role = attr_field("record.role", Role, description="The member's site-wide role.")
 
-    @strawberry.field(description="When the member joined.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When the member joined.")
 
     @strawberry.field(description="When the profile last changed.")
     def updated_at(self) -> DateTime:
@@ -333,6 +323,17 @@ _PERSON_LOADS = {
 }
 
 
+async def person_by_id(info: AppInfo, person_id: str | None) -> Person | None:
+    """A Person by id through the request's loader; None when there is none or it is absent."""
+    return await load_optional(info, person_id, people_resolvers.get_person, Person.from_record)
+
+
+async def people_by_ids(info: AppInfo, person_ids: Sequence[str]) -> list[Person]:
+    """People by id through the request's loader, in order, leaving out absent ones."""
+    found = await people_resolvers.get_people(info.context, person_ids)
+    return [Person.from_record(p) for p in found if p is not None]
+
+
 async def preload_people(info: AppInfo, people: Iterable[PersonRecord]) -> None:
     """Load what the query shows of a page of people, one round trip per kind, so their
     fields answer without awaiting (resolvers.people.preload)."""
@@ -354,10 +355,7 @@ async def _links(
     return await link_connection(info, page)
 
 
-@node_resolver("Person")
-async def _resolve_people(info: AppInfo, ids: list[str]) -> list[Person | None]:
-    records = await people_resolvers.visible_people(info.context, ids)
-    return [Person.from_record(r) if r else None for r in records]
+nodes("Person", Person.from_record, get_many=people_resolvers.visible_people)
 
 
 # -- profile mutations ------------------------------------------------------------------------
@@ -459,17 +457,9 @@ class RemoveMentorshipAreasInput:
 
 
 @strawberry.type(description="The result of a profile change.")
-class ProfilePayload(Payload[PersonRecord]):
+class ProfilePayload(Payload[PersonRecord], result="person", convert=Person.from_record):
     person: Person | None = strawberry.field(description="The profile as stored; null on errors.")
     errors: list[UserError] = strawberry.field(description="What to fix, if anything.")
-
-    @classmethod
-    def of(cls, record: PersonRecord | None, errors: list[UserError]) -> Self:
-        return cls(person=None if record is None else Person.from_record(record), errors=errors)
-
-
-def _person_id(value: strawberry.ID | None) -> str | None:
-    return local_id(value, "Person", field="personId") if value is not None else None
 
 
 def _affiliation(value: Any) -> str | None:
@@ -517,7 +507,7 @@ class PeopleMutation:
         async def run() -> PersonRecord:
             unit = UNSET if input.affiliation_id is strawberry.UNSET else _affiliation(input.affiliation_id)
             return await people_resolvers.update_profile(
-                info.context, _person_id(input.person_id), changes, unit
+                info.context, optional_id(input.person_id, "Person", "personId"), changes, unit
             )
 
         return await ProfilePayload.attempt(run)
@@ -525,14 +515,14 @@ class PeopleMutation:
     @strawberry.mutation(description="Add research interests (existing ones or new proposals).")
     async def add_interests(self, info: AppInfo, input: AddInterestsInput) -> ProfilePayload:
         return await ProfilePayload.attempt(lambda: people_resolvers.add_terms(
-            info.context, _person_id(input.person_id), "INTERESTED_IN",
+            info.context, optional_id(input.person_id, "Person", "personId"), "INTERESTED_IN",
             _choices(input.interests, "Interest", "interests"), field="interests",
         ))
 
     @strawberry.mutation(description="Remove research interests from a profile.")
     async def remove_interests(self, info: AppInfo, input: RemoveInterestsInput) -> ProfilePayload:
         return await ProfilePayload.attempt(lambda: people_resolvers.remove_terms(
-            info.context, _person_id(input.person_id), "INTERESTED_IN",
+            info.context, optional_id(input.person_id, "Person", "personId"), "INTERESTED_IN",
             ids(input.interest_ids, "Interest", field="interestIds"),
         ))
 
@@ -541,7 +531,7 @@ class PeopleMutation:
         self, info: AppInfo, input: AddMentorshipAreasInput
     ) -> ProfilePayload:
         return await ProfilePayload.attempt(lambda: people_resolvers.add_terms(
-            info.context, _person_id(input.person_id), _AREA_RELS[input.role],
+            info.context, optional_id(input.person_id, "Person", "personId"), _AREA_RELS[input.role],
             _choices(input.areas, "MentorshipArea", "areas"), field="areas",
         ))
 
@@ -550,6 +540,6 @@ class PeopleMutation:
         self, info: AppInfo, input: RemoveMentorshipAreasInput
     ) -> ProfilePayload:
         return await ProfilePayload.attempt(lambda: people_resolvers.remove_terms(
-            info.context, _person_id(input.person_id), _AREA_RELS[input.role],
+            info.context, optional_id(input.person_id, "Person", "personId"), _AREA_RELS[input.role],
             ids(input.area_ids, "MentorshipArea", field="areaIds"),
         ))

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from graph_db.social_records import CommentRecord, EngagementRecord, PostRecord
 from resolvers import comments as comment_resolvers
-from resolvers import people as people_resolvers
 from resolvers import posts as post_resolvers
 from resolvers.loaders import then
 from resolvers.pagination import Page
@@ -17,19 +16,22 @@ from schema.base import (
     AppInfo,
     Connection,
     DateTime,
-    Node,
     Payload,
-    UserError,
+    RecordNode,
+    attr_field,
+    audit_reason,
     connection,
     from_ms,
     from_ms_or_none,
-    ids,
+    global_id_of,
+    load_optional,
     local_id,
-    node_resolver,
+    mention_ids,
+    nodes,
+    optional_id,
     selected_names,
-    to_global_id,
 )
-from schema.people import Person, author, link_connection
+from schema.people import Person, author, link_connection, people_by_ids
 
 if TYPE_CHECKING:
     from schema.groups import Group
@@ -47,22 +49,12 @@ def _viewer_liked(e: EngagementRecord) -> bool:
     return e.viewerLiked
 
 
-async def _people(info: AppInfo, person_ids: tuple[str, ...]) -> list[Person]:
-    records = await people_resolvers.get_people(info.context, person_ids)
-    return [Person.from_record(r) for r in records if r is not None]
-
-
 @strawberry.type(description="An update a member shared: plain text with links, liked and commented on.")
-class Post(Node):
-    record: strawberry.Private[PostRecord]
-
-    @classmethod
-    def from_record(cls, record: PostRecord) -> Self:
-        return cls(id=to_global_id("Post", record.id), record=record)
-
-    @strawberry.field(description="The text, as written (plain text; clients render the links).")
-    def body(self) -> str:
-        return self.record.body
+class Post(RecordNode[PostRecord]):
+    body: str = attr_field(
+        "record.body",
+        description="The text, as written (plain text; clients render the links).",
+    )
 
     @strawberry.field(description="The http(s) links in the text, in order.")
     def links(self) -> list[str]:
@@ -83,15 +75,14 @@ class Post(Node):
 
     @strawberry.field(description="The people it @-mentions (those the viewer can see).")
     async def mentions(self, info: AppInfo) -> list[Person]:
-        return await _people(info, self.record.mentionIds)
+        return await people_by_ids(info, self.record.mentionIds)
 
-    @strawberry.field(description="When it was posted.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was posted.")
 
-    @strawberry.field(description="When its author last edited it; null if never.")
-    def edited_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.editedAt)
+    edited_at: DateTime | None = attr_field(
+        "record.editedAt", from_ms_or_none,
+        description="When its author last edited it; null if never.",
+    )
 
     # Counts answer without an await when the page preloaded them (post_connection).
     @strawberry.field(description="How many members like it (exact).", graphql_type=int)
@@ -127,16 +118,8 @@ class Post(Node):
 
 
 @strawberry.type(description="A comment on an update, or a reply to a comment (one level deep).")
-class Comment(Node):
-    record: strawberry.Private[CommentRecord]
-
-    @classmethod
-    def from_record(cls, record: CommentRecord) -> Self:
-        return cls(id=to_global_id("Comment", record.id), record=record)
-
-    @strawberry.field(description="The text, as written (plain text).")
-    def body(self) -> str:
-        return self.record.body
+class Comment(RecordNode[CommentRecord]):
+    body: str = attr_field("record.body", description="The text, as written (plain text).")
 
     @strawberry.field(description="The http(s) links in the text, in order.")
     def links(self) -> list[str]:
@@ -153,22 +136,20 @@ class Comment(Node):
 
     @strawberry.field(description="The comment it replies to; null for a top-level comment.")
     async def parent(self, info: AppInfo) -> Comment | None:
-        if self.record.parentId is None:
-            return None
-        record = await comment_resolvers.get_comment(info.context, self.record.parentId)
-        return Comment.from_record(record) if record else None
+        return await load_optional(
+            info, self.record.parentId, comment_resolvers.get_comment, Comment.from_record
+        )
 
     @strawberry.field(description="The people it @-mentions.")
     async def mentions(self, info: AppInfo) -> list[Person]:
-        return await _people(info, self.record.mentionIds)
+        return await people_by_ids(info, self.record.mentionIds)
 
-    @strawberry.field(description="When it was written.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was written.")
 
-    @strawberry.field(description="When its author last edited it; null if never.")
-    def edited_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.editedAt)
+    edited_at: DateTime | None = attr_field(
+        "record.editedAt", from_ms_or_none,
+        description="When its author last edited it; null if never.",
+    )
 
     @strawberry.field(description="How many members like it (exact).", graphql_type=int)
     def like_count(self, info: AppInfo) -> int | Awaitable[int]:
@@ -230,16 +211,8 @@ async def person_posts(info: AppInfo, person_id: str, *, first: int | None, afte
     return await post_connection(info, page)
 
 
-@node_resolver("Post")
-async def _resolve_posts(info: AppInfo, local_ids: list[str]) -> list[Post | None]:
-    records = await post_resolvers.get_posts(info.context, local_ids)
-    return [Post.from_record(r) if r else None for r in records]
-
-
-@node_resolver("Comment")
-async def _resolve_comments(info: AppInfo, local_ids: list[str]) -> list[Comment | None]:
-    records = await comment_resolvers.get_comments(info.context, local_ids)
-    return [Comment.from_record(r) if r else None for r in records]
+nodes("Post", Post.from_record, get_many=post_resolvers.get_posts)
+nodes("Comment", Comment.from_record, get_many=comment_resolvers.get_comments)
 
 
 # -- inputs -------------------------------------------------------------------------------
@@ -274,9 +247,7 @@ class EditPostInput:
 @strawberry.input(description="An update to remove.")
 class DeletePostInput:
     id: strawberry.ID = strawberry.field(description="The update to remove.")
-    reason: str | None = strawberry.field(
-        default=None, description="Why (moderators; kept in the audit log)."
-    )
+    reason: str | None = audit_reason("Why (moderators; kept in the audit log).")
 
 
 @strawberry.input(description="An update to like or unlike.")
@@ -312,9 +283,7 @@ class EditCommentInput:
 @strawberry.input(description="A comment to remove (its replies go with it).")
 class DeleteCommentInput:
     id: strawberry.ID = strawberry.field(description="The comment to remove.")
-    reason: str | None = strawberry.field(
-        default=None, description="Why (moderators; kept in the audit log)."
-    )
+    reason: str | None = audit_reason("Why (moderators; kept in the audit log).")
 
 
 @strawberry.input(description="A comment to like or unlike.")
@@ -326,13 +295,8 @@ class LikeCommentInput:
 
 
 @strawberry.type(description="The result of a mutation on an update.")
-class PostPayload(Payload[PostRecord]):
+class PostPayload(Payload[PostRecord], result="post", convert=Post.from_record):
     post: Post | None = strawberry.field(description="The update as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: PostRecord | None, errors: list[UserError]) -> Self:
-        return cls(post=None if record is None else Post.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of `createPost`.")
@@ -356,23 +320,13 @@ class UnlikePostPayload(PostPayload):
 
 
 @strawberry.type(description="The result of `deletePost`.")
-class DeletePostPayload(Payload[str]):
+class DeletePostPayload(Payload[str], result="deleted_post_id", convert=global_id_of("Post")):
     deleted_post_id: strawberry.ID | None = strawberry.field(description="The update removed.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, deleted: str | None, errors: list[UserError]) -> Self:
-        return cls(deleted_post_id=to_global_id("Post", deleted) if deleted else None, errors=errors)
 
 
 @strawberry.type(description="The result of a mutation on a comment.")
-class CommentPayload(Payload[CommentRecord]):
+class CommentPayload(Payload[CommentRecord], result="comment", convert=Comment.from_record):
     comment: Comment | None = strawberry.field(description="The comment as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: CommentRecord | None, errors: list[UserError]) -> Self:
-        return cls(comment=None if record is None else Comment.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of `createComment`.")
@@ -396,21 +350,8 @@ class UnlikeCommentPayload(CommentPayload):
 
 
 @strawberry.type(description="The result of `deleteComment`.")
-class DeleteCommentPayload(Payload[str]):
+class DeleteCommentPayload(Payload[str], result="deleted_comment_id", convert=global_id_of("Comment")):
     deleted_comment_id: strawberry.ID | None = strawberry.field(description="The comment removed.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, deleted: str | None, errors: list[UserError]) -> Self:
-        return cls(deleted_comment_id=to_global_id("Comment", deleted) if deleted else None, errors=errors)
-
-
-def _optional_id(value: strawberry.ID | None, expected: str, field: str) -> str | None:
-    return None if value is None else local_id(value, expected, field=field)
-
-
-def _mentions(values: list[strawberry.ID] | None) -> list[str] | None:
-    return None if values is None else ids(values, "Person", field="mentionIds")
 
 
 @strawberry.type
@@ -419,15 +360,15 @@ class PostsMutation:
     async def create_post(self, info: AppInfo, input: CreatePostInput) -> CreatePostPayload:
         return await CreatePostPayload.attempt(lambda: post_resolvers.create_post(
             info.context, body=input.body,
-            group_id=_optional_id(input.group_id, "Group", "groupId"),
-            mention_ids=_mentions(input.mention_ids),
+            group_id=optional_id(input.group_id, "Group", "groupId"),
+            mention_ids=mention_ids(input.mention_ids),
         ))
 
     @strawberry.mutation(description="Edit one of your updates (sets `editedAt`).")
     async def edit_post(self, info: AppInfo, input: EditPostInput) -> EditPostPayload:
         return await EditPostPayload.attempt(lambda: post_resolvers.edit_post(
             info.context, local_id(input.id, "Post"), body=input.body,
-            mention_ids=_mentions(input.mention_ids),
+            mention_ids=mention_ids(input.mention_ids),
         ))
 
     @strawberry.mutation(description="Remove an update: yours, or any as a moderator.")
@@ -452,15 +393,15 @@ class PostsMutation:
     async def create_comment(self, info: AppInfo, input: CreateCommentInput) -> CreateCommentPayload:
         return await CreateCommentPayload.attempt(lambda: comment_resolvers.create_comment(
             info.context, local_id(input.post_id, "Post", field="postId"), body=input.body,
-            parent_id=_optional_id(input.parent_id, "Comment", "parentId"),
-            mention_ids=_mentions(input.mention_ids),
+            parent_id=optional_id(input.parent_id, "Comment", "parentId"),
+            mention_ids=mention_ids(input.mention_ids),
         ))
 
     @strawberry.mutation(description="Edit one of your comments (sets `editedAt`).")
     async def edit_comment(self, info: AppInfo, input: EditCommentInput) -> EditCommentPayload:
         return await EditCommentPayload.attempt(lambda: comment_resolvers.edit_comment(
             info.context, local_id(input.id, "Comment"), body=input.body,
-            mention_ids=_mentions(input.mention_ids),
+            mention_ids=mention_ids(input.mention_ids),
         ))
 
     @strawberry.mutation(description="Remove a comment and its replies: yours, or any as a moderator.")

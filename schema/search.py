@@ -159,14 +159,7 @@ class SearchQuery:
             )
             for hit, cursor in zip(page.items, page.cursors, strict=True)
         ]
-        return PersonSearchConnection(
-            search=found, edges=edges,
-            page_info=PageInfo(
-                has_next_page=page.has_next, has_previous_page=page.has_previous,
-                start_cursor=page.cursors[0] if page.cursors else None,
-                end_cursor=page.cursors[-1] if page.cursors else None,
-            ),
-        )
+        return PersonSearchConnection(search=found, edges=edges, page_info=PageInfo.of(page))
 
     @strawberry.field(
         description="Members interested in an interest or in any narrower one (at any depth), "

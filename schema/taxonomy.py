@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Self
 
 import strawberry
@@ -16,10 +15,12 @@ from schema.base import (
     Node,
     Payload,
     UserError,
+    attr_field,
     from_global_id,
     from_ms,
     local_id,
-    node_resolver,
+    nodes,
+    of_kind,
     to_global_id,
 )
 
@@ -30,17 +31,16 @@ UNIT_TYPES = ("Hospital", "Department", "Division")
 class OrgUnit(Node):
     record: strawberry.Private[OrgUnitRecord]
 
-    @strawberry.field(description="Full name, e.g. 'Department of Medicine'.")
-    def name(self) -> str:
-        return self.record.name
+    @classmethod
+    def from_record(cls, record: OrgUnitRecord) -> Self:
+        """As a Hospital, Department or Division: the type it is called on."""
+        return cls(id=to_global_id(cls.__name__, record.id), record=record)
 
-    @strawberry.field(description="Abbreviation, e.g. 'MED'.")
-    def short_name(self) -> str | None:
-        return self.record.shortName
+    name: str = attr_field("record.name", description="Full name, e.g. 'Department of Medicine'.")
 
-    @strawberry.field(description="When the unit was added.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    short_name: str | None = attr_field("record.shortName", description="Abbreviation, e.g. 'MED'.")
+
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When the unit was added.")
 
 
 @strawberry.type(description="A hospital of the system (the medical school counts as one).")
@@ -49,10 +49,6 @@ class Hospital(OrgUnit):
     async def departments(self, info: AppInfo) -> list[Department]:
         found = await taxonomy_resolvers.children(info.context, self.record.id)
         return [Department.from_record(u) for u in found]
-
-    @classmethod
-    def from_record(cls, record: OrgUnitRecord) -> Hospital:
-        return cls(id=to_global_id("Hospital", record.id), record=record)
 
 
 @strawberry.type(description="A department of a hospital.")
@@ -67,10 +63,6 @@ class Department(OrgUnit):
         found = await taxonomy_resolvers.children(info.context, self.record.id)
         return [Division.from_record(u) for u in found]
 
-    @classmethod
-    def from_record(cls, record: OrgUnitRecord) -> Department:
-        return cls(id=to_global_id("Department", record.id), record=record)
-
 
 @strawberry.type(description="A division of a department (e.g. Cardiology in Medicine).")
 class Division(OrgUnit):
@@ -78,10 +70,6 @@ class Division(OrgUnit):
     async def department(self, info: AppInfo) -> Department | None:
         found = await _parent(info, self.record)
         return Department.from_record(found) if found else None
-
-    @classmethod
-    def from_record(cls, record: OrgUnitRecord) -> Division:
-        return cls(id=to_global_id("Division", record.id), record=record)
 
 
 async def _parent(info: AppInfo, record: OrgUnitRecord) -> OrgUnitRecord | None:
@@ -99,16 +87,8 @@ def unit_from_record(record: OrgUnitRecord) -> OrgUnit:
     return Division.from_record(record)
 
 
-def _node(kind: str) -> Callable[[AppInfo, list[str]], Awaitable[list[OrgUnit | None]]]:
-    async def resolve(info: AppInfo, ids: list[str]) -> list[OrgUnit | None]:
-        found = await taxonomy_resolvers.units(info.context, ids)
-        return [unit_from_record(u) if u and u.kind == kind else None for u in found]
-
-    return resolve
-
-
 for _kind in UNIT_TYPES:
-    node_resolver(_kind)(_node(_kind))
+    nodes(_kind, of_kind(_kind, unit_from_record), get_many=taxonomy_resolvers.units)
 
 
 @strawberry.input(description="A new hospital.")
@@ -141,13 +121,9 @@ class RenameOrgUnitInput:
 
 
 @strawberry.type(description="The result of creating or renaming a unit.")
-class OrgUnitPayload(Payload[OrgUnitRecord]):
+class OrgUnitPayload(Payload[OrgUnitRecord], result="unit", convert=unit_from_record):
     unit: OrgUnit | None = strawberry.field(description="The unit as stored; null on errors.")
     errors: list[UserError] = strawberry.field(description="What to fix, if anything.")
-
-    @classmethod
-    def of(cls, record: OrgUnitRecord | None, errors: list[UserError]) -> Self:
-        return cls(unit=None if record is None else unit_from_record(record), errors=errors)
 
 
 def _any_unit(value: strawberry.ID) -> str:

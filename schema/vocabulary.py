@@ -9,38 +9,36 @@ import strawberry
 from graph_db.errors import InvalidInput
 from graph_db.people_records import TermRecord
 from resolvers import vocabulary as vocabulary_resolvers
-from schema.base import AppInfo, Node, Payload, UserError, from_global_id, node_resolver, to_global_id
+from schema.base import (
+    AppInfo,
+    Payload,
+    RecordNode,
+    UserError,
+    attr_field,
+    from_global_id,
+    load_optional,
+    nodes,
+    of_kind,
+)
 
 
 @strawberry.type(description="A research interest from the shared vocabulary.")
-class Interest(Node):
-    record: strawberry.Private[TermRecord]
+class Interest(RecordNode[TermRecord]):
+    slug: str = attr_field("record.slug", description="Its normalised key: lowercase words joined by '-'.")
 
-    @classmethod
-    def from_record(cls, record: TermRecord) -> Interest:
-        return cls(id=to_global_id("Interest", record.id), record=record)
+    name: str = attr_field("record.name", description="Its display name.")
 
-    @strawberry.field(description="Its normalised key: lowercase words joined by '-'.")
-    def slug(self) -> str:
-        return self.record.slug
-
-    @strawberry.field(description="Its display name.")
-    def name(self) -> str:
-        return self.record.name
-
-    @strawberry.field(
-        description="Other names search finds it by (e.g. 'Renal' for Kidney Disease); site "
-        "admins manage them with addTermAlias and removeTermAlias."
+    aliases: list[str] = attr_field(
+        "record.aliases", list,
+        description="Other names search finds it by (e.g. 'Renal' for Kidney Disease); site admins manage "
+        "them with addTermAlias and removeTermAlias.",
     )
-    def aliases(self) -> list[str]:
-        return list(self.record.aliases)
 
     @strawberry.field(description="The wider interest it belongs under, if any.")
     async def broader(self, info: AppInfo) -> Interest | None:
-        if self.record.broaderId is None:
-            return None
-        found = await vocabulary_resolvers.term(info.context, self.record.broaderId)
-        return Interest.from_record(found) if found else None
+        return await load_optional(
+            info, self.record.broaderId, vocabulary_resolvers.term, Interest.from_record
+        )
 
     @strawberry.field(description="The interests directly under this one, by name.")
     async def narrower(self, info: AppInfo) -> list[Interest]:
@@ -53,27 +51,16 @@ class Interest(Node):
 
 
 @strawberry.type(description="A mentorship area: something members mentor in or seek mentoring in.")
-class MentorshipArea(Node):
-    record: strawberry.Private[TermRecord]
+class MentorshipArea(RecordNode[TermRecord]):
+    slug: str = attr_field("record.slug", description="Its normalised key: lowercase words joined by '-'.")
 
-    @classmethod
-    def from_record(cls, record: TermRecord) -> MentorshipArea:
-        return cls(id=to_global_id("MentorshipArea", record.id), record=record)
+    name: str = attr_field("record.name", description="Its display name, e.g. 'Grant Writing'.")
 
-    @strawberry.field(description="Its normalised key: lowercase words joined by '-'.")
-    def slug(self) -> str:
-        return self.record.slug
-
-    @strawberry.field(description="Its display name, e.g. 'Grant Writing'.")
-    def name(self) -> str:
-        return self.record.name
-
-    @strawberry.field(
-        description="Other names search finds it by; site admins manage them with addTermAlias "
-        "and removeTermAlias."
+    aliases: list[str] = attr_field(
+        "record.aliases", list,
+        description="Other names search finds it by; site admins manage them with addTermAlias and "
+        "removeTermAlias.",
     )
-    def aliases(self) -> list[str]:
-        return list(self.record.aliases)
 
     @strawberry.field(description="How many members offer or seek mentoring in it.")
     async def member_count(self, info: AppInfo) -> int:
@@ -88,16 +75,11 @@ class MentorshipArea(Node):
         return (await vocabulary_resolvers.usage(info.context, self.record)).soughtBy
 
 
-@node_resolver("Interest")
-async def _resolve_interests(info: AppInfo, ids: list[str]) -> list[Interest | None]:
-    found = await vocabulary_resolvers.terms(info.context, ids)
-    return [Interest.from_record(t) if t and t.kind == "Interest" else None for t in found]
-
-
-@node_resolver("MentorshipArea")
-async def _resolve_areas(info: AppInfo, ids: list[str]) -> list[MentorshipArea | None]:
-    found = await vocabulary_resolvers.terms(info.context, ids)
-    return [MentorshipArea.from_record(t) if t and t.kind == "MentorshipArea" else None for t in found]
+nodes("Interest", of_kind("Interest", Interest.from_record), get_many=vocabulary_resolvers.terms)
+nodes(
+    "MentorshipArea", of_kind("MentorshipArea", MentorshipArea.from_record),
+    get_many=vocabulary_resolvers.terms,
+)
 
 
 @strawberry.type

@@ -9,7 +9,7 @@ import strawberry
 from resolvers import matching as resolvers
 from resolvers.matching import MentorQuery
 from resolvers.matching import Recommendation as RecommendationRecord
-from schema.base import AppInfo, ids, local_id
+from schema.base import AppInfo, attr_field, ids, local_id
 from schema.mentorship.types import LazyPerson, MentorshipKind
 
 
@@ -54,9 +54,10 @@ class Recommendation:
         return [MatchReason(kind=MatchReasonKind(r.kind), text=r.text, points=round(r.points, 4))
                 for r in ordered]
 
-    @strawberry.field(description="Connections you share with them (0 if none or already connected).")
-    def mutual_connections(self) -> int:
-        return self.record.mutual_connections
+    mutual_connections: int = attr_field(
+        "record.mutual_connections",
+        description="Connections you share with them (0 if none or already connected).",
+    )
 
 
 async def _recommendations(

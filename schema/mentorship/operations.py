@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Self
-
 import strawberry
 
 from graph_db.mentorship.records import (
@@ -19,7 +17,17 @@ from resolvers.mentorship import boards as board_rules
 from resolvers.mentorship import committees as committee_rules
 from resolvers.mentorship import connections as mentorships
 from resolvers.mentorship import programs as program_rules
-from schema.base import AppInfo, DateTime, Payload, UserError, attempt, ids, local_id, to_global_id, to_ms
+from schema.base import (
+    AppInfo,
+    DateTime,
+    Payload,
+    attempt,
+    global_id_of,
+    ids,
+    local_id,
+    optional_id,
+    to_ms,
+)
 from schema.mentorship.types import (
     Advisor,
     AdvisorRole,
@@ -34,11 +42,6 @@ from schema.mentorship.types import (
     ProgramRole,
     person,
 )
-
-
-def _optional(value: strawberry.ID | None, expected: str, field: str) -> str | None:
-    return None if value is None else local_id(value, expected, field=field)
-
 
 # -- inputs ---------------------------------------------------------------------------------
 
@@ -186,72 +189,40 @@ class SetMentoringProgramRoleInput:
 
 
 @strawberry.type(description="The result of a mutation on a mentorship.")
-class MentorshipPayload(Payload[MentorshipRecord]):
+class MentorshipPayload(Payload[MentorshipRecord], result="mentorship", convert=Mentorship.from_record):
     mentorship: Mentorship | None = strawberry.field(description="The mentorship as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: MentorshipRecord | None, errors: list[UserError]) -> Self:
-        return cls(mentorship=None if record is None else Mentorship.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of `logMentorshipMeeting`.")
-class MeetingPayload(Payload[MeetingRecord]):
+class MeetingPayload(Payload[MeetingRecord], result="meeting", convert=Meeting.from_record):
     meeting: Meeting | None = strawberry.field(description="The meeting logged.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: MeetingRecord | None, errors: list[UserError]) -> Self:
-        return cls(meeting=None if record is None else Meeting.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of a mutation on a milestone.")
-class MilestonePayload(Payload[MilestoneRecord]):
+class MilestonePayload(Payload[MilestoneRecord], result="milestone", convert=Milestone.from_record):
     milestone: Milestone | None = strawberry.field(description="The milestone as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: MilestoneRecord | None, errors: list[UserError]) -> Self:
-        return cls(milestone=None if record is None else Milestone.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of a mutation on a committee.")
-class CommitteePayload(Payload[CommitteeRecord]):
+class CommitteePayload(Payload[CommitteeRecord], result="committee", convert=MentoringCommittee.from_record):
     committee: MentoringCommittee | None = strawberry.field(description="The committee as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: CommitteeRecord | None, errors: list[UserError]) -> Self:
-        committee = None if record is None else MentoringCommittee.from_record(record)
-        return cls(committee=committee, errors=errors)
 
 
 @strawberry.type(description="The result of `addAdvisor`.")
-class AdvisorPayload(Payload[AdvisorRecord]):
+class AdvisorPayload(Payload[AdvisorRecord], result="advisor", convert=Advisor.from_record):
     advisor: Advisor | None = strawberry.field(description="The advisor added.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: AdvisorRecord | None, errors: list[UserError]) -> Self:
-        return cls(advisor=None if record is None else Advisor.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of `removeAdvisor`.")
-class RemoveAdvisorPayload(Payload[str]):
+class RemoveAdvisorPayload(Payload[str], result="removed_advisor_id", convert=global_id_of("Advisor")):
     removed_advisor_id: strawberry.ID | None = strawberry.field(description="The advisor removed.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, removed: str | None, errors: list[UserError]) -> Self:
-        return cls(removed_advisor_id=to_global_id("Advisor", removed) if removed else None, errors=errors)
 
 
 @strawberry.type(description="The result of `setSupervision`.")
-class SetSupervisionPayload:
+class SetSupervisionPayload(Payload[bool]):
     supervisor_id: strawberry.Private[str]
     supervisee_id: strawberry.Private[str]
     supervises: bool | None = strawberry.field(description="Whether the line now exists.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
 
     @strawberry.field(description="The supervisor.")
     async def supervisor(self, info: AppInfo) -> LazyPerson | None:
@@ -263,13 +234,8 @@ class SetSupervisionPayload:
 
 
 @strawberry.type(description="The result of a mutation on a mentoring program.")
-class MentoringProgramPayload(Payload[ProgramRecord]):
+class MentoringProgramPayload(Payload[ProgramRecord], result="program", convert=MentoringProgram.from_record):
     program: MentoringProgram | None = strawberry.field(description="The program as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: ProgramRecord | None, errors: list[UserError]) -> Self:
-        return cls(program=None if record is None else MentoringProgram.from_record(record), errors=errors)
 
 
 @strawberry.type
@@ -361,7 +327,7 @@ class MentorshipMutation:
         self, info: AppInfo, input: CreateMentoringCommitteeInput
     ) -> CommitteePayload:
         return await CommitteePayload.attempt(lambda: committee_rules.create_committee(
-            info.context, mentee_id=_optional(input.mentee_id, "Person", "menteeId"),
+            info.context, mentee_id=optional_id(input.mentee_id, "Person", "menteeId"),
             member_ids=ids(input.member_ids, "Person", field="memberIds"), name=input.name,
             goals=input.goals, message=input.message,
         ))
@@ -388,7 +354,7 @@ class MentorshipMutation:
     async def add_advisor(self, info: AppInfo, input: AddAdvisorInput) -> AdvisorPayload:
         return await AdvisorPayload.attempt(lambda: board_rules.add_advisor(
             info.context, role=input.role.value, note=input.note,
-            person_id=_optional(input.person_id, "Person", "personId"), name=input.name,
+            person_id=optional_id(input.person_id, "Person", "personId"), name=input.name,
             email=input.email, message=input.message,
         ))
 

@@ -5,7 +5,7 @@ Person through schema.mentorship.person)."""
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -19,7 +19,6 @@ from graph_db.mentorship.records import (
     ProgramRecord,
 )
 from resolvers import mentorship as mentoring
-from resolvers import people as people_resolvers
 from resolvers.mentorship import boards as board_rules
 from resolvers.mentorship import committees as committee_rules
 from resolvers.mentorship import connections as mentorships
@@ -28,12 +27,13 @@ from schema.base import (
     AppInfo,
     Connection,
     DateTime,
-    Node,
+    RecordNode,
+    attr_field,
     connection,
     from_ms,
     from_ms_or_none,
-    node_resolver,
-    to_global_id,
+    load_optional,
+    nodes,
 )
 
 if TYPE_CHECKING:
@@ -43,13 +43,10 @@ LazyPerson = Annotated["Person", strawberry.lazy("schema.people")]
 
 
 async def person(info: AppInfo, person_id: str | None) -> Person | None:
-    """A Person by id through the request's loader (None when absent)."""
-    from schema.people import Person
+    """`schema.people.person_by_id`, imported when called: schema.people builds on this package."""
+    from schema.people import person_by_id
 
-    if person_id is None:
-        return None
-    record = await people_resolvers.get_person(info.context, person_id)
-    return Person.from_record(record) if record else None
+    return await person_by_id(info, person_id)
 
 
 @strawberry.enum(description="What kind of mentoring relationship.")
@@ -116,23 +113,13 @@ class ProgramRole(Enum):
     "that committee can see it; goals, messages and the meeting log are for the parties and "
     "program admins, meeting notes for the parties only."
 )
-class Mentorship(Node):
-    record: strawberry.Private[MentorshipRecord]
-
-    @classmethod
-    def from_record(cls, record: MentorshipRecord) -> Self:
-        return cls(id=to_global_id("Mentorship", record.id), record=record)
-
+class Mentorship(RecordNode[MentorshipRecord]):
     def _private(self, info: AppInfo) -> bool:
         return mentoring.private(info.context, self.record)
 
-    @strawberry.field(description="The kind of relationship.")
-    def kind(self) -> MentorshipKind:
-        return MentorshipKind(self.record.kind)
+    kind: MentorshipKind = attr_field("record.kind", MentorshipKind, description="The kind of relationship.")
 
-    @strawberry.field(description="Where it stands.")
-    def status(self) -> MentorshipStatus:
-        return MentorshipStatus(self.record.status)
+    status: MentorshipStatus = attr_field("record.status", MentorshipStatus, description="Where it stands.")
 
     @strawberry.field(description="The mentor (the member asked).")
     async def mentor(self, info: AppInfo) -> LazyPerson | None:
@@ -166,21 +153,22 @@ class Mentorship(Node):
     async def ended_by(self, info: AppInfo) -> LazyPerson | None:
         return await person(info, self.record.endedBy) if self._private(info) else None
 
-    @strawberry.field(description="When it was requested.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was requested.")
 
-    @strawberry.field(description="When the mentor answered.")
-    def responded_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.respondedAt)
+    responded_at: DateTime | None = attr_field(
+        "record.respondedAt", from_ms_or_none,
+        description="When the mentor answered.",
+    )
 
-    @strawberry.field(description="When it became active.")
-    def started_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.startedAt)
+    started_at: DateTime | None = attr_field(
+        "record.startedAt", from_ms_or_none,
+        description="When it became active.",
+    )
 
-    @strawberry.field(description="When it ended or was withdrawn.")
-    def ended_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.endedAt)
+    ended_at: DateTime | None = attr_field(
+        "record.endedAt", from_ms_or_none,
+        description="When it ended or was withdrawn.",
+    )
 
     @strawberry.field(description="The agreed meeting cadence in days (parties and program admins).")
     def meeting_cadence_days(self, info: AppInfo) -> int | None:
@@ -216,10 +204,9 @@ class Mentorship(Node):
 
     @strawberry.field(description="The committee this seat belongs to (COMMITTEE kind).")
     async def committee(self, info: AppInfo) -> MentoringCommittee | None:
-        if self.record.committeeId is None:
-            return None
-        found = await committee_rules.get_committee(info.context, self.record.committeeId)
-        return MentoringCommittee.from_record(found) if found else None
+        return await load_optional(
+            info, self.record.committeeId, committee_rules.get_committee, MentoringCommittee.from_record
+        )
 
     @strawberry.field(description="Whether you can accept or decline it now (you are asked).")
     def viewer_can_respond(self, info: AppInfo) -> bool:
@@ -231,16 +218,8 @@ class Mentorship(Node):
 
 
 @strawberry.type(description="A meeting logged on a mentorship.")
-class Meeting(Node):
-    record: strawberry.Private[MeetingRecord]
-
-    @classmethod
-    def from_record(cls, record: MeetingRecord) -> Self:
-        return cls(id=to_global_id("Meeting", record.id), record=record)
-
-    @strawberry.field(description="When it took place.")
-    def date(self) -> DateTime:
-        return from_ms(self.record.date)
+class Meeting(RecordNode[MeetingRecord]):
+    date: DateTime = attr_field("record.date", from_ms, description="When it took place.")
 
     @strawberry.field(description="What was discussed: visible to the mentor and mentee only.")
     async def notes(self, info: AppInfo) -> str | None:
@@ -250,34 +229,26 @@ class Meeting(Node):
     async def logged_by(self, info: AppInfo) -> LazyPerson | None:
         return await person(info, self.record.createdBy)
 
-    @strawberry.field(description="When it was logged.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was logged.")
 
 
 @strawberry.type(description="A milestone set on a mentorship.")
-class Milestone(Node):
-    record: strawberry.Private[MilestoneRecord]
+class Milestone(RecordNode[MilestoneRecord]):
+    title: str = attr_field("record.title", description="What is to be achieved.")
 
-    @classmethod
-    def from_record(cls, record: MilestoneRecord) -> Self:
-        return cls(id=to_global_id("Milestone", record.id), record=record)
-
-    @strawberry.field(description="What is to be achieved.")
-    def title(self) -> str:
-        return self.record.title
-
-    @strawberry.field(description="When it is due, if set.")
-    def due_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.dueAt)
+    due_at: DateTime | None = attr_field(
+        "record.dueAt", from_ms_or_none,
+        description="When it is due, if set.",
+    )
 
     @strawberry.field(description="Whether it is done.")
     def completed(self) -> bool:
         return self.record.completedAt is not None
 
-    @strawberry.field(description="When it was completed.")
-    def completed_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.completedAt)
+    completed_at: DateTime | None = attr_field(
+        "record.completedAt", from_ms_or_none,
+        description="When it was completed.",
+    )
 
     @strawberry.field(description="Who completed it.")
     async def completed_by(self, info: AppInfo) -> LazyPerson | None:
@@ -287,9 +258,7 @@ class Milestone(Node):
     async def created_by(self, info: AppInfo) -> LazyPerson | None:
         return await person(info, self.record.createdBy)
 
-    @strawberry.field(description="When it was set.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was set.")
 
 
 @strawberry.type(
@@ -297,20 +266,10 @@ class Milestone(Node):
     "none in the mentee's reporting line, each invited to a seat they accept or decline. "
     "Visible to the mentee, its members and program admins."
 )
-class MentoringCommittee(Node):
-    record: strawberry.Private[CommitteeRecord]
+class MentoringCommittee(RecordNode[CommitteeRecord]):
+    name: str | None = attr_field("record.name", description="Its name, if given.")
 
-    @classmethod
-    def from_record(cls, record: CommitteeRecord) -> Self:
-        return cls(id=to_global_id("MentoringCommittee", record.id), record=record)
-
-    @strawberry.field(description="Its name, if given.")
-    def name(self) -> str | None:
-        return self.record.name
-
-    @strawberry.field(description="What it is for.")
-    def goals(self) -> str | None:
-        return self.record.goals
+    goals: str | None = attr_field("record.goals", description="What it is for.")
 
     @strawberry.field(description="Forming, active or dissolved.")
     async def status(self, info: AppInfo) -> CommitteeStatus:
@@ -332,13 +291,12 @@ class MentoringCommittee(Node):
             for s in sorted((s for s in seats if s), key=lambda s: (s.createdAt, s.id))
         ]
 
-    @strawberry.field(description="When it was formed.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was formed.")
 
-    @strawberry.field(description="When it was dissolved.")
-    def dissolved_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.dissolvedAt)
+    dissolved_at: DateTime | None = attr_field(
+        "record.dissolvedAt", from_ms_or_none,
+        description="When it was dissolved.",
+    )
 
 
 @strawberry.type(
@@ -346,20 +304,10 @@ class MentoringCommittee(Node):
     "mentorship) or someone outside the network, recorded by name and email. Only you see "
     "your board."
 )
-class Advisor(Node):
-    record: strawberry.Private[AdvisorRecord]
+class Advisor(RecordNode[AdvisorRecord]):
+    role: AdvisorRole = attr_field("record.role", AdvisorRole, description="What they advise you on.")
 
-    @classmethod
-    def from_record(cls, record: AdvisorRecord) -> Self:
-        return cls(id=to_global_id("Advisor", record.id), record=record)
-
-    @strawberry.field(description="What they advise you on.")
-    def role(self) -> AdvisorRole:
-        return AdvisorRole(self.record.role)
-
-    @strawberry.field(description="Your note about them.")
-    def note(self) -> str | None:
-        return self.record.note
+    note: str | None = attr_field("record.note", description="Your note about them.")
 
     async def _member(self, info: AppInfo) -> Person | None:
         if self.record.mentorshipId is None:
@@ -374,9 +322,10 @@ class Advisor(Node):
         found = await self._member(info)
         return found.record.name if found else ""
 
-    @strawberry.field(description="Their email, for an advisor outside the network.")
-    def email(self) -> str | None:
-        return self.record.email
+    email: str | None = attr_field(
+        "record.email",
+        description="Their email, for an advisor outside the network.",
+    )
 
     @strawberry.field(description="The member, if they are one.")
     async def person(self, info: AppInfo) -> LazyPerson | None:
@@ -384,14 +333,11 @@ class Advisor(Node):
 
     @strawberry.field(description="A member's seat: REQUESTED until they accept, then ACTIVE.")
     async def mentorship(self, info: AppInfo) -> Mentorship | None:
-        if self.record.mentorshipId is None:
-            return None
-        seat = await mentoring.get_mentorship(info.context, self.record.mentorshipId)
-        return Mentorship.from_record(seat) if seat else None
+        return await load_optional(
+            info, self.record.mentorshipId, mentoring.get_mentorship, Mentorship.from_record
+        )
 
-    @strawberry.field(description="When you added them.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When you added them.")
 
 
 @strawberry.type(
@@ -399,45 +345,33 @@ class Advisor(Node):
     "admins for its members: they see their mentorships' goals, form committees and get "
     "recommendations for them."
 )
-class MentoringProgram(Node):
-    record: strawberry.Private[ProgramRecord]
+class MentoringProgram(RecordNode[ProgramRecord]):
+    name: str = attr_field("record.name", description="Its name.")
 
-    @classmethod
-    def from_record(cls, record: ProgramRecord) -> Self:
-        return cls(id=to_global_id("MentoringProgram", record.id), record=record)
+    description: str | None = attr_field("record.description", description="What it is.")
 
-    @strawberry.field(description="Its name.")
-    def name(self) -> str:
-        return self.record.name
-
-    @strawberry.field(description="What it is.")
-    def description(self) -> str | None:
-        return self.record.description
-
-    @strawberry.field(description="How many members (admins included) it has.")
-    def member_count(self) -> int:
-        return self.record.members
+    member_count: int = attr_field("record.members", description="How many members (admins included) it has.")
 
     @strawberry.field(description="Your role in it, if any.")
     def viewer_role(self) -> ProgramRole | None:
         return ProgramRole(self.record.viewerRole) if self.record.viewerRole else None
 
-    @strawberry.field(description="When it was created.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was created.")
 
 
 @strawberry.type(description="How much a member mentors: load, capacity and experience.")
 class MentorshipStats:
     record: strawberry.Private[MentorshipStatsRecord]
 
-    @strawberry.field(description="Active one-to-one mentees (what capacity counts).")
-    def active_mentees(self) -> int:
-        return self.record.activeMentees
+    active_mentees: int = attr_field(
+        "record.activeMentees",
+        description="Active one-to-one mentees (what capacity counts).",
+    )
 
-    @strawberry.field(description="How many one-to-one mentees they take at most.")
-    def mentee_capacity(self) -> int:
-        return self.record.menteeCapacity
+    mentee_capacity: int = attr_field(
+        "record.menteeCapacity",
+        description="How many one-to-one mentees they take at most.",
+    )
 
     @strawberry.field(description="Places free now (0 when not accepting mentees).")
     def open_slots(self) -> int:
@@ -445,69 +379,47 @@ class MentorshipStats:
             return 0
         return max(0, self.record.menteeCapacity - self.record.activeMentees)
 
-    @strawberry.field(description="Whether they accept new mentees.")
-    def accepting_mentees(self) -> bool:
-        return self.record.acceptingMentees
+    accepting_mentees: bool = attr_field(
+        "record.acceptingMentees",
+        description="Whether they accept new mentees.",
+    )
 
-    @strawberry.field(description="Active seats on mentees' committees.")
-    def committee_seats(self) -> int:
-        return self.record.committeeSeats
+    committee_seats: int = attr_field(
+        "record.committeeSeats",
+        description="Active seats on mentees' committees.",
+    )
 
-    @strawberry.field(description="Active seats on mentees' boards of advisors.")
-    def board_seats(self) -> int:
-        return self.record.boardSeats
+    board_seats: int = attr_field(
+        "record.boardSeats",
+        description="Active seats on mentees' boards of advisors.",
+    )
 
-    @strawberry.field(description="Their own active mentors, of every kind.")
-    def active_mentors(self) -> int:
-        return self.record.activeMentors
+    active_mentors: int = attr_field(
+        "record.activeMentors",
+        description="Their own active mentors, of every kind.",
+    )
 
-    @strawberry.field(description="Different people they have ever mentored.")
-    def mentees_ever(self) -> int:
-        return self.record.menteesEver
+    mentees_ever: int = attr_field(
+        "record.menteesEver",
+        description="Different people they have ever mentored.",
+    )
 
     @strawberry.field(description="Years since they first mentored anyone here.")
     def years_mentoring(self, info: AppInfo) -> float:
         return mentorships.years_mentoring(info.context, self.record)
 
-    @strawberry.field(description="When they first mentored anyone here.")
-    def mentoring_since(self) -> DateTime | None:
-        return from_ms_or_none(self.record.firstStartedAt)
+    mentoring_since: DateTime | None = attr_field(
+        "record.firstStartedAt", from_ms_or_none,
+        description="When they first mentored anyone here.",
+    )
 
 
-@node_resolver("Mentorship")
-async def _mentorships(info: AppInfo, ids: list[str]) -> list[Mentorship | None]:
-    found = await mentoring.get_mentorships(info.context, ids)
-    return [Mentorship.from_record(m) if m else None for m in found]
-
-
-@node_resolver("Meeting")
-async def _meetings(info: AppInfo, ids: list[str]) -> list[Meeting | None]:
-    found = [await mentorships.get_meeting(info.context, i) for i in ids]
-    return [Meeting.from_record(m) if m else None for m in found]
-
-
-@node_resolver("Milestone")
-async def _milestones(info: AppInfo, ids: list[str]) -> list[Milestone | None]:
-    found = [await mentorships.get_milestone(info.context, i) for i in ids]
-    return [Milestone.from_record(m) if m else None for m in found]
-
-
-@node_resolver("MentoringCommittee")
-async def _committees(info: AppInfo, ids: list[str]) -> list[MentoringCommittee | None]:
-    found = [await committee_rules.get_committee(info.context, i) for i in ids]
-    return [MentoringCommittee.from_record(c) if c else None for c in found]
-
-
-@node_resolver("Advisor")
-async def _advisors(info: AppInfo, ids: list[str]) -> list[Advisor | None]:
-    found = [await board_rules.get_advisor(info.context, i) for i in ids]
-    return [Advisor.from_record(a) if a else None for a in found]
-
-
-@node_resolver("MentoringProgram")
-async def _programs(info: AppInfo, ids: list[str]) -> list[MentoringProgram | None]:
-    found = [await program_rules.get_program(info.context, i) for i in ids]
-    return [MentoringProgram.from_record(p) if p else None for p in found]
+nodes("Mentorship", Mentorship.from_record, get_many=mentoring.get_mentorships)
+nodes("Meeting", Meeting.from_record, get=mentorships.get_meeting)
+nodes("Milestone", Milestone.from_record, get=mentorships.get_milestone)
+nodes("MentoringCommittee", MentoringCommittee.from_record, get=committee_rules.get_committee)
+nodes("Advisor", Advisor.from_record, get=board_rules.get_advisor)
+nodes("MentoringProgram", MentoringProgram.from_record, get=program_rules.get_program)
 
 
 TYPES: tuple[type, ...] = (Mentorship, Meeting, Milestone, MentoringCommittee, Advisor, MentoringProgram)

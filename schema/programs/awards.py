@@ -13,13 +13,13 @@ from resolvers.programs.awards import RankedNomination
 from schema.base import (
     AppInfo,
     DateTime,
-    Node,
     Payload,
-    UserError,
+    RecordNode,
+    attr_field,
     from_ms,
     from_ms_or_none,
     local_id,
-    node_resolver,
+    nodes,
     to_global_id,
     to_ms,
 )
@@ -27,20 +27,10 @@ from schema.mentorship.types import LazyPerson, person
 
 
 @strawberry.type(description="A mentoring award: eligibility rules and scoring criteria are data.")
-class Award(Node):
-    record: strawberry.Private[AwardRecord]
+class Award(RecordNode[AwardRecord]):
+    name: str = attr_field("record.name", description="Name.")
 
-    @classmethod
-    def from_record(cls, record: AwardRecord) -> Self:
-        return cls(id=to_global_id("Award", record.id), record=record)
-
-    @strawberry.field(description="Name.")
-    def name(self) -> str:
-        return self.record.name
-
-    @strawberry.field(description="What it recognises.")
-    def description(self) -> str | None:
-        return self.record.description
+    description: str | None = attr_field("record.description", description="What it recognises.")
 
     @strawberry.field(
         description="Who may be nominated: every rule must hold (RANK_IN, MENTORING_YEARS_AT_LEAST, "
@@ -49,51 +39,50 @@ class Award(Node):
     def eligibility(self) -> JSON:
         return JSON([dict(rule) for rule in self.record.eligibility])
 
-    @strawberry.field(description="What the committee scores, 1 to 5 each.")
-    def criteria(self) -> list[str]:
-        return list(self.record.criteria)
+    criteria: list[str] = attr_field(
+        "record.criteria", list,
+        description="What the committee scores, 1 to 5 each.",
+    )
 
-    @strawberry.field(description="Whether nominees are told when nominated (else at the results).")
-    def notifies_nominee(self) -> bool:
-        return self.record.notifyNominee
+    notifies_nominee: bool = attr_field(
+        "record.notifyNominee",
+        description="Whether nominees are told when nominated (else at the results).",
+    )
 
 
 @strawberry.type(description="One year of an award: windows, committee, winners once published.")
-class AwardCycle(Node):
-    record: strawberry.Private[AwardCycleRecord]
-
-    @classmethod
-    def from_record(cls, record: AwardCycleRecord) -> Self:
-        return cls(id=to_global_id("AwardCycle", record.id), record=record)
-
+class AwardCycle(RecordNode[AwardCycleRecord]):
     @strawberry.field(description="The award.")
     async def award(self, info: AppInfo) -> Award | None:
         found = await rules.get_award(info.context, self.record.awardId)
         return Award.from_record(found) if found else None
 
-    @strawberry.field(description="The year.")
-    def year(self) -> int:
-        return self.record.year
+    year: int = attr_field("record.year", description="The year.")
 
-    @strawberry.field(description="When nominations open.")
-    def nomination_opens_at(self) -> DateTime:
-        return from_ms(self.record.nominationOpensAt)
+    nomination_opens_at: DateTime = attr_field(
+        "record.nominationOpensAt", from_ms,
+        description="When nominations open.",
+    )
 
-    @strawberry.field(description="When nominations close.")
-    def nomination_closes_at(self) -> DateTime:
-        return from_ms(self.record.nominationClosesAt)
+    nomination_closes_at: DateTime = attr_field(
+        "record.nominationClosesAt", from_ms,
+        description="When nominations close.",
+    )
 
-    @strawberry.field(description="When the committee's review opens.")
-    def review_opens_at(self) -> DateTime:
-        return from_ms(self.record.reviewOpensAt)
+    review_opens_at: DateTime = attr_field(
+        "record.reviewOpensAt", from_ms,
+        description="When the committee's review opens.",
+    )
 
-    @strawberry.field(description="When the committee's review closes.")
-    def review_closes_at(self) -> DateTime:
-        return from_ms(self.record.reviewClosesAt)
+    review_closes_at: DateTime = attr_field(
+        "record.reviewClosesAt", from_ms,
+        description="When the committee's review closes.",
+    )
 
-    @strawberry.field(description="When the winners were published.")
-    def published_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.publishedAt)
+    published_at: DateTime | None = attr_field(
+        "record.publishedAt", from_ms_or_none,
+        description="When the winners were published.",
+    )
 
     @strawberry.field(description="The winners, once published.")
     async def winners(self, info: AppInfo) -> list[LazyPerson]:
@@ -103,20 +92,8 @@ class AwardCycle(Node):
         return [p for p in found if p is not None]
 
 
-@node_resolver("Award")
-async def _awards(info: AppInfo, ids: list[str]) -> list[Award | None]:
-    if info.context.viewer is None:
-        return [None] * len(ids)
-    found = [await rules.get_award(info.context, i) for i in ids]
-    return [Award.from_record(a) if a else None for a in found]
-
-
-@node_resolver("AwardCycle")
-async def _cycles(info: AppInfo, ids: list[str]) -> list[AwardCycle | None]:
-    if info.context.viewer is None:
-        return [None] * len(ids)
-    found = [await rules.get_cycle(info.context, i) for i in ids]
-    return [AwardCycle.from_record(c) if c else None for c in found]
+nodes("Award", Award.from_record, get=rules.get_award, signed_in=True)
+nodes("AwardCycle", AwardCycle.from_record, get=rules.get_cycle, signed_in=True)
 
 
 @strawberry.type(description="A nomination (seen by its nominator, the committee and site admins).")
@@ -135,17 +112,13 @@ class AwardNomination:
     async def nominator(self, info: AppInfo) -> LazyPerson | None:
         return await person(info, self.record.nominatorId)
 
-    @strawberry.field(description="The nominating statement.")
-    def statement(self) -> str:
-        return self.record.statement
+    statement: str = attr_field("record.statement", description="The nominating statement.")
 
     @strawberry.field(description="How many support letters it has.")
     def support_count(self) -> int:
         return len(self.record.supporters)
 
-    @strawberry.field(description="When it was made.")
-    def created_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was made.")
 
 
 @strawberry.type(description="A nomination as a committee member sees it.")
@@ -161,21 +134,18 @@ class AwardReviewItem:
 class RankedAwardNomination:
     row: strawberry.Private[RankedNomination]
 
-    @strawberry.field(description="1 is first.")
-    def rank(self) -> int:
-        return self.row.rank
+    rank: int = attr_field("row.rank", description="1 is first.")
 
     @strawberry.field(description="The nomination.")
     def nomination(self) -> AwardNomination:
         return AwardNomination(record=self.row.nomination)
 
-    @strawberry.field(description="Mean total score over non-conflicted reviewers (null: unscored).")
-    def mean_score(self) -> float | None:
-        return self.row.mean
+    mean_score: float | None = attr_field(
+        "row.mean",
+        description="Mean total score over non-conflicted reviewers (null: unscored).",
+    )
 
-    @strawberry.field(description="How many reviewers' scores count.")
-    def score_count(self) -> int:
-        return self.row.scores
+    score_count: int = attr_field("row.scores", description="How many reviewers' scores count.")
 
 
 @strawberry.type(description="An award a member won: shown on their profile.")
@@ -190,9 +160,7 @@ class AwardBadge:
     def award_id(self) -> strawberry.ID:
         return to_global_id("Award", self.record.awardId)
 
-    @strawberry.field(description="The award's name.")
-    def name(self) -> str:
-        return self.record.name
+    name: str = attr_field("record.name", description="The award's name.")
 
     @strawberry.field(description="The year won.")
     def year(self) -> int:
@@ -202,9 +170,10 @@ class AwardBadge:
     def cycle_id(self) -> strawberry.ID:
         return to_global_id("AwardCycle", self.record.cycleId)
 
-    @strawberry.field(description="When the winners were published.")
-    def awarded_at(self) -> DateTime:
-        return from_ms(self.record.awardedAt)
+    awarded_at: DateTime = attr_field(
+        "record.awardedAt", from_ms,
+        description="When the winners were published.",
+    )
 
 
 @strawberry.input(description="An eligibility rule (see Award.eligibility).")
@@ -261,33 +230,20 @@ class PublishAwardWinnersInput:
 
 
 @strawberry.type(description="The result of a mutation on an award.")
-class AwardPayload(Payload[AwardRecord]):
+class AwardPayload(Payload[AwardRecord], result="award", convert=Award.from_record):
     award: Award | None = strawberry.field(description="The award.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: AwardRecord | None, errors: list[UserError]) -> Self:
-        return cls(award=None if record is None else Award.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of a mutation on an award cycle.")
-class AwardCyclePayload(Payload[AwardCycleRecord]):
+class AwardCyclePayload(Payload[AwardCycleRecord], result="cycle", convert=AwardCycle.from_record):
     cycle: AwardCycle | None = strawberry.field(description="The cycle as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: AwardCycleRecord | None, errors: list[UserError]) -> Self:
-        return cls(cycle=None if record is None else AwardCycle.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of a mutation on a nomination.")
-class AwardNominationPayload(Payload[NominationRecord]):
+class AwardNominationPayload(
+    Payload[NominationRecord], result="nomination", convert=lambda r: AwardNomination(record=r)
+):
     nomination: AwardNomination | None = strawberry.field(description="The nomination.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: NominationRecord | None, errors: list[UserError]) -> Self:
-        return cls(nomination=None if record is None else AwardNomination(record=record), errors=errors)
 
 
 def _nomination_id(value: strawberry.ID, field: str = "nominationId") -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Self
 
 import strawberry
 
@@ -13,14 +12,13 @@ from resolvers.programs.cohorts import PairStatus
 from schema.base import (
     AppInfo,
     DateTime,
-    Node,
     Payload,
-    UserError,
+    RecordNode,
+    attr_field,
     from_ms,
     from_ms_or_none,
     local_id,
-    node_resolver,
-    to_global_id,
+    nodes,
     to_ms,
 )
 from schema.mentorship.types import LazyPerson, person
@@ -60,21 +58,19 @@ class CohortPair:
     async def mentor(self, info: AppInfo) -> LazyPerson | None:
         return await person(info, self.record.mentorId)
 
-    @strawberry.field(description="The mentor's role.")
-    def role(self) -> CohortMentorRole:
-        return CohortMentorRole(self.record.role)
+    role: CohortMentorRole = attr_field("record.role", CohortMentorRole, description="The mentor's role.")
 
-    @strawberry.field(description="When they were enrolled.")
-    def enrolled_at(self) -> DateTime:
-        return from_ms(self.record.enrolledAt)
+    enrolled_at: DateTime = attr_field("record.enrolledAt", from_ms, description="When they were enrolled.")
 
-    @strawberry.field(description="Meetings logged on their mentorship.")
-    def meetings_logged(self) -> int:
-        return self.record.meetingsLogged
+    meetings_logged: int = attr_field(
+        "record.meetingsLogged",
+        description="Meetings logged on their mentorship.",
+    )
 
-    @strawberry.field(description="The last meeting logged.")
-    def last_meeting_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.lastMeetingAt)
+    last_meeting_at: DateTime | None = attr_field(
+        "record.lastMeetingAt", from_ms_or_none,
+        description="The last meeting logged.",
+    )
 
 
 @strawberry.type(description="A pair's standing today: meetings against the cadence, surveys.")
@@ -85,55 +81,43 @@ class CohortPairReport:
     def pair(self) -> CohortPair:
         return CohortPair(record=self.row.pair)
 
-    @strawberry.field(description="The cadence interval in force, in days.")
-    def interval_days(self) -> int:
-        return self.row.interval_days
+    interval_days: int = attr_field(
+        "row.interval_days",
+        description="The cadence interval in force, in days.",
+    )
 
-    @strawberry.field(description="When the next meeting is due.")
-    def next_meeting_due_at(self) -> DateTime:
-        return from_ms(self.row.next_due_at)
+    next_meeting_due_at: DateTime = attr_field(
+        "row.next_due_at", from_ms,
+        description="When the next meeting is due.",
+    )
 
-    @strawberry.field(description="ON_TRACK, DUE (within a week), OVERDUE, AT_RISK (twice the cadence).")
-    def status(self) -> PairMeetingStatus:
-        return PairMeetingStatus(self.row.status)
+    status: PairMeetingStatus = attr_field(
+        "row.status", PairMeetingStatus,
+        description="ON_TRACK, DUE (within a week), OVERDUE, AT_RISK (twice the cadence).",
+    )
 
-    @strawberry.field(description="Survey occasions the mentee owes by now.")
-    def surveys_due(self) -> int:
-        return self.row.surveys_due
+    surveys_due: int = attr_field("row.surveys_due", description="Survey occasions the mentee owes by now.")
 
-    @strawberry.field(description="Of those, how many the mentee answered.")
-    def surveys_completed(self) -> int:
-        return self.row.surveys_done
+    surveys_completed: int = attr_field(
+        "row.surveys_done",
+        description="Of those, how many the mentee answered.",
+    )
 
 
 @strawberry.type(description="A cohort of a mentoring program (visible to the program's admins).")
-class MentoringCohort(Node):
-    record: strawberry.Private[CohortRecord]
+class MentoringCohort(RecordNode[CohortRecord]):
+    name: str = attr_field("record.name", description="Name, e.g. 'Fellows 2026'.")
 
-    @classmethod
-    def from_record(cls, record: CohortRecord) -> Self:
-        return cls(id=to_global_id("MentoringCohort", record.id), record=record)
+    starts_at: DateTime = attr_field("record.startsAt", from_ms, description="When it starts.")
 
-    @strawberry.field(description="Name, e.g. 'Fellows 2026'.")
-    def name(self) -> str:
-        return self.record.name
-
-    @strawberry.field(description="When it starts.")
-    def starts_at(self) -> DateTime:
-        return from_ms(self.record.startsAt)
-
-    @strawberry.field(description="How long it runs, in months.")
-    def length_months(self) -> int:
-        return self.record.lengthMonths
+    length_months: int = attr_field("record.lengthMonths", description="How long it runs, in months.")
 
     @strawberry.field(description="The meeting cadence rule, in order.")
     def cadence(self) -> list[CadenceStep]:
         return [CadenceStep(until_month=s.get("untilMonth"), every_days=int(s["everyDays"]))
                 for s in self.record.cadence]
 
-    @strawberry.field(description="How many pairs are enrolled.")
-    def pair_count(self) -> int:
-        return self.record.pairs
+    pair_count: int = attr_field("record.pairs", description="How many pairs are enrolled.")
 
     @strawberry.field(description="Every pair with its meeting status and survey completion.")
     async def report(self, info: AppInfo) -> list[CohortPairReport]:
@@ -144,12 +128,7 @@ class MentoringCohort(Node):
         return await rules.report_csv(info.context, self.record.id)
 
 
-@node_resolver("MentoringCohort")
-async def _cohorts(info: AppInfo, ids: list[str]) -> list[MentoringCohort | None]:
-    if info.context.viewer is None:
-        return [None] * len(ids)
-    found = [await rules.get_cohort(info.context, i) for i in ids]
-    return [MentoringCohort.from_record(c) if c else None for c in found]
+nodes("MentoringCohort", MentoringCohort.from_record, get=rules.get_cohort, signed_in=True)
 
 
 @strawberry.input(description="One step of a cadence rule.")
@@ -185,33 +164,20 @@ class MentoringCohortIdInput:
 
 
 @strawberry.type(description="The result of a mutation on a cohort.")
-class MentoringCohortPayload(Payload[CohortRecord]):
+class MentoringCohortPayload(Payload[CohortRecord], result="cohort", convert=MentoringCohort.from_record):
     cohort: MentoringCohort | None = strawberry.field(description="The cohort as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: CohortRecord | None, errors: list[UserError]) -> Self:
-        return cls(cohort=None if record is None else MentoringCohort.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of enrolling a pair.")
-class EnrolMentoringPairPayload(Payload[CohortPairRecord]):
+class EnrolMentoringPairPayload(
+    Payload[CohortPairRecord], result="pair", convert=lambda r: CohortPair(record=r)
+):
     pair: CohortPair | None = strawberry.field(description="The pair enrolled.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: CohortPairRecord | None, errors: list[UserError]) -> Self:
-        return cls(pair=None if record is None else CohortPair(record=record), errors=errors)
 
 
 @strawberry.type(description="The result of sending meeting reminders.")
-class CohortRemindersPayload(Payload[int]):
+class CohortRemindersPayload(Payload[int], result="reminded_pairs", empty=0):
     reminded_pairs: int = strawberry.field(description="How many pairs were reminded of something.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, count: int | None, errors: list[UserError]) -> Self:
-        return cls(reminded_pairs=count or 0, errors=errors)
 
 
 def _cohort_id(value: strawberry.ID) -> str:

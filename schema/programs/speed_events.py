@@ -8,7 +8,6 @@ from typing import Self
 import strawberry
 
 from graph_db.programs.records import RegistrationRecord
-from resolvers import people as people_resolvers
 from resolvers.programs import calendar
 from resolvers.programs import speed_events as rules
 from resolvers.programs.speed_events import EventView, NewEvent, RoundSeat
@@ -17,11 +16,13 @@ from schema.base import (
     DateTime,
     Node,
     Payload,
-    UserError,
+    attr_field,
     from_ms,
     from_ms_or_none,
     local_id,
-    node_resolver,
+    nodes,
+    optional_id,
+    person_id,
     to_global_id,
     to_ms,
 )
@@ -47,10 +48,9 @@ class SpeedMentoringEventStatus(Enum):
 
 
 async def _people(info: AppInfo, ids: tuple[str, ...] | list[str]) -> list[LazyPerson]:
-    from schema.people import Person
+    from schema.people import people_by_ids  # schema.people builds on schema.programs
 
-    found = await people_resolvers.get_people(info.context, list(ids))
-    return [Person.from_record(p) for p in found if p is not None]
+    return await people_by_ids(info, ids)
 
 
 @strawberry.type(description="A member's registration for a speed-mentoring event.")
@@ -61,42 +61,41 @@ class SpeedMentoringRegistration:
     async def person(self, info: AppInfo) -> LazyPerson | None:
         return await person(info, self.record.personId)
 
-    @strawberry.field(description="As a mentor leader (hosting a table) or a participant.")
-    def role(self) -> SpeedMentoringRole:
-        return SpeedMentoringRole(self.record.role)
+    role: SpeedMentoringRole = attr_field(
+        "record.role", SpeedMentoringRole,
+        description="As a mentor leader (hosting a table) or a participant.",
+    )
 
-    @strawberry.field(description="CONFIRMED (a seat) or WAITLISTED.")
-    def status(self) -> SpeedMentoringRegistrationStatus:
-        return SpeedMentoringRegistrationStatus(self.record.status)
+    status: SpeedMentoringRegistrationStatus = attr_field(
+        "record.status", SpeedMentoringRegistrationStatus,
+        description="CONFIRMED (a seat) or WAITLISTED.",
+    )
 
-    @strawberry.field(description="Place on the role's waitlist (1 is next); null when confirmed.")
-    def waitlist_position(self) -> int | None:
-        return self.record.waitlistPosition
+    waitlist_position: int | None = attr_field(
+        "record.waitlistPosition",
+        description="Place on the role's waitlist (1 is next); null when confirmed.",
+    )
 
-    @strawberry.field(description="When they registered.")
-    def registered_at(self) -> DateTime:
-        return from_ms(self.record.createdAt)
+    registered_at: DateTime = attr_field("record.createdAt", from_ms, description="When they registered.")
 
-    @strawberry.field(description="When they moved up from the waitlist, if they did.")
-    def promoted_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.promotedAt)
+    promoted_at: DateTime | None = attr_field(
+        "record.promotedAt", from_ms_or_none,
+        description="When they moved up from the waitlist, if they did.",
+    )
 
-    @strawberry.field(description="When an organiser checked them in at the event.")
-    def checked_in_at(self) -> DateTime | None:
-        return from_ms_or_none(self.record.checkedInAt)
+    checked_in_at: DateTime | None = attr_field(
+        "record.checkedInAt", from_ms_or_none,
+        description="When an organiser checked them in at the event.",
+    )
 
 
 @strawberry.type(description="Where you are in one round of the rotation.")
 class SpeedMentoringRound:
     seat: strawberry.Private[RoundSeat]
 
-    @strawberry.field(description="The round, from 1.")
-    def round(self) -> int:
-        return self.seat.round
+    round: int = attr_field("seat.round", description="The round, from 1.")
 
-    @strawberry.field(description="The table, from 1 (one per mentor leader).")
-    def table(self) -> int:
-        return self.seat.table
+    table: int = attr_field("seat.table", description="The table, from 1 (one per mentor leader).")
 
     @strawberry.field(description="The mentor leader at that table.")
     async def leader(self, info: AppInfo) -> LazyPerson | None:
@@ -119,81 +118,79 @@ class SpeedMentoringEvent(Node):
     def from_view(cls, view: EventView) -> Self:
         return cls(id=to_global_id("SpeedMentoringEvent", view.event.id), view=view)
 
-    @strawberry.field(description="Title.")
-    def title(self) -> str:
-        return self.view.event.title
+    title: str = attr_field("view.event.title", description="Title.")
 
-    @strawberry.field(description="What to expect.")
-    def description(self) -> str | None:
-        return self.view.event.description
+    description: str | None = attr_field("view.event.description", description="What to expect.")
 
-    @strawberry.field(description="When it starts.")
-    def starts_at(self) -> DateTime:
-        return from_ms(self.view.event.startsAt)
+    starts_at: DateTime = attr_field("view.event.startsAt", from_ms, description="When it starts.")
 
-    @strawberry.field(description="When it ends.")
-    def ends_at(self) -> DateTime:
-        return from_ms(self.view.event.endsAt)
+    ends_at: DateTime = attr_field("view.event.endsAt", from_ms, description="When it ends.")
 
-    @strawberry.field(description="The IANA time zone it is held in, e.g. America/New_York.")
-    def time_zone(self) -> str:
-        return self.view.event.timeZone
+    time_zone: str = attr_field(
+        "view.event.timeZone",
+        description="The IANA time zone it is held in, e.g. America/New_York.",
+    )
 
-    @strawberry.field(description="Where it is held.")
-    def location(self) -> str | None:
-        return self.view.event.location
+    location: str | None = attr_field("view.event.location", description="Where it is held.")
 
-    @strawberry.field(description="The video link, for an online event.")
-    def link(self) -> str | None:
-        return self.view.event.link
+    link: str | None = attr_field("view.event.link", description="The video link, for an online event.")
 
-    @strawberry.field(description="When registration opens.")
-    def registration_opens_at(self) -> DateTime:
-        return from_ms(self.view.event.opensAt)
+    registration_opens_at: DateTime = attr_field(
+        "view.event.opensAt", from_ms,
+        description="When registration opens.",
+    )
 
-    @strawberry.field(description="When registration closes.")
-    def registration_closes_at(self) -> DateTime:
-        return from_ms(self.view.event.closesAt)
+    registration_closes_at: DateTime = attr_field(
+        "view.event.closesAt", from_ms,
+        description="When registration closes.",
+    )
 
-    @strawberry.field(description="Seats for mentor leaders.")
-    def leader_capacity(self) -> int:
-        return self.view.event.leaderCapacity
+    leader_capacity: int = attr_field("view.event.leaderCapacity", description="Seats for mentor leaders.")
 
-    @strawberry.field(description="Seats for participants.")
-    def participant_capacity(self) -> int:
-        return self.view.event.participantCapacity
+    participant_capacity: int = attr_field(
+        "view.event.participantCapacity",
+        description="Seats for participants.",
+    )
 
-    @strawberry.field(description="Participants per table in a round (null: as few as fit everyone).")
-    def seats_per_table(self) -> int | None:
-        return self.view.event.seatsPerTable
+    seats_per_table: int | None = attr_field(
+        "view.event.seatsPerTable",
+        description="Participants per table in a round (null: as few as fit everyone).",
+    )
 
-    @strawberry.field(description="Mentor leaders confirmed.")
-    def leaders_confirmed(self) -> int:
-        return self.view.event.leadersConfirmed
+    leaders_confirmed: int = attr_field(
+        "view.event.leadersConfirmed",
+        description="Mentor leaders confirmed.",
+    )
 
-    @strawberry.field(description="Mentor leaders waiting for a seat.")
-    def leaders_waitlisted(self) -> int:
-        return self.view.event.leadersWaitlisted
+    leaders_waitlisted: int = attr_field(
+        "view.event.leadersWaitlisted",
+        description="Mentor leaders waiting for a seat.",
+    )
 
-    @strawberry.field(description="Participants confirmed.")
-    def participants_confirmed(self) -> int:
-        return self.view.event.participantsConfirmed
+    participants_confirmed: int = attr_field(
+        "view.event.participantsConfirmed",
+        description="Participants confirmed.",
+    )
 
-    @strawberry.field(description="Participants waiting for a seat.")
-    def participants_waitlisted(self) -> int:
-        return self.view.event.participantsWaitlisted
+    participants_waitlisted: int = attr_field(
+        "view.event.participantsWaitlisted",
+        description="Participants waiting for a seat.",
+    )
 
-    @strawberry.field(description="How many registrants have been checked in.")
-    def checked_in_count(self) -> int:
-        return self.view.event.checkedIn
+    checked_in_count: int = attr_field(
+        "view.event.checkedIn",
+        description="How many registrants have been checked in.",
+    )
 
-    @strawberry.field(description="SCHEDULED or CANCELLED.")
-    def status(self) -> SpeedMentoringEventStatus:
-        return SpeedMentoringEventStatus(self.view.event.status)
+    status: SpeedMentoringEventStatus = attr_field(
+        "view.event.status", SpeedMentoringEventStatus,
+        description="SCHEDULED or CANCELLED.",
+    )
 
-    @strawberry.field(description="When it was cancelled, if it was.")
-    def cancelled_at(self) -> DateTime | None:
-        return from_ms_or_none(self.view.event.cancelledAt)
+    cancelled_at: DateTime | None = attr_field(
+        "view.event.cancelledAt", from_ms_or_none,
+        description="When it was cancelled, if it was.",
+    )
 
     @strawberry.field(description="The organisers (they check people in and publish the rounds).")
     async def organisers(self, info: AppInfo) -> list[LazyPerson]:
@@ -214,13 +211,15 @@ class SpeedMentoringEvent(Node):
         found = await rules.list_registrations(info.context, self.view.event)
         return [SpeedMentoringRegistration(record=r) for r in found]
 
-    @strawberry.field(description="When the rotation was published (it never changes after).")
-    def rotation_published_at(self) -> DateTime | None:
-        return from_ms_or_none(self.view.event.publishedAt)
+    rotation_published_at: DateTime | None = attr_field(
+        "view.event.publishedAt", from_ms_or_none,
+        description="When the rotation was published (it never changes after).",
+    )
 
-    @strawberry.field(description="How many rounds the published rotation has.")
-    def rounds(self) -> int | None:
-        return self.view.event.rounds
+    rounds: int | None = attr_field(
+        "view.event.rounds",
+        description="How many rounds the published rotation has.",
+    )
 
     @strawberry.field(
         description="Your registration as an iCalendar file (text/calendar, in the event's time "
@@ -250,10 +249,7 @@ class SpeedMentoringEvent(Node):
         return [SpeedMentoringRound(seat=s) for s in await rules.my_rounds(info.context, self.view)]
 
 
-@node_resolver("SpeedMentoringEvent")
-async def _events(info: AppInfo, ids: list[str]) -> list[SpeedMentoringEvent | None]:
-    found = await rules.get_events(info.context, ids)
-    return [SpeedMentoringEvent.from_view(v) if v else None for v in found]
+nodes("SpeedMentoringEvent", SpeedMentoringEvent.from_view, get_many=rules.get_events)
 
 
 # -- inputs and payloads --------------------------------------------------------------------
@@ -318,34 +314,21 @@ class PublishSpeedMentoringRotationInput:
 
 
 @strawberry.type(description="The result of a mutation on a speed-mentoring event.")
-class SpeedMentoringEventPayload(Payload[EventView]):
+class SpeedMentoringEventPayload(Payload[EventView], result="event", convert=SpeedMentoringEvent.from_view):
     event: SpeedMentoringEvent | None = strawberry.field(description="The event as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, view: EventView | None, errors: list[UserError]) -> Self:
-        return cls(event=SpeedMentoringEvent.from_view(view) if view else None, errors=errors)
 
 
 @strawberry.type(description="The result of checking someone in.")
-class SpeedMentoringRegistrationPayload(Payload[RegistrationRecord]):
+class SpeedMentoringRegistrationPayload(
+    Payload[RegistrationRecord], result="registration", convert=lambda r: SpeedMentoringRegistration(record=r)
+):
     registration: SpeedMentoringRegistration | None = strawberry.field(
         description="The registration as it is now."
     )
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: RegistrationRecord | None, errors: list[UserError]) -> Self:
-        registration = None if record is None else SpeedMentoringRegistration(record=record)
-        return cls(registration=registration, errors=errors)
 
 
 def _event_id(value: strawberry.ID) -> str:
     return local_id(value, "SpeedMentoringEvent", field="eventId")
-
-
-def _person_id(value: strawberry.ID) -> str:
-    return local_id(value, "Person", field="personId")
 
 
 def _new_event(input: CreateSpeedMentoringEventInput) -> NewEvent:
@@ -401,7 +384,7 @@ class SpeedEventsMutation:
         self, info: AppInfo, input: CancelSpeedMentoringRegistrationInput
     ) -> SpeedMentoringEventPayload:
         async def run() -> EventView:
-            who = None if input.person_id is None else _person_id(input.person_id)
+            who = optional_id(input.person_id, "Person", "personId")
             return await rules.cancel_registration(info.context, _event_id(input.event_id), who)
 
         return await SpeedMentoringEventPayload.attempt(run)
@@ -411,9 +394,9 @@ class SpeedEventsMutation:
         self, info: AppInfo, input: CheckInToSpeedMentoringEventInput
     ) -> SpeedMentoringRegistrationPayload:
         # The ids are decoded before the attempt, so a malformed one is a top-level error here.
-        event_id, person_id = _event_id(input.event_id), _person_id(input.person_id)
+        event_id, person = _event_id(input.event_id), person_id(input.person_id)
         return await SpeedMentoringRegistrationPayload.attempt(
-            lambda: rules.check_in(info.context, event_id, person_id)
+            lambda: rules.check_in(info.context, event_id, person)
         )
 
     @strawberry.mutation(description="Cancel the event (organisers); everyone registered is notified.")

@@ -13,12 +13,13 @@ from resolvers.programs.surveys import DueSurvey, QuestionResult, ResultGroup
 from schema.base import (
     AppInfo,
     DateTime,
-    Node,
     Payload,
+    RecordNode,
     UserError,
+    attr_field,
     from_ms,
     local_id,
-    node_resolver,
+    nodes,
     to_global_id,
 )
 
@@ -49,40 +50,24 @@ class SurveyQuestion:
     description="A survey template of a mentoring program, asked at occasions counted in months "
     "from enrolment. Editing makes a new version; answers keep the version they were given to."
 )
-class Survey(Node):
-    record: strawberry.Private[SurveyRecord]
+class Survey(RecordNode[SurveyRecord]):
+    title: str = attr_field("record.title", description="Title.")
 
-    @classmethod
-    def from_record(cls, record: SurveyRecord) -> Self:
-        return cls(id=to_global_id("Survey", record.id), record=record)
+    version: int = attr_field("record.version", description="The current version (1 on creation).")
 
-    @strawberry.field(description="Title.")
-    def title(self) -> str:
-        return self.record.title
-
-    @strawberry.field(description="The current version (1 on creation).")
-    def version(self) -> int:
-        return self.record.version
-
-    @strawberry.field(description="When it is asked: months after enrolment (0, 6, 12 by default).")
-    def occasions_months(self) -> list[int]:
-        return list(self.record.occasions)
+    occasions_months: list[int] = attr_field(
+        "record.occasions", list,
+        description="When it is asked: months after enrolment (0, 6, 12 by default).",
+    )
 
     @strawberry.field(description="The questions of the current version.")
     def questions(self) -> list[SurveyQuestion]:
         return [SurveyQuestion.from_dict(q) for q in self.record.questions]
 
-    @strawberry.field(description="When it was last edited.")
-    def updated_at(self) -> DateTime:
-        return from_ms(self.record.updatedAt)
+    updated_at: DateTime = attr_field("record.updatedAt", from_ms, description="When it was last edited.")
 
 
-@node_resolver("Survey")
-async def _surveys(info: AppInfo, ids: list[str]) -> list[Survey | None]:
-    if info.context.viewer is None:
-        return [None] * len(ids)
-    found = [await rules.get_survey(info.context, i) for i in ids]
-    return [Survey.from_record(s) if s else None for s in found]
+nodes("Survey", Survey.from_record, get=rules.get_survey, signed_in=True)
 
 
 @strawberry.type(description="A survey occasion you have yet to answer.")
@@ -93,17 +78,17 @@ class DueSurveyOccasion:
     def survey(self) -> Survey:
         return Survey.from_record(self.due.survey)
 
-    @strawberry.field(description="Which occasion: months after your enrolment.")
-    def occasion_months(self) -> int:
-        return self.due.occasion
+    occasion_months: int = attr_field(
+        "due.occasion",
+        description="Which occasion: months after your enrolment.",
+    )
 
-    @strawberry.field(description="When it is (or was) due.")
-    def due_at(self) -> DateTime:
-        return from_ms(self.due.due_at)
+    due_at: DateTime = attr_field("due.due_at", from_ms, description="When it is (or was) due.")
 
-    @strawberry.field(description="Whether it is due already (false: coming up within two weeks).")
-    def overdue(self) -> bool:
-        return self.due.overdue
+    overdue: bool = attr_field(
+        "due.overdue",
+        description="Whether it is due already (false: coming up within two weeks).",
+    )
 
 
 @strawberry.type(description="How often an option (or a rating, '1' to '5') was chosen.")
@@ -120,21 +105,18 @@ class SurveyQuestionResult:
     def question(self) -> SurveyQuestion:
         return SurveyQuestion.from_dict(self.result.question)
 
-    @strawberry.field(description="How many answered it.")
-    def answered(self) -> int:
-        return self.result.answered
+    answered: int = attr_field("result.answered", description="How many answered it.")
 
-    @strawberry.field(description="The mean rating (LIKERT).")
-    def mean(self) -> float | None:
-        return self.result.mean
+    mean: float | None = attr_field("result.mean", description="The mean rating (LIKERT).")
 
     @strawberry.field(description="Counts per rating or option.")
     def distribution(self) -> list[SurveyOptionCount]:
         return [SurveyOptionCount(option=o, count=c) for o, c in self.result.distribution]
 
-    @strawberry.field(description="Free-text answers, without names, in alphabetical order.")
-    def texts(self) -> list[str]:
-        return list(self.result.texts)
+    texts: list[str] = attr_field(
+        "result.texts", list,
+        description="Free-text answers, without names, in alphabetical order.",
+    )
 
     @strawberry.field(
         description=f"True when fewer than {rules.K_ANONYMITY} answered this question: only "
@@ -156,17 +138,16 @@ class SurveyResultGroup:
         cohort = self.group.cohort_id
         return None if cohort is None else to_global_id("MentoringCohort", cohort)
 
-    @strawberry.field(description="The occasion: months after enrolment.")
-    def occasion_months(self) -> int:
-        return self.group.occasion
+    occasion_months: int = attr_field("group.occasion", description="The occasion: months after enrolment.")
 
     @strawberry.field(description=f"True when fewer than {rules.K_ANONYMITY} responded: nothing is shown.")
     def suppressed(self) -> bool:
         return self.group.suppressed
 
-    @strawberry.field(description="How many responded (null when suppressed).")
-    def respondents(self) -> int | None:
-        return self.group.respondents
+    respondents: int | None = attr_field(
+        "group.respondents",
+        description="How many responded (null when suppressed).",
+    )
 
     @strawberry.field(description="Per question aggregates (empty when suppressed).")
     def questions(self) -> list[SurveyQuestionResult]:
@@ -215,24 +196,15 @@ class SubmitSurveyResponseInput:
 
 
 @strawberry.type(description="The result of a mutation on a survey template.")
-class SurveyPayload(Payload[SurveyRecord]):
+class SurveyPayload(Payload[SurveyRecord], result="survey", convert=Survey.from_record):
     survey: Survey | None = strawberry.field(description="The survey as it is now.")
-    errors: list[UserError] = strawberry.field(description="Problems the user can fix.")
-
-    @classmethod
-    def of(cls, record: SurveyRecord | None, errors: list[UserError]) -> Self:
-        return cls(survey=None if record is None else Survey.from_record(record), errors=errors)
 
 
 @strawberry.type(description="The result of submitting a survey response.")
-class SubmitSurveyResponsePayload(Payload[int]):
+class SubmitSurveyResponsePayload(Payload[int], result="submitted_at", convert=from_ms):
     submitted_at: DateTime | None = strawberry.field(description="When it was stored.")
     errors: list[UserError] = strawberry.field(description="Problems the user can fix (CONFLICT: "
                                                "already answered).")
-
-    @classmethod
-    def of(cls, at: int | None, errors: list[UserError]) -> Self:
-        return cls(submitted_at=None if at is None else from_ms(at), errors=errors)
 
 
 def _questions(items: list[SurveyQuestionInput]) -> list[dict[str, Any]]:
