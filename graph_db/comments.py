@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import get_aligned
 from graph_db.moderation import audit, can_post, open_reports
 from graph_db.notifications import notified, notify
 from graph_db.policy import blocked, blocked_ids, live, moderates, sees_content
@@ -62,11 +63,9 @@ async def get_many(
     db: Executor, ids: Sequence[str], *, viewer_id: str
 ) -> list[CommentRecord | None]:
     """Comments by id as the viewer sees them, aligned with `ids` (None: absent or hidden)."""
-    if not ids:
-        return []
-    rows = await db.read(GET_MANY, {"ids": list(dict.fromkeys(ids)), "viewer": viewer_id})
-    found = {row["comment"]["id"]: CommentRecord.from_row(row["comment"]) for row in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(
+        db, GET_MANY, ids, "comment", CommentRecord.from_row, {"viewer": viewer_id}
+    )
 
 
 @dataclass(frozen=True, slots=True)

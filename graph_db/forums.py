@@ -14,9 +14,11 @@ either way.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import get_aligned, get_aligned_rows
 from graph_db.comments import PageKey
 from graph_db.dialect import identifier
 from graph_db.forums_records import ForumRecord, ReplyRecord, ThreadRecord
@@ -92,11 +94,9 @@ GET_FORUMS: LiteralString = (
 
 async def get_forums(db: Executor, ids: Sequence[str], *, viewer_id: str) -> list[ForumRecord | None]:
     """Forums by id as the viewer may see them, aligned with `ids`."""
-    if not ids:
-        return []
-    rows = await db.read(GET_FORUMS, {"ids": list(dict.fromkeys(ids)), "viewer": viewer_id})
-    found = {r["forum"]["id"]: ForumRecord.from_row(r["forum"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(
+        db, GET_FORUMS, ids, "forum", ForumRecord.from_row, {"viewer": viewer_id}
+    )
 
 
 LIST_SITE_FORUMS: LiteralString = (
@@ -148,11 +148,9 @@ async def get_threads(
     db: Executor, ids: Sequence[str], *, viewer_id: str
 ) -> list[ThreadRecord | None]:
     """Threads by id as the viewer may see them, aligned with `ids`."""
-    if not ids:
-        return []
-    rows = await db.read(GET_THREADS, {"ids": list(dict.fromkeys(ids)), "viewer": viewer_id})
-    found = {r["thread"]["id"]: ThreadRecord.from_row(r["thread"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(
+        db, GET_THREADS, ids, "thread", ThreadRecord.from_row, {"viewer": viewer_id}
+    )
 
 
 # Sort keys: pinned threads first, then the sort's key, then id; all descending.
@@ -301,11 +299,9 @@ GET_REPLIES: LiteralString = (
 
 async def get_replies(db: Executor, ids: Sequence[str], *, viewer_id: str) -> list[ReplyRecord | None]:
     """Replies by id as the viewer may see them, aligned with `ids`."""
-    if not ids:
-        return []
-    rows = await db.read(GET_REPLIES, {"ids": list(dict.fromkeys(ids)), "viewer": viewer_id})
-    found = {r["reply"]["id"]: ReplyRecord.from_row(r["reply"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(
+        db, GET_REPLIES, ids, "reply", ReplyRecord.from_row, {"viewer": viewer_id}
+    )
 
 
 LIST_REPLIES: LiteralString = (
@@ -412,11 +408,10 @@ THREAD_ENGAGEMENT: LiteralString = (
 
 async def get_viewer_liked(db: Executor, ids: Sequence[str], *, viewer_id: str) -> list[bool]:
     """Whether the viewer likes each thread, aligned with `ids` (one round trip a page)."""
-    if not ids:
-        return []
-    rows = await db.read(THREAD_ENGAGEMENT, {"ids": list(dict.fromkeys(ids)), "viewer": viewer_id})
-    found = {row["id"]: bool(row["liked"]) for row in rows}
-    return [found.get(i, False) for i in ids]
+    liked = await get_aligned_rows(
+        db, THREAD_ENGAGEMENT, ids, itemgetter("id"), itemgetter("liked"), {"viewer": viewer_id}
+    )
+    return [bool(v) for v in liked]
 
 
 # -- moderator tools: pin, lock, move, slow mode ---------------------------------------------

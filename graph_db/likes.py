@@ -18,9 +18,11 @@ such edge at all, so "did the viewer like it" is counted: size([(v)-[:LIKED]->(p
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import get_aligned_rows
 from graph_db.comments import post_visible
 from graph_db.locks import lock
 from graph_db.notifications import notified, notify
@@ -138,11 +140,10 @@ COMMENT_ENGAGEMENT: LiteralString = (
 async def _engagement(
     db: Executor, query: LiteralString, ids: Sequence[str], viewer_id: str
 ) -> list[EngagementRecord]:
-    if not ids:
-        return []
-    rows = await db.read(query, {"ids": list(dict.fromkeys(ids)), "viewer": viewer_id})
-    found = {row["id"]: EngagementRecord.from_row(row) for row in rows}
-    return [found.get(i) or EngagementRecord(id=i) for i in ids]
+    found = await get_aligned_rows(
+        db, query, ids, itemgetter("id"), EngagementRecord.from_row, {"viewer": viewer_id}
+    )
+    return [engagement or EngagementRecord(id=i) for i, engagement in zip(ids, found, strict=True)]
 
 
 async def get_post_engagement(

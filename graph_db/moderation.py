@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from typing import LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import get_aligned
 from graph_db.dialect import identifier
 from graph_db.locks import lock
 from graph_db.moderation_records import ModerationActionRecord, ReportRecord
@@ -186,11 +187,7 @@ GET_ACTIONS: LiteralString = (
 
 async def get_actions(db: Executor, ids: Sequence[str]) -> list[ModerationActionRecord | None]:
     """Audit entries by id, aligned with `ids`."""
-    if not ids:
-        return []
-    rows = await db.read(GET_ACTIONS, {"ids": list(dict.fromkeys(ids))})
-    found = {r["action"]["id"]: ModerationActionRecord.from_row(r["action"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_ACTIONS, ids, "action", ModerationActionRecord.from_row)
 
 
 # -- reports --------------------------------------------------------------------------------
@@ -318,11 +315,7 @@ GET_REPORTS: LiteralString = (
 
 
 async def get_reports(db: Executor, ids: Sequence[str]) -> list[ReportRecord | None]:
-    if not ids:
-        return []
-    rows = await db.read(GET_REPORTS, {"ids": list(dict.fromkeys(ids))})
-    found = {r["report"]["id"]: ReportRecord.from_row(r["report"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_REPORTS, ids, "report", ReportRecord.from_row)
 
 
 DISMISS_REPORT: LiteralString = (

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import get_aligned
 from graph_db.people_records import AffiliationRecord, OrgUnitRecord, PersonRecord, TermRecord
 from graph_db.text_analysis import ANALYSIS_VERSION, index_words
 
@@ -125,11 +126,7 @@ GET_MANY: LiteralString = (
 
 async def get_many(db: Executor, ids: Sequence[str]) -> list[PersonRecord | None]:
     """People by id, aligned with `ids` (None where there is no such person)."""
-    if not ids:
-        return []
-    rows = await db.read(GET_MANY, {"ids": list(dict.fromkeys(ids))})
-    found = {row["person"]["id"]: PersonRecord.from_row(row["person"]) for row in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_MANY, ids, "person", PersonRecord.from_row)
 
 
 async def get(db: Executor, person_id: str) -> PersonRecord | None:

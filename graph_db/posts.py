@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import get_aligned
 from graph_db.moderation import audit, can_post, open_reports
 from graph_db.notifications import notified, notify
 from graph_db.policy import (
@@ -68,11 +69,7 @@ GET_MANY: LiteralString = (
 
 async def get_many(db: Executor, ids: Sequence[str], *, viewer_id: str) -> list[PostRecord | None]:
     """Posts by id as `viewer_id` sees them, aligned with `ids` (None: absent, removed or hidden)."""
-    if not ids:
-        return []
-    rows = await db.read(GET_MANY, {"ids": list(dict.fromkeys(ids)), "viewer": viewer_id})
-    found = {row["post"]["id"]: PostRecord.from_row(row["post"]) for row in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_MANY, ids, "post", PostRecord.from_row, {"viewer": viewer_id})
 
 
 def mention(node: LiteralString, author: LiteralString, group: LiteralString) -> LiteralString:

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import get_aligned_rows, list_aligned
 from graph_db.errors import InvalidInput
 from graph_db.people_records import TermRecord, TermUsageRecord
 from graph_db.profile_fields import clean_line, slugify
@@ -59,11 +61,7 @@ GET_MANY: LiteralString = (
 
 async def get_many(db: Executor, ids: Sequence[str]) -> list[TermRecord | None]:
     """Terms of either kind by id, aligned with `ids`."""
-    if not ids:
-        return []
-    rows = await db.read(GET_MANY, {"ids": list(dict.fromkeys(ids))})
-    found = {r["term"]["id"]: _record(r) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned_rows(db, GET_MANY, ids, lambda row: row["term"]["id"], _record)
 
 
 def _usage(label: LiteralString) -> LiteralString:
@@ -87,11 +85,8 @@ def _members(row: dict[str, Any], kind: str) -> TermUsageRecord:
 
 async def get_usage(db: Executor, kind: str, ids: Sequence[str]) -> list[TermUsageRecord]:
     """How many people use each term (for an area, `members` counts offers plus seeks)."""
-    if not ids:
-        return []
-    rows = await db.read(USAGE[kind], {"ids": list(dict.fromkeys(ids))})
-    found = {r["id"]: _members(r, kind) for r in rows}
-    return [found.get(i, TermUsageRecord(id=i)) for i in ids]
+    found = await get_aligned_rows(db, USAGE[kind], ids, itemgetter("id"), lambda r: _members(r, kind))
+    return [usage or TermUsageRecord(id=i) for i, usage in zip(ids, found, strict=True)]
 
 
 def _complete(label: LiteralString) -> LiteralString:
@@ -136,13 +131,7 @@ LIST_NARROWER: LiteralString = (
 
 async def list_narrower(db: Executor, ids: Sequence[str]) -> list[list[TermRecord]]:
     """The interests directly narrower than each of `ids`, by name."""
-    if not ids:
-        return []
-    rows = await db.read(LIST_NARROWER, {"ids": list(dict.fromkeys(ids))})
-    found: dict[str, list[TermRecord]] = {}
-    for r in rows:
-        found.setdefault(r["broaderId"], []).append(_record(r))
-    return [found.get(i, []) for i in ids]
+    return await list_aligned(db, LIST_NARROWER, ids, "broaderId", _record)
 
 
 def _merge(label: LiteralString) -> LiteralString:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import get_aligned, get_aligned_rows
 from graph_db.dialect import Dialect
 from graph_db.groups.records import GroupAccessRecord, GroupRecord, MembershipRecord
 from graph_db.locks import lock
@@ -51,11 +53,7 @@ GET_MANY: LiteralString = "UNWIND $ids AS id MATCH (g:Group {id: id}) RETURN " +
 async def get_many(db: Executor, ids: Sequence[str]) -> list[GroupRecord | None]:
     """Groups by id, aligned with `ids`. A group itself (name, description) is public;
     its content is not (see `sees_content`)."""
-    if not ids:
-        return []
-    rows = await db.read(GET_MANY, {"ids": list(dict.fromkeys(ids))})
-    found = {row["group"]["id"]: group_record(row) for row in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_MANY, ids, "group", GroupRecord.from_row)
 
 
 ACCESS: LiteralString = (
@@ -78,11 +76,9 @@ async def get_access(
 ) -> list[GroupAccessRecord | None]:
     """How the viewer stands in each group, aligned with `ids` (None: no such group, or no
     such viewer)."""
-    if not ids:
-        return []
-    rows = await db.read(ACCESS, {"ids": list(dict.fromkeys(ids)), "viewer": viewer_id})
-    found = {row["groupId"]: GroupAccessRecord.from_row(row) for row in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned_rows(
+        db, ACCESS, ids, itemgetter("groupId"), GroupAccessRecord.from_row, {"viewer": viewer_id}
+    )
 
 
 # -- creating and changing groups ---------------------------------------------------------

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import get_aligned, list_aligned
 from graph_db.locks import lock
 from graph_db.notifications import notified, notify
 from graph_db.programs.records import (
@@ -97,11 +98,7 @@ GET_AWARDS: LiteralString = "UNWIND $ids AS id MATCH (a:Award {id: id}) RETURN "
 
 
 async def get_awards(db: Executor, ids: Sequence[str]) -> list[AwardRecord | None]:
-    if not ids:
-        return []
-    rows = await db.read(GET_AWARDS, {"ids": list(dict.fromkeys(ids))})
-    found = {r["award"]["id"]: _award(r["award"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_AWARDS, ids, "award", _award)
 
 
 CREATE_CYCLE: LiteralString = (
@@ -135,11 +132,7 @@ GET_CYCLES: LiteralString = (
 
 
 async def get_cycles(db: Executor, ids: Sequence[str]) -> list[AwardCycleRecord | None]:
-    if not ids:
-        return []
-    rows = await db.read(GET_CYCLES, {"ids": list(dict.fromkeys(ids))})
-    found = {r["cycle"]["id"]: _cycle(r["cycle"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_CYCLES, ids, "cycle", _cycle)
 
 
 OPEN_CYCLES: LiteralString = (
@@ -231,11 +224,7 @@ GET_NOMINATIONS: LiteralString = (
 
 
 async def get_nominations(db: Executor, ids: Sequence[str]) -> list[NominationRecord | None]:
-    if not ids:
-        return []
-    rows = await db.read(GET_NOMINATIONS, {"ids": list(dict.fromkeys(ids))})
-    found = {r["nomination"]["id"]: _nomination(r["nomination"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_NOMINATIONS, ids, "nomination", _nomination)
 
 
 # Scoring is refused inside the statement when the reviewer is conflicted or not on the
@@ -333,12 +322,5 @@ BADGES: LiteralString = (
 
 async def get_badges_many(db: Executor, person_ids: Sequence[str]) -> list[list[BadgeRecord]]:
     """The awards each person won (published winners), newest first, aligned with `person_ids`."""
-    if not person_ids:
-        return []
-    rows = await db.read(BADGES, {"ids": list(dict.fromkeys(person_ids))})
-    found: dict[str, list[BadgeRecord]] = {}
-    for r in rows:
-        found.setdefault(r["personId"], []).append(BadgeRecord.from_row(r))
-    for badges in found.values():
-        badges.sort(key=lambda b: (-b.year, b.name, b.cycleId))
-    return [list(found.get(i, ())) for i in person_ids]
+    found = await list_aligned(db, BADGES, person_ids, "personId", BadgeRecord.from_row)
+    return [sorted(badges, key=lambda b: (-b.year, b.name, b.cycleId)) for badges in found]

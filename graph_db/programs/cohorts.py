@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import get_aligned
 from graph_db.locks import lock_pair
 from graph_db.mentorship import ONE_TO_ONE_LIST, OPEN_LIST, open_key
 from graph_db.notifications import notified, notify
@@ -72,11 +73,7 @@ GET_COHORTS: LiteralString = (
 
 
 async def get_many(db: Executor, ids: Sequence[str]) -> list[CohortRecord | None]:
-    if not ids:
-        return []
-    rows = await db.read(GET_COHORTS, {"ids": list(dict.fromkeys(ids))})
-    found = {r["cohort"]["id"]: _cohort(r["cohort"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_COHORTS, ids, "cohort", _cohort)
 
 
 LIST_COHORTS: LiteralString = (

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import get_aligned
 from graph_db.locks import lock
 from graph_db.notifications import notified, notify
 from graph_db.programs.records import (
@@ -121,11 +122,7 @@ GET_EVENTS: LiteralString = (
 
 async def get_many(db: Executor, ids: Sequence[str]) -> list[SpeedEventRecord | None]:
     """Events by id, aligned with `ids`."""
-    if not ids:
-        return []
-    rows = await db.read(GET_EVENTS, {"ids": list(dict.fromkeys(ids))})
-    found = {r["event"]["id"]: _event(r["event"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_EVENTS, ids, "event", _event)
 
 
 LIST_EVENTS: LiteralString = (
