@@ -14,6 +14,7 @@ from typing import Any, LiteralString
 
 from graph_db.backend import Executor
 from graph_db.batch import get_aligned
+from graph_db.keyset import cursor_params, past_cursor
 from graph_db.moderation import audit, can_post, open_reports
 from graph_db.notifications import notified, notify
 from graph_db.policy import blocked, blocked_ids, live, moderates, sees_content
@@ -77,13 +78,11 @@ class PageKey:
     limit: int
 
     def param(self, key: int) -> dict[str, Any]:
-        at, last_id = self.after if self.after else (None, None)
-        return {"key": key, "parent": self.parent, "at": at, "cursorId": last_id,
-                "limit": self.limit}
+        return {"key": key, "parent": self.parent, **cursor_params(self.after), "limit": self.limit}
 
 
-AFTER_REQUEST_CURSOR: LiteralString = (
-    "(req.at IS NULL OR c.createdAt > req.at OR (c.createdAt = req.at AND c.id > req.cursorId))"
+AFTER_REQUEST_CURSOR: LiteralString = past_cursor(
+    "c.createdAt", "c.id", descending=False, at="req.at", last="req.cursorId"
 )
 
 # Each page starts from its post (or comment) in a clause of its own, so FalkorDB never

@@ -22,6 +22,7 @@ from graph_db.batch import get_aligned, get_aligned_rows
 from graph_db.comments import PageKey
 from graph_db.dialect import identifier
 from graph_db.forums_records import ForumRecord, ReplyRecord, ThreadRecord
+from graph_db.keyset import past_cursor
 from graph_db.likes import count_change
 from graph_db.locks import lock
 from graph_db.moderation import audit, can_post, open_reports
@@ -309,7 +310,8 @@ LIST_REPLIES: LiteralString = (
     + _visible_thread("req.parent", ", req")
     + "MATCH (t)<-[:ON]-(c:Comment)<-[:AUTHORED]-(ca:Person) "
     "WHERE " + live("c") + " AND NOT " + blocked("v", "ca") + " "
-    "AND (req.at IS NULL OR c.createdAt > req.at OR (c.createdAt = req.at AND c.id > req.cursorId)) "
+    "AND " + past_cursor("c.createdAt", "c.id", descending=False, at="req.at", last="req.cursorId")
+    + " "
     "WITH req, c, ca AS a, t ORDER BY c.createdAt, c.id "
     "WITH req, collect(" + REPLY_FIELDS + ") AS replies "
     "RETURN req.key AS key, replies[..req.limit] AS replies"

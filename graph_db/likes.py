@@ -24,6 +24,7 @@ from typing import Any, LiteralString
 from graph_db.backend import Executor
 from graph_db.batch import get_aligned_rows
 from graph_db.comments import post_visible
+from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
 from graph_db.notifications import notified, notify
 from graph_db.people import PERSON_FIELDS
@@ -163,9 +164,7 @@ async def get_comment_engagement(
 
 # -- who liked ----------------------------------------------------------------------------
 
-LIKERS_CURSOR: LiteralString = (
-    "($at IS NULL OR l.createdAt < $at OR (l.createdAt = $at AND p.id < $cursorId))"
-)
+LIKERS_CURSOR: LiteralString = past_cursor("l.createdAt", "p.id", descending=True)
 
 LIST_POST_LIKERS: LiteralString = (
     "MATCH (v:Person {id: $viewer}) WITH " + blocked_ids("v", "vb") + " AS hidden "
@@ -188,10 +187,8 @@ async def _likers(
     db: Executor, query: LiteralString, target_id: str, viewer_id: str,
     after: tuple[int, str] | None, limit: int,
 ) -> list[LinkRecord]:
-    at, last_id = after if after else (None, None)
     rows = await db.read(
-        query,
-        {"target": target_id, "viewer": viewer_id, "at": at, "cursorId": last_id, "limit": limit},
+        query, {"target": target_id, "viewer": viewer_id, **cursor_params(after), "limit": limit}
     )
     return [LinkRecord(person=PersonRecord.from_row(r["person"]), since=r["since"]) for r in rows]
 

@@ -31,6 +31,7 @@ from typing import LiteralString
 from graph_db.backend import Executor
 from graph_db.batch import get_aligned
 from graph_db.dialect import identifier
+from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
 from graph_db.moderation_records import ModerationActionRecord, ReportRecord
 from graph_db.policy import banned, blocked, is_admin, is_member, live, moderates, sees_content
@@ -154,9 +155,7 @@ ACTION_FIELDS: LiteralString = (
     ".until, .seconds, .detail}"
 )
 
-LOG_CURSOR: LiteralString = (
-    "($at IS NULL OR ma.createdAt < $at OR (ma.createdAt = $at AND ma.id < $cursorId))"
-)
+LOG_CURSOR: LiteralString = past_cursor("ma.createdAt", "ma.id", descending=True)
 
 SITE_LOG: LiteralString = (
     "MATCH (ma:ModerationAction) WHERE ma.groupId IS NULL AND " + LOG_CURSOR + " "
@@ -174,8 +173,7 @@ async def list_actions(
 ) -> list[ModerationActionRecord]:
     """The audit log of one scope (a group, or the site when None), newest first, after the
     keyset (createdAt, id). The caller checks the viewer moderates that scope."""
-    at, last_id = after if after else (None, None)
-    params = {"group": group_id, "at": at, "cursorId": last_id, "limit": limit}
+    params = {"group": group_id, **cursor_params(after), "limit": limit}
     rows = await db.read(GROUP_LOG if group_id is not None else SITE_LOG, params)
     return [ModerationActionRecord.from_row(row["action"]) for row in rows]
 
@@ -282,9 +280,7 @@ async def create_report(
     return ReportRecord.from_row(rows[0]["report"]) if rows else None
 
 
-QUEUE_CURSOR: LiteralString = (
-    "($at IS NULL OR rep.createdAt > $at OR (rep.createdAt = $at AND rep.id > $cursorId))"
-)
+QUEUE_CURSOR: LiteralString = past_cursor("rep.createdAt", "rep.id", descending=False)
 
 SITE_QUEUE: LiteralString = (
     "MATCH (rep:Report) WHERE rep.groupId IS NULL AND rep.status = $status AND " + QUEUE_CURSOR + " "
@@ -303,8 +299,7 @@ async def list_reports(
 ) -> list[ReportRecord]:
     """One scope's reports in `status`, oldest first (a queue), after the keyset
     (createdAt, id). The caller checks the viewer moderates that scope."""
-    at, last_id = after if after else (None, None)
-    params = {"group": group_id, "status": status, "at": at, "cursorId": last_id, "limit": limit}
+    params = {"group": group_id, "status": status, **cursor_params(after), "limit": limit}
     rows = await db.read(GROUP_QUEUE if group_id is not None else SITE_QUEUE, params)
     return [ReportRecord.from_row(row["report"]) for row in rows]
 

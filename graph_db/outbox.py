@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, LiteralString, Self
 
 from graph_db.backend import Executor
+from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
 
 
@@ -160,7 +161,7 @@ async def settle(
 
 LIST_ENTRIES: LiteralString = (
     "MATCH (o:EmailOutbox) WHERE ($status IS NULL OR o.status = $status) "
-    "AND ($at IS NULL OR o.createdAt < $at OR (o.createdAt = $at AND o.id < $id)) "
+    "AND " + past_cursor("o.createdAt", "o.id", descending=True) + " "
     "RETURN " + ENTRY_MAP + " AS entry ORDER BY o.createdAt DESC, o.id DESC LIMIT $limit"
 )
 
@@ -169,8 +170,7 @@ async def list_entries(
     db: Executor, *, status: str | None = None, after: tuple[int, str] | None = None, limit: int
 ) -> list[OutboxEntryRecord]:
     """Entries (of one status, or all), newest first, after the keyset (createdAt, id)."""
-    at, last_id = after if after else (None, None)
-    rows = await db.read(LIST_ENTRIES, {"status": status, "at": at, "id": last_id, "limit": limit})
+    rows = await db.read(LIST_ENTRIES, {"status": status, **cursor_params(after), "limit": limit})
     return [OutboxEntryRecord.from_row(r["entry"]) for r in rows]
 
 

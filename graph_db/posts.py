@@ -14,6 +14,7 @@ from typing import Any, LiteralString
 
 from graph_db.backend import Executor
 from graph_db.batch import get_aligned
+from graph_db.keyset import cursor_params, past_cursor
 from graph_db.moderation import audit, can_post, open_reports
 from graph_db.notifications import notified, notify
 from graph_db.policy import (
@@ -47,14 +48,7 @@ WRITTEN_POST_FIELDS: LiteralString = post_fields(
 )
 
 # Keyset condition for newest-first lists: strictly after ($at, $id) in (createdAt, id) DESC.
-BEFORE_CURSOR: LiteralString = (
-    "($at IS NULL OR p.createdAt < $at OR (p.createdAt = $at AND p.id < $cursorId))"
-)
-
-
-def _cursor(after: tuple[int, str] | None) -> dict[str, Any]:
-    at, last_id = after if after else (None, None)
-    return {"at": at, "cursorId": last_id}
+BEFORE_CURSOR: LiteralString = past_cursor("p.createdAt", "p.id", descending=True)
 
 
 GET_MANY: LiteralString = (
@@ -215,7 +209,7 @@ async def list_by_author(
     """A person's posts the viewer may see, newest first, after the keyset (createdAt, id)."""
     rows = await db.read(
         LIST_BY_AUTHOR,
-        {"author": author_id, "viewer": viewer_id, "limit": limit, **_cursor(after)},
+        {"author": author_id, "viewer": viewer_id, "limit": limit, **cursor_params(after)},
     )
     return [PostRecord.from_row(row["post"]) for row in rows]
 
@@ -241,7 +235,7 @@ async def list_in_group(
     """A group's posts, newest first, if the viewer may see the group (else empty)."""
     rows = await db.read(
         LIST_IN_GROUP,
-        {"group": group_id, "viewer": viewer_id, "limit": limit, **_cursor(after)},
+        {"group": group_id, "viewer": viewer_id, "limit": limit, **cursor_params(after)},
     )
     return [PostRecord.from_row(row["post"]) for row in rows]
 

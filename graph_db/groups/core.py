@@ -10,6 +10,7 @@ from graph_db.backend import Executor
 from graph_db.batch import get_aligned, get_aligned_rows
 from graph_db.dialect import Dialect
 from graph_db.groups.records import GroupAccessRecord, GroupRecord, MembershipRecord
+from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
 from graph_db.migrations import GROUP_SEARCH
 from graph_db.moderation import audit
@@ -177,9 +178,7 @@ async def set_archived(
 
 # -- lists ----------------------------------------------------------------------------------
 
-MEMBER_CURSOR: LiteralString = (
-    "($at IS NULL OR m.createdAt > $at OR (m.createdAt = $at AND p.id > $cursorId))"
-)
+MEMBER_CURSOR: LiteralString = past_cursor("m.createdAt", "p.id", descending=False)
 
 LIST_MEMBERS: LiteralString = (
     "MATCH (v:Person {id: $viewer}), (g:Group {id: $group}) "
@@ -214,11 +213,9 @@ async def list_people(
     """MEMBERS (those the viewer may see: nothing of a private group to non-members),
     REQUESTS (pending join requests) or BANNED people of a group, oldest first, after the
     keyset (since, person id). The caller checks who may read REQUESTS and BANNED."""
-    at, last_id = after if after else (None, None)
     rows = await db.read(
         MEMBER_LISTS[which],
-        {"group": group_id, "viewer": viewer_id, "role": role, "at": at, "cursorId": last_id,
-         "limit": limit},
+        {"group": group_id, "viewer": viewer_id, "role": role, **cursor_params(after), "limit": limit},
     )
     return [
         MembershipRecord(
@@ -234,9 +231,7 @@ GROUP_FILTER: LiteralString = (
     "($archived OR g.archivedAt IS NULL) AND ($interest IS NULL OR "
     "size([(g)-[fi:ABOUT]->(fii:Interest) WHERE fii.id = $interest | 1]) > 0) AS wanted"
 )
-NEWEST_CURSOR: LiteralString = (
-    "($at IS NULL OR g.createdAt < $at OR (g.createdAt = $at AND g.id < $cursorId))"
-)
+NEWEST_CURSOR: LiteralString = past_cursor("g.createdAt", "g.id", descending=True)
 
 LIST_GROUPS: LiteralString = (
     "MATCH (g:Group) WHERE " + NEWEST_CURSOR + " WITH g, " + GROUP_FILTER + " WHERE wanted "
@@ -273,10 +268,9 @@ async def list_groups(
     then id), else newest first (createdAt, id); optionally only those about an interest,
     or those the viewer belongs to. Private groups are listed (their name and description
     are public); their content is not."""
-    at, last_id = after if after else (None, None)
     params: dict[str, Any] = {
         "viewer": viewer_id, "interest": interest_id, "joined": joined,
-        "archived": include_archived, "at": at, "cursorId": last_id, "limit": limit,
+        "archived": include_archived, **cursor_params(after), "limit": limit,
     }
     if query is not None:
         text = db.dialect.fulltext_query(query)
