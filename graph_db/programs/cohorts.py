@@ -22,6 +22,7 @@ from graph_db.batch import get_aligned
 from graph_db.locks import lock_pair
 from graph_db.mentorship import ONE_TO_ONE_LIST, OPEN_LIST, open_key
 from graph_db.notifications import notified, notify
+from graph_db.policy import blocks_between
 from graph_db.programs.records import CohortPairRecord, CohortRecord, EnrolmentRecord
 
 COHORT_MAP: LiteralString = (
@@ -112,11 +113,11 @@ ENROL: LiteralString = (
     "  AND pp.role = 'PRIMARY' | pp]) AS cohortPrimaries, "
     "size([(me)-[:MENTEE_IN]->(px:Mentorship) WHERE px.status = 'ACTIVE' AND px.kind = 'PRIMARY' "
     "  | px]) AS primaries, "
-    "size([(me)-[:BLOCKED]-(mr) | me]) AS blocks "
+    + blocks_between("me", "mr") + " AS blocked "
     "WITH c, g, me, mr, open, CASE "
     "  WHEN existing IS NOT NULL AND existing.id = $id THEN 'OK' "
     "  WHEN existing IS NOT NULL THEN 'EXISTS' "
-    "  WHEN blocks > 0 THEN 'BLOCKED' "
+    "  WHEN blocked THEN 'BLOCKED' "
     "  WHEN open IS NOT NULL AND open.status = 'REQUESTED' THEN 'PENDING' "
     "  WHEN $role = 'PRIMARY' AND cohortPrimaries > 0 THEN 'HAS_PRIMARY' "
     "  WHEN open IS NULL AND $kind = 'PRIMARY' AND primaries > 0 THEN 'HAS_PRIMARY' "
