@@ -5,7 +5,7 @@ one term; people link to them from graph_db.people."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any, LiteralString
 
@@ -16,7 +16,7 @@ from graph_db.people_records import TermRecord, TermUsageRecord
 from graph_db.profile_fields import clean_line, slugify
 from graph_db.vocabulary_data import ALIASES, INTERESTS, MENTORSHIP_AREAS
 
-KINDS: tuple[str, ...] = ("Interest", "MentorshipArea")
+KINDS: tuple[LiteralString, ...] = ("Interest", "MentorshipArea")
 _NAMESPACE = uuid.UUID("0b9a9a7e-0a0f-4e8e-8f39-7f0e5d1c2b44")
 
 TERM_FIELDS: LiteralString = "t {.id, .slug, .name, .createdAt, .aliases, kind: labels(t)[0]}"
@@ -50,6 +50,11 @@ def _record(row: dict[str, Any]) -> TermRecord:
     return term_record(row["term"], row.get("broaderId"))
 
 
+def per_kind(statement: Callable[[LiteralString], LiteralString]) -> dict[str, LiteralString]:
+    """The statement for each vocabulary, by kind (its label is fixed text in each)."""
+    return {kind: statement(kind) for kind in KINDS}
+
+
 GET_MANY: LiteralString = (
     "UNWIND $ids AS id "
     "OPTIONAL MATCH (i:Interest {id: id}) OPTIONAL MATCH (a:MentorshipArea {id: id}) "
@@ -73,7 +78,7 @@ def _usage(label: LiteralString) -> LiteralString:
     )
 
 
-USAGE: dict[str, LiteralString] = {"Interest": _usage("Interest"), "MentorshipArea": _usage("MentorshipArea")}
+USAGE: dict[str, LiteralString] = per_kind(_usage)
 
 
 def _members(row: dict[str, Any], kind: str) -> TermUsageRecord:
@@ -106,9 +111,7 @@ def _complete(label: LiteralString) -> LiteralString:
     )
 
 
-COMPLETE: dict[str, LiteralString] = {
-    "Interest": _complete("Interest"), "MentorshipArea": _complete("MentorshipArea")
-}
+COMPLETE: dict[str, LiteralString] = per_kind(_complete)
 
 
 async def autocomplete(
@@ -143,9 +146,7 @@ def _merge(label: LiteralString) -> LiteralString:
     )
 
 
-MERGE_TERMS: dict[str, LiteralString] = {
-    "Interest": _merge("Interest"), "MentorshipArea": _merge("MentorshipArea")
-}
+MERGE_TERMS: dict[str, LiteralString] = per_kind(_merge)
 
 # A default broader edge is added only to an interest that has none (an admin's choice stays).
 MERGE_BROADER: LiteralString = (
@@ -172,9 +173,7 @@ def _ensure(label: LiteralString) -> LiteralString:
     )
 
 
-ENSURE_TERMS: dict[str, LiteralString] = {
-    "Interest": _ensure("Interest"), "MentorshipArea": _ensure("MentorshipArea")
-}
+ENSURE_TERMS: dict[str, LiteralString] = per_kind(_ensure)
 
 
 async def ensure_terms(db: Executor, kind: str, names: Sequence[str], *, now: int) -> list[TermRecord]:
@@ -209,9 +208,7 @@ def _merge_aliases(label: LiteralString) -> LiteralString:
     )
 
 
-MERGE_ALIASES: dict[str, LiteralString] = {
-    "Interest": _merge_aliases("Interest"), "MentorshipArea": _merge_aliases("MentorshipArea")
-}
+MERGE_ALIASES: dict[str, LiteralString] = per_kind(_merge_aliases)
 
 
 def _set_aliases(label: LiteralString) -> LiteralString:
@@ -221,9 +218,7 @@ def _set_aliases(label: LiteralString) -> LiteralString:
     )
 
 
-SET_ALIASES: dict[str, LiteralString] = {
-    "Interest": _set_aliases("Interest"), "MentorshipArea": _set_aliases("MentorshipArea")
-}
+SET_ALIASES: dict[str, LiteralString] = per_kind(_set_aliases)
 
 
 def clean_aliases(aliases: Sequence[str]) -> list[str]:
@@ -251,10 +246,11 @@ async def set_aliases(
     return _record(rows[0]), tuple(rows[0]["aliases"] or ())
 
 
-LIST_KIND: dict[str, LiteralString] = {
-    "Interest": "MATCH (t:Interest) RETURN " + TERM_FIELDS + " AS term, null AS broaderId",
-    "MentorshipArea": "MATCH (t:MentorshipArea) RETURN " + TERM_FIELDS + " AS term, null AS broaderId",
-}
+def _list_kind(label: LiteralString) -> LiteralString:
+    return "MATCH (t:" + label + ") RETURN " + TERM_FIELDS + " AS term, null AS broaderId"
+
+
+LIST_KIND: dict[str, LiteralString] = per_kind(_list_kind)
 
 
 async def list_kind(db: Executor, kind: str) -> list[TermRecord]:
@@ -272,9 +268,7 @@ def _replace_aliases(label: LiteralString) -> LiteralString:
     )
 
 
-REPLACE_ALIASES: dict[str, LiteralString] = {
-    "Interest": _replace_aliases("Interest"), "MentorshipArea": _replace_aliases("MentorshipArea")
-}
+REPLACE_ALIASES: dict[str, LiteralString] = per_kind(_replace_aliases)
 
 
 async def replace_aliases(
