@@ -166,21 +166,18 @@ async def get_comment_engagement(
 
 LIKERS_CURSOR: LiteralString = past_cursor("l.createdAt", "p.id", descending=True)
 
-LIST_POST_LIKERS: LiteralString = (
-    "MATCH (v:Person {id: $viewer}) WITH " + blocked_ids("v", "vb") + " AS hidden "
-    "MATCH (:Post {id: $target})<-[l:LIKED]-(p:Person) "
-    "WHERE " + LIKERS_CURSOR + " AND NOT p.id IN hidden "
-    "WITH p, l ORDER BY l.createdAt DESC, p.id DESC LIMIT $limit "
-    "RETURN " + PERSON_FIELDS + " AS person, l.createdAt AS since"
-)
+def _list_likers(label: LiteralString) -> LiteralString:
+    return (
+        "MATCH (v:Person {id: $viewer}) WITH " + blocked_ids("v", "vb") + " AS hidden "
+        "MATCH (:" + label + " {id: $target})<-[l:LIKED]-(p:Person) "
+        "WHERE " + LIKERS_CURSOR + " AND NOT p.id IN hidden "
+        "WITH p, l ORDER BY l.createdAt DESC, p.id DESC LIMIT $limit "
+        "RETURN " + PERSON_FIELDS + " AS person, l.createdAt AS since"
+    )
 
-LIST_COMMENT_LIKERS: LiteralString = (
-    "MATCH (v:Person {id: $viewer}) WITH " + blocked_ids("v", "vb") + " AS hidden "
-    "MATCH (:Comment {id: $target})<-[l:LIKED]-(p:Person) "
-    "WHERE " + LIKERS_CURSOR + " AND NOT p.id IN hidden "
-    "WITH p, l ORDER BY l.createdAt DESC, p.id DESC LIMIT $limit "
-    "RETURN " + PERSON_FIELDS + " AS person, l.createdAt AS since"
-)
+
+LIST_POST_LIKERS: LiteralString = _list_likers("Post")
+LIST_COMMENT_LIKERS: LiteralString = _list_likers("Comment")
 
 
 async def _likers(
