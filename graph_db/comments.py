@@ -15,10 +15,10 @@ from typing import Any, LiteralString
 from graph_db.backend import Executor
 from graph_db.batch import get_aligned
 from graph_db.keyset import cursor_params, past_cursor
-from graph_db.moderation import audit, can_post, open_reports
+from graph_db.moderation import audit, audited, can_post, open_reports
 from graph_db.notifications import notified, notify
 from graph_db.policy import blocked, blocked_ids, live, moderates, sees_content
-from graph_db.posts import mention
+from graph_db.posts import mention, mention_params, unmention
 from graph_db.social_records import CommentRecord, NotifiedRecord
 
 
@@ -187,7 +187,7 @@ async def create_comment(
     rows = await db.write(
         CREATE_COMMENT,
         {"id": id, "author": author_id, "post": post_id, "parent": parent_id, "body": body,
-         "now": now, "mentions": list(dict.fromkeys(mention_ids)), "setMentions": True},
+         "now": now, **mention_params(mention_ids)},
     )
     if not rows:
         return None, []
@@ -204,9 +204,7 @@ UPDATE_COMMENT: LiteralString = (
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
     "OPTIONAL MATCH (c)-[:REPLY_TO]->(parent:Comment) "
     "SET c.body = $body, c.editedAt = $now "
-    "WITH a, c, p, g, parent, CASE WHEN $setMentions "
-    "  THEN [(c)-[r:MENTIONS]->(om:Person) WHERE NOT om.id IN $mentions | r] ELSE [] END AS stale "
-    "FOREACH (old IN stale | DELETE old) "
+    "WITH a, c, p, g, parent, " + unmention("c") +
     "WITH a, c, p, g, parent" + mention("c", "a", "g")
     + notify("MENTION", imports="a, c, p, mentioned", recipients="mentioned", actor="a",
              target="c", post="p", comment="c")
@@ -222,8 +220,7 @@ async def update_comment(
     rows = await db.write(
         UPDATE_COMMENT,
         {"id": comment_id, "author": author_id, "body": body, "now": now,
-         "setMentions": mention_ids is not None,
-         "mentions": list(dict.fromkeys(mention_ids or ()))},
+         **mention_params(mention_ids)},
     )
     if not rows:
         return None, []
@@ -256,8 +253,7 @@ async def remove_comment(
     allowed to moderate it, recorded as a ModerationAction. False if nothing was removed."""
     rows = await db.write(
         REMOVE_COMMENT,
-        {"id": comment_id, "actor": actor_id, "moderator": moderator, "now": now,
-         "actionId": action_id, "reason": reason},
+        {**audited(actor_id, reason, now, action_id), "id": comment_id, "moderator": moderator},
     )
     return bool(rows)
 

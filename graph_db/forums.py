@@ -25,7 +25,7 @@ from graph_db.forums_records import ForumRecord, ReplyRecord, ThreadRecord
 from graph_db.keyset import past_cursor
 from graph_db.likes import count_change
 from graph_db.locks import lock
-from graph_db.moderation import audit, can_post, open_reports
+from graph_db.moderation import audit, audited, can_post, open_reports
 from graph_db.notifications import notified, notify
 from graph_db.policy import blocked, live, moderates, public_content, sees_content
 from graph_db.social_records import NotifiedRecord
@@ -79,8 +79,8 @@ async def create_forum(
     refused or the group is absent or archived."""
     rows = await db.write(
         CREATE_FORUM,
-        {"id": id, "actor": actor_id, "name": name, "description": description,
-         "group": group_id, "now": now, "actionId": action_id, "reason": None},
+        {**audited(actor_id, None, now, action_id), "id": id, "name": name,
+         "description": description, "group": group_id},
     )
     return ForumRecord.from_row(rows[0]["forum"]) if rows else None
 
@@ -468,8 +468,7 @@ async def set_flag(
     refused or already so."""
     rows = await db.write(
         SET_FLAG[(flag, value)],
-        {"actor": actor_id, "thread": thread_id, "reason": reason, "now": now,
-         "actionId": action_id},
+        {**audited(actor_id, reason, now, action_id), "thread": thread_id},
     )
     return bool(rows)
 
@@ -497,8 +496,7 @@ async def move_thread(
     private group's thread stays in that group. False when refused."""
     rows = await db.write(
         MOVE_THREAD,
-        {"actor": actor_id, "thread": thread_id, "forum": forum_id, "reason": reason,
-         "now": now, "actionId": action_id},
+        {**audited(actor_id, reason, now, action_id), "thread": thread_id, "forum": forum_id},
     )
     return bool(rows)
 
@@ -518,8 +516,7 @@ async def set_slow_mode(
     """Set the minimum seconds between one member's replies in a thread (0: off)."""
     rows = await db.write(
         THREAD_SLOW_MODE,
-        {"actor": actor_id, "thread": thread_id, "seconds": seconds, "reason": reason,
-         "now": now, "actionId": action_id},
+        {**audited(actor_id, reason, now, action_id), "thread": thread_id, "seconds": seconds},
     )
     return bool(rows)
 

@@ -26,7 +26,7 @@ project first and filter on after: `WITH a, g, <guard> AS allowed WHERE allowed`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import LiteralString
+from typing import Any, LiteralString
 
 from graph_db.backend import Executor
 from graph_db.batch import get_aligned
@@ -95,6 +95,12 @@ def open_reports(target: LiteralString, group: LiteralString) -> LiteralString:
         "[(" + target + ")<-[:CONCERNS]-(openRep:Report) WHERE openRep.status = 'OPEN' "
         "AND coalesce(openRep.groupId, '') = " + scope + " | openRep]"
     )
+
+
+def audited(actor_id: str, reason: str | None, now: int, action_id: str) -> dict[str, Any]:
+    """The parameters of a statement that `audit`s its action: the actor (`$actor`), and the
+    entry's `$reason`, `$now` and id (`$actionId`)."""
+    return {"actor": actor_id, "reason": reason, "now": now, "actionId": action_id}
 
 
 def audit(
@@ -335,8 +341,7 @@ async def dismiss_report(
     """Close an open report without acting, if the actor moderates its scope; None otherwise."""
     rows = await db.write(
         DISMISS_REPORT,
-        {"actor": actor_id, "report": report_id, "reason": reason, "now": now,
-         "actionId": action_id},
+        {**audited(actor_id, reason, now, action_id), "report": report_id},
     )
     return ReportRecord.from_row(rows[0]["report"]) if rows else None
 
@@ -419,8 +424,7 @@ async def remove_content(
     open reports; False when there is no such live content or the actor may not."""
     rows = await db.write(
         REMOVE_CONTENT[kind],
-        {"actor": actor_id, "target": target_id, "reason": reason, "now": now,
-         "actionId": action_id},
+        {**audited(actor_id, reason, now, action_id), "target": target_id},
     )
     return bool(rows)
 
@@ -433,8 +437,7 @@ async def restore_content(
     is nothing to restore or the actor may not."""
     rows = await db.write(
         RESTORE_CONTENT[kind],
-        {"actor": actor_id, "target": target_id, "reason": reason, "now": now,
-         "actionId": action_id},
+        {**audited(actor_id, reason, now, action_id), "target": target_id},
     )
     return bool(rows)
 
@@ -500,8 +503,7 @@ async def suspend(
     next request is refused (the authenticator reads `suspendedUntil` every time)."""
     rows = await db.write(
         SUSPEND,
-        {"actor": actor_id, "person": person_id, "until": until, "reason": reason, "now": now,
-         "actionId": action_id},
+        {**audited(actor_id, reason, now, action_id), "person": person_id, "until": until},
     )
     return bool(rows)
 
@@ -512,7 +514,6 @@ async def unsuspend(
     """Lift a suspension; False if the person is not suspended or the actor may not."""
     rows = await db.write(
         UNSUSPEND,
-        {"actor": actor_id, "person": person_id, "reason": reason, "now": now,
-         "actionId": action_id},
+        {**audited(actor_id, reason, now, action_id), "person": person_id},
     )
     return bool(rows)

@@ -15,7 +15,7 @@ from typing import Any, LiteralString
 from graph_db.backend import Executor
 from graph_db.batch import get_aligned
 from graph_db.keyset import cursor_params, past_cursor
-from graph_db.moderation import audit, can_post, open_reports
+from graph_db.moderation import audit, audited, can_post, open_reports
 from graph_db.notifications import notified, notify
 from graph_db.policy import (
     blocked,
@@ -82,6 +82,22 @@ def mention(node: LiteralString, author: LiteralString, group: LiteralString) ->
     )
 
 
+def unmention(node: LiteralString) -> LiteralString:
+    """Projects `stale` and deletes it: `node`'s MENTIONS of people no longer in $mentions,
+    when $setMentions (an edit that leaves the mentions alone deletes none)."""
+    return (
+        "CASE WHEN $setMentions THEN [(" + node + ")-[r:MENTIONS]->(om:Person) "
+        "WHERE NOT om.id IN $mentions | r] ELSE [] END AS stale "
+        "FOREACH (old IN stale | DELETE old) "
+    )
+
+
+def mention_params(mention_ids: Sequence[str] | None) -> dict[str, Any]:
+    """The parameters `mention` and `unmention` read: the people to mention, once each, and
+    whether to set them at all (None: keep the mentions as they are)."""
+    return {"setMentions": mention_ids is not None, "mentions": list(dict.fromkeys(mention_ids or ()))}
+
+
 CREATE_POST: LiteralString = (
     "MATCH (a:Person {id: $author}) "
     "OPTIONAL MATCH (g:Group {id: $group}) "
@@ -113,7 +129,7 @@ async def create_post(
     rows = await db.write(
         CREATE_POST,
         {"id": id, "author": author_id, "body": body, "now": now, "group": group_id,
-         "mentions": list(dict.fromkeys(mention_ids)), "setMentions": True},
+         **mention_params(mention_ids)},
     )
     if not rows:
         return None, []
@@ -124,9 +140,7 @@ UPDATE_POST: LiteralString = (
     "MATCH (p:Post {id: $id})<-[:AUTHORED]-(a:Person {id: $author}) WHERE " + live("p") + " "
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
     "SET p.body = $body, p.editedAt = $now "
-    "WITH a, g, p, CASE WHEN $setMentions "
-    "  THEN [(p)-[r:MENTIONS]->(om:Person) WHERE NOT om.id IN $mentions | r] ELSE [] END AS stale "
-    "FOREACH (old IN stale | DELETE old) "
+    "WITH a, g, p, " + unmention("p") +
     "WITH a, g, p" + mention("p", "a", "g")
     + notify("MENTION", imports="a, p, mentioned", recipients="mentioned", actor="a",
              target="p", post="p")
@@ -145,8 +159,7 @@ async def update_post(
     rows = await db.write(
         UPDATE_POST,
         {"id": post_id, "author": author_id, "body": body, "now": now,
-         "setMentions": mention_ids is not None,
-         "mentions": list(dict.fromkeys(mention_ids or ()))},
+         **mention_params(mention_ids)},
     )
     if not rows:
         return None, []
@@ -176,8 +189,7 @@ async def remove_post(
     which also records a ModerationAction (id `action_id`). False if nothing was removed."""
     rows = await db.write(
         REMOVE_POST,
-        {"id": post_id, "actor": actor_id, "moderator": moderator, "now": now,
-         "actionId": action_id, "reason": reason},
+        {**audited(actor_id, reason, now, action_id), "id": post_id, "moderator": moderator},
     )
     return bool(rows)
 

@@ -13,7 +13,7 @@ from graph_db.groups.records import GroupAccessRecord, GroupRecord, MembershipRe
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
 from graph_db.migrations import GROUP_SEARCH
-from graph_db.moderation import audit
+from graph_db.moderation import audit, audited
 from graph_db.people import PERSON_FIELDS
 from graph_db.people_records import PersonRecord
 from graph_db.policy import MEMBER, OWNER, PUBLIC, banned, blocked, group_role, owns, sees_content, text
@@ -135,10 +135,9 @@ async def update_group(
     interests; owners and admins only (None otherwise, or if there is no such group)."""
     rows = await db.write(
         UPDATE_GROUP,
-        {"actor": actor_id, "group": group_id, "changes": dict(changes), "now": now,
+        {**audited(actor_id, None, now, action_id), "group": group_id, "changes": dict(changes),
          "setInterests": interest_ids is not None, "interests": list(interest_ids or ()),
-         "detail": ", ".join(sorted([*changes, *(["interests"] if interest_ids is not None else [])])),
-         "actionId": action_id, "reason": None},
+         "detail": ", ".join(sorted([*changes, *(["interests"] if interest_ids is not None else [])]))},
     )
     return group_record(rows[0]) if rows else None
 
@@ -170,8 +169,7 @@ async def set_archived(
     admins only. None when refused or already in that state."""
     rows = await db.write(
         ARCHIVE_GROUP if archived else UNARCHIVE_GROUP,
-        {"actor": actor_id, "group": group_id, "reason": reason, "now": now,
-         "actionId": action_id},
+        {**audited(actor_id, reason, now, action_id), "group": group_id},
     )
     return group_record(rows[0]) if rows else None
 
