@@ -14,6 +14,17 @@ from graph_db.backend import Executor, Params, Row
 R = TypeVar("R")
 
 
+def by_ids(
+    var: LiteralString, label: LiteralString, fields: LiteralString, column: LiteralString
+) -> LiteralString:
+    """The statement reading each `label` node of `$ids` (bound as `var`) as `fields` in
+    `column`: what `get_aligned` takes for a plain lookup by id."""
+    return (
+        "UNWIND $ids AS id MATCH (" + var + ":" + label + " {id: id}) "
+        "RETURN " + fields + " AS " + column
+    )
+
+
 async def read_ids(
     db: Executor, statement: LiteralString, ids: Sequence[str], params: Params | None = None
 ) -> list[Row]:

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.batch import get_aligned
+from graph_db.batch import by_ids, get_aligned
 from graph_db.dialect import identifier
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
@@ -184,9 +184,7 @@ async def list_actions(
     return [ModerationActionRecord.from_row(row["action"]) for row in rows]
 
 
-GET_ACTIONS: LiteralString = (
-    "UNWIND $ids AS id MATCH (ma:ModerationAction {id: id}) RETURN " + ACTION_FIELDS + " AS action"
-)
+GET_ACTIONS: LiteralString = by_ids("ma", "ModerationAction", ACTION_FIELDS, "action")
 
 
 async def get_actions(db: Executor, ids: Sequence[str]) -> list[ModerationActionRecord | None]:
@@ -310,9 +308,7 @@ async def list_reports(
     return [ReportRecord.from_row(row["report"]) for row in rows]
 
 
-GET_REPORTS: LiteralString = (
-    "UNWIND $ids AS id MATCH (rep:Report {id: id}) RETURN " + REPORT_FIELDS + " AS report"
-)
+GET_REPORTS: LiteralString = by_ids("rep", "Report", REPORT_FIELDS, "report")
 
 
 async def get_reports(db: Executor, ids: Sequence[str]) -> list[ReportRecord | None]:

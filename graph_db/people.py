@@ -17,7 +17,7 @@ from operator import itemgetter
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.batch import get_aligned, get_aligned_rows, list_aligned
+from graph_db.batch import by_ids, get_aligned, get_aligned_rows, list_aligned
 from graph_db.people_records import AffiliationRecord, OrgUnitRecord, PersonRecord, TermRecord
 from graph_db.text_analysis import ANALYSIS_VERSION, index_words
 from graph_db.vocabulary import TERM_FIELDS, term_record
@@ -121,9 +121,7 @@ def search_words(props: Mapping[str, Any]) -> dict[str, str]:
         if field in props
     }
 
-GET_MANY: LiteralString = (
-    "UNWIND $ids AS id MATCH (p:Person {id: id}) RETURN " + PERSON_FIELDS + " AS person"
-)
+GET_MANY: LiteralString = by_ids("p", "Person", PERSON_FIELDS, "person")
 
 
 async def get_many(db: Executor, ids: Sequence[str]) -> list[PersonRecord | None]:

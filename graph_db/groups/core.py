@@ -7,7 +7,7 @@ from operator import itemgetter
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.batch import get_aligned, get_aligned_rows
+from graph_db.batch import by_ids, get_aligned, get_aligned_rows
 from graph_db.dialect import Dialect
 from graph_db.groups.records import GroupAccessRecord, GroupRecord, MembershipRecord
 from graph_db.keyset import cursor_params, past_cursor
@@ -48,7 +48,7 @@ def group_record(row: dict[str, Any]) -> GroupRecord:
     return GroupRecord.from_row(row["group"])
 
 
-GET_MANY: LiteralString = "UNWIND $ids AS id MATCH (g:Group {id: id}) RETURN " + GROUP_FIELDS + " AS group"
+GET_MANY: LiteralString = by_ids("g", "Group", GROUP_FIELDS, "group")
 
 
 async def get_many(db: Executor, ids: Sequence[str]) -> list[GroupRecord | None]:

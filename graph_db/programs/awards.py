@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.batch import get_aligned, list_aligned
+from graph_db.batch import by_ids, get_aligned, list_aligned
 from graph_db.locks import lock
 from graph_db.notifications import notified, notify
 from graph_db.programs.records import (
@@ -94,7 +94,7 @@ async def create_award(
     return _award(rows[0]["award"])
 
 
-GET_AWARDS: LiteralString = "UNWIND $ids AS id MATCH (a:Award {id: id}) RETURN " + AWARD_MAP + " AS award"
+GET_AWARDS: LiteralString = by_ids("a", "Award", AWARD_MAP, "award")
 
 
 async def get_awards(db: Executor, ids: Sequence[str]) -> list[AwardRecord | None]:
@@ -126,9 +126,7 @@ async def create_cycle(
     return _cycle(rows[0]["cycle"]) if rows else None
 
 
-GET_CYCLES: LiteralString = (
-    "UNWIND $ids AS id MATCH (cy:AwardCycle {id: id}) RETURN " + CYCLE_MAP + " AS cycle"
-)
+GET_CYCLES: LiteralString = by_ids("cy", "AwardCycle", CYCLE_MAP, "cycle")
 
 
 async def get_cycles(db: Executor, ids: Sequence[str]) -> list[AwardCycleRecord | None]:
@@ -218,9 +216,7 @@ async def support(
     return _nomination(rows[0]["nomination"]) if rows else None
 
 
-GET_NOMINATIONS: LiteralString = (
-    "UNWIND $ids AS id MATCH (n:Nomination {id: id}) RETURN " + NOMINATION_MAP + " AS nomination"
-)
+GET_NOMINATIONS: LiteralString = by_ids("n", "Nomination", NOMINATION_MAP, "nomination")
 
 
 async def get_nominations(db: Executor, ids: Sequence[str]) -> list[NominationRecord | None]:

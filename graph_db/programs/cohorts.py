@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.batch import get_aligned
+from graph_db.batch import by_ids, get_aligned
 from graph_db.locks import lock_pair
 from graph_db.mentorship import ONE_TO_ONE_LIST, OPEN_LIST, open_key
 from graph_db.notifications import notified, notify
@@ -68,9 +68,7 @@ async def create_cohort(
     return _cohort(rows[0]["cohort"]) if rows else None
 
 
-GET_COHORTS: LiteralString = (
-    "UNWIND $ids AS id MATCH (c:Cohort {id: id}) RETURN " + COHORT_MAP + " AS cohort"
-)
+GET_COHORTS: LiteralString = by_ids("c", "Cohort", COHORT_MAP, "cohort")
 
 
 async def get_many(db: Executor, ids: Sequence[str]) -> list[CohortRecord | None]:
