@@ -17,15 +17,16 @@ Only the holder of the lease (`leaseOwner`) can settle an entry.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, LiteralString, Self
+from typing import Any, LiteralString
 
 from graph_db.backend import Executor
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
+from graph_db.records import Record
 
 
 @dataclass(frozen=True, slots=True)
-class OutboxEntryRecord:
+class OutboxEntryRecord(Record):
     id: str
     kind: str
     status: str
@@ -39,14 +40,8 @@ class OutboxEntryRecord:
     sentAt: int | None = None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Self:
-        return cls(
-            id=row["id"], kind=row["kind"], status=row["status"], recipientId=row["recipientId"],
-            attempts=int(row.get("attempts") or 0), dueAt=int(row.get("dueAt") or 0),
-            createdAt=int(row.get("createdAt") or 0), messageId=row.get("messageId"),
-            conversationId=row.get("conversationId"), lastError=row.get("lastError"),
-            sentAt=row.get("sentAt"),
-        )
+    def convert(cls, row: dict[str, Any]) -> dict[str, Any]:
+        return {**row, **{k: int(row.get(k) or 0) for k in ("attempts", "dueAt", "createdAt")}}
 
 
 @dataclass(frozen=True, slots=True)
