@@ -344,27 +344,37 @@ async def dismiss_report(
 
 # -- removing and restoring content ------------------------------------------------------
 
-# Each kind: bind the actor `a`, the content `x`, its author `au` and group `g` (or null).
+# Where each kind of content hangs: its label, the clause from the content `x` to the node
+# that is IN_GROUP (bound along the way: a comment's post `p`, a thread's or reply's forum
+# `f`, a reply's thread `t`), and that node. The group `g` is null for site-wide content.
+_CONTENT_SCOPE: dict[str, tuple[LiteralString, LiteralString, LiteralString]] = {
+    "POST": ("Post", "", "x"),
+    "COMMENT": ("Comment", "MATCH (x)-[:ON]->(p:Post) ", "p"),
+    "THREAD": ("Thread", "MATCH (x)-[:IN_FORUM]->(f:Forum) ", "f"),
+    "REPLY": ("Comment", "MATCH (x)-[:ON]->(t:Thread)-[:IN_FORUM]->(f:Forum) ", "f"),
+}
+
+
+def _content(kind: str, *, authored: bool, then: LiteralString = "") -> LiteralString:
+    """Binds the content `x` ($target) of `kind`, then its group `g` (null: site-wide); with
+    `authored`, also the actor `a` ($actor) and the content's author `au`. `then` comes just
+    before the group is matched."""
+    label, path, holder = _CONTENT_SCOPE[identifier(kind)]
+    content: LiteralString = "(x:" + label + " {id: $target})"
+    start: LiteralString = (
+        "MATCH (a:Person {id: $actor}), " + content + "<-[:AUTHORED]-(au:Person) " if authored
+        else "MATCH " + content + " "
+    )
+    return start + path + then + "OPTIONAL MATCH (" + holder + ")-[:IN_GROUP]->(g:Group) "
+
+
+# Each kind: bind the actor `a`, the content `x`, its author `au` and group `g` (or null),
+# and a reply's thread `t` (locked: its reply count changes) or null.
 _CONTENT_MATCH: dict[str, LiteralString] = {
-    "POST": (
-        "MATCH (a:Person {id: $actor}), (x:Post {id: $target})<-[:AUTHORED]-(au:Person) "
-        "OPTIONAL MATCH (x)-[:IN_GROUP]->(g:Group) WITH a, x, au, g, null AS t"
-    ),
-    "COMMENT": (
-        "MATCH (a:Person {id: $actor}), (x:Comment {id: $target})<-[:AUTHORED]-(au:Person) "
-        "MATCH (x)-[:ON]->(p:Post) OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
-        "WITH a, x, au, g, null AS t"
-    ),
-    "THREAD": (
-        "MATCH (a:Person {id: $actor}), (x:Thread {id: $target})<-[:AUTHORED]-(au:Person) "
-        "MATCH (x)-[:IN_FORUM]->(f:Forum) OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group) "
-        "WITH a, x, au, g, null AS t"
-    ),
-    "REPLY": (
-        "MATCH (a:Person {id: $actor}), (x:Comment {id: $target})<-[:AUTHORED]-(au:Person) "
-        "MATCH (x)-[:ON]->(t:Thread)-[:IN_FORUM]->(f:Forum)" + lock("t") +
-        "OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group) WITH a, x, au, g, t"
-    ),
+    "POST": _content("POST", authored=True) + "WITH a, x, au, g, null AS t",
+    "COMMENT": _content("COMMENT", authored=True) + "WITH a, x, au, g, null AS t",
+    "THREAD": _content("THREAD", authored=True) + "WITH a, x, au, g, null AS t",
+    "REPLY": _content("REPLY", authored=True, then=lock("t")) + "WITH a, x, au, g, t",
 }
 
 # After the change: a reply's thread recounts its replies (a sort key and a shown count).
@@ -439,25 +449,8 @@ async def restore_content(
 
 
 CONTENT_SCOPE: dict[str, LiteralString] = {
-    "POST": (
-        "MATCH (x:Post {id: $target}) OPTIONAL MATCH (x)-[:IN_GROUP]->(g:Group) "
-        "RETURN x.removedAt IS NOT NULL AS removed, g.id AS groupId"
-    ),
-    "COMMENT": (
-        "MATCH (x:Comment {id: $target})-[:ON]->(p:Post) "
-        "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
-        "RETURN x.removedAt IS NOT NULL AS removed, g.id AS groupId"
-    ),
-    "THREAD": (
-        "MATCH (x:Thread {id: $target})-[:IN_FORUM]->(f:Forum) "
-        "OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group) "
-        "RETURN x.removedAt IS NOT NULL AS removed, g.id AS groupId"
-    ),
-    "REPLY": (
-        "MATCH (x:Comment {id: $target})-[:ON]->(:Thread)-[:IN_FORUM]->(f:Forum) "
-        "OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group) "
-        "RETURN x.removedAt IS NOT NULL AS removed, g.id AS groupId"
-    ),
+    kind: _content(kind, authored=False) + "RETURN x.removedAt IS NOT NULL AS removed, g.id AS groupId"
+    for kind in CONTENT_KINDS
 }
 
 
