@@ -24,6 +24,7 @@ from graph_db.policy import (
     viewer_groups,
 )
 from graph_db.posts import BEFORE_CURSOR, POST_FIELDS
+from graph_db.programs.awards import badge
 from graph_db.programs.records import AwardActivityRecord, BadgeRecord
 from graph_db.social_records import ActivityRecord, PostRecord
 
@@ -112,8 +113,8 @@ ACTIVITY: LiteralString = (
     "  MATCH (w:Person)-[x:WON]->(a:Award) WHERE x.createdAt >= $since AND " + ACTIVITY_CURSOR + " "
     "  AND NOT w.id IN hidden "
     "  WITH w, x, a ORDER BY x.createdAt DESC, x.id DESC LIMIT $limit "
-    "  RETURN collect({id: x.id, createdAt: x.createdAt, badge: {personId: w.id, awardId: a.id, "
-    "  name: a.name, year: x.year, cycleId: x.cycleId, awardedAt: x.createdAt}}) AS awards } "
+    "  RETURN collect({id: x.id, createdAt: x.createdAt, badge: " + badge("w", "x", "a") + "}) "
+    "  AS awards } "
     "RETURN posts, scannedCount, lastScanned, members, groups, awards"
 )
 

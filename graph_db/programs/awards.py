@@ -309,14 +309,23 @@ async def publish(
 
 
 # The win's `id` (cycle:winner) is what the activity stream pages by (graph_db.feed).
+def badge(person: LiteralString, won: LiteralString, award: LiteralString) -> LiteralString:
+    """The badge (a BadgeRecord map) of the WON edge `won` from `person` to `award`."""
+    return (
+        "{personId: " + person + ".id, awardId: " + award + ".id, name: " + award + ".name, "
+        "year: " + won + ".year, cycleId: " + won + ".cycleId, awardedAt: " + won + ".createdAt}"
+    )
+
+
 BADGES: LiteralString = (
     "UNWIND $ids AS pid MATCH (p:Person {id: pid})-[won:WON]->(a:Award) "
-    "RETURN p.id AS personId, a.id AS awardId, a.name AS name, won.year AS year, "
-    "won.cycleId AS cycleId, won.createdAt AS awardedAt"
+    "RETURN p.id AS personId, " + badge("p", "won", "a") + " AS badge"
 )
 
 
 async def get_badges_many(db: Executor, person_ids: Sequence[str]) -> list[list[BadgeRecord]]:
     """The awards each person won (published winners), newest first, aligned with `person_ids`."""
-    found = await list_aligned(db, BADGES, person_ids, "personId", BadgeRecord.from_row)
+    found = await list_aligned(
+        db, BADGES, person_ids, "personId", lambda row: BadgeRecord.from_row(row["badge"])
+    )
     return [sorted(badges, key=lambda b: (-b.year, b.name, b.cycleId)) for badges in found]
