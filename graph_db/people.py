@@ -29,7 +29,7 @@ PERSON_FIELDS: LiteralString = (
 )
 
 # The relationship a person has with a vocabulary term, and the term's label.
-TERM_LINKS: dict[str, LiteralString] = {
+TERM_LINKS: dict[LiteralString, LiteralString] = {
     "INTERESTED_IN": "Interest",
     "OFFERS_MENTORSHIP_IN": "MentorshipArea",
     "SEEKS_MENTORSHIP_IN": "MentorshipArea",
@@ -253,11 +253,7 @@ def _add_terms(label: LiteralString, rel: LiteralString) -> LiteralString:
     )
 
 
-ADD_TERMS: dict[str, LiteralString] = {
-    "INTERESTED_IN": _add_terms("Interest", "INTERESTED_IN"),
-    "OFFERS_MENTORSHIP_IN": _add_terms("MentorshipArea", "OFFERS_MENTORSHIP_IN"),
-    "SEEKS_MENTORSHIP_IN": _add_terms("MentorshipArea", "SEEKS_MENTORSHIP_IN"),
-}
+ADD_TERMS: dict[str, LiteralString] = {rel: _add_terms(label, rel) for rel, label in TERM_LINKS.items()}
 
 
 async def add_terms(
@@ -282,9 +278,7 @@ def _remove_terms(label: LiteralString, rel: LiteralString) -> LiteralString:
 
 
 REMOVE_TERMS: dict[str, LiteralString] = {
-    "INTERESTED_IN": _remove_terms("Interest", "INTERESTED_IN"),
-    "OFFERS_MENTORSHIP_IN": _remove_terms("MentorshipArea", "OFFERS_MENTORSHIP_IN"),
-    "SEEKS_MENTORSHIP_IN": _remove_terms("MentorshipArea", "SEEKS_MENTORSHIP_IN"),
+    rel: _remove_terms(label, rel) for rel, label in TERM_LINKS.items()
 }
 
 

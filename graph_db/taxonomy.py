@@ -19,7 +19,7 @@ from graph_db.people_records import OrgUnitRecord
 from graph_db.profile_fields import slugify
 from graph_db.taxonomy_data import DEFAULT_TAXONOMY
 
-KINDS: tuple[str, ...] = ("Hospital", "Department", "Division")
+KINDS: tuple[LiteralString, ...] = ("Hospital", "Department", "Division")
 PARENT_KIND: dict[str, str | None] = {"Hospital": None, "Department": "Hospital", "Division": "Department"}
 _NAMESPACE = uuid.UUID("6f1d3f0e-3a52-4d0c-9a57-3c2f6f0b7a11")
 
@@ -125,11 +125,7 @@ def _rename(label: LiteralString) -> LiteralString:
     )
 
 
-RENAME_UNIT: dict[str, LiteralString] = {
-    "Hospital": _rename("Hospital"),
-    "Department": _rename("Department"),
-    "Division": _rename("Division"),
-}
+RENAME_UNIT: dict[str, LiteralString] = {kind: _rename(kind) for kind in KINDS}
 
 
 async def rename_unit(
