@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.moderation import audit, can_post, open_reports
+from graph_db.batch import get_aligned
+from graph_db.keyset import cursor_params, past_cursor
+from graph_db.moderation import audit, audited, can_post, open_reports
 from graph_db.notifications import notified, notify
 from graph_db.policy import blocked, blocked_ids, live, moderates, sees_content
-from graph_db.posts import mention
+from graph_db.posts import mention, mention_params, unmention
 from graph_db.social_records import CommentRecord, NotifiedRecord
 
 
@@ -62,11 +64,9 @@ async def get_many(
     db: Executor, ids: Sequence[str], *, viewer_id: str
 ) -> list[CommentRecord | None]:
     """Comments by id as the viewer sees them, aligned with `ids` (None: absent or hidden)."""
-    if not ids:
-        return []
-    rows = await db.read(GET_MANY, {"ids": list(dict.fromkeys(ids)), "viewer": viewer_id})
-    found = {row["comment"]["id"]: CommentRecord.from_row(row["comment"]) for row in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(
+        db, GET_MANY, ids, "comment", CommentRecord.from_row, {"viewer": viewer_id}
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +78,11 @@ class PageKey:
     limit: int
 
     def param(self, key: int) -> dict[str, Any]:
-        at, last_id = self.after if self.after else (None, None)
-        return {"key": key, "parent": self.parent, "at": at, "cursorId": last_id,
-                "limit": self.limit}
+        return {"key": key, "parent": self.parent, **cursor_params(self.after), "limit": self.limit}
 
 
-AFTER_REQUEST_CURSOR: LiteralString = (
-    "(req.at IS NULL OR c.createdAt > req.at OR (c.createdAt = req.at AND c.id > req.cursorId))"
+AFTER_REQUEST_CURSOR: LiteralString = past_cursor(
+    "c.createdAt", "c.id", descending=False, at="req.at", last="req.cursorId"
 )
 
 # Each page starts from its post (or comment) in a clause of its own, so FalkorDB never
@@ -189,7 +187,7 @@ async def create_comment(
     rows = await db.write(
         CREATE_COMMENT,
         {"id": id, "author": author_id, "post": post_id, "parent": parent_id, "body": body,
-         "now": now, "mentions": list(dict.fromkeys(mention_ids)), "setMentions": True},
+         "now": now, **mention_params(mention_ids)},
     )
     if not rows:
         return None, []
@@ -206,9 +204,7 @@ UPDATE_COMMENT: LiteralString = (
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
     "OPTIONAL MATCH (c)-[:REPLY_TO]->(parent:Comment) "
     "SET c.body = $body, c.editedAt = $now "
-    "WITH a, c, p, g, parent, CASE WHEN $setMentions "
-    "  THEN [(c)-[r:MENTIONS]->(om:Person) WHERE NOT om.id IN $mentions | r] ELSE [] END AS stale "
-    "FOREACH (old IN stale | DELETE old) "
+    "WITH a, c, p, g, parent, " + unmention("c") +
     "WITH a, c, p, g, parent" + mention("c", "a", "g")
     + notify("MENTION", imports="a, c, p, mentioned", recipients="mentioned", actor="a",
              target="c", post="p", comment="c")
@@ -224,8 +220,7 @@ async def update_comment(
     rows = await db.write(
         UPDATE_COMMENT,
         {"id": comment_id, "author": author_id, "body": body, "now": now,
-         "setMentions": mention_ids is not None,
-         "mentions": list(dict.fromkeys(mention_ids or ()))},
+         **mention_params(mention_ids)},
     )
     if not rows:
         return None, []
@@ -258,8 +253,7 @@ async def remove_comment(
     allowed to moderate it, recorded as a ModerationAction. False if nothing was removed."""
     rows = await db.write(
         REMOVE_COMMENT,
-        {"id": comment_id, "actor": actor_id, "moderator": moderator, "now": now,
-         "actionId": action_id, "reason": reason},
+        {**audited(actor_id, reason, now, action_id), "id": comment_id, "moderator": moderator},
     )
     return bool(rows)
 

@@ -148,12 +148,50 @@ class Dialect:
 
     def fulltext_query(self, text: str) -> str | None:
         """The engine's query string for user text: each term as a prefix, long terms fuzzy."""
+        parts = []
+        for term in search_terms(text):
+            alternatives = [self.prefix_of(term)]
+            if len(term) >= FUZZY_MIN_LENGTH:
+                alternatives.append(self.within_edits(term, 1))
+            parts.append(self.term_group(self.any_of.join(alternatives)))
+        return self.any_of.join(parts) if parts else None
+
+    # The full-text query grammar: how each engine says OR and AND, scopes a query to fields,
+    # and matches a word within a number of edits. The rest of the query building is shared.
+    any_of: str = " OR "
+    all_of: str = " AND "
+
+    def within_edits(self, word: str, edits: int) -> str:
+        """`word` matched within `edits` edits (1 or 2)."""
+        raise NotImplementedError
+
+    def prefix_of(self, term: str) -> str:
+        """Any word that starts with `term`."""
+        return f"{term}*"
+
+    def term_group(self, alternatives: str) -> str:
+        """One term's alternatives, as one operand of the OR over the terms."""
+        return alternatives
+
+    def in_field(self, field: str, query: str) -> str:
+        """`query` scoped to one field."""
+        raise NotImplementedError
+
+    def in_fields(self, fields: Sequence[str], query: str) -> list[str]:
+        """`query` scoped to any of `fields`, as alternatives to OR together."""
         raise NotImplementedError
 
     def fulltext_recall(self, words: Sequence[RecallWord]) -> str | None:
         """The engine's query string matching any of `words` (analysed, so letters and digits
         only): each by its prefix, and within `edits` of the whole word."""
-        raise NotImplementedError
+        parts = []
+        for w in words:
+            if not (_RECALL_WORD.fullmatch(w.prefix) and _RECALL_WORD.fullmatch(w.word)):
+                continue
+            parts.append(f"{w.prefix}*")
+            if w.edits:
+                parts.append(self.within_edits(w.word, min(w.edits, 2)))
+        return self.any_of.join(parts) if parts else None
 
     def fulltext_keyed(
         self, index: FullTextIndex, key_field: str, words: Sequence[RecallWord],
@@ -162,7 +200,21 @@ class Dialect:
         """The engine's query string for people search: any of `words` (as fulltext_recall,
         in the index's other fields) or any of `any_keys` in `key_field`, and, for each group
         of `all_keys`, one of the group in `key_field`. None when nothing can match."""
-        raise NotImplementedError
+        key = identifier(key_field)
+        sources = []
+        if (recall := self.fulltext_recall(words)) is not None:
+            fields = [identifier(p) for p in index.properties if p != key_field]
+            sources += self.in_fields(fields, recall)
+        if keys := [k for k in any_keys if _SEARCH_KEY.fullmatch(k)]:
+            sources += self.in_fields([key], self.any_of.join(keys))
+        if not sources:
+            return None
+        query = f"({self.any_of.join(sources)})"
+        for group in all_keys:
+            if not group or not all(_SEARCH_KEY.fullmatch(k) for k in group):
+                raise ValueError("a required key group must hold search keys")
+            query += self.all_of + self.in_field(key, self.any_of.join(group))
+        return query
 
     def in_degree(self, node: LiteralString, rel_type: str) -> LiteralString:
         """An expression: how many `rel_type` relationships end at node variable `node`."""
@@ -211,50 +263,25 @@ class FalkorDialect(Dialect):
         label = identifier(index.label)
         return f"CALL db.idx.fulltext.queryNodes('{label}', {query_param}) YIELD node, score"
 
-    def fulltext_query(self, text: str) -> str | None:
-        # RediSearch syntax: `term*` prefix, `%term%` one edit away, `|` for OR.
-        # Terms are \w+ only, so no operator or quote can reach the engine.
-        parts = []
-        for term in search_terms(text):
-            alternatives = [f"{term}*"] if len(term) >= 2 else [term]
-            if len(term) >= FUZZY_MIN_LENGTH:
-                alternatives.append(f"%{term}%")
-            parts.append("|".join(alternatives))
-        return "|".join(parts) if parts else None
+    # Terms are \w+ only, so no RediSearch operator or quote can reach the engine.
+    def prefix_of(self, term: str) -> str:
+        return f"{term}*" if len(term) >= 2 else term
 
-    def fulltext_recall(self, words: Sequence[RecallWord]) -> str | None:
+    # RediSearch: `|` is OR; juxtaposition is AND (a scoped alternative is parenthesised, as
+    # `|` binds tighter than it); `@a|b:(...)` scopes to fields.
+    any_of = "|"
+    all_of = " "
+
+    def within_edits(self, word: str, edits: int) -> str:
         # `%w%` is one edit away, `%%w%%` two (RediSearch allows up to three).
-        parts = []
-        for w in words:
-            if not (_RECALL_WORD.fullmatch(w.prefix) and _RECALL_WORD.fullmatch(w.word)):
-                continue
-            parts.append(f"{w.prefix}*")
-            if w.edits:
-                marks = "%" * min(w.edits, 2)
-                parts.append(f"{marks}{w.word}{marks}")
-        return "|".join(parts) if parts else None
+        marks = "%" * edits
+        return f"{marks}{word}{marks}"
 
-    def fulltext_keyed(
-        self, index: FullTextIndex, key_field: str, words: Sequence[RecallWord],
-        any_keys: Sequence[str], all_keys: Sequence[Sequence[str]],
-    ) -> str | None:
-        # RediSearch: `@a|b:(...)` scopes to fields; juxtaposition is AND (parenthesised, as
-        # `|` binds tighter than it).
-        key = identifier(key_field)
-        fields = "|".join(identifier(p) for p in index.properties if p != key_field)
-        sources = []
-        if (recall := self.fulltext_recall(words)) is not None:
-            sources.append(f"(@{fields}:({recall}))")
-        if keys := [k for k in any_keys if _SEARCH_KEY.fullmatch(k)]:
-            sources.append(f"(@{key}:({'|'.join(keys)}))")
-        if not sources:
-            return None
-        query = f"({'|'.join(sources)})"
-        for group in all_keys:
-            if not group or not all(_SEARCH_KEY.fullmatch(k) for k in group):
-                raise ValueError("a required key group must hold search keys")
-            query += f" @{key}:({'|'.join(group)})"
-        return query
+    def in_field(self, field: str, query: str) -> str:
+        return f"@{field}:({query})"
+
+    def in_fields(self, fields: Sequence[str], query: str) -> list[str]:
+        return [f"({self.in_field('|'.join(fields), query)})"]
 
     def in_degree(self, node: LiteralString, rel_type: str) -> LiteralString:
         # indegree() reads the relation matrix; a pattern count walks every edge (4x slower).
@@ -306,47 +333,21 @@ class Neo4jDialect(Dialect):
         name = identifier(index.name)
         return f"CALL db.index.fulltext.queryNodes('{name}', {query_param}) YIELD node, score"
 
-    def fulltext_query(self, text: str) -> str | None:
-        # Lucene syntax: `term*` prefix, `term~1` one edit away; terms are \w+ and lowercase,
-        # so no Lucene operator (AND/OR/NOT are uppercase) or special character survives.
-        parts = []
-        for term in search_terms(text):
-            alternatives = [f"{term}*"]
-            if len(term) >= FUZZY_MIN_LENGTH:
-                alternatives.append(f"{term}~1")
-            parts.append(" OR ".join(alternatives))
-        return " OR ".join(f"({p})" for p in parts) if parts else None
+    # Terms are \w+ and lowercase, so no Lucene operator (AND/OR/NOT are uppercase) or
+    # special character survives.
+    def term_group(self, alternatives: str) -> str:
+        return f"({alternatives})"
 
-    def fulltext_recall(self, words: Sequence[RecallWord]) -> str | None:
+    def within_edits(self, word: str, edits: int) -> str:
         # Lucene: `w~N` is N edits away (at most 2).
-        parts = []
-        for w in words:
-            if not (_RECALL_WORD.fullmatch(w.prefix) and _RECALL_WORD.fullmatch(w.word)):
-                continue
-            parts.append(f"{w.prefix}*")
-            if w.edits:
-                parts.append(f"{w.word}~{min(w.edits, 2)}")
-        return " OR ".join(parts) if parts else None
+        return f"{word}~{edits}"
 
-    def fulltext_keyed(
-        self, index: FullTextIndex, key_field: str, words: Sequence[RecallWord],
-        any_keys: Sequence[str], all_keys: Sequence[Sequence[str]],
-    ) -> str | None:
-        # Lucene: `field:(...)` scopes to a field (unscoped terms search every field).
-        key = identifier(key_field)
-        sources = []
-        if (recall := self.fulltext_recall(words)) is not None:
-            sources += [f"{identifier(p)}:({recall})" for p in index.properties if p != key_field]
-        if keys := [k for k in any_keys if _SEARCH_KEY.fullmatch(k)]:
-            sources.append(f"{key}:({' OR '.join(keys)})")
-        if not sources:
-            return None
-        query = f"({' OR '.join(sources)})"
-        for group in all_keys:
-            if not group or not all(_SEARCH_KEY.fullmatch(k) for k in group):
-                raise ValueError("a required key group must hold search keys")
-            query += f" AND {key}:({' OR '.join(group)})"
-        return query
+    def in_field(self, field: str, query: str) -> str:
+        # Lucene: `field:(...)` scopes to one field (unscoped terms search every field).
+        return f"{field}:({query})"
+
+    def in_fields(self, fields: Sequence[str], query: str) -> list[str]:
+        return [self.in_field(f, query) for f in fields]
 
     def in_degree(self, node: LiteralString, rel_type: str) -> LiteralString:
         # A COUNT subquery over one relationship type reads Neo4j's degree store.

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.keyset import cursor_params, past_cursor
 from graph_db.policy import (
     blocked_group_post_ids,
     blocked_ids,
@@ -23,6 +24,7 @@ from graph_db.policy import (
     viewer_groups,
 )
 from graph_db.posts import BEFORE_CURSOR, POST_FIELDS
+from graph_db.programs.awards import badge
 from graph_db.programs.records import AwardActivityRecord, BadgeRecord
 from graph_db.social_records import ActivityRecord, PostRecord
 
@@ -65,10 +67,7 @@ async def home_feed(
     db: Executor, viewer_id: str, *, after: tuple[int, str] | None, limit: int
 ) -> list[PostRecord]:
     """The viewer's home feed, newest first, after the keyset (createdAt, id)."""
-    at, last_id = after if after else (None, None)
-    rows = await db.read(
-        HOME_FEED, {"viewer": viewer_id, "at": at, "cursorId": last_id, "limit": limit}
-    )
+    rows = await db.read(HOME_FEED, {"viewer": viewer_id, **cursor_params(after), "limit": limit})
     return [PostRecord.from_row(row["post"]) for row in rows]
 
 
@@ -77,16 +76,14 @@ async def home_feed(
 # a public one, members, public groups, published award winners (a WON edge exists only
 # once a cycle's winners are published: graph_db.programs.awards); nothing from or by a
 # member blocked either way.
-ACTIVITY_CURSOR: LiteralString = (
-    "($at IS NULL OR x.createdAt < $at OR (x.createdAt = $at AND x.id < $cursorId))"
-)
+ACTIVITY_CURSOR: LiteralString = past_cursor("x.createdAt", "x.id", descending=True)
 # The posts branch sorts on the posts' own properties and keeps the newest `$scan` before
 # it meets their authors and groups (matching every post of a long window first cost
 # seconds at M scale). It returns the shown ones and where the scan stopped; when the
 # filters leave fewer than a page and the scan was full, the caller scans on from there
 # ($postAt, $postId: the posts' own cursor).
-POST_SCAN_CURSOR: LiteralString = (
-    "($postAt IS NULL OR x.createdAt < $postAt OR (x.createdAt = $postAt AND x.id < $postId))"
+POST_SCAN_CURSOR: LiteralString = past_cursor(
+    "x.createdAt", "x.id", descending=True, at="$postAt", last="$postId"
 )
 
 ACTIVITY: LiteralString = (
@@ -116,8 +113,8 @@ ACTIVITY: LiteralString = (
     "  MATCH (w:Person)-[x:WON]->(a:Award) WHERE x.createdAt >= $since AND " + ACTIVITY_CURSOR + " "
     "  AND NOT w.id IN hidden "
     "  WITH w, x, a ORDER BY x.createdAt DESC, x.id DESC LIMIT $limit "
-    "  RETURN collect({id: x.id, createdAt: x.createdAt, badge: {personId: w.id, awardId: a.id, "
-    "  name: a.name, year: x.year, cycleId: x.cycleId, awardedAt: x.createdAt}}) AS awards } "
+    "  RETURN collect({id: x.id, createdAt: x.createdAt, badge: " + badge("w", "x", "a") + "}) "
+    "  AS awards } "
     "RETURN posts, scannedCount, lastScanned, members, groups, awards"
 )
 

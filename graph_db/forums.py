@@ -14,15 +14,18 @@ either way.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import get_aligned, get_aligned_rows
 from graph_db.comments import PageKey
 from graph_db.dialect import identifier
 from graph_db.forums_records import ForumRecord, ReplyRecord, ThreadRecord
+from graph_db.keyset import past_cursor
 from graph_db.likes import count_change
 from graph_db.locks import lock
-from graph_db.moderation import audit, can_post, open_reports
+from graph_db.moderation import audit, audited, can_post, open_reports
 from graph_db.notifications import notified, notify
 from graph_db.policy import blocked, live, moderates, public_content, sees_content
 from graph_db.social_records import NotifiedRecord
@@ -76,8 +79,8 @@ async def create_forum(
     refused or the group is absent or archived."""
     rows = await db.write(
         CREATE_FORUM,
-        {"id": id, "actor": actor_id, "name": name, "description": description,
-         "group": group_id, "now": now, "actionId": action_id, "reason": None},
+        {**audited(actor_id, None, now, action_id), "id": id, "name": name,
+         "description": description, "group": group_id},
     )
     return ForumRecord.from_row(rows[0]["forum"]) if rows else None
 
@@ -92,11 +95,9 @@ GET_FORUMS: LiteralString = (
 
 async def get_forums(db: Executor, ids: Sequence[str], *, viewer_id: str) -> list[ForumRecord | None]:
     """Forums by id as the viewer may see them, aligned with `ids`."""
-    if not ids:
-        return []
-    rows = await db.read(GET_FORUMS, {"ids": list(dict.fromkeys(ids)), "viewer": viewer_id})
-    found = {r["forum"]["id"]: ForumRecord.from_row(r["forum"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(
+        db, GET_FORUMS, ids, "forum", ForumRecord.from_row, {"viewer": viewer_id}
+    )
 
 
 LIST_SITE_FORUMS: LiteralString = (
@@ -148,11 +149,9 @@ async def get_threads(
     db: Executor, ids: Sequence[str], *, viewer_id: str
 ) -> list[ThreadRecord | None]:
     """Threads by id as the viewer may see them, aligned with `ids`."""
-    if not ids:
-        return []
-    rows = await db.read(GET_THREADS, {"ids": list(dict.fromkeys(ids)), "viewer": viewer_id})
-    found = {r["thread"]["id"]: ThreadRecord.from_row(r["thread"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(
+        db, GET_THREADS, ids, "thread", ThreadRecord.from_row, {"viewer": viewer_id}
+    )
 
 
 # Sort keys: pinned threads first, then the sort's key, then id; all descending.
@@ -301,11 +300,9 @@ GET_REPLIES: LiteralString = (
 
 async def get_replies(db: Executor, ids: Sequence[str], *, viewer_id: str) -> list[ReplyRecord | None]:
     """Replies by id as the viewer may see them, aligned with `ids`."""
-    if not ids:
-        return []
-    rows = await db.read(GET_REPLIES, {"ids": list(dict.fromkeys(ids)), "viewer": viewer_id})
-    found = {r["reply"]["id"]: ReplyRecord.from_row(r["reply"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(
+        db, GET_REPLIES, ids, "reply", ReplyRecord.from_row, {"viewer": viewer_id}
+    )
 
 
 LIST_REPLIES: LiteralString = (
@@ -313,7 +310,8 @@ LIST_REPLIES: LiteralString = (
     + _visible_thread("req.parent", ", req")
     + "MATCH (t)<-[:ON]-(c:Comment)<-[:AUTHORED]-(ca:Person) "
     "WHERE " + live("c") + " AND NOT " + blocked("v", "ca") + " "
-    "AND (req.at IS NULL OR c.createdAt > req.at OR (c.createdAt = req.at AND c.id > req.cursorId)) "
+    "AND " + past_cursor("c.createdAt", "c.id", descending=False, at="req.at", last="req.cursorId")
+    + " "
     "WITH req, c, ca AS a, t ORDER BY c.createdAt, c.id "
     "WITH req, collect(" + REPLY_FIELDS + ") AS replies "
     "RETURN req.key AS key, replies[..req.limit] AS replies"
@@ -412,11 +410,10 @@ THREAD_ENGAGEMENT: LiteralString = (
 
 async def get_viewer_liked(db: Executor, ids: Sequence[str], *, viewer_id: str) -> list[bool]:
     """Whether the viewer likes each thread, aligned with `ids` (one round trip a page)."""
-    if not ids:
-        return []
-    rows = await db.read(THREAD_ENGAGEMENT, {"ids": list(dict.fromkeys(ids)), "viewer": viewer_id})
-    found = {row["id"]: bool(row["liked"]) for row in rows}
-    return [found.get(i, False) for i in ids]
+    liked = await get_aligned_rows(
+        db, THREAD_ENGAGEMENT, ids, itemgetter("id"), itemgetter("liked"), {"viewer": viewer_id}
+    )
+    return [bool(v) for v in liked]
 
 
 # -- moderator tools: pin, lock, move, slow mode ---------------------------------------------
@@ -471,8 +468,7 @@ async def set_flag(
     refused or already so."""
     rows = await db.write(
         SET_FLAG[(flag, value)],
-        {"actor": actor_id, "thread": thread_id, "reason": reason, "now": now,
-         "actionId": action_id},
+        {**audited(actor_id, reason, now, action_id), "thread": thread_id},
     )
     return bool(rows)
 
@@ -500,8 +496,7 @@ async def move_thread(
     private group's thread stays in that group. False when refused."""
     rows = await db.write(
         MOVE_THREAD,
-        {"actor": actor_id, "thread": thread_id, "forum": forum_id, "reason": reason,
-         "now": now, "actionId": action_id},
+        {**audited(actor_id, reason, now, action_id), "thread": thread_id, "forum": forum_id},
     )
     return bool(rows)
 
@@ -521,8 +516,7 @@ async def set_slow_mode(
     """Set the minimum seconds between one member's replies in a thread (0: off)."""
     rows = await db.write(
         THREAD_SLOW_MODE,
-        {"actor": actor_id, "thread": thread_id, "seconds": seconds, "reason": reason,
-         "now": now, "actionId": action_id},
+        {**audited(actor_id, reason, now, action_id), "thread": thread_id, "seconds": seconds},
     )
     return bool(rows)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from graph_db.records import Record, tuples
+from graph_db.records import Record, tuples, zeros
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +42,7 @@ class ThreadRecord(Record):
 
     @classmethod
     def convert(cls, row: dict[str, Any]) -> dict[str, Any]:
-        row = tuples(row, "tags")
-        for key in ("likeCount", "replyCount", "slowModeSeconds"):
-            if row.get(key) is None:
-                row[key] = 0
+        row = zeros(tuples(row, "tags"), "likeCount", "replyCount", "slowModeSeconds")
         row["pinned"], row["locked"] = bool(row.get("pinned")), bool(row.get("locked"))
         return row
 

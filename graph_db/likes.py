@@ -18,10 +18,13 @@ such edge at all, so "did the viewer like it" is counted: size([(v)-[:LIKED]->(p
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import get_aligned_rows
 from graph_db.comments import post_visible
+from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
 from graph_db.notifications import notified, notify
 from graph_db.people import PERSON_FIELDS
@@ -138,11 +141,10 @@ COMMENT_ENGAGEMENT: LiteralString = (
 async def _engagement(
     db: Executor, query: LiteralString, ids: Sequence[str], viewer_id: str
 ) -> list[EngagementRecord]:
-    if not ids:
-        return []
-    rows = await db.read(query, {"ids": list(dict.fromkeys(ids)), "viewer": viewer_id})
-    found = {row["id"]: EngagementRecord.from_row(row) for row in rows}
-    return [found.get(i) or EngagementRecord(id=i) for i in ids]
+    found = await get_aligned_rows(
+        db, query, ids, itemgetter("id"), EngagementRecord.from_row, {"viewer": viewer_id}
+    )
+    return [engagement or EngagementRecord(id=i) for i, engagement in zip(ids, found, strict=True)]
 
 
 async def get_post_engagement(
@@ -162,35 +164,28 @@ async def get_comment_engagement(
 
 # -- who liked ----------------------------------------------------------------------------
 
-LIKERS_CURSOR: LiteralString = (
-    "($at IS NULL OR l.createdAt < $at OR (l.createdAt = $at AND p.id < $cursorId))"
-)
+LIKERS_CURSOR: LiteralString = past_cursor("l.createdAt", "p.id", descending=True)
 
-LIST_POST_LIKERS: LiteralString = (
-    "MATCH (v:Person {id: $viewer}) WITH " + blocked_ids("v", "vb") + " AS hidden "
-    "MATCH (:Post {id: $target})<-[l:LIKED]-(p:Person) "
-    "WHERE " + LIKERS_CURSOR + " AND NOT p.id IN hidden "
-    "WITH p, l ORDER BY l.createdAt DESC, p.id DESC LIMIT $limit "
-    "RETURN " + PERSON_FIELDS + " AS person, l.createdAt AS since"
-)
+def _list_likers(label: LiteralString) -> LiteralString:
+    return (
+        "MATCH (v:Person {id: $viewer}) WITH " + blocked_ids("v", "vb") + " AS hidden "
+        "MATCH (:" + label + " {id: $target})<-[l:LIKED]-(p:Person) "
+        "WHERE " + LIKERS_CURSOR + " AND NOT p.id IN hidden "
+        "WITH p, l ORDER BY l.createdAt DESC, p.id DESC LIMIT $limit "
+        "RETURN " + PERSON_FIELDS + " AS person, l.createdAt AS since"
+    )
 
-LIST_COMMENT_LIKERS: LiteralString = (
-    "MATCH (v:Person {id: $viewer}) WITH " + blocked_ids("v", "vb") + " AS hidden "
-    "MATCH (:Comment {id: $target})<-[l:LIKED]-(p:Person) "
-    "WHERE " + LIKERS_CURSOR + " AND NOT p.id IN hidden "
-    "WITH p, l ORDER BY l.createdAt DESC, p.id DESC LIMIT $limit "
-    "RETURN " + PERSON_FIELDS + " AS person, l.createdAt AS since"
-)
+
+LIST_POST_LIKERS: LiteralString = _list_likers("Post")
+LIST_COMMENT_LIKERS: LiteralString = _list_likers("Comment")
 
 
 async def _likers(
     db: Executor, query: LiteralString, target_id: str, viewer_id: str,
     after: tuple[int, str] | None, limit: int,
 ) -> list[LinkRecord]:
-    at, last_id = after if after else (None, None)
     rows = await db.read(
-        query,
-        {"target": target_id, "viewer": viewer_id, "at": at, "cursorId": last_id, "limit": limit},
+        query, {"target": target_id, "viewer": viewer_id, **cursor_params(after), "limit": limit}
     )
     return [LinkRecord(person=PersonRecord.from_row(r["person"]), since=r["since"]) for r in rows]
 

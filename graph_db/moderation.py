@@ -26,10 +26,12 @@ project first and filter on after: `WITH a, g, <guard> AS allowed WHERE allowed`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import LiteralString
+from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import by_ids, get_aligned
 from graph_db.dialect import identifier
+from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
 from graph_db.moderation_records import ModerationActionRecord, ReportRecord
 from graph_db.policy import banned, blocked, is_admin, is_member, live, moderates, sees_content
@@ -95,6 +97,12 @@ def open_reports(target: LiteralString, group: LiteralString) -> LiteralString:
     )
 
 
+def audited(actor_id: str, reason: str | None, now: int, action_id: str) -> dict[str, Any]:
+    """The parameters of a statement that `audit`s its action: the actor (`$actor`), and the
+    entry's `$reason`, `$now` and id (`$actionId`)."""
+    return {"actor": actor_id, "reason": reason, "now": now, "actionId": action_id}
+
+
 def audit(
     action: str,
     *,
@@ -153,9 +161,7 @@ ACTION_FIELDS: LiteralString = (
     ".until, .seconds, .detail}"
 )
 
-LOG_CURSOR: LiteralString = (
-    "($at IS NULL OR ma.createdAt < $at OR (ma.createdAt = $at AND ma.id < $cursorId))"
-)
+LOG_CURSOR: LiteralString = past_cursor("ma.createdAt", "ma.id", descending=True)
 
 SITE_LOG: LiteralString = (
     "MATCH (ma:ModerationAction) WHERE ma.groupId IS NULL AND " + LOG_CURSOR + " "
@@ -173,24 +179,17 @@ async def list_actions(
 ) -> list[ModerationActionRecord]:
     """The audit log of one scope (a group, or the site when None), newest first, after the
     keyset (createdAt, id). The caller checks the viewer moderates that scope."""
-    at, last_id = after if after else (None, None)
-    params = {"group": group_id, "at": at, "cursorId": last_id, "limit": limit}
+    params = {"group": group_id, **cursor_params(after), "limit": limit}
     rows = await db.read(GROUP_LOG if group_id is not None else SITE_LOG, params)
     return [ModerationActionRecord.from_row(row["action"]) for row in rows]
 
 
-GET_ACTIONS: LiteralString = (
-    "UNWIND $ids AS id MATCH (ma:ModerationAction {id: id}) RETURN " + ACTION_FIELDS + " AS action"
-)
+GET_ACTIONS: LiteralString = by_ids("ma", "ModerationAction", ACTION_FIELDS, "action")
 
 
 async def get_actions(db: Executor, ids: Sequence[str]) -> list[ModerationActionRecord | None]:
     """Audit entries by id, aligned with `ids`."""
-    if not ids:
-        return []
-    rows = await db.read(GET_ACTIONS, {"ids": list(dict.fromkeys(ids))})
-    found = {r["action"]["id"]: ModerationActionRecord.from_row(r["action"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_ACTIONS, ids, "action", ModerationActionRecord.from_row)
 
 
 # -- reports --------------------------------------------------------------------------------
@@ -285,9 +284,7 @@ async def create_report(
     return ReportRecord.from_row(rows[0]["report"]) if rows else None
 
 
-QUEUE_CURSOR: LiteralString = (
-    "($at IS NULL OR rep.createdAt > $at OR (rep.createdAt = $at AND rep.id > $cursorId))"
-)
+QUEUE_CURSOR: LiteralString = past_cursor("rep.createdAt", "rep.id", descending=False)
 
 SITE_QUEUE: LiteralString = (
     "MATCH (rep:Report) WHERE rep.groupId IS NULL AND rep.status = $status AND " + QUEUE_CURSOR + " "
@@ -306,23 +303,16 @@ async def list_reports(
 ) -> list[ReportRecord]:
     """One scope's reports in `status`, oldest first (a queue), after the keyset
     (createdAt, id). The caller checks the viewer moderates that scope."""
-    at, last_id = after if after else (None, None)
-    params = {"group": group_id, "status": status, "at": at, "cursorId": last_id, "limit": limit}
+    params = {"group": group_id, "status": status, **cursor_params(after), "limit": limit}
     rows = await db.read(GROUP_QUEUE if group_id is not None else SITE_QUEUE, params)
     return [ReportRecord.from_row(row["report"]) for row in rows]
 
 
-GET_REPORTS: LiteralString = (
-    "UNWIND $ids AS id MATCH (rep:Report {id: id}) RETURN " + REPORT_FIELDS + " AS report"
-)
+GET_REPORTS: LiteralString = by_ids("rep", "Report", REPORT_FIELDS, "report")
 
 
 async def get_reports(db: Executor, ids: Sequence[str]) -> list[ReportRecord | None]:
-    if not ids:
-        return []
-    rows = await db.read(GET_REPORTS, {"ids": list(dict.fromkeys(ids))})
-    found = {r["report"]["id"]: ReportRecord.from_row(r["report"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_REPORTS, ids, "report", ReportRecord.from_row)
 
 
 DISMISS_REPORT: LiteralString = (
@@ -347,35 +337,44 @@ async def dismiss_report(
     """Close an open report without acting, if the actor moderates its scope; None otherwise."""
     rows = await db.write(
         DISMISS_REPORT,
-        {"actor": actor_id, "report": report_id, "reason": reason, "now": now,
-         "actionId": action_id},
+        {**audited(actor_id, reason, now, action_id), "report": report_id},
     )
     return ReportRecord.from_row(rows[0]["report"]) if rows else None
 
 
 # -- removing and restoring content ------------------------------------------------------
 
-# Each kind: bind the actor `a`, the content `x`, its author `au` and group `g` (or null).
+# Where each kind of content hangs: its label, the clause from the content `x` to the node
+# that is IN_GROUP (bound along the way: a comment's post `p`, a thread's or reply's forum
+# `f`, a reply's thread `t`), and that node. The group `g` is null for site-wide content.
+_CONTENT_SCOPE: dict[str, tuple[LiteralString, LiteralString, LiteralString]] = {
+    "POST": ("Post", "", "x"),
+    "COMMENT": ("Comment", "MATCH (x)-[:ON]->(p:Post) ", "p"),
+    "THREAD": ("Thread", "MATCH (x)-[:IN_FORUM]->(f:Forum) ", "f"),
+    "REPLY": ("Comment", "MATCH (x)-[:ON]->(t:Thread)-[:IN_FORUM]->(f:Forum) ", "f"),
+}
+
+
+def _content(kind: str, *, authored: bool, then: LiteralString = "") -> LiteralString:
+    """Binds the content `x` ($target) of `kind`, then its group `g` (null: site-wide); with
+    `authored`, also the actor `a` ($actor) and the content's author `au`. `then` comes just
+    before the group is matched."""
+    label, path, holder = _CONTENT_SCOPE[identifier(kind)]
+    content: LiteralString = "(x:" + label + " {id: $target})"
+    start: LiteralString = (
+        "MATCH (a:Person {id: $actor}), " + content + "<-[:AUTHORED]-(au:Person) " if authored
+        else "MATCH " + content + " "
+    )
+    return start + path + then + "OPTIONAL MATCH (" + holder + ")-[:IN_GROUP]->(g:Group) "
+
+
+# Each kind: bind the actor `a`, the content `x`, its author `au` and group `g` (or null),
+# and a reply's thread `t` (locked: its reply count changes) or null.
 _CONTENT_MATCH: dict[str, LiteralString] = {
-    "POST": (
-        "MATCH (a:Person {id: $actor}), (x:Post {id: $target})<-[:AUTHORED]-(au:Person) "
-        "OPTIONAL MATCH (x)-[:IN_GROUP]->(g:Group) WITH a, x, au, g, null AS t"
-    ),
-    "COMMENT": (
-        "MATCH (a:Person {id: $actor}), (x:Comment {id: $target})<-[:AUTHORED]-(au:Person) "
-        "MATCH (x)-[:ON]->(p:Post) OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
-        "WITH a, x, au, g, null AS t"
-    ),
-    "THREAD": (
-        "MATCH (a:Person {id: $actor}), (x:Thread {id: $target})<-[:AUTHORED]-(au:Person) "
-        "MATCH (x)-[:IN_FORUM]->(f:Forum) OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group) "
-        "WITH a, x, au, g, null AS t"
-    ),
-    "REPLY": (
-        "MATCH (a:Person {id: $actor}), (x:Comment {id: $target})<-[:AUTHORED]-(au:Person) "
-        "MATCH (x)-[:ON]->(t:Thread)-[:IN_FORUM]->(f:Forum)" + lock("t") +
-        "OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group) WITH a, x, au, g, t"
-    ),
+    "POST": _content("POST", authored=True) + "WITH a, x, au, g, null AS t",
+    "COMMENT": _content("COMMENT", authored=True) + "WITH a, x, au, g, null AS t",
+    "THREAD": _content("THREAD", authored=True) + "WITH a, x, au, g, null AS t",
+    "REPLY": _content("REPLY", authored=True, then=lock("t")) + "WITH a, x, au, g, t",
 }
 
 # After the change: a reply's thread recounts its replies (a sort key and a shown count).
@@ -431,8 +430,7 @@ async def remove_content(
     open reports; False when there is no such live content or the actor may not."""
     rows = await db.write(
         REMOVE_CONTENT[kind],
-        {"actor": actor_id, "target": target_id, "reason": reason, "now": now,
-         "actionId": action_id},
+        {**audited(actor_id, reason, now, action_id), "target": target_id},
     )
     return bool(rows)
 
@@ -445,32 +443,14 @@ async def restore_content(
     is nothing to restore or the actor may not."""
     rows = await db.write(
         RESTORE_CONTENT[kind],
-        {"actor": actor_id, "target": target_id, "reason": reason, "now": now,
-         "actionId": action_id},
+        {**audited(actor_id, reason, now, action_id), "target": target_id},
     )
     return bool(rows)
 
 
 CONTENT_SCOPE: dict[str, LiteralString] = {
-    "POST": (
-        "MATCH (x:Post {id: $target}) OPTIONAL MATCH (x)-[:IN_GROUP]->(g:Group) "
-        "RETURN x.removedAt IS NOT NULL AS removed, g.id AS groupId"
-    ),
-    "COMMENT": (
-        "MATCH (x:Comment {id: $target})-[:ON]->(p:Post) "
-        "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
-        "RETURN x.removedAt IS NOT NULL AS removed, g.id AS groupId"
-    ),
-    "THREAD": (
-        "MATCH (x:Thread {id: $target})-[:IN_FORUM]->(f:Forum) "
-        "OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group) "
-        "RETURN x.removedAt IS NOT NULL AS removed, g.id AS groupId"
-    ),
-    "REPLY": (
-        "MATCH (x:Comment {id: $target})-[:ON]->(:Thread)-[:IN_FORUM]->(f:Forum) "
-        "OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group) "
-        "RETURN x.removedAt IS NOT NULL AS removed, g.id AS groupId"
-    ),
+    kind: _content(kind, authored=False) + "RETURN x.removedAt IS NOT NULL AS removed, g.id AS groupId"
+    for kind in CONTENT_KINDS
 }
 
 
@@ -512,8 +492,7 @@ async def suspend(
     next request is refused (the authenticator reads `suspendedUntil` every time)."""
     rows = await db.write(
         SUSPEND,
-        {"actor": actor_id, "person": person_id, "until": until, "reason": reason, "now": now,
-         "actionId": action_id},
+        {**audited(actor_id, reason, now, action_id), "person": person_id, "until": until},
     )
     return bool(rows)
 
@@ -524,7 +503,6 @@ async def unsuspend(
     """Lift a suspension; False if the person is not suspended or the actor may not."""
     rows = await db.write(
         UNSUSPEND,
-        {"actor": actor_id, "person": person_id, "reason": reason, "now": now,
-         "actionId": action_id},
+        {**audited(actor_id, reason, now, action_id), "person": person_id},
     )
     return bool(rows)

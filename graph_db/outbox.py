@@ -17,14 +17,16 @@ Only the holder of the lease (`leaseOwner`) can settle an entry.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, LiteralString, Self
+from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
+from graph_db.records import Record
 
 
 @dataclass(frozen=True, slots=True)
-class OutboxEntryRecord:
+class OutboxEntryRecord(Record):
     id: str
     kind: str
     status: str
@@ -38,14 +40,8 @@ class OutboxEntryRecord:
     sentAt: int | None = None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Self:
-        return cls(
-            id=row["id"], kind=row["kind"], status=row["status"], recipientId=row["recipientId"],
-            attempts=int(row.get("attempts") or 0), dueAt=int(row.get("dueAt") or 0),
-            createdAt=int(row.get("createdAt") or 0), messageId=row.get("messageId"),
-            conversationId=row.get("conversationId"), lastError=row.get("lastError"),
-            sentAt=row.get("sentAt"),
-        )
+    def convert(cls, row: dict[str, Any]) -> dict[str, Any]:
+        return {**row, **{k: int(row.get(k) or 0) for k in ("attempts", "dueAt", "createdAt")}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +156,7 @@ async def settle(
 
 LIST_ENTRIES: LiteralString = (
     "MATCH (o:EmailOutbox) WHERE ($status IS NULL OR o.status = $status) "
-    "AND ($at IS NULL OR o.createdAt < $at OR (o.createdAt = $at AND o.id < $id)) "
+    "AND " + past_cursor("o.createdAt", "o.id", descending=True) + " "
     "RETURN " + ENTRY_MAP + " AS entry ORDER BY o.createdAt DESC, o.id DESC LIMIT $limit"
 )
 
@@ -169,8 +165,7 @@ async def list_entries(
     db: Executor, *, status: str | None = None, after: tuple[int, str] | None = None, limit: int
 ) -> list[OutboxEntryRecord]:
     """Entries (of one status, or all), newest first, after the keyset (createdAt, id)."""
-    at, last_id = after if after else (None, None)
-    rows = await db.read(LIST_ENTRIES, {"status": status, "at": at, "id": last_id, "limit": limit})
+    rows = await db.read(LIST_ENTRIES, {"status": status, **cursor_params(after), "limit": limit})
     return [OutboxEntryRecord.from_row(r["entry"]) for r in rows]
 
 

@@ -13,11 +13,14 @@ move between parents and terms are never deleted, so these ids cannot go stale e
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import by_ids, get_aligned, get_aligned_rows, list_aligned
 from graph_db.people_records import AffiliationRecord, OrgUnitRecord, PersonRecord, TermRecord
 from graph_db.text_analysis import ANALYSIS_VERSION, index_words
+from graph_db.vocabulary import TERM_FIELDS, term_record
 
 PERSON_FIELDS: LiteralString = (
     "p {.id, .email, .name, .role, .title, .rank, .bio, .photoUrl, .phone, .acceptingMentees, "
@@ -26,7 +29,7 @@ PERSON_FIELDS: LiteralString = (
 )
 
 # The relationship a person has with a vocabulary term, and the term's label.
-TERM_LINKS: dict[str, LiteralString] = {
+TERM_LINKS: dict[LiteralString, LiteralString] = {
     "INTERESTED_IN": "Interest",
     "OFFERS_MENTORSHIP_IN": "MentorshipArea",
     "SEEKS_MENTORSHIP_IN": "MentorshipArea",
@@ -118,18 +121,12 @@ def search_words(props: Mapping[str, Any]) -> dict[str, str]:
         if field in props
     }
 
-GET_MANY: LiteralString = (
-    "UNWIND $ids AS id MATCH (p:Person {id: id}) RETURN " + PERSON_FIELDS + " AS person"
-)
+GET_MANY: LiteralString = by_ids("p", "Person", PERSON_FIELDS, "person")
 
 
 async def get_many(db: Executor, ids: Sequence[str]) -> list[PersonRecord | None]:
     """People by id, aligned with `ids` (None where there is no such person)."""
-    if not ids:
-        return []
-    rows = await db.read(GET_MANY, {"ids": list(dict.fromkeys(ids))})
-    found = {row["person"]["id"]: PersonRecord.from_row(row["person"]) for row in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_MANY, ids, "person", PersonRecord.from_row)
 
 
 async def get(db: Executor, person_id: str) -> PersonRecord | None:
@@ -216,23 +213,22 @@ AFFILIATIONS: LiteralString = (
 
 async def get_affiliations(db: Executor, ids: Sequence[str]) -> list[AffiliationRecord]:
     """Where each person works (hospital, department, division), aligned with `ids`."""
-    if not ids:
-        return []
-    rows = await db.read(AFFILIATIONS, {"ids": list(dict.fromkeys(ids))})
-    found: dict[str, AffiliationRecord] = {}
-    for row in rows:
-        units = row["units"]
-        by_kind: dict[str, OrgUnitRecord] = {}
-        for i, unit in enumerate(units):
-            parent = units[i + 1]["id"] if i + 1 < len(units) else None
-            record = OrgUnitRecord.from_row({**unit, "parentId": parent})
-            by_kind[record.kind] = record
-        found[row["id"]] = AffiliationRecord(
-            hospital=by_kind.get("Hospital"),
-            department=by_kind.get("Department"),
-            division=by_kind.get("Division"),
-        )
-    return [found.get(i, AffiliationRecord()) for i in ids]
+    found = await get_aligned_rows(db, AFFILIATIONS, ids, itemgetter("id"), _affiliation)
+    return [AffiliationRecord() if a is None else a for a in found]
+
+
+def _affiliation(row: dict[str, Any]) -> AffiliationRecord:
+    units = row["units"]
+    by_kind: dict[str, OrgUnitRecord] = {}
+    for i, unit in enumerate(units):
+        parent = units[i + 1]["id"] if i + 1 < len(units) else None
+        record = OrgUnitRecord.from_row({**unit, "parentId": parent})
+        by_kind[record.kind] = record
+    return AffiliationRecord(
+        hospital=by_kind.get("Hospital"),
+        department=by_kind.get("Department"),
+        division=by_kind.get("Division"),
+    )
 
 
 # -- interests and mentorship areas --------------------------------------------------------
@@ -257,11 +253,7 @@ def _add_terms(label: LiteralString, rel: LiteralString) -> LiteralString:
     )
 
 
-ADD_TERMS: dict[str, LiteralString] = {
-    "INTERESTED_IN": _add_terms("Interest", "INTERESTED_IN"),
-    "OFFERS_MENTORSHIP_IN": _add_terms("MentorshipArea", "OFFERS_MENTORSHIP_IN"),
-    "SEEKS_MENTORSHIP_IN": _add_terms("MentorshipArea", "SEEKS_MENTORSHIP_IN"),
-}
+ADD_TERMS: dict[str, LiteralString] = {rel: _add_terms(label, rel) for rel, label in TERM_LINKS.items()}
 
 
 async def add_terms(
@@ -286,9 +278,7 @@ def _remove_terms(label: LiteralString, rel: LiteralString) -> LiteralString:
 
 
 REMOVE_TERMS: dict[str, LiteralString] = {
-    "INTERESTED_IN": _remove_terms("Interest", "INTERESTED_IN"),
-    "OFFERS_MENTORSHIP_IN": _remove_terms("MentorshipArea", "OFFERS_MENTORSHIP_IN"),
-    "SEEKS_MENTORSHIP_IN": _remove_terms("MentorshipArea", "SEEKS_MENTORSHIP_IN"),
+    rel: _remove_terms(label, rel) for rel, label in TERM_LINKS.items()
 }
 
 
@@ -303,9 +293,7 @@ TERMS_OF_PEOPLE: LiteralString = (
     "UNWIND $ids AS id "
     "MATCH (p:Person {id: id})-[r:INTERESTED_IN|OFFERS_MENTORSHIP_IN|SEEKS_MENTORSHIP_IN]->(t) "
     "OPTIONAL MATCH (t)-[:BROADER]->(b) "
-    "RETURN id, type(r) AS rel, t {.id, .slug, .name, .createdAt, .aliases, kind: labels(t)[0]} "
-    "AS term, "
-    "b.id AS broaderId"
+    "RETURN id, type(r) AS rel, " + TERM_FIELDS + " AS term, b.id AS broaderId"
 )
 
 PersonTerms = dict[str, list[TermRecord]]
@@ -313,20 +301,18 @@ PersonTerms = dict[str, list[TermRecord]]
 
 async def get_terms(db: Executor, ids: Sequence[str]) -> list[PersonTerms]:
     """Each person's terms by relationship type (INTERESTED_IN, ...), sorted by name."""
-    if not ids:
-        return []
-    rows = await db.read(TERMS_OF_PEOPLE, {"ids": list(dict.fromkeys(ids))})
-    found: dict[str, PersonTerms] = {}
-    for row in rows:
-        term = TermRecord.from_row({
-            **row["term"], "broaderId": row["broaderId"],
-            "aliases": tuple(row["term"].get("aliases") or ()),
-        })
-        found.setdefault(row["id"], {}).setdefault(row["rel"], []).append(term)
-    for terms in found.values():
-        for values in terms.values():
-            values.sort(key=lambda t: (t.name.lower(), t.id))
-    return [found.get(i, {}) for i in ids]
+    found = await list_aligned(
+        db, TERMS_OF_PEOPLE, ids, "id",
+        lambda row: (row["rel"], term_record(row["term"], row["broaderId"])),
+    )
+    return [_by_rel(terms) for terms in found]
+
+
+def _by_rel(terms: list[tuple[str, TermRecord]]) -> PersonTerms:
+    by_rel: PersonTerms = {}
+    for rel, term in sorted(terms, key=lambda rt: (rt[1].name.lower(), rt[1].id)):
+        by_rel.setdefault(rel, []).append(term)
+    return by_rel
 
 
 # -- bulk writes (directory import, synthetic networks) ------------------------------------

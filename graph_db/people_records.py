@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph_db.profile_fields import PROFILE_ITEMS
-from graph_db.records import Record
+from graph_db.records import Record, zeros
 from graph_db.social_records import NotifiedRecord
 
 
@@ -37,9 +37,7 @@ class PersonRecord(Record):
         # end in people.REFRESH_PROFILE) has only a name: everything is still missing.
         gaps = row.get("profileGaps")
         row = {**row, "profileGaps": tuple(gaps) if gaps is not None else PROFILE_ITEMS}
-        if row.get("completeness") is None:
-            row["completeness"] = 0
-        return row
+        return zeros(row, "completeness")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.moderation import audit, can_post, open_reports
+from graph_db.batch import get_aligned
+from graph_db.keyset import cursor_params, past_cursor
+from graph_db.moderation import audit, audited, can_post, open_reports
 from graph_db.notifications import notified, notify
 from graph_db.policy import (
     blocked,
@@ -46,14 +48,7 @@ WRITTEN_POST_FIELDS: LiteralString = post_fields(
 )
 
 # Keyset condition for newest-first lists: strictly after ($at, $id) in (createdAt, id) DESC.
-BEFORE_CURSOR: LiteralString = (
-    "($at IS NULL OR p.createdAt < $at OR (p.createdAt = $at AND p.id < $cursorId))"
-)
-
-
-def _cursor(after: tuple[int, str] | None) -> dict[str, Any]:
-    at, last_id = after if after else (None, None)
-    return {"at": at, "cursorId": last_id}
+BEFORE_CURSOR: LiteralString = past_cursor("p.createdAt", "p.id", descending=True)
 
 
 GET_MANY: LiteralString = (
@@ -68,11 +63,7 @@ GET_MANY: LiteralString = (
 
 async def get_many(db: Executor, ids: Sequence[str], *, viewer_id: str) -> list[PostRecord | None]:
     """Posts by id as `viewer_id` sees them, aligned with `ids` (None: absent, removed or hidden)."""
-    if not ids:
-        return []
-    rows = await db.read(GET_MANY, {"ids": list(dict.fromkeys(ids)), "viewer": viewer_id})
-    found = {row["post"]["id"]: PostRecord.from_row(row["post"]) for row in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_MANY, ids, "post", PostRecord.from_row, {"viewer": viewer_id})
 
 
 def mention(node: LiteralString, author: LiteralString, group: LiteralString) -> LiteralString:
@@ -89,6 +80,22 @@ def mention(node: LiteralString, author: LiteralString, group: LiteralString) ->
         " MERGE (" + node + ")-[r:MENTIONS]->(m) ON CREATE SET r.createdAt = $now"
         " RETURN collect(CASE WHEN fresh THEN m END) AS mentioned, collect(m.id) AS mentionIds }"
     )
+
+
+def unmention(node: LiteralString) -> LiteralString:
+    """Projects `stale` and deletes it: `node`'s MENTIONS of people no longer in $mentions,
+    when $setMentions (an edit that leaves the mentions alone deletes none)."""
+    return (
+        "CASE WHEN $setMentions THEN [(" + node + ")-[r:MENTIONS]->(om:Person) "
+        "WHERE NOT om.id IN $mentions | r] ELSE [] END AS stale "
+        "FOREACH (old IN stale | DELETE old) "
+    )
+
+
+def mention_params(mention_ids: Sequence[str] | None) -> dict[str, Any]:
+    """The parameters `mention` and `unmention` read: the people to mention, once each, and
+    whether to set them at all (None: keep the mentions as they are)."""
+    return {"setMentions": mention_ids is not None, "mentions": list(dict.fromkeys(mention_ids or ()))}
 
 
 CREATE_POST: LiteralString = (
@@ -122,7 +129,7 @@ async def create_post(
     rows = await db.write(
         CREATE_POST,
         {"id": id, "author": author_id, "body": body, "now": now, "group": group_id,
-         "mentions": list(dict.fromkeys(mention_ids)), "setMentions": True},
+         **mention_params(mention_ids)},
     )
     if not rows:
         return None, []
@@ -133,9 +140,7 @@ UPDATE_POST: LiteralString = (
     "MATCH (p:Post {id: $id})<-[:AUTHORED]-(a:Person {id: $author}) WHERE " + live("p") + " "
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
     "SET p.body = $body, p.editedAt = $now "
-    "WITH a, g, p, CASE WHEN $setMentions "
-    "  THEN [(p)-[r:MENTIONS]->(om:Person) WHERE NOT om.id IN $mentions | r] ELSE [] END AS stale "
-    "FOREACH (old IN stale | DELETE old) "
+    "WITH a, g, p, " + unmention("p") +
     "WITH a, g, p" + mention("p", "a", "g")
     + notify("MENTION", imports="a, p, mentioned", recipients="mentioned", actor="a",
              target="p", post="p")
@@ -154,8 +159,7 @@ async def update_post(
     rows = await db.write(
         UPDATE_POST,
         {"id": post_id, "author": author_id, "body": body, "now": now,
-         "setMentions": mention_ids is not None,
-         "mentions": list(dict.fromkeys(mention_ids or ()))},
+         **mention_params(mention_ids)},
     )
     if not rows:
         return None, []
@@ -185,8 +189,7 @@ async def remove_post(
     which also records a ModerationAction (id `action_id`). False if nothing was removed."""
     rows = await db.write(
         REMOVE_POST,
-        {"id": post_id, "actor": actor_id, "moderator": moderator, "now": now,
-         "actionId": action_id, "reason": reason},
+        {**audited(actor_id, reason, now, action_id), "id": post_id, "moderator": moderator},
     )
     return bool(rows)
 
@@ -218,7 +221,7 @@ async def list_by_author(
     """A person's posts the viewer may see, newest first, after the keyset (createdAt, id)."""
     rows = await db.read(
         LIST_BY_AUTHOR,
-        {"author": author_id, "viewer": viewer_id, "limit": limit, **_cursor(after)},
+        {"author": author_id, "viewer": viewer_id, "limit": limit, **cursor_params(after)},
     )
     return [PostRecord.from_row(row["post"]) for row in rows]
 
@@ -244,7 +247,7 @@ async def list_in_group(
     """A group's posts, newest first, if the viewer may see the group (else empty)."""
     rows = await db.read(
         LIST_IN_GROUP,
-        {"group": group_id, "viewer": viewer_id, "limit": limit, **_cursor(after)},
+        {"group": group_id, "viewer": viewer_id, "limit": limit, **cursor_params(after)},
     )
     return [PostRecord.from_row(row["post"]) for row in rows]
 

@@ -60,3 +60,8 @@ class Record:
 def tuples(row: dict[str, Any], *keys: str) -> dict[str, Any]:
     """The row with each list value under `keys` turned into a tuple (records are frozen)."""
     return {**row, **{k: tuple(row[k]) for k in keys if isinstance(row.get(k), list)}}
+
+
+def zeros(row: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """The row with each counter under `keys` that is null (never set) as 0."""
+    return {**row, **{k: 0 for k in keys if row.get(k) is None}}

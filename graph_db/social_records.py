@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from graph_db.records import Record
+from graph_db.records import Record, tuples
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,10 +22,7 @@ class PostRecord(Record):
 
     @classmethod
     def convert(cls, row: dict[str, Any]) -> dict[str, Any]:
-        mentions = row.get("mentionIds")
-        if isinstance(mentions, list):
-            row = {**row, "mentionIds": tuple(mentions)}
-        return row
+        return tuples(row, "mentionIds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +40,7 @@ class CommentRecord(Record):
 
     @classmethod
     def convert(cls, row: dict[str, Any]) -> dict[str, Any]:
-        mentions = row.get("mentionIds")
-        if isinstance(mentions, list):
-            row = {**row, "mentionIds": tuple(mentions)}
-        return row
+        return tuples(row, "mentionIds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +87,7 @@ class NotificationRecord(Record):
 
     @classmethod
     def convert(cls, row: dict[str, Any]) -> dict[str, Any]:
-        actors = row.get("actorIds")
-        if isinstance(actors, list):
-            row = {**row, "actorIds": tuple(actors)}
-        return row
+        return tuples(row, "actorIds")
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import get_aligned_rows, list_aligned
 from graph_db.people_records import OrgUnitRecord
 from graph_db.profile_fields import slugify
 from graph_db.taxonomy_data import DEFAULT_TAXONOMY
 
-KINDS: tuple[str, ...] = ("Hospital", "Department", "Division")
+KINDS: tuple[LiteralString, ...] = ("Hospital", "Department", "Division")
 PARENT_KIND: dict[str, str | None] = {"Hospital": None, "Department": "Hospital", "Division": "Department"}
 _NAMESPACE = uuid.UUID("6f1d3f0e-3a52-4d0c-9a57-3c2f6f0b7a11")
 
@@ -124,11 +125,7 @@ def _rename(label: LiteralString) -> LiteralString:
     )
 
 
-RENAME_UNIT: dict[str, LiteralString] = {
-    "Hospital": _rename("Hospital"),
-    "Department": _rename("Department"),
-    "Division": _rename("Division"),
-}
+RENAME_UNIT: dict[str, LiteralString] = {kind: _rename(kind) for kind in KINDS}
 
 
 async def rename_unit(
@@ -154,11 +151,7 @@ GET_MANY: LiteralString = (
 
 async def get_many(db: Executor, ids: Sequence[str]) -> list[OrgUnitRecord | None]:
     """Units of any kind by id, aligned with `ids`."""
-    if not ids:
-        return []
-    rows = await db.read(GET_MANY, {"ids": list(dict.fromkeys(ids))})
-    found = {r["unit"]["id"]: _record(r) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned_rows(db, GET_MANY, ids, lambda row: row["unit"]["id"], _record)
 
 
 LIST_ALL: LiteralString = (
@@ -193,13 +186,7 @@ LIST_CHILDREN: LiteralString = (
 
 async def list_children(db: Executor, parent_ids: Sequence[str]) -> list[list[OrgUnitRecord]]:
     """The units directly PART_OF each parent, by name, aligned with `parent_ids`."""
-    if not parent_ids:
-        return []
-    rows = await db.read(LIST_CHILDREN, {"ids": list(dict.fromkeys(parent_ids))})
-    found: dict[str, list[OrgUnitRecord]] = {}
-    for r in rows:
-        found.setdefault(r["parentId"], []).append(_record(r))
-    return [found.get(i, []) for i in parent_ids]
+    return await list_aligned(db, LIST_CHILDREN, parent_ids, "parentId", _record)
 
 
 async def load_default(db: Executor, *, now: int) -> int:

@@ -5,16 +5,18 @@ one term; people link to them from graph_db.people."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import get_aligned_rows, list_aligned
 from graph_db.errors import InvalidInput
 from graph_db.people_records import TermRecord, TermUsageRecord
 from graph_db.profile_fields import clean_line, slugify
 from graph_db.vocabulary_data import ALIASES, INTERESTS, MENTORSHIP_AREAS
 
-KINDS: tuple[str, ...] = ("Interest", "MentorshipArea")
+KINDS: tuple[LiteralString, ...] = ("Interest", "MentorshipArea")
 _NAMESPACE = uuid.UUID("0b9a9a7e-0a0f-4e8e-8f39-7f0e5d1c2b44")
 
 TERM_FIELDS: LiteralString = "t {.id, .slug, .name, .createdAt, .aliases, kind: labels(t)[0]}"
@@ -48,6 +50,11 @@ def _record(row: dict[str, Any]) -> TermRecord:
     return term_record(row["term"], row.get("broaderId"))
 
 
+def per_kind(statement: Callable[[LiteralString], LiteralString]) -> dict[str, LiteralString]:
+    """The statement for each vocabulary, by kind (its label is fixed text in each)."""
+    return {kind: statement(kind) for kind in KINDS}
+
+
 GET_MANY: LiteralString = (
     "UNWIND $ids AS id "
     "OPTIONAL MATCH (i:Interest {id: id}) OPTIONAL MATCH (a:MentorshipArea {id: id}) "
@@ -59,11 +66,7 @@ GET_MANY: LiteralString = (
 
 async def get_many(db: Executor, ids: Sequence[str]) -> list[TermRecord | None]:
     """Terms of either kind by id, aligned with `ids`."""
-    if not ids:
-        return []
-    rows = await db.read(GET_MANY, {"ids": list(dict.fromkeys(ids))})
-    found = {r["term"]["id"]: _record(r) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned_rows(db, GET_MANY, ids, lambda row: row["term"]["id"], _record)
 
 
 def _usage(label: LiteralString) -> LiteralString:
@@ -75,7 +78,7 @@ def _usage(label: LiteralString) -> LiteralString:
     )
 
 
-USAGE: dict[str, LiteralString] = {"Interest": _usage("Interest"), "MentorshipArea": _usage("MentorshipArea")}
+USAGE: dict[str, LiteralString] = per_kind(_usage)
 
 
 def _members(row: dict[str, Any], kind: str) -> TermUsageRecord:
@@ -87,11 +90,8 @@ def _members(row: dict[str, Any], kind: str) -> TermUsageRecord:
 
 async def get_usage(db: Executor, kind: str, ids: Sequence[str]) -> list[TermUsageRecord]:
     """How many people use each term (for an area, `members` counts offers plus seeks)."""
-    if not ids:
-        return []
-    rows = await db.read(USAGE[kind], {"ids": list(dict.fromkeys(ids))})
-    found = {r["id"]: _members(r, kind) for r in rows}
-    return [found.get(i, TermUsageRecord(id=i)) for i in ids]
+    found = await get_aligned_rows(db, USAGE[kind], ids, itemgetter("id"), lambda r: _members(r, kind))
+    return [usage or TermUsageRecord(id=i) for i, usage in zip(ids, found, strict=True)]
 
 
 def _complete(label: LiteralString) -> LiteralString:
@@ -111,9 +111,7 @@ def _complete(label: LiteralString) -> LiteralString:
     )
 
 
-COMPLETE: dict[str, LiteralString] = {
-    "Interest": _complete("Interest"), "MentorshipArea": _complete("MentorshipArea")
-}
+COMPLETE: dict[str, LiteralString] = per_kind(_complete)
 
 
 async def autocomplete(
@@ -136,13 +134,7 @@ LIST_NARROWER: LiteralString = (
 
 async def list_narrower(db: Executor, ids: Sequence[str]) -> list[list[TermRecord]]:
     """The interests directly narrower than each of `ids`, by name."""
-    if not ids:
-        return []
-    rows = await db.read(LIST_NARROWER, {"ids": list(dict.fromkeys(ids))})
-    found: dict[str, list[TermRecord]] = {}
-    for r in rows:
-        found.setdefault(r["broaderId"], []).append(_record(r))
-    return [found.get(i, []) for i in ids]
+    return await list_aligned(db, LIST_NARROWER, ids, "broaderId", _record)
 
 
 def _merge(label: LiteralString) -> LiteralString:
@@ -154,9 +146,7 @@ def _merge(label: LiteralString) -> LiteralString:
     )
 
 
-MERGE_TERMS: dict[str, LiteralString] = {
-    "Interest": _merge("Interest"), "MentorshipArea": _merge("MentorshipArea")
-}
+MERGE_TERMS: dict[str, LiteralString] = per_kind(_merge)
 
 # A default broader edge is added only to an interest that has none (an admin's choice stays).
 MERGE_BROADER: LiteralString = (
@@ -183,9 +173,7 @@ def _ensure(label: LiteralString) -> LiteralString:
     )
 
 
-ENSURE_TERMS: dict[str, LiteralString] = {
-    "Interest": _ensure("Interest"), "MentorshipArea": _ensure("MentorshipArea")
-}
+ENSURE_TERMS: dict[str, LiteralString] = per_kind(_ensure)
 
 
 async def ensure_terms(db: Executor, kind: str, names: Sequence[str], *, now: int) -> list[TermRecord]:
@@ -220,9 +208,7 @@ def _merge_aliases(label: LiteralString) -> LiteralString:
     )
 
 
-MERGE_ALIASES: dict[str, LiteralString] = {
-    "Interest": _merge_aliases("Interest"), "MentorshipArea": _merge_aliases("MentorshipArea")
-}
+MERGE_ALIASES: dict[str, LiteralString] = per_kind(_merge_aliases)
 
 
 def _set_aliases(label: LiteralString) -> LiteralString:
@@ -232,9 +218,7 @@ def _set_aliases(label: LiteralString) -> LiteralString:
     )
 
 
-SET_ALIASES: dict[str, LiteralString] = {
-    "Interest": _set_aliases("Interest"), "MentorshipArea": _set_aliases("MentorshipArea")
-}
+SET_ALIASES: dict[str, LiteralString] = per_kind(_set_aliases)
 
 
 def clean_aliases(aliases: Sequence[str]) -> list[str]:
@@ -262,10 +246,11 @@ async def set_aliases(
     return _record(rows[0]), tuple(rows[0]["aliases"] or ())
 
 
-LIST_KIND: dict[str, LiteralString] = {
-    "Interest": "MATCH (t:Interest) RETURN " + TERM_FIELDS + " AS term, null AS broaderId",
-    "MentorshipArea": "MATCH (t:MentorshipArea) RETURN " + TERM_FIELDS + " AS term, null AS broaderId",
-}
+def _list_kind(label: LiteralString) -> LiteralString:
+    return "MATCH (t:" + label + ") RETURN " + TERM_FIELDS + " AS term, null AS broaderId"
+
+
+LIST_KIND: dict[str, LiteralString] = per_kind(_list_kind)
 
 
 async def list_kind(db: Executor, kind: str) -> list[TermRecord]:
@@ -283,9 +268,7 @@ def _replace_aliases(label: LiteralString) -> LiteralString:
     )
 
 
-REPLACE_ALIASES: dict[str, LiteralString] = {
-    "Interest": _replace_aliases("Interest"), "MentorshipArea": _replace_aliases("MentorshipArea")
-}
+REPLACE_ALIASES: dict[str, LiteralString] = per_kind(_replace_aliases)
 
 
 async def replace_aliases(

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import by_ids, get_aligned, get_aligned_rows
 from graph_db.dialect import Dialect
 from graph_db.groups.records import GroupAccessRecord, GroupRecord, MembershipRecord
+from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
 from graph_db.migrations import GROUP_SEARCH
-from graph_db.moderation import audit
+from graph_db.moderation import audit, audited
 from graph_db.people import PERSON_FIELDS
 from graph_db.people_records import PersonRecord
 from graph_db.policy import MEMBER, OWNER, PUBLIC, banned, blocked, group_role, owns, sees_content, text
@@ -45,17 +48,13 @@ def group_record(row: dict[str, Any]) -> GroupRecord:
     return GroupRecord.from_row(row["group"])
 
 
-GET_MANY: LiteralString = "UNWIND $ids AS id MATCH (g:Group {id: id}) RETURN " + GROUP_FIELDS + " AS group"
+GET_MANY: LiteralString = by_ids("g", "Group", GROUP_FIELDS, "group")
 
 
 async def get_many(db: Executor, ids: Sequence[str]) -> list[GroupRecord | None]:
     """Groups by id, aligned with `ids`. A group itself (name, description) is public;
     its content is not (see `sees_content`)."""
-    if not ids:
-        return []
-    rows = await db.read(GET_MANY, {"ids": list(dict.fromkeys(ids))})
-    found = {row["group"]["id"]: group_record(row) for row in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_MANY, ids, "group", GroupRecord.from_row)
 
 
 ACCESS: LiteralString = (
@@ -78,11 +77,9 @@ async def get_access(
 ) -> list[GroupAccessRecord | None]:
     """How the viewer stands in each group, aligned with `ids` (None: no such group, or no
     such viewer)."""
-    if not ids:
-        return []
-    rows = await db.read(ACCESS, {"ids": list(dict.fromkeys(ids)), "viewer": viewer_id})
-    found = {row["groupId"]: GroupAccessRecord.from_row(row) for row in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned_rows(
+        db, ACCESS, ids, itemgetter("groupId"), GroupAccessRecord.from_row, {"viewer": viewer_id}
+    )
 
 
 # -- creating and changing groups ---------------------------------------------------------
@@ -138,10 +135,9 @@ async def update_group(
     interests; owners and admins only (None otherwise, or if there is no such group)."""
     rows = await db.write(
         UPDATE_GROUP,
-        {"actor": actor_id, "group": group_id, "changes": dict(changes), "now": now,
+        {**audited(actor_id, None, now, action_id), "group": group_id, "changes": dict(changes),
          "setInterests": interest_ids is not None, "interests": list(interest_ids or ()),
-         "detail": ", ".join(sorted([*changes, *(["interests"] if interest_ids is not None else [])])),
-         "actionId": action_id, "reason": None},
+         "detail": ", ".join(sorted([*changes, *(["interests"] if interest_ids is not None else [])]))},
     )
     return group_record(rows[0]) if rows else None
 
@@ -173,17 +169,14 @@ async def set_archived(
     admins only. None when refused or already in that state."""
     rows = await db.write(
         ARCHIVE_GROUP if archived else UNARCHIVE_GROUP,
-        {"actor": actor_id, "group": group_id, "reason": reason, "now": now,
-         "actionId": action_id},
+        {**audited(actor_id, reason, now, action_id), "group": group_id},
     )
     return group_record(rows[0]) if rows else None
 
 
 # -- lists ----------------------------------------------------------------------------------
 
-MEMBER_CURSOR: LiteralString = (
-    "($at IS NULL OR m.createdAt > $at OR (m.createdAt = $at AND p.id > $cursorId))"
-)
+MEMBER_CURSOR: LiteralString = past_cursor("m.createdAt", "p.id", descending=False)
 
 LIST_MEMBERS: LiteralString = (
     "MATCH (v:Person {id: $viewer}), (g:Group {id: $group}) "
@@ -218,11 +211,9 @@ async def list_people(
     """MEMBERS (those the viewer may see: nothing of a private group to non-members),
     REQUESTS (pending join requests) or BANNED people of a group, oldest first, after the
     keyset (since, person id). The caller checks who may read REQUESTS and BANNED."""
-    at, last_id = after if after else (None, None)
     rows = await db.read(
         MEMBER_LISTS[which],
-        {"group": group_id, "viewer": viewer_id, "role": role, "at": at, "cursorId": last_id,
-         "limit": limit},
+        {"group": group_id, "viewer": viewer_id, "role": role, **cursor_params(after), "limit": limit},
     )
     return [
         MembershipRecord(
@@ -238,9 +229,7 @@ GROUP_FILTER: LiteralString = (
     "($archived OR g.archivedAt IS NULL) AND ($interest IS NULL OR "
     "size([(g)-[fi:ABOUT]->(fii:Interest) WHERE fii.id = $interest | 1]) > 0) AS wanted"
 )
-NEWEST_CURSOR: LiteralString = (
-    "($at IS NULL OR g.createdAt < $at OR (g.createdAt = $at AND g.id < $cursorId))"
-)
+NEWEST_CURSOR: LiteralString = past_cursor("g.createdAt", "g.id", descending=True)
 
 LIST_GROUPS: LiteralString = (
     "MATCH (g:Group) WHERE " + NEWEST_CURSOR + " WITH g, " + GROUP_FILTER + " WHERE wanted "
@@ -277,10 +266,9 @@ async def list_groups(
     then id), else newest first (createdAt, id); optionally only those about an interest,
     or those the viewer belongs to. Private groups are listed (their name and description
     are public); their content is not."""
-    at, last_id = after if after else (None, None)
     params: dict[str, Any] = {
         "viewer": viewer_id, "interest": interest_id, "joined": joined,
-        "archived": include_archived, "at": at, "cursorId": last_id, "limit": limit,
+        "archived": include_archived, **cursor_params(after), "limit": limit,
     }
     if query is not None:
         text = db.dialect.fulltext_query(query)

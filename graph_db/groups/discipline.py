@@ -7,7 +7,7 @@ from typing import LiteralString
 from graph_db.backend import Executor
 from graph_db.groups.core import GROUP_FIELDS, MAX_PINNED_POSTS, RECOUNT, group_record
 from graph_db.groups.records import GroupRecord
-from graph_db.moderation import audit, open_reports
+from graph_db.moderation import audit, audited, open_reports
 from graph_db.policy import MODERATOR, OWNER, banned, group_role, is_staff, live, moderates, text
 
 # -- discipline: mute, ban ------------------------------------------------------------------
@@ -78,8 +78,7 @@ async def discipline(
     them there, or there is nothing to undo."""
     rows = await db.write(
         DISCIPLINE[what],
-        {"actor": actor_id, "group": group_id, "person": person_id, "reason": reason,
-         "now": now, "actionId": action_id, "until": until},
+        {**audited(actor_id, reason, now, action_id), "group": group_id, "person": person_id, "until": until},
     )
     return bool(rows)
 
@@ -100,8 +99,7 @@ async def set_slow_mode(
     """Set the minimum seconds between a member's contributions in the group (0: off)."""
     rows = await db.write(
         SLOW_MODE,
-        {"actor": actor_id, "group": group_id, "seconds": seconds, "reason": reason, "now": now,
-         "actionId": action_id},
+        {**audited(actor_id, reason, now, action_id), "group": group_id, "seconds": seconds},
     )
     return group_record(rows[0]) if rows else None
 
@@ -140,8 +138,7 @@ async def set_pinned(
     that group. False when refused, full, or already in that state."""
     rows = await db.write(
         PIN_POST if pinned else UNPIN_POST,
-        {"actor": actor_id, "post": post_id, "reason": reason, "now": now,
-         "actionId": action_id, "maxPins": MAX_PINNED_POSTS},
+        {**audited(actor_id, reason, now, action_id), "post": post_id, "maxPins": MAX_PINNED_POSTS},
     )
     return bool(rows)
 

@@ -8,7 +8,7 @@ from typing import Any, LiteralString
 from graph_db.backend import Executor
 from graph_db.groups.core import GROUP_FIELDS, LOCK_GROUP, RECOUNT, group_record, recount
 from graph_db.groups.records import GroupRecord
-from graph_db.moderation import audit
+from graph_db.moderation import audit, audited
 from graph_db.notifications import notified, notify
 from graph_db.policy import (
     GROUP_MODERATOR_ROLES,
@@ -131,8 +131,7 @@ async def answer_join_request(
     moderator of the group. None when refused or there is no pending request."""
     rows = await db.write(
         APPROVE_JOIN_REQUEST if approve else DECLINE_JOIN_REQUEST,
-        {"actor": actor_id, "group": group_id, "person": person_id, "reason": reason,
-         "now": now, "actionId": action_id},
+        {**audited(actor_id, reason, now, action_id), "group": group_id, "person": person_id},
     )
     return (group_record(rows[0]), notified(rows)) if rows else (None, [])
 
@@ -191,8 +190,7 @@ async def set_role(
     when that would leave the group without an owner; None when refused or not a member."""
     rows = await db.write(
         SET_ROLE,
-        {"actor": actor_id, "group": group_id, "person": person_id, "role": role,
-         "reason": reason, "now": now, "actionId": action_id},
+        {**audited(actor_id, reason, now, action_id), "group": group_id, "person": person_id, "role": role},
     )
     return (rows[0]["role"], bool(rows[0]["lastOwner"])) if rows else None
 

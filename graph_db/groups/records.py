@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph_db.people_records import PersonRecord
-from graph_db.records import Record, tuples
+from graph_db.records import Record, tuples, zeros
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,11 +28,7 @@ class GroupRecord(Record):
 
     @classmethod
     def convert(cls, row: dict[str, Any]) -> dict[str, Any]:
-        row = tuples(row, "interestIds", "topics")
-        for key in ("memberCount", "slowModeSeconds"):
-            if row.get(key) is None:
-                row[key] = 0
-        return row
+        return zeros(tuples(row, "interestIds", "topics"), "memberCount", "slowModeSeconds")
 
 
 @dataclass(frozen=True, slots=True)

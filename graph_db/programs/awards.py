@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import by_ids, get_aligned, list_aligned
 from graph_db.locks import lock
 from graph_db.notifications import notified, notify
 from graph_db.programs.records import (
@@ -93,15 +94,11 @@ async def create_award(
     return _award(rows[0]["award"])
 
 
-GET_AWARDS: LiteralString = "UNWIND $ids AS id MATCH (a:Award {id: id}) RETURN " + AWARD_MAP + " AS award"
+GET_AWARDS: LiteralString = by_ids("a", "Award", AWARD_MAP, "award")
 
 
 async def get_awards(db: Executor, ids: Sequence[str]) -> list[AwardRecord | None]:
-    if not ids:
-        return []
-    rows = await db.read(GET_AWARDS, {"ids": list(dict.fromkeys(ids))})
-    found = {r["award"]["id"]: _award(r["award"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_AWARDS, ids, "award", _award)
 
 
 CREATE_CYCLE: LiteralString = (
@@ -129,17 +126,11 @@ async def create_cycle(
     return _cycle(rows[0]["cycle"]) if rows else None
 
 
-GET_CYCLES: LiteralString = (
-    "UNWIND $ids AS id MATCH (cy:AwardCycle {id: id}) RETURN " + CYCLE_MAP + " AS cycle"
-)
+GET_CYCLES: LiteralString = by_ids("cy", "AwardCycle", CYCLE_MAP, "cycle")
 
 
 async def get_cycles(db: Executor, ids: Sequence[str]) -> list[AwardCycleRecord | None]:
-    if not ids:
-        return []
-    rows = await db.read(GET_CYCLES, {"ids": list(dict.fromkeys(ids))})
-    found = {r["cycle"]["id"]: _cycle(r["cycle"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_CYCLES, ids, "cycle", _cycle)
 
 
 OPEN_CYCLES: LiteralString = (
@@ -225,17 +216,11 @@ async def support(
     return _nomination(rows[0]["nomination"]) if rows else None
 
 
-GET_NOMINATIONS: LiteralString = (
-    "UNWIND $ids AS id MATCH (n:Nomination {id: id}) RETURN " + NOMINATION_MAP + " AS nomination"
-)
+GET_NOMINATIONS: LiteralString = by_ids("n", "Nomination", NOMINATION_MAP, "nomination")
 
 
 async def get_nominations(db: Executor, ids: Sequence[str]) -> list[NominationRecord | None]:
-    if not ids:
-        return []
-    rows = await db.read(GET_NOMINATIONS, {"ids": list(dict.fromkeys(ids))})
-    found = {r["nomination"]["id"]: _nomination(r["nomination"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_NOMINATIONS, ids, "nomination", _nomination)
 
 
 # Scoring is refused inside the statement when the reviewer is conflicted or not on the
@@ -324,21 +309,23 @@ async def publish(
 
 
 # The win's `id` (cycle:winner) is what the activity stream pages by (graph_db.feed).
+def badge(person: LiteralString, won: LiteralString, award: LiteralString) -> LiteralString:
+    """The badge (a BadgeRecord map) of the WON edge `won` from `person` to `award`."""
+    return (
+        "{personId: " + person + ".id, awardId: " + award + ".id, name: " + award + ".name, "
+        "year: " + won + ".year, cycleId: " + won + ".cycleId, awardedAt: " + won + ".createdAt}"
+    )
+
+
 BADGES: LiteralString = (
     "UNWIND $ids AS pid MATCH (p:Person {id: pid})-[won:WON]->(a:Award) "
-    "RETURN p.id AS personId, a.id AS awardId, a.name AS name, won.year AS year, "
-    "won.cycleId AS cycleId, won.createdAt AS awardedAt"
+    "RETURN p.id AS personId, " + badge("p", "won", "a") + " AS badge"
 )
 
 
 async def get_badges_many(db: Executor, person_ids: Sequence[str]) -> list[list[BadgeRecord]]:
     """The awards each person won (published winners), newest first, aligned with `person_ids`."""
-    if not person_ids:
-        return []
-    rows = await db.read(BADGES, {"ids": list(dict.fromkeys(person_ids))})
-    found: dict[str, list[BadgeRecord]] = {}
-    for r in rows:
-        found.setdefault(r["personId"], []).append(BadgeRecord.from_row(r))
-    for badges in found.values():
-        badges.sort(key=lambda b: (-b.year, b.name, b.cycleId))
-    return [list(found.get(i, ())) for i in person_ids]
+    found = await list_aligned(
+        db, BADGES, person_ids, "personId", lambda row: BadgeRecord.from_row(row["badge"])
+    )
+    return [sorted(badges, key=lambda b: (-b.year, b.name, b.cycleId)) for badges in found]

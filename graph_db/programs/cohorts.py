@@ -18,9 +18,11 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import by_ids, get_aligned
 from graph_db.locks import lock_pair
 from graph_db.mentorship import ONE_TO_ONE_LIST, OPEN_LIST, open_key
 from graph_db.notifications import notified, notify
+from graph_db.policy import blocks_between
 from graph_db.programs.records import CohortPairRecord, CohortRecord, EnrolmentRecord
 
 COHORT_MAP: LiteralString = (
@@ -66,17 +68,11 @@ async def create_cohort(
     return _cohort(rows[0]["cohort"]) if rows else None
 
 
-GET_COHORTS: LiteralString = (
-    "UNWIND $ids AS id MATCH (c:Cohort {id: id}) RETURN " + COHORT_MAP + " AS cohort"
-)
+GET_COHORTS: LiteralString = by_ids("c", "Cohort", COHORT_MAP, "cohort")
 
 
 async def get_many(db: Executor, ids: Sequence[str]) -> list[CohortRecord | None]:
-    if not ids:
-        return []
-    rows = await db.read(GET_COHORTS, {"ids": list(dict.fromkeys(ids))})
-    found = {r["cohort"]["id"]: _cohort(r["cohort"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_COHORTS, ids, "cohort", _cohort)
 
 
 LIST_COHORTS: LiteralString = (
@@ -115,11 +111,11 @@ ENROL: LiteralString = (
     "  AND pp.role = 'PRIMARY' | pp]) AS cohortPrimaries, "
     "size([(me)-[:MENTEE_IN]->(px:Mentorship) WHERE px.status = 'ACTIVE' AND px.kind = 'PRIMARY' "
     "  | px]) AS primaries, "
-    "size([(me)-[:BLOCKED]-(mr) | me]) AS blocks "
+    + blocks_between("me", "mr") + " AS blocked "
     "WITH c, g, me, mr, open, CASE "
     "  WHEN existing IS NOT NULL AND existing.id = $id THEN 'OK' "
     "  WHEN existing IS NOT NULL THEN 'EXISTS' "
-    "  WHEN blocks > 0 THEN 'BLOCKED' "
+    "  WHEN blocked THEN 'BLOCKED' "
     "  WHEN open IS NOT NULL AND open.status = 'REQUESTED' THEN 'PENDING' "
     "  WHEN $role = 'PRIMARY' AND cohortPrimaries > 0 THEN 'HAS_PRIMARY' "
     "  WHEN open IS NULL AND $kind = 'PRIMARY' AND primaries > 0 THEN 'HAS_PRIMARY' "

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import get_aligned
+from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
 from graph_db.notifications import notified, notify
 from graph_db.programs.records import (
@@ -121,16 +123,12 @@ GET_EVENTS: LiteralString = (
 
 async def get_many(db: Executor, ids: Sequence[str]) -> list[SpeedEventRecord | None]:
     """Events by id, aligned with `ids`."""
-    if not ids:
-        return []
-    rows = await db.read(GET_EVENTS, {"ids": list(dict.fromkeys(ids))})
-    found = {r["event"]["id"]: _event(r["event"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_EVENTS, ids, "event", _event)
 
 
 LIST_EVENTS: LiteralString = (
     "MATCH (e:Event) WHERE e.kind = 'SPEED_MENTORING' AND e.endsAt >= $from "
-    "AND ($at IS NULL OR e.startsAt > $at OR (e.startsAt = $at AND e.id > $lastId)) "
+    "AND " + past_cursor("e.startsAt", "e.id", descending=False) + " "
     "RETURN " + EVENT_MAP + " AS event ORDER BY e.startsAt, e.id LIMIT $limit"
 )
 
@@ -139,10 +137,7 @@ async def list_events(
     db: Executor, *, ending_after: int, after: tuple[int, str] | None, limit: int
 ) -> list[SpeedEventRecord]:
     """Events not yet over, soonest first, after the keyset (startsAt, id)."""
-    at, last_id = after if after else (None, None)
-    rows = await db.read(
-        LIST_EVENTS, {"from": ending_after, "at": at, "lastId": last_id, "limit": limit}
-    )
+    rows = await db.read(LIST_EVENTS, {"from": ending_after, **cursor_params(after), "limit": limit})
     return [_event(r["event"]) for r in rows]
 
 

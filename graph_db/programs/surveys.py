@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import by_ids, get_aligned
 from graph_db.locks import lock
 from graph_db.programs.records import SurveyRecord, SurveyResponseRecord
 
@@ -87,17 +88,11 @@ async def revise_survey(
     return _survey(rows[0]["survey"]) if rows else None
 
 
-GET_SURVEYS: LiteralString = (
-    "UNWIND $ids AS id MATCH (s:Survey {id: id}) RETURN " + SURVEY_MAP + " AS survey"
-)
+GET_SURVEYS: LiteralString = by_ids("s", "Survey", SURVEY_MAP, "survey")
 
 
 async def get_many(db: Executor, ids: Sequence[str]) -> list[SurveyRecord | None]:
-    if not ids:
-        return []
-    rows = await db.read(GET_SURVEYS, {"ids": list(dict.fromkeys(ids))})
-    found = {r["survey"]["id"]: _survey(r["survey"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_SURVEYS, ids, "survey", _survey)
 
 
 GET_VERSION: LiteralString = (
