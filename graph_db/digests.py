@@ -28,6 +28,7 @@ from typing import Any, LiteralString
 
 from graph_db.backend import Executor
 from graph_db.locks import lock
+from graph_db.policy import blocked_ids, blocks_with_id
 
 MESSAGE_DIGEST = "MESSAGE_DIGEST"
 NOTIFICATION_DIGEST = "NOTIFICATION_DIGEST"
@@ -189,8 +190,7 @@ LIST_MESSAGES: LiteralString = (
     "WHERE q.leftAt IS NULL AND coalesce(q.muted, false) = false AND m.senderId <> p.id "
     "AND m.deletedAt IS NULL AND m.createdAt >= $since AND m.createdAt < $until "
     "AND m.createdAt > coalesce(q.lastReadAt, 0) "
-    "WITH p, c, m, size([(p)-[:BLOCKED]-(bx:Person) WHERE bx.id = m.senderId | bx]) AS blocked "
-    "WHERE blocked = 0 "
+    "WITH p, c, m, " + blocks_with_id("p", "m.senderId") + " AS blocked WHERE NOT blocked "
     # An immediate email sent (or on its way) for it: not again.
     "OPTIONAL MATCH (e:EmailOutbox {id: m.id + ':' + p.id}) "
     "WITH c, m, e WHERE e IS NULL OR e.status IN ['CANCELLED', 'DEAD'] "
@@ -202,8 +202,7 @@ LIST_MESSAGES: LiteralString = (
 )
 
 LIST_NOTIFICATIONS: LiteralString = (
-    "MATCH (p:Person {id: $person}) OPTIONAL MATCH (p)-[:BLOCKED]-(h:Person) "
-    "WITH p, collect(h.id) AS hidden "
+    "MATCH (p:Person {id: $person}) WITH p, " + blocked_ids("p", "h") + " AS hidden "
     "MATCH (p)<-[:NOTIFIES]-(n:Notification) WHERE n.readAt IS NULL "
     "AND n.updatedAt >= $since AND n.updatedAt < $until "
     # As graph_db.notifications.SHOWN: nothing it is about removed, an actor still seen.

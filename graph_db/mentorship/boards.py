@@ -14,6 +14,7 @@ from graph_db.backend import Executor
 from graph_db.mentorship import OPEN_LIST, open_key
 from graph_db.mentorship.records import AdvisorRecord
 from graph_db.notifications import notified, notify
+from graph_db.policy import blocks_between
 from graph_db.social_records import NotifiedRecord
 
 MAX_ADVISORS = 12
@@ -51,9 +52,9 @@ async def add_external(
 # sits on a board once (an existing open seat: outcome EXISTS, nothing new).
 ADD_MEMBER: LiteralString = (
     "MATCH (me:Person {id: $mentee}), (mr:Person {id: $person}) "
-    "OPTIONAL MATCH (me)-[blk:BLOCKED]-(mr) "
-    "WITH me, mr, blk, size([(me)-[:HAS_ADVISOR]->(ca:Advisor) | ca]) AS taken "
-    "WHERE blk IS NULL AND me <> mr "
+    "WITH me, mr, " + blocks_between("me", "mr") + " AS blocked, "
+    "size([(me)-[:HAS_ADVISOR]->(ca:Advisor) | ca]) AS taken "
+    "WHERE NOT blocked AND me <> mr "
     "OPTIONAL MATCH (known:Advisor {id: $id}) "
     "WITH me, mr, CASE WHEN known IS NULL AND taken >= $max THEN 'FULL' ELSE 'OK' END AS room "
     "WITH me, mr, room WHERE room = 'OK' "

@@ -28,6 +28,7 @@ from graph_db.mentorship.records import (
     MentorshipStatsRecord,
 )
 from graph_db.notifications import notified, notify
+from graph_db.policy import blocks_between
 
 
 def _outcome(rows: list[dict[str, Any]]) -> MentorshipOutcomeRecord:
@@ -46,8 +47,7 @@ def _viewer(viewer_id: str, viewer_is_admin: bool) -> dict[str, Any]:
 
 REQUEST: LiteralString = (
     "MATCH (me:Person {id: $mentee}), (mr:Person {id: $mentor}), (rq:Person {id: $requester}) "
-    "OPTIONAL MATCH (me)-[blk:BLOCKED]-(mr) "
-    "WITH me, mr, rq, blk WHERE blk IS NULL AND me <> mr "
+    "WITH me, mr, rq, " + blocks_between("me", "mr") + " AS blocked WHERE NOT blocked AND me <> mr "
     "MERGE (m:Mentorship {openKey: $openKey}) "
     "ON CREATE SET m.id = $id, m.kind = $kind, m.status = 'REQUESTED', m.requestedBy = rq.id, "
     "  m.goals = $goals, m.message = $message, m.cadenceDays = $cadenceDays, "
@@ -95,10 +95,10 @@ ACCEPT: LiteralString = (
     "  AND ax.kind IN " + ONE_TO_ONE_LIST + " | ax]) AS active, "
     "size([(me)-[:MENTEE_IN]->(px:Mentorship) WHERE px.status = 'ACTIVE' AND px.kind = 'PRIMARY' "
     "  | px]) AS primaries, "
-    "size([(me)-[:BLOCKED]-(mr) | me]) AS blocks "
+    + blocks_between("me", "mr") + " AS blocked "
     "WITH mr, me, m, counted, active, "
     "CASE WHEN m.status <> 'REQUESTED' THEN m.status "
-    "  WHEN blocks > 0 THEN 'BLOCKED' "
+    "  WHEN blocked THEN 'BLOCKED' "
     "  WHEN counted AND coalesce(mr.acceptingMentees, false) = false THEN 'NOT_ACCEPTING' "
     "  WHEN counted AND active >= coalesce(mr.menteeCapacity, 0) THEN 'FULL' "
     "  WHEN m.kind = 'PRIMARY' AND primaries > 0 THEN 'HAS_PRIMARY' "
@@ -334,7 +334,7 @@ async def list_requests(
 PAIR_STATE: LiteralString = (
     "MATCH (me:Person {id: $mentee}) OPTIONAL MATCH (mr:Person {id: $mentor}) "
     "RETURN mr IS NOT NULL AS mentorExists, "
-    "size([(me)-[:BLOCKED]-(mr) | me]) > 0 AS blocked, "
+    + blocks_between("me", "mr") + " AS blocked, "
     "[(me)-[:MENTEE_IN]->(om:Mentorship)<-[:MENTOR_IN]-(mr) WHERE om.status IN " + OPEN_LIST
     + " | om.kind] AS openKinds, "
     "size([(me)-[:MENTEE_IN]->(pm:Mentorship) WHERE pm.status = 'ACTIVE' AND pm.kind = 'PRIMARY' "
