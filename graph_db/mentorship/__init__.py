@@ -35,6 +35,7 @@ from __future__ import annotations
 from typing import Any, LiteralString
 
 from graph_db.mentorship.records import MentorshipRecord
+from graph_db.policy import runs_program_of
 
 KINDS: tuple[str, ...] = ("PRIMARY", "SECONDARY", "PEER", "COMMITTEE", "BOARD")
 ONE_TO_ONE: tuple[str, ...] = ("PRIMARY", "SECONDARY", "PEER")  # the kinds capacity counts
@@ -61,8 +62,7 @@ def program_admin(viewer: LiteralString, mentee: LiteralString) -> LiteralString
     """Whether node `viewer` (possibly null) administers a program node `mentee` is in.
     A site ADMIN is a program admin too; the resolvers add that (`$viewerIsAdmin`)."""
     return (
-        "($viewerIsAdmin OR size([(" + viewer + ")-[:IN_PROGRAM {role: 'ADMIN'}]->(:Program)"
-        "<-[:IN_PROGRAM]-(" + mentee + ") | 1]) > 0)"
+        "($viewerIsAdmin OR size([" + runs_program_of(viewer, mentee) + " | 1]) > 0)"
     )
 
 

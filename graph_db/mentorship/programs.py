@@ -15,6 +15,7 @@ from typing import LiteralString
 
 from graph_db.backend import Executor
 from graph_db.mentorship.records import ProgramRecord
+from graph_db.policy import runs_program_of
 
 MAX_LINE_DEPTH = 8
 
@@ -93,8 +94,8 @@ async def list_programs(db: Executor, *, viewer_id: str, limit: int) -> list[Pro
 
 
 ADMINISTERED: LiteralString = (
-    "MATCH (v:Person {id: $viewer})-[:IN_PROGRAM {role: 'ADMIN'}]->(:Program)"
-    "<-[:IN_PROGRAM]-(p:Person) WITH DISTINCT p WHERE p.id IN $ids RETURN p.id AS id"
+    "MATCH " + runs_program_of("v:Person {id: $viewer}", "p:Person")
+    + " WITH DISTINCT p WHERE p.id IN $ids RETURN p.id AS id"
 )
 
 
