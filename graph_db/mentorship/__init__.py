@@ -32,8 +32,10 @@ flips the status only while the count is under capacity.
 
 from __future__ import annotations
 
-from typing import Any, LiteralString
+from collections.abc import Callable, Sequence
+from typing import Any, LiteralString, TypeVar
 
+from graph_db.backend import Executor
 from graph_db.mentorship.records import MentorshipRecord
 from graph_db.policy import runs_program_of
 
@@ -93,3 +95,27 @@ def returning(carry: LiteralString = "") -> LiteralString:
 
 def to_record(row: dict[str, Any]) -> MentorshipRecord:
     return MentorshipRecord.from_row(row["mentorship"])
+
+
+def link_parties(at: LiteralString = "$now") -> LiteralString:
+    """MERGE mentor `mr` and mentee `me` onto mentorship `m`, the edges dated `at`."""
+    return (
+        "MERGE (mr)-[mrIn:MENTOR_IN]->(m) ON CREATE SET mrIn.createdAt = " + at + " "
+        "MERGE (me)-[meIn:MENTEE_IN]->(m) ON CREATE SET meIn.createdAt = " + at + " "
+    )
+
+
+T = TypeVar("T")
+
+
+async def get_aligned(
+    db: Executor, query: LiteralString, ids: Sequence[str], column: str,
+    make: Callable[[dict[str, Any]], T], **params: Any,
+) -> list[T | None]:
+    """Read `query` for the distinct `ids` ($ids, with `params`) and build each row's `column`
+    map with `make`, aligned with `ids` by the map's id (None where nothing came back)."""
+    if not ids:
+        return []
+    rows = await db.read(query, {"ids": list(dict.fromkeys(ids)), **params})
+    found = {r[column]["id"]: make(r[column]) for r in rows}
+    return [found.get(i) for i in ids]

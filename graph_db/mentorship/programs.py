@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import LiteralString
 
 from graph_db.backend import Executor
+from graph_db.mentorship import get_aligned
 from graph_db.mentorship.records import ProgramRecord
 from graph_db.policy import runs_program_of
 
@@ -74,11 +75,8 @@ GET_PROGRAMS: LiteralString = (
 async def get_programs(
     db: Executor, ids: Sequence[str], *, viewer_id: str
 ) -> list[ProgramRecord | None]:
-    if not ids:
-        return []
-    rows = await db.read(GET_PROGRAMS, {"ids": list(dict.fromkeys(ids)), "viewer": viewer_id})
-    found = {r["program"]["id"]: ProgramRecord.from_row(r["program"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_PROGRAMS, ids, "program", ProgramRecord.from_row,
+                             viewer=viewer_id)
 
 
 LIST_PROGRAMS: LiteralString = (
