@@ -125,15 +125,16 @@ NOTIFICATION_FIELDS: LiteralString = (
 # Each list starts from the recipient in a clause of its own: FalkorDB otherwise may plan
 # a scan of every Notification. RECIPIENT binds `r` and `hidden` (the people `r` blocked or
 # was blocked by); a notification `n` is SHOWN while nothing it is about has been removed
-# and one of its actors is still someone `r` sees. (FalkorDB cannot filter on a pattern
-# comprehension in WHERE: it is projected by a WITH, then tested.)
+# and one of its actors is still someone `r` sees (`seen`: those actors' ids, newest first).
+# (FalkorDB cannot filter on a pattern comprehension in WHERE: it is projected by a WITH,
+# then tested.)
 RECIPIENT: LiteralString = (
     "MATCH (r:Person {id: $recipient}) WITH r, " + blocked_ids("r", "h") + " AS hidden "
 )
 SHOWN: LiteralString = (
     "WITH n, size([(n)-[:ABOUT]->(gone) WHERE gone.removedAt IS NOT NULL | gone]) AS removed, "
-    "size([a IN n.actorIds WHERE NOT a IN hidden]) AS seen "
-    "WHERE removed = 0 AND seen > 0"
+    "[a IN n.actorIds WHERE NOT a IN hidden] AS seen "
+    "WHERE removed = 0 AND size(seen) > 0"
 )
 
 LIST_NOTIFICATIONS: LiteralString = (
