@@ -275,11 +275,13 @@ async def change_password(
     return _session(rows)
 
 
-GET_SESSION: LiteralString = (
-    "MATCH (p:Person {id: $id}) "
-    "OPTIONAL MATCH (p)-[:HAS_CREDENTIAL]->(c:Credential {kind: 'password'}) "
-    "RETURN " + PERSON_FIELDS + " AS person, coalesce(c.sessionVersion, 0) AS sessionVersion"
+# Returns person `p` and the session version of their password credential (0 without one).
+_SESSION: LiteralString = (
+    "OPTIONAL MATCH (p)-[:HAS_CREDENTIAL]->(pw:Credential {kind: 'password'}) "
+    "RETURN " + PERSON_FIELDS + " AS person, coalesce(pw.sessionVersion, 0) AS sessionVersion"
 )
+
+GET_SESSION: LiteralString = "MATCH (p:Person {id: $id}) " + _SESSION
 
 
 async def get_session(db: Executor, person_id: str) -> SessionRecord | None:
@@ -287,11 +289,7 @@ async def get_session(db: Executor, person_id: str) -> SessionRecord | None:
     return _session(await db.read(GET_SESSION, {"id": person_id}))
 
 
-GET_SESSION_BY_EMAIL: LiteralString = (
-    "MATCH (p:Person {email: $email}) "
-    "OPTIONAL MATCH (p)-[:HAS_CREDENTIAL]->(c:Credential {kind: 'password'}) "
-    "RETURN " + PERSON_FIELDS + " AS person, coalesce(c.sessionVersion, 0) AS sessionVersion"
-)
+GET_SESSION_BY_EMAIL: LiteralString = "MATCH (p:Person {email: $email}) " + _SESSION
 
 
 async def get_session_by_email(db: Executor, email: str) -> SessionRecord | None:
@@ -308,9 +306,7 @@ ENSURE_SSO_PERSON: LiteralString = (
     "p.createdAt = $now, p.updatedAt = $now "
     "MERGE (p)-[:HAS_CREDENTIAL]->(c:Credential {kind: 'oidc', issuer: $issuer, subject: $subject}) "
     "ON CREATE SET c.id = $credentialId, c.createdAt = $now "
-    "WITH p "
-    "OPTIONAL MATCH (p)-[:HAS_CREDENTIAL]->(pw:Credential {kind: 'password'}) "
-    "RETURN " + PERSON_FIELDS + " AS person, coalesce(pw.sessionVersion, 0) AS sessionVersion"
+    "WITH p " + _SESSION
 )
 
 
