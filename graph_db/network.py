@@ -358,12 +358,18 @@ CONNECT_MANY: LiteralString = (
 )
 
 
-async def connect_many(db: Executor, pairs: Sequence[tuple[str, str, int]]) -> int:
-    """Connect each (a, b, createdAt) pair (both directions), idempotently."""
+async def _write_pairs(
+    db: Executor, query: LiteralString, pairs: Sequence[tuple[str, str, int]]
+) -> int:
     if not pairs:
         return 0
-    rows = await db.write(CONNECT_MANY, {"pairs": [list(p) for p in pairs]})
+    rows = await db.write(query, {"pairs": [list(p) for p in pairs]})
     return int(rows[0]["n"])
+
+
+async def connect_many(db: Executor, pairs: Sequence[tuple[str, str, int]]) -> int:
+    """Connect each (a, b, createdAt) pair (both directions), idempotently."""
+    return await _write_pairs(db, CONNECT_MANY, pairs)
 
 
 FOLLOW_MANY: LiteralString = (
@@ -374,7 +380,4 @@ FOLLOW_MANY: LiteralString = (
 
 async def follow_many(db: Executor, pairs: Sequence[tuple[str, str, int]]) -> int:
     """Each (follower, followed, createdAt), idempotently."""
-    if not pairs:
-        return 0
-    rows = await db.write(FOLLOW_MANY, {"pairs": [list(p) for p in pairs]})
-    return int(rows[0]["n"])
+    return await _write_pairs(db, FOLLOW_MANY, pairs)
