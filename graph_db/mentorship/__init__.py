@@ -119,3 +119,17 @@ async def get_aligned(
     rows = await db.read(query, {"ids": list(dict.fromkeys(ids)), **params})
     found = {r[column]["id"]: make(r[column]) for r in rows}
     return [found.get(i) for i in ids]
+
+
+async def get_grouped(
+    db: Executor, query: LiteralString, ids: Sequence[str], make: Callable[[dict[str, Any]], T],
+) -> list[list[T]]:
+    """Read `query` for the distinct `ids` ($ids) and group what `make` builds from each row
+    by the row's `id`, aligned with `ids` (an empty list where nothing came back)."""
+    if not ids:
+        return []
+    rows = await db.read(query, {"ids": list(dict.fromkeys(ids))})
+    found: dict[str, list[T]] = {}
+    for r in rows:
+        found.setdefault(r["id"], []).append(make(r))
+    return [found.get(i, []) for i in ids]

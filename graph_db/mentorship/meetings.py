@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.mentorship import get_aligned
+from graph_db.mentorship import get_aligned, get_grouped
 from graph_db.mentorship.records import MeetingRecord, MilestoneRecord
 
 MAX_MILESTONES = 50
@@ -134,15 +134,10 @@ LIST_MILESTONES: LiteralString = (
 
 async def list_milestones(db: Executor, mentorship_ids: Sequence[str]) -> list[list[MilestoneRecord]]:
     """Each mentorship's milestones (open ones by due date, then completed ones), aligned."""
-    if not mentorship_ids:
-        return []
-    rows = await db.read(LIST_MILESTONES, {"ids": list(dict.fromkeys(mentorship_ids))})
-    found: dict[str, list[MilestoneRecord]] = {}
-    for r in rows:
-        found.setdefault(r["id"], []).append(MilestoneRecord.from_row(r["milestone"]))
-    for items in found.values():
-        items.sort(key=_milestone_order)
-    return [found.get(i, []) for i in mentorship_ids]
+    found = await get_grouped(
+        db, LIST_MILESTONES, mentorship_ids, lambda r: MilestoneRecord.from_row(r["milestone"])
+    )
+    return [sorted(items, key=_milestone_order) for items in found]
 
 
 def _milestone_order(ms: MilestoneRecord) -> tuple[Any, ...]:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import LiteralString
 
 from graph_db.backend import Executor
-from graph_db.mentorship import get_aligned
+from graph_db.mentorship import get_aligned, get_grouped
 from graph_db.mentorship.records import ProgramRecord
 from graph_db.policy import runs_program_of
 
@@ -185,10 +185,4 @@ SUPERVISORS: LiteralString = (
 
 async def list_supervisors(db: Executor, person_ids: Sequence[str]) -> list[list[str]]:
     """Each person's direct supervisors' ids, aligned with `person_ids`."""
-    if not person_ids:
-        return []
-    rows = await db.read(SUPERVISORS, {"ids": list(dict.fromkeys(person_ids))})
-    found: dict[str, list[str]] = {}
-    for r in rows:
-        found.setdefault(r["id"], []).append(r["supervisor"])
-    return [found.get(i, []) for i in person_ids]
+    return await get_grouped(db, SUPERVISORS, person_ids, lambda r: str(r["supervisor"]))
