@@ -68,6 +68,11 @@ def program_admin(viewer: LiteralString, mentee: LiteralString) -> LiteralString
     )
 
 
+def viewer_params(viewer_id: str, viewer_is_admin: bool) -> dict[str, Any]:
+    """The parameters `program_admin` and the maps built on it read: $viewer, $viewerIsAdmin."""
+    return {"viewer": viewer_id, "viewerIsAdmin": viewer_is_admin}
+
+
 # Projects a mentorship `m` (mentor `mr`, mentee `me`, viewer `v` possibly null) to the
 # MentorshipRecord map. committeeId/advisorId are set when a seat is made and lastMeetingAt
 # by every meeting logged (same statements), so a page costs no walks for them; the access

@@ -14,7 +14,14 @@ from typing import Any, LiteralString
 
 from graph_db.backend import Executor
 from graph_db.locks import lock
-from graph_db.mentorship import OPEN_LIST, get_aligned, link_parties, open_key, program_admin
+from graph_db.mentorship import (
+    OPEN_LIST,
+    get_aligned,
+    link_parties,
+    open_key,
+    program_admin,
+    viewer_params,
+)
 from graph_db.mentorship.records import CommitteeRecord
 from graph_db.notifications import notified, notify
 from graph_db.social_records import NotifiedRecord
@@ -85,7 +92,7 @@ async def create(
         for person_id, seat_id in zip(member_ids, seat_ids, strict=True)
     ]
     rows = await db.write(CREATE, {
-        "id": id, "mentee": mentee_id, "viewer": creator_id, "viewerIsAdmin": viewer_is_admin,
+        "id": id, "mentee": mentee_id, **viewer_params(creator_id, viewer_is_admin),
         "name": name, "goals": goals, "message": message, "seats": seats, "now": now,
         "memberIds": list(member_ids),
     })
@@ -120,8 +127,9 @@ async def invite(
     """Invite one more member: (committee, OK | FULL | DISSOLVED, notified); an open seat
     of the same member already there is left as it is (OK, nothing new)."""
     rows = await db.write(INVITE, {
-        "committee": committee_id, "person": person_id, "seat": seat_id, "viewer": inviter_id,
-        "viewerIsAdmin": viewer_is_admin, "message": message, "now": now, "maxSeats": max_seats,
+        "committee": committee_id, "person": person_id, "seat": seat_id,
+        **viewer_params(inviter_id, viewer_is_admin), "message": message, "now": now,
+        "maxSeats": max_seats,
         "openKey": open_key("COMMITTEE", mentor_id=person_id, mentee_id=mentee_id,
                             committee_id=committee_id),
     })
@@ -157,7 +165,7 @@ async def dissolve(
 ) -> tuple[CommitteeRecord | None, list[NotifiedRecord]]:
     """Dissolve a committee (again: no change); None if there is no such committee."""
     rows = await db.write(DISSOLVE, {
-        "id": committee_id, "viewer": viewer_id, "viewerIsAdmin": viewer_is_admin, "now": now,
+        "id": committee_id, **viewer_params(viewer_id, viewer_is_admin), "now": now,
     })
     if not rows:
         return None, []
@@ -175,8 +183,8 @@ async def get_many(
     db: Executor, ids: Sequence[str], *, viewer_id: str, viewer_is_admin: bool = False,
 ) -> list[CommitteeRecord | None]:
     return await get_aligned(
-        db, GET_MANY, ids, "committee", CommitteeRecord.from_row, viewer=viewer_id,
-        viewerIsAdmin=viewer_is_admin,
+        db, GET_MANY, ids, "committee", CommitteeRecord.from_row,
+        **viewer_params(viewer_id, viewer_is_admin),
     )
 
 

@@ -23,6 +23,7 @@ from graph_db.mentorship import (
     open_key,
     returning,
     to_record,
+    viewer_params,
 )
 from graph_db.mentorship.records import (
     MentorshipOutcomeRecord,
@@ -41,17 +42,13 @@ def _outcome(rows: list[dict[str, Any]]) -> MentorshipOutcomeRecord:
     )
 
 
-def _viewer(viewer_id: str, viewer_is_admin: bool) -> dict[str, Any]:
-    return {"viewer": viewer_id, "viewerIsAdmin": viewer_is_admin}
-
-
 async def _step(
     db: Executor, query: LiteralString, mentorship_id: str, viewer_id: str,
     viewer_is_admin: bool, **params: Any,
 ) -> MentorshipOutcomeRecord:
     """Run one step on mentorship `mentorship_id` as the viewer: its outcome."""
     rows = await db.write(query, {
-        "id": mentorship_id, **params, **_viewer(viewer_id, viewer_is_admin),
+        "id": mentorship_id, **params, **viewer_params(viewer_id, viewer_is_admin),
     })
     return _outcome(rows)
 
@@ -242,7 +239,7 @@ async def update(
         "setGoals": goals is not None, "goals": goals[0] if goals else None,
         "setCadence": cadence_days is not None,
         "cadenceDays": cadence_days[0] if cadence_days else None,
-        **_viewer(viewer_id, viewer_is_admin),
+        **viewer_params(viewer_id, viewer_is_admin),
     })
     return to_record(rows[0]) if rows else None
 
@@ -263,7 +260,7 @@ async def get_many(
     """Mentorships by id with the viewer's access flags, aligned with `ids`."""
     return await get_aligned(
         db, GET_MANY, ids, "mentorship", MentorshipRecord.from_row,
-        **_viewer(viewer_id, viewer_is_admin),
+        **viewer_params(viewer_id, viewer_is_admin),
     )
 
 
@@ -305,7 +302,7 @@ async def _read_page(
     at, cursor_id = after if after else (None, None)
     rows = await db.read(query, {
         "person": person_id, "limit": limit, "at": at, "cursorId": cursor_id, **params,
-        **_viewer(viewer_id, viewer_is_admin),
+        **viewer_params(viewer_id, viewer_is_admin),
     })
     return [to_record(r) for r in rows]
 
