@@ -23,6 +23,7 @@ from graph_db.backend import Executor
 from graph_db.locks import lock_site_roles
 from graph_db.people import PERSON_FIELDS
 from graph_db.people_records import PersonRecord
+from graph_db.policy import ADMIN, SITE_MEMBER, is_admin, text
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,7 @@ CREATE_ACCOUNT: LiteralString = (
 
 async def create_account(
     db: Executor, *, id: str, email: str, name: str, password_hash: str, credential_id: str,
-    now: int, role: str = "MEMBER", token: NewRefreshToken | None = None,
+    now: int, role: str = SITE_MEMBER, token: NewRefreshToken | None = None,
     extra: dict[str, Any] | None = None,
 ) -> PersonRecord:
     """A person, their password credential and (optionally) a first refresh token, at once.
@@ -274,11 +275,13 @@ async def change_password(
     return _session(rows)
 
 
-GET_SESSION: LiteralString = (
-    "MATCH (p:Person {id: $id}) "
-    "OPTIONAL MATCH (p)-[:HAS_CREDENTIAL]->(c:Credential {kind: 'password'}) "
-    "RETURN " + PERSON_FIELDS + " AS person, coalesce(c.sessionVersion, 0) AS sessionVersion"
+# Returns person `p` and the session version of their password credential (0 without one).
+_SESSION: LiteralString = (
+    "OPTIONAL MATCH (p)-[:HAS_CREDENTIAL]->(pw:Credential {kind: 'password'}) "
+    "RETURN " + PERSON_FIELDS + " AS person, coalesce(pw.sessionVersion, 0) AS sessionVersion"
 )
+
+GET_SESSION: LiteralString = "MATCH (p:Person {id: $id}) " + _SESSION
 
 
 async def get_session(db: Executor, person_id: str) -> SessionRecord | None:
@@ -286,11 +289,7 @@ async def get_session(db: Executor, person_id: str) -> SessionRecord | None:
     return _session(await db.read(GET_SESSION, {"id": person_id}))
 
 
-GET_SESSION_BY_EMAIL: LiteralString = (
-    "MATCH (p:Person {email: $email}) "
-    "OPTIONAL MATCH (p)-[:HAS_CREDENTIAL]->(c:Credential {kind: 'password'}) "
-    "RETURN " + PERSON_FIELDS + " AS person, coalesce(c.sessionVersion, 0) AS sessionVersion"
-)
+GET_SESSION_BY_EMAIL: LiteralString = "MATCH (p:Person {email: $email}) " + _SESSION
 
 
 async def get_session_by_email(db: Executor, email: str) -> SessionRecord | None:
@@ -301,14 +300,13 @@ async def get_session_by_email(db: Executor, email: str) -> SessionRecord | None
 # the unique email constraint) and remember which issuer/subject vouched for them.
 ENSURE_SSO_PERSON: LiteralString = (
     "MERGE (p:Person {email: $email}) "
-    "ON CREATE SET p.id = $id, p.name = $name, p.role = 'MEMBER', p.acceptingMentees = false, "
+    "ON CREATE SET p.id = $id, p.name = $name, p.role = " + text(SITE_MEMBER) + ", "
+    "p.acceptingMentees = false, "
     "p.menteeCapacity = 0, p.emailVisibility = 'MEMBERS', p.phoneVisibility = 'CONNECTIONS', "
     "p.createdAt = $now, p.updatedAt = $now "
     "MERGE (p)-[:HAS_CREDENTIAL]->(c:Credential {kind: 'oidc', issuer: $issuer, subject: $subject}) "
     "ON CREATE SET c.id = $credentialId, c.createdAt = $now "
-    "WITH p "
-    "OPTIONAL MATCH (p)-[:HAS_CREDENTIAL]->(pw:Credential {kind: 'password'}) "
-    "RETURN " + PERSON_FIELDS + " AS person, coalesce(pw.sessionVersion, 0) AS sessionVersion"
+    "WITH p " + _SESSION
 )
 
 
@@ -334,9 +332,9 @@ async def ensure_sso_person(
 # Role changes are serialised on one guard node (the last-admin rule counts every admin).
 SET_ROLE: LiteralString = (
     lock_site_roles() + "WITH guard MATCH (p:Person {id: $id}) "
-    "OPTIONAL MATCH (a:Person {role: 'ADMIN'}) "
+    "OPTIONAL MATCH (a:Person {role: " + text(ADMIN) + "}) "
     "WITH p, count(a) AS admins "
-    "WITH p, p.role = 'ADMIN' AND $role <> 'ADMIN' AND admins <= 1 AS lastAdmin "
+    "WITH p, " + is_admin("p") + " AND $role <> " + text(ADMIN) + " AND admins <= 1 AS lastAdmin "
     "WITH p, lastAdmin, NOT lastAdmin AND p.role <> $role AS changed "
     "SET p.role = CASE WHEN changed THEN $role ELSE p.role END, "
     "p.updatedAt = CASE WHEN changed THEN $now ELSE p.updatedAt END "

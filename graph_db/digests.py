@@ -28,6 +28,8 @@ from typing import Any, LiteralString
 
 from graph_db.backend import Executor
 from graph_db.locks import lock
+from graph_db.notifications import RECIPIENT, SHOWN
+from graph_db.policy import blocks_with_id
 
 MESSAGE_DIGEST = "MESSAGE_DIGEST"
 NOTIFICATION_DIGEST = "NOTIFICATION_DIGEST"
@@ -185,12 +187,11 @@ GET_ENTRY: LiteralString = (
 )
 
 LIST_MESSAGES: LiteralString = (
-    "MATCH (p:Person {id: $person})-[q:PARTICIPATES_IN]->(c:Conversation)<-[:IN]-(m:Message) "
+    "MATCH (p:Person {id: $recipient})-[q:PARTICIPATES_IN]->(c:Conversation)<-[:IN]-(m:Message) "
     "WHERE q.leftAt IS NULL AND coalesce(q.muted, false) = false AND m.senderId <> p.id "
     "AND m.deletedAt IS NULL AND m.createdAt >= $since AND m.createdAt < $until "
     "AND m.createdAt > coalesce(q.lastReadAt, 0) "
-    "WITH p, c, m, size([(p)-[:BLOCKED]-(bx:Person) WHERE bx.id = m.senderId | bx]) AS blocked "
-    "WHERE blocked = 0 "
+    "WITH p, c, m, " + blocks_with_id("p", "m.senderId") + " AS blocked WHERE NOT blocked "
     # An immediate email sent (or on its way) for it: not again.
     "OPTIONAL MATCH (e:EmailOutbox {id: m.id + ':' + p.id}) "
     "WITH c, m, e WHERE e IS NULL OR e.status IN ['CANCELLED', 'DEAD'] "
@@ -202,15 +203,10 @@ LIST_MESSAGES: LiteralString = (
 )
 
 LIST_NOTIFICATIONS: LiteralString = (
-    "MATCH (p:Person {id: $person}) OPTIONAL MATCH (p)-[:BLOCKED]-(h:Person) "
-    "WITH p, collect(h.id) AS hidden "
-    "MATCH (p)<-[:NOTIFIES]-(n:Notification) WHERE n.readAt IS NULL "
+    RECIPIENT + "MATCH (r)<-[:NOTIFIES]-(n:Notification) WHERE n.readAt IS NULL "
     "AND n.updatedAt >= $since AND n.updatedAt < $until "
-    # As graph_db.notifications.SHOWN: nothing it is about removed, an actor still seen.
-    "WITH n, size([(n)-[:ABOUT]->(gone) WHERE gone.removedAt IS NOT NULL | gone]) AS removed, "
-    "[a IN n.actorIds WHERE NOT a IN hidden] AS seen "
-    "WHERE removed = 0 AND size(seen) > 0 "
-    "MATCH (a:Person {id: seen[0]}) "
+    # The notifications the inbox shows (graph_db.notifications), each by its latest actor seen.
+    + SHOWN + " MATCH (a:Person {id: seen[0]}) "
     "WITH n, a ORDER BY n.updatedAt DESC, n.id DESC "
     "WITH collect({id: n.id, kind: n.kind, updatedAt: n.updatedAt, count: n.count, "
     "actorName: a.name, targetId: n.targetId, postId: n.postId}) AS items "
@@ -231,7 +227,7 @@ async def gather(db: Executor, entry_id: str) -> DigestContent | None:
     )
     if not content.wanted:
         return content
-    params = {"person": head["person"], "since": content.periodStart, "until": content.periodEnd,
+    params = {"recipient": head["person"], "since": content.periodStart, "until": content.periodEnd,
               "limit": MAX_ITEMS}
     if content.kind == MESSAGE_DIGEST:
         found = await db.read(LIST_MESSAGES, params)

@@ -35,6 +35,7 @@ from graph_db.mentorship import OPEN_LIST
 from graph_db.mentorship.records import MatchCandidateRecord, MatchContextRecord
 from graph_db.people import PERSON_FIELDS
 from graph_db.people_records import PersonRecord
+from graph_db.policy import blocked_ids
 
 # Career stage by rank: a mentor for PRIMARY/SECONDARY must have a strictly higher level.
 # Students 1, residents 2, fellows, postdocs and staff 3, instructors 4, assistant 5,
@@ -107,7 +108,7 @@ CONTEXT: LiteralString = (
     "WITH me, u, h, interests, collect(sa {.id, .name}) AS areas "
     "RETURN me.rank AS rank, u.id AS unitId, h.id AS hospitalId, interests, areas, "
     "CASE WHEN h IS NULL THEN [] ELSE [(h)<-[:PART_OF*1..2]-(hu) | hu.id] END AS hospitalUnits, "
-    "[(me)-[:BLOCKED]->(b1:Person) | b1.id] + [(me)<-[:BLOCKED]-(b2:Person) | b2.id] AS blocked, "
+    + blocked_ids("me", "bk") + " AS blocked, "
     "[(me)-[:MENTEE_IN]->(om:Mentorship)<-[:MENTOR_IN]-(omr:Person) "
     "  WHERE om.status IN " + OPEN_LIST + " | omr.id] AS mentors, "
     "[(me)<-[:SUPERVISES*1..8]-(up:Person) | up.id] AS above, "

@@ -29,7 +29,7 @@ from typing import Any, LiteralString, Self
 
 from graph_db.backend import Executor
 from graph_db.locks import lock
-from graph_db.policy import blocked_ids
+from graph_db.policy import blocked_ids, blocks_among, blocks_any, blocks_with_id
 
 POLICIES: tuple[str, ...] = ("EVERYONE", "CONNECTIONS", "NOBODY")
 EMAIL_CHOICES: tuple[str, ...] = ("IMMEDIATE", "DIGEST", "NEVER")
@@ -129,8 +129,7 @@ CONVERSATION_MAP: LiteralString = (
     "c {.id, .kind, .name, .createdAt, .lastMessageAt, lastReadAt: p.lastReadAt, "
     "muted: coalesce(p.muted, false), unreadCount: unread, "
     "participantIds: [(c)<-[pq:PARTICIPATES_IN]-(pp:Person) WHERE pq.leftAt IS NULL | pp.id], "
-    "closed: c.kind = 'DIRECT' AND size([(c)<-[:PARTICIPATES_IN]-(ba:Person)-[:BLOCKED]->"
-    "(bb:Person)-[:PARTICIPATES_IN]->(c) | ba]) > 0}"
+    "closed: c.kind = 'DIRECT' AND " + blocks_among("c", "PARTICIPATES_IN") + "}"
 )
 UNREAD: LiteralString = (
     "size([(c)<-[:IN]-(um:Message) WHERE um.createdAt > p.lastReadAt AND um.senderId <> v.id "
@@ -145,11 +144,11 @@ _STARTED: LiteralString = (
 _ACTIVE: LiteralString = "(s.suspendedUntil IS NULL OR s.suspendedUntil <= $now)"
 # `r` may be messaged by `s` as a new conversation: no block, and r's policy allows it.
 _ALLOWED: LiteralString = (
-    "blocked = 0 AND (coalesce(r.messagePolicy, 'EVERYONE') = 'EVERYONE' "
+    "NOT blocked AND (coalesce(r.messagePolicy, 'EVERYONE') = 'EVERYONE' "
     "OR (r.messagePolicy = 'CONNECTIONS' AND connected > 0))"
 )
 _PAIR_STATE: LiteralString = (
-    "size([(s)-[:BLOCKED]-(bx:Person) WHERE bx.id = r.id | bx]) AS blocked, "
+    blocks_with_id("s", "r.id") + " AS blocked, "
     "size([(s)-[:CONNECTED_WITH]->(cx:Person) WHERE cx.id = r.id | cx]) AS connected"
 )
 
@@ -183,7 +182,7 @@ SEND_DIRECT: LiteralString = (
     "WITH s, r, " + _PAIR_STATE + ", " + _STARTED + " "
     "OPTIONAL MATCH (known:Conversation {pairKey: $pairKey}) "
     "WITH s, r, blocked, connected, started, known "
-    "WHERE " + _ACTIVE + " AND blocked = 0 AND (known IS NOT NULL OR (" + _ALLOWED
+    "WHERE " + _ACTIVE + " AND NOT blocked AND (known IS NOT NULL OR (" + _ALLOWED
     + " AND started < $budget)) "
     "MERGE (c:Conversation {pairKey: $pairKey}) ON CREATE SET c.id = $conversationId, "
     "c.kind = 'DIRECT', c.createdAt = $now, c.createdBy = s.id, c.lastMessageAt = $now "
@@ -244,10 +243,10 @@ async def send_group(
 SEND_TO_CONVERSATION: LiteralString = (
     "MATCH (s:Person {id: $sender})-[ps:PARTICIPATES_IN]->(c:Conversation {id: $conversation}) "
     "WHERE ps.leftAt IS NULL AND " + _ACTIVE + " "
-    "WITH s, ps, c, size([(s)-[:BLOCKED]-(bz:Person)-[bq:PARTICIPATES_IN]->(c) "
-    "WHERE bq.leftAt IS NULL | bz]) AS blocks "
+    "WITH s, ps, c, "
+    + blocks_any("s", "(bz:Person)-[bq:PARTICIPATES_IN]->(c)", "bq.leftAt IS NULL") + " AS blocked "
     # A block closes a DIRECT conversation for both; in a group it only stops the mail.
-    "WHERE c.kind <> 'DIRECT' OR blocks = 0 "
+    "WHERE c.kind <> 'DIRECT' OR NOT blocked "
     "WITH s, c, ps" + _POST
 )
 
@@ -281,7 +280,7 @@ CHECK_SEND: LiteralString = (
     "WITH s, known.id AS existingId, " + _STARTED + " "
     "UNWIND $recipients AS rid OPTIONAL MATCH (r:Person {id: rid}) "
     "RETURN rid, r IS NOT NULL AS found, coalesce(r.messagePolicy, 'EVERYONE') AS policy, "
-    "size([(s)-[:BLOCKED]-(bx:Person) WHERE bx.id = rid | bx]) AS blocked, "
+    + blocks_with_id("s", "rid") + " AS blocked, "
     "size([(s)-[:CONNECTED_WITH]->(cx:Person) WHERE cx.id = rid | cx]) AS connected, "
     "s.suspendedUntil AS suspendedUntil, started, existingId"
 )
@@ -302,7 +301,7 @@ async def check_send(
         suspendedUntil=first["suspendedUntil"], startedToday=int(first["started"]),
         existingId=first["existingId"],
         recipients=tuple(
-            RecipientCheck(r["rid"], bool(r["found"]), str(r["policy"]), int(r["blocked"]) > 0,
+            RecipientCheck(r["rid"], bool(r["found"]), str(r["policy"]), bool(r["blocked"]),
                            int(r["connected"]) > 0)
             for r in rows
         ),

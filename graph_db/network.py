@@ -30,13 +30,10 @@ from graph_db.people_records import (
     RelationRecord,
     SuggestionRecord,
 )
-from graph_db.policy import blocked_ids
+from graph_db.policy import blocked_ids, blocks_between, hidden_from
 
 # Binds `hidden`: ids of everyone the viewer ($viewer) blocked or is blocked by.
-HIDDEN: LiteralString = (
-    "OPTIONAL MATCH (:Person {id: $viewer})-[:BLOCKED]-(hiddenPerson:Person) "
-    "WITH collect(hiddenPerson.id) AS hidden "
-)
+HIDDEN: LiteralString = hidden_from("$viewer")
 # FalkorDB quirks, for every statement here: exists(pattern) can answer wrongly, a pattern
 # predicate in WHERE does not resolve, and two pattern comprehensions in one clause that
 # introduce the same variable name interfere. So patterns are counted with size([...]) in a
@@ -60,9 +57,7 @@ _STATUS: LiteralString = _status()
 # it locks both people first (graph_db.locks).
 _PAIR: LiteralString = "MATCH (a:Person {id: $viewer}), (b:Person {id: $other})" + lock_pair("a", "b")
 # Keeps the row only when no block stands between a and b (either direction).
-_NOT_BLOCKED: LiteralString = (
-    "OPTIONAL MATCH (a)-[blk:BLOCKED]-(b) WITH a, b, blk WHERE blk IS NULL "
-)
+_NOT_BLOCKED: LiteralString = "WITH a, b, " + blocks_between("a", "b") + " AS blocked WHERE NOT blocked "
 _CONNECT: LiteralString = (
     "MERGE (a)-[c1:CONNECTED_WITH]->(b) ON CREATE SET c1.createdAt = $now "
     "MERGE (b)-[c2:CONNECTED_WITH]->(a) ON CREATE SET c2.createdAt = $now"
@@ -363,12 +358,18 @@ CONNECT_MANY: LiteralString = (
 )
 
 
-async def connect_many(db: Executor, pairs: Sequence[tuple[str, str, int]]) -> int:
-    """Connect each (a, b, createdAt) pair (both directions), idempotently."""
+async def _write_pairs(
+    db: Executor, query: LiteralString, pairs: Sequence[tuple[str, str, int]]
+) -> int:
     if not pairs:
         return 0
-    rows = await db.write(CONNECT_MANY, {"pairs": [list(p) for p in pairs]})
+    rows = await db.write(query, {"pairs": [list(p) for p in pairs]})
     return int(rows[0]["n"])
+
+
+async def connect_many(db: Executor, pairs: Sequence[tuple[str, str, int]]) -> int:
+    """Connect each (a, b, createdAt) pair (both directions), idempotently."""
+    return await _write_pairs(db, CONNECT_MANY, pairs)
 
 
 FOLLOW_MANY: LiteralString = (
@@ -379,7 +380,4 @@ FOLLOW_MANY: LiteralString = (
 
 async def follow_many(db: Executor, pairs: Sequence[tuple[str, str, int]]) -> int:
     """Each (follower, followed, createdAt), idempotently."""
-    if not pairs:
-        return 0
-    rows = await db.write(FOLLOW_MANY, {"pairs": [list(p) for p in pairs]})
-    return int(rows[0]["n"])
+    return await _write_pairs(db, FOLLOW_MANY, pairs)

@@ -33,7 +33,7 @@ from typing import Any, LiteralString
 from graph_db.backend import Executor
 from graph_db.dialect import identifier
 from graph_db.locks import lock
-from graph_db.policy import blocked
+from graph_db.policy import blocked, blocked_ids
 from graph_db.social_records import NotificationRecord, NotifiedRecord
 
 # Kinds the social domain creates; other domains add theirs (UPPER_SNAKE, stable: clients
@@ -125,16 +125,16 @@ NOTIFICATION_FIELDS: LiteralString = (
 # Each list starts from the recipient in a clause of its own: FalkorDB otherwise may plan
 # a scan of every Notification. RECIPIENT binds `r` and `hidden` (the people `r` blocked or
 # was blocked by); a notification `n` is SHOWN while nothing it is about has been removed
-# and one of its actors is still someone `r` sees. (FalkorDB cannot filter on a pattern
-# comprehension in WHERE: it is projected by a WITH, then tested.)
+# and one of its actors is still someone `r` sees (`seen`: those actors' ids, newest first).
+# (FalkorDB cannot filter on a pattern comprehension in WHERE: it is projected by a WITH,
+# then tested.)
 RECIPIENT: LiteralString = (
-    "MATCH (r:Person {id: $recipient}) OPTIONAL MATCH (r)-[:BLOCKED]-(h:Person) "
-    "WITH r, collect(h.id) AS hidden "
+    "MATCH (r:Person {id: $recipient}) WITH r, " + blocked_ids("r", "h") + " AS hidden "
 )
 SHOWN: LiteralString = (
     "WITH n, size([(n)-[:ABOUT]->(gone) WHERE gone.removedAt IS NOT NULL | gone]) AS removed, "
-    "size([a IN n.actorIds WHERE NOT a IN hidden]) AS seen "
-    "WHERE removed = 0 AND seen > 0"
+    "[a IN n.actorIds WHERE NOT a IN hidden] AS seen "
+    "WHERE removed = 0 AND size(seen) > 0"
 )
 
 LIST_NOTIFICATIONS: LiteralString = (
@@ -161,7 +161,7 @@ async def list_notifications(
 
 GET_MANY: LiteralString = (
     "UNWIND $ids AS id MATCH (n:Notification {id: id})-[:NOTIFIES]->(r:Person) "
-    "OPTIONAL MATCH (r)-[:BLOCKED]-(h:Person) WITH n, collect(h.id) AS hidden " + SHOWN
+    "WITH n, " + blocked_ids("r", "h") + " AS hidden " + SHOWN
     + " RETURN " + NOTIFICATION_FIELDS + " AS notification"
 )
 

@@ -1,6 +1,7 @@
 """Access rules as Cypher fragments: the one home of each rule the statements apply.
 
-Who moderates a group, who owns it, who may see its content, and what public content is:
+Who moderates a group, who owns it, who may see its content, what public content is, and
+members blocked either way (who never see, message, match or connect with each other):
 every statement that decides one of these splices the fragment from here, and
 resolvers.policy holds the same rules over GroupAccessRecord for the checks made before a
 statement runs. Role and visibility names are the constants below, written into the text
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 from typing import LiteralString
 
 ADMIN: LiteralString = "ADMIN"  # Person.role
+SITE_MEMBER: LiteralString = "MEMBER"  # Person.role of everyone new
 SITE_STAFF_ROLES: tuple[LiteralString, ...] = ("MODERATOR", ADMIN)
 OWNER: LiteralString = "OWNER"  # MEMBER_OF.role
 MODERATOR: LiteralString = "MODERATOR"
@@ -28,6 +30,7 @@ GROUP_ROLES: tuple[LiteralString, ...] = (*GROUP_MODERATOR_ROLES, MEMBER)
 PUBLIC: LiteralString = "PUBLIC"  # Group.visibility
 PRIVATE: LiteralString = "PRIVATE"
 VISIBILITIES: tuple[LiteralString, ...] = (PUBLIC, PRIVATE)
+PROGRAM_ADMIN: LiteralString = ADMIN  # IN_PROGRAM.role (ADMIN or MEMBER)
 
 
 def text(value: LiteralString) -> LiteralString:
@@ -157,13 +160,57 @@ def blocked(person: LiteralString, other: LiteralString) -> LiteralString:
 def blocks_between(person: LiteralString, other: LiteralString, tag: LiteralString = "") -> LiteralString:
     """`blocked` as a boolean that works outside WHERE (a projection, a CASE, a count):
     one of the two blocked the other."""
-    return "(size([(" + person + ")-[blk" + tag + ":BLOCKED]-(" + other + ") | 1]) > 0)"
+    return blocks_any(person, "(" + other + ")", tag=tag)
+
+
+def blocks_any(
+    person: LiteralString, others: LiteralString, where: LiteralString = "", tag: LiteralString = ""
+) -> LiteralString:
+    """`blocks_between` for anyone `others` matches (a pattern from the other person's node,
+    `where` filtering it): `person` and one of them blocked the other, as a boolean."""
+    return (
+        "(size([(" + person + ")-[blk" + tag + ":BLOCKED]-" + others
+        + (" WHERE " + where if where else "") + " | 1]) > 0)"
+    )
+
+
+def blocks_with_id(person: LiteralString, other_id: LiteralString, tag: LiteralString = "") -> LiteralString:
+    """`blocks_between` when only the other person's id is at hand (an expression; a missing
+    person blocks nothing)."""
+    return blocks_any(person, "(bx" + tag + ":Person)", "bx" + tag + ".id = " + other_id, tag)
+
+
+def blocks_among(place: LiteralString, rel: LiteralString) -> LiteralString:
+    """Two of the people linked to `place` by `rel` ((person)-[:rel]->(place), a fixed type):
+    one blocked the other, as a boolean (each block is met once, from the side that made it)."""
+    return (
+        "(size([(" + place + ")<-[:" + rel + "]-(ba:Person)-[:BLOCKED]->(bb:Person)-[:" + rel
+        + "]->(" + place + ") | 1]) > 0)"
+    )
 
 
 def blocked_ids(person: LiteralString, var: LiteralString) -> LiteralString:
     """The ids of everyone `person` blocked or was blocked by, as a list (`var`: the
     comprehension's variable)."""
     return "[(" + person + ")-[:BLOCKED]-(" + var + ":Person) | " + var + ".id]"
+
+
+def hidden_from(person_id: LiteralString) -> LiteralString:
+    """Opens a statement and binds only `hidden`: `blocked_ids` of the person whose id is
+    `person_id` (an expression: one row even when it is null or nobody's, hiding nobody)."""
+    return (
+        "OPTIONAL MATCH (:Person {id: " + person_id + "})-[:BLOCKED]-(hiddenPerson:Person) "
+        "WITH collect(hiddenPerson.id) AS hidden "
+    )
+
+
+def runs_program_of(admin: LiteralString, person: LiteralString) -> LiteralString:
+    """A pattern: `admin` is an ADMIN of a program `person` is in (a program admin; every
+    site ADMIN is one too, which the statements add)."""
+    return (
+        "(" + admin + ")-[:IN_PROGRAM {role: " + text(PROGRAM_ADMIN) + "}]->(:Program)"
+        "<-[:IN_PROGRAM]-(" + person + ")"
+    )
 
 
 def live(content: LiteralString) -> LiteralString:

@@ -271,9 +271,7 @@ def _text_statement(
     dialect_call: LiteralString, condition: LiteralString, units: bool, holders: bool
 ) -> LiteralString:
     return (
-        "OPTIONAL MATCH (:Person {id: $viewer})-[:BLOCKED]-(hiddenPerson:Person) "
-        "WITH collect(hiddenPerson.id) AS hidden "
-        "CALL { WITH hidden " + dialect_call + " WITH node AS p, hidden "
+        HIDDEN + "CALL { WITH hidden " + dialect_call + " WITH node AS p, hidden "
         "  WITH p, hidden, " + condition + " AS ok WHERE ok RETURN collect(p) AS hits } "
         + (
             _holders("Interest", "INTERESTED_IN", condition)

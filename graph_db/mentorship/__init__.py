@@ -32,9 +32,12 @@ flips the status only while the count is under capacity.
 
 from __future__ import annotations
 
-from typing import Any, LiteralString
+from collections.abc import Callable, Sequence
+from typing import Any, LiteralString, TypeVar
 
+from graph_db.backend import Executor
 from graph_db.mentorship.records import MentorshipRecord
+from graph_db.policy import runs_program_of
 
 KINDS: tuple[str, ...] = ("PRIMARY", "SECONDARY", "PEER", "COMMITTEE", "BOARD")
 ONE_TO_ONE: tuple[str, ...] = ("PRIMARY", "SECONDARY", "PEER")  # the kinds capacity counts
@@ -61,9 +64,13 @@ def program_admin(viewer: LiteralString, mentee: LiteralString) -> LiteralString
     """Whether node `viewer` (possibly null) administers a program node `mentee` is in.
     A site ADMIN is a program admin too; the resolvers add that (`$viewerIsAdmin`)."""
     return (
-        "($viewerIsAdmin OR size([(" + viewer + ")-[:IN_PROGRAM {role: 'ADMIN'}]->(:Program)"
-        "<-[:IN_PROGRAM]-(" + mentee + ") | 1]) > 0)"
+        "($viewerIsAdmin OR size([" + runs_program_of(viewer, mentee) + " | 1]) > 0)"
     )
+
+
+def viewer_params(viewer_id: str, viewer_is_admin: bool) -> dict[str, Any]:
+    """The parameters `program_admin` and the maps built on it read: $viewer, $viewerIsAdmin."""
+    return {"viewer": viewer_id, "viewerIsAdmin": viewer_is_admin}
 
 
 # Projects a mentorship `m` (mentor `mr`, mentee `me`, viewer `v` possibly null) to the
@@ -93,3 +100,41 @@ def returning(carry: LiteralString = "") -> LiteralString:
 
 def to_record(row: dict[str, Any]) -> MentorshipRecord:
     return MentorshipRecord.from_row(row["mentorship"])
+
+
+def link_parties(at: LiteralString = "$now") -> LiteralString:
+    """MERGE mentor `mr` and mentee `me` onto mentorship `m`, the edges dated `at`."""
+    return (
+        "MERGE (mr)-[mrIn:MENTOR_IN]->(m) ON CREATE SET mrIn.createdAt = " + at + " "
+        "MERGE (me)-[meIn:MENTEE_IN]->(m) ON CREATE SET meIn.createdAt = " + at + " "
+    )
+
+
+T = TypeVar("T")
+
+
+async def get_aligned(
+    db: Executor, query: LiteralString, ids: Sequence[str], column: str,
+    make: Callable[[dict[str, Any]], T], **params: Any,
+) -> list[T | None]:
+    """Read `query` for the distinct `ids` ($ids, with `params`) and build each row's `column`
+    map with `make`, aligned with `ids` by the map's id (None where nothing came back)."""
+    if not ids:
+        return []
+    rows = await db.read(query, {"ids": list(dict.fromkeys(ids)), **params})
+    found = {r[column]["id"]: make(r[column]) for r in rows}
+    return [found.get(i) for i in ids]
+
+
+async def get_grouped(
+    db: Executor, query: LiteralString, ids: Sequence[str], make: Callable[[dict[str, Any]], T],
+) -> list[list[T]]:
+    """Read `query` for the distinct `ids` ($ids) and group what `make` builds from each row
+    by the row's `id`, aligned with `ids` (an empty list where nothing came back)."""
+    if not ids:
+        return []
+    rows = await db.read(query, {"ids": list(dict.fromkeys(ids))})
+    found: dict[str, list[T]] = {}
+    for r in rows:
+        found.setdefault(r["id"], []).append(make(r))
+    return [found.get(i, []) for i in ids]

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from typing import LiteralString
 
 from graph_db.backend import Executor
-from graph_db.mentorship import OPEN_LIST, open_key
+from graph_db.mentorship import OPEN_LIST, get_aligned, link_parties, open_key
 from graph_db.mentorship.records import AdvisorRecord
 from graph_db.notifications import notified, notify
+from graph_db.policy import blocks_between
 from graph_db.social_records import NotifiedRecord
 
 MAX_ADVISORS = 12
@@ -51,9 +52,9 @@ async def add_external(
 # sits on a board once (an existing open seat: outcome EXISTS, nothing new).
 ADD_MEMBER: LiteralString = (
     "MATCH (me:Person {id: $mentee}), (mr:Person {id: $person}) "
-    "OPTIONAL MATCH (me)-[blk:BLOCKED]-(mr) "
-    "WITH me, mr, blk, size([(me)-[:HAS_ADVISOR]->(ca:Advisor) | ca]) AS taken "
-    "WHERE blk IS NULL AND me <> mr "
+    "WITH me, mr, " + blocks_between("me", "mr") + " AS blocked, "
+    "size([(me)-[:HAS_ADVISOR]->(ca:Advisor) | ca]) AS taken "
+    "WHERE NOT blocked AND me <> mr "
     "OPTIONAL MATCH (known:Advisor {id: $id}) "
     "WITH me, mr, CASE WHEN known IS NULL AND taken >= $max THEN 'FULL' ELSE 'OK' END AS room "
     "WITH me, mr, room WHERE room = 'OK' "
@@ -62,8 +63,7 @@ ADD_MEMBER: LiteralString = (
     "  m.message = $message, m.advisorId = $id, m.createdAt = $now, m.updatedAt = $now "
     "WITH me, mr, m, m.id = $seat AS created "
     "FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END | "
-    "  MERGE (mr)-[x:MENTOR_IN]->(m) ON CREATE SET x.createdAt = $now "
-    "  MERGE (me)-[y:MENTEE_IN]->(m) ON CREATE SET y.createdAt = $now "
+    + link_parties() +
     "  MERGE (a:Advisor {id: $id}) ON CREATE SET a.role = $role, a.note = $note, a.createdAt = $now "
     "  MERGE (me)-[h:HAS_ADVISOR]->(a) ON CREATE SET h.createdAt = $now "
     "  MERGE (a)-[f:FOR]->(m) ON CREATE SET f.createdAt = $now) "
@@ -142,8 +142,4 @@ GET_MANY: LiteralString = (
 
 
 async def get_many(db: Executor, ids: Sequence[str]) -> list[AdvisorRecord | None]:
-    if not ids:
-        return []
-    rows = await db.read(GET_MANY, {"ids": list(dict.fromkeys(ids))})
-    found = {r["advisor"]["id"]: AdvisorRecord.from_row(r["advisor"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_MANY, ids, "advisor", AdvisorRecord.from_row)

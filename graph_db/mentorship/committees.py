@@ -14,7 +14,14 @@ from typing import Any, LiteralString
 
 from graph_db.backend import Executor
 from graph_db.locks import lock
-from graph_db.mentorship import OPEN_LIST, open_key, program_admin
+from graph_db.mentorship import (
+    OPEN_LIST,
+    get_aligned,
+    link_parties,
+    open_key,
+    program_admin,
+    viewer_params,
+)
 from graph_db.mentorship.records import CommitteeRecord
 from graph_db.notifications import notified, notify
 from graph_db.social_records import NotifiedRecord
@@ -34,6 +41,20 @@ _RETURN: LiteralString = (
     " OPTIONAL MATCH (v:Person {id: $viewer}) RETURN " + COMMITTEE_MAP + " AS committee"
 )
 
+
+
+def _seat(key: LiteralString, seat_id: LiteralString, goals: LiteralString) -> LiteralString:
+    """A REQUESTED seat for `mr` on committee `c` of mentee `me`, asked by `cr`: a COMMITTEE
+    mentorship MERGEd on its open key `key` (a retry or a second invitation finds it)."""
+    return (
+        "MERGE (m:Mentorship {openKey: " + key + "}) "
+        "ON CREATE SET m.id = " + seat_id + ", m.kind = 'COMMITTEE', m.status = 'REQUESTED', "
+        "  m.requestedBy = cr.id, m.goals = " + goals + ", m.message = $message, "
+        "  m.committeeId = c.id, m.createdAt = $now, m.updatedAt = $now "
+        + link_parties() + "MERGE (m)-[p:PART_OF]->(c) ON CREATE SET p.createdAt = $now"
+    )
+
+
 # One row throughout (FalkorDB runs a CALL subquery with writes only for the first of several
 # input rows, so notify() gets every invited member at once). Seats are made only when this
 # call created the committee; a retry with the same id re-creates nothing.
@@ -48,13 +69,8 @@ CREATE: LiteralString = (
     "OPTIONAL MATCH (mr:Person) WHERE mr.id IN $memberIds "
     "WITH me, cr, c, created, collect(mr) AS members "
     "FOREACH (mr IN CASE WHEN created THEN members ELSE [] END | "
-    "  MERGE (m:Mentorship {openKey: 'committee:' + c.id + ':' + mr.id}) "
-    "  ON CREATE SET m.id = head([s IN $seats WHERE s.personId = mr.id | s.id]), "
-    "    m.kind = 'COMMITTEE', m.status = 'REQUESTED', m.requestedBy = cr.id, m.goals = $goals, "
-    "    m.message = $message, m.committeeId = c.id, m.createdAt = $now, m.updatedAt = $now "
-    "  MERGE (mr)-[a:MENTOR_IN]->(m) ON CREATE SET a.createdAt = $now "
-    "  MERGE (me)-[b:MENTEE_IN]->(m) ON CREATE SET b.createdAt = $now "
-    "  MERGE (m)-[p:PART_OF]->(c) ON CREATE SET p.createdAt = $now) "
+    + _seat("'committee:' + c.id + ':' + mr.id",
+            "head([s IN $seats WHERE s.personId = mr.id | s.id])", "$goals") + ") "
     "WITH me, cr, c, created, members"
     + notify("COMMITTEE_INVITATION", imports="cr, c, created, members", recipients="members",
              actor="cr", target="c", when="created")
@@ -76,7 +92,7 @@ async def create(
         for person_id, seat_id in zip(member_ids, seat_ids, strict=True)
     ]
     rows = await db.write(CREATE, {
-        "id": id, "mentee": mentee_id, "viewer": creator_id, "viewerIsAdmin": viewer_is_admin,
+        "id": id, "mentee": mentee_id, **viewer_params(creator_id, viewer_is_admin),
         "name": name, "goals": goals, "message": message, "seats": seats, "now": now,
         "memberIds": list(member_ids),
     })
@@ -95,14 +111,7 @@ INVITE: LiteralString = (
     "WITH me, mr, cr, c, CASE WHEN c.dissolvedAt IS NOT NULL THEN 'DISSOLVED' "
     "  WHEN open >= $maxSeats THEN 'FULL' ELSE 'OK' END AS outcome "
     "FOREACH (_ IN CASE WHEN outcome = 'OK' THEN [1] ELSE [] END | "
-    "  SET c.updatedAt = $now "
-    "  MERGE (m:Mentorship {openKey: $openKey}) "
-    "  ON CREATE SET m.id = $seat, m.kind = 'COMMITTEE', m.status = 'REQUESTED', "
-    "    m.requestedBy = cr.id, m.goals = c.goals, m.message = $message, m.committeeId = c.id, "
-    "    m.createdAt = $now, m.updatedAt = $now "
-    "  MERGE (mr)-[a:MENTOR_IN]->(m) ON CREATE SET a.createdAt = $now "
-    "  MERGE (me)-[b:MENTEE_IN]->(m) ON CREATE SET b.createdAt = $now "
-    "  MERGE (m)-[p:PART_OF]->(c) ON CREATE SET p.createdAt = $now) "
+    "  SET c.updatedAt = $now " + _seat("$openKey", "$seat", "c.goals") + ") "
     "WITH me, mr, cr, c, outcome"
     + notify("COMMITTEE_INVITATION", imports="mr, cr, c, outcome", recipients="[mr]", actor="cr",
              target="c", when="outcome = 'OK'")
@@ -118,8 +127,9 @@ async def invite(
     """Invite one more member: (committee, OK | FULL | DISSOLVED, notified); an open seat
     of the same member already there is left as it is (OK, nothing new)."""
     rows = await db.write(INVITE, {
-        "committee": committee_id, "person": person_id, "seat": seat_id, "viewer": inviter_id,
-        "viewerIsAdmin": viewer_is_admin, "message": message, "now": now, "maxSeats": max_seats,
+        "committee": committee_id, "person": person_id, "seat": seat_id,
+        **viewer_params(inviter_id, viewer_is_admin), "message": message, "now": now,
+        "maxSeats": max_seats,
         "openKey": open_key("COMMITTEE", mentor_id=person_id, mentee_id=mentee_id,
                             committee_id=committee_id),
     })
@@ -155,7 +165,7 @@ async def dissolve(
 ) -> tuple[CommitteeRecord | None, list[NotifiedRecord]]:
     """Dissolve a committee (again: no change); None if there is no such committee."""
     rows = await db.write(DISSOLVE, {
-        "id": committee_id, "viewer": viewer_id, "viewerIsAdmin": viewer_is_admin, "now": now,
+        "id": committee_id, **viewer_params(viewer_id, viewer_is_admin), "now": now,
     })
     if not rows:
         return None, []
@@ -172,13 +182,10 @@ GET_MANY: LiteralString = (
 async def get_many(
     db: Executor, ids: Sequence[str], *, viewer_id: str, viewer_is_admin: bool = False,
 ) -> list[CommitteeRecord | None]:
-    if not ids:
-        return []
-    rows = await db.read(GET_MANY, {
-        "ids": list(dict.fromkeys(ids)), "viewer": viewer_id, "viewerIsAdmin": viewer_is_admin,
-    })
-    found = {r["committee"]["id"]: CommitteeRecord.from_row(r["committee"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(
+        db, GET_MANY, ids, "committee", CommitteeRecord.from_row,
+        **viewer_params(viewer_id, viewer_is_admin),
+    )
 
 
 CURRENT: LiteralString = (

@@ -18,9 +18,12 @@ from graph_db.mentorship import (
     ONE_TO_ONE,
     ONE_TO_ONE_LIST,
     OPEN_LIST,
+    get_aligned,
+    link_parties,
     open_key,
     returning,
     to_record,
+    viewer_params,
 )
 from graph_db.mentorship.records import (
     MentorshipOutcomeRecord,
@@ -28,6 +31,7 @@ from graph_db.mentorship.records import (
     MentorshipStatsRecord,
 )
 from graph_db.notifications import notified, notify
+from graph_db.policy import blocks_between
 
 
 def _outcome(rows: list[dict[str, Any]]) -> MentorshipOutcomeRecord:
@@ -38,24 +42,71 @@ def _outcome(rows: list[dict[str, Any]]) -> MentorshipOutcomeRecord:
     )
 
 
-def _viewer(viewer_id: str, viewer_is_admin: bool) -> dict[str, Any]:
-    return {"viewer": viewer_id, "viewerIsAdmin": viewer_is_admin}
+async def _step(
+    db: Executor, query: LiteralString, mentorship_id: str, viewer_id: str,
+    viewer_is_admin: bool, **params: Any,
+) -> MentorshipOutcomeRecord:
+    """Run one step on mentorship `mentorship_id` as the viewer: its outcome."""
+    rows = await db.write(query, {
+        "id": mentorship_id, **params, **viewer_params(viewer_id, viewer_is_admin),
+    })
+    return _outcome(rows)
+
+
+# The steps' common parts. A step projects `outcome` (OK, or why nothing changed), changes
+# mentorship `m` only when it is OK, then tells the people concerned and re-reads `m`.
+def _from_status(status: LiteralString) -> LiteralString:
+    """The outcome of a step open only while `m` is `status`: OK, else the status it has."""
+    return "CASE WHEN m.status = '" + status + "' THEN 'OK' ELSE m.status END AS outcome "
+
+
+def _on_ok(changes: LiteralString) -> LiteralString:
+    """SET `changes` (on `m`) when the outcome is OK."""
+    return "FOREACH (_ IN CASE WHEN outcome = 'OK' THEN [1] ELSE [] END | SET " + changes + ") "
+
+
+def _tell_on_ok(
+    kind: str, carry: LiteralString, recipients: LiteralString, actor: LiteralString
+) -> LiteralString:
+    """Notify `recipients` of a step that happened (OK); return `m` with outcome, notified."""
+    imports = carry + ", outcome"
+    return (
+        "WITH " + imports
+        + notify(kind, imports=imports, recipients=recipients, actor=actor, target="m",
+                 when="outcome = 'OK'")
+        + returning(", outcome, notified")
+    )
+
+
+def _answered(kind: str) -> LiteralString:
+    """The mentor's answer goes to the mentee and to whoever asked."""
+    return (
+        "WITH mr, me, m, outcome OPTIONAL MATCH (rq:Person {id: m.requestedBy}) "
+        + _tell_on_ok(kind, "mr, me, m, rq", "[me, rq]", "mr")
+    )
+
+
+# The mentor (the viewer) answering; anyone the resolver allowed, for the later steps.
+_AS_MENTOR: LiteralString = (
+    "MATCH (mr:Person {id: $viewer})-[:MENTOR_IN]->(m:Mentorship {id: $id})<-[:MENTEE_IN]-(me:Person)"
+)
+_AS_VIEWER: LiteralString = (
+    "MATCH (mr:Person)-[:MENTOR_IN]->(m:Mentorship {id: $id})<-[:MENTEE_IN]-(me:Person), "
+    "(v:Person {id: $viewer}) "
+)
 
 
 # -- request --------------------------------------------------------------------------------
 
 REQUEST: LiteralString = (
     "MATCH (me:Person {id: $mentee}), (mr:Person {id: $mentor}), (rq:Person {id: $requester}) "
-    "OPTIONAL MATCH (me)-[blk:BLOCKED]-(mr) "
-    "WITH me, mr, rq, blk WHERE blk IS NULL AND me <> mr "
+    "WITH me, mr, rq, " + blocks_between("me", "mr") + " AS blocked WHERE NOT blocked AND me <> mr "
     "MERGE (m:Mentorship {openKey: $openKey}) "
     "ON CREATE SET m.id = $id, m.kind = $kind, m.status = 'REQUESTED', m.requestedBy = rq.id, "
     "  m.goals = $goals, m.message = $message, m.cadenceDays = $cadenceDays, "
     "  m.createdAt = $now, m.updatedAt = $now "
     "WITH me, mr, rq, m, m.id = $id AS created "
-    "FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END | "
-    "  MERGE (mr)-[a:MENTOR_IN]->(m) ON CREATE SET a.createdAt = $now "
-    "  MERGE (me)-[b:MENTEE_IN]->(m) ON CREATE SET b.createdAt = $now) "
+    "FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END | " + link_parties() + ") "
     "WITH me, mr, rq, m, created"
     + notify("MENTORSHIP_REQUESTED", imports="mr, rq, m, created", recipients="[mr]", actor="rq",
              target="m", when="created")
@@ -72,14 +123,12 @@ async def request(
     """Ask `mentor_id` to mentor `mentee_id` (one-to-one kinds). Outcome OK when created (or
     re-sent with the same `id`), EXISTS with the open mentorship already there, NOT_FOUND when
     either person is missing or a block stands between them."""
-    rows = await db.write(REQUEST, {
-        "id": id, "kind": kind, "mentor": mentor_id, "mentee": mentee_id,
-        "requester": requester_id, "goals": goals, "message": message,
-        "cadenceDays": cadence_days, "now": now,
-        "openKey": open_key(kind, mentor_id=mentor_id, mentee_id=mentee_id),
-        **_viewer(requester_id, viewer_is_admin),
-    })
-    return _outcome(rows)
+    return await _step(
+        db, REQUEST, id, requester_id, viewer_is_admin, kind=kind, mentor=mentor_id,
+        mentee=mentee_id, requester=requester_id, goals=goals, message=message,
+        cadenceDays=cadence_days, now=now,
+        openKey=open_key(kind, mentor_id=mentor_id, mentee_id=mentee_id),
+    )
 
 
 # -- respond ---------------------------------------------------------------------------------
@@ -88,31 +137,24 @@ async def request(
 # Neo4j it takes the mentor's write lock before the count, so concurrent acceptances for one
 # mentor are serialised and each sees the others.
 ACCEPT: LiteralString = (
-    "MATCH (mr:Person {id: $viewer})-[:MENTOR_IN]->(m:Mentorship {id: $id})<-[:MENTEE_IN]-(me:Person)"
-    + lock("mr", "me", "m") +
+    _AS_MENTOR + lock("mr", "me", "m") +
     "WITH mr, me, m, m.kind IN " + ONE_TO_ONE_LIST + " AS counted, "
     "size([(mr)-[:MENTOR_IN]->(ax:Mentorship) WHERE ax.status = 'ACTIVE' "
     "  AND ax.kind IN " + ONE_TO_ONE_LIST + " | ax]) AS active, "
     "size([(me)-[:MENTEE_IN]->(px:Mentorship) WHERE px.status = 'ACTIVE' AND px.kind = 'PRIMARY' "
     "  | px]) AS primaries, "
-    "size([(me)-[:BLOCKED]-(mr) | me]) AS blocks "
+    + blocks_between("me", "mr") + " AS blocked "
     "WITH mr, me, m, counted, active, "
     "CASE WHEN m.status <> 'REQUESTED' THEN m.status "
-    "  WHEN blocks > 0 THEN 'BLOCKED' "
+    "  WHEN blocked THEN 'BLOCKED' "
     "  WHEN counted AND coalesce(mr.acceptingMentees, false) = false THEN 'NOT_ACCEPTING' "
     "  WHEN counted AND active >= coalesce(mr.menteeCapacity, 0) THEN 'FULL' "
     "  WHEN m.kind = 'PRIMARY' AND primaries > 0 THEN 'HAS_PRIMARY' "
     "  ELSE 'OK' END AS outcome "
-    "FOREACH (_ IN CASE WHEN outcome = 'OK' THEN [1] ELSE [] END | "
-    "  SET m.status = 'ACTIVE', m.startedAt = $now, m.respondedAt = $now, "
-    "  m.responseMessage = $message, m.updatedAt = $now) "
-    "SET mr.activeMentees = active + CASE WHEN outcome = 'OK' AND counted THEN 1 ELSE 0 END "
-    "WITH mr, me, m, outcome "
-    "OPTIONAL MATCH (rq:Person {id: m.requestedBy}) "
-    "WITH mr, me, m, outcome, rq"
-    + notify("MENTORSHIP_ACCEPTED", imports="mr, me, m, outcome, rq", recipients="[me, rq]",
-             actor="mr", target="m", when="outcome = 'OK'")
-    + returning(", outcome, notified")
+    + _on_ok("m.status = 'ACTIVE', m.startedAt = $now, m.respondedAt = $now, "
+             "m.responseMessage = $message, m.updatedAt = $now")
+    + "SET mr.activeMentees = active + CASE WHEN outcome = 'OK' AND counted THEN 1 ELSE 0 END "
+    + _answered("MENTORSHIP_ACCEPTED")
 )
 
 
@@ -123,25 +165,14 @@ async def accept(
     """The mentor accepts a request: OK, or why not (its status if not REQUESTED; BLOCKED;
     NOT_ACCEPTING or FULL for a one-to-one kind; HAS_PRIMARY); NOT_FOUND unless the viewer is
     its mentor. Exact under concurrent acceptances (see the package docstring)."""
-    rows = await db.write(ACCEPT, {
-        "id": mentorship_id, "message": message, "now": now,
-        **_viewer(mentor_id, viewer_is_admin),
-    })
-    return _outcome(rows)
+    return await _step(db, ACCEPT, mentorship_id, mentor_id, viewer_is_admin, message=message, now=now)
 
 
 DECLINE: LiteralString = (
-    "MATCH (mr:Person {id: $viewer})-[:MENTOR_IN]->(m:Mentorship {id: $id})<-[:MENTEE_IN]-(me:Person) "
-    "WITH mr, me, m, CASE WHEN m.status = 'REQUESTED' THEN 'OK' ELSE m.status END AS outcome "
-    "FOREACH (_ IN CASE WHEN outcome = 'OK' THEN [1] ELSE [] END | "
-    "  SET m.status = 'DECLINED', m.respondedAt = $now, m.responseMessage = $message, "
-    "  m.updatedAt = $now, m.openKey = null) "
-    "WITH mr, me, m, outcome "
-    "OPTIONAL MATCH (rq:Person {id: m.requestedBy}) "
-    "WITH mr, me, m, outcome, rq"
-    + notify("MENTORSHIP_DECLINED", imports="mr, me, m, outcome, rq", recipients="[me, rq]",
-             actor="mr", target="m", when="outcome = 'OK'")
-    + returning(", outcome, notified")
+    _AS_MENTOR + " WITH mr, me, m, " + _from_status("REQUESTED")
+    + _on_ok("m.status = 'DECLINED', m.respondedAt = $now, m.responseMessage = $message, "
+             "m.updatedAt = $now, m.openKey = null")
+    + _answered("MENTORSHIP_DECLINED")
 )
 
 
@@ -150,24 +181,14 @@ async def decline(
     viewer_is_admin: bool = False,
 ) -> MentorshipOutcomeRecord:
     """The mentor declines a request: OK, or its status if it is no longer REQUESTED."""
-    rows = await db.write(DECLINE, {
-        "id": mentorship_id, "message": message, "now": now,
-        **_viewer(mentor_id, viewer_is_admin),
-    })
-    return _outcome(rows)
+    return await _step(db, DECLINE, mentorship_id, mentor_id, viewer_is_admin, message=message, now=now)
 
 
 WITHDRAW: LiteralString = (
-    "MATCH (mr:Person)-[:MENTOR_IN]->(m:Mentorship {id: $id})<-[:MENTEE_IN]-(me:Person), "
-    "(v:Person {id: $viewer}) "
-    "WITH mr, me, m, v, CASE WHEN m.status = 'REQUESTED' THEN 'OK' ELSE m.status END AS outcome "
-    "FOREACH (_ IN CASE WHEN outcome = 'OK' THEN [1] ELSE [] END | "
-    "  SET m.status = 'WITHDRAWN', m.endedAt = $now, m.endedBy = v.id, m.updatedAt = $now, "
-    "  m.openKey = null) "
-    "WITH mr, m, v, outcome"
-    + notify("MENTORSHIP_WITHDRAWN", imports="mr, m, v, outcome", recipients="[mr]", actor="v",
-             target="m", when="outcome = 'OK'")
-    + returning(", outcome, notified")
+    _AS_VIEWER + "WITH mr, me, m, v, " + _from_status("REQUESTED")
+    + _on_ok("m.status = 'WITHDRAWN', m.endedAt = $now, m.endedBy = v.id, m.updatedAt = $now, "
+             "m.openKey = null")
+    + _tell_on_ok("MENTORSHIP_WITHDRAWN", "mr, m, v", "[mr]", "v")
 )
 
 
@@ -175,28 +196,19 @@ async def withdraw(
     db: Executor, mentorship_id: str, *, viewer_id: str, now: int, viewer_is_admin: bool = False,
 ) -> MentorshipOutcomeRecord:
     """Withdraw a request (the resolver has checked the viewer may): OK, or its status."""
-    rows = await db.write(WITHDRAW, {
-        "id": mentorship_id, "now": now, **_viewer(viewer_id, viewer_is_admin),
-    })
-    return _outcome(rows)
+    return await _step(db, WITHDRAW, mentorship_id, viewer_id, viewer_is_admin, now=now)
 
 
 END: LiteralString = (
-    "MATCH (mr:Person)-[:MENTOR_IN]->(m:Mentorship {id: $id})<-[:MENTEE_IN]-(me:Person), "
-    "(v:Person {id: $viewer}) "
-    "SET mr.activeMentees = coalesce(mr.activeMentees, 0) "
-    "WITH mr, me, m, v, CASE WHEN m.status = 'ACTIVE' THEN 'OK' ELSE m.status END AS outcome "
-    "FOREACH (_ IN CASE WHEN outcome = 'OK' THEN [1] ELSE [] END | "
-    "  SET m.status = 'ENDED', m.endedAt = $now, m.endedBy = v.id, m.endReason = $reason, "
-    "  m.updatedAt = $now, m.openKey = null) "
-    "WITH mr, me, m, v, outcome, "
+    _AS_VIEWER + "SET mr.activeMentees = coalesce(mr.activeMentees, 0) "
+    "WITH mr, me, m, v, " + _from_status("ACTIVE")
+    + _on_ok("m.status = 'ENDED', m.endedAt = $now, m.endedBy = v.id, m.endReason = $reason, "
+             "m.updatedAt = $now, m.openKey = null")
+    + "WITH mr, me, m, v, outcome, "
     "size([(mr)-[:MENTOR_IN]->(ax:Mentorship) WHERE ax.status = 'ACTIVE' "
     "  AND ax.kind IN " + ONE_TO_ONE_LIST + " | ax]) AS active "
     "SET mr.activeMentees = active "
-    "WITH mr, me, m, v, outcome"
-    + notify("MENTORSHIP_ENDED", imports="mr, me, m, v, outcome", recipients="[mr, me]",
-             actor="v", target="m", when="outcome = 'OK'")
-    + returning(", outcome, notified")
+    + _tell_on_ok("MENTORSHIP_ENDED", "mr, me, m, v", "[mr, me]", "v")
 )
 
 
@@ -205,10 +217,7 @@ async def end(
     viewer_is_admin: bool = False,
 ) -> MentorshipOutcomeRecord:
     """End an ACTIVE mentorship (the resolver has checked the viewer may): OK, or its status."""
-    rows = await db.write(END, {
-        "id": mentorship_id, "reason": reason, "now": now, **_viewer(viewer_id, viewer_is_admin),
-    })
-    return _outcome(rows)
+    return await _step(db, END, mentorship_id, viewer_id, viewer_is_admin, reason=reason, now=now)
 
 
 UPDATE: LiteralString = (
@@ -230,7 +239,7 @@ async def update(
         "setGoals": goals is not None, "goals": goals[0] if goals else None,
         "setCadence": cadence_days is not None,
         "cadenceDays": cadence_days[0] if cadence_days else None,
-        **_viewer(viewer_id, viewer_is_admin),
+        **viewer_params(viewer_id, viewer_is_admin),
     })
     return to_record(rows[0]) if rows else None
 
@@ -249,13 +258,10 @@ async def get_many(
     db: Executor, ids: Sequence[str], *, viewer_id: str, viewer_is_admin: bool = False,
 ) -> list[MentorshipRecord | None]:
     """Mentorships by id with the viewer's access flags, aligned with `ids`."""
-    if not ids:
-        return []
-    rows = await db.read(GET_MANY, {
-        "ids": list(dict.fromkeys(ids)), **_viewer(viewer_id, viewer_is_admin),
-    })
-    found = {r["mentorship"]["id"]: to_record(r) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(
+        db, GET_MANY, ids, "mentorship", MentorshipRecord.from_row,
+        **viewer_params(viewer_id, viewer_is_admin),
+    )
 
 
 _KEYSET: LiteralString = (
@@ -263,43 +269,42 @@ _KEYSET: LiteralString = (
 )
 
 
-def _list(side: LiteralString) -> LiteralString:
-    # `side` is MENTOR_IN (the person's mentees) or MENTEE_IN (the person's mentors).
+def _page(start: LiteralString, where: LiteralString) -> LiteralString:
+    """The mentorships `m` that `start` binds and `where` keeps, newest first after the
+    keyset (createdAt, id), as the viewer sees them."""
     return (
-        "MATCH (p:Person {id: $person})-[:" + side + "]->(m:Mentorship) "
-        "WITH m WHERE m.status IN $statuses AND ($kinds IS NULL OR m.kind IN $kinds) "
-        "AND " + _KEYSET + " "
-        "WITH m ORDER BY m.createdAt DESC, m.id DESC LIMIT $limit "
-        "MATCH (mr:Person)-[:MENTOR_IN]->(m)<-[:MENTEE_IN]-(me:Person) "
-        "OPTIONAL MATCH (v:Person {id: $viewer}) "
-        "RETURN " + MENTORSHIP_MAP + " AS mentorship ORDER BY m.createdAt DESC, m.id DESC"
+        start + " WITH m WHERE " + where + " AND " + _KEYSET + " "
+        "WITH m ORDER BY m.createdAt DESC, m.id DESC LIMIT $limit"
+        + returning() + " ORDER BY m.createdAt DESC, m.id DESC"
     )
 
 
-LIST_BY_SIDE: dict[str, LiteralString] = {"MENTOR": _list("MENTOR_IN"), "MENTEE": _list("MENTEE_IN")}
-
-LIST_INCOMING: LiteralString = (
-    "MATCH (p:Person {id: $person})-[:MENTOR_IN]->(m:Mentorship) "
-    "WITH m WHERE m.status = 'REQUESTED' AND " + _KEYSET + " "
-    "WITH m ORDER BY m.createdAt DESC, m.id DESC LIMIT $limit "
-    "MATCH (mr:Person)-[:MENTOR_IN]->(m)<-[:MENTEE_IN]-(me:Person) "
-    "OPTIONAL MATCH (v:Person {id: $viewer}) "
-    "RETURN " + MENTORSHIP_MAP + " AS mentorship ORDER BY m.createdAt DESC, m.id DESC"
+# MENTOR_IN: the person's mentees; MENTEE_IN: the person's mentors.
+LIST_BY_SIDE: dict[str, LiteralString] = {
+    side: _page(
+        "MATCH (p:Person {id: $person})-[:" + rel + "]->(m:Mentorship)",
+        "m.status IN $statuses AND ($kinds IS NULL OR m.kind IN $kinds)",
+    )
+    for side, rel in (("MENTOR", "MENTOR_IN"), ("MENTEE", "MENTEE_IN"))
+}
+LIST_INCOMING: LiteralString = _page(
+    "MATCH (p:Person {id: $person})-[:MENTOR_IN]->(m:Mentorship)", "m.status = 'REQUESTED'"
 )
-
-LIST_OUTGOING: LiteralString = (
-    "MATCH (m:Mentorship {requestedBy: $person}) "
-    "WITH m WHERE m.status = 'REQUESTED' AND " + _KEYSET + " "
-    "WITH m ORDER BY m.createdAt DESC, m.id DESC LIMIT $limit "
-    "MATCH (mr:Person)-[:MENTOR_IN]->(m)<-[:MENTEE_IN]-(me:Person) "
-    "OPTIONAL MATCH (v:Person {id: $viewer}) "
-    "RETURN " + MENTORSHIP_MAP + " AS mentorship ORDER BY m.createdAt DESC, m.id DESC"
+LIST_OUTGOING: LiteralString = _page(
+    "MATCH (m:Mentorship {requestedBy: $person})", "m.status = 'REQUESTED'"
 )
 
 
-def _page_params(after: tuple[int, str] | None) -> dict[str, Any]:
+async def _read_page(
+    db: Executor, query: LiteralString, person_id: str, after: tuple[int, str] | None,
+    limit: int, viewer_id: str, viewer_is_admin: bool, **params: Any,
+) -> list[MentorshipRecord]:
     at, cursor_id = after if after else (None, None)
-    return {"at": at, "cursorId": cursor_id}
+    rows = await db.read(query, {
+        "person": person_id, "limit": limit, "at": at, "cursorId": cursor_id, **params,
+        **viewer_params(viewer_id, viewer_is_admin),
+    })
+    return [to_record(r) for r in rows]
 
 
 async def list_by_person(
@@ -309,12 +314,10 @@ async def list_by_person(
 ) -> list[MentorshipRecord]:
     """A person's mentorships as MENTOR (their mentees) or MENTEE (their mentors), newest
     first, after the keyset (createdAt, id)."""
-    rows = await db.read(LIST_BY_SIDE[side], {
-        "person": person_id, "statuses": list(statuses),
-        "kinds": list(kinds) if kinds is not None else None, "limit": limit,
-        **_page_params(after), **_viewer(viewer_id, viewer_is_admin),
-    })
-    return [to_record(r) for r in rows]
+    return await _read_page(
+        db, LIST_BY_SIDE[side], person_id, after, limit, viewer_id, viewer_is_admin,
+        statuses=list(statuses), kinds=list(kinds) if kinds is not None else None,
+    )
 
 
 async def list_requests(
@@ -324,17 +327,13 @@ async def list_requests(
     """Pending requests: INCOMING (awaiting the person's answer as mentor) or OUTGOING (the
     person asked), newest first."""
     query = LIST_INCOMING if direction == "INCOMING" else LIST_OUTGOING
-    rows = await db.read(query, {
-        "person": person_id, "limit": limit, **_page_params(after),
-        **_viewer(viewer_id, viewer_is_admin),
-    })
-    return [to_record(r) for r in rows]
+    return await _read_page(db, query, person_id, after, limit, viewer_id, viewer_is_admin)
 
 
 PAIR_STATE: LiteralString = (
     "MATCH (me:Person {id: $mentee}) OPTIONAL MATCH (mr:Person {id: $mentor}) "
     "RETURN mr IS NOT NULL AS mentorExists, "
-    "size([(me)-[:BLOCKED]-(mr) | me]) > 0 AS blocked, "
+    + blocks_between("me", "mr") + " AS blocked, "
     "[(me)-[:MENTEE_IN]->(om:Mentorship)<-[:MENTOR_IN]-(mr) WHERE om.status IN " + OPEN_LIST
     + " | om.kind] AS openKinds, "
     "size([(me)-[:MENTEE_IN]->(pm:Mentorship) WHERE pm.status = 'ACTIVE' AND pm.kind = 'PRIMARY' "
@@ -393,8 +392,7 @@ CREATE_MANY: LiteralString = (
     "  m.createdAt = row.createdAt, m.updatedAt = coalesce(row.endedAt, row.startedAt, row.createdAt), "
     "  m.respondedAt = row.startedAt, m.startedAt = row.startedAt, m.endedAt = row.endedAt, "
     "  m.openKey = CASE WHEN row.status IN " + OPEN_LIST + " THEN row.openKey ELSE null END "
-    "MERGE (mr)-[a:MENTOR_IN]->(m) ON CREATE SET a.createdAt = row.createdAt "
-    "MERGE (me)-[b:MENTEE_IN]->(m) ON CREATE SET b.createdAt = row.createdAt "
+    + link_parties("row.createdAt") +
     "WITH DISTINCT mr "
     "WITH mr, size([(mr)-[:MENTOR_IN]->(ax:Mentorship) WHERE ax.status = 'ACTIVE' "
     "  AND ax.kind IN " + ONE_TO_ONE_LIST + " | ax]) AS active "

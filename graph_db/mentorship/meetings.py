@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.mentorship import get_aligned, get_grouped
 from graph_db.mentorship.records import MeetingRecord, MilestoneRecord
 
 MAX_MILESTONES = 50
@@ -71,11 +72,7 @@ GET_MEETINGS: LiteralString = (
 
 
 async def get_meetings(db: Executor, ids: Sequence[str]) -> list[MeetingRecord | None]:
-    if not ids:
-        return []
-    rows = await db.read(GET_MEETINGS, {"ids": list(dict.fromkeys(ids))})
-    found = {r["meeting"]["id"]: MeetingRecord.from_row(r["meeting"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_MEETINGS, ids, "meeting", MeetingRecord.from_row)
 
 
 ADD_MILESTONE: LiteralString = (
@@ -137,15 +134,10 @@ LIST_MILESTONES: LiteralString = (
 
 async def list_milestones(db: Executor, mentorship_ids: Sequence[str]) -> list[list[MilestoneRecord]]:
     """Each mentorship's milestones (open ones by due date, then completed ones), aligned."""
-    if not mentorship_ids:
-        return []
-    rows = await db.read(LIST_MILESTONES, {"ids": list(dict.fromkeys(mentorship_ids))})
-    found: dict[str, list[MilestoneRecord]] = {}
-    for r in rows:
-        found.setdefault(r["id"], []).append(MilestoneRecord.from_row(r["milestone"]))
-    for items in found.values():
-        items.sort(key=_milestone_order)
-    return [found.get(i, []) for i in mentorship_ids]
+    found = await get_grouped(
+        db, LIST_MILESTONES, mentorship_ids, lambda r: MilestoneRecord.from_row(r["milestone"])
+    )
+    return [sorted(items, key=_milestone_order) for items in found]
 
 
 def _milestone_order(ms: MilestoneRecord) -> tuple[Any, ...]:
@@ -161,8 +153,4 @@ GET_MILESTONES: LiteralString = (
 
 
 async def get_milestones(db: Executor, ids: Sequence[str]) -> list[MilestoneRecord | None]:
-    if not ids:
-        return []
-    rows = await db.read(GET_MILESTONES, {"ids": list(dict.fromkeys(ids))})
-    found = {r["milestone"]["id"]: MilestoneRecord.from_row(r["milestone"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_MILESTONES, ids, "milestone", MilestoneRecord.from_row)

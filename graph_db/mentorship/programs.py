@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from typing import LiteralString
 
 from graph_db.backend import Executor
+from graph_db.mentorship import get_aligned, get_grouped
 from graph_db.mentorship.records import ProgramRecord
+from graph_db.policy import runs_program_of
 
 MAX_LINE_DEPTH = 8
 
@@ -73,11 +75,8 @@ GET_PROGRAMS: LiteralString = (
 async def get_programs(
     db: Executor, ids: Sequence[str], *, viewer_id: str
 ) -> list[ProgramRecord | None]:
-    if not ids:
-        return []
-    rows = await db.read(GET_PROGRAMS, {"ids": list(dict.fromkeys(ids)), "viewer": viewer_id})
-    found = {r["program"]["id"]: ProgramRecord.from_row(r["program"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_PROGRAMS, ids, "program", ProgramRecord.from_row,
+                             viewer=viewer_id)
 
 
 LIST_PROGRAMS: LiteralString = (
@@ -93,8 +92,8 @@ async def list_programs(db: Executor, *, viewer_id: str, limit: int) -> list[Pro
 
 
 ADMINISTERED: LiteralString = (
-    "MATCH (v:Person {id: $viewer})-[:IN_PROGRAM {role: 'ADMIN'}]->(:Program)"
-    "<-[:IN_PROGRAM]-(p:Person) WITH DISTINCT p WHERE p.id IN $ids RETURN p.id AS id"
+    "MATCH " + runs_program_of("v:Person {id: $viewer}", "p:Person")
+    + " WITH DISTINCT p WHERE p.id IN $ids RETURN p.id AS id"
 )
 
 
@@ -186,10 +185,4 @@ SUPERVISORS: LiteralString = (
 
 async def list_supervisors(db: Executor, person_ids: Sequence[str]) -> list[list[str]]:
     """Each person's direct supervisors' ids, aligned with `person_ids`."""
-    if not person_ids:
-        return []
-    rows = await db.read(SUPERVISORS, {"ids": list(dict.fromkeys(person_ids))})
-    found: dict[str, list[str]] = {}
-    for r in rows:
-        found.setdefault(r["id"], []).append(r["supervisor"])
-    return [found.get(i, []) for i in person_ids]
+    return await get_grouped(db, SUPERVISORS, person_ids, lambda r: str(r["supervisor"]))
