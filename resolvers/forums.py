@@ -24,7 +24,7 @@ from resolvers.auth import require_role, require_viewer
 from resolvers.context import Context
 from resolvers.loaders import forget
 from resolvers.notifications import announce
-from resolvers.pagination import Page, encode_cursor, keyset_page, page_request
+from resolvers.pagination import Page, forward_request, keyset_page, loaded_page, time_key
 from resolvers.policy import moderates_scope, sees_group_content
 from resolvers.posts import clean_body, clean_reason
 
@@ -128,8 +128,7 @@ async def list_threads(
     if sort not in SORTS:
         raise InvalidInput("unknown sort", field="sort")
     wanted = clean_tags([tag])[0] if tag else None
-    request = page_request(first=first, after=after, last=None, before=None, arity=3,
-                           max_size=ctx.services.limits.max_page_size)
+    request = forward_request(ctx, first, after, arity=3)
     cursor = None
     if request.cursor is not None:
         k1, k2, last_id = request.cursor
@@ -160,20 +159,12 @@ async def replies(
     ctx: Context, thread_id: str, *, first: int | None, after: str | None
 ) -> Page[ReplyRecord]:
     """A thread's replies, oldest first; batched across the threads of a page."""
-    request = page_request(first=first, after=after, last=None, before=None, arity=2,
-                           max_size=ctx.services.limits.max_page_size)
-    cursor = None
-    if request.cursor is not None:
-        at, last_id = request.cursor
-        if not isinstance(at, int) or not isinstance(last_id, str):
-            raise InvalidInput("invalid cursor", field="after")
-        cursor = (at, last_id)
+    request = forward_request(ctx, first, after)
+    cursor = time_key(request)
     if request.size == 0 or ctx.viewer is None:
         return Page([], [], False, cursor is not None)
     rows = await ctx.loaders.replies_by_thread.load(PageKey(thread_id, cursor, request.size + 1))
-    more = len(rows) > request.size
-    rows = rows[: request.size]
-    return Page(rows, [encode_cursor((r.createdAt, r.id)) for r in rows], more, cursor is not None)
+    return loaded_page(request, rows, lambda r: (r.createdAt, r.id))
 
 
 # -- writing ------------------------------------------------------------------------------

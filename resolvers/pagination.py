@@ -7,9 +7,12 @@ import binascii
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from graph_db.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
 
 T = TypeVar("T")
 CursorKey = tuple[Any, ...]
@@ -70,6 +73,24 @@ def page_request(
     return PageRequest(size=size, cursor=cursor, backward=backward)
 
 
+def forward_request(
+    ctx: Context, first: int | None, after: str | None, *, arity: int = 2
+) -> PageRequest:
+    """A first/after page request, capped at the site's page size."""
+    return page_request(first=first, after=after, last=None, before=None, arity=arity,
+                        max_size=ctx.services.limits.max_page_size)
+
+
+def time_key(request: PageRequest) -> tuple[int, str] | None:
+    """The (epoch ms, id) key a page resumes after; a cursor of another shape is BAD_USER_INPUT."""
+    if request.cursor is None:
+        return None
+    at, last_id = request.cursor
+    if not isinstance(at, int) or not isinstance(last_id, str):
+        raise InvalidInput("invalid cursor", field="after")
+    return at, last_id
+
+
 @dataclass(frozen=True)
 class Page(Generic[T]):
     items: list[T]
@@ -98,3 +119,10 @@ async def keyset_page(
     else:
         has_next, has_previous = more, request.cursor is not None
     return Page(rows, [encode_cursor(key(r)) for r in rows], has_next, has_previous, total_count)
+
+
+def loaded_page(request: PageRequest, rows: list[T], key: Callable[[T], Sequence[Any]]) -> Page[T]:
+    """A forward page from rows read one past its size (by a loader batched across parents)."""
+    more = len(rows) > request.size
+    rows = rows[: request.size]
+    return Page(rows, [encode_cursor(key(r)) for r in rows], more, request.cursor is not None)

@@ -30,7 +30,6 @@ from resolvers.mentorship import (
     check_cadence,
     forget,
     get_mentorship,
-    keyset,
     new_id,
     notes_visible,
     private,
@@ -40,7 +39,7 @@ from resolvers.mentorship import (
     visible_page,
 )
 from resolvers.notifications import announce
-from resolvers.pagination import Page, keyset_page, page_request
+from resolvers.pagination import Page, forward_request, keyset_page, time_key
 
 # -- lists ---------------------------------------------------------------------------------
 
@@ -62,9 +61,8 @@ async def list_mentorships(
     viewer = await self_or_program_admin(ctx, person_id)
     if viewer is None:
         return None
-    request = page_request(first=first, after=after, last=None, before=None, arity=2,
-                           max_size=ctx.services.limits.max_page_size)
-    cursor = keyset(request)
+    request = forward_request(ctx, first, after)
+    cursor = time_key(request)
     chosen = _statuses(statuses, ("ACTIVE",))
 
     async def fetch(_: object, __: bool, limit: int) -> list[MentorshipRecord]:
@@ -87,9 +85,8 @@ async def mentorship_requests(
         return None
     if direction not in ("INCOMING", "OUTGOING"):
         raise InvalidInput("direction must be INCOMING or OUTGOING", field="direction")
-    request = page_request(first=first, after=after, last=None, before=None, arity=2,
-                           max_size=ctx.services.limits.max_page_size)
-    cursor = keyset(request)
+    request = forward_request(ctx, first, after)
+    cursor = time_key(request)
 
     async def fetch(_: object, __: bool, limit: int) -> list[MentorshipRecord]:
         return await connections.list_requests(
@@ -129,9 +126,8 @@ async def meetings(
     """The meeting log, most recent first (parties and program admins)."""
     if not private(ctx, m):
         return None
-    request = page_request(first=first, after=after, last=None, before=None, arity=2,
-                           max_size=ctx.services.limits.max_page_size)
-    cursor = keyset(request)
+    request = forward_request(ctx, first, after)
+    cursor = time_key(request)
 
     async def fetch(_: object, __: bool, limit: int) -> list[MeetingRecord]:
         return await meeting_repo.list_meetings(ctx.db, m.id, after=cursor, limit=limit)
