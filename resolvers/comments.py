@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Awaitable, Sequence
 
 from graph_db import comments, likes
-from graph_db.comments import PageKey
 from graph_db.errors import Forbidden, NotFound
 from graph_db.people_records import LinkRecord
 from graph_db.social_records import CommentRecord, EngagementRecord
@@ -19,7 +18,7 @@ from resolvers.auth import require_viewer
 from resolvers.context import Context
 from resolvers.loaders import forget, now_or_later
 from resolvers.notifications import announce
-from resolvers.pagination import Page, forward_request, loaded_page, time_key
+from resolvers.pagination import Page, children_page
 from resolvers.policy import moderates_scope
 from resolvers.posts import (
     clean_body,
@@ -71,24 +70,14 @@ async def post_comments(
     ctx: Context, post_id: str, *, first: int | None, after: str | None
 ) -> Page[CommentRecord]:
     """Top-level comments on a post the viewer sees, oldest first; batched across posts."""
-    request = forward_request(ctx, first, after)
-    cursor = time_key(request)
-    if request.size == 0 or ctx.viewer is None:
-        return Page([], [], False, request.cursor is not None)
-    rows = await ctx.loaders.comments_by_post.load(PageKey(post_id, cursor, request.size + 1))
-    return loaded_page(request, rows, lambda c: (c.createdAt, c.id))
+    return await children_page(ctx, ctx.loaders.comments_by_post, post_id, first, after)
 
 
 async def replies(
     ctx: Context, comment_id: str, *, first: int | None, after: str | None
 ) -> Page[CommentRecord]:
     """Replies to a comment the viewer sees, oldest first; batched across comments."""
-    request = forward_request(ctx, first, after)
-    cursor = time_key(request)
-    if request.size == 0 or ctx.viewer is None:
-        return Page([], [], False, request.cursor is not None)
-    rows = await ctx.loaders.replies_by_comment.load(PageKey(comment_id, cursor, request.size + 1))
-    return loaded_page(request, rows, lambda c: (c.createdAt, c.id))
+    return await children_page(ctx, ctx.loaders.replies_by_comment, comment_id, first, after)
 
 
 async def likers(

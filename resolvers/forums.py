@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Sequence
 
 from graph_db import forums
-from graph_db.comments import PageKey
 from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from graph_db.forums_records import ForumRecord, ReplyRecord, ThreadRecord
 from graph_db.policy import PRIVATE
@@ -24,7 +23,7 @@ from resolvers.auth import require_role, require_viewer
 from resolvers.context import Context
 from resolvers.loaders import forget
 from resolvers.notifications import announce
-from resolvers.pagination import Page, forward_request, keyset_page, loaded_page, time_key
+from resolvers.pagination import Page, children_page, forward_request, keyset_page
 from resolvers.policy import moderates_scope, sees_group_content
 from resolvers.posts import clean_body, clean_reason
 
@@ -159,12 +158,7 @@ async def replies(
     ctx: Context, thread_id: str, *, first: int | None, after: str | None
 ) -> Page[ReplyRecord]:
     """A thread's replies, oldest first; batched across the threads of a page."""
-    request = forward_request(ctx, first, after)
-    cursor = time_key(request)
-    if request.size == 0 or ctx.viewer is None:
-        return Page([], [], False, cursor is not None)
-    rows = await ctx.loaders.replies_by_thread.load(PageKey(thread_id, cursor, request.size + 1))
-    return loaded_page(request, rows, lambda r: (r.createdAt, r.id))
+    return await children_page(ctx, ctx.loaders.replies_by_thread, thread_id, first, after)
 
 
 # -- writing ------------------------------------------------------------------------------

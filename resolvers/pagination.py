@@ -7,11 +7,14 @@ import binascii
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
+from graph_db.comments import PageKey
 from graph_db.errors import InvalidInput
 
 if TYPE_CHECKING:
+    from strawberry.dataloader import DataLoader
+
     from resolvers.context import Context
 
 T = TypeVar("T")
@@ -121,8 +124,31 @@ async def keyset_page(
     return Page(rows, [encode_cursor(key(r)) for r in rows], has_next, has_previous, total_count)
 
 
-def loaded_page(request: PageRequest, rows: list[T], key: Callable[[T], Sequence[Any]]) -> Page[T]:
-    """A forward page from rows read one past its size (by a loader batched across parents)."""
+class Dated(Protocol):
+    """A row a (time, id) keyset orders: a comment, a reply."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def createdAt(self) -> int: ...  # noqa: N802 (the records' field name)
+
+
+D = TypeVar("D", bound=Dated)
+
+
+async def children_page(
+    ctx: Context, by_parent: DataLoader[PageKey, list[D]], parent_id: str,
+    first: int | None, after: str | None,
+) -> Page[D]:
+    """A forward page of a parent's children (the comments on a post, a thread's replies)
+    through a loader batched across the parents of a page; empty when signed out."""
+    request = forward_request(ctx, first, after)
+    cursor = time_key(request)
+    if request.size == 0 or ctx.viewer is None:
+        return Page([], [], False, request.cursor is not None)
+    rows = await by_parent.load(PageKey(parent_id, cursor, request.size + 1))
     more = len(rows) > request.size
     rows = rows[: request.size]
-    return Page(rows, [encode_cursor(key(r)) for r in rows], more, request.cursor is not None)
+    cursors = [encode_cursor((r.createdAt, r.id)) for r in rows]
+    return Page(rows, cursors, more, request.cursor is not None)

@@ -4,6 +4,7 @@ withdraw, end, update), meetings and milestones."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol, TypeVar
 
 from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound
 from graph_db.matching import level
@@ -141,13 +142,25 @@ async def meeting_notes(ctx: Context, meeting: MeetingRecord) -> str | None:
     return meeting.notes if m is not None and notes_visible(ctx, m) else None
 
 
-async def get_meeting(ctx: Context, meeting_id: str) -> MeetingRecord | None:
-    """A meeting whose mentorship's private parts the viewer may see."""
-    found = (await meeting_repo.get_meetings(ctx.db, [meeting_id]))[0]
+class _PartOfMentorship(Protocol):
+    @property
+    def mentorshipId(self) -> str: ...  # noqa: N802 (the records' field name)
+
+
+P = TypeVar("P", bound=_PartOfMentorship)
+
+
+async def _if_private(ctx: Context, found: P | None) -> P | None:
+    """A meeting or a milestone, when the viewer may see its mentorship's private parts."""
     if found is None:
         return None
     m = await get_mentorship(ctx, found.mentorshipId)
     return found if m is not None and private(ctx, m) else None
+
+
+async def get_meeting(ctx: Context, meeting_id: str) -> MeetingRecord | None:
+    """A meeting whose mentorship's private parts the viewer may see."""
+    return await _if_private(ctx, (await meeting_repo.get_meetings(ctx.db, [meeting_id]))[0])
 
 
 async def milestones(ctx: Context, m: MentorshipRecord) -> list[MilestoneRecord] | None:
@@ -157,11 +170,7 @@ async def milestones(ctx: Context, m: MentorshipRecord) -> list[MilestoneRecord]
 
 
 async def get_milestone(ctx: Context, milestone_id: str) -> MilestoneRecord | None:
-    found = (await meeting_repo.get_milestones(ctx.db, [milestone_id]))[0]
-    if found is None:
-        return None
-    m = await get_mentorship(ctx, found.mentorshipId)
-    return found if m is not None and private(ctx, m) else None
+    return await _if_private(ctx, (await meeting_repo.get_milestones(ctx.db, [milestone_id]))[0])
 
 
 # -- the steps of a mentorship ----------------------------------------------------------------
