@@ -52,7 +52,32 @@ class Direct(Protocol):
     def close(self) -> None: ...
 
 
-class DirectGraph:
+class DatasetReads:
+    """Counts and ids of the dataset through an engine's `query`: what both clients share."""
+
+    def query(
+        self, text: str, params: Mapping[str, Any] | None = None, *, timeout_ms: int = 300_000
+    ) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def count(self, name: str) -> int:
+        """Nodes of a label (PascalCase) or relationships of a type (UPPER_SNAKE)."""
+        name = check_name(name)
+        if name.isupper():
+            rows = self.query(f"MATCH ()-[r:{name}]->() RETURN count(r) AS n")
+        else:
+            rows = self.query(f"MATCH (n:{name}) RETURN count(n) AS n")
+        return int(rows[0]["n"])
+
+    def counts(self, names: Sequence[str]) -> dict[str, int]:
+        return {name: self.count(name) for name in names}
+
+    def ids(self, label: str) -> list[str]:
+        rows = self.query(f"MATCH (n:{check_name(label)}) RETURN n.id AS id ORDER BY id")
+        return [row["id"] for row in rows]
+
+
+class DirectGraph(DatasetReads):
     """A synchronous client on the embedded server's unix socket: no API, no asyncio."""
 
     def __init__(self, unix_socket: str, graph: str, *, timeout_ms: int = 10_000) -> None:
@@ -75,22 +100,6 @@ class DirectGraph:
             "timeout", timeout_ms,
         )
         return decode_result(reply)
-
-    def count(self, name: str) -> int:
-        """Nodes of a label (PascalCase) or relationships of a type (UPPER_SNAKE)."""
-        name = check_name(name)
-        if name.isupper():
-            rows = self.query(f"MATCH ()-[r:{name}]->() RETURN count(r) AS n")
-        else:
-            rows = self.query(f"MATCH (n:{name}) RETURN count(n) AS n")
-        return int(rows[0]["n"])
-
-    def counts(self, names: Sequence[str]) -> dict[str, int]:
-        return {name: self.count(name) for name in names}
-
-    def ids(self, label: str) -> list[str]:
-        rows = self.query(f"MATCH (n:{check_name(label)}) RETURN n.id AS id ORDER BY id")
-        return [row["id"] for row in rows]
 
     def run_sequence(self, statements: Sequence[Statement], *, allow_writes: bool) -> float:
         """Run a request's statements in order, as the service did; seconds taken."""

@@ -15,17 +15,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
+from bench.scratch import scratch_graph
 from graph_db import likes, people, posts
-from graph_db.embedded import EmbeddedFalkorDB, EmbeddedOptions
-from graph_db.falkordb import FalkorDBBackend
-from graph_db.migrations import migrate
 
 BATCH = 5_000
 
@@ -40,55 +36,46 @@ async def _median_ms(repeats: int, step: Callable[[], Awaitable[Any]]) -> float:
 
 
 async def run(count: int, repeats: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        server = EmbeddedFalkorDB(EmbeddedOptions(data_dir=Path(tmp)))
-        await server.start()
-        db = FalkorDBBackend.connect(graph="hot_post", unix_socket=server.unix_socket,
-                                     max_connections=4, health_hook=server.is_up)
-        try:
-            await migrate(db)
-            now = int(time.time() * 1000)
+    async with scratch_graph("hot_post", max_connections=4) as db:
+        now = int(time.time() * 1000)
 
-            async def person(n: int) -> str:
-                record = await people.create_person(
-                    db, id=str(uuid.uuid4()), email=f"p{n}@bench.example", name=f"Person {n}",
-                    role="MEMBER", now=now,
-                )
-                return record.id
+        async def person(n: int) -> str:
+            record = await people.create_person(
+                db, id=str(uuid.uuid4()), email=f"p{n}@bench.example", name=f"Person {n}",
+                role="MEMBER", now=now,
+            )
+            return record.id
 
-            author, viewer = await person(0), await person(1)
-            post, _ = await posts.create_post(db, id=str(uuid.uuid4()), author_id=author,
-                                              body="A popular update", now=now)
-            assert post is not None
-            fans = [str(uuid.uuid4()) for _ in range(count)]
-            for i in range(0, count, BATCH):
-                chunk = fans[i:i + BATCH]
-                await db.write("UNWIND $ids AS id CREATE (:Person {id: id, name: 'Fan'})",
-                               {"ids": chunk})
-                await likes.like_many(db, [{"personId": f, "targetId": post.id, "createdAt": now}
-                                           for f in chunk])
-            made: list[float] = []
-            removed: list[float] = []
-            for _ in range(repeats):  # each like makes the edge, each unlike removes it
-                made.append(await _median_ms(1, lambda: likes.like_post(
-                    db, post.id, viewer_id=viewer, now=now)))
-                removed.append(await _median_ms(1, lambda: likes.unlike_post(
-                    db, post.id, viewer_id=viewer)))
-            read = await _median_ms(repeats, lambda: likes.get_post_engagement(
-                db, [post.id], viewer_id=viewer))
-            [row] = await db.read(
-                "MATCH (p:Post {id: $id}) RETURN p.likeCount AS stored, "
-                "size([(p)<-[:LIKED]-(:Person) | 1]) AS edges", {"id": post.id})
-            print(f"post with {count:,} likes, medians of {repeats}:")
-            print(f"  like                     {statistics.median(made):8.2f} ms")
-            print(f"  unlike                   {statistics.median(removed):8.2f} ms")
-            print(f"  engagement read          {read:8.2f} ms")
-            print(f"  likeCount {row['stored']:,}, LIKED edges {row['edges']:,}")
-            if row["stored"] != row["edges"]:
-                raise SystemExit("the stored count differs from the likes")
-        finally:
-            await db.close()
-            await server.stop()
+        author, viewer = await person(0), await person(1)
+        post, _ = await posts.create_post(db, id=str(uuid.uuid4()), author_id=author,
+                                          body="A popular update", now=now)
+        assert post is not None
+        fans = [str(uuid.uuid4()) for _ in range(count)]
+        for i in range(0, count, BATCH):
+            chunk = fans[i:i + BATCH]
+            await db.write("UNWIND $ids AS id CREATE (:Person {id: id, name: 'Fan'})",
+                           {"ids": chunk})
+            await likes.like_many(db, [{"personId": f, "targetId": post.id, "createdAt": now}
+                                       for f in chunk])
+        made: list[float] = []
+        removed: list[float] = []
+        for _ in range(repeats):  # each like makes the edge, each unlike removes it
+            made.append(await _median_ms(1, lambda: likes.like_post(
+                db, post.id, viewer_id=viewer, now=now)))
+            removed.append(await _median_ms(1, lambda: likes.unlike_post(
+                db, post.id, viewer_id=viewer)))
+        read = await _median_ms(repeats, lambda: likes.get_post_engagement(
+            db, [post.id], viewer_id=viewer))
+        [row] = await db.read(
+            "MATCH (p:Post {id: $id}) RETURN p.likeCount AS stored, "
+            "size([(p)<-[:LIKED]-(:Person) | 1]) AS edges", {"id": post.id})
+        print(f"post with {count:,} likes, medians of {repeats}:")
+        print(f"  like                     {statistics.median(made):8.2f} ms")
+        print(f"  unlike                   {statistics.median(removed):8.2f} ms")
+        print(f"  engagement read          {read:8.2f} ms")
+        print(f"  likeCount {row['stored']:,}, LIKED edges {row['edges']:,}")
+        if row["stored"] != row["edges"]:
+            raise SystemExit("the stored count differs from the likes")
 
 
 def main() -> None:

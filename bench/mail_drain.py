@@ -12,29 +12,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
+from bench.scratch import scratch_graph
 from graph_api.mail import DeliveryWorker, MailConfig
 from graph_api.mail.sink import SmtpSink
 from graph_db import messages, outbox, people
-from graph_db.embedded import EmbeddedFalkorDB, EmbeddedOptions
-from graph_db.falkordb import FalkorDBBackend
-from graph_db.migrations import migrate
 
 DAY = 86_400_000
 
 
 async def run(emails: int, batch: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        server = EmbeddedFalkorDB(EmbeddedOptions(data_dir=Path(tmp)))
-        await server.start()
-        db = FalkorDBBackend.connect(graph="mail_drain", unix_socket=server.unix_socket,
-                                     max_connections=32, health_hook=server.is_up)
+    async with scratch_graph("mail_drain", max_connections=32) as db:
         try:
-            await migrate(db)
             now = int(time.time() * 1000)
             senders = [await people.create_person(db, id=str(uuid.uuid4()), email=f"s{i}@bench.example",
                                                   name=f"Sender {i}", role="MEMBER", now=now)
@@ -69,8 +60,6 @@ async def run(emails: int, batch: int) -> None:
                   f"distinct Message-IDs {len(ids)}; outbox {await outbox.count_by_status(db)}")
         finally:
             await db.drop()
-            await db.close()
-            await server.stop()
 
 
 def main() -> None:

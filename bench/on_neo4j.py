@@ -20,7 +20,7 @@ from typing import Any
 import neo4j
 
 from bench.dataset import Dataset, DatasetError, Log, expected_counts
-from bench.direct import Statement, check_name
+from bench.direct import DatasetReads, Statement
 from bench.registry import Step
 from bench.scales import Scale
 from bench.stats import dataset_problems
@@ -75,7 +75,7 @@ def started(work_dir: Path) -> Iterator[Neo4jTarget]:
         server.stop()
 
 
-class Neo4jDirect:
+class Neo4jDirect(DatasetReads):
     """The database alone, as `bench.direct.DirectGraph` is for FalkorDB: counts, fixtures and
     replay with the synchronous driver (no API, no asyncio). A replayed statement runs as the
     service runs it: `execute_query`, one managed transaction each, the same routing."""
@@ -105,22 +105,6 @@ class Neo4jDirect:
     ) -> list[dict[str, Any]]:
         """A read-only query for counts and fixtures (whole-graph scans: a long time limit)."""
         return self._run(text, params, write=False, timeout_ms=timeout_ms)
-
-    def count(self, name: str) -> int:
-        """Nodes of a label (PascalCase) or relationships of a type (UPPER_SNAKE)."""
-        name = check_name(name)
-        if name.isupper():
-            rows = self.query(f"MATCH ()-[r:{name}]->() RETURN count(r) AS n")
-        else:
-            rows = self.query(f"MATCH (n:{name}) RETURN count(n) AS n")
-        return int(rows[0]["n"])
-
-    def counts(self, names: Sequence[str]) -> dict[str, int]:
-        return {name: self.count(name) for name in names}
-
-    def ids(self, label: str) -> list[str]:
-        rows = self.query(f"MATCH (n:{check_name(label)}) RETURN n.id AS id ORDER BY id")
-        return [row["id"] for row in rows]
 
     def run_sequence(self, statements: Sequence[Statement], *, allow_writes: bool) -> float:
         """Run a request's statements in order, as the service did; seconds taken."""

@@ -151,3 +151,24 @@ def progress_printer(every: int) -> Callable[[str, int, int], None]:
             print(f"    {stage}: {done:,}/{total:,}", file=sys.stderr, flush=True)
 
     return progress
+
+
+def seed_step(
+    name: str, generate: Callable[..., Awaitable[object]], *, params: tuple[str, ...],
+    expect: Callable[[Scale], Mapping[str, int]], every: int, by_name: tuple[str, ...] = (),
+    derived: tuple[str, ...] = (), sources: tuple[str, ...] = (),
+) -> Step:
+    """A step that runs one graph_db seed generator: the scale's `params` as its counts (in
+    order, those in `by_name` as keywords), the scale's seed, the seed's fixed clock and a
+    progress line every `every` items."""
+
+    async def run(db: Backend, scale: Scale) -> None:
+        from graph_db.seed import DEFAULT_NOW
+
+        counts = [scale.params[p] for p in params if p not in by_name]
+        named = {p: scale.params[p] for p in by_name}
+        await generate(
+            db, *counts, **named, seed=scale.seed, now=DEFAULT_NOW, progress=progress_printer(every)
+        )
+
+    return Step(name=name, params=params, run=run, expect=expect, derived=derived, sources=sources)

@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Awaitable, Sequence
 
 from graph_db import comments, likes
-from graph_db.comments import PageKey
 from graph_db.errors import Forbidden, NotFound
 from graph_db.people_records import LinkRecord
 from graph_db.social_records import CommentRecord, EngagementRecord
@@ -19,16 +18,16 @@ from resolvers.auth import require_viewer
 from resolvers.context import Context
 from resolvers.loaders import forget, now_or_later
 from resolvers.notifications import announce
-from resolvers.pagination import Page, PageRequest, encode_cursor, keyset_page, page_request
+from resolvers.pagination import Page, children_page
 from resolvers.policy import moderates_scope
 from resolvers.posts import (
     clean_body,
     clean_reason,
-    keyset,
-    newest_first,
+    liker_key,
     preload_content,
     require_post,
     valid_mentions,
+    viewer_page,
 )
 
 MAX_COMMENT_CHARS = 1250
@@ -67,58 +66,25 @@ async def preload(
     await preload_content(ctx, items, loader, authors=authors)
 
 
-def _oldest_first(ctx: Context, first: int | None, after: str | None) -> PageRequest:
-    return page_request(
-        first=first, after=after, last=None, before=None, arity=2,
-        max_size=ctx.services.limits.max_page_size,
-    )
-
-
-def _page(request: PageRequest, rows: list[CommentRecord]) -> Page[CommentRecord]:
-    more = len(rows) > request.size
-    rows = rows[: request.size]
-    cursors = [encode_cursor((c.createdAt, c.id)) for c in rows]
-    return Page(rows, cursors, more, request.cursor is not None)
-
-
 async def post_comments(
     ctx: Context, post_id: str, *, first: int | None, after: str | None
 ) -> Page[CommentRecord]:
     """Top-level comments on a post the viewer sees, oldest first; batched across posts."""
-    request = _oldest_first(ctx, first, after)
-    cursor = keyset(request)
-    if request.size == 0 or ctx.viewer is None:
-        return Page([], [], False, request.cursor is not None)
-    rows = await ctx.loaders.comments_by_post.load(PageKey(post_id, cursor, request.size + 1))
-    return _page(request, rows)
+    return await children_page(ctx, ctx.loaders.comments_by_post, post_id, first, after)
 
 
 async def replies(
     ctx: Context, comment_id: str, *, first: int | None, after: str | None
 ) -> Page[CommentRecord]:
     """Replies to a comment the viewer sees, oldest first; batched across comments."""
-    request = _oldest_first(ctx, first, after)
-    cursor = keyset(request)
-    if request.size == 0 or ctx.viewer is None:
-        return Page([], [], False, request.cursor is not None)
-    rows = await ctx.loaders.replies_by_comment.load(PageKey(comment_id, cursor, request.size + 1))
-    return _page(request, rows)
+    return await children_page(ctx, ctx.loaders.replies_by_comment, comment_id, first, after)
 
 
 async def likers(
     ctx: Context, comment_id: str, *, first: int | None, after: str | None
 ) -> Page[LinkRecord]:
     """Who liked a visible comment, newest like first."""
-    request = newest_first(ctx, first, after)
-    cursor = keyset(request)
-    viewer = require_viewer(ctx)
-
-    async def fetch(_: object, __: bool, limit: int) -> list[LinkRecord]:
-        return await likes.list_comment_likers(
-            ctx.db, comment_id, viewer_id=viewer.id, after=cursor, limit=limit
-        )
-
-    return await keyset_page(request, fetch, lambda link: (link.since, link.person.id))
+    return await viewer_page(ctx, likes.list_comment_likers, comment_id, first, after, liker_key)
 
 
 # -- writing ------------------------------------------------------------------------------

@@ -6,16 +6,15 @@ from graph_db import feed
 from graph_db.social_records import ActivityRecord, PostRecord
 from resolvers.auth import require_viewer
 from resolvers.context import Context
-from resolvers.pagination import Page, keyset_page
-from resolvers.posts import keyset, newest_first
+from resolvers.pagination import Page, forward_request, keyset_page, time_key
 
 
 async def home_feed(ctx: Context, *, first: int | None, after: str | None) -> Page[PostRecord]:
     """Posts by people the viewer follows or is connected with, in their groups, and their
     own, newest first."""
     viewer = require_viewer(ctx)
-    request = newest_first(ctx, first, after)
-    cursor = keyset(request)
+    request = forward_request(ctx, first, after)
+    cursor = time_key(request)
 
     async def fetch(_: object, __: bool, limit: int) -> list[PostRecord]:
         return await feed.home_feed(ctx.db, viewer.id, after=cursor, limit=limit)
@@ -29,8 +28,8 @@ async def home_feed(ctx: Context, *, first: int | None, after: str | None) -> Pa
 async def activity(ctx: Context, *, first: int | None, after: str | None) -> Page[ActivityRecord]:
     """New posts, members and public groups across the site, newest first."""
     viewer = require_viewer(ctx)
-    request = newest_first(ctx, first, after)
-    cursor = keyset(request)
+    request = forward_request(ctx, first, after)
+    cursor = time_key(request)
 
     async def fetch(_: object, __: bool, limit: int) -> list[ActivityRecord]:
         return await feed.activity(ctx.db, viewer.id, after=cursor, limit=limit, now=ctx.now_ms())

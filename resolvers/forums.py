@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Sequence
 
 from graph_db import forums
-from graph_db.comments import PageKey
 from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from graph_db.forums_records import ForumRecord, ReplyRecord, ThreadRecord
 from graph_db.policy import PRIVATE
@@ -24,7 +23,7 @@ from resolvers.auth import require_role, require_viewer
 from resolvers.context import Context
 from resolvers.loaders import forget
 from resolvers.notifications import announce
-from resolvers.pagination import Page, encode_cursor, keyset_page, page_request
+from resolvers.pagination import Page, children_page, forward_request, keyset_page
 from resolvers.policy import moderates_scope, sees_group_content
 from resolvers.posts import clean_body, clean_reason
 
@@ -128,8 +127,7 @@ async def list_threads(
     if sort not in SORTS:
         raise InvalidInput("unknown sort", field="sort")
     wanted = clean_tags([tag])[0] if tag else None
-    request = page_request(first=first, after=after, last=None, before=None, arity=3,
-                           max_size=ctx.services.limits.max_page_size)
+    request = forward_request(ctx, first, after, arity=3)
     cursor = None
     if request.cursor is not None:
         k1, k2, last_id = request.cursor
@@ -160,20 +158,7 @@ async def replies(
     ctx: Context, thread_id: str, *, first: int | None, after: str | None
 ) -> Page[ReplyRecord]:
     """A thread's replies, oldest first; batched across the threads of a page."""
-    request = page_request(first=first, after=after, last=None, before=None, arity=2,
-                           max_size=ctx.services.limits.max_page_size)
-    cursor = None
-    if request.cursor is not None:
-        at, last_id = request.cursor
-        if not isinstance(at, int) or not isinstance(last_id, str):
-            raise InvalidInput("invalid cursor", field="after")
-        cursor = (at, last_id)
-    if request.size == 0 or ctx.viewer is None:
-        return Page([], [], False, cursor is not None)
-    rows = await ctx.loaders.replies_by_thread.load(PageKey(thread_id, cursor, request.size + 1))
-    more = len(rows) > request.size
-    rows = rows[: request.size]
-    return Page(rows, [encode_cursor((r.createdAt, r.id)) for r in rows], more, cursor is not None)
+    return await children_page(ctx, ctx.loaders.replies_by_thread, thread_id, first, after)
 
 
 # -- writing ------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from resolvers.auth import require_viewer
 from resolvers.context import Context, Viewer
 from resolvers.loaders import forget
 from resolvers.notifications import announce
-from resolvers.pagination import Page, keyset_page, page_request
+from resolvers.pagination import Page, forward_request, keyset_page, time_key
 from resolvers.policy import get_access, may_invite, may_join, moderates, owns, sees_group_content
 
 MIN_NAME_CHARS, MAX_NAME_CHARS = 3, 100
@@ -117,8 +117,7 @@ async def list_groups(
     """Groups matching a search over name and description (most relevant first), else
     newest first; optionally about an interest, or only the viewer's."""
     viewer = require_viewer(ctx)
-    request = page_request(first=first, after=after, last=None, before=None, arity=2,
-                           max_size=ctx.services.limits.max_page_size)
+    request = forward_request(ctx, first, after)
     cursor = None
     if request.cursor is not None:
         rank, last_id = request.cursor
@@ -149,14 +148,8 @@ async def _people(
     after: str | None,
 ) -> Page[MembershipRecord]:
     viewer = require_viewer(ctx)
-    request = page_request(first=first, after=after, last=None, before=None, arity=2,
-                           max_size=ctx.services.limits.max_page_size)
-    cursor = None
-    if request.cursor is not None:
-        at, last_id = request.cursor
-        if not isinstance(at, int) or not isinstance(last_id, str):
-            raise InvalidInput("invalid cursor", field="after")
-        cursor = (at, last_id)
+    request = forward_request(ctx, first, after)
+    cursor = time_key(request)
 
     async def fetch(_: object, __: bool, limit: int) -> list[MembershipRecord]:
         return await groups.list_people(ctx.db, which, group_id, viewer_id=viewer.id, role=role,

@@ -37,7 +37,7 @@ from resolvers import people as people_resolvers
 from resolvers.auth import require_role, require_viewer
 from resolvers.bus import publish_to_person, viewer_events
 from resolvers.context import Context, Viewer
-from resolvers.pagination import Page, keyset_page, page_request
+from resolvers.pagination import Page, forward_request, keyset_page, time_key
 
 MESSAGE_EVENT = "message"
 READ_EVENT = "message_read"
@@ -216,9 +216,8 @@ async def list_conversations(
 ) -> Page[ConversationRecord]:
     """The viewer's conversations, newest activity first."""
     viewer = require_viewer(ctx)
-    request = page_request(first=first, after=after, last=None, before=None, arity=2,
-                           max_size=ctx.services.limits.max_page_size)
-    cursor = _cursor(request.cursor)
+    request = forward_request(ctx, first, after)
+    cursor = time_key(request)
 
     async def fetch(_: object, __: bool, limit: int) -> list[ConversationRecord]:
         return await messages.list_conversations(
@@ -233,24 +232,14 @@ async def list_messages(
 ) -> Page[MessageRecord]:
     """A conversation's messages, newest first (stable pages while new ones arrive)."""
     viewer = require_viewer(ctx)
-    request = page_request(first=first, after=after, last=None, before=None, arity=2,
-                           max_size=ctx.services.limits.max_page_size)
-    cursor = _cursor(request.cursor)
+    request = forward_request(ctx, first, after)
+    cursor = time_key(request)
 
     async def fetch(_: object, __: bool, limit: int) -> list[MessageRecord]:
         return await messages.list_messages(ctx.db, viewer.id, conversation_id, after=cursor,
                                             limit=limit)
 
     return await keyset_page(request, fetch, lambda m: (m.createdAt, m.id))
-
-
-def _cursor(raw: tuple[object, ...] | None) -> tuple[int, str] | None:
-    if raw is None:
-        return None
-    at, last_id = raw
-    if not isinstance(at, int) or not isinstance(last_id, str):
-        raise InvalidInput("invalid cursor", field="after")
-    return at, last_id
 
 
 async def get_conversations(ctx: Context, ids: Sequence[str]) -> list[ConversationRecord | None]:
@@ -377,9 +366,8 @@ async def list_outbox(
 ) -> Page[OutboxEntryRecord]:
     """Admins: the email outbox (e.g. the DEAD entries with their last SMTP error)."""
     require_role(ctx, "ADMIN")
-    request = page_request(first=first, after=after, last=None, before=None, arity=2,
-                           max_size=ctx.services.limits.max_page_size)
-    cursor = _cursor(request.cursor)
+    request = forward_request(ctx, first, after)
+    cursor = time_key(request)
 
     async def fetch(_: object, __: bool, limit: int) -> list[OutboxEntryRecord]:
         return await outbox.list_entries(ctx.db, status=status, after=cursor, limit=limit)

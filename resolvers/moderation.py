@@ -13,6 +13,9 @@ sees it but may not act gets FORBIDDEN.
 from __future__ import annotations
 
 import uuid
+from typing import Protocol, TypeVar
+
+from strawberry.dataloader import DataLoader
 
 from graph_db import forums, groups, moderation
 from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -25,7 +28,7 @@ from resolvers.auth import require_role, require_viewer
 from resolvers.bus import session_changed
 from resolvers.context import Context, Viewer
 from resolvers.loaders import forget
-from resolvers.pagination import Page, PageRequest, keyset_page, page_request
+from resolvers.pagination import Page, forward_request, keyset_page, time_key
 from resolvers.policy import moderates_scope, sees_group_content
 from resolvers.posts import clean_reason
 
@@ -94,14 +97,27 @@ async def report(
     return found
 
 
-async def get_report(ctx: Context, report_id: str) -> ReportRecord | None:
-    """A report, for the moderators of its scope (None for anyone else)."""
+class _Scoped(Protocol):
+    @property
+    def groupId(self) -> str | None: ...  # noqa: N802 (the records' field name)
+
+
+S = TypeVar("S", bound=_Scoped)
+
+
+async def _for_scope_moderators(ctx: Context, by_id: DataLoader[str, S | None], key: str) -> S | None:
+    """A report or an audit entry, for the moderators of its scope (None for anyone else)."""
     if ctx.viewer is None:
         return None
-    found = await ctx.loaders.report_by_id.load(report_id)
+    found = await by_id.load(key)
     if found is None or not await moderates_scope(ctx, found.groupId):
         return None
     return found
+
+
+async def get_report(ctx: Context, report_id: str) -> ReportRecord | None:
+    """A report, for the moderators of its scope (None for anyone else)."""
+    return await _for_scope_moderators(ctx, ctx.loaders.report_by_id, report_id)
 
 
 async def dismiss_report(ctx: Context, report_id: str, *, note: str | None) -> ReportRecord:
@@ -124,19 +140,6 @@ async def dismiss_report(ctx: Context, report_id: str, *, note: str | None) -> R
     return dismissed
 
 
-def _keyset(
-    ctx: Context, first: int | None, after: str | None
-) -> tuple[PageRequest, tuple[int, str] | None]:
-    request = page_request(first=first, after=after, last=None, before=None, arity=2,
-                           max_size=ctx.services.limits.max_page_size)
-    if request.cursor is None:
-        return request, None
-    at, last_id = request.cursor
-    if not isinstance(at, int) or not isinstance(last_id, str):
-        raise InvalidInput("invalid cursor", field="after")
-    return request, (at, last_id)
-
-
 async def _require_scope(ctx: Context, group_id: str | None) -> None:
     if group_id is None:
         require_role(ctx, "MODERATOR")
@@ -152,7 +155,8 @@ async def queue(
     if status not in REPORT_STATUSES:
         raise InvalidInput("unknown status", field="status")
     await _require_scope(ctx, group_id)
-    request, cursor = _keyset(ctx, first, after)
+    request = forward_request(ctx, first, after)
+    cursor = time_key(request)
 
     async def fetch(_: object, __: bool, limit: int) -> list[ReportRecord]:
         return await moderation.list_reports(ctx.db, group_id=group_id, status=status,
@@ -166,7 +170,8 @@ async def log(
 ) -> Page[ModerationActionRecord]:
     """A scope's audit log, newest first, for the moderators of that scope."""
     await _require_scope(ctx, group_id)
-    request, cursor = _keyset(ctx, first, after)
+    request = forward_request(ctx, first, after)
+    cursor = time_key(request)
 
     async def fetch(_: object, __: bool, limit: int) -> list[ModerationActionRecord]:
         return await moderation.list_actions(ctx.db, group_id=group_id, after=cursor, limit=limit)
@@ -176,12 +181,7 @@ async def log(
 
 async def get_action(ctx: Context, action_id: str) -> ModerationActionRecord | None:
     """An audit entry, for the moderators of its scope."""
-    if ctx.viewer is None:
-        return None
-    found = await ctx.loaders.moderation_action_by_id.load(action_id)
-    if found is None or not await moderates_scope(ctx, found.groupId):
-        return None
-    return found
+    return await _for_scope_moderators(ctx, ctx.loaders.moderation_action_by_id, action_id)
 
 
 # -- content --------------------------------------------------------------------------------

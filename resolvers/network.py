@@ -17,7 +17,7 @@ from resolvers.auth import require_viewer
 from resolvers.context import Context
 from resolvers.loaders import forget
 from resolvers.notifications import announce
-from resolvers.pagination import Page, keyset_page, page_request
+from resolvers.pagination import Page, forward_request, keyset_page, time_key
 from resolvers.people import visible_person
 
 MAX_MESSAGE = 500
@@ -128,18 +128,12 @@ async def links(
     viewer = require_viewer(ctx)
     if kind in OWN_LISTS and owner_id != viewer.id:
         raise InvalidInput("only your own", field="personId")
-    request = page_request(
-        first=first, after=after, last=None, before=None, arity=2,
-        max_size=ctx.services.limits.max_page_size,
-    )
-    cursor = request.cursor
-    if cursor is not None and not (isinstance(cursor[0], int) and isinstance(cursor[1], str)):
-        raise InvalidInput("invalid cursor", field="after")
+    request = forward_request(ctx, first, after)
+    cursor = time_key(request)
 
     async def fetch(key: object, _: bool, limit: int) -> list[LinkRecord]:
-        position = (int(cursor[0]), str(cursor[1])) if cursor is not None else None
         return await network.list_links(
-            ctx.db, kind, owner_id, viewer=viewer.id, after=position, limit=limit
+            ctx.db, kind, owner_id, viewer=viewer.id, after=cursor, limit=limit
         )
 
     page = await keyset_page(request, fetch, lambda link: (link.since, link.person.id))

@@ -20,7 +20,7 @@ from graph_db.social_records import NotificationRecord, NotifiedRecord
 from resolvers.auth import require_viewer
 from resolvers.bus import publish_to_person, viewer_events
 from resolvers.context import Context
-from resolvers.pagination import Page, keyset_page, page_request
+from resolvers.pagination import Page, forward_request, keyset_page, time_key
 
 EVENT_KIND = "notification"
 MAX_MARK_IDS = 100
@@ -85,16 +85,8 @@ async def list_notifications(
 ) -> Page[NotificationRecord]:
     """The viewer's notifications, most recently active first."""
     viewer = require_viewer(ctx)
-    request = page_request(
-        first=first, after=after, last=None, before=None, arity=2,
-        max_size=ctx.services.limits.max_page_size,
-    )
-    cursor: tuple[int, str] | None = None
-    if request.cursor is not None:
-        at, last_id = request.cursor
-        if not isinstance(at, int) or not isinstance(last_id, str):
-            raise InvalidInput("invalid cursor", field="after")
-        cursor = (at, last_id)
+    request = forward_request(ctx, first, after)
+    cursor = time_key(request)
 
     async def fetch(_: object, __: bool, limit: int) -> list[NotificationRecord]:
         return await notifications.list_notifications(

@@ -7,9 +7,15 @@ import binascii
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
+from graph_db.comments import PageKey
 from graph_db.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from strawberry.dataloader import DataLoader
+
+    from resolvers.context import Context
 
 T = TypeVar("T")
 CursorKey = tuple[Any, ...]
@@ -70,6 +76,24 @@ def page_request(
     return PageRequest(size=size, cursor=cursor, backward=backward)
 
 
+def forward_request(
+    ctx: Context, first: int | None, after: str | None, *, arity: int = 2
+) -> PageRequest:
+    """A first/after page request, capped at the site's page size."""
+    return page_request(first=first, after=after, last=None, before=None, arity=arity,
+                        max_size=ctx.services.limits.max_page_size)
+
+
+def time_key(request: PageRequest) -> tuple[int, str] | None:
+    """The (epoch ms, id) key a page resumes after; a cursor of another shape is BAD_USER_INPUT."""
+    if request.cursor is None:
+        return None
+    at, last_id = request.cursor
+    if not isinstance(at, int) or not isinstance(last_id, str):
+        raise InvalidInput("invalid cursor", field="after")
+    return at, last_id
+
+
 @dataclass(frozen=True)
 class Page(Generic[T]):
     items: list[T]
@@ -98,3 +122,33 @@ async def keyset_page(
     else:
         has_next, has_previous = more, request.cursor is not None
     return Page(rows, [encode_cursor(key(r)) for r in rows], has_next, has_previous, total_count)
+
+
+class Dated(Protocol):
+    """A row a (time, id) keyset orders: a comment, a reply."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def createdAt(self) -> int: ...  # noqa: N802 (the records' field name)
+
+
+D = TypeVar("D", bound=Dated)
+
+
+async def children_page(
+    ctx: Context, by_parent: DataLoader[PageKey, list[D]], parent_id: str,
+    first: int | None, after: str | None,
+) -> Page[D]:
+    """A forward page of a parent's children (the comments on a post, a thread's replies)
+    through a loader batched across the parents of a page; empty when signed out."""
+    request = forward_request(ctx, first, after)
+    cursor = time_key(request)
+    if request.size == 0 or ctx.viewer is None:
+        return Page([], [], False, request.cursor is not None)
+    rows = await by_parent.load(PageKey(parent_id, cursor, request.size + 1))
+    more = len(rows) > request.size
+    rows = rows[: request.size]
+    cursors = [encode_cursor((r.createdAt, r.id)) for r in rows]
+    return Page(rows, cursors, more, request.cursor is not None)

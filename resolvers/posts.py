@@ -12,12 +12,13 @@ import asyncio
 import re
 import unicodedata
 import uuid
-from collections.abc import Awaitable, Sequence
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
 from strawberry.dataloader import DataLoader
 
 from graph_db import likes, posts
+from graph_db.backend import Executor
 from graph_db.errors import Forbidden, InvalidInput, NotFound
 from graph_db.people_records import LinkRecord
 from graph_db.social_records import EngagementRecord, PostRecord
@@ -26,8 +27,10 @@ from resolvers.auth import require_viewer
 from resolvers.context import Context
 from resolvers.loaders import forget, now_or_later
 from resolvers.notifications import announce
-from resolvers.pagination import Page, PageRequest, keyset_page, page_request
+from resolvers.pagination import Page, forward_request, keyset_page, time_key
 from resolvers.policy import moderates_scope
+
+R = TypeVar("R")
 
 MAX_POST_CHARS = 3000
 MAX_MENTIONS = 20
@@ -74,23 +77,6 @@ def clean_reason(reason: str | None) -> str | None:
     if len(reason) > MAX_REASON_CHARS:
         raise InvalidInput(f"at most {MAX_REASON_CHARS} characters", field="reason")
     return reason.strip()
-
-
-def keyset(request: PageRequest) -> tuple[int, str] | None:
-    """A (createdAt, id) cursor from a page request; anything else is BAD_USER_INPUT."""
-    if request.cursor is None:
-        return None
-    at, last_id = request.cursor
-    if not isinstance(at, int) or not isinstance(last_id, str):
-        raise InvalidInput("invalid cursor", field="after")
-    return at, last_id
-
-
-def newest_first(ctx: Context, first: int | None, after: str | None) -> PageRequest:
-    return page_request(
-        first=first, after=after, last=None, before=None, arity=2,
-        max_size=ctx.services.limits.max_page_size,
-    )
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -151,54 +137,62 @@ async def preload(
     await preload_content(ctx, items, loader, authors=authors)
 
 
+class ViewerListing(Protocol[R]):
+    """A repository read of one subject's rows as a viewer sees them, after a (time, id) key."""
+
+    def __call__(
+        self, db: Executor, subject_id: str, /, *, viewer_id: str,
+        after: tuple[int, str] | None, limit: int,
+    ) -> Awaitable[list[R]]: ...
+
+
+async def viewer_page(
+    ctx: Context, listing: ViewerListing[R], subject_id: str, first: int | None,
+    after: str | None, key: Callable[[R], Sequence[Any]], *, signed_out_empty: bool = False,
+) -> Page[R]:
+    """A forward page of `listing` for the signed-in viewer (the cursor is checked first);
+    signed out: UNAUTHENTICATED, or an empty page when `signed_out_empty`."""
+    request = forward_request(ctx, first, after)
+    cursor = time_key(request)
+    if signed_out_empty and ctx.viewer is None:
+        return Page([], [], False, False)
+    viewer = require_viewer(ctx)
+
+    async def fetch(_: object, __: bool, limit: int) -> list[R]:
+        return await listing(ctx.db, subject_id, viewer_id=viewer.id, after=cursor, limit=limit)
+
+    return await keyset_page(request, fetch, key)
+
+
+def _post_key(post: PostRecord) -> tuple[int, str]:
+    return post.createdAt, post.id
+
+
+def liker_key(link: LinkRecord) -> tuple[int, str]:
+    return link.since, link.person.id
+
+
 async def person_posts(
     ctx: Context, person_id: str, *, first: int | None, after: str | None
 ) -> Page[PostRecord]:
     """A member's posts, newest first (empty when blocked either way or signed out)."""
-    request = newest_first(ctx, first, after)
-    cursor = keyset(request)
-    if ctx.viewer is None:
-        return Page([], [], False, False)
-    viewer = ctx.viewer.id
-
-    async def fetch(_: object, __: bool, limit: int) -> list[PostRecord]:
-        return await posts.list_by_author(
-            ctx.db, person_id, viewer_id=viewer, after=cursor, limit=limit
-        )
-
-    return await keyset_page(request, fetch, lambda p: (p.createdAt, p.id))
+    return await viewer_page(
+        ctx, posts.list_by_author, person_id, first, after, _post_key, signed_out_empty=True
+    )
 
 
 async def group_posts(
     ctx: Context, group_id: str, *, first: int | None, after: str | None
 ) -> Page[PostRecord]:
     """A group's posts, newest first; empty unless the viewer may see the group."""
-    request = newest_first(ctx, first, after)
-    cursor = keyset(request)
-    viewer = require_viewer(ctx)
-
-    async def fetch(_: object, __: bool, limit: int) -> list[PostRecord]:
-        return await posts.list_in_group(
-            ctx.db, group_id, viewer_id=viewer.id, after=cursor, limit=limit
-        )
-
-    return await keyset_page(request, fetch, lambda p: (p.createdAt, p.id))
+    return await viewer_page(ctx, posts.list_in_group, group_id, first, after, _post_key)
 
 
 async def likers(
     ctx: Context, post_id: str, *, first: int | None, after: str | None
 ) -> Page[LinkRecord]:
     """Who liked a visible post, newest like first."""
-    request = newest_first(ctx, first, after)
-    cursor = keyset(request)
-    viewer = require_viewer(ctx)
-
-    async def fetch(_: object, __: bool, limit: int) -> list[LinkRecord]:
-        return await likes.list_post_likers(
-            ctx.db, post_id, viewer_id=viewer.id, after=cursor, limit=limit
-        )
-
-    return await keyset_page(request, fetch, lambda link: (link.since, link.person.id))
+    return await viewer_page(ctx, likes.list_post_likers, post_id, first, after, liker_key)
 
 
 # -- writing ------------------------------------------------------------------------------

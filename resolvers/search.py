@@ -17,7 +17,7 @@ from graph_db.profile_fields import RANKS
 from graph_db.search import PeopleFilter, SearchHit, SearchRequest
 from resolvers.auth import require_viewer
 from resolvers.context import Context
-from resolvers.pagination import Page, keyset_page, page_request
+from resolvers.pagination import Page, forward_request, keyset_page
 
 MAX_QUERY = 200
 MAX_FILTER_VALUES = 50
@@ -80,10 +80,7 @@ async def search_people(
     if text is not None and len(text) > MAX_QUERY:
         raise InvalidInput(f"at most {MAX_QUERY} characters", field="query")
     _check_filter(people_filter)
-    request = page_request(
-        first=first, after=after, last=None, before=None, arity=3,
-        max_size=ctx.services.limits.max_page_size,
-    )
+    request = forward_request(ctx, first, after, arity=3)
     _cursor(request.cursor, (int, str, str))
     weights = _weights(request.cursor[2]) if request.cursor else None
     query = SearchRequest(viewer=viewer.id, text=text, filter=people_filter)
@@ -116,10 +113,7 @@ async def people_by_interest(
     term = await ctx.loaders.term_by_id.load(interest_id)
     if term is None or term.kind != "Interest":
         raise NotFound("no such interest", field="interestId")
-    request = page_request(
-        first=first, after=after, last=None, before=None, arity=2,
-        max_size=ctx.services.limits.max_page_size,
-    )
+    request = forward_request(ctx, first, after)
     _cursor(request.cursor, (str, str))
 
     async def fetch(cursor: object, _: bool, limit: int) -> list[PersonRecord]:

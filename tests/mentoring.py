@@ -14,6 +14,7 @@ from typing import Any
 from graph_db import people, taxonomy, vocabulary
 from graph_db.backend import Executor
 from graph_db.mentorship import connections
+from graph_db.mentorship.records import MentorshipOutcomeRecord
 from graph_db.people_records import OrgUnitRecord, PersonRecord
 from resolvers.context import Context, Viewer
 from resolvers.loaders import Loaders
@@ -103,6 +104,32 @@ async def member(
     return found
 
 
+async def request_mentor(
+    db: Executor,
+    mentor: PersonRecord,
+    mentee: PersonRecord,
+    *,
+    kind: str = "SECONDARY",
+    goals: str | None = None,
+    message: str | None = None,
+    cadence_days: int | None = None,
+    now: int = NOW,
+) -> MentorshipOutcomeRecord:
+    """`connections.request` as the mentee asks it, with a fresh id (nothing else is checked)."""
+    return await connections.request(
+        db,
+        id=str(uuid.uuid4()),
+        kind=kind,
+        mentor_id=mentor.id,
+        mentee_id=mentee.id,
+        requester_id=mentee.id,
+        goals=goals,
+        message=message,
+        cadence_days=cadence_days,
+        now=now,
+    )
+
+
 async def mentorship(
     db: Executor,
     mentor: PersonRecord,
@@ -113,17 +140,8 @@ async def mentorship(
     goals: str | None = "Grow as a researcher",
 ) -> str:
     """A mentorship requested by the mentee and (unless `accept` is False) accepted."""
-    outcome = await connections.request(
-        db,
-        id=str(uuid.uuid4()),
-        kind=kind,
-        mentor_id=mentor.id,
-        mentee_id=mentee.id,
-        requester_id=mentee.id,
-        goals=goals,
-        message="Would you?",
-        cadence_days=30,
-        now=NOW,
+    outcome = await request_mentor(
+        db, mentor, mentee, kind=kind, goals=goals, message="Would you?", cadence_days=30
     )
     assert outcome.mentorship is not None, outcome
     if accept:

@@ -5,39 +5,15 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bench.registry import (
-    Call,
-    Fixtures,
-    Operation,
-    Step,
-    dig,
-    first_problem,
-    problem,
-    progress_printer,
-)
+from bench.registry import Call, Fixtures, Operation, dig, first_problem, problem, seed_step
+from graph_db import seed
 from schema.base import to_global_id
 
-if TYPE_CHECKING:
-    from bench.scales import Scale
-    from graph_db.backend import Backend
-
-
-async def _seed_groups(db: Backend, scale: Scale) -> None:
-    from graph_db import seed
-
-    await seed.seed_groups(
-        db, scale.params["groups"], seed=scale.seed, now=seed.DEFAULT_NOW,
-        progress=progress_printer(10),
-    )
-
-
 STEPS = [
-    Step(
-        name="groups",
-        params=("groups",),
-        run=_seed_groups,
+    seed_step(
+        "groups", seed.seed_groups, params=("groups",), every=10,
         expect=lambda scale: {"Group": scale.params["groups"]},
         derived=("MEMBER_OF",),
         sources=("graph_db/seed.py", "graph_db/seed_social.py"),

@@ -7,21 +7,12 @@ import random
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from bench.registry import Call, Fixtures, Operation, Step, first_problem, problem, progress_printer
+from bench.registry import Call, Fixtures, Operation, first_problem, problem, seed_step
+from graph_db import seed
 from schema.base import to_global_id
 
 if TYPE_CHECKING:
     from bench.scales import Scale
-    from graph_db.backend import Backend
-
-
-async def _seed_mentorships(db: Backend, scale: Scale) -> None:
-    from graph_db import seed
-
-    await seed.seed_mentorships(
-        db, scale.params["mentorships"], seed=scale.seed, now=seed.DEFAULT_NOW,
-        progress=progress_printer(10_000),
-    )
 
 
 def _expect(scale: Scale) -> dict[str, int]:
@@ -30,10 +21,8 @@ def _expect(scale: Scale) -> dict[str, int]:
 
 
 STEPS = [
-    Step(
-        name="mentorships",
-        params=("mentorships",),
-        run=_seed_mentorships,
+    seed_step(
+        "mentorships", seed.seed_mentorships, params=("mentorships",), every=10_000,
         expect=_expect,
         sources=("graph_db/seed.py", "graph_db/mentorship/synthetic.py"),
     ),

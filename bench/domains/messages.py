@@ -7,39 +7,16 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bench.registry import (
-    Call,
-    Fixtures,
-    Operation,
-    Step,
-    dig,
-    first_problem,
-    problem,
-    progress_printer,
-)
+from bench.registry import Call, Fixtures, Operation, dig, first_problem, problem, seed_step
+from graph_db import seed_messages
 from schema.base import to_global_id
 
-if TYPE_CHECKING:
-    from bench.scales import Scale
-    from graph_db.backend import Backend
-
-
-async def _seed_messages(db: Backend, scale: Scale) -> None:
-    from graph_db import seed, seed_messages
-
-    await seed_messages.seed_conversations(
-        db, scale.params["conversations"], scale.params["messages"], seed=scale.seed,
-        now=seed.DEFAULT_NOW, progress=progress_printer(10_000),
-    )
-
-
 STEPS = [
-    Step(
-        name="messages",
-        params=("conversations", "messages"),
-        run=_seed_messages,
+    seed_step(
+        "messages", seed_messages.seed_conversations, params=("conversations", "messages"),
+        every=10_000,
         expect=lambda scale: {"Conversation": scale.params["conversations"],
                               "Message": scale.params["messages"],
                               "SENT": scale.params["messages"]},

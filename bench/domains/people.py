@@ -4,32 +4,18 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bench.registry import Call, Fixtures, Operation, Step, dig, progress_printer
+from bench.registry import Call, Fixtures, Operation, dig, seed_step
 from bench.registry import first_problem as _first_problem
 from bench.registry import problem as _problem
+from graph_db import seed
 from schema.base import to_global_id
 
-if TYPE_CHECKING:
-    from bench.scales import Scale
-    from graph_db.backend import Backend
-
-
-async def _seed_people(db: Backend, scale: Scale) -> None:
-    from graph_db import seed
-
-    await seed.seed_network(
-        db, scale.params["people"], seed=scale.seed, follows=scale.params["follows"],
-        progress=progress_printer(10_000),
-    )
-
-
 STEPS = [
-    Step(
-        name="people",
-        params=("people", "follows"),
-        run=_seed_people,
+    seed_step(
+        "people", seed.seed_network, params=("people", "follows"), by_name=("follows",),
+        every=10_000,
         expect=lambda scale: {"Person": scale.params["people"], "FOLLOWS": scale.params["follows"]},
         # The people generator chooses these numbers itself (about 5 connections per person).
         derived=(

@@ -6,40 +6,16 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bench.registry import (
-    Call,
-    Fixtures,
-    Operation,
-    Step,
-    dig,
-    first_problem,
-    problem,
-    progress_printer,
-)
+from bench.registry import Call, Fixtures, Operation, dig, first_problem, problem, seed_step
+from graph_db import seed
 from graph_db.errors import InvalidInput
 from schema.base import from_global_id, to_global_id
 
-if TYPE_CHECKING:
-    from bench.scales import Scale
-    from graph_db.backend import Backend
-
-
-async def _seed_posts(db: Backend, scale: Scale) -> None:
-    from graph_db import seed
-
-    await seed.seed_posts(
-        db, scale.params["posts"], scale.params["likes"], seed=scale.seed, now=seed.DEFAULT_NOW,
-        progress=progress_printer(50_000),
-    )
-
-
 STEPS = [
-    Step(
-        name="posts",
-        params=("posts", "likes"),
-        run=_seed_posts,
+    seed_step(
+        "posts", seed.seed_posts, params=("posts", "likes"), every=50_000,
         expect=lambda scale: {"Post": scale.params["posts"], "LIKED": scale.params["likes"]},
         derived=("Comment", "ON", "AUTHORED", "IN_GROUP"),
         sources=("graph_db/seed.py", "graph_db/seed_social.py"),

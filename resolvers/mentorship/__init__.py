@@ -33,7 +33,7 @@ from graph_db.mentorship.records import MentorshipRecord
 from graph_db.profile_fields import clean_line, clean_text
 from resolvers.auth import require_viewer
 from resolvers.context import Context, Viewer
-from resolvers.pagination import Page, PageRequest
+from resolvers.pagination import Page
 
 MAX_MESSAGE = 1000
 MAX_GOALS = 2000
@@ -166,15 +166,6 @@ async def self_or_program_admin(ctx: Context, person_id: str) -> Viewer | None:
     if viewer.id == person_id or await is_program_admin(ctx, person_id):
         return viewer
     return None
-
-
-def keyset(request: PageRequest) -> tuple[int, str] | None:
-    if request.cursor is None:
-        return None
-    at, last_id = request.cursor
-    if not isinstance(at, int) or not isinstance(last_id, str):
-        raise InvalidInput("invalid cursor", field="after")
-    return at, last_id
 
 
 def visible_page(ctx: Context, page: Page[MentorshipRecord]) -> Page[MentorshipRecord]:

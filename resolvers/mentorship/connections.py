@@ -4,6 +4,7 @@ withdraw, end, update), meetings and milestones."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol, TypeVar
 
 from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound
 from graph_db.matching import level
@@ -30,7 +31,6 @@ from resolvers.mentorship import (
     check_cadence,
     forget,
     get_mentorship,
-    keyset,
     new_id,
     notes_visible,
     private,
@@ -40,7 +40,7 @@ from resolvers.mentorship import (
     visible_page,
 )
 from resolvers.notifications import announce
-from resolvers.pagination import Page, keyset_page, page_request
+from resolvers.pagination import Page, forward_request, keyset_page, time_key
 
 # -- lists ---------------------------------------------------------------------------------
 
@@ -62,9 +62,8 @@ async def list_mentorships(
     viewer = await self_or_program_admin(ctx, person_id)
     if viewer is None:
         return None
-    request = page_request(first=first, after=after, last=None, before=None, arity=2,
-                           max_size=ctx.services.limits.max_page_size)
-    cursor = keyset(request)
+    request = forward_request(ctx, first, after)
+    cursor = time_key(request)
     chosen = _statuses(statuses, ("ACTIVE",))
 
     async def fetch(_: object, __: bool, limit: int) -> list[MentorshipRecord]:
@@ -87,9 +86,8 @@ async def mentorship_requests(
         return None
     if direction not in ("INCOMING", "OUTGOING"):
         raise InvalidInput("direction must be INCOMING or OUTGOING", field="direction")
-    request = page_request(first=first, after=after, last=None, before=None, arity=2,
-                           max_size=ctx.services.limits.max_page_size)
-    cursor = keyset(request)
+    request = forward_request(ctx, first, after)
+    cursor = time_key(request)
 
     async def fetch(_: object, __: bool, limit: int) -> list[MentorshipRecord]:
         return await connections.list_requests(
@@ -129,9 +127,8 @@ async def meetings(
     """The meeting log, most recent first (parties and program admins)."""
     if not private(ctx, m):
         return None
-    request = page_request(first=first, after=after, last=None, before=None, arity=2,
-                           max_size=ctx.services.limits.max_page_size)
-    cursor = keyset(request)
+    request = forward_request(ctx, first, after)
+    cursor = time_key(request)
 
     async def fetch(_: object, __: bool, limit: int) -> list[MeetingRecord]:
         return await meeting_repo.list_meetings(ctx.db, m.id, after=cursor, limit=limit)
@@ -145,13 +142,25 @@ async def meeting_notes(ctx: Context, meeting: MeetingRecord) -> str | None:
     return meeting.notes if m is not None and notes_visible(ctx, m) else None
 
 
-async def get_meeting(ctx: Context, meeting_id: str) -> MeetingRecord | None:
-    """A meeting whose mentorship's private parts the viewer may see."""
-    found = (await meeting_repo.get_meetings(ctx.db, [meeting_id]))[0]
+class _PartOfMentorship(Protocol):
+    @property
+    def mentorshipId(self) -> str: ...  # noqa: N802 (the records' field name)
+
+
+P = TypeVar("P", bound=_PartOfMentorship)
+
+
+async def _if_private(ctx: Context, found: P | None) -> P | None:
+    """A meeting or a milestone, when the viewer may see its mentorship's private parts."""
     if found is None:
         return None
     m = await get_mentorship(ctx, found.mentorshipId)
     return found if m is not None and private(ctx, m) else None
+
+
+async def get_meeting(ctx: Context, meeting_id: str) -> MeetingRecord | None:
+    """A meeting whose mentorship's private parts the viewer may see."""
+    return await _if_private(ctx, (await meeting_repo.get_meetings(ctx.db, [meeting_id]))[0])
 
 
 async def milestones(ctx: Context, m: MentorshipRecord) -> list[MilestoneRecord] | None:
@@ -161,11 +170,7 @@ async def milestones(ctx: Context, m: MentorshipRecord) -> list[MilestoneRecord]
 
 
 async def get_milestone(ctx: Context, milestone_id: str) -> MilestoneRecord | None:
-    found = (await meeting_repo.get_milestones(ctx.db, [milestone_id]))[0]
-    if found is None:
-        return None
-    m = await get_mentorship(ctx, found.mentorshipId)
-    return found if m is not None and private(ctx, m) else None
+    return await _if_private(ctx, (await meeting_repo.get_milestones(ctx.db, [milestone_id]))[0])
 
 
 # -- the steps of a mentorship ----------------------------------------------------------------

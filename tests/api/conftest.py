@@ -65,10 +65,12 @@ SHUTDOWN_SECONDS = 30
 
 
 @contextlib.asynccontextmanager
-async def serve_app(app: Any) -> AsyncIterator[str]:
-    """Run `app` under uvicorn on 127.0.0.1 (a free port) for the duration of the block."""
+async def serve_app(app: Any, **options: Any) -> AsyncIterator[str]:
+    """Run `app` under uvicorn on 127.0.0.1 (a free port) for the duration of the block;
+    `options` are more uvicorn.Config arguments (e.g. graph_api.connections.server_options)."""
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_config=None, lifespan="on", ws="websockets-sansio",
+        app, host="127.0.0.1", port=0, log_config=None, lifespan="on",
+        **{"ws": "websockets-sansio", **options},
     )
     # Drive uvicorn's startup and shutdown directly: its main loop polls for exit every
     # 100 ms and its shutdown sleeps another 100 ms, a fifth of a second on every test.

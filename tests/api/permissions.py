@@ -19,6 +19,7 @@ from typing import Any, LiteralString
 
 import httpx
 import pytest
+from strawberry.utils.str_converters import to_camel_case
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
@@ -188,6 +189,13 @@ async def check(served: Served, case: Case, actor: str, transport: str = "http")
             after = await snapshot(db)
         if after != before:
             await served.reset()
+
+
+def untested_mutations(mutation: type, cases: list[Case]) -> set[str]:
+    """The root mutations of a schema domain's `mutation` type that no case sends."""
+    fields = mutation.__strawberry_definition__.fields  # type: ignore[attr-defined]
+    names = {to_camel_case(f.python_name) for f in fields}
+    return names - {case.query.split("{")[1].split("(")[0].strip() for case in cases}
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import schema
+from tests.api.serving import START_DEADLINE, read_until_up
 
 
 def run_cli(
@@ -51,14 +52,8 @@ def test_a_second_instance_on_the_same_data_dir_fails_fast_and_readably(tmp_path
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
-        assert first.stdout is not None
-        seen: list[str] = []
-        for line in first.stdout:
-            seen.append(line)
-            if "graph-api is up" in line:
-                break
-        else:
-            raise AssertionError("first instance did not start:\n" + "".join(seen[-30:]))
+        up, seen = read_until_up(first, START_DEADLINE)
+        assert up, "first instance did not start:\n" + "".join(seen[-30:])
         second = run_cli("migrate", env={"GRAPH_API_DATA_DIR": str(data)}, timeout=20)
         assert second.returncode == 1
         assert "already in use by another graph-api instance" in second.stderr

@@ -8,7 +8,6 @@ and filled with a file past the embedded server's free-space reserve.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 
 from graph_api.app import create_app
 from tests.api.conftest import TEST_SETTINGS, serve_app
+from tests.mounts import tmpfs
 
 DISK_MB = 96  # above the 64 MiB reserve; tmpfs uses memory only for what is written
 REGISTER = """mutation($email: String!) {
@@ -31,18 +31,8 @@ ME = "{ me { id name } }"
 
 @pytest.fixture
 def disk(tmp_path: Path) -> Iterator[Path]:
-    where = tmp_path / "disk"
-    where.mkdir()
-    made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={DISK_MB}m", "tmpfs", str(where)],
-        capture_output=True, text=True, timeout=30,
-    )
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.strip()}")
-    try:
+    with tmpfs(tmp_path / "disk", f"size={DISK_MB}m") as where:
         yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=True, timeout=30)
 
 
 async def gql(http: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None,

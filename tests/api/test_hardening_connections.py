@@ -8,12 +8,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
-import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -22,7 +20,7 @@ from graph_api.config import Settings
 from graph_api.connections import PRE_INIT_MESSAGE_BYTES, ByteBudget, server_options
 from graph_api.database import Database
 from graph_db.backend import Backend
-from tests.api.conftest import TEST_SETTINGS
+from tests.api.conftest import TEST_SETTINGS, serve_app
 from tests.conftest import fresh_graph
 
 PROTOCOL = "graphql-transport-ws"
@@ -34,27 +32,9 @@ async def guarded(pool: Backend, settings: Settings) -> AsyncIterator[tuple[str,
     """The app under uvicorn with the service's connection options; (host, port)."""
     async with fresh_graph(pool) as backend:
         app = create_app(settings, database=Database(backend=backend))
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=0, log_config=None, lifespan="on", **server_options(settings)
-        )
-        config.load()
-        server = uvicorn.Server(config)
-        server.lifespan = config.lifespan_class(config)
-        await server.startup()
-        assert server.started
-        try:
-            yield "127.0.0.1", server.servers[0].sockets[0].getsockname()[1]
-        finally:
-            for listener in server.servers:
-                listener.close()
-            for connection in list(server.server_state.connections):
-                connection.shutdown()
-            deadline = time.monotonic() + 10
-            while server.server_state.connections and time.monotonic() < deadline:  # noqa: ASYNC110
-                await asyncio.sleep(0.01)
-            for listener in server.servers:
-                await listener.wait_closed()
-            await server.lifespan.shutdown()
+        async with serve_app(app, **server_options(settings)) as url:
+            host, port = url.removeprefix("http://").rsplit(":", 1)
+            yield host, int(port)
 
 
 async def closed_by_server(reader: asyncio.StreamReader, *, within: float = 10) -> bytes:

@@ -15,6 +15,7 @@ from graph_db.mentorship import meetings, programs
 from graph_db.people_records import PersonRecord
 from graph_db.programs import cohorts
 from schema.base import local_id, to_global_id
+from tests.api.calls import call, refused
 from tests.api.conftest import Api
 from tests.factories import make_person, token_for
 from tests.mentoring import mentorship
@@ -62,20 +63,6 @@ def now_ms() -> int:
 
 def gid(p: PersonRecord) -> str:
     return to_global_id("Person", p.id)
-
-
-async def call(api: Api, query: str, variables: dict[str, Any], who: PersonRecord | None) -> dict[str, Any]:
-    data = await api.gql(query, variables, token=token_for(who) if who else None)
-    (payload,) = data.values()
-    assert isinstance(payload, dict)
-    return payload
-
-
-async def refused(api: Api, query: str, variables: dict[str, Any], who: PersonRecord | None) -> str:
-    response = await api.post(query, variables, token=token_for(who) if who else None)
-    codes = {e["extensions"]["code"] for e in response.json()["errors"]}
-    assert len(codes) == 1, codes
-    return codes.pop()
 
 
 async def setup(api: Api) -> tuple[str, PersonRecord, dict[str, Any]]:

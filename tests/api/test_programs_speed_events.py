@@ -14,6 +14,7 @@ from graph_db.mentorship import programs
 from graph_db.people_records import PersonRecord
 from graph_db.programs import speed_events
 from schema.base import to_global_id
+from tests.api.calls import call, refused
 from tests.api.conftest import Api
 from tests.factories import make_person, token_for
 from tests.mentoring import NOW, member
@@ -92,24 +93,6 @@ def event_input(**overrides: Any) -> dict[str, Any]:
         "timeZone": "America/New_York", "leaderCapacity": 3, "participantCapacity": 5,
         "location": "Atrium", **overrides,
     }
-
-
-async def call(api: Api, query: str, variables: dict[str, Any], who: PersonRecord | None) -> dict[str, Any]:
-    """The single root field's payload (top-level errors fail the test)."""
-    data = await api.gql(query, variables, token=token_for(who) if who else None)
-    (payload,) = data.values()
-    assert isinstance(payload, dict)
-    return payload
-
-
-async def refused(api: Api, query: str, variables: dict[str, Any], who: PersonRecord | None) -> str:
-    """The code of the top-level error an operation gets."""
-    response = await api.post(query, variables, token=token_for(who) if who else None)
-    assert response.status_code == 200, response.text
-    body = response.json()
-    codes = [e["extensions"]["code"] for e in body["errors"]]
-    assert len(set(codes)) == 1, body
-    return str(codes[0])
 
 
 async def new_event(api: Api, organiser: PersonRecord, **overrides: Any) -> dict[str, Any]:

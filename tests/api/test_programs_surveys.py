@@ -13,6 +13,7 @@ from graph_db.mentorship import programs
 from graph_db.people_records import PersonRecord
 from graph_db.programs import cohorts, surveys
 from schema.base import local_id, to_global_id
+from tests.api.calls import call, refused
 from tests.api.conftest import Api
 from tests.factories import make_person, token_for
 
@@ -71,21 +72,6 @@ async def program_with(api: Api, members: int, *, enrolled_days_ago: int = 200) 
             db, program.id, p.id, "MEMBER", now=now_ms() - enrolled_days_ago * DAY, viewer_id=admin.id
         )
     return program.id, admin, people
-
-
-async def call(api: Api, query: str, variables: dict[str, Any], who: PersonRecord | None) -> dict[str, Any]:
-    data = await api.gql(query, variables, token=token_for(who) if who else None)
-    (payload,) = data.values()
-    assert isinstance(payload, dict)
-    return payload
-
-
-async def refused(api: Api, query: str, variables: dict[str, Any], who: PersonRecord | None) -> str:
-    response = await api.post(query, variables, token=token_for(who) if who else None)
-    assert response.status_code == 200, response.text
-    codes = {e["extensions"]["code"] for e in response.json()["errors"]}
-    assert len(codes) == 1, codes
-    return codes.pop()
 
 
 async def new_survey(api: Api, program_id: str, admin: PersonRecord) -> dict[str, Any]:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.api.serving import START_DEADLINE, read_until_up
+
 
 def _free_port() -> int:
     with socket.socket() as probe:
@@ -28,14 +30,8 @@ def test_a_second_serve_says_what_is_busy_in_one_line(tmp_path: Path) -> None:
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
-        assert first.stdout is not None
-        seen: list[str] = []
-        for line in first.stdout:
-            seen.append(line)
-            if "graph-api is up" in line:
-                break
-        else:
-            raise AssertionError("first instance did not start:\n" + "".join(seen[-30:]))
+        up, seen = read_until_up(first, START_DEADLINE)
+        assert up, "first instance did not start:\n" + "".join(seen[-30:])
         # Same port, another data directory; then the same data directory, another port.
         same_port = subprocess.run(
             [*serve, "--port", str(port)], env={**env, "GRAPH_API_DATA_DIR": str(tmp_path / "two")},

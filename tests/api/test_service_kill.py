@@ -13,6 +13,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.api.serving import START_DEADLINE
+
 REGISTER = """
 mutation($input: RegisterInput!) { register(input: $input) { accessToken errors { code } } }
 """
@@ -20,8 +22,6 @@ LOGIN = """
 mutation($input: LoginInput!) { login(input: $input) { accessToken errors { code } } }
 """
 
-
-START_DEADLINE = 90.0
 
 
 def _start(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:

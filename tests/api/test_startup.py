@@ -6,13 +6,13 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-START_DEADLINE = 90.0
+from tests.api.serving import START_DEADLINE, read_until_up
+from tests.mounts import tmpfs
 
 
 def serve_env(data: Path, **extra: str) -> dict[str, str]:
@@ -36,22 +36,6 @@ def processes_using(path: Path) -> list[str]:
         if str(path) in cmdline and "zombie" not in state:
             found.append(cmdline)
     return found
-
-
-def read_until_up(proc: subprocess.Popen[str], deadline: float) -> tuple[bool, list[str]]:
-    """Read the service's output until it says it is up; bounded by a timer that kills it."""
-    seen: list[str] = []
-    timer = threading.Timer(deadline, proc.kill)
-    timer.start()
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            seen.append(line)
-            if "graph-api is up" in line:
-                return True, seen
-        return False, seen
-    finally:
-        timer.cancel()
 
 
 @pytest.mark.parametrize("people", [1, 5])
@@ -120,18 +104,8 @@ def test_an_unusable_data_directory_is_one_readable_line(tmp_path: Path) -> None
 @pytest.fixture
 def read_only_mount(tmp_path: Path) -> Iterator[Path]:
     """A read-only tmpfs (root only: skipped where mounting is not allowed)."""
-    where = tmp_path / "ro"
-    where.mkdir()
-    made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(where)],
-        capture_output=True, text=True, timeout=30,
-    )
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a read-only tmpfs here: {made.stderr.strip()}")
-    try:
+    with tmpfs(tmp_path / "ro", "ro,size=1m", "a read-only tmpfs", lazy=False) as where:
         yield where
-    finally:
-        subprocess.run(["umount", str(where)], check=True, timeout=30)
 
 
 def test_a_read_only_data_directory_is_one_readable_line(read_only_mount: Path) -> None:

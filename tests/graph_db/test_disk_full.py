@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Literal
@@ -21,6 +20,7 @@ from graph_db import instrument
 from graph_db.embedded import EmbeddedFalkorDB, EmbeddedOptions
 from graph_db.errors import BackendUnavailable
 from graph_db.falkordb import FalkorDBBackend
+from tests.mounts import tmpfs
 
 DISK = 4 * 1024 * 1024
 RESERVE = 512 * 1024
@@ -30,18 +30,8 @@ COUNT = "MATCH (n:Note) RETURN count(n) AS n"
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    where = tmp_path / "disk"
-    where.mkdir()
-    made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={DISK}", "tmpfs", str(where)],
-        capture_output=True, text=True, timeout=30,
-    )
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {made.stderr.strip()}")
-    try:
+    with tmpfs(tmp_path / "disk", f"size={DISK}", "a small tmpfs") as where:
         yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=True, timeout=30)
 
 
 def fill(disk: Path, leave: int) -> Path:

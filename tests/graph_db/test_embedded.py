@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from graph_db.backend import Row
 from graph_db.embedded import EmbeddedFalkorDB, EmbeddedOptions, EmbeddedServerError
 from graph_db.errors import BackendUnavailable
 from graph_db.falkordb import FalkorDBBackend
@@ -52,6 +53,19 @@ async def server(data_dir: Path) -> AsyncIterator[EmbeddedFalkorDB]:
 
 def _backend(srv: EmbeddedFalkorDB) -> FalkorDBBackend:
     return FalkorDBBackend.connect(graph="g", unix_socket=srv.unix_socket, health_hook=srv.is_up)
+
+
+async def _count_after_restart(options: EmbeddedOptions) -> list[Row]:
+    """Start a server on an existing data directory; the rows counting the people it loaded."""
+    srv = EmbeddedFalkorDB(options)
+    await srv.start()
+    try:
+        db = _backend(srv)
+        rows = await db.read("MATCH (p:Person) RETURN count(p) AS n")
+        await db.close()
+    finally:
+        await srv.stop()
+    return rows
 
 
 WRITER = textwrap.dedent(
@@ -96,14 +110,7 @@ async def test_sigkilled_service_takes_its_database_along_and_keeps_acked_writes
         if writer.stdout is not None:
             writer.stdout.close()
 
-    srv = EmbeddedFalkorDB(EmbeddedOptions(data_dir=data_dir))
-    await srv.start()
-    try:
-        db = _backend(srv)
-        assert await db.read("MATCH (p:Person) RETURN count(p) AS n") == [{"n": 500}]
-        await db.close()
-    finally:
-        await srv.stop()
+    assert await _count_after_restart(EmbeddedOptions(data_dir=data_dir)) == [{"n": 500}]
 
 
 async def test_second_instance_on_the_same_data_dir_is_refused(
@@ -216,14 +223,9 @@ async def test_replaying_the_log_is_not_subject_to_the_query_timeout(data_dir: P
     await db.close()
     await srv.stop()
 
-    srv = EmbeddedFalkorDB(EmbeddedOptions(data_dir=data_dir, query_timeout_ms=1))
-    await srv.start()
-    try:
-        db = _backend(srv)
-        assert await db.read("MATCH (p:Person) RETURN count(p) AS n") == [{"n": 100000}]
-        await db.close()
-    finally:
-        await srv.stop()
+    assert await _count_after_restart(
+        EmbeddedOptions(data_dir=data_dir, query_timeout_ms=1)
+    ) == [{"n": 100000}]
 
 
 def _log_state(data_dir: Path) -> tuple[dict[str, int], int]:

@@ -13,6 +13,7 @@ from graph_db.errors import ConstraintViolation
 from graph_db.mentorship import boards, committees, connections, meetings, programs
 from graph_db.people_records import PersonRecord
 from tests.factories import make_person
+from tests.mentoring import request_mentor
 
 NOW = 1_767_225_600_000
 DAY = 86_400_000
@@ -36,17 +37,9 @@ async def ask(
     goals: str | None = "Write an R01",
     now: int = NOW,
 ) -> str:
-    outcome = await connections.request(
-        db,
-        id=new_id(),
-        kind=kind,
-        mentor_id=mentor_.id,
-        mentee_id=mentee.id,
-        requester_id=mentee.id,
-        goals=goals,
-        message="Would you mentor me?",
-        cadence_days=30,
-        now=now,
+    outcome = await request_mentor(
+        db, mentor_, mentee, kind=kind, goals=goals, message="Would you mentor me?",
+        cadence_days=30, now=now,
     )
     assert outcome.outcome == "OK" and outcome.mentorship is not None
     return outcome.mentorship.id
@@ -54,17 +47,8 @@ async def ask(
 
 async def test_request_accept_end_with_a_notification_at_each_step(db: Backend) -> None:
     mentee, mr = await make_person(db, rank="RESIDENT"), await mentor(db)
-    requested = await connections.request(
-        db,
-        id=new_id(),
-        kind="PRIMARY",
-        mentor_id=mr.id,
-        mentee_id=mentee.id,
-        requester_id=mentee.id,
-        goals="Grants",
-        message="Hello",
-        cadence_days=14,
-        now=NOW,
+    requested = await request_mentor(
+        db, mr, mentee, kind="PRIMARY", goals="Grants", message="Hello", cadence_days=14, now=NOW
     )
     m = requested.mentorship
     assert m is not None and requested.outcome == "OK"
@@ -78,18 +62,7 @@ async def test_request_accept_end_with_a_notification_at_each_step(db: Backend) 
     assert (m.goals, m.message, m.cadenceDays) == ("Grants", "Hello", 14)
     assert [n.recipientId for n in requested.notified] == [mr.id]
 
-    again = await connections.request(
-        db,
-        id=new_id(),
-        kind="SECONDARY",
-        mentor_id=mr.id,
-        mentee_id=mentee.id,
-        requester_id=mentee.id,
-        goals=None,
-        message=None,
-        cadence_days=None,
-        now=NOW,
-    )
+    again = await request_mentor(db, mr, mentee, kind="SECONDARY", now=NOW)
     assert again.outcome == "EXISTS" and again.mentorship is not None
     assert again.mentorship.id == m.id and again.notified == ()
 
@@ -183,18 +156,7 @@ async def test_a_request_across_a_block_is_refused(db: Backend) -> None:
 
     mentee, mr = await make_person(db), await mentor(db)
     await network.block(db, mr.id, mentee.id, now=NOW)
-    refused = await connections.request(
-        db,
-        id=new_id(),
-        kind="PEER",
-        mentor_id=mr.id,
-        mentee_id=mentee.id,
-        requester_id=mentee.id,
-        goals=None,
-        message=None,
-        cadence_days=None,
-        now=NOW,
-    )
+    refused = await request_mentor(db, mr, mentee, kind="PEER", now=NOW)
     assert refused.outcome == "NOT_FOUND" and refused.mentorship is None
 
 
@@ -227,21 +189,7 @@ async def test_concurrent_acceptances_never_exceed_capacity(db: Backend, capacit
 async def test_concurrent_duplicate_requests_make_one_mentorship(db: Backend) -> None:
     mentee, mr = await make_person(db), await mentor(db)
     results = await asyncio.gather(
-        *(
-            connections.request(
-                db,
-                id=new_id(),
-                kind="SECONDARY",
-                mentor_id=mr.id,
-                mentee_id=mentee.id,
-                requester_id=mentee.id,
-                goals=None,
-                message=None,
-                cadence_days=None,
-                now=NOW,
-            )
-            for _ in range(8)
-        ),
+        *(request_mentor(db, mr, mentee, kind="SECONDARY", now=NOW) for _ in range(8)),
         return_exceptions=True,
     )
     made = {r.mentorship.id for r in results if not isinstance(r, BaseException) and r.mentorship}

@@ -29,8 +29,10 @@ from resolvers.services import Services
 from schema import build_schema
 from schema.base import to_global_id
 from tests import moderation_world as w
-from tests.conftest import BACKENDS, NEO4J_UNAVAILABLE
+from tests.api.permissions import engine
 from tests.graphs import restore, save, snapshot
+
+__all__ = ["engine"]  # the both-engines fixture this module's world lives on
 
 SIGNED_IN = frozenset(a for a in w.ACTORS if a != "signed_out")
 MEMBERS = frozenset({"member", "group_moderator", "group_owner"})
@@ -250,18 +252,9 @@ class Worlds:
         self.unchanged.clear()
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def matrix_pool(request: pytest.FixtureRequest) -> Backend:
-    """The engine the module's world lives on (both, in turn)."""
-    if request.param == "neo4j" and NEO4J_UNAVAILABLE:
-        pytest.skip(NEO4J_UNAVAILABLE)
-    pool: Backend = request.getfixturevalue(f"{request.param}_pool")
-    return pool
-
-
 @pytest.fixture(scope="module")
-async def world_template(matrix_pool: Backend) -> AsyncIterator[tuple[Worlds, w.World]]:
-    worlds = Worlds(matrix_pool)
+async def world_template(engine: Backend) -> AsyncIterator[tuple[Worlds, w.World]]:
+    worlds = Worlds(engine)
     world = await worlds.build()
     yield worlds, world
     await worlds.close()
