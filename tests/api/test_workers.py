@@ -42,6 +42,10 @@ class Service:
     def __init__(self, proc: subprocess.Popen[str], url: str, output: list[str]) -> None:
         self.proc, self.url, self.output = proc, url, output
 
+    def tail(self, lines: int = 30) -> str:
+        """The service's last lines of output (for a failure's message)."""
+        return "".join(list(self.output)[-lines:])
+
     def children(self) -> list[int]:
         path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
         return [int(p) for p in path.read_text().split()] if path.exists() else []
@@ -189,15 +193,17 @@ def test_a_dead_worker_is_replaced_and_a_stop_leaves_nothing(tmp_path: Path) -> 
     with serving(data, "--workers", "2") as service:
         first, second = service.workers()
         os.kill(first, signal.SIGKILL)
-        assert _wait(lambda: len(service.workers()) == 2 and first not in service.workers())
+        assert _wait(lambda: len(service.workers()) == 2 and first not in service.workers()), \
+            service.tail()
         (replacement,) = set(service.workers()) - {second}
         # It starts as slowly as the machine is busy: wait for the supervisor to say it serves.
-        assert _wait(lambda: f'"pid": {replacement}' in _serving_lines(service), START_DEADLINE)
+        assert _wait(lambda: f'"pid": {replacement}}}' in _serving_lines(service), START_DEADLINE), \
+            service.tail()
         with only(service, replacement):
-            assert _answers(service)
+            assert _answers(service), service.tail()
         assert "worker died; restarting it" in "".join(service.output)
         service.proc.terminate()
-        assert service.proc.wait(timeout=90) == 0
+        assert service.proc.wait(timeout=90) == 0, service.tail()
     assert processes_using(data) == []
     assert not any(_alive(pid) for pid in (second, replacement))
 
