@@ -50,7 +50,8 @@ def _csv_ints(raw: str) -> tuple[int, ...]:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    p.add_argument("--scale", default="S", help="S (5,000 people), M (50,000 people), or a custom name")
+    p.add_argument("--scale", default="S", help="S (5,000 people), M (50,000 people), "
+                   "C (issue 14's comparison: 10,000 people, 100,000 posts), or a custom name")
     p.add_argument("--set", action="append", default=[], metavar="KEY=N",
                    help=f"override a scale parameter ({', '.join(PARAMS)})")
     p.add_argument("--backend", choices=("falkordb", "neo4j"), default="falkordb",

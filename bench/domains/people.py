@@ -171,6 +171,36 @@ def _check_search(data: Mapping[str, Any], call: Call) -> str | None:
     )
 
 
+# -- people_by_interest (issue 14's comparison) ------------------------------------------------
+
+INTEREST_HOLDERS = (
+    "MATCH (p:Person)-[:INTERESTED_IN]->(i:Interest) "
+    "RETURN i.id AS interest, count(p) AS holders ORDER BY interest"
+)
+
+
+def _by_interest(fx: Fixtures, rng: random.Random, page_size: int | None) -> Call:
+    target = rng.choice(fx.rows(INTEREST_HOLDERS))
+    return Call(
+        {"interest": to_global_id("Interest", target["interest"]), "first": page_size or 20},
+        viewer=fx.pick(rng, "Person"), expect=target,
+    )
+
+
+def _check_by_interest(data: Mapping[str, Any], call: Call) -> str | None:
+    found = data.get("searchPeople")
+    if not isinstance(found, Mapping):
+        return "searchPeople is null"
+    nodes = [e.get("node") or {} for e in found.get("edges") or []]
+    holders, first = call.expect["holders"], call.variables["first"]
+    return _first_problem(
+        _problem(found.get("totalCount") == holders,
+                 f"totalCount {found.get('totalCount')}, the dataset has {holders} holders"),
+        _problem(len(nodes) == min(first, holders), f"{len(nodes)} people on a page of {first}"),
+        _problem(all("hospital" in n and "department" in n for n in nodes), "a person lacks a hospital"),
+    )
+
+
 OPERATIONS = [
     Operation(
         name="person_node", document="person_node.graphql", variables=_any_person,
@@ -184,6 +214,10 @@ OPERATIONS = [
         name="profile_page", document="profile_page.graphql", variables=_profile,
         check=_check_profile, domain="people", requires=("Query.node", "auth"),
         page_sizes=(10, 100),
+    ),
+    Operation(
+        name="people_by_interest", document="people_by_interest.graphql", variables=_by_interest,
+        check=_check_by_interest, domain="people", requires=("Query.searchPeople", "auth"),
     ),
     Operation(
         name="search_people", document="search_people.graphql", variables=_search,
