@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from typing import LiteralString
 
 from graph_db.backend import Executor
-from graph_db.mentorship import OPEN_LIST, get_aligned, link_parties, open_key
+from graph_db.batch import get_aligned
+from graph_db.mentorship import OPEN_LIST, link_parties, open_key
 from graph_db.mentorship.records import AdvisorRecord
 from graph_db.notifications import notified, notify
 from graph_db.policy import blocks_between

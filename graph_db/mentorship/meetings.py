@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.mentorship import get_aligned, get_grouped
+from graph_db.batch import get_aligned, list_aligned
+from graph_db.keyset import cursor_params, past_cursor
 from graph_db.mentorship.records import MeetingRecord, MilestoneRecord
 
 MAX_MILESTONES = 50
@@ -49,7 +50,7 @@ async def log_meeting(
 
 LIST_MEETINGS: LiteralString = (
     "MATCH (m:Mentorship {id: $mentorship})-[:HAS_MEETING]->(mt:Meeting) "
-    "WITH m, mt WHERE $at IS NULL OR mt.date < $at OR (mt.date = $at AND mt.id < $cursorId) "
+    "WITH m, mt WHERE " + past_cursor("mt.date", "mt.id", descending=True) + " "
     "RETURN " + MEETING_MAP + " AS meeting ORDER BY mt.date DESC, mt.id DESC LIMIT $limit"
 )
 
@@ -58,9 +59,8 @@ async def list_meetings(
     db: Executor, mentorship_id: str, *, after: tuple[int, str] | None, limit: int
 ) -> list[MeetingRecord]:
     """A mentorship's meetings, most recent date first, after the keyset (date, id)."""
-    at, cursor_id = after if after else (None, None)
     rows = await db.read(LIST_MEETINGS, {
-        "mentorship": mentorship_id, "at": at, "cursorId": cursor_id, "limit": limit,
+        "mentorship": mentorship_id, **cursor_params(after), "limit": limit,
     })
     return [MeetingRecord.from_row(r["meeting"]) for r in rows]
 
@@ -134,8 +134,8 @@ LIST_MILESTONES: LiteralString = (
 
 async def list_milestones(db: Executor, mentorship_ids: Sequence[str]) -> list[list[MilestoneRecord]]:
     """Each mentorship's milestones (open ones by due date, then completed ones), aligned."""
-    found = await get_grouped(
-        db, LIST_MILESTONES, mentorship_ids, lambda r: MilestoneRecord.from_row(r["milestone"])
+    found = await list_aligned(
+        db, LIST_MILESTONES, mentorship_ids, "id", lambda r: MilestoneRecord.from_row(r["milestone"])
     )
     return [sorted(items, key=_milestone_order) for items in found]
 

@@ -11,10 +11,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import LiteralString
 
 from graph_db.backend import Executor
-from graph_db.mentorship import get_aligned, get_grouped
+from graph_db.batch import get_aligned, get_aligned_or, list_aligned
 from graph_db.mentorship.records import ProgramRecord
 from graph_db.policy import runs_program_of
 
@@ -75,8 +76,9 @@ GET_PROGRAMS: LiteralString = (
 async def get_programs(
     db: Executor, ids: Sequence[str], *, viewer_id: str
 ) -> list[ProgramRecord | None]:
-    return await get_aligned(db, GET_PROGRAMS, ids, "program", ProgramRecord.from_row,
-                             viewer=viewer_id)
+    return await get_aligned(
+        db, GET_PROGRAMS, ids, "program", ProgramRecord.from_row, {"viewer": viewer_id}
+    )
 
 
 LIST_PROGRAMS: LiteralString = (
@@ -170,11 +172,10 @@ async def reporting_lines(
     db: Executor, person_ids: Sequence[str]
 ) -> list[tuple[set[str], set[str]]]:
     """Each person's reporting line as (everyone above, everyone below), aligned."""
-    if not person_ids:
-        return []
-    rows = await db.read(REPORTING_LINES, {"ids": list(dict.fromkeys(person_ids))})
-    found = {r["id"]: (set(r["above"]), set(r["below"])) for r in rows}
-    return [found.get(i, (set(), set())) for i in person_ids]
+    return await get_aligned_or(
+        db, REPORTING_LINES, person_ids, itemgetter("id"),
+        lambda r: (set(r["above"]), set(r["below"])), lambda _: (set(), set()),
+    )
 
 
 SUPERVISORS: LiteralString = (
@@ -185,4 +186,4 @@ SUPERVISORS: LiteralString = (
 
 async def list_supervisors(db: Executor, person_ids: Sequence[str]) -> list[list[str]]:
     """Each person's direct supervisors' ids, aligned with `person_ids`."""
-    return await get_grouped(db, SUPERVISORS, person_ids, lambda r: str(r["supervisor"]))
+    return await list_aligned(db, SUPERVISORS, person_ids, "id", lambda r: str(r["supervisor"]))
