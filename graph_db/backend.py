@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, LiteralString, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, LiteralString, Protocol, TypeVar
 
 from graph_db.dialect import Dialect, SchemaStatement
 
 Row = dict[str, Any]
 Params = Mapping[str, Any]
+R = TypeVar("R")
 
 
 class Executor(Protocol):
@@ -54,3 +55,29 @@ async def write_one(db: Executor, query: LiteralString, params: Params | None = 
     """The first row of a write, or None."""
     rows = await db.write(query, params)
     return rows[0] if rows else None
+
+
+async def read_records(
+    db: Executor, query: LiteralString, column: str, build: Callable[[Any], R],
+    params: Params | None = None,
+) -> list[R]:
+    """`build(row[column])` for every row of a read, in its order."""
+    return [build(row[column]) for row in await db.read(query, params)]
+
+
+async def read_record(
+    db: Executor, query: LiteralString, column: str, build: Callable[[Any], R],
+    params: Params | None = None,
+) -> R | None:
+    """`build(row[column])` of the first row of a read, or None."""
+    row = await read_one(db, query, params)
+    return build(row[column]) if row is not None else None
+
+
+async def write_record(
+    db: Executor, query: LiteralString, column: str, build: Callable[[Any], R],
+    params: Params | None = None,
+) -> R | None:
+    """`build(row[column])` of the first row of a write, or None."""
+    row = await write_one(db, query, params)
+    return build(row[column]) if row is not None else None

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor
+from graph_db.backend import Executor, read_records, write_record
 from graph_db.batch import get_aligned, get_aligned_rows
 from graph_db.comments import PageKey
 from graph_db.dialect import identifier
@@ -77,12 +77,11 @@ async def create_forum(
 ) -> ForumRecord | None:
     """Create a site-wide forum (site moderators) or a group's (its moderators); None when
     refused or the group is absent or archived."""
-    rows = await db.write(
-        CREATE_FORUM,
-        {**audited(actor_id, None, now, action_id), "id": id, "name": name,
-         "description": description, "group": group_id},
+    return await write_record(
+        db, CREATE_FORUM, "forum", ForumRecord.from_row,
+        {**audited(actor_id, None, now, action_id), "id": id, "name": name, "description": description,
+         "group": group_id},
     )
-    return ForumRecord.from_row(rows[0]["forum"]) if rows else None
 
 
 GET_FORUMS: LiteralString = (
@@ -119,8 +118,7 @@ async def list_forums(db: Executor, *, group_id: str | None, viewer_id: str) -> 
     by name (a short list)."""
     if group_id is not None:
         return (await list_group_forums(db, [group_id], viewer_id=viewer_id))[0]
-    rows = await db.read(LIST_SITE_FORUMS)
-    return [ForumRecord.from_row(r["forum"]) for r in rows]
+    return await read_records(db, LIST_SITE_FORUMS, "forum", ForumRecord.from_row)
 
 
 async def list_group_forums(
@@ -225,12 +223,11 @@ async def create_thread(
 ) -> ThreadRecord | None:
     """Start a thread (idempotent by `id`): anyone in a site-wide forum; in a group's forum,
     whoever may post in the group now. None when refused."""
-    rows = await db.write(
-        CREATE_THREAD,
+    return await write_record(
+        db, CREATE_THREAD, "thread", ThreadRecord.from_row,
         {"id": id, "author": author_id, "forum": forum_id, "title": title, "body": body,
          "tags": list(tags), "now": now},
     )
-    return ThreadRecord.from_row(rows[0]["thread"]) if rows else None
 
 
 THREAD_POSTING: LiteralString = (
@@ -364,8 +361,7 @@ async def like_thread(
 
 
 async def unlike_thread(db: Executor, thread_id: str, *, viewer_id: str) -> int | None:
-    rows = await db.write(UNLIKE_THREAD, {"viewer": viewer_id, "thread": thread_id})
-    return int(rows[0]["likes"]) if rows else None
+    return await write_record(db, UNLIKE_THREAD, "likes", int, {"viewer": viewer_id, "thread": thread_id})
 
 
 LIKE_REPLY: LiteralString = (

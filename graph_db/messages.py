@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, LiteralString, Self
 
-from graph_db.backend import Executor
+from graph_db.backend import Executor, read_records, write_record
 from graph_db.batch import get_aligned, get_aligned_rows
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
@@ -374,10 +374,9 @@ async def list_messages(
     limit: int,
 ) -> list[MessageRecord]:
     """A conversation's messages, newest first, for a participant (else nothing)."""
-    rows = await db.read(LIST_MESSAGES, {
+    return await read_records(db, LIST_MESSAGES, "message", MessageRecord.from_row, {
         "viewer": viewer, "conversation": conversation_id, **cursor_params(after), "limit": limit,
     })
-    return [MessageRecord.from_row(r["message"]) for r in rows]
 
 
 # A participant reads every message of their conversations; a moderator reads a message only
@@ -462,8 +461,10 @@ DELETE_MESSAGE: LiteralString = (
 
 async def delete_message(db: Executor, viewer: str, message_id: str, *, now: int) -> MessageRecord | None:
     """Soft-delete a message the viewer sent (mail not yet sent is dropped); None otherwise."""
-    rows = await db.write(DELETE_MESSAGE, {"viewer": viewer, "message": message_id, "now": now})
-    return MessageRecord.from_row(rows[0]["message"]) if rows else None
+    return await write_record(
+        db, DELETE_MESSAGE, "message", MessageRecord.from_row,
+        {"viewer": viewer, "message": message_id, "now": now},
+    )
 
 
 @dataclass(frozen=True, slots=True)

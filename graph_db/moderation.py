@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor
+from graph_db.backend import Executor, read_records, write_record
 from graph_db.batch import by_ids, get_aligned
 from graph_db.dialect import identifier
 from graph_db.keyset import cursor_params, past_cursor
@@ -180,8 +180,10 @@ async def list_actions(
     """The audit log of one scope (a group, or the site when None), newest first, after the
     keyset (createdAt, id). The caller checks the viewer moderates that scope."""
     params = {"group": group_id, **cursor_params(after), "limit": limit}
-    rows = await db.read(GROUP_LOG if group_id is not None else SITE_LOG, params)
-    return [ModerationActionRecord.from_row(row["action"]) for row in rows]
+    return await read_records(
+        db, GROUP_LOG if group_id is not None else SITE_LOG, "action", ModerationActionRecord.from_row,
+        params,
+    )
 
 
 GET_ACTIONS: LiteralString = by_ids("ma", "ModerationAction", ACTION_FIELDS, "action")
@@ -276,12 +278,11 @@ async def create_report(
 ) -> ReportRecord | None:
     """Report a target the reporter can see (one open report per reporter, target and scope:
     reporting again returns the open one). None when the target is absent or hidden."""
-    rows = await db.write(
-        REPORT[kind],
-        {"id": id, "reporter": reporter_id, "target": target_id, "reason": reason,
-         "details": details, "now": now, "group": group_id},
+    return await write_record(
+        db, REPORT[kind], "report", ReportRecord.from_row,
+        {"id": id, "reporter": reporter_id, "target": target_id, "reason": reason, "details": details,
+         "now": now, "group": group_id},
     )
-    return ReportRecord.from_row(rows[0]["report"]) if rows else None
 
 
 QUEUE_CURSOR: LiteralString = past_cursor("rep.createdAt", "rep.id", descending=False)
@@ -304,8 +305,10 @@ async def list_reports(
     """One scope's reports in `status`, oldest first (a queue), after the keyset
     (createdAt, id). The caller checks the viewer moderates that scope."""
     params = {"group": group_id, "status": status, **cursor_params(after), "limit": limit}
-    rows = await db.read(GROUP_QUEUE if group_id is not None else SITE_QUEUE, params)
-    return [ReportRecord.from_row(row["report"]) for row in rows]
+    return await read_records(
+        db, GROUP_QUEUE if group_id is not None else SITE_QUEUE, "report", ReportRecord.from_row,
+        params,
+    )
 
 
 GET_REPORTS: LiteralString = by_ids("rep", "Report", REPORT_FIELDS, "report")
@@ -335,11 +338,10 @@ async def dismiss_report(
     db: Executor, report_id: str, *, actor_id: str, reason: str | None, now: int, action_id: str
 ) -> ReportRecord | None:
     """Close an open report without acting, if the actor moderates its scope; None otherwise."""
-    rows = await db.write(
-        DISMISS_REPORT,
+    return await write_record(
+        db, DISMISS_REPORT, "report", ReportRecord.from_row,
         {**audited(actor_id, reason, now, action_id), "report": report_id},
     )
-    return ReportRecord.from_row(rows[0]["report"]) if rows else None
 
 
 # -- removing and restoring content ------------------------------------------------------

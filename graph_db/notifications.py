@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor
+from graph_db.backend import Executor, read_records
 from graph_db.batch import get_aligned
 from graph_db.dialect import identifier
 from graph_db.keyset import cursor_params, past_cursor
@@ -152,12 +152,10 @@ async def list_notifications(
     after: tuple[int, str] | None = None, limit: int,
 ) -> list[NotificationRecord]:
     """A recipient's notifications, most recently active first, after the keyset (updatedAt, id)."""
-    rows = await db.read(
-        LIST_NOTIFICATIONS,
-        {"recipient": recipient_id, "unreadOnly": unread_only, **cursor_params(after),
-         "limit": limit},
+    return await read_records(
+        db, LIST_NOTIFICATIONS, "notification", NotificationRecord.from_row,
+        {"recipient": recipient_id, "unreadOnly": unread_only, **cursor_params(after), "limit": limit},
     )
-    return [NotificationRecord.from_row(row["notification"]) for row in rows]
 
 
 GET_MANY: LiteralString = (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor
+from graph_db.backend import Executor, read_records, write_record
 from graph_db.batch import get_aligned, list_aligned
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.mentorship.records import MeetingRecord, MilestoneRecord
@@ -41,11 +41,10 @@ async def log_meeting(
 ) -> MeetingRecord | None:
     """Record a meeting (idempotent by id); None unless the viewer is a party to an ACTIVE
     mentorship."""
-    rows = await db.write(LOG_MEETING, {
+    return await write_record(db, LOG_MEETING, "meeting", MeetingRecord.from_row, {
         "id": id, "mentorship": mentorship_id, "viewer": viewer_id, "date": date,
         "notes": notes, "now": now,
     })
-    return MeetingRecord.from_row(rows[0]["meeting"]) if rows else None
 
 
 LIST_MEETINGS: LiteralString = (
@@ -59,10 +58,9 @@ async def list_meetings(
     db: Executor, mentorship_id: str, *, after: tuple[int, str] | None, limit: int
 ) -> list[MeetingRecord]:
     """A mentorship's meetings, most recent date first, after the keyset (date, id)."""
-    rows = await db.read(LIST_MEETINGS, {
+    return await read_records(db, LIST_MEETINGS, "meeting", MeetingRecord.from_row, {
         "mentorship": mentorship_id, **cursor_params(after), "limit": limit,
     })
-    return [MeetingRecord.from_row(r["meeting"]) for r in rows]
 
 
 GET_MEETINGS: LiteralString = (
@@ -95,11 +93,10 @@ async def add_milestone(
 ) -> MilestoneRecord | None:
     """Set a milestone (idempotent by id); None unless the viewer is a party to an ACTIVE
     mentorship with room for another."""
-    rows = await db.write(ADD_MILESTONE, {
+    return await write_record(db, ADD_MILESTONE, "milestone", MilestoneRecord.from_row, {
         "id": id, "mentorship": mentorship_id, "viewer": viewer_id, "title": title,
         "dueAt": due_at, "now": now, "max": max_milestones,
     })
-    return MilestoneRecord.from_row(rows[0]["milestone"]) if rows else None
 
 
 SET_COMPLETED: LiteralString = (
@@ -120,10 +117,9 @@ async def set_completed(
 ) -> MilestoneRecord | None:
     """Complete (or reopen) a milestone; completing twice keeps the first completion.
     None unless the viewer is a party to its ACTIVE mentorship."""
-    rows = await db.write(SET_COMPLETED, {
+    return await write_record(db, SET_COMPLETED, "milestone", MilestoneRecord.from_row, {
         "id": milestone_id, "viewer": viewer_id, "completed": completed, "now": now,
     })
-    return MilestoneRecord.from_row(rows[0]["milestone"]) if rows else None
 
 
 LIST_MILESTONES: LiteralString = (

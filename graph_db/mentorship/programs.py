@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import LiteralString
 
-from graph_db.backend import Executor
+from graph_db.backend import Executor, read_record, read_records, write_record
 from graph_db.batch import get_aligned, get_aligned_or, list_aligned
 from graph_db.mentorship.records import ProgramRecord
 from graph_db.policy import runs_program_of
@@ -61,10 +61,9 @@ async def set_role(
 ) -> ProgramRecord | None:
     """Make `person_id` an ADMIN or MEMBER of a program, or (None) take them out. None when
     the program or the person does not exist; otherwise the program as the viewer sees it."""
-    rows = await db.write(SET_ROLE, {
+    return await write_record(db, SET_ROLE, "program", ProgramRecord.from_row, {
         "program": program_id, "person": person_id, "role": role, "now": now, "viewer": viewer_id,
     })
-    return ProgramRecord.from_row(rows[0]["program"]) if rows else None
 
 
 GET_PROGRAMS: LiteralString = (
@@ -89,8 +88,10 @@ LIST_PROGRAMS: LiteralString = (
 
 async def list_programs(db: Executor, *, viewer_id: str, limit: int) -> list[ProgramRecord]:
     """Every program by name (programs are few: one per department or cohort)."""
-    rows = await db.read(LIST_PROGRAMS, {"viewer": viewer_id, "limit": limit})
-    return [ProgramRecord.from_row(r["program"]) for r in rows]
+    return await read_records(
+        db, LIST_PROGRAMS, "program", ProgramRecord.from_row,
+        {"viewer": viewer_id, "limit": limit},
+    )
 
 
 ADMINISTERED: LiteralString = (
@@ -113,8 +114,7 @@ PROGRAM_ROLE: LiteralString = (
 
 
 async def get_role(db: Executor, program_id: str, person_id: str) -> str | None:
-    rows = await db.read(PROGRAM_ROLE, {"viewer": person_id, "program": program_id})
-    return str(rows[0]["role"]) if rows else None
+    return await read_record(db, PROGRAM_ROLE, "role", str, {"viewer": person_id, "program": program_id})
 
 
 # -- reporting lines ---------------------------------------------------------------------------
