@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, LiteralString, Protocol, TypeVar
 
 from graph_db.dialect import Dialect, SchemaStatement
@@ -57,27 +57,20 @@ async def write_one(db: Executor, query: LiteralString, params: Params | None = 
     return rows[0] if rows else None
 
 
-async def read_records(
-    db: Executor, query: LiteralString, column: str, build: Callable[[Any], R],
-    params: Params | None = None,
+# What runs a statement: an Executor's bound `read` or `write`.
+Run = Callable[[LiteralString, Params | None], Awaitable[list[Row]]]
+
+
+async def all_records(
+    run: Run, query: LiteralString, column: str, build: Callable[[Any], R], params: Params | None = None
 ) -> list[R]:
-    """`build(row[column])` for every row of a read, in its order."""
-    return [build(row[column]) for row in await db.read(query, params)]
+    """`build(row[column])` for every row `run` returns, in its order."""
+    return [build(row[column]) for row in await run(query, params)]
 
 
-async def read_record(
-    db: Executor, query: LiteralString, column: str, build: Callable[[Any], R],
-    params: Params | None = None,
+async def first_record(
+    run: Run, query: LiteralString, column: str, build: Callable[[Any], R], params: Params | None = None
 ) -> R | None:
-    """`build(row[column])` of the first row of a read, or None."""
-    row = await read_one(db, query, params)
-    return build(row[column]) if row is not None else None
-
-
-async def write_record(
-    db: Executor, query: LiteralString, column: str, build: Callable[[Any], R],
-    params: Params | None = None,
-) -> R | None:
-    """`build(row[column])` of the first row of a write, or None."""
-    row = await write_one(db, query, params)
-    return build(row[column]) if row is not None else None
+    """`build(row[column])` of the first row `run` returns, or None when there is none."""
+    rows = await run(query, params)
+    return build(rows[0][column]) if rows else None

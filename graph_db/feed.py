@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor, read_records
+from graph_db.backend import Executor, all_records
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.policy import (
     blocked_group_post_ids,
@@ -67,8 +67,8 @@ async def home_feed(
     db: Executor, viewer_id: str, *, after: tuple[int, str] | None, limit: int
 ) -> list[PostRecord]:
     """The viewer's home feed, newest first, after the keyset (createdAt, id)."""
-    return await read_records(
-        db, HOME_FEED, "post", PostRecord.from_row,
+    return await all_records(
+        db.read, HOME_FEED, "post", PostRecord.from_row,
         {"viewer": viewer_id, **cursor_params(after), "limit": limit},
     )
 

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, LiteralString, Self
 
-from graph_db.backend import Executor, read_records, write_record
+from graph_db.backend import Executor, all_records, first_record
 from graph_db.batch import get_aligned, get_aligned_rows
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
@@ -374,7 +374,7 @@ async def list_messages(
     limit: int,
 ) -> list[MessageRecord]:
     """A conversation's messages, newest first, for a participant (else nothing)."""
-    return await read_records(db, LIST_MESSAGES, "message", MessageRecord.from_row, {
+    return await all_records(db.read, LIST_MESSAGES, "message", MessageRecord.from_row, {
         "viewer": viewer, "conversation": conversation_id, **cursor_params(after), "limit": limit,
     })
 
@@ -461,8 +461,8 @@ DELETE_MESSAGE: LiteralString = (
 
 async def delete_message(db: Executor, viewer: str, message_id: str, *, now: int) -> MessageRecord | None:
     """Soft-delete a message the viewer sent (mail not yet sent is dropped); None otherwise."""
-    return await write_record(
-        db, DELETE_MESSAGE, "message", MessageRecord.from_row,
+    return await first_record(
+        db.write, DELETE_MESSAGE, "message", MessageRecord.from_row,
         {"viewer": viewer, "message": message_id, "now": now},
     )
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor, read_records
+from graph_db.backend import Executor, all_records
 from graph_db.batch import get_aligned
 from graph_db.dialect import identifier
 from graph_db.keyset import cursor_params, past_cursor
@@ -152,8 +152,8 @@ async def list_notifications(
     after: tuple[int, str] | None = None, limit: int,
 ) -> list[NotificationRecord]:
     """A recipient's notifications, most recently active first, after the keyset (updatedAt, id)."""
-    return await read_records(
-        db, LIST_NOTIFICATIONS, "notification", NotificationRecord.from_row,
+    return await all_records(
+        db.read, LIST_NOTIFICATIONS, "notification", NotificationRecord.from_row,
         {"recipient": recipient_id, "unreadOnly": unread_only, **cursor_params(after), "limit": limit},
     )
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
 from graph_db import search_ranking
-from graph_db.backend import Executor, read_records
+from graph_db.backend import Executor, all_records
 from graph_db.dialect import RecallWord
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.migrations import PERSON_SEARCH
@@ -510,8 +510,8 @@ async def list_by_interest(
     db: Executor, interest_id: str, *, viewer: str, after: tuple[str, str] | None, limit: int
 ) -> list[PersonRecord]:
     """People interested in the interest or any narrower one (any depth), by name then id."""
-    return await read_records(
-        db, BY_INTEREST, "person", PersonRecord.from_row,
+    return await all_records(
+        db.read, BY_INTEREST, "person", PersonRecord.from_row,
         {"interest": interest_id, "viewer": viewer, "limit": limit, **cursor_params(after)},
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import LiteralString
 
-from graph_db.backend import Executor, read_records, write_record
+from graph_db.backend import Executor, all_records, first_record
 from graph_db.batch import get_aligned
 from graph_db.mentorship import OPEN_LIST, link_parties, open_key
 from graph_db.mentorship.records import AdvisorRecord
@@ -42,7 +42,7 @@ async def add_external(
     email: str, now: int, max_advisors: int = MAX_ADVISORS,
 ) -> AdvisorRecord | None:
     """Add someone outside the network (idempotent by id); None when the board is full."""
-    return await write_record(db, ADD_EXTERNAL, "advisor", AdvisorRecord.from_row, {
+    return await first_record(db.write, ADD_EXTERNAL, "advisor", AdvisorRecord.from_row, {
         "id": id, "mentee": mentee_id, "role": role, "note": note, "name": name,
         "email": email, "now": now, "max": max_advisors,
     })
@@ -131,7 +131,7 @@ LIST: LiteralString = (
 
 async def list_advisors(db: Executor, mentee_id: str) -> list[AdvisorRecord]:
     """The mentee's whole board, oldest entry first (at most MAX_ADVISORS)."""
-    return await read_records(db, LIST, "advisor", AdvisorRecord.from_row, {"mentee": mentee_id})
+    return await all_records(db.read, LIST, "advisor", AdvisorRecord.from_row, {"mentee": mentee_id})
 
 
 GET_MANY: LiteralString = (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor, read_records, write_record
+from graph_db.backend import Executor, all_records, first_record
 from graph_db.batch import get_aligned, list_aligned
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.mentorship.records import MeetingRecord, MilestoneRecord
@@ -41,7 +41,7 @@ async def log_meeting(
 ) -> MeetingRecord | None:
     """Record a meeting (idempotent by id); None unless the viewer is a party to an ACTIVE
     mentorship."""
-    return await write_record(db, LOG_MEETING, "meeting", MeetingRecord.from_row, {
+    return await first_record(db.write, LOG_MEETING, "meeting", MeetingRecord.from_row, {
         "id": id, "mentorship": mentorship_id, "viewer": viewer_id, "date": date,
         "notes": notes, "now": now,
     })
@@ -58,7 +58,7 @@ async def list_meetings(
     db: Executor, mentorship_id: str, *, after: tuple[int, str] | None, limit: int
 ) -> list[MeetingRecord]:
     """A mentorship's meetings, most recent date first, after the keyset (date, id)."""
-    return await read_records(db, LIST_MEETINGS, "meeting", MeetingRecord.from_row, {
+    return await all_records(db.read, LIST_MEETINGS, "meeting", MeetingRecord.from_row, {
         "mentorship": mentorship_id, **cursor_params(after), "limit": limit,
     })
 
@@ -93,7 +93,7 @@ async def add_milestone(
 ) -> MilestoneRecord | None:
     """Set a milestone (idempotent by id); None unless the viewer is a party to an ACTIVE
     mentorship with room for another."""
-    return await write_record(db, ADD_MILESTONE, "milestone", MilestoneRecord.from_row, {
+    return await first_record(db.write, ADD_MILESTONE, "milestone", MilestoneRecord.from_row, {
         "id": id, "mentorship": mentorship_id, "viewer": viewer_id, "title": title,
         "dueAt": due_at, "now": now, "max": max_milestones,
     })
@@ -117,7 +117,7 @@ async def set_completed(
 ) -> MilestoneRecord | None:
     """Complete (or reopen) a milestone; completing twice keeps the first completion.
     None unless the viewer is a party to its ACTIVE mentorship."""
-    return await write_record(db, SET_COMPLETED, "milestone", MilestoneRecord.from_row, {
+    return await first_record(db.write, SET_COMPLETED, "milestone", MilestoneRecord.from_row, {
         "id": milestone_id, "viewer": viewer_id, "completed": completed, "now": now,
     })
 

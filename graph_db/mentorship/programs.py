@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import LiteralString
 
-from graph_db.backend import Executor, read_record, read_records, write_record
+from graph_db.backend import Executor, all_records, first_record
 from graph_db.batch import get_aligned, get_aligned_or, list_aligned
 from graph_db.mentorship.records import ProgramRecord
 from graph_db.policy import runs_program_of
@@ -61,7 +61,7 @@ async def set_role(
 ) -> ProgramRecord | None:
     """Make `person_id` an ADMIN or MEMBER of a program, or (None) take them out. None when
     the program or the person does not exist; otherwise the program as the viewer sees it."""
-    return await write_record(db, SET_ROLE, "program", ProgramRecord.from_row, {
+    return await first_record(db.write, SET_ROLE, "program", ProgramRecord.from_row, {
         "program": program_id, "person": person_id, "role": role, "now": now, "viewer": viewer_id,
     })
 
@@ -88,8 +88,8 @@ LIST_PROGRAMS: LiteralString = (
 
 async def list_programs(db: Executor, *, viewer_id: str, limit: int) -> list[ProgramRecord]:
     """Every program by name (programs are few: one per department or cohort)."""
-    return await read_records(
-        db, LIST_PROGRAMS, "program", ProgramRecord.from_row,
+    return await all_records(
+        db.read, LIST_PROGRAMS, "program", ProgramRecord.from_row,
         {"viewer": viewer_id, "limit": limit},
     )
 
@@ -114,7 +114,10 @@ PROGRAM_ROLE: LiteralString = (
 
 
 async def get_role(db: Executor, program_id: str, person_id: str) -> str | None:
-    return await read_record(db, PROGRAM_ROLE, "role", str, {"viewer": person_id, "program": program_id})
+    return await first_record(
+        db.read, PROGRAM_ROLE, "role", str,
+        {"viewer": person_id, "program": program_id},
+    )
 
 
 # -- reporting lines ---------------------------------------------------------------------------

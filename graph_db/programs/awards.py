@@ -23,7 +23,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor, read_records, write_record
+from graph_db.backend import Executor, all_records, first_record
 from graph_db.batch import by_ids, get_aligned, list_aligned
 from graph_db.locks import lock
 from graph_db.notifications import notified, notify
@@ -118,7 +118,7 @@ async def create_cycle(
     reviewer_ids: Sequence[str], now: int,
 ) -> AwardCycleRecord | None:
     """A yearly cycle with its review committee (at least one reviewer must exist)."""
-    return await write_record(db, CREATE_CYCLE, "cycle", _cycle, {
+    return await first_record(db.write, CREATE_CYCLE, "cycle", _cycle, {
         "id": id, "award": award_id, "year": year, "nominationOpensAt": nomination_opens_at,
         "nominationClosesAt": nomination_closes_at, "reviewOpensAt": review_opens_at,
         "reviewClosesAt": review_closes_at, "reviewers": list(reviewer_ids), "now": now,
@@ -140,7 +140,7 @@ OPEN_CYCLES: LiteralString = (
 
 async def list_open_cycles(db: Executor, *, now: int, limit: int) -> list[AwardCycleRecord]:
     """Cycles taking nominations now, closing soonest first."""
-    return await read_records(db, OPEN_CYCLES, "cycle", _cycle, {"now": now, "limit": limit})
+    return await all_records(db.read, OPEN_CYCLES, "cycle", _cycle, {"now": now, "limit": limit})
 
 
 FACTS: LiteralString = (
@@ -208,8 +208,8 @@ SUPPORT: LiteralString = (
 async def support(
     db: Executor, nomination_id: str, *, viewer_id: str, letter: str, now: int
 ) -> NominationRecord | None:
-    return await write_record(
-        db, SUPPORT, "nomination", _nomination,
+    return await first_record(
+        db.write, SUPPORT, "nomination", _nomination,
         {"nomination": nomination_id, "viewer": viewer_id, "letter": letter, "now": now},
     )
 

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor, read_records, write_record
+from graph_db.backend import Executor, all_records, first_record
 from graph_db.batch import by_ids, get_aligned
 from graph_db.locks import lock_pair
 from graph_db.mentorship import ONE_TO_ONE_LIST, OPEN_LIST, open_key
@@ -60,7 +60,7 @@ async def create_cohort(
     cadence: Sequence[dict[str, Any]], viewer_id: str, now: int,
 ) -> CohortRecord | None:
     """A cohort of a program (None when the program does not exist)."""
-    return await write_record(db, CREATE_COHORT, "cohort", _cohort, {
+    return await first_record(db.write, CREATE_COHORT, "cohort", _cohort, {
         "id": id, "program": program_id, "name": name, "startsAt": starts_at,
         "lengthMonths": length_months, "cadence": json.dumps(list(cadence)), "viewer": viewer_id,
         "now": now,
@@ -81,7 +81,7 @@ LIST_COHORTS: LiteralString = (
 
 
 async def list_cohorts(db: Executor, program_id: str) -> list[CohortRecord]:
-    return await read_records(db, LIST_COHORTS, "cohort", _cohort, {"program": program_id})
+    return await all_records(db.read, LIST_COHORTS, "cohort", _cohort, {"program": program_id})
 
 
 # One statement: the rules, the mentorship (linked, or started ACTIVE) and the pair, so a
@@ -182,7 +182,7 @@ LIST_PAIRS: LiteralString = (
 
 async def list_pairs(db: Executor, cohort_id: str) -> list[CohortPairRecord]:
     """A cohort's pairs with their logged meetings, in enrolment order."""
-    return await read_records(db, LIST_PAIRS, "pair", _pair, {"cohort": cohort_id})
+    return await all_records(db.read, LIST_PAIRS, "pair", _pair, {"cohort": cohort_id})
 
 
 # A reminder is a notification to both members of the pair, about the pair; repeats group

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor, read_records, write_record
+from graph_db.backend import Executor, all_records, first_record
 from graph_db.batch import get_aligned
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
@@ -105,7 +105,7 @@ async def create_event(
     seats_per_table: int | None, program_id: str | None,
 ) -> SpeedEventRecord | None:
     """Create an event hosted by `viewer_id` (None if that person does not exist)."""
-    return await write_record(db, CREATE_EVENT, "event", _event, {
+    return await first_record(db.write, CREATE_EVENT, "event", _event, {
         "id": id, "viewer": viewer_id, "now": now, "title": title, "description": description,
         "startsAt": starts_at, "endsAt": ends_at, "timeZone": time_zone, "location": location,
         "link": link, "opensAt": opens_at, "closesAt": closes_at,
@@ -136,8 +136,8 @@ async def list_events(
     db: Executor, *, ending_after: int, after: tuple[int, str] | None, limit: int
 ) -> list[SpeedEventRecord]:
     """Events not yet over, soonest first, after the keyset (startsAt, id)."""
-    return await read_records(
-        db, LIST_EVENTS, "event", _event,
+    return await all_records(
+        db.read, LIST_EVENTS, "event", _event,
         {"from": ending_after, **cursor_params(after), "limit": limit},
     )
 
@@ -290,7 +290,7 @@ LIST_REGISTRATIONS: LiteralString = (
 
 async def list_registrations(db: Executor, event_id: str) -> list[RegistrationRecord]:
     """Everyone registered for an event, in the order they registered."""
-    return await read_records(db, LIST_REGISTRATIONS, "registration", _registration, {"event": event_id})
+    return await all_records(db.read, LIST_REGISTRATIONS, "registration", _registration, {"event": event_id})
 
 
 # -- the rotation ------------------------------------------------------------------------------
