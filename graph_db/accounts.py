@@ -19,7 +19,7 @@ from graph_db.accounts_records import (
     RotationRecord,
     SessionRecord,
 )
-from graph_db.backend import Executor
+from graph_db.backend import Executor, first_record
 from graph_db.locks import lock_site_roles
 from graph_db.people import PERSON_FIELDS
 from graph_db.people_records import PersonRecord
@@ -105,8 +105,10 @@ GET_CREDENTIAL: LiteralString = (
 
 async def get_credential(db: Executor, person_id: str) -> CredentialRecord | None:
     """The person's password credential, or None (no such person, or SSO only)."""
-    rows = await db.read(GET_CREDENTIAL, {"personId": person_id})
-    return CredentialRecord.from_row(rows[0]["credential"]) if rows else None
+    return await first_record(
+        db.read, GET_CREDENTIAL, "credential", CredentialRecord.from_row,
+        {"personId": person_id},
+    )
 
 
 # Counts the attempt before the password is checked, so parallel guesses cannot outrun the

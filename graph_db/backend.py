@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, LiteralString, Protocol
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, LiteralString, Protocol, TypeVar
 
 from graph_db.dialect import Dialect, SchemaStatement
 
 Row = dict[str, Any]
 Params = Mapping[str, Any]
+R = TypeVar("R")
 
 
 class Executor(Protocol):
@@ -54,3 +55,22 @@ async def write_one(db: Executor, query: LiteralString, params: Params | None = 
     """The first row of a write, or None."""
     rows = await db.write(query, params)
     return rows[0] if rows else None
+
+
+# What runs a statement: an Executor's bound `read` or `write`.
+Run = Callable[[LiteralString, Params | None], Awaitable[list[Row]]]
+
+
+async def all_records(
+    run: Run, query: LiteralString, column: str, build: Callable[[Any], R], params: Params | None = None
+) -> list[R]:
+    """`build(row[column])` for every row `run` returns, in its order."""
+    return [build(row[column]) for row in await run(query, params)]
+
+
+async def first_record(
+    run: Run, query: LiteralString, column: str, build: Callable[[Any], R], params: Params | None = None
+) -> R | None:
+    """`build(row[column])` of the first row `run` returns, or None when there is none."""
+    rows = await run(query, params)
+    return build(rows[0][column]) if rows else None

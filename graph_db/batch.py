@@ -43,17 +43,35 @@ async def get_aligned(
     )
 
 
+async def read_keyed(
+    db: Executor, statement: LiteralString, ids: Sequence[str], key: Callable[[Row], str],
+    build: Callable[[Row], R], params: Params | None = None,
+) -> dict[str, R]:
+    """`build(row)` of each row of `statement` read once for the distinct `ids`, by `key(row)`
+    (no round trip for no ids)."""
+    if not ids:
+        return {}
+    return {key(row): build(row) for row in await read_ids(db, statement, ids, params)}
+
+
 async def get_aligned_rows(
     db: Executor, statement: LiteralString, ids: Sequence[str], key: Callable[[Row], str],
     build: Callable[[Row], R], params: Params | None = None,
 ) -> list[R | None]:
     """`build(row)` for each of `ids` (a row's key is `key(row)`), aligned with `ids`: None
     where no row has that key."""
-    if not ids:
-        return []
-    rows = await read_ids(db, statement, ids, params)
-    found = {key(row): build(row) for row in rows}
+    found = await read_keyed(db, statement, ids, key, build, params)
     return [found.get(i) for i in ids]
+
+
+async def get_aligned_or(
+    db: Executor, statement: LiteralString, ids: Sequence[str], key: Callable[[Row], str],
+    build: Callable[[Row], R], missing: Callable[[str], R], params: Params | None = None,
+) -> list[R]:
+    """`build(row)` for each of `ids` (a row's key is `key(row)`), aligned with `ids`:
+    `missing(id)` where no row has that key."""
+    found = await read_keyed(db, statement, ids, key, build, params)
+    return [found[i] if i in found else missing(i) for i in ids]
 
 
 async def list_aligned(

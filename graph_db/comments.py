@@ -8,14 +8,14 @@ always a top-level one (a reply to a reply joins its thread). Removal is soft li
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, LiteralString
+from typing import Any, LiteralString, TypeVar
 
 from graph_db.backend import Executor
 from graph_db.batch import get_aligned
 from graph_db.keyset import cursor_params, past_cursor
-from graph_db.moderation import audit, audited, can_post, open_reports
+from graph_db.moderation import audit, audited_write, can_post, open_reports
 from graph_db.notifications import notified, notify
 from graph_db.policy import blocked, blocked_ids, live, moderates, sees_content
 from graph_db.posts import mention, mention_params, unmention
@@ -69,6 +69,9 @@ async def get_many(
     )
 
 
+R = TypeVar("R")
+
+
 @dataclass(frozen=True, slots=True)
 class PageKey:
     """One page of a comment list: the post's (or thread's) id, a keyset, a size."""
@@ -110,15 +113,19 @@ LIST_REPLIES: LiteralString = (
 )
 
 
-async def _list_pages(
-    db: Executor, query: LiteralString, pages: Sequence[PageKey], viewer_id: str
-) -> list[list[CommentRecord]]:
+async def read_pages(
+    db: Executor, query: LiteralString, pages: Sequence[PageKey], viewer_id: str, column: str,
+    build: Callable[[dict[str, Any]], R],
+) -> list[list[R]]:
+    """One round trip for many pages: `query` reads `$requests` (each page's `param`) and
+    returns each page's `key` with its items in `column`; the items built, aligned with
+    `pages` (an empty list for a page with no row)."""
     if not pages:
         return []
     rows = await db.read(
         query, {"viewer": viewer_id, "requests": [page.param(i) for i, page in enumerate(pages)]}
     )
-    found = {row["key"]: [CommentRecord.from_row(c) for c in row["comments"]] for row in rows}
+    found = {row["key"]: [build(item) for item in row[column]] for row in rows}
     return [found.get(i, []) for i in range(len(pages))]
 
 
@@ -130,14 +137,14 @@ async def list_on_posts(
     The caller has already checked that the viewer may see each post; comments by
     members blocked either way are left out.
     """
-    return await _list_pages(db, LIST_ON_POSTS, pages, viewer_id)
+    return await read_pages(db, LIST_ON_POSTS, pages, viewer_id, "comments", CommentRecord.from_row)
 
 
 async def list_replies(
     db: Executor, pages: Sequence[PageKey], *, viewer_id: str
 ) -> list[list[CommentRecord]]:
     """Pages of replies (oldest first), one per PageKey (parent = a top-level comment id)."""
-    return await _list_pages(db, LIST_REPLIES, pages, viewer_id)
+    return await read_pages(db, LIST_REPLIES, pages, viewer_id, "comments", CommentRecord.from_row)
 
 
 CREATE_COMMENT: LiteralString = (
@@ -251,11 +258,10 @@ async def remove_comment(
 ) -> bool:
     """Soft-delete a comment and its replies: by its author, or (`moderator`) by someone
     allowed to moderate it, recorded as a ModerationAction. False if nothing was removed."""
-    rows = await db.write(
-        REMOVE_COMMENT,
-        {**audited(actor_id, reason, now, action_id), "id": comment_id, "moderator": moderator},
+    return await audited_write(
+        db, REMOVE_COMMENT, actor_id, reason, now, action_id,
+        {"id": comment_id, "moderator": moderator},
     )
-    return bool(rows)
 
 
 # -- bulk writes (synthetic networks, imports) -------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor
+from graph_db.backend import Executor, all_records
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.policy import (
     blocked_group_post_ids,
@@ -67,8 +67,10 @@ async def home_feed(
     db: Executor, viewer_id: str, *, after: tuple[int, str] | None, limit: int
 ) -> list[PostRecord]:
     """The viewer's home feed, newest first, after the keyset (createdAt, id)."""
-    rows = await db.read(HOME_FEED, {"viewer": viewer_id, **cursor_params(after), "limit": limit})
-    return [PostRecord.from_row(row["post"]) for row in rows]
+    return await all_records(
+        db.read, HOME_FEED, "post", PostRecord.from_row,
+        {"viewer": viewer_id, **cursor_params(after), "limit": limit},
+    )
 
 
 # Each branch reads its label's newest items through the createdAt range index; the

@@ -17,15 +17,14 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor
+from graph_db.backend import Executor, all_records, first_record
 from graph_db.batch import get_aligned, get_aligned_rows
-from graph_db.comments import PageKey
+from graph_db.comments import AFTER_REQUEST_CURSOR, PageKey, read_pages
 from graph_db.dialect import identifier
 from graph_db.forums_records import ForumRecord, ReplyRecord, ThreadRecord
-from graph_db.keyset import past_cursor
 from graph_db.likes import count_change
 from graph_db.locks import lock
-from graph_db.moderation import audit, audited, can_post, open_reports
+from graph_db.moderation import audit, audited, audited_write, can_post, open_reports
 from graph_db.notifications import notified, notify
 from graph_db.policy import blocked, live, moderates, public_content, sees_content
 from graph_db.social_records import NotifiedRecord
@@ -77,12 +76,11 @@ async def create_forum(
 ) -> ForumRecord | None:
     """Create a site-wide forum (site moderators) or a group's (its moderators); None when
     refused or the group is absent or archived."""
-    rows = await db.write(
-        CREATE_FORUM,
-        {**audited(actor_id, None, now, action_id), "id": id, "name": name,
-         "description": description, "group": group_id},
+    return await first_record(
+        db.write, CREATE_FORUM, "forum", ForumRecord.from_row,
+        {**audited(actor_id, None, now, action_id), "id": id, "name": name, "description": description,
+         "group": group_id},
     )
-    return ForumRecord.from_row(rows[0]["forum"]) if rows else None
 
 
 GET_FORUMS: LiteralString = (
@@ -119,8 +117,7 @@ async def list_forums(db: Executor, *, group_id: str | None, viewer_id: str) -> 
     by name (a short list)."""
     if group_id is not None:
         return (await list_group_forums(db, [group_id], viewer_id=viewer_id))[0]
-    rows = await db.read(LIST_SITE_FORUMS)
-    return [ForumRecord.from_row(r["forum"]) for r in rows]
+    return await all_records(db.read, LIST_SITE_FORUMS, "forum", ForumRecord.from_row)
 
 
 async def list_group_forums(
@@ -225,12 +222,11 @@ async def create_thread(
 ) -> ThreadRecord | None:
     """Start a thread (idempotent by `id`): anyone in a site-wide forum; in a group's forum,
     whoever may post in the group now. None when refused."""
-    rows = await db.write(
-        CREATE_THREAD,
+    return await first_record(
+        db.write, CREATE_THREAD, "thread", ThreadRecord.from_row,
         {"id": id, "author": author_id, "forum": forum_id, "title": title, "body": body,
          "tags": list(tags), "now": now},
     )
-    return ThreadRecord.from_row(rows[0]["thread"]) if rows else None
 
 
 THREAD_POSTING: LiteralString = (
@@ -310,8 +306,7 @@ LIST_REPLIES: LiteralString = (
     + _visible_thread("req.parent", ", req")
     + "MATCH (t)<-[:ON]-(c:Comment)<-[:AUTHORED]-(ca:Person) "
     "WHERE " + live("c") + " AND NOT " + blocked("v", "ca") + " "
-    "AND " + past_cursor("c.createdAt", "c.id", descending=False, at="req.at", last="req.cursorId")
-    + " "
+    "AND " + AFTER_REQUEST_CURSOR + " "
     "WITH req, c, ca AS a, t ORDER BY c.createdAt, c.id "
     "WITH req, collect(" + REPLY_FIELDS + ") AS replies "
     "RETURN req.key AS key, replies[..req.limit] AS replies"
@@ -323,14 +318,7 @@ async def list_replies(
 ) -> list[list[ReplyRecord]]:
     """Pages of replies (oldest first), one per PageKey (parent = a thread id), in one round
     trip; empty for threads the viewer may not see."""
-    if not pages:
-        return []
-    rows = await db.read(
-        LIST_REPLIES,
-        {"viewer": viewer_id, "requests": [page.param(i) for i, page in enumerate(pages)]},
-    )
-    found = {row["key"]: [ReplyRecord.from_row(r) for r in row["replies"]] for row in rows}
-    return [found.get(i, []) for i in range(len(pages))]
+    return await read_pages(db, LIST_REPLIES, pages, viewer_id, "replies", ReplyRecord.from_row)
 
 
 # -- likes ------------------------------------------------------------------------------------
@@ -364,8 +352,10 @@ async def like_thread(
 
 
 async def unlike_thread(db: Executor, thread_id: str, *, viewer_id: str) -> int | None:
-    rows = await db.write(UNLIKE_THREAD, {"viewer": viewer_id, "thread": thread_id})
-    return int(rows[0]["likes"]) if rows else None
+    return await first_record(
+        db.write, UNLIKE_THREAD, "likes", int,
+        {"viewer": viewer_id, "thread": thread_id},
+    )
 
 
 LIKE_REPLY: LiteralString = (
@@ -466,11 +456,10 @@ async def set_flag(
     """Pin/unpin (`pinned`) or lock/unlock (`locked`: no new replies) a thread, as a
     moderator of its forum's scope; locking closes the thread's open reports. False when
     refused or already so."""
-    rows = await db.write(
-        SET_FLAG[(flag, value)],
-        {**audited(actor_id, reason, now, action_id), "thread": thread_id},
+    return await audited_write(
+        db, SET_FLAG[(flag, value)], actor_id, reason, now, action_id,
+        {"thread": thread_id},
     )
-    return bool(rows)
 
 
 MOVE_THREAD: LiteralString = (
@@ -494,11 +483,10 @@ async def move_thread(
 ) -> bool:
     """Move a thread to another forum; the actor must moderate both forums' scopes, and a
     private group's thread stays in that group. False when refused."""
-    rows = await db.write(
-        MOVE_THREAD,
-        {**audited(actor_id, reason, now, action_id), "thread": thread_id, "forum": forum_id},
+    return await audited_write(
+        db, MOVE_THREAD, actor_id, reason, now, action_id,
+        {"thread": thread_id, "forum": forum_id},
     )
-    return bool(rows)
 
 
 THREAD_SLOW_MODE: LiteralString = (
@@ -514,11 +502,10 @@ async def set_slow_mode(
     action_id: str,
 ) -> bool:
     """Set the minimum seconds between one member's replies in a thread (0: off)."""
-    rows = await db.write(
-        THREAD_SLOW_MODE,
-        {**audited(actor_id, reason, now, action_id), "thread": thread_id, "seconds": seconds},
+    return await audited_write(
+        db, THREAD_SLOW_MODE, actor_id, reason, now, action_id,
+        {"thread": thread_id, "seconds": seconds},
     )
-    return bool(rows)
 
 
 THREAD_SCOPE: LiteralString = (

@@ -25,7 +25,8 @@ def past_cursor(
     )
 
 
-def cursor_params(after: Cursor | None) -> dict[str, Any]:
-    """The parameters `past_cursor` reads by default: `$at` and `$cursorId` (null: first page)."""
+def cursor_params(after: tuple[Any, str] | None) -> dict[str, Any]:
+    """The parameters `past_cursor` reads by default: `$at` and `$cursorId` (null: first page).
+    The sort value is a `Cursor`'s number, or any other sortable value (a name)."""
     at, last_id = after if after else (None, None)
     return {"at": at, "cursorId": last_id}

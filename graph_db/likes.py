@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from operator import itemgetter
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor
+from graph_db.backend import Executor, first_record
 from graph_db.batch import get_aligned_rows
 from graph_db.comments import post_visible
 from graph_db.keyset import cursor_params, past_cursor
@@ -112,13 +112,14 @@ UNLIKE_COMMENT: LiteralString = (
 
 async def unlike_post(db: Executor, post_id: str, *, viewer_id: str) -> int | None:
     """Withdraw the viewer's like (none: no change); likes now, or None if no such post."""
-    rows = await db.write(UNLIKE_POST, {"viewer": viewer_id, "post": post_id})
-    return int(rows[0]["likes"]) if rows else None
+    return await first_record(db.write, UNLIKE_POST, "likes", int, {"viewer": viewer_id, "post": post_id})
 
 
 async def unlike_comment(db: Executor, comment_id: str, *, viewer_id: str) -> int | None:
-    rows = await db.write(UNLIKE_COMMENT, {"viewer": viewer_id, "comment": comment_id})
-    return int(rows[0]["likes"]) if rows else None
+    return await first_record(
+        db.write, UNLIKE_COMMENT, "likes", int,
+        {"viewer": viewer_id, "comment": comment_id},
+    )
 
 
 # -- what a page shows beside each item ---------------------------------------------------

@@ -27,7 +27,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, LiteralString, Self
 
-from graph_db.backend import Executor
+from graph_db.backend import Executor, all_records, first_record
+from graph_db.batch import get_aligned, get_aligned_rows
+from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
 from graph_db.policy import blocked_ids, blocks_among, blocks_any, blocks_with_id
 
@@ -313,8 +315,7 @@ _VIEWER_IN: LiteralString = (
 )
 
 LIST_CONVERSATIONS: LiteralString = (
-    _VIEWER_IN + "AND ($at IS NULL OR c.lastMessageAt < $at "
-    "OR (c.lastMessageAt = $at AND c.id < $id)) "
+    _VIEWER_IN + "AND " + past_cursor("c.lastMessageAt", "c.id", descending=True) + " "
     "WITH v, p, c, " + UNREAD + " WHERE NOT $unreadOnly OR unread > 0 "
     "WITH v, p, c, unread ORDER BY c.lastMessageAt DESC, c.id DESC LIMIT $limit "
     "OPTIONAL MATCH (lm:Message {id: c.lastMessageId}) "
@@ -331,9 +332,8 @@ async def list_conversations(
     after: tuple[int, str] | None = None, limit: int,
 ) -> list[ConversationRecord]:
     """The viewer's conversations, newest activity first, after the keyset (lastMessageAt, id)."""
-    at, last_id = after if after else (None, None)
     rows = await db.read(LIST_CONVERSATIONS, {
-        "viewer": viewer, "unreadOnly": unread_only, "at": at, "id": last_id, "limit": limit,
+        "viewer": viewer, "unreadOnly": unread_only, **cursor_params(after), "limit": limit,
     })
     return [ConversationRecord.from_row(r["conversation"], r["last"]) for r in rows]
 
@@ -355,18 +355,16 @@ async def get_conversations(
     db: Executor, viewer: str, ids: Sequence[str]
 ) -> list[ConversationRecord | None]:
     """Conversations by id as the viewer sees them, aligned; None where they take no part."""
-    if not ids:
-        return []
-    rows = await db.read(GET_CONVERSATIONS, {"viewer": viewer, "ids": list(dict.fromkeys(ids))})
-    found = {r["conversation"]["id"]: ConversationRecord.from_row(r["conversation"], r["last"])
-             for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned_rows(
+        db, GET_CONVERSATIONS, ids, lambda r: r["conversation"]["id"],
+        lambda r: ConversationRecord.from_row(r["conversation"], r["last"]), {"viewer": viewer},
+    )
 
 
 LIST_MESSAGES: LiteralString = (
     _VIEWER_IN + "AND c.id = $conversation "
     "MATCH (c)<-[:IN]-(m:Message) "
-    "WHERE $at IS NULL OR m.createdAt < $at OR (m.createdAt = $at AND m.id < $id) "
+    "WHERE " + past_cursor("m.createdAt", "m.id", descending=True) + " "
     "RETURN " + MESSAGE_MAP + " AS message ORDER BY m.createdAt DESC, m.id DESC LIMIT $limit"
 )
 
@@ -376,11 +374,9 @@ async def list_messages(
     limit: int,
 ) -> list[MessageRecord]:
     """A conversation's messages, newest first, for a participant (else nothing)."""
-    at, last_id = after if after else (None, None)
-    rows = await db.read(LIST_MESSAGES, {
-        "viewer": viewer, "conversation": conversation_id, "at": at, "id": last_id, "limit": limit,
+    return await all_records(db.read, LIST_MESSAGES, "message", MessageRecord.from_row, {
+        "viewer": viewer, "conversation": conversation_id, **cursor_params(after), "limit": limit,
     })
-    return [MessageRecord.from_row(r["message"]) for r in rows]
 
 
 # A participant reads every message of their conversations; a moderator reads a message only
@@ -400,13 +396,10 @@ async def get_messages(
 ) -> list[MessageRecord | None]:
     """Messages by id, aligned; None unless the viewer takes part in the conversation (or is
     a moderator and the message is reported)."""
-    if not ids:
-        return []
-    rows = await db.read(
-        GET_MESSAGES, {"viewer": viewer, "ids": list(dict.fromkeys(ids)), "moderator": moderator}
+    return await get_aligned(
+        db, GET_MESSAGES, ids, "message", MessageRecord.from_row,
+        {"viewer": viewer, "moderator": moderator},
     )
-    found = {r["message"]["id"]: MessageRecord.from_row(r["message"]) for r in rows}
-    return [found.get(i) for i in ids]
 
 
 COUNT_UNREAD: LiteralString = (
@@ -468,8 +461,10 @@ DELETE_MESSAGE: LiteralString = (
 
 async def delete_message(db: Executor, viewer: str, message_id: str, *, now: int) -> MessageRecord | None:
     """Soft-delete a message the viewer sent (mail not yet sent is dropped); None otherwise."""
-    rows = await db.write(DELETE_MESSAGE, {"viewer": viewer, "message": message_id, "now": now})
-    return MessageRecord.from_row(rows[0]["message"]) if rows else None
+    return await first_record(
+        db.write, DELETE_MESSAGE, "message", MessageRecord.from_row,
+        {"viewer": viewer, "message": message_id, "now": now},
+    )
 
 
 @dataclass(frozen=True, slots=True)

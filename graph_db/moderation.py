@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor
+from graph_db.backend import Executor, Params, all_records, first_record
 from graph_db.batch import by_ids, get_aligned
 from graph_db.dialect import identifier
 from graph_db.keyset import cursor_params, past_cursor
@@ -101,6 +101,15 @@ def audited(actor_id: str, reason: str | None, now: int, action_id: str) -> dict
     """The parameters of a statement that `audit`s its action: the actor (`$actor`), and the
     entry's `$reason`, `$now` and id (`$actionId`)."""
     return {"actor": actor_id, "reason": reason, "now": now, "actionId": action_id}
+
+
+async def audited_write(
+    db: Executor, statement: LiteralString, actor_id: str, reason: str | None, now: int,
+    action_id: str, params: Params,
+) -> bool:
+    """Run a write that `audit`s its action (with the `audited` parameters beside `params`):
+    whether it acted (the statement returned a row)."""
+    return bool(await db.write(statement, {**audited(actor_id, reason, now, action_id), **params}))
 
 
 def audit(
@@ -180,8 +189,10 @@ async def list_actions(
     """The audit log of one scope (a group, or the site when None), newest first, after the
     keyset (createdAt, id). The caller checks the viewer moderates that scope."""
     params = {"group": group_id, **cursor_params(after), "limit": limit}
-    rows = await db.read(GROUP_LOG if group_id is not None else SITE_LOG, params)
-    return [ModerationActionRecord.from_row(row["action"]) for row in rows]
+    return await all_records(
+        db.read, GROUP_LOG if group_id is not None else SITE_LOG, "action", ModerationActionRecord.from_row,
+        params,
+    )
 
 
 GET_ACTIONS: LiteralString = by_ids("ma", "ModerationAction", ACTION_FIELDS, "action")
@@ -276,12 +287,11 @@ async def create_report(
 ) -> ReportRecord | None:
     """Report a target the reporter can see (one open report per reporter, target and scope:
     reporting again returns the open one). None when the target is absent or hidden."""
-    rows = await db.write(
-        REPORT[kind],
-        {"id": id, "reporter": reporter_id, "target": target_id, "reason": reason,
-         "details": details, "now": now, "group": group_id},
+    return await first_record(
+        db.write, REPORT[kind], "report", ReportRecord.from_row,
+        {"id": id, "reporter": reporter_id, "target": target_id, "reason": reason, "details": details,
+         "now": now, "group": group_id},
     )
-    return ReportRecord.from_row(rows[0]["report"]) if rows else None
 
 
 QUEUE_CURSOR: LiteralString = past_cursor("rep.createdAt", "rep.id", descending=False)
@@ -304,8 +314,10 @@ async def list_reports(
     """One scope's reports in `status`, oldest first (a queue), after the keyset
     (createdAt, id). The caller checks the viewer moderates that scope."""
     params = {"group": group_id, "status": status, **cursor_params(after), "limit": limit}
-    rows = await db.read(GROUP_QUEUE if group_id is not None else SITE_QUEUE, params)
-    return [ReportRecord.from_row(row["report"]) for row in rows]
+    return await all_records(
+        db.read, GROUP_QUEUE if group_id is not None else SITE_QUEUE, "report", ReportRecord.from_row,
+        params,
+    )
 
 
 GET_REPORTS: LiteralString = by_ids("rep", "Report", REPORT_FIELDS, "report")
@@ -335,11 +347,10 @@ async def dismiss_report(
     db: Executor, report_id: str, *, actor_id: str, reason: str | None, now: int, action_id: str
 ) -> ReportRecord | None:
     """Close an open report without acting, if the actor moderates its scope; None otherwise."""
-    rows = await db.write(
-        DISMISS_REPORT,
+    return await first_record(
+        db.write, DISMISS_REPORT, "report", ReportRecord.from_row,
         {**audited(actor_id, reason, now, action_id), "report": report_id},
     )
-    return ReportRecord.from_row(rows[0]["report"]) if rows else None
 
 
 # -- removing and restoring content ------------------------------------------------------
@@ -428,11 +439,10 @@ async def remove_content(
 ) -> bool:
     """Soft-remove a post, comment, thread or reply as a moderator of its scope, closing its
     open reports; False when there is no such live content or the actor may not."""
-    rows = await db.write(
-        REMOVE_CONTENT[kind],
-        {**audited(actor_id, reason, now, action_id), "target": target_id},
+    return await audited_write(
+        db, REMOVE_CONTENT[kind], actor_id, reason, now, action_id,
+        {"target": target_id},
     )
-    return bool(rows)
 
 
 async def restore_content(
@@ -441,11 +451,10 @@ async def restore_content(
 ) -> bool:
     """Bring back content a moderator removed (not what its author deleted); False when there
     is nothing to restore or the actor may not."""
-    rows = await db.write(
-        RESTORE_CONTENT[kind],
-        {**audited(actor_id, reason, now, action_id), "target": target_id},
+    return await audited_write(
+        db, RESTORE_CONTENT[kind], actor_id, reason, now, action_id,
+        {"target": target_id},
     )
-    return bool(rows)
 
 
 CONTENT_SCOPE: dict[str, LiteralString] = {
@@ -490,19 +499,17 @@ async def suspend(
 ) -> bool:
     """Suspend a member site-wide until `until` (admins only; never an admin). The member's
     next request is refused (the authenticator reads `suspendedUntil` every time)."""
-    rows = await db.write(
-        SUSPEND,
-        {**audited(actor_id, reason, now, action_id), "person": person_id, "until": until},
+    return await audited_write(
+        db, SUSPEND, actor_id, reason, now, action_id,
+        {"person": person_id, "until": until},
     )
-    return bool(rows)
 
 
 async def unsuspend(
     db: Executor, person_id: str, *, actor_id: str, reason: str | None, now: int, action_id: str
 ) -> bool:
     """Lift a suspension; False if the person is not suspended or the actor may not."""
-    rows = await db.write(
-        UNSUSPEND,
-        {**audited(actor_id, reason, now, action_id), "person": person_id},
+    return await audited_write(
+        db, UNSUSPEND, actor_id, reason, now, action_id,
+        {"person": person_id},
     )
-    return bool(rows)

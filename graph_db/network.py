@@ -16,9 +16,11 @@ Every write is one idempotent statement; doing it twice changes nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import get_aligned_or
 from graph_db.locks import lock_pair
 from graph_db.notifications import notified, notify
 from graph_db.people import PERSON_FIELDS
@@ -243,13 +245,11 @@ RELATIONS: LiteralString = (
 
 async def get_relations(db: Executor, viewer: str, ids: Sequence[str]) -> list[RelationRecord]:
     """How the viewer relates to each person in `ids` (aligned; self has degree None)."""
-    if not ids:
-        return []
-    rows = await db.read(RELATIONS, {"viewer": viewer, "ids": list(dict.fromkeys(ids))})
-    found = {
-        r["id"]: RelationRecord.from_row({**r, "connected": r["degree"] == 1}) for r in rows
-    }
-    return [found.get(i, RelationRecord(id=i)) for i in ids]
+    return await get_aligned_or(
+        db, RELATIONS, ids, itemgetter("id"),
+        lambda r: RelationRecord.from_row({**r, "connected": r["degree"] == 1}),
+        lambda i: RelationRecord(id=i), {"viewer": viewer},
+    )
 
 
 COUNTS: LiteralString = (
@@ -261,11 +261,10 @@ COUNTS: LiteralString = (
 
 
 async def get_counts(db: Executor, ids: Sequence[str]) -> list[NetworkCountsRecord]:
-    if not ids:
-        return []
-    rows = await db.read(COUNTS, {"ids": list(dict.fromkeys(ids))})
-    found = {r["id"]: NetworkCountsRecord.from_row(r) for r in rows}
-    return [found.get(i, NetworkCountsRecord(id=i)) for i in ids]
+    return await get_aligned_or(
+        db, COUNTS, ids, itemgetter("id"), NetworkCountsRecord.from_row,
+        lambda i: NetworkCountsRecord(id=i),
+    )
 
 
 # -- lists (keyset: most recent first, then id) ---------------------------------------------

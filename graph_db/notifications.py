@@ -30,8 +30,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor
+from graph_db.backend import Executor, all_records
+from graph_db.batch import get_aligned
 from graph_db.dialect import identifier
+from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
 from graph_db.policy import blocked, blocked_ids
 from graph_db.social_records import NotificationRecord, NotifiedRecord
@@ -139,7 +141,7 @@ SHOWN: LiteralString = (
 
 LIST_NOTIFICATIONS: LiteralString = (
     RECIPIENT + "MATCH (r)<-[:NOTIFIES]-(n:Notification) WHERE (NOT $unreadOnly OR n.readAt IS NULL) "
-    "AND ($at IS NULL OR n.updatedAt < $at OR (n.updatedAt = $at AND n.id < $id)) "
+    "AND " + past_cursor("n.updatedAt", "n.id", descending=True) + " "
     + SHOWN + " RETURN " + NOTIFICATION_FIELDS + " AS notification "
     "ORDER BY n.updatedAt DESC, n.id DESC LIMIT $limit"
 )
@@ -150,13 +152,10 @@ async def list_notifications(
     after: tuple[int, str] | None = None, limit: int,
 ) -> list[NotificationRecord]:
     """A recipient's notifications, most recently active first, after the keyset (updatedAt, id)."""
-    at, last_id = after if after else (None, None)
-    rows = await db.read(
-        LIST_NOTIFICATIONS,
-        {"recipient": recipient_id, "unreadOnly": unread_only, "at": at, "id": last_id,
-         "limit": limit},
+    return await all_records(
+        db.read, LIST_NOTIFICATIONS, "notification", NotificationRecord.from_row,
+        {"recipient": recipient_id, "unreadOnly": unread_only, **cursor_params(after), "limit": limit},
     )
-    return [NotificationRecord.from_row(row["notification"]) for row in rows]
 
 
 GET_MANY: LiteralString = (
@@ -168,11 +167,7 @@ GET_MANY: LiteralString = (
 
 async def get_many(db: Executor, ids: Sequence[str]) -> list[NotificationRecord | None]:
     """Notifications by id, aligned with `ids`; None where absent or no longer shown."""
-    if not ids:
-        return []
-    rows = await db.read(GET_MANY, {"ids": list(dict.fromkeys(ids))})
-    found = {r["notification"]["id"]: NotificationRecord.from_row(r["notification"]) for r in rows}
-    return [found.get(i) for i in ids]
+    return await get_aligned(db, GET_MANY, ids, "notification", NotificationRecord.from_row)
 
 
 COUNT_UNREAD: LiteralString = (

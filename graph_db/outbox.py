@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor
+from graph_db.backend import Executor, all_records
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
 from graph_db.records import Record
@@ -165,8 +165,10 @@ async def list_entries(
     db: Executor, *, status: str | None = None, after: tuple[int, str] | None = None, limit: int
 ) -> list[OutboxEntryRecord]:
     """Entries (of one status, or all), newest first, after the keyset (createdAt, id)."""
-    rows = await db.read(LIST_ENTRIES, {"status": status, **cursor_params(after), "limit": limit})
-    return [OutboxEntryRecord.from_row(r["entry"]) for r in rows]
+    return await all_records(
+        db.read, LIST_ENTRIES, "entry", OutboxEntryRecord.from_row,
+        {"status": status, **cursor_params(after), "limit": limit},
+    )
 
 
 COUNT_BY_STATUS: LiteralString = (

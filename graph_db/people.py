@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from operator import itemgetter
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor
+from graph_db.backend import Executor, first_record
 from graph_db.batch import by_ids, get_aligned, get_aligned_rows, list_aligned
 from graph_db.people_records import AffiliationRecord, OrgUnitRecord, PersonRecord, TermRecord
 from graph_db.text_analysis import ANALYSIS_VERSION, index_words
@@ -137,8 +137,7 @@ GET_BY_EMAIL: LiteralString = "MATCH (p:Person {email: $email}) RETURN " + PERSO
 
 
 async def get_by_email(db: Executor, email: str) -> PersonRecord | None:
-    rows = await db.read(GET_BY_EMAIL, {"email": email})
-    return PersonRecord.from_row(rows[0]["person"]) if rows else None
+    return await first_record(db.read, GET_BY_EMAIL, "person", PersonRecord.from_row, {"email": email})
 
 
 CREATE_PERSON: LiteralString = (
@@ -193,12 +192,11 @@ async def update_profile(
 ) -> PersonRecord | None:
     """Apply validated property changes (None clears) and, with `set_unit`, move WORKS_IN to
     `unit_id` (a Division or Department id; None detaches). None if there is no such person."""
-    rows = await db.write(
-        UPDATE_PROFILE,
+    return await first_record(
+        db.write, UPDATE_PROFILE, "person", PersonRecord.from_row,
         {"id": person_id, "changes": {**changes, **search_words(changes)}, "now": now,
          "setUnit": set_unit, "unit": unit_id},
     )
-    return PersonRecord.from_row(rows[0]["person"]) if rows else None
 
 
 # -- affiliation ----------------------------------------------------------------------------
@@ -262,10 +260,10 @@ async def add_terms(
     """Link terms to a person: each {id, slug, name, broaderId}, an existing term as stored
     (broaderId None) or a proposal (vocabulary.proposal with a fresh id). The broader term,
     when given, must exist."""
-    rows = await db.write(
-        ADD_TERMS[rel], {"person": person_id, "terms": [dict(t) for t in terms], "now": now}
+    return await first_record(
+        db.write, ADD_TERMS[rel], "person", PersonRecord.from_row,
+        {"person": person_id, "terms": [dict(t) for t in terms], "now": now},
     )
-    return PersonRecord.from_row(rows[0]["person"]) if rows else None
 
 
 def _remove_terms(label: LiteralString, rel: LiteralString) -> LiteralString:
@@ -285,8 +283,10 @@ REMOVE_TERMS: dict[str, LiteralString] = {
 async def remove_terms(
     db: Executor, person_id: str, rel: str, *, ids: Sequence[str], now: int
 ) -> PersonRecord | None:
-    rows = await db.write(REMOVE_TERMS[rel], {"person": person_id, "ids": list(ids), "now": now})
-    return PersonRecord.from_row(rows[0]["person"]) if rows else None
+    return await first_record(
+        db.write, REMOVE_TERMS[rel], "person", PersonRecord.from_row,
+        {"person": person_id, "ids": list(ids), "now": now},
+    )
 
 
 TERMS_OF_PEOPLE: LiteralString = (

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor
+from graph_db.backend import Executor, all_records
 from graph_db.batch import get_aligned
 from graph_db.keyset import cursor_params, past_cursor
-from graph_db.moderation import audit, audited, can_post, open_reports
+from graph_db.moderation import audit, audited_write, can_post, open_reports
 from graph_db.notifications import notified, notify
 from graph_db.policy import (
     blocked,
@@ -187,11 +187,10 @@ async def remove_post(
 ) -> bool:
     """Soft-delete a post: by its author, or (`moderator`) by someone allowed to moderate it,
     which also records a ModerationAction (id `action_id`). False if nothing was removed."""
-    rows = await db.write(
-        REMOVE_POST,
-        {**audited(actor_id, reason, now, action_id), "id": post_id, "moderator": moderator},
+    return await audited_write(
+        db, REMOVE_POST, actor_id, reason, now, action_id,
+        {"id": post_id, "moderator": moderator},
     )
-    return bool(rows)
 
 
 # The viewer's blocks and groups, read once as lists, so that a list query tests list
@@ -219,11 +218,10 @@ async def list_by_author(
     db: Executor, author_id: str, *, viewer_id: str, after: tuple[int, str] | None, limit: int
 ) -> list[PostRecord]:
     """A person's posts the viewer may see, newest first, after the keyset (createdAt, id)."""
-    rows = await db.read(
-        LIST_BY_AUTHOR,
+    return await all_records(
+        db.read, LIST_BY_AUTHOR, "post", PostRecord.from_row,
         {"author": author_id, "viewer": viewer_id, "limit": limit, **cursor_params(after)},
     )
-    return [PostRecord.from_row(row["post"]) for row in rows]
 
 
 # A group can hold tens of thousands of posts: they are sorted on their own properties and
@@ -245,11 +243,10 @@ async def list_in_group(
     db: Executor, group_id: str, *, viewer_id: str, after: tuple[int, str] | None, limit: int
 ) -> list[PostRecord]:
     """A group's posts, newest first, if the viewer may see the group (else empty)."""
-    rows = await db.read(
-        LIST_IN_GROUP,
+    return await all_records(
+        db.read, LIST_IN_GROUP, "post", PostRecord.from_row,
         {"group": group_id, "viewer": viewer_id, "limit": limit, **cursor_params(after)},
     )
-    return [PostRecord.from_row(row["post"]) for row in rows]
 
 
 # -- bulk writes (synthetic networks, imports) -------------------------------------------

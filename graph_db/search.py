@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
 from graph_db import search_ranking
-from graph_db.backend import Executor
+from graph_db.backend import Executor, all_records
 from graph_db.dialect import RecallWord
+from graph_db.keyset import cursor_params, past_cursor
 from graph_db.migrations import PERSON_SEARCH
 from graph_db.network import HIDDEN
 from graph_db.people import PERSON_FIELDS, get_many
@@ -500,8 +501,7 @@ _HOLDERS_BELOW: LiteralString = (
 
 BY_INTEREST: LiteralString = (
     _HOLDERS_BELOW
-    + "WITH p, $afterName IS NULL OR p.name > $afterName "
-    "  OR (p.name = $afterName AND p.id > $afterId) AS ok WHERE ok "
+    + "WITH p, " + past_cursor("p.name", "p.id", descending=False) + " AS ok WHERE ok "
     "RETURN " + PERSON_FIELDS + " AS person ORDER BY p.name, p.id LIMIT $limit"
 )
 
@@ -510,14 +510,10 @@ async def list_by_interest(
     db: Executor, interest_id: str, *, viewer: str, after: tuple[str, str] | None, limit: int
 ) -> list[PersonRecord]:
     """People interested in the interest or any narrower one (any depth), by name then id."""
-    rows = await db.read(
-        BY_INTEREST,
-        {
-            "interest": interest_id, "viewer": viewer, "limit": limit,
-            "afterName": after[0] if after else None, "afterId": after[1] if after else None,
-        },
+    return await all_records(
+        db.read, BY_INTEREST, "person", PersonRecord.from_row,
+        {"interest": interest_id, "viewer": viewer, "limit": limit, **cursor_params(after)},
     )
-    return [PersonRecord.from_row(r["person"]) for r in rows]
 
 
 COUNT_BY_INTEREST: LiteralString = _HOLDERS_BELOW + "RETURN count(p) AS total"

@@ -7,7 +7,7 @@ from typing import LiteralString
 from graph_db.backend import Executor
 from graph_db.groups.core import GROUP_FIELDS, MAX_PINNED_POSTS, RECOUNT, group_record
 from graph_db.groups.records import GroupRecord
-from graph_db.moderation import audit, audited, open_reports
+from graph_db.moderation import audit, audited, audited_write, open_reports
 from graph_db.policy import MODERATOR, OWNER, banned, group_role, is_staff, live, moderates, text
 
 # -- discipline: mute, ban ------------------------------------------------------------------
@@ -76,11 +76,10 @@ async def discipline(
     """MUTE (until `until`: cannot post), UNMUTE, BAN (membership, request and invitation
     go; cannot rejoin) or UNBAN a person in a group. False when the actor does not outrank
     them there, or there is nothing to undo."""
-    rows = await db.write(
-        DISCIPLINE[what],
-        {**audited(actor_id, reason, now, action_id), "group": group_id, "person": person_id, "until": until},
+    return await audited_write(
+        db, DISCIPLINE[what], actor_id, reason, now, action_id,
+        {"group": group_id, "person": person_id, "until": until},
     )
-    return bool(rows)
 
 
 SLOW_MODE: LiteralString = (
@@ -136,11 +135,10 @@ async def set_pinned(
 ) -> bool:
     """Pin (at most MAX_PINNED_POSTS per group) or unpin a group's post, as a moderator of
     that group. False when refused, full, or already in that state."""
-    rows = await db.write(
-        PIN_POST if pinned else UNPIN_POST,
-        {**audited(actor_id, reason, now, action_id), "post": post_id, "maxPins": MAX_PINNED_POSTS},
+    return await audited_write(
+        db, PIN_POST if pinned else UNPIN_POST, actor_id, reason, now, action_id,
+        {"post": post_id, "maxPins": MAX_PINNED_POSTS},
     )
-    return bool(rows)
 
 
 PINNED_POST_IDS: LiteralString = (

@@ -32,10 +32,8 @@ flips the status only while the count is under capacity.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, LiteralString, TypeVar
+from typing import Any, LiteralString
 
-from graph_db.backend import Executor
 from graph_db.mentorship.records import MentorshipRecord
 from graph_db.policy import runs_program_of
 
@@ -108,33 +106,3 @@ def link_parties(at: LiteralString = "$now") -> LiteralString:
         "MERGE (mr)-[mrIn:MENTOR_IN]->(m) ON CREATE SET mrIn.createdAt = " + at + " "
         "MERGE (me)-[meIn:MENTEE_IN]->(m) ON CREATE SET meIn.createdAt = " + at + " "
     )
-
-
-T = TypeVar("T")
-
-
-async def get_aligned(
-    db: Executor, query: LiteralString, ids: Sequence[str], column: str,
-    make: Callable[[dict[str, Any]], T], **params: Any,
-) -> list[T | None]:
-    """Read `query` for the distinct `ids` ($ids, with `params`) and build each row's `column`
-    map with `make`, aligned with `ids` by the map's id (None where nothing came back)."""
-    if not ids:
-        return []
-    rows = await db.read(query, {"ids": list(dict.fromkeys(ids)), **params})
-    found = {r[column]["id"]: make(r[column]) for r in rows}
-    return [found.get(i) for i in ids]
-
-
-async def get_grouped(
-    db: Executor, query: LiteralString, ids: Sequence[str], make: Callable[[dict[str, Any]], T],
-) -> list[list[T]]:
-    """Read `query` for the distinct `ids` ($ids) and group what `make` builds from each row
-    by the row's `id`, aligned with `ids` (an empty list where nothing came back)."""
-    if not ids:
-        return []
-    rows = await db.read(query, {"ids": list(dict.fromkeys(ids))})
-    found: dict[str, list[T]] = {}
-    for r in rows:
-        found.setdefault(r["id"], []).append(make(r))
-    return [found.get(i, []) for i in ids]

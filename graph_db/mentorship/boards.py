@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import LiteralString
 
-from graph_db.backend import Executor
-from graph_db.mentorship import OPEN_LIST, get_aligned, link_parties, open_key
+from graph_db.backend import Executor, all_records, first_record
+from graph_db.batch import get_aligned
+from graph_db.mentorship import OPEN_LIST, link_parties, open_key
 from graph_db.mentorship.records import AdvisorRecord
 from graph_db.notifications import notified, notify
 from graph_db.policy import blocks_between
@@ -41,11 +42,10 @@ async def add_external(
     email: str, now: int, max_advisors: int = MAX_ADVISORS,
 ) -> AdvisorRecord | None:
     """Add someone outside the network (idempotent by id); None when the board is full."""
-    rows = await db.write(ADD_EXTERNAL, {
+    return await first_record(db.write, ADD_EXTERNAL, "advisor", AdvisorRecord.from_row, {
         "id": id, "mentee": mentee_id, "role": role, "note": note, "name": name,
         "email": email, "now": now, "max": max_advisors,
     })
-    return AdvisorRecord.from_row(rows[0]["advisor"]) if rows else None
 
 
 # A member: the advisor entry plus a BOARD mentorship, MERGEd on its open key so a member
@@ -131,8 +131,7 @@ LIST: LiteralString = (
 
 async def list_advisors(db: Executor, mentee_id: str) -> list[AdvisorRecord]:
     """The mentee's whole board, oldest entry first (at most MAX_ADVISORS)."""
-    rows = await db.read(LIST, {"mentee": mentee_id})
-    return [AdvisorRecord.from_row(r["advisor"]) for r in rows]
+    return await all_records(db.read, LIST, "advisor", AdvisorRecord.from_row, {"mentee": mentee_id})
 
 
 GET_MANY: LiteralString = (

@@ -10,13 +10,14 @@ that concurrency could break, the number of open seats, exact.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, LiteralString
+from operator import itemgetter
+from typing import LiteralString
 
 from graph_db.backend import Executor
+from graph_db.batch import get_aligned, get_aligned_rows
 from graph_db.locks import lock
 from graph_db.mentorship import (
     OPEN_LIST,
-    get_aligned,
     link_parties,
     open_key,
     program_admin,
@@ -184,7 +185,7 @@ async def get_many(
 ) -> list[CommitteeRecord | None]:
     return await get_aligned(
         db, GET_MANY, ids, "committee", CommitteeRecord.from_row,
-        **viewer_params(viewer_id, viewer_is_admin),
+        viewer_params(viewer_id, viewer_is_admin),
     )
 
 
@@ -196,8 +197,4 @@ CURRENT: LiteralString = (
 
 async def current_ids(db: Executor, mentee_ids: Sequence[str]) -> list[str | None]:
     """Each mentee's live committee id (or None), aligned with `mentee_ids`."""
-    if not mentee_ids:
-        return []
-    rows = await db.read(CURRENT, {"ids": list(dict.fromkeys(mentee_ids))})
-    found: dict[str, Any] = {r["id"]: r["committee"] for r in rows}
-    return [found.get(i) for i in mentee_ids]
+    return await get_aligned_rows(db, CURRENT, mentee_ids, itemgetter("id"), itemgetter("committee"))

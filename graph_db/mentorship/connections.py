@@ -9,16 +9,18 @@ BLOCKED). Repeating a step that already happened changes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor
+from graph_db.backend import Executor, Row
+from graph_db.batch import get_aligned, get_aligned_or
+from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
 from graph_db.mentorship import (
     MENTORSHIP_MAP,
     ONE_TO_ONE,
     ONE_TO_ONE_LIST,
     OPEN_LIST,
-    get_aligned,
     link_parties,
     open_key,
     returning,
@@ -260,13 +262,11 @@ async def get_many(
     """Mentorships by id with the viewer's access flags, aligned with `ids`."""
     return await get_aligned(
         db, GET_MANY, ids, "mentorship", MentorshipRecord.from_row,
-        **viewer_params(viewer_id, viewer_is_admin),
+        viewer_params(viewer_id, viewer_is_admin),
     )
 
 
-_KEYSET: LiteralString = (
-    "($at IS NULL OR m.createdAt < $at OR (m.createdAt = $at AND m.id < $cursorId))"
-)
+_KEYSET: LiteralString = past_cursor("m.createdAt", "m.id", descending=True)
 
 
 def _page(start: LiteralString, where: LiteralString) -> LiteralString:
@@ -299,9 +299,8 @@ async def _read_page(
     db: Executor, query: LiteralString, person_id: str, after: tuple[int, str] | None,
     limit: int, viewer_id: str, viewer_is_admin: bool, **params: Any,
 ) -> list[MentorshipRecord]:
-    at, cursor_id = after if after else (None, None)
     rows = await db.read(query, {
-        "person": person_id, "limit": limit, "at": at, "cursorId": cursor_id, **params,
+        "person": person_id, "limit": limit, **cursor_params(after), **params,
         **viewer_params(viewer_id, viewer_is_admin),
     })
     return [to_record(r) for r in rows]
@@ -361,24 +360,24 @@ STATS: LiteralString = (
 
 async def get_stats(db: Executor, ids: Sequence[str]) -> list[MentorshipStatsRecord]:
     """Mentoring load, capacity and experience per person, aligned with `ids`."""
-    if not ids:
-        return []
-    rows = await db.read(STATS, {"ids": list(dict.fromkeys(ids))})
-    found: dict[str, MentorshipStatsRecord] = {}
-    for r in rows:
-        active = [(kind, mentee) for kind, status, _, mentee in r["mentoring"] if status == "ACTIVE"]
-        started = [(at, mentee) for _, _, at, mentee in r["mentoring"] if at is not None]
-        found[r["id"]] = MentorshipStatsRecord(
-            id=r["id"], menteeCapacity=int(r["menteeCapacity"]),
-            acceptingMentees=bool(r["acceptingMentees"]),
-            activeMentees=sum(1 for kind, _ in active if kind in ONE_TO_ONE),
-            committeeSeats=sum(1 for kind, _ in active if kind == "COMMITTEE"),
-            boardSeats=sum(1 for kind, _ in active if kind == "BOARD"),
-            activeMentors=int(r["activeMentors"]),
-            menteesEver=len({mentee for _, mentee in started}),
-            firstStartedAt=min((at for at, _ in started), default=None),
-        )
-    return [found.get(i, MentorshipStatsRecord(id=i)) for i in ids]
+    return await get_aligned_or(
+        db, STATS, ids, itemgetter("id"), _stats, lambda i: MentorshipStatsRecord(id=i)
+    )
+
+
+def _stats(r: Row) -> MentorshipStatsRecord:
+    active = [(kind, mentee) for kind, status, _, mentee in r["mentoring"] if status == "ACTIVE"]
+    started = [(at, mentee) for _, _, at, mentee in r["mentoring"] if at is not None]
+    return MentorshipStatsRecord(
+        id=r["id"], menteeCapacity=int(r["menteeCapacity"]),
+        acceptingMentees=bool(r["acceptingMentees"]),
+        activeMentees=sum(1 for kind, _ in active if kind in ONE_TO_ONE),
+        committeeSeats=sum(1 for kind, _ in active if kind == "COMMITTEE"),
+        boardSeats=sum(1 for kind, _ in active if kind == "BOARD"),
+        activeMentors=int(r["activeMentors"]),
+        menteesEver=len({mentee for _, mentee in started}),
+        firstStartedAt=min((at for at, _ in started), default=None),
+    )
 
 
 # -- bulk writes (import, synthetic networks) ----------------------------------------------

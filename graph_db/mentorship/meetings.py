@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor
-from graph_db.mentorship import get_aligned, get_grouped
+from graph_db.backend import Executor, all_records, first_record
+from graph_db.batch import get_aligned, list_aligned
+from graph_db.keyset import cursor_params, past_cursor
 from graph_db.mentorship.records import MeetingRecord, MilestoneRecord
 
 MAX_MILESTONES = 50
@@ -40,16 +41,15 @@ async def log_meeting(
 ) -> MeetingRecord | None:
     """Record a meeting (idempotent by id); None unless the viewer is a party to an ACTIVE
     mentorship."""
-    rows = await db.write(LOG_MEETING, {
+    return await first_record(db.write, LOG_MEETING, "meeting", MeetingRecord.from_row, {
         "id": id, "mentorship": mentorship_id, "viewer": viewer_id, "date": date,
         "notes": notes, "now": now,
     })
-    return MeetingRecord.from_row(rows[0]["meeting"]) if rows else None
 
 
 LIST_MEETINGS: LiteralString = (
     "MATCH (m:Mentorship {id: $mentorship})-[:HAS_MEETING]->(mt:Meeting) "
-    "WITH m, mt WHERE $at IS NULL OR mt.date < $at OR (mt.date = $at AND mt.id < $cursorId) "
+    "WITH m, mt WHERE " + past_cursor("mt.date", "mt.id", descending=True) + " "
     "RETURN " + MEETING_MAP + " AS meeting ORDER BY mt.date DESC, mt.id DESC LIMIT $limit"
 )
 
@@ -58,11 +58,9 @@ async def list_meetings(
     db: Executor, mentorship_id: str, *, after: tuple[int, str] | None, limit: int
 ) -> list[MeetingRecord]:
     """A mentorship's meetings, most recent date first, after the keyset (date, id)."""
-    at, cursor_id = after if after else (None, None)
-    rows = await db.read(LIST_MEETINGS, {
-        "mentorship": mentorship_id, "at": at, "cursorId": cursor_id, "limit": limit,
+    return await all_records(db.read, LIST_MEETINGS, "meeting", MeetingRecord.from_row, {
+        "mentorship": mentorship_id, **cursor_params(after), "limit": limit,
     })
-    return [MeetingRecord.from_row(r["meeting"]) for r in rows]
 
 
 GET_MEETINGS: LiteralString = (
@@ -95,11 +93,10 @@ async def add_milestone(
 ) -> MilestoneRecord | None:
     """Set a milestone (idempotent by id); None unless the viewer is a party to an ACTIVE
     mentorship with room for another."""
-    rows = await db.write(ADD_MILESTONE, {
+    return await first_record(db.write, ADD_MILESTONE, "milestone", MilestoneRecord.from_row, {
         "id": id, "mentorship": mentorship_id, "viewer": viewer_id, "title": title,
         "dueAt": due_at, "now": now, "max": max_milestones,
     })
-    return MilestoneRecord.from_row(rows[0]["milestone"]) if rows else None
 
 
 SET_COMPLETED: LiteralString = (
@@ -120,10 +117,9 @@ async def set_completed(
 ) -> MilestoneRecord | None:
     """Complete (or reopen) a milestone; completing twice keeps the first completion.
     None unless the viewer is a party to its ACTIVE mentorship."""
-    rows = await db.write(SET_COMPLETED, {
+    return await first_record(db.write, SET_COMPLETED, "milestone", MilestoneRecord.from_row, {
         "id": milestone_id, "viewer": viewer_id, "completed": completed, "now": now,
     })
-    return MilestoneRecord.from_row(rows[0]["milestone"]) if rows else None
 
 
 LIST_MILESTONES: LiteralString = (
@@ -134,8 +130,8 @@ LIST_MILESTONES: LiteralString = (
 
 async def list_milestones(db: Executor, mentorship_ids: Sequence[str]) -> list[list[MilestoneRecord]]:
     """Each mentorship's milestones (open ones by due date, then completed ones), aligned."""
-    found = await get_grouped(
-        db, LIST_MILESTONES, mentorship_ids, lambda r: MilestoneRecord.from_row(r["milestone"])
+    found = await list_aligned(
+        db, LIST_MILESTONES, mentorship_ids, "id", lambda r: MilestoneRecord.from_row(r["milestone"])
     )
     return [sorted(items, key=_milestone_order) for items in found]
 

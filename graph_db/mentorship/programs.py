@@ -11,10 +11,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import LiteralString
 
-from graph_db.backend import Executor
-from graph_db.mentorship import get_aligned, get_grouped
+from graph_db.backend import Executor, all_records, first_record
+from graph_db.batch import get_aligned, get_aligned_or, list_aligned
 from graph_db.mentorship.records import ProgramRecord
 from graph_db.policy import runs_program_of
 
@@ -60,10 +61,9 @@ async def set_role(
 ) -> ProgramRecord | None:
     """Make `person_id` an ADMIN or MEMBER of a program, or (None) take them out. None when
     the program or the person does not exist; otherwise the program as the viewer sees it."""
-    rows = await db.write(SET_ROLE, {
+    return await first_record(db.write, SET_ROLE, "program", ProgramRecord.from_row, {
         "program": program_id, "person": person_id, "role": role, "now": now, "viewer": viewer_id,
     })
-    return ProgramRecord.from_row(rows[0]["program"]) if rows else None
 
 
 GET_PROGRAMS: LiteralString = (
@@ -75,8 +75,9 @@ GET_PROGRAMS: LiteralString = (
 async def get_programs(
     db: Executor, ids: Sequence[str], *, viewer_id: str
 ) -> list[ProgramRecord | None]:
-    return await get_aligned(db, GET_PROGRAMS, ids, "program", ProgramRecord.from_row,
-                             viewer=viewer_id)
+    return await get_aligned(
+        db, GET_PROGRAMS, ids, "program", ProgramRecord.from_row, {"viewer": viewer_id}
+    )
 
 
 LIST_PROGRAMS: LiteralString = (
@@ -87,8 +88,10 @@ LIST_PROGRAMS: LiteralString = (
 
 async def list_programs(db: Executor, *, viewer_id: str, limit: int) -> list[ProgramRecord]:
     """Every program by name (programs are few: one per department or cohort)."""
-    rows = await db.read(LIST_PROGRAMS, {"viewer": viewer_id, "limit": limit})
-    return [ProgramRecord.from_row(r["program"]) for r in rows]
+    return await all_records(
+        db.read, LIST_PROGRAMS, "program", ProgramRecord.from_row,
+        {"viewer": viewer_id, "limit": limit},
+    )
 
 
 ADMINISTERED: LiteralString = (
@@ -111,8 +114,10 @@ PROGRAM_ROLE: LiteralString = (
 
 
 async def get_role(db: Executor, program_id: str, person_id: str) -> str | None:
-    rows = await db.read(PROGRAM_ROLE, {"viewer": person_id, "program": program_id})
-    return str(rows[0]["role"]) if rows else None
+    return await first_record(
+        db.read, PROGRAM_ROLE, "role", str,
+        {"viewer": person_id, "program": program_id},
+    )
 
 
 # -- reporting lines ---------------------------------------------------------------------------
@@ -170,11 +175,10 @@ async def reporting_lines(
     db: Executor, person_ids: Sequence[str]
 ) -> list[tuple[set[str], set[str]]]:
     """Each person's reporting line as (everyone above, everyone below), aligned."""
-    if not person_ids:
-        return []
-    rows = await db.read(REPORTING_LINES, {"ids": list(dict.fromkeys(person_ids))})
-    found = {r["id"]: (set(r["above"]), set(r["below"])) for r in rows}
-    return [found.get(i, (set(), set())) for i in person_ids]
+    return await get_aligned_or(
+        db, REPORTING_LINES, person_ids, itemgetter("id"),
+        lambda r: (set(r["above"]), set(r["below"])), lambda _: (set(), set()),
+    )
 
 
 SUPERVISORS: LiteralString = (
@@ -185,4 +189,4 @@ SUPERVISORS: LiteralString = (
 
 async def list_supervisors(db: Executor, person_ids: Sequence[str]) -> list[list[str]]:
     """Each person's direct supervisors' ids, aligned with `person_ids`."""
-    return await get_grouped(db, SUPERVISORS, person_ids, lambda r: str(r["supervisor"]))
+    return await list_aligned(db, SUPERVISORS, person_ids, "id", lambda r: str(r["supervisor"]))

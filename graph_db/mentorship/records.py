@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph_db.people_records import PersonRecord
-from graph_db.records import Record
+from graph_db.records import Record, tuples
 from graph_db.social_records import NotifiedRecord
 
 
@@ -92,10 +92,7 @@ class CommitteeRecord(Record):
 
     @classmethod
     def convert(cls, row: dict[str, Any]) -> dict[str, Any]:
-        members = row.get("memberIds")
-        if isinstance(members, list):
-            row = {**row, "memberIds": tuple(members)}
-        return row
+        return tuples(row, "memberIds")
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor
+from graph_db.backend import Executor, all_records, first_record
 from graph_db.batch import by_ids, get_aligned, list_aligned
 from graph_db.locks import lock
 from graph_db.notifications import notified, notify
@@ -118,12 +118,11 @@ async def create_cycle(
     reviewer_ids: Sequence[str], now: int,
 ) -> AwardCycleRecord | None:
     """A yearly cycle with its review committee (at least one reviewer must exist)."""
-    rows = await db.write(CREATE_CYCLE, {
+    return await first_record(db.write, CREATE_CYCLE, "cycle", _cycle, {
         "id": id, "award": award_id, "year": year, "nominationOpensAt": nomination_opens_at,
         "nominationClosesAt": nomination_closes_at, "reviewOpensAt": review_opens_at,
         "reviewClosesAt": review_closes_at, "reviewers": list(reviewer_ids), "now": now,
     })
-    return _cycle(rows[0]["cycle"]) if rows else None
 
 
 GET_CYCLES: LiteralString = by_ids("cy", "AwardCycle", CYCLE_MAP, "cycle")
@@ -141,8 +140,7 @@ OPEN_CYCLES: LiteralString = (
 
 async def list_open_cycles(db: Executor, *, now: int, limit: int) -> list[AwardCycleRecord]:
     """Cycles taking nominations now, closing soonest first."""
-    rows = await db.read(OPEN_CYCLES, {"now": now, "limit": limit})
-    return [_cycle(r["cycle"]) for r in rows]
+    return await all_records(db.read, OPEN_CYCLES, "cycle", _cycle, {"now": now, "limit": limit})
 
 
 FACTS: LiteralString = (
@@ -210,10 +208,10 @@ SUPPORT: LiteralString = (
 async def support(
     db: Executor, nomination_id: str, *, viewer_id: str, letter: str, now: int
 ) -> NominationRecord | None:
-    rows = await db.write(
-        SUPPORT, {"nomination": nomination_id, "viewer": viewer_id, "letter": letter, "now": now}
+    return await first_record(
+        db.write, SUPPORT, "nomination", _nomination,
+        {"nomination": nomination_id, "viewer": viewer_id, "letter": letter, "now": now},
     )
-    return _nomination(rows[0]["nomination"]) if rows else None
 
 
 GET_NOMINATIONS: LiteralString = by_ids("n", "Nomination", NOMINATION_MAP, "nomination")

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor
+from graph_db.backend import Executor, all_records, first_record
 from graph_db.batch import by_ids, get_aligned
 from graph_db.locks import lock_pair
 from graph_db.mentorship import ONE_TO_ONE_LIST, OPEN_LIST, open_key
@@ -60,12 +60,11 @@ async def create_cohort(
     cadence: Sequence[dict[str, Any]], viewer_id: str, now: int,
 ) -> CohortRecord | None:
     """A cohort of a program (None when the program does not exist)."""
-    rows = await db.write(CREATE_COHORT, {
+    return await first_record(db.write, CREATE_COHORT, "cohort", _cohort, {
         "id": id, "program": program_id, "name": name, "startsAt": starts_at,
         "lengthMonths": length_months, "cadence": json.dumps(list(cadence)), "viewer": viewer_id,
         "now": now,
     })
-    return _cohort(rows[0]["cohort"]) if rows else None
 
 
 GET_COHORTS: LiteralString = by_ids("c", "Cohort", COHORT_MAP, "cohort")
@@ -82,8 +81,7 @@ LIST_COHORTS: LiteralString = (
 
 
 async def list_cohorts(db: Executor, program_id: str) -> list[CohortRecord]:
-    rows = await db.read(LIST_COHORTS, {"program": program_id})
-    return [_cohort(r["cohort"]) for r in rows]
+    return await all_records(db.read, LIST_COHORTS, "cohort", _cohort, {"program": program_id})
 
 
 # One statement: the rules, the mentorship (linked, or started ACTIVE) and the pair, so a
@@ -184,8 +182,7 @@ LIST_PAIRS: LiteralString = (
 
 async def list_pairs(db: Executor, cohort_id: str) -> list[CohortPairRecord]:
     """A cohort's pairs with their logged meetings, in enrolment order."""
-    rows = await db.read(LIST_PAIRS, {"cohort": cohort_id})
-    return [_pair(r["pair"]) for r in rows]
+    return await all_records(db.read, LIST_PAIRS, "pair", _pair, {"cohort": cohort_id})
 
 
 # A reminder is a notification to both members of the pair, about the pair; repeats group

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor
+from graph_db.backend import Executor, all_records, first_record
 from graph_db.batch import get_aligned
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
@@ -105,14 +105,13 @@ async def create_event(
     seats_per_table: int | None, program_id: str | None,
 ) -> SpeedEventRecord | None:
     """Create an event hosted by `viewer_id` (None if that person does not exist)."""
-    rows = await db.write(CREATE_EVENT, {
+    return await first_record(db.write, CREATE_EVENT, "event", _event, {
         "id": id, "viewer": viewer_id, "now": now, "title": title, "description": description,
         "startsAt": starts_at, "endsAt": ends_at, "timeZone": time_zone, "location": location,
         "link": link, "opensAt": opens_at, "closesAt": closes_at,
         "leaderCapacity": leader_capacity, "participantCapacity": participant_capacity,
         "seatsPerTable": seats_per_table, "programId": program_id,
     })
-    return _event(rows[0]["event"]) if rows else None
 
 
 GET_EVENTS: LiteralString = (
@@ -137,8 +136,10 @@ async def list_events(
     db: Executor, *, ending_after: int, after: tuple[int, str] | None, limit: int
 ) -> list[SpeedEventRecord]:
     """Events not yet over, soonest first, after the keyset (startsAt, id)."""
-    rows = await db.read(LIST_EVENTS, {"from": ending_after, **cursor_params(after), "limit": limit})
-    return [_event(r["event"]) for r in rows]
+    return await all_records(
+        db.read, LIST_EVENTS, "event", _event,
+        {"from": ending_after, **cursor_params(after), "limit": limit},
+    )
 
 
 CANCEL_EVENT: LiteralString = (
@@ -289,8 +290,7 @@ LIST_REGISTRATIONS: LiteralString = (
 
 async def list_registrations(db: Executor, event_id: str) -> list[RegistrationRecord]:
     """Everyone registered for an event, in the order they registered."""
-    rows = await db.read(LIST_REGISTRATIONS, {"event": event_id})
-    return [_registration(r["registration"]) for r in rows]
+    return await all_records(db.read, LIST_REGISTRATIONS, "registration", _registration, {"event": event_id})
 
 
 # -- the rotation ------------------------------------------------------------------------------

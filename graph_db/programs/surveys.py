@@ -18,7 +18,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor
+from graph_db.backend import Executor, first_record
 from graph_db.batch import by_ids, get_aligned
 from graph_db.locks import lock
 from graph_db.programs.records import SurveyRecord, SurveyResponseRecord
@@ -60,11 +60,10 @@ async def create_survey(
     questions: Sequence[dict[str, Any]], viewer_id: str, now: int,
 ) -> SurveyRecord | None:
     """A survey template (version 1) of a program; None when the program does not exist."""
-    rows = await db.write(CREATE_SURVEY, {
+    return await first_record(db.write, CREATE_SURVEY, "survey", _survey, {
         "id": id, "program": program_id, "title": title, "occasions": list(occasions),
         "questions": json.dumps(list(questions)), "viewer": viewer_id, "now": now,
     })
-    return _survey(rows[0]["survey"]) if rows else None
 
 
 # The survey is written first (its lock), so two edits make versions n+1 and n+2.
@@ -82,10 +81,10 @@ async def revise_survey(
     db: Executor, survey_id: str, questions: Sequence[dict[str, Any]], *, now: int
 ) -> SurveyRecord | None:
     """A new version of the questions; earlier versions (and answers) stay as they were."""
-    rows = await db.write(
-        REVISE_SURVEY, {"id": survey_id, "questions": json.dumps(list(questions)), "now": now}
+    return await first_record(
+        db.write, REVISE_SURVEY, "survey", _survey,
+        {"id": survey_id, "questions": json.dumps(list(questions)), "now": now},
     )
-    return _survey(rows[0]["survey"]) if rows else None
 
 
 GET_SURVEYS: LiteralString = by_ids("s", "Survey", SURVEY_MAP, "survey")
@@ -213,5 +212,7 @@ MEMBER_COHORT: LiteralString = (
 
 async def member_cohort(db: Executor, program_id: str, person_id: str) -> str | None:
     """The cohort of the program a person was last enrolled in as a mentee (None: none)."""
-    rows = await db.read(MEMBER_COHORT, {"program": program_id, "person": person_id})
-    return str(rows[0]["cohortId"]) if rows else None
+    return await first_record(
+        db.read, MEMBER_COHORT, "cohortId", str,
+        {"program": program_id, "person": person_id},
+    )
