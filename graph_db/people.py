@@ -19,6 +19,7 @@ from typing import Any, LiteralString
 from graph_db.backend import Executor, first_record
 from graph_db.batch import by_ids, get_aligned, get_aligned_rows, list_aligned
 from graph_db.people_records import AffiliationRecord, OrgUnitRecord, PersonRecord, TermRecord
+from graph_db.policy import SITE_MEMBER, text
 from graph_db.text_analysis import ANALYSIS_VERSION, index_words
 from graph_db.vocabulary import TERM_FIELDS, term_record
 
@@ -361,7 +362,7 @@ UPSERT_MANY: LiteralString = (
     "  departmentId, divisionId, rankNow, " + _gaps(_AFTER_ROW) + " AS gaps "
     "MERGE (p:Person {email: row.email}) "
     "  ON CREATE SET p.id = row.id, p.createdAt = coalesce(row.createdAt, $now), "
-    "    p.role = 'MEMBER', p.acceptingMentees = false, p.menteeCapacity = 0, "
+    "    p.role = " + text(SITE_MEMBER) + ", p.acceptingMentees = false, p.menteeCapacity = 0, "
     "    p.emailVisibility = 'MEMBERS', p.phoneVisibility = 'CONNECTIONS', "
     "    p.searchVersion = $analysis "
     # One SET with everything, derived properties included: FalkorDB updates a person's

@@ -31,6 +31,7 @@ PUBLIC: LiteralString = "PUBLIC"  # Group.visibility
 PRIVATE: LiteralString = "PRIVATE"
 VISIBILITIES: tuple[LiteralString, ...] = (PUBLIC, PRIVATE)
 PROGRAM_ADMIN: LiteralString = ADMIN  # IN_PROGRAM.role (ADMIN or MEMBER)
+PROGRAM_MEMBER: LiteralString = MEMBER
 
 
 def text(value: LiteralString) -> LiteralString:

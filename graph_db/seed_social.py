@@ -21,6 +21,7 @@ from typing import Any, LiteralString
 
 from graph_db import comments, groups, likes, posts
 from graph_db.backend import Executor
+from graph_db.policy import is_private
 from graph_db.vocabulary_data import INTERESTS
 
 DAY_MS = 86_400_000
@@ -122,7 +123,7 @@ async def seed_groups(
 
 GROUP_MEMBERS: LiteralString = (
     "MATCH (g:Group)<-[:MEMBER_OF]-(p:Person) WITH g, p ORDER BY p.id "
-    "RETURN g.id AS id, g.visibility = 'PRIVATE' AS private, collect(p.id) AS members ORDER BY id"
+    "RETURN g.id AS id, " + is_private("g") + " AS private, collect(p.id) AS members ORDER BY id"
 )
 
 

@@ -22,7 +22,7 @@ from graph_db.batch import by_ids, get_aligned
 from graph_db.locks import lock_pair
 from graph_db.mentorship import ONE_TO_ONE_LIST, OPEN_LIST, open_key
 from graph_db.notifications import notified, notify
-from graph_db.policy import blocks_between
+from graph_db.policy import PROGRAM_MEMBER, blocks_between, text
 from graph_db.programs.records import CohortPairRecord, CohortRecord, EnrolmentRecord
 
 COHORT_MAP: LiteralString = (
@@ -137,8 +137,10 @@ ENROL: LiteralString = (
     "  MERGE (me)-[:PAIRED_IN {as: 'MENTEE'}]->(pair) "
     "  MERGE (mr)-[:PAIRED_IN {as: 'MENTOR'}]->(pair) "
     "  MERGE (pair)-[:ABOUT]->(m) "
-    "  MERGE (me)-[hm:IN_PROGRAM]->(g) ON CREATE SET hm.role = 'MEMBER', hm.createdAt = $now "
-    "  MERGE (mr)-[hr:IN_PROGRAM]->(g) ON CREATE SET hr.role = 'MEMBER', hr.createdAt = $now "
+    "  MERGE (me)-[hm:IN_PROGRAM]->(g) "
+    "    ON CREATE SET hm.role = " + text(PROGRAM_MEMBER) + ", hm.createdAt = $now "
+    "  MERGE (mr)-[hr:IN_PROGRAM]->(g) "
+    "    ON CREATE SET hr.role = " + text(PROGRAM_MEMBER) + ", hr.createdAt = $now "
     "  RETURN count(pair) AS made } "
     # FalkorDB cannot SET from a pattern comprehension directly: counted in a WITH first.
     "WITH c, me, mr, outcome, size([(mr)-[:MENTOR_IN]->(ay:Mentorship) WHERE ay.status = 'ACTIVE' "

@@ -21,6 +21,7 @@ from typing import Any, LiteralString
 from graph_db.backend import Executor, first_record
 from graph_db.batch import by_ids, get_aligned
 from graph_db.locks import lock
+from graph_db.policy import PROGRAM_MEMBER, text
 from graph_db.programs.records import SurveyRecord, SurveyResponseRecord
 
 SURVEY_MAP: LiteralString = (
@@ -124,7 +125,7 @@ def _enrolled_at(row: dict[str, Any]) -> int:
 MEMBER_SURVEYS: LiteralString = (
     "MATCH (p:Person {id: $person})-[m:IN_PROGRAM]->(g:Program)<-[:FOR]-(s:Survey) "
     "WITH p, m, g, s, " + ENROLMENT + " "
-    "WHERE m.role = 'MEMBER' OR size(pairedAt) > 0 "
+    "WHERE m.role = " + text(PROGRAM_MEMBER) + " OR size(pairedAt) > 0 "
     "RETURN " + SURVEY_MAP + " AS survey, pairedAt, joinedAt ORDER BY s.createdAt, s.id"
 )
 
@@ -139,7 +140,7 @@ async def list_member_surveys(db: Executor, person_id: str) -> list[tuple[Survey
 ENROLLED_AT: LiteralString = (
     "MATCH (p:Person {id: $person})-[m:IN_PROGRAM]->(g:Program {id: $program}) "
     "WITH p, m, g, " + ENROLMENT + " "
-    "WHERE m.role = 'MEMBER' OR size(pairedAt) > 0 RETURN pairedAt, joinedAt"
+    "WHERE m.role = " + text(PROGRAM_MEMBER) + " OR size(pairedAt) > 0 RETURN pairedAt, joinedAt"
 )
 
 
