@@ -128,6 +128,25 @@ _PAGE: LiteralString = (
     "RETURN " + PERSON_FIELDS + " AS person, rank ORDER BY rank DESC, p.id"
 )
 _ALL_PEOPLE: LiteralString = HIDDEN + "MATCH (p:Person) "
+# With a term filter, the candidates are that term's holders, reached from the few term
+# nodes instead of testing every person's list (the filter still tests the list, so the
+# result is the same): the first of these the request filters by anchors the statement.
+_HOLDERS_OF: tuple[tuple[str, LiteralString], ...] = (
+    ("interests", "MATCH (term:Interest) WHERE term.id IN $interests "
+                  "MATCH (term)<-[:INTERESTED_IN]-(p:Person) "),
+    ("offered", "MATCH (term:MentorshipArea) WHERE term.id IN $offered "
+                "MATCH (term)<-[:OFFERS_MENTORSHIP_IN]-(p:Person) "),
+    ("sought", "MATCH (term:MentorshipArea) WHERE term.id IN $sought "
+               "MATCH (term)<-[:SEEKS_MENTORSHIP_IN]-(p:Person) "),
+)
+
+
+def _candidates(params: dict[str, Any]) -> LiteralString:
+    """Opens a statement binding `hidden` and every person who may match `params`' filter."""
+    for name, holders in _HOLDERS_OF:
+        if params.get(name) is not None:
+            return HIDDEN + holders + "WITH DISTINCT hidden, p "
+    return _ALL_PEOPLE
 
 FACET_KINDS: tuple[str, ...] = ("hospitals", "departments", "interests", "mentorshipAreas")
 
@@ -209,12 +228,12 @@ async def search_page(
     if request.has_text:
         return await _text_page(db, request, params, after, limit, facets, facet_limit, weights)
     if facets is None:
-        rows = await db.read(_ALL_PEOPLE + _filter(params) + _UNRANKED + _PAGE, params)
+        rows = await db.read(_candidates(params) + _filter(params) + _UNRANKED + _PAGE, params)
         return SearchResult(
             [SearchHit(PersonRecord.from_row(r["person"]), int(r["rank"])) for r in rows]
         )
     kinds = [k for k in FACET_KINDS if k in facets]
-    query = _ALL_PEOPLE + _filter(params) + "WITH collect(p) AS found " + _PAGE_OF_FOUND
+    query = _candidates(params) + _filter(params) + "WITH collect(p) AS found " + _PAGE_OF_FOUND
     returned: LiteralString = "RETURN size(found) AS total, page"
     for kind in kinds:
         query += _FACET_CALLS[kind]
