@@ -114,6 +114,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 1
     except SystemExit:
         pass  # uvicorn exits with 3 when the lifespan's start-up failed: said below
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl-C it already handled by shutting down cleanly
     finally:
         # A start-up that failed after the embedded database was up never reached the
         # lifespan's shutdown: stop that child here, whatever failed, so none outlives us.
