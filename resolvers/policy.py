@@ -8,8 +8,10 @@ cached across requests), so a demotion or ban holds from the next request on.
 
 from __future__ import annotations
 
+from graph_db.errors import Forbidden
 from graph_db.groups.records import GroupAccessRecord
-from graph_db.policy import GROUP_MODERATOR_ROLES, OWNER, PUBLIC
+from graph_db.mentorship import programs as program_repo
+from graph_db.policy import GROUP_MODERATOR_ROLES, OWNER, PROGRAM_ADMIN, PUBLIC
 from resolvers.auth import require_viewer
 from resolvers.context import Context, Viewer
 
@@ -65,3 +67,15 @@ async def moderates_scope(ctx: Context, group_id: str | None) -> bool:
     if group_id is None:
         return False
     return moderates(viewer, await get_access(ctx, group_id))
+
+
+async def runs_program(ctx: Context, program_id: str) -> bool:
+    """The viewer administers the program: a site admin, or one of its ADMINs (IN_PROGRAM)."""
+    viewer = require_viewer(ctx)
+    return viewer.is_admin or await program_repo.get_role(ctx.db, program_id, viewer.id) == PROGRAM_ADMIN
+
+
+async def require_runs_program(ctx: Context, program_id: str, to: str = "do this") -> None:
+    """`runs_program`, or FORBIDDEN saying who may `to`."""
+    if not await runs_program(ctx, program_id):
+        raise Forbidden(f"only a site admin or an admin of this program can {to}")

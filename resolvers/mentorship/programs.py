@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from graph_db.errors import Forbidden, InvalidInput, NotFound
+from graph_db.errors import InvalidInput, NotFound
 from graph_db.mentorship import programs as program_repo
 from graph_db.mentorship.records import ProgramRecord
 from resolvers.auth import require_role, require_viewer
 from resolvers.context import Context
 from resolvers.mentorship import MAX_GOALS, MAX_NAME, PROGRAM_ROLES, new_id, text
+from resolvers.policy import require_runs_program
 
 # -- programs and reporting lines ---------------------------------------------------------------
 
@@ -64,8 +65,7 @@ async def set_program_role(
         raise InvalidInput("role must be ADMIN or MEMBER", field="role")
     if await get_program(ctx, program_id) is None:
         raise NotFound("no such program", field="programId")
-    if not viewer.is_admin and await program_repo.get_role(ctx.db, program_id, viewer.id) != "ADMIN":
-        raise Forbidden("only a site admin or an admin of this program can change its members")
+    await require_runs_program(ctx, program_id, "change its members")
     changed = await program_repo.set_role(
         ctx.db, program_id, person_id, role, now=ctx.now_ms(), viewer_id=viewer.id
     )

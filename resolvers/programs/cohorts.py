@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound
-from graph_db.mentorship import programs as program_repo
+from graph_db.errors import Conflict, InvalidInput, NotFound
 from graph_db.programs import cohorts as repo
 from graph_db.programs import surveys as survey_repo
 from graph_db.programs.records import CohortPairRecord, CohortRecord
@@ -29,6 +28,7 @@ from resolvers.auth import require_viewer
 from resolvers.context import Context
 from resolvers.mentorship import text
 from resolvers.notifications import announce
+from resolvers.policy import require_runs_program, runs_program
 from resolvers.programs.surveys import add_months
 
 DAY_MS = 86_400_000
@@ -101,17 +101,11 @@ def pair_status(cadence: Sequence[dict[str, Any]], pair: CohortPairRecord, now: 
     return days, due, status
 
 
-async def _program_admin(ctx: Context, program_id: str) -> None:
-    viewer = require_viewer(ctx)
-    if not viewer.is_admin and await program_repo.get_role(ctx.db, program_id, viewer.id) != "ADMIN":
-        raise Forbidden("only a site admin or an admin of this program can do this")
-
-
 async def _cohort(ctx: Context, cohort_id: str) -> CohortRecord:
     (cohort,) = await repo.get_many(ctx.db, [cohort_id])
     if cohort is None:
         raise NotFound("no such cohort", field="cohortId")
-    await _program_admin(ctx, cohort.programId)
+    await require_runs_program(ctx, cohort.programId)
     return cohort
 
 
@@ -120,7 +114,7 @@ async def create_cohort(
     cadence: Sequence[dict[str, Any]] | None,
 ) -> CohortRecord:
     viewer = require_viewer(ctx)
-    await _program_admin(ctx, program_id)
+    await require_runs_program(ctx, program_id)
     clean_name = text(name, "name", 120, required=True, multiline=False)
     assert clean_name is not None
     if not 1 <= length_months <= 120:
@@ -136,19 +130,17 @@ async def create_cohort(
 
 
 async def list_cohorts(ctx: Context, program_id: str) -> list[CohortRecord]:
-    await _program_admin(ctx, program_id)
+    await require_runs_program(ctx, program_id)
     return await repo.list_cohorts(ctx.db, program_id)
 
 
 async def get_cohort(ctx: Context, cohort_id: str) -> CohortRecord | None:
     """A cohort for its program's admins (None for anyone else)."""
-    viewer = require_viewer(ctx)
+    require_viewer(ctx)
     (cohort,) = await repo.get_many(ctx.db, [cohort_id])
     if cohort is None:
         return None
-    if viewer.is_admin or await program_repo.get_role(ctx.db, cohort.programId, viewer.id) == "ADMIN":
-        return cohort
-    return None
+    return cohort if await runs_program(ctx, cohort.programId) else None
 
 
 ENROL_REFUSALS = {

@@ -22,6 +22,7 @@ from resolvers.auth import require_viewer
 from resolvers.context import Context, Viewer
 from resolvers.mentorship import text
 from resolvers.notifications import announce
+from resolvers.policy import require_runs_program
 from resolvers.programs.rotation import plan
 
 MAX_TITLE = 200
@@ -151,9 +152,7 @@ async def create_event(ctx: Context, new: NewEvent) -> EventView:
     """Site admins, or admins of the program named, create an event; they organise it."""
     viewer = require_viewer(ctx)
     if new.program_id is not None:
-        role = await program_repo.get_role(ctx.db, new.program_id, viewer.id)
-        if not viewer.is_admin and role != "ADMIN":
-            raise Forbidden("only a site admin or an admin of this program can create its events")
+        await require_runs_program(ctx, new.program_id, "create its events")
         if not (await program_repo.get_programs(ctx.db, [new.program_id], viewer_id=viewer.id))[0]:
             raise NotFound("no such program", field="programId")
     elif not viewer.is_admin:

@@ -24,6 +24,7 @@ from graph_db.programs.records import SurveyRecord
 from resolvers.auth import require_viewer
 from resolvers.context import Context
 from resolvers.mentorship import text
+from resolvers.policy import require_runs_program
 
 KINDS = ("LIKERT", "SINGLE_CHOICE", "MULTIPLE_CHOICE", "FREE_TEXT")
 LIKERT = range(1, 6)
@@ -87,14 +88,6 @@ def add_months(ms: int, months: int) -> int:
     return int(moved.timestamp() * 1000)
 
 
-async def _program_admin(ctx: Context, program_id: str) -> None:
-    viewer = require_viewer(ctx)
-    if viewer.is_admin:
-        return
-    if await program_repo.get_role(ctx.db, program_id, viewer.id) != "ADMIN":
-        raise Forbidden("only a site admin or an admin of this program can do this")
-
-
 def clean_questions(questions: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Validated questions: unique ids, a known kind, a prompt, options for choices."""
     if not 1 <= len(questions) <= MAX_QUESTIONS:
@@ -130,7 +123,7 @@ async def create_survey(
 ) -> SurveyRecord:
     """Program admins (and site admins) create a survey template for their program."""
     viewer = require_viewer(ctx)
-    await _program_admin(ctx, program_id)
+    await require_runs_program(ctx, program_id)
     clean_title = text(title, "title", MAX_TITLE, required=True, multiline=False)
     assert clean_title is not None
     months = sorted(set(DEFAULT_OCCASIONS if occasions is None else occasions))
@@ -155,7 +148,7 @@ async def _survey(ctx: Context, survey_id: str) -> SurveyRecord:
 async def revise_survey(ctx: Context, survey_id: str, questions: Sequence[dict[str, Any]]) -> SurveyRecord:
     """A new version of the questions; answers already given keep the version they answered."""
     survey = await _survey(ctx, survey_id)
-    await _program_admin(ctx, survey.programId)
+    await require_runs_program(ctx, survey.programId)
     revised = await repo.revise_survey(ctx.db, survey_id, clean_questions(questions), now=ctx.now_ms())
     if revised is None:
         raise NotFound("no such survey", field="surveyId")
@@ -310,7 +303,7 @@ async def results(ctx: Context, survey_id: str) -> list[ResultGroup]:
     K_ANONYMITY. There is no program-wide total: subtracting the cohorts from it could single
     out a small remainder."""
     survey = await _survey(ctx, survey_id)
-    await _program_admin(ctx, survey.programId)
+    await require_runs_program(ctx, survey.programId)
     responses = await repo.list_responses(ctx.db, survey_id)
     cohorts = sorted({r.cohortId for r in responses if r.cohortId is not None})
     groups: list[ResultGroup] = []
