@@ -1,7 +1,8 @@
 """The GraphiQL page served at GET /graphql when GRAPH_API_GRAPHIQL is on (development).
 
 Every script, style and font it uses is served by this service from graph_api/static/graphiql
-(vendored npm builds, see LICENSES.md there), so it works offline, and its
+(the page's own script and style; the npm builds it loads are vendored, unmodified, in its
+vendor/ folder: see LICENSES.md there), so it works offline, and its
 Content-Security-Policy allows nothing but the service's own origin.
 """
 
@@ -29,16 +30,16 @@ GRAPHIQL_HTML: str = f"""<!doctype html>
     <meta charset="utf-8">
     <title>graph-api GraphiQL</title>
     <link rel="icon" href="data:,">
-    <link rel="stylesheet" href="{ASSETS_PATH}/graphiql.min.css">
-    <link rel="stylesheet" href="{ASSETS_PATH}/plugin-explorer.css">
+    <link rel="stylesheet" href="{ASSETS_PATH}/vendor/graphiql.min.css">
+    <link rel="stylesheet" href="{ASSETS_PATH}/vendor/plugin-explorer.css">
     <link rel="stylesheet" href="{ASSETS_PATH}/graphiql-page.css">
   </head>
   <body>
     <div id="graphiql">Loading...</div>
-    <script src="{ASSETS_PATH}/react.production.min.js"></script>
-    <script src="{ASSETS_PATH}/react-dom.production.min.js"></script>
-    <script src="{ASSETS_PATH}/graphiql.min.js"></script>
-    <script src="{ASSETS_PATH}/plugin-explorer.umd.js"></script>
+    <script src="{ASSETS_PATH}/vendor/react.production.min.js"></script>
+    <script src="{ASSETS_PATH}/vendor/react-dom.production.min.js"></script>
+    <script src="{ASSETS_PATH}/vendor/graphiql.min.js"></script>
+    <script src="{ASSETS_PATH}/vendor/plugin-explorer.umd.js"></script>
     <script src="{ASSETS_PATH}/graphiql-page.js"></script>
   </body>
 </html>

@@ -55,7 +55,7 @@ async def test_the_page_loads_only_its_own_assets_under_a_self_only_policy(api: 
         assert response.content == (ASSETS_DIR / path.removeprefix("/graphiql/")).read_bytes()
     # JSON answers are unchanged (no CSP needed there), and the licence travels with the files.
     assert "content-security-policy" not in (await api.http.get("/health")).headers
-    assert "MIT License" in (ASSETS_DIR / "LICENSES.md").read_text()
+    assert "MIT License" in (ASSETS_DIR / "vendor" / "LICENSES.md").read_text()
 
 
 async def test_root_redirects_to_graphiql_in_development(api: Api) -> None:
@@ -68,7 +68,7 @@ async def test_root_redirects_to_graphiql_in_development(api: Api) -> None:
 async def test_without_graphiql_root_is_a_json_index_and_no_assets_are_served(api: Api) -> None:
     index = await api.http.get("/")
     page = await api.http.get("/graphql", headers=HTML)
-    asset = await api.http.get("/graphiql/graphiql.min.js")
+    asset = await api.http.get("/graphiql/vendor/graphiql.min.js")
 
     assert index.status_code == 200
     assert index.json() == {"graphql": "/graphql", "health": "/health", "ready": "/ready"}
