@@ -23,7 +23,7 @@ from graph_api.demo import load_demo
 from graph_api.errors import ErrorCodes, quiet_request_errors
 from graph_api.guards import Guards
 from graph_api.http import GraphQLHTTP
-from graph_api.limits import LimitConfig, query_limits
+from graph_api.limits import query_limits
 from graph_api.logs import log_exchange
 from graph_api.mail.runtime import MailService
 from graph_api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -79,7 +79,7 @@ def create_app(
     settings = settings.with_secrets()
     # OperationContext first (it hands a WebSocket operation its own Context), then
     # ErrorCodes: its on_operation runs last, so it codes what the others produced.
-    limits = query_limits(LimitConfig.from_settings(settings))
+    limits = query_limits(settings)
     schema = build_schema(extensions=[OperationContext, ErrorCodes, limits, OperationCapture])
     quiet_request_errors()
     guards = Guards(settings, documents=limits.documents)

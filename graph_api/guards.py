@@ -17,7 +17,7 @@ from graphql import GraphQLSyntaxError, OperationType
 from graphql.utilities import get_operation_ast
 
 from graph_api.config import Settings
-from graph_api.limits import Documents, LimitConfig, operation_problem
+from graph_api.limits import Documents, operation_problem
 from graph_api.persisted import MemoryStore, PersistedQueries, RedisStore, TieredStore, load_manifest
 from graph_api.ratelimit import Limits, MemoryLimits, RateLimiter, RedisLimits
 from graph_db.errors import InvalidInput
@@ -42,7 +42,7 @@ class Guards:
         )
         self.limiter = RateLimiter(MemoryLimits(), Limits.from_settings(settings))
         # Not `documents or ...`: an empty cache has len() 0.
-        self.documents = Documents(LimitConfig.from_settings(settings)) if documents is None else documents
+        self.documents = Documents(settings) if documents is None else documents
 
     def use_redis(self, client: Any, prefix: str = "graph_api:") -> None:
         """Share rate-limit counters and registered queries with every replica."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -50,32 +49,13 @@ from graphql.utilities import get_operation_ast
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 
+from graph_api.config import Settings
 from graph_db.errors import QueryTooComplex
 
 # resolvers.pagination.page_request serves this many items when neither first nor last is given.
 DEFAULT_PAGE_SIZE = 20
 PAGE_SIZE_ARGUMENTS = ("first", "last")
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
-
-
-@dataclass(frozen=True)
-class LimitConfig:
-    max_depth: int = 12
-    max_aliases: int = 30
-    max_tokens: int = 4_000
-    max_cost: int = 20_000
-    max_page_size: int = 100
-    introspection: bool = True
-    cache_size: int = 1_000
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> LimitConfig:
-        return cls(
-            max_depth=settings.max_depth, max_aliases=settings.max_aliases,
-            max_tokens=settings.max_tokens, max_cost=settings.max_cost,
-            max_page_size=settings.max_page_size, introspection=settings.introspection,
-            cache_size=settings.document_cache_size,
-        )
 
 
 def too_complex(message: str, nodes: Any = None) -> GraphQLError:
@@ -98,7 +78,7 @@ class _Walk:
 
     def __init__(
         self, schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any] | None,
-        config: LimitConfig, operation: OperationDefinitionNode | None = None,
+        config: Settings, operation: OperationDefinitionNode | None = None,
     ) -> None:
         self.schema = schema
         self.config = config
@@ -304,10 +284,10 @@ def _limits_rule(validation: _Validation) -> type[ValidationRule]:
 
 def estimate_cost(
     schema: GraphQLSchema, document: DocumentNode, operation_name: str | None = None,
-    variables: Mapping[str, Any] | None = None, config: LimitConfig | None = None,
+    variables: Mapping[str, Any] | None = None, config: Settings | None = None,
 ) -> int:
     """The estimated cost of the operation `operation_name` runs (0 if there is no such one)."""
-    config = config or LimitConfig()
+    config = config or Settings()
     operation = get_operation_ast(document, operation_name)
     if operation is None:
         return 0
@@ -348,7 +328,7 @@ class Documents:
     string literal is one token however long, so the token limit alone bounds nothing).
     """
 
-    def __init__(self, config: LimitConfig, *, max_chars: int = 20_000_000) -> None:
+    def __init__(self, config: Settings, *, max_chars: int = 20_000_000) -> None:
         self.config = config
         self.max_chars = max_chars
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
@@ -369,7 +349,7 @@ class Documents:
         entry = _Entry(parse(query, max_tokens=self.config.max_tokens))
         self._entries[query] = entry
         self._chars += len(query)
-        while len(self._entries) > self.config.cache_size or self._chars > self.max_chars:
+        while len(self._entries) > self.config.document_cache_size or self._chars > self.max_chars:
             evicted, _ = self._entries.popitem(last=False)
             self._chars -= len(evicted)
         return entry
@@ -498,7 +478,7 @@ def operation_problem(document: DocumentNode, operation_name: str | None) -> str
     return None
 
 
-def query_limits(config: LimitConfig) -> Any:
+def query_limits(config: Settings) -> Any:
     """The extension factory for strawberry.Schema(extensions=[...]); one cache per app."""
     documents = Documents(config)
 

@@ -10,8 +10,9 @@ import pytest
 import strawberry
 from graphql import GraphQLSyntaxError, parse
 
+from graph_api.config import Settings
 from graph_api.errors import ErrorCodes
-from graph_api.limits import Documents, LimitConfig, estimate_cost, exceeds_tokens, query_limits
+from graph_api.limits import Documents, estimate_cost, exceeds_tokens, query_limits
 from schema.base import Connection, PageInfo
 
 
@@ -51,7 +52,7 @@ ITEMS = "edges { node { name } }"  # costs 3 per item: edges, node, name
 
 
 def cost(query: str, variables: dict[str, Any] | None = None, **config: Any) -> int:
-    return estimate_cost(GRAPHQL_SCHEMA, parse(query), None, variables, LimitConfig(**config))
+    return estimate_cost(GRAPHQL_SCHEMA, parse(query), None, variables, Settings(**config))
 
 
 def test_a_connection_multiplies_by_first() -> None:
@@ -124,7 +125,7 @@ def test_token_count_matches_the_parser(limit: int) -> None:
 
 
 async def run(query: str, **config: Any) -> list[tuple[str, str]]:
-    schema = strawberry.Schema(query=Query, extensions=[ErrorCodes, query_limits(LimitConfig(**config))])
+    schema = strawberry.Schema(query=Query, extensions=[ErrorCodes, query_limits(Settings(**config))])
     result = await schema.execute(query)
     return [(e.message, (e.extensions or {}).get("code", "")) for e in result.errors or []]
 
@@ -175,7 +176,7 @@ async def test_suggestions_are_hidden_without_introspection() -> None:
 
 
 def test_document_cache_is_bounded_by_entries_and_characters() -> None:
-    documents = Documents(LimitConfig(cache_size=3), max_chars=1_000)
+    documents = Documents(Settings(document_cache_size=3), max_chars=1_000)
     for i in range(5):
         documents.parse(f"{{ a{i}: __typename }}")
     assert len(documents) == 3
