@@ -16,7 +16,7 @@ from graph_db.social_records import CommentRecord, EngagementRecord
 from resolvers import groups as group_rules
 from resolvers.auth import require_viewer
 from resolvers.context import Context
-from resolvers.loaders import forget, now_or_later
+from resolvers.loaders import forget, now_or_later, or_not_found
 from resolvers.notifications import announce
 from resolvers.pagination import Page, children_page
 from resolvers.policy import moderates_scope
@@ -42,10 +42,7 @@ async def get_comments(ctx: Context, comment_ids: Sequence[str]) -> list[Comment
 
 
 async def require_comment(ctx: Context, comment_id: str, field: str = "commentId") -> CommentRecord:
-    comment = await get_comment(ctx, comment_id)
-    if comment is None:
-        raise NotFound("no such comment", field=field)
-    return comment
+    return or_not_found(await get_comment(ctx, comment_id), "comment", field)
 
 
 async def engagement(ctx: Context, comment_id: str) -> EngagementRecord:

@@ -21,7 +21,7 @@ from graph_db.policy import PRIVATE
 from resolvers import groups as group_rules
 from resolvers.auth import require_role, require_viewer
 from resolvers.context import Context
-from resolvers.loaders import forget
+from resolvers.loaders import forget, or_not_found
 from resolvers.notifications import announce
 from resolvers.pagination import Page, children_page, forward_request, keyset_page
 from resolvers.policy import moderates_scope, sees_group_content
@@ -91,18 +91,12 @@ async def notification_reply(ctx: Context, comment_id: str | None) -> ReplyRecor
 
 async def require_forum(ctx: Context, forum_id: str, field: str = "forumId") -> ForumRecord:
     require_viewer(ctx)
-    forum = await ctx.loaders.forum_by_id.load(forum_id)
-    if forum is None:
-        raise NotFound("no such forum", field=field)
-    return forum
+    return or_not_found(await ctx.loaders.forum_by_id.load(forum_id), "forum", field)
 
 
 async def require_thread(ctx: Context, thread_id: str, field: str = "threadId") -> ThreadRecord:
     require_viewer(ctx)
-    thread = await ctx.loaders.thread_by_id.load(thread_id)
-    if thread is None:
-        raise NotFound("no such thread", field=field)
-    return thread
+    return or_not_found(await ctx.loaders.thread_by_id.load(thread_id), "thread", field)
 
 
 async def list_forums(ctx: Context, group_id: str | None) -> list[ForumRecord]:
@@ -261,9 +255,7 @@ async def like_thread(ctx: Context, thread_id: str, *, like: bool) -> ThreadReco
 async def like_reply(ctx: Context, reply_id: str, *, like: bool) -> ReplyRecord:
     """Like (or stop liking) a reply you can see; idempotent (the social domain's likes)."""
     viewer = require_viewer(ctx)
-    found = await ctx.loaders.reply_by_id.load(reply_id)
-    if found is None:
-        raise NotFound("no such reply", field="replyId")
+    reply = or_not_found(await ctx.loaders.reply_by_id.load(reply_id), "reply", "replyId")
     if like:
         done, notified = await forums.like_reply(ctx.db, reply_id, viewer_id=viewer.id,
                                                  now=ctx.now_ms())
@@ -273,7 +265,7 @@ async def like_reply(ctx: Context, reply_id: str, *, like: bool) -> ReplyRecord:
     if not done:
         raise NotFound("no such reply", field="replyId")
     forget(ctx.loaders.engagement_by_comment, reply_id)
-    return found
+    return reply
 
 
 # -- moderator tools ------------------------------------------------------------------------

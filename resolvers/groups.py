@@ -12,7 +12,7 @@ next request on, and a raced request changes nothing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from graph_db import groups, vocabulary
 from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
@@ -22,9 +22,9 @@ from graph_db.social_records import PostRecord
 from resolvers import text
 from resolvers.auth import require_viewer
 from resolvers.context import Context, Viewer
-from resolvers.loaders import forget
+from resolvers.loaders import forget, or_not_found
 from resolvers.notifications import announce
-from resolvers.pagination import Page, forward_request, keyset_page, time_key
+from resolvers.pagination import Page, TimeKey, forward_request, keyset_page, time_page
 from resolvers.policy import get_access, may_invite, may_join, moderates, owns, sees_group_content
 
 MIN_NAME_CHARS, MAX_NAME_CHARS = 3, 100
@@ -62,27 +62,28 @@ async def require_access(
 ) -> tuple[Viewer, GroupAccessRecord]:
     """The signed-in viewer and their standing in an existing group, or NOT_FOUND."""
     viewer = require_viewer(ctx)
-    access = await get_access(ctx, group_id)
-    if access is None:
-        raise NotFound("no such group", field=field)
-    return viewer, access
+    return viewer, or_not_found(await get_access(ctx, group_id), "group", field)
 
 
 async def require_moderator(
     ctx: Context, group_id: str, field: str = "groupId"
 ) -> tuple[Viewer, GroupAccessRecord]:
-    viewer, access = await require_access(ctx, group_id, field)
-    if not moderates(viewer, access):
-        raise Forbidden("only the group's moderators can do this")
-    return viewer, access
+    return await _require_standing(ctx, group_id, field, moderates, "moderators")
 
 
 async def require_owner(
     ctx: Context, group_id: str, field: str = "groupId"
 ) -> tuple[Viewer, GroupAccessRecord]:
+    return await _require_standing(ctx, group_id, field, owns, "owners")
+
+
+async def _require_standing(
+    ctx: Context, group_id: str, field: str,
+    holds: Callable[[Viewer, GroupAccessRecord], bool], who: str,
+) -> tuple[Viewer, GroupAccessRecord]:
     viewer, access = await require_access(ctx, group_id, field)
-    if not owns(viewer, access):
-        raise Forbidden("only the group's owners can do this")
+    if not holds(viewer, access):
+        raise Forbidden(f"only the group's {who} can do this")
     return viewer, access
 
 
@@ -148,14 +149,12 @@ async def _people(
     after: str | None,
 ) -> Page[MembershipRecord]:
     viewer = require_viewer(ctx)
-    request = forward_request(ctx, first, after)
-    cursor = time_key(request)
 
-    async def fetch(_: object, __: bool, limit: int) -> list[MembershipRecord]:
+    async def fetch(cursor: TimeKey | None, limit: int) -> list[MembershipRecord]:
         return await groups.list_people(ctx.db, which, group_id, viewer_id=viewer.id, role=role,
                                         after=cursor, limit=limit)
 
-    return await keyset_page(request, fetch, lambda m: (m.since, m.person.id))
+    return await time_page(ctx, first, after, fetch, lambda m: (m.since, m.person.id))
 
 
 async def members(

@@ -24,6 +24,7 @@ from graph_db import (
 )
 from graph_db.backend import Executor
 from graph_db.comments import PageKey
+from graph_db.errors import NotFound
 from graph_db.forums_records import ForumRecord, ReplyRecord, ThreadRecord
 from graph_db.groups.records import GroupAccessRecord, GroupRecord
 from graph_db.mentorship import committees, connections, meetings
@@ -49,6 +50,13 @@ from graph_db.social_records import CommentRecord, EngagementRecord, PostRecord
 K = TypeVar("K")
 V = TypeVar("V")
 T = TypeVar("T")
+
+
+def or_not_found(value: V | None, what: str, field: str) -> V:
+    """`value`, or NOT_FOUND ("no such <what>", on the input field `field`) when it is None."""
+    if value is None:
+        raise NotFound(f"no such {what}", field=field)
+    return value
 
 
 def forget(loader: DataLoader[K, V], key: K) -> None:

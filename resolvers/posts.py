@@ -25,7 +25,7 @@ from graph_db.social_records import EngagementRecord, PostRecord
 from resolvers import groups as group_rules
 from resolvers.auth import require_viewer
 from resolvers.context import Context
-from resolvers.loaders import forget, now_or_later
+from resolvers.loaders import forget, now_or_later, or_not_found
 from resolvers.notifications import announce
 from resolvers.pagination import Page, forward_request, keyset_page, time_key
 from resolvers.policy import moderates_scope
@@ -92,10 +92,7 @@ async def get_posts(ctx: Context, post_ids: Sequence[str]) -> list[PostRecord | 
 
 
 async def require_post(ctx: Context, post_id: str, field: str = "postId") -> PostRecord:
-    post = await get_post(ctx, post_id)
-    if post is None:
-        raise NotFound("no such post", field=field)
-    return post
+    return or_not_found(await get_post(ctx, post_id), "post", field)
 
 
 def engagement_now(ctx: Context, post_id: str) -> EngagementRecord | Awaitable[EngagementRecord]:

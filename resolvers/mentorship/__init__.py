@@ -25,7 +25,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from graph_db.errors import InvalidInput, NotFound
+from graph_db.errors import InvalidInput
 from graph_db.mentorship import DAY_MS
 from graph_db.mentorship import programs as program_repo
 from graph_db.mentorship.committees import MAX_SEATS
@@ -33,6 +33,7 @@ from graph_db.mentorship.records import MentorshipRecord
 from graph_db.profile_fields import clean_line, clean_text
 from resolvers.auth import require_viewer
 from resolvers.context import Context, Viewer
+from resolvers.loaders import or_not_found
 from resolvers.pagination import Page
 
 MAX_MESSAGE = 1000
@@ -133,10 +134,7 @@ async def get_mentorships(ctx: Context, ids: Sequence[str]) -> list[MentorshipRe
 
 async def require_mentorship(ctx: Context, mentorship_id: str, field: str = "id") -> MentorshipRecord:
     require_viewer(ctx)
-    found = await get_mentorship(ctx, mentorship_id)
-    if found is None:
-        raise NotFound("no such mentorship", field=field)
-    return found
+    return or_not_found(await get_mentorship(ctx, mentorship_id), "mentorship", field)
 
 
 def private(ctx: Context, m: MentorshipRecord) -> bool:
