@@ -6,20 +6,18 @@ from graph_db import feed
 from graph_db.social_records import ActivityRecord, PostRecord
 from resolvers.auth import require_viewer
 from resolvers.context import Context
-from resolvers.pagination import Page, forward_request, keyset_page, time_key
+from resolvers.pagination import Page, TimeKey, time_page
 
 
 async def home_feed(ctx: Context, *, first: int | None, after: str | None) -> Page[PostRecord]:
     """Posts by people the viewer follows or is connected with, in their groups, and their
     own, newest first."""
     viewer = require_viewer(ctx)
-    request = forward_request(ctx, first, after)
-    cursor = time_key(request)
 
-    async def fetch(_: object, __: bool, limit: int) -> list[PostRecord]:
+    async def fetch(cursor: TimeKey | None, limit: int) -> list[PostRecord]:
         return await feed.home_feed(ctx.db, viewer.id, after=cursor, limit=limit)
 
-    page = await keyset_page(request, fetch, lambda p: (p.createdAt, p.id))
+    page = await time_page(ctx, first, after, fetch, lambda p: (p.createdAt, p.id))
     for post in page.items:  # the page already holds what `node(id:)` would load
         ctx.loaders.post_by_id.prime(post.id, post)
     return page
@@ -28,13 +26,11 @@ async def home_feed(ctx: Context, *, first: int | None, after: str | None) -> Pa
 async def activity(ctx: Context, *, first: int | None, after: str | None) -> Page[ActivityRecord]:
     """New posts, members and public groups across the site, newest first."""
     viewer = require_viewer(ctx)
-    request = forward_request(ctx, first, after)
-    cursor = time_key(request)
 
-    async def fetch(_: object, __: bool, limit: int) -> list[ActivityRecord]:
+    async def fetch(cursor: TimeKey | None, limit: int) -> list[ActivityRecord]:
         return await feed.activity(ctx.db, viewer.id, after=cursor, limit=limit, now=ctx.now_ms())
 
-    page = await keyset_page(request, fetch, lambda item: (item.createdAt, item.id))
+    page = await time_page(ctx, first, after, fetch, lambda item: (item.createdAt, item.id))
     for item in page.items:
         if item.post is not None:
             ctx.loaders.post_by_id.prime(item.post.id, item.post)

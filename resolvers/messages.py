@@ -37,7 +37,7 @@ from resolvers import people as people_resolvers
 from resolvers.auth import require_role, require_viewer
 from resolvers.bus import publish_to_person, viewer_events
 from resolvers.context import Context, Viewer
-from resolvers.pagination import Page, forward_request, keyset_page, time_key
+from resolvers.pagination import Page, TimeKey, time_page
 
 MESSAGE_EVENT = "message"
 READ_EVENT = "message_read"
@@ -216,15 +216,13 @@ async def list_conversations(
 ) -> Page[ConversationRecord]:
     """The viewer's conversations, newest activity first."""
     viewer = require_viewer(ctx)
-    request = forward_request(ctx, first, after)
-    cursor = time_key(request)
 
-    async def fetch(_: object, __: bool, limit: int) -> list[ConversationRecord]:
+    async def fetch(cursor: TimeKey | None, limit: int) -> list[ConversationRecord]:
         return await messages.list_conversations(
             ctx.db, viewer.id, unread_only=unread_only, after=cursor, limit=limit
         )
 
-    return await keyset_page(request, fetch, lambda c: (c.lastMessageAt, c.id))
+    return await time_page(ctx, first, after, fetch, lambda c: (c.lastMessageAt, c.id))
 
 
 async def list_messages(
@@ -232,14 +230,12 @@ async def list_messages(
 ) -> Page[MessageRecord]:
     """A conversation's messages, newest first (stable pages while new ones arrive)."""
     viewer = require_viewer(ctx)
-    request = forward_request(ctx, first, after)
-    cursor = time_key(request)
 
-    async def fetch(_: object, __: bool, limit: int) -> list[MessageRecord]:
+    async def fetch(cursor: TimeKey | None, limit: int) -> list[MessageRecord]:
         return await messages.list_messages(ctx.db, viewer.id, conversation_id, after=cursor,
                                             limit=limit)
 
-    return await keyset_page(request, fetch, lambda m: (m.createdAt, m.id))
+    return await time_page(ctx, first, after, fetch, lambda m: (m.createdAt, m.id))
 
 
 async def get_conversations(ctx: Context, ids: Sequence[str]) -> list[ConversationRecord | None]:
@@ -366,13 +362,11 @@ async def list_outbox(
 ) -> Page[OutboxEntryRecord]:
     """Admins: the email outbox (e.g. the DEAD entries with their last SMTP error)."""
     require_role(ctx, "ADMIN")
-    request = forward_request(ctx, first, after)
-    cursor = time_key(request)
 
-    async def fetch(_: object, __: bool, limit: int) -> list[OutboxEntryRecord]:
+    async def fetch(cursor: TimeKey | None, limit: int) -> list[OutboxEntryRecord]:
         return await outbox.list_entries(ctx.db, status=status, after=cursor, limit=limit)
 
-    return await keyset_page(request, fetch, lambda e: (e.createdAt, e.id))
+    return await time_page(ctx, first, after, fetch, lambda e: (e.createdAt, e.id))
 
 
 async def message_added(ctx: Context) -> AsyncIterator[MessageRecord]:

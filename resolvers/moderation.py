@@ -28,7 +28,7 @@ from resolvers.auth import require_role, require_viewer
 from resolvers.bus import session_changed
 from resolvers.context import Context, Viewer
 from resolvers.loaders import forget
-from resolvers.pagination import Page, forward_request, keyset_page, time_key
+from resolvers.pagination import Page, TimeKey, time_page
 from resolvers.policy import moderates_scope, sees_group_content
 from resolvers.posts import clean_reason
 
@@ -155,14 +155,12 @@ async def queue(
     if status not in REPORT_STATUSES:
         raise InvalidInput("unknown status", field="status")
     await _require_scope(ctx, group_id)
-    request = forward_request(ctx, first, after)
-    cursor = time_key(request)
 
-    async def fetch(_: object, __: bool, limit: int) -> list[ReportRecord]:
+    async def fetch(cursor: TimeKey | None, limit: int) -> list[ReportRecord]:
         return await moderation.list_reports(ctx.db, group_id=group_id, status=status,
                                              after=cursor, limit=limit)
 
-    return await keyset_page(request, fetch, lambda r: (r.createdAt, r.id))
+    return await time_page(ctx, first, after, fetch, lambda r: (r.createdAt, r.id))
 
 
 async def log(
@@ -170,13 +168,11 @@ async def log(
 ) -> Page[ModerationActionRecord]:
     """A scope's audit log, newest first, for the moderators of that scope."""
     await _require_scope(ctx, group_id)
-    request = forward_request(ctx, first, after)
-    cursor = time_key(request)
 
-    async def fetch(_: object, __: bool, limit: int) -> list[ModerationActionRecord]:
+    async def fetch(cursor: TimeKey | None, limit: int) -> list[ModerationActionRecord]:
         return await moderation.list_actions(ctx.db, group_id=group_id, after=cursor, limit=limit)
 
-    return await keyset_page(request, fetch, lambda a: (a.createdAt, a.id))
+    return await time_page(ctx, first, after, fetch, lambda a: (a.createdAt, a.id))
 
 
 async def get_action(ctx: Context, action_id: str) -> ModerationActionRecord | None:
@@ -204,30 +200,27 @@ async def _content_scope(ctx: Context, kind: str, target_id: str) -> tuple[bool,
 async def remove_content(ctx: Context, kind: str, target_id: str, *, reason: str | None) -> str:
     """Remove a post, comment (with its replies), thread or reply, restorably; closes the
     open reports about it."""
-    viewer = require_viewer(ctx)
-    removed, _ = await _content_scope(ctx, kind, target_id)
-    if removed:
-        raise Conflict("already removed", field="targetId")
-    if not await moderation.remove_content(
-        ctx.db, kind, target_id, actor_id=viewer.id, reason=clean_reason(reason),
-        now=ctx.now_ms(), action_id=_action_id(),
-    ):
-        raise Conflict("this content changed meanwhile", field="targetId")
-    _forget_content(ctx, kind, target_id)
-    return target_id
+    return await _set_removed(ctx, kind, target_id, reason, removing=True)
 
 
 async def restore_content(ctx: Context, kind: str, target_id: str, *, reason: str | None) -> str:
     """Bring back content a moderator removed (what authors deleted themselves stays gone)."""
+    return await _set_removed(ctx, kind, target_id, reason, removing=False)
+
+
+async def _set_removed(ctx: Context, kind: str, target_id: str, reason: str | None, *, removing: bool) -> str:
     viewer = require_viewer(ctx)
     removed, _ = await _content_scope(ctx, kind, target_id)
-    if not removed:
-        raise Conflict("this content is not removed", field="targetId")
-    if not await moderation.restore_content(
+    if removed == removing:
+        raise Conflict("already removed" if removing else "this content is not removed", field="targetId")
+    write = moderation.remove_content if removing else moderation.restore_content
+    if not await write(
         ctx.db, kind, target_id, actor_id=viewer.id, reason=clean_reason(reason),
         now=ctx.now_ms(), action_id=_action_id(),
     ):
-        raise Conflict("only content removed by a moderator can be restored", field="targetId")
+        refused = ("this content changed meanwhile" if removing
+                   else "only content removed by a moderator can be restored")
+        raise Conflict(refused, field="targetId")
     _forget_content(ctx, kind, target_id)
     return target_id
 

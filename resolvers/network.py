@@ -17,7 +17,7 @@ from resolvers.auth import require_viewer
 from resolvers.context import Context
 from resolvers.loaders import forget
 from resolvers.notifications import announce
-from resolvers.pagination import Page, forward_request, keyset_page, time_key
+from resolvers.pagination import Page, TimeKey, time_page
 from resolvers.people import visible_person
 
 MAX_MESSAGE = 500
@@ -128,15 +128,13 @@ async def links(
     viewer = require_viewer(ctx)
     if kind in OWN_LISTS and owner_id != viewer.id:
         raise InvalidInput("only your own", field="personId")
-    request = forward_request(ctx, first, after)
-    cursor = time_key(request)
 
-    async def fetch(key: object, _: bool, limit: int) -> list[LinkRecord]:
+    async def fetch(cursor: TimeKey | None, limit: int) -> list[LinkRecord]:
         return await network.list_links(
             ctx.db, kind, owner_id, viewer=viewer.id, after=cursor, limit=limit
         )
 
-    page = await keyset_page(request, fetch, lambda link: (link.since, link.person.id))
+    page = await time_page(ctx, first, after, fetch, lambda link: (link.since, link.person.id))
     for link in page.items:
         ctx.loaders.person_by_id.prime(link.person.id, link.person)
     return page

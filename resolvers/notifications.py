@@ -20,7 +20,7 @@ from graph_db.social_records import NotificationRecord, NotifiedRecord
 from resolvers.auth import require_viewer
 from resolvers.bus import publish_to_person, viewer_events
 from resolvers.context import Context
-from resolvers.pagination import Page, forward_request, keyset_page, time_key
+from resolvers.pagination import Page, TimeKey, time_page
 
 EVENT_KIND = "notification"
 MAX_MARK_IDS = 100
@@ -85,15 +85,13 @@ async def list_notifications(
 ) -> Page[NotificationRecord]:
     """The viewer's notifications, most recently active first."""
     viewer = require_viewer(ctx)
-    request = forward_request(ctx, first, after)
-    cursor = time_key(request)
 
-    async def fetch(_: object, __: bool, limit: int) -> list[NotificationRecord]:
+    async def fetch(cursor: TimeKey | None, limit: int) -> list[NotificationRecord]:
         return await notifications.list_notifications(
             ctx.db, viewer.id, unread_only=unread_only, after=cursor, limit=limit
         )
 
-    return await keyset_page(request, fetch, lambda n: (n.updatedAt, n.id))
+    return await time_page(ctx, first, after, fetch, lambda n: (n.updatedAt, n.id))
 
 
 async def unread_count(ctx: Context) -> int:

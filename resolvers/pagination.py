@@ -84,7 +84,7 @@ def forward_request(
                         max_size=ctx.services.limits.max_page_size)
 
 
-def time_key(request: PageRequest) -> tuple[int, str] | None:
+def time_key(request: PageRequest) -> TimeKey | None:
     """The (epoch ms, id) key a page resumes after; a cursor of another shape is BAD_USER_INPUT."""
     if request.cursor is None:
         return None
@@ -122,6 +122,24 @@ async def keyset_page(
     else:
         has_next, has_previous = more, request.cursor is not None
     return Page(rows, [encode_cursor(key(r)) for r in rows], has_next, has_previous, total_count)
+
+
+TimeKey = tuple[int, str]
+
+
+async def time_page(
+    ctx: Context, first: int | None, after: str | None,
+    fetch: Callable[[TimeKey | None, int], Awaitable[list[T]]], key: Callable[[T], Sequence[Any]],
+) -> Page[T]:
+    """A first/after page of rows a (epoch ms, id) keyset orders: `fetch(after, limit)` reads
+    up to `limit` rows after that key (one more than the page shows)."""
+    request = forward_request(ctx, first, after)
+    cursor = time_key(request)
+
+    async def fetch_page(_: object, __: bool, limit: int) -> list[T]:
+        return await fetch(cursor, limit)
+
+    return await keyset_page(request, fetch_page, key)
 
 
 class Dated(Protocol):

@@ -40,7 +40,7 @@ from resolvers.mentorship import (
     visible_page,
 )
 from resolvers.notifications import announce
-from resolvers.pagination import Page, forward_request, keyset_page, time_key
+from resolvers.pagination import Page, TimeKey, time_page
 
 # -- lists ---------------------------------------------------------------------------------
 
@@ -62,17 +62,15 @@ async def list_mentorships(
     viewer = await self_or_program_admin(ctx, person_id)
     if viewer is None:
         return None
-    request = forward_request(ctx, first, after)
-    cursor = time_key(request)
     chosen = _statuses(statuses, ("ACTIVE",))
 
-    async def fetch(_: object, __: bool, limit: int) -> list[MentorshipRecord]:
+    async def fetch(cursor: TimeKey | None, limit: int) -> list[MentorshipRecord]:
         return await connections.list_by_person(
             ctx.db, person_id, side, statuses=chosen, kinds=kinds, after=cursor, limit=limit,
             viewer_id=viewer.id,
         )
 
-    page = await keyset_page(request, fetch, lambda m: (m.createdAt, m.id))
+    page = await time_page(ctx, first, after, fetch, lambda m: (m.createdAt, m.id))
     return visible_page(ctx, page)
 
 
@@ -86,15 +84,13 @@ async def mentorship_requests(
         return None
     if direction not in ("INCOMING", "OUTGOING"):
         raise InvalidInput("direction must be INCOMING or OUTGOING", field="direction")
-    request = forward_request(ctx, first, after)
-    cursor = time_key(request)
 
-    async def fetch(_: object, __: bool, limit: int) -> list[MentorshipRecord]:
+    async def fetch(cursor: TimeKey | None, limit: int) -> list[MentorshipRecord]:
         return await connections.list_requests(
             ctx.db, person_id, direction, after=cursor, limit=limit, viewer_id=viewer.id
         )
 
-    page = await keyset_page(request, fetch, lambda m: (m.createdAt, m.id))
+    page = await time_page(ctx, first, after, fetch, lambda m: (m.createdAt, m.id))
     return visible_page(ctx, page)
 
 
@@ -127,13 +123,11 @@ async def meetings(
     """The meeting log, most recent first (parties and program admins)."""
     if not private(ctx, m):
         return None
-    request = forward_request(ctx, first, after)
-    cursor = time_key(request)
 
-    async def fetch(_: object, __: bool, limit: int) -> list[MeetingRecord]:
+    async def fetch(cursor: TimeKey | None, limit: int) -> list[MeetingRecord]:
         return await meeting_repo.list_meetings(ctx.db, m.id, after=cursor, limit=limit)
 
-    return await keyset_page(request, fetch, lambda x: (x.date, x.id))
+    return await time_page(ctx, first, after, fetch, lambda x: (x.date, x.id))
 
 
 async def meeting_notes(ctx: Context, meeting: MeetingRecord) -> str | None:
