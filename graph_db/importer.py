@@ -34,10 +34,10 @@ from graph_db.profile_fields import (
     RANKS,
     clean_line,
     clean_profile,
-    email_problem,
     normalize_email,
     slugify,
     term_name_problem,
+    valid_email,
 )
 from graph_db.taxonomy import NewUnit, stable_id
 
@@ -193,8 +193,8 @@ def _validate(
     email = normalize_email(_text(cells.get("email")) or "")
     if not email:
         problem("email", "an email is required")
-    elif (p := email_problem(email)) is not None:
-        problem("email", p)
+    elif not valid_email(email):
+        problem("email", "not a valid email address")
     name = _text(cells.get("name"))
     if name is None:
         parts = [_text(cells.get("first_name")), _text(cells.get("last_name"))]

@@ -35,7 +35,7 @@ MIN_TERM_NAME = 2
 MAX_EMAIL = 254
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 ().\-/]*(?:\s*(?:x|ext\.?)\s*[0-9]{1,6})?$", re.IGNORECASE)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]+$")
 _SPACES = re.compile(r"\s+")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 # Control characters other than newline and tab never belong in profile text.
@@ -68,10 +68,9 @@ def normalize_email(value: str) -> str:
     return value.strip().lower()
 
 
-def email_problem(value: str) -> str | None:
-    if len(value) > MAX_EMAIL or not _EMAIL.match(value):
-        return "not a valid email address"
-    return None
+def valid_email(value: str) -> bool:
+    """Whether a normalised address is one we accept (for accounts, imports and advisors)."""
+    return len(value) <= MAX_EMAIL and _EMAIL.match(value) is not None
 
 
 def url_problem(value: str) -> str | None:

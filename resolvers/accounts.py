@@ -10,7 +10,6 @@ password or signing out everywhere bumps it, so older access tokens stop working
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from graph_db.errors import (
     Unauthenticated,
 )
 from graph_db.people_records import PersonRecord
+from graph_db.profile_fields import normalize_email, valid_email
 from resolvers import text
 from resolvers.auth import ROLE_RANK, require_role, require_viewer
 from resolvers.bus import session_changed
@@ -48,9 +48,7 @@ log = logging.getLogger("resolvers.accounts")
 PASSWORD_MIN = 12
 PASSWORD_MAX = 256
 NAME_MAX = 200
-EMAIL_MAX = 254
 REFRESH_TOKEN_MAX = 128
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]+$")
 
 BAD_LOGIN = "incorrect email or password"
 BAD_REFRESH = "this refresh token is not valid; sign in again"
@@ -85,14 +83,8 @@ def accounts_of(ctx: Context) -> Accounts:
 # -- validation ---------------------------------------------------------------------------
 
 
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
-
-
 def email_problem(email: str) -> str | None:
-    if len(email) > EMAIL_MAX or not _EMAIL.match(email):
-        return "enter a valid email address"
-    return None
+    return None if valid_email(email) else "enter a valid email address"
 
 
 def password_problem(password: str, email: str) -> str | None:
@@ -130,7 +122,7 @@ def _is_suspended(person: PersonRecord, now: int) -> bool:
 async def register(ctx: Context, *, email: str, name: str, password: str) -> SignedIn:
     """Create a member with a password and sign them in; one write for person and credential."""
     accounts = accounts_of(ctx)
-    email = normalise_email(email)
+    email = normalize_email(email)
     problems: list[tuple[str | None, str]] = []
     if (problem := email_problem(email)) is not None:
         problems.append(("email", problem))
@@ -164,7 +156,7 @@ async def register(ctx: Context, *, email: str, name: str, password: str) -> Sig
 async def login(ctx: Context, *, email: str, password: str) -> SignedIn:
     """Exchange email and password for tokens; the same error whether or not the email exists."""
     accounts = accounts_of(ctx)
-    email = normalise_email(email)
+    email = normalize_email(email)
     now = ctx.now_ms()
     found = await repo.get_login(ctx.db, email) if email_problem(email) is None else None
     if found is None:
@@ -304,7 +296,7 @@ async def provision_account(
     now: int,
 ) -> PersonRecord | None:
     """Create an account outside any request (demo admin); None if the email is taken."""
-    email = normalise_email(email)
+    email = normalize_email(email)
     if (problem := email_problem(email) or password_problem(password, email)) is not None:
         raise InvalidInput(problem)
     try:

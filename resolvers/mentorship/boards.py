@@ -6,7 +6,7 @@ from graph_db import network
 from graph_db.errors import Conflict, InvalidInput, NotFound
 from graph_db.mentorship import boards
 from graph_db.mentorship.records import AdvisorRecord
-from graph_db.profile_fields import email_problem, normalize_email
+from graph_db.profile_fields import normalize_email, valid_email
 from resolvers.auth import require_viewer
 from resolvers.context import Context
 from resolvers.mentorship import ADVISOR_ROLES, MAX_MESSAGE, MAX_NAME, new_id, text
@@ -59,7 +59,7 @@ async def add_advisor(
         await announce(ctx, notified)
         return advisor
     clean_name = text(name, "name", MAX_NAME, required=True, multiline=False)
-    if email is None or email_problem(normalize_email(email)):
+    if email is None or not valid_email(normalize_email(email)):
         raise InvalidInput("a valid email address is required", field="email")
     assert clean_name is not None
     added = await boards.add_external(
