@@ -86,6 +86,11 @@ def attr_field(path: str, convert: Callable[[Any], object] | None = None, *, des
     return strawberry.field(resolver=lambda self: to(get(self)), description=description)
 
 
+def timestamp_field(path: str, description: str) -> Any:
+    """A `DateTime` field showing stored epoch milliseconds at `path` (null stays null)."""
+    return attr_field(path, from_ms_or_none, description=description)
+
+
 def audit_reason(description: str = "Why (kept in the audit log).") -> Any:
     """An input's optional `reason`, written to the audit log with the action it explains."""
     return strawberry.field(default=None, description=description)

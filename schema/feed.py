@@ -10,7 +10,7 @@ import strawberry
 from graph_db.programs.records import AwardActivityRecord
 from graph_db.social_records import ActivityRecord
 from resolvers import feed as feed_resolvers
-from schema.base import AppInfo, Connection, DateTime, attr_field, connection, from_ms, to_global_id
+from schema.base import AppInfo, Connection, DateTime, attr_field, connection, timestamp_field, to_global_id
 from schema.people import Person, person_by_id
 from schema.posts import Post, post_connection
 from schema.programs.awards import AwardBadge
@@ -37,7 +37,7 @@ class ActivityItem:
 
     kind: ActivityKind = attr_field("record.kind", ActivityKind, description="What happened.")
 
-    occurred_at: DateTime = attr_field("record.createdAt", from_ms, description="When it happened.")
+    occurred_at: DateTime = timestamp_field("record.createdAt", "When it happened.")
 
     @strawberry.field(
         description="The global id of what it is about (a Post, Person, Group, or the Award won)."

@@ -19,12 +19,12 @@ from schema.base import (
     attr_field,
     audit_reason,
     connection,
-    from_ms,
     load_optional,
     local_id,
     nodes,
     optional_id,
     raw_value,
+    timestamp_field,
 )
 from schema.groups import Group, group_id
 from schema.people import Person, author
@@ -45,7 +45,7 @@ class Forum(RecordNode[ForumRecord]):
 
     description: str = attr_field("record.description", description="What it is for.")
 
-    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was created.")
+    created_at: DateTime = timestamp_field("record.createdAt", "When it was created.")
 
     thread_count: int = attr_field(
         "record.threadCount",
@@ -86,11 +86,10 @@ class Thread(RecordNode[ThreadRecord]):
         record = await info.context.loaders.forum_by_id.load(self.record.forumId)
         return Forum.from_record(record) if record else None
 
-    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was started.")
+    created_at: DateTime = timestamp_field("record.createdAt", "When it was started.")
 
-    last_activity_at: DateTime = attr_field(
-        "record.lastActivityAt", from_ms,
-        description="When it was started or last replied to.",
+    last_activity_at: DateTime = timestamp_field(
+        "record.lastActivityAt", "When it was started or last replied to."
     )
 
     pinned: bool = attr_field("record.pinned", description="Pinned to the top of its forum by a moderator.")
@@ -134,7 +133,7 @@ class Reply(RecordNode[ReplyRecord]):
         record = await info.context.loaders.thread_by_id.load(self.record.threadId)
         return Thread.from_record(record) if record else None
 
-    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was written.")
+    created_at: DateTime = timestamp_field("record.createdAt", "When it was written.")
 
     @strawberry.field(description="How many members like it (exact).")
     async def like_count(self, info: AppInfo) -> int:

@@ -24,12 +24,12 @@ from schema.base import (
     audit_reason,
     connection,
     from_ms,
-    from_ms_or_none,
     ids,
     local_id,
     nodes,
     person_id,
     raw_value,
+    timestamp_field,
 )
 from schema.people import Person, preload_people
 from schema.posts import Post, post_connection
@@ -77,10 +77,7 @@ class GroupMember:
     def role(self) -> GroupRole | None:
         return GroupRole(self.record.role) if self.record.role else None
 
-    since: DateTime = attr_field(
-        "record.since", from_ms,
-        description="When they joined, asked to join, or were banned.",
-    )
+    since: DateTime = timestamp_field("record.since", "When they joined, asked to join, or were banned.")
 
     note: str | None = attr_field(
         "record.note",
@@ -128,16 +125,12 @@ class Group(RecordNode[GroupRecord]):
         description="Minimum seconds between one member's contributions (0: off; moderators are exempt).",
     )
 
-    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was created.")
+    created_at: DateTime = timestamp_field("record.createdAt", "When it was created.")
 
-    updated_at: DateTime = attr_field(
-        "record.updatedAt", from_ms,
-        description="When its details last changed.",
-    )
+    updated_at: DateTime = timestamp_field("record.updatedAt", "When its details last changed.")
 
-    archived_at: DateTime | None = attr_field(
-        "record.archivedAt", from_ms_or_none,
-        description="When it was archived (read-only); null while active.",
+    archived_at: DateTime | None = timestamp_field(
+        "record.archivedAt", "When it was archived (read-only); null while active."
     )
 
     @strawberry.field(description="Where you stand with this group.")

@@ -21,12 +21,11 @@ from schema.base import (
     UserError,
     attr_field,
     connection,
-    from_ms,
-    from_ms_or_none,
     global_id_of,
     ids,
     local_id,
     nodes,
+    timestamp_field,
     to_global_id,
 )
 from schema.people import Person, people_by_ids, person_by_id
@@ -98,7 +97,7 @@ class Message(RecordNode[MessageRecord]):
             return []
         return await people_by_ids(info, self.record.mentionIds)
 
-    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was sent.")
+    created_at: DateTime = timestamp_field("record.createdAt", "When it was sent.")
 
 
 @strawberry.type(description="A conversation you take part in.")
@@ -119,9 +118,8 @@ class Conversation(RecordNode[ConversationRecord]):
         last = self.record.lastMessage
         return Message.from_record(last) if last else None
 
-    last_message_at: DateTime = attr_field(
-        "record.lastMessageAt", from_ms,
-        description="When the newest message was sent (the list is ordered by it).",
+    last_message_at: DateTime = timestamp_field(
+        "record.lastMessageAt", "When the newest message was sent (the list is ordered by it)."
     )
 
     unread_count: int = attr_field(
@@ -145,7 +143,7 @@ class Conversation(RecordNode[ConversationRecord]):
         )
         return connection(page, Message.from_record)
 
-    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it started.")
+    created_at: DateTime = timestamp_field("record.createdAt", "When it started.")
 
 
 @strawberry.type(description="A participant read a conversation up to `readAt`.")
@@ -160,10 +158,7 @@ class ReadReceipt:
     async def reader(self, info: AppInfo) -> Person | None:
         return await person_by_id(info, self.record.readerId)
 
-    read_at: DateTime = attr_field(
-        "record.readAt", from_ms,
-        description="Everything sent up to this instant is read.",
-    )
+    read_at: DateTime = timestamp_field("record.readAt", "Everything sent up to this instant is read.")
 
 
 @strawberry.type(description="Your messaging and email settings.")
@@ -197,12 +192,9 @@ class EmailDelivery:
 
     last_error: str | None = attr_field("record.lastError", description="The last SMTP error, if any.")
 
-    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was queued.")
+    created_at: DateTime = timestamp_field("record.createdAt", "When it was queued.")
 
-    sent_at: DateTime | None = attr_field(
-        "record.sentAt", from_ms_or_none,
-        description="When it was handed to the mail server.",
-    )
+    sent_at: DateTime | None = timestamp_field("record.sentAt", "When it was handed to the mail server.")
 
 
 nodes("Conversation", Conversation.from_record, get_many=message_resolvers.get_conversations)

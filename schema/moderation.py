@@ -23,14 +23,13 @@ from schema.base import (
     audit_reason,
     connection,
     from_global_id,
-    from_ms,
-    from_ms_or_none,
     load_optional,
     local_id,
     nodes,
     optional_id,
     person_id,
     raw_value,
+    timestamp_field,
     to_global_id,
 )
 from schema.groups import Group, group_id
@@ -146,11 +145,10 @@ class Report(RecordNode[ReportRecord]):
     async def group(self, info: AppInfo) -> Group | None:
         return await _group(info, self.record.groupId)
 
-    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was reported.")
+    created_at: DateTime = timestamp_field("record.createdAt", "When it was reported.")
 
-    resolved_at: DateTime | None = attr_field(
-        "record.resolvedAt", from_ms_or_none,
-        description="When a moderator closed it; null while open.",
+    resolved_at: DateTime | None = timestamp_field(
+        "record.resolvedAt", "When a moderator closed it; null while open."
     )
 
     @strawberry.field(description="The moderator who closed it.")
@@ -196,12 +194,9 @@ class ModerationAction(RecordNode[ModerationActionRecord]):
     async def group(self, info: AppInfo) -> Group | None:
         return await _group(info, self.record.groupId)
 
-    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was done.")
+    created_at: DateTime = timestamp_field("record.createdAt", "When it was done.")
 
-    until: DateTime | None = attr_field(
-        "record.until", from_ms_or_none,
-        description="Until when a mute or suspension lasts.",
-    )
+    until: DateTime | None = timestamp_field("record.until", "Until when a mute or suspension lasts.")
 
     seconds: int | None = attr_field("record.seconds", description="The slow-mode seconds set.")
 

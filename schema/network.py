@@ -16,8 +16,8 @@ from schema.base import (
     UserError,
     attr_field,
     connection,
-    from_ms,
     person_id,
+    timestamp_field,
 )
 from schema.people import Person, link_connection
 
@@ -70,7 +70,7 @@ class ConnectionRequest:
 
     message: str | None = attr_field("record.message", description="The note sent with the request.")
 
-    created_at: DateTime = attr_field("record.since", from_ms, description="When it was sent.")
+    created_at: DateTime = timestamp_field("record.since", "When it was sent.")
 
 
 @strawberry.enum(description="Requests you received or sent.")

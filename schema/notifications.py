@@ -26,11 +26,10 @@ from schema.base import (
     attempt,
     attr_field,
     connection,
-    from_ms,
-    from_ms_or_none,
     ids,
     load_optional,
     nodes,
+    timestamp_field,
 )
 from schema.forums import Reply, Thread
 from schema.groups import Group
@@ -129,17 +128,13 @@ class Notification(RecordNode[NotificationRecord]):
             info, self.record, committee_rules.notification_committee, MentoringCommittee.from_record
         )
 
-    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it first happened.")
+    created_at: DateTime = timestamp_field("record.createdAt", "When it first happened.")
 
-    updated_at: DateTime = attr_field(
-        "record.updatedAt", from_ms,
-        description="When it last happened (the list is ordered by this).",
+    updated_at: DateTime = timestamp_field(
+        "record.updatedAt", "When it last happened (the list is ordered by this)."
     )
 
-    read_at: DateTime | None = attr_field(
-        "record.readAt", from_ms_or_none,
-        description="When you marked it read; null while unread.",
-    )
+    read_at: DateTime | None = timestamp_field("record.readAt", "When you marked it read; null while unread.")
 
     @strawberry.field(description="Whether you have read it.")
     def read(self) -> bool:

@@ -32,6 +32,7 @@ from schema.base import (
     nodes,
     optional_id,
     selected_names,
+    timestamp_field,
 )
 from schema.mentorship.person import PersonMentoring
 from schema.programs.person import PersonAwards
@@ -176,7 +177,7 @@ class Person(RecordNode[PersonRecord], PersonMentoring, PersonAwards):
 
     role: Role = attr_field("record.role", Role, description="The member's site-wide role.")
 
-    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When the member joined.")
+    created_at: DateTime = timestamp_field("record.createdAt", "When the member joined.")
 
     @strawberry.field(description="When the profile last changed.")
     def updated_at(self) -> DateTime:

@@ -21,8 +21,6 @@ from schema.base import (
     attr_field,
     audit_reason,
     connection,
-    from_ms,
-    from_ms_or_none,
     global_id_of,
     load_optional,
     local_id,
@@ -30,6 +28,7 @@ from schema.base import (
     nodes,
     optional_id,
     selected_names,
+    timestamp_field,
 )
 from schema.people import Person, author, link_connection, people_by_ids
 
@@ -77,11 +76,10 @@ class Post(RecordNode[PostRecord]):
     async def mentions(self, info: AppInfo) -> list[Person]:
         return await people_by_ids(info, self.record.mentionIds)
 
-    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was posted.")
+    created_at: DateTime = timestamp_field("record.createdAt", "When it was posted.")
 
-    edited_at: DateTime | None = attr_field(
-        "record.editedAt", from_ms_or_none,
-        description="When its author last edited it; null if never.",
+    edited_at: DateTime | None = timestamp_field(
+        "record.editedAt", "When its author last edited it; null if never."
     )
 
     # Counts answer without an await when the page preloaded them (post_connection).
@@ -144,11 +142,10 @@ class Comment(RecordNode[CommentRecord]):
     async def mentions(self, info: AppInfo) -> list[Person]:
         return await people_by_ids(info, self.record.mentionIds)
 
-    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was written.")
+    created_at: DateTime = timestamp_field("record.createdAt", "When it was written.")
 
-    edited_at: DateTime | None = attr_field(
-        "record.editedAt", from_ms_or_none,
-        description="When its author last edited it; null if never.",
+    edited_at: DateTime | None = timestamp_field(
+        "record.editedAt", "When its author last edited it; null if never."
     )
 
     @strawberry.field(description="How many members like it (exact).", graphql_type=int)

@@ -17,10 +17,10 @@ from schema.base import (
     UserError,
     attr_field,
     from_global_id,
-    from_ms,
     local_id,
     nodes,
     of_kind,
+    timestamp_field,
     to_global_id,
 )
 
@@ -40,7 +40,7 @@ class OrgUnit(Node):
 
     short_name: str | None = attr_field("record.shortName", description="Abbreviation, e.g. 'MED'.")
 
-    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When the unit was added.")
+    created_at: DateTime = timestamp_field("record.createdAt", "When the unit was added.")
 
 
 @strawberry.type(description="A hospital of the system (the medical school counts as one).")

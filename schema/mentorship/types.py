@@ -30,10 +30,10 @@ from schema.base import (
     RecordNode,
     attr_field,
     connection,
-    from_ms,
     from_ms_or_none,
     load_optional,
     nodes,
+    timestamp_field,
 )
 
 if TYPE_CHECKING:
@@ -153,22 +153,13 @@ class Mentorship(RecordNode[MentorshipRecord]):
     async def ended_by(self, info: AppInfo) -> LazyPerson | None:
         return await person(info, self.record.endedBy) if self._private(info) else None
 
-    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was requested.")
+    created_at: DateTime = timestamp_field("record.createdAt", "When it was requested.")
 
-    responded_at: DateTime | None = attr_field(
-        "record.respondedAt", from_ms_or_none,
-        description="When the mentor answered.",
-    )
+    responded_at: DateTime | None = timestamp_field("record.respondedAt", "When the mentor answered.")
 
-    started_at: DateTime | None = attr_field(
-        "record.startedAt", from_ms_or_none,
-        description="When it became active.",
-    )
+    started_at: DateTime | None = timestamp_field("record.startedAt", "When it became active.")
 
-    ended_at: DateTime | None = attr_field(
-        "record.endedAt", from_ms_or_none,
-        description="When it ended or was withdrawn.",
-    )
+    ended_at: DateTime | None = timestamp_field("record.endedAt", "When it ended or was withdrawn.")
 
     @strawberry.field(description="The agreed meeting cadence in days (parties and program admins).")
     def meeting_cadence_days(self, info: AppInfo) -> int | None:
@@ -219,7 +210,7 @@ class Mentorship(RecordNode[MentorshipRecord]):
 
 @strawberry.type(description="A meeting logged on a mentorship.")
 class Meeting(RecordNode[MeetingRecord]):
-    date: DateTime = attr_field("record.date", from_ms, description="When it took place.")
+    date: DateTime = timestamp_field("record.date", "When it took place.")
 
     @strawberry.field(description="What was discussed: visible to the mentor and mentee only.")
     async def notes(self, info: AppInfo) -> str | None:
@@ -229,26 +220,20 @@ class Meeting(RecordNode[MeetingRecord]):
     async def logged_by(self, info: AppInfo) -> LazyPerson | None:
         return await person(info, self.record.createdBy)
 
-    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was logged.")
+    created_at: DateTime = timestamp_field("record.createdAt", "When it was logged.")
 
 
 @strawberry.type(description="A milestone set on a mentorship.")
 class Milestone(RecordNode[MilestoneRecord]):
     title: str = attr_field("record.title", description="What is to be achieved.")
 
-    due_at: DateTime | None = attr_field(
-        "record.dueAt", from_ms_or_none,
-        description="When it is due, if set.",
-    )
+    due_at: DateTime | None = timestamp_field("record.dueAt", "When it is due, if set.")
 
     @strawberry.field(description="Whether it is done.")
     def completed(self) -> bool:
         return self.record.completedAt is not None
 
-    completed_at: DateTime | None = attr_field(
-        "record.completedAt", from_ms_or_none,
-        description="When it was completed.",
-    )
+    completed_at: DateTime | None = timestamp_field("record.completedAt", "When it was completed.")
 
     @strawberry.field(description="Who completed it.")
     async def completed_by(self, info: AppInfo) -> LazyPerson | None:
@@ -258,7 +243,7 @@ class Milestone(RecordNode[MilestoneRecord]):
     async def created_by(self, info: AppInfo) -> LazyPerson | None:
         return await person(info, self.record.createdBy)
 
-    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was set.")
+    created_at: DateTime = timestamp_field("record.createdAt", "When it was set.")
 
 
 @strawberry.type(
@@ -291,12 +276,9 @@ class MentoringCommittee(RecordNode[CommitteeRecord]):
             for s in sorted((s for s in seats if s), key=lambda s: (s.createdAt, s.id))
         ]
 
-    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was formed.")
+    created_at: DateTime = timestamp_field("record.createdAt", "When it was formed.")
 
-    dissolved_at: DateTime | None = attr_field(
-        "record.dissolvedAt", from_ms_or_none,
-        description="When it was dissolved.",
-    )
+    dissolved_at: DateTime | None = timestamp_field("record.dissolvedAt", "When it was dissolved.")
 
 
 @strawberry.type(
@@ -337,7 +319,7 @@ class Advisor(RecordNode[AdvisorRecord]):
             info, self.record.mentorshipId, mentoring.get_mentorship, Mentorship.from_record
         )
 
-    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When you added them.")
+    created_at: DateTime = timestamp_field("record.createdAt", "When you added them.")
 
 
 @strawberry.type(
@@ -356,7 +338,7 @@ class MentoringProgram(RecordNode[ProgramRecord]):
     def viewer_role(self) -> ProgramRole | None:
         return ProgramRole(self.record.viewerRole) if self.record.viewerRole else None
 
-    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was created.")
+    created_at: DateTime = timestamp_field("record.createdAt", "When it was created.")
 
 
 @strawberry.type(description="How much a member mentors: load, capacity and experience.")
@@ -408,9 +390,8 @@ class MentorshipStats:
     def years_mentoring(self, info: AppInfo) -> float:
         return mentorships.years_mentoring(info.context, self.record)
 
-    mentoring_since: DateTime | None = attr_field(
-        "record.firstStartedAt", from_ms_or_none,
-        description="When they first mentored anyone here.",
+    mentoring_since: DateTime | None = timestamp_field(
+        "record.firstStartedAt", "When they first mentored anyone here."
     )
 
 

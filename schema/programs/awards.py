@@ -16,10 +16,9 @@ from schema.base import (
     Payload,
     RecordNode,
     attr_field,
-    from_ms,
-    from_ms_or_none,
     local_id,
     nodes,
+    timestamp_field,
     to_global_id,
     to_ms,
 )
@@ -59,30 +58,17 @@ class AwardCycle(RecordNode[AwardCycleRecord]):
 
     year: int = attr_field("record.year", description="The year.")
 
-    nomination_opens_at: DateTime = attr_field(
-        "record.nominationOpensAt", from_ms,
-        description="When nominations open.",
+    nomination_opens_at: DateTime = timestamp_field("record.nominationOpensAt", "When nominations open.")
+
+    nomination_closes_at: DateTime = timestamp_field("record.nominationClosesAt", "When nominations close.")
+
+    review_opens_at: DateTime = timestamp_field("record.reviewOpensAt", "When the committee's review opens.")
+
+    review_closes_at: DateTime = timestamp_field(
+        "record.reviewClosesAt", "When the committee's review closes."
     )
 
-    nomination_closes_at: DateTime = attr_field(
-        "record.nominationClosesAt", from_ms,
-        description="When nominations close.",
-    )
-
-    review_opens_at: DateTime = attr_field(
-        "record.reviewOpensAt", from_ms,
-        description="When the committee's review opens.",
-    )
-
-    review_closes_at: DateTime = attr_field(
-        "record.reviewClosesAt", from_ms,
-        description="When the committee's review closes.",
-    )
-
-    published_at: DateTime | None = attr_field(
-        "record.publishedAt", from_ms_or_none,
-        description="When the winners were published.",
-    )
+    published_at: DateTime | None = timestamp_field("record.publishedAt", "When the winners were published.")
 
     @strawberry.field(description="The winners, once published.")
     async def winners(self, info: AppInfo) -> list[LazyPerson]:
@@ -118,7 +104,7 @@ class AwardNomination:
     def support_count(self) -> int:
         return len(self.record.supporters)
 
-    created_at: DateTime = attr_field("record.createdAt", from_ms, description="When it was made.")
+    created_at: DateTime = timestamp_field("record.createdAt", "When it was made.")
 
 
 @strawberry.type(description="A nomination as a committee member sees it.")
@@ -170,10 +156,7 @@ class AwardBadge:
     def cycle_id(self) -> strawberry.ID:
         return to_global_id("AwardCycle", self.record.cycleId)
 
-    awarded_at: DateTime = attr_field(
-        "record.awardedAt", from_ms,
-        description="When the winners were published.",
-    )
+    awarded_at: DateTime = timestamp_field("record.awardedAt", "When the winners were published.")
 
 
 @strawberry.input(description="An eligibility rule (see Award.eligibility).")

@@ -15,10 +15,9 @@ from schema.base import (
     Payload,
     RecordNode,
     attr_field,
-    from_ms,
-    from_ms_or_none,
     local_id,
     nodes,
+    timestamp_field,
     to_ms,
 )
 from schema.mentorship.types import LazyPerson, person
@@ -60,17 +59,14 @@ class CohortPair:
 
     role: CohortMentorRole = attr_field("record.role", CohortMentorRole, description="The mentor's role.")
 
-    enrolled_at: DateTime = attr_field("record.enrolledAt", from_ms, description="When they were enrolled.")
+    enrolled_at: DateTime = timestamp_field("record.enrolledAt", "When they were enrolled.")
 
     meetings_logged: int = attr_field(
         "record.meetingsLogged",
         description="Meetings logged on their mentorship.",
     )
 
-    last_meeting_at: DateTime | None = attr_field(
-        "record.lastMeetingAt", from_ms_or_none,
-        description="The last meeting logged.",
-    )
+    last_meeting_at: DateTime | None = timestamp_field("record.lastMeetingAt", "The last meeting logged.")
 
 
 @strawberry.type(description="A pair's standing today: meetings against the cadence, surveys.")
@@ -86,10 +82,7 @@ class CohortPairReport:
         description="The cadence interval in force, in days.",
     )
 
-    next_meeting_due_at: DateTime = attr_field(
-        "row.next_due_at", from_ms,
-        description="When the next meeting is due.",
-    )
+    next_meeting_due_at: DateTime = timestamp_field("row.next_due_at", "When the next meeting is due.")
 
     status: PairMeetingStatus = attr_field(
         "row.status", PairMeetingStatus,
@@ -108,7 +101,7 @@ class CohortPairReport:
 class MentoringCohort(RecordNode[CohortRecord]):
     name: str = attr_field("record.name", description="Name, e.g. 'Fellows 2026'.")
 
-    starts_at: DateTime = attr_field("record.startsAt", from_ms, description="When it starts.")
+    starts_at: DateTime = timestamp_field("record.startsAt", "When it starts.")
 
     length_months: int = attr_field("record.lengthMonths", description="How long it runs, in months.")
 

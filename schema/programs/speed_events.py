@@ -17,12 +17,11 @@ from schema.base import (
     Node,
     Payload,
     attr_field,
-    from_ms,
-    from_ms_or_none,
     local_id,
     nodes,
     optional_id,
     person_id,
+    timestamp_field,
     to_global_id,
     to_ms,
 )
@@ -76,16 +75,14 @@ class SpeedMentoringRegistration:
         description="Place on the role's waitlist (1 is next); null when confirmed.",
     )
 
-    registered_at: DateTime = attr_field("record.createdAt", from_ms, description="When they registered.")
+    registered_at: DateTime = timestamp_field("record.createdAt", "When they registered.")
 
-    promoted_at: DateTime | None = attr_field(
-        "record.promotedAt", from_ms_or_none,
-        description="When they moved up from the waitlist, if they did.",
+    promoted_at: DateTime | None = timestamp_field(
+        "record.promotedAt", "When they moved up from the waitlist, if they did."
     )
 
-    checked_in_at: DateTime | None = attr_field(
-        "record.checkedInAt", from_ms_or_none,
-        description="When an organiser checked them in at the event.",
+    checked_in_at: DateTime | None = timestamp_field(
+        "record.checkedInAt", "When an organiser checked them in at the event."
     )
 
 
@@ -122,9 +119,9 @@ class SpeedMentoringEvent(Node):
 
     description: str | None = attr_field("view.event.description", description="What to expect.")
 
-    starts_at: DateTime = attr_field("view.event.startsAt", from_ms, description="When it starts.")
+    starts_at: DateTime = timestamp_field("view.event.startsAt", "When it starts.")
 
-    ends_at: DateTime = attr_field("view.event.endsAt", from_ms, description="When it ends.")
+    ends_at: DateTime = timestamp_field("view.event.endsAt", "When it ends.")
 
     time_zone: str = attr_field(
         "view.event.timeZone",
@@ -135,15 +132,9 @@ class SpeedMentoringEvent(Node):
 
     link: str | None = attr_field("view.event.link", description="The video link, for an online event.")
 
-    registration_opens_at: DateTime = attr_field(
-        "view.event.opensAt", from_ms,
-        description="When registration opens.",
-    )
+    registration_opens_at: DateTime = timestamp_field("view.event.opensAt", "When registration opens.")
 
-    registration_closes_at: DateTime = attr_field(
-        "view.event.closesAt", from_ms,
-        description="When registration closes.",
-    )
+    registration_closes_at: DateTime = timestamp_field("view.event.closesAt", "When registration closes.")
 
     leader_capacity: int = attr_field("view.event.leaderCapacity", description="Seats for mentor leaders.")
 
@@ -187,9 +178,8 @@ class SpeedMentoringEvent(Node):
         description="SCHEDULED or CANCELLED.",
     )
 
-    cancelled_at: DateTime | None = attr_field(
-        "view.event.cancelledAt", from_ms_or_none,
-        description="When it was cancelled, if it was.",
+    cancelled_at: DateTime | None = timestamp_field(
+        "view.event.cancelledAt", "When it was cancelled, if it was."
     )
 
     @strawberry.field(description="The organisers (they check people in and publish the rounds).")
@@ -211,9 +201,8 @@ class SpeedMentoringEvent(Node):
         found = await rules.list_registrations(info.context, self.view.event)
         return [SpeedMentoringRegistration(record=r) for r in found]
 
-    rotation_published_at: DateTime | None = attr_field(
-        "view.event.publishedAt", from_ms_or_none,
-        description="When the rotation was published (it never changes after).",
+    rotation_published_at: DateTime | None = timestamp_field(
+        "view.event.publishedAt", "When the rotation was published (it never changes after)."
     )
 
     rounds: int | None = attr_field(

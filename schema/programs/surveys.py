@@ -20,6 +20,7 @@ from schema.base import (
     from_ms,
     local_id,
     nodes,
+    timestamp_field,
     to_global_id,
 )
 
@@ -64,7 +65,7 @@ class Survey(RecordNode[SurveyRecord]):
     def questions(self) -> list[SurveyQuestion]:
         return [SurveyQuestion.from_dict(q) for q in self.record.questions]
 
-    updated_at: DateTime = attr_field("record.updatedAt", from_ms, description="When it was last edited.")
+    updated_at: DateTime = timestamp_field("record.updatedAt", "When it was last edited.")
 
 
 nodes("Survey", Survey.from_record, get=rules.get_survey, signed_in=True)
@@ -83,7 +84,7 @@ class DueSurveyOccasion:
         description="Which occasion: months after your enrolment.",
     )
 
-    due_at: DateTime = attr_field("due.due_at", from_ms, description="When it is (or was) due.")
+    due_at: DateTime = timestamp_field("due.due_at", "When it is (or was) due.")
 
     overdue: bool = attr_field(
         "due.overdue",
