@@ -6,7 +6,7 @@ that takes the distinct keys as `$ids`, and answers one entry per key asked, in 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, LiteralString, TypeVar
 
 from graph_db.backend import Executor, Params, Row
@@ -41,6 +41,17 @@ async def get_aligned(
     return await get_aligned_rows(
         db, statement, ids, lambda row: row[column]["id"], lambda row: build(row[column]), params
     )
+
+
+def aligned_reader(
+    statement: LiteralString, column: str, build: Callable[[dict[str, Any]], R]
+) -> Callable[[Executor, Sequence[str]], Awaitable[list[R | None]]]:
+    """A `get_many`: `get_aligned` of `statement`, `column` and `build` for the ids it is given."""
+
+    async def get_many(db: Executor, ids: Sequence[str]) -> list[R | None]:
+        return await get_aligned(db, statement, ids, column, build)
+
+    return get_many
 
 
 async def read_keyed(

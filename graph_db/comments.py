@@ -88,28 +88,32 @@ AFTER_REQUEST_CURSOR: LiteralString = past_cursor(
     "c.createdAt", "c.id", descending=False, at="req.at", last="req.cursorId"
 )
 
-# Each page starts from its post (or comment) in a clause of its own, so FalkorDB never
-# plans a scan of every Comment; blocks are the viewer's `hidden` list.
-LIST_ON_POSTS: LiteralString = (
-    "MATCH (v:Person {id: $viewer}) WITH " + blocked_ids("v", "vb") + " AS hidden "
-    "UNWIND $requests AS req MATCH (p:Post {id: req.parent}) WITH hidden, req, p "
-    "MATCH (p)<-[:ON]-(c:Comment)<-[:AUTHORED]-(a:Person) "
-    "WHERE " + live("c") + " AND " + AFTER_REQUEST_CURSOR + " AND NOT a.id IN hidden "
+def _comment_pages(
+    var: LiteralString, label: LiteralString, edge: LiteralString, then: LiteralString
+) -> LiteralString:
+    """Each request's page of comments on its `label` `var` (`req.parent`) by `edge`, bound by `then`."""
+    # Each page starts from its post (or comment) in a clause of its own, so FalkorDB never
+    # plans a scan of every Comment; blocks are the viewer's `hidden` list.
+    return (
+        "MATCH (v:Person {id: $viewer}) WITH " + blocked_ids("v", "vb") + " AS hidden "
+        "UNWIND $requests AS req MATCH (" + var + ":" + label + " {id: req.parent}) "
+        "WITH hidden, req, " + var + " "
+        "MATCH (" + var + ")<-[:" + edge + "]-(c:Comment)<-[:AUTHORED]-(a:Person) "
+        "WHERE " + live("c") + " AND " + AFTER_REQUEST_CURSOR + " AND NOT a.id IN hidden "
+        + then + " ORDER BY c.createdAt, c.id "
+        "WITH req, collect(" + COMMENT_FIELDS + ") AS comments "
+        "RETURN req.key AS key, comments[..req.limit] AS comments"
+    )
+
+
+LIST_ON_POSTS: LiteralString = _comment_pages(
+    "p", "Post", "ON",
     "WITH req, c, a, p, size([(c)-[top:REPLY_TO]->(:Comment) | top]) AS depth WHERE depth = 0 "
-    "WITH req, c, a, p, null AS parent ORDER BY c.createdAt, c.id "
-    "WITH req, collect(" + COMMENT_FIELDS + ") AS comments "
-    "RETURN req.key AS key, comments[..req.limit] AS comments"
+    "WITH req, c, a, p, null AS parent",
 )
 
-LIST_REPLIES: LiteralString = (
-    "MATCH (v:Person {id: $viewer}) WITH " + blocked_ids("v", "vb") + " AS hidden "
-    "UNWIND $requests AS req MATCH (parent:Comment {id: req.parent}) WITH hidden, req, parent "
-    "MATCH (parent)<-[:REPLY_TO]-(c:Comment)<-[:AUTHORED]-(a:Person) "
-    "WHERE " + live("c") + " AND " + AFTER_REQUEST_CURSOR + " AND NOT a.id IN hidden "
-    "MATCH (c)-[:ON]->(p:Post) "
-    "WITH req, c, a, p, parent ORDER BY c.createdAt, c.id "
-    "WITH req, collect(" + COMMENT_FIELDS + ") AS comments "
-    "RETURN req.key AS key, comments[..req.limit] AS comments"
+LIST_REPLIES: LiteralString = _comment_pages(
+    "parent", "Comment", "REPLY_TO", "MATCH (c)-[:ON]->(p:Post) WITH req, c, a, p, parent"
 )
 
 

@@ -425,6 +425,18 @@ def _moderated_thread(carry: LiteralString = "", also: LiteralString = "true") -
 _MODERATED_THREAD: LiteralString = _moderated_thread()
 
 
+def _audit_thread(
+    action: str, *, seconds: LiteralString = "null", detail: LiteralString = "null",
+    reports: LiteralString | None = None,
+) -> LiteralString:
+    """`audit` of the moderator `a`'s `action` on thread `t` in scope `g`, then its id as the row."""
+    return (
+        audit(action, actor="a", target="t", kind="THREAD", group="g", seconds=seconds, detail=detail,
+              reports=reports)
+        + " RETURN t.id AS id"
+    )
+
+
 def _flag(prop: str, value: bool, action: str, closes_reports: bool) -> LiteralString:
     name = identifier(prop)
     literal: LiteralString = "true" if value else "false"
@@ -435,9 +447,7 @@ def _flag(prop: str, value: bool, action: str, closes_reports: bool) -> LiteralS
     return (
         _MODERATED_THREAD + "AND (coalesce(t." + name + ", false) <> " + literal + " "
         "OR done IS NOT NULL) SET t." + name + " = " + literal + reports
-        + audit(action, actor="a", target="t", kind="THREAD", group="g",
-                reports="reports" if closes_reports else None)
-        + " RETURN t.id AS id"
+        + _audit_thread(action, reports="reports" if closes_reports else None)
     )
 
 
@@ -471,9 +481,7 @@ MOVE_THREAD: LiteralString = (
     "FOREACH (x IN CASE WHEN f = dest THEN [] ELSE [old] END | DELETE x) "
     "MERGE (t)-[i:IN_FORUM]->(dest) ON CREATE SET i.createdAt = $now "
     "WITH a, t, f, dest, g"
-    + audit("MOVE_THREAD", actor="a", target="t", kind="THREAD", group="g",
-            detail="f.id + ' -> ' + dest.id")
-    + " RETURN t.id AS id"
+    + _audit_thread("MOVE_THREAD", detail="f.id + ' -> ' + dest.id")
 )
 
 
@@ -491,9 +499,7 @@ async def move_thread(
 
 THREAD_SLOW_MODE: LiteralString = (
     _MODERATED_THREAD + "SET t.slowModeSeconds = $seconds WITH a, t, g"
-    + audit("SET_SLOW_MODE", actor="a", target="t", kind="THREAD", group="g",
-            seconds="$seconds")
-    + " RETURN t.id AS id"
+    + _audit_thread("SET_SLOW_MODE", seconds="$seconds")
 )
 
 

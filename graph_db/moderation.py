@@ -25,11 +25,11 @@ project first and filter on after: `WITH a, g, <guard> AS allowed WHERE allowed`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, LiteralString
+from collections.abc import Callable
+from typing import Any, LiteralString, TypeVar
 
 from graph_db.backend import Executor, Params, all_records, first_record
-from graph_db.batch import by_ids, get_aligned
+from graph_db.batch import aligned_reader, by_ids
 from graph_db.dialect import identifier
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
@@ -54,6 +54,8 @@ REPORT_REASONS: tuple[str, ...] = (
     "SPAM", "HARASSMENT", "HATE", "MISINFORMATION", "PRIVACY", "OFF_TOPIC", "OTHER",
 )
 EXCERPT_CHARS = 280
+
+R = TypeVar("R")
 
 
 # -- who may post (fragments; who moderates and who sees: graph_db.policy) ------------------
@@ -170,17 +172,37 @@ ACTION_FIELDS: LiteralString = (
     ".until, .seconds, .detail}"
 )
 
-LOG_CURSOR: LiteralString = past_cursor("ma.createdAt", "ma.id", descending=True)
+def _scoped_pages(
+    var: LiteralString, label: LiteralString, fields: LiteralString, column: LiteralString, *,
+    descending: bool, where: LiteralString = "",
+) -> tuple[LiteralString, LiteralString]:
+    """The site's and one group's (`$group`) statements reading a page of `label` nodes (as
+    `var`) that meet `where`, in (createdAt, id) order past the keyset, as `fields` in `column`."""
+    order: LiteralString = " DESC" if descending else ""
+    condition = where + past_cursor(var + ".createdAt", var + ".id", descending=descending) + " "
+    page = (
+        "RETURN " + fields + " AS " + column + " "
+        "ORDER BY " + var + ".createdAt" + order + ", " + var + ".id" + order + " LIMIT $limit"
+    )
+    return (
+        "MATCH (" + var + ":" + label + ") WHERE " + var + ".groupId IS NULL AND " + condition + page,
+        "MATCH (:Group {id: $group})<-[:IN_GROUP]-(" + var + ":" + label + ") WHERE " + condition + page,
+    )
 
-SITE_LOG: LiteralString = (
-    "MATCH (ma:ModerationAction) WHERE ma.groupId IS NULL AND " + LOG_CURSOR + " "
-    "RETURN " + ACTION_FIELDS + " AS action ORDER BY ma.createdAt DESC, ma.id DESC LIMIT $limit"
-)
 
-GROUP_LOG: LiteralString = (
-    "MATCH (:Group {id: $group})<-[:IN_GROUP]-(ma:ModerationAction) WHERE " + LOG_CURSOR + " "
-    "RETURN " + ACTION_FIELDS + " AS action ORDER BY ma.createdAt DESC, ma.id DESC LIMIT $limit"
-)
+async def _scoped_page(
+    db: Executor, pages: tuple[LiteralString, LiteralString], column: str, build: Callable[[Any], R],
+    *, group_id: str | None, after: tuple[int, str] | None, limit: int, **params: Any,
+) -> list[R]:
+    """`build` of each entry of the page of `_scoped_pages` for the group, or the site when None."""
+    site, group = pages
+    return await all_records(
+        db.read, group if group_id is not None else site, column, build,
+        {"group": group_id, **params, **cursor_params(after), "limit": limit},
+    )
+
+
+SITE_LOG, GROUP_LOG = _scoped_pages("ma", "ModerationAction", ACTION_FIELDS, "action", descending=True)
 
 
 async def list_actions(
@@ -188,19 +210,15 @@ async def list_actions(
 ) -> list[ModerationActionRecord]:
     """The audit log of one scope (a group, or the site when None), newest first, after the
     keyset (createdAt, id). The caller checks the viewer moderates that scope."""
-    params = {"group": group_id, **cursor_params(after), "limit": limit}
-    return await all_records(
-        db.read, GROUP_LOG if group_id is not None else SITE_LOG, "action", ModerationActionRecord.from_row,
-        params,
+    return await _scoped_page(
+        db, (SITE_LOG, GROUP_LOG), "action", ModerationActionRecord.from_row,
+        group_id=group_id, after=after, limit=limit,
     )
 
 
 GET_ACTIONS: LiteralString = by_ids("ma", "ModerationAction", ACTION_FIELDS, "action")
-
-
-async def get_actions(db: Executor, ids: Sequence[str]) -> list[ModerationActionRecord | None]:
-    """Audit entries by id, aligned with `ids`."""
-    return await get_aligned(db, GET_ACTIONS, ids, "action", ModerationActionRecord.from_row)
+# Audit entries by id, aligned with `ids`.
+get_actions = aligned_reader(GET_ACTIONS, "action", ModerationActionRecord.from_row)
 
 
 # -- reports --------------------------------------------------------------------------------
@@ -229,34 +247,38 @@ def _report(kind: LiteralString, match: LiteralString, excerpt: LiteralString) -
     )
 
 
+def _live_authored(label: LiteralString) -> LiteralString:
+    """Binds v (the reporter) and x (the live `label` $target) whose author au and v do not block."""
+    return (
+        "MATCH (v:Person {id: $reporter}), (x:" + label + " {id: $target})<-[:AUTHORED]-(au:Person) "
+        "WHERE " + live("x") + " AND NOT " + blocked("v", "au") + " "
+    )
+
+
 REPORT: dict[str, LiteralString] = {
     "POST": _report(
         "POST",
-        "MATCH (v:Person {id: $reporter}), (x:Post {id: $target})<-[:AUTHORED]-(au:Person) "
-        "WHERE " + live("x") + " AND NOT " + blocked("v", "au") + " "
-        "OPTIONAL MATCH (x)-[:IN_GROUP]->(g:Group)",
+        _live_authored("Post")
+        + "OPTIONAL MATCH (x)-[:IN_GROUP]->(g:Group)",
         "x.body",
     ),
     "COMMENT": _report(
         "COMMENT",
-        "MATCH (v:Person {id: $reporter}), (x:Comment {id: $target})<-[:AUTHORED]-(au:Person) "
-        "WHERE " + live("x") + " AND NOT " + blocked("v", "au") + " "
-        "MATCH (x)-[:ON]->(p:Post) WHERE " + live("p") + " "
+        _live_authored("Comment")
+        + "MATCH (x)-[:ON]->(p:Post) WHERE " + live("p") + " "
         "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group)",
         "x.body",
     ),
     "THREAD": _report(
         "THREAD",
-        "MATCH (v:Person {id: $reporter}), (x:Thread {id: $target})<-[:AUTHORED]-(au:Person) "
-        "WHERE " + live("x") + " AND NOT " + blocked("v", "au") + " "
-        "MATCH (x)-[:IN_FORUM]->(f:Forum) OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group)",
+        _live_authored("Thread")
+        + "MATCH (x)-[:IN_FORUM]->(f:Forum) OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group)",
         "x.title + ': ' + x.body",
     ),
     "REPLY": _report(
         "REPLY",
-        "MATCH (v:Person {id: $reporter}), (x:Comment {id: $target})<-[:AUTHORED]-(au:Person) "
-        "WHERE " + live("x") + " AND NOT " + blocked("v", "au") + " "
-        "MATCH (x)-[:ON]->(t:Thread)-[:IN_FORUM]->(f:Forum) WHERE " + live("t") + " "
+        _live_authored("Comment")
+        + "MATCH (x)-[:ON]->(t:Thread)-[:IN_FORUM]->(f:Forum) WHERE " + live("t") + " "
         "OPTIONAL MATCH (f)-[:IN_GROUP]->(g:Group)",
         "x.body",
     ),
@@ -294,17 +316,8 @@ async def create_report(
     )
 
 
-QUEUE_CURSOR: LiteralString = past_cursor("rep.createdAt", "rep.id", descending=False)
-
-SITE_QUEUE: LiteralString = (
-    "MATCH (rep:Report) WHERE rep.groupId IS NULL AND rep.status = $status AND " + QUEUE_CURSOR + " "
-    "RETURN " + REPORT_FIELDS + " AS report ORDER BY rep.createdAt, rep.id LIMIT $limit"
-)
-
-GROUP_QUEUE: LiteralString = (
-    "MATCH (:Group {id: $group})<-[:IN_GROUP]-(rep:Report) "
-    "WHERE rep.status = $status AND " + QUEUE_CURSOR + " "
-    "RETURN " + REPORT_FIELDS + " AS report ORDER BY rep.createdAt, rep.id LIMIT $limit"
+SITE_QUEUE, GROUP_QUEUE = _scoped_pages(
+    "rep", "Report", REPORT_FIELDS, "report", descending=False, where="rep.status = $status AND "
 )
 
 
@@ -313,18 +326,14 @@ async def list_reports(
 ) -> list[ReportRecord]:
     """One scope's reports in `status`, oldest first (a queue), after the keyset
     (createdAt, id). The caller checks the viewer moderates that scope."""
-    params = {"group": group_id, "status": status, **cursor_params(after), "limit": limit}
-    return await all_records(
-        db.read, GROUP_QUEUE if group_id is not None else SITE_QUEUE, "report", ReportRecord.from_row,
-        params,
+    return await _scoped_page(
+        db, (SITE_QUEUE, GROUP_QUEUE), "report", ReportRecord.from_row,
+        group_id=group_id, after=after, limit=limit, status=status,
     )
 
 
 GET_REPORTS: LiteralString = by_ids("rep", "Report", REPORT_FIELDS, "report")
-
-
-async def get_reports(db: Executor, ids: Sequence[str]) -> list[ReportRecord | None]:
-    return await get_aligned(db, GET_REPORTS, ids, "report", ReportRecord.from_row)
+get_reports = aligned_reader(GET_REPORTS, "report", ReportRecord.from_row)
 
 
 DISMISS_REPORT: LiteralString = (
@@ -395,14 +404,22 @@ _RECOUNT_THREAD: LiteralString = (
 )
 
 
-def _remove(kind: str) -> LiteralString:
-    name = identifier(kind)
+def _moderated_content(name: LiteralString, pending: LiteralString) -> LiteralString:
+    """`_CONTENT_MATCH[name]` kept where `a` moderates its scope and the change is `pending` or
+    already made by this action (a retry: `done`)."""
     return (
         _CONTENT_MATCH[name] + " "
         "OPTIONAL MATCH (done:ModerationAction {id: $actionId}) "
         "WITH a, x, au, g, t, done, " + moderates("a", "g") + " AS allowed WHERE allowed "
-        "AND (" + live("x") + " OR done IS NOT NULL) "
-        "SET x.removedAt = $now, x.removedBy = a.id "
+        "AND ((" + pending + ") OR done IS NOT NULL) "
+    )
+
+
+def _remove(kind: str) -> LiteralString:
+    name = identifier(kind)
+    return (
+        _moderated_content(name, pending=live("x"))
+        + "SET x.removedAt = $now, x.removedBy = a.id "
         # A comment's replies go with it (and come back with it).
         "WITH a, x, g, t, [(x)<-[:REPLY_TO]-(rc:Comment) WHERE " + live("rc") + " | rc] AS cascade "
         "FOREACH (gone IN cascade | SET gone.removedAt = $now, gone.removedBy = a.id, "
@@ -416,11 +433,8 @@ def _remove(kind: str) -> LiteralString:
 def _restore(kind: str) -> LiteralString:
     name = identifier(kind)
     return (
-        _CONTENT_MATCH[name] + " "
-        "OPTIONAL MATCH (done:ModerationAction {id: $actionId}) "
-        "WITH a, x, au, g, t, done, " + moderates("a", "g") + " AS allowed WHERE allowed "
-        "AND ((x.removedAt IS NOT NULL AND x.removedBy <> au.id) OR done IS NOT NULL) "
-        "SET x.removedAt = null, x.removedBy = null "
+        _moderated_content(name, pending="x.removedAt IS NOT NULL AND x.removedBy <> au.id")
+        + "SET x.removedAt = null, x.removedBy = null "
         "WITH a, x, g, t, [(x)<-[:REPLY_TO]-(rc:Comment) WHERE rc.removedWith = x.id | rc] AS cascade "
         "FOREACH (back IN cascade | SET back.removedAt = null, back.removedBy = null, "
         "  back.removedWith = null) "

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor, all_records
-from graph_db.batch import get_aligned
+from graph_db.batch import aligned_reader
 from graph_db.dialect import identifier
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
@@ -163,11 +163,8 @@ GET_MANY: LiteralString = (
     "WITH n, " + blocked_ids("r", "h") + " AS hidden " + SHOWN
     + " RETURN " + NOTIFICATION_FIELDS + " AS notification"
 )
-
-
-async def get_many(db: Executor, ids: Sequence[str]) -> list[NotificationRecord | None]:
-    """Notifications by id, aligned with `ids`; None where absent or no longer shown."""
-    return await get_aligned(db, GET_MANY, ids, "notification", NotificationRecord.from_row)
+# Notifications by id, aligned with `ids`; None where absent or no longer shown.
+get_many = aligned_reader(GET_MANY, "notification", NotificationRecord.from_row)
 
 
 COUNT_UNREAD: LiteralString = (

@@ -17,7 +17,7 @@ from operator import itemgetter
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor, first_record
-from graph_db.batch import by_ids, get_aligned, get_aligned_rows, list_aligned
+from graph_db.batch import aligned_reader, by_ids, get_aligned_rows, list_aligned
 from graph_db.people_records import AffiliationRecord, OrgUnitRecord, PersonRecord, TermRecord
 from graph_db.policy import SITE_MEMBER, text
 from graph_db.text_analysis import ANALYSIS_VERSION, index_words
@@ -123,11 +123,8 @@ def search_words(props: Mapping[str, Any]) -> dict[str, str]:
     }
 
 GET_MANY: LiteralString = by_ids("p", "Person", PERSON_FIELDS, "person")
-
-
-async def get_many(db: Executor, ids: Sequence[str]) -> list[PersonRecord | None]:
-    """People by id, aligned with `ids` (None where there is no such person)."""
-    return await get_aligned(db, GET_MANY, ids, "person", PersonRecord.from_row)
+# People by id, aligned with `ids` (None where there is no such person).
+get_many = aligned_reader(GET_MANY, "person", PersonRecord.from_row)
 
 
 async def get(db: Executor, person_id: str) -> PersonRecord | None:

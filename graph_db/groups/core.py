@@ -7,7 +7,7 @@ from operator import itemgetter
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.batch import by_ids, get_aligned, get_aligned_rows
+from graph_db.batch import aligned_reader, by_ids, get_aligned_rows
 from graph_db.dialect import Dialect
 from graph_db.groups.records import GroupAccessRecord, GroupRecord, MembershipRecord
 from graph_db.keyset import cursor_params, past_cursor
@@ -49,12 +49,9 @@ def group_record(row: dict[str, Any]) -> GroupRecord:
 
 
 GET_MANY: LiteralString = by_ids("g", "Group", GROUP_FIELDS, "group")
-
-
-async def get_many(db: Executor, ids: Sequence[str]) -> list[GroupRecord | None]:
-    """Groups by id, aligned with `ids`. A group itself (name, description) is public;
-    its content is not (see `sees_content`)."""
-    return await get_aligned(db, GET_MANY, ids, "group", GroupRecord.from_row)
+# Groups by id, aligned with `ids`. A group itself (name, description) is public;
+# its content is not (see `sees_content`).
+get_many = aligned_reader(GET_MANY, "group", GroupRecord.from_row)
 
 
 ACCESS: LiteralString = (

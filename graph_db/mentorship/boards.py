@@ -7,11 +7,10 @@ only, and that entry is never shown to anyone but the mentee.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import LiteralString
 
 from graph_db.backend import Executor, all_records, first_record
-from graph_db.batch import get_aligned
+from graph_db.batch import aligned_reader
 from graph_db.mentorship import OPEN_LIST, link_parties, open_key
 from graph_db.mentorship.records import AdvisorRecord
 from graph_db.notifications import notified, notify
@@ -138,7 +137,4 @@ GET_MANY: LiteralString = (
     "UNWIND $ids AS id MATCH (me:Person)-[:HAS_ADVISOR]->(a:Advisor {id: id}) "
     "RETURN " + ADVISOR_MAP + " AS advisor"
 )
-
-
-async def get_many(db: Executor, ids: Sequence[str]) -> list[AdvisorRecord | None]:
-    return await get_aligned(db, GET_MANY, ids, "advisor", AdvisorRecord.from_row)
+get_many = aligned_reader(GET_MANY, "advisor", AdvisorRecord.from_row)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor, all_records, first_record
-from graph_db.batch import get_aligned, list_aligned
+from graph_db.batch import aligned_reader, list_aligned
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.mentorship.records import MeetingRecord, MilestoneRecord
 
@@ -67,10 +67,7 @@ GET_MEETINGS: LiteralString = (
     "UNWIND $ids AS id MATCH (m:Mentorship)-[:HAS_MEETING]->(mt:Meeting {id: id}) "
     "RETURN " + MEETING_MAP + " AS meeting"
 )
-
-
-async def get_meetings(db: Executor, ids: Sequence[str]) -> list[MeetingRecord | None]:
-    return await get_aligned(db, GET_MEETINGS, ids, "meeting", MeetingRecord.from_row)
+get_meetings = aligned_reader(GET_MEETINGS, "meeting", MeetingRecord.from_row)
 
 
 ADD_MILESTONE: LiteralString = (
@@ -146,7 +143,4 @@ GET_MILESTONES: LiteralString = (
     "UNWIND $ids AS id MATCH (m:Mentorship)-[:HAS_MILESTONE]->(ms:Milestone {id: id}) "
     "RETURN " + MILESTONE_MAP + " AS milestone"
 )
-
-
-async def get_milestones(db: Executor, ids: Sequence[str]) -> list[MilestoneRecord | None]:
-    return await get_aligned(db, GET_MILESTONES, ids, "milestone", MilestoneRecord.from_row)
+get_milestones = aligned_reader(GET_MILESTONES, "milestone", MilestoneRecord.from_row)

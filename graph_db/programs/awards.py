@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor, all_records, first_record
-from graph_db.batch import by_ids, get_aligned, list_aligned
+from graph_db.batch import aligned_reader, by_ids, list_aligned
 from graph_db.locks import lock
 from graph_db.notifications import notified, notify
 from graph_db.programs.records import (
@@ -95,10 +95,7 @@ async def create_award(
 
 
 GET_AWARDS: LiteralString = by_ids("a", "Award", AWARD_MAP, "award")
-
-
-async def get_awards(db: Executor, ids: Sequence[str]) -> list[AwardRecord | None]:
-    return await get_aligned(db, GET_AWARDS, ids, "award", _award)
+get_awards = aligned_reader(GET_AWARDS, "award", _award)
 
 
 CREATE_CYCLE: LiteralString = (
@@ -126,10 +123,7 @@ async def create_cycle(
 
 
 GET_CYCLES: LiteralString = by_ids("cy", "AwardCycle", CYCLE_MAP, "cycle")
-
-
-async def get_cycles(db: Executor, ids: Sequence[str]) -> list[AwardCycleRecord | None]:
-    return await get_aligned(db, GET_CYCLES, ids, "cycle", _cycle)
+get_cycles = aligned_reader(GET_CYCLES, "cycle", _cycle)
 
 
 OPEN_CYCLES: LiteralString = (
@@ -215,10 +209,7 @@ async def support(
 
 
 GET_NOMINATIONS: LiteralString = by_ids("n", "Nomination", NOMINATION_MAP, "nomination")
-
-
-async def get_nominations(db: Executor, ids: Sequence[str]) -> list[NominationRecord | None]:
-    return await get_aligned(db, GET_NOMINATIONS, ids, "nomination", _nomination)
+get_nominations = aligned_reader(GET_NOMINATIONS, "nomination", _nomination)
 
 
 # Scoring is refused inside the statement when the reviewer is conflicted or not on the

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor, all_records, first_record
-from graph_db.batch import by_ids, get_aligned
+from graph_db.batch import aligned_reader, by_ids
 from graph_db.locks import lock_pair
 from graph_db.mentorship import ONE_TO_ONE_LIST, OPEN_LIST, open_key
 from graph_db.notifications import notified, notify
@@ -68,10 +68,7 @@ async def create_cohort(
 
 
 GET_COHORTS: LiteralString = by_ids("c", "Cohort", COHORT_MAP, "cohort")
-
-
-async def get_many(db: Executor, ids: Sequence[str]) -> list[CohortRecord | None]:
-    return await get_aligned(db, GET_COHORTS, ids, "cohort", _cohort)
+get_many = aligned_reader(GET_COHORTS, "cohort", _cohort)
 
 
 LIST_COHORTS: LiteralString = (

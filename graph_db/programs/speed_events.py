@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor, all_records, first_record
-from graph_db.batch import get_aligned
+from graph_db.batch import aligned_reader
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
 from graph_db.notifications import notified, notify
@@ -118,11 +118,8 @@ GET_EVENTS: LiteralString = (
     "UNWIND $ids AS id MATCH (e:Event {id: id}) WHERE e.kind = 'SPEED_MENTORING' "
     "RETURN " + EVENT_MAP + " AS event"
 )
-
-
-async def get_many(db: Executor, ids: Sequence[str]) -> list[SpeedEventRecord | None]:
-    """Events by id, aligned with `ids`."""
-    return await get_aligned(db, GET_EVENTS, ids, "event", _event)
+# Events by id, aligned with `ids`.
+get_many = aligned_reader(GET_EVENTS, "event", _event)
 
 
 LIST_EVENTS: LiteralString = (

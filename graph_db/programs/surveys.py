@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor, first_record
-from graph_db.batch import by_ids, get_aligned
+from graph_db.batch import aligned_reader, by_ids
 from graph_db.locks import lock
 from graph_db.policy import PROGRAM_MEMBER, text
 from graph_db.programs.records import SurveyRecord, SurveyResponseRecord
@@ -89,10 +89,7 @@ async def revise_survey(
 
 
 GET_SURVEYS: LiteralString = by_ids("s", "Survey", SURVEY_MAP, "survey")
-
-
-async def get_many(db: Executor, ids: Sequence[str]) -> list[SurveyRecord | None]:
-    return await get_aligned(db, GET_SURVEYS, ids, "survey", _survey)
+get_many = aligned_reader(GET_SURVEYS, "survey", _survey)
 
 
 GET_VERSION: LiteralString = (
