@@ -222,3 +222,10 @@ async def served_world(
         world = await build(api)
         served = Served(api=api, world=world, saved=await save(backend))
         yield served
+
+
+@pytest.fixture(scope="module")
+async def served(engine: Backend, request: pytest.FixtureRequest) -> AsyncIterator[Served]:
+    """The world of the requesting module's `build`, served on `engine`."""
+    async with served_world(engine, request.module.build) as s:
+        yield s

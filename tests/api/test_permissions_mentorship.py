@@ -4,22 +4,20 @@ allowed runs are read back from the graph (tests/api/permissions.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from graph_db.backend import Backend
 from graph_db.mentorship import programs
 from schema.base import from_global_id
 from tests.api import permissions as p
 from tests.api.conftest import Api
-from tests.api.permissions import HIDDEN, Case, Served, World, check, engine, table
+from tests.api.permissions import HIDDEN, Case, Served, World, check, engine, served, table
 from tests.factories import token_for
 from tests.mentoring import NOW, Places, member, mentorship
 
-__all__ = ["engine"]
+__all__ = ["engine", "served"]
 
 ACTORS = ["signed_out", "stranger", "mentee", "mentor", "requester", "program_admin", "admin",
           "suspended"]
@@ -215,12 +213,6 @@ CASES = [
          shown=lambda data: data.get("node") is not None,
          codes=dict.fromkeys(SIGNED_IN | {"signed_out"}, HIDDEN)),
 ]
-
-
-@pytest.fixture(scope="module")
-async def served(engine: Backend) -> AsyncIterator[Served]:
-    async with p.served_world(engine, build) as s:
-        yield s
 
 
 @pytest.mark.parametrize(("case", "actor"), table(CASES, ACTORS))

@@ -5,7 +5,6 @@ nothing at all; allowed runs are read back from the graph (tests/api/permissions
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -15,11 +14,11 @@ from graph_db.backend import Backend
 from schema.base import from_global_id
 from tests.api import permissions as p
 from tests.api.conftest import Api
-from tests.api.permissions import HIDDEN, Case, Served, World, check, engine, table
+from tests.api.permissions import HIDDEN, Case, Served, World, check, engine, served, table
 from tests.factories import make_person, token_for
 from tests.mentoring import NOW
 
-__all__ = ["engine"]
+__all__ = ["engine", "served"]
 
 ACTORS = ["signed_out", "stranger", "ada", "ben", "blocked", "moderator", "admin", "suspended"]
 SIGNED_IN = frozenset(a for a in ACTORS if a not in ("signed_out", "suspended"))
@@ -152,12 +151,6 @@ CASES = [
          shown=lambda data: bool((data["conversations"] or {}).get("edges")),
          codes=dict.fromkeys(SIGNED_IN - PARTICIPANTS, HIDDEN)),
 ]
-
-
-@pytest.fixture(scope="module")
-async def served(engine: Backend) -> AsyncIterator[Served]:
-    async with p.served_world(engine, build) as s:
-        yield s
 
 
 @pytest.mark.parametrize(("case", "actor"), table(CASES, ACTORS))

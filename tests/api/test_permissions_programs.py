@@ -7,7 +7,6 @@ nothing at all; allowed runs are read back from the graph (tests/api/permissions
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,11 +17,11 @@ from graph_db.mentorship import programs
 from schema.base import from_global_id
 from tests.api import permissions as p
 from tests.api.conftest import Api
-from tests.api.permissions import HIDDEN, Case, Served, World, check, engine, table
+from tests.api.permissions import HIDDEN, Case, Served, World, check, engine, served, table
 from tests.factories import make_person, token_for
 from tests.mentoring import mentorship
 
-__all__ = ["engine"]
+__all__ = ["engine", "served"]
 
 ACTORS = ["signed_out", "stranger", "member", "program_admin", "reviewer", "admin", "suspended"]
 SIGNED_IN = frozenset(a for a in ACTORS if a not in ("signed_out", "suspended"))
@@ -273,12 +272,6 @@ CASES = [
          lambda w: {"id": w.gid("AwardCycle", "review_cycle")}, frozenset({"reviewer", "admin"}),
          shown=lambda data: len(data["awardResults"]) == 1),
 ]
-
-
-@pytest.fixture(scope="module")
-async def served(engine: Backend) -> AsyncIterator[Served]:
-    async with p.served_world(engine, build) as s:
-        yield s
 
 
 @pytest.mark.parametrize(("case", "actor"), table(CASES, ACTORS))
