@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from graph_db import groups, vocabulary
 from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
@@ -24,7 +25,7 @@ from resolvers.auth import require_viewer
 from resolvers.context import Context, Viewer
 from resolvers.loaders import forget, or_not_found
 from resolvers.notifications import announce
-from resolvers.pagination import Page, TimeKey, forward_request, keyset_page, time_page
+from resolvers.pagination import Page, forward_request, keyset_page, time_page
 from resolvers.policy import get_access, may_invite, may_join, moderates, owns, sees_group_content
 
 MIN_NAME_CHARS, MAX_NAME_CHARS = 3, 100
@@ -149,12 +150,8 @@ async def _people(
     after: str | None,
 ) -> Page[MembershipRecord]:
     viewer = require_viewer(ctx)
-
-    async def fetch(cursor: TimeKey | None, limit: int) -> list[MembershipRecord]:
-        return await groups.list_people(ctx.db, which, group_id, viewer_id=viewer.id, role=role,
-                                        after=cursor, limit=limit)
-
-    return await time_page(ctx, first, after, fetch, lambda m: (m.since, m.person.id))
+    listing = partial(groups.list_people, ctx.db, which, group_id, viewer_id=viewer.id, role=role)
+    return await time_page(ctx, first, after, listing, lambda m: (m.since, m.person.id))
 
 
 async def members(

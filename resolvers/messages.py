@@ -27,6 +27,7 @@ import uuid
 import zoneinfo
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from graph_db import messages, outbox
 from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
@@ -37,7 +38,7 @@ from resolvers import people as people_resolvers
 from resolvers.auth import require_role, require_viewer
 from resolvers.bus import publish_to_person, viewer_events
 from resolvers.context import Context, Viewer
-from resolvers.pagination import Page, TimeKey, time_page
+from resolvers.pagination import Page, time_page
 
 MESSAGE_EVENT = "message"
 READ_EVENT = "message_read"
@@ -216,13 +217,8 @@ async def list_conversations(
 ) -> Page[ConversationRecord]:
     """The viewer's conversations, newest activity first."""
     viewer = require_viewer(ctx)
-
-    async def fetch(cursor: TimeKey | None, limit: int) -> list[ConversationRecord]:
-        return await messages.list_conversations(
-            ctx.db, viewer.id, unread_only=unread_only, after=cursor, limit=limit
-        )
-
-    return await time_page(ctx, first, after, fetch, lambda c: (c.lastMessageAt, c.id))
+    listing = partial(messages.list_conversations, ctx.db, viewer.id, unread_only=unread_only)
+    return await time_page(ctx, first, after, listing, lambda c: (c.lastMessageAt, c.id))
 
 
 async def list_messages(
@@ -230,12 +226,8 @@ async def list_messages(
 ) -> Page[MessageRecord]:
     """A conversation's messages, newest first (stable pages while new ones arrive)."""
     viewer = require_viewer(ctx)
-
-    async def fetch(cursor: TimeKey | None, limit: int) -> list[MessageRecord]:
-        return await messages.list_messages(ctx.db, viewer.id, conversation_id, after=cursor,
-                                            limit=limit)
-
-    return await time_page(ctx, first, after, fetch, lambda m: (m.createdAt, m.id))
+    listing = partial(messages.list_messages, ctx.db, viewer.id, conversation_id)
+    return await time_page(ctx, first, after, listing, lambda m: (m.createdAt, m.id))
 
 
 async def get_conversations(ctx: Context, ids: Sequence[str]) -> list[ConversationRecord | None]:
@@ -362,11 +354,8 @@ async def list_outbox(
 ) -> Page[OutboxEntryRecord]:
     """Admins: the email outbox (e.g. the DEAD entries with their last SMTP error)."""
     require_role(ctx, "ADMIN")
-
-    async def fetch(cursor: TimeKey | None, limit: int) -> list[OutboxEntryRecord]:
-        return await outbox.list_entries(ctx.db, status=status, after=cursor, limit=limit)
-
-    return await time_page(ctx, first, after, fetch, lambda e: (e.createdAt, e.id))
+    listing = partial(outbox.list_entries, ctx.db, status=status)
+    return await time_page(ctx, first, after, listing, lambda e: (e.createdAt, e.id))
 
 
 async def message_added(ctx: Context) -> AsyncIterator[MessageRecord]:

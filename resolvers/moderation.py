@@ -13,6 +13,7 @@ sees it but may not act gets FORBIDDEN.
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Protocol, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -28,7 +29,7 @@ from resolvers.auth import require_role, require_viewer
 from resolvers.bus import session_changed
 from resolvers.context import Context, Viewer
 from resolvers.loaders import forget
-from resolvers.pagination import Page, TimeKey, time_page
+from resolvers.pagination import Page, time_page
 from resolvers.policy import moderates_scope, sees_group_content
 from resolvers.posts import clean_reason
 
@@ -155,12 +156,8 @@ async def queue(
     if status not in REPORT_STATUSES:
         raise InvalidInput("unknown status", field="status")
     await _require_scope(ctx, group_id)
-
-    async def fetch(cursor: TimeKey | None, limit: int) -> list[ReportRecord]:
-        return await moderation.list_reports(ctx.db, group_id=group_id, status=status,
-                                             after=cursor, limit=limit)
-
-    return await time_page(ctx, first, after, fetch, lambda r: (r.createdAt, r.id))
+    listing = partial(moderation.list_reports, ctx.db, group_id=group_id, status=status)
+    return await time_page(ctx, first, after, listing, lambda r: (r.createdAt, r.id))
 
 
 async def log(
@@ -168,11 +165,8 @@ async def log(
 ) -> Page[ModerationActionRecord]:
     """A scope's audit log, newest first, for the moderators of that scope."""
     await _require_scope(ctx, group_id)
-
-    async def fetch(cursor: TimeKey | None, limit: int) -> list[ModerationActionRecord]:
-        return await moderation.list_actions(ctx.db, group_id=group_id, after=cursor, limit=limit)
-
-    return await time_page(ctx, first, after, fetch, lambda a: (a.createdAt, a.id))
+    listing = partial(moderation.list_actions, ctx.db, group_id=group_id)
+    return await time_page(ctx, first, after, listing, lambda a: (a.createdAt, a.id))
 
 
 async def get_action(ctx: Context, action_id: str) -> ModerationActionRecord | None:

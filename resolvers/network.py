@@ -8,6 +8,7 @@ Each action is one idempotent statement, so doing it twice is harmless.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from graph_db import network
 from graph_db.errors import InvalidInput, NotFound
@@ -17,7 +18,7 @@ from resolvers.auth import require_viewer
 from resolvers.context import Context
 from resolvers.loaders import forget
 from resolvers.notifications import announce
-from resolvers.pagination import Page, TimeKey, time_page
+from resolvers.pagination import Page, time_page
 from resolvers.people import visible_person
 
 MAX_MESSAGE = 500
@@ -128,13 +129,8 @@ async def links(
     viewer = require_viewer(ctx)
     if kind in OWN_LISTS and owner_id != viewer.id:
         raise InvalidInput("only your own", field="personId")
-
-    async def fetch(cursor: TimeKey | None, limit: int) -> list[LinkRecord]:
-        return await network.list_links(
-            ctx.db, kind, owner_id, viewer=viewer.id, after=cursor, limit=limit
-        )
-
-    page = await time_page(ctx, first, after, fetch, lambda link: (link.since, link.person.id))
+    listing = partial(network.list_links, ctx.db, kind, owner_id, viewer=viewer.id)
+    page = await time_page(ctx, first, after, listing, lambda link: (link.since, link.person.id))
     for link in page.items:
         ctx.loaders.person_by_id.prime(link.person.id, link.person)
     return page

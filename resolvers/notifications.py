@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
+from functools import partial
 
 from graph_db import notifications
 from graph_db.errors import InvalidInput
@@ -20,7 +21,7 @@ from graph_db.social_records import NotificationRecord, NotifiedRecord
 from resolvers.auth import require_viewer
 from resolvers.bus import publish_to_person, viewer_events
 from resolvers.context import Context
-from resolvers.pagination import Page, TimeKey, time_page
+from resolvers.pagination import Page, time_page
 
 EVENT_KIND = "notification"
 MAX_MARK_IDS = 100
@@ -85,13 +86,8 @@ async def list_notifications(
 ) -> Page[NotificationRecord]:
     """The viewer's notifications, most recently active first."""
     viewer = require_viewer(ctx)
-
-    async def fetch(cursor: TimeKey | None, limit: int) -> list[NotificationRecord]:
-        return await notifications.list_notifications(
-            ctx.db, viewer.id, unread_only=unread_only, after=cursor, limit=limit
-        )
-
-    return await time_page(ctx, first, after, fetch, lambda n: (n.updatedAt, n.id))
+    listing = partial(notifications.list_notifications, ctx.db, viewer.id, unread_only=unread_only)
+    return await time_page(ctx, first, after, listing, lambda n: (n.updatedAt, n.id))
 
 
 async def unread_count(ctx: Context) -> int:

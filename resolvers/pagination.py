@@ -125,19 +125,26 @@ async def keyset_page(
 
 
 TimeKey = tuple[int, str]
+R_co = TypeVar("R_co", covariant=True)
+
+
+class ListAfter(Protocol[R_co]):
+    """A repository listing newest first: up to `limit` rows after the (epoch ms, id) key
+    `after` (None: from the newest), e.g. `partial(feed.home_feed, db, viewer_id)`."""
+
+    def __call__(self, *, after: TimeKey | None, limit: int) -> Awaitable[Sequence[R_co]]: ...
 
 
 async def time_page(
-    ctx: Context, first: int | None, after: str | None,
-    fetch: Callable[[TimeKey | None, int], Awaitable[list[T]]], key: Callable[[T], Sequence[Any]],
+    ctx: Context, first: int | None, after: str | None, listing: ListAfter[T],
+    key: Callable[[T], Sequence[Any]],
 ) -> Page[T]:
-    """A first/after page of rows a (epoch ms, id) keyset orders: `fetch(after, limit)` reads
-    up to `limit` rows after that key (one more than the page shows)."""
+    """A first/after page of `listing`, which reads one row more than the page shows."""
     request = forward_request(ctx, first, after)
     cursor = time_key(request)
 
     async def fetch_page(_: object, __: bool, limit: int) -> list[T]:
-        return await fetch(cursor, limit)
+        return list(await listing(after=cursor, limit=limit))
 
     return await keyset_page(request, fetch_page, key)
 

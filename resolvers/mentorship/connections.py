@@ -4,6 +4,7 @@ withdraw, end, update), meetings and milestones."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Protocol, TypeVar
 
 from graph_db.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -40,7 +41,7 @@ from resolvers.mentorship import (
     visible_page,
 )
 from resolvers.notifications import announce
-from resolvers.pagination import Page, TimeKey, time_page
+from resolvers.pagination import Page, time_page
 
 # -- lists ---------------------------------------------------------------------------------
 
@@ -63,14 +64,9 @@ async def list_mentorships(
     if viewer is None:
         return None
     chosen = _statuses(statuses, ("ACTIVE",))
-
-    async def fetch(cursor: TimeKey | None, limit: int) -> list[MentorshipRecord]:
-        return await connections.list_by_person(
-            ctx.db, person_id, side, statuses=chosen, kinds=kinds, after=cursor, limit=limit,
-            viewer_id=viewer.id,
-        )
-
-    page = await time_page(ctx, first, after, fetch, lambda m: (m.createdAt, m.id))
+    listing = partial(connections.list_by_person, ctx.db, person_id, side, statuses=chosen, kinds=kinds,
+                      viewer_id=viewer.id)
+    page = await time_page(ctx, first, after, listing, lambda m: (m.createdAt, m.id))
     return visible_page(ctx, page)
 
 
@@ -84,13 +80,8 @@ async def mentorship_requests(
         return None
     if direction not in ("INCOMING", "OUTGOING"):
         raise InvalidInput("direction must be INCOMING or OUTGOING", field="direction")
-
-    async def fetch(cursor: TimeKey | None, limit: int) -> list[MentorshipRecord]:
-        return await connections.list_requests(
-            ctx.db, person_id, direction, after=cursor, limit=limit, viewer_id=viewer.id
-        )
-
-    page = await time_page(ctx, first, after, fetch, lambda m: (m.createdAt, m.id))
+    listing = partial(connections.list_requests, ctx.db, person_id, direction, viewer_id=viewer.id)
+    page = await time_page(ctx, first, after, listing, lambda m: (m.createdAt, m.id))
     return visible_page(ctx, page)
 
 
@@ -123,11 +114,8 @@ async def meetings(
     """The meeting log, most recent first (parties and program admins)."""
     if not private(ctx, m):
         return None
-
-    async def fetch(cursor: TimeKey | None, limit: int) -> list[MeetingRecord]:
-        return await meeting_repo.list_meetings(ctx.db, m.id, after=cursor, limit=limit)
-
-    return await time_page(ctx, first, after, fetch, lambda x: (x.date, x.id))
+    listing = partial(meeting_repo.list_meetings, ctx.db, m.id)
+    return await time_page(ctx, first, after, listing, lambda x: (x.date, x.id))
 
 
 async def meeting_notes(ctx: Context, meeting: MeetingRecord) -> str | None:
