@@ -91,6 +91,19 @@ def timestamp_field(path: str, description: str) -> Any:
     return attr_field(path, from_ms_or_none, description=description)
 
 
+def person_field(path: str, description: str) -> Any:
+    """A field showing the member whose id is stored at `path`: null when there is none, or
+    when they are gone or hidden from the viewer. Its type (`Person | None`) is its annotation."""
+    get = attrgetter(path)
+
+    async def resolve(self: object, info: AppInfo) -> object:
+        from schema.people import person_by_id  # schema.people builds on this module
+
+        return await person_by_id(info, get(self))
+
+    return strawberry.field(resolver=resolve, description=description)
+
+
 def audit_reason(description: str = "Why (kept in the audit log).") -> Any:
     """An input's optional `reason`, written to the audit log with the action it explains."""
     return strawberry.field(default=None, description=description)
