@@ -90,10 +90,6 @@ class AwardNomination:
 
     statement: str = attr_field("record.statement", description="The nominating statement.")
 
-    @strawberry.field(description="How many support letters it has.")
-    def support_count(self) -> int:
-        return len(self.record.supporters)
-
     created_at: DateTime = timestamp_field("record.createdAt", "When it was made.")
 
     id: strawberry.ID = attr_field("record.id", global_id_of("AwardNomination"), description="The opaque id.")
@@ -101,6 +97,8 @@ class AwardNomination:
     nominee: LazyPerson | None = person_field("record.nomineeId", "Who is nominated.")
 
     nominator: LazyPerson | None = person_field("record.nominatorId", "Who nominated them.")
+
+    support_count: int = attr_field("record.supporters", len, description="How many support letters it has.")
 
 
 @strawberry.type(description="A nomination as a committee member sees it.")
