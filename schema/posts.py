@@ -30,7 +30,7 @@ from schema.base import (
     selected_names,
     timestamp_field,
 )
-from schema.people import Person, author, link_connection, people_by_ids
+from schema.people import Person, author_field, link_connection, people_by_ids
 
 if TYPE_CHECKING:
     from schema.groups import Group
@@ -55,14 +55,6 @@ class Post(RecordNode[PostRecord]):
         description="The text, as written (plain text; clients render the links).",
     )
 
-    @strawberry.field(description="The http(s) links in the text, in order.")
-    def links(self) -> list[str]:
-        return post_resolvers.links(self.record.body)
-
-    @strawberry.field(description="Who wrote it.", graphql_type=Person)
-    def author(self, info: AppInfo) -> Person | Awaitable[Person]:
-        return author(info, self.record.authorId)
-
     @strawberry.field(description="The group it was posted in; null for an update on the author's profile.")
     async def group(self, info: AppInfo) -> Annotated[Group, strawberry.lazy("schema.groups")] | None:
         if self.record.groupId is None:
@@ -81,6 +73,12 @@ class Post(RecordNode[PostRecord]):
     edited_at: DateTime | None = timestamp_field(
         "record.editedAt", "When its author last edited it; null if never."
     )
+
+    links: list[str] = attr_field(
+        "record.body", post_resolvers.links, description="The http(s) links in the text, in order."
+    )
+
+    author: Person = author_field("Who wrote it.")
 
     # Counts answer without an await when the page preloaded them (post_connection).
     @strawberry.field(description="How many members like it (exact).", graphql_type=int)
@@ -119,14 +117,6 @@ class Post(RecordNode[PostRecord]):
 class Comment(RecordNode[CommentRecord]):
     body: str = attr_field("record.body", description="The text, as written (plain text).")
 
-    @strawberry.field(description="The http(s) links in the text, in order.")
-    def links(self) -> list[str]:
-        return post_resolvers.links(self.record.body)
-
-    @strawberry.field(description="Who wrote it.", graphql_type=Person)
-    def author(self, info: AppInfo) -> Person | Awaitable[Person]:
-        return author(info, self.record.authorId)
-
     @strawberry.field(description="The update it is on; null if the viewer can no longer see it.")
     async def post(self, info: AppInfo) -> Post | None:
         record = await post_resolvers.get_post(info.context, self.record.postId)
@@ -147,6 +137,12 @@ class Comment(RecordNode[CommentRecord]):
     edited_at: DateTime | None = timestamp_field(
         "record.editedAt", "When its author last edited it; null if never."
     )
+
+    links: list[str] = attr_field(
+        "record.body", post_resolvers.links, description="The http(s) links in the text, in order."
+    )
+
+    author: Person = author_field("Who wrote it.")
 
     @strawberry.field(description="How many members like it (exact).", graphql_type=int)
     def like_count(self, info: AppInfo) -> int | Awaitable[int]:
