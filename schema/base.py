@@ -252,6 +252,22 @@ async def load_optional(
     return convert(found) if found else None
 
 
+def reference_field(
+    path: str,
+    get: Callable[[Context, str], Awaitable[R | None]],
+    convert: Callable[[R], object],
+    description: str,
+) -> Any:
+    """A field showing the object whose id is stored at `path`, as `load_optional` finds it (null
+    when there is none, or when it is gone or hidden). Its type is its annotation."""
+    key = attrgetter(path)
+
+    async def resolve(self: object, info: AppInfo) -> object:
+        return await load_optional(info, key(self), get, convert)
+
+    return strawberry.field(resolver=resolve, description=description)
+
+
 # -- connections --------------------------------------------------------------------------
 
 

@@ -22,11 +22,11 @@ from schema.base import (
     audit_reason,
     connection,
     global_id_of,
-    load_optional,
     local_id,
     mention_ids,
     nodes,
     optional_id,
+    reference_field,
     selected_names,
     timestamp_field,
 )
@@ -117,17 +117,6 @@ class Post(RecordNode[PostRecord]):
 class Comment(RecordNode[CommentRecord]):
     body: str = attr_field("record.body", description="The text, as written (plain text).")
 
-    @strawberry.field(description="The update it is on; null if the viewer can no longer see it.")
-    async def post(self, info: AppInfo) -> Post | None:
-        record = await post_resolvers.get_post(info.context, self.record.postId)
-        return Post.from_record(record) if record else None
-
-    @strawberry.field(description="The comment it replies to; null for a top-level comment.")
-    async def parent(self, info: AppInfo) -> Comment | None:
-        return await load_optional(
-            info, self.record.parentId, comment_resolvers.get_comment, Comment.from_record
-        )
-
     @strawberry.field(description="The people it @-mentions.")
     async def mentions(self, info: AppInfo) -> list[Person]:
         return await people_by_ids(info, self.record.mentionIds)
@@ -143,6 +132,16 @@ class Comment(RecordNode[CommentRecord]):
     )
 
     author: Person = author_field("Who wrote it.")
+
+    post: Post | None = reference_field(
+        "record.postId", post_resolvers.get_post, Post.from_record,
+        "The update it is on; null if the viewer can no longer see it.",
+    )
+
+    parent: Comment | None = reference_field(
+        "record.parentId", comment_resolvers.get_comment, lambda record: Comment.from_record(record),
+        "The comment it replies to; null for a top-level comment.",
+    )
 
     @strawberry.field(description="How many members like it (exact).", graphql_type=int)
     def like_count(self, info: AppInfo) -> int | Awaitable[int]:
