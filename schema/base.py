@@ -91,6 +91,19 @@ def timestamp_field(path: str, description: str) -> Any:
     return attr_field(path, from_ms_or_none, description=description)
 
 
+def person_field(path: str, description: str) -> Any:
+    """A field showing the member whose id is stored at `path`: null when there is none, or
+    when they are gone or hidden from the viewer. Its type (`Person | None`) is its annotation."""
+    get = attrgetter(path)
+
+    async def resolve(self: object, info: AppInfo) -> object:
+        from schema.people import person_by_id  # schema.people builds on this module
+
+        return await person_by_id(info, get(self))
+
+    return strawberry.field(resolver=resolve, description=description)
+
+
 def audit_reason(description: str = "Why (kept in the audit log).") -> Any:
     """An input's optional `reason`, written to the audit log with the action it explains."""
     return strawberry.field(default=None, description=description)
@@ -237,6 +250,22 @@ async def load_optional(
         return None
     found = await get(info.context, key)
     return convert(found) if found else None
+
+
+def reference_field(
+    path: str,
+    get: Callable[[Context, str], Awaitable[R | None]],
+    convert: Callable[[R], object],
+    description: str,
+) -> Any:
+    """A field showing the object whose id is stored at `path`, as `load_optional` finds it (null
+    when there is none, or when it is gone or hidden). Its type is its annotation."""
+    key = attrgetter(path)
+
+    async def resolve(self: object, info: AppInfo) -> object:
+        return await load_optional(info, key(self), get, convert)
+
+    return strawberry.field(resolver=resolve, description=description)
 
 
 # -- connections --------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Self
 
 import strawberry
 
@@ -30,10 +29,6 @@ _SUBJECT_TYPE = {"POST": "Post", "MEMBER": "Person", "GROUP": "Group", "AWARD": 
 @strawberry.type(description="One public event in the site-wide stream.")
 class ActivityItem:
     record: strawberry.Private[ActivityRecord]
-
-    @classmethod
-    def from_record(cls, record: ActivityRecord) -> Self:
-        return cls(record=record)
 
     kind: ActivityKind = attr_field("record.kind", ActivityKind, description="What happened.")
 
@@ -92,4 +87,4 @@ class FeedQuery:
         self, info: AppInfo, first: int | None = 20, after: str | None = None
     ) -> Connection[ActivityItem]:
         page = await feed_resolvers.activity(info.context, first=first, after=after)
-        return connection(page, ActivityItem.from_record)
+        return connection(page, lambda record: ActivityItem(record=record))

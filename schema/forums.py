@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from enum import Enum
 
 import strawberry
@@ -27,7 +26,7 @@ from schema.base import (
     timestamp_field,
 )
 from schema.groups import Group, group_id
-from schema.people import Person, author
+from schema.people import Person, author_field
 
 
 @strawberry.enum(description="How a forum's threads are ordered (pinned threads always come first).")
@@ -77,10 +76,6 @@ class Thread(RecordNode[ThreadRecord]):
 
     tags: list[str] = attr_field("record.tags", list, description="Topics, as lowercase tags.")
 
-    @strawberry.field(description="Who started it.", graphql_type=Person)
-    def author(self, info: AppInfo) -> Person | Awaitable[Person]:
-        return author(info, self.record.authorId)
-
     @strawberry.field(description="The forum it is in.")
     async def forum(self, info: AppInfo) -> Forum | None:
         record = await info.context.loaders.forum_by_id.load(self.record.forumId)
@@ -108,6 +103,8 @@ class Thread(RecordNode[ThreadRecord]):
         description="How many replies it has (removed ones not counted).",
     )
 
+    author: Person = author_field("Who started it.")
+
     @strawberry.field(description="Whether you like it.")
     async def viewer_has_liked(self, info: AppInfo) -> bool:
         return await forum_resolvers.viewer_liked(info.context, self.record.id)
@@ -124,16 +121,14 @@ class Thread(RecordNode[ThreadRecord]):
 class Reply(RecordNode[ReplyRecord]):
     body: str = attr_field("record.body", description="The text (plain text).")
 
-    @strawberry.field(description="Who wrote it.", graphql_type=Person)
-    def author(self, info: AppInfo) -> Person | Awaitable[Person]:
-        return author(info, self.record.authorId)
-
     @strawberry.field(description="The thread it is in.")
     async def thread(self, info: AppInfo) -> Thread | None:
         record = await info.context.loaders.thread_by_id.load(self.record.threadId)
         return Thread.from_record(record) if record else None
 
     created_at: DateTime = timestamp_field("record.createdAt", "When it was written.")
+
+    author: Person = author_field("Who wrote it.")
 
     @strawberry.field(description="How many members like it (exact).")
     async def like_count(self, info: AppInfo) -> int:

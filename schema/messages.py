@@ -25,8 +25,8 @@ from schema.base import (
     ids,
     local_id,
     nodes,
+    person_field,
     timestamp_field,
-    to_global_id,
 )
 from schema.people import Person, people_by_ids, person_by_id
 
@@ -150,15 +150,13 @@ class Conversation(RecordNode[ConversationRecord]):
 class ReadReceipt:
     record: strawberry.Private[ReadReceiptRecord]
 
-    @strawberry.field(description="The conversation.")
-    def conversation_id(self) -> strawberry.ID:
-        return to_global_id("Conversation", self.record.conversationId)
-
-    @strawberry.field(description="Who read it.")
-    async def reader(self, info: AppInfo) -> Person | None:
-        return await person_by_id(info, self.record.readerId)
-
     read_at: DateTime = timestamp_field("record.readAt", "Everything sent up to this instant is read.")
+
+    conversation_id: strawberry.ID = attr_field(
+        "record.conversationId", global_id_of("Conversation"), description="The conversation."
+    )
+
+    reader: Person | None = person_field("record.readerId", "Who read it.")
 
 
 @strawberry.type(description="Your messaging and email settings.")
@@ -178,15 +176,7 @@ class MessageSettings:
 class EmailDelivery:
     record: strawberry.Private[OutboxEntryRecord]
 
-    @strawberry.field(description="The outbox entry's id (also in the email's Message-ID).")
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.record.id)
-
     status: EmailStatus = attr_field("record.status", EmailStatus, description="Where it stands.")
-
-    @strawberry.field(description="The member it is for.")
-    async def recipient(self, info: AppInfo) -> Person | None:
-        return await person_by_id(info, self.record.recipientId)
 
     attempts: int = attr_field("record.attempts", description="Sending attempts made.")
 
@@ -195,6 +185,12 @@ class EmailDelivery:
     created_at: DateTime = timestamp_field("record.createdAt", "When it was queued.")
 
     sent_at: DateTime | None = timestamp_field("record.sentAt", "When it was handed to the mail server.")
+
+    id: strawberry.ID = attr_field(
+        "record.id", strawberry.ID, description="The outbox entry's id (also in the email's Message-ID)."
+    )
+
+    recipient: Person | None = person_field("record.recipientId", "The member it is for.")
 
 
 nodes("Conversation", Conversation.from_record, get_many=message_resolvers.get_conversations)

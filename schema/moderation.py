@@ -27,6 +27,7 @@ from schema.base import (
     local_id,
     nodes,
     optional_id,
+    person_field,
     person_id,
     raw_value,
     timestamp_field,
@@ -174,10 +175,6 @@ class ModerationAction(RecordNode[ModerationActionRecord]):
         description="What was done.",
     )
 
-    @strawberry.field(description="The moderator (or owner) who did it.")
-    async def actor(self, info: AppInfo) -> Person | None:
-        return await person_by_id(info, self.record.actorId)
-
     @strawberry.field(description="What kind of thing it was done to.")
     def target_kind(self) -> ModerationTargetKind | None:
         kind = self.record.targetKind
@@ -204,6 +201,8 @@ class ModerationAction(RecordNode[ModerationActionRecord]):
         "record.detail",
         description="More detail: the role change, the forums of a move, the fields changed.",
     )
+
+    actor: Person | None = person_field("record.actorId", "The moderator (or owner) who did it.")
 
 
 nodes("Report", Report.from_record, get=moderation_resolvers.get_report)

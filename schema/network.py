@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from enum import Enum
+from typing import Any
 
 import strawberry
 
 from graph_db.people_records import LinkRecord, PersonRecord, SuggestionRecord
 from resolvers import network as network_resolvers
+from resolvers.context import Context
 from schema.base import (
     AppInfo,
     Connection,
@@ -45,10 +48,6 @@ class MemberPayload(Payload[PersonRecord], result="person", convert=Person.from_
 class PersonSuggestion:
     record: strawberry.Private[SuggestionRecord]
 
-    @strawberry.field(description="The person.")
-    def person(self) -> Person:
-        return Person.from_record(self.record.person)
-
     mutual_connection_count: int = attr_field(
         "record.mutualConnections",
         description="How many of your connections they are connected with.",
@@ -59,18 +58,20 @@ class PersonSuggestion:
         description="How many of your research interests they share.",
     )
 
+    person: Person = attr_field("record.person", Person.from_record, description="The person.")
+
 
 @strawberry.type(description="A pending connection request.")
 class ConnectionRequest:
     record: strawberry.Private[LinkRecord]
 
-    @strawberry.field(description="Who asked (incoming) or whom you asked (outgoing).")
-    def person(self) -> Person:
-        return Person.from_record(self.record.person)
-
     message: str | None = attr_field("record.message", description="The note sent with the request.")
 
     created_at: DateTime = timestamp_field("record.since", "When it was sent.")
+
+    person: Person = attr_field(
+        "record.person", Person.from_record, description="Who asked (incoming) or whom you asked (outgoing)."
+    )
 
 
 @strawberry.enum(description="Requests you received or sent.")
@@ -114,67 +115,52 @@ class NetworkQuery:
         return await link_connection(info, page)
 
 
+def _on_member(act: Callable[[Context, str], Awaitable[PersonRecord]], description: str) -> Any:
+    """A mutation that acts on one member (`input.personId`) and returns them as they are now."""
+
+    async def resolve(self: object, info: AppInfo, input: MemberInput) -> MemberPayload:
+        return await MemberPayload.attempt(lambda: act(info.context, person_id(input.person_id)))
+
+    return strawberry.mutation(resolver=resolve, description=description)
+
+
+async def _request_connection(self: object, info: AppInfo, input: RequestConnectionInput) -> MemberPayload:
+    return await MemberPayload.attempt(lambda: network_resolvers.request_connection(
+        info.context, person_id(input.person_id), input.message
+    ))
+
+
 @strawberry.type
 class NetworkMutation:
-    @strawberry.mutation(description="Follow a member's updates.")
-    async def follow(self, info: AppInfo, input: MemberInput) -> MemberPayload:
-        return await MemberPayload.attempt(
-            lambda: network_resolvers.follow(info.context, person_id(input.person_id))
-        )
+    follow: MemberPayload = _on_member(network_resolvers.follow, "Follow a member's updates.")
 
-    @strawberry.mutation(description="Stop following a member.")
-    async def unfollow(self, info: AppInfo, input: MemberInput) -> MemberPayload:
-        return await MemberPayload.attempt(
-            lambda: network_resolvers.unfollow(info.context, person_id(input.person_id))
-        )
+    unfollow: MemberPayload = _on_member(network_resolvers.unfollow, "Stop following a member.")
 
-    @strawberry.mutation(
-        description="Ask a member to connect; if they already asked you, you are connected."
+    request_connection: MemberPayload = strawberry.mutation(
+        resolver=_request_connection,
+        description="Ask a member to connect; if they already asked you, you are connected.",
     )
-    async def request_connection(
-        self, info: AppInfo, input: RequestConnectionInput
-    ) -> MemberPayload:
-        return await MemberPayload.attempt(lambda: network_resolvers.request_connection(
-            info.context, person_id(input.person_id), input.message
-        ))
 
-    @strawberry.mutation(description="Accept a member's connection request.")
-    async def accept_connection(self, info: AppInfo, input: MemberInput) -> MemberPayload:
-        return await MemberPayload.attempt(
-            lambda: network_resolvers.accept_connection(info.context, person_id(input.person_id))
-        )
-
-    @strawberry.mutation(description="Decline a member's connection request.")
-    async def decline_connection(self, info: AppInfo, input: MemberInput) -> MemberPayload:
-        return await MemberPayload.attempt(
-            lambda: network_resolvers.decline_connection(info.context, person_id(input.person_id))
-        )
-
-    @strawberry.mutation(description="Withdraw your connection request to a member.")
-    async def withdraw_connection_request(
-        self, info: AppInfo, input: MemberInput
-    ) -> MemberPayload:
-        return await MemberPayload.attempt(
-            lambda: network_resolvers.withdraw_request(info.context, person_id(input.person_id))
-        )
-
-    @strawberry.mutation(description="Remove a connection (both sides).")
-    async def remove_connection(self, info: AppInfo, input: MemberInput) -> MemberPayload:
-        return await MemberPayload.attempt(
-            lambda: network_resolvers.remove_connection(info.context, person_id(input.person_id))
-        )
-
-    @strawberry.mutation(
-        description="Block a member: follows, requests and the connection between you end and "
-        "neither of you sees the other anywhere."
+    accept_connection: MemberPayload = _on_member(
+        network_resolvers.accept_connection, "Accept a member's connection request."
     )
-    async def block_member(self, info: AppInfo, input: MemberInput) -> MemberPayload:
-        return await MemberPayload.attempt(
-            lambda: network_resolvers.block(info.context, person_id(input.person_id))
-        )
 
-    @strawberry.mutation(description="Lift your block on a member.")
-    async def unblock_member(self, info: AppInfo, input: MemberInput) -> MemberPayload:
-        return await MemberPayload.attempt(
-            lambda: network_resolvers.unblock(info.context, person_id(input.person_id))
-        )
+    decline_connection: MemberPayload = _on_member(
+        network_resolvers.decline_connection, "Decline a member's connection request."
+    )
+
+    withdraw_connection_request: MemberPayload = _on_member(
+        network_resolvers.withdraw_request, "Withdraw your connection request to a member."
+    )
+
+    remove_connection: MemberPayload = _on_member(
+        network_resolvers.remove_connection, "Remove a connection (both sides)."
+    )
+
+    block_member: MemberPayload = _on_member(
+        network_resolvers.block,
+        "Block a member: follows, requests and the connection between you end and "
+        "neither of you sees the other anywhere.",
+    )
+
+    unblock_member: MemberPayload = _on_member(network_resolvers.unblock, "Lift your block on a member.")

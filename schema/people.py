@@ -313,6 +313,15 @@ def author(info: AppInfo, person_id: str) -> Person | Awaitable[Person]:
     return then(people_resolvers.person_now(info.context, person_id), convert)
 
 
+def author_field(description: str) -> Any:
+    """The `author` field of a post, comment, thread or reply: the member at `record.authorId`."""
+
+    def resolve(self: Any, info: AppInfo) -> Person | Awaitable[Person]:
+        return author(info, self.record.authorId)
+
+    return strawberry.field(resolver=resolve, description=description)
+
+
 # What a page of people needs loaded, by the Person fields that read it.
 _PERSON_LOADS = {
     "affiliations": frozenset({"hospital", "department", "division"}),

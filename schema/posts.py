@@ -22,15 +22,15 @@ from schema.base import (
     audit_reason,
     connection,
     global_id_of,
-    load_optional,
     local_id,
     mention_ids,
     nodes,
     optional_id,
+    reference_field,
     selected_names,
     timestamp_field,
 )
-from schema.people import Person, author, link_connection, people_by_ids
+from schema.people import Person, author_field, link_connection, people_by_ids
 
 if TYPE_CHECKING:
     from schema.groups import Group
@@ -55,14 +55,6 @@ class Post(RecordNode[PostRecord]):
         description="The text, as written (plain text; clients render the links).",
     )
 
-    @strawberry.field(description="The http(s) links in the text, in order.")
-    def links(self) -> list[str]:
-        return post_resolvers.links(self.record.body)
-
-    @strawberry.field(description="Who wrote it.", graphql_type=Person)
-    def author(self, info: AppInfo) -> Person | Awaitable[Person]:
-        return author(info, self.record.authorId)
-
     @strawberry.field(description="The group it was posted in; null for an update on the author's profile.")
     async def group(self, info: AppInfo) -> Annotated[Group, strawberry.lazy("schema.groups")] | None:
         if self.record.groupId is None:
@@ -81,6 +73,12 @@ class Post(RecordNode[PostRecord]):
     edited_at: DateTime | None = timestamp_field(
         "record.editedAt", "When its author last edited it; null if never."
     )
+
+    links: list[str] = attr_field(
+        "record.body", post_resolvers.links, description="The http(s) links in the text, in order."
+    )
+
+    author: Person = author_field("Who wrote it.")
 
     # Counts answer without an await when the page preloaded them (post_connection).
     @strawberry.field(description="How many members like it (exact).", graphql_type=int)
@@ -119,25 +117,6 @@ class Post(RecordNode[PostRecord]):
 class Comment(RecordNode[CommentRecord]):
     body: str = attr_field("record.body", description="The text, as written (plain text).")
 
-    @strawberry.field(description="The http(s) links in the text, in order.")
-    def links(self) -> list[str]:
-        return post_resolvers.links(self.record.body)
-
-    @strawberry.field(description="Who wrote it.", graphql_type=Person)
-    def author(self, info: AppInfo) -> Person | Awaitable[Person]:
-        return author(info, self.record.authorId)
-
-    @strawberry.field(description="The update it is on; null if the viewer can no longer see it.")
-    async def post(self, info: AppInfo) -> Post | None:
-        record = await post_resolvers.get_post(info.context, self.record.postId)
-        return Post.from_record(record) if record else None
-
-    @strawberry.field(description="The comment it replies to; null for a top-level comment.")
-    async def parent(self, info: AppInfo) -> Comment | None:
-        return await load_optional(
-            info, self.record.parentId, comment_resolvers.get_comment, Comment.from_record
-        )
-
     @strawberry.field(description="The people it @-mentions.")
     async def mentions(self, info: AppInfo) -> list[Person]:
         return await people_by_ids(info, self.record.mentionIds)
@@ -146,6 +125,22 @@ class Comment(RecordNode[CommentRecord]):
 
     edited_at: DateTime | None = timestamp_field(
         "record.editedAt", "When its author last edited it; null if never."
+    )
+
+    links: list[str] = attr_field(
+        "record.body", post_resolvers.links, description="The http(s) links in the text, in order."
+    )
+
+    author: Person = author_field("Who wrote it.")
+
+    post: Post | None = reference_field(
+        "record.postId", post_resolvers.get_post, Post.from_record,
+        "The update it is on; null if the viewer can no longer see it.",
+    )
+
+    parent: Comment | None = reference_field(
+        "record.parentId", comment_resolvers.get_comment, lambda record: Comment.from_record(record),
+        "The comment it replies to; null for a top-level comment.",
     )
 
     @strawberry.field(description="How many members like it (exact).", graphql_type=int)

@@ -3,6 +3,8 @@ people module needs one line to have them, and this domain owns them)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 
 from graph_db.people_records import PersonRecord
@@ -25,41 +27,40 @@ def _values(items: list[MentorshipStatus] | list[MentorshipKind] | None) -> list
     return None if items is None else [i.value for i in items]
 
 
+def _mentorships_as(side: str) -> Any:
+    """A resolver for the mentorships in which the member is on `side` (MENTEE: their mentors)."""
+
+    async def resolve(
+        self: PersonMentoring, info: AppInfo, status: list[MentorshipStatus] | None = None,
+        kind: list[MentorshipKind] | None = None, first: int | None = 20,
+        after: str | None = None,
+    ) -> Connection[Mentorship] | None:
+        page = await mentorships.list_mentorships(
+            info.context, self.record.id, side, statuses=_values(status), kinds=_values(kind),
+            first=first, after=after,
+        )
+        return None if page is None else connection(page, Mentorship.from_record)
+
+    return resolve
+
+
 @strawberry.type
 class PersonMentoring:
     record: strawberry.Private[PersonRecord]
 
-    @strawberry.field(
+    mentors: Connection[Mentorship] | None = strawberry.field(
+        resolver=_mentorships_as("MENTEE"),
         description="Mentorships in which this member is the mentee (each with its mentor), "
         "newest first; ACTIVE ones unless `status` says otherwise. Null unless you are this "
-        "member or one of their program admins."
+        "member or one of their program admins.",
     )
-    async def mentors(
-        self, info: AppInfo, status: list[MentorshipStatus] | None = None,
-        kind: list[MentorshipKind] | None = None, first: int | None = 20,
-        after: str | None = None,
-    ) -> Connection[Mentorship] | None:
-        page = await mentorships.list_mentorships(
-            info.context, self.record.id, "MENTEE", statuses=_values(status), kinds=_values(kind),
-            first=first, after=after,
-        )
-        return None if page is None else connection(page, Mentorship.from_record)
 
-    @strawberry.field(
+    mentees: Connection[Mentorship] | None = strawberry.field(
+        resolver=_mentorships_as("MENTOR"),
         description="Mentorships in which this member is the mentor (each with its mentee), "
         "newest first; ACTIVE ones unless `status` says otherwise. Null unless you are this "
-        "member or one of their program admins."
+        "member or one of their program admins.",
     )
-    async def mentees(
-        self, info: AppInfo, status: list[MentorshipStatus] | None = None,
-        kind: list[MentorshipKind] | None = None, first: int | None = 20,
-        after: str | None = None,
-    ) -> Connection[Mentorship] | None:
-        page = await mentorships.list_mentorships(
-            info.context, self.record.id, "MENTOR", statuses=_values(status), kinds=_values(kind),
-            first=first, after=after,
-        )
-        return None if page is None else connection(page, Mentorship.from_record)
 
     @strawberry.field(
         description="Pending mentorship requests: INCOMING ones this member is asked to "

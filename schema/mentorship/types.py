@@ -33,6 +33,7 @@ from schema.base import (
     from_ms_or_none,
     load_optional,
     nodes,
+    person_field,
     timestamp_field,
 )
 
@@ -121,18 +122,6 @@ class Mentorship(RecordNode[MentorshipRecord]):
 
     status: MentorshipStatus = attr_field("record.status", MentorshipStatus, description="Where it stands.")
 
-    @strawberry.field(description="The mentor (the member asked).")
-    async def mentor(self, info: AppInfo) -> LazyPerson | None:
-        return await person(info, self.record.mentorId)
-
-    @strawberry.field(description="The mentee.")
-    async def mentee(self, info: AppInfo) -> LazyPerson | None:
-        return await person(info, self.record.menteeId)
-
-    @strawberry.field(description="Who asked: the mentee, or a program admin for a committee.")
-    async def requested_by(self, info: AppInfo) -> LazyPerson | None:
-        return await person(info, self.record.requestedBy)
-
     @strawberry.field(description="What the mentee wants from it (parties and program admins).")
     def goals(self, info: AppInfo) -> str | None:
         return self.record.goals if self._private(info) else None
@@ -160,6 +149,14 @@ class Mentorship(RecordNode[MentorshipRecord]):
     started_at: DateTime | None = timestamp_field("record.startedAt", "When it became active.")
 
     ended_at: DateTime | None = timestamp_field("record.endedAt", "When it ended or was withdrawn.")
+
+    mentor: LazyPerson | None = person_field("record.mentorId", "The mentor (the member asked).")
+
+    mentee: LazyPerson | None = person_field("record.menteeId", "The mentee.")
+
+    requested_by: LazyPerson | None = person_field(
+        "record.requestedBy", "Who asked: the mentee, or a program admin for a committee."
+    )
 
     @strawberry.field(description="The agreed meeting cadence in days (parties and program admins).")
     def meeting_cadence_days(self, info: AppInfo) -> int | None:

@@ -16,8 +16,10 @@ from schema.base import (
     Payload,
     RecordNode,
     attr_field,
+    global_id_of,
     local_id,
     nodes,
+    person_field,
     timestamp_field,
     to_global_id,
     to_ms,
@@ -86,25 +88,17 @@ nodes("AwardCycle", AwardCycle.from_record, get=rules.get_cycle, signed_in=True)
 class AwardNomination:
     record: strawberry.Private[NominationRecord]
 
-    @strawberry.field(description="The opaque id.")
-    def id(self) -> strawberry.ID:
-        return to_global_id("AwardNomination", self.record.id)
-
-    @strawberry.field(description="Who is nominated.")
-    async def nominee(self, info: AppInfo) -> LazyPerson | None:
-        return await person(info, self.record.nomineeId)
-
-    @strawberry.field(description="Who nominated them.")
-    async def nominator(self, info: AppInfo) -> LazyPerson | None:
-        return await person(info, self.record.nominatorId)
-
     statement: str = attr_field("record.statement", description="The nominating statement.")
 
-    @strawberry.field(description="How many support letters it has.")
-    def support_count(self) -> int:
-        return len(self.record.supporters)
-
     created_at: DateTime = timestamp_field("record.createdAt", "When it was made.")
+
+    id: strawberry.ID = attr_field("record.id", global_id_of("AwardNomination"), description="The opaque id.")
+
+    nominee: LazyPerson | None = person_field("record.nomineeId", "Who is nominated.")
+
+    nominator: LazyPerson | None = person_field("record.nominatorId", "Who nominated them.")
+
+    support_count: int = attr_field("record.supporters", len, description="How many support letters it has.")
 
 
 @strawberry.type(description="A nomination as a committee member sees it.")

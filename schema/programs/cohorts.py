@@ -17,10 +17,11 @@ from schema.base import (
     attr_field,
     local_id,
     nodes,
+    person_field,
     timestamp_field,
     to_ms,
 )
-from schema.mentorship.types import LazyPerson, person
+from schema.mentorship.types import LazyPerson
 
 
 @strawberry.enum(description="A mentor's role for a mentee in a cohort.")
@@ -49,14 +50,6 @@ class CadenceStep:
 class CohortPair:
     record: strawberry.Private[CohortPairRecord]
 
-    @strawberry.field(description="The mentee.")
-    async def mentee(self, info: AppInfo) -> LazyPerson | None:
-        return await person(info, self.record.menteeId)
-
-    @strawberry.field(description="The mentor.")
-    async def mentor(self, info: AppInfo) -> LazyPerson | None:
-        return await person(info, self.record.mentorId)
-
     role: CohortMentorRole = attr_field("record.role", CohortMentorRole, description="The mentor's role.")
 
     enrolled_at: DateTime = timestamp_field("record.enrolledAt", "When they were enrolled.")
@@ -67,6 +60,10 @@ class CohortPair:
     )
 
     last_meeting_at: DateTime | None = timestamp_field("record.lastMeetingAt", "The last meeting logged.")
+
+    mentee: LazyPerson | None = person_field("record.menteeId", "The mentee.")
+
+    mentor: LazyPerson | None = person_field("record.mentorId", "The mentor.")
 
 
 @strawberry.type(description="A pair's standing today: meetings against the cadence, surveys.")

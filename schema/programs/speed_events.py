@@ -20,12 +20,13 @@ from schema.base import (
     local_id,
     nodes,
     optional_id,
+    person_field,
     person_id,
     timestamp_field,
     to_global_id,
     to_ms,
 )
-from schema.mentorship.types import LazyPerson, person
+from schema.mentorship.types import LazyPerson
 
 
 @strawberry.enum(description="How a member takes part in a speed-mentoring event.")
@@ -56,10 +57,6 @@ async def _people(info: AppInfo, ids: tuple[str, ...] | list[str]) -> list[LazyP
 class SpeedMentoringRegistration:
     record: strawberry.Private[RegistrationRecord]
 
-    @strawberry.field(description="Who registered.")
-    async def person(self, info: AppInfo) -> LazyPerson | None:
-        return await person(info, self.record.personId)
-
     role: SpeedMentoringRole = attr_field(
         "record.role", SpeedMentoringRole,
         description="As a mentor leader (hosting a table) or a participant.",
@@ -85,6 +82,8 @@ class SpeedMentoringRegistration:
         "record.checkedInAt", "When an organiser checked them in at the event."
     )
 
+    person: LazyPerson | None = person_field("record.personId", "Who registered.")
+
 
 @strawberry.type(description="Where you are in one round of the rotation.")
 class SpeedMentoringRound:
@@ -94,9 +93,7 @@ class SpeedMentoringRound:
 
     table: int = attr_field("seat.table", description="The table, from 1 (one per mentor leader).")
 
-    @strawberry.field(description="The mentor leader at that table.")
-    async def leader(self, info: AppInfo) -> LazyPerson | None:
-        return await person(info, self.seat.leader_id)
+    leader: LazyPerson | None = person_field("seat.leader_id", "The mentor leader at that table.")
 
     @strawberry.field(description="For a leader: the participants at your table this round.")
     async def participants(self, info: AppInfo) -> list[LazyPerson]:

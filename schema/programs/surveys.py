@@ -102,10 +102,6 @@ class SurveyOptionCount:
 class SurveyQuestionResult:
     result: strawberry.Private[QuestionResult]
 
-    @strawberry.field(description="The question.")
-    def question(self) -> SurveyQuestion:
-        return SurveyQuestion.from_dict(self.result.question)
-
     answered: int = attr_field("result.answered", description="How many answered it.")
 
     mean: float | None = attr_field("result.mean", description="The mean rating (LIKERT).")
@@ -117,6 +113,10 @@ class SurveyQuestionResult:
     texts: list[str] = attr_field(
         "result.texts", list,
         description="Free-text answers, without names, in alphabetical order.",
+    )
+
+    question: SurveyQuestion = attr_field(
+        "result.question", SurveyQuestion.from_dict, description="The question."
     )
 
     @strawberry.field(
