@@ -58,23 +58,12 @@ async def world(db: Backend) -> World:
         seeks=["Grant Writing"],
     )
     ideal = [
-        await member(
-            db, south_cardio, rank="PROFESSOR", interests=[*SHARED, "Hypertension"], offers=["Grant Writing"]
-        ),
-        await member(
-            db,
-            north_onc,
-            rank="ASSOCIATE_PROFESSOR",
-            interests=["Cardio-Oncology", "Heart Failure"],
-            offers=["Grant Writing"],
-        ),
-        await member(
-            db,
-            south_onc,
-            rank="ASSOCIATE_PROFESSOR",
-            interests=["Cardiac Imaging", "Heart Failure"],
-            offers=["Grant Writing"],
-        ),
+        await member(db, unit, rank=rank, interests=interests, offers=["Grant Writing"])
+        for unit, rank, interests in (
+            (south_cardio, "PROFESSOR", [*SHARED, "Hypertension"]),
+            (north_onc, "ASSOCIATE_PROFESSOR", ["Cardio-Oncology", "Heart Failure"]),
+            (south_onc, "ASSOCIATE_PROFESSOR", ["Cardiac Imaging", "Heart Failure"]),
+        )
     ]
     fillers = [
         await member(db, unit, rank="ASSISTANT_PROFESSOR", interests=["Hypertension"], accepting=i % 2 == 0)
