@@ -19,6 +19,7 @@ from tests.mentoring import (
     Places,
     add_terms,
     context,
+    grant_writing_mentee,
     member,
     mentorship,
     narrower_interest,
@@ -48,15 +49,7 @@ async def world(db: Backend) -> World:
     south_cardio = await places.unit("South", "Medicine", "Cardiology")
     south_onc = await places.unit("South", "Medicine", "Oncology")
     # Hypertension is common: everyone has it, so it weighs little.
-    mentee = await member(
-        db,
-        north_cardio,
-        rank="RESIDENT",
-        accepting=False,
-        capacity=0,
-        interests=[*SHARED, "Hypertension"],
-        seeks=["Grant Writing"],
-    )
+    mentee = await grant_writing_mentee(db, north_cardio, [*SHARED, "Hypertension"], capacity=0)
     ideal = [
         await member(db, unit, rank=rank, interests=interests, offers=["Grant Writing"])
         for unit, rank, interests in (
