@@ -12,15 +12,13 @@ stored count still equals the likes. Counts are kept by the statements that chan
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bench.scratch import scratch_graph
+from bench.scratch import scratch_graph, script_main
 from graph_db import likes, people, posts
 
 BATCH = 5_000
@@ -79,11 +77,7 @@ async def run(count: int, repeats: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--likes", type=int, default=100_000)
-    parser.add_argument("--repeats", type=int, default=20)
-    args = parser.parse_args()
-    asyncio.run(run(args.likes, args.repeats))
+    script_main(__doc__.split("\n\n")[0], run, likes=100_000, repeats=20)
 
 
 if __name__ == "__main__":

@@ -10,12 +10,11 @@ every email arrived exactly once.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import time
 import uuid
 
-from bench.scratch import scratch_graph
+from bench.scratch import scratch_graph, script_main
 from graph_api.mail import DeliveryWorker, MailConfig
 from graph_api.mail.sink import SmtpSink
 from graph_db import messages, outbox, people
@@ -63,11 +62,7 @@ async def run(emails: int, batch: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--emails", type=int, default=10_000)
-    parser.add_argument("--batch", type=int, default=50)
-    args = parser.parse_args()
-    asyncio.run(run(args.emails, args.batch))
+    script_main(__doc__.splitlines()[0], run, emails=10_000, batch=50)
 
 
 if __name__ == "__main__":

@@ -6,13 +6,15 @@ import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from bench.scales import Scale
     from graph_db.backend import Backend
 
 OPERATIONS_DIR = Path(__file__).parent / "operations"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -62,24 +64,25 @@ class Fixtures:
 
     def rows(self, cypher: str) -> Sequence[Mapping[str, Any]]:
         """Rows of a read-only query on the dataset (loaded once; order them for determinism)."""
-        if cypher not in self._rows:
-            found = self._query(cypher)
-            if not found:
-                raise LookupError(f"no fixture rows for: {cypher}")
-            self._rows[cypher] = found
-        return self._rows[cypher]
+        return _load_once(self._rows, cypher, self._query, f"no fixture rows for: {cypher}")
 
     def ids(self, label: str) -> Sequence[str]:
         """Every id of a label, in a stable order (loaded once)."""
-        if label not in self._cache:
-            found = self._ids(label)
-            if not found:
-                raise LookupError(f"the dataset has no {label} nodes to draw from")
-            self._cache[label] = found
-        return self._cache[label]
+        return _load_once(self._cache, label, self._ids, f"the dataset has no {label} nodes to draw from")
 
     def pick(self, rng: random.Random, label: str) -> str:
         return rng.choice(self.ids(label))
+
+
+def _load_once(cache: dict[str, Sequence[T]], key: str, load: Callable[[str], Sequence[T]],
+               missing: str) -> Sequence[T]:
+    """`cache[key]`, loaded by `load(key)` the first time; LookupError(`missing`) when it finds nothing."""
+    if key not in cache:
+        found = load(key)
+        if not found:
+            raise LookupError(missing)
+        cache[key] = found
+    return cache[key]
 
 
 Variables = Callable[[Fixtures, random.Random, int | None], Call]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from graph_db.embedded import EmbeddedFalkorDB, EmbeddedOptions
 from graph_db.falkordb import FalkorDBBackend
@@ -26,3 +29,13 @@ async def scratch_graph(graph: str, *, max_connections: int) -> AsyncIterator[Fa
         finally:
             await db.close()
             await server.stop()
+
+
+def script_main(description: str, run: Callable[..., Coroutine[Any, Any, None]], **options: int) -> None:
+    """A timing script's entry point: an integer --option per keyword (with its default), then
+    `run` with the values in that order."""
+    parser = argparse.ArgumentParser(description=description)
+    for name, default in options.items():
+        parser.add_argument(f"--{name}", type=int, default=default)
+    args = parser.parse_args()
+    asyncio.run(run(*(getattr(args, name) for name in options)))

@@ -104,6 +104,16 @@ async def member(
     return found
 
 
+async def grant_writing_mentee(
+    db: Executor, unit: OrgUnitRecord, interests: list[str], *, capacity: int = 3
+) -> PersonRecord:
+    """A resident in `unit`, taking no mentees, who seeks mentorship in grant writing."""
+    return await member(
+        db, unit, rank="RESIDENT", accepting=False, capacity=capacity, interests=interests,
+        seeks=["Grant Writing"],
+    )
+
+
 async def request_mentor(
     db: Executor,
     mentor: PersonRecord,

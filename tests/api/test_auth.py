@@ -83,6 +83,16 @@ async def refresh(api: Api, token: str) -> dict[str, Any]:
     return payload
 
 
+async def logout(api: Api, token: str, *, all_sessions: bool) -> dict[str, Any]:
+    payload: dict[str, Any] = (await api.gql(LOGOUT, {"token": token, "all": all_sessions}))["logout"]
+    return payload
+
+
+async def two_sessions(api: Api) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Ada's two sessions: the one registering opened, then one from logging in."""
+    return await register(api), await login(api)
+
+
 async def me_status(api: Api, token: str) -> tuple[int, dict[str, Any]]:
     response = await api.post(ME, token=token)
     return response.status_code, response.json()
@@ -365,20 +375,18 @@ async def test_refresh_token_is_stored_only_hashed(api: Api) -> None:
 
 
 async def test_logout_revokes_this_session_only(api: Api) -> None:
-    one = await register(api)
-    two = await login(api)
-    result = (await api.gql(LOGOUT, {"token": one["refreshToken"], "all": False}))["logout"]
+    one, two = await two_sessions(api)
+    result = await logout(api, one["refreshToken"], all_sessions=False)
     assert result == {"revoked": 1, "errors": []}
     assert (await refresh(api, one["refreshToken"]))["errors"][0]["code"] == "UNAUTHENTICATED"
     assert (await refresh(api, two["refreshToken"]))["errors"] == []
-    again = (await api.gql(LOGOUT, {"token": one["refreshToken"], "all": False}))["logout"]
+    again = await logout(api, one["refreshToken"], all_sessions=False)
     assert again == {"revoked": 0, "errors": []}  # idempotent
 
 
 async def test_logout_all_sessions_revokes_every_token(api: Api) -> None:
-    one = await register(api)
-    two = await login(api)
-    result = (await api.gql(LOGOUT, {"token": one["refreshToken"], "all": True}))["logout"]
+    one, two = await two_sessions(api)
+    result = await logout(api, one["refreshToken"], all_sessions=True)
     assert result == {"revoked": 2, "errors": []}
     assert (await refresh(api, two["refreshToken"]))["errors"][0]["code"] == "UNAUTHENTICATED"
     # Access tokens issued before are void too.
@@ -387,7 +395,7 @@ async def test_logout_all_sessions_revokes_every_token(api: Api) -> None:
 
 
 async def test_logout_with_unknown_token_is_refused(api: Api) -> None:
-    result = (await api.gql(LOGOUT, {"token": "nope", "all": True}))["logout"]
+    result = await logout(api, "nope", all_sessions=True)
     assert result["revoked"] == 0
     assert result["errors"][0]["code"] == "UNAUTHENTICATED"
 

@@ -14,7 +14,7 @@ from graph_db.people_records import PersonRecord
 from schema.base import to_global_id
 from tests.api.conftest import Api
 from tests.factories import token_for
-from tests.mentoring import NOW, Places, member, mentorship
+from tests.mentoring import NOW, Places, grant_writing_mentee, member, mentorship
 
 MENTORSHIP = """
 fragment M on Mentorship {
@@ -670,14 +670,7 @@ async def test_mentor_recommendations_over_graphql(api: Api) -> None:
     places = Places(db)
     north = await places.unit("North", "Medicine", "Cardiology")
     south = await places.unit("South", "Medicine", "Cardiology")
-    mentee = await member(
-        db,
-        north,
-        rank="RESIDENT",
-        accepting=False,
-        interests=["Heart Failure", "Cardio-Oncology"],
-        seeks=["Grant Writing"],
-    )
+    mentee = await grant_writing_mentee(db, north, ["Heart Failure", "Cardio-Oncology"])
     best = await member(
         db,
         south,

@@ -25,6 +25,7 @@ from tests.conftest import fresh_graph
 from tests.factories import make_member
 
 BUDGET = 3
+Member = tuple[PersonRecord, str]  # a person and their access token
 
 
 @pytest.fixture
@@ -76,6 +77,12 @@ def code_of(response: httpx.Response) -> str:
     assert "errors" in body, body
     code: str = body["errors"][0]["extensions"]["code"]
     return code
+
+
+async def members_and_a_moderator(api: Api) -> tuple[Member, Member, Member, Member]:
+    """Three members (Ada, Ben, Eve in the tests) and then a site moderator, each with a token."""
+    return (await make_member(api), await make_member(api), await make_member(api),
+            await make_member(api, role="MODERATOR"))
 
 
 async def conversation_count(api: Api, person: PersonRecord) -> int:
@@ -184,10 +191,7 @@ async def test_new_conversations_per_day_are_budgeted(api: Api) -> None:
 
 
 async def test_only_participants_read_a_conversation(api: Api) -> None:
-    ada, ada_token = await make_member(api)
-    ben, ben_token = await make_member(api)
-    eve, eve_token = await make_member(api)
-    mod, mod_token = await make_member(api, role="MODERATOR")
+    (ada, ada_token), (ben, ben_token), (_, eve_token), (_, mod_token) = await members_and_a_moderator(api)
     started = await sent(api, ada_token, recipientIds=[gid(ben)], body="private")
     message_id, conversation_id = started["message"]["id"], started["conversation"]["id"]
     for token in (eve_token, mod_token):
@@ -354,10 +358,7 @@ mutation($id: ID!) {
 
 
 async def test_moderators_read_a_message_only_while_it_is_reported(api: Api) -> None:
-    _, ada_token = await make_member(api)
-    ben, ben_token = await make_member(api)
-    _, eve_token = await make_member(api)
-    _, mod_token = await make_member(api, role="MODERATOR")
+    (_, ada_token), (ben, ben_token), (_, eve_token), (_, mod_token) = await members_and_a_moderator(api)
     started = await sent(api, ada_token, recipientIds=[gid(ben)], body="nasty")
     other = await sent(api, ada_token, recipientIds=[gid(ben)], body="unreported")
     message_id = started["message"]["id"]

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from tests.api.serving import START_DEADLINE
+from tests.processes import reap
 
 REGISTER = """
 mutation($input: RegisterInput!) { register(input: $input) { accessToken errors { code } } }
@@ -88,11 +89,7 @@ def test_sigkill_leaves_no_database_and_keeps_acknowledged_writes(tmp_path: Path
         assert _gone(database_pid), "the embedded database outlived the SIGKILLed service"
         assert all(_gone(pid) for pid in children), "a worker outlived the SIGKILLed service"
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=30)
-        if proc.stdout is not None:
-            proc.stdout.close()
+        reap(proc, timeout=30)
 
     proc, url = _start(env)
     try:

@@ -20,6 +20,7 @@ from graph_db.embedded import EmbeddedFalkorDB, EmbeddedOptions, EmbeddedServerE
 from graph_db.errors import BackendUnavailable
 from graph_db.falkordb import FalkorDBBackend
 from graph_db.migrations import migrate
+from tests.processes import reap
 
 
 def _alive(pid: int) -> bool:
@@ -104,11 +105,7 @@ async def test_sigkilled_service_takes_its_database_along_and_keeps_acked_writes
         writer.wait()
         assert await _wait_dead(child_pid), "the database child outlived its SIGKILLed parent"
     finally:
-        if writer.poll() is None:
-            writer.kill()
-            writer.wait()
-        if writer.stdout is not None:
-            writer.stdout.close()
+        reap(writer)
 
     assert await _count_after_restart(EmbeddedOptions(data_dir=data_dir)) == [{"n": 500}]
 

@@ -7,8 +7,9 @@ import pytest
 from graph_db import forums, groups, moderation, people, posts
 from graph_db.backend import Backend
 from graph_db.comments import PageKey
-from graph_db.forums_records import ForumRecord, ThreadRecord
+from graph_db.forums_records import ForumRecord, ReplyRecord, ThreadRecord
 from graph_db.people_records import PersonRecord
+from graph_db.social_records import NotifiedRecord
 from tests.factories import make_person
 from tests.graph_db.test_groups import NOW, make_group, new_id
 from tests.graphs import snapshot
@@ -35,6 +36,15 @@ async def make_thread(
     )
     assert thread is not None
     return thread
+
+
+async def reply_to(
+    db: Backend, thread: ThreadRecord, author: PersonRecord, body: str, now: int = NOW
+) -> tuple[ReplyRecord | None, list[NotifiedRecord]]:
+    """`author`'s reply in `thread` (a new id each time), with whom it notified."""
+    return await forums.create_reply(
+        db, id=new_id(), author_id=author.id, thread_id=thread.id, body=body, now=now
+    )
 
 
 async def test_who_creates_forums(db: Backend) -> None:
@@ -74,22 +84,16 @@ async def test_threads_replies_locks_and_slow_mode(db: Backend) -> None:
     thread = await make_thread(db, ada, forum, tags=("grants",))
     assert thread.tags == ("grants",) and thread.lastActivityAt == NOW
 
-    reply, told = await forums.create_reply(
-        db, id=new_id(), author_id=ben.id, thread_id=thread.id, body="+1", now=NOW + 10
-    )
+    reply, told = await reply_to(db, thread, ben, "+1", now=NOW + 10)
     assert reply is not None and [n.recipientId for n in told] == [ada.id]
     current = (await forums.get_threads(db, [thread.id], viewer_id=ben.id))[0]
     assert current is not None and current.replyCount == 1 and current.lastActivityAt == NOW + 10
 
     assert await forums.set_flag(db, thread.id, "locked", True, actor_id=staff.id, reason="done",
                                  now=NOW, action_id=new_id())
-    refused, _ = await forums.create_reply(
-        db, id=new_id(), author_id=ben.id, thread_id=thread.id, body="late", now=NOW + 20
-    )
+    refused, _ = await reply_to(db, thread, ben, "late", now=NOW + 20)
     assert refused is None
-    by_staff, _ = await forums.create_reply(
-        db, id=new_id(), author_id=staff.id, thread_id=thread.id, body="closing", now=NOW + 20
-    )
+    by_staff, _ = await reply_to(db, thread, staff, "closing", now=NOW + 20)
     assert by_staff is not None
     assert await forums.set_flag(db, thread.id, "locked", False, actor_id=staff.id, reason=None,
                                  now=NOW, action_id=new_id())
@@ -99,13 +103,9 @@ async def test_threads_replies_locks_and_slow_mode(db: Backend) -> None:
     posting = await forums.get_thread_posting(db, thread.id, viewer_id=ben.id)
     assert posting is not None and posting["slowModeSeconds"] == 60
     assert posting["lastReplyAt"] == NOW + 10
-    too_soon, _ = await forums.create_reply(
-        db, id=new_id(), author_id=ben.id, thread_id=thread.id, body="again", now=NOW + 30_000
-    )
+    too_soon, _ = await reply_to(db, thread, ben, "again", now=NOW + 30_000)
     assert too_soon is None
-    later, _ = await forums.create_reply(
-        db, id=new_id(), author_id=ben.id, thread_id=thread.id, body="again", now=NOW + 70_011
-    )
+    later, _ = await reply_to(db, thread, ben, "again", now=NOW + 70_011)
     assert later is not None
 
     pages = await forums.list_replies(db, [PageKey(thread.id, None, 10)], viewer_id=ada.id)
@@ -132,8 +132,7 @@ async def test_thread_sorts_page_by_keyset(db: Backend, sort: str) -> None:
         for person in likers[:likes]:
             count, _ = await forums.like_thread(db, thread.id, viewer_id=person.id, now=NOW)
             assert count is not None
-    await forums.create_reply(db, id=new_id(), author_id=likers[0].id, thread_id=threads[0].id,
-                              body="bump", now=NOW + 100)
+    await reply_to(db, threads[0], likers[0], "bump", now=NOW + 100)
     assert await forums.set_flag(db, threads[5].id, "pinned", True, actor_id=staff.id,
                                  reason=None, now=NOW, action_id=new_id())
 
@@ -162,8 +161,7 @@ async def test_private_group_forums_are_for_members_only(db: Backend) -> None:
     group = await make_group(db, owner, visibility="PRIVATE")
     forum = await make_forum(db, owner, group.id)
     thread = await make_thread(db, owner, forum)
-    reply, _ = await forums.create_reply(db, id=new_id(), author_id=owner.id, thread_id=thread.id,
-                                         body="inside", now=NOW)
+    reply, _ = await reply_to(db, thread, owner, "inside")
     assert reply is not None
     assert await forums.get_forums(db, [forum.id], viewer_id=outsider.id) == [None]
     assert await forums.get_threads(db, [thread.id], viewer_id=outsider.id) == [None]
@@ -175,8 +173,7 @@ async def test_private_group_forums_are_for_members_only(db: Backend) -> None:
     before = await snapshot(db)
     assert (await forums.like_thread(db, thread.id, viewer_id=outsider.id, now=NOW))[0] is None
     assert (await forums.like_reply(db, reply.id, viewer_id=outsider.id, now=NOW))[0] is False
-    assert (await forums.create_reply(db, id=new_id(), author_id=outsider.id, thread_id=thread.id,
-                                      body="let me in", now=NOW))[0] is None
+    assert (await reply_to(db, thread, outsider, "let me in"))[0] is None
     assert await forums.create_thread(db, id=new_id(), author_id=outsider.id, forum_id=forum.id,
                                       title="x", body="y", tags=(), now=NOW) is None
     assert await moderation.create_report(db, "THREAD", id=new_id(), reporter_id=outsider.id,

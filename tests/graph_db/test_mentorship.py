@@ -4,6 +4,7 @@ committees, boards, meetings, milestones, programs and reporting lines, on every
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 
 import pytest
@@ -204,27 +205,14 @@ async def test_lists_requests_and_access_flags(db: Backend) -> None:
     first = await ask(db, mentee, m1, now=NOW)
     second = await ask(db, mentee, m2, now=NOW + 1)
     await connections.accept(db, first, mentor_id=m1.id, message=None, now=NOW + 2)
-    mentors = await connections.list_by_person(
-        db,
-        mentee.id,
-        "MENTEE",
-        statuses=["ACTIVE", "REQUESTED"],
-        kinds=None,
-        after=None,
-        limit=10,
-        viewer_id=mentee.id,
+    # The mentee's own list of active and requested mentorships, page by page.
+    mentee_page = functools.partial(
+        connections.list_by_person, db, mentee.id, "MENTEE", statuses=["ACTIVE", "REQUESTED"],
+        kinds=None, limit=10, viewer_id=mentee.id,
     )
+    mentors = await mentee_page(after=None)
     assert [m.id for m in mentors] == [second, first]
-    page = await connections.list_by_person(
-        db,
-        mentee.id,
-        "MENTEE",
-        statuses=["ACTIVE", "REQUESTED"],
-        kinds=None,
-        after=(mentors[0].createdAt, mentors[0].id),
-        limit=10,
-        viewer_id=mentee.id,
-    )
+    page = await mentee_page(after=(mentors[0].createdAt, mentors[0].id))
     assert [m.id for m in page] == [first]
     outgoing = await connections.list_requests(
         db, mentee.id, "OUTGOING", after=None, limit=10, viewer_id=mentee.id
@@ -409,30 +397,16 @@ async def test_board_members_and_outside_advisors(db: Backend) -> None:
         "grace@example.com",
         None,
     )
-    advisor, outcome, sent = await boards.add_member(
-        db,
-        id=new_id(),
-        seat_id=new_id(),
-        mentee_id=mentee.id,
-        person_id=member.id,
-        role="RESEARCH",
-        note=None,
-        message="Join my board?",
-        now=NOW + 1,
+    # The mentee invites the same member twice (a new seat id each time).
+    invite_member = functools.partial(
+        boards.add_member, db, mentee_id=mentee.id, person_id=member.id, note=None
+    )
+    advisor, outcome, sent = await invite_member(
+        id=new_id(), seat_id=new_id(), role="RESEARCH", message="Join my board?", now=NOW + 1
     )
     assert outcome == "OK" and advisor is not None and advisor.mentorshipId is not None
     assert [n.recipientId for n in sent] == [member.id]
-    _, dup, _ = await boards.add_member(
-        db,
-        id=new_id(),
-        seat_id=new_id(),
-        mentee_id=mentee.id,
-        person_id=member.id,
-        role="CAREER",
-        note=None,
-        message=None,
-        now=NOW,
-    )
+    _, dup, _ = await invite_member(id=new_id(), seat_id=new_id(), role="CAREER", message=None, now=NOW)
     assert dup == "EXISTS"
     assert [a.id for a in await boards.list_advisors(db, mentee.id)] == [outside.id, advisor.id]
     seat = await connections.accept(db, advisor.mentorshipId, mentor_id=member.id, message=None, now=NOW)

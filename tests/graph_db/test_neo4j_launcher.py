@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests import neo4j_server
+from tests.processes import reap
 
 pytestmark = [
     pytest.mark.neo4j,
@@ -58,8 +59,4 @@ def test_sigkill_of_the_parent_stops_the_jvm(tmp_path: Path) -> None:
             time.sleep(0.2)
         assert not _alive(jvm_pid), "the JVM outlived its parent"
     finally:
-        if parent.poll() is None:
-            parent.kill()
-            parent.wait()
-        if parent.stdout is not None:
-            parent.stdout.close()
+        reap(parent)

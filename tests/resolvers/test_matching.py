@@ -19,6 +19,7 @@ from tests.mentoring import (
     Places,
     add_terms,
     context,
+    grant_writing_mentee,
     member,
     mentorship,
     narrower_interest,
@@ -48,33 +49,14 @@ async def world(db: Backend) -> World:
     south_cardio = await places.unit("South", "Medicine", "Cardiology")
     south_onc = await places.unit("South", "Medicine", "Oncology")
     # Hypertension is common: everyone has it, so it weighs little.
-    mentee = await member(
-        db,
-        north_cardio,
-        rank="RESIDENT",
-        accepting=False,
-        capacity=0,
-        interests=[*SHARED, "Hypertension"],
-        seeks=["Grant Writing"],
-    )
+    mentee = await grant_writing_mentee(db, north_cardio, [*SHARED, "Hypertension"], capacity=0)
     ideal = [
-        await member(
-            db, south_cardio, rank="PROFESSOR", interests=[*SHARED, "Hypertension"], offers=["Grant Writing"]
-        ),
-        await member(
-            db,
-            north_onc,
-            rank="ASSOCIATE_PROFESSOR",
-            interests=["Cardio-Oncology", "Heart Failure"],
-            offers=["Grant Writing"],
-        ),
-        await member(
-            db,
-            south_onc,
-            rank="ASSOCIATE_PROFESSOR",
-            interests=["Cardiac Imaging", "Heart Failure"],
-            offers=["Grant Writing"],
-        ),
+        await member(db, unit, rank=rank, interests=interests, offers=["Grant Writing"])
+        for unit, rank, interests in (
+            (south_cardio, "PROFESSOR", [*SHARED, "Hypertension"]),
+            (north_onc, "ASSOCIATE_PROFESSOR", ["Cardio-Oncology", "Heart Failure"]),
+            (south_onc, "ASSOCIATE_PROFESSOR", ["Cardiac Imaging", "Heart Failure"]),
+        )
     ]
     fillers = [
         await member(db, unit, rank="ASSISTANT_PROFESSOR", interests=["Hypertension"], accepting=i % 2 == 0)

@@ -82,6 +82,12 @@ async def _one(db: Backend, query: str, ids: dict[str, str]) -> Any:
     return rows[0]["v"]
 
 
+def _owner_edges(edge: str, target: str, count: int) -> str:
+    """A query for `v`: whether the owner has exactly `count` `edge` relationships to `target`."""
+    return (f"MATCH (p:Person {{id: $owner_id}}) OPTIONAL MATCH "
+            f"(p)-[r:{edge}]->({target}) RETURN count(r) = {count} AS v")
+
+
 # What each allowed mutation must have stored (read back from the graph, not the payload).
 EFFECTS: dict[str, Callable[[Backend, dict[str, str]], Awaitable[bool]]] = {
     "updateProfile": lambda db, i: _is(db, "MATCH (p:Person {id: $owner_id}) RETURN p.title = 'Dr' AS v", i),
@@ -89,14 +95,11 @@ EFFECTS: dict[str, Callable[[Backend, dict[str, str]], Awaitable[bool]]] = {
         db, "MATCH (p:Person {id: $owner_id}) OPTIONAL MATCH (p)-[:INTERESTED_IN]->(t) "
         "WHERE toLower(t.name) = 'wound healing research' RETURN count(t) = 1 AS v", i),
     "removeInterests": lambda db, i: _is(
-        db, "MATCH (p:Person {id: $owner_id}) OPTIONAL MATCH "
-        "(p)-[r:INTERESTED_IN]->(:Interest {id: $sepsis_id}) RETURN count(r) = 0 AS v", i),
+        db, _owner_edges("INTERESTED_IN", ":Interest {id: $sepsis_id}", 0), i),
     "addMentorshipAreas": lambda db, i: _is(
-        db, "MATCH (p:Person {id: $owner_id}) OPTIONAL MATCH "
-        "(p)-[r:OFFERS_MENTORSHIP_IN]->(:MentorshipArea {id: $area_id}) RETURN count(r) = 1 AS v", i),
+        db, _owner_edges("OFFERS_MENTORSHIP_IN", ":MentorshipArea {id: $area_id}", 1), i),
     "removeMentorshipAreas": lambda db, i: _is(
-        db, "MATCH (p:Person {id: $owner_id}) OPTIONAL MATCH "
-        "(p)-[r:OFFERS_MENTORSHIP_IN]->(:MentorshipArea {id: $offered_id}) RETURN count(r) = 0 AS v", i),
+        db, _owner_edges("OFFERS_MENTORSHIP_IN", ":MentorshipArea {id: $offered_id}", 0), i),
     "createHospital": lambda db, i: _is(
         db, "OPTIONAL MATCH (h:Hospital {name: 'New Hospital'}) RETURN count(h) = 1 AS v", i),
     "createDepartment": lambda db, i: _is(

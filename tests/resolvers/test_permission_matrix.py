@@ -83,12 +83,11 @@ CASES = [
          codes={"group_owner": "CONFLICT"}),
     Case("requestToJoin", m("requestToJoin", f'groupId: "{P}", message: "hi"'), NOT_MEMBERS,
          codes=dict.fromkeys(MEMBERS, "CONFLICT")),
-    Case("approveJoinRequest",
-         m("approveJoinRequest", f'groupId: "{P}", personId: "{gid("Person", w.REQUESTER)}"'),
-         MODERATORS, audited=True),
-    Case("declineJoinRequest",
-         m("declineJoinRequest", f'groupId: "{P}", personId: "{gid("Person", w.REQUESTER)}"'),
-         MODERATORS, audited=True),
+    *(
+        Case(decision, m(decision, f'groupId: "{P}", personId: "{gid("Person", w.REQUESTER)}"'),
+             MODERATORS, audited=True)
+        for decision in ("approveJoinRequest", "declineJoinRequest")
+    ),
     Case("inviteToGroup public",
          m("inviteToGroup", f'groupId: "{X}", personId: "{gid("Person", w.CANDIDATE)}"'),
          MEMBERS | STAFF),
@@ -128,18 +127,14 @@ CASES = [
          audited=True),
     Case("pinPost", m("pinPost", f'postId: "{gid("Post", w.POST_X)}"'), MODERATORS, audited=True),
     # -- members in a group -----------------------------------------------------------------
-    Case("muteMember",
-         m("muteMember", f'groupId: "{X}", personId: "{gid("Person", w.TARGET)}", minutes: 60'),
-         MODERATORS, audited=True),
-    Case("unmuteMember",
-         m("unmuteMember", f'groupId: "{X}", personId: "{gid("Person", w.MUTED)}"'),
-         MODERATORS, audited=True),
-    Case("banMember",
-         m("banMember", f'groupId: "{X}", personId: "{gid("Person", w.TARGET)}", reason: "spam"'),
-         MODERATORS, audited=True),
-    Case("unbanMember",
-         m("unbanMember", f'groupId: "{X}", personId: "{gid("Person", w.BANNED)}"'),
-         MODERATORS, audited=True),
+    *(
+        Case(action, m(action, f'groupId: "{X}", personId: "{gid("Person", person)}"{more}'),
+             MODERATORS, audited=True)
+        for action, person, more in (("muteMember", w.TARGET, ", minutes: 60"),
+                                     ("unmuteMember", w.MUTED, ""),
+                                     ("banMember", w.TARGET, ', reason: "spam"'),
+                                     ("unbanMember", w.BANNED, ""))
+    ),
     Case("setSlowMode group", m("setSlowMode", f'targetId: "{X}", seconds: 30'), MODERATORS,
          audited=True),
     Case("setSlowMode thread",

@@ -10,6 +10,13 @@ import pytest
 from graph_api.config import ConfigError, Settings
 
 
+def config_error(environ: dict[str, str]) -> str:
+    """The message of the ConfigError that Settings.from_env(environ) must raise."""
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env(environ)
+    return str(raised.value)
+
+
 def test_defaults_without_environment() -> None:
     settings = Settings.from_env({})
     assert settings == Settings()
@@ -52,20 +59,18 @@ def test_empty_values_mean_default() -> None:
 
 
 def test_every_bad_value_is_listed_together() -> None:
-    with pytest.raises(ConfigError) as raised:
-        Settings.from_env({
-            "GRAPH_API_PORT": "eighty",
-            "GRAPH_API_GRAPHIQL": "maybe",
-            "GRAPH_API_FALKORDB_PORT": "x",
-            "GRAPH_API_ENV": "staging",
-            "GRAPH_API_MAX_DEPTH": "0",
-            "GRAPH_API_MAX_COST": "-5",
-            "GRAPH_API_RATE_LIMIT_IP_PER_MINUTE": "-1",
-            "GRAPH_API_FALKORDB_FSYNC": "never",
-            "GRAPH_API_LOG_LEVEL": "LOUD",
-            "GRAPH_API_OIDC_ISSUER": "https://sso.example",
-        })
-    message = str(raised.value)
+    message = config_error({
+        "GRAPH_API_PORT": "eighty",
+        "GRAPH_API_GRAPHIQL": "maybe",
+        "GRAPH_API_FALKORDB_PORT": "x",
+        "GRAPH_API_ENV": "staging",
+        "GRAPH_API_MAX_DEPTH": "0",
+        "GRAPH_API_MAX_COST": "-5",
+        "GRAPH_API_RATE_LIMIT_IP_PER_MINUTE": "-1",
+        "GRAPH_API_FALKORDB_FSYNC": "never",
+        "GRAPH_API_LOG_LEVEL": "LOUD",
+        "GRAPH_API_OIDC_ISSUER": "https://sso.example",
+    })
     for expected in (
         "GRAPH_API_PORT='eighty' is not a valid value",
         "GRAPH_API_GRAPHIQL='maybe' is not a valid value",
@@ -155,9 +160,7 @@ def test_malformed_values_are_named_with_their_text(variable: str, raw: str) -> 
     ("GRAPH_API_ENV", "Production", "must be development, test or production"),
 ])
 def test_values_out_of_range_say_what_is_allowed(variable: str, raw: str, rule: str) -> None:
-    with pytest.raises(ConfigError) as raised:
-        Settings.from_env({variable: raw})
-    assert f"{variable} {rule}, not {raw!r}" in str(raised.value)
+    assert f"{variable} {rule}, not {raw!r}" in config_error({variable: raw})
 
 
 def test_bounds_and_choices_accept_their_edges() -> None:
@@ -174,14 +177,12 @@ def test_bounds_and_choices_accept_their_edges() -> None:
 
 
 def test_malformed_and_out_of_range_values_are_reported_in_one_message() -> None:
-    with pytest.raises(ConfigError) as raised:
-        Settings.from_env({
-            "GRAPH_API_ENV": "production",
-            "GRAPH_API_LOG_JSON": "sometimes",
-            "GRAPH_API_SMTP_POLL_SECONDS": "-1",
-            "GRAPH_API_SMTP_DEV_SINK": "yes",
-        })
-    assert str(raised.value) == (
+    assert config_error({
+        "GRAPH_API_ENV": "production",
+        "GRAPH_API_LOG_JSON": "sometimes",
+        "GRAPH_API_SMTP_POLL_SECONDS": "-1",
+        "GRAPH_API_SMTP_DEV_SINK": "yes",
+    }) == (
         "invalid configuration:\n"
         "  - GRAPH_API_LOG_JSON='sometimes' is not a valid value\n"
         "  - GRAPH_API_SMTP_POLL_SECONDS must be positive, not '-1'\n"
