@@ -10,7 +10,7 @@ from operator import itemgetter
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.batch import get_aligned_rows, list_aligned
+from graph_db.batch import by_ids_of_labels, get_aligned_rows, list_aligned
 from graph_db.errors import InvalidInput
 from graph_db.people_records import TermRecord, TermUsageRecord
 from graph_db.profile_fields import clean_line, slugify
@@ -55,13 +55,7 @@ def per_kind(statement: Callable[[LiteralString], LiteralString]) -> dict[str, L
     return {kind: statement(kind) for kind in KINDS}
 
 
-GET_MANY: LiteralString = (
-    "UNWIND $ids AS id "
-    "OPTIONAL MATCH (i:Interest {id: id}) OPTIONAL MATCH (a:MentorshipArea {id: id}) "
-    "WITH coalesce(i, a) AS t WHERE t IS NOT NULL "
-    "OPTIONAL MATCH (t)-[:BROADER]->(b) "
-    "RETURN " + TERM_FIELDS + " AS term, b.id AS broaderId"
-)
+GET_MANY: LiteralString = by_ids_of_labels("t", KINDS, TERM_FIELDS, "term", "BROADER", "broaderId")
 
 
 async def get_many(db: Executor, ids: Sequence[str]) -> list[TermRecord | None]:
