@@ -26,7 +26,7 @@ from graph_db.batch import get_aligned_rows
 from graph_db.comments import post_visible
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
-from graph_db.notifications import notified, notify
+from graph_db.notifications import notify, write_notifying
 from graph_db.people import PERSON_FIELDS
 from graph_db.people_records import LinkRecord, PersonRecord
 from graph_db.policy import blocked, blocked_ids, live
@@ -83,16 +83,18 @@ async def like_post(
 ) -> tuple[int | None, list[NotifiedRecord]]:
     """Like a post the viewer can see (again: no change). (likes now, notified), or
     (None, []) when the post is absent, removed or hidden from the viewer."""
-    rows = await db.write(LIKE_POST, {"viewer": viewer_id, "post": post_id, "now": now})
-    return (int(rows[0]["likes"]), notified(rows)) if rows else (None, [])
+    return await write_notifying(
+        db, LIKE_POST, "likes", int, {"viewer": viewer_id, "post": post_id, "now": now}
+    )
 
 
 async def like_comment(
     db: Executor, comment_id: str, *, viewer_id: str, now: int
 ) -> tuple[int | None, list[NotifiedRecord]]:
     """Like a comment the viewer can see; as `like_post`."""
-    rows = await db.write(LIKE_COMMENT, {"viewer": viewer_id, "comment": comment_id, "now": now})
-    return (int(rows[0]["likes"]), notified(rows)) if rows else (None, [])
+    return await write_notifying(
+        db, LIKE_COMMENT, "likes", int, {"viewer": viewer_id, "comment": comment_id, "now": now}
+    )
 
 
 UNLIKE_POST: LiteralString = (

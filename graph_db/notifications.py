@@ -27,16 +27,18 @@ recipient has blocked (or been blocked by) since.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, LiteralString
+from collections.abc import Callable, Sequence
+from typing import Any, LiteralString, TypeVar
 
-from graph_db.backend import Executor, all_records
+from graph_db.backend import Executor, Params, all_records
 from graph_db.batch import aligned_reader
 from graph_db.dialect import identifier
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
 from graph_db.policy import blocked, blocked_ids
 from graph_db.social_records import NotificationRecord, NotifiedRecord
+
+R = TypeVar("R")
 
 # Kinds the social domain creates; other domains add theirs (UPPER_SNAKE, stable: clients
 # switch on them). The GraphQL enum mirrors this tuple.
@@ -118,6 +120,18 @@ def notified(rows: Sequence[dict[str, Any]], *columns: str) -> list[NotifiedReco
                 found[item["id"]] = NotifiedRecord.from_row(item)
     return list(found.values())
 
+
+
+async def write_notifying(
+    db: Executor, statement: LiteralString, column: str, build: Callable[[Any], R], params: Params,
+    *outs: str,
+) -> tuple[R | None, list[NotifiedRecord]]:
+    """`build(row[column])` of a write's first row and the notifications named in its `outs`
+    columns (see `notify`; "notified" by default); (None, []) when the write returned no row."""
+    rows = await db.write(statement, params)
+    if not rows:
+        return None, []
+    return build(rows[0][column]), notified(rows, *outs)
 
 NOTIFICATION_FIELDS: LiteralString = (
     "n {.id, .kind, .recipientId, .targetId, .createdAt, .updatedAt, .count, .actorIds, "
