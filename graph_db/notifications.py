@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, LiteralString, TypeVar
 
-from graph_db.backend import Executor, Params, all_records
+from graph_db.backend import Executor, Params, all_records, first_count
 from graph_db.batch import aligned_reader
 from graph_db.dialect import identifier
 from graph_db.keyset import cursor_params, past_cursor
@@ -188,8 +188,7 @@ COUNT_UNREAD: LiteralString = (
 
 
 async def count_unread(db: Executor, recipient_id: str) -> int:
-    rows = await db.read(COUNT_UNREAD, {"recipient": recipient_id})
-    return int(rows[0]["n"]) if rows else 0
+    return await first_count(db.read, COUNT_UNREAD, "n", {"recipient": recipient_id})
 
 
 MARK_READ: LiteralString = (
@@ -207,8 +206,7 @@ async def mark_read(
 
     Ids that are not the recipient's own are ignored. Returns how many changed.
     """
-    rows = await db.write(
-        MARK_READ,
+    return await first_count(
+        db.write, MARK_READ, "marked",
         {"recipient": recipient_id, "all": ids is None, "ids": list(ids or ()), "now": now},
     )
-    return int(rows[0]["marked"]) if rows else 0
