@@ -25,7 +25,7 @@ from graph_db.forums_records import ForumRecord, ReplyRecord, ThreadRecord
 from graph_db.likes import count_change
 from graph_db.locks import lock
 from graph_db.moderation import audit, audited, audited_write, can_post, open_reports
-from graph_db.notifications import notified, notify, write_notifying
+from graph_db.notifications import merge_edge, notified, notify, write_notifying
 from graph_db.policy import blocked, live, moderates, public_content, sees_content
 from graph_db.social_records import NotifiedRecord
 
@@ -323,10 +323,8 @@ async def list_replies(
 
 LIKE_THREAD: LiteralString = (
     "MATCH (v:Person {id: $viewer}) " + _visible_thread("$thread")
-    + lock("t") + "OPTIONAL MATCH (v)-[known:LIKED]->(t) "
-    "WITH v, t, a, known IS NULL AS created "
-    "MERGE (v)-[l:LIKED]->(t) ON CREATE SET l.createdAt = $now "
-    "WITH v, t, a, created" + count_change("t", "CASE WHEN created THEN 1 ELSE 0 END")
+    + lock("t") + merge_edge("v", "LIKED", "t", "v, t, a")
+    + count_change("t", "CASE WHEN created THEN 1 ELSE 0 END")
     + "WITH v, t, a, created"
     + notify("LIKE_THREAD", imports="v, t, a, created", recipients="[a]", actor="v", target="t",
              when="created")
@@ -361,10 +359,7 @@ LIKE_REPLY: LiteralString = (
     "MATCH (v:Person {id: $viewer}), (c:Comment {id: $reply})-[:ON]->(th:Thread) "
     "WHERE " + live("c") + " MATCH (c)<-[:AUTHORED]-(ca:Person) WHERE NOT " + blocked("v", "ca") + " "
     "WITH v, c, ca, th.id AS tid " + _visible_thread("tid", ", c, ca")
-    + "OPTIONAL MATCH (v)-[known:LIKED]->(c) "
-    "WITH v, c, ca, t, known IS NULL AS created "
-    "MERGE (v)-[l:LIKED]->(c) ON CREATE SET l.createdAt = $now "
-    "WITH v, c, ca, t, created"
+    + merge_edge("v", "LIKED", "c", "v, c, ca, t")
     + notify("LIKE_COMMENT", imports="v, c, ca, t, created", recipients="[ca]", actor="v",
              target="c", comment="c", when="created")
     + " RETURN c.id AS id, notified"

@@ -111,6 +111,22 @@ def notify(
     )
 
 
+def merge_edge(
+    start: LiteralString, rel: LiteralString, end: LiteralString, carry: LiteralString,
+    on_create: LiteralString = "",
+) -> LiteralString:
+    """MERGE the `rel` edge from `start` to `end` (`made`, stamped createdAt = $now and with
+    `on_create` assignments when new), then keep `carry` and `created`: whether this statement
+    made the edge, what `notify(when="created")` tests so that a retry notifies no one again."""
+    return (
+        "OPTIONAL MATCH (" + start + ")-[known:" + rel + "]->(" + end + ") "
+        "WITH " + carry + ", known IS NULL AS created "
+        "MERGE (" + start + ")-[made:" + rel + "]->(" + end + ") "
+        "ON CREATE SET made.createdAt = $now" + on_create + " "
+        "WITH " + carry + ", created"
+    )
+
+
 def notified(rows: Sequence[dict[str, Any]], *columns: str) -> list[NotifiedRecord]:
     """The notifications named in `columns` of a write's rows (see `notify`), deduplicated."""
     found: dict[str, NotifiedRecord] = {}
