@@ -20,6 +20,8 @@ KINDS: tuple[LiteralString, ...] = ("Interest", "MentorshipArea")
 _NAMESPACE = uuid.UUID("0b9a9a7e-0a0f-4e8e-8f39-7f0e5d1c2b44")
 
 TERM_FIELDS: LiteralString = "t {.id, .slug, .name, .createdAt, .aliases, kind: labels(t)[0]}"
+# Returns term `t` as _record reads it, without walking to its broader term.
+RETURN_TERM: LiteralString = "RETURN " + TERM_FIELDS + " AS term, null AS broaderId"
 MAX_ALIASES = 20
 MAX_ALIAS_LENGTH = 100
 
@@ -163,7 +165,7 @@ def _ensure(label: LiteralString) -> LiteralString:
     return (
         "UNWIND $terms AS it MERGE (t:" + label + " {slug: it.slug}) "
         "ON CREATE SET t.id = it.id, t.name = it.name, t.createdAt = $now "
-        "RETURN " + TERM_FIELDS + " AS term, null AS broaderId"
+        + RETURN_TERM
     )
 
 
@@ -241,7 +243,7 @@ async def set_aliases(
 
 
 def _list_kind(label: LiteralString) -> LiteralString:
-    return "MATCH (t:" + label + ") RETURN " + TERM_FIELDS + " AS term, null AS broaderId"
+    return "MATCH (t:" + label + ") " + RETURN_TERM
 
 
 LIST_KIND: dict[str, LiteralString] = per_kind(_list_kind)
@@ -258,7 +260,7 @@ def _replace_aliases(label: LiteralString) -> LiteralString:
     return (
         "MATCH (t:" + label + " {id: $id}) "
         "WITH t, coalesce(t.aliases, []) = $expected AS unchanged WHERE unchanged "
-        "SET t.aliases = $aliases RETURN " + TERM_FIELDS + " AS term, null AS broaderId"
+        "SET t.aliases = $aliases " + RETURN_TERM
     )
 
 
