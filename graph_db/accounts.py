@@ -19,7 +19,7 @@ from graph_db.accounts_records import (
     RotationRecord,
     SessionRecord,
 )
-from graph_db.backend import Executor, first_record
+from graph_db.backend import Executor, Params, first_record
 from graph_db.locks import lock_site_roles
 from graph_db.people import PERSON_FIELDS
 from graph_db.people_records import PersonRecord
@@ -157,14 +157,18 @@ async def complete_login(
     rehash: str | None = None,
 ) -> SessionRecord | None:
     """Reset the failure count, store a new refresh token (and an upgraded hash, if given)."""
-    rows = await db.write(
-        COMPLETE_LOGIN,
-        {
-            "personId": person_id, "credentialId": credential_id, "now": now,
-            "rehash": rehash, "tokens": _tokens(token),
-        },
-    )
-    return _session(rows)
+    return await _new_session(db, COMPLETE_LOGIN, person_id, credential_id, now, token, {"rehash": rehash})
+
+
+async def _new_session(
+    db: Executor, statement: LiteralString, person_id: str, credential_id: str, now: int,
+    token: NewRefreshToken, params: Params,
+) -> SessionRecord | None:
+    """The session a write on a person's credential that stores `token` (_CREATE_TOKENS) leaves."""
+    return _session(await db.write(statement, {
+        "personId": person_id, "credentialId": credential_id, "now": now, "tokens": _tokens(token),
+        **params,
+    }))
 
 
 def _session(rows: list[dict[str, Any]]) -> SessionRecord | None:
@@ -267,14 +271,9 @@ async def change_password(
     token: NewRefreshToken,
 ) -> SessionRecord | None:
     """New hash, every refresh token revoked, older access tokens void, one new refresh token."""
-    rows = await db.write(
-        CHANGE_PASSWORD,
-        {
-            "personId": person_id, "credentialId": credential_id, "passwordHash": password_hash,
-            "now": now, "tokens": _tokens(token),
-        },
+    return await _new_session(
+        db, CHANGE_PASSWORD, person_id, credential_id, now, token, {"passwordHash": password_hash}
     )
-    return _session(rows)
 
 
 # Returns person `p` and the session version of their password credential (0 without one).

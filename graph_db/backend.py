@@ -74,3 +74,9 @@ async def first_record(
     """`build(row[column])` of the first row `run` returns, or None when there is none."""
     rows = await run(query, params)
     return build(rows[0][column]) if rows else None
+
+
+async def first_count(run: Run, query: LiteralString, column: str, params: Params | None = None) -> int:
+    """The number in `column` of the first row `run` returns: 0 when there is none (or it is null)."""
+    rows = await run(query, params)
+    return int(rows[0][column] or 0) if rows else 0

@@ -25,6 +25,22 @@ def by_ids(
     )
 
 
+def by_ids_of_labels(
+    var: LiteralString, labels: Sequence[LiteralString], fields: LiteralString, column: LiteralString,
+    up: LiteralString, up_column: LiteralString,
+) -> LiteralString:
+    """The statement reading each node of `$ids` carrying one of `labels` (bound as `var`) as
+    `fields` in `column`, with the id of the node it points to by `up` (or null) in `up_column`."""
+    return (
+        "UNWIND $ids AS id "
+        + " ".join("OPTIONAL MATCH (found" + label + ":" + label + " {id: id})" for label in labels)
+        + " WITH coalesce(" + ", ".join("found" + label for label in labels) + ") AS " + var
+        + " WHERE " + var + " IS NOT NULL "
+        "OPTIONAL MATCH (" + var + ")-[:" + up + "]->(above) "
+        "RETURN " + fields + " AS " + column + ", above.id AS " + up_column
+    )
+
+
 async def read_ids(
     db: Executor, statement: LiteralString, ids: Sequence[str], params: Params | None = None
 ) -> list[Row]:

@@ -15,10 +15,10 @@ from typing import Any, LiteralString, TypeVar
 from graph_db.backend import Executor
 from graph_db.batch import get_aligned
 from graph_db.keyset import cursor_params, past_cursor
-from graph_db.moderation import audit, audited_write, can_post, open_reports
-from graph_db.notifications import notified, notify
-from graph_db.policy import blocked, blocked_ids, live, moderates, sees_content
-from graph_db.posts import mention, mention_params, unmention
+from graph_db.moderation import audited_write, can_post
+from graph_db.notifications import notify, write_notifying
+from graph_db.policy import blocked, blocked_ids, live, sees_content
+from graph_db.posts import mention, mention_params, removal, unmention
 from graph_db.social_records import CommentRecord, NotifiedRecord
 
 
@@ -195,16 +195,11 @@ async def create_comment(
 
     None when the author may not see the post or the comment replied to.
     """
-    rows = await db.write(
-        CREATE_COMMENT,
+    return await write_notifying(
+        db, CREATE_COMMENT, "comment", CommentRecord.from_row,
         {"id": id, "author": author_id, "post": post_id, "parent": parent_id, "body": body,
          "now": now, **mention_params(mention_ids)},
-    )
-    if not rows:
-        return None, []
-    return (
-        CommentRecord.from_row(rows[0]["comment"]),
-        notified(rows, "notified", "repliedTo", "mentionedIn"),
+        "notified", "repliedTo", "mentionedIn",
     )
 
 
@@ -228,31 +223,18 @@ async def update_comment(
     mention_ids: Sequence[str] | None = None,
 ) -> tuple[CommentRecord | None, list[NotifiedRecord]]:
     """Replace the body (and, unless None, the mentions) of the author's own comment."""
-    rows = await db.write(
-        UPDATE_COMMENT,
+    return await write_notifying(
+        db, UPDATE_COMMENT, "comment", CommentRecord.from_row,
         {"id": comment_id, "author": author_id, "body": body, "now": now,
          **mention_params(mention_ids)},
     )
-    if not rows:
-        return None, []
-    return CommentRecord.from_row(rows[0]["comment"]), notified(rows)
 
 
-REMOVE_COMMENT: LiteralString = (
-    "MATCH (c:Comment {id: $id})<-[:AUTHORED]-(a:Person), (actor:Person {id: $actor}) "
-    "WHERE (" + live("c") + " OR (c.removedAt = $now AND c.removedBy = $actor)) "
-    "OPTIONAL MATCH (c)-[:ON]->(:Post)-[:IN_GROUP]->(g:Group) "
-    # The moderator's power is checked again here, from the graph (graph_db.moderation).
-    "WITH c, a, actor, g, a.id = $actor OR ($moderator AND " + moderates("actor", "g") + ") "
-    "AS allowed WHERE allowed "
-    "SET c.removedAt = $now, c.removedBy = $actor "
-    "WITH c, a, actor, g, [(c)<-[:REPLY_TO]-(rc:Comment) WHERE " + live("rc") + " | rc] AS cascade "
-    "FOREACH (r IN cascade | SET r.removedAt = $now, r.removedBy = $actor, r.removedWith = c.id) "
-    "WITH c, a, actor, g, " + open_reports("c", "g") + " AS reports "
-    "FOREACH (_ IN CASE WHEN a.id = $actor THEN [] ELSE [1] END |"
-    + audit("REMOVE_COMMENT", actor="actor", target="c", kind="COMMENT", group="g",
-            reports="reports")
-    + ") RETURN c.id AS id"
+# The comment's live replies go with it (marked as removed with it, `removedWith`).
+REMOVE_COMMENT: LiteralString = removal(
+    "c", "Comment", "COMMENT", "-[:ON]->(:Post)-[:IN_GROUP]->",
+    then="WITH c, a, actor, g, [(c)<-[:REPLY_TO]-(rc:Comment) WHERE " + live("rc") + " | rc] AS cascade "
+    "FOREACH (r IN cascade | SET r.removedAt = $now, r.removedBy = $actor, r.removedWith = c.id) ",
 )
 
 

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor
+from graph_db.backend import Executor, first_count
 from graph_db.locks import lock
 from graph_db.notifications import RECIPIENT, SHOWN
 from graph_db.policy import blocks_with_id
@@ -157,12 +157,7 @@ SCHEDULE_NOTIFICATION_DIGESTS: LiteralString = (
 async def schedule_message_digests(db: Executor, periods: Sequence[Period], *, now: int) -> int:
     """Make the MESSAGE_DIGEST entry of every DIGEST member of each period's zone who has
     unread messages in it, for the periods not scheduled before; returns how many it made."""
-    if not periods:
-        return 0
-    rows = await db.write(SCHEDULE_MESSAGE_DIGESTS, {
-        "periods": [p.as_param() for p in periods], "kind": MESSAGE_DIGEST, "now": now,
-    })
-    return int(rows[0]["n"]) if rows else 0
+    return await _schedule(db, SCHEDULE_MESSAGE_DIGESTS, MESSAGE_DIGEST, periods, now)
 
 
 async def schedule_notification_digests(
@@ -170,12 +165,18 @@ async def schedule_notification_digests(
 ) -> int:
     """Make the NOTIFICATION_DIGEST entry of every member whose cadence is the period's and who
     has unread notifications active in it, for the periods not scheduled before."""
+    return await _schedule(db, SCHEDULE_NOTIFICATION_DIGESTS, NOTIFICATION_DIGEST, periods, now)
+
+
+async def _schedule(
+    db: Executor, statement: LiteralString, kind: str, periods: Sequence[Period], now: int
+) -> int:
+    """Run a scheduling statement of `kind` over `periods`: how many entries it made."""
     if not periods:
         return 0
-    rows = await db.write(SCHEDULE_NOTIFICATION_DIGESTS, {
-        "periods": [p.as_param() for p in periods], "kind": NOTIFICATION_DIGEST, "now": now,
+    return await first_count(db.write, statement, "n", {
+        "periods": [p.as_param() for p in periods], "kind": kind, "now": now,
     })
-    return int(rows[0]["n"]) if rows else 0
 
 
 GET_ENTRY: LiteralString = (

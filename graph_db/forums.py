@@ -25,7 +25,7 @@ from graph_db.forums_records import ForumRecord, ReplyRecord, ThreadRecord
 from graph_db.likes import count_change
 from graph_db.locks import lock
 from graph_db.moderation import audit, audited, audited_write, can_post, open_reports
-from graph_db.notifications import notified, notify
+from graph_db.notifications import merge_edge, notified, notify, write_notifying
 from graph_db.policy import blocked, live, moderates, public_content, sees_content
 from graph_db.social_records import NotifiedRecord
 
@@ -277,12 +277,10 @@ async def create_reply(
 ) -> tuple[ReplyRecord | None, list[NotifiedRecord]]:
     """Reply in a thread the author can see and may post in (not locked unless they moderate
     it; slow mode respected), idempotent by `id`; the thread's author is notified."""
-    rows = await db.write(
-        REPLY, {"id": id, "author": author_id, "thread": thread_id, "body": body, "now": now}
+    return await write_notifying(
+        db, REPLY, "reply", ReplyRecord.from_row,
+        {"id": id, "author": author_id, "thread": thread_id, "body": body, "now": now},
     )
-    if not rows:
-        return None, []
-    return ReplyRecord.from_row(rows[0]["reply"]), notified(rows)
 
 
 GET_REPLIES: LiteralString = (
@@ -325,10 +323,8 @@ async def list_replies(
 
 LIKE_THREAD: LiteralString = (
     "MATCH (v:Person {id: $viewer}) " + _visible_thread("$thread")
-    + lock("t") + "OPTIONAL MATCH (v)-[known:LIKED]->(t) "
-    "WITH v, t, a, known IS NULL AS created "
-    "MERGE (v)-[l:LIKED]->(t) ON CREATE SET l.createdAt = $now "
-    "WITH v, t, a, created" + count_change("t", "CASE WHEN created THEN 1 ELSE 0 END")
+    + lock("t") + merge_edge("v", "LIKED", "t", "v, t, a")
+    + count_change("t", "CASE WHEN created THEN 1 ELSE 0 END")
     + "WITH v, t, a, created"
     + notify("LIKE_THREAD", imports="v, t, a, created", recipients="[a]", actor="v", target="t",
              when="created")
@@ -347,8 +343,9 @@ async def like_thread(
     db: Executor, thread_id: str, *, viewer_id: str, now: int
 ) -> tuple[int | None, list[NotifiedRecord]]:
     """Like a visible thread (again: no change); (likes now, notified) or (None, [])."""
-    rows = await db.write(LIKE_THREAD, {"viewer": viewer_id, "thread": thread_id, "now": now})
-    return (int(rows[0]["likes"]), notified(rows)) if rows else (None, [])
+    return await write_notifying(
+        db, LIKE_THREAD, "likes", int, {"viewer": viewer_id, "thread": thread_id, "now": now}
+    )
 
 
 async def unlike_thread(db: Executor, thread_id: str, *, viewer_id: str) -> int | None:
@@ -362,10 +359,7 @@ LIKE_REPLY: LiteralString = (
     "MATCH (v:Person {id: $viewer}), (c:Comment {id: $reply})-[:ON]->(th:Thread) "
     "WHERE " + live("c") + " MATCH (c)<-[:AUTHORED]-(ca:Person) WHERE NOT " + blocked("v", "ca") + " "
     "WITH v, c, ca, th.id AS tid " + _visible_thread("tid", ", c, ca")
-    + "OPTIONAL MATCH (v)-[known:LIKED]->(c) "
-    "WITH v, c, ca, t, known IS NULL AS created "
-    "MERGE (v)-[l:LIKED]->(c) ON CREATE SET l.createdAt = $now "
-    "WITH v, c, ca, t, created"
+    + merge_edge("v", "LIKED", "c", "v, c, ca, t")
     + notify("LIKE_COMMENT", imports="v, c, ca, t, created", recipients="[ca]", actor="v",
              target="c", comment="c", when="created")
     + " RETURN c.id AS id, notified"

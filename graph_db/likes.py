@@ -26,7 +26,7 @@ from graph_db.batch import get_aligned_rows
 from graph_db.comments import post_visible
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
-from graph_db.notifications import notified, notify
+from graph_db.notifications import merge_edge, notify, write_notifying
 from graph_db.people import PERSON_FIELDS
 from graph_db.people_records import LinkRecord, PersonRecord
 from graph_db.policy import blocked, blocked_ids, live
@@ -51,11 +51,8 @@ def recount(carry: LiteralString = "") -> LiteralString:
 LIKE_POST: LiteralString = (
     "MATCH (v:Person {id: $viewer}), (p:Post {id: $post})<-[:AUTHORED]-(pa:Person) "
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
-    + post_visible("v, p, pa, g") + lock("p") +
-    "OPTIONAL MATCH (v)-[known:LIKED]->(p) "
-    "WITH v, p, pa, known IS NULL AS created "
-    "MERGE (v)-[l:LIKED]->(p) ON CREATE SET l.createdAt = $now "
-    "WITH v, p, pa, created" + count_change("p", "CASE WHEN created THEN 1 ELSE 0 END")
+    + post_visible("v, p, pa, g") + lock("p") + merge_edge("v", "LIKED", "p", "v, p, pa")
+    + count_change("p", "CASE WHEN created THEN 1 ELSE 0 END")
     + "WITH v, p, pa, created"
     + notify("LIKE_POST", imports="v, p, pa, created", recipients="[pa]", actor="v", target="p",
              post="p", when="created")
@@ -67,11 +64,7 @@ LIKE_COMMENT: LiteralString = (
     "WHERE " + live("c") + " AND NOT " + blocked("v", "a") + " "
     "MATCH (c)-[:ON]->(p:Post)<-[:AUTHORED]-(pa:Person) "
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
-    + post_visible("v, c, a, p, pa, g") +
-    "OPTIONAL MATCH (v)-[known:LIKED]->(c) "
-    "WITH v, c, a, p, known IS NULL AS created "
-    "MERGE (v)-[l:LIKED]->(c) ON CREATE SET l.createdAt = $now "
-    "WITH v, c, a, p, created"
+    + post_visible("v, c, a, p, pa, g") + merge_edge("v", "LIKED", "c", "v, c, a, p")
     + notify("LIKE_COMMENT", imports="v, c, a, p, created", recipients="[a]", actor="v",
              target="c", post="p", comment="c", when="created")
     + " RETURN c.id AS id, size([(c)<-[:LIKED]-(x:Person) | x]) AS likes, notified"
@@ -83,16 +76,18 @@ async def like_post(
 ) -> tuple[int | None, list[NotifiedRecord]]:
     """Like a post the viewer can see (again: no change). (likes now, notified), or
     (None, []) when the post is absent, removed or hidden from the viewer."""
-    rows = await db.write(LIKE_POST, {"viewer": viewer_id, "post": post_id, "now": now})
-    return (int(rows[0]["likes"]), notified(rows)) if rows else (None, [])
+    return await write_notifying(
+        db, LIKE_POST, "likes", int, {"viewer": viewer_id, "post": post_id, "now": now}
+    )
 
 
 async def like_comment(
     db: Executor, comment_id: str, *, viewer_id: str, now: int
 ) -> tuple[int | None, list[NotifiedRecord]]:
     """Like a comment the viewer can see; as `like_post`."""
-    rows = await db.write(LIKE_COMMENT, {"viewer": viewer_id, "comment": comment_id, "now": now})
-    return (int(rows[0]["likes"]), notified(rows)) if rows else (None, [])
+    return await write_notifying(
+        db, LIKE_COMMENT, "likes", int, {"viewer": viewer_id, "comment": comment_id, "now": now}
+    )
 
 
 UNLIKE_POST: LiteralString = (

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, LiteralString, Self
 
-from graph_db.backend import Executor, all_records, first_record
+from graph_db.backend import Executor, all_records, first_count, first_record
 from graph_db.batch import get_aligned, get_aligned_rows
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
@@ -408,8 +408,7 @@ COUNT_UNREAD: LiteralString = (
 
 
 async def count_unread(db: Executor, viewer: str) -> int:
-    rows = await db.read(COUNT_UNREAD, {"viewer": viewer})
-    return int(rows[0]["n"] or 0) if rows else 0
+    return await first_count(db.read, COUNT_UNREAD, "n", {"viewer": viewer})
 
 
 MARK_READ: LiteralString = (

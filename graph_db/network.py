@@ -22,7 +22,7 @@ from typing import Any, LiteralString
 from graph_db.backend import Executor
 from graph_db.batch import get_aligned_or
 from graph_db.locks import lock_pair
-from graph_db.notifications import notified, notify
+from graph_db.notifications import merge_edge, notified, notify
 from graph_db.people import PERSON_FIELDS
 from graph_db.people_records import (
     LinkRecord,
@@ -79,9 +79,7 @@ async def _pair_write(
 
 
 FOLLOW: LiteralString = (
-    _PAIR + _NOT_BLOCKED + "OPTIONAL MATCH (a)-[known:FOLLOWS]->(b) "
-    "WITH a, b, known IS NULL AS created "
-    "MERGE (a)-[f:FOLLOWS]->(b) ON CREATE SET f.createdAt = $now WITH a, b, created"
+    _PAIR + _NOT_BLOCKED + merge_edge("a", "FOLLOWS", "b", "a, b")
     # The person followed hears of it once (graph_db.notifications; grouped until read).
     + notify("FOLLOW", imports="a, b, created", recipients="[b]", actor="a", target="b",
              person="a", when="created")

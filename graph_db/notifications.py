@@ -27,16 +27,18 @@ recipient has blocked (or been blocked by) since.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, LiteralString
+from collections.abc import Callable, Sequence
+from typing import Any, LiteralString, TypeVar
 
-from graph_db.backend import Executor, all_records
+from graph_db.backend import Executor, Params, all_records, first_count
 from graph_db.batch import aligned_reader
 from graph_db.dialect import identifier
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
 from graph_db.policy import blocked, blocked_ids
 from graph_db.social_records import NotificationRecord, NotifiedRecord
+
+R = TypeVar("R")
 
 # Kinds the social domain creates; other domains add theirs (UPPER_SNAKE, stable: clients
 # switch on them). The GraphQL enum mirrors this tuple.
@@ -109,6 +111,22 @@ def notify(
     )
 
 
+def merge_edge(
+    start: LiteralString, rel: LiteralString, end: LiteralString, carry: LiteralString,
+    on_create: LiteralString = "",
+) -> LiteralString:
+    """MERGE the `rel` edge from `start` to `end` (`made`, stamped createdAt = $now and with
+    `on_create` assignments when new), then keep `carry` and `created`: whether this statement
+    made the edge, what `notify(when="created")` tests so that a retry notifies no one again."""
+    return (
+        "OPTIONAL MATCH (" + start + ")-[known:" + rel + "]->(" + end + ") "
+        "WITH " + carry + ", known IS NULL AS created "
+        "MERGE (" + start + ")-[made:" + rel + "]->(" + end + ") "
+        "ON CREATE SET made.createdAt = $now" + on_create + " "
+        "WITH " + carry + ", created"
+    )
+
+
 def notified(rows: Sequence[dict[str, Any]], *columns: str) -> list[NotifiedRecord]:
     """The notifications named in `columns` of a write's rows (see `notify`), deduplicated."""
     found: dict[str, NotifiedRecord] = {}
@@ -118,6 +136,18 @@ def notified(rows: Sequence[dict[str, Any]], *columns: str) -> list[NotifiedReco
                 found[item["id"]] = NotifiedRecord.from_row(item)
     return list(found.values())
 
+
+
+async def write_notifying(
+    db: Executor, statement: LiteralString, column: str, build: Callable[[Any], R], params: Params,
+    *outs: str,
+) -> tuple[R | None, list[NotifiedRecord]]:
+    """`build(row[column])` of a write's first row and the notifications named in its `outs`
+    columns (see `notify`; "notified" by default); (None, []) when the write returned no row."""
+    rows = await db.write(statement, params)
+    if not rows:
+        return None, []
+    return build(rows[0][column]), notified(rows, *outs)
 
 NOTIFICATION_FIELDS: LiteralString = (
     "n {.id, .kind, .recipientId, .targetId, .createdAt, .updatedAt, .count, .actorIds, "
@@ -174,8 +204,7 @@ COUNT_UNREAD: LiteralString = (
 
 
 async def count_unread(db: Executor, recipient_id: str) -> int:
-    rows = await db.read(COUNT_UNREAD, {"recipient": recipient_id})
-    return int(rows[0]["n"]) if rows else 0
+    return await first_count(db.read, COUNT_UNREAD, "n", {"recipient": recipient_id})
 
 
 MARK_READ: LiteralString = (
@@ -193,8 +222,7 @@ async def mark_read(
 
     Ids that are not the recipient's own are ignored. Returns how many changed.
     """
-    rows = await db.write(
-        MARK_READ,
+    return await first_count(
+        db.write, MARK_READ, "marked",
         {"recipient": recipient_id, "all": ids is None, "ids": list(ids or ()), "now": now},
     )
-    return int(rows[0]["marked"]) if rows else 0

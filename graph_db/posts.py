@@ -16,7 +16,7 @@ from graph_db.backend import Executor, all_records
 from graph_db.batch import get_aligned
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.moderation import audit, audited_write, can_post, open_reports
-from graph_db.notifications import notified, notify
+from graph_db.notifications import notify, write_notifying
 from graph_db.policy import (
     blocked,
     blocked_group_post_ids,
@@ -126,14 +126,11 @@ async def create_post(
     None when the author does not exist or may not post in `group_id` (not a member,
     banned, or no such group).
     """
-    rows = await db.write(
-        CREATE_POST,
+    return await write_notifying(
+        db, CREATE_POST, "post", PostRecord.from_row,
         {"id": id, "author": author_id, "body": body, "now": now, "group": group_id,
          **mention_params(mention_ids)},
     )
-    if not rows:
-        return None, []
-    return PostRecord.from_row(rows[0]["post"]), notified(rows)
 
 
 UPDATE_POST: LiteralString = (
@@ -156,29 +153,37 @@ async def update_post(
 
     People newly mentioned are notified. None if the post is absent, removed or not theirs.
     """
-    rows = await db.write(
-        UPDATE_POST,
+    return await write_notifying(
+        db, UPDATE_POST, "post", PostRecord.from_row,
         {"id": post_id, "author": author_id, "body": body, "now": now,
          **mention_params(mention_ids)},
     )
-    if not rows:
-        return None, []
-    return PostRecord.from_row(rows[0]["post"]), notified(rows)
 
 
-REMOVE_POST: LiteralString = (
-    "MATCH (p:Post {id: $id})<-[:AUTHORED]-(a:Person), (actor:Person {id: $actor}) "
-    "WHERE (" + live("p") + " OR (p.removedAt = $now AND p.removedBy = $actor)) "
-    "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
-    # The moderator's power is checked again here, from the graph (graph_db.moderation).
-    "WITH p, a, actor, g, a.id = $actor OR ($moderator AND " + moderates("actor", "g") + ") "
-    "AS allowed WHERE allowed "
-    "SET p.removedAt = $now, p.removedBy = $actor "
-    "WITH p, a, actor, g, " + open_reports("p", "g") + " AS reports "
-    "FOREACH (_ IN CASE WHEN a.id = $actor THEN [] ELSE [1] END |"
-    + audit("REMOVE_POST", actor="actor", target="p", kind="POST", group="g", reports="reports")
-    + ") RETURN p.id AS id"
-)
+def removal(
+    var: LiteralString, label: LiteralString, kind: LiteralString, to_group: LiteralString,
+    then: LiteralString = "",
+) -> LiteralString:
+    """The soft-delete of the `label` node `$id` (bound as `var`; `a` its author, `actor` who
+    removes it, `g` its group reached by the path `to_group`): by its author, or (`$moderator`)
+    by someone who moderates it, audited as REMOVE_<kind> when not the author's own. `then`
+    runs after the node is marked; a retry by the same actor at the same `$now` passes again."""
+    return (
+        "MATCH (" + var + ":" + label + " {id: $id})<-[:AUTHORED]-(a:Person), (actor:Person {id: $actor}) "
+        "WHERE (" + live(var) + " OR (" + var + ".removedAt = $now AND " + var + ".removedBy = $actor)) "
+        "OPTIONAL MATCH (" + var + ")" + to_group + "(g:Group) "
+        # The moderator's power is checked again here, from the graph (graph_db.moderation).
+        "WITH " + var + ", a, actor, g, a.id = $actor OR ($moderator AND " + moderates("actor", "g") + ") "
+        "AS allowed WHERE allowed "
+        "SET " + var + ".removedAt = $now, " + var + ".removedBy = $actor " + then
+        + "WITH " + var + ", a, actor, g, " + open_reports(var, "g") + " AS reports "
+        "FOREACH (_ IN CASE WHEN a.id = $actor THEN [] ELSE [1] END |"
+        + audit("REMOVE_" + kind, actor="actor", target=var, kind=kind, group="g", reports="reports")
+        + ") RETURN " + var + ".id AS id"
+    )
+
+
+REMOVE_POST: LiteralString = removal("p", "Post", "POST", "-[:IN_GROUP]->")
 
 
 async def remove_post(

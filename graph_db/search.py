@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
 from graph_db import search_ranking
-from graph_db.backend import Executor, all_records
+from graph_db.backend import Executor, all_records, first_count
 from graph_db.dialect import RecallWord
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.migrations import PERSON_SEARCH
@@ -540,5 +540,4 @@ COUNT_BY_INTEREST: LiteralString = _HOLDERS_BELOW + "RETURN count(p) AS total"
 
 async def count_by_interest(db: Executor, interest_id: str, *, viewer: str) -> int:
     """How many people list_by_interest finds in all."""
-    rows = await db.read(COUNT_BY_INTEREST, {"interest": interest_id, "viewer": viewer})
-    return int(rows[0]["total"]) if rows else 0
+    return await first_count(db.read, COUNT_BY_INTEREST, "total", {"interest": interest_id, "viewer": viewer})

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.batch import get_aligned_rows, list_aligned
+from graph_db.batch import by_ids_of_labels, get_aligned_rows, list_aligned
 from graph_db.people_records import OrgUnitRecord
 from graph_db.profile_fields import slugify
 from graph_db.taxonomy_data import DEFAULT_TAXONOMY
@@ -139,14 +139,7 @@ async def rename_unit(
     return _record(rows[0]) if rows else None
 
 
-GET_MANY: LiteralString = (
-    "UNWIND $ids AS id "
-    "OPTIONAL MATCH (h:Hospital {id: id}) OPTIONAL MATCH (d:Department {id: id}) "
-    "OPTIONAL MATCH (v:Division {id: id}) "
-    "WITH coalesce(h, d, v) AS u WHERE u IS NOT NULL "
-    "OPTIONAL MATCH (u)-[:PART_OF]->(parent) "
-    "RETURN " + UNIT_FIELDS + " AS unit, parent.id AS parentId"
-)
+GET_MANY: LiteralString = by_ids_of_labels("u", KINDS, UNIT_FIELDS, "unit", "PART_OF", "parentId")
 
 
 async def get_many(db: Executor, ids: Sequence[str]) -> list[OrgUnitRecord | None]:

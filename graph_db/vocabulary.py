@@ -10,7 +10,7 @@ from operator import itemgetter
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.batch import get_aligned_rows, list_aligned
+from graph_db.batch import by_ids_of_labels, get_aligned_rows, list_aligned
 from graph_db.errors import InvalidInput
 from graph_db.people_records import TermRecord, TermUsageRecord
 from graph_db.profile_fields import clean_line, slugify
@@ -20,6 +20,8 @@ KINDS: tuple[LiteralString, ...] = ("Interest", "MentorshipArea")
 _NAMESPACE = uuid.UUID("0b9a9a7e-0a0f-4e8e-8f39-7f0e5d1c2b44")
 
 TERM_FIELDS: LiteralString = "t {.id, .slug, .name, .createdAt, .aliases, kind: labels(t)[0]}"
+# Returns term `t` as _record reads it, without walking to its broader term.
+RETURN_TERM: LiteralString = "RETURN " + TERM_FIELDS + " AS term, null AS broaderId"
 MAX_ALIASES = 20
 MAX_ALIAS_LENGTH = 100
 
@@ -55,13 +57,7 @@ def per_kind(statement: Callable[[LiteralString], LiteralString]) -> dict[str, L
     return {kind: statement(kind) for kind in KINDS}
 
 
-GET_MANY: LiteralString = (
-    "UNWIND $ids AS id "
-    "OPTIONAL MATCH (i:Interest {id: id}) OPTIONAL MATCH (a:MentorshipArea {id: id}) "
-    "WITH coalesce(i, a) AS t WHERE t IS NOT NULL "
-    "OPTIONAL MATCH (t)-[:BROADER]->(b) "
-    "RETURN " + TERM_FIELDS + " AS term, b.id AS broaderId"
-)
+GET_MANY: LiteralString = by_ids_of_labels("t", KINDS, TERM_FIELDS, "term", "BROADER", "broaderId")
 
 
 async def get_many(db: Executor, ids: Sequence[str]) -> list[TermRecord | None]:
@@ -169,7 +165,7 @@ def _ensure(label: LiteralString) -> LiteralString:
     return (
         "UNWIND $terms AS it MERGE (t:" + label + " {slug: it.slug}) "
         "ON CREATE SET t.id = it.id, t.name = it.name, t.createdAt = $now "
-        "RETURN " + TERM_FIELDS + " AS term, null AS broaderId"
+        + RETURN_TERM
     )
 
 
@@ -247,7 +243,7 @@ async def set_aliases(
 
 
 def _list_kind(label: LiteralString) -> LiteralString:
-    return "MATCH (t:" + label + ") RETURN " + TERM_FIELDS + " AS term, null AS broaderId"
+    return "MATCH (t:" + label + ") " + RETURN_TERM
 
 
 LIST_KIND: dict[str, LiteralString] = per_kind(_list_kind)
@@ -264,7 +260,7 @@ def _replace_aliases(label: LiteralString) -> LiteralString:
     return (
         "MATCH (t:" + label + " {id: $id}) "
         "WITH t, coalesce(t.aliases, []) = $expected AS unchanged WHERE unchanged "
-        "SET t.aliases = $aliases RETURN " + TERM_FIELDS + " AS term, null AS broaderId"
+        "SET t.aliases = $aliases " + RETURN_TERM
     )
 
 

@@ -9,7 +9,7 @@ from graph_db.backend import Executor
 from graph_db.groups.core import GROUP_FIELDS, LOCK_GROUP, RECOUNT, group_record, recount
 from graph_db.groups.records import GroupRecord
 from graph_db.moderation import audit, audited
-from graph_db.notifications import notified, notify
+from graph_db.notifications import merge_edge, notified, notify
 from graph_db.policy import (
     GROUP_MODERATOR_ROLES,
     MEMBER,
@@ -141,10 +141,7 @@ INVITE: LiteralString = (
     "WHERE a <> p AND g.archivedAt IS NULL AND NOT " + blocked("a", "p") + " "
     "WITH a, g, p, NOT " + is_member("p", "g") + " AND NOT " + banned("p", "g") + " "
     "AND " + may_invite("a", "g") + " AS allowed WHERE allowed "
-    "OPTIONAL MATCH (p)-[known:INVITED_TO]->(g) "
-    "WITH a, g, p, known IS NULL AS created "
-    "MERGE (p)-[i:INVITED_TO]->(g) ON CREATE SET i.createdAt = $now, i.invitedBy = a.id "
-    "WITH a, g, p, created"
+    + merge_edge("p", "INVITED_TO", "g", "a, g, p", on_create=", made.invitedBy = a.id")
     + notify("GROUP_INVITE", imports="a, g, p, created", recipients="[p]", actor="a",
              target="g", when="created")
     + " RETURN " + GROUP_FIELDS + " AS group, notified"

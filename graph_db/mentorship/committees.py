@@ -24,7 +24,7 @@ from graph_db.mentorship import (
     viewer_params,
 )
 from graph_db.mentorship.records import CommitteeRecord
-from graph_db.notifications import notified, notify
+from graph_db.notifications import notified, notify, write_notifying
 from graph_db.social_records import NotifiedRecord
 
 MAX_SEATS = 5
@@ -165,12 +165,9 @@ async def dissolve(
     db: Executor, committee_id: str, *, viewer_id: str, now: int, viewer_is_admin: bool = False,
 ) -> tuple[CommitteeRecord | None, list[NotifiedRecord]]:
     """Dissolve a committee (again: no change); None if there is no such committee."""
-    rows = await db.write(DISSOLVE, {
+    return await write_notifying(db, DISSOLVE, "committee", CommitteeRecord.from_row, {
         "id": committee_id, **viewer_params(viewer_id, viewer_is_admin), "now": now,
     })
-    if not rows:
-        return None, []
-    return CommitteeRecord.from_row(rows[0]["committee"]), notified(rows)
 
 
 GET_MANY: LiteralString = (
