@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from operator import attrgetter
-from typing import Any, ClassVar, Generic, NewType, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, NewType, Protocol, Self, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -19,6 +19,9 @@ from strawberry.types.scalar import ScalarDefinition
 from graph_db.errors import Conflict, GraphApiError, InvalidInput, NotFound
 from resolvers.context import Context
 from resolvers.pagination import Page
+
+if TYPE_CHECKING:
+    from schema.people import Person
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -91,15 +94,21 @@ def timestamp_field(path: str, description: str) -> Any:
     return attr_field(path, from_ms_or_none, description=description)
 
 
+async def person(info: AppInfo, person_id: str | None) -> Person | None:
+    """`schema.people.person_by_id`, for the modules schema.people builds on (imported when
+    called, as every schema module is loaded by then)."""
+    from schema.people import person_by_id
+
+    return await person_by_id(info, person_id)
+
+
 def person_field(path: str, description: str) -> Any:
     """A field showing the member whose id is stored at `path`: null when there is none, or
     when they are gone or hidden from the viewer. Its type (`Person | None`) is its annotation."""
     get = attrgetter(path)
 
-    async def resolve(self: object, info: AppInfo) -> object:
-        from schema.people import person_by_id  # schema.people builds on this module
-
-        return await person_by_id(info, get(self))
+    async def resolve(self: object, info: AppInfo) -> Person | None:
+        return await person(info, get(self))
 
     return strawberry.field(resolver=resolve, description=description)
 

@@ -26,6 +26,7 @@ from schema.base import (
     ids,
     local_id,
     optional_id,
+    person,
     to_ms,
 )
 from schema.mentorship.types import (
@@ -40,7 +41,6 @@ from schema.mentorship.types import (
     MentorshipKind,
     Milestone,
     ProgramRole,
-    person,
 )
 
 # -- inputs ---------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from schema.base import (
     from_ms_or_none,
     load_optional,
     nodes,
+    person,
     person_field,
     timestamp_field,
 )
@@ -41,13 +42,6 @@ if TYPE_CHECKING:
     from schema.people import Person
 
 LazyPerson = Annotated["Person", strawberry.lazy("schema.people")]
-
-
-async def person(info: AppInfo, person_id: str | None) -> Person | None:
-    """`schema.people.person_by_id`, imported when called: schema.people builds on this package."""
-    from schema.people import person_by_id
-
-    return await person_by_id(info, person_id)
 
 
 @strawberry.enum(description="What kind of mentoring relationship.")

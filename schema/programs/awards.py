@@ -19,12 +19,13 @@ from schema.base import (
     global_id_of,
     local_id,
     nodes,
+    person,
     person_field,
     timestamp_field,
     to_global_id,
     to_ms,
 )
-from schema.mentorship.types import LazyPerson, person
+from schema.mentorship.types import LazyPerson
 
 
 @strawberry.type(description="A mentoring award: eligibility rules and scoring criteria are data.")
