@@ -36,6 +36,7 @@ WRITTEN_COMMENT_FIELDS: LiteralString = comment_fields(
     "CASE WHEN $setMentions THEN mentionIds ELSE [(c)-[:MENTIONS]->(cm:Person) | cm.id] END"
 )
 
+
 def post_visible(carry: LiteralString, also: LiteralString = "") -> LiteralString:
     """WITHs of `carry` keeping the rows where viewer `v` may see post `p` (written by `pa`,
     in group `g` or null) and the conditions `also` (" AND ...") hold. The pattern tests
@@ -87,6 +88,7 @@ class PageKey:
 AFTER_REQUEST_CURSOR: LiteralString = past_cursor(
     "c.createdAt", "c.id", descending=False, at="req.at", last="req.cursorId"
 )
+
 
 def _comment_pages(
     var: LiteralString, label: LiteralString, edge: LiteralString, then: LiteralString

@@ -172,6 +172,7 @@ ACTION_FIELDS: LiteralString = (
     ".until, .seconds, .detail}"
 )
 
+
 def _scoped_pages(
     var: LiteralString, label: LiteralString, fields: LiteralString, column: LiteralString, *,
     descending: bool, where: LiteralString = "",

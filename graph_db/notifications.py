@@ -137,7 +137,6 @@ def notified(rows: Sequence[dict[str, Any]], *columns: str) -> list[NotifiedReco
     return list(found.values())
 
 
-
 async def write_notifying(
     db: Executor, statement: LiteralString, column: str, build: Callable[[Any], R], params: Params,
     *outs: str,
@@ -148,6 +147,7 @@ async def write_notifying(
     if not rows:
         return None, []
     return build(rows[0][column]), notified(rows, *outs)
+
 
 NOTIFICATION_FIELDS: LiteralString = (
     "n {.id, .kind, .recipientId, .targetId, .createdAt, .updatedAt, .count, .actorIds, "
