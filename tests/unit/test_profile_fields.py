@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from graph_db.profile_fields import clean_profile, slugify, term_name_problem, url_problem
+from graph_db.profile_fields import (
+    clean_profile,
+    normalize_email,
+    slugify,
+    term_name_problem,
+    url_problem,
+    valid_email,
+)
 
 
 @pytest.mark.parametrize(
@@ -54,3 +61,23 @@ def test_term_names() -> None:
     assert term_name_problem("x") is not None
     assert term_name_problem("!!!") is not None
     assert term_name_problem("y" * 81) is not None
+
+
+@pytest.mark.parametrize(("address", "ok"), [
+    ("ada@uh.example.org", True),
+    ("a" * 64 + "@x.org", True),
+    ("a" * 65 + "@x.org", False),  # the local part is at most 64 characters (RFC 5321)
+    ("a@" + "b" * 248 + ".org", True),  # 254 characters in all
+    ("a@" + "b" * 249 + ".org", False),
+    ("not-an-email", False),
+    ("a@b", False),
+    ("a@b.", False),
+    ("a b@c.org", False),
+    ("a@@c.org", False),
+])
+def test_one_email_rule_for_accounts_imports_and_advisors(address: str, ok: bool) -> None:
+    assert valid_email(address) is ok
+
+
+def test_emails_are_compared_trimmed_and_lower_cased() -> None:
+    assert normalize_email("  Ada@UH.Example.org ") == "ada@uh.example.org"
