@@ -120,6 +120,7 @@ def create_app(
             backend=db.backend, limits=Limits(max_page_size=settings.max_page_size),
             accounts=accounts, oidc=oidc, bus=bus, sessions=sessions,
             public_url=settings.public_url.rstrip("/"), link_secret=settings.jwt_secret,
+            read_plans=settings.read_plans,
         )
         # Other replicas announce session changes on the bus; this one forgets them.
         sessions.clear()

@@ -133,6 +133,9 @@ class Settings:
     max_tokens: int = setting(4_000, integer(1))
     max_cost: int = setting(20_000, integer(1))
     max_page_size: int = setting(100, integer(1))
+    # `node(id:)` reads a profile or group page in one statement (resolvers.planner); off:
+    # field by field through the loaders, the same answer in more round trips
+    read_plans: bool = setting(True, flag)
     batch_max: int = setting(0, integer(0, rule=OFF_OR_POSITIVE))
     max_subscriptions_per_connection: int = setting(20, integer(1))
     # An open WebSocket's session is checked again this often

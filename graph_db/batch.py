@@ -2,16 +2,84 @@
 
 Every `get_many`-style repository function (what the request loaders call) reads a statement
 that takes the distinct keys as `$ids`, and answers one entry per key asked, in the same order.
+A `Batch` holds such a statement with its decoding (`aligned`, `aligned_or`, `grouped`), so
+that it runs alone (`get`) or as one part of a composed statement (`part`, graph_db.compose)
+and its rows become the same records either way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, LiteralString, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, LiteralString, TypeVar
 
 from graph_db.backend import Executor, Params, Row
+from graph_db.compose import Part
 
 R = TypeVar("R")
+
+# Rows read for some keys -> one result per key, aligned with the keys.
+Decode = Callable[[Sequence[str], Sequence[Row]], list[R]]
+
+
+def aligned(key: Callable[[Row], str], build: Callable[[Row], R]) -> Decode[R | None]:
+    """`build(row)` for each key (a row's key is `key(row)`); None where no row has it."""
+
+    def decode(ids: Sequence[str], rows: Sequence[Row]) -> list[R | None]:
+        found = {key(row): build(row) for row in rows}
+        return [found.get(i) for i in ids]
+
+    return decode
+
+
+def aligned_or(
+    key: Callable[[Row], str], build: Callable[[Row], R], missing: Callable[[str], R]
+) -> Decode[R]:
+    """`build(row)` for each key (a row's key is `key(row)`); `missing(key)` where no row has it."""
+
+    def decode(ids: Sequence[str], rows: Sequence[Row]) -> list[R]:
+        found = {key(row): build(row) for row in rows}
+        return [found[i] if i in found else missing(i) for i in ids]
+
+    return decode
+
+
+def grouped(key: str, build: Callable[[Row], R]) -> Decode[list[R]]:
+    """`build(row)` of every row, grouped by its `key` column (in the statement's order);
+    an empty list where no row has that key. The keys read must be distinct."""
+
+    def decode(ids: Sequence[str], rows: Sequence[Row]) -> list[list[R]]:
+        found: dict[str, list[R]] = {}
+        for row in rows:
+            found.setdefault(row[key], []).append(build(row))
+        return [found.get(i, []) for i in ids]
+
+    return decode
+
+
+@dataclass(frozen=True)
+class Batch(Generic[R]):
+    """A batch read: `statement` over the keys in `$ids`, and how its rows become one result
+    per key (`decode`)."""
+
+    statement: LiteralString
+    decode: Decode[R]
+
+    async def get(self, db: Executor, ids: Sequence[str], params: Params | None = None) -> list[R]:
+        """One result per key of `ids`, aligned (no round trip for no keys)."""
+        if not ids:
+            return []
+        return self.decode(ids, await read_ids(db, self.statement, ids, params))
+
+    async def __call__(self, db: Executor, ids: Sequence[str]) -> list[R]:
+        return await self.get(db, ids)
+
+    def part(
+        self, name: str, *, keys: Sequence[str] | None = None,
+        keys_from: tuple[str, LiteralString] | None = None, params: Mapping[str, Any] | None = None,
+    ) -> Part:
+        """This read as a part of a composed statement (graph_db.compose)."""
+        return Part(name, self.statement, keys=keys, keys_from=keys_from, params=params or {})
 
 
 def by_ids(
@@ -48,37 +116,26 @@ async def read_ids(
     return await db.read(statement, {**(params or {}), "ids": list(dict.fromkeys(ids))})
 
 
+def by_column(column: str, build: Callable[[dict[str, Any]], R]) -> Decode[R | None]:
+    """`aligned` on the `id` of each row's `column` map, building the record from that map."""
+    return aligned(lambda row: row[column]["id"], lambda row: build(row[column]))
+
+
 async def get_aligned(
     db: Executor, statement: LiteralString, ids: Sequence[str], column: str,
     build: Callable[[dict[str, Any]], R], params: Params | None = None,
 ) -> list[R | None]:
     """`build(row[column])` for each of `ids` (a row's key is its `column` map's `id`), aligned
     with `ids`: None where no row has that id."""
-    return await get_aligned_rows(
-        db, statement, ids, lambda row: row[column]["id"], lambda row: build(row[column]), params
-    )
+    return await Batch(statement, by_column(column, build)).get(db, ids, params)
 
 
 def aligned_reader(
     statement: LiteralString, column: str, build: Callable[[dict[str, Any]], R]
-) -> Callable[[Executor, Sequence[str]], Awaitable[list[R | None]]]:
-    """A `get_many`: `get_aligned` of `statement`, `column` and `build` for the ids it is given."""
-
-    async def get_many(db: Executor, ids: Sequence[str]) -> list[R | None]:
-        return await get_aligned(db, statement, ids, column, build)
-
-    return get_many
-
-
-async def read_keyed(
-    db: Executor, statement: LiteralString, ids: Sequence[str], key: Callable[[Row], str],
-    build: Callable[[Row], R], params: Params | None = None,
-) -> dict[str, R]:
-    """`build(row)` of each row of `statement` read once for the distinct `ids`, by `key(row)`
-    (no round trip for no ids)."""
-    if not ids:
-        return {}
-    return {key(row): build(row) for row in await read_ids(db, statement, ids, params)}
+) -> Batch[R | None]:
+    """A `get_many` (call it with the db and the ids): `statement` read for the ids,
+    `build(row[column])` for each, aligned."""
+    return Batch(statement, by_column(column, build))
 
 
 async def get_aligned_rows(
@@ -87,8 +144,7 @@ async def get_aligned_rows(
 ) -> list[R | None]:
     """`build(row)` for each of `ids` (a row's key is `key(row)`), aligned with `ids`: None
     where no row has that key."""
-    found = await read_keyed(db, statement, ids, key, build, params)
-    return [found.get(i) for i in ids]
+    return await Batch(statement, aligned(key, build)).get(db, ids, params)
 
 
 async def get_aligned_or(
@@ -97,8 +153,7 @@ async def get_aligned_or(
 ) -> list[R]:
     """`build(row)` for each of `ids` (a row's key is `key(row)`), aligned with `ids`:
     `missing(id)` where no row has that key."""
-    found = await read_keyed(db, statement, ids, key, build, params)
-    return [found[i] if i in found else missing(i) for i in ids]
+    return await Batch(statement, aligned_or(key, build, missing)).get(db, ids, params)
 
 
 async def list_aligned(
@@ -107,9 +162,4 @@ async def list_aligned(
 ) -> list[list[R]]:
     """`build(row)` of every row, grouped by its `key` column (in the statement's order) and
     aligned with `ids`: an empty list where no row has that key."""
-    if not ids:
-        return []
-    found: dict[str, list[R]] = {}
-    for row in await read_ids(db, statement, ids, params):
-        found.setdefault(row[key], []).append(build(row))
-    return [found.get(i, []) for i in ids]
+    return await Batch(statement, grouped(key, build)).get(db, ids, params)

@@ -22,7 +22,7 @@ from operator import itemgetter
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor, first_record
-from graph_db.batch import get_aligned_rows
+from graph_db.batch import Batch, aligned_or
 from graph_db.comments import post_visible
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
@@ -134,13 +134,15 @@ COMMENT_ENGAGEMENT: LiteralString = (
 )
 
 
-async def _engagement(
-    db: Executor, query: LiteralString, ids: Sequence[str], viewer_id: str
-) -> list[EngagementRecord]:
-    found = await get_aligned_rows(
-        db, query, ids, itemgetter("id"), EngagementRecord.from_row, {"viewer": viewer_id}
-    )
-    return [engagement or EngagementRecord(id=i) for i, engagement in zip(ids, found, strict=True)]
+def _engagement(query: LiteralString) -> Batch[EngagementRecord]:
+    return Batch(query, aligned_or(
+        itemgetter("id"), EngagementRecord.from_row, lambda i: EngagementRecord(id=i)
+    ))
+
+
+# Engagement of posts and of comments as `$viewer` sees them, aligned with the ids.
+POSTS_ENGAGEMENT = _engagement(POST_ENGAGEMENT)
+COMMENTS_ENGAGEMENT = _engagement(COMMENT_ENGAGEMENT)
 
 
 async def get_post_engagement(
@@ -148,14 +150,14 @@ async def get_post_engagement(
 ) -> list[EngagementRecord]:
     """Likes, comments (replies included, removed ones not) and whether the viewer liked
     each post, aligned with `post_ids`: one round trip for a whole page."""
-    return await _engagement(db, POST_ENGAGEMENT, post_ids, viewer_id)
+    return await POSTS_ENGAGEMENT.get(db, post_ids, {"viewer": viewer_id})
 
 
 async def get_comment_engagement(
     db: Executor, comment_ids: Sequence[str], *, viewer_id: str
 ) -> list[EngagementRecord]:
     """Likes, replies and whether the viewer liked each comment, aligned with `comment_ids`."""
-    return await _engagement(db, COMMENT_ENGAGEMENT, comment_ids, viewer_id)
+    return await COMMENTS_ENGAGEMENT.get(db, comment_ids, {"viewer": viewer_id})
 
 
 # -- who liked ----------------------------------------------------------------------------

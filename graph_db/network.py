@@ -20,7 +20,7 @@ from operator import itemgetter
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.batch import get_aligned_or
+from graph_db.batch import Batch, aligned_or
 from graph_db.locks import lock_pair
 from graph_db.notifications import merge_edge, notified, notify
 from graph_db.people import PERSON_FIELDS
@@ -241,13 +241,16 @@ RELATIONS: LiteralString = (
 )
 
 
+# How `$viewer` relates to each person (aligned; self has degree None).
+RELATIONS_OF = Batch(RELATIONS, aligned_or(
+    itemgetter("id"), lambda r: RelationRecord.from_row({**r, "connected": r["degree"] == 1}),
+    lambda i: RelationRecord(id=i),
+))
+
+
 async def get_relations(db: Executor, viewer: str, ids: Sequence[str]) -> list[RelationRecord]:
     """How the viewer relates to each person in `ids` (aligned; self has degree None)."""
-    return await get_aligned_or(
-        db, RELATIONS, ids, itemgetter("id"),
-        lambda r: RelationRecord.from_row({**r, "connected": r["degree"] == 1}),
-        lambda i: RelationRecord(id=i), {"viewer": viewer},
-    )
+    return await RELATIONS_OF.get(db, ids, {"viewer": viewer})
 
 
 COUNTS: LiteralString = (
@@ -258,11 +261,10 @@ COUNTS: LiteralString = (
 )
 
 
-async def get_counts(db: Executor, ids: Sequence[str]) -> list[NetworkCountsRecord]:
-    return await get_aligned_or(
-        db, COUNTS, ids, itemgetter("id"), NetworkCountsRecord.from_row,
-        lambda i: NetworkCountsRecord(id=i),
-    )
+# Followers, following and connections of each person, aligned with the ids.
+get_counts = Batch(COUNTS, aligned_or(
+    itemgetter("id"), NetworkCountsRecord.from_row, lambda i: NetworkCountsRecord(id=i)
+))
 
 
 # -- lists (keyset: most recent first, then id) ---------------------------------------------

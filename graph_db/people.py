@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from operator import itemgetter
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor, first_record
-from graph_db.batch import aligned_reader, by_ids, get_aligned_rows, list_aligned
+from graph_db.backend import Executor, Row, first_record
+from graph_db.batch import Batch, aligned_or, aligned_reader, by_ids, grouped
 from graph_db.people_records import AffiliationRecord, OrgUnitRecord, PersonRecord, TermRecord
 from graph_db.policy import SITE_MEMBER, text
 from graph_db.text_analysis import ANALYSIS_VERSION, index_words
@@ -207,10 +207,6 @@ AFFILIATIONS: LiteralString = (
 )
 
 
-async def get_affiliations(db: Executor, ids: Sequence[str]) -> list[AffiliationRecord]:
-    """Where each person works (hospital, department, division), aligned with `ids`."""
-    found = await get_aligned_rows(db, AFFILIATIONS, ids, itemgetter("id"), _affiliation)
-    return [AffiliationRecord() if a is None else a for a in found]
 
 
 def _affiliation(row: dict[str, Any]) -> AffiliationRecord:
@@ -225,6 +221,12 @@ def _affiliation(row: dict[str, Any]) -> AffiliationRecord:
         department=by_kind.get("Department"),
         division=by_kind.get("Division"),
     )
+
+
+# Where each person works (hospital, department, division), aligned with the ids.
+get_affiliations = Batch(
+    AFFILIATIONS, aligned_or(itemgetter("id"), _affiliation, lambda _: AffiliationRecord())
+)
 
 
 # -- interests and mentorship areas --------------------------------------------------------
@@ -297,13 +299,13 @@ TERMS_OF_PEOPLE: LiteralString = (
 PersonTerms = dict[str, list[TermRecord]]
 
 
-async def get_terms(db: Executor, ids: Sequence[str]) -> list[PersonTerms]:
-    """Each person's terms by relationship type (INTERESTED_IN, ...), sorted by name."""
-    found = await list_aligned(
-        db, TERMS_OF_PEOPLE, ids, "id",
-        lambda row: (row["rel"], term_record(row["term"], row["broaderId"])),
-    )
-    return [_by_rel(terms) for terms in found]
+def _decode_terms(ids: Sequence[str], rows: Sequence[Row]) -> list[PersonTerms]:
+    by_person = grouped("id", lambda row: (row["rel"], term_record(row["term"], row["broaderId"])))
+    return [_by_rel(terms) for terms in by_person(ids, rows)]
+
+
+# Each person's terms by relationship type (INTERESTED_IN, ...), sorted by name.
+get_terms = Batch(TERMS_OF_PEOPLE, _decode_terms)
 
 
 def _by_rel(terms: list[tuple[str, TermRecord]]) -> PersonTerms:

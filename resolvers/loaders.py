@@ -6,7 +6,7 @@ import contextlib
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -107,6 +107,20 @@ class Loaders:
         # Reads of content as this viewer sees it; signed out there is no viewer and no
         # Person has the empty id, so those reads find nothing.
         self._viewer = viewer_id or ""
+        # Pages a read plan (resolvers.planner) has read ahead, by (listing, subject, after,
+        # limit): the resolver that would read the same page takes it instead (once).
+        self._pages: dict[tuple[object, str, object, int], list[Any]] = {}
+
+    def prime_page(
+        self, listing: object, subject_id: str, after: object, limit: int, rows: list[Any]
+    ) -> None:
+        self._pages[(listing, subject_id, after, limit)] = rows
+
+    def take_page(
+        self, listing: object, subject_id: str, after: object, limit: int
+    ) -> list[Any] | None:
+        """The page read ahead for exactly these arguments, if any (it is then forgotten)."""
+        return self._pages.pop((listing, subject_id, after, limit), None)
 
     @cached_property
     def person_by_id(self) -> DataLoader[str, PersonRecord | None]:

@@ -156,6 +156,9 @@ async def viewer_page(
     viewer = require_viewer(ctx)
 
     async def fetch(_: object, __: bool, limit: int) -> list[R]:
+        planned = ctx.loaders.take_page(listing, subject_id, cursor, limit)
+        if planned is not None:
+            return planned
         return await listing(ctx.db, subject_id, viewer_id=viewer.id, after=cursor, limit=limit)
 
     return await keyset_page(request, fetch, key)

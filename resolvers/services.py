@@ -43,3 +43,4 @@ class Services:
     extras: dict[str, Any] = field(default_factory=dict)
     public_url: str = "http://127.0.0.1:8000"  # where links handed out (calendar files) point
     link_secret: str = ""  # signs links that work without signing in (resolvers.programs.calendar)
+    read_plans: bool = True  # read a page's root object and what it shows in one statement

@@ -19,6 +19,7 @@ from strawberry.types.scalar import ScalarDefinition
 from graph_db.errors import Conflict, GraphApiError, InvalidInput, NotFound
 from resolvers.context import Context
 from resolvers.pagination import Page
+from resolvers.planner import Wanted
 
 if TYPE_CHECKING:
     from schema.people import Person
@@ -204,6 +205,10 @@ class RecordNode(Node, Generic[Stored]):
 
 NodeResolver = Callable[[AppInfo, list[str]], Awaitable[list[Any]]]
 NODE_RESOLVERS: dict[str, NodeResolver] = {}
+# How `node(id:)` reads ahead what the fields below an object of a type will ask
+# (resolvers.planner), by type name.
+NodePlan = Callable[[Context, str, Wanted], Awaitable[None]]
+NODE_PLANS: dict[str, NodePlan] = {}
 
 
 def nodes(
@@ -213,12 +218,16 @@ def nodes(
     get_many: Callable[[Context, list[str]], Awaitable[Sequence[R | None]]] | None = None,
     get: Callable[[Context, str], Awaitable[R | None]] | None = None,
     signed_in: bool = False,
+    plan: NodePlan | None = None,
 ) -> None:
     """Register how `node(id:)` loads objects of `type_name` (visibility rules included):
     through a batch `get_many`, or `get` one id after another; `signed_in`: nothing is found
-    for a signed-out viewer."""
+    for a signed-out viewer; `plan`: reads ahead, in one statement, what the fields below one
+    such object will ask (resolvers.planner)."""
     if (get_many is None) == (get is None):
         raise TypeError("give get_many or get")
+    if plan is not None:
+        NODE_PLANS[type_name] = plan
 
     async def resolve(info: AppInfo, local_ids: list[str]) -> list[object]:
         if signed_in and info.context.viewer is None:
@@ -327,6 +336,37 @@ def selected_names(info: AppInfo) -> frozenset[str]:
             names.add(selection.name)
         pending.extend(selection.selections)
     return frozenset(names)
+
+
+def _applies(selection: Any, type_name: str) -> bool:
+    """Whether a fragment's fields apply to an object of `type_name` (its own type, or the
+    Node interface every object type here implements)."""
+    return getattr(selection, "type_condition", None) in (None, type_name, "Node")
+
+
+def wanted(info: AppInfo, type_name: str) -> Wanted:
+    """What the selection below the current field asks of a `type_name` object, for a read
+    plan: every field name at any depth, and the arguments of its `posts` page when one page
+    is asked for (a plan that guesses wrong only reads in vain: the page is taken by exact
+    arguments)."""
+    pages: set[tuple[int | None, str | None]] = set()
+    pending: list[Any] = [s for field in info.selected_fields for s in field.selections]
+    while pending:
+        selection = pending.pop()
+        if isinstance(selection, SelectedField):
+            if selection.name == "posts":
+                arguments = selection.arguments
+                first = arguments.get("first", 20)  # a literal comes as its text
+                if isinstance(first, str) and first.lstrip("-").isdigit():
+                    first = int(first)
+                after = arguments.get("after")
+                if (first is None or isinstance(first, int)) and (after is None or isinstance(after, str)):
+                    pages.add((first, after))
+                else:
+                    pages.add((None, "?"))  # a value the field will refuse: no plan for it
+        elif _applies(selection, type_name):
+            pending.extend(selection.selections)
+    return Wanted(selected_names(info), pages.pop() if len(pages) == 1 else None)
 
 
 def connection(page: Page[R], convert: Callable[[R], T]) -> Connection[T]:

@@ -10,7 +10,7 @@ import strawberry
 from graph_db.groups.records import GroupRecord, MembershipRecord
 from resolvers import forums as forum_resolvers
 from resolvers import groups as group_resolvers
-from resolvers import policy
+from resolvers import planner, policy
 from resolvers import posts as post_resolvers
 from resolvers import vocabulary as vocabulary_resolvers
 from resolvers.pagination import Page
@@ -215,7 +215,7 @@ class Group(RecordNode[GroupRecord]):
         return [Forum.from_record(f) for f in found]
 
 
-nodes("Group", Group.from_record, get_many=group_resolvers.get_groups)
+nodes("Group", Group.from_record, get_many=group_resolvers.get_groups, plan=planner.plan_group)
 
 
 # -- inputs -------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from graph_db.errors import InvalidInput
-from schema.base import NODE_RESOLVERS, AppInfo, Node, from_global_id
+from schema.base import NODE_PLANS, NODE_RESOLVERS, AppInfo, Node, from_global_id, wanted
 
 MAX_NODES = 100
 
@@ -22,6 +22,9 @@ async def _resolve(info: AppInfo, global_ids: list[str]) -> list[Node | None]:
         resolver = NODE_RESOLVERS.get(type_name)
         if resolver is None:  # an unknown type is simply not found, like a missing object
             continue
+        plan = NODE_PLANS.get(type_name)
+        if plan is not None and len(decoded) == 1 and info.context.services.read_plans:
+            await plan(info.context, locals_[0], wanted(info, type_name))
         for local, obj in zip(locals_, await resolver(info, locals_), strict=True):
             found[(type_name, local)] = obj
     return [found.get(key) for key in decoded]

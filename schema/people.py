@@ -12,6 +12,7 @@ from graph_db.errors import InvalidInput
 from graph_db.people_records import LinkRecord, PersonRecord, RelationRecord, TermRecord
 from resolvers import network as network_resolvers
 from resolvers import people as people_resolvers
+from resolvers import planner
 from resolvers.loaders import then
 from resolvers.pagination import Page
 from resolvers.people import UNSET, TermChoice
@@ -365,7 +366,7 @@ async def _links(
     return await link_connection(info, page)
 
 
-nodes("Person", Person.from_record, get_many=people_resolvers.visible_people)
+nodes("Person", Person.from_record, get_many=people_resolvers.visible_people, plan=planner.plan_person)
 
 
 # -- profile mutations ------------------------------------------------------------------------

@@ -14,6 +14,7 @@ demotion) count the owners themselves under the group's lock (LOCK_GROUP) and re
 """
 
 from graph_db.groups.core import (
+    ACCESS_OF,
     GROUP_FIELDS,
     MAX_PINNED_POSTS,
     create_group,
@@ -37,8 +38,8 @@ from graph_db.groups.membership import (
 )
 
 __all__ = [
-    "GROUP_FIELDS", "MAX_PINNED_POSTS", "add_members_many", "answer_join_request", "create_group",
-    "create_many",
+    "ACCESS_OF", "GROUP_FIELDS", "MAX_PINNED_POSTS", "add_members_many", "answer_join_request",
+    "create_group", "create_many",
     "discipline", "get_access", "get_many", "invite", "join", "leave", "list_groups",
     "list_people", "list_pinned_post_ids", "request_to_join", "set_archived", "set_pinned",
     "set_role", "set_slow_mode", "update_group",

@@ -7,7 +7,7 @@ from operator import itemgetter
 from typing import Any, LiteralString
 
 from graph_db.backend import Executor
-from graph_db.batch import aligned_reader, by_ids, get_aligned_rows
+from graph_db.batch import Batch, aligned, aligned_reader, by_ids
 from graph_db.dialect import Dialect
 from graph_db.groups.records import GroupAccessRecord, GroupRecord, MembershipRecord
 from graph_db.keyset import cursor_params, past_cursor
@@ -69,14 +69,16 @@ ACCESS: LiteralString = (
 )
 
 
+# How `$viewer` stands in each group (aligned; None: no such group or viewer).
+ACCESS_OF = Batch(ACCESS, aligned(itemgetter("groupId"), GroupAccessRecord.from_row))
+
+
 async def get_access(
     db: Executor, ids: Sequence[str], *, viewer_id: str
 ) -> list[GroupAccessRecord | None]:
     """How the viewer stands in each group, aligned with `ids` (None: no such group, or no
     such viewer)."""
-    return await get_aligned_rows(
-        db, ACCESS, ids, itemgetter("groupId"), GroupAccessRecord.from_row, {"viewer": viewer_id}
-    )
+    return await ACCESS_OF.get(db, ids, {"viewer": viewer_id})
 
 
 # -- creating and changing groups ---------------------------------------------------------

@@ -1,0 +1,139 @@
+"""Composed reads: several read statements answered by one statement, one round trip.
+
+A page is a handful of reads: a person, where they work, their terms, how the viewer relates
+to them, their latest posts and each post's counts. Each is an ordinary statement of its
+domain module, ending in one RETURN, and each runs alone through its DataLoader. `compose`
+runs any of them together: every statement becomes a `CALL {}` subquery that collects its
+rows into one list, so the composed statement answers exactly one row, one column per part,
+whatever each part finds (an empty list for none). The statement text is the module's own,
+unchanged up to its RETURN: the rules it embeds (blocks, group visibility, removed content)
+are the same Cypher fragments, not a second copy.
+
+A part reads its keys either from a parameter (its own, so two parts never share one) or from
+an earlier part's rows, e.g. the ids of the posts an earlier part listed, so a read that
+depends on another one still costs no second round trip. A statement with `$ids` reads them
+with `UNWIND $ids AS id ...` (graph_db.batch); keys from an earlier part may repeat, so a part
+reading them must decode by key (graph_db.batch.aligned), not by row. Inside the statement the
+parts are columns `part0`, `part1`, ... (no statement of a domain module uses those names), so
+no part's name can clash with a variable of another part's statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, LiteralString
+
+from graph_db.backend import Executor, Row
+
+KEYS: LiteralString = "$ids"
+MAX_PARTS = 16
+_COLUMNS: tuple[LiteralString, ...] = (
+    "part0", "part1", "part2", "part3", "part4", "part5", "part6", "part7",
+    "part8", "part9", "part10", "part11", "part12", "part13", "part14", "part15",
+)
+
+
+def _split_items(projection: LiteralString) -> list[LiteralString]:
+    """The comma-separated items of a RETURN's projection, commas nested in (), [], {} or
+    quotes left alone."""
+    items: list[LiteralString] = []
+    depth, quote, start = 0, "", 0
+    for i, char in enumerate(projection):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            items.append(projection[start:i])
+            start = i + 1
+    items.append(projection[start:])
+    return [item.strip() for item in items]
+
+
+def columns_of(statement: LiteralString) -> tuple[LiteralString, ...]:
+    """The columns `statement`'s final RETURN projects (`expr AS name`, or a bare variable)."""
+    _, found, projection = statement.rpartition("RETURN ")
+    if not found or " ORDER BY " in projection or " LIMIT " in projection:
+        raise ValueError("a composed statement ends in a plain RETURN: " + statement[-80:])
+    projection = projection.removeprefix("DISTINCT ")
+    return tuple(item.rpartition(" AS ")[2].strip() for item in _split_items(projection))
+
+
+@dataclass(frozen=True)
+class Part:
+    """One read of a composed statement, answered as the list of its rows (column -> value)
+    under `name`.
+
+    `keys`: the values its `$ids` takes (bound as its own parameter); or `keys_from`, (an
+    earlier part's name, a path in each of its rows), e.g. ("posts", "post.id"). `params`: its
+    other parameters; two parts may share a name only with the same value (e.g. `viewer`).
+    """
+
+    name: str
+    statement: LiteralString
+    keys: Sequence[str] | None = None
+    keys_from: tuple[str, LiteralString] | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _subquery(
+    part: Part, column: LiteralString, earlier: Mapping[str, LiteralString]
+) -> tuple[LiteralString, dict[str, Any]]:
+    """`part` as a `CALL {}` binding `column`, and the parameters it adds; `earlier`: the
+    columns of the parts before it, by name."""
+    head, _, projection = part.statement.rpartition("RETURN ")
+    names = columns_of(part.statement)
+    params = dict(part.params)
+    imports: LiteralString = ""
+    if KEYS in head:
+        if part.keys_from is not None:
+            source_name, path = part.keys_from
+            source = earlier[source_name]
+            imports = "WITH " + source + " "
+            head = head.replace(KEYS, "[row IN " + source + " | row." + path + "]")
+        elif part.keys is not None:
+            param: LiteralString = column + "Keys"
+            head = head.replace(KEYS, "$" + param)
+            params[param] = list(dict.fromkeys(part.keys))
+        else:
+            raise ValueError(f"part {part.name} reads $ids: give keys or keys_from")
+    collected = ", ".join(n + ": " + n for n in names)
+    text = (
+        "CALL { " + imports + head + "WITH " + projection
+        + " RETURN collect({" + collected + "}) AS " + column + " } "
+    )
+    return text, params
+
+
+def compose(parts: Sequence[Part]) -> tuple[LiteralString, dict[str, Any]]:
+    """The one statement reading every part, and its parameters."""
+    if not 0 < len(parts) <= MAX_PARTS:
+        raise ValueError(f"compose 1 to {MAX_PARTS} parts, not {len(parts)}")
+    text: LiteralString = ""
+    params: dict[str, Any] = {}
+    columns: dict[str, LiteralString] = {}
+    for index, part in enumerate(parts):
+        if part.name in columns:
+            raise ValueError(f"two parts named {part.name}")
+        column = _COLUMNS[index]
+        subquery, added = _subquery(part, column, columns)
+        for key, value in added.items():
+            if key in params and params[key] != value:
+                raise ValueError(f"parts bind ${key} to different values")
+            params[key] = value
+        text += subquery
+        columns[part.name] = column
+    return text + "RETURN " + ", ".join(columns.values()), params
+
+
+async def read_parts(db: Executor, parts: Sequence[Part]) -> dict[str, list[Row]]:
+    """Each part's rows, by part name: one round trip."""
+    text, params = compose(parts)
+    row = (await db.read(text, params))[0]
+    return {part.name: list(row[_COLUMNS[i]]) for i, part in enumerate(parts)}
