@@ -34,7 +34,7 @@ def _num(value: Any, digits: int = 1) -> str:
 def table(results: Sequence[Mapping[str, Any]]) -> str:
     """One row per operation and concurrency (medians over the repeats)."""
     header = ("operation", "conc", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors",
-              "rt/req", "db ms", "cpu ms", "others", "direct ms", "overhead")
+              "rt/req", "db ms", "api cpu ms", "db cpu ms", "others", "direct ms", "overhead")
     rows: list[tuple[str, ...]] = [header]
     for result in results:
         for conc, phase in result["phases"].items():
@@ -45,6 +45,7 @@ def table(results: Sequence[Mapping[str, Any]]) -> str:
                 result["operation"], conc, _num(phase["rps"]), _num(phase["p50_ms"], 2),
                 _num(phase["p95_ms"], 2), _num(phase["p99_ms"], 2), _num(phase["errors"]), trips,
                 _num(phase["db_ms"], 2), _num(phase.get("api_cpu_ms", math.nan), 2),
+                _num(phase.get("db_cpu_ms", math.nan), 2),
                 _num(phase.get("other_cores", math.nan), 2),
                 _num(result["direct_ms"], 2) + ("*" if result["direct_source"] != "replay" else "")
                 if first else "",
@@ -151,7 +152,8 @@ def summary(record: Mapping[str, Any], path: Path) -> str:
         "", table(record["results"]), "",
         "rt/req: database round trips per request; db ms: in-service database time (Server-Timing:",
         "  the sum of awaited driver calls, so it includes event-loop and pool waits under load);",
-        "cpu ms: API process CPU time per request (user + system); others: cores that other",
+        "api cpu ms, db cpu ms: CPU time per request (user + system, from /proc) of the API",
+        "  processes (every worker's) and of the database process; others: cores that other",
         "  processes on the machine kept busy during the phase (noise on a shared machine);",
         "direct ms: sampled requests' exact Cypher replayed on the database socket (median;",
         "  * = the service's own statement timing, for writes that cannot be replayed);",
