@@ -400,7 +400,8 @@ async def run(args: argparse.Namespace) -> int:
         "results": results, "page_size_checks": page_checks,
         "memory_mb": {"api_peak": api_mb, "database_peak": db_mb},
         "skipped": skipped, "not_implemented": not_implemented,
-        "targets": target_rows, "problems": problems, "ok": not problems,
+        "targets": target_rows, "targets_issue14": report.issue14_targets(results),
+        "problems": problems, "ok": not problems,
     }
     out = args.results_dir / f"{started.strftime('%Y%m%dT%H%M%SZ')}-{scale.name}.json"
     report.write_json(out, record)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 from bench import report
@@ -36,3 +37,79 @@ def test_table_shows_api_and_database_cpu_per_request() -> None:
     assert [_cell(header, at1, c) for c in ("api cpu ms", "db cpu ms")] == ["1.23", "0.46"]
     assert [_cell(header, at32, c) for c in ("api cpu ms", "db cpu ms")] == ["-", "0.50"]
     assert _cell(header, at1, "direct ms") == "0.80"
+
+
+def _issue14_results() -> list[dict[str, Any]]:
+    return [
+        _result("profile_page", 10, {"1": _phase(400.0, 2.4), "32": _phase(750.0, 40.0)}),
+        _result("profile_page", 100, {"1": _phase(90.0, 9.0), "32": _phase(100.0, 300.0)}),
+        _result("group_page", 20, {"1": _phase(380.0, 2.6, rt=(1, 3)), "32": _phase(699.9, 45.0)}),
+        _result("like_post", None, {"1": _phase(400.0, 2.5, rt=(2, 2)),
+                                    "32": _phase(1000.0, 30.0, rt=(1, 2), errors=1)}, mutation=True),
+    ]
+
+
+def test_issue14_targets_compare_each_operation_with_its_own_figures() -> None:
+    rows = {r["target"]: (r["measured"], r["met"]) for r in report.issue14_targets(_issue14_results())}
+    assert rows == {
+        "profile_page[first=10]: >= 700 req/s at concurrency 32, no errors": (750.0, True),
+        "profile_page[first=10]: p50 at concurrency 1 <= 2.5 ms": (2.4, True),
+        "profile_page[first=10]: <= 1 database round trip(s) per request": ("1", True),
+        # Not in this run: reported, not measured.
+        "people_by_interest: >= 700 req/s at concurrency 32, no errors": (None, None),
+        "people_by_interest: p50 at concurrency 1 <= 2.5 ms": (None, None),
+        "people_by_interest: <= 1 database round trip(s) per request": (None, None),
+        "group_page[first=20]: >= 700 req/s at concurrency 32, no errors": (699.9, False),
+        "group_page[first=20]: p50 at concurrency 1 <= 2.5 ms": (2.6, False),
+        "group_page[first=20]: <= 1 database round trip(s) per request": ("1-3", False),
+        # 1,000 req/s is enough, but not with an errored request.
+        "like_post: >= 1,000 req/s at concurrency 32, no errors": (1000.0, False),
+        "like_post: p50 at concurrency 1 <= 2.5 ms": (2.5, True),
+        "like_post: <= 2 database round trip(s) per request": ("1-2", True),
+    }
+
+
+def test_issue14_targets_need_its_operations_and_a_round_trip_header() -> None:
+    assert report.issue14_targets([_result("person_node", None, {"1": _phase(500.0, 1.0)})]) == []
+    unmeasured = _result("people_by_interest", None, {"1": _phase(500.0, 1.0, rt=(-1, -1))})
+    rows = {r["target"]: (r["measured"], r["met"]) for r in report.issue14_targets([unmeasured])}
+    assert rows["people_by_interest: <= 1 database round trip(s) per request"] == (None, None)
+    assert rows["people_by_interest: >= 700 req/s at concurrency 32, no errors"] == (None, None)
+    assert rows["people_by_interest: p50 at concurrency 1 <= 2.5 ms"] == (1.0, True)
+
+
+def _record(results: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "scale": {"name": "C", "params": {"people": 10_000}, "missing": []},
+        "settings": {"repeats": 1, "requests": 3000, "duration": 5.0, "replay_repeats": 3},
+        "machine": {"cores": 2, "load_average_before": [1.0, 1.0, 1.0],
+                    "load_average_after": [2.0, 1.4, 1.0]},
+        "backend": {"name": "falkordb", "api_workers": 2,
+                    "load_average_before_measuring": [1.5, 1.2, 0.9]},
+        "dataset": {"derived": {}}, "results": results, "page_size_checks": [],
+        "memory_mb": {"api_peak": 150.0, "database_peak": 300.0}, "skipped": [],
+        "not_implemented": [], "targets": report.targets(results, 150.0, []),
+        "targets_issue14": report.issue14_targets(results), "problems": [],
+    }
+
+
+def test_summary_prints_issue14_targets_with_the_load_average() -> None:
+    text = report.summary(_record(_issue14_results()), Path("out.json"))
+    block = text[text.index("targets (issue 14"):text.index("results: out.json")].splitlines()
+    assert block[0] == ("targets (issue 14, set for scale C on 2 cores, the load client on the same "
+                        "cores; this run: C, 2 cores, 2 API worker(s)):")
+    assert block[1].startswith("  profile_page[first=10]: >= 700 req/s at concurrency 32, no errors")
+    assert [line.split()[-2:] for line in block[1:13]] == [
+        ["750.00", "met"], ["2.40", "met"], ["1", "met"],
+        ["-", "n/a"], ["-", "n/a"], ["-", "n/a"],
+        ["699.90", "MISSED"], ["2.60", "MISSED"], ["1-3", "MISSED"],
+        ["1,000.00", "MISSED"], ["2.50", "met"], ["1-2", "met"],
+    ]
+    assert block[13] == ("  load average (1/5/15 min) 1.50/1.20/0.90 when measuring began, "
+                         "2.00/1.40/1.00 after, on 2 cores")
+
+
+def test_summary_has_no_issue14_block_without_its_operations() -> None:
+    text = report.summary(_record([_result("person_node", None, {"1": _phase(500.0, 1.0)})]),
+                          Path("out.json"))
+    assert "targets (issue 5" in text and "issue 14" not in text
