@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Any
 
-from bench import report
+import pytest
+
+from bench import domains, report
+from bench.cli import parse_args
 from bench.stats import Phase
 
 
@@ -113,3 +117,16 @@ def test_summary_has_no_issue14_block_without_its_operations() -> None:
     text = report.summary(_record([_result("person_node", None, {"1": _phase(500.0, 1.0)})]),
                           Path("out.json"))
     assert "targets (issue 5" in text and "issue 14" not in text
+
+
+def test_issue14_preset_sets_its_run_and_explicit_flags_win() -> None:
+    args = parse_args(["--preset", "issue14"])
+    assert (args.scale, args.ops, args.workers, args.concurrency) == (
+        "C", "profile_page,people_by_interest,group_page,like_post", os.cpu_count(), (1, 32))
+    assert [domains.operation(name).name for name in args.ops.split(",")] == list(report.ISSUE14_OPS)
+    mine = parse_args(["--workers", "1", "--preset", "issue14", "--concurrency", "1,8"])
+    assert (mine.scale, mine.workers, mine.concurrency) == ("C", 1, (1, 8))
+    plain = parse_args([])
+    assert (plain.preset, plain.scale, plain.ops, plain.workers) == (None, "S", None, 1)
+    with pytest.raises(SystemExit):
+        parse_args(["--preset", "issue15"])
