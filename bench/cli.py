@@ -15,7 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,14 @@ CACHE = ROOT / "bench" / ".cache"
 RESULTS = ROOT / "bench" / "results"
 
 
+# `--preset NAME`: the defaults of a named comparison; flags given beside it still win.
+PRESETS: dict[str, Callable[[], dict[str, Any]]] = {
+    # Issue 14's: its dataset, its four operations, one API process per core.
+    "issue14": lambda: {"scale": "C", "ops": ",".join(report.ISSUE14_OPS),
+                        "workers": os.cpu_count() or 1, "concurrency": (1, 32)},
+}
+
+
 def _csv_ints(raw: str) -> tuple[int, ...]:
     try:
         values = tuple(int(v) for v in raw.split(",") if v.strip())
@@ -50,6 +58,9 @@ def _csv_ints(raw: str) -> tuple[int, ...]:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument("--preset", choices=sorted(PRESETS),
+                   help="issue14: --scale C --ops " + ",".join(report.ISSUE14_OPS)
+                        + " --workers <cores> --concurrency 1,32 (flags given beside it win)")
     p.add_argument("--scale", default="S", help="S (5,000 people), M (50,000 people), "
                    "C (issue 14's comparison: 10,000 people, 100,000 posts), or a custom name")
     p.add_argument("--set", action="append", default=[], metavar="KEY=N",
@@ -83,6 +94,16 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line, with `--preset`'s defaults under the flags given explicitly."""
+    p = parser()
+    args = p.parse_args(argv)
+    if args.preset:
+        p.set_defaults(**PRESETS[args.preset]())
+        args = p.parse_args(argv)
+    return args
+
+
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -104,7 +125,14 @@ def _listing() -> str:
     lines.append("canonical operations not yet implemented: " + (", ".join(
         f"{name} ({waits})" for name, waits in domains.CANONICAL
         if name not in {op.name for op in domains.OPERATIONS}) or "none"))
+    lines.append("presets (--preset NAME):")
+    for name, defaults in PRESETS.items():
+        lines.append(f"  {name}: " + " ".join(f"--{k} {_flag(v)}" for k, v in defaults().items()))
     return "\n".join(lines)
+
+
+def _flag(value: Any) -> str:
+    return ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
 
 
 def _git() -> dict[str, Any]:
@@ -395,12 +423,13 @@ async def run(args: argparse.Namespace) -> int:
         "dataset": {"directory": str(dataset.directory), "counts": counts, "derived": dataset.derived,
                     "build_seconds": dataset.manifest.get("build_seconds")},
         "settings": {k: getattr(args, k) for k in (
-            "concurrency", "duration", "requests", "warmup", "repeats", "replay_samples",
+            "preset", "concurrency", "duration", "requests", "warmup", "repeats", "replay_samples",
             "replay_repeats", "client")} | {"service_env": extra_env},
         "results": results, "page_size_checks": page_checks,
         "memory_mb": {"api_peak": api_mb, "database_peak": db_mb},
         "skipped": skipped, "not_implemented": not_implemented,
-        "targets": target_rows, "problems": problems, "ok": not problems,
+        "targets": target_rows, "targets_issue14": report.issue14_targets(results),
+        "problems": problems, "ok": not problems,
     }
     out = args.results_dir / f"{started.strftime('%Y%m%dT%H%M%SZ')}-{scale.name}.json"
     report.write_json(out, record)
@@ -409,7 +438,7 @@ async def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parse_args(argv)
     if args.list:
         print(_listing())
         return 0

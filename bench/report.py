@@ -19,6 +19,16 @@ DOMAIN_P50_TARGETS: tuple[tuple[str, float, str], ...] = (
     ("home_feed[first=20]", 25.0, "issue 6"),
     ("mentor_recommendations", 50.0, "issue 8"),
 )
+# Issue 14's targets, set for scale C on 2 cores with the load client on the same cores:
+# (operation, page size, req/s at concurrency 32, database round trips per request).
+ISSUE14_TARGETS: tuple[tuple[str, int | None, float, int], ...] = (
+    ("profile_page", 10, 700.0, 1),
+    ("people_by_interest", None, 700.0, 1),
+    ("group_page", 20, 700.0, 1),
+    ("like_post", None, 1000.0, 2),  # a write that notifies
+)
+ISSUE14_OPS = tuple(name for name, *_ in ISSUE14_TARGETS)
+ISSUE14_P50_MS = 2.5
 
 
 def _num(value: Any, digits: int = 1) -> str:
@@ -34,7 +44,7 @@ def _num(value: Any, digits: int = 1) -> str:
 def table(results: Sequence[Mapping[str, Any]]) -> str:
     """One row per operation and concurrency (medians over the repeats)."""
     header = ("operation", "conc", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors",
-              "rt/req", "db ms", "cpu ms", "others", "direct ms", "overhead")
+              "rt/req", "db ms", "api cpu ms", "db cpu ms", "others", "direct ms", "overhead")
     rows: list[tuple[str, ...]] = [header]
     for result in results:
         for conc, phase in result["phases"].items():
@@ -45,6 +55,7 @@ def table(results: Sequence[Mapping[str, Any]]) -> str:
                 result["operation"], conc, _num(phase["rps"]), _num(phase["p50_ms"], 2),
                 _num(phase["p95_ms"], 2), _num(phase["p99_ms"], 2), _num(phase["errors"]), trips,
                 _num(phase["db_ms"], 2), _num(phase.get("api_cpu_ms", math.nan), 2),
+                _num(phase.get("db_cpu_ms", math.nan), 2),
                 _num(phase.get("other_cores", math.nan), 2),
                 _num(result["direct_ms"], 2) + ("*" if result["direct_source"] != "replay" else "")
                 if first else "",
@@ -106,6 +117,32 @@ def targets(
     return out
 
 
+def issue14_targets(results: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Issue 14's targets, measured; empty when the run has none of its operations."""
+    by_variant = {(r["name"], r["page_size"]): r for r in results}
+    if not any((name, size) in by_variant for name, size, *_ in ISSUE14_TARGETS):
+        return []
+    out: list[dict[str, Any]] = []
+    for name, size, rps, trips in ISSUE14_TARGETS:
+        label = name if size is None else f"{name}[first={size}]"
+        phases = by_variant[(name, size)]["phases"] if (name, size) in by_variant else {}
+        loaded, alone = phases.get("32"), phases.get("1")
+        out.append({"target": f"{label}: >= {rps:,.0f} req/s at concurrency 32, no errors",
+                    "measured": None if loaded is None else loaded["rps"],
+                    "met": None if loaded is None else loaded["rps"] >= rps and loaded["errors"] == 0})
+        out.append({"target": f"{label}: p50 at concurrency 1 <= {ISSUE14_P50_MS:g} ms",
+                    "measured": None if alone is None else alone["p50_ms"],
+                    "met": None if alone is None else alone["p50_ms"] <= ISSUE14_P50_MS})
+        # -1: no response carried X-DB-Round-Trips, so there is nothing to compare.
+        seen = [(p["round_trips_min"], p["round_trips_max"]) for p in phases.values()
+                if p["round_trips_min"] >= 0]
+        low, high = min((lo for lo, _ in seen), default=None), max((hi for _, hi in seen), default=None)
+        out.append({"target": f"{label}: <= {trips} database round trip(s) per request",
+                    "measured": None if high is None else f"{low}" if low == high else f"{low}-{high}",
+                    "met": None if high is None else high <= trips})
+    return out
+
+
 def targets_text(rows: Sequence[Mapping[str, Any]]) -> str:
     marks = {True: "met", False: "MISSED", None: "n/a"}
     width = max(len(r["target"]) for r in rows)
@@ -126,6 +163,15 @@ def _backend_line(backend: Mapping[str, Any]) -> str:
     if before:
         line += f"; load average when measuring began {before[0]:.2f}"
     return line
+
+
+def _load_averages(record: Mapping[str, Any]) -> str:
+    machine = record["machine"]
+    began = (record.get("backend") or {}).get("load_average_before_measuring") or machine[
+        "load_average_before"]
+    shown = ["/".join(f"{v:.2f}" for v in load) for load in (began, machine["load_average_after"])]
+    return (f"load average (1/5/15 min) {shown[0]} when measuring began, {shown[1]} after, "
+            f"on {machine['cores']} cores")
 
 
 def summary(record: Mapping[str, Any], path: Path) -> str:
@@ -151,7 +197,8 @@ def summary(record: Mapping[str, Any], path: Path) -> str:
         "", table(record["results"]), "",
         "rt/req: database round trips per request; db ms: in-service database time (Server-Timing:",
         "  the sum of awaited driver calls, so it includes event-loop and pool waits under load);",
-        "cpu ms: API process CPU time per request (user + system); others: cores that other",
+        "api cpu ms, db cpu ms: CPU time per request (user + system, from /proc) of the API",
+        "  processes (every worker's) and of the database process; others: cores that other",
         "  processes on the machine kept busy during the phase (noise on a shared machine);",
         "direct ms: sampled requests' exact Cypher replayed on the database socket (median;",
         "  * = the service's own statement timing, for writes that cannot be replayed);",
@@ -179,6 +226,12 @@ def summary(record: Mapping[str, Any], path: Path) -> str:
     lines.append(f"\ntargets (issue 5, set for scale M on 2 cores; this run: {scale['name']}, "
                  f"{cores} cores):")
     lines.append(targets_text(record["targets"]))
+    if record.get("targets_issue14"):
+        workers = (record.get("backend") or {}).get("api_workers", 1)
+        lines.append(f"\ntargets (issue 14, set for scale C on 2 cores, the load client on the same cores; "
+                     f"this run: {scale['name']}, {cores} cores, {workers} API worker(s)):")
+        lines.append(targets_text(record["targets_issue14"]))
+        lines.append("  " + _load_averages(record))
     lines.append(f"\nresults: {path}")
     if record["problems"]:
         lines.append("\nFAILED:")
