@@ -26,11 +26,12 @@ from graph_db.batch import Batch, aligned_or
 from graph_db.comments import post_visible
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
-from graph_db.notifications import merge_edge, notify, write_notifying
+from graph_db.notifications import merge_edge, notified, notify, write_notifying
 from graph_db.people import PERSON_FIELDS
 from graph_db.people_records import LinkRecord, PersonRecord
 from graph_db.policy import blocked, blocked_ids, live
-from graph_db.social_records import EngagementRecord, NotifiedRecord
+from graph_db.posts import post_fields
+from graph_db.social_records import EngagementRecord, LikedRecord, NotifiedRecord, PostRecord
 
 
 def count_change(node: LiteralString, delta: LiteralString) -> LiteralString:
@@ -48,15 +49,21 @@ def recount(carry: LiteralString = "") -> LiteralString:
     )
 
 
+# The live comments on post `p` (replies included), as every page counts them.
+LIVE_COMMENTS: LiteralString = "size([(p)<-[:ON]-(c:Comment) WHERE " + live("c") + " | c])"
+
+# Answers with the post as the liker now sees it, and its counts, so that the mutation's
+# payload needs no other read.
 LIKE_POST: LiteralString = (
     "MATCH (v:Person {id: $viewer}), (p:Post {id: $post})<-[:AUTHORED]-(pa:Person) "
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
-    + post_visible("v, p, pa, g") + lock("p") + merge_edge("v", "LIKED", "p", "v, p, pa")
+    + post_visible("v, p, pa, g") + lock("p") + merge_edge("v", "LIKED", "p", "v, p, pa, g")
     + count_change("p", "CASE WHEN created THEN 1 ELSE 0 END")
-    + "WITH v, p, pa, created"
+    + "WITH v, p, pa, g, created"
     + notify("LIKE_POST", imports="v, p, pa, created", recipients="[pa]", actor="v", target="p",
              post="p", when="created")
-    + " RETURN p.id AS id, p.likeCount AS likes, notified"
+    + " RETURN " + post_fields(author="pa") + " AS post, {id: p.id, likes: p.likeCount, "
+    "comments: " + LIVE_COMMENTS + ", viewerLiked: true} AS engagement, notified"
 )
 
 LIKE_COMMENT: LiteralString = (
@@ -73,12 +80,15 @@ LIKE_COMMENT: LiteralString = (
 
 async def like_post(
     db: Executor, post_id: str, *, viewer_id: str, now: int
-) -> tuple[int | None, list[NotifiedRecord]]:
-    """Like a post the viewer can see (again: no change). (likes now, notified), or
-    (None, []) when the post is absent, removed or hidden from the viewer."""
-    return await write_notifying(
-        db, LIKE_POST, "likes", int, {"viewer": viewer_id, "post": post_id, "now": now}
-    )
+) -> tuple[LikedRecord | None, list[NotifiedRecord]]:
+    """Like a post the viewer can see (again: no change). (the post and its counts now,
+    notified), or (None, []) when the post is absent, removed or hidden from the viewer."""
+    rows = await db.write(LIKE_POST, {"viewer": viewer_id, "post": post_id, "now": now})
+    if not rows:
+        return None, []
+    row = rows[0]
+    liked = LikedRecord(PostRecord.from_row(row["post"]), EngagementRecord.from_row(row["engagement"]))
+    return liked, notified(rows)
 
 
 async def like_comment(
@@ -121,8 +131,7 @@ async def unlike_comment(db: Executor, comment_id: str, *, viewer_id: str) -> in
 
 POST_ENGAGEMENT: LiteralString = (
     "MATCH (v:Person {id: $viewer}) UNWIND $ids AS id MATCH (p:Post {id: id}) "
-    "RETURN id, coalesce(p.likeCount, 0) AS likes, "
-    "size([(p)<-[:ON]-(c:Comment) WHERE " + live("c") + " | c]) AS comments, "
+    "RETURN id, coalesce(p.likeCount, 0) AS likes, " + LIVE_COMMENTS + " AS comments, "
     "size([(v)-[:LIKED]->(p) | v]) > 0 AS viewerLiked"
 )
 

@@ -30,13 +30,15 @@ from graph_db.policy import (
 from graph_db.social_records import NotifiedRecord, PostRecord
 
 
-def post_fields(mentions: LiteralString = "[(p)-[:MENTIONS]->(pm:Person) | pm.id]") -> LiteralString:
-    """Projection of `p` (the post) with `a` (its author) and `g` (its group or null).
+def post_fields(
+    mentions: LiteralString = "[(p)-[:MENTIONS]->(pm:Person) | pm.id]", author: LiteralString = "a",
+) -> LiteralString:
+    """Projection of `p` (the post) with its `author` (`a`) and `g` (its group or null).
 
     A write passes `mentions` itself: FalkorDB's pattern comprehensions do not see edges
     created earlier in the same statement."""
     return (
-        "p {.id, .body, .createdAt, .editedAt, authorId: a.id, groupId: g.id, "
+        "p {.id, .body, .createdAt, .editedAt, authorId: " + author + ".id, groupId: g.id, "
         "mentionIds: " + mentions + "}"
     )
 

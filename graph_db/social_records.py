@@ -55,6 +55,14 @@ class EngagementRecord(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class LikedRecord:
+    """A post just liked, as the liker sees it, with its counts after the like."""
+
+    post: PostRecord
+    engagement: EngagementRecord
+
+
+@dataclass(frozen=True, slots=True)
 class ActivityRecord:
     """One item of the site-wide stream: a new post, a new member or a new group (`kind`)."""
 

@@ -262,13 +262,15 @@ async def delete_post(ctx: Context, post_id: str, *, reason: str | None = None) 
 async def like_post(ctx: Context, post_id: str) -> PostRecord:
     """Like a post (liking it again changes nothing); its author is notified once."""
     viewer = require_viewer(ctx)
-    post = await require_post(ctx, post_id)
-    count, notified = await likes.like_post(ctx.db, post_id, viewer_id=viewer.id, now=ctx.now_ms())
-    if count is None:
+    liked, notified = await likes.like_post(ctx.db, post_id, viewer_id=viewer.id, now=ctx.now_ms())
+    if liked is None:  # absent, removed or hidden from the viewer: the write found nothing
         raise NotFound("no such post", field="postId")
+    # The statement answered with the post and its counts: the payload reads no more.
+    ctx.loaders.post_by_id.prime(post_id, liked.post)
     forget(ctx.loaders.engagement_by_post, post_id)
+    ctx.loaders.engagement_by_post.prime(post_id, liked.engagement)
     await announce(ctx, notified)
-    return post
+    return liked.post
 
 
 async def unlike_post(ctx: Context, post_id: str) -> PostRecord:

@@ -57,8 +57,8 @@ async def a_busy_day(db: Backend, author: PersonRecord, at: int) -> None:
     liker, other, commenter = [await make_person(db, name=n) for n in ("Ben Liker", "Cy", "Dee Writer")]
     post_id = await post_by(db, author, at)
     for i, person in enumerate((liker, other)):
-        likes_now, notified = await likes.like_post(db, post_id, viewer_id=person.id, now=at + i)
-        assert likes_now == i + 1 and notified
+        liked, notified = await likes.like_post(db, post_id, viewer_id=person.id, now=at + i)
+        assert liked is not None and liked.engagement.likes == i + 1 and notified
     comment, notified = await comments.create_comment(
         db, id=str(uuid.uuid4()), author_id=commenter.id, post_id=post_id,
         body="Congratulations <b>all</b>!", now=at + 5,

@@ -9,7 +9,7 @@ from graph_db import comments, feed, groups, likes, network, notifications, post
 from graph_db.backend import Backend
 from graph_db.comments import PageKey
 from graph_db.people_records import PairChangeRecord, PersonRecord
-from graph_db.social_records import PostRecord
+from graph_db.social_records import EngagementRecord, PostRecord
 from tests.factories import make_person
 
 T0 = 1_767_225_600_000
@@ -120,11 +120,17 @@ async def test_likes_are_idempotent_counted_and_grouped_into_one_notification(db
     fans = [await make_person(db, name=f"Fan {i}") for i in range(3)]
     p = await post(db, author)
 
-    assert await likes.like_post(db, p.id, viewer_id=author.id, now=T0) == (1, [])  # no self-notice
+    liked, notified = await likes.like_post(db, p.id, viewer_id=author.id, now=T0)
+    assert liked is not None and notified == []  # no self-notice
+    # The like answers with the post as it is and its counts after the like.
+    assert liked.post == (await posts.get_many(db, [p.id], viewer_id=author.id))[0]
+    assert liked.engagement == EngagementRecord(id=p.id, likes=1, comments=0, viewerLiked=True)
     for i, fan in enumerate(fans):
-        count, notified = await likes.like_post(db, p.id, viewer_id=fan.id, now=T0 + i + 1)
-        assert count == i + 2 and [n.recipientId for n in notified] == [author.id]
-    assert await likes.like_post(db, p.id, viewer_id=fans[0].id, now=T0 + 9) == (4, [])
+        liked, notified = await likes.like_post(db, p.id, viewer_id=fan.id, now=T0 + i + 1)
+        assert liked is not None and liked.engagement.likes == i + 2
+        assert [n.recipientId for n in notified] == [author.id]
+    liked, notified = await likes.like_post(db, p.id, viewer_id=fans[0].id, now=T0 + 9)
+    assert liked is not None and (liked.engagement.likes, notified) == (4, [])
 
     [n] = await notifications.list_notifications(db, author.id, after=None, limit=10)
     assert (n.kind, n.count, n.postId, n.updatedAt) == ("LIKE_POST", 3, p.id, T0 + 3)
