@@ -92,6 +92,12 @@ def _subquery(
     params = dict(part.params)
     imports: LiteralString = ""
     if KEYS in head:
+        before = head[: head.index(KEYS)]
+        if part.keys_from is not None and "WITH " in before:
+            raise ValueError(
+                f"part {part.name}: its statement drops earlier variables before reading $ids; "
+                "bind the keys first and carry them (UNWIND [$ids] AS ids ... WITH ids, ...)"
+            )
         if part.keys_from is not None:
             source_name, path = part.keys_from
             source = earlier[source_name]
@@ -111,29 +117,52 @@ def _subquery(
     return text, params
 
 
-def compose(parts: Sequence[Part]) -> tuple[LiteralString, dict[str, Any]]:
-    """The one statement reading every part, and its parameters."""
+@dataclass(frozen=True)
+class Subqueries:
+    """Parts as `CALL {}` subqueries to put before a statement's RETURN: `text`, the
+    parameters they add, and the column each part's rows are collected in, by part name."""
+
+    text: LiteralString
+    params: dict[str, Any]
+    columns: dict[str, LiteralString]
+
+    def rows(self, row: Row) -> dict[str, list[Row]]:
+        """Each part's rows, by part name, from a row of the statement they are in."""
+        return {name: list(row[column]) for name, column in self.columns.items()}
+
+
+def subqueries(
+    parts: Sequence[Part], scope: Mapping[str, LiteralString] | None = None
+) -> Subqueries:
+    """`parts` as subqueries, in order; a part's `keys_from` names an earlier part or a list
+    variable of `scope` (name -> the variable, in scope where the subqueries go)."""
     if not 0 < len(parts) <= MAX_PARTS:
         raise ValueError(f"compose 1 to {MAX_PARTS} parts, not {len(parts)}")
     text: LiteralString = ""
     params: dict[str, Any] = {}
+    known: dict[str, LiteralString] = dict(scope or {})
     columns: dict[str, LiteralString] = {}
     for index, part in enumerate(parts):
-        if part.name in columns:
+        if part.name in known:
             raise ValueError(f"two parts named {part.name}")
         column = _COLUMNS[index]
-        subquery, added = _subquery(part, column, columns)
+        subquery, added = _subquery(part, column, known)
         for key, value in added.items():
             if key in params and params[key] != value:
                 raise ValueError(f"parts bind ${key} to different values")
             params[key] = value
         text += subquery
-        columns[part.name] = column
-    return text + "RETURN " + ", ".join(columns.values()), params
+        known[part.name] = columns[part.name] = column
+    return Subqueries(text, params, columns)
+
+
+def compose(parts: Sequence[Part]) -> tuple[LiteralString, Subqueries]:
+    """The one statement reading every part, and its subqueries (parameters, columns)."""
+    found = subqueries(parts)
+    return found.text + "RETURN " + ", ".join(found.columns.values()), found
 
 
 async def read_parts(db: Executor, parts: Sequence[Part]) -> dict[str, list[Row]]:
     """Each part's rows, by part name: one round trip."""
-    text, params = compose(parts)
-    row = (await db.read(text, params))[0]
-    return {part.name: list(row[_COLUMNS[i]]) for i, part in enumerate(parts)}
+    text, found = compose(parts)
+    return found.rows((await db.read(text, found.params))[0])

@@ -220,19 +220,21 @@ async def hidden_ids(db: Executor, viewer: str) -> list[str]:
 
 # Everything is read from the viewer's side once (their links, first- and second-degree ids),
 # so each person of the page costs list lookups and one one-hop step (third degree) only:
-# a page of N people is one statement, bounded by the viewer's neighbourhood.
+# a page of N people is one statement, bounded by the viewer's neighbourhood. The keys are
+# bound first and carried (graph_db.compose may give them as an expression over an earlier
+# part; UNWIND of the one list, as FalkorDB takes no expression in a WITH after a CALL's import).
 RELATIONS: LiteralString = (
-    "MATCH (v:Person {id: $viewer}) "
-    "WITH v, [(v)-[:CONNECTED_WITH]->(c1:Person) | c1.id] AS first, "
+    "UNWIND [$ids] AS ids MATCH (v:Person {id: $viewer}) "
+    "WITH ids, v, [(v)-[:CONNECTED_WITH]->(c1:Person) | c1.id] AS first, "
     "  [(v)-[:BLOCKED]->(b1:Person) | b1.id] AS blocked, "
     "  [(v)<-[:BLOCKED]-(b2:Person) | b2.id] AS blockedBy, "
     "  [(v)-[:FOLLOWS]->(f1:Person) | f1.id] AS follows, "
     "  [(v)<-[:FOLLOWS]-(f2:Person) | f2.id] AS followedBy, "
     "  [(v)-[:REQUESTED_CONNECTION]->(r1:Person) | r1.id] AS sent, "
     "  [(v)<-[:REQUESTED_CONNECTION]-(r2:Person) | r2.id] AS received "
-    "WITH first, blocked, blockedBy, follows, followedBy, sent, received, "
+    "WITH ids, first, blocked, blockedBy, follows, followedBy, sent, received, "
     "  [(v)-[:CONNECTED_WITH]->(:Person)-[:CONNECTED_WITH]->(c2:Person) | c2.id] AS second "
-    "UNWIND $ids AS id MATCH (p:Person {id: id}) "
+    "UNWIND ids AS id MATCH (p:Person {id: id}) "
     "RETURN id, id IN blocked AS blocked, id IN blockedBy AS blockedBy, id IN follows AS follows, "
     "id IN followedBy AS followedBy, id IN sent AS requestSent, id IN received AS requestReceived, "
     "CASE WHEN id = $viewer THEN null WHEN id IN first THEN 1 WHEN id IN second THEN 2 "

@@ -25,11 +25,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, LiteralString
 
 from graph_db import search_ranking
-from graph_db.backend import Executor, all_records, first_count
+from graph_db.backend import Executor, Row, all_records, first_count
+from graph_db.compose import Part, read_parts, subqueries
 from graph_db.dialect import RecallWord
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.migrations import PERSON_SEARCH
@@ -47,6 +48,8 @@ from graph_db.text_analysis import (
 
 FACET_LIMIT = 20
 MAX_WORDS = search_ranking.MAX_WORDS
+# The part a ranked text page reads its profiles in, beside what the caller asked for.
+PROFILES = "profiles"
 
 
 @dataclass(frozen=True)
@@ -197,10 +200,12 @@ _RETURNED: dict[str, LiteralString] = {
 
 @dataclass(frozen=True)
 class SearchResult:
-    """A page of hits and, when asked for, the facets (and total) of the whole result set."""
+    """A page of hits and, when asked for, the facets (and total) of the whole result set,
+    and the rows of the `beside` parts read for the page's people, by part name."""
 
     hits: list[SearchHit]
     facets: SearchFacetsRecord | None = None
+    beside: dict[str, list[Row]] = field(default_factory=dict)
 
 
 async def search_people(
@@ -215,32 +220,48 @@ async def search_people(
 async def search_page(
     db: Executor, request: SearchRequest, *, after: tuple[int, str] | None, limit: int,
     facets: Sequence[str] | None = None, facet_limit: int = FACET_LIMIT,
-    weights: Sequence[float] | None = None,
+    weights: Sequence[float] | None = None, beside: Sequence[Part] = (),
 ) -> SearchResult:
     """One page, and with `facets` (kinds from FACET_KINDS; empty for the total alone) the
     counts over the whole result set. With text, `weights` (a hit's `weights`) ranks a later
-    page exactly as the first one was ranked; without them they are computed afresh."""
+    page exactly as the first one was ranked; without them they are computed afresh.
+
+    `beside`: reads of what the page shows of its people (graph_db.compose parts whose keys
+    come from `("page", "person.id")`), made in the same statement as the page when there is
+    no text; with text, the page is ranked here, and they are read with its profiles."""
     params: dict[str, Any] = {
         "viewer": request.viewer, **request.filter.params(),
         "afterRank": after[0] if after else None, "afterId": after[1] if after else None,
         "limit": limit, "facetLimit": facet_limit,
     }
     if request.has_text:
-        return await _text_page(db, request, params, after, limit, facets, facet_limit, weights)
-    if facets is None:
+        return await _text_page(
+            db, request, params, after, limit, facets, facet_limit, weights, beside
+        )
+    if facets is None and not beside:
         rows = await db.read(_candidates(params) + _filter(params) + _UNRANKED + _PAGE, params)
         return SearchResult(
             [SearchHit(PersonRecord.from_row(r["person"]), int(r["rank"])) for r in rows]
         )
-    kinds = [k for k in FACET_KINDS if k in facets]
+    kinds = [k for k in FACET_KINDS if k in (facets or ())]
     query = _candidates(params) + _filter(params) + "WITH collect(p) AS found " + _PAGE_OF_FOUND
     returned: LiteralString = "RETURN size(found) AS total, page"
     for kind in kinds:
         query += _FACET_CALLS[kind]
         returned += _RETURNED[kind]
+    read_beside = subqueries(beside, scope={"page": "page"}) if beside else None
+    if read_beside is not None:
+        query += read_beside.text
+        returned += ", " + ", ".join(read_beside.columns.values())
+        if any(params.get(k, v) != v for k, v in read_beside.params.items()):
+            raise ValueError("a part beside the search binds a search parameter differently")
+        params.update(read_beside.params)
     row = (await db.read(query + returned, params))[0]
     hits = [SearchHit(PersonRecord.from_row(h["person"]), int(h["rank"])) for h in row["page"]]
-    return SearchResult(hits, _facets_record(row))
+    return SearchResult(
+        hits, None if facets is None else _facets_record(row),
+        read_beside.rows(row) if read_beside is not None else {},
+    )
 
 
 def _facets_record(row: dict[str, Any]) -> SearchFacetsRecord:
@@ -390,6 +411,7 @@ def _candidate(row: Sequence[Any]) -> dict[str, Any]:
 async def _text_page(
     db: Executor, request: SearchRequest, params: dict[str, Any], after: tuple[int, str] | None,
     limit: int, facets: Sequence[str] | None, facet_limit: int, weights: Sequence[float] | None,
+    beside: Sequence[Part] = (),
 ) -> SearchResult:
     text = request.text or ""
     words = _last_vocabulary[0] if _last_vocabulary else Vocabulary()
@@ -426,11 +448,21 @@ async def _text_page(
     else:
         position = ranked
     page = position[:limit]
+    ids = [s.id for s in page]
+    # What the page shows of its people, read for the ranked page (with its profiles when
+    # the first statement did not bring them): one round trip more at most.
+    keyed = [replace(part, keys=ids, keys_from=None) for part in beside] if ids else []
+    read_beside: dict[str, list[Row]] = {}
+    people: list[PersonRecord | None]
     if row["people"] is not None:
         profiles = {p["id"]: PersonRecord.from_row(p) for p in row["people"]}
-        people: list[PersonRecord | None] = [profiles.get(s.id) for s in page]
+        people = [profiles.get(i) for i in ids]
+        read_beside = await read_parts(db, keyed) if keyed else {}
+    elif ids:
+        read_beside = await read_parts(db, [get_many.part(PROFILES, keys=ids), *keyed])
+        people = get_many.decode(ids, read_beside.pop(PROFILES))
     else:
-        people = await get_many(db, [s.id for s in page]) if page else []
+        people = []
     hits = [
         SearchHit(
             person, s.rank,
@@ -440,11 +472,11 @@ async def _text_page(
         for s, person in zip(page, people, strict=True) if person is not None
     ]
     if facets is None:
-        return SearchResult(hits)
+        return SearchResult(hits, beside=read_beside)
     names = {u[0]: u[1] for key in ("hospitals", "departments") for u in row[key] if u[0]}
     names.update({t.id: t.name for t in words.terms.values()})
     counts = _count(rows, ranked, facets)
-    return SearchResult(hits, _facets_of(len(ranked), counts, names, facet_limit))
+    return SearchResult(hits, _facets_of(len(ranked), counts, names, facet_limit), read_beside)
 
 
 def _texts(person: PersonRecord) -> dict[str, Any]:

@@ -10,15 +10,13 @@ Visibility, enforced here for every read path that hands out a Person:
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from strawberry.dataloader import DataLoader
-
 from graph_db import people, vocabulary
+from graph_db.compose import read_parts
 from graph_db.errors import InvalidInput, NotFound
 from graph_db.people import PersonTerms
 from graph_db.people_records import (
@@ -33,6 +31,7 @@ from resolvers import text
 from resolvers.auth import require_self_or_role, require_viewer
 from resolvers.context import Context
 from resolvers.loaders import forget, now_or_later, then
+from resolvers.planner import PERSON_KINDS, people_parts, prime_people
 
 MAX_TERMS_PER_LIST = 50
 MAX_TERMS_PER_CALL = 20
@@ -71,21 +70,18 @@ def counts_now(ctx: Context, person_id: str) -> NetworkCountsRecord | Awaitable[
     return now_or_later(ctx.loaders.network_counts_by_person, person_id)
 
 
-async def preload(
-    ctx: Context, ids: Sequence[str], *, affiliations: bool = False, terms: bool = False,
-    relations: bool = False, counts: bool = False,
-) -> None:
-    """Load what a page of people will show, concurrently and in one round trip per kind:
-    where they work, their terms, how the viewer relates to them, their network counts."""
-    wanted: list[tuple[bool, DataLoader[str, Any]]] = [
-        (affiliations, ctx.loaders.affiliation_by_person),
-        (terms, ctx.loaders.terms_by_person),
-        (relations, ctx.loaders.relation_by_person),
-        (counts, ctx.loaders.network_counts_by_person),
-    ]
+async def preload(ctx: Context, ids: Sequence[str], kinds: Iterable[str]) -> None:
+    """Load what a page of people will show (`kinds` of resolvers.planner.PERSON_KINDS:
+    where they work, their terms, how the viewer relates to them, their network counts) in
+    one round trip for all kinds, for the people whose loaders do not hold it yet."""
     keys = list(dict.fromkeys(ids))
-    if keys:
-        await asyncio.gather(*(loader.load_many(keys) for asked, loader in wanted if asked))
+    missing = [
+        name for name in kinds
+        if any(PERSON_KINDS[name].loader(ctx.loaders).cache_map.get(key) is None for key in keys)
+    ]
+    parts = people_parts(ctx, missing, keys=keys)
+    if parts:
+        prime_people(ctx, keys, await read_parts(ctx.db, parts))
 
 
 async def visible_people(ctx: Context, ids: Sequence[str]) -> list[PersonRecord | None]:

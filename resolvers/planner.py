@@ -17,29 +17,89 @@ loader would have read. tests/api/test_planner.py holds both to that, on both en
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, LiteralString, TypeVar
 
 from strawberry.dataloader import DataLoader
 
 from graph_db import groups, likes, network, people, posts
+from graph_db.backend import Row
+from graph_db.batch import Batch
 from graph_db.compose import Part, read_parts
 from graph_db.errors import InvalidInput
 from graph_db.keyset import cursor_params
 from graph_db.social_records import PostRecord
 from resolvers.context import Context
+from resolvers.loaders import Loaders
 from resolvers.pagination import forward_request
 
 K = TypeVar("K")
 V = TypeVar("V")
 
-# The fields below a root that read each kind (by their GraphQL names).
-AFFILIATION_FIELDS = frozenset({"hospital", "department", "division"})
-TERM_FIELDS = frozenset({"interests", "mentorshipOffered", "mentorshipSought"})
-COUNT_FIELDS = frozenset({"followerCount", "followingCount", "connectionCount"})
-ENGAGEMENT_FIELDS = frozenset({"likeCount", "commentCount", "viewerHasLiked"})
+# The fields that read each kind (by their GraphQL names): a post's or comment's counts
+# and the viewer's like; a group's standing of the viewer.
+ENGAGEMENT_FIELDS = frozenset({"likeCount", "commentCount", "replyCount", "viewerHasLiked"})
 ACCESS_FIELDS = frozenset({"viewerStatus", "viewerRole", "viewerCanModerate", "viewerMutedUntil"})
+
+
+@dataclass(frozen=True)
+class PersonKind:
+    """What a page of people may show beside each person, read for all of them at once: the
+    Person fields that show it, its batch read, and the request loader it primes."""
+
+    fields: frozenset[str]
+    batch: Batch[Any]
+    loader: Callable[[Loaders], DataLoader[str, Any]]
+    per_viewer: bool = False  # read as the viewer sees it (signed out: nothing to read)
+
+
+PERSON_KINDS: dict[str, PersonKind] = {
+    "affiliation": PersonKind(
+        frozenset({"hospital", "department", "division"}), people.get_affiliations,
+        lambda loaders: loaders.affiliation_by_person,
+    ),
+    "terms": PersonKind(
+        frozenset({"interests", "mentorshipOffered", "mentorshipSought"}), people.get_terms,
+        lambda loaders: loaders.terms_by_person,
+    ),
+    "relation": PersonKind(
+        frozenset({"degree", "connectionStatus", "viewerFollows", "followsViewer", "email", "phone"}),
+        network.RELATIONS_OF, lambda loaders: loaders.relation_by_person, per_viewer=True,
+    ),
+    "counts": PersonKind(
+        frozenset({"followerCount", "followingCount", "connectionCount"}), network.get_counts,
+        lambda loaders: loaders.network_counts_by_person,
+    ),
+}
+
+
+def person_kinds(names: frozenset[str]) -> list[str]:
+    """The kinds the field names `names` show."""
+    return [name for name, kind in PERSON_KINDS.items() if not names.isdisjoint(kind.fields)]
+
+
+def people_parts(
+    ctx: Context, kinds: Iterable[str], *, keys: Sequence[str] | None = None,
+    keys_from: tuple[str, LiteralString] | None = None,
+) -> list[Part]:
+    """The reads of `kinds` for the people `keys` (or `keys_from` an earlier part), as parts of
+    one statement; what needs a viewer is left out signed out (its loader answers then)."""
+    parts = []
+    for name in dict.fromkeys(kinds):
+        kind = PERSON_KINDS[name]
+        if kind.per_viewer and ctx.viewer is None:
+            continue
+        params = {"viewer": ctx.viewer.id} if kind.per_viewer and ctx.viewer else {}
+        parts.append(kind.batch.part(name, keys=keys, keys_from=keys_from, params=params))
+    return parts
+
+
+def prime_people(ctx: Context, ids: Sequence[str], rows: dict[str, list[Row]]) -> None:
+    """Prime each kind's loader with what `people_parts` read for the people `ids`."""
+    for name, kind in PERSON_KINDS.items():
+        if name in rows:
+            _prime(kind.loader(ctx.loaders), ids, kind.batch.decode(ids, rows[name]))
 
 
 @dataclass(frozen=True)
@@ -104,31 +164,16 @@ async def plan_person(ctx: Context, person_id: str, wanted: Wanted) -> None:
     """Read ahead what a Person's fields will ask (signed in: the profile and its posts)."""
     if ctx.viewer is None:
         return
-    viewer_id, keys, names = ctx.viewer.id, [person_id], wanted.names
-    parts = [
-        people.get_many.part("person", keys=keys),
-        network.RELATIONS_OF.part("relation", keys=keys, params={"viewer": viewer_id}),
-    ]
-    if not names.isdisjoint(AFFILIATION_FIELDS):
-        parts.append(people.get_affiliations.part("affiliation", keys=keys))
-    if not names.isdisjoint(TERM_FIELDS):
-        parts.append(people.get_terms.part("terms", keys=keys))
-    if not names.isdisjoint(COUNT_FIELDS):
-        parts.append(network.get_counts.part("counts", keys=keys))
+    viewer_id, keys = ctx.viewer.id, [person_id]
+    # The relation always: whether the viewer may see the person at all depends on it.
+    kinds = ["relation", *person_kinds(wanted.names)]
+    parts = [people.get_many.part("person", keys=keys), *people_parts(ctx, kinds, keys=keys)]
     limit = _posts_limit(ctx, wanted)
     if limit is not None:
         parts += _page_parts(viewer_id, posts.LIST_BY_AUTHOR, {"author": person_id}, limit, wanted)
     rows = await read_parts(ctx.db, parts)
-    loaders = ctx.loaders
-    _prime(loaders.person_by_id, keys, people.get_many.decode(keys, rows["person"]))
-    _prime(loaders.relation_by_person, keys, network.RELATIONS_OF.decode(keys, rows["relation"]))
-    if "affiliation" in rows:
-        _prime(loaders.affiliation_by_person, keys,
-               people.get_affiliations.decode(keys, rows["affiliation"]))
-    if "terms" in rows:
-        _prime(loaders.terms_by_person, keys, people.get_terms.decode(keys, rows["terms"]))
-    if "counts" in rows:
-        _prime(loaders.network_counts_by_person, keys, network.get_counts.decode(keys, rows["counts"]))
+    _prime(ctx.loaders.person_by_id, keys, people.get_many.decode(keys, rows["person"]))
+    prime_people(ctx, keys, rows)
     if limit is not None:
         _prime_page(ctx, posts.list_by_author, person_id, limit, rows)
 

@@ -15,6 +15,7 @@ from graph_db.errors import InvalidInput, NotFound
 from graph_db.people_records import PersonRecord, SearchFacetsRecord
 from graph_db.profile_fields import RANKS
 from graph_db.search import PeopleFilter, SearchHit, SearchRequest
+from resolvers import planner
 from resolvers.auth import require_viewer
 from resolvers.context import Context
 from resolvers.pagination import Page, forward_request, keyset_page
@@ -70,12 +71,13 @@ def _weights(text: object) -> list[float] | None:
 
 async def search_people(
     ctx: Context, text: str | None, people_filter: PeopleFilter, *, first: int | None,
-    after: str | None, facets: Sequence[str] | None = None,
+    after: str | None, facets: Sequence[str] | None = None, shown: Sequence[str] = (),
 ) -> PeopleSearch:
     """Best matches first (graph_db.search_ranking: words matched, then match quality, then
     profile completeness), ties by id; with no text, the fullest profiles first. Pages continue
     strictly after their cursor, ranked with the first page's word weights. With `facets`
-    (kinds; empty for the total alone) they come with the page."""
+    (kinds; empty for the total alone) they come with the page; so does what the page shows
+    of its people (`shown`: kinds of resolvers.planner.PERSON_KINDS), into their loaders."""
     viewer = require_viewer(ctx)
     if text is not None and len(text) > MAX_QUERY:
         raise InvalidInput(f"at most {MAX_QUERY} characters", field="query")
@@ -86,13 +88,18 @@ async def search_people(
     query = SearchRequest(viewer=viewer.id, text=text, filter=people_filter)
     counted: list[SearchFacetsRecord] = []
 
+    beside = planner.people_parts(ctx, shown, keys_from=("page", "person.id"))
+
     async def fetch(cursor: object, _: bool, limit: int) -> list[SearchHit]:
         position = (int(request.cursor[0]), str(request.cursor[1])) if request.cursor else None
         result = await search.search_page(
             ctx.db, query, after=position, limit=limit, facets=facets, weights=weights,
+            beside=beside,
         )
         if result.facets is not None:
             counted.append(result.facets)
+        if result.beside:
+            planner.prime_people(ctx, [hit.person.id for hit in result.hits], result.beside)
         return result.hits
 
     page = await keyset_page(

@@ -323,17 +323,6 @@ def author_field(description: str) -> Any:
     return strawberry.field(resolver=resolve, description=description)
 
 
-# What a page of people needs loaded, by the Person fields that read it.
-_PERSON_LOADS = {
-    "affiliations": frozenset({"hospital", "department", "division"}),
-    "terms": frozenset({"interests", "mentorshipOffered", "mentorshipSought"}),
-    "relations": frozenset({
-        "degree", "connectionStatus", "viewerFollows", "followsViewer", "email", "phone",
-    }),
-    "counts": frozenset({"followerCount", "followingCount", "connectionCount"}),
-}
-
-
 async def person_by_id(info: AppInfo, person_id: str | None) -> Person | None:
     """A Person by id through the request's loader; None when there is none or it is absent."""
     return await load_optional(info, person_id, people_resolvers.get_person, Person.from_record)
@@ -346,11 +335,10 @@ async def people_by_ids(info: AppInfo, person_ids: Sequence[str]) -> list[Person
 
 
 async def preload_people(info: AppInfo, people: Iterable[PersonRecord]) -> None:
-    """Load what the query shows of a page of people, one round trip per kind, so their
-    fields answer without awaiting (resolvers.people.preload)."""
-    wanted = selected_names(info)
-    asked = {kind: not wanted.isdisjoint(names) for kind, names in _PERSON_LOADS.items()}
-    await people_resolvers.preload(info.context, [p.id for p in people], **asked)
+    """Load what the query shows of a page of people, in one round trip, so their fields
+    answer without awaiting (resolvers.people.preload)."""
+    kinds = planner.person_kinds(selected_names(info))
+    await people_resolvers.preload(info.context, [p.id for p in people], kinds)
 
 
 async def link_connection(info: AppInfo, page: Page[LinkRecord]) -> Connection[Person]:

@@ -9,6 +9,7 @@ import strawberry
 
 from graph_db.social_records import CommentRecord, EngagementRecord, PostRecord
 from resolvers import comments as comment_resolvers
+from resolvers import planner
 from resolvers import posts as post_resolvers
 from resolvers.loaders import then
 from resolvers.pagination import Page
@@ -172,16 +173,13 @@ class Comment(RecordNode[CommentRecord]):
         return await comment_connection(info, page)
 
 
-_ENGAGEMENT_FIELDS = frozenset({"likeCount", "commentCount", "replyCount", "viewerHasLiked"})
-
-
 async def post_connection(info: AppInfo, page: Page[PostRecord]) -> Connection[Post]:
     """A page of posts, with what the query shows of them (counts, authors) loaded up front:
     one round trip per kind, and the posts' fields then answer without awaiting."""
     wanted = selected_names(info)
     await post_resolvers.preload(
         info.context, page.items,
-        engagement=not wanted.isdisjoint(_ENGAGEMENT_FIELDS), authors="author" in wanted,
+        engagement=not wanted.isdisjoint(planner.ENGAGEMENT_FIELDS), authors="author" in wanted,
     )
     return connection(page, Post.from_record)
 
@@ -191,7 +189,7 @@ async def comment_connection(info: AppInfo, page: Page[CommentRecord]) -> Connec
     wanted = selected_names(info)
     await comment_resolvers.preload(
         info.context, page.items,
-        engagement=not wanted.isdisjoint(_ENGAGEMENT_FIELDS), authors="author" in wanted,
+        engagement=not wanted.isdisjoint(planner.ENGAGEMENT_FIELDS), authors="author" in wanted,
     )
     return connection(page, Comment.from_record)
 

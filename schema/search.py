@@ -8,9 +8,19 @@ from strawberry.types.nodes import SelectedField, Selection
 from graph_db.people_records import FacetRecord
 from graph_db.search import FACET_KINDS
 from graph_db.search import PeopleFilter as PeopleFilterValues
+from resolvers import planner
 from resolvers import search as search_resolvers
 from resolvers.search import PeopleSearch
-from schema.base import AppInfo, Connection, PageInfo, connection, ids, local_id, to_global_id
+from schema.base import (
+    AppInfo,
+    Connection,
+    PageInfo,
+    connection,
+    ids,
+    local_id,
+    selected_names,
+    to_global_id,
+)
 from schema.people import AcademicRank, Person, preload_people
 
 
@@ -150,6 +160,7 @@ class SearchQuery:
         values = filter.values() if filter else PeopleFilterValues()
         found = await search_resolvers.search_people(
             info.context, query, values, first=first, after=after, facets=_counts_asked(info),
+            shown=planner.person_kinds(selected_names(info)),
         )
         page = found.page
         await preload_people(info, (hit.person for hit in page.items))

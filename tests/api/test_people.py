@@ -55,8 +55,10 @@ async def test_a_search_page_costs_the_same_round_trips_for_3_or_40_people(api: 
     large, data = await trips(api, SEARCH, {"first": 40}, token)
     assert len(data["searchPeople"]["edges"]) == 40
     assert small == large <= 12
+    # A page without text reads what it shows of its people in its own statement; a text
+    # page is ranked by the service, so those reads follow it, in one statement more.
     text, data = await trips(api, SEARCH, {"q": "research", "first": 40}, token)
-    assert text == small and data["searchPeople"]["totalCount"] > 0
+    assert text == small + 1 and data["searchPeople"]["totalCount"] > 0
 
 
 async def test_person_lists_and_suggestions_cost_a_bounded_number_of_round_trips(api: Api) -> None:
