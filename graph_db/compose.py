@@ -20,6 +20,7 @@ no part's name can clash with a variable of another part's statement.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, LiteralString
@@ -87,34 +88,46 @@ def _subquery(
 ) -> tuple[LiteralString, dict[str, Any]]:
     """`part` as a `CALL {}` binding `column`, and the parameters it adds; `earlier`: the
     columns of the parts before it, by name."""
-    head, _, projection = part.statement.rpartition("RETURN ")
-    names = columns_of(part.statement)
     params = dict(part.params)
+    source: LiteralString | None = None
+    path: LiteralString | None = None
+    if part.keys_from is not None:
+        source, path = earlier[part.keys_from[0]], part.keys_from[1]
+    elif part.keys is not None:
+        params[column + "Keys"] = list(dict.fromkeys(part.keys))
+    try:
+        text = _wrapped(part.statement, column, source, path, part.keys is not None)
+    except ValueError as exc:
+        raise ValueError(f"part {part.name}: {exc}") from None
+    return text, params
+
+
+@functools.lru_cache(maxsize=512)
+def _wrapped(
+    statement: LiteralString, column: LiteralString, source: LiteralString | None,
+    path: LiteralString | None, keyed: bool,
+) -> LiteralString:
+    """The text of `_subquery` (the same for every request making the same plan: kept)."""
+    head, _, projection = statement.rpartition("RETURN ")
     imports: LiteralString = ""
     if KEYS in head:
-        before = head[: head.index(KEYS)]
-        if part.keys_from is not None and "WITH " in before:
-            raise ValueError(
-                f"part {part.name}: its statement drops earlier variables before reading $ids; "
-                "bind the keys first and carry them (UNWIND [$ids] AS ids ... WITH ids, ...)"
-            )
-        if part.keys_from is not None:
-            source_name, path = part.keys_from
-            source = earlier[source_name]
+        if source is not None and path is not None:
+            if "WITH " in head[: head.index(KEYS)]:
+                raise ValueError(
+                    "its statement drops earlier variables before reading $ids; bind the keys "
+                    "first and carry them (UNWIND [$ids] AS ids ... WITH ids, ...)"
+                )
             imports = "WITH " + source + " "
             head = head.replace(KEYS, "[row IN " + source + " | row." + path + "]")
-        elif part.keys is not None:
-            param: LiteralString = column + "Keys"
-            head = head.replace(KEYS, "$" + param)
-            params[param] = list(dict.fromkeys(part.keys))
+        elif keyed:
+            head = head.replace(KEYS, "$" + column + "Keys")
         else:
-            raise ValueError(f"part {part.name} reads $ids: give keys or keys_from")
-    collected = ", ".join(n + ": " + n for n in names)
-    text = (
+            raise ValueError("it reads $ids: give keys or keys_from")
+    collected = ", ".join(n + ": " + n for n in columns_of(statement))
+    return (
         "CALL { " + imports + head + "WITH " + projection
         + " RETURN collect({" + collected + "}) AS " + column + " } "
     )
-    return text, params
 
 
 @dataclass(frozen=True)

@@ -350,11 +350,16 @@ def wanted(info: AppInfo, type_name: str) -> Wanted:
     is asked for (a plan that guesses wrong only reads in vain: the page is taken by exact
     arguments)."""
     pages: set[tuple[int | None, str | None]] = set()
-    pending: list[Any] = [s for field in info.selected_fields for s in field.selections]
+    refused = False
+    names: set[str] = set()
+    # (selection, whether it is a field of the object itself rather than deeper)
+    pending: list[tuple[Any, bool]] = [(s, True) for field in info.selected_fields for s in field.selections]
     while pending:
-        selection = pending.pop()
+        selection, own = pending.pop()
         if isinstance(selection, SelectedField):
-            if selection.name == "posts":
+            names.add(selection.name)
+            pending.extend((s, False) for s in selection.selections)
+            if own and selection.name == "posts":
                 arguments = selection.arguments
                 first = arguments.get("first", 20)  # a literal comes as its text
                 if isinstance(first, str) and first.lstrip("-").isdigit():
@@ -362,11 +367,11 @@ def wanted(info: AppInfo, type_name: str) -> Wanted:
                 after = arguments.get("after")
                 if (first is None or isinstance(first, int)) and (after is None or isinstance(after, str)):
                     pages.add((first, after))
-                else:
-                    pages.add((None, "?"))  # a value the field will refuse: no plan for it
-        elif _applies(selection, type_name):
-            pending.extend(selection.selections)
-    return Wanted(selected_names(info), pages.pop() if len(pages) == 1 else None)
+                else:  # a value the field itself will refuse: no page is planned
+                    refused = True
+        else:  # a fragment: its fields are the object's own if it applies to the type
+            pending.extend((s, own and _applies(selection, type_name)) for s in selection.selections)
+    return Wanted(frozenset(names), pages.pop() if len(pages) == 1 and not refused else None)
 
 
 def connection(page: Page[R], convert: Callable[[R], T]) -> Connection[T]:
