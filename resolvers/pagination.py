@@ -135,6 +135,19 @@ class ListAfter(Protocol[R_co]):
     def __call__(self, *, after: TimeKey | None, limit: int) -> Awaitable[Sequence[R_co]]: ...
 
 
+def read_ahead(
+    ctx: Context, listing_fn: object, subject_id: str, listing: ListAfter[T]
+) -> ListAfter[T]:
+    """`listing`, answered by the page a read plan (resolvers.planner) read ahead for
+    `listing_fn` and `subject_id` with exactly the same arguments, when there is one."""
+
+    async def planned_or_read(*, after: TimeKey | None, limit: int) -> Sequence[T]:
+        planned = ctx.loaders.take_page(listing_fn, subject_id, after, limit)
+        return planned if planned is not None else await listing(after=after, limit=limit)
+
+    return planned_or_read
+
+
 async def time_page(
     ctx: Context, first: int | None, after: str | None, listing: ListAfter[T],
     key: Callable[[T], Sequence[Any]],

@@ -23,7 +23,7 @@ from typing import Any, LiteralString, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from graph_db import groups, likes, network, people, posts
+from graph_db import feed, groups, likes, network, people, posts
 from graph_db.backend import Row
 from graph_db.batch import Batch
 from graph_db.compose import Part, read_parts
@@ -176,6 +176,18 @@ async def plan_person(ctx: Context, person_id: str, wanted: Wanted) -> None:
     prime_people(ctx, keys, rows)
     if limit is not None:
         _prime_page(ctx, posts.list_by_author, person_id, limit, rows)
+
+
+async def plan_feed(ctx: Context, wanted: Wanted) -> None:
+    """Read ahead the viewer's home feed page and what its posts show (signed in)."""
+    if ctx.viewer is None:
+        return
+    limit = _posts_limit(ctx, wanted)
+    if limit is None:
+        return
+    viewer_id = ctx.viewer.id
+    rows = await read_parts(ctx.db, _page_parts(viewer_id, feed.HOME_FEED, {}, limit, wanted))
+    _prime_page(ctx, feed.home_feed, viewer_id, limit, rows)
 
 
 async def plan_group(ctx: Context, group_id: str, wanted: Wanted) -> None:

@@ -9,7 +9,17 @@ import strawberry
 from graph_db.programs.records import AwardActivityRecord
 from graph_db.social_records import ActivityRecord
 from resolvers import feed as feed_resolvers
-from schema.base import AppInfo, Connection, DateTime, attr_field, connection, timestamp_field, to_global_id
+from resolvers import planner
+from schema.base import (
+    AppInfo,
+    Connection,
+    DateTime,
+    attr_field,
+    connection,
+    selected_names,
+    timestamp_field,
+    to_global_id,
+)
 from schema.people import Person, person_by_id
 from schema.posts import Post, post_connection
 from schema.programs.awards import AwardBadge
@@ -76,6 +86,8 @@ class FeedQuery:
     async def feed(
         self, info: AppInfo, first: int | None = 20, after: str | None = None
     ) -> Connection[Post]:
+        if info.context.services.read_plans:  # the page and what its posts show: one statement
+            await planner.plan_feed(info.context, planner.Wanted(selected_names(info), (first, after)))
         page = await feed_resolvers.home_feed(info.context, first=first, after=after)
         return await post_connection(info, page)
 
