@@ -9,7 +9,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
 from schema.auth import AuthMutation
-from schema.base import SCALARS, read_attribute
+from schema.base import SCALARS
 from schema.feed import FeedQuery
 from schema.forums import Forum, ForumsMutation, ForumsQuery, Reply, Thread
 from schema.groups import Group, GroupsMutation, GroupsQuery
@@ -80,5 +80,5 @@ def build_schema(
         subscription=Subscription,
         types=TYPES,
         extensions=list(extensions),
-        config=StrawberryConfig(scalar_map=SCALARS, default_resolver=read_attribute),
+        config=StrawberryConfig(scalar_map=SCALARS),
     )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, NewType, Protocol, Sel
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.field import StrawberryField
 from strawberry.types.nodes import SelectedField
 from strawberry.types.scalar import ScalarDefinition
 
@@ -78,7 +79,7 @@ def raw_value(member: Enum) -> str:
 
 
 class StoredAt:
-    """What an `attr_field` holds until it is resolved: how to read its value from the object."""
+    """An `attr_field`'s default: how to read its value from the object."""
 
     __slots__ = ("read",)
 
@@ -86,13 +87,14 @@ class StoredAt:
         self.read = read
 
 
-def read_attribute(obj: Any, name: str) -> Any:
-    """The schema's default resolver (a field without a resolver function): the attribute, or
-    the value an `attr_field` reads."""
-    value = getattr(obj, name)
-    if type(value) is StoredAt:
-        return value.read(obj)
-    return value
+class AttrField(StrawberryField):
+    """The field `attr_field` makes: a basic field (no resolver function), whose value is read
+    from the object by its `StoredAt` default (which Strawberry's copies of a field keep)."""
+
+    def get_result(self, source: Any, info: Any, args: list[Any], kwargs: Any) -> Any:
+        reader = self.default
+        assert isinstance(reader, StoredAt)
+        return reader.read(source)
 
 
 def attr_field(path: str, convert: Callable[[Any], object] | None = None, *, description: str) -> Any:
@@ -100,14 +102,14 @@ def attr_field(path: str, convert: Callable[[Any], object] | None = None, *, des
     description=...)`; `convert` turns the stored value into the field's type (`from_ms`, an enum).
 
     The field's GraphQL type is the annotation it is assigned to; the getter is built here, once.
-    It is a plain field whose default is a `StoredAt` reader: Strawberry resolves it through the
-    default resolver (`read_attribute`), without the Info object, argument conversion and
-    extension chain it builds for a resolver function (a third of a page's fields are these).
+    It is a basic field (`AttrField`): Strawberry resolves it without the Info object, argument
+    conversion and extension chain it builds for a resolver function (a third of a page's
+    fields are these).
     """
     get = attrgetter(path)
     to = convert
     read: Callable[[Any], object] = get if to is None else (lambda obj: to(get(obj)))
-    return strawberry.field(default=StoredAt(read), description=description)
+    return AttrField(default=StoredAt(read), description=description)
 
 
 def timestamp_field(path: str, description: str) -> Any:
