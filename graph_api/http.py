@@ -83,6 +83,8 @@ def _json_param(request: Request, name: str) -> Any:
         return decode_json(raw)
     except ValueError:
         raise HttpError(400, f"`{name}` must be JSON") from None
+    except RecursionError:  # json.loads past orjson's 1024 levels
+        raise HttpError(400, f"`{name}` is nested too deeply") from None
 
 
 def _media_type(header: str) -> str:
@@ -221,6 +223,8 @@ class GraphQLHTTP:
             data = decode_json(body)
         except (ValueError, UnicodeDecodeError):
             raise HttpError(400, "the request body is not valid JSON") from None
+        except RecursionError:  # json.loads past orjson's 1024 levels (it was a 500)
+            raise HttpError(400, "the request body is nested too deeply") from None
         if isinstance(data, list):
             if not self.batch_max:
                 raise HttpError(400, "batched requests are not enabled")
