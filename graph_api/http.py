@@ -7,7 +7,6 @@ with an `errors` body, except for malformed HTTP requests, which are 4xx for eve
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import uuid
@@ -20,7 +19,7 @@ from strawberry import Schema
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.types.execution import PreExecutionError
 
-from graph_api.errors import encode_json, error_body, refusal_body
+from graph_api.errors import decode_json, encode_json, error_body, refusal_body
 from graph_api.pipeline import (
     HTTP_GET,
     HTTP_POST,
@@ -81,9 +80,11 @@ def _json_param(request: Request, name: str) -> Any:
     if raw is None or raw == "":
         return None
     try:
-        return json.loads(raw)
+        return decode_json(raw)
     except ValueError:
         raise HttpError(400, f"`{name}` must be JSON") from None
+    except RecursionError:  # json.loads past orjson's 1024 levels
+        raise HttpError(400, f"`{name}` is nested too deeply") from None
 
 
 def _media_type(header: str) -> str:
@@ -219,9 +220,11 @@ class GraphQLHTTP:
             raise HttpError(415, f"unsupported Content-Type {media_type!r}; use application/json")
         body = await read_body(request, self.max_body_bytes)
         try:
-            data = json.loads(body)
+            data = decode_json(body)
         except (ValueError, UnicodeDecodeError):
             raise HttpError(400, "the request body is not valid JSON") from None
+        except RecursionError:  # json.loads past orjson's 1024 levels (it was a 500)
+            raise HttpError(400, "the request body is nested too deeply") from None
         if isinstance(data, list):
             if not self.batch_max:
                 raise HttpError(400, "batched requests are not enabled")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from graphql import (
@@ -93,6 +93,7 @@ class _Walk:
         }
         self._memo: dict[tuple[str, str], int] = {}
         self._active: set[tuple[str, str]] = set()
+        self.read: set[str] = set()  # the variables the measures looked at
 
     def _fragment(self, name: str, measure: str) -> int:
         key = (measure, name)
@@ -193,6 +194,7 @@ class _Walk:
         """A literal node, or the variable's value (or its declared default) when it is one."""
         if isinstance(value, VariableNode):
             name = value.name.value
+            self.read.add(name)
             if name in self.variables:
                 return self.variables[name]
             return self.defaults.get(name)
@@ -287,13 +289,28 @@ def estimate_cost(
     variables: Mapping[str, Any] | None = None, config: Settings | None = None,
 ) -> int:
     """The estimated cost of the operation `operation_name` runs (0 if there is no such one)."""
-    config = config or Settings()
+    return _estimate(schema, document, operation_name, variables, config or Settings())[0]
+
+
+def _estimate(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
+    variables: Mapping[str, Any] | None, config: Settings,
+) -> tuple[int, frozenset[str]]:
+    """The estimated cost and the variables it depends on."""
     operation = get_operation_ast(document, operation_name)
     if operation is None:
-        return 0
+        return 0, frozenset()
     walk = _Walk(schema, document, variables, config, operation)
     root = schema.get_root_type(operation.operation)
-    return walk.cost(operation.selection_set, root)
+    return walk.cost(operation.selection_set, root), frozenset(walk.read)
+
+
+def _shape(names: Iterable[str], variables: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    """What the cost sees of these variables: given or not, as a page size, as a list length."""
+    variables = variables or {}
+    return tuple(
+        (name, name in variables, _int(value := variables.get(name)), _length(value)) for name in names
+    )
 
 
 # -- parsing and validating, cached ---------------------------------------------------------
@@ -314,11 +331,33 @@ def exceeds_tokens(query: str, limit: int) -> bool:
 
 
 class _Entry:
-    __slots__ = ("document", "errors")
+    __slots__ = ("costs", "document", "errors", "reads")
+
+    # Estimated costs kept per document: by operation, and by what the cost sees of the
+    # variables (a page size, a list's length), so a page of 10 and one of 100 are two entries.
+    MAX_COSTS = 32
 
     def __init__(self, document: DocumentNode) -> None:
         self.document = document
         self.errors: list[GraphQLError] | None = None
+        self.reads: dict[str | None, tuple[str, ...]] = {}  # operation name -> variables read
+        self.costs: dict[tuple[Any, ...], int] = {}
+
+    def cost(
+        self, schema: GraphQLSchema, operation_name: str | None, variables: Mapping[str, Any] | None,
+        config: Settings,
+    ) -> int:
+        """estimate_cost, remembered: it depends on the operation and on the variables' shape only."""
+        reads = self.reads.get(operation_name)
+        if reads is not None:
+            known = self.costs.get((operation_name, _shape(reads, variables)))
+            if known is not None:
+                return known
+        cost, read = _estimate(schema, self.document, operation_name, variables, config)
+        if len(self.costs) < self.MAX_COSTS:
+            reads = self.reads.setdefault(operation_name, tuple(sorted(read)))
+            self.costs[(operation_name, _shape(reads, variables))] = cost
+        return cost
 
 
 class Documents:
@@ -366,11 +405,14 @@ class Documents:
 
     def cost_error(
         self, schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
-        variables: Mapping[str, Any] | None,
+        variables: Mapping[str, Any] | None, entry: _Entry | None = None,
     ) -> GraphQLError | None:
         """QUERY_TOO_COMPLEX if the operation's estimated cost is over the limit."""
         config = self.config
-        cost = estimate_cost(schema, document, operation_name, variables, config)
+        if entry is not None and entry.document is document:
+            cost = entry.cost(schema, operation_name, variables, config)
+        else:
+            cost = estimate_cost(schema, document, operation_name, variables, config)
         if cost <= config.max_cost:
             return None
         return too_complex(
@@ -419,7 +461,7 @@ class QueryLimits(SchemaExtension):
             errors = entry.errors
             if not errors:
                 error = self.documents.cost_error(
-                    schema, document, context.operation_name, context.variables
+                    schema, document, context.operation_name, context.variables, entry
                 )
                 errors = [error] if error is not None else []
             context.pre_execution_errors = list(errors)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
@@ -15,6 +16,12 @@ _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskN
 _SECRET_KEYS = ("password", "token", "secret", "authorization")
 
 
+@functools.lru_cache(maxsize=1024)
+def _secret(key: str) -> bool:
+    """Whether a record attribute's name says it may hold a secret (asked once per name)."""
+    return any(s in key.lower() for s in _SECRET_KEYS)
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -26,7 +33,7 @@ class JsonFormatter(logging.Formatter):
         for key, value in vars(record).items():
             if key in _STANDARD or key.startswith("_"):
                 continue
-            if any(s in key.lower() for s in _SECRET_KEYS):
+            if _secret(key):
                 value = "[redacted]"
             entry[key] = value if isinstance(value, str | int | float | bool | None) else str(value)
         if record.exc_info:
@@ -53,6 +60,8 @@ access_log = logging.getLogger("graph_api.access")
 def log_exchange(exchange: Exchange) -> None:
     """One line per /graphql request or WebSocket operation. Never variables, tokens or
     query text: they may hold passwords and personal data; the operation name says what ran."""
+    if not access_log.isEnabledFor(logging.INFO):
+        return
     names = [o.name for o in exchange.operations if o.known and o.name]
     access_log.info(
         "%s %s %s", exchange.method, exchange.path, "-" if exchange.status is None else exchange.status,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, Self
 
 import jwt
@@ -18,6 +18,7 @@ ISSUER = "graph-api"
 AUDIENCE = "graph-api"
 REQUIRED_CLAIMS = ("iss", "aud", "iat", "exp", "sub", "jti")
 INVALID = "invalid or expired access token"
+IAT_SKEW_MS = 60_000  # a token issued up to a minute ahead of the service clock is accepted
 
 
 class TokenSettings(Protocol):
@@ -40,6 +41,10 @@ class TokenConfig:
     refresh_token_days: int = 30
     issuer: str = ISSUER
     audience: str = AUDIENCE
+    # Not an argument, so `dataclasses.replace` (another secret, say) starts an empty one.
+    verified: VerifiedTokens = field(
+        init=False, default_factory=lambda: VerifiedTokens(), compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         if len(self.secret) < 32:
@@ -58,16 +63,46 @@ class TokenConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class AccessToken:
-    token: str
-    expires_at: int  # epoch ms
-
-
-@dataclass(frozen=True, slots=True)
 class AccessClaims:
     person_id: str
     session_version: int
     token_id: str
+    expires_at: int  # epoch ms
+
+
+class VerifiedTokens:
+    """Access tokens whose signature and claims one TokenConfig has already checked.
+
+    That check depends on the token and the config only, so it is done once per token (PyJWT
+    costs ~80 us a request); what depends on the time (expiry, issued-at skew) is checked on
+    every use, and what revokes a token (session version, suspension, role) is checked by the
+    authenticator on every request as before. Only tokens that passed are kept: a client
+    cannot fill it without the secret. Bounded; the oldest entry leaves first.
+    """
+
+    def __init__(self, max_size: int = 4096) -> None:
+        self.max_size = max_size
+        self._claims: dict[str, tuple[AccessClaims, int]] = {}  # token -> (claims, iat in ms)
+
+    def __contains__(self, token: str) -> bool:
+        return token in self._claims
+
+    def __len__(self) -> int:
+        return len(self._claims)
+
+    def get(self, token: str) -> tuple[AccessClaims, int] | None:
+        return self._claims.get(token)
+
+    def put(self, token: str, claims: AccessClaims, issued_at: int) -> None:
+        entries = self._claims
+        if token not in entries and len(entries) >= self.max_size:
+            del entries[next(iter(entries))]
+        entries[token] = (claims, issued_at)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessToken:
+    token: str
     expires_at: int  # epoch ms
 
 
@@ -87,6 +122,8 @@ def issue_access_token(
 
 def is_local_token(config: TokenConfig, token: str) -> bool:
     """Whether an (unverified) JWT claims to come from this service rather than an OIDC issuer."""
+    if token in config.verified:  # verified with `issuer=config.issuer`
+        return True
     try:
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
@@ -96,11 +133,26 @@ def is_local_token(config: TokenConfig, token: str) -> bool:
 
 def verify_access_token(config: TokenConfig, token: str, *, now_ms: int) -> AccessClaims:
     """The claims of a valid access token; anything else is UNAUTHENTICATED."""
+    known = config.verified.get(token)
+    if known is None:
+        claims, issued_at = _decode(config, token)
+    else:
+        claims, issued_at = known
+    # Against the service clock on every use (tests and replicas share it).
+    if claims.expires_at <= now_ms or issued_at > now_ms + IAT_SKEW_MS:
+        raise Unauthenticated(INVALID)
+    if known is None:
+        config.verified.put(token, claims, issued_at)
+    return claims
+
+
+def _decode(config: TokenConfig, token: str) -> tuple[AccessClaims, int]:
+    """Signature, issuer, audience and claim shapes (nothing that depends on the time)."""
     try:
         claims = jwt.decode(
             token, config.secret, algorithms=[ALGORITHM], audience=config.audience,
             issuer=config.issuer,
-            # Expiry is checked below against the service clock (tests and replicas share it).
+            # Expiry and iat are checked by the caller against the service clock.
             options={"require": list(REQUIRED_CLAIMS), "verify_exp": False, "verify_iat": False},
         )
     except jwt.PyJWTError:
@@ -110,10 +162,9 @@ def verify_access_token(config: TokenConfig, token: str, *, now_ms: int) -> Acce
         raise Unauthenticated(INVALID)
     if not isinstance(sub, str) or not sub:
         raise Unauthenticated(INVALID)
-    if exp * 1000 <= now_ms or iat * 1000 > now_ms + 60_000:  # a minute of clock skew for iat
-        raise Unauthenticated(INVALID)
-    return AccessClaims(person_id=sub, session_version=sv, token_id=str(claims["jti"]),
-                        expires_at=exp * 1000)
+    access = AccessClaims(person_id=sub, session_version=sv, token_id=str(claims["jti"]),
+                          expires_at=exp * 1000)
+    return access, iat * 1000
 
 
 def new_refresh_token() -> str:

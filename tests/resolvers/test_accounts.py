@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 from argon2 import PasswordHasher, Type
@@ -26,7 +26,13 @@ from resolvers.context import Context, Viewer
 from resolvers.loaders import Loaders
 from resolvers.services import Services
 from resolvers.signin import Accounts
-from resolvers.tokens import TokenConfig, hash_refresh_token, issue_access_token, verify_access_token
+from resolvers.tokens import (
+    TokenConfig,
+    hash_refresh_token,
+    is_local_token,
+    issue_access_token,
+    verify_access_token,
+)
 from tests.factories import make_person
 
 PASSWORD = "correct horse battery staple"
@@ -248,3 +254,33 @@ def test_tokens_refuse_short_secrets_and_foreign_signers() -> None:
     claims = verify_access_token(theirs, token, now_ms=1_000_000)
     assert (claims.person_id, claims.expires_at) == ("p1", 1_000_000 + 900_000)
     assert len(hash_refresh_token("x")) == 64
+
+
+def test_verified_tokens_are_remembered_but_the_clock_is_read_on_every_use() -> None:
+    config = TokenConfig(secret=SECRET, access_token_seconds=60)
+    token = issue_access_token(config, "p1", now_ms=1_000_000).token
+    with pytest.raises(Unauthenticated):  # issued more than a minute ahead: not yet, not kept
+        verify_access_token(config, token, now_ms=1_000_000 - 61_000)
+    assert token not in config.verified
+    assert verify_access_token(config, token, now_ms=1_000_000).person_id == "p1"
+    assert token in config.verified and is_local_token(config, token)
+    assert verify_access_token(config, token, now_ms=1_059_999).person_id == "p1"
+    with pytest.raises(Unauthenticated):  # expired, although verified before
+        verify_access_token(config, token, now_ms=1_060_000)
+    with pytest.raises(Unauthenticated):  # another secret has verified nothing
+        verify_access_token(replace(config, secret=SECRET[::-1]), token, now_ms=1_000_000)
+    forged = token[:-10] + ("B" if token[-10] == "A" else "A") + token[-9:]
+    with pytest.raises(Unauthenticated):  # a forged signature is refused and not kept
+        verify_access_token(config, forged, now_ms=1_000_000)
+    assert len(config.verified) == 1
+
+
+def test_verified_tokens_are_bounded() -> None:
+    config = TokenConfig(secret=SECRET)
+    config.verified.max_size = 3
+    tokens = [issue_access_token(config, f"p{i}", now_ms=1_000_000).token for i in range(5)]
+    for token in tokens:
+        verify_access_token(config, token, now_ms=1_000_000)
+    assert len(config.verified) == 3
+    assert [t in config.verified for t in tokens] == [False, False, True, True, True]
+    assert verify_access_token(config, tokens[0], now_ms=1_000_000).person_id == "p0"

@@ -186,3 +186,29 @@ def test_document_cache_is_bounded_by_entries_and_characters() -> None:
     assert len(documents) == 2  # the long one pushed the two oldest out
     documents.parse('{ items(after: "' + "x" * 2_000 + '") { __typename } }')
     assert len(documents) == 0  # larger than the whole budget: served, not kept
+
+
+def test_a_remembered_cost_is_the_cost_of_these_variables() -> None:
+    query = (
+        "query A($n: Int = 7, $ids: [String!], $after: String) { items(first: $n, after: $after) { "
+        + ITEMS + " } byIds(ids: $ids) { name } } query B { pinned { name } }"
+    )
+    documents = Documents(Settings())
+    entry = documents.parse(query)
+    shapes: list[dict[str, Any] | None] = [
+        None, {}, {"n": 3}, {"n": 3, "after": "x"}, {"n": None}, {"n": 3.0}, {"n": True},
+        {"ids": ["a", "b"]}, {"ids": list("abcde"), "n": 3}, {"n": 3},
+    ]
+    for operation in ("A", "B", "C"):
+        for variables in shapes * 2:  # the second time from memory
+            expected = estimate_cost(GRAPHQL_SCHEMA, entry.document, operation, variables, Settings())
+            assert entry.cost(GRAPHQL_SCHEMA, operation, variables, Settings()) == expected
+
+
+async def test_a_cached_document_is_refused_by_the_page_size_it_asks_for() -> None:
+    schema = strawberry.Schema(query=Query, extensions=[ErrorCodes, query_limits(Settings(max_cost=300))])
+    query = "query($n: Int!) { items(first: $n) { " + ITEMS + " } }"
+    for n, refused in [(99, False), (100, True), (99, False), (100, True), (100, True)]:
+        result = await schema.execute(query, variable_values={"n": n})
+        codes = [(e.extensions or {}).get("code") for e in result.errors or []]
+        assert codes == (["QUERY_TOO_COMPLEX"] if refused else []), (n, codes)
