@@ -201,9 +201,14 @@ def test_a_dead_worker_is_replaced_and_a_stop_leaves_nothing(tmp_path: Path) -> 
     with serving(data, "--workers", "2") as service:
         first, second = service.workers()
         os.kill(first, signal.SIGKILL)
-        assert _wait(lambda: len(service.workers()) == 2 and first not in service.workers()), \
-            service.tail()
-        (replacement,) = set(service.workers()) - {second}
+        seen: list[int] = []
+
+        def replaced() -> bool:  # one reading of the process table, kept for the next line
+            seen[:] = service.workers()
+            return len(seen) == 2 and first not in seen and second in seen
+
+        assert _wait(replaced), service.tail()
+        (replacement,) = set(seen) - {second}
         # It starts as slowly as the machine is busy: wait for the supervisor to say it serves.
         assert _wait(lambda: f'"pid": {replacement}}}' in _serving_lines(service), START_DEADLINE), \
             service.tail()
