@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor, all_records
-from graph_db.keyset import cursor_params, past_cursor
+from graph_db.backend import Executor
+from graph_db.keyset import past_cursor
 from graph_db.policy import (
     blocked_group_post_ids,
     blocked_ids,
@@ -23,7 +23,7 @@ from graph_db.policy import (
     public_content,
     viewer_groups,
 )
-from graph_db.posts import BEFORE_CURSOR, POST_FIELDS
+from graph_db.posts import BEFORE_CURSOR, POST_FIELDS, listing_params, page_records
 from graph_db.programs.awards import badge
 from graph_db.programs.records import AwardActivityRecord, BadgeRecord
 from graph_db.social_records import ActivityRecord, PostRecord
@@ -67,10 +67,7 @@ async def home_feed(
     db: Executor, viewer_id: str, *, after: tuple[int, str] | None, limit: int
 ) -> list[PostRecord]:
     """The viewer's home feed, newest first, after the keyset (createdAt, id)."""
-    return await all_records(
-        db.read, HOME_FEED, "post", PostRecord.from_row,
-        {"viewer": viewer_id, **cursor_params(after), "limit": limit},
-    )
+    return page_records(await db.read(HOME_FEED, listing_params(viewer_id, after, limit)))
 
 
 # Each branch reads its label's newest items through the createdAt range index; the

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor, all_records
+from graph_db.backend import Executor, Row
 from graph_db.batch import get_aligned
+from graph_db.compose import Part
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.moderation import audit, audited_write, can_post, open_reports
 from graph_db.notifications import notify, write_notifying
@@ -221,13 +222,32 @@ LIST_BY_AUTHOR: LiteralString = (
 )
 
 
+def listing_params(
+    viewer_id: str, after: tuple[int, str] | None, limit: int, **subject: str
+) -> dict[str, Any]:
+    """The parameters of a newest-first listing of posts (LIST_BY_AUTHOR, LIST_IN_GROUP,
+    graph_db.feed.HOME_FEED): whose or where (`subject`), the viewer, the page."""
+    return {**subject, "viewer": viewer_id, "limit": limit, **cursor_params(after)}
+
+
+def page_records(rows: Sequence[Row]) -> list[PostRecord]:
+    """The posts of such a listing's rows, in order."""
+    return [PostRecord.from_row(row["post"]) for row in rows]
+
+
+def first_page_part(
+    name: str, statement: LiteralString, *, viewer_id: str, limit: int, **subject: str
+) -> Part:
+    """The first page of such a listing as a part of a composed statement (graph_db.compose)."""
+    return Part(name, statement, params=listing_params(viewer_id, None, limit, **subject))
+
+
 async def list_by_author(
     db: Executor, author_id: str, *, viewer_id: str, after: tuple[int, str] | None, limit: int
 ) -> list[PostRecord]:
     """A person's posts the viewer may see, newest first, after the keyset (createdAt, id)."""
-    return await all_records(
-        db.read, LIST_BY_AUTHOR, "post", PostRecord.from_row,
-        {"author": author_id, "viewer": viewer_id, "limit": limit, **cursor_params(after)},
+    return page_records(
+        await db.read(LIST_BY_AUTHOR, listing_params(viewer_id, after, limit, author=author_id))
     )
 
 
@@ -250,9 +270,8 @@ async def list_in_group(
     db: Executor, group_id: str, *, viewer_id: str, after: tuple[int, str] | None, limit: int
 ) -> list[PostRecord]:
     """A group's posts, newest first, if the viewer may see the group (else empty)."""
-    return await all_records(
-        db.read, LIST_IN_GROUP, "post", PostRecord.from_row,
-        {"group": group_id, "viewer": viewer_id, "limit": limit, **cursor_params(after)},
+    return page_records(
+        await db.read(LIST_IN_GROUP, listing_params(viewer_id, after, limit, group=group_id))
     )
 
 

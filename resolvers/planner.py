@@ -28,8 +28,6 @@ from graph_db.backend import Row
 from graph_db.batch import Batch
 from graph_db.compose import Part, read_parts
 from graph_db.errors import InvalidInput
-from graph_db.keyset import cursor_params
-from graph_db.social_records import PostRecord
 from resolvers.context import Context
 from resolvers.loaders import Loaders
 from resolvers.pagination import forward_request
@@ -130,12 +128,11 @@ def _prime(loader: DataLoader[K, V], keys: Sequence[K], values: Sequence[V]) -> 
 
 
 def _page_parts(
-    viewer_id: str, statement: LiteralString, params: dict[str, Any], limit: int, wanted: Wanted,
+    viewer_id: str, statement: LiteralString, subject: dict[str, str], limit: int, wanted: Wanted,
 ) -> list[Part]:
-    """The page of posts (`statement`, a listing of graph_db.posts), and what its posts show."""
-    parts = [Part("posts", statement, params={
-        **params, "viewer": viewer_id, "limit": limit, **cursor_params(None),
-    })]
+    """The first page of posts (`statement`, a listing of graph_db.posts or the home feed,
+    for `subject`), and what its posts show."""
+    parts = [posts.first_page_part("posts", statement, viewer_id=viewer_id, limit=limit, **subject)]
     if not wanted.names.isdisjoint(ENGAGEMENT_FIELDS):
         parts.append(likes.POSTS_ENGAGEMENT.part(
             "engagement", keys_from=("posts", "post.id"), params={"viewer": viewer_id},
@@ -150,7 +147,7 @@ def _prime_page(
 ) -> None:
     """Hand the page to the resolver that reads it (by the listing function it calls), and
     what its posts show to their loaders."""
-    page = [PostRecord.from_row(row["post"]) for row in rows["posts"]]
+    page = posts.page_records(rows["posts"])
     ctx.loaders.prime_page(listing, subject_id, None, limit, page)
     ids = [post.id for post in page]
     if "engagement" in rows:
