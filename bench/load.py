@@ -108,6 +108,15 @@ class _Parsed:
         self.headers: dict[str, str] = {}
         self.body = bytearray()
         self.complete = False
+        self.keep_alive = False
+        self.parser: httptools.HttpResponseParser | None = None
+
+    def on_headers_complete(self) -> None:
+        # Asked here, not once the message is complete: by then llhttp has reset the
+        # message's state and answers False for every response (which cost a new TCP
+        # connection, on both sides, per request).
+        assert self.parser is not None
+        self.keep_alive = self.parser.should_keep_alive()
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
@@ -129,15 +138,17 @@ class RawConnection:
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
         self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        self.opened = 0  # connections opened so far (1 when keep-alive works)
 
     async def post(self, request: Prepared) -> Response:
         async with asyncio.timeout(REQUEST_TIMEOUT):
             if self._streams is None:
                 self._streams = await asyncio.open_connection(self.host, self.port)
+                self.opened += 1
             reader, writer = self._streams
             writer.write(request.http11(f"{self.host}:{self.port}"))
             parsed = _Parsed()
-            parser = httptools.HttpResponseParser(parsed)
+            parser = parsed.parser = httptools.HttpResponseParser(parsed)
             try:
                 while not parsed.complete:
                     data = await reader.read(65536)
@@ -147,7 +158,7 @@ class RawConnection:
             except BaseException:
                 await self.close()
                 raise
-            if not parser.should_keep_alive():
+            if not parsed.keep_alive:
                 await self.close()
             return parser.get_status_code(), parsed.headers, bytes(parsed.body)
 

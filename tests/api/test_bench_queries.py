@@ -95,6 +95,7 @@ async def test_bench_raw_client_reads_what_httpx_reads(api: Api) -> None:
             assert json.loads(body) == {"data": {"node": {"id": gid, "name": "Ada Lovelace"}}}
             assert headers["x-db-round-trips"] == "1"
             assert headers["content-type"] == "application/json"
+        assert conn.opened == 1
         refused = Prepared(call=None, body=b"{", headers={"content-type": "application/json"})  # type: ignore[arg-type]
         status, _, body = await conn.post(refused)
         assert status == 400 and b"BAD_USER_INPUT" in body
