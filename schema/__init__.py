@@ -10,6 +10,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.auth import AuthMutation
 from schema.base import SCALARS
+from schema.execution import PlainFieldsExecutionContext, lean_resolvers
 from schema.feed import FeedQuery
 from schema.forums import Forum, ForumsMutation, ForumsQuery, Reply, Thread
 from schema.groups import Group, GroupsMutation, GroupsQuery
@@ -74,11 +75,14 @@ def build_schema(
     extensions: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]] = (),
 ) -> strawberry.Schema:
     """The schema with the service's extensions (limits, error masking) attached."""
-    return strawberry.Schema(
+    schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=TYPES,
         extensions=list(extensions),
         config=StrawberryConfig(scalar_map=SCALARS),
+        execution_context_class=PlainFieldsExecutionContext,
     )
+    lean_resolvers(schema)
+    return schema
