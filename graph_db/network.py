@@ -218,25 +218,28 @@ async def hidden_ids(db: Executor, viewer: str) -> list[str]:
 
 # -- reading relations ---------------------------------------------------------------------
 
-# Everything is read from the viewer's side once (their links, first- and second-degree ids),
-# so each person of the page costs list lookups and one one-hop step (third degree) only:
-# a page of N people is one statement, bounded by the viewer's neighbourhood. The keys are
-# bound first and carried (graph_db.compose may give them as an expression over an earlier
-# part; UNWIND of the one list, as FalkorDB takes no expression in a WITH after a CALL's import).
+# Everything is read from the viewer's side once (their links each way as [type, id] pairs,
+# their first- and second-degree ids), so each person of the page costs list lookups and one
+# one-hop step (third degree) only: a page of N people is one statement, bounded by the
+# viewer's neighbourhood. One pattern per direction rather than one per relationship type:
+# each pattern comprehension is a sub-plan FalkorDB runs on its own (~50 us apiece). The keys
+# are bound first and carried (graph_db.compose may give them as an expression over an
+# earlier part; UNWIND of the one list, as FalkorDB takes no expression in a WITH after a
+# CALL's import).
 RELATIONS: LiteralString = (
     "UNWIND [$ids] AS ids MATCH (v:Person {id: $viewer}) "
-    "WITH ids, v, [(v)-[:CONNECTED_WITH]->(c1:Person) | c1.id] AS first, "
-    "  [(v)-[:BLOCKED]->(b1:Person) | b1.id] AS blocked, "
-    "  [(v)<-[:BLOCKED]-(b2:Person) | b2.id] AS blockedBy, "
-    "  [(v)-[:FOLLOWS]->(f1:Person) | f1.id] AS follows, "
-    "  [(v)<-[:FOLLOWS]-(f2:Person) | f2.id] AS followedBy, "
-    "  [(v)-[:REQUESTED_CONNECTION]->(r1:Person) | r1.id] AS sent, "
-    "  [(v)<-[:REQUESTED_CONNECTION]-(r2:Person) | r2.id] AS received "
-    "WITH ids, first, blocked, blockedBy, follows, followedBy, sent, received, "
+    "WITH ids, v, "
+    "  [(v)-[r1:CONNECTED_WITH|BLOCKED|FOLLOWS|REQUESTED_CONNECTION]->(o1:Person) "
+    "   | [type(r1), o1.id]] AS out, "
+    "  [(v)<-[r2:BLOCKED|FOLLOWS|REQUESTED_CONNECTION]-(o2:Person) | [type(r2), o2.id]] AS incoming "
+    "WITH ids, v, out, incoming, [x IN out WHERE x[0] = 'CONNECTED_WITH' | x[1]] AS first "
+    "WITH ids, out, incoming, first, "
     "  [(v)-[:CONNECTED_WITH]->(:Person)-[:CONNECTED_WITH]->(c2:Person) | c2.id] AS second "
     "UNWIND ids AS id MATCH (p:Person {id: id}) "
-    "RETURN id, id IN blocked AS blocked, id IN blockedBy AS blockedBy, id IN follows AS follows, "
-    "id IN followedBy AS followedBy, id IN sent AS requestSent, id IN received AS requestReceived, "
+    "RETURN id, ['BLOCKED', id] IN out AS blocked, ['BLOCKED', id] IN incoming AS blockedBy, "
+    "['FOLLOWS', id] IN out AS follows, ['FOLLOWS', id] IN incoming AS followedBy, "
+    "['REQUESTED_CONNECTION', id] IN out AS requestSent, "
+    "['REQUESTED_CONNECTION', id] IN incoming AS requestReceived, "
     "CASE WHEN id = $viewer THEN null WHEN id IN first THEN 1 WHEN id IN second THEN 2 "
     "WHEN size([(p)-[:CONNECTED_WITH]->(c3:Person) WHERE c3.id IN second | c3]) > 0 THEN 3 "
     "END AS degree"
