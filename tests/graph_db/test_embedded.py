@@ -177,6 +177,31 @@ async def test_persistence_is_configured_by_us(data_dir: Path) -> None:
         await srv.stop()
 
 
+async def test_plans_stay_cached_across_more_statements_than_falkordbs_default(
+    server: EmbeddedFalkorDB,
+) -> None:
+    """FalkorDB keeps 25 plans unless told otherwise; the service sends hundreds of distinct
+    statements, and planning one costs more than running it."""
+    db = _backend(server)
+    try:
+        assert await db.client.execute_command("GRAPH.CONFIG", "GET", "CACHE_SIZE") == [
+            "CACHE_SIZE", EmbeddedOptions(data_dir=Path()).plan_cache_size,
+        ]
+
+        async def cached(statement: str) -> bool:
+            reply = await db.client.execute_command("GRAPH.RO_QUERY", "g", statement, "--compact")
+            return "Cached execution: 1" in reply[-1]
+
+        await db.write("CREATE (:Person {id: 'a'})")
+        first = "MATCH (p:Person) RETURN count(p) AS n"
+        assert not await cached(first)
+        for n in range(60):  # more distinct statements than the default cache holds
+            await cached(f"MATCH (p:Person) WHERE p.id <> 'x{n}' RETURN count(p) AS n")
+        assert await cached(first)
+    finally:
+        await db.close()
+
+
 async def test_unwritable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
