@@ -65,6 +65,7 @@ def busy(settings: Settings, host: str, port: int, *, wait: float = 3.0) -> str 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from graph_api import heap
     from graph_api.app import create_app
     from graph_api.connections import server_options
 
@@ -96,6 +97,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         async def startup(self, sockets: list | None = None) -> None:  # type: ignore[type-arg]
             await super().startup(sockets)
             if self.started:
+                heap.settle()
                 bound = self.servers[0].sockets[0].getsockname()[1] if self.servers else port
                 _say_up(settings, host, bound)
 

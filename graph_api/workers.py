@@ -268,6 +268,7 @@ class Supervisor:
 def _worker_main(argv: list[str] | None = None) -> int:
     import uvicorn
 
+    from graph_api import heap
     from graph_api.app import create_app
     from graph_api.connections import server_options
     from graph_api.database import WorkerDatabase
@@ -293,6 +294,7 @@ def _worker_main(argv: list[str] | None = None) -> int:
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:
             await super().startup(sockets)
             if self.started:
+                heap.settle()
                 with contextlib.suppress(OSError):
                     os.write(ready_fd, b"s")
                 os.close(ready_fd)
