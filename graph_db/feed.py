@@ -23,7 +23,13 @@ from graph_db.policy import (
     public_content,
     viewer_groups,
 )
-from graph_db.posts import BEFORE_CURSOR, POST_FIELDS, listing_params, page_records
+from graph_db.posts import (
+    BEFORE_CURSOR,
+    LISTING_TAIL,
+    POST_FIELDS,
+    listing_params,
+    page_records,
+)
 from graph_db.programs.awards import badge
 from graph_db.programs.records import AwardActivityRecord, BadgeRecord
 from graph_db.social_records import ActivityRecord, PostRecord
@@ -58,8 +64,7 @@ HOME_FEED: LiteralString = (
     "  RETURN collect({p: p, a: a, g: g}) AS fromGroups } "
     "UNWIND fromPeople + fromGroups AS x "
     "WITH DISTINCT x.p AS p, x.a AS a, x.g AS g "
-    "WITH p, a, g ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit "
-    "RETURN " + POST_FIELDS + " AS post"
+    "WITH p, a, g ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit " + LISTING_TAIL
 )
 
 
