@@ -6,17 +6,20 @@ field without a resolver, whose GraphQL resolver reads one attribute and ignores
 graphql-core spends ~5 us on each (a resolve-info tuple, argument values, two awaitable
 checks, a value completion per wrapping type), more than the read itself; a group page has
 ~190 of them. `PlainFieldsExecutionContext` reads such a field and serialises its scalar or
-enum value itself, and hands everything else, and every case it is not sure of (a value
-that is None where the type says non-null, one the scalar refuses, an exception), back to
-graphql-core, which then reports it exactly as it always has: the short path never decides
-an error or a null.
+enum value itself (no path, no info), and hands everything else, and every case it is not
+sure of (a value that is None where the type says non-null, one the scalar refuses, an
+exception), back to graphql-core, which then reports it exactly as it always has: the short
+path never decides an error or a null.
 
 The next commonest is a field whose resolver takes no arguments (a post's like count, its
 author): Strawberry calls it through a generic wrapper that converts the (absent)
 arguments, folds the (absent) field extensions around it and maps the reserved parameters
 by name, ~3 us a call. `lean_resolvers` gives such fields a resolver that does only what
 their signature asks for; anything with arguments, extensions (permissions), exception
-handlers or an async resolver keeps Strawberry's.
+handlers or an async resolver keeps Strawberry's. A lean resolver of a scalar or enum field
+(a like count, a degree) is also called by the execution context directly: a value it has
+now is serialised at once, an awaitable one completed as graphql-core completes it, and
+anything unsure handed back the same way.
 """
 
 from __future__ import annotations
@@ -35,8 +38,8 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
 )
-from graphql.execution.collect_fields import FieldDetailsList
-from graphql.pyutils import Path, Undefined
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import Schema, StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
@@ -52,42 +55,50 @@ _BASIC_RESOLVER = "_get_basic_result"
 _SYNC_RESOLVER = "_resolver"
 
 
-class PlainField(NamedTuple):
-    """How to answer one plain field: call `read(source, None)`, serialise with `leaf`."""
+class ShortField(NamedTuple):
+    """How to answer one field without graphql-core's machinery: `read(source, info)`, then
+    serialise with `leaf`. Plain fields (`field_def` None) never look at their info; lean
+    resolvers get one built as graphql-core builds it."""
 
     read: Any
     leaf: GraphQLLeafType
     non_null: bool
+    field_def: GraphQLField | None = None
 
 
-def plain_field(field_def: GraphQLField) -> PlainField | None:
-    """The short path for a field, or None when graphql-core must take it."""
+def short_field(field_def: GraphQLField) -> ShortField | None:
+    """The short path for a field, or None when graphql-core must take it: a scalar or enum
+    field that is plain (no resolver) or has a lean resolver (`lean_resolvers`)."""
     resolve = field_def.resolve
     definition = field_def.extensions.get("strawberry-definition")
-    if (
-        resolve is None
-        or getattr(resolve, "__name__", None) != _BASIC_RESOLVER
-        or not isinstance(definition, StrawberryField)
-        or not definition.is_basic_field
-        or field_def.args
-    ):
+    if resolve is None or field_def.args or not isinstance(definition, StrawberryField):
         return None
     output = field_def.type
     non_null = isinstance(output, GraphQLNonNull)
     leaf = output.of_type if isinstance(output, GraphQLNonNull) else output
     if not isinstance(leaf, GraphQLScalarType | GraphQLEnumType):
         return None
-    return PlainField(resolve, leaf, non_null)
+    if getattr(resolve, "__name__", None) == _BASIC_RESOLVER and definition.is_basic_field:
+        return ShortField(resolve, leaf, non_null)
+    if getattr(resolve, _LEAN, False):
+        return ShortField(resolve, leaf, non_null, field_def)
+    return None
+
+
+def plain_field(field_def: GraphQLField) -> ShortField | None:
+    """The short path of a plain field (no resolver), or None."""
+    short = short_field(field_def)
+    return short if short is not None and short.field_def is None else None
 
 
 # Per schema, per (object type, field name): the short path or None. Weakly keyed: tests
 # build many schemas, and a plan must not outlive its schema.
-_PLANS: WeakKeyDictionary[GraphQLSchema, dict[tuple[str, str], PlainField | None]] = (
+_PLANS: WeakKeyDictionary[GraphQLSchema, dict[tuple[str, str], ShortField | None]] = (
     WeakKeyDictionary()
 )
 
 
-def _plans(schema: GraphQLSchema) -> dict[tuple[str, str], PlainField | None]:
+def _plans(schema: GraphQLSchema) -> dict[tuple[str, str], ShortField | None]:
     plans = _PLANS.get(schema)
     if plans is None:
         plans = _PLANS[schema] = {}
@@ -95,50 +106,142 @@ def _plans(schema: GraphQLSchema) -> dict[tuple[str, str], PlainField | None]:
 
 
 class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's execution context, answering plain scalar fields without the machinery."""
+    """Strawberry's execution context, answering scalar fields without the machinery where
+    it can (see the module)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._plain = _plans(self.schema)
+        self._short = _plans(self.schema)
         # Middleware (an extension with a `resolve` hook) must see every field.
         manager = self.middleware_manager
         self._shortcuts = manager is None or not manager.middlewares
 
-    def execute_field(
+    def _plan(self, parent_type: GraphQLObjectType, name: str) -> ShortField | None:
+        key = (parent_type.name, name)
+        try:
+            return self._short[key]
+        except KeyError:
+            field_def = self.schema.get_field(parent_type, name)
+            short = self._short[key] = short_field(field_def) if field_def else None
+            return short
+
+    def execute_fields(
         self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's `execute_fields` (same results, same awaiting), with the short
+        paths taken first."""
+        if not self._shortcuts:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        results: dict[str, Any] = {}
+        awaitable_fields: list[str] = []
+        is_awaitable = self.is_awaitable
+        try:
+            for response_name, field_details_list in grouped_field_set.items():
+                short = self._plan(parent_type, field_details_list[0].node.name.value)
+                if short is not None and short.field_def is None:
+                    value = _serialise(short, source_value, None)
+                    if value is not Undefined:
+                        results[response_name] = value
+                        continue
+                field_path = Path(path, response_name, parent_type.name)
+                if short is not None and short.field_def is not None:
+                    result = self._lean(
+                        short, parent_type, source_value, field_details_list, field_path,
+                        position_context,
+                    )
+                else:
+                    result = self.execute_field(
+                        parent_type, source_value, field_details_list, field_path,
+                        position_context,
+                    )
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:
+                # As graphql-core: settle what other fields started, they may fail too.
+                self.settle_in_background([results[field] for field in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+
+        async def get_results() -> dict[str, Any]:
+            if len(awaitable_fields) == 1:
+                field = awaitable_fields[0]
+                results[field] = await results[field]
+            else:
+                awaited = await gather_with_cancel(*(results[f] for f in awaitable_fields))
+                results.update(zip(awaitable_fields, awaited, strict=True))
+            return results
+
+        return get_results()
+
+    def _lean(
+        self,
+        short: ShortField,
         parent_type: GraphQLObjectType,
         source: Any,
         field_details_list: FieldDetailsList,
         path: Path,
         position_context: Any,
     ) -> Any:
-        if self._shortcuts:
-            node = field_details_list[0].node
-            key = (parent_type.name, node.name.value)
-            try:
-                plain = self._plain[key]
-            except KeyError:
-                field_def = self.schema.get_field(parent_type, key[1])
-                plain = self._plain[key] = plain_field(field_def) if field_def else None
-            if plain is not None:
-                value = self._read(plain, source)
-                if value is not Undefined:
-                    return value
-        return super().execute_field(
-            parent_type, source, field_details_list, path, position_context
+        """A lean resolver's field: called with the info graphql-core would build; a value
+        that is awaited is completed as graphql-core completes it, and anything unsure is
+        left to graphql-core's `execute_field`, which calls the resolver again."""
+        field_def = short.field_def
+        assert field_def is not None
+        info = self.build_resolve_info(
+            field_def, [d.node for d in field_details_list], parent_type, path
         )
-
-    @staticmethod
-    def _read(plain: PlainField, source: Any) -> Any:
-        """The serialised value, or Undefined for graphql-core to find out what is wrong."""
         try:
-            value = plain.read(source, None)
-            if value is None:
-                return Undefined if plain.non_null else None
-            coerced = plain.leaf.coerce_output_value(value)
-        except Exception:  # noqa: BLE001 - graphql-core reads it again and reports it
-            return Undefined
-        return Undefined if coerced is None else coerced
+            result = short.read(source, info)
+        except Exception:  # noqa: BLE001 - graphql-core calls it again and reports it
+            result = Undefined
+        else:
+            if self.is_awaitable(result):
+                return self.complete_awaitable_value(
+                    field_def.type, field_details_list, info, path, result, position_context
+                )
+            result = _coerce(short, result)
+        if result is Undefined:
+            return self.execute_field(
+                parent_type, source, field_details_list, path, position_context
+            )
+        return result
+
+
+def _serialise(short: ShortField, source: Any, info: Any) -> Any:
+    """A plain field's serialised value, or Undefined for graphql-core to find out what is
+    wrong."""
+    try:
+        value = short.read(source, info)
+    except Exception:  # noqa: BLE001 - graphql-core reads it again and reports it
+        return Undefined
+    return _coerce(short, value)
+
+
+def _coerce(short: ShortField, value: Any) -> Any:
+    """`value` serialised for the field, or Undefined when graphql-core must decide (a null
+    for a non-null field, a value the scalar or enum refuses)."""
+    if value is None:
+        return Undefined if short.non_null else None
+    try:
+        coerced = short.leaf.coerce_output_value(value)
+    except Exception:  # noqa: BLE001 - graphql-core serialises it again and reports it
+        return Undefined
+    return Undefined if coerced is None else coerced
+
+
+# Marks the resolvers `lean_resolver` makes, for `short_field`.
+_LEAN = "_graph_api_lean"
 
 
 def lean_resolver(field_def: GraphQLField, schema: Schema) -> Callable[..., Any] | None:
@@ -173,6 +276,7 @@ def lean_resolver(field_def: GraphQLField, schema: Schema) -> Callable[..., Any]
         return function(source, **kwargs) if by_self else function(**kwargs)
 
     lean.__name__ = f"lean_{definition.python_name}"
+    setattr(lean, _LEAN, True)
     return lean
 
 

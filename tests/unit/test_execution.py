@@ -244,3 +244,60 @@ def test_the_pages_resolvers_are_lean() -> None:
         # arguments, async: Strawberry's own
         "Person.posts": "_async_resolver", "Query.node": "_async_resolver",
     }
+
+
+@strawberry.type
+class Counted:
+    label: str
+
+    @strawberry.field
+    def now(self) -> int:
+        return len(self.label)
+
+    @strawberry.field
+    def later(self) -> int:
+        async def value() -> int:
+            return len(self.label) * 10
+        return value()  # type: ignore[return-value]
+
+    @strawberry.field
+    def fails(self) -> int | None:
+        raise ValueError(f"no count for {self.label}")
+
+    @strawberry.field
+    def missing(self) -> int:
+        return None  # type: ignore[return-value]
+
+    @strawberry.field
+    def refused(self) -> int | None:
+        return "many"  # type: ignore[return-value]
+
+@strawberry.type
+class CountedQuery:
+    @strawberry.field
+    def items(self) -> list[Counted | None]:
+        return [Counted(label="ab"), Counted(label="abc")]
+
+
+
+async def test_lean_scalar_fields_answer_what_graphql_core_answers_errors_included() -> None:
+    """Lean resolvers of scalar fields are called by the execution context itself: values
+    now and later, a raised error, a None for a non-null field, a value the scalar refuses."""
+    from schema.execution import lean_resolvers
+
+    query = "{ items { label now later fails refused } more: items { missing } }"
+    lean = strawberry.Schema(query=CountedQuery, execution_context_class=PlainFieldsExecutionContext)
+    assert lean_resolvers(lean) == 6
+    stock = strawberry.Schema(query=CountedQuery)
+    ours, theirs = await lean.execute(query), await stock.execute(query)
+    assert ours.data == theirs.data == {
+        "items": [
+            {"label": "ab", "now": 2, "later": 20, "fails": None, "refused": None},
+            {"label": "abc", "now": 3, "later": 30, "fails": None, "refused": None},
+        ],
+        "more": [None, None],
+    }
+    assert sorted((e.message, tuple(e.path or ())) for e in ours.errors or []) == sorted(
+        (e.message, tuple(e.path or ())) for e in theirs.errors or []
+    )
+    assert len(ours.errors or []) == 6
