@@ -34,7 +34,9 @@ class Record:
     def from_row(cls, row: dict[str, Any]) -> Self:
         names, required = cls._columns()
         keys = row.keys()
-        if not (keys <= names and required <= keys):
+        # Exactly the columns (the usual row) is one comparison; otherwise only optional
+        # columns may be missing.
+        if keys != names and not (keys <= names and required <= keys):
             raise RowMismatch(cls.__name__, sorted(keys - names), sorted(required - keys))
         return cls(**cls.convert(row))
 
