@@ -264,7 +264,9 @@ async def list_by_author(
 # the authors met only for the page kept (as graph_db.feed's group branch); posts by members
 # blocked either way are excluded by id, found from the blocked members' side.
 LIST_IN_GROUP: LiteralString = (
-    VIEWER_SCOPE + "MATCH (g:Group {id: $group}) WITH v, g, mine, banned "
+    # The viewer's groups only: posts by blocked members are excluded by id below.
+    "MATCH (v:Person {id: $viewer}) WITH v, " + viewer_groups("v") + " "
+    "MATCH (g:Group {id: $group}) WITH v, g, mine, banned "
     "WHERE " + IN_VISIBLE_GROUP + " "
     "WITH g, " + blocked_group_post_ids("v", "g") + " AS hiddenPosts "
     "MATCH (g)<-[:IN_GROUP]-(p:Post) WHERE " + live("p") + " AND " + BEFORE_CURSOR + " "
