@@ -25,6 +25,7 @@ from graph_db.errors import (
     GraphApiError,
     InvalidInput,
 )
+from graph_db.resp import PipelinedPool
 
 # Compact result-set value types (FalkorDB's RESP protocol).
 _NULL, _STRING, _INTEGER, _BOOLEAN, _DOUBLE, _ARRAY = 1, 2, 3, 4, 5, 6
@@ -224,8 +225,12 @@ class FalkorDBBackend:
         on_close: Callable[[], Any] | None = None,
         health_hook: Callable[[], bool] | None = None,
         write_guard: Callable[[], str | None] | None = None,
+        statements: PipelinedPool | None = None,
     ) -> None:
         self._client = client
+        # Statements travel on their own pipelined connections (graph_db.resp) when given;
+        # everything else (schema, health, pub/sub, counters) on the redis-py client.
+        self._statements = statements
         self._graph = graph
         self._timeout = query_timeout_ms
         self._on_close = on_close
@@ -261,8 +266,12 @@ class FalkorDBBackend:
             pool = aioredis.BlockingConnectionPool(
                 connection_class=aioredis.UnixDomainSocketConnection, path=unix_socket, **options
             )
+            statements = PipelinedPool.for_unix_socket(
+                unix_socket, size=max_connections, timeout=socket_timeout
+            )
         elif url is not None:
             pool = aioredis.BlockingConnectionPool.from_url(url, **options)
+            statements = PipelinedPool.for_url(url, size=max_connections, timeout=socket_timeout)
         else:
             raise ValueError("a FalkorDB url or unix socket is required")
         try:
@@ -271,10 +280,14 @@ class FalkorDBBackend:
             client = FalkorDB(connection_pool=pool).connection
         except (redis_errors.RedisError, OSError) as exc:
             raise translate_error(exc) from exc
+
+        async def close() -> None:
+            await statements.close()
+            await pool.disconnect()
+
         return cls(
             client, graph, query_timeout_ms=query_timeout_ms, health_hook=health_hook,
-            write_guard=write_guard,
-            on_close=pool.disconnect,
+            write_guard=write_guard, on_close=close, statements=statements,
         )
 
     @property
@@ -294,7 +307,7 @@ class FalkorDBBackend:
         """Another graph on the same server and pool (tests: one graph per test)."""
         return FalkorDBBackend(
             self._client, graph, query_timeout_ms=self._timeout, health_hook=self._health_hook,
-            write_guard=self._write_guard,
+            write_guard=self._write_guard, statements=self._statements,
         )
 
     def session(self, causal_key: str | None = None) -> Executor:
@@ -320,7 +333,10 @@ class FalkorDBBackend:
         started = time.perf_counter()
         ok = False
         try:
-            response = await self._client.execute_command(*args)
+            if self._statements is not None:
+                response = await self._statements.execute(*args)
+            else:
+                response = await self._client.execute_command(*args)
             rows = decode_result(response)
             ok = True
             return rows
