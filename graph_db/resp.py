@@ -25,7 +25,7 @@ import ssl
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import hiredis
 import redis.exceptions as redis_errors
@@ -47,7 +47,8 @@ class _Connection(asyncio.Protocol):
     """One pipelined connection: commands written in order, replies matched in order."""
 
     def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
+        # asyncio's or uvloop's (whose transports are not asyncio.Transport subclasses).
+        self.transport: Any = None
         self.pending: deque[asyncio.Future[Any]] = deque()
         self.failure: Exception | None = None
         self._parser = hiredis.Reader(
@@ -56,7 +57,6 @@ class _Connection(asyncio.Protocol):
         )
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
@@ -122,17 +122,19 @@ class PipelinedPool:
 
     @classmethod
     def for_url(cls, url: str, *, size: int, timeout: float) -> PipelinedPool:
-        """redis:// or rediss:// (TLS), with an optional user, password and database."""
+        """redis://, rediss:// (TLS) or unix://, with an optional user, password and
+        database (as redis-py reads them)."""
         parts = urlsplit(url)
-        if parts.scheme not in ("redis", "rediss"):
-            raise ValueError(f"not a redis:// or rediss:// URL: {parts.scheme}://")
+        if parts.scheme not in ("redis", "rediss", "unix"):
+            raise ValueError(f"not a redis://, rediss:// or unix:// URL: {parts.scheme}://")
         host, port = parts.hostname or "localhost", parts.port or 6379
         context = ssl.create_default_context() if parts.scheme == "rediss" else None
 
         async def opener(factory: Callable[[], asyncio.Protocol]) -> tuple[asyncio.BaseTransport, Any]:
-            return await asyncio.get_running_loop().create_connection(
-                factory, host, port, ssl=context
-            )
+            loop = asyncio.get_running_loop()
+            if parts.scheme == "unix":
+                return await loop.create_unix_connection(factory, parts.path)
+            return await loop.create_connection(factory, host, port, ssl=context)
 
         hello: list[list[str | int]] = []
         if parts.password is not None:
@@ -141,7 +143,10 @@ class PipelinedPool:
                 hello.append(["AUTH", unquote(parts.username), password])
             else:
                 hello.append(["AUTH", password])
-        database = parts.path.lstrip("/")
+        # redis://host/3, or unix:///path?db=3 (where the path is the socket's)
+        database = parse_qs(parts.query).get("db", [""])[0] if parts.scheme == "unix" else (
+            parts.path.lstrip("/")
+        )
         if database and database != "0":
             hello.append(["SELECT", int(database)])
         return cls(opener, size=size, timeout=timeout, hello=hello)

@@ -219,3 +219,43 @@ async def test_a_url_signs_in_and_selects_before_the_first_command() -> None:
 def test_commands_are_packed_as_arrays_of_bulk_strings() -> None:
     assert pack(["GET", "k", 12]) == b"*3\r\n$3\r\nGET\r\n$1\r\nk\r\n$2\r\n12\r\n"
     assert pack(["SET", "é"]) == b"*2\r\n$3\r\nSET\r\n$2\r\n\xc3\xa9\r\n"
+
+
+def test_under_uvloop_as_the_service_runs(falkordb_server: EmbeddedFalkorDB) -> None:
+    """uvicorn serves on uvloop, whose transports are not asyncio's classes."""
+    import uvloop
+
+    async def main() -> list[object]:
+        pool = PipelinedPool.for_url(f"unix://{falkordb_server.unix_socket}?db=0", size=2, timeout=10)
+        try:
+            await pool.execute("GRAPH.QUERY", "resp_uvloop", "MERGE (:Probe)")
+            replies = await asyncio.gather(*(
+                pool.execute("GRAPH.RO_QUERY", "resp_uvloop", render("RETURN $n AS n", {"n": n}), "--compact")
+                for n in range(20)
+            ))
+            await pool.execute("GRAPH.DELETE", "resp_uvloop")
+            return [decode_result(r)[0]["n"] for r in replies]
+        finally:
+            await pool.close()
+
+    loop = uvloop.new_event_loop()
+    try:
+        assert loop.run_until_complete(main()) == list(range(20))
+    finally:
+        loop.close()
+
+
+async def test_a_unix_url_selects_its_database(peer: Callable[[Handler], Awaitable[str]]) -> None:
+    seen: list[list[bytes]] = []
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while not STOP.is_set():
+            seen.append(await _read_command(reader))
+            writer.write(b"+OK\r\n")
+            await writer.drain()
+
+    path = await peer(handler)
+    pool = PipelinedPool.for_url(f"unix://:pw@{path}?db=2", size=1, timeout=5)
+    assert await pool.execute("PING") == "OK"
+    assert seen == [[b"AUTH", b"pw"], [b"SELECT", b"2"], [b"PING"]]
+    await pool.close()
