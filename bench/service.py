@@ -145,9 +145,11 @@ def service_env(data_dir: Path, extra: Mapping[str, str]) -> dict[str, str]:
 def running(
     data_dir: Path, *, extra_env: Mapping[str, str], start_timeout: float = 600.0,
     embedded: bool = True, db_pid: int | None = None, workers: int = 1,
+    source: Path | None = None,
 ) -> Iterator[Service]:
     """Start the service on `data_dir` (or, not `embedded`, on the database `extra_env` names,
-    whose process is `db_pid`), wait until /ready, stop it (SIGTERM) afterwards."""
+    whose process is `db_pid`), wait until /ready, stop it (SIGTERM) afterwards. `source`:
+    the checkout whose code serves (another commit's worktree; default: this one)."""
     port = _free_port()
     log_path = data_dir.parent / f"{data_dir.name}.service.log"
     log = log_path.open("wb")
@@ -156,6 +158,8 @@ def running(
     process = subprocess.Popen(
         command, env=service_env(data_dir, extra_env), stdin=subprocess.DEVNULL,
         stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
+        # `python -m` imports from the working directory first: that checkout's code serves.
+        cwd=source,
     )
     log.close()
     service = Service(f"http://127.0.0.1:{port}", process, data_dir, log_path, db_pid, embedded)

@@ -1,0 +1,15 @@
+"""bench.interleave's summary: medians per side, and the median of the paired ratios (the
+machine's drift, shared by the two bursts of a pair, divides out)."""
+
+from __future__ import annotations
+
+from bench.interleave import Burst, summary
+
+
+def test_the_ratio_is_the_median_over_pairs_not_the_ratio_of_medians() -> None:
+    # The machine slows down pair by pair; "this" is 20% faster within every pair.
+    base = [Burst(rps=100 / slow, p50_ms=10 * slow, cpu_ms=5 * slow) for slow in (1, 2, 3)]
+    this = [Burst(rps=120 / slow, p50_ms=8 * slow, cpu_ms=4 * slow) for slow in (1, 2, 3)]
+    line = summary("profile_page", base, this)
+    assert line.startswith("profile_page: base 50 req/s, p50 20.00 ms, 10.00 ms CPU/req | this 60 req/s")
+    assert line.endswith("this/base: req/s x1.20, p50 x0.80, CPU x0.80")
