@@ -168,7 +168,7 @@ async def _capabilities(service: Service, fixtures: Fixtures, token_for: Any) ->
         return coords, None
 
 
-def _token_minter() -> Any:
+def token_minter() -> Any:
     from resolvers.tokens import TokenConfig, issue_access_token
 
     config = TokenConfig(secret=JWT_SECRET, access_token_seconds=24 * 3600)
@@ -321,7 +321,7 @@ async def run(args: argparse.Namespace) -> int:
     _remove_stale_runs(args.cache_dir)
     run_dir = args.cache_dir / f"run-{os.getpid()}"
     extra_env = dict(item.split("=", 1) for item in args.env)
-    token_for = _token_minter()
+    token_for = token_minter()
     backend: dict[str, Any] = {"name": args.backend}
     try:
         with contextlib.ExitStack() as stack:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import domains, load
-from bench.cli import _token_minter
+from bench.cli import token_minter
 from bench.dataset import GRAPH, ROOT, build
 from bench.direct import DirectGraph
 from bench.load import Prepared, RawConnection
@@ -140,7 +140,7 @@ async def run(args: argparse.Namespace, base_data: Path) -> int:
         graph = DirectGraph(services["this"].unix_socket, GRAPH)
         stack.callback(graph.close)
         fixtures = Fixtures(graph.ids, graph.query, parse_scale(args.scale, [], 7))
-        token_for = _token_minter()
+        token_for = token_minter()
         print(f"{args.concurrency} clients, {args.pairs} pairs of {args.burst:g}s bursts per operation; "
               f"base: {args.base}", flush=True)
         for name in [n.strip() for n in args.ops.split(",") if n.strip()]:

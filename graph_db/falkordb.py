@@ -225,11 +225,11 @@ class FalkorDBBackend:
         on_close: Callable[[], Any] | None = None,
         health_hook: Callable[[], bool] | None = None,
         write_guard: Callable[[], str | None] | None = None,
-        statements: PipelinedPool | None = None,
+        statements: PipelinedPool,
     ) -> None:
         self._client = client
-        # Statements travel on their own pipelined connections (graph_db.resp) when given;
-        # everything else (schema, health, pub/sub, counters) on the redis-py client.
+        # Statements travel on their own pipelined connections (graph_db.resp); everything
+        # else (schema, health, pub/sub, counters) on the redis-py client.
         self._statements = statements
         self._graph = graph
         self._timeout = query_timeout_ms
@@ -333,10 +333,7 @@ class FalkorDBBackend:
         started = time.perf_counter()
         ok = False
         try:
-            if self._statements is not None:
-                response = await self._statements.execute(*args)
-            else:
-                response = await self._client.execute_command(*args)
+            response = await self._statements.execute(*args)
             rows = decode_result(response)
             ok = True
             return rows

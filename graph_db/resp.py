@@ -20,7 +20,6 @@ to be read and dropped; the connection stays usable.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ssl
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -232,9 +231,13 @@ class PipelinedPool:
                 raise reply
         return connection
 
+    @property
+    def open_connections(self) -> int:
+        """Connections open now (not lost, not closed)."""
+        return sum(1 for c in self._connections if c.failure is None)
+
     async def close(self) -> None:
         connections, self._connections = self._connections, []
         for connection in connections:
             connection.fail(redis_errors.ConnectionError("the pool was closed"))
-        with contextlib.suppress(Exception):
-            await asyncio.sleep(0)  # let the transports finish closing
+        await asyncio.sleep(0)  # the transports finish closing in the next loop turn

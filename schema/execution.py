@@ -85,12 +85,6 @@ def short_field(field_def: GraphQLField) -> ShortField | None:
     return None
 
 
-def plain_field(field_def: GraphQLField) -> ShortField | None:
-    """The short path of a plain field (no resolver), or None."""
-    short = short_field(field_def)
-    return short if short is not None and short.field_def is None else None
-
-
 # Per schema, per (object type, field name): the short path or None. Weakly keyed: tests
 # build many schemas, and a plan must not outlive its schema.
 _PLANS: WeakKeyDictionary[GraphQLSchema, dict[tuple[str, str], ShortField | None]] = (

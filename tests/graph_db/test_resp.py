@@ -28,68 +28,77 @@ async def graph(falkordb_server: EmbeddedFalkorDB) -> AsyncIterator[str]:
     await pool.close()
 
 
-async def test_many_commands_on_one_connection_each_get_their_own_reply(graph: str) -> None:
-    pool = PipelinedPool.for_unix_socket(graph, size=1, timeout=10)
-    try:
-        replies = await asyncio.gather(*(pool.execute(*_echo(n)) for n in range(300)))
-        assert [decode_result(r) for r in replies] == [[{"n": n}] for n in range(300)]
-        assert len(pool._connections) == 1
-    finally:
+@pytest.fixture
+async def pool_of(graph: str) -> AsyncIterator[Callable[[int], PipelinedPool]]:
+    """Pools on the embedded server, of a given size; closed when the test ends."""
+    opened: list[PipelinedPool] = []
+
+    def pool_of(size: int) -> PipelinedPool:
+        opened.append(PipelinedPool.for_unix_socket(graph, size=size, timeout=10))
+        return opened[-1]
+
+    yield pool_of
+    for pool in opened:
         await pool.close()
 
 
-async def test_connections_open_while_busy_up_to_the_size(graph: str) -> None:
-    pool = PipelinedPool.for_unix_socket(graph, size=3, timeout=10)
-    try:
-        await asyncio.gather(*(pool.execute(*_echo(n)) for n in range(50)))
-        assert len(pool._connections) == 3
-        await pool.execute(*_echo(1))  # idle ones are reused, none opened
-        assert len(pool._connections) == 3
-    finally:
-        await pool.close()
+async def test_many_commands_on_one_connection_each_get_their_own_reply(
+    pool_of: Callable[[int], PipelinedPool],
+) -> None:
+    pool = pool_of(1)
+    replies = await asyncio.gather(*(pool.execute(*_echo(n)) for n in range(300)))
+    assert [decode_result(r) for r in replies] == [[{"n": n}] for n in range(300)]
+    assert pool.open_connections == 1
 
 
-async def test_an_error_reply_is_raised_and_the_connection_goes_on(graph: str) -> None:
-    pool = PipelinedPool.for_unix_socket(graph, size=1, timeout=10)
-    try:
-        with pytest.raises(redis_errors.ResponseError):
-            await pool.execute("GRAPH.RO_QUERY", "resp_test", "RETURN RETURN", "--compact")
-        with pytest.raises(redis_errors.ResponseError, match="unknown command"):
-            await pool.execute("NO.SUCH.COMMAND")
-        assert decode_result(await pool.execute(*_echo(7))) == [{"n": 7}]
-        assert len(pool._connections) == 1
-    finally:
-        await pool.close()
+async def test_connections_open_while_busy_up_to_the_size(
+    pool_of: Callable[[int], PipelinedPool],
+) -> None:
+    pool = pool_of(3)
+    await asyncio.gather(*(pool.execute(*_echo(n)) for n in range(50)))
+    assert pool.open_connections == 3
+    await pool.execute(*_echo(1))  # idle ones are reused, none opened
+    assert pool.open_connections == 3
 
 
-async def test_a_cancelled_caller_leaves_its_reply_to_be_dropped(graph: str) -> None:
-    pool = PipelinedPool.for_unix_socket(graph, size=1, timeout=10)
-    try:
-        await pool.execute(*_echo(0))  # the connection is open: the next command is written at once
-        slow = asyncio.ensure_future(pool.execute(
-            "GRAPH.RO_QUERY", "resp_test", "UNWIND range(1, 300000) AS x RETURN count(x) AS n", "--compact",
-        ))
-        await asyncio.sleep(0)  # written
-        slow.cancel()
-        after = await pool.execute(*_echo(42))  # behind it on the same connection
-        assert decode_result(after) == [{"n": 42}]
-        assert slow.cancelled()
-        assert len(pool._connections) == 1
-    finally:
-        await pool.close()
+async def test_an_error_reply_is_raised_and_the_connection_goes_on(
+    pool_of: Callable[[int], PipelinedPool],
+) -> None:
+    pool = pool_of(1)
+    with pytest.raises(redis_errors.ResponseError):
+        await pool.execute("GRAPH.RO_QUERY", "resp_test", "RETURN RETURN", "--compact")
+    with pytest.raises(redis_errors.ResponseError, match="unknown command"):
+        await pool.execute("NO.SUCH.COMMAND")
+    assert decode_result(await pool.execute(*_echo(7))) == [{"n": 7}]
+    assert pool.open_connections == 1
 
 
-async def test_waiting_for_a_connection_whose_opener_was_cancelled_opens_another(graph: str) -> None:
-    pool = PipelinedPool.for_unix_socket(graph, size=1, timeout=10)
-    try:
-        first = asyncio.ensure_future(pool.execute(*_echo(1)))
-        await asyncio.sleep(0)  # opening the pool's one connection
-        second = asyncio.ensure_future(pool.execute(*_echo(2)))  # waits for that connection
-        await asyncio.sleep(0)
-        first.cancel()
-        assert decode_result(await second) == [{"n": 2}]
-    finally:
-        await pool.close()
+async def test_a_cancelled_caller_leaves_its_reply_to_be_dropped(
+    pool_of: Callable[[int], PipelinedPool],
+) -> None:
+    pool = pool_of(1)
+    await pool.execute(*_echo(0))  # the connection is open: the next command is written at once
+    slow = asyncio.ensure_future(pool.execute(
+        "GRAPH.RO_QUERY", "resp_test", "UNWIND range(1, 300000) AS x RETURN count(x) AS n", "--compact",
+    ))
+    await asyncio.sleep(0)  # written
+    slow.cancel()
+    after = await pool.execute(*_echo(42))  # behind it on the same connection
+    assert decode_result(after) == [{"n": 42}]
+    assert slow.cancelled()
+    assert pool.open_connections == 1
+
+
+async def test_waiting_for_a_connection_whose_opener_was_cancelled_opens_another(
+    pool_of: Callable[[int], PipelinedPool],
+) -> None:
+    pool = pool_of(1)
+    first = asyncio.ensure_future(pool.execute(*_echo(1)))
+    await asyncio.sleep(0)  # opening the pool's one connection
+    second = asyncio.ensure_future(pool.execute(*_echo(2)))  # waits for that connection
+    await asyncio.sleep(0)
+    first.cancel()
+    assert decode_result(await second) == [{"n": 2}]
 
 
 # -- a peer that misbehaves ---------------------------------------------------------------
@@ -167,7 +176,7 @@ async def test_a_silent_server_times_out(peer: Callable[[Handler], Awaitable[str
     pool = PipelinedPool.for_unix_socket(await peer(handler), size=1, timeout=0.2)
     with pytest.raises(redis_errors.TimeoutError):
         await pool.execute("PING")
-    assert pool._connections[0].failure is not None  # closed: a late reply cannot be misread
+    assert pool.open_connections == 0  # closed: a late reply cannot be misread
     await pool.close()
 
 
