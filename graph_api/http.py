@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry import Schema
 from strawberry.schema.exceptions import CannotGetOperationTypeError
-from strawberry.types.execution import PreExecutionError
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from graph_api.errors import decode_json, encode_json, error_body, refusal_body
 from graph_api.pipeline import (
@@ -25,6 +25,7 @@ from graph_api.pipeline import (
     HTTP_POST,
     Exchange,
     GraphQLRequest,
+    Operation,
     OperationRecord,
     OperationTypeRefused,
     Transport,
@@ -261,6 +262,15 @@ class GraphQLHTTP:
             status = 400
         return GraphQLJSONResponse(body, status_code=status, headers=headers, media_type=media)
 
+    async def _run(self, operation: Operation) -> ExecutionResult:
+        return await self.schema.execute(
+            operation.query,
+            variable_values=operation.variables,
+            context_value=operation.context,
+            operation_name=operation.operation_name,
+            operation_extensions=operation.extensions,
+        )
+
     async def _execute(
         self, request: Request, params: GraphQLRequest, transport: Transport
     ) -> tuple[dict[str, Any], int, dict[str, str]]:
@@ -271,20 +281,20 @@ class GraphQLHTTP:
         body: dict[str, Any]
         status, headers = 200, {}
         try:
-            viewer = await self.pipeline.viewer(bearer_token(request.headers.get("authorization")))
-            if viewer is not None:
+            viewer = await self.pipeline.viewer(
+                bearer_token(request.headers.get("authorization")), defer=True
+            )
+            if viewer is not None and viewer.check is None:
                 exchange.viewer_id = viewer.id
             operation = await self.pipeline.prepare(
                 viewer, params, transport=transport, request_id=request.state.request_id,
                 client_ip=exchange.client_ip,
             )
-            result = await self.schema.execute(
-                operation.query,
-                variable_values=operation.variables,
-                context_value=operation.context,
-                operation_name=operation.operation_name,
-                operation_extensions=operation.extensions,
-            )
+            result = await self._run(operation)
+            if (again := await self.pipeline.settle(operation)) is not None:
+                result = await self._run(again)
+            if viewer is not None:
+                exchange.viewer_id = viewer.id  # checked by now
             body = {}
             if result.errors:
                 body["errors"] = [e.formatted for e in result.errors]

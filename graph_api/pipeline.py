@@ -2,7 +2,8 @@
 
 A transport (graph_api.http, graph_api.websocket) frames requests and answers; for each
 operation it reads the request (`read_request`), finds the viewer as of now (`viewer`:
-signature, expiry, session version, suspension, role) and calls `prepare`: a fresh Context
+signature, expiry, session version, suspension, role; HTTP lets a query's first composed
+read make the database's part of that check, and `settle` act on it) and calls `prepare`: a fresh Context
 with fresh DataLoaders, then the guards (graph_api.guards: rate limits, persisted queries,
 the operation choice). Strawberry then runs the operation with that Context and the
 schema's extensions, the same for both transports: graph_api.limits (tokens, depth,
@@ -24,9 +25,9 @@ import contextvars
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, LiteralString, Protocol
 
 from graphql import OperationType
 from strawberry.extensions import SchemaExtension
@@ -34,15 +35,23 @@ from strawberry.extensions import SchemaExtension
 from graph_api.config import Settings
 from graph_api.guards import Guards
 from graph_db import instrument
-from graph_db.errors import BackendUnavailable, InvalidInput
+from graph_db.backend import Executor, Params, Row
+from graph_db.dialect import Dialect
+from graph_db.errors import BackendUnavailable, Forbidden, GraphApiError, InvalidInput
 from resolvers.context import Context, Viewer
 from resolvers.loaders import Loaders
 from resolvers.services import Services
 
 log = logging.getLogger("graph_api.pipeline")
 
-# Bearer token -> Viewer, or UNAUTHENTICATED (resolvers.accounts.TokenAuthenticator).
-Authenticator = Callable[[str], Awaitable[Viewer]]
+class Authenticator(Protocol):
+    """Bearer token -> Viewer, or UNAUTHENTICATED (resolvers.accounts.TokenAuthenticator);
+    with `defer`, possibly a Viewer whose session check is still to come, which `confirm`
+    makes (resolvers.sessions.SessionCheck)."""
+
+    async def __call__(self, token: str, *, defer: bool = False) -> Viewer: ...
+
+    async def confirm(self, viewer: Viewer) -> Viewer: ...
 
 
 @dataclass(frozen=True)
@@ -191,18 +200,22 @@ class RequestContexts:
             raise BackendUnavailable("the service is starting")
         return services
 
-    async def viewer_for_token(self, token: str | None) -> Viewer | None:
-        if token is None:
-            return None
+    @property
+    def authenticator(self) -> Authenticator:
         # Set by the lifespan together with the services.
         authenticator: Authenticator | None = self._state.get("authenticator")
         if authenticator is None:
             raise BackendUnavailable("the service is starting")
-        return await authenticator(token)
+        return authenticator
+
+    async def viewer_for_token(self, token: str | None, *, defer: bool = False) -> Viewer | None:
+        return None if token is None else await self.authenticator(token, defer=defer)
 
     def build(self, viewer: Viewer | None, request_id: str, client_ip: str) -> Context:
         services = self.services
-        db = services.backend.session(causal_key=viewer.id if viewer else None)
+        db: Executor = services.backend.session(causal_key=viewer.id if viewer else None)
+        if viewer is not None and viewer.check is not None:
+            db = WritesAfterCheck(db, viewer, self.authenticator)
         loaders = Loaders(db, viewer.id if viewer else None)
         if viewer is not None and viewer.person is not None and viewer.fresh:
             # The authenticator just read the viewer's record: `me` need not read it again.
@@ -211,6 +224,31 @@ class RequestContexts:
             db=db, services=services, loaders=loaders, viewer=viewer,
             request_id=request_id, client_ip=client_ip,
         )
+
+
+class WritesAfterCheck:
+    """The executor of a query whose viewer's check is still to come: reads run at once; a
+    write waits for the check, and is made only if it holds the viewer the query assumed.
+    (A query that writes is rare; Pipeline.settle then refuses its answer, or runs it again
+    as the viewer really is, and the write with it.)"""
+
+    def __init__(self, db: Executor, viewer: Viewer, authenticator: Authenticator) -> None:
+        self._db = db
+        self._viewer = viewer
+        self._authenticator = authenticator
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._db.dialect
+
+    async def read(self, query: LiteralString, params: Params | None = None) -> list[Row]:
+        return await self._db.read(query, params)
+
+    async def write(self, query: LiteralString, params: Params | None = None) -> list[Row]:
+        confirmed = await self._authenticator.confirm(self._viewer)  # raises if it is void
+        if confirmed.role != self._viewer.role:
+            raise Forbidden("this operation runs again as its viewer's role")
+        return await self._db.write(query, params)
 
 
 @dataclass(frozen=True)
@@ -237,28 +275,55 @@ class Pipeline:
         self.guards = guards
         self.observers = tuple(observers)
 
-    async def viewer(self, token: str | None) -> Viewer | None:
-        """Who a token is right now (signature, expiry, session version, suspension, role)."""
-        return await self.contexts.viewer_for_token(token)
+    async def viewer(self, token: str | None, *, defer: bool = False) -> Viewer | None:
+        """Who a token is right now (signature, expiry, session version, suspension, role).
+        With `defer`, the database's part of that may be left to the operation's first
+        composed read: `prepare` makes it first for anything but a query, `settle` after."""
+        return await self.contexts.viewer_for_token(token, defer=defer)
 
     async def prepare(
         self, viewer: Viewer | None, request: GraphQLRequest, *, transport: Transport,
         request_id: str, client_ip: str, connection_params: dict[str, Any] | None = None,
     ) -> Operation:
         """A fresh Context for the operation, then the guards and the transport's operation
-        types; GraphApiError to refuse it."""
-        context = self.contexts.build(viewer, request_id or uuid.uuid4().hex, client_ip)
+        types; GraphApiError to refuse it. Only a query runs with its viewer's check still to
+        come (`viewer(defer=True)`); anything else, or a refusal, makes the check first, so a
+        void token is refused as such before anything else is said."""
+        request_id = request_id or uuid.uuid4().hex
+        context = self.contexts.build(viewer, request_id, client_ip)
+        try:
+            query, operation_type = await self.guards.operation(context, request)
+            if not query:
+                raise InvalidInput("`query` is required")
+            if operation_type is not None and operation_type not in transport.accepts:
+                raise OperationTypeRefused(transport, operation_type)
+        except GraphApiError:
+            if viewer is not None and viewer.check is not None:
+                await self.contexts.authenticator.confirm(viewer)
+            raise
+        if viewer is not None and viewer.check is not None and operation_type is not OperationType.QUERY:
+            context = self.contexts.build(
+                await self.contexts.authenticator.confirm(viewer), request_id, client_ip
+            )
         context.connection_params = connection_params
-        query, operation_type = await self.guards.operation(context, request)
-        if not query:
-            raise InvalidInput("`query` is required")
-        if operation_type is not None and operation_type not in transport.accepts:
-            raise OperationTypeRefused(transport, operation_type)
         return Operation(
             context=context, query=query, variables=request.variables,
             operation_name=request.operation_name, extensions=request.extensions, type=operation_type,
         )
 
+    async def settle(self, operation: Operation) -> Operation | None:
+        """After a query ran on a viewer still to be checked (`viewer(defer=True)`): None if the
+        check holds it as it ran, or the same operation to run again as the viewer really is
+        (another role). A void token or a suspension raises, as `viewer` would have: the
+        answer already computed is dropped."""
+        viewer = operation.context.viewer
+        if viewer is None or viewer.check is None:
+            return None
+        confirmed = await self.contexts.authenticator.confirm(viewer)
+        if confirmed.role == viewer.role:
+            return None
+        context = self.contexts.build(confirmed, operation.context.request_id, operation.context.client_ip)
+        return replace(operation, context=context)
 
     def report(self, exchange: Exchange, stats: instrument.QueryStats | None) -> None:
         """An exchange is over: its time and database work (if counted), then every observer."""

@@ -20,6 +20,7 @@ from graph_db.accounts_records import (
     SessionRecord,
 )
 from graph_db.backend import Executor, Params, first_record
+from graph_db.batch import Batch, aligned
 from graph_db.locks import lock_site_roles
 from graph_db.people import PERSON_FIELDS
 from graph_db.people_records import PersonRecord
@@ -172,11 +173,12 @@ async def _new_session(
 
 
 def _session(rows: list[dict[str, Any]]) -> SessionRecord | None:
-    if not rows:
-        return None
+    return _session_of(rows[0]) if rows else None
+
+
+def _session_of(row: dict[str, Any]) -> SessionRecord:
     return SessionRecord(
-        person=PersonRecord.from_row(rows[0]["person"]),
-        sessionVersion=int(rows[0]["sessionVersion"] or 0),
+        person=PersonRecord.from_row(row["person"]), sessionVersion=int(row["sessionVersion"] or 0)
     )
 
 
@@ -282,12 +284,14 @@ _SESSION: LiteralString = (
     "RETURN " + PERSON_FIELDS + " AS person, coalesce(pw.sessionVersion, 0) AS sessionVersion"
 )
 
-GET_SESSION: LiteralString = "MATCH (p:Person {id: $id}) " + _SESSION
-
-
-async def get_session(db: Executor, person_id: str) -> SessionRecord | None:
-    """The person behind an access token, with the session version tokens must carry."""
-    return _session(await db.read(GET_SESSION, {"id": person_id}))
+# The person behind an access token, with the session version tokens must carry: one
+# session (or None) per id of `$ids`. It rides as a part of a composed read
+# (resolvers.sessions.SessionCheck), so a request checks its token in the statement that
+# reads its page.
+SESSIONS_OF: Batch[SessionRecord | None] = Batch(
+    "UNWIND $ids AS id MATCH (p:Person {id: id}) " + _SESSION,
+    aligned(lambda row: row["person"]["id"], _session_of),
+)
 
 
 GET_SESSION_BY_EMAIL: LiteralString = "MATCH (p:Person {email: $email}) " + _SESSION

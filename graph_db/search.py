@@ -227,8 +227,9 @@ async def search_page(
     page exactly as the first one was ranked; without them they are computed afresh.
 
     `beside`: reads of what the page shows of its people (graph_db.compose parts whose keys
-    come from `("page", "person.id")`), made in the same statement as the page when there is
-    no text; with text, the page is ranked here, and they are read with its profiles."""
+    come from `("page", "person.id")`, or any read with keys of its own), made in the same
+    statement as the page when there is no text; with text, the page is ranked here, and
+    they are read with its profiles (none when the page is empty)."""
     params: dict[str, Any] = {
         "viewer": request.viewer, **request.filter.params(),
         "afterRank": after[0] if after else None, "afterId": after[1] if after else None,
@@ -451,7 +452,9 @@ async def _text_page(
     ids = [s.id for s in page]
     # What the page shows of its people, read for the ranked page (with its profiles when
     # the first statement did not bring them): one round trip more at most.
-    keyed = [replace(part, keys=ids, keys_from=None) for part in beside] if ids else []
+    keyed = [
+        replace(part, keys=ids, keys_from=None) if part.keys_from else part for part in beside
+    ] if ids else []
     read_beside: dict[str, list[Row]] = {}
     people: list[PersonRecord | None]
     if row["people"] is not None:

@@ -28,12 +28,14 @@ from graph_db.errors import (
     Unauthenticated,
 )
 from graph_db.people_records import PersonRecord
+from graph_db.policy import SITE_MEMBER
 from graph_db.profile_fields import normalize_email, valid_email
 from resolvers import text
 from resolvers.auth import ROLE_RANK, require_role, require_viewer
 from resolvers.bus import session_changed
 from resolvers.context import Context, Viewer
 from resolvers.services import Services
+from resolvers.sessions import SessionCheck
 from resolvers.signin import LOCKED, Accounts
 from resolvers.tokens import (
     hash_refresh_token,
@@ -316,46 +318,61 @@ INVALID_TOKEN = "invalid or expired access token"
 class TokenAuthenticator:
     """Bearer token -> Viewer as of now (role, suspension, session version): read from the
     database, or for a local token from the session cache (resolvers.sessions), which every
-    change to those forgets."""
+    change to those forgets. Asked to `defer`, a local token not in the cache is a Viewer
+    whose check is still to come (resolvers.sessions.SessionCheck), and `confirm` makes it."""
 
     def __init__(self, services: Services, *, new_id: Callable[[], str] | None = None) -> None:
         self.services = services
         self._new_id = new_id or (lambda: str(uuid.uuid4()))
 
-    async def __call__(self, token: str) -> Viewer:
+    async def __call__(self, token: str, *, defer: bool = False) -> Viewer:
         services = self.services
         accounts, oidc = services.accounts, services.oidc
         now = services.clock()
         if accounts is not None and is_local_token(accounts.tokens, token):
             claims = verify_access_token(accounts.tokens, token, now_ms=now)
-            session, fresh = await self._session(claims.person_id)
-            if session is None or session.sessionVersion != claims.session_version:
-                raise Unauthenticated(INVALID_TOKEN)
-        elif oidc is not None:
-            identity = await oidc.verify(token)
-            session = await repo.get_session_by_email(services.backend, identity.email)
-            if session is None:
-                session = await repo.ensure_sso_person(
-                    services.backend, email=identity.email, name=identity.name,
-                    issuer=identity.issuer, subject=identity.subject, id=self._new_id(),
-                    credential_id=self._new_id(), now=now,
-                )
-                log.info("member created on first SSO sign-in", extra={"person_id": session.person.id})
-            fresh = True
-        else:
+            cache = services.sessions
+            session = cache.get(claims.person_id) if cache is not None else None
+            if session is not None:
+                return _viewer(session, claims.session_version, now, fresh=False)
+            check = SessionCheck(
+                claims.person_id, claims.session_version, cache.epoch if cache is not None else 0
+            )
+            if defer:
+                return Viewer(id=claims.person_id, role=SITE_MEMBER, fresh=False, check=check)
+            return await self._confirm(check)
+        if oidc is None:
             raise Unauthenticated(INVALID_TOKEN)
-        person = session.person
-        if _is_suspended(person, now):
-            raise Forbidden(SUSPENDED)
-        return Viewer(id=person.id, role=person.role, person=person, fresh=fresh)
+        identity = await oidc.verify(token)
+        session = await repo.get_session_by_email(services.backend, identity.email)
+        if session is None:
+            session = await repo.ensure_sso_person(
+                services.backend, email=identity.email, name=identity.name,
+                issuer=identity.issuer, subject=identity.subject, id=self._new_id(),
+                credential_id=self._new_id(), now=now,
+            )
+            log.info("member created on first SSO sign-in", extra={"person_id": session.person.id})
+        return _viewer(session, None, now, fresh=True)
 
-    async def _session(self, person_id: str) -> tuple[SessionRecord | None, bool]:
-        """The person's session and whether it was read just now (else from the cache)."""
+    async def confirm(self, viewer: Viewer) -> Viewer:
+        """The viewer as its session is now (already so without a check): its check answered
+        by the read it rode in, or read now; UNAUTHENTICATED or FORBIDDEN as `__call__`."""
+        return viewer if viewer.check is None else await self._confirm(viewer.check)
+
+    async def _confirm(self, check: SessionCheck) -> Viewer:
+        session = await check.answer(self.services.backend.session(causal_key=check.person_id))
         cache = self.services.sessions
-        if cache is not None and (cached := cache.get(person_id)) is not None:
-            return cached, False
-        epoch = cache.epoch if cache is not None else 0
-        session = await repo.get_session(self.services.backend.session(causal_key=person_id), person_id)
         if cache is not None and session is not None:
-            cache.put(person_id, session, epoch=epoch)
-        return session, True
+            cache.put(check.person_id, session, epoch=check.epoch)
+        return _viewer(session, check.session_version, self.services.clock(), fresh=True)
+
+
+def _viewer(session: SessionRecord | None, version: int | None, now: int, *, fresh: bool) -> Viewer:
+    """Who `session` is, if a token carrying session version `version` (None: a token of
+    another issuer) may act for it now."""
+    if session is None or (version is not None and session.sessionVersion != version):
+        raise Unauthenticated(INVALID_TOKEN)
+    person = session.person
+    if _is_suspended(person, now):
+        raise Forbidden(SUSPENDED)
+    return Viewer(id=person.id, role=person.role, person=person, fresh=fresh)

@@ -13,6 +13,7 @@ from graph_db.policy import ADMIN, SITE_STAFF_ROLES
 if TYPE_CHECKING:
     from resolvers.loaders import Loaders
     from resolvers.services import Services
+    from resolvers.sessions import SessionCheck
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,12 +22,15 @@ class Viewer:
 
     `person` is right about role and suspension; `fresh` says it was read for this request
     (not kept from an earlier one by resolvers.sessions), so it may stand in for a load.
+    With a `check`, the token's session is not checked yet and the role is assumed (a query
+    runs so, and is refused or run again once the check has answered: resolvers.sessions).
     """
 
     id: str
     role: str
     person: PersonRecord | None = None
     fresh: bool = True
+    check: SessionCheck | None = None
 
     @property
     def is_admin(self) -> bool:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph_db import people, vocabulary
-from graph_db.compose import read_parts
 from graph_db.errors import InvalidInput, NotFound
 from graph_db.people import PersonTerms
 from graph_db.people_records import (
@@ -27,9 +26,9 @@ from graph_db.people_records import (
     TermRecord,
 )
 from graph_db.profile_fields import clean_line, clean_profile, term_name_problem
-from resolvers import text
+from resolvers import planner, text
 from resolvers.auth import require_self_or_role, require_viewer
-from resolvers.context import Context
+from resolvers.context import Context, Viewer
 from resolvers.loaders import forget, now_or_later, then
 from resolvers.planner import PERSON_KINDS, people_parts, prime_people
 
@@ -52,6 +51,16 @@ async def get_people(ctx: Context, ids: Sequence[str]) -> list[PersonRecord | No
 
 async def get_person(ctx: Context, person_id: str) -> PersonRecord | None:
     return await ctx.loaders.person_by_id.load(person_id)
+
+
+async def viewer_person(ctx: Context, viewer: Viewer) -> PersonRecord | None:
+    """The viewer's own record. While their sign-in check is still to be made, the check's
+    read brings it (resolvers.sessions): one read for both."""
+    if viewer.check is not None:
+        session = await viewer.check.answer(ctx.db)
+        if session is not None:
+            ctx.loaders.person_by_id.prime(viewer.id, session.person)
+    return await get_person(ctx, viewer.id)
 
 
 def person_now(ctx: Context, person_id: str) -> PersonRecord | None | Awaitable[PersonRecord | None]:
@@ -81,7 +90,7 @@ async def preload(ctx: Context, ids: Sequence[str], kinds: Iterable[str]) -> Non
     ]
     parts = people_parts(ctx, missing, keys=keys)
     if parts:
-        prime_people(ctx, keys, await read_parts(ctx.db, parts))
+        prime_people(ctx, keys, await planner.read(ctx, parts))
 
 
 async def visible_people(ctx: Context, ids: Sequence[str]) -> list[PersonRecord | None]:

@@ -26,7 +26,7 @@ from strawberry.dataloader import DataLoader
 from graph_db import feed, groups, likes, network, people, posts
 from graph_db.backend import Row
 from graph_db.batch import Batch
-from graph_db.compose import Part, read_parts
+from graph_db.compose import MAX_PARTS, Part, read_parts
 from graph_db.errors import InvalidInput
 from resolvers.context import Context
 from resolvers.loaders import Loaders
@@ -100,6 +100,17 @@ def prime_people(ctx: Context, ids: Sequence[str], rows: dict[str, list[Row]]) -
             _prime(kind.loader(ctx.loaders), ids, kind.batch.decode(ids, rows[name]))
 
 
+async def read(ctx: Context, parts: Sequence[Part]) -> dict[str, list[Row]]:
+    """Each part's rows, by part name (graph_db.compose.read_parts), one round trip; the
+    viewer's sign-in check rides along while it is still to be made (resolvers.sessions)."""
+    check = ctx.viewer.check if ctx.viewer is not None else None
+    if check is None or len(parts) >= MAX_PARTS or (ride := check.part()) is None:
+        return await read_parts(ctx.db, parts)
+    rows = await read_parts(ctx.db, [*parts, ride])
+    check.take(rows)
+    return rows
+
+
 @dataclass(frozen=True)
 class Wanted:
     """What the selection below a root object asks for: every field name at any depth, and
@@ -168,7 +179,7 @@ async def plan_person(ctx: Context, person_id: str, wanted: Wanted) -> None:
     limit = _posts_limit(ctx, wanted)
     if limit is not None:
         parts += _page_parts(viewer_id, posts.LIST_BY_AUTHOR, {"author": person_id}, limit, wanted)
-    rows = await read_parts(ctx.db, parts)
+    rows = await read(ctx, parts)
     _prime(ctx.loaders.person_by_id, keys, people.get_many.decode(keys, rows["person"]))
     prime_people(ctx, keys, rows)
     if limit is not None:
@@ -183,7 +194,7 @@ async def plan_feed(ctx: Context, wanted: Wanted) -> None:
     if limit is None:
         return
     viewer_id = ctx.viewer.id
-    rows = await read_parts(ctx.db, _page_parts(viewer_id, feed.HOME_FEED, {}, limit, wanted))
+    rows = await read(ctx, _page_parts(viewer_id, feed.HOME_FEED, {}, limit, wanted))
     _prime_page(ctx, feed.home_feed, viewer_id, limit, rows)
 
 
@@ -198,7 +209,7 @@ async def plan_group(ctx: Context, group_id: str, wanted: Wanted) -> None:
     limit = _posts_limit(ctx, wanted)
     if limit is not None:
         parts += _page_parts(viewer_id, posts.LIST_IN_GROUP, {"group": group_id}, limit, wanted)
-    rows = await read_parts(ctx.db, parts)
+    rows = await read(ctx, parts)
     loaders = ctx.loaders
     _prime(loaders.group_by_id, keys, groups.get_many.decode(keys, rows["group"]))
     if "access" in rows:

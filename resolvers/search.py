@@ -89,6 +89,9 @@ async def search_people(
     counted: list[SearchFacetsRecord] = []
 
     beside = planner.people_parts(ctx, shown, keys_from=("page", "person.id"))
+    check = viewer.check
+    if check is not None and (ride := check.part()) is not None:
+        beside.append(ride)  # the sign-in check, still to be made, rides along
 
     async def fetch(cursor: object, _: bool, limit: int) -> list[SearchHit]:
         position = (int(request.cursor[0]), str(request.cursor[1])) if request.cursor else None
@@ -98,6 +101,8 @@ async def search_people(
         )
         if result.facets is not None:
             counted.append(result.facets)
+        if check is not None:
+            check.take(result.beside)
         if result.beside:
             planner.prime_people(ctx, [hit.person.id for hit in result.hits], result.beside)
         return result.hits

@@ -16,6 +16,14 @@ and drops the entry if anything was forgotten meanwhile.
 The cached person is right about role and suspension (what is forgotten on change) and may
 be up to the TTL old in its other fields: it never stands in for a DataLoader read
 (Viewer.fresh is False).
+
+A query whose viewer is not kept here need not spend a round trip on the check either
+(`SessionCheck`): it runs for the person its token names, taken to be a member in good
+standing, and the check rides in its first composed read (resolvers.planner.read). Once it
+has run, graph_api.pipeline.Pipeline.settle decides: a void token or a suspension refuses
+the request exactly as a check made first would (the answer is dropped unseen); another role
+runs the query again as the viewer really is. A query reads and never writes, so running it
+on a claim checked afterwards changes nothing. Mutations and subscriptions are checked first.
 """
 
 from __future__ import annotations
@@ -25,11 +33,16 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from graph_db.accounts import SESSIONS_OF
 from graph_db.accounts_records import SessionRecord
+from graph_db.backend import Executor, Row
+from graph_db.compose import Part
 from resolvers.types import EventBus
 
 SESSIONS_CHANNEL = "sessions"  # {"kind": "session", "id": <person id>}: forget that entry
+SESSION_PART = "session"  # the name of the check's part in a composed read
 
 log = logging.getLogger("resolvers.sessions")
 
@@ -101,3 +114,36 @@ class SessionCache:
             self.clear()
             await asyncio.sleep(retry_seconds)
 
+
+
+@dataclass(eq=False, slots=True)
+class SessionCheck:
+    """A bearer token's claim not yet checked against the database: its person and the
+    session version it carries. `part` hands the check to one composed read (once: another
+    read gets None), `take` keeps what that read found, `answer` reads it if none did."""
+
+    person_id: str
+    session_version: int
+    epoch: int  # SessionCache.epoch before anything was read: what `put` needs
+    asked: bool = False
+    answered: bool = False
+    session: SessionRecord | None = None
+
+    def part(self) -> Part | None:
+        if self.asked:
+            return None
+        self.asked = True
+        return SESSIONS_OF.part(SESSION_PART, keys=[self.person_id])
+
+    async def answer(self, db: Executor) -> SessionRecord | None:
+        """The session: what a composed read found, else read now (and kept)."""
+        if not self.answered:
+            self.session = (await SESSIONS_OF.get(db, [self.person_id]))[0]
+            self.answered = True
+        return self.session
+
+    def take(self, rows: dict[str, list[Row]]) -> None:
+        """Keep the session read as `SESSION_PART` of `rows` (and take it out of them)."""
+        if SESSION_PART in rows:
+            self.session = SESSIONS_OF.decode([self.person_id], rows.pop(SESSION_PART))[0]
+            self.answered = True

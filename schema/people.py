@@ -489,7 +489,7 @@ class PeopleQuery:
         viewer = info.context.viewer
         if viewer is None:
             return None
-        record = await people_resolvers.get_person(info.context, viewer.id)
+        record = await people_resolvers.viewer_person(info.context, viewer)
         return Person.from_record(record) if record else None
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 import pytest
 from argon2 import PasswordHasher, Type
 
+from graph_api.pipeline import WritesAfterCheck
 from graph_db import accounts as repo
 from graph_db import instrument
 from graph_db.backend import Backend
@@ -25,6 +26,7 @@ from resolvers.accounts import BadCredentials, TokenAuthenticator
 from resolvers.context import Context, Viewer
 from resolvers.loaders import Loaders
 from resolvers.services import Services
+from resolvers.sessions import SessionCache
 from resolvers.signin import Accounts
 from resolvers.tokens import (
     TokenConfig,
@@ -199,6 +201,59 @@ async def test_role_and_suspension_apply_on_the_next_request(world: World) -> No
         await world.authenticate(member.access_token)
     world.clock.advance(1)
     assert (await world.authenticate(member.access_token)).id == member.person.id
+
+
+async def test_a_deferred_check_is_made_by_confirm_and_then_kept(world: World) -> None:
+    world.services.sessions = SessionCache(60)
+    signed_in = await register(world)
+    await world.db.write("MATCH (p:Person {id: $id}) SET p.role = 'ADMIN'",
+                         {"id": signed_in.person.id})
+    deferred = await world.authenticate(signed_in.access_token, defer=True)
+    # Nothing read yet: a member is assumed until the check answers.
+    assert deferred.check is not None
+    assert (deferred.id, deferred.role) == (signed_in.person.id, "MEMBER")
+    assert deferred.person is None and not deferred.fresh
+    confirmed = await world.authenticate.confirm(deferred)
+    assert (confirmed.role, confirmed.check, confirmed.fresh) == ("ADMIN", None, True)
+    assert await world.authenticate.confirm(confirmed) is confirmed
+    # Kept now: the next request needs no check at all.
+    kept = await world.authenticate(signed_in.access_token, defer=True)
+    assert (kept.check, kept.role) == (None, "ADMIN")
+
+
+async def test_a_deferred_check_refuses_what_a_first_check_refuses(world: World) -> None:
+    member = await register(world)
+    await world.db.write("MATCH (p:Person {id: $id}) SET p.suspendedUntil = $until",
+                         {"id": member.person.id, "until": world.clock.now + 1000})
+    deferred = await world.authenticate(member.access_token, defer=True)
+    with pytest.raises(Forbidden):
+        await world.authenticate.confirm(deferred)
+    await world.db.write("MATCH (p:Person {id: $id}) DETACH DELETE p", {"id": member.person.id})
+    deferred = await world.authenticate(member.access_token, defer=True)
+    with pytest.raises(Unauthenticated):
+        await world.authenticate.confirm(deferred)
+
+
+async def test_a_write_before_a_deferred_check_waits_for_it(world: World) -> None:
+    member = await register(world)
+    person = {"id": member.person.id}
+
+    async def write(marker: str) -> None:
+        deferred = await world.authenticate(member.access_token, defer=True)
+        assert deferred.check is not None
+        await WritesAfterCheck(world.db, deferred, world.authenticate).write(
+            "CREATE (:Marker {id: $id})", {"id": marker})
+
+    await write("held")  # the check holds the member the write assumed
+    await world.db.write("MATCH (p:Person {id: $id}) SET p.role = 'ADMIN'", person)
+    with pytest.raises(Forbidden):  # another role: the operation runs again, not this write
+        await write("another role")
+    await world.db.write("MATCH (p:Person {id: $id}) SET p.role = 'MEMBER'", person)
+    await world.db.write("MATCH (:Person {id: $id})-[:HAS_CREDENTIAL]->(c:Credential) "
+                         "SET c.sessionVersion = c.sessionVersion + 1", person)
+    with pytest.raises(Unauthenticated):
+        await write("void token")
+    assert await world.db.read("MATCH (m:Marker) RETURN m.id AS id") == [{"id": "held"}]
 
 
 async def test_deleted_person_token_is_refused(world: World) -> None:

@@ -1,14 +1,16 @@
-"""resolvers.sessions.SessionCache: expiry, races with a change, bounds, and the bus."""
+"""resolvers.sessions: SessionCache (expiry, races with a change, bounds, the bus) and
+SessionCheck (one ride, its answer)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import asdict
 
 from graph_api.pubsub import LocalEventBus
 from graph_db.accounts_records import SessionRecord
 from graph_db.people_records import PersonRecord
-from resolvers.sessions import SESSIONS_CHANNEL, SessionCache
+from resolvers.sessions import SESSION_PART, SESSIONS_CHANNEL, SessionCache, SessionCheck
 
 
 class Clock:
@@ -94,3 +96,24 @@ async def test_follow_forgets_what_the_bus_announces() -> None:
         following.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await following
+
+
+def test_a_check_rides_in_one_read_and_keeps_its_answer() -> None:
+    check = SessionCheck("ada", 3, epoch=0)
+    part = check.part()
+    assert part is not None and part.name == SESSION_PART and list(part.keys or ()) == ["ada"]
+    assert check.part() is None  # asked once: a second read does not carry it again
+    rows: dict[str, list[dict[str, object]]] = {"posts": []}
+    check.take(rows)  # that read did not carry it: still unanswered
+    assert not check.answered
+    found = session("ada", 3)
+    rows = {"posts": [], SESSION_PART: [{"person": asdict(found.person), "sessionVersion": 3}]}
+    check.take(rows)
+    assert check.answered and check.session == found and rows == {"posts": []}
+
+
+def test_a_check_of_someone_gone_answers_none() -> None:
+    check = SessionCheck("gone", 0, epoch=0)
+    assert check.part() is not None
+    check.take({SESSION_PART: []})
+    assert check.answered and check.session is None

@@ -1,0 +1,113 @@
+"""A query's sign-in check made in its first composed read (resolvers.sessions.SessionCheck),
+over real HTTP, with no session kept between requests: every request checks its token.
+
+A planned page checks it in its one statement; a query with nothing to carry it checks it
+alone after running. Either way a void token or a suspension is refused as a check made
+first would be, with nothing of the answer sent, and a viewer who is not a plain member is
+answered as what they are. Mutations are checked before they run.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from graph_api.config import Settings
+from schema.base import to_global_id
+from tests.api.conftest import Api, with_settings
+from tests.api.test_auth import register
+from tests.factories import make_member
+
+PROFILE = (Path(__file__).resolve().parents[2] / "bench" / "operations" / "profile_page.graphql").read_text()
+SEARCH = "{ searchPeople(first: 5) { totalCount edges { node { id hospital { id } } } } }"
+TEXT_SEARCH = '{ searchPeople(query: "nobody by this name", first: 5) { totalCount } }'
+TYPENAME = "{ __typename }"
+CREATE_POST = "mutation { createPost(input: {body: \"hello\"}) { post { id } errors { code } } }"
+LOGOUT = (
+    "mutation($token: String!) { logout(input: {refreshToken: $token, allSessions: true}) "
+    "{ errors { code } } }"
+)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return with_settings(session_cache_seconds=0)
+
+
+def _profile(person_id: str) -> dict[str, object]:
+    return {"id": to_global_id("Person", person_id), "posts": 10}
+
+
+async def _asked(api: Api, query: str, variables: dict[str, object] | None, token: str
+                 ) -> tuple[httpx.Response, int]:
+    response = await api.post(query, variables, token=token)
+    return response, int(response.headers["x-db-round-trips"])
+
+
+async def test_a_planned_query_checks_its_token_in_its_one_round_trip(api: Api) -> None:
+    member, token = await make_member(api)
+    other, _ = await make_member(api)
+    for query, variables in [(PROFILE, _profile(other.id)), (PROFILE, _profile(member.id)),
+                             (SEARCH, None)]:
+        response, trips = await _asked(api, query, variables, token)
+        assert response.status_code == 200 and "errors" not in response.json(), response.json()
+        assert trips == 1, query[:40]
+    # The profile is the one a checked viewer sees: their own email, not another's private one.
+    own = (await _asked(api, PROFILE, _profile(member.id), token))[0].json()["data"]["node"]
+    assert own["email"] == member.email
+    # Nothing composed to ride in: the check is its own round trip, after the query.
+    assert (await _asked(api, TYPENAME, None, token))[1] == 1
+    response, trips = await _asked(api, TEXT_SEARCH, None, token)
+    assert response.json()["data"]["searchPeople"]["totalCount"] == 0
+    assert trips == 2  # the ranking statement, then the check (no page to read beside)
+
+
+async def test_a_void_token_is_refused_and_the_answer_dropped(api: Api) -> None:
+    session = await register(api)
+    token = session["accessToken"]
+    me = (await _asked(api, "{ me { id } }", None, token))[0].json()["data"]["me"]["id"]
+    assert (await api.gql(LOGOUT, {"token": session["refreshToken"]}, token=token))["logout"] == {
+        "errors": []}
+    for query, variables in [(PROFILE, {"id": me, "posts": 10}), (SEARCH, None), (TYPENAME, None)]:
+        response, _ = await _asked(api, query, variables, token)
+        assert response.status_code == 401
+        body = response.json()
+        assert "data" not in body and body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_suspended_member_is_refused_and_the_answer_dropped(api: Api) -> None:
+    other, _ = await make_member(api)
+    member, token = await make_member(api, suspendedUntil=int(time.time() * 1000) + 3_600_000)
+    for query, variables in [(PROFILE, _profile(other.id)), (PROFILE, _profile(member.id)),
+                             (SEARCH, None)]:
+        response, _ = await _asked(api, query, variables, token)
+        assert response.status_code == 403
+        body = response.json()
+        assert "data" not in body and body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_suspended_members_mutation_is_refused_before_it_runs(api: Api) -> None:
+    member, token = await make_member(api, suspendedUntil=int(time.time() * 1000) + 3_600_000)
+    response, trips = await _asked(api, CREATE_POST, None, token)
+    assert response.status_code == 403
+    assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert trips == 1  # the check, and nothing after it
+    posts = await api.backend.read(
+        "MATCH (:Person {id: $id})-[:AUTHORED]->(p:Post) RETURN count(p) AS n", {"id": member.id})
+    assert posts == [{"n": 0}]
+
+
+async def test_a_viewer_who_is_not_a_plain_member_is_answered_as_what_they_are(api: Api) -> None:
+    private, _ = await make_member(api, emailVisibility="PRIVATE")
+    _, member_token = await make_member(api)
+    _, admin_token = await make_member(api, role="ADMIN")
+    as_member, member_trips = await _asked(api, PROFILE, _profile(private.id), member_token)
+    assert as_member.json()["data"]["node"]["email"] is None and member_trips == 1
+    # Run as a member first, the check finds an admin: run again as one (its page again).
+    as_admin, admin_trips = await _asked(api, PROFILE, _profile(private.id), admin_token)
+    assert as_admin.status_code == 200 and "errors" not in as_admin.json()
+    assert as_admin.json()["data"]["node"]["email"] == private.email
+    assert admin_trips == 2
