@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import strawberry
-from strawberry.types.nodes import SelectedField, Selection
+from graphql import FieldNode
 
 from graph_db.people_records import FacetRecord
 from graph_db.search import FACET_KINDS
@@ -19,6 +22,7 @@ from schema.base import (
     ids,
     local_id,
     selected_names,
+    selections_below,
     to_global_id,
 )
 from schema.people import AcademicRank, Person, preload_people
@@ -121,25 +125,25 @@ class PersonSearchConnection:
         )
 
 
-def _names(selections: list[Selection]) -> dict[str, list[Selection]]:
-    """Field name -> sub-selections, through fragments."""
-    found: dict[str, list[Selection]] = {}
-    for selection in selections:
-        if isinstance(selection, SelectedField):
-            found.setdefault(selection.name, []).extend(selection.selections)
+def _names(info: AppInfo, nodes: Sequence[Any]) -> dict[str, list[Any]]:
+    """Field name -> the selection nodes below it, through fragments."""
+    found: dict[str, list[Any]] = {}
+    for node in nodes:
+        if isinstance(node, FieldNode):
+            found.setdefault(node.name.value, []).extend(selections_below(info, node))
         else:
-            for name, subs in _names(selection.selections).items():
-                found.setdefault(name, []).extend(subs)
+            for name, below in _names(info, selections_below(info, node)).items():
+                found.setdefault(name, []).extend(below)
     return found
 
 
 def _counts_asked(info: AppInfo) -> list[str] | None:
     """The facet kinds the operation asks for ([] for totalCount alone), or None for neither:
     then the page query runs alone; otherwise page and counts share one statement."""
-    fields = _names(info.selected_fields[0].selections) if info.selected_fields else {}
+    fields = _names(info, [s for f in info._raw_info.field_nodes for s in selections_below(info, f)])
     if "facets" not in fields and "totalCount" not in fields:
         return None
-    kinds = _names(fields.get("facets", []))
+    kinds = _names(info, fields.get("facets", []))
     return [kind for kind in FACET_KINDS if kind in kinds]
 
 
