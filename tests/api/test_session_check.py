@@ -9,6 +9,7 @@ answered as what they are. Mutations are checked before they run.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -111,3 +112,33 @@ async def test_a_viewer_who_is_not_a_plain_member_is_answered_as_what_they_are(a
     assert as_admin.status_code == 200 and "errors" not in as_admin.json()
     assert as_admin.json()["data"]["node"]["email"] == private.email
     assert admin_trips == 2
+
+
+async def test_a_query_over_get_checks_its_token_the_same_way(api: Api) -> None:
+    session = await register(api)
+    token = session["accessToken"]
+    me = (await _asked(api, "{ me { id } }", None, token))[0].json()["data"]["me"]["id"]
+    headers = {"authorization": f"Bearer {token}"}
+    params = {"query": PROFILE, "variables": json.dumps({"id": me, "posts": 10})}
+    response = await api.http.get("/graphql", params=params, headers=headers)
+    assert response.status_code == 200 and response.json()["data"]["node"]["id"] == me
+    assert response.headers["x-db-round-trips"] == "1"
+    await api.gql(LOGOUT, {"token": session["refreshToken"]}, token=token)
+    response = await api.http.get("/graphql", params=params, headers=headers)
+    assert response.status_code == 401 and "data" not in response.json()
+
+
+@pytest.mark.parametrize("settings", [with_settings(session_cache_seconds=0, batch_max=5)])
+async def test_each_operation_of_a_batch_is_checked(api: Api) -> None:
+    member, token = await make_member(api, suspendedUntil=int(time.time() * 1000) + 3_600_000)
+    response = await api.http.post(
+        "/graphql", json=[{"query": PROFILE, "variables": _profile(member.id)}, {"query": CREATE_POST}],
+        headers={"authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200
+    bodies = response.json()
+    assert [b["errors"][0]["extensions"]["code"] for b in bodies] == ["FORBIDDEN", "FORBIDDEN"]
+    assert all("data" not in b for b in bodies)
+    posts = await api.backend.read(
+        "MATCH (:Person {id: $id})-[:AUTHORED]->(p:Post) RETURN count(p) AS n", {"id": member.id})
+    assert posts == [{"n": 0}]
