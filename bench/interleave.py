@@ -55,7 +55,17 @@ def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--pairs", type=int, default=8, help="bursts per side and operation")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--cache-dir", type=Path, default=ROOT / ".bench-cache" / "interleave")
+    p.add_argument("--env", action="append", default=[], metavar="GRAPH_API_NAME=VALUE",
+                   type=setting, help="a setting both services get (repeat the flag for more)")
     return p.parse_args(argv)
+
+
+def setting(text: str) -> tuple[str, str]:
+    """`--env`'s value: a GRAPH_API_ setting and its value."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.startswith("GRAPH_API_"):
+        raise argparse.ArgumentTypeError(f"expected GRAPH_API_NAME=VALUE, not {text!r}")
+    return name, value
 
 
 def _log(message: str) -> None:
@@ -135,7 +145,7 @@ async def run(args: argparse.Namespace, base_data: Path) -> int:
             shutil.rmtree(copy.parent, ignore_errors=True)
             shutil.copytree(data, copy, ignore=shutil.ignore_patterns("*.sock", "graph-api.lock", "*.log"))
             services[side] = stack.enter_context(
-                running(copy, extra_env={}, workers=args.workers, source=tree)
+                running(copy, extra_env=dict(args.env), workers=args.workers, source=tree)
             )
         graph = DirectGraph(services["this"].unix_socket, GRAPH)
         stack.callback(graph.close)

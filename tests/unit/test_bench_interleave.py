@@ -3,7 +3,9 @@ machine's drift, shared by the two bursts of a pair, divides out)."""
 
 from __future__ import annotations
 
-from bench.interleave import Burst, summary
+import pytest
+
+from bench.interleave import Burst, _args, summary
 
 
 def test_the_ratio_is_the_median_over_pairs_not_the_ratio_of_medians() -> None:
@@ -13,3 +15,12 @@ def test_the_ratio_is_the_median_over_pairs_not_the_ratio_of_medians() -> None:
     line = summary("profile_page", base, this)
     assert line.startswith("profile_page: base 50 req/s, p50 20.00 ms, 10.00 ms CPU/req | this 60 req/s")
     assert line.endswith("this/base: req/s x1.20, p50 x0.80, CPU x0.80")
+
+
+def test_settings_given_with_env_reach_both_services_and_nothing_else_does() -> None:
+    args = _args(["--base", "/tmp/base", "--env", "GRAPH_API_SESSION_CACHE_SECONDS=0",
+                  "--env", "GRAPH_API_READ_PLANS=false"])
+    assert dict(args.env) == {"GRAPH_API_SESSION_CACHE_SECONDS": "0", "GRAPH_API_READ_PLANS": "false"}
+    for wrong in ("SESSION_CACHE_SECONDS=0", "GRAPH_API_SESSION_CACHE_SECONDS"):
+        with pytest.raises(SystemExit):
+            _args(["--base", "/tmp/base", "--env", wrong])
