@@ -2,12 +2,13 @@
 
 A transport (graph_api.http, graph_api.websocket) frames requests and answers; for each
 operation it reads the request (`read_request`), finds the viewer as of now (`viewer`:
-signature, expiry, session version, suspension, role; HTTP lets a query's first composed
-read make the database's part of that check, and `settle` act on it) and calls `prepare`: a fresh Context
-with fresh DataLoaders, then the guards (graph_api.guards: rate limits, persisted queries,
-the operation choice). Strawberry then runs the operation with that Context and the
-schema's extensions, the same for both transports: graph_api.limits (tokens, depth,
-aliases, cost; parse and validation cached) and graph_api.errors (codes, masking).
+signature, expiry, session version, suspension, role; over HTTP a query's first composed
+read may make the database's part of that check, and `settle` acts on it) and calls
+`prepare`: a fresh Context with fresh DataLoaders, then the guards (graph_api.guards: rate
+limits, persisted queries, the operation choice). Strawberry then runs the operation with
+that Context and the schema's extensions, the same for both transports: graph_api.limits
+(tokens, depth, aliases, cost; parse and validation cached) and graph_api.errors (codes,
+masking).
 Refusals before execution are expected failures (GraphApiError); each transport turns
 them into its answer with graph_api.errors.refusal. Which operation types a transport
 accepts is a `Transport` here, checked by `prepare`.
@@ -43,6 +44,7 @@ from resolvers.loaders import Loaders
 from resolvers.services import Services
 
 log = logging.getLogger("graph_api.pipeline")
+
 
 class Authenticator(Protocol):
     """Bearer token -> Viewer, or UNAUTHENTICATED (resolvers.accounts.TokenAuthenticator);
@@ -247,7 +249,7 @@ class WritesAfterCheck:
     async def write(self, query: LiteralString, params: Params | None = None) -> list[Row]:
         confirmed = await self._authenticator.confirm(self._viewer)  # raises if it is void
         if confirmed.role != self._viewer.role:
-            raise Forbidden("this operation runs again as its viewer's role")
+            raise Forbidden("the viewer's role is not the one assumed: the operation runs again")
         return await self._db.write(query, params)
 
 

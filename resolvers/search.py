@@ -89,15 +89,16 @@ async def search_people(
     counted: list[SearchFacetsRecord] = []
 
     beside = planner.people_parts(ctx, shown, keys_from=("page", "person.id"))
-    check = viewer.check
-    if check is not None and (ride := check.part()) is not None:
-        beside.append(ride)  # the sign-in check, still to be made, rides along
+    check = viewer.check  # the sign-in check, still to be made, rides in the first read
+    ride = check.part() if check is not None else None
 
     async def fetch(cursor: object, _: bool, limit: int) -> list[SearchHit]:
         position = (int(request.cursor[0]), str(request.cursor[1])) if request.cursor else None
+        nonlocal ride
+        parts, ride = ([*beside, ride] if ride is not None else beside), None
         result = await search.search_page(
             ctx.db, query, after=position, limit=limit, facets=facets, weights=weights,
-            beside=beside,
+            beside=parts,
         )
         if result.facets is not None:
             counted.append(result.facets)
