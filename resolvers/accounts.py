@@ -339,7 +339,8 @@ class TokenAuthenticator:
                 claims.person_id, claims.session_version, cache.epoch if cache is not None else 0
             )
             if defer:
-                return Viewer(id=claims.person_id, role=SITE_MEMBER, fresh=False, check=check)
+                role = (cache.role_hint(claims.person_id) if cache is not None else None) or SITE_MEMBER
+                return Viewer(id=claims.person_id, role=role, fresh=False, check=check)
             return await self._confirm(check)
         if oidc is None:
             raise Unauthenticated(INVALID_TOKEN)

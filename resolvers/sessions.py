@@ -18,12 +18,14 @@ be up to the TTL old in its other fields: it never stands in for a DataLoader re
 (Viewer.fresh is False).
 
 A query whose viewer is not kept here need not spend a round trip on the check either
-(`SessionCheck`): it runs for the person its token names, taken to be a member in good
-standing, and the check rides in its first composed read (resolvers.planner.read). Once it
-has run, graph_api.pipeline.Pipeline.settle decides: a void token or a suspension refuses
-the request exactly as a check made first would (the answer is dropped unseen); another role
-runs the query again as the viewer really is. A query reads and never writes, so running it
-on a claim checked afterwards changes nothing. Mutations and subscriptions are checked first.
+(`SessionCheck`): it runs for the person its token names, taken to be in good standing and
+in the site role they last had here (a member if unknown), and the check rides in its first
+composed read (resolvers.planner.read). Once it has run,
+graph_api.pipeline.Pipeline.settle decides: a void token or a suspension refuses the request
+exactly as a check made first would (the answer is dropped unseen); another role runs the
+query again as the viewer really is. A query reads (a write in one waits for the check:
+graph_api.pipeline.WritesAfterCheck), so running it on a claim checked afterwards changes
+nothing. Mutations and subscriptions are checked first.
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ class SessionCache:
         self.max_entries = max_entries
         self._clock = clock
         self._entries: dict[str, tuple[float, SessionRecord]] = {}
+        # The site role each person last had here, kept past the TTL (same bound): only a
+        # guess, for a query run before its check (SessionCheck); a wrong one costs a rerun.
+        self._roles: dict[str, str] = {}
         self._epoch = 0  # counts forgets: a read older than the last one is not kept
         self.hits = 0
         self.misses = 0
@@ -80,7 +85,12 @@ class SessionCache:
         return None
 
     def put(self, person_id: str, session: SessionRecord, *, epoch: int) -> None:
-        """Keep `session`, read after `epoch` was taken, unless something changed since."""
+        """Keep `session`, read after `epoch` was taken, unless something changed since (its
+        role is noted as a hint either way)."""
+        self._roles.pop(person_id, None)
+        while len(self._roles) >= self.max_entries:
+            del self._roles[next(iter(self._roles))]
+        self._roles[person_id] = session.person.role
         if self.ttl <= 0 or epoch != self._epoch:
             return
         self._entries.pop(person_id, None)
@@ -88,13 +98,19 @@ class SessionCache:
             del self._entries[next(iter(self._entries))]
         self._entries[person_id] = (self._clock() + self.ttl, session)
 
+    def role_hint(self, person_id: str) -> str | None:
+        """The site role the person last had here, however long ago (None: not known)."""
+        return self._roles.get(person_id)
+
     def forget(self, person_id: str) -> None:
         self._epoch += 1
         self._entries.pop(person_id, None)
+        self._roles.pop(person_id, None)
 
     def clear(self) -> None:
         self._epoch += 1
         self._entries.clear()
+        self._roles.clear()
 
     async def follow(self, bus: EventBus, *, retry_seconds: float = 1.0) -> None:
         """Forget what other replicas announce, until cancelled (a task of the lifespan)."""
@@ -138,6 +154,7 @@ class SessionCheck:
     async def answer(self, db: Executor) -> SessionRecord | None:
         """The session: what a composed read found, else read now (and kept)."""
         if not self.answered:
+            self.asked = True  # no composed read need carry it as well
             self.session = (await SESSIONS_OF.get(db, [self.person_id]))[0]
             self.answered = True
         return self.session

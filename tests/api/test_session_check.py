@@ -107,11 +107,14 @@ async def test_a_viewer_who_is_not_a_plain_member_is_answered_as_what_they_are(a
     _, admin_token = await make_member(api, role="ADMIN")
     as_member, member_trips = await _asked(api, PROFILE, _profile(private.id), member_token)
     assert as_member.json()["data"]["node"]["email"] is None and member_trips == 1
-    # Run as a member first, the check finds an admin: run again as one (its page again).
+    # Run as a member first (an unknown role), the check finds an admin: run again as one.
     as_admin, admin_trips = await _asked(api, PROFILE, _profile(private.id), admin_token)
     assert as_admin.status_code == 200 and "errors" not in as_admin.json()
     assert as_admin.json()["data"]["node"]["email"] == private.email
     assert admin_trips == 2
+    # Now the role this process last saw is assumed: one run, one round trip.
+    again, again_trips = await _asked(api, PROFILE, _profile(private.id), admin_token)
+    assert again.json() == as_admin.json() and again_trips == 1
 
 
 async def test_a_query_over_get_checks_its_token_the_same_way(api: Api) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from graph_api.pubsub import LocalEventBus
 from graph_db.accounts_records import SessionRecord
@@ -96,6 +96,26 @@ async def test_follow_forgets_what_the_bus_announces() -> None:
         following.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await following
+
+
+def test_the_last_role_is_kept_as_a_hint_past_the_ttl() -> None:
+    clock = Clock()
+    cache = SessionCache(5, max_entries=2, clock=clock)
+    admin = SessionRecord(replace(session("a").person, role="ADMIN"), 0)
+    cache.put("a", admin, epoch=cache.epoch)
+    clock.now += 60
+    assert cache.get("a") is None and cache.role_hint("a") == "ADMIN"
+    assert cache.role_hint("nobody") is None
+    cache.forget("a")  # a change: no guess from before it
+    assert cache.role_hint("a") is None
+    for person_id in "abc":  # bounded like the entries
+        cache.put(person_id, session(person_id), epoch=cache.epoch)
+    assert [cache.role_hint(p) for p in "abc"] == [None, "MEMBER", "MEMBER"]
+    cache.clear()
+    assert cache.role_hint("c") is None
+    off = SessionCache(0)  # nothing kept, but the hint still is
+    off.put("a", admin, epoch=off.epoch)
+    assert off.get("a") is None and off.role_hint("a") == "ADMIN"
 
 
 def test_a_check_rides_in_one_read_and_keeps_its_answer() -> None:
