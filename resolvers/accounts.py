@@ -107,7 +107,11 @@ def _refresh(accounts: Accounts, now: int, family_id: str | None = None) -> tupl
     )
 
 
-def _signed_in(accounts: Accounts, session: SessionRecord, refresh: str, now: int) -> SignedIn:
+def _signed_in(
+    ctx: Context, accounts: Accounts, session: SessionRecord, refresh: str, now: int
+) -> SignedIn:
+    if ctx.services.sessions is not None:  # the first query then runs in the right role
+        ctx.services.sessions.note_role(session.person.id, session.person.role)
     access = issue_access_token(
         accounts.tokens, session.person.id, now_ms=now, session_version=session.sessionVersion
     )
@@ -152,7 +156,7 @@ async def register(ctx: Context, *, email: str, name: str, password: str) -> Sig
             "this email cannot be used to register; sign in instead", field="email"
         ) from None
     log.info("account registered", extra={"person_id": person.id})
-    return _signed_in(accounts, SessionRecord(person), refresh, now)
+    return _signed_in(ctx, accounts, SessionRecord(person), refresh, now)
 
 
 async def login(ctx: Context, *, email: str, password: str) -> SignedIn:
@@ -191,7 +195,7 @@ async def login(ctx: Context, *, email: str, password: str) -> SignedIn:
     if session is None:  # the account disappeared in between
         raise BadCredentials(BAD_LOGIN)
     log.info("signed in", extra={"person_id": person.id})
-    return _signed_in(accounts, session, refresh, now)
+    return _signed_in(ctx, accounts, session, refresh, now)
 
 
 def _plausible_refresh_token(token: str) -> bool:
@@ -219,7 +223,7 @@ async def refresh_session(ctx: Context, *, refresh_token: str) -> SignedIn:
         raise BadCredentials(BAD_REFRESH, field="refreshToken")
     if rotation.status == "SUSPENDED":
         raise AccountSuspended(SUSPENDED)
-    return _signed_in(accounts, SessionRecord(rotation.person, rotation.sessionVersion), raw, now)
+    return _signed_in(ctx, accounts, SessionRecord(rotation.person, rotation.sessionVersion), raw, now)
 
 
 async def logout(ctx: Context, *, refresh_token: str, all_sessions: bool) -> int:
@@ -273,7 +277,7 @@ async def change_password(ctx: Context, *, current_password: str, new_password: 
         raise NotFound("this account no longer exists")
     await session_changed(ctx, viewer.id)
     log.info("password changed; sessions revoked", extra={"person_id": viewer.id})
-    return _signed_in(accounts, session, refresh, now)
+    return _signed_in(ctx, accounts, session, refresh, now)
 
 
 async def set_role(ctx: Context, *, person_id: str, role: str) -> PersonRecord:

@@ -87,16 +87,20 @@ class SessionCache:
     def put(self, person_id: str, session: SessionRecord, *, epoch: int) -> None:
         """Keep `session`, read after `epoch` was taken, unless something changed since (its
         role is noted as a hint either way)."""
-        self._roles.pop(person_id, None)
-        while len(self._roles) >= self.max_entries:
-            del self._roles[next(iter(self._roles))]
-        self._roles[person_id] = session.person.role
+        self.note_role(person_id, session.person.role)
         if self.ttl <= 0 or epoch != self._epoch:
             return
         self._entries.pop(person_id, None)
         while len(self._entries) >= self.max_entries:  # the oldest entry goes first
             del self._entries[next(iter(self._entries))]
         self._entries[person_id] = (self._clock() + self.ttl, session)
+
+    def note_role(self, person_id: str, role: str) -> None:
+        """Remember the site role a person was just seen in (a hint: see `role_hint`)."""
+        self._roles.pop(person_id, None)
+        while len(self._roles) >= self.max_entries:
+            del self._roles[next(iter(self._roles))]
+        self._roles[person_id] = role
 
     def role_hint(self, person_id: str) -> str | None:
         """The site role the person last had here, however long ago (None: not known)."""

@@ -19,7 +19,7 @@ import pytest
 from graph_api.config import Settings
 from schema.base import to_global_id
 from tests.api.conftest import Api, with_settings
-from tests.api.test_auth import register
+from tests.api.test_auth import PASSWORD, register
 from tests.factories import make_member
 
 PROFILE = (Path(__file__).resolve().parents[2] / "bench" / "operations" / "profile_page.graphql").read_text()
@@ -27,6 +27,10 @@ SEARCH = "{ searchPeople(first: 5) { totalCount edges { node { id hospital { id 
 TEXT_SEARCH = '{ searchPeople(query: "nobody by this name", first: 5) { totalCount } }'
 TYPENAME = "{ __typename }"
 CREATE_POST = "mutation { createPost(input: {body: \"hello\"}) { post { id } errors { code } } }"
+LOGIN = (
+    "mutation($email: String!, $password: String!) { login(input: {email: $email, "
+    "password: $password}) { accessToken errors { code } } }"
+)
 LOGOUT = (
     "mutation($token: String!) { logout(input: {refreshToken: $token, allSessions: true}) "
     "{ errors { code } } }"
@@ -145,3 +149,13 @@ async def test_each_operation_of_a_batch_is_checked(api: Api) -> None:
     posts = await api.backend.read(
         "MATCH (:Person {id: $id})-[:AUTHORED]->(p:Post) RETURN count(p) AS n", {"id": member.id})
     assert posts == [{"n": 0}]
+
+
+async def test_signing_in_tells_the_role_so_an_admins_first_query_runs_once(api: Api) -> None:
+    private, _ = await make_member(api, emailVisibility="PRIVATE")
+    admin, _ = await make_member(api, role="ADMIN", password=PASSWORD)
+    signed_in = await api.gql(LOGIN, {"email": admin.email, "password": PASSWORD})
+    token = signed_in["login"]["accessToken"]
+    response, trips = await _asked(api, PROFILE, _profile(private.id), token)
+    assert response.json()["data"]["node"]["email"] == private.email
+    assert trips == 1
