@@ -10,7 +10,7 @@ new connection while there are fewer than `size`, else to the least busy one (Fa
 answers one connection's commands in turn, so up to `size` statements run in parallel).
 
 Failures look like redis-py's, for graph_db.falkordb.translate_error: error replies become
-the same exception classes (redis-py's own parser maps them), a lost or unreachable server
+the same exception classes (redis-py's own parser maps them) and are raised, a lost or unreachable server
 `redis.exceptions.ConnectionError`, a reply later than `timeout` seconds
 `redis.exceptions.TimeoutError` (the connection is then closed: what it carried fails with
 it, and later commands open a new one). A caller cancelled while it waits leaves its reply
@@ -24,11 +24,12 @@ import ssl
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import urlsplit
 
 import hiredis
 import redis.exceptions as redis_errors
 from redis._parsers.base import BaseParser
+from redis.connection import parse_url
 
 Opener = Callable[[Callable[[], asyncio.Protocol]], Awaitable[tuple[asyncio.BaseTransport, Any]]]
 
@@ -122,32 +123,27 @@ class PipelinedPool:
     @classmethod
     def for_url(cls, url: str, *, size: int, timeout: float) -> PipelinedPool:
         """redis://, rediss:// (TLS) or unix://, with an optional user, password and
-        database (as redis-py reads them)."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("redis", "rediss", "unix"):
-            raise ValueError(f"not a redis://, rediss:// or unix:// URL: {parts.scheme}://")
-        host, port = parts.hostname or "localhost", parts.port or 6379
-        context = ssl.create_default_context() if parts.scheme == "rediss" else None
+        database, read by redis-py's own URL parser (so both clients of one URL agree)."""
+        scheme = urlsplit(url).scheme
+        if scheme not in ("redis", "rediss", "unix"):
+            raise ValueError(f"not a redis://, rediss:// or unix:// URL: {scheme}://")
+        options: dict[str, Any] = parse_url(url)  # type: ignore[no-untyped-call]
+        context = ssl.create_default_context() if scheme == "rediss" else None
 
         async def opener(factory: Callable[[], asyncio.Protocol]) -> tuple[asyncio.BaseTransport, Any]:
             loop = asyncio.get_running_loop()
-            if parts.scheme == "unix":
-                return await loop.create_unix_connection(factory, parts.path)
-            return await loop.create_connection(factory, host, port, ssl=context)
+            if scheme == "unix":
+                return await loop.create_unix_connection(factory, options["path"])
+            return await loop.create_connection(
+                factory, options.get("host", "localhost"), options.get("port", 6379), ssl=context
+            )
 
         hello: list[list[str | int]] = []
-        if parts.password is not None:
-            password = unquote(parts.password)
-            if parts.username:
-                hello.append(["AUTH", unquote(parts.username), password])
-            else:
-                hello.append(["AUTH", password])
-        # redis://host/3, or unix:///path?db=3 (where the path is the socket's)
-        database = parse_qs(parts.query).get("db", [""])[0] if parts.scheme == "unix" else (
-            parts.path.lstrip("/")
-        )
-        if database and database != "0":
-            hello.append(["SELECT", int(database)])
+        if options.get("password") is not None:
+            hello.append(["AUTH", *([options["username"]] if options.get("username") else []),
+                          options["password"]])
+        if options.get("db"):
+            hello.append(["SELECT", options["db"]])
         return cls(opener, size=size, timeout=timeout, hello=hello)
 
     async def execute(self, *args: str | int) -> Any:
@@ -161,7 +157,7 @@ class PipelinedPool:
             reply = await waiter
         finally:
             timer.cancel()
-        if isinstance(reply, redis_errors.ResponseError):
+        if isinstance(reply, redis_errors.RedisError):
             raise reply
         return reply
 
@@ -224,11 +220,14 @@ class PipelinedPool:
         except (TimeoutError, OSError) as exc:
             raise redis_errors.ConnectionError(f"cannot reach the database: {exc}") from exc
         assert isinstance(connection, _Connection)
-        for command in self._hello:
-            reply = await asyncio.wait_for(connection.send(command), self._timeout)
-            if isinstance(reply, redis_errors.ResponseError):
-                connection.fail(redis_errors.ConnectionError(str(reply)))
-                raise reply
+        try:
+            for command in self._hello:
+                reply = await asyncio.wait_for(connection.send(command), self._timeout)
+                if isinstance(reply, redis_errors.RedisError):
+                    raise reply
+        except BaseException as exc:  # refused, timed out or cancelled: not left open
+            connection.fail(redis_errors.ConnectionError(f"the database refused the connection: {exc}"))
+            raise
         return connection
 
     @property

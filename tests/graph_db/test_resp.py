@@ -171,9 +171,13 @@ async def test_a_lost_connection_fails_what_it_carried_and_the_next_command_reco
 async def test_a_silent_server_times_out(peer: Callable[[Handler], Awaitable[str]]) -> None:
     async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await _read_command(reader)
+        writer.write(b"+PONG\r\n")  # the first command is answered: the connection is open
+        await writer.drain()
+        await _read_command(reader)
         await STOP.wait()
 
-    pool = PipelinedPool.for_unix_socket(await peer(handler), size=1, timeout=0.2)
+    pool = PipelinedPool.for_unix_socket(await peer(handler), size=1, timeout=1)
+    assert await pool.execute("PING") == "PONG"
     with pytest.raises(redis_errors.TimeoutError):
         await pool.execute("PING")
     assert pool.open_connections == 0  # closed: a late reply cannot be misread
@@ -252,6 +256,38 @@ def test_under_uvloop_as_the_service_runs(falkordb_server: EmbeddedFalkorDB) -> 
         assert loop.run_until_complete(main()) == list(range(20))
     finally:
         loop.close()
+
+
+async def test_a_refused_sign_in_leaves_no_connection_open(
+    peer: Callable[[Handler], Awaitable[str]],
+) -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_command(reader)
+        writer.write(b"-WRONGPASS invalid username-password pair\r\n")
+        await writer.drain()
+        await STOP.wait()
+
+    pool = PipelinedPool.for_url(f"unix://:wrong@{await peer(handler)}", size=1, timeout=5)
+    with pytest.raises(redis_errors.AuthenticationError, match="invalid username-password pair"):
+        await pool.execute("PING")
+    assert pool.open_connections == 0
+    await pool.close()
+
+
+async def test_every_error_reply_is_raised_not_returned(peer: Callable[[Handler], Awaitable[str]]) -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        for reply in (b"-NOAUTH Authentication required.", b"-NOPERM no", b"-ERR bad"):
+            await _read_command(reader)
+            writer.write(reply + b"\r\n")
+            await writer.drain()
+        await STOP.wait()
+
+    pool = PipelinedPool.for_unix_socket(await peer(handler), size=1, timeout=5)
+    for error in (redis_errors.AuthenticationError, redis_errors.NoPermissionError,
+                  redis_errors.ResponseError):
+        with pytest.raises(error):
+            await pool.execute("PING")
+    await pool.close()
 
 
 async def test_a_unix_url_selects_its_database(peer: Callable[[Handler], Awaitable[str]]) -> None:
