@@ -21,7 +21,7 @@ from graph_api.config import ConfigError, Settings
 from graph_api.database import Database, WorkerDatabase, open_database
 from graph_api.demo import load_demo
 from graph_api.errors import ErrorCodes, quiet_request_errors
-from graph_api.guards import Guards
+from graph_api.guards import SHARED_STORE_TIMEOUT, Guards
 from graph_api.http import GraphQLHTTP
 from graph_api.limits import query_limits
 from graph_api.logs import log_exchange
@@ -32,6 +32,7 @@ from graph_api.pipeline import OperationCapture, OperationContext, Pipeline, Req
 from graph_api.pubsub import LocalEventBus, RedisEventBus
 from graph_api.websocket import SubscriptionEndpoint
 from graph_db import instrument
+from graph_db.resp import PipelinedPool
 from resolvers.accounts import TokenAuthenticator
 from resolvers.oidc import OidcConfig, OidcVerifier
 from resolvers.programs import calendar
@@ -129,14 +130,12 @@ def create_app(
         authenticator = TokenAuthenticator(services)
         state.update(database=db, services=services, authenticator=authenticator)
         app.state.database, app.state.services = db, services
-        redis = None
+        shared = None
         # Several processes serving one database (graph_api.workers) count together.
         shared_url = settings.redis_url or (db.redis_url if db.shared else None)
         if shared_url:
-            from redis.asyncio import Redis
-
-            redis = Redis.from_url(shared_url)
-            guards.use_redis(redis, settings.redis_key_prefix)
+            shared = PipelinedPool.for_url(shared_url, size=2, timeout=SHARED_STORE_TIMEOUT)
+            guards.use_redis(shared, settings.redis_key_prefix)
         if metrics is not None:
             instrument.add_observer(metrics.observe_query)
             instrument.add_disk_full_observer(metrics.observe_disk_full)
@@ -152,8 +151,8 @@ def create_app(
                 instrument.remove_observer(metrics.observe_query)
                 instrument.remove_disk_full_observer(metrics.observe_disk_full)
             await bus.close()
-            if redis is not None:
-                await redis.aclose()
+            if shared is not None:
+                await shared.close()
             if oidc is not None:
                 await oidc.close()
             if database is None:

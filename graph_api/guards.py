@@ -21,6 +21,7 @@ from graph_api.limits import Documents, operation_problem
 from graph_api.persisted import MemoryStore, PersistedQueries, RedisStore, TieredStore, load_manifest
 from graph_api.ratelimit import Limits, MemoryLimits, RateLimiter, RedisLimits
 from graph_db.errors import InvalidInput
+from graph_db.resp import PipelinedPool
 
 if TYPE_CHECKING:
     from graph_api.pipeline import GraphQLRequest
@@ -29,6 +30,11 @@ if TYPE_CHECKING:
 def _viewer_id(context: Any) -> str | None:
     viewer = getattr(context, "viewer", None)
     return viewer.id if viewer is not None else None
+
+
+# Seconds the shared store (Redis) has to answer a rate-limit check or a registered-query
+# lookup; past it the connection is dropped and the request let through (fail open).
+SHARED_STORE_TIMEOUT = 2.0
 
 
 class Guards:
@@ -44,10 +50,10 @@ class Guards:
         # Not `documents or ...`: an empty cache has len() 0.
         self.documents = Documents(settings) if documents is None else documents
 
-    def use_redis(self, client: Any, prefix: str = "graph_api:") -> None:
+    def use_redis(self, pool: PipelinedPool, prefix: str = "graph_api:") -> None:
         """Share rate-limit counters and registered queries with every replica."""
-        self.limiter.store = RedisLimits(client, prefix=prefix + "rl:")
-        self.persisted.store = TieredStore(self.local_queries, RedisStore(client, prefix=prefix + "apq:"))
+        self.limiter.store = RedisLimits(pool, prefix=prefix + "rl:")
+        self.persisted.store = TieredStore(self.local_queries, RedisStore(pool, prefix=prefix + "apq:"))
 
     async def admit(self, client_ip: str) -> None:
         """One request from an address: an HTTP request, a WebSocket message that starts work."""

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from graph_api.config import ConfigError
 from graph_db.errors import Forbidden, InvalidInput, PersistedQueryNotFound
+from graph_db.resp import PipelinedPool
 
 log = logging.getLogger("graph_api.persisted")
 
@@ -75,23 +76,25 @@ class MemoryStore:
 class RedisStore:
     """Shared by every replica; entries expire so junk registrations do not pile up."""
 
-    def __init__(self, client: Any, *, prefix: str = "graph_api:apq:", ttl_seconds: int = 7 * 86_400) -> None:
-        self.client, self.prefix, self.ttl = client, prefix, ttl_seconds
+    def __init__(
+        self, pool: PipelinedPool, *, prefix: str = "graph_api:apq:", ttl_seconds: int = 7 * 86_400
+    ) -> None:
+        self.pool, self.prefix, self.ttl = pool, prefix, ttl_seconds
         self._warned_at = 0.0
 
     async def get(self, sha: str) -> str | None:
         try:
-            value = await self.client.get(self.prefix + sha)
+            value = await self.pool.execute("GET", self.prefix + sha)
         except Exception as exc:  # noqa: BLE001 - a cache outage is a miss, not a failed request
             self._warn(exc)
             return None
         if value is None:
             return None
-        return value.decode() if isinstance(value, bytes) else str(value)
+        return str(value)
 
     async def put(self, sha: str, query: str) -> None:
         try:
-            await self.client.set(self.prefix + sha, query, ex=self.ttl)
+            await self.pool.execute("SET", self.prefix + sha, query, "EX", self.ttl)
         except Exception as exc:  # noqa: BLE001
             self._warn(exc)
 

@@ -9,13 +9,13 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from redis.asyncio import Redis
 
 from graph_api.config import Settings
 from graph_api.ratelimit import Limits, MemoryLimits, RateLimiter, RedisLimits
 from graph_db.embedded import EmbeddedFalkorDB
 from graph_db.errors import RateLimited
 from graph_db.falkordb import FalkorDBBackend
+from graph_db.resp import PipelinedPool
 from tests.api.conftest import Api, serve, with_settings
 from tests.factories import make_member
 
@@ -123,11 +123,11 @@ async def store(request: pytest.FixtureRequest, falkordb_server: EmbeddedFalkorD
     if request.param == "memory":
         yield MemoryLimits()
         return
-    client = Redis.from_url(falkordb_server.url)
+    pool = PipelinedPool.for_url(falkordb_server.url, size=2, timeout=5.0)
     try:
-        yield RedisLimits(client, prefix=f"test:{uuid.uuid4().hex}:")
+        yield RedisLimits(pool, prefix=f"test:{uuid.uuid4().hex}:")
     finally:
-        await client.aclose()
+        await pool.close()
 
 
 async def test_limit_is_exact_within_a_window(store: MemoryLimits) -> None:
@@ -181,12 +181,29 @@ async def test_limiter_buckets_on_both_stores(store: MemoryLimits) -> None:
 
 
 async def test_redis_store_fails_open(tmp_path: object) -> None:
-    client = Redis.from_url(f"unix://{tmp_path}/nothing-here.sock")
+    pool = PipelinedPool.for_url(f"unix://{tmp_path}/nothing-here.sock", size=1, timeout=1.0)
     try:
-        store = RedisLimits(client)
+        store = RedisLimits(pool)
         assert [await store.hit("k", 1, T0) for _ in range(3)] == [None, None, None]
     finally:
-        await client.aclose()
+        await pool.close()
+
+
+async def test_redis_store_loads_its_script_again_after_a_flush(
+    falkordb_server: EmbeddedFalkorDB,
+) -> None:
+    """The check goes by the script's SHA; a server that lost it (restarted, SCRIPT FLUSH)
+    is sent the script itself, and the count goes on exactly."""
+    pool = PipelinedPool.for_url(falkordb_server.url, size=1, timeout=5.0)
+    try:
+        store = RedisLimits(pool, prefix=f"test:{uuid.uuid4().hex}:")
+        assert await pool.execute("SCRIPT", "FLUSH") == "OK"
+        assert await store.hit("k", 2, T0) is None
+        assert await pool.execute("SCRIPT", "FLUSH") == "OK"
+        assert await store.hit("k", 2, T0 + 1) is None
+        assert await store.hit("k", 2, T0 + 2) is not None  # both hits were counted
+    finally:
+        await pool.close()
 
 
 def test_settings_reach_the_limiter() -> None:
