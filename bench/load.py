@@ -158,6 +158,8 @@ class RawConnection:
             except BaseException:
                 await self.close()
                 raise
+            finally:
+                parsed.parser = None  # parser and callbacks refer to each other: not a cycle to collect
             if not parsed.keep_alive:
                 await self.close()
             return parser.get_status_code(), parsed.headers, bytes(parsed.body)

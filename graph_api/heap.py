@@ -13,6 +13,8 @@ collects what start-up left, freezes what is alive (`gc.freeze`: never scanned a
 frozen object that later becomes cyclic garbage is kept, which start-up's objects do not
 do), and collects the young generation every `young` allocations. Request garbage is freed
 by reference counting as before; cycles are still collected, later and in fewer passes.
+A served request itself leaves none (tests/api/test_reference_cycles.py): the collector
+finds only what start-up and background work leave.
 """
 
 from __future__ import annotations

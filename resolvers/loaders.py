@@ -90,9 +90,17 @@ async def _then(value: Awaitable[V], convert: Callable[[V], T]) -> T:
     return convert(await value)
 
 
-def loader(fn: Callable[[Sequence[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:
-    async def batch(keys: list[K]) -> Sequence[V]:
-        return await fn(keys)
+def loader(
+    fn: Callable[..., Awaitable[Sequence[V]]], *before: Any, **after: Any
+) -> DataLoader[Any, V]:
+    """A DataLoader whose batches are `fn(*before, keys, **after)`.
+
+    It holds what it reads with (the database, the viewer), never the Loaders: a closure
+    over the Loaders made each request's loaders, their caches and every record in them a
+    reference cycle, freed only by the cyclic collector (see graph_api.heap)."""
+
+    async def batch(keys: list[Any]) -> Sequence[V]:
+        return await fn(*before, keys, **after)
 
     return DataLoader(load_fn=batch)
 
@@ -124,137 +132,137 @@ class Loaders:
 
     @cached_property
     def person_by_id(self) -> DataLoader[str, PersonRecord | None]:
-        return loader(lambda ids: people.get_many(self._db, ids))
+        return loader(people.get_many, self._db)
 
     # What a page of people resolves: where they work, their terms, how the viewer relates
     # to them (blocks, follows, requests, degree), counts; and the taxonomy and
     # vocabularies behind them. Signed out there are no relations (no query at all).
     @cached_property
     def affiliation_by_person(self) -> DataLoader[str, AffiliationRecord]:
-        return loader(lambda ids: people.get_affiliations(self._db, ids))
+        return loader(people.get_affiliations, self._db)
 
     @cached_property
     def terms_by_person(self) -> DataLoader[str, PersonTerms]:
-        return loader(lambda ids: people.get_terms(self._db, ids))
+        return loader(people.get_terms, self._db)
 
     @cached_property
     def network_counts_by_person(self) -> DataLoader[str, NetworkCountsRecord]:
-        return loader(lambda ids: network.get_counts(self._db, ids))
+        return loader(network.get_counts, self._db)
 
     @cached_property
     def org_unit_by_id(self) -> DataLoader[str, OrgUnitRecord | None]:
-        return loader(lambda ids: taxonomy.get_many(self._db, ids))
+        return loader(taxonomy.get_many, self._db)
 
     @cached_property
     def units_by_parent(self) -> DataLoader[str, list[OrgUnitRecord]]:
-        return loader(lambda ids: taxonomy.list_children(self._db, ids))
+        return loader(taxonomy.list_children, self._db)
 
     @cached_property
     def term_by_id(self) -> DataLoader[str, TermRecord | None]:
-        return loader(lambda ids: vocabulary.get_many(self._db, ids))
+        return loader(vocabulary.get_many, self._db)
 
     @cached_property
     def narrower_by_term(self) -> DataLoader[str, list[TermRecord]]:
-        return loader(lambda ids: vocabulary.list_narrower(self._db, ids))
+        return loader(vocabulary.list_narrower, self._db)
 
     @cached_property
     def usage_by_interest(self) -> DataLoader[str, TermUsageRecord]:
-        return loader(lambda ids: vocabulary.get_usage(self._db, "Interest", ids))
+        return loader(vocabulary.get_usage, self._db, "Interest")
 
     @cached_property
     def usage_by_area(self) -> DataLoader[str, TermUsageRecord]:
-        return loader(lambda ids: vocabulary.get_usage(self._db, "MentorshipArea", ids))
+        return loader(vocabulary.get_usage, self._db, "MentorshipArea")
 
     # Posts and comments as this viewer may see them; signed out, there are none (no
     # Person has the empty id, so every read below finds nothing).
     @cached_property
     def post_by_id(self) -> DataLoader[str, PostRecord | None]:
-        return loader(lambda ids: posts.get_many(self._db, ids, viewer_id=self._viewer))
+        return loader(posts.get_many, self._db, viewer_id=self._viewer)
 
     @cached_property
     def comment_by_id(self) -> DataLoader[str, CommentRecord | None]:
-        return loader(lambda ids: comments.get_many(self._db, ids, viewer_id=self._viewer))
+        return loader(comments.get_many, self._db, viewer_id=self._viewer)
 
     @cached_property
     def engagement_by_post(self) -> DataLoader[str, EngagementRecord]:
-        return loader(lambda ids: likes.get_post_engagement(self._db, ids, viewer_id=self._viewer))
+        return loader(likes.get_post_engagement, self._db, viewer_id=self._viewer)
 
     @cached_property
     def engagement_by_comment(self) -> DataLoader[str, EngagementRecord]:
-        return loader(lambda ids: likes.get_comment_engagement(self._db, ids, viewer_id=self._viewer))
+        return loader(likes.get_comment_engagement, self._db, viewer_id=self._viewer)
 
     @cached_property
     def comments_by_post(self) -> DataLoader[PageKey, list[CommentRecord]]:
-        return loader(lambda pages: comments.list_on_posts(self._db, pages, viewer_id=self._viewer))
+        return loader(comments.list_on_posts, self._db, viewer_id=self._viewer)
 
     @cached_property
     def replies_by_comment(self) -> DataLoader[PageKey, list[CommentRecord]]:
-        return loader(lambda pages: comments.list_replies(self._db, pages, viewer_id=self._viewer))
+        return loader(comments.list_replies, self._db, viewer_id=self._viewer)
 
     # Groups, forums and moderation (resolvers.groups, .forums, .moderation). The access
     # loader reads the viewer's group roles fresh for each request: a demotion holds
     # from the next request on.
     @cached_property
     def group_by_id(self) -> DataLoader[str, GroupRecord | None]:
-        return loader(lambda ids: groups.get_many(self._db, ids))
+        return loader(groups.get_many, self._db)
 
     @cached_property
     def group_access_by_id(self) -> DataLoader[str, GroupAccessRecord | None]:
-        return loader(lambda ids: groups.get_access(self._db, ids, viewer_id=self._viewer))
+        return loader(groups.get_access, self._db, viewer_id=self._viewer)
 
     @cached_property
     def forum_by_id(self) -> DataLoader[str, ForumRecord | None]:
-        return loader(lambda ids: forums.get_forums(self._db, ids, viewer_id=self._viewer))
+        return loader(forums.get_forums, self._db, viewer_id=self._viewer)
 
     @cached_property
     def forums_by_group(self) -> DataLoader[str, list[ForumRecord]]:
-        return loader(lambda ids: forums.list_group_forums(self._db, ids, viewer_id=self._viewer))
+        return loader(forums.list_group_forums, self._db, viewer_id=self._viewer)
 
     @cached_property
     def thread_by_id(self) -> DataLoader[str, ThreadRecord | None]:
-        return loader(lambda ids: forums.get_threads(self._db, ids, viewer_id=self._viewer))
+        return loader(forums.get_threads, self._db, viewer_id=self._viewer)
 
     @cached_property
     def thread_liked_by_id(self) -> DataLoader[str, bool]:
-        return loader(lambda ids: forums.get_viewer_liked(self._db, ids, viewer_id=self._viewer))
+        return loader(forums.get_viewer_liked, self._db, viewer_id=self._viewer)
 
     @cached_property
     def reply_by_id(self) -> DataLoader[str, ReplyRecord | None]:
-        return loader(lambda ids: forums.get_replies(self._db, ids, viewer_id=self._viewer))
+        return loader(forums.get_replies, self._db, viewer_id=self._viewer)
 
     @cached_property
     def replies_by_thread(self) -> DataLoader[PageKey, list[ReplyRecord]]:
-        return loader(lambda pages: forums.list_replies(self._db, pages, viewer_id=self._viewer))
+        return loader(forums.list_replies, self._db, viewer_id=self._viewer)
 
     @cached_property
     def report_by_id(self) -> DataLoader[str, ReportRecord | None]:
-        return loader(lambda ids: moderation.get_reports(self._db, ids))
+        return loader(moderation.get_reports, self._db)
 
     @cached_property
     def moderation_action_by_id(self) -> DataLoader[str, ModerationActionRecord | None]:
-        return loader(lambda ids: moderation.get_actions(self._db, ids))
+        return loader(moderation.get_actions, self._db)
 
     # Mentorships with the viewer's access flags (resolvers.mentorship decides what they
     # may see); signed out there is no viewer and every flag is false.
     @cached_property
     def mentorship_by_id(self) -> DataLoader[str, MentorshipRecord | None]:
-        return loader(lambda ids: connections.get_many(self._db, ids, viewer_id=self._viewer))
+        return loader(connections.get_many, self._db, viewer_id=self._viewer)
 
     @cached_property
     def mentorship_stats_by_person(self) -> DataLoader[str, MentorshipStatsRecord]:
-        return loader(lambda ids: connections.get_stats(self._db, ids))
+        return loader(connections.get_stats, self._db)
 
     @cached_property
     def milestones_by_mentorship(self) -> DataLoader[str, list[MilestoneRecord]]:
-        return loader(lambda ids: meetings.list_milestones(self._db, ids))
+        return loader(meetings.list_milestones, self._db)
 
     @cached_property
     def committee_by_id(self) -> DataLoader[str, CommitteeRecord | None]:
-        return loader(lambda ids: committees.get_many(self._db, ids, viewer_id=self._viewer))
+        return loader(committees.get_many, self._db, viewer_id=self._viewer)
 
     @cached_property
     def committee_id_by_mentee(self) -> DataLoader[str, str | None]:
-        return loader(lambda ids: committees.current_ids(self._db, ids))
+        return loader(committees.current_ids, self._db)
 
     @cached_property
     def relation_by_person(self) -> DataLoader[str, RelationRecord]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, NamedTuple
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, WeakMethod
 
 from graphql import (
     GraphQLEnumType,
@@ -35,6 +35,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLResolveInfo,
+    GraphQLResolveInfoHelpers,
     GraphQLScalarType,
     GraphQLSchema,
 )
@@ -105,6 +106,14 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # graphql-core gives resolvers this context's own bound methods (info.async_helpers),
+        # which made every operation's context, and all it reaches (the operation's fields,
+        # the request context, its loaders and records), a reference cycle: garbage only the
+        # cyclic collector frees, ~18 ms a pass under load. Weak references end the cycle;
+        # the helpers are only called while the operation runs, when the context is alive.
+        self.async_helpers = GraphQLResolveInfoHelpers(
+            gather=_weakly(self.gather_async_work), track=_weakly(self.track_async_work)
+        )
         self._short = _plans(self.schema)
         # Middleware (an extension with a `resolve` hook) must see every field.
         manager = self.middleware_manager
@@ -210,6 +219,19 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 parent_type, source, field_details_list, path, position_context
             )
         return result
+
+
+def _weakly(method: Callable[..., Any]) -> Callable[..., Any]:
+    """`method`, called through a weak reference to its object."""
+    reference = WeakMethod(method)
+
+    def call(*args: Any) -> Any:
+        bound = reference()
+        if bound is None:
+            raise RuntimeError("the operation this helper belongs to has finished")
+        return bound(*args)
+
+    return call
 
 
 def _serialise(short: ShortField, source: Any, info: Any) -> Any:
