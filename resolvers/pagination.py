@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
+import orjson
+
 from graph_db.comments import PageKey
 from graph_db.errors import InvalidInput
 
@@ -22,7 +24,11 @@ CursorKey = tuple[Any, ...]
 
 
 def encode_cursor(key: Sequence[Any]) -> str:
-    raw = json.dumps(list(key), separators=(",", ":")).encode()
+    """A page item's sort key as an opaque cursor: its JSON, base64url without padding."""
+    try:
+        raw = orjson.dumps(list(key))  # a fifth of json.dumps' time; a page makes one per item
+    except TypeError:  # orjson.JSONEncodeError: an integer beyond 64 bits, say
+        raw = json.dumps(list(key), separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
