@@ -327,13 +327,9 @@ class EmbeddedFalkorDB:
         # Writes reach the append-only log as their effects, not as queries to re-run: replay
         # is fast and never subject to the query timeout (a re-run query could time out
         # on load and silently drop an acknowledged write).
-        # CMD_INFO off: FalkorDB otherwise records every statement (its text, a few KB for a
-        # page, and timings) for GRAPH.INFO, which nothing here reads; replaying a group page's
-        # statement, that bookkeeping was ~0.3 ms of the server's ~2.4 ms CPU. An operator can
-        # turn it on while looking (GRAPH.CONFIG SET CMD_INFO yes).
         module_args = [
             "TIMEOUT_DEFAULT", str(opts.query_timeout_ms), "EFFECTS_THRESHOLD", "0",
-            "CACHE_SIZE", str(opts.plan_cache_size), "CMD_INFO", "no",
+            "CACHE_SIZE", str(opts.plan_cache_size),
         ]
         if opts.threads:
             module_args += ["THREAD_COUNT", str(opts.threads)]

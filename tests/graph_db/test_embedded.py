@@ -177,18 +177,6 @@ async def test_persistence_is_configured_by_us(data_dir: Path) -> None:
         await srv.stop()
 
 
-async def test_statements_are_not_recorded_for_graph_info(server: EmbeddedFalkorDB) -> None:
-    """Recording each statement for GRAPH.INFO costs the server CPU on every query; nothing
-    reads it. An operator can still turn it on while looking."""
-    db = _backend(server)
-    try:
-        assert await db.client.execute_command("GRAPH.CONFIG", "GET", "CMD_INFO") == ["CMD_INFO", 0]
-        await db.write("CREATE (:Person {id: 'info'})")
-        assert await db.read("MATCH (p:Person {id: 'info'}) RETURN p.id AS id") == [{"id": "info"}]
-    finally:
-        await db.close()
-
-
 async def test_plans_stay_cached_across_more_statements_than_falkordbs_default(
     server: EmbeddedFalkorDB,
 ) -> None:
