@@ -9,6 +9,8 @@ import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 if TYPE_CHECKING:
     from graph_api.pipeline import Exchange
 
@@ -38,7 +40,11 @@ class JsonFormatter(logging.Formatter):
             entry[key] = value if isinstance(value, str | int | float | bool | None) else str(value)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+        try:
+            # A line per request: orjson takes a fifth of json.dumps' time.
+            return orjson.dumps(entry).decode()
+        except TypeError:  # orjson.JSONEncodeError: an integer beyond 64 bits, a lone surrogate
+            return json.dumps(entry, ensure_ascii=False)
 
 
 def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
@@ -50,6 +56,11 @@ def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # What no line here shows, not looked up for every record (the logging HOWTO's
+    # "Optimization"): the calling function's file and line (a walk up the stack), and
+    # the thread's and process's names.
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     # Strawberry logs every GraphQL error itself; ours are coded and logged once, masked.
     logging.getLogger("strawberry.execution").setLevel(logging.CRITICAL)
 
