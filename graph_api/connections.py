@@ -83,8 +83,48 @@ class ByteBudget:
         return 0.0 if self.available >= 0 else -self.available / self.rate
 
 
+class HeadWithBody:
+    """The transport as one response sees it: the response's head (status line and headers)
+    is held until the body's first write and goes out with it, in one write.
+
+    uvicorn writes a response's head when the app starts it and the body when the app sends
+    it: two system calls per response, two TCP segments, and often two reads for the client.
+    Starlette sends both without waiting in between, so nothing is delayed. A 1xx
+    (100 Continue) passes at once; a close first writes what is held. Not used for HEAD,
+    whose response has no body to carry the head."""
+
+    __slots__ = ("_transport", "_head", "_held")
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._head: bytes | None = None
+        self._held = False  # only the first final response's head is held
+
+    def write(self, data: bytes) -> None:
+        if self._head is not None:
+            data, self._head = self._head + data, None
+        elif not self._held and not data.startswith(b"HTTP/1.1 1"):
+            self._held = True
+            self._head = data
+            return
+        self._transport.write(data)
+
+    def flush(self) -> None:
+        if self._head is not None:
+            head, self._head = self._head, None
+            self._transport.write(head)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class GuardedHttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol with a request-head deadline and the per-address cap."""
+    """uvicorn's httptools protocol with a request-head deadline and the per-address cap,
+    writing each response in one write (`HeadWithBody`)."""
 
     limits: ConnectionLimits
     head_timeout: float
@@ -117,7 +157,12 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._disarm()
+        before = self.cycle
         super().on_headers_complete()
+        cycle = self.cycle
+        # A new request's cycle (not an upgrade to a WebSocket, which makes none).
+        if cycle is not None and cycle is not before and self.scope["method"] != "HEAD":
+            cycle.transport = HeadWithBody(self.transport)  # type: ignore[assignment]
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
