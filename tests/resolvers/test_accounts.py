@@ -338,4 +338,17 @@ def test_verified_tokens_are_bounded() -> None:
         verify_access_token(config, token, now_ms=1_000_000)
     assert len(config.verified) == 3
     assert [t in config.verified for t in tokens] == [False, False, True, True, True]
+
+
+def test_verified_tokens_in_use_are_kept_over_newer_ones() -> None:
+    """The least recently used token leaves first, not the oldest: a member who keeps
+    using their token is not checked again because others signed in since."""
+    config = TokenConfig(secret=SECRET)
+    config.verified.max_size = 3
+    tokens = [issue_access_token(config, f"p{i}", now_ms=1_000_000).token for i in range(4)]
+    for token in tokens[:3]:
+        verify_access_token(config, token, now_ms=1_000_000)
+    verify_access_token(config, tokens[0], now_ms=1_000_000)  # in use again
+    verify_access_token(config, tokens[3], now_ms=1_000_000)
+    assert [t in config.verified for t in tokens] == [True, False, True, True]
     assert verify_access_token(config, tokens[0], now_ms=1_000_000).person_id == "p0"
