@@ -135,7 +135,6 @@ class SessionCache:
             await asyncio.sleep(retry_seconds)
 
 
-
 @dataclass(eq=False, slots=True)
 class SessionCheck:
     """A bearer token's claim not yet checked against the database: its person and the

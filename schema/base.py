@@ -373,6 +373,12 @@ def selections_below(info: AppInfo, node: Any) -> Sequence[Any]:
     return selection_set.selections if selection_set is not None else ()
 
 
+def selections_here(info: AppInfo) -> list[Any]:
+    """The selections directly below the current field (each of its nodes, when the
+    operation asks for it more than once)."""
+    return [s for field in info._raw_info.field_nodes for s in selections_below(info, field)]
+
+
 def _type_condition(info: AppInfo, node: Any) -> str | None:
     if isinstance(node, FragmentSpreadNode):
         return info._raw_info.fragments[node.name.value].type_condition.name.value
@@ -407,9 +413,7 @@ def wanted(info: AppInfo, type_name: str) -> Wanted:
     refused = False
     names: set[str] = set()
     # (selection node, whether it is a field of the object itself rather than deeper)
-    pending: list[tuple[Any, bool]] = [
-        (s, True) for field in info._raw_info.field_nodes for s in selections_below(info, field)
-    ]
+    pending: list[tuple[Any, bool]] = [(s, True) for s in selections_here(info)]
     while pending:
         node, own = pending.pop()
         if isinstance(node, FieldNode):

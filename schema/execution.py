@@ -109,8 +109,9 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # graphql-core gives resolvers this context's own bound methods (info.async_helpers),
         # which made every operation's context, and all it reaches (the operation's fields,
         # the request context, its loaders and records), a reference cycle: garbage only the
-        # cyclic collector frees, ~18 ms a pass under load. Weak references end the cycle;
-        # the helpers are only called while the operation runs, when the context is alive.
+        # cyclic collector frees (at 32 clients, 50 passes a worker in 12 s, each freeing
+        # ~4,500 objects). Weak references end the cycle; the helpers are only called while
+        # the operation runs, when the context is alive (tests/api/test_reference_cycles.py).
         self.async_helpers = GraphQLResolveInfoHelpers(
             gather=_weakly(self.gather_async_work), track=_weakly(self.track_async_work)
         )

@@ -23,6 +23,7 @@ from schema.base import (
     local_id,
     selected_names,
     selections_below,
+    selections_here,
     to_global_id,
 )
 from schema.people import AcademicRank, Person, preload_people
@@ -140,7 +141,7 @@ def _names(info: AppInfo, nodes: Sequence[Any]) -> dict[str, list[Any]]:
 def _counts_asked(info: AppInfo) -> list[str] | None:
     """The facet kinds the operation asks for ([] for totalCount alone), or None for neither:
     then the page query runs alone; otherwise page and counts share one statement."""
-    fields = _names(info, [s for f in info._raw_info.field_nodes for s in selections_below(info, f)])
+    fields = _names(info, selections_here(info))
     if "facets" not in fields and "totalCount" not in fields:
         return None
     kinds = _names(info, fields.get("facets", []))
