@@ -8,7 +8,7 @@ import asyncio
 import uuid
 
 from graph_api.mail import DeliveryWorker, MailConfig
-from graph_api.mail.digest import DigestConfig, periods, schedule
+from graph_api.mail.digest import DigestConfig, DigestScheduler, periods, schedule
 from graph_api.mail.sink import SmtpSink
 from graph_api.mail.unsubscribe import UnsubscribeConfig, read_token, unsubscribe_key
 from graph_db import comments, digests, likes, messages, notifications, outbox, posts
@@ -183,6 +183,22 @@ def test_periods_follow_the_local_calendar() -> None:
     # Across the spring DST change (2027-03-14 in New York) a day is 23 hours.
     march = periods("America/New_York", NOW + 59 * DAY, hour=7, weekday=0)[0]
     assert march.key == "D2027-03-14" and march.end - march.start == 23 * HOUR
+
+
+async def test_a_clock_set_back_checks_its_quarter_again(db: Backend) -> None:
+    # The scheduler checks each quarter hour once; a clock set back to before the digest hour
+    # and forward into the quarter checked before must look again (the activity it finds was
+    # written meanwhile, in the day that ends at 07:00).
+    clock = Clock(NOW - 55 * 60_000)  # 07:05
+    scheduler = DigestScheduler(db, DIGESTS, clock)
+    assert await scheduler.tick() == 0  # the day that ended at 07:00 has nothing yet
+    clock.now = NOW - 61 * 60_000  # 06:59
+    ada = await make_person(db, name="Ada Lovelace")
+    await a_busy_day(db, ada, NOW - 2 * HOUR)  # (no tick at 06:59: the worker may sleep)
+    clock.now = NOW - 59 * 60_000  # 07:01: the quarter checked at 07:05
+    assert await scheduler.tick() == 1
+    clock.now += DIGESTS.check_ms
+    assert await scheduler.tick() == 0  # checked: nothing can end before 07:15
 
 
 async def test_nothing_to_tell_sends_nothing(db: Backend, sink: SmtpSink) -> None:

@@ -270,6 +270,7 @@ async def test_200_concurrent_likes(api: Api) -> None:
     async def like(person: PersonRecord) -> int:
         response = await api.post(LIKE_POST, {"id": post["id"]}, token=token_for(person))
         assert response.status_code == 200, response.text
+        assert "errors" not in response.json(), response.text
         count: int = response.json()["data"]["likePost"]["post"]["likeCount"]
         return count
 

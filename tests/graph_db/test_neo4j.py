@@ -76,6 +76,64 @@ async def test_a_terminated_transaction_is_unavailable_not_internal(
         await db.close()
 
 
+# Holds the counter's write lock until terminated (SLOW's work after the SET).
+HOLD_LOCK = (
+    "MATCH (c:Counter {id: 'x'}) SET c.n = c.n + 1000 "
+    "WITH c UNWIND range(1, 20000) AS a UNWIND range(1, 20000) AS b "
+    "WITH a, b WHERE a * rand() < 0 RETURN count(b) AS n"
+)
+ADD = "MATCH (c:Counter {id: 'x'}) SET c.n = c.n + $i RETURN c.n AS n"
+
+
+async def running(db: Neo4jBackend, text: str) -> list[str]:
+    rows = await db.write(
+        "SHOW TRANSACTIONS YIELD transactionId AS id, currentQuery AS q WHERE q = $q RETURN id",
+        {"q": text},
+    )
+    return [r["id"] for r in rows]
+
+
+async def until_running(db: Neo4jBackend, text: str, count: int) -> list[str]:
+    ids: list[str] = []
+    for _ in range(200):  # bounded
+        await asyncio.sleep(0.05)
+        if len(ids := await running(db, text)) >= count:
+            break
+    return ids
+
+
+async def test_a_new_statement_is_planned_by_one_run_at_a_time(
+    neo4j_process: Neo4jServer, neo4j: Neo4jBackend
+) -> None:
+    """Concurrent first runs of a text reach the server one at a time (each would plan it);
+    once one has run, the same text runs concurrently; and a first run that is slow for
+    another reason (here a lock) holds the others back no longer than the plan wait."""
+    await neo4j.write("CREATE (:Counter {id: 'x', n: 0})")
+    patient = backend(neo4j_process, plan_wait=300.0)  # (not 5 s: a loaded machine is slow)
+    impatient = backend(neo4j_process, plan_wait=0.2)
+    try:
+        for round_, (db, first) in enumerate(((patient, True), (patient, False), (impatient, True)), 1):
+            holder = asyncio.create_task(neo4j.write(HOLD_LOCK))
+            (held,) = await until_running(neo4j, HOLD_LOCK, 1)
+            adds = [asyncio.create_task(db.write(ADD, {"i": i})) for i in range(1, 11)]
+            if db is patient and first:
+                assert len(await until_running(neo4j, ADD, 1)) == 1
+                await asyncio.sleep(0.5)  # time for any other run to arrive
+                assert len(await running(neo4j, ADD)) == 1
+            else:
+                assert len(await until_running(neo4j, ADD, 10)) == 10
+            assert not any(add.done() for add in adds)
+            await neo4j.write("TERMINATE TRANSACTIONS $ids YIELD transactionId RETURN 1", {"ids": [held]})
+            with pytest.raises(BackendUnavailable):
+                await holder
+            await asyncio.gather(*adds)
+            rows = await neo4j.read("MATCH (c:Counter {id: 'x'}) RETURN c.n AS n")
+            assert rows == [{"n": 55 * round_}]  # every add once; the holder's rolled back
+    finally:
+        for db in (patient, impatient):
+            await db.close()
+
+
 async def test_a_missing_database_is_unavailable(neo4j_process: Neo4jServer) -> None:
     db = backend(neo4j_process, database="nosuchdatabase")
     try:
