@@ -158,13 +158,14 @@ async def test_the_notification_digest_unsubscribes_only_itself(
     mail_app: tuple[Api, Any], sink: SmtpSink
 ) -> None:
     api, app = mail_app
-    # The service's clock runs from 06:59 UTC today: the day's activity is written before the
-    # digest hour, then the clock moves past it and the running worker sends the digest.
-    today = epoch_ms() // 86_400_000 * 86_400_000
-    shift = [today + 7 * 3_600_000 - 60_000 - epoch_ms()]
+    # The service's clock runs from 06:59 UTC yesterday: the day's activity is written before
+    # the digest hour, then the clock moves past it and the running worker sends the digest.
+    # (Yesterday: always before the worker's first tick, on the real clock, whatever the hour.)
+    day = epoch_ms() // 86_400_000 * 86_400_000 - 86_400_000
+    shift = [day + 7 * 3_600_000 - 60_000 - epoch_ms()]
     app.state.services.clock = lambda: epoch_ms() + shift[0]
     ada, _ = await make_member(api, name="Ada Lovelace")
-    at = today + 6 * 3_600_000  # in the day that ends at 07:00 today
+    at = day + 6 * 3_600_000  # in the day that ends at 07:00 yesterday
     post, _ = await posts.create_post(api.backend, id=str(uuid.uuid4()), author_id=ada.id,
                                       body="News", now=at)
     assert post is not None
