@@ -177,6 +177,20 @@ async def test_persistence_is_configured_by_us(data_dir: Path) -> None:
         await srv.stop()
 
 
+async def test_pending_edge_changes_are_folded_sooner_than_falkordbs_default(
+    server: EmbeddedFalkorDB,
+) -> None:
+    """A write-heavy load makes every traversal slower until pending changes are folded into
+    the matrices (EmbeddedOptions.delta_max_pending_changes): the server folds at ours."""
+    db = _backend(server)
+    try:
+        setting = await db.client.execute_command("GRAPH.CONFIG", "GET", "DELTA_MAX_PENDING_CHANGES")
+        assert setting == ["DELTA_MAX_PENDING_CHANGES", 1_000]
+        assert EmbeddedOptions(data_dir=Path()).delta_max_pending_changes == 1_000
+    finally:
+        await db.close()
+
+
 async def test_plans_stay_cached_across_more_statements_than_falkordbs_default(
     server: EmbeddedFalkorDB,
 ) -> None:
