@@ -9,8 +9,10 @@ drift. Per operation it prints each side's median req/s, p50 and CPU per request
 service's processes: API workers and embedded database), and the median over the pairs of
 the ratios this/base: what changed, with the drift divided out.
 
-Reads repeat the same requests; writes (`like_post`...) repeat them too, so likes after the
-first round change nothing (both sides alike). Embedded FalkorDB only.
+Reads repeat the same requests. Writes (`like_post`...) do not: a like sent again changes
+nothing and costs less, and a new one leaves work behind that later ones pay for (FalkorDB's
+pending matrix changes), so each pair of bursts gets requests not sent before, the same on
+both sides. Embedded FalkorDB only.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ from bench.load import Prepared, RawConnection
 from bench.registry import Fixtures
 from bench.scales import parse_scale, with_missing
 from bench.service import Service, cpu_seconds, running
+
+# Writes prepared per burst second: more than either side sends.
+MUTATIONS_PER_SECOND = 2_000
 
 
 @dataclass(frozen=True)
@@ -161,9 +166,15 @@ async def run(args: argparse.Namespace, base_data: Path) -> int:
                 await _burst(service, requests, 1.0, args.concurrency)
             bursts: dict[str, list[Burst]] = {"base": [], "this": []}
             for pair in range(args.pairs):
+                work = requests
+                if op.mutation:
+                    # A write sent again is not the same work (a second like changes nothing):
+                    # each pair's bursts get requests not sent before, the same on both sides.
+                    work = load.prepare(op, fixtures, count=int(args.burst * MUTATIONS_PER_SECOND),
+                                        page_size=size, seed=1_000 + pair, token_for=token_for)
                 for side in ("base", "this") if pair % 2 == 0 else ("this", "base"):
                     bursts[side].append(
-                        await _burst(services[side], requests, args.burst, args.concurrency)
+                        await _burst(services[side], work, args.burst, args.concurrency)
                     )
             print(summary(op.label(size), bursts["base"], bursts["this"]), flush=True)
     shutil.rmtree(run_dir, ignore_errors=True)
