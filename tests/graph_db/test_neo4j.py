@@ -39,6 +39,30 @@ def backend(server: Neo4jServer, **options: object) -> Neo4jBackend:
     return Neo4jBackend(server.uri, user="neo4j", password="", **options)  # type: ignore[arg-type]
 
 
+# Holds the counter's write lock until terminated (SLOW's work after the SET).
+HOLD_LOCK = "MATCH (c:Counter {id: 'x'}) SET c.n = c.n + 1000 WITH c " + SLOW
+ADD = "MATCH (c:Counter {id: 'x'}) SET c.n = c.n + $i RETURN c.n AS n"
+
+
+async def running(db: Neo4jBackend, text: str) -> list[str]:
+    """The ids of the server's transactions running exactly `text`."""
+    rows = await db.write(
+        "SHOW TRANSACTIONS YIELD transactionId AS id, currentQuery AS q WHERE q = $q RETURN id",
+        {"q": text},
+    )
+    return [r["id"] for r in rows]
+
+
+async def until_running(db: Neo4jBackend, text: str, count: int) -> list[str]:
+    """`running` once at least `count` show up, or after about ten seconds of looking."""
+    ids: list[str] = []
+    for _ in range(200):
+        await asyncio.sleep(0.05)
+        if len(ids := await running(db, text)) >= count:
+            break
+    return ids
+
+
 async def test_the_query_timeout_reaches_the_server(
     neo4j_process: Neo4jServer, neo4j: Neo4jBackend
 ) -> None:
@@ -56,50 +80,16 @@ async def test_a_terminated_transaction_is_unavailable_not_internal(
     db = backend(neo4j_process)
     try:
         slow = asyncio.create_task(db.read(SLOW))
-        terminated: list[dict[str, object]] = []
-        for _ in range(200):  # until the slow transaction shows up (bounded)
-            await asyncio.sleep(0.05)
-            rows = await neo4j.write(
-                "SHOW TRANSACTIONS YIELD transactionId AS id, currentQuery AS q "
-                "WHERE q STARTS WITH 'UNWIND range(1, 20000) AS a' RETURN id"
-            )
-            if rows:
-                terminated = await neo4j.write(
-                    "TERMINATE TRANSACTIONS $ids YIELD transactionId RETURN transactionId",
-                    {"ids": [r["id"] for r in rows]},
-                )
-                break
-        assert terminated, "the slow transaction never appeared"
+        ids = await until_running(neo4j, SLOW, 1)
+        assert ids, "the slow transaction never appeared"
+        terminated = await neo4j.write(
+            "TERMINATE TRANSACTIONS $ids YIELD transactionId RETURN transactionId", {"ids": ids},
+        )
+        assert terminated
         with pytest.raises(BackendUnavailable):
             await slow
     finally:
         await db.close()
-
-
-# Holds the counter's write lock until terminated (SLOW's work after the SET).
-HOLD_LOCK = (
-    "MATCH (c:Counter {id: 'x'}) SET c.n = c.n + 1000 "
-    "WITH c UNWIND range(1, 20000) AS a UNWIND range(1, 20000) AS b "
-    "WITH a, b WHERE a * rand() < 0 RETURN count(b) AS n"
-)
-ADD = "MATCH (c:Counter {id: 'x'}) SET c.n = c.n + $i RETURN c.n AS n"
-
-
-async def running(db: Neo4jBackend, text: str) -> list[str]:
-    rows = await db.write(
-        "SHOW TRANSACTIONS YIELD transactionId AS id, currentQuery AS q WHERE q = $q RETURN id",
-        {"q": text},
-    )
-    return [r["id"] for r in rows]
-
-
-async def until_running(db: Neo4jBackend, text: str, count: int) -> list[str]:
-    ids: list[str] = []
-    for _ in range(200):  # bounded
-        await asyncio.sleep(0.05)
-        if len(ids := await running(db, text)) >= count:
-            break
-    return ids
 
 
 async def test_a_new_statement_is_planned_by_one_run_at_a_time(
