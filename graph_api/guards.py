@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLSyntaxError, OperationType
+from graphql import FieldNode, GraphQLSyntaxError, OperationType
 from graphql.utilities import get_operation_ast
 
 from graph_api.config import Settings
@@ -85,3 +85,18 @@ class Guards:
             raise InvalidInput(problem, field="operationName")
         operation = get_operation_ast(document, operation_name)
         return operation.operation if operation is not None else None
+
+    def root_fields(self, query: str, operation_name: str | None) -> frozenset[str] | None:
+        """The names of the root fields the operation `choose_operation` chose selects; None
+        if it selects any through a fragment, or there is no such operation."""
+        try:
+            document = self.documents.parse(query).document
+        except GraphQLSyntaxError:
+            return None
+        operation = get_operation_ast(document, operation_name)
+        if operation is None:
+            return None
+        selections = operation.selection_set.selections
+        if not all(isinstance(selection, FieldNode) for selection in selections):
+            return None
+        return frozenset(selection.name.value for selection in selections if isinstance(selection, FieldNode))

@@ -3,7 +3,8 @@
 A transport (graph_api.http, graph_api.websocket) frames requests and answers; for each
 operation it reads the request (`read_request`), finds the viewer as of now (`viewer`:
 signature, expiry, session version, suspension, role; over HTTP a query's first composed
-read may make the database's part of that check, and `settle` acts on it) and calls
+read, or a like's write, may make the database's part of that check, and `settle` acts on
+it) and calls
 `prepare`: a fresh Context with fresh DataLoaders, then the guards (graph_api.guards: rate
 limits, persisted queries, the operation choice). Strawberry then runs the operation with
 that Context and the schema's extensions, the same for both transports: graph_api.limits
@@ -36,12 +37,14 @@ from strawberry.extensions import SchemaExtension
 from graph_api.config import Settings
 from graph_api.guards import Guards
 from graph_db import instrument
+from graph_db.accounts import write_checked
 from graph_db.backend import Executor, Params, Row
 from graph_db.dialect import Dialect
 from graph_db.errors import BackendUnavailable, Forbidden, GraphApiError, InvalidInput
 from resolvers.context import Context, Viewer
 from resolvers.loaders import Loaders
 from resolvers.services import Services
+from resolvers.sessions import CHECKED_IN_WRITE
 
 log = logging.getLogger("graph_api.pipeline")
 
@@ -217,7 +220,7 @@ class RequestContexts:
         services = self.services
         db: Executor = services.backend.session(causal_key=viewer.id if viewer else None)
         if viewer is not None and viewer.check is not None:
-            db = WritesAfterCheck(db, viewer, self.authenticator)
+            db = CheckedWrites(db, viewer, self.authenticator, services.clock)
         loaders = Loaders(db, viewer.id if viewer else None)
         if viewer is not None and viewer.person is not None and viewer.fresh:
             # The authenticator just read the viewer's record: `me` need not read it again.
@@ -228,16 +231,26 @@ class RequestContexts:
         )
 
 
-class WritesAfterCheck:
-    """The executor of a query whose viewer's check is still to come: reads run at once; a
-    write waits for the check, and is made only if it holds the viewer the query assumed.
-    (A query that writes is rare; Pipeline.settle then refuses its answer, or runs it again
-    as the viewer really is, and the write with it.)"""
+class CheckedWrites:
+    """The executor of an operation whose viewer's check is still to come: reads run at once;
+    a write carries the check (graph_db.accounts.write_checked), and is made only if, as it
+    runs, the check holds the viewer the operation assumed: their session, no suspension, the
+    site role. A write that held answers the check (Pipeline.settle then reads nothing). One
+    that did not, or answered no rows, is followed by the check itself: a void token or a
+    suspension raises; another role raises FORBIDDEN (Pipeline.settle runs the operation again
+    as the viewer really is); a viewer found as assumed makes the write again plainly (every
+    write is safe to repeat), so its answer is the statement's own."""
 
-    def __init__(self, db: Executor, viewer: Viewer, authenticator: Authenticator) -> None:
+    def __init__(
+        self, db: Executor, viewer: Viewer, authenticator: Authenticator, clock: Callable[[], int]
+    ) -> None:
+        if viewer.check is None:
+            raise ValueError("the viewer has no check to come")
         self._db = db
         self._viewer = viewer
+        self._check = viewer.check
         self._authenticator = authenticator
+        self._clock = clock
 
     @property
     def dialect(self) -> Dialect:
@@ -247,8 +260,14 @@ class WritesAfterCheck:
         return await self._db.read(query, params)
 
     async def write(self, query: LiteralString, params: Params | None = None) -> list[Row]:
+        check, role = self._check, self._viewer.role
+        if not check.answered and check.held_as is None:
+            rows, held = await write_checked(self._db, query, params, check.claim(role), now=self._clock())
+            if held:
+                check.hold(role)
+                return rows
         confirmed = await self._authenticator.confirm(self._viewer)  # raises if it is void
-        if confirmed.role != self._viewer.role:
+        if confirmed.role != role:
             raise Forbidden("the viewer's role is not the one assumed: the operation runs again")
         return await self._db.write(query, params)
 
@@ -288,9 +307,10 @@ class Pipeline:
         request_id: str, client_ip: str, connection_params: dict[str, Any] | None = None,
     ) -> Operation:
         """A fresh Context for the operation, then the guards and the transport's operation
-        types; GraphApiError to refuse it. Only a query runs with its viewer's check still to
-        come (`viewer(defer=True)`); anything else, or a refusal, makes the check first, so a
-        void token is refused as such before anything else is said."""
+        types; GraphApiError to refuse it. Only a query, or a mutation whose write carries the
+        check (`_checked_later`), runs with its viewer's check still to come
+        (`viewer(defer=True)`); anything else, or a refusal, makes the check first, so a void
+        token is refused as such before anything else is said."""
         request_id = request_id or uuid.uuid4().hex
         context = self.contexts.build(viewer, request_id, client_ip)
         try:
@@ -303,7 +323,9 @@ class Pipeline:
             if viewer is not None and viewer.check is not None:
                 await self.contexts.authenticator.confirm(viewer)
             raise
-        if viewer is not None and viewer.check is not None and operation_type is not OperationType.QUERY:
+        if viewer is not None and viewer.check is not None and not self._checked_later(
+            operation_type, query, request.operation_name
+        ):
             context = self.contexts.build(
                 await self.contexts.authenticator.confirm(viewer), request_id, client_ip
             )
@@ -313,11 +335,21 @@ class Pipeline:
             operation_name=request.operation_name, extensions=request.extensions, type=operation_type,
         )
 
+    def _checked_later(self, operation_type: OperationType | None, query: str, name: str | None) -> bool:
+        """Whether the operation may run before its viewer's check: a query, or a mutation of
+        resolvers.sessions.CHECKED_IN_WRITE (its write carries the check: CheckedWrites)."""
+        if operation_type is OperationType.QUERY:
+            return True
+        if operation_type is not OperationType.MUTATION:
+            return False
+        fields = self.guards.root_fields(query, name)
+        return fields is not None and fields <= CHECKED_IN_WRITE
+
     async def settle(self, operation: Operation) -> Operation | None:
-        """After a query ran on a viewer still to be checked (`viewer(defer=True)`): None if the
-        check holds it as it ran, or the same operation to run again as the viewer really is
-        (another role). A void token or a suspension raises, as `viewer` would have: the
-        answer already computed is dropped."""
+        """After an operation ran on a viewer still to be checked (`viewer(defer=True)`): None
+        if the check holds it as it ran, or the same operation to run again as the viewer really
+        is (another role: no write was made, CheckedWrites refused it). A void token or a
+        suspension raises, as `viewer` would have: the answer already computed is dropped."""
         viewer = operation.context.viewer
         if viewer is None or viewer.check is None:
             return None

@@ -19,7 +19,7 @@ from graph_db.accounts_records import (
     RotationRecord,
     SessionRecord,
 )
-from graph_db.backend import Executor, Params, first_record
+from graph_db.backend import Executor, Params, Row, first_record
 from graph_db.batch import Batch, aligned
 from graph_db.locks import lock_site_roles
 from graph_db.people import PERSON_FIELDS
@@ -292,6 +292,53 @@ SESSIONS_OF: Batch[SessionRecord | None] = Batch(
     "UNWIND $ids AS id MATCH (p:Person {id: id}) " + _SESSION,
     aligned(lambda row: row["person"]["id"], _session_of),
 )
+
+# The column a checked write (`write_checked`) adds to its rows.
+CHECK_HELD = "viewerCheckHeld"
+
+
+def checked(statement: LiteralString) -> LiteralString:
+    """`statement`, run only if, as it runs, its viewer's sign-in holds as the operation
+    assumed: the person `$checkViewer` exists, their password credential's session version
+    is `$checkVersion` (0 without one, as `_SESSION` reads it), they are not suspended at
+    `$checkNow` and their site role is `$checkRole` (resolvers.accounts decides the same
+    from `_SESSION`'s answer). Otherwise the statement does not run at all: it is a
+    subquery of one row or none, so even an aggregation at its start sees no row."""
+    return (
+        "MATCH (checked:Person {id: $checkViewer}) "
+        "OPTIONAL MATCH (checked)-[:HAS_CREDENTIAL]->(checkedPassword:Credential {kind: 'password'}) "
+        "WITH checked, checkedPassword "
+        "WHERE coalesce(checkedPassword.sessionVersion, 0) = $checkVersion "
+        "AND checked.role = $checkRole AND NOT coalesce(checked.suspendedUntil > $checkNow, false) "
+        "WITH true AS " + CHECK_HELD + " CALL { " + statement + " } RETURN *"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What a write made before its viewer's sign-in check assumes (resolvers.sessions)."""
+
+    person_id: str
+    session_version: int
+    role: str
+
+
+async def write_checked(
+    db: Executor, statement: LiteralString, params: Params | None, claim: Claim, *, now: int
+) -> tuple[list[Row], bool]:
+    """Run the write `statement` only if `claim` holds as it runs (`checked`), in one round
+    trip: (its rows, True) when the claim held; ([], False) when the claim failed, or when
+    it held and the statement answered no rows (a statement without RETURN always answers
+    whether it held). The statement is as safe to retry as it was."""
+    rows = await db.write(checked(statement), {
+        **(params or {}), "checkViewer": claim.person_id, "checkVersion": claim.session_version,
+        "checkRole": claim.role, "checkNow": now,
+    })
+    if not rows:
+        return [], False
+    for row in rows:
+        del row[CHECK_HELD]
+    return (rows if rows[0] else []), True  # no columns left: a statement without RETURN
 
 
 GET_SESSION_BY_EMAIL: LiteralString = "MATCH (p:Person {email: $email}) " + _SESSION

@@ -23,9 +23,13 @@ in the site role they last had here (a member if unknown), and the check rides i
 composed read (resolvers.planner.read). Once it has run,
 graph_api.pipeline.Pipeline.settle decides: a void token or a suspension refuses the request
 exactly as a check made first would (the answer is dropped unseen); another role runs the
-query again as the viewer really is. A query reads (a write in one waits for the check:
-graph_api.pipeline.WritesAfterCheck), so running it on a claim checked afterwards changes
-nothing. Mutations and subscriptions are checked first.
+query again as the viewer really is. A query reads, so running it on a claim checked
+afterwards changes nothing; a write in one carries the check (graph_api.pipeline.CheckedWrites:
+graph_db.accounts.checked makes the statement conditional on the claim, exactly as the check
+would decide it) and is made only if the claim holds as it runs. The mutations of
+CHECKED_IN_WRITE (a like: a read, then its one write) run the same way: their write carries
+the check, and answers it when it holds, so a like takes one round trip. Other mutations and
+subscriptions are checked first.
 """
 
 from __future__ import annotations
@@ -37,11 +41,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from graph_db.accounts import SESSIONS_OF
+from graph_db.accounts import SESSIONS_OF, Claim
 from graph_db.accounts_records import SessionRecord
 from graph_db.backend import Executor, Row
 from graph_db.compose import Part
 from resolvers.types import EventBus
+
+# The mutations that may run before their viewer's check, as queries do: each one's every
+# effect is a write through the request's executor, or comes after one (a notification
+# announced once its like is stored), so the first write carries the check
+# (graph_api.pipeline.CheckedWrites) and nothing happens unless it holds. Another mutation is
+# checked before it runs. A mutation joins only when all it does before its first write is read.
+CHECKED_IN_WRITE = frozenset({"likePost", "unlikePost", "likeComment", "unlikeComment", "__typename"})
 
 SESSIONS_CHANNEL = "sessions"  # {"kind": "session", "id": <person id>}: forget that entry
 SESSION_PART = "session"  # the name of the check's part in a composed read
@@ -139,7 +150,9 @@ class SessionCache:
 class SessionCheck:
     """A bearer token's claim not yet checked against the database: its person and the
     session version it carries. `part` hands the check to one composed read (once: another
-    read gets None), `take` keeps what that read found, `answer` reads it if none did."""
+    read gets None), `take` keeps what that read found, `answer` reads it if none did.
+    A write may carry it instead (`claim`, graph_db.accounts.write_checked): `hold` notes
+    that one found the claim true in the role it assumed, which answers it as well."""
 
     person_id: str
     session_version: int
@@ -147,12 +160,22 @@ class SessionCheck:
     asked: bool = False
     answered: bool = False
     session: SessionRecord | None = None
+    held_as: str | None = None  # the site role a checked write found the claim holding in
 
     def part(self) -> Part | None:
         if self.asked:
             return None
         self.asked = True
         return SESSIONS_OF.part(SESSION_PART, keys=[self.person_id])
+
+    def claim(self, role: str) -> Claim:
+        """The claim, in site role `role`, for a write to carry."""
+        return Claim(self.person_id, self.session_version, role)
+
+    def hold(self, role: str) -> None:
+        """A checked write found the claim holding, in site role `role`, as it ran."""
+        self.asked = True  # no composed read need carry it any more
+        self.held_as = role
 
     async def answer(self, db: Executor) -> SessionRecord | None:
         """The session: what a composed read found, else read now (and kept)."""

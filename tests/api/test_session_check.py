@@ -4,7 +4,8 @@ over real HTTP, with no session kept between requests: every request checks its 
 A planned page checks it in its one statement; a query with nothing to carry it checks it
 alone after running. Either way a void token or a suspension is refused as a check made
 first would be, with nothing of the answer sent, and a viewer who is not a plain member is
-answered as what they are. Mutations are checked before they run.
+answered as what they are. A like's write carries the check (the same refusals, and nothing
+stored unless it holds); other mutations are checked before they run.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import httpx
 import pytest
 
 from graph_api.config import Settings
-from schema.base import to_global_id
+from schema.base import from_global_id, to_global_id
 from tests.api.conftest import Api, with_settings
 from tests.api.test_auth import PASSWORD, register
 from tests.factories import make_member
@@ -31,6 +32,11 @@ LOGIN = (
     "mutation($email: String!, $password: String!) { login(input: {email: $email, "
     "password: $password}) { accessToken errors { code } } }"
 )
+LIKE = (
+    "mutation($id: ID!) { likePost(input: {postId: $id}) "
+    "{ post { id likeCount viewerHasLiked } errors { code } } }"
+)
+UNLIKE = "mutation($id: ID!) { unlikePost(input: {postId: $id}) { post { likeCount } errors { code } } }"
 LOGOUT = (
     "mutation($token: String!) { logout(input: {refreshToken: $token, allSessions: true}) "
     "{ errors { code } } }"
@@ -159,3 +165,79 @@ async def test_signing_in_tells_the_role_so_an_admins_first_query_runs_once(api:
     response, trips = await _asked(api, PROFILE, _profile(private.id), token)
     assert response.json()["data"]["node"]["email"] == private.email
     assert trips == 1
+
+
+async def _post_by(api: Api, token: str) -> str:
+    created = await api.gql(CREATE_POST, token=token)
+    return str(created["createPost"]["post"]["id"])
+
+
+async def _likers(api: Api, post: str) -> list[str]:
+    rows = await api.backend.read(
+        "MATCH (v:Person)-[:LIKED]->(:Post {id: $id}) RETURN v.id AS id ORDER BY id",
+        {"id": from_global_id(post)[1]})
+    return [row["id"] for row in rows]
+
+
+async def test_a_like_carries_its_check_in_its_one_write(api: Api) -> None:
+    _, author_token = await make_member(api)
+    post = await _post_by(api, author_token)
+    member, token = await make_member(api)
+    response, trips = await _asked(api, LIKE, {"id": post}, token)
+    assert response.json() == {"data": {"likePost": {
+        "post": {"id": post, "likeCount": 1, "viewerHasLiked": True}, "errors": []}}}
+    assert trips == 1  # the like, its check in it: no session read before or after
+    response, trips = await _asked(api, UNLIKE, {"id": post}, token)
+    assert response.json()["data"]["unlikePost"] == {"post": {"likeCount": 0}, "errors": []}
+    assert await _likers(api, post) == []
+    # A like of nothing: the write finds no post, so the check is made on its own, and the
+    # answer is the statement's own.
+    response, _ = await _asked(api, LIKE, {"id": to_global_id("Post", "nothing")}, token)
+    assert response.json()["data"]["likePost"] == {"post": None, "errors": [{"code": "NOT_FOUND"}]}
+    await _asked(api, LIKE, {"id": post}, token)
+    assert await _likers(api, post) == [member.id]
+
+
+async def test_a_void_tokens_like_is_refused_and_not_stored(api: Api) -> None:
+    _, author_token = await make_member(api)
+    post = await _post_by(api, author_token)
+    session = await register(api)
+    token = session["accessToken"]
+    assert (await api.gql(LOGOUT, {"token": session["refreshToken"]}, token=token))["logout"] == {
+        "errors": []}
+    for mutation in (LIKE, UNLIKE):
+        response, _ = await _asked(api, mutation, {"id": post}, token)
+        assert response.status_code == 401
+        body = response.json()
+        assert "data" not in body and body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert await _likers(api, post) == []
+    assert (await api.gql("query($id: ID!) { node(id: $id) { ... on Post { likeCount } } }",
+                          {"id": post}, token=author_token))["node"] == {"likeCount": 0}
+
+
+async def test_a_suspended_members_like_is_refused_and_not_stored(api: Api) -> None:
+    _, author_token = await make_member(api)
+    post = await _post_by(api, author_token)
+    _, token = await make_member(api, suspendedUntil=int(time.time() * 1000) + 3_600_000)
+    response, _ = await _asked(api, LIKE, {"id": post}, token)
+    assert response.status_code == 403
+    body = response.json()
+    assert "data" not in body and body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert await _likers(api, post) == []
+
+
+async def test_a_like_by_a_viewer_in_another_role_runs_again_as_them_once(api: Api) -> None:
+    _, author_token = await make_member(api)
+    post = await _post_by(api, author_token)
+    admin, token = await make_member(api, role="ADMIN")
+    # Assumed a member, the write's check fails and stores nothing; the check finds an
+    # admin, and the like runs again as one: stored once.
+    response, trips = await _asked(api, LIKE, {"id": post}, token)
+    assert response.json()["data"]["likePost"] == {
+        "post": {"id": post, "likeCount": 1, "viewerHasLiked": True}, "errors": []}
+    assert trips == 3  # the like that did not hold, the check, the like again
+    assert await _likers(api, post) == [admin.id]
+    # Now the role this process last saw is assumed: the write holds, no check of its own.
+    response, trips = await _asked(api, UNLIKE, {"id": post}, token)
+    assert response.json()["data"]["unlikePost"] == {"post": {"likeCount": 0}, "errors": []}
+    assert trips == 3  # unlikePost reads the post, writes (its check in it), reads the count

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 import pytest
 from argon2 import PasswordHasher, Type
 
-from graph_api.pipeline import WritesAfterCheck
+from graph_api.pipeline import CheckedWrites
 from graph_db import accounts as repo
 from graph_db import instrument
 from graph_db.backend import Backend
@@ -241,7 +241,7 @@ async def test_a_write_before_a_deferred_check_waits_for_it(world: World) -> Non
     async def write(marker: str) -> None:
         deferred = await world.authenticate(member.access_token, defer=True)
         assert deferred.check is not None
-        await WritesAfterCheck(world.db, deferred, world.authenticate).write(
+        await CheckedWrites(world.db, deferred, world.authenticate, world.clock).write(
             "CREATE (:Marker {id: $id})", {"id": marker})
 
     await write("held")  # the check holds the member the write assumed
