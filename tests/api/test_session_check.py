@@ -37,6 +37,18 @@ LIKE = (
     "{ post { id likeCount viewerHasLiked } errors { code } } }"
 )
 UNLIKE = "mutation($id: ID!) { unlikePost(input: {postId: $id}) { post { likeCount } errors { code } } }"
+COMMENT = (
+    "mutation($id: ID!) { createComment(input: {postId: $id, body: \"Great\"}) "
+    "{ comment { id } errors { code } } }"
+)
+LIKE_COMMENT = (
+    "mutation($id: ID!) { likeComment(input: {commentId: $id}) "
+    "{ comment { id likeCount viewerHasLiked } errors { code } } }"
+)
+UNLIKE_COMMENT = (
+    "mutation($id: ID!) { unlikeComment(input: {commentId: $id}) "
+    "{ comment { likeCount viewerHasLiked } errors { code } } }"
+)
 LOGOUT = (
     "mutation($token: String!) { logout(input: {refreshToken: $token, allSessions: true}) "
     "{ errors { code } } }"
@@ -172,10 +184,11 @@ async def _post_by(api: Api, token: str) -> str:
     return str(created["createPost"]["post"]["id"])
 
 
-async def _likers(api: Api, post: str) -> list[str]:
+async def _likers(api: Api, liked: str) -> list[str]:
+    """Who likes the post or comment `liked` (a global id), as stored."""
     rows = await api.backend.read(
-        "MATCH (v:Person)-[:LIKED]->(:Post {id: $id}) RETURN v.id AS id ORDER BY id",
-        {"id": from_global_id(post)[1]})
+        "MATCH (v:Person)-[:LIKED]->(x {id: $id}) RETURN v.id AS id ORDER BY id",
+        {"id": from_global_id(liked)[1]})
     return [row["id"] for row in rows]
 
 
@@ -241,3 +254,28 @@ async def test_a_like_by_a_viewer_in_another_role_runs_again_as_them_once(api: A
     response, trips = await _asked(api, UNLIKE, {"id": post}, token)
     assert response.json()["data"]["unlikePost"] == {"post": {"likeCount": 0}, "errors": []}
     assert trips == 3  # unlikePost reads the post, writes (its check in it), reads the count
+
+
+async def test_a_comment_like_carries_its_check_too(api: Api) -> None:
+    _, author_token = await make_member(api)
+    post = await _post_by(api, author_token)
+    comment = (await api.gql(COMMENT, {"id": post}, token=author_token))["createComment"]["comment"]["id"]
+    member, token = await make_member(api)
+    response, trips = await _asked(api, LIKE_COMMENT, {"id": comment}, token)
+    assert response.json()["data"]["likeComment"] == {
+        "comment": {"id": comment, "likeCount": 1, "viewerHasLiked": True}, "errors": []}
+    assert trips == 3  # the comment read, the like (its check in it), the counts read
+    assert await _likers(api, comment) == [member.id]
+    response, _ = await _asked(api, UNLIKE_COMMENT, {"id": comment}, token)
+    assert response.json()["data"]["unlikeComment"] == {
+        "comment": {"likeCount": 0, "viewerHasLiked": False}, "errors": []}
+    assert await _likers(api, comment) == []
+    # Refused both ways with nothing stored: a suspended member, then a void token.
+    _, suspended = await make_member(api, suspendedUntil=int(time.time() * 1000) + 3_600_000)
+    response, _ = await _asked(api, LIKE_COMMENT, {"id": comment}, suspended)
+    assert response.status_code == 403 and "data" not in response.json()
+    session = await register(api)
+    await api.gql(LOGOUT, {"token": session["refreshToken"]}, token=session["accessToken"])
+    response, _ = await _asked(api, LIKE_COMMENT, {"id": comment}, session["accessToken"])
+    assert response.status_code == 401 and "data" not in response.json()
+    assert await _likers(api, comment) == []
