@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from graphql import FieldNode, GraphQLSyntaxError, OperationType
+from graphql import DocumentNode, FieldNode, GraphQLSyntaxError, OperationType
 from graphql.utilities import get_operation_ast
 
 from graph_api.config import Settings
@@ -76,9 +76,8 @@ class Guards:
     def choose_operation(self, query: str, operation_name: str | None) -> OperationType | None:
         """The type of the operation the document runs; refuse it if none can be chosen
         (spec: GetOperation). None if it does not parse."""
-        try:
-            document = self.documents.parse(query).document
-        except GraphQLSyntaxError:
+        document = self._document(query)
+        if document is None:
             return None  # Strawberry reports it, with its location
         problem = operation_problem(document, operation_name)
         if problem is not None:
@@ -89,14 +88,20 @@ class Guards:
     def root_fields(self, query: str, operation_name: str | None) -> frozenset[str] | None:
         """The names of the root fields the operation `choose_operation` chose selects; None
         if it selects any through a fragment, or there is no such operation."""
-        try:
-            document = self.documents.parse(query).document
-        except GraphQLSyntaxError:
-            return None
-        operation = get_operation_ast(document, operation_name)
+        document = self._document(query)
+        operation = get_operation_ast(document, operation_name) if document is not None else None
         if operation is None:
             return None
-        selections = operation.selection_set.selections
-        if not all(isinstance(selection, FieldNode) for selection in selections):
+        names = set()
+        for selection in operation.selection_set.selections:
+            if not isinstance(selection, FieldNode):
+                return None
+            names.add(selection.name.value)
+        return frozenset(names)
+
+    def _document(self, query: str) -> DocumentNode | None:
+        """The parsed document (cached by graph_api.limits.Documents); None if it does not parse."""
+        try:
+            return self.documents.parse(query).document
+        except GraphQLSyntaxError:
             return None
-        return frozenset(selection.name.value for selection in selections if isinstance(selection, FieldNode))

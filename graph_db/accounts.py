@@ -24,7 +24,7 @@ from graph_db.batch import Batch, aligned
 from graph_db.locks import lock_site_roles
 from graph_db.people import PERSON_FIELDS
 from graph_db.people_records import PersonRecord
-from graph_db.policy import ADMIN, SITE_MEMBER, is_admin, text
+from graph_db.policy import ADMIN, SITE_MEMBER, is_admin, suspended, text
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +190,7 @@ ROTATE_REFRESH_TOKEN: LiteralString = (
     "WITH p, t, CASE "
     "WHEN t.revokedAt IS NOT NULL THEN 'REUSED' "
     "WHEN t.expiresAt <= $now THEN 'EXPIRED' "
-    "WHEN p.suspendedUntil IS NOT NULL AND p.suspendedUntil > $now THEN 'SUSPENDED' "
+    "WHEN " + suspended("p") + " THEN 'SUSPENDED' "
     "ELSE 'OK' END AS status "
     "CALL { WITH p, t, status "
     "  OPTIONAL MATCH (p)-[:HAS_TOKEN]->(f:RefreshToken {familyId: t.familyId}) "
@@ -309,7 +309,7 @@ def checked(statement: LiteralString) -> LiteralString:
         "OPTIONAL MATCH (checked)-[:HAS_CREDENTIAL]->(checkedPassword:Credential {kind: 'password'}) "
         "WITH checked, checkedPassword "
         "WHERE coalesce(checkedPassword.sessionVersion, 0) = $checkVersion "
-        "AND checked.role = $checkRole AND NOT coalesce(checked.suspendedUntil > $checkNow, false) "
+        "AND checked.role = $checkRole AND NOT " + suspended("checked", "$checkNow") + " "
         "WITH true AS " + CHECK_HELD + " CALL { " + statement + " } RETURN *"
     )
 

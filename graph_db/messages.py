@@ -31,7 +31,7 @@ from graph_db.backend import Executor, all_records, first_count, first_record
 from graph_db.batch import get_aligned, get_aligned_rows
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
-from graph_db.policy import blocked_ids, blocks_among, blocks_any, blocks_with_id
+from graph_db.policy import blocked_ids, blocks_among, blocks_any, blocks_with_id, suspended
 
 POLICIES: tuple[str, ...] = ("EVERYONE", "CONNECTIONS", "NOBODY")
 EMAIL_CHOICES: tuple[str, ...] = ("IMMEDIATE", "DIGEST", "NEVER")
@@ -143,7 +143,7 @@ _STARTED: LiteralString = (
     "size([(s)-[:PARTICIPATES_IN]->(sc:Conversation) WHERE sc.createdBy = s.id "
     "AND sc.createdAt > $since | sc]) AS started"
 )
-_ACTIVE: LiteralString = "(s.suspendedUntil IS NULL OR s.suspendedUntil <= $now)"
+_ACTIVE: LiteralString = "(NOT " + suspended("s") + ")"
 # `r` may be messaged by `s` as a new conversation: no block, and r's policy allows it.
 _ALLOWED: LiteralString = (
     "NOT blocked AND (coalesce(r.messagePolicy, 'EVERYONE') = 'EVERYONE' "

@@ -53,6 +53,12 @@ def is_admin(person: LiteralString) -> LiteralString:
     return "(" + person + ".role = " + text(ADMIN) + ")"
 
 
+def suspended(person: LiteralString, now: LiteralString = "$now") -> LiteralString:
+    """Suspended at `now` (epoch ms): until a time still ahead (resolvers.accounts decides the
+    same of a record read)."""
+    return "coalesce(" + person + ".suspendedUntil > " + now + ", false)"
+
+
 def is_public(group: LiteralString) -> LiteralString:
     """`group` (not null) is public."""
     return "(" + group + ".visibility = " + text(PUBLIC) + ")"
