@@ -18,7 +18,13 @@ from typing import Any, LiteralString
 
 from graph_db.backend import Executor, Row, first_record
 from graph_db.batch import Batch, aligned_or, aligned_reader, by_ids, grouped
-from graph_db.people_records import AffiliationRecord, OrgUnitRecord, PersonRecord, TermRecord
+from graph_db.people_records import (
+    AffiliationRecord,
+    OrgUnitRecord,
+    PersonCardRecord,
+    PersonRecord,
+    TermRecord,
+)
 from graph_db.policy import SITE_MEMBER, text
 from graph_db.text_analysis import ANALYSIS_VERSION, index_words
 from graph_db.vocabulary import TERM_FIELDS, term_record
@@ -125,6 +131,13 @@ def search_words(props: Mapping[str, Any]) -> dict[str, str]:
 GET_MANY: LiteralString = by_ids("p", "Person", PERSON_FIELDS, "person")
 # People by id, aligned with `ids` (None where there is no such person).
 get_many = aligned_reader(GET_MANY, "person", PersonRecord.from_row)
+
+
+# The same people as cards (PersonCardRecord): 5 of the 18 values, for pages that show
+# their authors by name, title, rank and photo only (resolvers.planner).
+PERSON_CARD_FIELDS: LiteralString = "p {.id, .name, .title, .rank, .photoUrl}"
+GET_CARDS: LiteralString = by_ids("p", "Person", PERSON_CARD_FIELDS, "person")
+get_cards = aligned_reader(GET_CARDS, "person", PersonCardRecord.from_row)
 
 
 async def get(db: Executor, person_id: str) -> PersonRecord | None:

@@ -41,6 +41,18 @@ class PersonRecord(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class PersonCardRecord(Record):
+    """The few fields of a person that name them beside what they wrote (an author's chip):
+    what `people.get_cards` reads where a page asks nothing else of its authors."""
+
+    id: str
+    name: str
+    title: str | None = None
+    rank: str | None = None
+    photoUrl: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class OrgUnitRecord(Record):
     """A Hospital, Department or Division (`kind`); `parentId` is the unit it is PART_OF."""
 

@@ -56,7 +56,7 @@ def engagement_now(ctx: Context, comment_id: str) -> EngagementRecord | Awaitabl
 
 
 async def preload(
-    ctx: Context, items: Sequence[CommentRecord], *, engagement: bool, authors: bool
+    ctx: Context, items: Sequence[CommentRecord], *, engagement: bool, authors: Sequence[object]
 ) -> None:
     """resolvers.posts.preload_content for a page of comments."""
     loader = ctx.loaders.engagement_by_comment if engagement else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -40,6 +40,7 @@ from graph_db.people_records import (
     AffiliationRecord,
     NetworkCountsRecord,
     OrgUnitRecord,
+    PersonCardRecord,
     PersonRecord,
     RelationRecord,
     TermRecord,
@@ -118,6 +119,10 @@ class Loaders:
         # Pages a read plan (resolvers.planner) has read ahead, by (listing, subject, after,
         # limit): the resolver that would read the same page takes it instead (once).
         self._pages: dict[tuple[object, str, object, int], list[Any]] = {}
+        # The `author` field nodes that a plan found asking only what a person's card holds
+        # (schema.people.CARD_FIELDS), by id(); the node is kept to tell it from a later
+        # node at the same address.
+        self._card_nodes: dict[int, object] = {}
 
     def prime_page(
         self, listing: object, subject_id: str, after: object, limit: int, rows: list[Any]
@@ -130,9 +135,23 @@ class Loaders:
         """The page read ahead for exactly these arguments, if any (it is then forgotten)."""
         return self._pages.pop((listing, subject_id, after, limit), None)
 
+    def answer_with_cards(self, nodes: Iterable[object]) -> None:
+        """Let the `author` field nodes `nodes`, which ask nothing of a person beyond their
+        card, answer from `person_card_by_id` (resolvers.planner primes it)."""
+        self._card_nodes.update((id(node), node) for node in nodes)
+
+    def answers_with_cards(self, nodes: Sequence[object]) -> bool:
+        """Whether a field asked at `nodes` (all of them) answers from person cards."""
+        cards = self._card_nodes
+        return bool(cards) and all(cards.get(id(node)) is node for node in nodes)
+
     @cached_property
     def person_by_id(self) -> DataLoader[str, PersonRecord | None]:
         return loader(people.get_many, self._db)
+
+    @cached_property
+    def person_card_by_id(self) -> DataLoader[str, PersonCardRecord | None]:
+        return loader(people.get_cards, self._db)
 
     # What a page of people resolves: where they work, their terms, how the viewer relates
     # to them (blocks, follows, requests, degree), counts; and the taxonomy and

@@ -39,6 +39,9 @@ V = TypeVar("V")
 # and the viewer's like; a group's standing of the viewer.
 ENGAGEMENT_FIELDS = frozenset({"likeCount", "commentCount", "replyCount", "viewerHasLiked"})
 ACCESS_FIELDS = frozenset({"viewerStatus", "viewerRole", "viewerCanModerate", "viewerMutedUntil"})
+# The Person fields a person's card answers (graph_db.people.get_cards: PersonCardRecord):
+# a page whose authors are asked nothing else reads their cards, not their profiles.
+CARD_FIELDS = frozenset({"__typename", "id", "name", "title", "rank", "photoUrl"})
 
 
 @dataclass(frozen=True)
@@ -113,11 +116,13 @@ async def read(ctx: Context, parts: Sequence[Part]) -> dict[str, list[Row]]:
 
 @dataclass(frozen=True)
 class Wanted:
-    """What the selection below a root object asks for: every field name at any depth, and
-    the arguments of its one `posts` page (None: not asked, or asked more than once)."""
+    """What the selection below a root object asks for: every field name at any depth, the
+    arguments of its one `posts` page (None: not asked, or asked more than once), and its
+    `author` field nodes when each asks only CARD_FIELDS (else none)."""
 
     names: frozenset[str]
     posts_args: tuple[int | None, str | None] | None = None  # (first, after)
+    author_cards: tuple[object, ...] = ()
 
 
 def _posts_limit(ctx: Context, wanted: Wanted) -> int | None:
@@ -149,23 +154,31 @@ def _page_parts(
             "engagement", keys_from=("posts", "post.id"), params={"viewer": viewer_id},
         ))
     if "author" in wanted.names:
-        parts.append(people.get_many.part("authors", keys_from=("posts", "post.authorId")))
+        authors = people.get_cards if wanted.author_cards else people.get_many
+        parts.append(authors.part("authors", keys_from=("posts", "post.authorId")))
     return parts
 
 
 def _prime_page(
-    ctx: Context, listing: object, subject_id: str, limit: int, rows: dict[str, list[Any]]
+    ctx: Context, listing: object, subject_id: str, limit: int, wanted: Wanted,
+    rows: dict[str, list[Any]],
 ) -> None:
     """Hand the page to the resolver that reads it (by the listing function it calls), and
-    what its posts show to their loaders."""
+    what its posts show to their loaders: their authors' cards when those are all the
+    page's `author` fields ask (those fields then answer from them: Loaders.answer_with_cards)."""
+    loaders = ctx.loaders
     page = posts.page_records(rows["posts"])
-    ctx.loaders.prime_page(listing, subject_id, None, limit, page)
+    loaders.prime_page(listing, subject_id, None, limit, page)
     ids = [post.id for post in page]
     if "engagement" in rows:
-        _prime(ctx.loaders.engagement_by_post, ids, likes.POSTS_ENGAGEMENT.decode(ids, rows["engagement"]))
+        _prime(loaders.engagement_by_post, ids, likes.POSTS_ENGAGEMENT.decode(ids, rows["engagement"]))
     if "authors" in rows:
         authors = list(dict.fromkeys(post.authorId for post in page))
-        _prime(ctx.loaders.person_by_id, authors, people.get_many.decode(authors, rows["authors"]))
+        if wanted.author_cards:
+            _prime(loaders.person_card_by_id, authors, people.get_cards.decode(authors, rows["authors"]))
+            loaders.answer_with_cards(wanted.author_cards)
+        else:
+            _prime(loaders.person_by_id, authors, people.get_many.decode(authors, rows["authors"]))
 
 
 async def plan_person(ctx: Context, person_id: str, wanted: Wanted) -> None:
@@ -183,7 +196,7 @@ async def plan_person(ctx: Context, person_id: str, wanted: Wanted) -> None:
     _prime(ctx.loaders.person_by_id, keys, people.get_many.decode(keys, rows["person"]))
     prime_people(ctx, keys, rows)
     if limit is not None:
-        _prime_page(ctx, posts.list_by_author, person_id, limit, rows)
+        _prime_page(ctx, posts.list_by_author, person_id, limit, wanted, rows)
 
 
 async def plan_feed(ctx: Context, wanted: Wanted) -> None:
@@ -195,7 +208,7 @@ async def plan_feed(ctx: Context, wanted: Wanted) -> None:
         return
     viewer_id = ctx.viewer.id
     rows = await read(ctx, _page_parts(viewer_id, feed.HOME_FEED, {}, limit, wanted))
-    _prime_page(ctx, feed.home_feed, viewer_id, limit, rows)
+    _prime_page(ctx, feed.home_feed, viewer_id, limit, wanted, rows)
 
 
 async def plan_group(ctx: Context, group_id: str, wanted: Wanted) -> None:
@@ -215,4 +228,4 @@ async def plan_group(ctx: Context, group_id: str, wanted: Wanted) -> None:
     if "access" in rows:
         _prime(loaders.group_access_by_id, keys, groups.ACCESS_OF.decode(keys, rows["access"]))
     if limit is not None:
-        _prime_page(ctx, posts.list_in_group, group_id, limit, rows)
+        _prime_page(ctx, posts.list_in_group, group_id, limit, wanted, rows)

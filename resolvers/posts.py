@@ -113,21 +113,27 @@ class Authored(Protocol):
 
 async def preload_content(
     ctx: Context, items: Sequence[Authored],
-    engagement: DataLoader[str, EngagementRecord] | None, *, authors: bool,
+    engagement: DataLoader[str, EngagementRecord] | None, *, authors: Sequence[object],
 ) -> None:
     """Load what a page of posts or comments will show, concurrently and in one round trip
     per kind: their counts with the viewer's likes (from `engagement`, when given) and their
-    authors. Their fields then answer without awaiting (resolvers.loaders.now_or_later)."""
+    authors, when the `author` field nodes `authors` are asked (as cards where a plan said
+    those fields answer from cards). Their fields then answer without awaiting
+    (resolvers.loaders.now_or_later)."""
     loads: list[Awaitable[object]] = []
     if engagement is not None and items:
         loads.append(engagement.load_many([item.id for item in items]))
     if authors and items:
-        loads.append(ctx.loaders.person_by_id.load_many(list({i.authorId: 0 for i in items})))
+        ids = list({i.authorId: 0 for i in items})
+        if ctx.loaders.answers_with_cards(authors):
+            loads.append(ctx.loaders.person_card_by_id.load_many(ids))
+        else:
+            loads.append(ctx.loaders.person_by_id.load_many(ids))
     await asyncio.gather(*loads)
 
 
 async def preload(
-    ctx: Context, items: Sequence[PostRecord], *, engagement: bool, authors: bool
+    ctx: Context, items: Sequence[PostRecord], *, engagement: bool, authors: Sequence[object]
 ) -> None:
     """`preload_content` for a page of posts."""
     loader = ctx.loaders.engagement_by_post if engagement else None

@@ -21,7 +21,7 @@ from strawberry.types.scalar import ScalarDefinition
 from graph_db.errors import Conflict, GraphApiError, InvalidInput, NotFound
 from resolvers.context import Context
 from resolvers.pagination import Page
-from resolvers.planner import Wanted
+from resolvers.planner import CARD_FIELDS, Wanted
 
 if TYPE_CHECKING:
     from schema.people import Person
@@ -388,14 +388,46 @@ def _type_condition(info: AppInfo, node: Any) -> str | None:
 def selected_names(info: AppInfo) -> frozenset[str]:
     """Every field name asked for at the current field and below it, at any depth and
     through fragments: enough to tell whether a page's items will show e.g. `likeCount`."""
+    return selected(info)[0]
+
+
+def selected(info: AppInfo) -> tuple[frozenset[str], list[FieldNode]]:
+    """`selected_names`, and the `author` field nodes among them."""
     names: set[str] = set()
+    authors: list[FieldNode] = []
     pending: list[Any] = list(info._raw_info.field_nodes)
     while pending:
         node = pending.pop()
         if isinstance(node, FieldNode):
             names.add(node.name.value)
+            if node.name.value == "author":
+                authors.append(node)
         pending.extend(selections_below(info, node))
-    return frozenset(names)
+    return frozenset(names), authors
+
+
+def asks_only(info: AppInfo, field: FieldNode, type_name: str, allowed: frozenset[str]) -> bool:
+    """Whether the field `field`, of an object of `type_name`, asks for nothing but the
+    fields `allowed` of it (through fragments; a fragment on another type: not sure, no)."""
+    pending: list[Any] = list(selections_below(info, field))
+    while pending:
+        node = pending.pop()
+        if isinstance(node, FieldNode):
+            if node.name.value not in allowed:
+                return False
+        elif _applies(_type_condition(info, node), type_name):
+            pending.extend(selections_below(info, node))
+        else:
+            return False
+    return True
+
+
+def author_cards(info: AppInfo, authors: Sequence[FieldNode]) -> tuple[FieldNode, ...]:
+    """The `author` field nodes `authors` when each asks only what a person's card holds
+    (resolvers.planner.CARD_FIELDS), else none."""
+    if all(asks_only(info, node, "Person", CARD_FIELDS) for node in authors):
+        return tuple(authors)
+    return ()
 
 
 def _applies(type_condition: str | None, type_name: str) -> bool:
@@ -412,6 +444,7 @@ def wanted(info: AppInfo, type_name: str) -> Wanted:
     pages: set[tuple[int | None, str | None]] = set()
     refused = False
     names: set[str] = set()
+    authors: list[FieldNode] = []
     # (selection node, whether it is a field of the object itself rather than deeper)
     pending: list[tuple[Any, bool]] = [(s, True) for s in selections_here(info)]
     while pending:
@@ -419,6 +452,8 @@ def wanted(info: AppInfo, type_name: str) -> Wanted:
         if isinstance(node, FieldNode):
             names.add(node.name.value)
             pending.extend((s, False) for s in selections_below(info, node))
+            if node.name.value == "author":
+                authors.append(node)
             if own and node.name.value == "posts":
                 first, after = _arguments(info, node, ("first", "after"))
                 first = 20 if first is _ABSENT else first  # a literal comes as its text
@@ -432,7 +467,8 @@ def wanted(info: AppInfo, type_name: str) -> Wanted:
         else:  # a fragment: its fields are the object's own if it applies to the type
             applies = own and _applies(_type_condition(info, node), type_name)
             pending.extend((s, applies) for s in selections_below(info, node))
-    return Wanted(frozenset(names), pages.pop() if len(pages) == 1 and not refused else None)
+    page = pages.pop() if len(pages) == 1 and not refused else None
+    return Wanted(frozenset(names), page, author_cards(info, authors))
 
 
 def connection(page: Page[R], convert: Callable[[R], T]) -> Connection[T]:

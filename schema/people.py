@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Iterable, Sequence
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 
 from graph_db.errors import InvalidInput
-from graph_db.people_records import LinkRecord, PersonRecord, RelationRecord, TermRecord
+from graph_db.people_records import (
+    LinkRecord,
+    PersonCardRecord,
+    PersonRecord,
+    RelationRecord,
+    TermRecord,
+)
 from resolvers import network as network_resolvers
 from resolvers import people as people_resolvers
 from resolvers import planner
-from resolvers.loaders import then
+from resolvers.loaders import now_or_later, then
 from resolvers.pagination import Page
 from resolvers.people import UNSET, TermChoice
 from schema.base import (
@@ -34,6 +40,7 @@ from schema.base import (
     optional_id,
     selected_names,
     timestamp_field,
+    to_global_id,
 )
 from schema.mentorship.person import PersonMentoring
 from schema.programs.person import PersonAwards
@@ -128,6 +135,14 @@ def _status(rel: RelationRecord) -> ConnectionStatus:
 # Fields of other domains come from schema.mentorship.person and schema.programs.person.
 @strawberry.type(description="A member of the mentoring network.")
 class Person(RecordNode[PersonRecord], PersonMentoring, PersonAwards):
+    @classmethod
+    def from_card(cls, card: PersonCardRecord) -> Person:
+        """A Person shown from their card, for a field that asks only resolvers.planner's
+        CARD_FIELDS of it (Loaders.answers_with_cards). The card holds exactly the
+        attributes those fields read: any other field would fail on the missing attribute
+        rather than answer from a default (tests/api/test_planner.py)."""
+        return cls(id=to_global_id("Person", card.id), record=cast(PersonRecord, card))
+
     name: str = attr_field("record.name", description="Full name as the member wants it shown.")
 
     title: str | None = attr_field(
@@ -304,14 +319,23 @@ class Person(RecordNode[PersonRecord], PersonMentoring, PersonAwards):
 
 def author(info: AppInfo, person_id: str) -> Person | Awaitable[Person]:
     """The author of a post, comment, thread or reply: without an await when the page
-    preloaded it. People are never deleted, so a missing author is a broken graph."""
+    preloaded it, from their card where the plan found this field asking nothing more
+    (resolvers.planner). People are never deleted, so a missing author is a broken graph."""
 
     def convert(record: PersonRecord | None) -> Person:
         if record is None:
             raise LookupError(f"person {person_id} is missing")
         return Person.from_record(record)
 
-    return then(people_resolvers.person_now(info.context, person_id), convert)
+    def from_card(card: PersonCardRecord | None) -> Person:
+        if card is None:
+            raise LookupError(f"person {person_id} is missing")
+        return Person.from_card(card)
+
+    ctx = info.context
+    if ctx.loaders.answers_with_cards(info._raw_info.field_nodes):
+        return then(now_or_later(ctx.loaders.person_card_by_id, person_id), from_card)
+    return then(people_resolvers.person_now(ctx, person_id), convert)
 
 
 def author_field(description: str) -> Any:

@@ -28,7 +28,7 @@ from schema.base import (
     nodes,
     optional_id,
     reference_field,
-    selected_names,
+    selected,
     timestamp_field,
 )
 from schema.people import Person, author_field, link_connection, people_by_ids
@@ -176,20 +176,20 @@ class Comment(RecordNode[CommentRecord]):
 async def post_connection(info: AppInfo, page: Page[PostRecord]) -> Connection[Post]:
     """A page of posts, with what the query shows of them (counts, authors) loaded up front:
     one round trip per kind, and the posts' fields then answer without awaiting."""
-    wanted = selected_names(info)
+    wanted, authors = selected(info)
     await post_resolvers.preload(
         info.context, page.items,
-        engagement=not wanted.isdisjoint(planner.ENGAGEMENT_FIELDS), authors="author" in wanted,
+        engagement=not wanted.isdisjoint(planner.ENGAGEMENT_FIELDS), authors=authors,
     )
     return connection(page, Post.from_record)
 
 
 async def comment_connection(info: AppInfo, page: Page[CommentRecord]) -> Connection[Comment]:
     """A page of comments or replies, preloaded like `post_connection`."""
-    wanted = selected_names(info)
+    wanted, authors = selected(info)
     await comment_resolvers.preload(
         info.context, page.items,
-        engagement=not wanted.isdisjoint(planner.ENGAGEMENT_FIELDS), authors="author" in wanted,
+        engagement=not wanted.isdisjoint(planner.ENGAGEMENT_FIELDS), authors=authors,
     )
     return connection(page, Comment.from_record)
 

@@ -12,9 +12,12 @@ import httpx
 import pytest
 
 from graph_api.config import Settings
-from graph_db import network, posts, seed
+from graph_db import network, people, posts, seed
 from graph_db.backend import Executor
+from graph_db.people_records import PersonCardRecord
+from resolvers.planner import CARD_FIELDS
 from schema.base import to_global_id
+from schema.people import Person
 from tests.api.conftest import Api, serve, with_settings
 from tests.factories import token_for
 
@@ -40,10 +43,27 @@ GROUP_MORE = """query($id: ID!) {
                    pageInfo { hasNextPage } } }
   }
 }"""
+# Authors asked for no more than their cards (resolvers.planner.CARD_FIELDS), through a
+# fragment, on posts and on their comments; beside a root field asking one person's profile.
+GROUP_CARDS = """fragment Chip on Person { __typename id name title rank photoUrl }
+query($id: ID!, $person: ID!) {
+  node(id: $id) {
+    ... on Group { posts(first: 8) { edges { node { id author { ...Chip }
+      comments(first: 3) { edges { node { id author { name ... on Node { id } } } } } } } } }
+  }
+  person: node(id: $person) { ... on Person { id name email bio completeness { score } } }
+}"""
+# One of the page's `author` fields asks for more than a card: none of them reads cards.
+GROUP_CARDS_AND_MORE = """query($id: ID!) {
+  node(id: $id) {
+    ... on Group { posts(first: 8) { edges { node { id author { name title }
+                   full: author { name bio email acceptingMentees } } } } }
+  }
+}"""
 NOW = 1_767_225_600_000
 # Sessions kept for the whole test: a session read again when its 5 s are up (a slow engine
 # on a loaded machine) would be counted among a page's round trips.
-SETTINGS = with_settings(session_cache_seconds=3600)
+SETTINGS = with_settings(session_cache_seconds=3600, expose_queries=True)
 
 
 @pytest.fixture
@@ -107,7 +127,10 @@ async def test_a_planned_page_is_one_round_trip_and_the_loaders_answer(api: Api)
                   (PROFILE_MORE, {"id": node, "after": None})]
     for group in world["groups"]:
         node = to_global_id("Group", group)
-        cases += [(GROUP, {"id": node, "posts": 20}), (GROUP_MORE, {"id": node})]
+        cases += [(GROUP, {"id": node, "posts": 20}), (GROUP_MORE, {"id": node}),
+                  (GROUP_CARDS_AND_MORE, {"id": node})]
+        cases += [(GROUP_CARDS, {"id": node, "person": to_global_id("Person", person)})
+                  for person in world["people"]]
     async with (
         serve(replace(SETTINGS, read_plans=False), api.backend) as unplanned_url,
         httpx.AsyncClient(base_url=unplanned_url, timeout=30) as unplanned,
@@ -130,6 +153,7 @@ async def test_a_planned_page_is_one_round_trip_and_the_loaders_answer(api: Api)
                 else:  # the plan covers part of these; the loaders read the rest
                     assert planned_trips < loaded_trips, (query[:40], variables)
             assert shown >= len(cases) - 3  # the blocked profile (and nothing else) is hidden
+            assert sum(query == GROUP_CARDS for query, _ in cases) == 20
             # The home feed: a first page in one statement, the next one read as without a plan.
             for first in (10, 50):
                 planned_trips, planned = await _ask(api.http, FEED, {"first": first}, token)
@@ -173,3 +197,48 @@ async def test_a_page_size_the_field_refuses_is_refused_as_without_a_plan(api: A
     assert response.status_code == 200
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert body["errors"][0]["path"] == ["node", "posts"]
+
+
+async def test_a_page_reads_its_authors_cards_when_they_are_all_it_shows(api: Api) -> None:
+    """Where every `author` field of a planned page asks only what a card holds, the plan
+    reads cards (5 values a person), not profiles; where one asks more, profiles; and the
+    answers are the loaders' either way (test_a_planned_page_is_one_round_trip_...)."""
+    world = await _world(api.backend)
+    token = await _token(api.backend, world["viewers"][0])
+    group = to_global_id("Group", world["groups"][0])
+    await _ask(api.http, "{ me { id } }", {}, token)  # the session, read once and kept
+
+    async def statements(query: str, variables: dict[str, Any]) -> list[str]:
+        response = await api.http.post(
+            "/graphql", json={"query": query, "variables": variables},
+            headers={"authorization": f"Bearer {token}", "x-debug-queries": "1"},
+        )
+        body = response.json()
+        assert "errors" not in body and body["data"]["node"]["posts"]["edges"], body
+        return [executed["query"] for executed in body["extensions"]["queries"]]
+
+    [plan] = await statements(GROUP, {"id": group, "posts": 20})
+    assert people.PERSON_CARD_FIELDS in plan and people.PERSON_FIELDS not in plan
+    plan, *_ = await statements(GROUP_CARDS_AND_MORE, {"id": group})  # then their relations
+    assert people.PERSON_FIELDS in plan and people.PERSON_CARD_FIELDS not in plan
+    # The comments' authors (read after the plan, by the comments' page) are cards too; the
+    # other root field's person is a profile.
+    executed = await statements(
+        GROUP_CARDS, {"id": group, "person": to_global_id("Person", world["people"][0])}
+    )
+    [plan] = [query for query in executed if "(g:Group {id: $group})" in query]
+    assert people.PERSON_CARD_FIELDS in plan and people.PERSON_FIELDS not in plan
+    assert people.GET_CARDS in executed
+    [profile] = [query for query in executed if people.PERSON_FIELDS in query]
+    assert people.PERSON_CARD_FIELDS not in profile
+
+
+def test_a_card_answers_no_field_beyond_it() -> None:
+    card = PersonCardRecord(id="p-1", name="Ada Lovelace", title="Dr", rank=None, photoUrl=None)
+    person = Person.from_card(card)
+    assert (person.id, person.record.name) == (to_global_id("Person", "p-1"), "Ada Lovelace")
+    with pytest.raises(AttributeError):
+        _ = person.record.email
+    assert set(CARD_FIELDS) - {"__typename", "id"} <= {
+        field.name for field in Person.__strawberry_definition__.fields
+    } | {"photoUrl"}
