@@ -149,9 +149,10 @@ class SuggestionRecord:
 
 @dataclass(frozen=True, slots=True)
 class SearchHitRecord:
-    """A search result; `rank` (higher first, then id) is its keyset position."""
+    """A search result; `rank` (higher first, then id) is its keyset position; `person` a
+    card where the search was asked for cards (graph_db.search.search_page)."""
 
-    person: PersonRecord
+    person: PersonRecord | PersonCardRecord
     rank: int
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, LiteralString
 
@@ -35,8 +35,14 @@ from graph_db.dialect import RecallWord
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.migrations import PERSON_SEARCH
 from graph_db.network import HIDDEN
-from graph_db.people import PERSON_FIELDS, get_many
-from graph_db.people_records import FacetRecord, PersonRecord, SearchFacetsRecord, SearchHitRecord
+from graph_db.people import PERSON_CARD_FIELDS, PERSON_FIELDS, get_many
+from graph_db.people_records import (
+    FacetRecord,
+    PersonCardRecord,
+    PersonRecord,
+    SearchFacetsRecord,
+    SearchHitRecord,
+)
 from graph_db.search_ranking import Vocabulary
 from graph_db.text_analysis import (
     ANALYSIS_VERSION,
@@ -124,13 +130,23 @@ def _filter(params: dict[str, Any], anchor: str | None = None) -> LiteralString:
 
 
 _UNRANKED: LiteralString = "WITH p, coalesce(p.completeness, 0) AS rank "
-# Sort and cut before projecting: a map projection per candidate costs more than the sort.
-_PAGE: LiteralString = (
-    "WITH p, rank, $afterRank IS NULL OR rank < $afterRank "
-    "  OR (rank = $afterRank AND p.id > $afterId) AS ok WHERE ok "
-    "WITH p, rank ORDER BY rank DESC, p.id LIMIT $limit "
-    "RETURN " + PERSON_FIELDS + " AS person, rank ORDER BY rank DESC, p.id"
-)
+
+
+def _page(fields: LiteralString) -> LiteralString:
+    # Sort and cut before projecting: a map projection per candidate costs more than the sort.
+    return (
+        "WITH p, rank, $afterRank IS NULL OR rank < $afterRank "
+        "  OR (rank = $afterRank AND p.id > $afterId) AS ok WHERE ok "
+        "WITH p, rank ORDER BY rank DESC, p.id LIMIT $limit "
+        "RETURN " + fields + " AS person, rank ORDER BY rank DESC, p.id"
+    )
+
+
+# The page's people as profiles, or as cards (`cards`: graph_db.people.get_cards).
+_PAGE: dict[bool, LiteralString] = {False: _page(PERSON_FIELDS), True: _page(PERSON_CARD_FIELDS)}
+_PERSON: dict[bool, Callable[[dict[str, Any]], PersonRecord | PersonCardRecord]] = {
+    False: PersonRecord.from_row, True: PersonCardRecord.from_row,
+}
 _ALL_PEOPLE: LiteralString = HIDDEN + "MATCH (p:Person) "
 # With a term filter, the candidates are that term's holders, reached from the few term
 # nodes instead of testing every person's list: the first of these the request filters by
@@ -188,15 +204,23 @@ _FACET_CALLS: dict[str, LiteralString] = {
         "  RETURN collect({id: t.id, name: t.name, count: n}) AS mentorshipAreas } "
     ),
 }
-# The page of the collected result set `found` (no text: fullest profiles first).
-_PAGE_OF_FOUND: LiteralString = (
-    "CALL { WITH found UNWIND found AS p "
-    + _UNRANKED
-    + "WITH p, rank, $afterRank IS NULL OR rank < $afterRank "
-    "  OR (rank = $afterRank AND p.id > $afterId) AS ok WHERE ok "
-    "  WITH p, rank ORDER BY rank DESC, p.id LIMIT $limit "
-    "  RETURN collect({person: " + PERSON_FIELDS + ", rank: rank}) AS page } "
-)
+
+
+def _page_of_found(fields: LiteralString) -> LiteralString:
+    """The page of the collected result set `found` (no text: fullest profiles first)."""
+    return (
+        "CALL { WITH found UNWIND found AS p "
+        + _UNRANKED
+        + "WITH p, rank, $afterRank IS NULL OR rank < $afterRank "
+        "  OR (rank = $afterRank AND p.id > $afterId) AS ok WHERE ok "
+        "  WITH p, rank ORDER BY rank DESC, p.id LIMIT $limit "
+        "  RETURN collect({person: " + fields + ", rank: rank}) AS page } "
+    )
+
+
+_PAGE_OF_FOUND: dict[bool, LiteralString] = {
+    False: _page_of_found(PERSON_FIELDS), True: _page_of_found(PERSON_CARD_FIELDS),
+}
 _RETURNED: dict[str, LiteralString] = {
     "hospitals": ", hospitals", "departments": ", departments", "interests": ", interests",
     "mentorshipAreas": ", mentorshipAreas",
@@ -225,11 +249,14 @@ async def search_people(
 async def search_page(
     db: Executor, request: SearchRequest, *, after: tuple[int, str] | None, limit: int,
     facets: Sequence[str] | None = None, facet_limit: int = FACET_LIMIT,
-    weights: Sequence[float] | None = None, beside: Sequence[Part] = (),
+    weights: Sequence[float] | None = None, beside: Sequence[Part] = (), cards: bool = False,
 ) -> SearchResult:
     """One page, and with `facets` (kinds from FACET_KINDS; empty for the total alone) the
     counts over the whole result set. With text, `weights` (a hit's `weights`) ranks a later
     page exactly as the first one was ranked; without them they are computed afresh.
+
+    `cards`: the page's people as cards (PersonCardRecord), when that is all it shows of them;
+    with text they are profiles all the same (the ranking reads their text).
 
     `beside`: reads of what the page shows of its people (graph_db.compose parts whose keys
     come from `("page", "person.id")`, or any read with keys of its own), made in the same
@@ -245,12 +272,11 @@ async def search_page(
             db, request, params, after, limit, facets, facet_limit, weights, beside
         )
     if facets is None and not beside:
-        rows = await db.read(_candidates(params) + _UNRANKED + _PAGE, params)
-        return SearchResult(
-            [SearchHit(PersonRecord.from_row(r["person"]), int(r["rank"])) for r in rows]
-        )
+        rows = await db.read(_candidates(params) + _UNRANKED + _PAGE[cards], params)
+        person = _PERSON[cards]
+        return SearchResult([SearchHit(person(r["person"]), int(r["rank"])) for r in rows])
     kinds = [k for k in FACET_KINDS if k in (facets or ())]
-    query = _candidates(params) + "WITH collect(p) AS found " + _PAGE_OF_FOUND
+    query = _candidates(params) + "WITH collect(p) AS found " + _PAGE_OF_FOUND[cards]
     returned: LiteralString = "RETURN size(found) AS total, page"
     for kind in kinds:
         query += _FACET_CALLS[kind]
@@ -263,7 +289,8 @@ async def search_page(
             raise ValueError("a part beside the search binds a search parameter differently")
         params.update(read_beside.params)
     row = (await db.read(query + returned, params))[0]
-    hits = [SearchHit(PersonRecord.from_row(h["person"]), int(h["rank"])) for h in row["page"]]
+    person = _PERSON[cards]
+    hits = [SearchHit(person(h["person"]), int(h["rank"])) for h in row["page"]]
     return SearchResult(
         hits, None if facets is None else _facets_record(row),
         read_beside.rows(row) if read_beside is not None else {},

@@ -39,9 +39,6 @@ V = TypeVar("V")
 # and the viewer's like; a group's standing of the viewer.
 ENGAGEMENT_FIELDS = frozenset({"likeCount", "commentCount", "replyCount", "viewerHasLiked"})
 ACCESS_FIELDS = frozenset({"viewerStatus", "viewerRole", "viewerCanModerate", "viewerMutedUntil"})
-# The Person fields a person's card answers (graph_db.people.get_cards: PersonCardRecord):
-# a page whose authors are asked nothing else reads their cards, not their profiles.
-CARD_FIELDS = frozenset({"__typename", "id", "name", "title", "rank", "photoUrl"})
 
 
 @dataclass(frozen=True)
@@ -73,6 +70,15 @@ PERSON_KINDS: dict[str, PersonKind] = {
         lambda loaders: loaders.network_counts_by_person,
     ),
 }
+
+
+# The Person fields a person's card (graph_db.people.get_cards: PersonCardRecord) answers:
+# its own values, and what is read by the person's id alone (each kind but the contact
+# details, which depend on the profile's visibility settings). A page whose people are asked
+# nothing else reads their cards, not their profiles.
+CARD_FIELDS = frozenset({"__typename", "id", "name", "title", "rank", "photoUrl"}).union(
+    *(kind.fields for kind in PERSON_KINDS.values())
+) - {"email", "phone"}
 
 
 def person_kinds(names: frozenset[str]) -> list[str]:

@@ -72,12 +72,14 @@ def _weights(text: object) -> list[float] | None:
 async def search_people(
     ctx: Context, text: str | None, people_filter: PeopleFilter, *, first: int | None,
     after: str | None, facets: Sequence[str] | None = None, shown: Sequence[str] = (),
+    cards: bool = False,
 ) -> PeopleSearch:
     """Best matches first (graph_db.search_ranking: words matched, then match quality, then
     profile completeness), ties by id; with no text, the fullest profiles first. Pages continue
     strictly after their cursor, ranked with the first page's word weights. With `facets`
     (kinds; empty for the total alone) they come with the page; so does what the page shows
-    of its people (`shown`: kinds of resolvers.planner.PERSON_KINDS), into their loaders."""
+    of its people (`shown`: kinds of resolvers.planner.PERSON_KINDS), into their loaders.
+    `cards`: the page shows no more of its people than their cards (resolvers.planner.CARD_FIELDS)."""
     viewer = require_viewer(ctx)
     if text is not None and len(text) > MAX_QUERY:
         raise InvalidInput(f"at most {MAX_QUERY} characters", field="query")
@@ -98,7 +100,7 @@ async def search_people(
         parts, ride = ([*beside, ride] if ride is not None else beside), None
         result = await search.search_page(
             ctx.db, query, after=position, limit=limit, facets=facets, weights=weights,
-            beside=parts,
+            beside=parts, cards=cards,
         )
         if result.facets is not None:
             counted.append(result.facets)
@@ -113,7 +115,8 @@ async def search_people(
         lambda hit: (hit.rank, hit.person.id, ",".join(f"{w:g}" for w in hit.weights)),
     )
     for hit in page.items:
-        ctx.loaders.person_by_id.prime(hit.person.id, hit.person)
+        if isinstance(hit.person, PersonRecord):  # a card is no answer for a profile
+            ctx.loaders.person_by_id.prime(hit.person.id, hit.person)
     return PeopleSearch(ctx, query, page, counted[0] if counted else None)
 
 

@@ -406,10 +406,12 @@ def selected(info: AppInfo) -> tuple[frozenset[str], list[FieldNode]]:
     return frozenset(names), authors
 
 
-def asks_only(info: AppInfo, field: FieldNode, type_name: str, allowed: frozenset[str]) -> bool:
-    """Whether the field `field`, of an object of `type_name`, asks for nothing but the
-    fields `allowed` of it (through fragments; a fragment on another type: not sure, no)."""
-    pending: list[Any] = list(selections_below(info, field))
+def asks_only(
+    info: AppInfo, selections: Iterable[Any], type_name: str, allowed: frozenset[str]
+) -> bool:
+    """Whether `selections`, of an object of `type_name`, ask for nothing but its fields
+    `allowed` (through fragments; a fragment on another type: not sure, no)."""
+    pending: list[Any] = list(selections)
     while pending:
         node = pending.pop()
         if isinstance(node, FieldNode):
@@ -425,7 +427,7 @@ def asks_only(info: AppInfo, field: FieldNode, type_name: str, allowed: frozense
 def author_cards(info: AppInfo, authors: Sequence[FieldNode]) -> tuple[FieldNode, ...]:
     """The `author` field nodes `authors` when each asks only what a person's card holds
     (resolvers.planner.CARD_FIELDS), else none."""
-    if all(asks_only(info, node, "Person", CARD_FIELDS) for node in authors):
+    if all(asks_only(info, selections_below(info, node), "Person", CARD_FIELDS) for node in authors):
         return tuple(authors)
     return ()
 

@@ -143,6 +143,13 @@ class Person(RecordNode[PersonRecord], PersonMentoring, PersonAwards):
         rather than answer from a default (tests/api/test_planner.py)."""
         return cls(id=to_global_id("Person", card.id), record=cast(PersonRecord, card))
 
+    @classmethod
+    def of(cls, record: PersonRecord | PersonCardRecord) -> Person:
+        """A Person from a profile, or from a card (`from_card`)."""
+        if isinstance(record, PersonRecord):
+            return cls.from_record(record)
+        return cls.from_card(record)
+
     name: str = attr_field("record.name", description="Full name as the member wants it shown.")
 
     title: str | None = attr_field(
@@ -358,7 +365,9 @@ async def people_by_ids(info: AppInfo, person_ids: Sequence[str]) -> list[Person
     return [Person.from_record(p) for p in found if p is not None]
 
 
-async def preload_people(info: AppInfo, people: Iterable[PersonRecord]) -> None:
+async def preload_people(
+    info: AppInfo, people: Iterable[PersonRecord | PersonCardRecord]
+) -> None:
     """Load what the query shows of a page of people, in one round trip, so their fields
     answer without awaiting (resolvers.people.preload)."""
     kinds = planner.person_kinds(selected_names(info))

@@ -18,6 +18,7 @@ from schema.base import (
     AppInfo,
     Connection,
     PageInfo,
+    asks_only,
     connection,
     ids,
     local_id,
@@ -148,6 +149,14 @@ def _counts_asked(info: AppInfo) -> list[str] | None:
     return [kind for kind in FACET_KINDS if kind in kinds]
 
 
+def _cards_only(info: AppInfo) -> bool:
+    """Whether the page's people (its edges' nodes, its nodes) are asked only what their cards
+    answer (resolvers.planner.CARD_FIELDS)."""
+    fields = _names(info, selections_here(info))
+    people = [*_names(info, fields.get("edges", [])).get("node", []), *fields.get("nodes", [])]
+    return asks_only(info, people, "Person", planner.CARD_FIELDS)
+
+
 @strawberry.type
 class SearchQuery:
     @strawberry.field(
@@ -165,13 +174,13 @@ class SearchQuery:
         values = filter.values() if filter else PeopleFilterValues()
         found = await search_resolvers.search_people(
             info.context, query, values, first=first, after=after, facets=_counts_asked(info),
-            shown=planner.person_kinds(selected_names(info)),
+            shown=planner.person_kinds(selected_names(info)), cards=_cards_only(info),
         )
         page = found.page
         await preload_people(info, (hit.person for hit in page.items))
         edges = [
             PersonSearchEdge(
-                node=Person.from_record(hit.person), cursor=cursor, matched_terms=list(hit.matched)
+                node=Person.of(hit.person), cursor=cursor, matched_terms=list(hit.matched)
             )
             for hit, cursor in zip(page.items, page.cursors, strict=True)
         ]

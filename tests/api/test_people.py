@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph_db import network, seed
+import pytest
+
+from graph_db import network, people, seed
 from graph_db.people_records import PersonRecord
 from schema.base import to_global_id
-from tests.api.conftest import Api
+from tests.api.conftest import Api, with_settings
 from tests.factories import make_member, token_for
 
 PERSON_FIELDS = """
@@ -126,6 +128,58 @@ async def test_signed_out_and_bad_input_over_http(api: Api) -> None:
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     response = await api.post('{ searchPeople(after: "not-a-cursor") { totalCount } }', token=token)
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+CARD = """
+  __typename id name title rank photoUrl hospital { name } department { name } division { name }
+  interests { name } mentorshipOffered { name } mentorshipSought { name } degree connectionStatus
+  viewerFollows followsViewer followerCount followingCount connectionCount
+"""
+# The same page of people, asked one field more than their cards hold: read as profiles.
+CARD_SEARCH = SEARCH.replace(PERSON_FIELDS, CARD)
+PROFILE_SEARCH = SEARCH.replace(PERSON_FIELDS, CARD + " bio")
+COUNTLESS = """query($filter: PeopleFilter, $first: Int) {
+  searchPeople(filter: $filter, first: $first) { nodes { id name } }
+}"""
+
+
+@pytest.mark.parametrize("settings", [with_settings(expose_queries=True)])
+async def test_a_search_page_asked_only_what_cards_hold_reads_cards_with_the_same_answer(
+    api: Api,
+) -> None:
+    _, token = await _seeded(api, 50)
+
+    async def ask(query: str, variables: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        response = await api.http.post(
+            "/graphql", json={"query": query, "variables": variables},
+            headers={"authorization": f"Bearer {token}", "x-debug-queries": "1"},
+        )
+        body = response.json()
+        assert "errors" not in body, body
+        return body["data"], [executed["query"] for executed in body["extensions"]["queries"]]
+
+    facets = (await api.gql(SEARCH, {"first": 1}, token=token))["searchPeople"]["facets"]
+    interest = {"interests": [facets["interests"][0]["id"]]}
+    hospital = {"hospitals": [facets["hospitals"][0]["id"]]}
+    for variables in ({"first": 30}, {"first": 30, "filter": interest},
+                      {"first": 5, "filter": hospital}, {"q": "research", "first": 10}):
+        after = None
+        for _ in range(3):  # the first page and two more
+            carded, statements = await ask(CARD_SEARCH, {**variables, "after": after})
+            profiled, _ = await ask(PROFILE_SEARCH, {**variables, "after": after})
+            for edge in profiled["searchPeople"]["edges"]:
+                del edge["node"]["bio"]
+            assert carded == profiled and carded["searchPeople"]["edges"], variables
+            # Without text the page reads cards; with text, profiles (the ranking reads them).
+            cards = [q for q in statements if people.PERSON_CARD_FIELDS in q]
+            assert len(cards) == (0 if "q" in variables else 1), variables
+            if not carded["searchPeople"]["pageInfo"]["hasNextPage"]:
+                break
+            after = carded["searchPeople"]["pageInfo"]["endCursor"]
+    # Without a total or facets the page is read alone (its own statement): cards as well.
+    data, statements = await ask(COUNTLESS, {"first": 4, "filter": interest})
+    assert len(data["searchPeople"]["nodes"]) == 4
+    assert any(people.PERSON_CARD_FIELDS in q for q in statements)
 
 
 async def test_filters_facets_and_paging_over_http(api: Api) -> None:
