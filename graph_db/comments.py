@@ -21,19 +21,11 @@ from graph_db.policy import blocked, blocked_ids, live, sees_content
 from graph_db.posts import mention, mention_params, removal, unmention
 from graph_db.social_records import CommentRecord, NotifiedRecord
 
-
-def comment_fields(mentions: LiteralString = "[(c)-[:MENTIONS]->(cm:Person) | cm.id]") -> LiteralString:
-    """Projection of `c` (the comment) with `a` (its author), `p` (its post) and `parent`
-    (or null); a write passes `mentions` (see graph_db.posts.post_fields)."""
-    return (
-        "c {.id, .body, .createdAt, .editedAt, authorId: a.id, postId: p.id, "
-        "parentId: parent.id, mentionIds: " + mentions + "}"
-    )
-
-
-COMMENT_FIELDS: LiteralString = comment_fields()
-WRITTEN_COMMENT_FIELDS: LiteralString = comment_fields(
-    "CASE WHEN $setMentions THEN mentionIds ELSE [(c)-[:MENTIONS]->(cm:Person) | cm.id] END"
+# Projection of `c` (the comment) with `a` (its author), `p` (its post) and `parent` (or
+# null); its mentions as graph_db.posts.mention stored them (see graph_db.posts.post_fields).
+COMMENT_FIELDS: LiteralString = (
+    "c {.id, .body, .createdAt, .editedAt, authorId: a.id, postId: p.id, "
+    "parentId: parent.id, mentionIds: coalesce(c.mentionIds, [])}"
 )
 
 
@@ -184,7 +176,7 @@ CREATE_COMMENT: LiteralString = (
              actor="a", target="p", post="p", comment="c", when="created")
     + notify("MENTION", imports="a, c, p, mentioned, created", recipients="mentioned",
              actor="a", target="c", post="p", comment="c", when="created", out="mentionedIn")
-    + " RETURN " + WRITTEN_COMMENT_FIELDS + " AS comment, notified, repliedTo, mentionedIn"
+    + " RETURN " + COMMENT_FIELDS + " AS comment, notified, repliedTo, mentionedIn"
 )
 
 
@@ -216,7 +208,7 @@ UPDATE_COMMENT: LiteralString = (
     "WITH a, c, p, g, parent" + mention("c", "a", "g")
     + notify("MENTION", imports="a, c, p, mentioned", recipients="mentioned", actor="a",
              target="c", post="p", comment="c")
-    + " RETURN " + WRITTEN_COMMENT_FIELDS + " AS comment, notified"
+    + " RETURN " + COMMENT_FIELDS + " AS comment, notified"
 )
 
 

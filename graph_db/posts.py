@@ -1,7 +1,8 @@
 """Posts (updates): writing, editing, removing, and reading them as a given viewer.
 
 A post is (:Person)-[:AUTHORED]->(:Post), optionally -[:IN_GROUP]->(:Group), and
--[:MENTIONS]->(:Person) for each person it @-mentions. Removal is soft: `removedAt`
+-[:MENTIONS]->(:Person) for each person it @-mentions (their ids also stored, in the order
+written, as `mentionIds`: see `mention`). Removal is soft: `removedAt`
 (and `removedBy`) are set, the node stays for the audit log, and every read here and in
 the other social modules skips it. Reads take the viewer's id: nothing is returned from
 a member blocked either way, or from a group the viewer cannot see.
@@ -31,33 +32,21 @@ from graph_db.policy import (
 from graph_db.social_records import NotifiedRecord, PostRecord
 
 
-def post_fields(
-    mentions: LiteralString = "[(p)-[:MENTIONS]->(pm:Person) | pm.id]", author: LiteralString = "a",
-) -> LiteralString:
-    """Projection of `p` (the post) with its `author` (`a`) and `g` (its group or null).
-
-    A write passes `mentions` itself: FalkorDB's pattern comprehensions do not see edges
-    created earlier in the same statement."""
+def post_fields(author: LiteralString = "a") -> LiteralString:
+    """Projection of `p` (the post) with its `author` (`a`) and `g` (its group or null); its
+    mentions are the ids `mention` stored beside the MENTIONS edges (none: never mentioned)."""
     return (
         "p {.id, .body, .createdAt, .editedAt, authorId: " + author + ".id, groupId: g.id, "
-        "mentionIds: " + mentions + "}"
+        "mentionIds: coalesce(p.mentionIds, [])}"
     )
 
 
 POST_FIELDS: LiteralString = post_fields()
-# After `_mention`: the mentions as they are now (new list, or the old one when kept).
-WRITTEN_POST_FIELDS: LiteralString = post_fields(
-    "CASE WHEN $setMentions THEN mentionIds ELSE [(p)-[:MENTIONS]->(pm:Person) | pm.id] END"
-)
 
-# The end of a newest-first listing once its page is cut (`p`, `a`, `g` bound, in order):
-# the posts' mentions met by one match and collected (a pattern comprehension per post is
-# a sub-plan each on FalkorDB: ~5 us a post more), the page put back in order after that
-# aggregation, then each post projected.
+# The end of a newest-first listing once its page is cut (`p`, `a`, `g` bound): the page in
+# order (a match after the cut need not keep it), each post projected.
 LISTING_TAIL: LiteralString = (
-    "OPTIONAL MATCH (p)-[:MENTIONS]->(pm:Person) "
-    "WITH p, a, g, collect(pm.id) AS mentionIds ORDER BY p.createdAt DESC, p.id DESC "
-    "RETURN " + post_fields("mentionIds") + " AS post"
+    "WITH p, a, g ORDER BY p.createdAt DESC, p.id DESC RETURN " + POST_FIELDS + " AS post"
 )
 
 # Keyset condition for newest-first lists: strictly after ($at, $id) in (createdAt, id) DESC.
@@ -82,7 +71,12 @@ async def get_many(db: Executor, ids: Sequence[str], *, viewer_id: str) -> list[
 def mention(node: LiteralString, author: LiteralString, group: LiteralString) -> LiteralString:
     """A CALL linking `node` (a post or comment) to each person in $mentions; yields
     `mentioned` (the people newly linked: to notify) and `mentionIds` (all of $mentions
-    linked). Nobody blocked either way with the author, nor anyone who cannot see `group`."""
+    linked). Nobody blocked either way with the author, nor anyone who cannot see `group`.
+
+    When $setMentions, the ids linked are also stored on `node` as `mentionIds`, in the order
+    written: what reads show (a read of the edges cost a listing ~10 us a post on FalkorDB).
+    `unmention` has removed any others by then; nothing else writes MENTIONS, and
+    graph_db.migrations.mentions stores the list for what was written before it was kept."""
     return (
         " CALL { WITH " + node + ", " + author + ", " + group
         + " UNWIND $mentions AS mid MATCH (m:Person {id: mid})"
@@ -92,6 +86,8 @@ def mention(node: LiteralString, author: LiteralString, group: LiteralString) ->
         " WITH " + node + ", m, known IS NULL AS fresh"
         " MERGE (" + node + ")-[r:MENTIONS]->(m) ON CREATE SET r.createdAt = $now"
         " RETURN collect(CASE WHEN fresh THEN m END) AS mentioned, collect(m.id) AS mentionIds }"
+        " SET " + node + ".mentionIds = CASE WHEN $setMentions THEN mentionIds"
+        " ELSE " + node + ".mentionIds END WITH *"
     )
 
 
@@ -126,7 +122,7 @@ CREATE_POST: LiteralString = (
     "WITH a, g, p, created" + mention("p", "a", "g")
     + notify("MENTION", imports="a, p, mentioned, created", recipients="mentioned", actor="a",
              target="p", post="p", when="created")
-    + " RETURN " + WRITTEN_POST_FIELDS + " AS post, notified"
+    + " RETURN " + POST_FIELDS + " AS post, notified"
 )
 
 
@@ -154,7 +150,7 @@ UPDATE_POST: LiteralString = (
     "WITH a, g, p" + mention("p", "a", "g")
     + notify("MENTION", imports="a, p, mentioned", recipients="mentioned", actor="a",
              target="p", post="p")
-    + " RETURN " + WRITTEN_POST_FIELDS + " AS post, notified"
+    + " RETURN " + POST_FIELDS + " AS post, notified"
 )
 
 

@@ -13,6 +13,7 @@ from graph_db.dialect import (
     SchemaOp,
     UniqueConstraint,
 )
+from graph_db.migrations.mentions import store_mention_ids
 from graph_db.migrations.search import update_search_words
 
 log = logging.getLogger("graph_db.migrations")
@@ -108,4 +109,6 @@ async def migrate(backend: Backend, schema: tuple[SchemaOp, ...] = SCHEMA) -> in
     log.info("schema up to date", extra={"statements": applied})
     if updated := await update_search_words(backend):
         log.info("people search words updated", extra={"people": updated})
+    if stored := await store_mention_ids(backend):
+        log.info("mentions stored on posts and comments", extra={"items": stored})
     return applied
