@@ -92,6 +92,25 @@ async def test_derived_properties_mirror_the_graph(db: Backend) -> None:
     assert derived["interestIds"] == [] and derived["topics"] == "Leadership"
 
 
+async def test_people_in_one_unit_share_their_affiliation_until_a_unit_changes(db: Backend) -> None:
+    division = await _division(db)
+    ada, ben = await make_person(db), await make_person(db)
+    for person in (ada, ben):
+        await people.update_profile(db, person.id, changes={}, now=NOW, set_unit=True,
+                                    unit_id=division)
+    first, second = await people.get_affiliations(db, [ada.id, ben.id])
+    assert first == second and first.division is not None and first.division.id == division
+    assert first.department is not None and first.division.parentId == first.department.id
+    # Read again after a rename: the new name (a shared record is one of equal values).
+    renamed = await taxonomy.rename_unit(db, "Division", division, name="Cardiovascular Medicine",
+                                         short_name=None, now=NOW + 1)
+    assert renamed is not None
+    again = (await people.get_affiliations(db, [ada.id]))[0]
+    assert again.division is not None and again.division.name == "Cardiovascular Medicine"
+    assert again.department == first.department and again.hospital == first.hospital
+    assert again != first
+
+
 async def test_attaching_to_a_department_without_division(db: Backend) -> None:
     await taxonomy.load_default(db, now=NOW)
     department = next(
