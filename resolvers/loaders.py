@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -67,6 +68,19 @@ def forget(loader: DataLoader[K, V], key: K) -> None:
         loader.clear(key)
 
 
+def _loaded(loader: DataLoader[K, V], key: K) -> asyncio.Future[V] | None:
+    """The finished load of `key`, if this request has one (not failed, not cancelled)."""
+    future = loader.cache_map.get(key) if loader.cache else None
+    if future is not None and future.done() and not future.cancelled() and future.exception() is None:
+        return future
+    return None
+
+
+def unloaded(loader: DataLoader[K, V], keys: Sequence[K]) -> list[K]:
+    """The keys of `keys` this request has not loaded yet (a read plan may have primed all)."""
+    return [key for key in keys if _loaded(loader, key) is None]
+
+
 def now_or_later(loader: DataLoader[K, V], key: K) -> V | Awaitable[V]:
     """The value if this request has loaded `key` already, else the (batched) load.
 
@@ -74,10 +88,8 @@ def now_or_later(loader: DataLoader[K, V], key: K) -> V | Awaitable[V]:
     awaitable (no coroutine, no task: ~20 us less per field and item), so pages preload
     what their items show (e.g. resolvers.posts.preload) and the items' fields answer
     through this."""
-    future = loader.cache_map.get(key) if loader.cache else None
-    if future is not None and future.done() and not future.cancelled() and future.exception() is None:
-        return future.result()
-    return loader.load(key)
+    future = _loaded(loader, key)
+    return future.result() if future is not None else loader.load(key)
 
 
 def then(value: V | Awaitable[V], convert: Callable[[V], T]) -> T | Awaitable[T]:

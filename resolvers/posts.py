@@ -25,7 +25,7 @@ from graph_db.social_records import EngagementRecord, PostRecord
 from resolvers import groups as group_rules
 from resolvers.auth import require_viewer
 from resolvers.context import Context
-from resolvers.loaders import forget, now_or_later, or_not_found
+from resolvers.loaders import forget, now_or_later, or_not_found, unloaded
 from resolvers.notifications import announce
 from resolvers.pagination import Page, forward_request, keyset_page, time_key
 from resolvers.policy import moderates_scope
@@ -120,16 +120,17 @@ async def preload_content(
     authors, when the `author` field nodes `authors` are asked (as cards where a plan said
     those fields answer from cards). Their fields then answer without awaiting
     (resolvers.loaders.now_or_later)."""
-    loads: list[Awaitable[object]] = []
-    if engagement is not None and items:
-        loads.append(engagement.load_many([item.id for item in items]))
-    if authors and items:
-        ids = list({i.authorId: 0 for i in items})
-        if ctx.loaders.answers_with_cards(authors):
-            loads.append(ctx.loaders.person_card_by_id.load_many(ids))
-        else:
-            loads.append(ctx.loaders.person_by_id.load_many(ids))
-    await asyncio.gather(*loads)
+    wanted: list[tuple[DataLoader[str, Any], list[str]]] = []
+    if engagement is not None:
+        wanted.append((engagement, [item.id for item in items]))
+    if authors:
+        people = ctx.loaders.person_card_by_id if ctx.loaders.answers_with_cards(authors) else (
+            ctx.loaders.person_by_id)
+        wanted.append((people, list({i.authorId: 0 for i in items})))
+    # What a read plan primed is not loaded again (nor awaited: nothing to wait for).
+    loads = [loader.load_many(left) for loader, keys in wanted if (left := unloaded(loader, keys))]
+    if loads:
+        await asyncio.gather(*loads)
 
 
 async def preload(
