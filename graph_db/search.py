@@ -132,14 +132,17 @@ def _filter(params: dict[str, Any], anchor: str | None = None) -> LiteralString:
 _UNRANKED: LiteralString = "WITH p, coalesce(p.completeness, 0) AS rank "
 
 
+# The page of ranked `p`: after the cursor, best first, cut. Sort and cut before projecting:
+# a map projection per candidate costs more than the sort.
+_CUT: LiteralString = (
+    "WITH p, rank, $afterRank IS NULL OR rank < $afterRank "
+    "  OR (rank = $afterRank AND p.id > $afterId) AS ok WHERE ok "
+    "WITH p, rank ORDER BY rank DESC, p.id LIMIT $limit "
+)
+
+
 def _page(fields: LiteralString) -> LiteralString:
-    # Sort and cut before projecting: a map projection per candidate costs more than the sort.
-    return (
-        "WITH p, rank, $afterRank IS NULL OR rank < $afterRank "
-        "  OR (rank = $afterRank AND p.id > $afterId) AS ok WHERE ok "
-        "WITH p, rank ORDER BY rank DESC, p.id LIMIT $limit "
-        "RETURN " + fields + " AS person, rank ORDER BY rank DESC, p.id"
-    )
+    return _CUT + "RETURN " + fields + " AS person, rank ORDER BY rank DESC, p.id"
 
 
 # The page's people as profiles, or as cards (`cards`: graph_db.people.get_cards).
@@ -209,12 +212,8 @@ _FACET_CALLS: dict[str, LiteralString] = {
 def _page_of_found(fields: LiteralString) -> LiteralString:
     """The page of the collected result set `found` (no text: fullest profiles first)."""
     return (
-        "CALL { WITH found UNWIND found AS p "
-        + _UNRANKED
-        + "WITH p, rank, $afterRank IS NULL OR rank < $afterRank "
-        "  OR (rank = $afterRank AND p.id > $afterId) AS ok WHERE ok "
-        "  WITH p, rank ORDER BY rank DESC, p.id LIMIT $limit "
-        "  RETURN collect({person: " + fields + ", rank: rank}) AS page } "
+        "CALL { WITH found UNWIND found AS p " + _UNRANKED + _CUT
+        + "RETURN collect({person: " + fields + ", rank: rank}) AS page } "
     )
 
 

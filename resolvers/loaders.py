@@ -132,7 +132,7 @@ class Loaders:
         # limit): the resolver that would read the same page takes it instead (once).
         self._pages: dict[tuple[object, str, object, int], list[Any]] = {}
         # The `author` field nodes that a plan found asking only what a person's card holds
-        # (schema.people.CARD_FIELDS), by id(); the node is kept to tell it from a later
+        # (resolvers.planner.CARD_FIELDS), by id(); the node is kept to tell it from a later
         # node at the same address.
         self._card_nodes: dict[int, object] = {}
 

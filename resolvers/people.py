@@ -21,6 +21,7 @@ from graph_db.people import PersonTerms
 from graph_db.people_records import (
     AffiliationRecord,
     NetworkCountsRecord,
+    PersonCardRecord,
     PersonRecord,
     RelationRecord,
     TermRecord,
@@ -66,6 +67,18 @@ async def viewer_person(ctx: Context, viewer: Viewer) -> PersonRecord | None:
 def person_now(ctx: Context, person_id: str) -> PersonRecord | None | Awaitable[PersonRecord | None]:
     """`get_person`, without an await when the page preloaded it."""
     return now_or_later(ctx.loaders.person_by_id, person_id)
+
+
+def author_now(
+    ctx: Context, person_id: str, field_nodes: Sequence[object]
+) -> PersonRecord | PersonCardRecord | None | Awaitable[PersonRecord | PersonCardRecord | None]:
+    """The author asked for at `field_nodes`: their card where a read plan found those
+    fields asking no more of them (Loaders.answers_with_cards), else their profile; without
+    an await when the page preloaded it."""
+    loaders = ctx.loaders
+    if loaders.answers_with_cards(field_nodes):
+        return now_or_later(loaders.person_card_by_id, person_id)
+    return now_or_later(loaders.person_by_id, person_id)
 
 
 def relation_now(ctx: Context, person_id: str) -> RelationRecord | Awaitable[RelationRecord]:

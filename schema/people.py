@@ -19,7 +19,7 @@ from graph_db.people_records import (
 from resolvers import network as network_resolvers
 from resolvers import people as people_resolvers
 from resolvers import planner
-from resolvers.loaders import now_or_later, then
+from resolvers.loaders import then
 from resolvers.pagination import Page
 from resolvers.people import UNSET, TermChoice
 from schema.base import (
@@ -329,20 +329,14 @@ def author(info: AppInfo, person_id: str) -> Person | Awaitable[Person]:
     preloaded it, from their card where the plan found this field asking nothing more
     (resolvers.planner). People are never deleted, so a missing author is a broken graph."""
 
-    def convert(record: PersonRecord | None) -> Person:
+    def convert(record: PersonRecord | PersonCardRecord | None) -> Person:
         if record is None:
             raise LookupError(f"person {person_id} is missing")
-        return Person.from_record(record)
+        return Person.of(record)
 
-    def from_card(card: PersonCardRecord | None) -> Person:
-        if card is None:
-            raise LookupError(f"person {person_id} is missing")
-        return Person.from_card(card)
-
-    ctx = info.context
-    if ctx.loaders.answers_with_cards(info._raw_info.field_nodes):
-        return then(now_or_later(ctx.loaders.person_card_by_id, person_id), from_card)
-    return then(people_resolvers.person_now(ctx, person_id), convert)
+    return then(
+        people_resolvers.author_now(info.context, person_id, info._raw_info.field_nodes), convert
+    )
 
 
 def author_field(description: str) -> Any:
