@@ -44,6 +44,7 @@ def items(raw: str) -> tuple[str, ...]:
 
 POSITIVE = "must be positive"
 OFF_OR_POSITIVE = "must be 0 (off) or positive"
+ONE_PER_CORE_OR_POSITIVE = "must be 0 (one per core) or positive"
 
 
 def integer(low: int | None = None, high: int | None = None, rule: str = POSITIVE) -> Parse[int]:
@@ -116,6 +117,10 @@ class Settings:
     falkordb_fsync: Fsync = setting("everysec", choice(FSYNC_POLICIES))
     falkordb_port: int | None = setting(None, integer())
     falkordb_pool_size: int = setting(32, integer())
+    # The embedded server's threads (graph_db.embedded.EmbeddedOptions says what was measured):
+    # statements at once (0: one per core) and threads one statement may use (0: one per core)
+    falkordb_threads: int = setting(0, integer(0, rule=ONE_PER_CORE_OR_POSITIVE))
+    falkordb_query_threads: int = setting(1, integer(0, rule=ONE_PER_CORE_OR_POSITIVE))
     query_timeout_ms: int = setting(10_000, integer())
     neo4j_uri: str | None = setting(None, text)
     neo4j_user: str = setting("neo4j", text)

@@ -39,6 +39,8 @@ def embedded_options(settings: Settings) -> EmbeddedOptions:
         fsync=settings.falkordb_fsync,
         port=settings.falkordb_port,
         query_timeout_ms=settings.query_timeout_ms,
+        threads=settings.falkordb_threads or None,
+        query_threads=settings.falkordb_query_threads or None,
     )
 
 

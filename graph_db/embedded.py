@@ -52,7 +52,20 @@ class EmbeddedOptions:
     port: int | None = None  # None: unix socket only, no TCP listener at all
     start_timeout: float = 20.0
     query_timeout_ms: int = 10_000
+    # Threads running statements at once (FalkorDB's THREAD_COUNT); None: one per core.
+    # One is cheaper for small statements on a 2-core machine shared with the API (bench
+    # interleave, C network, 32 clients: profile, people and group pages x1.07-1.15 req/s)
+    # but leaves a heavy one nothing to overlap with (mentor recommendations x0.85), so the
+    # default stays FalkorDB's.
     threads: int | None = None
+    # Threads one statement's matrix operations may split over (FalkorDB's OMP_THREAD_COUNT,
+    # one per core unless set). The service's statements read a page each: splitting their
+    # small operations costs more than it saves, and the threads wait spinning on cores the
+    # API needs. Measured with bench.interleave (C network, 2 cores, 32 clients), 1 against
+    # one per core: profile page x1.07 req/s, people by interest x1.04, group page x1.05,
+    # mentor recommendations x1.06; at one client group page p50 x0.89, mentor
+    # recommendations and people search within noise (x0.98, x1.04).
+    query_threads: int | None = 1
     # Execution plans FalkorDB keeps, by statement text (its default, 25, is far below the
     # few hundred statements the service sends: under a mixed load plans would be evicted
     # and every statement planned again, which costs more than running it: a profile page's
@@ -340,6 +353,8 @@ class EmbeddedFalkorDB:
         ]
         if opts.threads:
             module_args += ["THREAD_COUNT", str(opts.threads)]
+        if opts.query_threads:
+            module_args += ["OMP_THREAD_COUNT", str(opts.query_threads)]
         return [
             server,
             "--port", str(opts.port or 0),

@@ -191,6 +191,36 @@ async def test_pending_edge_changes_are_folded_sooner_than_falkordbs_default(
         await db.close()
 
 
+async def test_statements_run_on_one_thread_each_unless_told_otherwise(
+    data_dir: Path, server: EmbeddedFalkorDB,
+) -> None:
+    """A page-sized statement's matrix operations are not split over threads by default
+    (EmbeddedOptions.query_threads); both thread counts reach the server when set, and None
+    leaves FalkorDB's own (one per core)."""
+
+    async def threads(srv: EmbeddedFalkorDB) -> tuple[int, int]:
+        db = _backend(srv)
+        try:
+            config = dict(await db.client.execute_command("GRAPH.CONFIG", "GET", "*"))
+        finally:
+            await db.close()
+        return config["THREAD_COUNT"], config["OMP_THREAD_COUNT"]
+
+    cores = os.cpu_count()
+    assert await threads(server) == (cores, 1)
+    await server.stop()
+    for options, expected in (
+        (EmbeddedOptions(data_dir=data_dir, threads=3, query_threads=2), (3, 2)),
+        (EmbeddedOptions(data_dir=data_dir, query_threads=None), (cores, cores)),
+    ):
+        srv = EmbeddedFalkorDB(options)
+        await srv.start()
+        try:
+            assert await threads(srv) == expected
+        finally:
+            await srv.stop()
+
+
 async def test_plans_stay_cached_across_more_statements_than_falkordbs_default(
     server: EmbeddedFalkorDB,
 ) -> None:

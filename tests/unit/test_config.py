@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from graph_api.config import ConfigError, Settings
+from graph_api.database import embedded_options
 
 
 def config_error(environ: dict[str, str]) -> str:
@@ -156,6 +157,8 @@ def test_malformed_values_are_named_with_their_text(variable: str, raw: str) -> 
     ("GRAPH_API_WS_REAUTH_SECONDS", "nan", "must be positive"),
     ("GRAPH_API_SESSION_CACHE_SECONDS", "-1", "must be 0 (off) or positive"),
     ("GRAPH_API_SESSION_CACHE_SECONDS", "inf", "must be 0 (off) or positive"),
+    ("GRAPH_API_FALKORDB_THREADS", "-1", "must be 0 (one per core) or positive"),
+    ("GRAPH_API_FALKORDB_QUERY_THREADS", "-2", "must be 0 (one per core) or positive"),
     ("GRAPH_API_SMTP_SECURITY", "ssl", "must be none, starttls or tls"),
     ("GRAPH_API_ENV", "Production", "must be development, test or production"),
 ])
@@ -189,3 +192,13 @@ def test_malformed_and_out_of_range_values_are_reported_in_one_message() -> None
         "  - GRAPH_API_JWT_SECRET is required in production\n"
         "  - GRAPH_API_SMTP_DEV_SINK must not be enabled in production"
     )
+
+
+def test_thread_settings_reach_the_embedded_server_options() -> None:
+    """0 means FalkorDB's own count (one per core): the option is then not passed at all."""
+    default = embedded_options(Settings())
+    assert (default.threads, default.query_threads) == (None, 1)
+    chosen = embedded_options(Settings.from_env({
+        "GRAPH_API_FALKORDB_THREADS": "1", "GRAPH_API_FALKORDB_QUERY_THREADS": "0",
+    }))
+    assert (chosen.threads, chosen.query_threads) == (1, None)
