@@ -3,7 +3,9 @@
 (:Person)-[:AUTHORED]->(:Comment)-[:ON]->(:Post); a reply also -[:REPLY_TO]->(:Comment),
 always a top-level one (a reply to a reply joins its thread). Removal is soft like posts
 (`removedAt`, `removedBy`); removing a comment removes its replies with it
-(`removedWith` names the comment), so every read only checks `removedAt`.
+(`removedWith` names the comment), so every read only checks `removedAt`. A post keeps the
+count of its live comments (`commentCount`, graph_db.counts), stored anew by every statement
+here that adds, removes or restores one, under the post's lock.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from typing import Any, LiteralString, TypeVar
 
 from graph_db.backend import Executor
 from graph_db.batch import get_aligned
+from graph_db.counts import COMMENT_COUNT, recount_live_comments
 from graph_db.keyset import cursor_params, past_cursor
+from graph_db.locks import lock
 from graph_db.moderation import audited_write, can_post
 from graph_db.notifications import notify, write_notifying
 from graph_db.policy import blocked, blocked_ids, live, sees_content
@@ -151,7 +155,9 @@ CREATE_COMMENT: LiteralString = (
     + post_visible("v, p, pa, g") +
     # Commenting in a group is posting there (graph_db.moderation.can_post); a retry of a
     # comment already made is not refused by slow mode (can_post ignores $id).
-    "WITH v, p, pa, g, g IS NULL OR " + can_post("v", "g") + " AS allowed WHERE allowed "
+    "WITH v, p, pa, g, g IS NULL OR " + can_post("v", "g") + " AS allowed WHERE allowed"
+    # The post's comment count is stored anew below.
+    + lock("p") +
     "OPTIONAL MATCH (p)<-[:ON]-(target:Comment {id: $parent}) "
     "OPTIONAL MATCH (target)-[:REPLY_TO]->(top:Comment) "
     "WITH v, p, pa, g, target, coalesce(top, target) AS parent "
@@ -167,6 +173,7 @@ CREATE_COMMENT: LiteralString = (
     "MERGE (c)-[o:ON]->(p) ON CREATE SET o.createdAt = $now "
     "FOREACH (x IN CASE WHEN parent IS NULL THEN [] ELSE [parent] END | "
     "  MERGE (c)-[r:REPLY_TO]->(x) ON CREATE SET r.createdAt = $now) "
+    + recount_live_comments("p", COMMENT_COUNT, "v, c, pa, g, parent, ca, ta, created") +
     "WITH v AS a, c, p, pa, g, parent, ca, ta, created" + mention("c", "a", "g")
     + notify("REPLY", imports="a, c, p, parent, ca, ta, created", recipients="[ca, ta]",
              actor="a", target="parent", post="p", comment="c",
@@ -224,11 +231,14 @@ async def update_comment(
     )
 
 
-# The comment's live replies go with it (marked as removed with it, `removedWith`).
+# The comment's live replies go with it (marked as removed with it, `removedWith`); its
+# post, locked first, stores its count anew.
 REMOVE_COMMENT: LiteralString = removal(
     "c", "Comment", "COMMENT", "-[:ON]->(:Post)-[:IN_GROUP]->",
-    then="WITH c, a, actor, g, [(c)<-[:REPLY_TO]-(rc:Comment) WHERE " + live("rc") + " | rc] AS cascade "
-    "FOREACH (r IN cascade | SET r.removedAt = $now, r.removedBy = $actor, r.removedWith = c.id) ",
+    first="MATCH (c)-[:ON]->(p:Post) WITH c, a, actor, g, p" + lock("p"),
+    then="WITH c, a, actor, g, p, [(c)<-[:REPLY_TO]-(rc:Comment) WHERE " + live("rc") + " | rc] AS cascade "
+    "FOREACH (r IN cascade | SET r.removedAt = $now, r.removedBy = $actor, r.removedWith = c.id) "
+    + recount_live_comments("p", COMMENT_COUNT, "c, a, actor, g"),
 )
 
 
@@ -252,10 +262,12 @@ CREATE_MANY: LiteralString = (
     "MERGE (c:Comment {id: row.id}) ON CREATE SET c.body = row.body, c.createdAt = row.createdAt "
     "MERGE (a)-[w:AUTHORED]->(c) ON CREATE SET w.createdAt = row.createdAt "
     "MERGE (c)-[o:ON]->(p) ON CREATE SET o.createdAt = row.createdAt "
-    "WITH c, row WHERE row.parentId IS NOT NULL "
-    "MATCH (parent:Comment {id: row.parentId}) "
-    "MERGE (c)-[r:REPLY_TO]->(parent) ON CREATE SET r.createdAt = row.createdAt "
-    "RETURN count(c) AS n"
+    "WITH c, p, row OPTIONAL MATCH (parent:Comment {id: row.parentId}) "
+    "FOREACH (x IN CASE WHEN parent IS NULL THEN [] ELSE [parent] END | "
+    "  MERGE (c)-[r:REPLY_TO]->(x) ON CREATE SET r.createdAt = row.createdAt) "
+    # Each post touched stores its count once, after all its comments are in.
+    "WITH DISTINCT p" + lock("p") + recount_live_comments("p", COMMENT_COUNT)
+    + "RETURN count(p) AS n"
 )
 
 

@@ -24,6 +24,7 @@ from typing import Any, LiteralString
 from graph_db.backend import Executor, first_record
 from graph_db.batch import Batch, aligned_or
 from graph_db.comments import post_visible
+from graph_db.counts import COMMENT_COUNT, stored_count
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
 from graph_db.notifications import merge_edge, notified, notify, write_notifying
@@ -49,8 +50,8 @@ def recount(carry: LiteralString = "") -> LiteralString:
     )
 
 
-# The live comments on post `p` (replies included), as every page counts them.
-LIVE_COMMENTS: LiteralString = "size([(p)<-[:ON]-(c:Comment) WHERE " + live("c") + " | c])"
+# The live comments on post `p` (replies included), as the post keeps them (graph_db.counts).
+LIVE_COMMENTS: LiteralString = stored_count("p", COMMENT_COUNT)
 
 # Answers with the post as the liker now sees it, and its counts, so that the mutation's
 # payload needs no other read.

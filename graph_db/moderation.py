@@ -30,6 +30,7 @@ from typing import Any, LiteralString, TypeVar
 
 from graph_db.backend import Executor, Params, all_records, first_record
 from graph_db.batch import aligned_reader, by_ids
+from graph_db.counts import COMMENT_COUNT, REPLY_COUNT, recount_live_comments
 from graph_db.dialect import identifier
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.locks import lock
@@ -390,19 +391,22 @@ def _content(kind: str, *, authored: bool, then: LiteralString = "") -> LiteralS
 
 
 # Each kind: bind the actor `a`, the content `x`, its author `au` and group `g` (or null),
-# and a reply's thread `t` (locked: its reply count changes) or null.
+# and `t`, what keeps a count of the live comments the change moves (locked before the
+# change: graph_db.counts), or null: a comment's post, a reply's thread.
 _CONTENT_MATCH: dict[str, LiteralString] = {
     "POST": _content("POST", authored=True) + "WITH a, x, au, g, null AS t",
-    "COMMENT": _content("COMMENT", authored=True) + "WITH a, x, au, g, null AS t",
+    "COMMENT": _content("COMMENT", authored=True, then=lock("p")) + "WITH a, x, au, g, p AS t",
     "THREAD": _content("THREAD", authored=True) + "WITH a, x, au, g, null AS t",
     "REPLY": _content("REPLY", authored=True, then=lock("t")) + "WITH a, x, au, g, t",
 }
 
-# After the change: a reply's thread recounts its replies (a sort key and a shown count).
-_RECOUNT_THREAD: LiteralString = (
-    " WITH x, t, [(t)<-[:ON]-(liveReply:Comment) WHERE " + live("liveReply") + " | liveReply] AS live"
-    " FOREACH (th IN CASE WHEN t IS NULL THEN [] ELSE [t] END | SET th.replyCount = size(live))"
-)
+# After the change, `t` stores its count anew: a post's comments, a thread's replies (a
+# sort key and a shown count).
+_RECOUNT: dict[str, LiteralString] = {
+    "POST": "", "THREAD": "",
+    "COMMENT": recount_live_comments("t", COMMENT_COUNT, "x"),
+    "REPLY": recount_live_comments("t", REPLY_COUNT, "x"),
+}
 
 
 def _moderated_content(name: LiteralString, pending: LiteralString) -> LiteralString:
@@ -427,7 +431,7 @@ def _remove(kind: str) -> LiteralString:
         "  gone.removedWith = x.id) "
         "WITH a, x, g, t, " + open_reports("x", "g") + " AS reports"
         + audit("REMOVE_" + name, actor="a", target="x", kind=name, group="g", reports="reports")
-        + _RECOUNT_THREAD + " RETURN x.id AS id"
+        + _RECOUNT[name] + " RETURN x.id AS id"
     )
 
 
@@ -440,7 +444,7 @@ def _restore(kind: str) -> LiteralString:
         "FOREACH (back IN cascade | SET back.removedAt = null, back.removedBy = null, "
         "  back.removedWith = null) "
         "WITH a, x, g, t" + audit("RESTORE_" + name, actor="a", target="x", kind=name, group="g")
-        + _RECOUNT_THREAD + " RETURN x.id AS id"
+        + _RECOUNT[name] + " RETURN x.id AS id"
     )
 
 

@@ -171,19 +171,20 @@ async def update_post(
 
 def removal(
     var: LiteralString, label: LiteralString, kind: LiteralString, to_group: LiteralString,
-    then: LiteralString = "",
+    then: LiteralString = "", first: LiteralString = "",
 ) -> LiteralString:
     """The soft-delete of the `label` node `$id` (bound as `var`; `a` its author, `actor` who
     removes it, `g` its group reached by the path `to_group`): by its author, or (`$moderator`)
-    by someone who moderates it, audited as REMOVE_<kind> when not the author's own. `then`
-    runs after the node is marked; a retry by the same actor at the same `$now` passes again."""
+    by someone who moderates it, audited as REMOVE_<kind> when not the author's own. `first`
+    runs once the removal is allowed, before the node is marked (e.g. to lock what `then`
+    recounts), `then` after it; a retry by the same actor at the same `$now` passes again."""
     return (
         "MATCH (" + var + ":" + label + " {id: $id})<-[:AUTHORED]-(a:Person), (actor:Person {id: $actor}) "
         "WHERE (" + live(var) + " OR (" + var + ".removedAt = $now AND " + var + ".removedBy = $actor)) "
         "OPTIONAL MATCH (" + var + ")" + to_group + "(g:Group) "
         # The moderator's power is checked again here, from the graph (graph_db.moderation).
         "WITH " + var + ", a, actor, g, a.id = $actor OR ($moderator AND " + moderates("actor", "g") + ") "
-        "AS allowed WHERE allowed "
+        "AS allowed WHERE allowed " + first +
         "SET " + var + ".removedAt = $now, " + var + ".removedBy = $actor " + then
         + "WITH " + var + ", a, actor, g, " + open_reports(var, "g") + " AS reports "
         "FOREACH (_ IN CASE WHEN a.id = $actor THEN [] ELSE [1] END |"

@@ -13,6 +13,7 @@ from graph_db.dialect import (
     SchemaOp,
     UniqueConstraint,
 )
+from graph_db.migrations.comment_counts import store_comment_counts
 from graph_db.migrations.mentions import store_mention_ids
 from graph_db.migrations.search import update_search_words
 
@@ -111,4 +112,6 @@ async def migrate(backend: Backend, schema: tuple[SchemaOp, ...] = SCHEMA) -> in
         log.info("people search words updated", extra={"people": updated})
     if stored := await store_mention_ids(backend):
         log.info("mentions stored on posts and comments", extra={"items": stored})
+    if counted := await store_comment_counts(backend):
+        log.info("comment counts stored on posts", extra={"posts": counted})
     return applied
