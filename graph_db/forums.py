@@ -20,6 +20,7 @@ from typing import Any, LiteralString
 from graph_db.backend import Executor, all_records, first_record
 from graph_db.batch import get_aligned, get_aligned_rows
 from graph_db.comments import AFTER_REQUEST_CURSOR, PageKey, read_pages
+from graph_db.counts import REPLY_COUNT, recount_live_comments
 from graph_db.dialect import identifier
 from graph_db.forums_records import ForumRecord, ReplyRecord, ThreadRecord
 from graph_db.likes import count_change
@@ -261,10 +262,9 @@ REPLY: LiteralString = (
     "AS allowed WHERE NOT created OR allowed "
     "MERGE (c:Comment {id: $id}) ON CREATE SET c.body = $body, c.createdAt = $now "
     "MERGE (v)-[w:AUTHORED]->(c) ON CREATE SET w.createdAt = $now "
-    "MERGE (c)-[o:ON]->(t) ON CREATE SET o.createdAt = $now "
-    "WITH v, c, t, a, created, [(t)<-[:ON]-(lr:Comment) WHERE " + live("lr") + " | 1] AS live "
-    "SET t.replyCount = size(live), "
-    "t.lastActivityAt = CASE WHEN created THEN $now ELSE t.lastActivityAt END "
+    "MERGE (c)-[o:ON]->(t) ON CREATE SET o.createdAt = $now"
+    + recount_live_comments("t", REPLY_COUNT, "v, c, a, created") +
+    "SET t.lastActivityAt = CASE WHEN created THEN $now ELSE t.lastActivityAt END "
     "WITH v, c, t, a, created"
     + notify("THREAD_REPLY", imports="v, c, t, a, created", recipients="[a]", actor="v",
              target="t", comment="c", when="created")

@@ -14,6 +14,7 @@ from typing import LiteralString
 from graph_db.backend import Backend
 from graph_db.counts import COMMENT_COUNT, recount_live_comments
 from graph_db.locks import lock
+from graph_db.migrations.batches import until_done
 
 BATCH = 2_000
 
@@ -26,10 +27,4 @@ STORE: LiteralString = (
 
 async def store_comment_counts(backend: Backend, *, batch: int = BATCH) -> int:
     """Store the comment count of every commented post without one; returns how many."""
-    stored = 0
-    while True:
-        rows = await backend.write(STORE, {"batch": batch})
-        done = int(rows[0]["n"]) if rows else 0
-        if not done:
-            return stored
-        stored += done
+    return await until_done(backend, STORE, batch=batch)

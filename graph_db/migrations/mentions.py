@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import LiteralString
 
 from graph_db.backend import Backend
+from graph_db.migrations.batches import until_done
 
 BATCH = 2_000
 
@@ -30,10 +31,5 @@ async def store_mention_ids(backend: Backend, *, batch: int = BATCH) -> int:
     """Store the mentions of every post and comment without a stored list; returns how many."""
     stored = 0
     for statement in STORE:
-        while True:
-            rows = await backend.write(statement, {"batch": batch})
-            done = int(rows[0]["n"]) if rows else 0
-            if not done:
-                break
-            stored += done
+        stored += await until_done(backend, statement, batch=batch)
     return stored

@@ -216,6 +216,46 @@ async def test_report_review_remove_restore_and_the_audit_log(api: Api) -> None:
     assert (await api.gql(fill(NODE, post), token=tokens[w.MEMBER]))["node"] == {"id": post}
 
 
+async def test_a_moderated_comment_moves_its_posts_comment_count(api: Api) -> None:
+    """commentCount is stored on the post (graph_db.counts): a moderator's removal of a
+    comment (with its reply) and its restore move it, as read through the API; a member's
+    attempt is refused and leaves the graph as it was."""
+    built, tokens = await world(api)
+    post, comment = gid("Post", w.POST_X), gid("Comment", w.COMMENT_X)
+    reply = await api.gql(
+        fill('mutation { createComment(input: {postId: "%s", parentId: "%s", body: "same"}) '
+             "{ comment { id } errors { code } } }", post, comment),
+        token=tokens[w.MEMBER],
+    )
+    assert reply["createComment"]["errors"] == []
+    count = fill('{ node(id: "%s") { ... on Post { commentCount } } }', post)
+
+    async def shown() -> int:
+        return int((await api.gql(count, token=tokens[w.MEMBER]))["node"]["commentCount"])
+
+    async def live() -> int:
+        [row] = await stored(api, "MATCH (:Post {id: $id})<-[:ON]-(c:Comment) "
+                             "WHERE c.removedAt IS NULL RETURN count(c) AS n", id=w.POST_X)
+        return int(row["n"])
+
+    before = await shown()
+    assert before == await live() >= 2
+    remove = fill('mutation { removeContent(input: {targetId: "%s", reason: "off topic"}) '
+                  "{ targetId errors { code } } }", comment)
+    assert await errors(api, remove, tokens[w.MEMBER]) == ["FORBIDDEN"]
+    assert await shown() == before
+    removed = await api.gql(remove, token=tokens[w.MODERATOR])
+    assert removed["removeContent"]["errors"] == []
+    assert await shown() == await live() == before - 2
+    restored = await api.gql(
+        fill('mutation { restoreContent(input: {targetId: "%s"}) { targetId errors { code } } }',
+             comment),
+        token=tokens[w.MODERATOR],
+    )
+    assert restored["restoreContent"]["errors"] == []
+    assert await shown() == await live() == before
+
+
 def test_the_audit_log_cannot_be_changed_through_the_api() -> None:
     from schema import build_schema
 
