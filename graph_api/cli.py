@@ -423,7 +423,9 @@ def main(argv: list[str] | None = None) -> int:
         help="processes serving requests (default: one per core); they share one database",
     )
     serve.set_defaults(func=cmd_serve)
-    sub.add_parser("migrate", help="apply constraints and indexes").set_defaults(func=cmd_migrate)
+    sub.add_parser(
+        "migrate", help="apply constraints, indexes and data migrations"
+    ).set_defaults(func=cmd_migrate)
     seed = sub.add_parser(
         "seed", help="create a deterministic synthetic network (default hospitals and "
         "vocabularies included; --people 0 loads only those)",
