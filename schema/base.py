@@ -93,9 +93,13 @@ class AttrField(StrawberryField):
     from the object by its `StoredAt` default (which Strawberry's copies of a field keep)."""
 
     def get_result(self, source: Any, info: Any, args: list[Any], kwargs: Any) -> Any:
-        reader = self.default
-        assert isinstance(reader, StoredAt)
-        return reader.read(source)
+        return self.reader()(source)
+
+    def reader(self) -> Callable[[Any], object]:
+        """What reads the value from the object (schema.execution calls it directly)."""
+        stored = self.default
+        assert isinstance(stored, StoredAt)
+        return stored.read
 
 
 def attr_field(path: str, convert: Callable[[Any], object] | None = None, *, description: str) -> Any:

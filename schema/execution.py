@@ -20,11 +20,24 @@ handlers or an async resolver keeps Strawberry's. A lean resolver of a scalar or
 (a like count, a degree) is also called by the execution context directly: a value it has
 now is serialised at once, an awaitable one completed as graphql-core completes it, and
 anything unsure handed back the same way.
+
+Above the leaves, a page is objects: 20 edges, each with a post, each with an author.
+graphql-core completes each through five generic steps (`complete_value`, then
+`complete_object_value`, `collect_and_execute_subfields`, `execute_collected_subfields`
+and, in a list, `complete_list_item_value` per item), each dispatching on the type again. A
+plain or lean field of an object type, or of a list of one, whose value is there now (not
+awaited) and is what the type expects (not null where non-null, each item passing the
+type's check) has its fields executed directly with the sub-selection graphql-core
+collected (its own cache), errors handled where graphql-core handles them (the field, or
+the list item); anything else (an awaited value, a null for a non-null field, an object of
+another type, a deferred or streamed selection) goes to graphql-core's `complete_value`
+with the value already read, so no resolver is called twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from operator import attrgetter
 from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary, WeakMethod
 
@@ -32,8 +45,10 @@ from graphql import (
     GraphQLEnumType,
     GraphQLField,
     GraphQLLeafType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
     GraphQLResolveInfo,
     GraphQLResolveInfoHelpers,
     GraphQLScalarType,
@@ -43,6 +58,8 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import Schema, StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
+
+from schema.base import AttrField
 
 # The name Strawberry gives the resolver of a field that has no resolver, no extensions and
 # no exception handlers (strawberry.schema.schema_converter, `from_resolver`): it reads
@@ -54,35 +71,82 @@ _BASIC_RESOLVER = "_get_basic_result"
 # handlers (an async one gets `_async_resolver`, one with handlers the same name but
 # handlers to run: `field_exception_handlers` are checked separately below).
 _SYNC_RESOLVER = "_resolver"
+# ... and of the `is_type_of` it gives an object type with interfaces (`from_object`): an
+# isinstance test against the type and its interfaces that never reads its info.
+_STRAWBERRY_IS_TYPE_OF = "_get_is_type_of.<locals>.is_type_of"
 
 
 class ShortField(NamedTuple):
-    """How to answer one field without graphql-core's machinery: `read(source, info)`, then
-    serialise with `leaf`. Plain fields (`field_def` None) never look at their info; lean
-    resolvers get one built as graphql-core builds it."""
+    """How to answer one field without graphql-core's machinery. A plain field is read with
+    `read(source)` (it never looks at its info); a lean resolver is called `read(source,
+    info)` with an info built as graphql-core builds it. Its value is then a `leaf` (a scalar
+    or enum, serialised here), or an `object_type` object, or with `listed` a list of them."""
 
     read: Any
-    leaf: GraphQLLeafType
+    field_def: GraphQLField
+    lean: bool
     non_null: bool
-    field_def: GraphQLField | None = None
+    leaf: GraphQLLeafType | None = None
+    object_type: GraphQLObjectType | None = None
+    listed: bool = False
+    item_non_null: bool = False
+
+
+def _plain_reader(definition: StrawberryField, resolve: Callable[..., Any]) -> Callable[[Any], Any]:
+    """What a plain field's resolver (Strawberry's `_get_basic_result`) reads, without the
+    two calls it makes to get there: an `attr_field`'s reader, or the attribute itself."""
+    if isinstance(definition, AttrField) and type(definition).get_result is AttrField.get_result:
+        return definition.reader()
+    if (
+        type(definition).get_result is StrawberryField.get_result
+        and definition.base_resolver is None
+        and definition.default_resolver is getattr
+    ):
+        return attrgetter(definition.python_name)
+    return lambda source: resolve(source, None)
+
+
+def _unwrapped(output: GraphQLOutputType) -> tuple[bool, GraphQLOutputType]:
+    if isinstance(output, GraphQLNonNull):
+        return True, output.of_type
+    return False, output
+
+
+def _checked_as_is(object_type: GraphQLObjectType) -> bool:
+    """Whether an object of this type is checked without its resolve info: no `is_type_of`,
+    or the isinstance test Strawberry makes for a type with interfaces (tests/unit/
+    test_execution.py holds it to that name)."""
+    check = object_type.is_type_of
+    return check is None or getattr(check, "__qualname__", "").endswith(_STRAWBERRY_IS_TYPE_OF)
 
 
 def short_field(field_def: GraphQLField) -> ShortField | None:
-    """The short path for a field, or None when graphql-core must take it: a scalar or enum
-    field that is plain (no resolver) or has a lean resolver (`lean_resolvers`)."""
+    """The short path for a field, or None when graphql-core must take it: a field that is
+    plain (no resolver) or has a lean resolver (`lean_resolvers`), of a scalar or enum type,
+    or of an object type whose check needs no info (`_checked_as_is`), or a list of those
+    objects."""
     resolve = field_def.resolve
     definition = field_def.extensions.get("strawberry-definition")
     if resolve is None or field_def.args or not isinstance(definition, StrawberryField):
         return None
-    output = field_def.type
-    non_null = isinstance(output, GraphQLNonNull)
-    leaf = output.of_type if isinstance(output, GraphQLNonNull) else output
-    if not isinstance(leaf, GraphQLScalarType | GraphQLEnumType):
-        return None
     if getattr(resolve, "__name__", None) == _BASIC_RESOLVER and definition.is_basic_field:
-        return ShortField(resolve, leaf, non_null)
-    if getattr(resolve, _LEAN, False):
-        return ShortField(resolve, leaf, non_null, field_def)
+        read, lean = _plain_reader(definition, resolve), False
+    elif getattr(resolve, _LEAN, False):
+        read, lean = resolve, True
+    else:
+        return None
+    non_null, named = _unwrapped(field_def.type)
+    if isinstance(named, GraphQLScalarType | GraphQLEnumType):
+        return ShortField(read, field_def, lean, non_null, leaf=named)
+    listed, item_non_null = False, False
+    if isinstance(named, GraphQLList):
+        listed = True
+        item_non_null, named = _unwrapped(named.of_type)
+    if isinstance(named, GraphQLObjectType) and _checked_as_is(named):
+        return ShortField(
+            read, field_def, lean, non_null, object_type=named, listed=listed,
+            item_non_null=item_non_null,
+        )
     return None
 
 
@@ -101,8 +165,8 @@ def _plans(schema: GraphQLSchema) -> dict[tuple[str, str], ShortField | None]:
 
 
 class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's execution context, answering scalar fields without the machinery where
-    it can (see the module)."""
+    """Strawberry's execution context, answering fields without the machinery where it can
+    (see the module)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -149,21 +213,22 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         try:
             for response_name, field_details_list in grouped_field_set.items():
                 short = self._plan(parent_type, field_details_list[0].node.name.value)
-                if short is not None and short.field_def is None:
-                    value = _serialise(short, source_value, None)
-                    if value is not Undefined:
-                        results[response_name] = value
-                        continue
-                field_path = Path(path, response_name, parent_type.name)
-                if short is not None and short.field_def is not None:
-                    result = self._lean(
-                        short, parent_type, source_value, field_details_list, field_path,
-                        position_context,
-                    )
-                else:
+                if short is None:
                     result = self.execute_field(
-                        parent_type, source_value, field_details_list, field_path,
-                        position_context,
+                        parent_type, source_value, field_details_list,
+                        Path(path, response_name, parent_type.name), position_context,
+                    )
+                elif short.leaf is not None and not short.lean:
+                    result = _serialise(short, source_value)
+                    if result is Undefined:
+                        result = self.execute_field(
+                            parent_type, source_value, field_details_list,
+                            Path(path, response_name, parent_type.name), position_context,
+                        )
+                else:
+                    result = self._short_field(
+                        short, parent_type, source_value, field_details_list,
+                        Path(path, response_name, parent_type.name), position_context,
                     )
                 if result is not Undefined:
                     results[response_name] = result
@@ -188,7 +253,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
         return get_results()
 
-    def _lean(
+    def _short_field(
         self,
         short: ShortField,
         parent_type: GraphQLObjectType,
@@ -197,29 +262,135 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         path: Path,
         position_context: Any,
     ) -> Any:
-        """A lean resolver's field: called with the info graphql-core would build; a value
-        that is awaited is completed as graphql-core completes it, and anything unsure is
-        left to graphql-core's `execute_field`, which calls the resolver again."""
+        """A lean resolver's field, or a plain field of objects: the value read (a lean
+        resolver called with the info graphql-core would build), then completed here when it
+        is sure to complete as graphql-core would, or by graphql-core's `complete_value`
+        with the value in hand. A read that raises is left to graphql-core's
+        `execute_field`, which reads it again and reports it."""
         field_def = short.field_def
-        assert field_def is not None
-        info = self.build_resolve_info(
-            field_def, [d.node for d in field_details_list], parent_type, path
+        info = (
+            self.build_resolve_info(field_def, [d.node for d in field_details_list], parent_type, path)
+            if short.lean else None
         )
         try:
-            result = short.read(source, info)
+            value = short.read(source, info) if short.lean else short.read(source)
         except Exception:  # noqa: BLE001 - graphql-core calls it again and reports it
-            result = Undefined
-        else:
-            if self.is_awaitable(result):
-                return self.complete_awaitable_value(
-                    field_def.type, field_details_list, info, path, result, position_context
+            return self.execute_field(parent_type, source, field_details_list, path, position_context)
+        if self.is_awaitable(value):
+            if info is None:
+                info = self.build_resolve_info(
+                    field_def, [d.node for d in field_details_list], parent_type, path
                 )
-            result = _coerce(short, result)
-        if result is Undefined:
-            return self.execute_field(
-                parent_type, source, field_details_list, path, position_context
+            return self.complete_awaitable_value(
+                field_def.type, field_details_list, info, path, value, position_context
             )
-        return result
+        return_type = field_def.type
+        try:
+            completed: Any = Undefined
+            if short.leaf is not None:
+                completed = _coerce(short, value)
+            elif position_context is None:
+                completed = self._objects(short, field_details_list, path, value)
+            if completed is Undefined:
+                if info is None:
+                    info = self.build_resolve_info(
+                        field_def, [d.node for d in field_details_list], parent_type, path
+                    )
+                completed = self.complete_value(
+                    return_type, field_details_list, info, path, value, position_context
+                )
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+        if self.is_awaitable(completed):
+            return self._completed_later(completed, return_type, field_details_list, path)
+        return completed
+
+    async def _completed_later(
+        self, completed: Awaitable[Any], return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList, path: Path,
+    ) -> Any:
+        """A completion that awaits, its error handled where graphql-core handles it."""
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+
+    def _objects(
+        self, short: ShortField, field_details_list: FieldDetailsList, path: Path, value: Any,
+    ) -> Any:
+        """An object field's value, or a list's, with its fields executed; Undefined, before
+        anything runs, when graphql-core must complete it (see the module)."""
+        object_type = short.object_type
+        assert object_type is not None
+        if value is None:
+            return Undefined if short.non_null else None
+        grouped, deferred, _ = self.collect_subfields(object_type, field_details_list)
+        if deferred:
+            return Undefined
+        check = object_type.is_type_of
+        if not short.listed:
+            # `check` is Strawberry's isinstance test, which never reads its info.
+            if isinstance(value, Exception) or (check is not None and not check(value, None)):  # type: ignore[arg-type]
+                return Undefined
+            return self.execute_fields(object_type, value, path, grouped, None)
+        if not isinstance(value, list | tuple) or _streamed(field_details_list):
+            return Undefined
+        for item in value:
+            if item is None:
+                if short.item_non_null:
+                    return Undefined
+            elif isinstance(item, Exception) or (check is not None and not check(item, None)):  # type: ignore[arg-type]
+                return Undefined
+        return self._object_list(object_type, short.item_non_null, field_details_list, path, value, grouped)
+
+    def _object_list(
+        self, object_type: GraphQLObjectType, item_non_null: bool,
+        field_details_list: FieldDetailsList, path: Path, items: list[Any] | tuple[Any, ...],
+        grouped: GroupedFieldSet,
+    ) -> Any:
+        """graphql-core's `complete_iterable_value` for items already checked: each item's
+        fields executed, an error in them handled at the item as graphql-core handles it."""
+        item_type: GraphQLOutputType = GraphQLNonNull(object_type) if item_non_null else object_type
+        is_awaitable = self.is_awaitable
+        completed: list[Any] = []
+        awaitable_indices: list[int] = []
+        try:
+            for index, item in enumerate(items):
+                if item is None:
+                    completed.append(None)
+                    continue
+                item_path = path.add_key(index, None)
+                try:
+                    fields = self.execute_fields(object_type, item, item_path, grouped, None)
+                except Exception as raw_error:
+                    self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+                    fields = None
+                else:
+                    if is_awaitable(fields):
+                        fields = self._completed_later(fields, item_type, field_details_list, item_path)
+                        awaitable_indices.append(index)
+                completed.append(fields)
+        except Exception:
+            if awaitable_indices:
+                self.settle_in_background([completed[index] for index in awaitable_indices])
+            raise
+        if not awaitable_indices:
+            return completed
+
+        async def get_completed() -> list[Any]:
+            awaited = await gather_with_cancel(*(completed[index] for index in awaitable_indices))
+            for index, item in zip(awaitable_indices, awaited, strict=True):
+                completed[index] = item
+            return completed
+
+        return get_completed()
+
+
+def _streamed(field_details_list: FieldDetailsList) -> bool:
+    """Whether a list field may be streamed (`@stream`): any directive left on its nodes."""
+    return any(details.node.directives for details in field_details_list)
 
 
 def _weakly(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -235,11 +406,11 @@ def _weakly(method: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
-def _serialise(short: ShortField, source: Any, info: Any) -> Any:
+def _serialise(short: ShortField, source: Any) -> Any:
     """A plain field's serialised value, or Undefined for graphql-core to find out what is
     wrong."""
     try:
-        value = short.read(source, info)
+        value = short.read(source)
     except Exception:  # noqa: BLE001 - graphql-core reads it again and reports it
         return Undefined
     return _coerce(short, value)
@@ -248,10 +419,13 @@ def _serialise(short: ShortField, source: Any, info: Any) -> Any:
 def _coerce(short: ShortField, value: Any) -> Any:
     """`value` serialised for the field, or Undefined when graphql-core must decide (a null
     for a non-null field, a value the scalar or enum refuses)."""
+    leaf = short.leaf
+    if leaf is None:
+        return Undefined
     if value is None:
         return Undefined if short.non_null else None
     try:
-        coerced = short.leaf.coerce_output_value(value)
+        coerced = leaf.coerce_output_value(value)
     except Exception:  # noqa: BLE001 - graphql-core serialises it again and reports it
         return Undefined
     return Undefined if coerced is None else coerced

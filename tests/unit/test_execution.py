@@ -122,30 +122,44 @@ async def test_a_resolve_hook_sees_every_field_plain_ones_too() -> None:
     assert seen == ["holder", "item", "name", "count"]
 
 
-def _plain(field_def: Any) -> bool:
-    """Whether the field takes the short path as a plain field (no resolver, no info)."""
+def _path(field_def: Any) -> str | None:
+    """Which short path a field takes: a plain or lean leaf, an object or a list of objects
+    (plain or lean), or None (graphql-core's)."""
     short = short_field(field_def)
-    return short is not None and short.field_def is None
+    if short is None:
+        return None
+    kind = "plain" if not short.lean else "lean"
+    if short.leaf is not None:
+        return kind
+    return f"{kind} {'objects' if short.listed else 'object'}"
 
 
-def test_the_pages_plain_fields_take_the_short_path() -> None:
-    """Guards the Strawberry internals the short path recognises (the basic resolver's
-    name): after an upgrade that changes them, this fails instead of the pages slowing."""
+def test_the_pages_fields_take_the_short_paths() -> None:
+    """Guards the Strawberry internals the short paths recognise (the basic resolver's
+    name, the type check of a type with interfaces): after an upgrade that changes them,
+    this fails instead of the pages slowing."""
     schema: GraphQLSchema = build_schema()._schema
-    shortcut = {
-        (type_name, field): _plain(schema.get_type(type_name).fields[field])  # type: ignore[union-attr]
+    paths = {
+        f"{type_name}.{field}": _path(schema.get_type(type_name).fields[field])  # type: ignore[union-attr]
         for type_name, field in [
             ("Person", "name"), ("Person", "title"), ("Person", "createdAt"), ("Post", "body"),
             ("Group", "visibility"), ("PageInfo", "hasNextPage"), ("PostEdge", "cursor"),
-            ("Post", "likeCount"), ("Person", "posts"), ("Person", "hospital"),
+            ("Post", "likeCount"), ("Person", "degree"), ("Person", "hospital"),
+            ("Person", "interests"), ("Post", "author"), ("PostEdge", "node"),
+            ("PostConnection", "edges"), ("PostConnection", "pageInfo"),
+            ("Person", "posts"), ("Query", "node"),
         ]
     }
-    assert shortcut == {
-        ("Person", "name"): True, ("Person", "title"): True, ("Person", "createdAt"): True,
-        ("Post", "body"): True, ("Group", "visibility"): True, ("PageInfo", "hasNextPage"): True,
-        ("PostEdge", "cursor"): True,
-        # resolvers (loaders, arguments) and objects stay with graphql-core
-        ("Post", "likeCount"): False, ("Person", "posts"): False, ("Person", "hospital"): False,
+    assert paths == {
+        "Person.name": "plain", "Person.title": "plain", "Person.createdAt": "plain",
+        "Post.body": "plain", "Group.visibility": "plain", "PageInfo.hasNextPage": "plain",
+        "PostEdge.cursor": "plain",
+        "Post.likeCount": "lean", "Person.degree": "lean",
+        "Person.hospital": "lean object", "Person.interests": "lean objects",
+        "Post.author": "lean object", "PostEdge.node": "plain object",
+        "PostConnection.edges": "plain objects", "PostConnection.pageInfo": "plain object",
+        # arguments, an async resolver, an interface: graphql-core's
+        "Person.posts": None, "Query.node": None,
     }
 
 
@@ -307,3 +321,169 @@ async def test_lean_scalar_fields_answer_what_graphql_core_answers_errors_includ
         (e.message, tuple(e.path or ())) for e in theirs.errors or []
     )
     assert len(ours.errors or []) == 6
+
+
+# Objects and lists of objects: completed by the execution context itself when their value
+# is there and of the type; the same data and errors as graphql-core in every case.
+
+
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type
+class Leafy(Named):
+    size: int
+
+    @strawberry.field
+    def later(self) -> int:  # sync, awaitable result (what loaders do)
+        async def value() -> int:
+            return self.size * 10
+        return value()  # type: ignore[return-value]
+
+    @strawberry.field
+    def strict(self) -> int:  # non-null, fails for odd sizes
+        if self.size % 2:
+            raise ValueError(f"odd size {self.size}")
+        return self.size
+
+    @strawberry.field
+    def soon(self) -> str:  # awaitable, fails for odd sizes
+        async def value() -> str:
+            if self.size % 2:
+                raise ValueError(f"odd later {self.size}")
+            return self.name
+        return value()  # type: ignore[return-value]
+
+
+@strawberry.type
+class Other:  # not a Leafy, nor Named: graphql-core refuses it where a Leafy is due
+    name: str
+
+
+@strawberry.type
+class Tree:
+    label: str
+    leaf: Leafy
+    maybe: Leafy | None
+    leaves: list[Leafy]
+    some: list[Leafy | None]
+    shaky: list[Leafy] | None
+    wrong: Leafy  # holds an Other: not of the type
+    iterated: list[Leafy]  # holds a generator, not a list
+
+    @strawberry.field
+    def picked(self) -> Leafy:  # lean, a value now
+        return self.leaves[0]
+
+    @strawberry.field
+    def fetched(self) -> Leafy | None:  # lean, an awaitable
+        async def value() -> Leafy:
+            return self.leaves[-1]
+        return value()  # type: ignore[return-value]
+
+    @strawberry.field
+    def listed(self) -> list[Leafy]:  # lean list
+        return list(self.leaves)
+
+    @strawberry.field
+    def failing(self) -> Leafy | None:  # lean, raises
+        raise ValueError("no leaf")
+
+
+TREES: dict[str, list[Tree]] = {}
+
+
+def _leaves(*sizes: int) -> list[Leafy]:
+    return [Leafy(name=f"l{size}", size=size) for size in sizes]
+
+
+def _tree(**changes: Any) -> Tree:
+    values: dict[str, Any] = dict(
+        label="t", leaf=_leaves(2)[0], maybe=None, leaves=_leaves(2, 4, 6), some=[None, *_leaves(8)],
+        shaky=_leaves(2, 3), wrong=Other(name="o"), iterated=(leaf for leaf in _leaves(2, 4)),
+    )
+    values.update(changes)
+    return Tree(**values)
+
+
+@strawberry.type
+class TreeQuery:
+    @strawberry.field
+    def trees(self) -> list[Tree]:
+        return TREES["value"]
+
+
+class CountingContext(PlainFieldsExecutionContext):
+    """Counts graphql-core's completions of objects (not taken by the short path)."""
+
+    completed: list[str] = []
+
+    def complete_object_value(self, return_type: Any, *args: Any) -> Any:
+        CountingContext.completed.append(return_type.name)
+        return super().complete_object_value(return_type, *args)
+
+
+TREE_QUERIES = [
+    # values now: every object and list completed by the short path
+    "{ trees { label leaf { name size } maybe { name } leaves { name size __typename } "
+    "  some { name } picked { name } listed { size } alias: leaves { size } } }",
+    # fragments, an interface spread, a field asked twice with different selections
+    "{ trees { leaf { ... on Named { name } ...F } leaf { size } } } "
+    "fragment F on Leafy { size later }",
+    # errors below objects and items: a non-null field's error nulls its item, then the
+    # non-null list, then the tree; a nullable list and item keep the rest
+    "{ trees { label shaky { name strict } } }",
+    "{ trees { label leaves { name strict } } }",
+    "{ trees { label some { name size } shaky { soon } } }",
+    "{ trees { label leaves { soon } } }",
+    # what graphql-core completes: an awaited object, a raising resolver, an object of
+    # another type, a generator, directives on the list
+    "{ trees { label fetched { name later } failing { name } } }",
+    "{ trees { label wrong { name } } }",
+    "{ trees { label iterated { name } } }",
+    "query($yes: Boolean!) { trees { leaves @include(if: $yes) { name } maybe @skip(if: $yes) { name } } }",
+]
+
+
+@pytest.mark.parametrize("query", TREE_QUERIES)
+async def test_objects_and_lists_answer_what_graphql_core_answers(query: str) -> None:
+    from schema.execution import lean_resolvers
+
+    TREES["value"] = [_tree(), _tree(label="u", leaves=_leaves(4, 5), some=[*_leaves(1)])]
+    ours_schema = strawberry.Schema(query=TreeQuery, execution_context_class=PlainFieldsExecutionContext)
+    lean_resolvers(ours_schema)
+    stock = strawberry.Schema(query=TreeQuery)
+    variables = {"yes": True}
+    for tree in TREES["value"]:
+        tree.iterated = (leaf for leaf in tree.leaves)
+    ours = await ours_schema.execute(query, variable_values=variables)
+    for tree in TREES["value"]:
+        tree.iterated = (leaf for leaf in tree.leaves)
+    theirs = await stock.execute(query, variable_values=variables)
+    assert ours.data == theirs.data
+    assert sorted((e.message, tuple(e.path or ())) for e in ours.errors or []) == sorted(
+        (e.message, tuple(e.path or ())) for e in theirs.errors or []
+    )
+
+
+async def test_objects_with_values_now_never_reach_graphql_cores_completion() -> None:
+    """The short path is taken (a change that sends objects back to graphql-core fails
+    here, not only in the benchmark); what it cannot take still reaches graphql-core."""
+    from schema.execution import lean_resolvers
+
+    TREES["value"] = [_tree()]
+    schema = strawberry.Schema(query=TreeQuery, execution_context_class=CountingContext)
+    lean_resolvers(schema)
+    CountingContext.completed = []
+    result = await schema.execute(TREE_QUERIES[0])
+    assert not result.errors
+    assert result.data is not None and result.data["trees"][0]["some"] == [None, {"name": "l8"}]
+    assert CountingContext.completed == []
+    result = await schema.execute("{ trees { fetched { name } } }")
+    assert CountingContext.completed == ["Leafy"]  # awaited
+    assert result.data == {"trees": [{"fetched": {"name": "l6"}}]}
+    result = await schema.execute("{ trees { wrong { name } } }")
+    assert CountingContext.completed == ["Leafy", "Leafy"]  # another type: graphql-core's error
+    assert result.data is None and result.errors
