@@ -6,8 +6,10 @@ change they compare. This starts both services at once (this checkout and `--bas
 `git worktree add /tmp/base <commit>`), each on its own copy of the same dataset, and loads
 them in alternating short bursts (one at a time; the other idles), so that both see the same
 drift. Per operation it prints each side's median req/s, p50 and CPU per request (the
-service's processes: API workers and embedded database), and the median over the pairs of
-the ratios this/base: what changed, with the drift divided out.
+service's processes: API workers and embedded database, then each alone), and the median
+over the pairs of the ratios this/base: what changed, with the drift divided out. A change
+to one side of the service shows most clearly in that side's CPU: the other side's noise
+is left out of it.
 
 Reads repeat the same requests. Writes (`like_post`...) do not: a like sent again changes
 nothing and costs less, and a new one leaves work behind that later ones pay for (FalkorDB's
@@ -48,6 +50,8 @@ class Burst:
     rps: float
     p50_ms: float
     cpu_ms: float  # per request, every process of the service
+    api_ms: float  # ... the API's processes (`serve` and its workers)
+    db_ms: float  # ... the embedded database
 
 
 def _args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -93,8 +97,11 @@ async def _this_dataset(args: argparse.Namespace) -> Path:
     return (await build(scale, domains.STEPS, args.cache_dir / "this", rebuild=False, log=_log)).data_dir
 
 
-def _service_cpu(service: Service) -> float:
-    return sum(cpu_seconds(pid) for pid in [service.pid, *(pid for pid, _ in service.children())])
+def _service_cpu(service: Service) -> tuple[float, float]:
+    """CPU seconds so far of the API's processes and of the database."""
+    database = service.database_pid()
+    api = sum(cpu_seconds(pid) for pid in service.api_pids())
+    return api, cpu_seconds(database) if database is not None else 0.0
 
 
 async def _burst(service: Service, requests: Sequence[Prepared], seconds: float, clients: int) -> Burst:
@@ -113,14 +120,16 @@ async def _burst(service: Service, requests: Sequence[Prepared], seconds: float,
                 raise RuntimeError(f"{service.url}: {status} {body[:300]!r}")
             i += clients
 
-    cpu, began = _service_cpu(service), time.monotonic()
+    (api, db), began = _service_cpu(service), time.monotonic()
     try:
         await asyncio.gather(*(client(k, c) for k, c in enumerate(connections)))
     finally:
         for connection in connections:
             await connection.close()
-    elapsed, used = time.monotonic() - began, _service_cpu(service) - cpu
-    return Burst(len(latencies) / elapsed, statistics.median(latencies) * 1000, used / len(latencies) * 1000)
+    elapsed, (api_after, db_after) = time.monotonic() - began, _service_cpu(service)
+    per_request = 1000 / len(latencies)
+    api_ms, db_ms = (api_after - api) * per_request, (db_after - db) * per_request
+    return Burst(len(latencies) / elapsed, statistics.median(latencies) * 1000, api_ms + db_ms, api_ms, db_ms)
 
 
 def summary(name: str, base: Sequence[Burst], this: Sequence[Burst]) -> str:
@@ -132,11 +141,17 @@ def summary(name: str, base: Sequence[Burst], this: Sequence[Burst]) -> str:
         pairs = zip(base, this, strict=True)
         return statistics.median(getattr(t, field) / getattr(b, field) for b, t in pairs)
 
+    def side(bursts: Sequence[Burst]) -> str:
+        return (
+            f"{median(bursts, 'rps'):.0f} req/s, p50 {median(bursts, 'p50_ms'):.2f} ms, "
+            f"{median(bursts, 'cpu_ms'):.2f} ms CPU/req (API {median(bursts, 'api_ms'):.2f}, "
+            f"DB {median(bursts, 'db_ms'):.2f})"
+        )
+
     return (
-        f"{name}: base {median(base, 'rps'):.0f} req/s, p50 {median(base, 'p50_ms'):.2f} ms, "
-        f"{median(base, 'cpu_ms'):.2f} ms CPU/req | this {median(this, 'rps'):.0f} req/s, "
-        f"p50 {median(this, 'p50_ms'):.2f} ms, {median(this, 'cpu_ms'):.2f} ms CPU/req | this/base: "
-        f"req/s x{ratio('rps'):.2f}, p50 x{ratio('p50_ms'):.2f}, CPU x{ratio('cpu_ms'):.2f}"
+        f"{name}: base {side(base)} | this {side(this)} | this/base: req/s x{ratio('rps'):.2f}, "
+        f"p50 x{ratio('p50_ms'):.2f}, CPU x{ratio('cpu_ms'):.2f} (API x{ratio('api_ms'):.2f}, "
+        f"DB x{ratio('db_ms'):.2f})"
     )
 
 
