@@ -19,7 +19,8 @@ their signature asks for; anything with arguments, extensions (permissions), exc
 handlers or an async resolver keeps Strawberry's. A lean resolver of a scalar or enum field
 (a like count, a degree) is also called by the execution context directly: a value it has
 now is serialised at once, an awaitable one completed as graphql-core completes it, and
-anything unsure handed back the same way.
+anything unsure (a null where non-null, a value the scalar refuses) completed by
+graphql-core's `complete_value` with the value in hand, which reports it as it always has.
 
 Above the leaves, a page is objects: 20 edges, each with a post, each with an author.
 graphql-core completes each through five generic steps (`complete_value`, then
