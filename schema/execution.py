@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from weakref import WeakKeyDictionary, WeakMethod
 
 from graphql import (
@@ -61,6 +61,8 @@ from strawberry.schema.schema import Schema, StrawberryGraphQLCoreExecutionConte
 from strawberry.types.field import StrawberryField
 
 from schema.base import AttrField
+
+C = TypeVar("C", dict[str, Any], list[Any])
 
 # The name Strawberry gives the resolver of a field that has no resolver, no extensions and
 # no exception handlers (strawberry.schema.schema_converter, `from_resolver`): it reads
@@ -240,19 +242,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 # As graphql-core: settle what other fields started, they may fail too.
                 self.settle_in_background([results[field] for field in awaitable_fields])
             raise
-        if not awaitable_fields:
-            return results
-
-        async def get_results() -> dict[str, Any]:
-            if len(awaitable_fields) == 1:
-                field = awaitable_fields[0]
-                results[field] = await results[field]
-            else:
-                awaited = await gather_with_cancel(*(results[f] for f in awaitable_fields))
-                results.update(zip(awaitable_fields, awaited, strict=True))
-            return results
-
-        return get_results()
+        return _settled(results, awaitable_fields) if awaitable_fields else results
 
     def _short_field(
         self,
@@ -377,16 +367,19 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if awaitable_indices:
                 self.settle_in_background([completed[index] for index in awaitable_indices])
             raise
-        if not awaitable_indices:
-            return completed
+        return _settled(completed, awaitable_indices) if awaitable_indices else completed
 
-        async def get_completed() -> list[Any]:
-            awaited = await gather_with_cancel(*(completed[index] for index in awaitable_indices))
-            for index, item in zip(awaitable_indices, awaited, strict=True):
-                completed[index] = item
-            return completed
 
-        return get_completed()
+async def _settled(values: C, awaited: list[Any]) -> C:
+    """`values` (a dict of fields, or a list of items) once its awaitables at the keys
+    `awaited` have settled into their results (as graphql-core gathers them)."""
+    if len(awaited) == 1:
+        values[awaited[0]] = await values[awaited[0]]
+    else:
+        results = await gather_with_cancel(*(values[key] for key in awaited))
+        for key, result in zip(awaited, results, strict=True):
+            values[key] = result
+    return values
 
 
 def _streamed(field_details_list: FieldDetailsList) -> bool:
