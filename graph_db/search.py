@@ -463,7 +463,9 @@ async def _text_page(
         )
         params.update(q=q, holders=untokenised, analysis=ANALYSIS_VERSION, inline=limit)
         row = (await db.read(statement, params))[0]
-        words = Vocabulary.build(_terms(row))
+        terms = tuple(_terms(row))
+        if terms != words.rows:  # a vocabulary unchanged is reused, with its parsed queries
+            words = Vocabulary.build(terms)
         query = search_ranking.parse(text, words)
         _last_vocabulary[:] = [words]
         if set(query.term_ids) <= asked:

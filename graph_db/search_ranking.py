@@ -45,16 +45,26 @@ class Term:
     tokens: tuple[Token, ...]
 
 
+# Queries kept per vocabulary (`parse`): the distinct texts people search for between two
+# changes of the vocabulary, each a few hundred bytes.
+MAX_PARSED = 1_024
+
+
 @dataclass
 class Vocabulary:
-    """Terms by id, their narrower interests, and the phrases (name, aliases) naming them."""
+    """Terms by id, their narrower interests, and the phrases (name, aliases) naming them.
+    Not changed once built: `parse` keeps its queries on it (`parsed`), and graph_db.search
+    keeps the last one built while the terms it reads stay the same (`rows`)."""
 
     terms: dict[str, Term] = field(default_factory=dict)
     narrower: dict[str, set[str]] = field(default_factory=dict)
+    rows: tuple[tuple[str, str, str, tuple[str, ...], str | None], ...] = ()
+    parsed: dict[str, Query] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, rows: Iterable[tuple[str, str, str, tuple[str, ...], str | None]]) -> Vocabulary:
-        vocabulary = cls()
+        rows = tuple(rows)
+        vocabulary = cls(rows=rows)
         for kind, term_id, name, aliases, broader in rows:
             if term_id not in vocabulary.terms:
                 vocabulary.terms[term_id] = Term(kind, term_id, name, aliases, analyse(name))
@@ -103,7 +113,18 @@ class Query:
 
 def parse(text: str, vocabulary: Vocabulary) -> Query:
     """Analyse query text: its words (at most MAX_WORDS, first occurrence of each stem) and
-    the vocabulary terms it names."""
+    the vocabulary terms it names. Kept on the vocabulary (the same text, the same query):
+    naming terms reads every term's name and aliases."""
+    parsed = vocabulary.parsed
+    query = parsed.get(text)
+    if query is None:
+        if len(parsed) >= MAX_PARSED:
+            del parsed[next(iter(parsed))]  # the oldest
+        query = parsed[text] = _parse(text, vocabulary)
+    return query
+
+
+def _parse(text: str, vocabulary: Vocabulary) -> Query:
     words: list[Token] = []
     for token in analyse(text):
         if token.stem not in {w.stem for w in words}:

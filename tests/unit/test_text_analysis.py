@@ -69,3 +69,24 @@ def test_a_query_names_terms_by_name_or_alias_and_reaches_narrower_ones() -> Non
     assert vocabulary.below("loop") == {"dial2": 1}
     assert [n.term.id for n in parse("kidney disease", vocabulary).named] == ["kd"]
     assert parse("disease", vocabulary).named == ()
+
+
+def test_a_query_is_parsed_once_per_vocabulary_and_text_and_the_kept_ones_are_bounded() -> None:
+    from graph_db import search_ranking
+
+    rows = [("Interest", "kd", "Kidney Disease", ("Renal",), None)]
+    vocabulary = Vocabulary.build(rows)
+    first = parse("renal research", vocabulary)
+    assert parse("renal research", vocabulary) is first  # kept: the same text, the same answer
+    assert parse("renal", vocabulary) is not first
+    # Another vocabulary (an alias added) parses anew: what it names follows the new terms.
+    changed = Vocabulary.build([("Interest", "kd", "Kidney Disease", ("Renal", "Nephrology"), None)])
+    assert changed.rows != vocabulary.rows and Vocabulary.build(rows).rows == vocabulary.rows
+    assert [n.term.id for n in parse("nephrology", changed).named] == ["kd"]
+    assert parse("nephrology", vocabulary).named == ()
+    # A kept query is the one a fresh parse gives.
+    assert search_ranking._parse("renal research", vocabulary) == first
+    for i in range(search_ranking.MAX_PARSED + 5):
+        parse(f"word{i}", vocabulary)
+    assert len(vocabulary.parsed) == search_ranking.MAX_PARSED
+    assert "renal research" not in vocabulary.parsed  # the oldest went first
