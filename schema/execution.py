@@ -216,22 +216,21 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         try:
             for response_name, field_details_list in grouped_field_set.items():
                 short = self._plan(parent_type, field_details_list[0].node.name.value)
+                if short is not None and short.leaf is not None and not short.lean:
+                    value = _serialise(short, source_value)
+                    if value is not Undefined:
+                        results[response_name] = value
+                        continue
+                    short = None  # graphql-core reads it again and finds out what is wrong
+                field_path = Path(path, response_name, parent_type.name)
                 if short is None:
                     result = self.execute_field(
-                        parent_type, source_value, field_details_list,
-                        Path(path, response_name, parent_type.name), position_context,
+                        parent_type, source_value, field_details_list, field_path, position_context
                     )
-                elif short.leaf is not None and not short.lean:
-                    result = _serialise(short, source_value)
-                    if result is Undefined:
-                        result = self.execute_field(
-                            parent_type, source_value, field_details_list,
-                            Path(path, response_name, parent_type.name), position_context,
-                        )
                 else:
                     result = self._short_field(
-                        short, parent_type, source_value, field_details_list,
-                        Path(path, response_name, parent_type.name), position_context,
+                        short, parent_type, source_value, field_details_list, field_path,
+                        position_context,
                     )
                 if result is not Undefined:
                     results[response_name] = result
@@ -258,24 +257,18 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         is sure to complete as graphql-core would, or by graphql-core's `complete_value`
         with the value in hand. A read that raises is left to graphql-core's
         `execute_field`, which reads it again and reports it."""
-        field_def = short.field_def
-        info = (
-            self.build_resolve_info(field_def, [d.node for d in field_details_list], parent_type, path)
-            if short.lean else None
-        )
+        return_type = short.field_def.type
+        info = self._info(short, parent_type, field_details_list, path) if short.lean else None
         try:
             value = short.read(source, info) if short.lean else short.read(source)
         except Exception:  # noqa: BLE001 - graphql-core calls it again and reports it
             return self.execute_field(parent_type, source, field_details_list, path, position_context)
         if self.is_awaitable(value):
             if info is None:
-                info = self.build_resolve_info(
-                    field_def, [d.node for d in field_details_list], parent_type, path
-                )
+                info = self._info(short, parent_type, field_details_list, path)
             return self.complete_awaitable_value(
-                field_def.type, field_details_list, info, path, value, position_context
+                return_type, field_details_list, info, path, value, position_context
             )
-        return_type = field_def.type
         try:
             completed: Any = Undefined
             if short.leaf is not None:
@@ -284,9 +277,7 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 completed = self._objects(short, field_details_list, path, value)
             if completed is Undefined:
                 if info is None:
-                    info = self.build_resolve_info(
-                        field_def, [d.node for d in field_details_list], parent_type, path
-                    )
+                    info = self._info(short, parent_type, field_details_list, path)
                 completed = self.complete_value(
                     return_type, field_details_list, info, path, value, position_context
                 )
@@ -296,6 +287,16 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if self.is_awaitable(completed):
             return self._completed_later(completed, return_type, field_details_list, path)
         return completed
+
+    def _info(
+        self, short: ShortField, parent_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList, path: Path,
+    ) -> GraphQLResolveInfo[Any]:
+        """The field's resolve info, as graphql-core builds it (a plain field's only when
+        graphql-core completes its value)."""
+        return self.build_resolve_info(
+            short.field_def, [d.node for d in field_details_list], parent_type, path
+        )
 
     async def _completed_later(
         self, completed: Awaitable[Any], return_type: GraphQLOutputType,
