@@ -63,8 +63,8 @@ HOME_FEED: LiteralString = (
     "  MATCH (p)<-[:AUTHORED]-(a:Person) "
     "  RETURN collect({p: p, a: a, g: g}) AS fromGroups } "
     "UNWIND fromPeople + fromGroups AS x "
-    "WITH DISTINCT x.p AS p, x.a AS a, x.g AS g "
-    "WITH p, a, g ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit " + LISTING_TAIL
+    "WITH DISTINCT x.p AS p, x.a AS a, x.g AS g, v "
+    "WITH p, a, g, v ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit " + LISTING_TAIL
 )
 
 

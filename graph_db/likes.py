@@ -130,10 +130,22 @@ async def unlike_comment(db: Executor, comment_id: str, *, viewer_id: str) -> in
 
 # -- what a page shows beside each item ---------------------------------------------------
 
+# A post `p`'s likes, comments and whether the viewer `v` liked it: EngagementRecord's columns.
+_POST_ENGAGEMENT: tuple[tuple[LiteralString, LiteralString], ...] = (
+    ("likes", "coalesce(p.likeCount, 0)"),
+    ("comments", LIVE_COMMENTS),
+    ("viewerLiked", "size([(v)-[:LIKED]->(p) | v]) > 0"),
+)
+
 POST_ENGAGEMENT: LiteralString = (
     "MATCH (v:Person {id: $viewer}) UNWIND $ids AS id MATCH (p:Post {id: id}) "
-    "RETURN id, coalesce(p.likeCount, 0) AS likes, " + LIVE_COMMENTS + " AS comments, "
-    "size([(v)-[:LIKED]->(p) | v]) > 0 AS viewerLiked"
+    "RETURN id, " + ", ".join(value + " AS " + name for name, value in _POST_ENGAGEMENT)
+)
+
+# The same as one map per post, for a listing to answer beside each of its posts
+# (graph_db.posts.listing_with), decoded by POSTS_ENGAGEMENT (below) as its rows.
+POST_ENGAGEMENT_MAP: LiteralString = (
+    "{id: p.id, " + ", ".join(name + ": " + value for name, value in _POST_ENGAGEMENT) + "}"
 )
 
 COMMENT_ENGAGEMENT: LiteralString = (

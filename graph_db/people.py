@@ -136,7 +136,12 @@ get_many = aligned_reader(GET_MANY, "person", PersonRecord.from_row)
 
 # The same people as cards (PersonCardRecord): 5 of the 18 values, for pages that show
 # their authors by name, title, rank and photo only (resolvers.planner).
-PERSON_CARD_FIELDS: LiteralString = "p {.id, .name, .title, .rank, .photoUrl}"
+def card_fields(person: LiteralString) -> LiteralString:
+    """Projection of the person `person` as a card (PersonCardRecord)."""
+    return person + " {.id, .name, .title, .rank, .photoUrl}"
+
+
+PERSON_CARD_FIELDS: LiteralString = card_fields("p")
 GET_CARDS: LiteralString = by_ids("p", "Person", PERSON_CARD_FIELDS, "person")
 get_cards = aligned_reader(GET_CARDS, "person", PersonCardRecord.from_row)
 

@@ -43,11 +43,21 @@ def post_fields(author: LiteralString = "a") -> LiteralString:
 
 POST_FIELDS: LiteralString = post_fields()
 
-# The end of a newest-first listing once its page is cut (`p`, `a`, `g` bound): the page in
-# order (a match after the cut need not keep it), each post projected.
+# The end of a newest-first listing once its page is cut (`p`, `a`, `g` and the viewer `v`
+# bound): the page in order (a match after the cut need not keep it), each post projected.
 LISTING_TAIL: LiteralString = (
-    "WITH p, a, g ORDER BY p.createdAt DESC, p.id DESC RETURN " + POST_FIELDS + " AS post"
+    "WITH p, a, g, v ORDER BY p.createdAt DESC, p.id DESC RETURN " + POST_FIELDS + " AS post"
 )
+
+
+def listing_with(listing: LiteralString, *columns: LiteralString) -> LiteralString:
+    """`listing` (a newest-first listing: LIST_BY_AUTHOR, LIST_IN_GROUP, graph_db.feed's
+    HOME_FEED) answering `columns` beside each post, each `expression AS name` over the post
+    `p`, its author `a`, its group `g` and the viewer `v`: what a page shows beside its posts,
+    read with them rather than by their ids after them."""
+    if not listing.endswith(LISTING_TAIL):
+        raise ValueError("not a newest-first listing of posts: " + listing[-80:])
+    return listing + "".join(", " + column for column in columns)
 
 # Keyset condition for newest-first lists: strictly after ($at, $id) in (createdAt, id) DESC.
 BEFORE_CURSOR: LiteralString = past_cursor("p.createdAt", "p.id", descending=True)
@@ -220,11 +230,11 @@ IN_VISIBLE_GROUP: LiteralString = in_visible_group("g")
 LIST_BY_AUTHOR: LiteralString = (
     VIEWER_SCOPE + "WHERE NOT $author IN hidden "
     # Bound first, in its own clause: otherwise FalkorDB plans a scan of every Post.
-    "MATCH (a:Person {id: $author}) WITH a, mine, banned "
+    "MATCH (a:Person {id: $author}) WITH v, a, mine, banned "
     "MATCH (a)-[:AUTHORED]->(p:Post) WHERE " + live("p") + " AND " + BEFORE_CURSOR + " "
     "OPTIONAL MATCH (p)-[:IN_GROUP]->(g:Group) "
-    "WITH p, a, g, mine, banned WHERE " + IN_VISIBLE_GROUP + " "
-    "WITH p, a, g ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit " + LISTING_TAIL
+    "WITH p, a, g, v, mine, banned WHERE " + IN_VISIBLE_GROUP + " "
+    "WITH p, a, g, v ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit " + LISTING_TAIL
 )
 
 
@@ -265,10 +275,10 @@ LIST_IN_GROUP: LiteralString = (
     "MATCH (v:Person {id: $viewer}) WITH v, " + viewer_groups("v") + " "
     "MATCH (g:Group {id: $group}) WITH v, g, mine, banned "
     "WHERE " + IN_VISIBLE_GROUP + " "
-    "WITH g, " + blocked_group_post_ids("v", "g") + " AS hiddenPosts "
+    "WITH v, g, " + blocked_group_post_ids("v", "g") + " AS hiddenPosts "
     "MATCH (g)<-[:IN_GROUP]-(p:Post) WHERE " + live("p") + " AND " + BEFORE_CURSOR + " "
     "AND NOT p.id IN hiddenPosts "
-    "WITH p, g ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit "
+    "WITH p, g, v ORDER BY p.createdAt DESC, p.id DESC LIMIT $limit "
     "MATCH (p)<-[:AUTHORED]-(a:Person) " + LISTING_TAIL
 )
 

@@ -7,7 +7,10 @@ has a DataLoader; resolved field by field they cost a round trip per kind, level
 the root field resolves (`Wanted`, from schema.base.wanted), composes the reads the fields
 below it will make into one statement (graph_db.compose, the loaders' own statements and
 rules, unchanged), and primes the loaders and the page store with what it read, decoded by
-the loaders' own decoders. The fields then resolve exactly as they would without a plan,
+the loaders' own decoders. What a page of posts shows beside each post (its engagement, its
+author's card) is read by the listing itself, from the post and author it has matched
+(graph_db.posts.listing_with, with the engagement read's own expressions), not by their ids
+after it: a second match of each by id cost the group page a fifth of its database CPU. The fields then resolve exactly as they would without a plan,
 through the same loaders and checks, and find what they need already there.
 
 A plan is an optimisation only: whatever it does not cover (another field, a later page, a
@@ -149,42 +152,71 @@ def _prime(loader: DataLoader[K, V], keys: Sequence[K], values: Sequence[V]) -> 
     loader.prime_many(dict(zip(keys, values, strict=True)))
 
 
+# What a planned page of posts reads beside each post, as columns of its listing
+# (graph_db.posts.listing_with): each post's engagement as the viewer sees it, and its
+# author's card.
+ENGAGEMENT_COLUMN: LiteralString = likes.POST_ENGAGEMENT_MAP + " AS engagement"
+AUTHOR_CARD_COLUMN: LiteralString = people.card_fields("a") + " AS card"
+
+
+@dataclass(frozen=True)
+class PageShows:
+    """What the posts of a planned page show beyond themselves: their engagement, their
+    authors' cards (all the page's `author` fields ask), or their authors' profiles."""
+
+    engagement: bool
+    cards: bool
+    profiles: bool
+
+    @classmethod
+    def of(cls, wanted: Wanted) -> PageShows:
+        authors = "author" in wanted.names
+        return cls(
+            engagement=not wanted.names.isdisjoint(ENGAGEMENT_FIELDS),
+            cards=authors and bool(wanted.author_cards),
+            profiles=authors and not wanted.author_cards,
+        )
+
+
 def _page_parts(
-    viewer_id: str, statement: LiteralString, subject: dict[str, str], limit: int, wanted: Wanted,
+    viewer_id: str, statement: LiteralString, subject: dict[str, str], limit: int, shows: PageShows,
 ) -> list[Part]:
     """The first page of posts (`statement`, a listing of graph_db.posts or the home feed,
-    for `subject`), and what its posts show."""
-    parts = [posts.first_page_part("posts", statement, viewer_id=viewer_id, limit=limit, **subject)]
-    if not wanted.names.isdisjoint(ENGAGEMENT_FIELDS):
-        parts.append(likes.POSTS_ENGAGEMENT.part(
-            "engagement", keys_from=("posts", "post.id"), params={"viewer": viewer_id},
-        ))
-    if "author" in wanted.names:
-        authors = people.get_cards if wanted.author_cards else people.get_many
-        parts.append(authors.part("authors", keys_from=("posts", "post.authorId")))
+    for `subject`) with what its posts show: their engagement and their authors' cards in
+    the listing's own rows (met there already: no second match by id), their authors'
+    profiles by the authors' ids after it."""
+    columns = [ENGAGEMENT_COLUMN] if shows.engagement else []
+    if shows.cards:
+        columns.append(AUTHOR_CARD_COLUMN)
+    listing = posts.listing_with(statement, *columns)
+    parts = [posts.first_page_part("posts", listing, viewer_id=viewer_id, limit=limit, **subject)]
+    if shows.profiles:
+        parts.append(people.get_many.part("authors", keys_from=("posts", "post.authorId")))
     return parts
 
 
 def _prime_page(
-    ctx: Context, listing: object, subject_id: str, limit: int, wanted: Wanted,
+    ctx: Context, listing: object, subject_id: str, limit: int, wanted: Wanted, shows: PageShows,
     rows: dict[str, list[Any]],
 ) -> None:
     """Hand the page to the resolver that reads it (by the listing function it calls), and
     what its posts show to their loaders: their authors' cards when those are all the
     page's `author` fields ask (those fields then answer from them: Loaders.answer_with_cards)."""
     loaders = ctx.loaders
-    page = posts.page_records(rows["posts"])
+    listed = rows["posts"]
+    page = posts.page_records(listed)
     loaders.prime_page(listing, subject_id, None, limit, page)
     ids = [post.id for post in page]
-    if "engagement" in rows:
-        _prime(loaders.engagement_by_post, ids, likes.POSTS_ENGAGEMENT.decode(ids, rows["engagement"]))
-    if "authors" in rows:
-        authors = list(dict.fromkeys(post.authorId for post in page))
-        if wanted.author_cards:
-            _prime(loaders.person_card_by_id, authors, people.get_cards.decode(authors, rows["authors"]))
-            loaders.answer_with_cards(wanted.author_cards)
-        else:
-            _prime(loaders.person_by_id, authors, people.get_many.decode(authors, rows["authors"]))
+    if shows.engagement:
+        engagement = likes.POSTS_ENGAGEMENT.decode(ids, [row["engagement"] for row in listed])
+        _prime(loaders.engagement_by_post, ids, engagement)
+    authors = list(dict.fromkeys(post.authorId for post in page))
+    if shows.cards:
+        cards = people.get_cards.decode(authors, [{"person": row["card"]} for row in listed])
+        _prime(loaders.person_card_by_id, authors, cards)
+        loaders.answer_with_cards(wanted.author_cards)
+    elif shows.profiles:
+        _prime(loaders.person_by_id, authors, people.get_many.decode(authors, rows["authors"]))
 
 
 async def plan_person(ctx: Context, person_id: str, wanted: Wanted) -> None:
@@ -195,14 +227,14 @@ async def plan_person(ctx: Context, person_id: str, wanted: Wanted) -> None:
     # The relation always: whether the viewer may see the person at all depends on it.
     kinds = ["relation", *person_kinds(wanted.names)]
     parts = [people.get_many.part("person", keys=keys), *people_parts(ctx, kinds, keys=keys)]
-    limit = _posts_limit(ctx, wanted)
+    limit, shows = _posts_limit(ctx, wanted), PageShows.of(wanted)
     if limit is not None:
-        parts += _page_parts(viewer_id, posts.LIST_BY_AUTHOR, {"author": person_id}, limit, wanted)
+        parts += _page_parts(viewer_id, posts.LIST_BY_AUTHOR, {"author": person_id}, limit, shows)
     rows = await read(ctx, parts)
     _prime(ctx.loaders.person_by_id, keys, people.get_many.decode(keys, rows["person"]))
     prime_people(ctx, keys, rows)
     if limit is not None:
-        _prime_page(ctx, posts.list_by_author, person_id, limit, wanted, rows)
+        _prime_page(ctx, posts.list_by_author, person_id, limit, wanted, shows, rows)
 
 
 async def plan_feed(ctx: Context, wanted: Wanted) -> None:
@@ -212,9 +244,9 @@ async def plan_feed(ctx: Context, wanted: Wanted) -> None:
     limit = _posts_limit(ctx, wanted)
     if limit is None:
         return
-    viewer_id = ctx.viewer.id
-    rows = await read(ctx, _page_parts(viewer_id, feed.HOME_FEED, {}, limit, wanted))
-    _prime_page(ctx, feed.home_feed, viewer_id, limit, wanted, rows)
+    viewer_id, shows = ctx.viewer.id, PageShows.of(wanted)
+    rows = await read(ctx, _page_parts(viewer_id, feed.HOME_FEED, {}, limit, shows))
+    _prime_page(ctx, feed.home_feed, viewer_id, limit, wanted, shows, rows)
 
 
 async def plan_group(ctx: Context, group_id: str, wanted: Wanted) -> None:
@@ -225,13 +257,13 @@ async def plan_group(ctx: Context, group_id: str, wanted: Wanted) -> None:
     parts = [groups.get_many.part("group", keys=keys)]
     if not wanted.names.isdisjoint(ACCESS_FIELDS):
         parts.append(groups.ACCESS_OF.part("access", keys=keys, params={"viewer": viewer_id}))
-    limit = _posts_limit(ctx, wanted)
+    limit, shows = _posts_limit(ctx, wanted), PageShows.of(wanted)
     if limit is not None:
-        parts += _page_parts(viewer_id, posts.LIST_IN_GROUP, {"group": group_id}, limit, wanted)
+        parts += _page_parts(viewer_id, posts.LIST_IN_GROUP, {"group": group_id}, limit, shows)
     rows = await read(ctx, parts)
     loaders = ctx.loaders
     _prime(loaders.group_by_id, keys, groups.get_many.decode(keys, rows["group"]))
     if "access" in rows:
         _prime(loaders.group_access_by_id, keys, groups.ACCESS_OF.decode(keys, rows["access"]))
     if limit is not None:
-        _prime_page(ctx, posts.list_in_group, group_id, limit, wanted, rows)
+        _prime_page(ctx, posts.list_in_group, group_id, limit, wanted, shows, rows)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from graph_db import comments, feed, groups, likes, network, notifications, posts
+import pytest
+
+from graph_db import comments, feed, groups, likes, network, notifications, people, posts
 from graph_db.backend import Backend
 from graph_db.comments import PageKey
 from graph_db.people_records import PairChangeRecord, PersonRecord
@@ -113,6 +115,38 @@ async def test_group_posts_leave_out_members_blocked_either_way(db: Backend) -> 
     assert [p.id for p in one + rest] == [last.id, first.id]
     everyone = await posts.list_in_group(db, gid, viewer_id=owner.id, after=None, limit=5)
     assert len(everyone) == 4 and everyone[0].authorId == owner.id
+
+
+async def test_a_listing_answers_each_posts_engagement_and_author_card_beside_it(db: Backend) -> None:
+    """posts.listing_with (what a read plan reads a page with): the group listing, a
+    person's posts and the home feed each answer, beside each post, what the engagement read
+    and the card read answer for it, as the viewer sees it."""
+    author, fan, me = [await make_person(db) for _ in range(3)]
+    gid = await group(db, author)
+    for member in (fan, me):
+        assert await groups.join(db, gid, person_id=member.id, now=T0) is not None
+    assert await network.follow(db, me.id, author.id, now=T0) is not None
+    page = [await post(db, author, f"post {i}", at=T0 + i, group=gid) for i in range(3)]
+    for liker in (fan, me):
+        await likes.like_post(db, page[0].id, viewer_id=liker.id, now=T0 + 5)
+    await likes.like_post(db, page[2].id, viewer_id=fan.id, now=T0 + 5)
+    await comments.create_comment(db, id=new_id(), post_id=page[2].id, author_id=fan.id,
+                                  body="nice", now=T0 + 6)
+    ids = [p.id for p in reversed(page)]
+    columns = (likes.POST_ENGAGEMENT_MAP + " AS engagement", people.card_fields("a") + " AS card")
+    expected = await likes.get_post_engagement(db, ids, viewer_id=me.id)
+    assert [(e.likes, e.comments, e.viewerLiked) for e in expected] == [
+        (1, 1, False), (0, 0, False), (2, 0, True)]
+    [card] = await people.get_cards(db, [author.id])
+    for listing, subject in ((posts.LIST_IN_GROUP, {"group": gid}),
+                             (posts.LIST_BY_AUTHOR, {"author": author.id}), (feed.HOME_FEED, {})):
+        rows = await db.read(posts.listing_with(listing, *columns),
+                             posts.listing_params(me.id, None, 5, **subject))
+        assert [post.id for post in posts.page_records(rows)] == ids, listing[-60:]
+        assert likes.POSTS_ENGAGEMENT.decode(ids, [row["engagement"] for row in rows]) == expected
+        assert people.get_cards.decode([author.id], [{"person": row["card"]} for row in rows]) == [card]
+    with pytest.raises(ValueError, match="not a newest-first listing"):
+        posts.listing_with(likes.POST_ENGAGEMENT, columns[0])
 
 
 async def test_likes_are_idempotent_counted_and_grouped_into_one_notification(db: Backend) -> None:
