@@ -263,6 +263,24 @@ async def test_deleted_person_token_is_refused(world: World) -> None:
         await world.authenticate(member.access_token)
 
 
+async def test_without_sso_any_token_but_ours_is_refused_as_invalid(world: World) -> None:
+    """No SSO issuer: every token is verified as this service's own (no peek at its issuer
+    first), so one signed by anyone else, or with another issuer, or not a JWT at all, is
+    refused exactly as an invalid one of ours."""
+    member = await register(world)
+    assert (await world.authenticate(member.access_token)).id == member.person.id
+    now = world.clock()
+    foreign = [
+        issue_access_token(TokenConfig(secret=SECRET[::-1]), member.person.id, now_ms=now).token,
+        issue_access_token(TokenConfig(secret=SECRET, issuer="https://elsewhere.example"),
+                           member.person.id, now_ms=now).token,
+        "not.a.jwt", "x",
+    ]
+    for token in foreign:
+        with pytest.raises(Unauthenticated, match="invalid or expired access token"):
+            await world.authenticate(token)
+
+
 async def test_set_role_permissions(world: World) -> None:
     admin = await make_person(world.db, role="ADMIN")
     moderator = await make_person(world.db, role="MODERATOR")
