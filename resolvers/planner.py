@@ -10,8 +10,9 @@ rules, unchanged), and primes the loaders and the page store with what it read, 
 the loaders' own decoders. What a page of posts shows beside each post (its engagement, its
 author's card) is read by the listing itself, from the post and author it has matched
 (graph_db.posts.listing_with, with the engagement read's own expressions), not by their ids
-after it: a second match of each by id cost the group page a fifth of its database CPU. The fields then resolve exactly as they would without a plan,
-through the same loaders and checks, and find what they need already there.
+after it: a second match of each by id cost the group page a fifth of its database CPU.
+The fields then resolve exactly as they would without a plan, through the same loaders and
+checks, and find what they need already there.
 
 A plan is an optimisation only: whatever it does not cover (another field, a later page, a
 signed-out viewer) is read by the loaders as before, and a field it covers gets the value its
