@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from operator import itemgetter
 from typing import Any, LiteralString
 
-from graph_db.backend import Executor, first_record
+from graph_db.backend import Executor, Row, first_record
 from graph_db.batch import Batch, aligned_or
 from graph_db.comments import post_visible
 from graph_db.counts import COMMENT_COUNT, stored_count
@@ -142,10 +142,11 @@ POST_ENGAGEMENT: LiteralString = (
     "RETURN id, " + ", ".join(value + " AS " + name for name, value in _POST_ENGAGEMENT)
 )
 
-# The same as one map per post, for a listing to answer beside each of its posts
-# (graph_db.posts.listing_with), decoded by POSTS_ENGAGEMENT (below) as its rows.
-POST_ENGAGEMENT_MAP: LiteralString = (
-    "{id: p.id, " + ", ".join(name + ": " + value for name, value in _POST_ENGAGEMENT) + "}"
+# The same as one map per post, a column for a listing to answer beside each of its posts
+# (graph_db.posts.listing_with); `listed_engagement` reads it back.
+ENGAGEMENT_COLUMN: LiteralString = (
+    "{id: p.id, " + ", ".join(name + ": " + value for name, value in _POST_ENGAGEMENT)
+    + "} AS engagement"
 )
 
 COMMENT_ENGAGEMENT: LiteralString = (
@@ -165,6 +166,12 @@ def _engagement(query: LiteralString) -> Batch[EngagementRecord]:
 # Engagement of posts and of comments as `$viewer` sees them, aligned with the ids.
 POSTS_ENGAGEMENT = _engagement(POST_ENGAGEMENT)
 COMMENTS_ENGAGEMENT = _engagement(COMMENT_ENGAGEMENT)
+
+
+def listed_engagement(post_ids: Sequence[str], rows: Sequence[Row]) -> list[EngagementRecord]:
+    """The engagement of `post_ids` from a listing's rows with ENGAGEMENT_COLUMN, aligned
+    (decoded as POSTS_ENGAGEMENT's rows)."""
+    return POSTS_ENGAGEMENT.decode(post_ids, [row["engagement"] for row in rows])
 
 
 async def get_post_engagement(

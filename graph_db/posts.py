@@ -19,6 +19,8 @@ from graph_db.compose import Part
 from graph_db.keyset import cursor_params, past_cursor
 from graph_db.moderation import audit, audited_write, can_post, open_reports
 from graph_db.notifications import notify, write_notifying
+from graph_db.people import card_fields, get_cards
+from graph_db.people_records import PersonCardRecord
 from graph_db.policy import (
     blocked,
     blocked_group_post_ids,
@@ -58,6 +60,18 @@ def listing_with(listing: LiteralString, *columns: LiteralString) -> LiteralStri
     if not listing.endswith(LISTING_TAIL):
         raise ValueError("not a newest-first listing of posts: " + listing[-80:])
     return listing + "".join(", " + column for column in columns)
+
+
+# Each post's author as a card (people.get_cards' projection), a column for `listing_with`;
+# `listed_cards` reads it back.
+AUTHOR_CARD_COLUMN: LiteralString = card_fields("a") + " AS card"
+
+
+def listed_cards(author_ids: Sequence[str], rows: Sequence[Row]) -> list[PersonCardRecord | None]:
+    """The cards of `author_ids` from a listing's rows with AUTHOR_CARD_COLUMN, aligned
+    (decoded as people.get_cards' rows)."""
+    return get_cards.decode(author_ids, [{"person": row["card"]} for row in rows])
+
 
 # Keyset condition for newest-first lists: strictly after ($at, $id) in (createdAt, id) DESC.
 BEFORE_CURSOR: LiteralString = past_cursor("p.createdAt", "p.id", descending=True)

@@ -153,13 +153,6 @@ def _prime(loader: DataLoader[K, V], keys: Sequence[K], values: Sequence[V]) -> 
     loader.prime_many(dict(zip(keys, values, strict=True)))
 
 
-# What a planned page of posts reads beside each post, as columns of its listing
-# (graph_db.posts.listing_with): each post's engagement as the viewer sees it, and its
-# author's card.
-ENGAGEMENT_COLUMN: LiteralString = likes.POST_ENGAGEMENT_MAP + " AS engagement"
-AUTHOR_CARD_COLUMN: LiteralString = people.card_fields("a") + " AS card"
-
-
 @dataclass(frozen=True)
 class PageShows:
     """What the posts of a planned page show beyond themselves: their engagement, their
@@ -186,9 +179,9 @@ def _page_parts(
     for `subject`) with what its posts show: their engagement and their authors' cards in
     the listing's own rows (met there already: no second match by id), their authors'
     profiles by the authors' ids after it."""
-    columns = [ENGAGEMENT_COLUMN] if shows.engagement else []
+    columns = [likes.ENGAGEMENT_COLUMN] if shows.engagement else []
     if shows.cards:
-        columns.append(AUTHOR_CARD_COLUMN)
+        columns.append(posts.AUTHOR_CARD_COLUMN)
     listing = posts.listing_with(statement, *columns)
     parts = [posts.first_page_part("posts", listing, viewer_id=viewer_id, limit=limit, **subject)]
     if shows.profiles:
@@ -209,12 +202,10 @@ def _prime_page(
     loaders.prime_page(listing, subject_id, None, limit, page)
     ids = [post.id for post in page]
     if shows.engagement:
-        engagement = likes.POSTS_ENGAGEMENT.decode(ids, [row["engagement"] for row in listed])
-        _prime(loaders.engagement_by_post, ids, engagement)
+        _prime(loaders.engagement_by_post, ids, likes.listed_engagement(ids, listed))
     authors = list(dict.fromkeys(post.authorId for post in page))
     if shows.cards:
-        cards = people.get_cards.decode(authors, [{"person": row["card"]} for row in listed])
-        _prime(loaders.person_card_by_id, authors, cards)
+        _prime(loaders.person_card_by_id, authors, posts.listed_cards(authors, listed))
         loaders.answer_with_cards(wanted.author_cards)
     elif shows.profiles:
         _prime(loaders.person_by_id, authors, people.get_many.decode(authors, rows["authors"]))

@@ -16,7 +16,7 @@ from graph_api.config import Settings
 from graph_db import network, people, posts, seed
 from graph_db.backend import Executor
 from graph_db.people_records import PersonCardRecord
-from resolvers.planner import AUTHOR_CARD_COLUMN, CARD_FIELDS
+from resolvers.planner import CARD_FIELDS
 from schema import build_schema
 from schema.base import to_global_id
 from schema.people import Person
@@ -221,17 +221,17 @@ async def test_a_page_reads_its_authors_cards_when_they_are_all_it_shows(api: Ap
 
     # The cards are read with the listing, from the authors it met.
     [plan] = await statements(GROUP, {"id": group, "posts": 20})
-    assert AUTHOR_CARD_COLUMN in plan and people.PERSON_FIELDS not in plan
+    assert posts.AUTHOR_CARD_COLUMN in plan and people.PERSON_FIELDS not in plan
     assert people.GET_CARDS not in plan
     plan, *_ = await statements(GROUP_CARDS_AND_MORE, {"id": group})  # then their relations
-    assert people.PERSON_FIELDS in plan and AUTHOR_CARD_COLUMN not in plan
+    assert people.PERSON_FIELDS in plan and posts.AUTHOR_CARD_COLUMN not in plan
     # The comments' authors (read after the plan, by the comments' page) are cards too; the
     # other root field's person is a profile.
     executed = await statements(
         GROUP_CARDS, {"id": group, "person": to_global_id("Person", world["people"][0])}
     )
     [plan] = [query for query in executed if "(g:Group {id: $group})" in query]
-    assert AUTHOR_CARD_COLUMN in plan and people.PERSON_FIELDS not in plan
+    assert posts.AUTHOR_CARD_COLUMN in plan and people.PERSON_FIELDS not in plan
     assert people.GET_CARDS in executed
     [profile] = [query for query in executed if people.PERSON_FIELDS in query]
     assert people.PERSON_CARD_FIELDS not in profile

@@ -133,7 +133,7 @@ async def test_a_listing_answers_each_posts_engagement_and_author_card_beside_it
     await comments.create_comment(db, id=new_id(), post_id=page[2].id, author_id=fan.id,
                                   body="nice", now=T0 + 6)
     ids = [p.id for p in reversed(page)]
-    columns = (likes.POST_ENGAGEMENT_MAP + " AS engagement", people.card_fields("a") + " AS card")
+    columns = (likes.ENGAGEMENT_COLUMN, posts.AUTHOR_CARD_COLUMN)
     expected = await likes.get_post_engagement(db, ids, viewer_id=me.id)
     assert [(e.likes, e.comments, e.viewerLiked) for e in expected] == [
         (1, 1, False), (0, 0, False), (2, 0, True)]
@@ -143,8 +143,8 @@ async def test_a_listing_answers_each_posts_engagement_and_author_card_beside_it
         rows = await db.read(posts.listing_with(listing, *columns),
                              posts.listing_params(me.id, None, 5, **subject))
         assert [post.id for post in posts.page_records(rows)] == ids, listing[-60:]
-        assert likes.POSTS_ENGAGEMENT.decode(ids, [row["engagement"] for row in rows]) == expected
-        assert people.get_cards.decode([author.id], [{"person": row["card"]} for row in rows]) == [card]
+        assert likes.listed_engagement(ids, rows) == expected
+        assert posts.listed_cards([author.id], rows) == [card]
     with pytest.raises(ValueError, match="not a newest-first listing"):
         posts.listing_with(likes.POST_ENGAGEMENT, columns[0])
 
