@@ -6,6 +6,7 @@ import base64
 import binascii
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from operator import attrgetter
@@ -22,6 +23,7 @@ from graph_db.errors import Conflict, GraphApiError, InvalidInput, NotFound
 from resolvers.context import Context
 from resolvers.pagination import Page
 from resolvers.planner import CARD_FIELDS, Wanted
+from schema import memo
 
 if TYPE_CHECKING:
     from schema.people import Person
@@ -446,10 +448,33 @@ def wanted(info: AppInfo, type_name: str) -> Wanted:
     """What the selection below the current field asks of a `type_name` object, for a read
     plan: every field name at any depth, and the arguments of its `posts` page when one page
     is asked for (a plan that guesses wrong only reads in vain: the page is taken by exact
-    arguments)."""
-    pages: set[tuple[int | None, str | None]] = set()
-    refused = False
+    arguments). The walk through the selection depends on the document alone and is kept
+    with the operation (schema.memo); only the page's arguments are read per request."""
+    raw = info._raw_info
+    operation_memo = memo.of_operation(raw.operation)
+    key = (_ASKED, type_name, *[id(node) for node in raw.field_nodes])
+    asked = operation_memo.get(key)
+    if asked is None:
+        asked = operation_memo[key] = _asked(info, type_name)
+    return Wanted(asked.names, _page_arguments(info, asked.pages), asked.author_cards)
+
+
+_ASKED = "asked below"  # the key of an `_Asked` in the operation's memo
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """What a selection asks, read from the document: every field name at any depth, the
+    object's own `posts` field nodes, and its `author` nodes when each asks only a card."""
+
+    names: frozenset[str]
+    pages: tuple[FieldNode, ...]
+    author_cards: tuple[FieldNode, ...]
+
+
+def _asked(info: AppInfo, type_name: str) -> _Asked:
     names: set[str] = set()
+    pages: list[FieldNode] = []
     authors: list[FieldNode] = []
     # (selection node, whether it is a field of the object itself rather than deeper)
     pending: list[tuple[Any, bool]] = [(s, True) for s in selections_here(info)]
@@ -461,20 +486,28 @@ def wanted(info: AppInfo, type_name: str) -> Wanted:
             if node.name.value == "author":
                 authors.append(node)
             if own and node.name.value == "posts":
-                first, after = _arguments(info, node, ("first", "after"))
-                first = 20 if first is _ABSENT else first  # a literal comes as its text
-                after = None if after is _ABSENT else after
-                if isinstance(first, str) and first.lstrip("-").isdigit():
-                    first = int(first)
-                if (first is None or isinstance(first, int)) and (after is None or isinstance(after, str)):
-                    pages.add((first, after))
-                else:  # a value the field itself will refuse: no page is planned
-                    refused = True
+                pages.append(node)
         else:  # a fragment: its fields are the object's own if it applies to the type
             applies = own and _applies(_type_condition(info, node), type_name)
             pending.extend((s, applies) for s in selections_below(info, node))
-    page = pages.pop() if len(pages) == 1 and not refused else None
-    return Wanted(frozenset(names), page, author_cards(info, authors))
+    return _Asked(frozenset(names), tuple(pages), author_cards(info, authors))
+
+
+def _page_arguments(info: AppInfo, nodes: Sequence[FieldNode]) -> tuple[int | None, str | None] | None:
+    """The (first, after) the `posts` fields `nodes` ask for, when they ask for one page
+    with arguments of the right types; else None."""
+    pages: set[tuple[int | None, str | None]] = set()
+    for node in nodes:
+        first, after = _arguments(info, node, ("first", "after"))
+        first = 20 if first is _ABSENT else first  # a literal comes as its text
+        after = None if after is _ABSENT else after
+        if isinstance(first, str) and first.lstrip("-").isdigit():
+            first = int(first)
+        if (first is None or isinstance(first, int)) and (after is None or isinstance(after, str)):
+            pages.add((first, after))
+        else:  # a value the field itself will refuse: no page is planned
+            return None
+    return pages.pop() if len(pages) == 1 else None
 
 
 def connection(page: Page[R], convert: Callable[[R], T]) -> Connection[T]:

@@ -33,6 +33,14 @@ collected (its own cache), errors handled where graphql-core handles them (the f
 the list item); anything else (an awaited value, a null for a non-null field, an object of
 another type, a deferred or streamed selection) goes to graphql-core's `complete_value`
 with the value already read, so no resolver is called twice.
+
+graphql-core collects each object's subfields (which fields of the selection apply to its
+type, grouped by response name, through fragments) once per operation run: a page of 20
+posts collects a post's once, but the next request collects it again, ~14 collections a
+profile. Where nothing in the operation depends on the variables (no directive anywhere in
+it or its fragments, no fragment variables: nothing `@include`, `@skip`, `@defer` or
+`@stream` could change), what a selection collects depends only on the document's nodes and
+the type, so it is kept with the operation (schema.memo) and reused by every later run.
 """
 
 from __future__ import annotations
@@ -55,11 +63,24 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
 )
-from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.execution.collect_fields import (
+    CollectedFields,
+    FieldDetailsList,
+    FragmentDetails,
+    GroupedFieldSet,
+)
+from graphql.language import (
+    FieldNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+)
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import Schema, StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 
+from schema import memo
 from schema.base import AttrField
 
 C = TypeVar("C", dict[str, Any], list[Any])
@@ -186,6 +207,26 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # Middleware (an extension with a `resolve` hook) must see every field.
         manager = self.middleware_manager
         self._shortcuts = manager is None or not manager.middlewares
+        # What the operation's selections collect, kept with the operation when nothing in it
+        # depends on the variables (see the module); None: collected per run, as graphql-core does.
+        self._collected: dict[Any, Any] | None = _collected_memo(self.operation, self.fragments)
+
+    def collect_subfields(
+        self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> CollectedFields:
+        """graphql-core's collection, kept across runs of an operation whose collection
+        depends on nothing but its nodes."""
+        collected = self._collected
+        if collected is None:
+            return super().collect_subfields(return_type, field_details_list)
+        key = (return_type, *[id(details.node) for details in field_details_list])
+        found = collected.get(key)
+        if found is None:
+            grouped, deferred, forbidden = super().collect_subfields(return_type, field_details_list)
+            # A plain dict (graphql-core's is a defaultdict): shared by later runs, nothing
+            # may add to it by looking a name up.
+            found = collected[key] = CollectedFields(dict(grouped), deferred, forbidden)
+        return found
 
     def _plan(self, parent_type: GraphQLObjectType, name: str) -> ShortField | None:
         key = (parent_type.name, name)
@@ -381,6 +422,41 @@ async def _settled(values: C, awaited: list[Any]) -> C:
         for key, result in zip(awaited, results, strict=True):
             values[key] = result
     return values
+
+
+def _collected_memo(
+    operation: OperationDefinitionNode, fragments: dict[str, FragmentDetails]
+) -> dict[Any, Any] | None:
+    """Where the collections of `operation`'s selections are kept across runs, or None when
+    they may depend on the variables."""
+    operation_memo = memo.of_operation(operation)
+    if _COLLECTED not in operation_memo:
+        operation_memo[_COLLECTED] = {} if _free_of_variables(operation, fragments) else None
+    collected: dict[Any, Any] | None = operation_memo[_COLLECTED]
+    return collected
+
+
+_COLLECTED = "collected subfields"  # its key in the operation's memo
+
+
+def _free_of_variables(operation: OperationDefinitionNode, fragments: dict[str, FragmentDetails]) -> bool:
+    """Whether which fields `operation` collects cannot depend on its variables: no
+    directive on any selection of it or of a fragment, and no fragment variables."""
+    pending: list[SelectionSetNode] = [operation.selection_set]
+    for details in fragments.values():
+        if details.variable_signatures or details.definition.variable_definitions:
+            return False
+        pending.append(details.definition.selection_set)
+    while pending:
+        for selection in pending.pop().selections:
+            if selection.directives:
+                return False
+            if isinstance(selection, FragmentSpreadNode):
+                if selection.arguments:
+                    return False
+            elif isinstance(selection, FieldNode | InlineFragmentNode) and selection.selection_set:
+                pending.append(selection.selection_set)
+    return True
 
 
 def _streamed(field_details_list: FieldDetailsList) -> bool:

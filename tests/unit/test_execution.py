@@ -4,6 +4,7 @@ errors and nulls included, and leaves every field it is not sure of to graphql-c
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from strawberry.permission import BasePermission
 
 from schema import build_schema
 from schema.execution import PlainFieldsExecutionContext, short_field
+from tests.documents import ParsedOnce
 
 
 @strawberry.enum
@@ -487,3 +489,102 @@ async def test_objects_with_values_now_never_reach_graphql_cores_completion() ->
     result = await schema.execute("{ trees { wrong { name } } }")
     assert CountingContext.completed == ["Leafy", "Leafy"]  # another type: graphql-core's error
     assert result.data is None and result.errors
+
+
+# -- collections kept with the operation ------------------------------------------------------
+
+
+@pytest.fixture
+def collections(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The names of the types whose subfields graphql-core collects, call by call."""
+    from graphql.execution import executor
+
+    made: list[str] = []
+    collect = executor.collect_subfields
+
+    def counted(schema: Any, fragments: Any, variables: Any, operation: Any, return_type: Any,
+                *args: Any) -> Any:
+        made.append(return_type.name)
+        return collect(schema, fragments, variables, operation, return_type, *args)
+
+    monkeypatch.setattr(executor, "collect_subfields", counted)
+    ParsedOnce.forget()
+    yield made
+    ParsedOnce.forget()
+
+
+def _tree_schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
+    from schema.execution import lean_resolvers
+
+    ours = strawberry.Schema(
+        query=TreeQuery, execution_context_class=PlainFieldsExecutionContext, extensions=[ParsedOnce],
+    )
+    lean_resolvers(ours)
+    return ours, strawberry.Schema(query=TreeQuery)
+
+
+async def _same_answers(ours: strawberry.Schema, stock: strawberry.Schema, query: str,
+                        collections: list[str], variables: dict[str, Any] | None = None) -> int:
+    """Run `query` on both schemas, check they answer alike; how many collections ours made."""
+    for tree in TREES["value"]:
+        tree.iterated = (leaf for leaf in tree.leaves)
+    before = len(collections)
+    mine = await ours.execute(query, variable_values=variables)
+    made = len(collections) - before
+    for tree in TREES["value"]:
+        tree.iterated = (leaf for leaf in tree.leaves)
+    theirs = await stock.execute(query, variable_values=variables)
+    assert mine.data == theirs.data
+    assert sorted((e.message, tuple(e.path or ())) for e in mine.errors or []) == sorted(
+        (e.message, tuple(e.path or ())) for e in theirs.errors or []
+    )
+    return made
+
+
+@pytest.mark.parametrize("query", [q for q in TREE_QUERIES if "@" not in q])
+async def test_an_operation_run_again_collects_nothing_again(query: str, collections: list[str]) -> None:
+    """What an operation free of directives collects is kept with it: its next runs (the
+    same document, as the service's document cache hands it) collect nothing, and answer
+    what graphql-core answers, errors included."""
+    TREES["value"] = [_tree(), _tree(label="u", leaves=_leaves(4, 5), some=[*_leaves(1)])]
+    ours, stock = _tree_schemas()
+    assert await _same_answers(ours, stock, query, collections) > 0
+    TREES["value"] = [_tree(label="v", leaves=_leaves(8, 9, 10))]
+    assert await _same_answers(ours, stock, query, collections) == 0
+    assert await _same_answers(ours, stock, query, collections) == 0
+
+
+@pytest.mark.parametrize(("query", "runs"), [
+    ("query($yes: Boolean!) { trees { leaves @include(if: $yes) { name } maybe @skip(if: $yes) { name } } }",
+     [{"yes": True}, {"yes": False}, {"yes": True}]),
+    ("query($yes: Boolean!) { trees { leaf { ...F } } } fragment F on Leafy { name size @skip(if: $yes) }",
+     [{"yes": False}, {"yes": True}]),
+    ("query($yes: Boolean!) { trees { leaf { ... @include(if: $yes) { size } name } } }",
+     [{"yes": True}, {"yes": False}]),
+])
+async def test_what_the_variables_decide_is_collected_each_run(
+    query: str, runs: list[dict[str, Any]], collections: list[str],
+) -> None:
+    """A directive anywhere in the operation (its fragments included): each run collects
+    with its own variables, and answers as graphql-core does with them."""
+    TREES["value"] = [_tree(maybe=_leaves(3)[0])]
+    ours, stock = _tree_schemas()
+    made = [await _same_answers(ours, stock, query, collections, variables) for variables in runs]
+    assert all(count > 0 for count in made), made
+
+
+async def test_what_is_kept_goes_with_its_operation(collections: list[str]) -> None:
+    import gc
+
+    from schema import memo
+
+    TREES["value"] = [_tree()]
+    ours, stock = _tree_schemas()
+    gc.collect()
+    before = memo.held()
+    for label in ("a", "b", "c"):
+        await _same_answers(ours, stock, f"{{ trees {{ {label}: label leaf {{ name }} }} }}", collections)
+    assert memo.held() == before + 3
+    ParsedOnce.forget()
+    gc.collect()
+    assert memo.held() == before

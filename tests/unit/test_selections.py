@@ -12,7 +12,9 @@ from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
 from resolvers.planner import Wanted
+from schema import base
 from schema.base import selected_names, wanted
+from tests.documents import ParsedOnce
 
 
 def reference_names(info: Info) -> frozenset[str]:
@@ -131,3 +133,40 @@ def test_the_tree_walk_finds_what_selected_fields_shows(
     found, reference = seen[0]
     assert found == reference
     assert found[0].posts_args == page
+
+
+@pytest.mark.parametrize(("document", "runs"), [
+    ("query($n: Int, $a: String) { thing { p: posts(first: $n, after: $a) { id } } }",
+     [({"n": 7, "a": "x"}, (7, "x")), ({"n": 2}, (2, None)), ({"n": None, "a": "y"}, (None, "y"))]),
+    ("query($n: Int) { node { ...T ...N ...O } } " + FRAGMENTS,
+     [({"n": 4}, (4, None)), ({"n": 5}, (5, None))]),
+    ("query($n: Int) { thing { a: posts(first: $n) { id } b: posts(first: 3) { id } } }",
+     [({"n": 3}, (3, None)), ({"n": 4}, None)]),
+])
+def test_the_walk_kept_with_the_operation_reads_each_runs_page(
+    document: str, runs: list[tuple[dict[str, Any], tuple[int | None, str | None] | None]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same document run again (as the service's document cache runs it) walks its
+    selection once, but each run's page follows that run's variables."""
+    walks: list[str] = []
+    walk = base._asked
+
+    def counted(info: Any, type_name: str) -> Any:
+        walks.append(type_name)
+        return walk(info, type_name)
+
+    monkeypatch.setattr(base, "_asked", counted)
+    schema = strawberry.Schema(query=Query, types=[Thing, Post, Other], extensions=[ParsedOnce])
+    ParsedOnce.forget()
+    try:
+        for variables, page in runs:
+            seen.clear()
+            result = schema.execute_sync(document, variable_values=variables)
+            assert result.errors is None, result.errors
+            (found, reference), = seen
+            assert found == reference
+            assert found[0].posts_args == page
+        assert walks == ["Thing"]
+    finally:
+        ParsedOnce.forget()
