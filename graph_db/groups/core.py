@@ -22,8 +22,7 @@ MAX_PINNED_POSTS = 5
 
 GROUP_FIELDS: LiteralString = (
     "g {.id, .name, .description, .visibility, .createdAt, .updatedAt, .archivedAt, "
-    ".memberCount, .slowModeSeconds, interestIds: [(g)-[:ABOUT]->(gi:Interest) | gi.id], "
-    "topics: [(g)-[:ABOUT]->(gt:Interest) | gt.name]}"
+    ".memberCount, .slowModeSeconds, about: [(g)-[:ABOUT]->(gi:Interest) | [gi.id, gi.name]]}"
 )
 
 

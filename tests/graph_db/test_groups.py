@@ -57,6 +57,17 @@ async def test_creator_owns_the_group_and_interests_are_linked(db: Backend) -> N
     assert access is not None and access.role == "OWNER"
 
 
+async def test_a_groups_interest_ids_and_names_pair_up(db: Backend) -> None:
+    """One read of each interest: the i-th name is the i-th id's, however many there are."""
+    names = ["Heart failure", "Sepsis", "Stroke", "Asthma"]
+    await vocabulary.merge_terms(db, "Interest", names, now=NOW)
+    by_id = {vocabulary.stable_id("Interest", name): name for name in names}
+    group = await make_group(db, await make_person(db), interest_ids=list(by_id))
+    read = (await groups.get_many(db, [group.id]))[0]
+    assert read is not None and sorted(read.interestIds) == sorted(by_id)
+    assert list(read.topics) == [by_id[interest] for interest in read.interestIds]
+
+
 async def test_join_leave_and_private_groups(db: Backend) -> None:
     owner, ada, ben = [await make_person(db) for _ in range(3)]
     public = await make_group(db, owner)
