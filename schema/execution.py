@@ -63,6 +63,7 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
 )
+from graphql.execution import collect_fields
 from graphql.execution.collect_fields import (
     CollectedFields,
     FieldDetailsList,
@@ -219,13 +220,24 @@ class PlainFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         collected = self._collected
         if collected is None:
             return super().collect_subfields(return_type, field_details_list)
+        # This run's own memo first (graphql-core's: by the list's identity, the list kept
+        # alive with it), as each item of a page asks again for the same list.
+        this_run = self._relevant_sub_fields
+        run_key = (return_type, id(field_details_list))
+        known = this_run.get(run_key)
+        if known is not None:
+            return known[1]
         key = (return_type, *[id(details.node) for details in field_details_list])
         found = collected.get(key)
         if found is None:
-            grouped, deferred, forbidden = super().collect_subfields(return_type, field_details_list)
+            grouped, deferred, forbidden = collect_fields.collect_subfields(
+                self.schema, self.fragments, self.variable_values, self.operation, return_type,
+                field_details_list, self.hide_suggestions,
+            )
             # A plain dict (graphql-core's is a defaultdict): shared by later runs, nothing
             # may add to it by looking a name up.
             found = collected[key] = CollectedFields(dict(grouped), deferred, forbidden)
+        this_run[run_key] = (field_details_list, found)
         return found
 
     def _plan(self, parent_type: GraphQLObjectType, name: str) -> ShortField | None:

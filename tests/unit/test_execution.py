@@ -496,11 +496,12 @@ async def test_objects_with_values_now_never_reach_graphql_cores_completion() ->
 
 @pytest.fixture
 def collections(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The names of the types whose subfields graphql-core collects, call by call."""
-    from graphql.execution import executor
+    """The names of the types whose subfields graphql-core collects, call by call (called
+    by its executor, or by ours)."""
+    from graphql.execution import collect_fields, executor
 
     made: list[str] = []
-    collect = executor.collect_subfields
+    collect = collect_fields.collect_subfields
 
     def counted(schema: Any, fragments: Any, variables: Any, operation: Any, return_type: Any,
                 *args: Any) -> Any:
@@ -508,6 +509,7 @@ def collections(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         return collect(schema, fragments, variables, operation, return_type, *args)
 
     monkeypatch.setattr(executor, "collect_subfields", counted)
+    monkeypatch.setattr(collect_fields, "collect_subfields", counted)
     ParsedOnce.forget()
     yield made
     ParsedOnce.forget()
