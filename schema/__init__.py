@@ -14,6 +14,7 @@ from schema.execution import PlainFieldsExecutionContext, lean_resolvers
 from schema.feed import FeedQuery
 from schema.forums import Forum, ForumsMutation, ForumsQuery, Reply, Thread
 from schema.groups import Group, GroupsMutation, GroupsQuery
+from schema.hooks import LeanHooksSchema
 from schema.mentorship import TYPES as MENTORSHIP_TYPES
 from schema.mentorship import MentorshipMutation, MentorshipQuery
 from schema.messages import (
@@ -75,7 +76,7 @@ def build_schema(
     extensions: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]] = (),
 ) -> strawberry.Schema:
     """The schema with the service's extensions (limits, error masking) attached."""
-    schema = strawberry.Schema(
+    schema = LeanHooksSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
