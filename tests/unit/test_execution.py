@@ -449,25 +449,44 @@ TREE_QUERIES = [
 ]
 
 
-@pytest.mark.parametrize("query", TREE_QUERIES)
-async def test_objects_and_lists_answer_what_graphql_core_answers(query: str) -> None:
+def _tree_schemas(*, parsed_once: bool = True) -> tuple[strawberry.Schema, strawberry.Schema]:
+    """Ours (lean resolvers; with `parsed_once`, documents run again as the service runs
+    them), and Strawberry's stock schema."""
     from schema.execution import lean_resolvers
 
-    TREES["value"] = [_tree(), _tree(label="u", leaves=_leaves(4, 5), some=[*_leaves(1)])]
-    ours_schema = strawberry.Schema(query=TreeQuery, execution_context_class=PlainFieldsExecutionContext)
-    lean_resolvers(ours_schema)
-    stock = strawberry.Schema(query=TreeQuery)
-    variables = {"yes": True}
+    ours = strawberry.Schema(
+        query=TreeQuery, execution_context_class=PlainFieldsExecutionContext,
+        extensions=[ParsedOnce] if parsed_once else [],
+    )
+    lean_resolvers(ours)
+    return ours, strawberry.Schema(query=TreeQuery)
+
+
+async def _same_answers(ours: strawberry.Schema, stock: strawberry.Schema, query: str,
+                        collections: list[str] | None = None, variables: dict[str, Any] | None = None) -> int:
+    """Run `query` on both schemas, check they answer alike; how many collections ours made
+    (as `collections` counts them)."""
+    counted = collections if collections is not None else []
     for tree in TREES["value"]:
         tree.iterated = (leaf for leaf in tree.leaves)
-    ours = await ours_schema.execute(query, variable_values=variables)
+    before = len(counted)
+    mine = await ours.execute(query, variable_values=variables)
+    made = len(counted) - before
     for tree in TREES["value"]:
         tree.iterated = (leaf for leaf in tree.leaves)
     theirs = await stock.execute(query, variable_values=variables)
-    assert ours.data == theirs.data
-    assert sorted((e.message, tuple(e.path or ())) for e in ours.errors or []) == sorted(
+    assert mine.data == theirs.data
+    assert sorted((e.message, tuple(e.path or ())) for e in mine.errors or []) == sorted(
         (e.message, tuple(e.path or ())) for e in theirs.errors or []
     )
+    return made
+
+
+@pytest.mark.parametrize("query", TREE_QUERIES)
+async def test_objects_and_lists_answer_what_graphql_core_answers(query: str) -> None:
+    TREES["value"] = [_tree(), _tree(label="u", leaves=_leaves(4, 5), some=[*_leaves(1)])]
+    ours, stock = _tree_schemas(parsed_once=False)
+    await _same_answers(ours, stock, query, variables={"yes": True})
 
 
 async def test_objects_with_values_now_never_reach_graphql_cores_completion() -> None:
@@ -513,34 +532,6 @@ def collections(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     ParsedOnce.forget()
     yield made
     ParsedOnce.forget()
-
-
-def _tree_schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
-    from schema.execution import lean_resolvers
-
-    ours = strawberry.Schema(
-        query=TreeQuery, execution_context_class=PlainFieldsExecutionContext, extensions=[ParsedOnce],
-    )
-    lean_resolvers(ours)
-    return ours, strawberry.Schema(query=TreeQuery)
-
-
-async def _same_answers(ours: strawberry.Schema, stock: strawberry.Schema, query: str,
-                        collections: list[str], variables: dict[str, Any] | None = None) -> int:
-    """Run `query` on both schemas, check they answer alike; how many collections ours made."""
-    for tree in TREES["value"]:
-        tree.iterated = (leaf for leaf in tree.leaves)
-    before = len(collections)
-    mine = await ours.execute(query, variable_values=variables)
-    made = len(collections) - before
-    for tree in TREES["value"]:
-        tree.iterated = (leaf for leaf in tree.leaves)
-    theirs = await stock.execute(query, variable_values=variables)
-    assert mine.data == theirs.data
-    assert sorted((e.message, tuple(e.path or ())) for e in mine.errors or []) == sorted(
-        (e.message, tuple(e.path or ())) for e in theirs.errors or []
-    )
-    return made
 
 
 @pytest.mark.parametrize("query", [q for q in TREE_QUERIES if "@" not in q])
