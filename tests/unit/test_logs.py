@@ -15,9 +15,13 @@ def _record(**extra: object) -> logging.LogRecord:
 
 
 def test_a_line_is_one_json_object_with_the_extras_and_secrets_redacted() -> None:
-    line = JsonFormatter().format(_record(request_id="r-1", status=200, ms=1.5, viewer=None,
-                                          access_token="secret", values=[1, 2]))
+    record = _record(request_id="r-1", status=200, ms=1.5, viewer=None, access_token="secret",
+                     values=[1, 2], Authorization="Bearer x", _private="kept out")
+    line = JsonFormatter().format(record)
+    assert JsonFormatter().format(record) == line  # how each name is written is remembered
     entry = json.loads(line)
+    assert entry["Authorization"] == "[redacted]" and "_private" not in entry
+    assert not {"args", "msg", "thread", "levelno", "created"} & set(entry)  # logging's own
     assert "\n" not in line
     assert entry["message"] == "it done" and entry["level"] == "INFO"
     assert entry["logger"] == "graph_api.test" and entry["time"].endswith("+00:00")
