@@ -68,9 +68,16 @@ SHUTDOWN_SECONDS = 30
 async def serve_app(app: Any, **options: Any) -> AsyncIterator[str]:
     """Run `app` under uvicorn on 127.0.0.1 (a free port) for the duration of the block;
     `options` are more uvicorn.Config arguments (e.g. graph_api.connections.server_options)."""
+    # The client shares the server's event loop. Once the loop has stalled for longer than
+    # uvicorn's keep-alive timeout (5 s), every idle connection's timer is overdue, and one
+    # can close a connection in the very loop turn in which a client task has just sent a
+    # request on it (before the server has read it): a ReadError, with nothing logged. On a
+    # loaded CI machine a test stalled 6 s and then lost a request that way, we think (it
+    # has not been reproduced). A test server lives for one test: idle connections are kept
+    # a minute.
     config = uvicorn.Config(
         app, host="127.0.0.1", port=0, log_config=None, lifespan="on",
-        **{"ws": "websockets-sansio", **options},
+        **{"ws": "websockets-sansio", "timeout_keep_alive": 60, **options},
     )
     # Drive uvicorn's startup and shutdown directly: its main loop polls for exit every
     # 100 ms and its shutdown sleeps another 100 ms, a fifth of a second on every test.
