@@ -404,8 +404,22 @@ def selected_names(info: AppInfo) -> frozenset[str]:
     return selected(info)[0]
 
 
-def selected(info: AppInfo) -> tuple[frozenset[str], list[FieldNode]]:
-    """`selected_names`, and the `author` field nodes among them."""
+def selected(info: AppInfo) -> tuple[frozenset[str], tuple[FieldNode, ...]]:
+    """`selected_names`, and the `author` field nodes among them (read from the document
+    alone: worked out once per operation, schema.memo)."""
+    return memo.kept(info._raw_info.operation, _below(_SELECTED, info), lambda: _selected(info))
+
+
+_SELECTED = "selected below"  # the key of `selected`'s answers in the operation's memo
+
+
+def _below(tag: str, info: AppInfo) -> tuple[object, ...]:
+    """A key for what is worked out below the current field: `tag` and its nodes (the
+    operation's own, alive as long as the operation)."""
+    return (tag, *[id(node) for node in info._raw_info.field_nodes])
+
+
+def _selected(info: AppInfo) -> tuple[frozenset[str], tuple[FieldNode, ...]]:
     names: set[str] = set()
     authors: list[FieldNode] = []
     pending: list[Any] = list(info._raw_info.field_nodes)
@@ -416,7 +430,7 @@ def selected(info: AppInfo) -> tuple[frozenset[str], list[FieldNode]]:
             if node.name.value == "author":
                 authors.append(node)
         pending.extend(selections_below(info, node))
-    return frozenset(names), authors
+    return frozenset(names), tuple(authors)
 
 
 def asks_only(
@@ -457,12 +471,8 @@ def wanted(info: AppInfo, type_name: str) -> Wanted:
     is asked for (a plan that guesses wrong only reads in vain: the page is taken by exact
     arguments). The walk through the selection depends on the document alone and is kept
     with the operation (schema.memo); only the page's arguments are read per request."""
-    raw = info._raw_info
-    operation_memo = memo.of_operation(raw.operation)
-    key = (_ASKED, type_name, *[id(node) for node in raw.field_nodes])
-    asked = operation_memo.get(key)
-    if asked is None:
-        asked = operation_memo[key] = _asked(info, type_name)
+    key = (*_below(_ASKED, info), type_name)
+    asked = memo.kept(info._raw_info.operation, key, lambda: _asked(info, type_name))
     return Wanted(asked.names, _page_arguments(info, asked.pages), asked.author_cards)
 
 

@@ -441,11 +441,9 @@ def _collected_memo(
 ) -> dict[Any, Any] | None:
     """Where the collections of `operation`'s selections are kept across runs, or None when
     they may depend on the variables."""
-    operation_memo = memo.of_operation(operation)
-    if _COLLECTED not in operation_memo:
-        operation_memo[_COLLECTED] = {} if _free_of_variables(operation, fragments) else None
-    collected: dict[Any, Any] | None = operation_memo[_COLLECTED]
-    return collected
+    return memo.kept(
+        operation, _COLLECTED, lambda: {} if _free_of_variables(operation, fragments) else None
+    )
 
 
 _COLLECTED = "collected subfields"  # its key in the operation's memo

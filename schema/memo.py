@@ -16,9 +16,12 @@ the document, so an id there cannot have been reused for another node while it i
 from __future__ import annotations
 
 import weakref
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from graphql import OperationDefinitionNode
+
+T = TypeVar("T")
 
 _MEMOS: dict[int, tuple[weakref.ref[OperationDefinitionNode], dict[Any, Any]]] = {}
 
@@ -38,6 +41,16 @@ def of_operation(operation: OperationDefinitionNode) -> dict[Any, Any]:
     memo: dict[Any, Any] = {}
     _MEMOS[key] = (weakref.ref(operation, forget), memo)
     return memo
+
+
+def kept(operation: OperationDefinitionNode, key: Hashable, make: Callable[[], T]) -> T:
+    """What `make()` answers for `operation` under `key`: made the first time, kept after."""
+    memo = of_operation(operation)
+    try:
+        found: T = memo[key]
+    except KeyError:
+        found = memo[key] = make()
+    return found
 
 
 def held() -> int:

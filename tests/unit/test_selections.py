@@ -148,15 +148,21 @@ def test_the_walk_kept_with_the_operation_reads_each_runs_page(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The same document run again (as the service's document cache runs it) walks its
-    selection once, but each run's page follows that run's variables."""
+    selection once (for the plan, and for `selected_names`), but each run's page follows
+    that run's variables."""
     walks: list[str] = []
-    walk = base._asked
+    walk, select = base._asked, base._selected
 
     def counted(info: Any, type_name: str) -> Any:
         walks.append(type_name)
         return walk(info, type_name)
 
+    def counted_selection(info: Any) -> Any:
+        walks.append("selected")
+        return select(info)
+
     monkeypatch.setattr(base, "_asked", counted)
+    monkeypatch.setattr(base, "_selected", counted_selection)
     schema = strawberry.Schema(query=Query, types=[Thing, Post, Other], extensions=[ParsedOnce])
     ParsedOnce.forget()
     try:
@@ -167,6 +173,6 @@ def test_the_walk_kept_with_the_operation_reads_each_runs_page(
             (found, reference), = seen
             assert found == reference
             assert found[0].posts_args == page
-        assert walks == ["Thing"]
+        assert sorted(walks) == ["Thing", "selected"]
     finally:
         ParsedOnce.forget()
